@@ -1,0 +1,73 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// Compute kernels run at release speed even in debug/test builds (reference/swift-stack.md §3).
+let kernelFlags: [SwiftSetting] = [.unsafeFlags(["-O", "-target-cpu", "haswell"])]
+
+let package = Package(
+    name: "caslite",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "caslite", targets: ["caslite"]),
+        .library(name: "CASClient", targets: ["CASClient"]),
+        .library(name: "DLEngine", targets: ["DLEngine"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+    ],
+    targets: [
+        // MARK: system libraries (Debian packages, see .ci/run and Makefile `deps`)
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg62-turbo-dev"])]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .target(name: "CJPEGShim", dependencies: ["CJPEG"]),
+        .target(name: "CDNNLShim", linkerSettings: [.linkedLibrary("dnnl")]),
+
+        // MARK: CAS side
+        .target(name: "CASWire"),
+        .target(name: "CASNIO", dependencies: [.product(name: "NIOCore", package: "swift-nio")]),
+        .target(name: "CASCore", dependencies: ["CASWire", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "ActionSetBuiltins", dependencies: ["CASCore"], path: "actionsets/builtins"),
+        .target(name: "ActionSetSession", dependencies: ["CASCore"], path: "actionsets/session"),
+        .target(name: "ActionSetTable", dependencies: ["CASCore"], path: "actionsets/table"),
+        .target(name: "ActionSetSimple", dependencies: ["CASCore"], path: "actionsets/simple"),
+        .target(
+            name: "CASServer",
+            dependencies: [
+                "CASCore", "CASNIO", "ActionSetBuiltins", "ActionSetSession", "ActionSetTable", "ActionSetSimple",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .target(
+            name: "CASClient",
+            dependencies: [
+                "CASWire", "CASNIO",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]),
+        .executableTarget(
+            name: "caslite",
+            dependencies: [
+                "CASClient", "CASServer", "CASCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+
+        // MARK: image codecs (no CAS imports)
+        .target(name: "ImageCodec", dependencies: ["CPNG", "CJPEGShim"], swiftSettings: kernelFlags),
+
+        // MARK: deep-learning engine (no CAS imports)
+        .target(name: "DLEngine", dependencies: ["COpenBLAS", "CDNNLShim"], swiftSettings: kernelFlags),
+
+        // MARK: tests
+        .testTarget(name: "CASWireTests", dependencies: ["CASWire", "CASNIO"]),
+        .testTarget(name: "CASCoreTests", dependencies: ["CASCore", "ActionSetBuiltins", "ActionSetTable", "ActionSetSimple", "ActionSetSession"]),
+        .testTarget(name: "CASServerTests", dependencies: ["CASServer", "CASClient", "CASCore"]),
+        .testTarget(name: "ImageCodecTests", dependencies: ["ImageCodec"]),
+        .testTarget(name: "DLEngineTests", dependencies: ["DLEngine"], resources: [.copy("Fixtures")]),
+    ]
+)

@@ -1,0 +1,67 @@
+import CASWire
+import Dispatch
+import Synchronization
+
+/// Everything one running action call can use: its session, the server, logging, progress and
+/// cancellation. Shared across tasks; its mutable parts are behind a Mutex / Atomic.
+public final class ActionContext: Sendable {
+    public let entry: ActionEntry
+    public let requestId: Int64
+    public let session: Session
+    public let server: ServerContext
+    private let emit: @Sendable (ServerFrame) -> Void
+    private let logLines = Mutex<[LogLine]>([])
+    private let cancelled = Atomic<Bool>(false)
+
+    public init(entry: ActionEntry, requestId: Int64, session: Session, server: ServerContext, emit: @escaping @Sendable (ServerFrame) -> Void) {
+        self.entry = entry
+        self.requestId = requestId
+        self.session = session
+        self.server = server
+        self.emit = emit
+    }
+
+    public var user: String { session.user }
+    public var actionName: String { entry.fullName }
+
+    // MARK: log and progress
+
+    /// Streams a log line to the client and records it for the response's severity.
+    public func log(_ level: LogLevel, _ message: String) {
+        let line = LogLine(level, message)
+        logLines.withLock { $0.append(line) }
+        emit(.log(id: requestId, line))
+    }
+    public func note(_ message: String) { log(.note, message) }
+    public func warning(_ message: String) { log(.warning, message) }
+
+    public var logs: [LogLine] { logLines.withLock { $0 } }
+
+    /// Streams a progress frame.
+    public func progress(done: Int, total: Int, unit: String, message: String = "") {
+        emit(.progress(id: requestId, Progress(done: Int64(done), total: Int64(total), unit: unit, message: message)))
+    }
+
+    // MARK: cancellation
+
+    public func cancel() { cancelled.store(true, ordering: .relaxed) }
+    public var isCancelled: Bool { cancelled.load(ordering: .relaxed) }
+
+    /// Throws `ActionError.cancelled` if the client asked to stop. Call between units of work.
+    public func checkCancellation() throws(ActionError) {
+        if isCancelled { throw ActionError.cancelled }
+    }
+
+    // MARK: CPU work
+
+    private static let cpuQueue = DispatchQueue(label: "caslite.cpu", qos: .userInitiated, attributes: .concurrent)
+
+    /// Runs CPU-heavy work on a dedicated queue, off the NIO event loops and the cooperative pool.
+    public func cpu<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { cont in
+            Self.cpuQueue.async {
+                do { cont.resume(returning: try body()) } catch { cont.resume(throwing: error) }
+            }
+        }
+    }
+}

@@ -1,0 +1,65 @@
+import CASWire
+
+/// An error raised by an action or by parameter validation. It becomes an Error disposition in
+/// exactly one place (`Dispatcher`); the connection, session and server stay up.
+public struct ActionError: Error, Sendable, CustomStringConvertible {
+    /// What went wrong, in families that map to CAS-style status codes.
+    public enum Code: Int64, Sendable {
+        case parameterUnknown = 2_720_001
+        case parameterType = 2_720_002
+        case parameterMissing = 2_720_003
+        case parameterRange = 2_720_004
+        case parameterValue = 2_720_005
+        case parameterDuplicate = 2_720_006
+        case actionUnknown = 2_710_001
+        case actionSetNotLoaded = 2_710_002
+        case notFound = 2_730_001
+        case alreadyExists = 2_730_002
+        case badInput = 2_730_003
+        case accessDenied = 2_740_001
+        case cancelled = 2_750_001
+        case internalError = 2_790_001
+    }
+
+    public var code: Code
+    /// What was wrong and what to do instead.
+    public var message: String
+    /// Dotted path of the parameter at fault (`casOut.name`), when one is.
+    public var parameter: String?
+    /// Further ERROR lines (e.g. "Expecting one of the following: …").
+    public var details: [String]
+    /// The underlying error, if any.
+    public var cause: (any Error & Sendable)?
+
+    public init(_ code: Code, _ message: String, parameter: String? = nil, details: [String] = [], cause: (any Error & Sendable)? = nil) {
+        self.code = code
+        self.message = message
+        self.parameter = parameter
+        self.details = details
+        self.cause = cause
+    }
+
+    public var description: String { ([message] + details).joined(separator: " ") }
+
+    /// CAS's `reason` word for this family.
+    public var reason: String {
+        switch code {
+        case .parameterUnknown, .parameterType, .parameterMissing, .parameterRange, .parameterValue, .parameterDuplicate: "badParameters"
+        case .actionUnknown, .actionSetNotLoaded: "unknownAction"
+        case .notFound: "notFound"
+        case .alreadyExists: "alreadyExists"
+        case .badInput: "badInput"
+        case .accessDenied: "accessDenied"
+        case .cancelled: "abort"
+        case .internalError: "internalError"
+        }
+    }
+
+    public static func notFound(_ message: String, parameter: String? = nil) -> ActionError {
+        ActionError(.notFound, message, parameter: parameter)
+    }
+    public static func badInput(_ message: String, parameter: String? = nil) -> ActionError {
+        ActionError(.badInput, message, parameter: parameter)
+    }
+    public static let cancelled = ActionError(.cancelled, "The action was cancelled by the client.")
+}

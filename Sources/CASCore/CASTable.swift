@@ -1,0 +1,94 @@
+import CASWire
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// An in-memory CAS table: an immutable snapshot of columns plus catalog metadata.
+/// Replacing a table swaps the whole value, so readers never see a half-written table.
+public struct CASTable: Sendable {
+    public var data: DataTable
+    /// Canonical caslib name, e.g. `CASUSER(alice)`.
+    public var caslib: String
+    public var created: Double
+    public var modified: Double
+    public var creator: String
+    public var sourceName: String
+    public var sourceCaslib: String
+    public var isGlobal: Bool
+
+    public init(data: DataTable, caslib: String, creator: String, sourceName: String = "", sourceCaslib: String = "") {
+        self.data = data
+        self.caslib = caslib
+        self.created = Clock.now
+        self.modified = created
+        self.creator = creator
+        self.sourceName = sourceName
+        self.sourceCaslib = sourceCaslib
+        self.isGlobal = false
+    }
+
+    public var name: String { data.name }
+    public var rowCount: Int { data.rowCount }
+}
+
+/// Key of a table in a catalog: caslib and name, both case-insensitive.
+public struct TableKey: Hashable, Sendable {
+    public let caslib: String
+    public let name: String
+    public init(caslib: String, name: String) {
+        self.caslib = caslib.uppercased()
+        self.name = name.uppercased()
+    }
+}
+
+/// Wall-clock and CPU time helpers.
+public enum Clock {
+    /// Seconds since 1970.
+    public static var now: Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+
+    /// Monotonic seconds.
+    public static var monotonic: Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+
+    /// Process CPU time (user, system) in seconds.
+    public static var cpu: (user: Double, system: Double) {
+        var u = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &u)
+        return (Double(u.ru_utime.tv_sec) + Double(u.ru_utime.tv_usec) / 1e6,
+                Double(u.ru_stime.tv_sec) + Double(u.ru_stime.tv_usec) / 1e6)
+    }
+}
+
+/// Promoted (global-scope) tables shared by every session. Access control and write-through
+/// to SQLite slot in here (issue "Sharing, persistence and security").
+public actor GlobalCatalog {
+    private var tables: [TableKey: CASTable] = [:]
+
+    public init() {}
+
+    public func table(_ key: TableKey) -> CASTable? { tables[key] }
+
+    public func promote(_ table: CASTable) throws(ActionError) {
+        let key = TableKey(caslib: table.caslib, name: table.name)
+        guard tables[key] == nil else {
+            throw ActionError(.alreadyExists, "A global table \(table.name) already exists in caslib \(table.caslib); drop it first (promote does not replace).")
+        }
+        var t = table
+        t.isGlobal = true
+        tables[key] = t
+    }
+
+    @discardableResult public func drop(_ key: TableKey) -> CASTable? { tables.removeValue(forKey: key) }
+
+    public func list(caslib: String) -> [CASTable] {
+        tables.values.filter { $0.caslib.uppercased() == caslib.uppercased() }.sorted { $0.name < $1.name }
+    }
+}

@@ -1,0 +1,106 @@
+import CASWire
+import Logging
+
+/// Runs one action call for a session and turns every outcome into a `Response` — the single
+/// place where errors become dispositions. Shared by every front end.
+public struct Dispatcher: Sendable {
+    public let server: ServerContext
+
+    public init(server: ServerContext) { self.server = server }
+
+    /// Calls `action` with `params` in `session`. Log and progress frames go to `emit` as they happen.
+    public func call(session: Session, requestId: Int64, action: String, params: ValueDict,
+                     emit: @escaping @Sendable (ServerFrame) -> Void) async -> Response {
+        let t0 = Clock.monotonic
+        let cpu0 = Clock.cpu
+        var logger = server.logger
+        logger[metadataKey: "session"] = "\(session.id)"
+        logger[metadataKey: "action"] = "\(action)"
+        logger[metadataKey: "request"] = "\(requestId)"
+
+        let entry: ActionEntry
+        let args: Args
+        do {
+            entry = try server.registry.resolve(action, loaded: await session.loadedSets)
+            let given = Self.withoutClientOptions(params)
+            args = entry.action.acceptsAnyParameters ? Args(given) : Args(try Validator.validate(given, entry.action.parameters))
+        } catch {
+            let lines = errorLines(error, action: action)
+            for l in lines { emit(.log(id: requestId, l)) }
+            return finish(Response(disposition: disposition(error), logs: lines), t0, cpu0)
+        }
+
+        let ctx = ActionContext(entry: entry, requestId: requestId, session: session, server: server, emit: emit)
+        await session.started(requestId, ctx, action: entry.fullName)
+        await session.acquire()
+        defer { Task { await session.release(); await session.finished(requestId) } }
+
+        var response: Response
+        do {
+            try ctx.checkCancellation()
+            logger.debug("start")
+            let results = try await entry.action.run(args, ctx)
+            let severity: Severity = ctx.logs.contains { $0.level >= .warning } ? .warning : .normal
+            response = Response(disposition: Disposition(severity: severity), results: results, logs: ctx.logs)
+        } catch let error as ActionError {
+            for l in errorLines(error, action: entry.fullName) { ctx.log(l.level, l.message) }
+            response = Response(disposition: disposition(error), logs: ctx.logs)
+        } catch {
+            let e = ActionError(.internalError, "Internal error in \(entry.fullName): \(error)")
+            logger.error("\(error)")
+            for l in errorLines(e, action: entry.fullName) { ctx.log(l.level, l.message) }
+            response = Response(disposition: disposition(e), logs: ctx.logs)
+        }
+        response = finish(response, t0, cpu0)
+        if await session.metrics {
+            for m in Self.metricLines(entry.fullName, response.performance) { ctx.note(m); response.logs.append(LogLine(.note, m)) }
+        }
+        logger.debug("done", metadata: ["severity": "\(response.disposition.severity.rawValue)"])
+        return response
+    }
+
+    /// Client-side options that SWAT sends with every call (`_messageLevel`, `_apiVersion`, …) are not action parameters.
+    static func withoutClientOptions(_ p: ValueDict) -> ValueDict {
+        var out = ValueDict()
+        for (k, v) in p where !k.hasPrefix("_") { out.appendUnchecked(k, v) }
+        return out
+    }
+
+    func finish(_ r: Response, _ t0: Double, _ cpu0: (user: Double, system: Double)) -> Response {
+        var r = r
+        let cpu1 = Clock.cpu
+        r.performance = Performance(elapsedTime: Clock.monotonic - t0, cpuUserTime: cpu1.user - cpu0.user, cpuSystemTime: cpu1.system - cpu0.system)
+        return r
+    }
+
+    func errorLines(_ error: any Error, action: String) -> [LogLine] {
+        guard let e = error as? ActionError else { return [LogLine(.error, "\(action): \(error)"), LogLine(.error, "The action stopped due to errors.")] }
+        return [LogLine(.error, "\(action): \(e.message)")] + e.details.map { LogLine(.error, $0) } + [LogLine(.error, "The action stopped due to errors.")]
+    }
+
+    func disposition(_ error: any Error) -> Disposition {
+        guard let e = error as? ActionError else { return Disposition(severity: .error, reason: "internalError", statusCode: 2_790_001, formattedStatus: "\(error)") }
+        return Disposition(severity: .error, reason: e.reason, statusCode: e.code.rawValue, formattedStatus: e.message)
+    }
+
+    static func metricLines(_ action: String, _ p: Performance) -> [String] {
+        let cpu = p.cpuUserTime + p.cpuSystemTime
+        let pct = p.elapsedTime > 0 ? cpu / p.elapsedTime * 100 : 0
+        return ["Action '\(action)' used (Total process time):",
+                "      real time               \(fixed(p.elapsedTime, 6)) seconds",
+                "      cpu time                \(fixed(cpu, 6)) seconds (\(fixed(pct, 2))%)"]
+    }
+}
+
+/// `x` with `digits` decimals (no Foundation formatting needed).
+public func fixed(_ x: Double, _ digits: Int) -> String {
+    guard x.isFinite else { return x.isNaN ? "." : (x > 0 ? "inf" : "-inf") }
+    var p = 1.0
+    for _ in 0..<digits { p *= 10 }
+    let neg = x < 0
+    let scaled = (abs(x) * p).rounded()
+    let ip = Int64(scaled / p)
+    var frac = String(Int64(scaled - Double(ip) * p))
+    while frac.count < digits { frac = "0" + frac }
+    return (neg && scaled != 0 ? "-" : "") + String(ip) + (digits > 0 ? "." + frac : "")
+}

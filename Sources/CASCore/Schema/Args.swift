@@ -1,0 +1,17 @@
+import CASWire
+
+/// Validated parameters of one call: canonical names, coerced values, defaults filled in.
+public struct Args: Sendable, Equatable {
+    public let values: ValueDict
+
+    public init(_ values: ValueDict) { self.values = values }
+
+    /// The typed value of a declared parameter.
+    public subscript<T>(_ p: Param<T>) -> T { p.read(values[p.spec.name] ?? .null) }
+
+    /// Raw access by name (case-insensitive).
+    public subscript(_ name: String) -> Value { values[name] ?? .null }
+
+    /// Whether the caller gave the parameter (or it has a default).
+    public func has<T>(_ p: Param<T>) -> Bool { !(values[p.spec.name] ?? .null).isNull }
+}

@@ -1,0 +1,77 @@
+import CASWire
+
+/// An input table reference (`castable` in CAS): name, caslib, where filter, column selection.
+public struct TableRef: Sendable, Equatable {
+    public var name: String
+    public var caslib: String?
+    public var whereClause: String?
+    public var vars: [String]
+
+    public init(name: String, caslib: String? = nil, whereClause: String? = nil, vars: [String] = []) {
+        self.name = name
+        self.caslib = caslib
+        self.whereClause = whereClause
+        self.vars = vars
+    }
+
+    /// The parameter list a table reference accepts (also what `builtins.casCommon` shows).
+    public static let parameters: [ParamSpec] = [
+        P.string("name", "Name of the table.").with { $0.isTableName = true }.spec,
+        P.caslib("caslib", "Caslib of the table; lookups go session scope first, then global.").spec,
+        P.optionalString("where", "Row filter in the where-expression language (docs/where.md).").spec,
+        P.value("vars", "Columns to use (names or {name=…}); all columns when omitted.").with { $0.type = .list(.value) }.spec,
+    ]
+
+    init(_ a: Args) {
+        self.init(name: a["name"].stringValue ?? "", caslib: a["caslib"].stringValue, whereClause: a["where"].stringValue,
+                  vars: a["vars"].listValue?.compactMap { $0.stringValue ?? $0["name"].stringValue } ?? [])
+    }
+}
+
+/// An output table definition (`casouttable` in CAS).
+public struct OutTableRef: Sendable, Equatable {
+    public var name: String?
+    public var caslib: String?
+    public var replace: Bool
+    public var promote: Bool
+    public var label: String?
+
+    public init(name: String? = nil, caslib: String? = nil, replace: Bool = false, promote: Bool = false, label: String? = nil) {
+        self.name = name
+        self.caslib = caslib
+        self.replace = replace
+        self.promote = promote
+        self.label = label
+    }
+
+    public static let parameters: [ParamSpec] = [
+        P.optionalString("name", "Name of the output table.").with { $0.isTableName = true }.spec,
+        P.caslib("caslib", "Caslib for the output table; the active caslib when omitted.").spec,
+        P.bool("replace", "Replace an existing table of the same name.", default: false).spec,
+        P.bool("promote", "Give the output table global scope (visible to other sessions).", default: false).spec,
+        P.optionalString("label", "Label of the output table.").spec,
+    ]
+
+    init(_ a: Args) {
+        self.init(name: a["name"].stringValue, caslib: a["caslib"].stringValue, replace: a["replace"].boolValue ?? false,
+                  promote: a["promote"].boolValue ?? false, label: a["label"].stringValue)
+    }
+}
+
+extension P {
+    /// An input table parameter (`isTableDef`); a plain string names the table.
+    public static func table(_ name: String = "table", _ description: String = "The input table.") -> Param<TableRef> {
+        var s = ParamSpec(name: name, description: description, type: .dict(TableRef.parameters))
+        s.isRequired = true
+        s.isTableDef = true
+        return Param(spec: s) { v in TableRef(Args(v.dictValue ?? ValueDict())) }
+    }
+
+    /// An output table parameter (`isOutTableDef`); a plain string names the table.
+    public static func outTable(_ name: String = "casOut", _ description: String = "The output table.", required: Bool = false) -> Param<OutTableRef> {
+        var s = ParamSpec(name: name, description: description, type: .dict(OutTableRef.parameters))
+        s.isRequired = required
+        s.isOutTableDef = true
+        return Param(spec: s) { v in OutTableRef(Args(v.dictValue ?? ValueDict())) }
+    }
+}

@@ -1,0 +1,188 @@
+import CASWire
+
+/// Decodes and validates raw parameters against declared specs.
+///
+/// Names match case-insensitively at every level; unknown names are refused with a near-miss
+/// suggestion; numbers are coerced where lossless (4.0 → 4, "4" → 4); a scalar stands for a
+/// one-item list or fills a parameter list's first parameter; defaults are filled in.
+public enum Validator {
+    public static func validate(_ input: ValueDict, _ specs: [ParamSpec], path: String = "") throws(ActionError) -> ValueDict {
+        try checkDuplicates(input, path: path)
+        var out = ValueDict()
+        for (key, value) in input {
+            guard let spec = specs.first(where: { $0.matches(key) }) else {
+                throw unknown(key, path: path, specs: specs)
+            }
+            if value.isNull { continue }  // null means "not given"
+            out[spec.name] = try coerce(value, spec.type, spec: spec, path: join(path, spec.name))
+        }
+        for spec in specs where out[spec.name] == nil {
+            if let d = spec.defaultValue {
+                out[spec.name] = d
+            } else if spec.isRequired {
+                throw ActionError(.parameterMissing, "Parameter '\(join(path, spec.name))' is required: \(spec.description)",
+                                  parameter: join(path, spec.name))
+            }
+        }
+        return reorder(out, specs)
+    }
+
+    /// Keeps declaration order so results and echoes read predictably.
+    static func reorder(_ d: ValueDict, _ specs: [ParamSpec]) -> ValueDict {
+        var out = ValueDict()
+        for s in specs { if let v = d[s.name] { out.appendUnchecked(s.name, v) } }
+        return out
+    }
+
+    static func join(_ path: String, _ name: String) -> String { path.isEmpty ? name : "\(path).\(name)" }
+
+    static func checkDuplicates(_ d: ValueDict, path: String) throws(ActionError) {
+        var seen: [String: String] = [:]
+        for key in d.keys {
+            if let first = seen[key.lowercased()] {
+                throw ActionError(.parameterDuplicate,
+                                  "Parameter '\(join(path, key))' was given twice ('\(first)' and '\(key)'); names are case-insensitive.",
+                                  parameter: join(path, key))
+            }
+            seen[key.lowercased()] = key
+        }
+    }
+
+    static func unknown(_ key: String, path: String, specs: [ParamSpec]) -> ActionError {
+        let visible = specs.filter { !$0.hidden }.map(\.name)
+        var msg = "Parameter '\(join(path, key))' is not recognized."
+        if let s = NearMiss.suggest(key, among: visible) { msg += " Did you mean '\(s)'?" }
+        return ActionError(.parameterUnknown, msg, parameter: join(path, key),
+                           details: ["Expecting one of the following: \(visible.joined(separator: ", "))."])
+    }
+
+    static func typeError(_ v: Value, _ type: ParamType, path: String) -> ActionError {
+        ActionError(.parameterType, "Parameter '\(path)' expects \(type.humanName), but got \(describe(v)).", parameter: path)
+    }
+
+    static func describe(_ v: Value) -> String {
+        switch v {
+        case .string(let s): "the string \"\(s.count > 40 ? String(s.prefix(40)) + "…" : s)\""
+        case .int(let i): "the integer \(i)"
+        case .double(let d): "the number \(d)"
+        case .bool(let b): "the boolean \(b)"
+        default: "a \(v.typeName)"
+        }
+    }
+
+    static func coerce(_ v: Value, _ type: ParamType, spec: ParamSpec?, path: String) throws(ActionError) -> Value {
+        switch type {
+        case .value:
+            return v
+        case .bool:
+            switch v {
+            case .bool: return v
+            case .int(let i) where i == 0 || i == 1: return .bool(i == 1)
+            case .double(let d) where d == 0 || d == 1: return .bool(d == 1)
+            case .string(let s):
+                switch s.lowercased() {
+                case "true", "yes", "1": return .bool(true)
+                case "false", "no", "0": return .bool(false)
+                default: throw typeError(v, type, path: path)
+                }
+            default: throw typeError(v, type, path: path)
+            }
+        case .int:
+            let i: Int64?
+            switch v {
+            case .string(let s): i = Int64(s.trimmingSpaces) ?? Double(s.trimmingSpaces).flatMap { Value.double($0).intValue }
+            case .bool(let b): i = b ? 1 : 0
+            default: i = v.intValue
+            }
+            guard let i else {
+                if case .double(let d) = v {
+                    throw ActionError(.parameterType, "Parameter '\(path)' expects an integer, but got \(d), which is not a whole number.", parameter: path)
+                }
+                throw typeError(v, type, path: path)
+            }
+            try checkRange(Double(i), spec, path: path)
+            return .int(i)
+        case .double:
+            let d: Double?
+            switch v {
+            case .string(let s): d = Double(s.trimmingSpaces)
+            default: d = v.doubleValue
+            }
+            guard let d else { throw typeError(v, type, path: path) }
+            try checkRange(d, spec, path: path)
+            return .double(d)
+        case .string:
+            guard case .string(let s) = v else { throw typeError(v, type, path: path) }
+            if let allowed = spec?.allowedValues {
+                guard let match = allowed.first(where: { $0.lowercased() == s.lowercased() }) else {
+                    var msg = "Parameter '\(path)' does not accept \"\(s)\"; expected one of: \(allowed.joined(separator: ", "))."
+                    if let near = NearMiss.suggest(s, among: allowed) { msg += " Did you mean '\(near)'?" }
+                    throw ActionError(.parameterValue, msg, parameter: path)
+                }
+                return .string(match)
+            }
+            return v
+        case .blob:
+            switch v {
+            case .blob: return v
+            case .string(let s):
+                guard let b = Base64.decode(s) else { throw typeError(v, type, path: path) }
+                return .blob(b)
+            default: throw typeError(v, type, path: path)
+            }
+        case .list(let item):
+            let items = v.listValue ?? [v]
+            var out: [Value] = []
+            out.reserveCapacity(items.count)
+            for (i, e) in items.enumerated() { out.append(try coerce(e, item, spec: nil, path: "\(path)[\(i + 1)]")) }
+            return .list(out)
+        case .dict(let specs):
+            switch v {
+            case .dict(let d): return .dict(try validate(d, specs, path: path))
+            case .string, .int, .double, .bool:
+                guard let first = specs.first else { throw typeError(v, type, path: path) }
+                return .dict(try validate(ValueDict([(first.name, v)]), specs, path: path))
+            default: throw typeError(v, type, path: path)
+            }
+        case .selector(let key, let alternatives):
+            guard case .dict(let d) = v else { throw typeError(v, type, path: path) }
+            try checkDuplicates(d, path: path)
+            let names = alternatives.map(\.name)
+            guard let chosen = d[key]?.stringValue else {
+                throw ActionError(.parameterMissing, "Parameter '\(join(path, key))' is required: one of \(names.joined(separator: ", ")).",
+                                  parameter: join(path, key))
+            }
+            guard let alt = alternatives.first(where: { $0.name.lowercased() == chosen.lowercased() }) else {
+                var msg = "Parameter '\(join(path, key))' does not accept \"\(chosen)\"; expected one of: \(names.joined(separator: ", "))."
+                if let near = NearMiss.suggest(chosen, among: names) { msg += " Did you mean '\(near)'?" }
+                throw ActionError(.parameterValue, msg, parameter: join(path, key))
+            }
+            var rest = d
+            rest[key] = nil
+            var out = try validate(rest, alt.parameters.filter { !$0.matches(key) }, path: path)
+            out = ValueDict([(key, .string(alt.name))] + out.entries.map { ($0.key, $0.value) })
+            return .dict(out)
+        }
+    }
+
+    static func checkRange(_ x: Double, _ spec: ParamSpec?, path: String) throws(ActionError) {
+        guard let spec else { return }
+        if let lo = spec.valueMin, spec.exclusiveMin ? !(x > lo) : !(x >= lo) {
+            throw ActionError(.parameterRange, "Parameter '\(path)' must be \(spec.exclusiveMin ? ">" : ">=") \(fmt(lo)), but got \(fmt(x)).", parameter: path)
+        }
+        if let hi = spec.valueMax, spec.exclusiveMax ? !(x < hi) : !(x <= hi) {
+            throw ActionError(.parameterRange, "Parameter '\(path)' must be \(spec.exclusiveMax ? "<" : "<=") \(fmt(hi)), but got \(fmt(x)).", parameter: path)
+        }
+    }
+
+    static func fmt(_ d: Double) -> String { d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) : String(d) }
+}
+
+extension String {
+    var trimmingSpaces: String {
+        var s = Substring(self)
+        while s.first == " " { s.removeFirst() }
+        while s.last == " " { s.removeLast() }
+        return String(s)
+    }
+}

@@ -1,0 +1,39 @@
+import CASWire
+
+/// All live sessions, keyed by UUID. Reaps sessions whose idle timeout has passed.
+public actor SessionManager {
+    private var sessions: [String: Session] = [:]
+    public let defaultTimeout: Double
+    let alwaysLoaded: Set<String>
+
+    public init(defaultTimeout: Double = 3600, alwaysLoaded: Set<String>) {
+        self.defaultTimeout = defaultTimeout
+        self.alwaysLoaded = alwaysLoaded
+    }
+
+    public func create(user: String, isAdmin: Bool = false) -> Session {
+        let s = Session(user: user, isAdmin: isAdmin, timeout: defaultTimeout, alwaysLoaded: alwaysLoaded)
+        sessions[s.id] = s
+        return s
+    }
+
+    public func session(_ id: String) -> Session? { sessions[id.lowercased()] }
+
+    public func remove(_ id: String) async {
+        if let s = sessions.removeValue(forKey: id.lowercased()) { await s.end() }
+    }
+
+    public func all() -> [Session] { Array(sessions.values) }
+
+    /// Ends sessions whose timeout has passed; returns their ids.
+    @discardableResult public func reap(now: Double = Clock.now) async -> [String] {
+        var gone: [String] = []
+        for (id, s) in sessions where await s.isExpired(now: now) {
+            gone.append(id)
+        }
+        for id in gone { await remove(id) }
+        return gone
+    }
+
+    public var count: Int { sessions.count }
+}

@@ -1,0 +1,94 @@
+import CASCore
+import CASNIO
+import CASWire
+import NIOCore
+import Synchronization
+
+/// One client connection: handshake, then requests dispatched concurrently (each session still runs
+/// one action at a time), cancels, and frames written back in order by a single writer task.
+struct Connection: Sendable {
+    let channel: NIOAsyncChannel<LineEvent, ByteBuffer>
+    let dispatcher: Dispatcher
+
+    init(_ channel: NIOAsyncChannel<LineEvent, ByteBuffer>, dispatcher: Dispatcher) {
+        self.channel = channel
+        self.dispatcher = dispatcher
+    }
+
+    var server: ServerContext { dispatcher.server }
+
+    func run() async {
+        try? await channel.executeThenClose { inbound, outbound in
+            let (frames, sink) = AsyncStream.makeStream(of: [UInt8].self)
+            let send: @Sendable (ServerFrame) -> Void = { sink.yield($0.line) }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    for await bytes in frames { try await outbound.write(ByteBuffer(bytes: bytes)) }
+                }
+                var session: Session?
+                defer { sink.finish() }
+                for try await event in inbound {
+                    switch event {
+                    case .oversize(let n):
+                        send(.error(id: nil, message: "Line of \(n) bytes exceeds the server's limit of \(dispatcher.server.maxLineDescription); it was discarded."))
+                    case .line(let buf):
+                        let bytes = Array(buf.readableBytesView)
+                        if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
+                        do {
+                            let frame = try ClientFrame(line: bytes)
+                            session = try await handle(frame, session: session, send: send, group: &group)
+                        } catch let e as FrameError {
+                            send(.error(id: e.id, message: e.message))
+                        }
+                    }
+                }
+                if let session { await session.detach() }
+                sink.finish()
+                try await group.next()
+                group.cancelAll()
+            }
+        }
+    }
+
+    /// Handles one frame; returns the (possibly new) session.
+    func handle(_ frame: ClientFrame, session: Session?, send: @escaping @Sendable (ServerFrame) -> Void,
+                group: inout ThrowingTaskGroup<Void, any Error>) async throws(FrameError) -> Session? {
+        switch frame {
+        case .hello(let user, _, let id, _):
+            guard session == nil else { throw FrameError("hello: this connection already has session \(session!.id)") }
+            guard !user.isEmpty, user.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" || $0 == "." }) else {
+                throw FrameError("hello: user name '\(user)' is invalid; use letters, digits, '_', '-' or '.'")
+            }
+            let s: Session
+            if let id {
+                guard let existing = await server.sessions.session(id), await !existing.ended else {
+                    throw FrameError("hello: Session reconnect failed: could not find session \(id) (it may have timed out or ended).")
+                }
+                guard existing.user == user else { throw FrameError("hello: session \(id) belongs to another user.") }
+                s = existing
+            } else {
+                s = await server.sessions.create(user: user, isAdmin: server.admins.contains(user))
+            }
+            await s.attach()
+            send(.welcome(session: s.id, user: user, server: "caslite \(server.version)", protocolVersion: protocolVersion))
+            return s
+        case .request(let id, let action, let params):
+            guard let session else { throw FrameError("request \(id): send {\"hello\": {\"user\": …}} first", id: id) }
+            guard await !session.ended else { throw FrameError("request \(id): session \(session.id) has ended; open a new one", id: id) }
+            let dispatcher = self.dispatcher
+            group.addTask {
+                let r = await dispatcher.call(session: session, requestId: id, action: action, params: params, emit: send)
+                send(.response(id: id, r))
+            }
+            return session
+        case .cancel(let id):
+            guard let session else { throw FrameError("cancel: no session") }
+            if await !session.cancel(id) { send(.log(id: id, LogLine(.warning, "No running call with id \(id) to cancel."))) }
+            return session
+        }
+    }
+}
+
+extension ServerContext {
+    var maxLineDescription: String { "the configured maximum" }
+}

@@ -1,0 +1,81 @@
+import CASCore
+import CASNIO
+import CASWire
+import Logging
+import NIOCore
+import NIOPosix
+
+/// The caslite server: a JSON-lines listener over SwiftNIO in front of the dispatcher.
+///
+/// ```swift
+/// let server = try await CASServer.start(config)   // binds; `server.port` is the bound port
+/// …
+/// try await server.stop()
+/// ```
+public final class CASServer: Sendable {
+    public let context: ServerContext
+    public let config: ServerConfig
+    public let port: Int
+    private let channel: NIOAsyncChannel<NIOAsyncChannel<LineEvent, ByteBuffer>, Never>
+    private let runTask: Task<Void, Never>
+    private let reaper: Task<Void, Never>
+
+    private init(context: ServerContext, config: ServerConfig, port: Int,
+                 channel: NIOAsyncChannel<NIOAsyncChannel<LineEvent, ByteBuffer>, Never>, runTask: Task<Void, Never>, reaper: Task<Void, Never>) {
+        self.context = context
+        self.config = config
+        self.port = port
+        self.channel = channel
+        self.runTask = runTask
+        self.reaper = reaper
+    }
+
+    /// Binds the listener and starts serving.
+    public static func start(_ config: ServerConfig, logger: Logger = Logger(label: "caslite.server")) async throws -> CASServer {
+        let registry = try StandardRegistry.make()
+        let context = ServerContext(registry: registry, dataRoot: config.dataRoot, defaultTimeout: config.sessionTimeout,
+                                    admins: config.admins, logger: logger)
+        let maxLine = config.maxLineLength
+        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .bind(host: config.host, port: config.port) { child in
+                child.eventLoop.makeCompletedFuture {
+                    try child.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineFrameDecoder(maxLineLength: maxLine)))
+                    return try NIOAsyncChannel<LineEvent, ByteBuffer>(wrappingChannelSynchronously: child)
+                }
+            }
+        let port = channel.channel.localAddress?.port ?? config.port
+        let dispatcher = Dispatcher(server: context)
+        let runTask = Task {
+            _ = try? await channel.executeThenClose { inbound in
+                try await withThrowingDiscardingTaskGroup { group in
+                    for try await conn in inbound {
+                        group.addTask { await Connection(conn, dispatcher: dispatcher).run() }
+                    }
+                }
+            }
+        }
+        let interval = config.reapInterval
+        let reaper = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(interval))
+                let gone = await context.sessions.reap()
+                for id in gone { logger.info("session \(id) timed out and was ended") }
+            }
+        }
+        logger.info("caslite listening on \(config.host):\(port)")
+        return CASServer(context: context, config: config, port: port, channel: channel, runTask: runTask, reaper: reaper)
+    }
+
+    /// Stops listening and ends the serving tasks.
+    public func stop() async {
+        reaper.cancel()
+        try? await channel.channel.close()
+        runTask.cancel()
+        _ = await runTask.value
+    }
+
+    /// Waits until the server stops.
+    public func wait() async { _ = await runTask.value }
+}

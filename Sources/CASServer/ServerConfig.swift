@@ -1,0 +1,18 @@
+/// Settings of one caslite server.
+public struct ServerConfig: Sendable {
+    public var host: String = "127.0.0.1"
+    /// 0 picks a free port.
+    public var port: Int = 5570
+    /// Folder holding caslibs (`casuser/<user>`, `public`).
+    public var dataRoot: String = "./caslite-data"
+    /// Longest accepted request line in bytes.
+    public var maxLineLength: Int = 256 << 20
+    /// Default idle time-out of new sessions, in seconds.
+    public var sessionTimeout: Double = 3600
+    /// How often expired sessions are reaped, in seconds.
+    public var reapInterval: Double = 30
+    /// Users with the administrator role.
+    public var admins: Set<String> = []
+
+    public init() {}
+}

@@ -1,0 +1,15 @@
+import ActionSetBuiltins
+import ActionSetSession
+import ActionSetSimple
+import ActionSetTable
+import CASCore
+
+/// The action sets compiled into caslite, in the order help lists them.
+public enum StandardRegistry {
+    public static let sets: [ActionSet] = [
+        builtinsActionSet, sessionActionSet, sessionPropActionSet, tableActionSet, simpleActionSet,
+    ]
+
+    /// The validated registry; a failure here is a programming error caught by the tests.
+    public static func make() throws -> Registry { try Registry(sets) }
+}

@@ -1,0 +1,80 @@
+import CASClient
+import CASWire
+
+/// Renders responses for a terminal: log lines, tables aligned the way SWAT prints them, scalars,
+/// and the disposition when it is not Normal.
+enum Printer {
+    static func print(_ r: Response, logsAlreadyShown: Bool) {
+        if !logsAlreadyShown { for l in r.logs { Swift.print(l.formatted) } }
+        for (k, v) in r.results { printResult(k, v) }
+        if r.disposition.severity != .normal {
+            Swift.print("[\(r.disposition.severity.rawValue)] \(r.disposition.reason) (status \(r.disposition.statusCode)): \(r.disposition.formattedStatus)")
+        }
+        Swift.print(String(format3(r.performance.elapsedTime)) + "s elapsed")
+    }
+
+    static func format3(_ x: Double) -> String {
+        let ms = (x * 1000).rounded()
+        return "\(Int(ms) / 1000).\(String(Int(ms) % 1000).leftPad(3, "0"))"
+    }
+
+    static func printResult(_ key: String, _ v: Value) {
+        switch v {
+        case .table(let t):
+            Swift.print("[\(key)]\n")
+            if !t.label.isEmpty { Swift.print(" \(t.label)\n") }
+            Swift.print(render(t))
+            Swift.print("")
+        case .dict(let d):
+            Swift.print("[\(key)]")
+            for (k2, v2) in d { Swift.print("  \(k2): \(short(v2))") }
+        default:
+            Swift.print("[\(key)] \(short(v))")
+        }
+    }
+
+    static func short(_ v: Value) -> String {
+        switch v {
+        case .string(let s): s
+        case .blob(let b): "<\(b.count) bytes>"
+        case .table(let t): "<table \(t.name): \(t.rowCount) rows>"
+        default: v.jsonString
+        }
+    }
+
+    static func cell(_ v: Value) -> String {
+        switch v {
+        case .null: "."
+        case .double(let d): d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) + ".0" : String(d)
+        case .blob(let b): "<\(b.count) bytes>"
+        default: short(v)
+        }
+    }
+
+    /// A pandas-like text table: a row-number column, right-aligned numbers, left-aligned text.
+    static func render(_ t: DataTable, maxRows: Int = 200) -> String {
+        let n = min(t.rowCount, maxRows)
+        var cols: [[String]] = [[""] + (0..<n).map(String.init)]
+        var numeric: [Bool] = [true]
+        for c in t.columns {
+            cols.append([c.name] + (0..<n).map { cell(c.data.value(at: $0)) })
+            numeric.append(c.type.isNumeric)
+        }
+        let widths = cols.map { $0.map(\.count).max() ?? 0 }
+        var lines: [String] = []
+        for r in 0...n {
+            var parts: [String] = []
+            for (i, col) in cols.enumerated() {
+                parts.append(numeric[i] || r == 0 ? col[r].leftPad(widths[i]) : col[r].rightPad(widths[i]))
+            }
+            lines.append(parts.joined(separator: "  "))
+        }
+        if t.rowCount > n { lines.append("… \(t.rowCount - n) more rows") }
+        return lines.joined(separator: "\n")
+    }
+}
+
+extension String {
+    func leftPad(_ n: Int, _ c: Character = " ") -> String { count >= n ? self : String(repeating: c, count: n - count) + self }
+    func rightPad(_ n: Int) -> String { count >= n ? self : self + String(repeating: " ", count: n - count) }
+}

@@ -1,0 +1,54 @@
+import ArgumentParser
+import CASServer
+import Foundation
+import Logging
+
+/// `caslite serve`: runs the shared server.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the caslite server.")
+
+    @Option(name: .long, help: "Address to listen on.")
+    var host: String = "127.0.0.1"
+
+    @Option(name: .long, help: "Port to listen on; 0 picks a free port.")
+    var port: Int = 5570
+
+    @Option(name: .long, help: "Data folder (caslibs live under it).")
+    var data: String = "./caslite-data"
+
+    @Option(name: .long, help: "Write the bound port to this file once listening.")
+    var portFile: String?
+
+    @Option(name: .long, help: "Default idle time-out of sessions, in seconds.")
+    var sessionTimeout: Double = 3600
+
+    @Option(name: .long, help: "Longest accepted request line, in bytes.")
+    var maxLine: Int = 256 << 20
+
+    @Option(name: .long, parsing: .upToNextOption, help: "Users with the administrator role.")
+    var admin: [String] = []
+
+    func run() async throws {
+        LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+        var config = ServerConfig()
+        config.host = host
+        config.port = port
+        config.dataRoot = data
+        config.sessionTimeout = sessionTimeout
+        config.maxLineLength = maxLine
+        config.admins = Set(admin)
+        let server = try await CASServer.start(config)
+        if let portFile { try "\(server.port)\n".write(toFile: portFile, atomically: true, encoding: .utf8) }
+        print("caslite \(server.context.version) listening on \(host):\(server.port), data \(data)")
+        FileHandle.standardOutput.synchronizeFile()
+        let signals = [SIGTERM, SIGINT].map { sig -> DispatchSourceSignal in
+            signal(sig, SIG_IGN)
+            let s = DispatchSource.makeSignalSource(signal: sig)
+            s.setEventHandler { Task { await server.stop() } }
+            s.resume()
+            return s
+        }
+        await server.wait()
+        _ = signals
+    }
+}

@@ -1,0 +1,32 @@
+import CASCore
+import CASWire
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `builtins.serverStatus`: version, node and session counts (the `About`, `server`, `nodestatus` results swat reads at connect).
+struct ServerStatus: Action {
+    static let name = "serverStatus"
+    static let summary = "Shows the server's version, uptime, sessions and node status."
+    static let parameters: [ParamSpec] = []
+    static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
+        let server = ctx.server
+        let actions = server.registry.sets.reduce(0) { $0 + $1.actions.count }
+        let sessions = await server.sessions.count
+        let uptime = Clock.now - server.startTime
+        var r = ValueDict()
+        r["About"] = .dict(About.info(server))
+        r["server"] = .table(.result("server", label: "Server Status", columns: [("nodes", .int32), ("actions", .int32)], rows: [[1, .int(Int64(actions))]]))
+        r["nodestatus"] = .table(.result("nodestatus", label: "Node Status",
+            columns: [("name", .varchar), ("role", .varchar), ("uptime", .double), ("running", .int32), ("stalled", .int32), ("sessions", .int32)],
+            rows: [[.string(hostName()), "controller", .double(uptime), 0, 0, .int(Int64(sessions))]]))
+        return r
+    }
+
+    static func hostName() -> String {
+        var buf = [CChar](repeating: 0, count: 256)
+        gethostname(&buf, 255)
+        return buf.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+    }
+}

@@ -1,0 +1,24 @@
+import CASCore
+import CASWire
+
+/// `sessionProp.setSessOpt`: sets session options.
+struct SetSessOpt: Action {
+    static let name = "setSessOpt"
+    static let summary = "Sets session options: active caslib, time-out, log level, metrics."
+    static let caslib = P.caslib("caslib", "Caslib to make active.")
+    static let timeout = P.optionalInt("timeout", "Idle time-out in seconds.", min: 1, max: 31_536_000)
+    static let logLevel = P.optionalString("logLevel", "Lowest level of log lines sent back.", allowed: ["note", "warning", "error"])
+    static let metrics = P.value("metrics", "Print timing NOTE lines after every action (TRUE/FALSE).").with { $0.type = .bool }
+    static let parameters = [caslib.spec, timeout.spec, logLevel.spec, metrics.spec]
+    static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
+        if let c = args[caslib] {
+            let lib = try ctx.server.caslibs.caslib(c, for: ctx.user)
+            await ctx.session.setActiveCaslib(lib.name)
+            ctx.note("'\(lib.name)' is now the active caslib.")
+        }
+        if let t = args[timeout] { await ctx.session.setTimeout(Double(t)) }
+        if let l = args[logLevel] { await ctx.session.setLogLevel(l) }
+        if let m = args[metrics].boolValue { await ctx.session.setMetrics(m) }
+        return ValueDict()
+    }
+}

@@ -1,0 +1,67 @@
+import CASCore
+import CASWire
+
+/// Distinct values of a column with their first-seen rows, as a sortable key.
+enum Level: Hashable, Comparable {
+    case missing
+    case number(Double)
+    case text(String)
+
+    init(_ data: ColumnData, _ row: Int) {
+        switch data {
+        case .varchar(let a): self = a[row].map { .text($0) } ?? .missing
+        case .varbinary(let a): self = a[row].map { .text(String(decoding: $0, as: UTF8.self)) } ?? .missing
+        default: self = data.double(at: row).map { .number($0) } ?? .missing
+        }
+    }
+
+    var display: String {
+        switch self {
+        case .missing: "."
+        case .number(let d): d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) : String(d)
+        case .text(let s): s
+        }
+    }
+
+    var value: Value {
+        switch self {
+        case .missing: .null
+        case .number(let d): .double(d)
+        case .text(let s): .string(s)
+        }
+    }
+}
+
+/// `simple.freq`: one-way frequency tables.
+struct Freq: Action {
+    static let name = "freq"
+    static let summary = "Counts the rows at each distinct value (level) of each input column."
+    static let table = P.table()
+    static let inputs = P.value("inputs", "Columns to count; all columns when omitted.").with { $0.type = .list(.value) }
+    static let includeMissing = P.bool("includeMissing", "Count missing values as a level.", default: true)
+    static let parameters = [table.spec, inputs.spec, includeMissing.spec]
+
+    static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
+        let t = try await ctx.filteredTable(args[table])
+        let names = args[inputs].listValue?.compactMap { $0.stringValue ?? $0["name"].stringValue } ?? []
+        var cols: [Column] = []
+        if names.isEmpty { cols = t.data.columns.filter { $0.type != .varbinary } }
+        for (i, n) in names.enumerated() {
+            guard let c = t.data.column(n) else { throw Fetch.missing(n, t.data, "inputs[\(i + 1)]") }
+            cols.append(c)
+        }
+        let withMissing = args[includeMissing]
+        var b = TableBuilder(name: "Frequency", columns: [("Column", .varchar), ("CharVar", .varchar), ("NumVar", .double),
+                                                          ("FmtVar", .varchar), ("Level", .int32), ("Frequency", .double)], label: "Frequency for \(t.name.uppercased())")
+        for c in cols {
+            var counts: [Level: Int] = [:]
+            for r in 0..<c.data.count { counts[Level(c.data, r), default: 0] += 1 }
+            for (i, (level, n)) in counts.sorted(by: { $0.key < $1.key }).enumerated() where withMissing || level != .missing {
+                let isChar = c.type == .varchar || c.type == .varbinary
+                b.append([.string(c.name), isChar ? level.value : .null, isChar ? .null : level.value, .string(level.display),
+                          .int(Int64(i + 1)), .double(Double(n))])
+            }
+        }
+        return ["Frequency": .table(b.table)]
+    }
+}

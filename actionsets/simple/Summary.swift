@@ -1,0 +1,71 @@
+import CASCore
+import CASWire
+
+/// `simple.summary`: descriptive statistics of numeric columns.
+struct Summary: Action {
+    static let name = "summary"
+    static let summary = "Computes N, NMiss, Min, Max, Mean, Sum, Std, Var, StdErr, USS and CSS for numeric columns."
+    static let table = P.table()
+    static let inputs = P.value("inputs", "Numeric columns to summarise; all numeric columns when omitted.").with { $0.type = .list(.value) }
+    static let parameters = [table.spec, inputs.spec]
+
+    /// One column's statistics; `values` are the non-missing values.
+    struct Stats: Equatable {
+        var n = 0, nmiss = 0
+        var min = Double.nan, max = Double.nan, sum = 0.0, mean = Double.nan, variance = Double.nan, uss = 0.0, css = Double.nan
+
+        init(_ data: ColumnData) {
+            var s = 0.0, ss = 0.0
+            var lo = Double.infinity, hi = -Double.infinity
+            for r in 0..<data.count {
+                guard let x = data.double(at: r) else { nmiss += 1; continue }
+                n += 1; s += x; ss += x * x; lo = Swift.min(lo, x); hi = Swift.max(hi, x)
+            }
+            guard n > 0 else { return }
+            sum = s; uss = ss; min = lo; max = hi; mean = s / Double(n)
+            var c = 0.0  // second pass for a stable corrected sum of squares
+            for r in 0..<data.count { if let x = data.double(at: r) { c += (x - mean) * (x - mean) } }
+            css = c
+            variance = n > 1 ? c / Double(n - 1) : .nan
+        }
+    }
+
+    static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
+        let t = try await ctx.filteredTable(args[table])
+        let names = args[inputs].listValue?.compactMap { $0.stringValue ?? $0["name"].stringValue } ?? []
+        var cols: [Column] = []
+        if names.isEmpty {
+            cols = t.data.columns.filter { $0.type.isNumeric }
+        } else {
+            for (i, n) in names.enumerated() {
+                guard let c = t.data.column(n) else { throw Fetch.missing(n, t.data, "inputs[\(i + 1)]") }
+                guard c.type.isNumeric else {
+                    throw ActionError(.parameterValue, "Column '\(c.name)' is \(c.type.rawValue); summary needs numeric columns.", parameter: "inputs[\(i + 1)]")
+                }
+                cols.append(c)
+            }
+        }
+        let chosen = cols
+        let stats = try await ctx.cpu { chosen.map { Stats($0.data) } }
+        let rows: [[Value]] = zip(cols, stats).map { c, s in
+            let std = s.variance.squareRoot()
+            return [.string(c.name), .double(s.min), .double(s.max), .int(Int64(s.n)), .int(Int64(s.nmiss)), .double(s.mean), .double(s.sum),
+                    .double(std), .double(std / Double(s.n).squareRoot()), .double(s.variance), .double(s.uss), .double(s.css)]
+        }
+        return ["Summary": .table(.result("Summary", label: "Descriptive Statistics for \(t.name.uppercased())", columns: [
+            ("Column", .varchar), ("Min", .double), ("Max", .double), ("N", .double), ("NMiss", .double), ("Mean", .double), ("Sum", .double),
+            ("Std", .double), ("StdErr", .double), ("Var", .double), ("USS", .double), ("CSS", .double),
+        ], rows: rows))]
+    }
+}
+
+extension Fetch {
+    static func missing(_ n: String, _ t: DataTable, _ p: String) -> ActionError {
+        var msg = "Column '\(n)' does not exist in table \(t.name)."
+        if let near = NearMiss.suggest(n, among: t.columns.map(\.name)) { msg += " Did you mean '\(near)'?" }
+        return ActionError(.notFound, msg, parameter: p)
+    }
+}
+
+/// Namespace only: the missing-column helper shared by this set's actions.
+enum Fetch {}

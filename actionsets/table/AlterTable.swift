@@ -1,0 +1,73 @@
+import CASCore
+import CASWire
+
+/// `table.alterTable`: renames a table, sets its label, renames, relabels, reformats, drops or reorders columns.
+struct AlterTable: Action {
+    static let name = "alterTable"
+    static let summary = "Changes a table's name or label, and its columns' names, labels, formats, order, or drops columns."
+    static let tableName = P.string("name", "Table to alter.").with { $0.isTableName = true }.aliases("table")
+    static let caslib = P.caslib()
+    static let rename = P.optionalString("rename", "New table name.")
+    static let label = P.optionalString("label", "New table label.")
+    static let columns = P.dictList("columns", "Per-column changes.", [
+        P.string("name", "Column to change.").spec,
+        P.optionalString("rename", "New column name.").spec,
+        P.optionalString("label", "New column label.").spec,
+        P.optionalString("format", "New column format.").spec,
+        P.bool("drop", "Drop the column.", default: false).spec,
+    ])
+    static let drop = P.stringList("drop", "Columns to drop.")
+    static let keep = P.stringList("keep", "Columns to keep (all others are dropped).")
+    static let columnOrder = P.stringList("columnOrder", "New column order (listed columns first).")
+    static let parameters = [tableName.spec, caslib.spec, rename.spec, label.spec, columns.spec, drop.spec, keep.spec, columnOrder.spec]
+
+    static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
+        let lib = try await ctx.caslib(args[caslib])
+        let key = TableKey(caslib: lib.name, name: args[tableName])
+        guard var t = await ctx.session.table(key) else {
+            throw ActionError.notFound("There is no session-scope table \(args[tableName]) in caslib \(lib.name).", parameter: "name")
+        }
+        var d = t.data
+        func index(_ n: String, _ p: String) throws(ActionError) -> Int {
+            guard let i = d.columnIndex(n) else { throw Fetch.missingColumn(n, in: d, parameter: p) }
+            return i
+        }
+        var dropSet = Set<String>()
+        for (k, c) in args[columns].enumerated() {
+            let i = try index(c["name"].stringValue ?? "", "columns[\(k + 1)].name")
+            if let r = c["rename"].stringValue { d.columns[i].name = r }
+            if let l = c["label"].stringValue { d.columns[i].label = l }
+            if let f = c["format"].stringValue { d.columns[i].format = f }
+            if c["drop"].boolValue == true { dropSet.insert(d.columns[i].name.lowercased()) }
+        }
+        for (k, n) in args[drop].enumerated() { dropSet.insert(d.columns[try index(n, "drop[\(k + 1)]")].name.lowercased()) }
+        if !args[keep].isEmpty {
+            var keepSet = Set<String>()
+            for (k, n) in args[keep].enumerated() { keepSet.insert(d.columns[try index(n, "keep[\(k + 1)]")].name.lowercased()) }
+            for c in d.columns where !keepSet.contains(c.name.lowercased()) { dropSet.insert(c.name.lowercased()) }
+        }
+        if !args[columnOrder].isEmpty {
+            var first: [Column] = []
+            for (k, n) in args[columnOrder].enumerated() { first.append(d.columns[try index(n, "columnOrder[\(k + 1)]")]) }
+            let names = Set(first.map { $0.name.lowercased() })
+            d.columns = first + d.columns.filter { !names.contains($0.name.lowercased()) }
+        }
+        d.columns.removeAll { dropSet.contains($0.name.lowercased()) }
+        let names = d.columns.map { $0.name.lowercased() }
+        guard Set(names).count == names.count else { throw ActionError(.parameterValue, "Renaming would give two columns the same name.", parameter: "columns") }
+        if let l = args[label] { d.label = l }
+        if let r = args[rename] {
+            let newKey = TableKey(caslib: lib.name, name: r)
+            if newKey != key, await ctx.session.table(newKey) != nil {
+                throw ActionError(.alreadyExists, "Table '\(r)' already exists in caslib \(lib.name).", parameter: "rename")
+            }
+            await ctx.session.drop(key)
+            d.name = r
+        }
+        t.data = d
+        t.modified = Clock.now
+        await ctx.session.put(t)
+        ctx.note("Altered table \(t.name) in caslib \(lib.name).")
+        return ValueDict()
+    }
+}

@@ -1,0 +1,63 @@
+import CASCore
+import CASWire
+
+/// `table.fetch`: rows of a table as a `Fetch` result table with an `_Index_` column.
+struct Fetch: Action {
+    static let name = "fetch"
+    static let summary = "Fetches rows from a table (optionally sorted and filtered) as the result table Fetch."
+    static let table = P.table()
+    static let from = P.int("from", "First row to return (1-based, after sorting).", default: 1, min: 1)
+    static let to = P.int("to", "Last row to return (inclusive).", default: 20, min: 1)
+    static let maxRows = P.int("maxRows", "Most rows to return in one call.", default: 1000, min: 1)
+    static let sortBy = P.dictList("sortBy", "Sort keys, applied in order.", [
+        P.string("name", "Column to sort by.").spec,
+        P.string("order", "Sort direction.", default: "ASCENDING", allowed: ["ASCENDING", "DESCENDING"]).spec,
+        P.string("formatted", "Sort by raw or formatted value (only RAW is implemented; FORMATTED sorts raw values).", default: "RAW", allowed: ["RAW", "FORMATTED"]).spec,
+    ])
+    static let fetchVars = P.value("fetchVars", "Columns to return (names or {name=…}); all when omitted.").with { $0.type = .list(.value) }
+    static let index = P.bool("index", "Add the 1-based _Index_ column.", default: true)
+    static let format = P.bool("format", "Accepted for compatibility; values are returned raw.", default: false)
+    static let sasTypes = P.bool("sasTypes", "Accepted for compatibility; native column types are returned.", default: true).hidden()
+    static let parameters = [table.spec, from.spec, to.spec, maxRows.spec, sortBy.spec, fetchVars.spec, index.spec, format.spec, sasTypes.spec]
+
+    static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
+        let t = try await ctx.filteredTable(args[table])
+        var data = t.data
+        var keys: [SortKey] = []
+        for (i, s) in args[sortBy].enumerated() {
+            let n = s["name"].stringValue ?? ""
+            guard let c = data.columnIndex(n) else { throw missingColumn(n, in: data, parameter: "sortBy[\(i + 1)].name") }
+            keys.append(SortKey(column: c, descending: s["order"].stringValue == "DESCENDING"))
+        }
+        let first = args[from]
+        let last = min(args[to], first + args[maxRows] - 1, data.rowCount)
+        let order = keys.isEmpty ? Array(0..<data.rowCount) : data.sortedRows(by: keys)
+        let rows = first <= last ? Array(order[(first - 1)..<last]) : []
+        let wanted = args[fetchVars].listValue?.compactMap { $0.stringValue ?? $0["name"].stringValue } ?? []
+        var cols: [Column] = []
+        if wanted.isEmpty {
+            cols = data.columns
+        } else {
+            for (i, w) in wanted.enumerated() {
+                guard let c = data.column(w) else { throw missingColumn(w, in: data, parameter: "fetchVars[\(i + 1)]") }
+                cols.append(c)
+            }
+        }
+        data.columns = cols
+        var out = data.gather(rows)
+        if args[index] {
+            out.columns.insert(Column(name: "_Index_", data: .int64(rows.indices.map { Int64(first + $0) })), at: 0)
+        }
+        out.name = "Fetch"
+        out.label = "Selected Rows from Table \(t.name.uppercased())"
+        out.title = out.label
+        out.attributes = ValueDict([("Action", .string("fetch")), ("NRows", .int(Int64(out.rowCount)))])
+        return ["Fetch": .table(out)]
+    }
+
+    static func missingColumn(_ n: String, in t: DataTable, parameter: String) -> ActionError {
+        var msg = "Column '\(n)' does not exist in table \(t.name)."
+        if let near = NearMiss.suggest(n, among: t.columns.map(\.name)) { msg += " Did you mean '\(near)'?" }
+        return ActionError(.notFound, msg, parameter: parameter)
+    }
+}

@@ -1,0 +1,42 @@
+import CASCore
+import CASWire
+import Foundation
+
+/// `table.loadTable`: reads a file from a caslib folder into an in-memory table.
+struct LoadTable: Action {
+    static let name = "loadTable"
+    static let summary = "Loads a CSV file from a caslib's folder into an in-memory table."
+    static let path = P.string("path", "File path relative to the caslib's folder.")
+    static let caslib = P.caslib("caslib", "Caslib holding the file; the active caslib when omitted.")
+    static let casOut = P.outTable("casOut", "Output table; named after the file when omitted.")
+    static let parameters = [path.spec, caslib.spec, ImportOptions.param.spec, casOut.spec]
+
+    static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
+        let lib = try await ctx.caslib(args[caslib])
+        let file = try lib.resolve(args[path])
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: file, isDirectory: &isDir), !isDir.boolValue else {
+            throw ActionError(.notFound, "The file \(args[path]) is not available in caslib \(lib.name).", parameter: "path")
+        }
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw ActionError(.notFound, "The file \(args[path]) in caslib \(lib.name) cannot be read.", parameter: "path")
+        }
+        let options = try ImportOptions.csvOptions(args[ImportOptions.param])
+        let defaultName = tableName(forPath: args[path])
+        let table = try await ImportOptions.readCSV([UInt8](data), name: defaultName, options: options, ctx: ctx)
+        let out = args[casOut]
+        let stored = try await ctx.store(table, out: out, defaultName: defaultName, sourceName: args[path], sourceCaslib: lib.name)
+        ctx.note("caslite made the file \(args[path]) available as table \(stored.name) in caslib \(stored.caslib).")
+        return ["caslib": .string(stored.caslib), "tableName": .string(stored.name)]
+    }
+
+    /// CAS's default table name for a path: folders joined with '.', extension dropped, upper case (`data/iris.csv` → `DATA.IRIS`).
+    static func tableName(forPath p: String) -> String {
+        var parts = p.split(separator: "/").map(String.init)
+        if var last = parts.popLast() {
+            if let dot = last.lastIndex(of: "."), dot != last.startIndex { last = String(last[..<dot]) }
+            parts.append(last)
+        }
+        return parts.joined(separator: ".").uppercased()
+    }
+}
