@@ -9,6 +9,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "caslite", targets: ["caslite"]),
+        .executable(name: "caslite-bench", targets: ["caslite-bench"]),
         .library(name: "CASClient", targets: ["CASClient"]),
         .library(name: "DLEngine", targets: ["DLEngine"]),
     ],
@@ -24,7 +25,7 @@ let package = Package(
         .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg62-turbo-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .target(name: "CJPEGShim", dependencies: ["CJPEG"]),
-        .target(name: "CDNNLShim", linkerSettings: [.linkedLibrary("dnnl")]),
+        .target(name: "CDNNLShim", cSettings: [.unsafeFlags(["-O2"])], linkerSettings: [.linkedLibrary("dnnl"), .linkedLibrary("gomp")]),
 
         // MARK: CAS side
         .target(name: "CASWire"),
@@ -57,11 +58,18 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]),
 
+        .executableTarget(
+            name: "caslite-bench",
+            dependencies: ["CASClient", "CASServer", "CASCore", "CASWire", .product(name: "Logging", package: "swift-log")]),
+
         // MARK: image codecs (no CAS imports)
         .target(name: "ImageCodec", dependencies: ["CPNG", "CJPEGShim"], swiftSettings: kernelFlags),
 
         // MARK: deep-learning engine (no CAS imports)
-        .target(name: "DLEngine", dependencies: ["COpenBLAS", "CDNNLShim"], swiftSettings: kernelFlags),
+        // OpenMP OpenBLAS via rpath: one libgomp pool with oneDNN (docs/engine.md "Threading").
+        .target(name: "DLEngine", dependencies: ["COpenBLAS", "CDNNLShim"], swiftSettings: kernelFlags,
+                linkerSettings: [.unsafeFlags(["-L/usr/lib/x86_64-linux-gnu/openblas-openmp",
+                                               "-Xlinker", "-rpath", "-Xlinker", "/usr/lib/x86_64-linux-gnu/openblas-openmp"])]),
 
         // MARK: tests
         .testTarget(name: "CASWireTests", dependencies: ["CASWire", "CASNIO"]),

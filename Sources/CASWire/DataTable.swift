@@ -46,6 +46,19 @@ public enum ColumnData: Sendable, Equatable {
         }
     }
 
+    /// Equal cells; two missing values are equal (NaN == NaN here, unlike IEEE).
+    public static func == (a: ColumnData, b: ColumnData) -> Bool {
+        switch (a, b) {
+        case (.double(let x), .double(let y)):
+            x.count == y.count && zip(x, y).allSatisfy { $0 == $1 || ($0.isNaN && $1.isNaN) }
+        case (.int64(let x), .int64(let y)): x == y
+        case (.int32(let x), .int32(let y)): x == y
+        case (.varchar(let x), .varchar(let y)): x == y
+        case (.varbinary(let x), .varbinary(let y)): x == y
+        default: false
+        }
+    }
+
     /// An empty column of the given type.
     public static func empty(_ type: ColumnType, capacity: Int = 0) -> ColumnData {
         switch type {

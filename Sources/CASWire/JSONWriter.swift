@@ -134,7 +134,7 @@ public struct JSONWriter: Sendable {
         raw(",\"label\":")
         string(t.label)
         raw(",\"title\":")
-        string(t.title.isEmpty ? t.label : t.title)
+        string(t.title)
         raw(",\"attributes\":")
         typedAttributes(t.attributes)
         raw(",\"schema\":[")

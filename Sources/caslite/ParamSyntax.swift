@@ -45,29 +45,42 @@ enum ParamSyntax {
         d[head] = .dict(inner)
     }
 
-    /// Splits a shell line into words, honouring single and double quotes.
+    /// Splits a shell line into words, honouring single and double quotes; inside `{…}` and `[…]`
+    /// (JSON values) spaces do not split and quotes are kept.
     static func words(_ line: String) -> [String] {
         var out: [String] = []
         var cur = ""
         var quote: Character?
         var inWord = false
-        var depth = 0  // inside {…} or […]: spaces do not split
+        var depth = 0
         for ch in line {
             if let q = quote {
-                if ch == q { quote = nil } else { cur.append(ch) }
+                if ch == q { quote = nil; if depth > 0 { cur.append(ch) } } else { cur.append(ch) }
                 continue
             }
             switch ch {
             case "\"", "'":
-                if depth > 0 { cur.append(ch) }
-                quote = depth > 0 ? nil : ch
+                quote = ch
                 inWord = true
-                if depth > 0 { quote = nil }
-            case "{", "[": depth += 1; cur.append(ch); inWord = true
-            case "}", "]": depth = max(0, depth - 1); cur.append(ch)
+                if depth > 0 { cur.append(ch) }
+            case "{", "[":
+                depth += 1
+                cur.append(ch)
+                inWord = true
+            case "}", "]":
+                depth = max(0, depth - 1)
+                cur.append(ch)
             case " ", "\t":
-                if depth > 0 { cur.append(ch) } else if inWord { out.append(cur); cur = ""; inWord = false }
-            default: cur.append(ch); inWord = true
+                if depth > 0 {
+                    cur.append(ch)
+                } else if inWord {
+                    out.append(cur)
+                    cur = ""
+                    inWord = false
+                }
+            default:
+                cur.append(ch)
+                inWord = true
             }
         }
         if inWord { out.append(cur) }

@@ -1,4 +1,5 @@
 import CASClient
+import Foundation
 import CASWire
 
 /// Renders responses for a terminal: log lines, tables aligned the way SWAT prints them, scalars,
@@ -45,7 +46,7 @@ enum Printer {
     static func cell(_ v: Value) -> String {
         switch v {
         case .null: "."
-        case .double(let d): d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) + ".0" : String(d)
+        case .double(let d): d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) + ".0" : String(format: "%.6g", d)
         case .blob(let b): "<\(b.count) bytes>"
         default: short(v)
         }

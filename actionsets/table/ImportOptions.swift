@@ -6,7 +6,7 @@ enum ImportOptions {
     static let varParams: [ParamSpec] = [
         P.optionalString("name", "Column name in the file (with getNames) to override.").spec,
         P.optionalInt("index", "1-based column position to override, instead of a name.", min: 1).spec,
-        P.optionalString("type", "Column type.", allowed: ["double", "int64", "int32", "varchar"]).spec,
+        P.optionalString("type", "Column type (varbinary cells are base64 text).", allowed: ["double", "int64", "int32", "varchar", "varbinary"]).spec,
         P.optionalString("rename", "New column name.").spec,
         P.optionalString("label", "Column label.").spec,
         P.optionalString("format", "Column format, e.g. BEST12.").spec,
@@ -34,8 +34,8 @@ enum ImportOptions {
                 throw ActionError(.parameterMissing, "Parameter 'importOptions.vars[\(i + 1)]' needs a name or an index.", parameter: "importOptions.vars[\(i + 1)]")
             }
             o.columnOverrides.append(CSVColumnOverride(
-                name: v["name"].stringValue, index: v["index"].intValue.map { Int($0) - 1 },
-                type: v["type"].stringValue.flatMap(ColumnType.init(name:)), rename: v["rename"].stringValue,
+                name: v["name"].stringValue, index: v["index"].intValue.map { Int($0) - 1 }, rename: v["rename"].stringValue,
+                type: v["type"].stringValue.flatMap(ColumnType.init(name:)),
                 label: v["label"].stringValue, format: v["format"].stringValue))
         }
         return o

@@ -8,7 +8,7 @@ struct LoadTable: Action {
     static let summary = "Loads a CSV file from a caslib's folder into an in-memory table."
     static let path = P.string("path", "File path relative to the caslib's folder.")
     static let caslib = P.caslib("caslib", "Caslib holding the file; the active caslib when omitted.")
-    static let casOut = P.outTable("casOut", "Output table; named after the file when omitted.")
+    static let casOut = P.outTable("casOut", "Output table; named after the file, in the file's caslib, when omitted.")
     static let parameters = [path.spec, caslib.spec, ImportOptions.param.spec, casOut.spec]
 
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
@@ -24,7 +24,8 @@ struct LoadTable: Action {
         let options = try ImportOptions.csvOptions(args[ImportOptions.param])
         let defaultName = tableName(forPath: args[path])
         let table = try await ImportOptions.readCSV([UInt8](data), name: defaultName, options: options, ctx: ctx)
-        let out = args[casOut]
+        var out = args[casOut]
+        if out.caslib == nil { out.caslib = lib.name }  // as CAS: the table lands in the file's caslib
         let stored = try await ctx.store(table, out: out, defaultName: defaultName, sourceName: args[path], sourceCaslib: lib.name)
         ctx.note("caslite made the file \(args[path]) available as table \(stored.name) in caslib \(stored.caslib).")
         return ["caslib": .string(stored.caslib), "tableName": .string(stored.name)]

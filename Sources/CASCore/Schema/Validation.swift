@@ -91,7 +91,6 @@ public enum Validator {
             let i: Int64?
             switch v {
             case .string(let s): i = Int64(s.trimmingSpaces) ?? Double(s.trimmingSpaces).flatMap { Value.double($0).intValue }
-            case .bool(let b): i = b ? 1 : 0
             default: i = v.intValue
             }
             guard let i else {

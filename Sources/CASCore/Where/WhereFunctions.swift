@@ -1,0 +1,113 @@
+import CASWire
+import Foundation
+
+/// The functions a `where` expression may call. Numeric functions return missing for missing or invalid input
+/// (`sqrt(-1)`, `log(0)`); `min`, `max`, `sum` and `mean` skip missing arguments as SAS does.
+enum WhereFunctions {
+    private typealias Num = @Sendable (Int) -> Double
+    private typealias Str = @Sendable (Int) -> String
+
+    /// Name → (argument count range, description for errors).
+    static let signatures: [String: (arity: ClosedRange<Int>, usage: String)] = [
+        "missing": (1...1, "missing(x)"),
+        "abs": (1...1, "abs(x)"), "int": (1...1, "int(x)"), "floor": (1...1, "floor(x)"), "ceil": (1...1, "ceil(x)"),
+        "round": (1...2, "round(x[, unit])"), "sqrt": (1...1, "sqrt(x)"), "exp": (1...1, "exp(x)"), "log": (1...1, "log(x)"),
+        "mod": (2...2, "mod(x, d)"),
+        "min": (1...64, "min(x, ...)"), "max": (1...64, "max(x, ...)"), "sum": (1...64, "sum(x, ...)"),
+        "mean": (1...64, "mean(x, ...)"),
+        "upcase": (1...1, "upcase(s)"), "lowcase": (1...1, "lowcase(s)"), "trim": (1...1, "trim(s)"),
+        "strip": (1...1, "strip(s)"), "length": (1...1, "length(s)"), "substr": (2...3, "substr(s, start[, length])"),
+    ]
+
+    static func compile(_ name: String, _ args: [WhereOperand], at position: Int) throws(WhereError) -> WhereCompiled {
+        let key = name.lowercased()
+        guard let signature = signatures[key] else {
+            let hint = WhereSuggestion.hint(for: name, in: signatures.keys.sorted())
+            throw WhereError(message: "unknown function '\(name)'\(hint)", position: position)
+        }
+        guard signature.arity.contains(args.count) else {
+            throw WhereError(
+                message: "\(key) takes \(signature.arity.count == 1 ? "\(signature.arity.lowerBound)" : "\(signature.arity.lowerBound) to \(signature.arity.upperBound)") argument(s) but got \(args.count); usage: \(signature.usage)",
+                position: position)
+        }
+        if key == "missing" { return .condition(WhereBinder.missingTest(args[0])) }
+        if ["upcase", "lowcase", "trim", "strip", "length", "substr"].contains(key) {
+            return try text(key, args)
+        }
+        var nums: [Num] = []
+        for a in args { nums.append(try WhereBinder.number(a, for: "\(key)()")) }
+        return .number(numeric(key, nums))
+    }
+
+    private static func numeric(_ key: String, _ a: [Num]) -> Num {
+        let x = a[0]
+        switch key {
+        case "abs": return { abs(x($0)) }
+        case "int": return { x($0).rounded(.towardZero) }
+        case "floor": return { x($0).rounded(.down) }
+        case "ceil": return { x($0).rounded(.up) }
+        case "round":
+            guard a.count == 2 else { return { x($0).rounded(.toNearestOrAwayFromZero) } }
+            let unit = a[1]
+            return { row in
+                let u = unit(row)
+                return u.isNaN || u <= 0 ? .nan : (x(row) / u).rounded(.toNearestOrAwayFromZero) * u
+            }
+        case "sqrt": return { let v = x($0); return v < 0 ? .nan : v.squareRoot() }
+        case "exp": return { let v = Foundation.exp(x($0)); return v.isFinite ? v : .nan }
+        case "log": return { let v = x($0); return v > 0 ? Foundation.log(v) : .nan }
+        case "mod":
+            let d = a[1]
+            return { row in let y = d(row); return y == 0 ? .nan : x(row).truncatingRemainder(dividingBy: y) }
+        default:
+            return aggregate(key, a)
+        }
+    }
+
+    /// min/max/sum/mean over the non-missing arguments; missing when all are missing.
+    private static func aggregate(_ key: String, _ a: [Num]) -> Num {
+        return { row in
+            var n = 0, sum = 0.0, lo = Double.infinity, hi = -Double.infinity
+            for f in a {
+                let v = f(row)
+                if v.isNaN { continue }
+                n += 1; sum += v; lo = min(lo, v); hi = max(hi, v)
+            }
+            if n == 0 { return .nan }
+            switch key {
+            case "min": return lo
+            case "max": return hi
+            case "sum": return sum
+            default: return sum / Double(n)
+            }
+        }
+    }
+
+    private static func text(_ key: String, _ args: [WhereOperand]) throws(WhereError) -> WhereCompiled {
+        let s = try WhereBinder.string(args[0], for: "\(key)()")
+        switch key {
+        case "upcase": return .string { s($0).uppercased() }
+        case "lowcase": return .string { s($0).lowercased() }
+        case "trim": return .string { WhereSemantics.trimTrailingBlanks(s($0)) }
+        case "strip":
+            return .string { row in
+                let v = s(row)
+                return String(v.drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
+            }
+        case "length":
+            // SAS: length without trailing blanks, 1 for a blank string.
+            return .number { max(1, Double(WhereSemantics.trimTrailingBlanks(s($0)).count)) }
+        default:  // substr(s, start[, length]) with 1-based start, as SAS
+            let start = try WhereBinder.number(args[1], for: "substr()")
+            let length: Num? = args.count == 3 ? try WhereBinder.number(args[2], for: "substr()") : nil
+            return .string { row in
+                let chars = Array(s(row))
+                let b = start(row), l = min(length?(row) ?? Double(chars.count), Double(chars.count))
+                guard !b.isNaN, !l.isNaN, b >= 1, b <= Double(chars.count), l >= 0 else { return "" }
+                let from = min(chars.count, Int(b) - 1)
+                let to = min(chars.count, from + Int(l))
+                return String(chars[from..<to])
+            }
+        }
+    }
+}

@@ -1,0 +1,55 @@
+/// The parsed form of a `where` expression: a tree of nodes, each with the character position it starts at
+/// (or, for operators, the position of the operator) so that binding errors can point into the text.
+struct WhereSyntax: Sendable {
+    enum ArithmeticOp: String, Sendable { case add = "+", subtract = "-", multiply = "*", divide = "/", power = "**" }
+    enum LogicalOp: String, Sendable { case and, or }
+    enum CompareOp: String, Sendable {
+        case eq = "=", ne = "^=", lt = "<", le = "<=", gt = ">", ge = ">="
+
+        /// Which comparison results (-1, 0, 1) make the test true.
+        func holds(_ order: Int) -> Bool {
+            switch self {
+            case .eq: order == 0
+            case .ne: order != 0
+            case .lt: order < 0
+            case .le: order <= 0
+            case .gt: order > 0
+            case .ge: order >= 0
+            }
+        }
+    }
+
+    /// A constant in an `in (...)` list.
+    enum ListItem: Sendable {
+        case number(Double)  // NaN = the missing value `.`
+        case string(String)
+        case range(Double, Double)  // `1:5`, integers inclusive
+    }
+
+    indirect enum Kind: Sendable {
+        case number(Double)
+        case missing
+        case string(String)
+        case column(String)
+        case negate(WhereSyntax)
+        case not(WhereSyntax)
+        case arithmetic(ArithmeticOp, WhereSyntax, WhereSyntax)
+        case concat(WhereSyntax, WhereSyntax)
+        case logical(LogicalOp, WhereSyntax, WhereSyntax)
+        case compare(CompareOp, WhereSyntax, WhereSyntax)
+        case inList(WhereSyntax, [(item: ListItem, position: Int)], negated: Bool)
+        case between(WhereSyntax, low: WhereSyntax, high: WhereSyntax, negated: Bool)
+        case contains(WhereSyntax, WhereSyntax, negated: Bool)
+        case like(WhereSyntax, pattern: String, negated: Bool)
+        case isMissing(WhereSyntax, negated: Bool)
+        case call(String, [WhereSyntax])
+    }
+
+    var kind: Kind
+    var position: Int
+
+    init(_ kind: Kind, at position: Int) {
+        self.kind = kind
+        self.position = position
+    }
+}

@@ -1,0 +1,31 @@
+@testable import CASCore
+import CASWire
+import Testing
+
+@Suite("Table model")
+struct TableModelTests {
+    @Test func sortsStablyWithMissingFirst() {
+        let t = DataTable(name: "t", columns: [
+            Column(name: "g", data: .varchar(["b", "a", nil, "a", "b"])),
+            Column(name: "x", data: .double([1, 2, 3, .nan, 5])),
+        ])
+        #expect(t.sortedRows(by: [SortKey(column: 0, descending: false)]) == [2, 1, 3, 0, 4])
+        #expect(t.sortedRows(by: [SortKey(column: 0, descending: true), SortKey(column: 1, descending: true)]) == [4, 0, 1, 3, 2])
+        #expect(t.sortedRows(by: [SortKey(column: 1, descending: false)]) == [3, 0, 1, 2, 4])
+    }
+
+    @Test func caslibPathsCannotEscape() throws {
+        let root = "/tmp/caslite-test-\(UInt32.random(in: 0...UInt32.max))"
+        let lib = CaslibCatalog(dataRoot: root).caslibs(for: "u")[0]
+        #expect(try lib.resolve("a/b.csv").hasSuffix("/casuser/u/a/b.csv"))
+        for bad in ["../x", "a/../../x", "/etc/passwd"] {
+            #expect(throws: ActionError.self, "\(bad)") { try lib.resolve(bad) }
+        }
+    }
+
+    @Test func fixedFormatsDecimals() {
+        #expect(fixed(1.23456, 2) == "1.23")
+        #expect(fixed(-0.5, 3) == "-0.500")
+        #expect(fixed(2, 0) == "2")
+    }
+}

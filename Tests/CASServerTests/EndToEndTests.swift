@@ -1,0 +1,160 @@
+import CASClient
+import CASWire
+import Foundation
+import NIOCore
+import NIOPosix
+import Testing
+
+@Suite("End to end over loopback", .serialized)
+struct EndToEndTests {
+    @Test func handshakePingAndServerStatus() async throws {
+        let s = try await TestServer.start()
+        let c = try await s.connect()
+        #expect(c.sessionId.count == 36)
+        try await ok(c, "builtins.ping")
+        let st = try await ok(c, "serverStatus")
+        #expect(st.results["About"]?["Version"].stringValue?.isEmpty == false)
+        #expect(st.results["About"]?["System"]["OS Name"] == "Linux")
+        let echo = try await ok(c, "builtins.echo", ["a": 1, "nested": ["x": [1, 2.5, "s"]]])
+        #expect(echo.results["nested"]?["x"] == [1, 2.5, "s"])
+        #expect(echo.logs.contains { $0.message == "a = 1" })
+        await c.close()
+        await s.stop()
+    }
+
+    @Test func addTableFetchRoundTripsEveryType() async throws {
+        let s = try await TestServer.start()
+        let c = try await s.connect()
+        try await ok(c, "table.addTable", ["table": "types", "vars": allTypesVars, "rows": allTypesRows])
+        let r = try await ok(c, "table.fetch", ["table": "types", "to": 10])
+        let t = try #require(r.results["Fetch"]?.tableValue)
+        #expect(t.columns.map(\.name) == ["_Index_", "d", "l", "i", "s", "b"])
+        #expect(t.columns.map(\.type) == [.int64, .double, .int64, .int32, .varchar, .varbinary])
+        #expect(t.column("d")?.label == "A double" && t.column("d")?.format == "BEST12.")
+        #expect(t.column("b")?.attributes["MIMEType"] == "image/png")
+        #expect(t.column("d")?.data == .double([1.5, .nan, -0.25]))
+        #expect(t.column("l")?.data == .int64([9_007_199_254_740_993, nil, -1]))
+        #expect(t.column("i")?.data == .int32([-2_147_483_647, nil, 2_147_483_647]))
+        #expect(t.column("s")?.data == .varchar(["héllo, \"world\"", nil, ""]))
+        #expect(t.column("b")?.data == .varbinary([[0, 1, 2, 255], nil, []]))
+        #expect(t.column("_Index_")?.data == .int64([1, 2, 3]))
+        await s.stop()
+    }
+
+    @Test func loadTableReadsCSVWithInferenceAndOverrides() async throws {
+        let s = try await TestServer.start()
+        try s.write("id,name,score,n\n1,\"Smith, J\",2.5,10\n2,Lee,,20\n3,\"say \"\"hi\"\"\",4,30\n", to: "data/people.csv")
+        let c = try await s.connect()
+        let r = try await ok(c, "table.loadTable", ["path": "data/people.csv",
+                                                    "importOptions": ["vars": [["name": "n", "type": "int32"], ["name": "id", "type": "int64"]]]])
+        #expect(r.results["tableName"] == "DATA.PEOPLE")
+        #expect(r.logs.contains { $0.message.contains("available as table DATA.PEOPLE") })
+        let f = try await ok(c, "table.fetch", ["table": "data.people"])
+        let t = try #require(f.results["Fetch"]?.tableValue)
+        #expect(t.column("id")?.data == .int64([1, 2, 3]))
+        #expect(t.column("name")?.data == .varchar(["Smith, J", "Lee", "say \"hi\""]))
+        #expect(t.column("score")?.data == .double([2.5, .nan, 4]))
+        #expect(t.column("n")?.data == .int32([10, 20, 30]))
+        let info = try await ok(c, "table.columnInfo", ["table": "DATA.PEOPLE"])
+        #expect(info.results["ColumnInfo"]?.tableValue?.column("Type")?.data == .varchar(["int64", "varchar", "double", "int32"]))
+        await s.stop()
+    }
+
+    @Test func fetchSortsFiltersAndPages() async throws {
+        let s = try await TestServer.start()
+        let c = try await s.connect()
+        var rows: [Value] = []
+        for i in 0..<50 { rows.append([.int(Int64(i)), .string(i % 2 == 0 ? "even" : "odd"), .double(Double(50 - i))]) }
+        try await ok(c, "table.addTable", ["table": "nums", "rows": .list(rows),
+                                           "vars": [["name": "k", "type": "int64"], ["name": "parity", "type": "varchar"], ["name": "v"]]])
+        let f = try await ok(c, "fetch", ["table": ["name": "nums", "where": "parity = 'odd' and k > 10"], "sortBy": [["name": "v", "order": "ascending"]],
+                                          "from": 2, "to": 4, "fetchVars": ["k"]])
+        let t = try #require(f.results["Fetch"]?.tableValue)
+        #expect(t.column("k")?.data == .int64([47, 45, 43]))
+        #expect(t.column("_Index_")?.data == .int64([2, 3, 4]))
+        #expect(t.columns.count == 2)
+        try await ok(c, "builtins.loadActionSet", ["actionSet": "simple"])
+        let n = try await ok(c, "simple.numRows", ["table": ["name": "nums", "where": "k in (1, 2, 3) or v is missing"]])
+        #expect(n.results["numrows"] == 3)
+        await s.stop()
+    }
+
+    @Test func simpleAnalyticsComputeTheRightNumbers() async throws {
+        let s = try await TestServer.start()
+        let c = try await s.connect()
+        try await ok(c, "builtins.loadActionSet", ["actionSet": "simple"])
+        try await ok(c, "table.addTable", ["table": "t", "vars": [["name": "x"], ["name": "g", "type": "varchar"], ["name": "h", "type": "varchar"]],
+                                           "rows": [[1, "a", "p"], [2, "a", "q"], [3, "b", "q"], [nil, "b", "q"], [6, "b", "p"]]])
+        let sum = try await ok(c, "simple.summary", ["table": "t"])
+        let st = try #require(sum.results["Summary"]?.tableValue)
+        #expect(st.column("N")?.data == .double([4]))
+        #expect(st.column("NMiss")?.data == .double([1]))
+        #expect(st.column("Mean")?.data == .double([3]))
+        #expect(st.column("Sum")?.data == .double([12]))
+        #expect(st.column("Min")?.data == .double([1]) && st.column("Max")?.data == .double([6]))
+        let std = st.column("Std")!.data.double(at: 0)!
+        #expect(abs(std - (14.0 / 3).squareRoot()) < 1e-12)
+        let freq = try await ok(c, "simple.freq", ["table": "t", "inputs": ["g"]])
+        #expect(freq.results["Frequency"]?.tableValue?.column("Frequency")?.data == .double([2, 3]))
+        let ct = try await ok(c, "simple.crossTab", ["table": "t", "row": "g", "col": "h"])
+        let x = try #require(ct.results["Crosstab"]?.tableValue)
+        #expect(x.column("Col1")?.label == "p" && x.column("Col2")?.label == "q")
+        #expect(x.column("Col1")?.data == .double([1, 1]))
+        #expect(x.column("Col2")?.data == .double([1, 2]))
+        #expect(x.column("Total")?.data == .double([2, 3]))
+        await s.stop()
+    }
+
+    @Test func tableLifecycleActions() async throws {
+        let s = try await TestServer.start()
+        let c = try await s.connect()
+        try await ok(c, "table.addTable", ["table": "a", "vars": allTypesVars, "rows": allTypesRows])
+        #expect(try await ok(c, "table.tableExists", ["name": "A"]).results["exists"] == 1)
+        try await fails(c, "table.addTable", ["table": "a", "vars": [["name": "x"]], "rows": []], "already exists", "replace")
+        try await ok(c, "table.alterTable", ["name": "a", "rename": "b", "label": "Bee", "columns": [["name": "d", "rename": "dd", "label": "new"]], "drop": ["s"]])
+        #expect(try await ok(c, "table.tableExists", ["name": "a"]).results["exists"] == 0)
+        let info = try await ok(c, "table.columnInfo", ["table": "b"])
+        #expect(info.results["ColumnInfo"]?.tableValue?.column("Column")?.data == .varchar(["dd", "l", "i", "b"]))
+        let ti = try await ok(c, "table.tableInfo")
+        #expect(ti.results["TableInfo"]?.tableValue?.column("Name")?.data == .varchar(["b"]))
+        #expect(ti.results["TableInfo"]?.tableValue?.column("Label")?.data == .varchar(["Bee"]))
+        try await ok(c, "table.partition", ["table": ["name": "b", "where": "l > 0 or l is missing"], "casOut": ["name": "p"]])
+        try await fails(c, "simple.numRows", ["table": "p"], "not loaded")
+        try await ok(c, "builtins.loadActionSet", ["actionSet": "simple"])
+        #expect(try await ok(c, "simple.numRows", ["table": "p"]).results["numrows"] == 2)
+        try await ok(c, "table.dropTable", ["name": "b"])
+        try await fails(c, "table.dropTable", ["name": "b"], "does not exist")
+        try await ok(c, "table.dropTable", ["name": "b", "quiet": true])
+        await s.stop()
+    }
+
+    @Test func helpReflectAndActionSetLoading() async throws {
+        let s = try await TestServer.start()
+        let c = try await s.connect()
+        try await fails(c, "simple.summary", ["table": "x"], "not loaded", "loadActionSet")
+        let sets = try await ok(c, "builtins.listActionSets")
+        let t = try #require(sets.results["setinfo"]?.tableValue)
+        let loadedBefore = zip(t.column("actionset")!.data.strings, t.column("loaded")!.data.strings).first { $0.0 == "simple" }?.1
+        #expect(loadedBefore == "FALSE")
+        try await ok(c, "loadActionSet", ["actionset": "SIMPLE"])
+        #expect(try await ok(c, "queryActionSet", ["actionSet": "simple"]).results["simple"] == true)
+        let help = try await ok(c, "builtins.help")
+        #expect(help.results["simple"] != nil && help.results["table"] != nil)
+        let q = try await ok(c, "builtins.queryName", ["name": "fetch"])
+        #expect(q.results["actionSet"] == "table" && q.results["action"] == "fetch")
+        #expect(try await ok(c, "builtins.queryName", ["name": "nothing"]).results.isEmpty)
+        let rf = try await ok(c, "builtins.reflect", ["action": "table.loadTable"])
+        #expect(rf.results["table"]?["actions"][0]["name"] == "loadTable")
+        let cc = try await ok(c, "builtins.reflect", ["actionSet": "builtins", "showHidden": true])
+        #expect(cc.results["builtins"]?["actions"].listValue?.contains { $0["name"] == "casCommon" } == true)
+        await s.stop()
+    }
+}
+
+extension ColumnData {
+    var strings: [String] { if case .varchar(let a) = self { a.map { $0 ?? "" } } else { [] } }
+}
+
+extension Array where Element == Value {
+    var asValue: Value { .list(self) }
+}

@@ -1,0 +1,89 @@
+import CASWire
+import Testing
+
+@Suite("JSON parser and writer")
+struct JSONTests {
+    @Test(arguments: [
+        #"{"a":1,"b":[true,false,null],"c":{"d":"x"}}"#,
+        #"[1,-2,3.5,1e-05,"\"q\"","\\","\n\t"]"#,
+        #"{"Z":1,"a":2,"M":3}"#,
+        #""héllo ✓ 𝄞""#,
+        "[]", "{}", "0", "-0.5", "\"\"",
+    ])
+    func roundTrips(_ text: String) throws {
+        let v = try JSONParser.parse(text)
+        let again = try JSONParser.parse(v.jsonString)
+        #expect(again == v)
+    }
+
+    @Test func keepsKeyOrderAndIntDoubleDistinction() throws {
+        let v = try JSONParser.parse(#"{"z": 4, "a": 4.0, "m": 4.5}"#)
+        #expect(v.dictValue?.keys == ["z", "a", "m"])
+        #expect(v["z"] == .int(4))
+        #expect(v["a"] == .double(4))
+        #expect(v["A"] == .double(4), "lookup is case-insensitive")
+    }
+
+    @Test func unicodeEscapesAndSurrogates() throws {
+        let v = try JSONParser.parse(#""\u00e9\ud834\udd1e\u0041""#)
+        #expect(v == .string("é𝄞A"))
+        #expect(Value.string("\u{01}").jsonString == #""\u0001""#)
+    }
+
+    @Test(arguments: [
+        ("{", "expected a quoted key"), ("[1,]", "unexpected character"), (#"{"a" 1}"#, "expected ':'"), ("tru", "unexpected end"),
+        ("[1 2]", "expected ','"), (#""abc"#, "unterminated"), ("01x", "after the value"), ("-", "invalid number"),
+    ])
+    func malformedInputThrowsWithOffset(_ text: String, _ fragment: String) {
+        do {
+            _ = try JSONParser.parse(text)
+            Issue.record("expected an error for \(text)")
+        } catch {
+            #expect(error.message.contains(fragment), "\(error.message)")
+            #expect(error.offset >= 0 && error.offset <= text.utf8.count)
+        }
+    }
+
+    @Test func deepNestingIsRefusedNotCrashing() {
+        let text = String(repeating: "[", count: 100_000)
+        #expect(throws: JSONError.self) { try JSONParser.parse(text) }
+    }
+
+    @Test func blobsAndTablesUseTheProtocolShapes() throws {
+        var t = DataTable(name: "T", label: "A table")
+        t.columns = [
+            Column(name: "d", label: "Dbl", format: "BEST12.", data: .double([1.5, .nan])),
+            Column(name: "i", data: .int64([7, nil])),
+            Column(name: "j", data: .int32([-3, nil])),
+            Column(name: "s", attributes: ["k": "v"], data: .varchar(["a\"b", nil])),
+            Column(name: "b", attributes: ["MIMEType": "image/png"], data: .varbinary([[0, 1, 2, 255], nil])),
+        ]
+        let v = Value.dict(["t": .table(t), "blob": .blob([1, 2, 3])])
+        let text = v.jsonString
+        #expect(text.contains(#""_ctb":true"#))
+        #expect(text.contains(#"{"data":"AQID","length":3}"#))
+        let back = try JSONParser.parse(text)
+        #expect(back["blob"] == .blob([1, 2, 3]))
+        #expect(back["t"].tableValue == t)
+    }
+
+    @Test func swatMissingStyleUsesSentinels() {
+        let t = DataTable(name: "T", columns: [Column(name: "i", data: .int32([nil])), Column(name: "s", data: .varchar([nil])),
+                                               Column(name: "l", data: .int64([nil])), Column(name: "d", data: .double([.nan]))])
+        let text = String(decoding: Value.table(t).jsonBytes(missingStyle: .swat), as: UTF8.self)
+        #expect(text.contains("[[-2147483648,\"\",-9223372036854775808,null]]"))
+    }
+
+    @Test(arguments: [0, 1, 2, 3, 4, 5, 100, 1000])
+    func base64RoundTrips(_ n: Int) {
+        let bytes = (0..<n).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
+        var out: [UInt8] = []
+        Base64.encode(bytes, into: &out)
+        #expect(out.count == (n + 2) / 3 * 4)
+        #expect(Base64.decode(out) == bytes)
+    }
+
+    @Test func base64RejectsGarbage() {
+        #expect(Base64.decode("ab$c") == nil)
+    }
+}

@@ -1,0 +1,78 @@
+import CASNIO
+import NIOCore
+import Testing
+
+/// Feeds the line decoder whole, byte by byte and in random chunks (as NIO's
+/// ByteToMessageDecoderVerifier does) and checks that the same lines come out.
+@Suite("JSON-lines decoder")
+struct LineFrameDecoderTests {
+    static let input = "{\"a\":1}\n\r\n{\"b\":\"x y\"}\r\n" + String(repeating: "z", count: 300) + "\n{\"c\":3}\nlast"
+
+    func decode(_ chunks: [[UInt8]], max: Int = 1000) -> [LineEvent] {
+        var d = LineFrameDecoder(maxLineLength: max)
+        var buffer = ByteBuffer()
+        var out: [LineEvent] = []
+        for c in chunks {
+            buffer.writeBytes(c)
+            while let e = d.next(&buffer) { out.append(e) }
+        }
+        return out
+    }
+
+    func strings(_ events: [LineEvent]) -> [String] {
+        events.map { e in
+            switch e {
+            case .line(let b): String(buffer: b)
+            case .oversize(let n): "<oversize \(n)>"
+            }
+        }
+    }
+
+    var expected: [String] { ["{\"a\":1}", "", "{\"b\":\"x y\"}", String(repeating: "z", count: 300), "{\"c\":3}"] }
+
+    @Test func whole() {
+        #expect(strings(decode([Array(Self.input.utf8)])) == expected)
+    }
+
+    @Test func byteByByte() {
+        #expect(strings(decode(Array(Self.input.utf8).map { [$0] })) == expected)
+    }
+
+    @Test(arguments: [1, 2, 3, 42, 1234])
+    func randomChunks(seed: UInt64) {
+        var rng = SplitMix(seed)
+        let bytes = Array(Self.input.utf8)
+        var chunks: [[UInt8]] = []
+        var i = 0
+        while i < bytes.count {
+            let n = Int(rng.next() % 17) + 1
+            chunks.append(Array(bytes[i..<min(bytes.count, i + n)]))
+            i += n
+        }
+        #expect(strings(decode(chunks)) == expected)
+    }
+
+    @Test func oversizeLinesAreDiscardedAndReported() {
+        let text = "short\n" + String(repeating: "x", count: 500) + "\nafter\n"
+        #expect(strings(decode([Array(text.utf8)], max: 100)) == ["short", "<oversize 500>", "after"])
+        // Also when the oversize line arrives in pieces, longer than the limit before its newline.
+        let chunks = Array(text.utf8).chunked(7)
+        #expect(strings(decode(chunks, max: 100)) == ["short", "<oversize 500>", "after"])
+    }
+}
+
+struct SplitMix {
+    var state: UInt64
+    init(_ seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+extension Array {
+    func chunked(_ n: Int) -> [[Element]] { stride(from: 0, to: count, by: n).map { Array(self[$0..<Swift.min(count, $0 + n)]) } }
+}
