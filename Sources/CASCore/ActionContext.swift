@@ -9,15 +9,22 @@ public final class ActionContext: Sendable {
     public let requestId: Int64
     public let session: Session
     public let server: ServerContext
-    private let emit: @Sendable (ServerFrame) -> Void
+    /// The action that called this one (CASL scripts, user-defined actions), if any.
+    public let parent: ActionContext?
+    /// Lowest level of log lines streamed to the client (`sessionProp.setSessOpt logLevel=`).
+    public let streamLevel: LogLevel
+    let emit: @Sendable (ServerFrame) -> Void
     private let logLines = Mutex<[LogLine]>([])
     private let cancelled = Atomic<Bool>(false)
 
-    public init(entry: ActionEntry, requestId: Int64, session: Session, server: ServerContext, emit: @escaping @Sendable (ServerFrame) -> Void) {
+    public init(entry: ActionEntry, requestId: Int64, session: Session, server: ServerContext, parent: ActionContext? = nil,
+                streamLevel: LogLevel = .note, emit: @escaping @Sendable (ServerFrame) -> Void) {
         self.entry = entry
         self.requestId = requestId
         self.session = session
         self.server = server
+        self.parent = parent
+        self.streamLevel = streamLevel
         self.emit = emit
     }
 
@@ -30,7 +37,7 @@ public final class ActionContext: Sendable {
     public func log(_ level: LogLevel, _ message: String) {
         let line = LogLine(level, message)
         logLines.withLock { $0.append(line) }
-        emit(.log(id: requestId, line))
+        if level >= streamLevel { emit(.log(id: requestId, line)) }
     }
     public func note(_ message: String) { log(.note, message) }
     public func warning(_ message: String) { log(.warning, message) }
@@ -45,7 +52,8 @@ public final class ActionContext: Sendable {
     // MARK: cancellation
 
     public func cancel() { cancelled.store(true, ordering: .relaxed) }
-    public var isCancelled: Bool { cancelled.load(ordering: .relaxed) }
+    /// True once this call — or the call that started it — was cancelled.
+    public var isCancelled: Bool { cancelled.load(ordering: .relaxed) || (parent?.isCancelled ?? false) }
 
     /// Throws `ActionError.cancelled` if the client asked to stop. Call between units of work.
     public func checkCancellation() throws(ActionError) {

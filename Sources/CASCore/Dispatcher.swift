@@ -30,11 +30,44 @@ public struct Dispatcher: Sendable {
             return finish(Response(disposition: disposition(error), logs: lines), t0, cpu0)
         }
 
-        let ctx = ActionContext(entry: entry, requestId: requestId, session: session, server: server, emit: emit)
+        let level = LogLevel(rawValue: await session.logLevel.uppercased()) ?? .note
+        let ctx = ActionContext(entry: entry, requestId: requestId, session: session, server: server, streamLevel: level, emit: emit)
         await session.started(requestId, ctx, action: entry.fullName)
         await session.acquire()
         defer { Task { await session.release(); await session.finished(requestId) } }
+        var response = await execute(entry, args, ctx, logger: logger)
+        response = finish(response, t0, cpu0)
+        if await session.metrics {
+            for m in Self.metricLines(entry.fullName, response.performance) { ctx.note(m); response.logs.append(LogLine(.note, m)) }
+        }
+        logger.debug("done", metadata: ["severity": "\(response.disposition.severity.rawValue)"])
+        return response
+    }
 
+    /// Runs an action from inside another running action of the same session (CASL scripts,
+    /// user-defined actions): no session lock (the caller holds it), the caller's cancellation,
+    /// and log/progress frames streamed under the caller's request id.
+    public func callNested(_ action: String, params: ValueDict, parent: ActionContext) async -> Response {
+        let t0 = Clock.monotonic
+        let cpu0 = Clock.cpu
+        let entry: ActionEntry
+        let args: Args
+        do {
+            entry = try server.registry.resolve(action, loaded: await parent.session.loadedSets)
+            let given = Self.withoutClientOptions(params)
+            args = entry.action.acceptsAnyParameters ? Args(given) : Args(try Validator.validate(given, entry.action.parameters))
+        } catch {
+            let lines = errorLines(error, action: action)
+            for l in lines { parent.log(l.level, l.message) }
+            return finish(Response(disposition: disposition(error), logs: lines), t0, cpu0)
+        }
+        let ctx = ActionContext(entry: entry, requestId: parent.requestId, session: parent.session, server: server, parent: parent,
+                                streamLevel: parent.streamLevel, emit: parent.emit)
+        return finish(await execute(entry, args, ctx, logger: server.logger), t0, cpu0)
+    }
+
+    /// Runs a resolved, validated call and turns its outcome into a response.
+    func execute(_ entry: ActionEntry, _ args: Args, _ ctx: ActionContext, logger: Logger) async -> Response {
         var response: Response
         do {
             try ctx.checkCancellation()
@@ -51,11 +84,6 @@ public struct Dispatcher: Sendable {
             for l in errorLines(e, action: entry.fullName) { ctx.log(l.level, l.message) }
             response = Response(disposition: disposition(e), logs: ctx.logs)
         }
-        response = finish(response, t0, cpu0)
-        if await session.metrics {
-            for m in Self.metricLines(entry.fullName, response.performance) { ctx.note(m); response.logs.append(LogLine(.note, m)) }
-        }
-        logger.debug("done", metadata: ["severity": "\(response.disposition.severity.rawValue)"])
         return response
     }
 
@@ -103,4 +131,11 @@ public func fixed(_ x: Double, _ digits: Int) -> String {
     var frac = String(Int64(scaled - Double(ip) * p))
     while frac.count < digits { frac = "0" + frac }
     return (neg && scaled != 0 ? "-" : "") + String(ip) + (digits > 0 ? "." + frac : "")
+}
+
+extension ActionContext {
+    /// Calls another action from inside this one (same session, same cancellation); see `Dispatcher.callNested`.
+    public func call(_ action: String, _ params: ValueDict = ValueDict()) async -> Response {
+        await Dispatcher(server: server).callNested(action, params: params, parent: self)
+    }
 }
