@@ -22,28 +22,62 @@ extension Action {
     public static var acceptsAnyParameters: Bool { false }
 }
 
+/// An action as the registry holds it: its declaration and behaviour as values, so that compiled
+/// actions (`Action` types) and actions defined at run time (CASL bodies) are handled alike.
+public struct ActionDescriptor: Sendable {
+    public var name: String
+    public var summary: String
+    public var parameters: [ParamSpec]
+    public var hidden: Bool
+    public var acceptsAnyParameters: Bool
+    public var run: @Sendable (Args, ActionContext) async throws -> ValueDict
+
+    public init(name: String, summary: String, parameters: [ParamSpec], hidden: Bool = false, acceptsAnyParameters: Bool = false,
+                run: @escaping @Sendable (Args, ActionContext) async throws -> ValueDict) {
+        self.name = name
+        self.summary = summary
+        self.parameters = parameters
+        self.hidden = hidden
+        self.acceptsAnyParameters = acceptsAnyParameters
+        self.run = run
+    }
+
+    /// The descriptor of a compiled action type.
+    public init(_ a: any Action.Type) {
+        self.init(name: a.name, summary: a.summary, parameters: a.parameters, hidden: a.hidden,
+                  acceptsAnyParameters: a.acceptsAnyParameters) { args, ctx in try await a.run(args, ctx) }
+    }
+}
+
 /// A named group of actions, enabled per session by `builtins.loadActionSet`.
 public struct ActionSet: Sendable {
     public var name: String
     public var summary: String
-    public var actions: [any Action.Type]
+    public var actions: [ActionDescriptor]
     /// Always enabled in every session (builtins, session, sessionProp, table).
     public var alwaysLoaded: Bool
+    /// Defined at run time (`builtins.defineActionSet`) rather than compiled in.
+    public var userDefined: Bool
 
     public init(name: String, summary: String, alwaysLoaded: Bool = false, actions: [any Action.Type]) {
+        self.init(name: name, summary: summary, alwaysLoaded: alwaysLoaded, descriptors: actions.map { ActionDescriptor($0) })
+    }
+
+    public init(name: String, summary: String, alwaysLoaded: Bool = false, userDefined: Bool = false, descriptors: [ActionDescriptor]) {
         self.name = name
         self.summary = summary
-        self.actions = actions
+        self.actions = descriptors
         self.alwaysLoaded = alwaysLoaded
+        self.userDefined = userDefined
     }
 }
 
-/// A resolved action: its set and its type.
+/// A resolved action: its set and its descriptor.
 public struct ActionEntry: Sendable {
     public let setName: String
-    public let action: any Action.Type
+    public let action: ActionDescriptor
     public var fullName: String { "\(setName).\(action.name)" }
-    public init(setName: String, action: any Action.Type) {
+    public init(setName: String, action: ActionDescriptor) {
         self.setName = setName
         self.action = action
     }

@@ -21,7 +21,7 @@ public struct Dispatcher: Sendable {
         let entry: ActionEntry
         let args: Args
         do {
-            entry = try server.registry.resolve(action, loaded: await session.loadedSets)
+            entry = try await server.resolve(action, loaded: await session.loadedSets)
             let given = Self.withoutClientOptions(params)
             args = entry.action.acceptsAnyParameters ? Args(given) : Args(try Validator.validate(given, entry.action.parameters))
         } catch {
@@ -53,7 +53,7 @@ public struct Dispatcher: Sendable {
         let entry: ActionEntry
         let args: Args
         do {
-            entry = try server.registry.resolve(action, loaded: await parent.session.loadedSets)
+            entry = try await server.resolve(action, loaded: await parent.session.loadedSets)
             let given = Self.withoutClientOptions(params)
             args = entry.action.acceptsAnyParameters ? Args(given) : Args(try Validator.validate(given, entry.action.parameters))
         } catch {

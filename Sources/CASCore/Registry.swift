@@ -55,6 +55,19 @@ public struct Registry: Sendable {
         }
     }
 
+    /// A registry over sets that were already checked (compiled sets plus validated user-defined ones).
+    init(checked sets: [ActionSet]) {
+        var full: [String: ActionEntry] = [:]
+        var byName: [String: ActionSet] = [:]
+        for set in sets {
+            byName[set.name.lowercased()] = set
+            for a in set.actions { full["\(set.name).\(a.name)".lowercased()] = ActionEntry(setName: set.name, action: a) }
+        }
+        self.sets = sets
+        self.byFullName = full
+        self.setsByName = byName
+    }
+
     /// Looks up `set.action` (case-insensitive).
     public func entry(_ fullName: String) -> ActionEntry? { byFullName[fullName.lowercased()] }
 
@@ -63,37 +76,37 @@ public struct Registry: Sendable {
     /// Resolves a name as a client wrote it: `set.action`, or a bare action name searched in
     /// the given loaded sets (as SWAT allows), in set order.
     public func resolve(_ name: String, loaded: Set<String>) throws(ActionError) -> ActionEntry {
-        if name.contains(".") {
-            if let e = entry(name) {
-                guard loaded.contains(e.setName.lowercased()) else {
-                    throw ActionError(.actionSetNotLoaded,
-                                      "Action set '\(e.setName)' is not loaded in this session; run builtins.loadActionSet actionSet=\"\(e.setName)\" first.")
-                }
-                return e
-            }
-            let (setPart, _) = split(name)
-            if set(setPart) == nil {
+        try Self.resolve(name, in: sets, loaded: loaded)
+    }
+
+    /// Resolution over any list of sets (compiled and user-defined together).
+    public static func resolve(_ name: String, in sets: [ActionSet], loaded: Set<String>) throws(ActionError) -> ActionEntry {
+        func find(_ n: String) -> ActionSet? { sets.first { $0.name.lowercased() == n.lowercased() } }
+        if let dot = name.firstIndex(of: ".") {
+            let setPart = String(name[..<dot]), actionPart = String(name[name.index(after: dot)...])
+            guard let set = find(setPart) else {
                 var msg = "Action set '\(setPart)' does not exist."
                 if let near = NearMiss.suggest(setPart, among: sets.map(\.name)) { msg += " Did you mean '\(near)'?" }
                 throw ActionError(.actionUnknown, msg)
             }
-            var msg = "Action '\(name)' does not exist."
-            let candidates = set(setPart)!.actions.map { "\(set(setPart)!.name).\($0.name)" }
-            if let near = NearMiss.suggest(name, among: candidates) { msg += " Did you mean '\(near)'?" }
-            throw ActionError(.actionUnknown, msg)
+            guard let a = set.actions.first(where: { $0.name.lowercased() == actionPart.lowercased() }) else {
+                var msg = "Action '\(name)' does not exist."
+                if let near = NearMiss.suggest(name, among: set.actions.map { "\(set.name).\($0.name)" }) { msg += " Did you mean '\(near)'?" }
+                throw ActionError(.actionUnknown, msg)
+            }
+            guard loaded.contains(set.name.lowercased()) else {
+                throw ActionError(.actionSetNotLoaded,
+                                  "Action set '\(set.name)' is not loaded in this session; run builtins.loadActionSet actionSet=\"\(set.name)\" first.")
+            }
+            return ActionEntry(setName: set.name, action: a)
         }
         for s in sets where loaded.contains(s.name.lowercased()) {
             if let a = s.actions.first(where: { $0.name.lowercased() == name.lowercased() }) { return ActionEntry(setName: s.name, action: a) }
         }
         var msg = "Action '\(name)' does not exist in any loaded action set."
-        let all = sets.filter { loaded.contains($0.name.lowercased()) }.flatMap { $0.actions.map { a in a.name } }
+        let all = sets.filter { loaded.contains($0.name.lowercased()) }.flatMap { $0.actions.map(\.name) }
         if let near = NearMiss.suggest(name, among: all) { msg += " Did you mean '\(near)'?" }
         throw ActionError(.actionUnknown, msg)
-    }
-
-    func split(_ name: String) -> (String, String) {
-        let parts = name.split(separator: ".", maxSplits: 1).map(String.init)
-        return (parts.first ?? "", parts.count > 1 ? parts[1] : "")
     }
 
     /// Names of sets every session has enabled.

@@ -12,6 +12,8 @@ public final class ServerContext: Sendable {
     public let version: String
     /// Users with the admin role (issue "Sharing, persistence and security" stores these in SQLite).
     public let admins: Set<String>
+    /// Action sets defined at run time (`builtins.defineActionSet`).
+    public let userSets = UserActionSets()
 
     public init(registry: Registry, dataRoot: String, defaultTimeout: Double = 3600, admins: Set<String> = [],
                 logger: Logger = Logger(label: "caslite")) {
@@ -23,6 +25,55 @@ public final class ServerContext: Sendable {
         self.startTime = Clock.now
         self.version = caslitVersion
         self.admins = admins
+    }
+}
+
+extension ServerContext {
+    /// The registry as it stands now: compiled sets followed by user-defined ones.
+    public func currentRegistry() async -> Registry {
+        let user = await userSets.all()
+        return user.isEmpty ? registry : Registry(checked: registry.sets + user)
+    }
+
+    /// Compiled sets followed by user-defined ones.
+    public func allSets() async -> [ActionSet] { registry.sets + (await userSets.all()) }
+
+    /// A compiled or user-defined set by name (case-insensitive).
+    public func actionSet(_ name: String) async -> ActionSet? {
+        if let s = registry.set(name) { return s }
+        return await userSets.set(name)
+    }
+
+    /// Resolves `set.action` or a bare name among compiled and user-defined sets.
+    public func resolve(_ name: String, loaded: Set<String>) async throws(ActionError) -> ActionEntry {
+        if let e = try? registry.resolve(name, loaded: loaded) { return e }
+        return try Registry.resolve(name, in: await allSets(), loaded: loaded)
+    }
+}
+
+/// Action sets defined while the server runs. Their names may not shadow compiled sets.
+public actor UserActionSets {
+    private var sets: [String: ActionSet] = [:]
+    private var order: [String] = []
+
+    public init() {}
+
+    /// Adds or replaces a user-defined set after checking its declarations like the registry does.
+    public func define(_ set: ActionSet, compiled: Registry) throws(ActionError) {
+        guard compiled.set(set.name) == nil else {
+            throw ActionError(.alreadyExists, "'\(set.name)' is a built-in action set; choose another name.", parameter: "name")
+        }
+        do { _ = try Registry([set]) } catch { throw ActionError(.parameterValue, error.message, parameter: "actions") }
+        let key = set.name.lowercased()
+        if sets[key] == nil { order.append(key) }
+        sets[key] = set
+    }
+
+    public func set(_ name: String) -> ActionSet? { sets[name.lowercased()] }
+    public func all() -> [ActionSet] { order.compactMap { sets[$0] } }
+    @discardableResult public func remove(_ name: String) -> ActionSet? {
+        order.removeAll { $0 == name.lowercased() }
+        return sets.removeValue(forKey: name.lowercased())
     }
 }
 

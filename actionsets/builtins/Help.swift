@@ -11,7 +11,7 @@ struct Help: Action {
     static let parameters = [action.spec, actionSet.spec, verbose.spec]
 
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
-        let reg = ctx.server.registry
+        let reg = await ctx.server.currentRegistry()
         let loaded = await ctx.session.loadedSets
         if let a = args[action] {
             let entry = try reg.resolve(a, loaded: Set(reg.sets.map { $0.name.lowercased() }))

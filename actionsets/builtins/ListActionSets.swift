@@ -10,7 +10,7 @@ struct ListActionSets: Action {
 
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
         let loaded = await ctx.session.loadedSets
-        let rows: [[Value]] = ctx.server.registry.sets.map { s in
+        let rows: [[Value]] = (await ctx.server.allSets()).map { s in
             [.string(s.name), .string(s.summary), .string(loaded.contains(s.name.lowercased()) ? "TRUE" : "FALSE"), .int(Int64(s.actions.filter { !$0.hidden }.count))]
         }
         return ["setinfo": .table(.result("setinfo", label: "Action Sets", columns: [("actionset", .varchar), ("label", .varchar), ("loaded", .varchar), ("actions", .int32)], rows: rows))]

@@ -9,7 +9,7 @@ struct ListActions: Action {
     static let parameters = [actionSet.spec]
 
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
-        let reg = ctx.server.registry
+        let reg = await ctx.server.currentRegistry()
         let loaded = await ctx.session.loadedSets
         let sets: [ActionSet]
         if let s = args[actionSet] {

@@ -9,7 +9,7 @@ struct LoadActionSet: Action {
     static let parameters = [actionSet.spec]
 
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
-        let reg = ctx.server.registry
+        let reg = await ctx.server.currentRegistry()
         guard let set = reg.set(args[actionSet]) else {
             var msg = "Action set '\(args[actionSet])' does not exist."
             if let near = NearMiss.suggest(args[actionSet], among: reg.sets.map(\.name)) { msg += " Did you mean '\(near)'?" }

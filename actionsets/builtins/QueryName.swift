@@ -9,7 +9,7 @@ struct QueryName: Action {
     static let parameters = [name_.spec]
 
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
-        let reg = ctx.server.registry
+        let reg = await ctx.server.currentRegistry()
         let n = args[name_]
         if let set = reg.set(n) { return ["actionSet": .string(set.name)] }
         let all = Set(reg.sets.map { $0.name.lowercased() })

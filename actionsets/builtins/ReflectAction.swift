@@ -12,7 +12,7 @@ struct ReflectAction: Action {
     static let parameters = [action.spec, actionSet.spec, showHidden.spec, levels.spec]
 
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
-        let reg = ctx.server.registry
+        let reg = await ctx.server.currentRegistry()
         let all = Set(reg.sets.map { $0.name.lowercased() })
         var r = ValueDict()
         if let a = args[action] {

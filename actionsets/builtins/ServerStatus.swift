@@ -12,7 +12,7 @@ struct ServerStatus: Action {
     static let parameters: [ParamSpec] = []
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
         let server = ctx.server
-        let actions = server.registry.sets.reduce(0) { $0 + $1.actions.count }
+        let actions = (await server.allSets()).reduce(0) { $0 + $1.actions.count }
         let sessions = await server.sessions.count
         let uptime = Clock.now - server.startTime
         var r = ValueDict()

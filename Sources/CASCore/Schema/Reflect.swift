@@ -36,7 +36,7 @@ public enum Reflect {
     }
 
     /// One action as reflect reports it.
-    public static func describe(_ a: any Action.Type) -> Value {
+    public static func describe(_ a: ActionDescriptor) -> Value {
         var d = ValueDict()
         d["name"] = .string(a.name)
         d["desc"] = .string(a.summary)
