@@ -24,21 +24,26 @@ let package = Package(
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg62-turbo-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
         .target(name: "CJPEGShim", dependencies: ["CJPEG"]),
         .target(name: "CDNNLShim", cSettings: [.unsafeFlags(["-O2"])], linkerSettings: [.linkedLibrary("dnnl"), .linkedLibrary("gomp")]),
 
         // MARK: CAS side
         .target(name: "CASWire"),
         .target(name: "CASNIO", dependencies: [.product(name: "NIOCore", package: "swift-nio")]),
-        .target(name: "CASCore", dependencies: ["CASWire", .product(name: "Logging", package: "swift-log")]),
-        .target(name: "ActionSetBuiltins", dependencies: ["CASCore"], path: "actionsets/builtins"),
+        .target(name: "CASStorage", dependencies: ["CASWire", "CSQLite", "CSodium"]),
+        .target(name: "CASCore", dependencies: ["CASWire", "CASStorage", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "CASL", dependencies: ["CASWire", "CASCore", .product(name: "Logging", package: "swift-log")],
+                swiftSettings: [.unsafeFlags(["-O"])]),  // the interpreter runs 100 000 fuzz scripts in the debug test run
+        .target(name: "ActionSetBuiltins", dependencies: ["CASCore", "CASL"], path: "actionsets/builtins"),
+        .target(name: "ActionSetSCCASL", dependencies: ["CASCore", "CASL"], path: "actionsets/sccasl", exclude: ["README.md"]),
         .target(name: "ActionSetSession", dependencies: ["CASCore"], path: "actionsets/session"),
         .target(name: "ActionSetTable", dependencies: ["CASCore"], path: "actionsets/table"),
         .target(name: "ActionSetSimple", dependencies: ["CASCore"], path: "actionsets/simple"),
         .target(
             name: "CASServer",
             dependencies: [
-                "CASCore", "CASNIO", "ActionSetBuiltins", "ActionSetSession", "ActionSetTable", "ActionSetSimple",
+                "CASCore", "CASNIO", "CASL", "ActionSetBuiltins", "ActionSetSession", "ActionSetTable", "ActionSetSimple", "ActionSetSCCASL",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -73,8 +78,10 @@ let package = Package(
 
         // MARK: tests
         .testTarget(name: "CASWireTests", dependencies: ["CASWire", "CASNIO"]),
+        .testTarget(name: "CASStorageTests", dependencies: ["CASStorage", "CASWire"]),
         .testTarget(name: "CASCoreTests", dependencies: ["CASCore", "ActionSetBuiltins", "ActionSetTable", "ActionSetSimple", "ActionSetSession"]),
         .testTarget(name: "CASServerTests", dependencies: ["CASServer", "CASClient", "CASCore"]),
+        .testTarget(name: "CASLTests", dependencies: ["CASL", "CASCore", "CASServer", "CASClient"]),
         .testTarget(name: "ImageCodecTests", dependencies: ["ImageCodec"]),
         .testTarget(name: "DLEngineTests", dependencies: ["DLEngine"], resources: [.copy("Fixtures")]),
     ]

@@ -49,6 +49,13 @@ public final class CASConnection: Sendable {
         self.state = Mutex(State())
     }
 
+    deinit {
+        // A connection dropped without close(): finish the writer and close the socket so NIO's
+        // async writer is never deinitialised unfinished.
+        outbound.finish()
+        channel.close(promise: nil)
+    }
+
     /// Connects, sends `hello` and waits for `welcome`. Pass `session` to re-attach to an existing session.
     public static func connect(host: String, port: Int, user: String, password: String? = nil, session: String? = nil,
                                maxLineLength: Int = 1 << 30) async throws -> CASConnection {

@@ -57,8 +57,10 @@ public struct Dispatcher: Sendable {
             let given = Self.withoutClientOptions(params)
             args = entry.action.acceptsAnyParameters ? Args(given) : Args(try Validator.validate(given, entry.action.parameters))
         } catch {
+            // Streamed under the caller's id but not recorded in the caller's log: a script that
+            // checks `status=` has handled the failure, so it must not turn the caller's result into a warning.
             let lines = errorLines(error, action: action)
-            for l in lines { parent.log(l.level, l.message) }
+            for l in lines where l.level >= parent.streamLevel { parent.emit(.log(id: parent.requestId, l)) }
             return finish(Response(disposition: disposition(error), logs: lines), t0, cpu0)
         }
         let ctx = ActionContext(entry: entry, requestId: parent.requestId, session: parent.session, server: server, parent: parent,

@@ -1,4 +1,5 @@
 import CASCore
+import CASL
 import CASNIO
 import CASWire
 import Logging
@@ -35,6 +36,7 @@ public final class CASServer: Sendable {
         let registry = try StandardRegistry.make()
         let context = ServerContext(registry: registry, dataRoot: config.dataRoot, defaultTimeout: config.sessionTimeout,
                                     admins: config.admins, logger: logger)
+        try await UserActionSetStore.loadAtStart(context, dirs: config.actionSetDirs, logger: logger)
         let maxLine = config.maxLineLength
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)

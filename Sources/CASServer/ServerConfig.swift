@@ -13,6 +13,8 @@ public struct ServerConfig: Sendable {
     public var reapInterval: Double = 30
     /// Users with the administrator role.
     public var admins: Set<String> = []
+    /// Folders of `*.casl` action-set definitions loaded at start (`caslite serve --actionsets DIR`).
+    public var actionSetDirs: [String] = []
 
     public init() {}
 }

@@ -1,4 +1,5 @@
 import ActionSetBuiltins
+import ActionSetSCCASL
 import ActionSetSession
 import ActionSetSimple
 import ActionSetTable
@@ -7,7 +8,7 @@ import CASCore
 /// The action sets compiled into caslite, in the order help lists them.
 public enum StandardRegistry {
     public static let sets: [ActionSet] = [
-        builtinsActionSet, sessionActionSet, sessionPropActionSet, tableActionSet, simpleActionSet,
+        builtinsActionSet, sessionActionSet, sessionPropActionSet, tableActionSet, simpleActionSet, sccaslActionSet,
     ]
 
     /// The validated registry; a failure here is a programming error caught by the tests.

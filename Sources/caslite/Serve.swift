@@ -28,6 +28,9 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, parsing: .upToNextOption, help: "Users with the administrator role.")
     var admin: [String] = []
 
+    @Option(name: .long, help: "A folder of *.casl action-set definitions (builtins.defineActionSet calls) to load at start. Repeatable.")
+    var actionsets: [String] = []
+
     func run() async throws {
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
         var config = ServerConfig()
@@ -37,6 +40,7 @@ struct Serve: AsyncParsableCommand {
         config.sessionTimeout = sessionTimeout
         config.maxLineLength = maxLine
         config.admins = Set(admin)
+        config.actionSetDirs = actionsets
         let server = try await CASServer.start(config)
         if let portFile { try "\(server.port)\n".write(toFile: portFile, atomically: true, encoding: .utf8) }
         print("caslite \(server.context.version) listening on \(host):\(server.port), data \(data)")

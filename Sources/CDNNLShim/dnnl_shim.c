@@ -1,0 +1,381 @@
+// oneDNN 2.x convolution shim for DLEngine. See include/dnnl_shim.h for the contract.
+// Written against Debian 12's libdnnl 2.6.3 (op-descriptor API). oneDNN 3.x removed the
+// *_desc_init functions: a port goes behind `#if DNNL_VERSION_MAJOR >= 3` in this file only.
+#include "dnnl_shim.h"
+
+#include <oneapi/dnnl/dnnl.h>
+#include <oneapi/dnnl/dnnl_debug.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if DNNL_VERSION_MAJOR >= 3
+#error "dnnl_shim.c is written for the oneDNN 2.x API; add a 3.x branch (see docs/engine.md)"
+#endif
+
+extern void omp_set_num_threads(int);
+extern int omp_get_max_threads(void);
+
+#define TRY(call)                                   \
+    do {                                            \
+        dnnl_status_t s_ = (call);                  \
+        if (s_ != dnnl_success) return (int)s_;     \
+    } while (0)
+
+// MARK: - process-wide engine and thread count
+
+static dnnl_engine_t g_engine = NULL;
+static dnnl_status_t g_engine_status = dnnl_success;
+static pthread_once_t g_engine_once = PTHREAD_ONCE_INIT;
+static volatile int g_num_threads = 0;   // 0: not set, OpenMP's default (OMP_NUM_THREADS or the cores)
+
+static void make_engine(void) { g_engine_status = dnnl_engine_create(&g_engine, dnnl_cpu, 0); }
+
+void dlshim_set_num_threads(int n) { g_num_threads = n < 1 ? 1 : n; }
+int dlshim_get_num_threads(void) { return g_num_threads > 0 ? g_num_threads : omp_get_max_threads(); }
+
+const char *dlshim_status_string(int status) { return dnnl_status2str((dnnl_status_t)status); }
+
+const char *dlshim_version(void) {
+    static char buf[32];
+    const dnnl_version_t *v = dnnl_version();
+    snprintf(buf, sizeof buf, "%d.%d.%d", v->major, v->minor, v->patch);
+    return buf;
+}
+
+// MARK: - one convolution
+
+/// A weight tensor in oneDNN's chosen layout plus the reorder that fills it from / drains it to
+/// the plain torch layout. `reorder` is NULL when the chosen layout already is the plain one.
+typedef struct {
+    dnnl_memory_t internal;
+    dnnl_primitive_t reorder;
+    dnnl_memory_t scratch;    // reorder scratchpad (NULL when it needs none)
+    const void *filled_from;  // user pointer and version the internal copy was last filled from
+    uint64_t filled_version;
+} weight_slot;
+
+// Every primitive runs with a user-provided scratchpad owned by this handle: with oneDNN's default
+// (library-managed, shared) scratchpad, primitives executed concurrently from different threads
+// corrupt each other (observed: segfaults in parallel tests with 2 OpenMP threads).
+struct dlshim_conv {
+    dlshim_conv_desc d;
+    dnnl_stream_t stream;
+    dnnl_memory_desc_t src_md, dst_md, wei_md, bias_md;   // plain user layouts
+    dnnl_memory_t src, dst, wei, bias;                    // user memories, data handle set per call
+    dnnl_primitive_desc_t fwd_pd, bwd_data_pd, bwd_w_pd;
+    dnnl_primitive_t fwd, bwd_data, bwd_w;
+    dnnl_memory_t fwd_scratch, bwd_data_scratch, bwd_w_scratch;
+    // Strided 1x1 convolutions without padding get their weight gradient from a stride-1 1x1
+    // primitive on a subsampled copy of src: oneDNN 2.6.3's jit_1x1 backward_weights for strides > 1
+    // ("rtus") races with 2+ OpenMP threads when IC is small (wrong dW every other call, heap
+    // corruption; reproduced with IC=4, OC=8, stride 2). bwd_w_src is that copy [N, OH, OW, IC].
+    int subsample_bwd_w;
+    dnnl_memory_t bwd_w_src;
+    dnnl_primitive_desc_t bwd_w_hint_pd;
+    weight_slot fwd_w, bwd_data_w, bwd_w_w;
+};
+
+/// A primitive attribute with a user-managed scratchpad (and optionally a fused ReLU post-op).
+static int make_attr(dnnl_primitive_attr_t *attr, int relu) {
+    TRY(dnnl_primitive_attr_create(attr));
+    TRY(dnnl_primitive_attr_set_scratchpad_mode(*attr, dnnl_scratchpad_mode_user));
+    if (relu) {
+        dnnl_post_ops_t po;
+        TRY(dnnl_post_ops_create(&po));
+        TRY(dnnl_post_ops_append_eltwise(po, 1.f, dnnl_eltwise_relu, 0.f, 0.f));
+        TRY(dnnl_primitive_attr_set_post_ops(*attr, po));
+        dnnl_post_ops_destroy(po);
+    }
+    return 0;
+}
+
+/// Allocates the scratchpad a primitive descriptor asks for (NULL when it needs none).
+static int make_scratch(const_dnnl_primitive_desc_t pd, dnnl_memory_t *mem) {
+    *mem = NULL;
+    const dnnl_memory_desc_t *md = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
+    if (!md || dnnl_memory_desc_get_size(md) == 0) return 0;
+    return (int)dnnl_memory_create(mem, md, g_engine, DNNL_MEMORY_ALLOCATE);
+}
+
+static int init_weight_slot(weight_slot *slot, const dnnl_memory_desc_t *user_md, dnnl_memory_t user,
+                            const dnnl_memory_desc_t *want_md, int to_user) {
+    slot->internal = NULL;
+    slot->reorder = NULL;
+    slot->scratch = NULL;
+    slot->filled_from = NULL;
+    slot->filled_version = 0;
+    if (dnnl_memory_desc_equal(user_md, want_md)) return 0;
+    TRY(dnnl_memory_create(&slot->internal, want_md, g_engine, DNNL_MEMORY_ALLOCATE));
+    dnnl_primitive_desc_t rpd;
+    dnnl_primitive_attr_t attr;
+    TRY(make_attr(&attr, 0));
+    dnnl_status_t s;
+    if (to_user)
+        s = dnnl_reorder_primitive_desc_create(&rpd, want_md, g_engine, user_md, g_engine, attr);
+    else
+        s = dnnl_reorder_primitive_desc_create(&rpd, user_md, g_engine, want_md, g_engine, attr);
+    dnnl_primitive_attr_destroy(attr);
+    TRY(s);
+    int rc = (int)dnnl_primitive_create(&slot->reorder, rpd);
+    if (!rc) rc = make_scratch(rpd, &slot->scratch);
+    dnnl_primitive_desc_destroy(rpd);
+    (void)user;
+    return rc;
+}
+
+static void free_weight_slot(weight_slot *slot) {
+    if (slot->scratch) dnnl_memory_destroy(slot->scratch);
+    if (slot->reorder) dnnl_primitive_destroy(slot->reorder);
+    if (slot->internal) dnnl_memory_destroy(slot->internal);
+}
+
+
+/// Runs a primitive; `args` must have room for one more entry (the scratchpad).
+static int execute(dlshim_conv *c, dnnl_primitive_t p, int nargs, dnnl_exec_arg_t *args, dnnl_memory_t scratch) {
+    if (scratch) args[nargs++] = (dnnl_exec_arg_t){DNNL_ARG_SCRATCHPAD, scratch};
+    if (g_num_threads > 0) omp_set_num_threads(g_num_threads);
+    TRY(dnnl_primitive_execute(p, c->stream, nargs, args));
+    return (int)dnnl_stream_wait(c->stream);
+}
+
+static int reorder(dlshim_conv *c, weight_slot *slot, dnnl_memory_t from, dnnl_memory_t to) {
+    dnnl_exec_arg_t args[3] = {{DNNL_ARG_FROM, from}, {DNNL_ARG_TO, to}};
+    return execute(c, slot->reorder, 2, args, slot->scratch);
+}
+
+static void dims_of(const dlshim_conv_desc *d, dnnl_dims_t strides, dnnl_dims_t dil, dnnl_dims_t pl, dnnl_dims_t pr) {
+    strides[0] = d->stride_h; strides[1] = d->stride_w;
+    dil[0] = d->dilation_h - 1; dil[1] = d->dilation_w - 1;
+    pl[0] = d->pad_top; pl[1] = d->pad_left;
+    pr[0] = d->pad_bottom; pr[1] = d->pad_right;
+}
+
+static int create_forward(dlshim_conv *c) {
+    const dlshim_conv_desc *d = &c->d;
+    dnnl_dims_t strides, dil, pl, pr;
+    dims_of(d, strides, dil, pl, pr);
+    dnnl_memory_desc_t wei_any;
+    if (d->groups == 1) {
+        dnnl_dims_t wd = {d->oc, d->ic, d->kh, d->kw};
+        TRY(dnnl_memory_desc_init_by_tag(&wei_any, 4, wd, dnnl_f32, dnnl_format_tag_any));
+    } else {
+        dnnl_dims_t wd = {d->groups, d->oc / d->groups, d->ic / d->groups, d->kh, d->kw};
+        TRY(dnnl_memory_desc_init_by_tag(&wei_any, 5, wd, dnnl_f32, dnnl_format_tag_any));
+    }
+    dnnl_convolution_desc_t cd;
+    TRY(dnnl_dilated_convolution_forward_desc_init(
+        &cd, d->training ? dnnl_forward_training : dnnl_forward_inference, dnnl_convolution_direct,
+        &c->src_md, &wei_any, d->has_bias ? &c->bias_md : NULL, &c->dst_md, strides, dil, pl, pr));
+    dnnl_primitive_attr_t attr;
+    TRY(make_attr(&attr, d->fuse_relu));
+    dnnl_status_t s = dnnl_primitive_desc_create(&c->fwd_pd, &cd, attr, g_engine, NULL);
+    dnnl_primitive_attr_destroy(attr);
+    TRY(s);
+    TRY(dnnl_primitive_create(&c->fwd, c->fwd_pd));
+    TRY(make_scratch(c->fwd_pd, &c->fwd_scratch));
+    const dnnl_memory_desc_t *want = dnnl_primitive_desc_query_md(c->fwd_pd, dnnl_query_weights_md, 0);
+    return init_weight_slot(&c->fwd_w, &c->wei_md, c->wei, want, 0);
+}
+
+int dlshim_conv_create(const dlshim_conv_desc *desc, dlshim_conv **out) {
+    *out = NULL;
+    pthread_once(&g_engine_once, make_engine);
+    TRY(g_engine_status);
+    if (desc->groups < 1 || desc->ic % desc->groups || desc->oc % desc->groups) return (int)dnnl_invalid_arguments;
+    dlshim_conv *c = calloc(1, sizeof *c);
+    if (!c) return (int)dnnl_out_of_memory;
+    c->d = *desc;
+    const dlshim_conv_desc *d = &c->d;
+    int rc = 0;
+#define CK(call) do { rc = (int)(call); if (rc) goto fail; } while (0)
+    CK(dnnl_stream_create(&c->stream, g_engine, dnnl_stream_default_flags));
+    dnnl_dims_t sd = {d->n, d->ic, d->ih, d->iw}, dd = {d->n, d->oc, d->oh, d->ow}, bd = {d->oc};
+    CK(dnnl_memory_desc_init_by_tag(&c->src_md, 4, sd, dnnl_f32, dnnl_nhwc));
+    CK(dnnl_memory_desc_init_by_tag(&c->dst_md, 4, dd, dnnl_f32, dnnl_nhwc));
+    CK(dnnl_memory_desc_init_by_tag(&c->bias_md, 1, bd, dnnl_f32, dnnl_x));
+    if (d->groups == 1) {
+        dnnl_dims_t wd = {d->oc, d->ic, d->kh, d->kw};
+        CK(dnnl_memory_desc_init_by_tag(&c->wei_md, 4, wd, dnnl_f32, dnnl_oihw));
+    } else {
+        dnnl_dims_t wd = {d->groups, d->oc / d->groups, d->ic / d->groups, d->kh, d->kw};
+        CK(dnnl_memory_desc_init_by_tag(&c->wei_md, 5, wd, dnnl_f32, dnnl_goihw));
+    }
+    CK(dnnl_memory_create(&c->src, &c->src_md, g_engine, DNNL_MEMORY_NONE));
+    CK(dnnl_memory_create(&c->dst, &c->dst_md, g_engine, DNNL_MEMORY_NONE));
+    CK(dnnl_memory_create(&c->wei, &c->wei_md, g_engine, DNNL_MEMORY_NONE));
+    CK(dnnl_memory_create(&c->bias, &c->bias_md, g_engine, DNNL_MEMORY_NONE));
+    CK(create_forward(c));
+#undef CK
+    *out = c;
+    return 0;
+fail:
+    dlshim_conv_destroy(c);
+    return rc;
+}
+
+static int create_backward_data(dlshim_conv *c) {
+    const dlshim_conv_desc *d = &c->d;
+    dnnl_dims_t strides, dil, pl, pr;
+    dims_of(d, strides, dil, pl, pr);
+    dnnl_memory_desc_t wei_any = c->wei_md;
+    wei_any.format_kind = dnnl_format_kind_any;
+    dnnl_convolution_desc_t cd;
+    TRY(dnnl_dilated_convolution_backward_data_desc_init(&cd, dnnl_convolution_direct, &c->src_md, &wei_any,
+                                                         &c->dst_md, strides, dil, pl, pr));
+    dnnl_primitive_attr_t attr;
+    TRY(make_attr(&attr, 0));
+    dnnl_status_t s = dnnl_primitive_desc_create(&c->bwd_data_pd, &cd, attr, g_engine, c->fwd_pd);
+    dnnl_primitive_attr_destroy(attr);
+    TRY(s);
+    TRY(dnnl_primitive_create(&c->bwd_data, c->bwd_data_pd));
+    TRY(make_scratch(c->bwd_data_pd, &c->bwd_data_scratch));
+    const dnnl_memory_desc_t *want = dnnl_primitive_desc_query_md(c->bwd_data_pd, dnnl_query_weights_md, 0);
+    return init_weight_slot(&c->bwd_data_w, &c->wei_md, c->wei, want, 0);
+}
+
+static int create_backward_weights(dlshim_conv *c) {
+    const dlshim_conv_desc *d = &c->d;
+    dnnl_dims_t strides, dil, pl, pr;
+    dims_of(d, strides, dil, pl, pr);
+    dnnl_memory_desc_t wei_any = c->wei_md;
+    wei_any.format_kind = dnnl_format_kind_any;
+    const dnnl_memory_desc_t *src_md = &c->src_md;
+    const_dnnl_primitive_desc_t hint = c->fwd_pd;
+    dnnl_memory_desc_t sub_md;
+    c->subsample_bwd_w = d->kh == 1 && d->kw == 1 && (d->stride_h > 1 || d->stride_w > 1) &&
+                         !d->pad_top && !d->pad_left && !d->pad_bottom && !d->pad_right;
+    if (c->subsample_bwd_w) {
+        dnnl_dims_t sd = {d->n, d->ic, d->oh, d->ow};
+        TRY(dnnl_memory_desc_init_by_tag(&sub_md, 4, sd, dnnl_f32, dnnl_nhwc));
+        TRY(dnnl_memory_create(&c->bwd_w_src, &sub_md, g_engine, DNNL_MEMORY_ALLOCATE));
+        strides[0] = strides[1] = 1;
+        dnnl_convolution_desc_t hd;
+        TRY(dnnl_dilated_convolution_forward_desc_init(&hd, dnnl_forward_training, dnnl_convolution_direct, &sub_md,
+                                                       &wei_any, d->has_bias ? &c->bias_md : NULL, &c->dst_md,
+                                                       strides, dil, pl, pr));
+        TRY(dnnl_primitive_desc_create(&c->bwd_w_hint_pd, &hd, NULL, g_engine, NULL));
+        src_md = &sub_md;
+        hint = c->bwd_w_hint_pd;
+    }
+    dnnl_convolution_desc_t cd;
+    TRY(dnnl_dilated_convolution_backward_weights_desc_init(&cd, dnnl_convolution_direct, src_md, &wei_any,
+                                                            d->has_bias ? &c->bias_md : NULL, &c->dst_md,
+                                                            strides, dil, pl, pr));
+    dnnl_primitive_attr_t attr;
+    TRY(make_attr(&attr, 0));
+    dnnl_status_t s = dnnl_primitive_desc_create(&c->bwd_w_pd, &cd, attr, g_engine, hint);
+    dnnl_primitive_attr_destroy(attr);
+    TRY(s);
+    TRY(dnnl_primitive_create(&c->bwd_w, c->bwd_w_pd));
+    TRY(make_scratch(c->bwd_w_pd, &c->bwd_w_scratch));
+    const dnnl_memory_desc_t *got = dnnl_primitive_desc_query_md(c->bwd_w_pd, dnnl_query_diff_weights_md, 0);
+    return init_weight_slot(&c->bwd_w_w, &c->wei_md, c->wei, got, 1);
+}
+
+void dlshim_conv_destroy(dlshim_conv *c) {
+    if (!c) return;
+    free_weight_slot(&c->fwd_w);
+    free_weight_slot(&c->bwd_data_w);
+    free_weight_slot(&c->bwd_w_w);
+    if (c->bwd_w_src) dnnl_memory_destroy(c->bwd_w_src);
+    if (c->bwd_w_hint_pd) dnnl_primitive_desc_destroy(c->bwd_w_hint_pd);
+    if (c->fwd_scratch) dnnl_memory_destroy(c->fwd_scratch);
+    if (c->bwd_data_scratch) dnnl_memory_destroy(c->bwd_data_scratch);
+    if (c->bwd_w_scratch) dnnl_memory_destroy(c->bwd_w_scratch);
+    if (c->fwd) dnnl_primitive_destroy(c->fwd);
+    if (c->bwd_data) dnnl_primitive_destroy(c->bwd_data);
+    if (c->bwd_w) dnnl_primitive_destroy(c->bwd_w);
+    if (c->fwd_pd) dnnl_primitive_desc_destroy(c->fwd_pd);
+    if (c->bwd_data_pd) dnnl_primitive_desc_destroy(c->bwd_data_pd);
+    if (c->bwd_w_pd) dnnl_primitive_desc_destroy(c->bwd_w_pd);
+    if (c->src) dnnl_memory_destroy(c->src);
+    if (c->dst) dnnl_memory_destroy(c->dst);
+    if (c->wei) dnnl_memory_destroy(c->wei);
+    if (c->bias) dnnl_memory_destroy(c->bias);
+    if (c->stream) dnnl_stream_destroy(c->stream);
+    free(c);
+}
+
+/// Points the user weight memory at `weights` and returns the memory the primitive reads. The
+/// reorder into oneDNN's layout is skipped when `version` is non-zero and equals the version (and
+/// pointer) the internal copy was filled from.
+static int weights_in(dlshim_conv *c, weight_slot *slot, const float *weights, uint64_t version, dnnl_memory_t *use) {
+    TRY(dnnl_memory_set_data_handle(c->wei, (void *)weights));
+    if (!slot->reorder) { *use = c->wei; return 0; }
+    *use = slot->internal;
+    if (version != 0 && slot->filled_version == version && slot->filled_from == weights) return 0;
+    slot->filled_version = 0;
+    TRY(reorder(c, slot, c->wei, slot->internal));
+    slot->filled_from = weights;
+    slot->filled_version = version;
+    return 0;
+}
+
+int dlshim_conv_forward(dlshim_conv *c, const float *src, const float *weights, const float *bias, float *dst,
+                        uint64_t weights_version) {
+    dnnl_memory_t w;
+    TRY(weights_in(c, &c->fwd_w, weights, weights_version, &w));
+    TRY(dnnl_memory_set_data_handle(c->src, (void *)src));
+    TRY(dnnl_memory_set_data_handle(c->dst, dst));
+    dnnl_exec_arg_t args[5] = {{DNNL_ARG_SRC, c->src}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DST, c->dst}};
+    int n = 3;
+    if (c->d.has_bias) {
+        TRY(dnnl_memory_set_data_handle(c->bias, (void *)bias));
+        args[n++] = (dnnl_exec_arg_t){DNNL_ARG_BIAS, c->bias};
+    }
+    return execute(c, c->fwd, n, args, c->fwd_scratch);
+}
+
+int dlshim_conv_backward_data(dlshim_conv *c, const float *diff_dst, const float *weights, float *diff_src) {
+    if (!c->d.training) return (int)dnnl_invalid_arguments;
+    if (!c->bwd_data) TRY(create_backward_data(c));
+    dnnl_memory_t w;
+    TRY(weights_in(c, &c->bwd_data_w, weights, 0, &w));
+    TRY(dnnl_memory_set_data_handle(c->dst, (void *)diff_dst));
+    TRY(dnnl_memory_set_data_handle(c->src, diff_src));
+    dnnl_exec_arg_t args[4] = {{DNNL_ARG_DIFF_DST, c->dst}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DIFF_SRC, c->src}};
+    return execute(c, c->bwd_data, 3, args, c->bwd_data_scratch);
+}
+
+int dlshim_conv_backward_weights(dlshim_conv *c, const float *src, const float *diff_dst, float *diff_weights,
+                                 float *diff_bias) {
+    if (!c->d.training) return (int)dnnl_invalid_arguments;
+    if (!c->bwd_w) TRY(create_backward_weights(c));
+    dnnl_memory_t src_mem = c->src;
+    if (c->subsample_bwd_w) {
+        const dlshim_conv_desc *d = &c->d;
+        float *sub = NULL;
+        TRY(dnnl_memory_get_data_handle(c->bwd_w_src, (void **)&sub));
+        for (int64_t n = 0; n < d->n; n++)
+            for (int64_t oh = 0; oh < d->oh; oh++)
+                for (int64_t ow = 0; ow < d->ow; ow++)
+                    memcpy(sub + ((n * d->oh + oh) * d->ow + ow) * d->ic,
+                           src + ((n * d->ih + oh * d->stride_h) * d->iw + ow * d->stride_w) * d->ic,
+                           (size_t)d->ic * sizeof(float));
+        src_mem = c->bwd_w_src;
+    } else {
+        TRY(dnnl_memory_set_data_handle(c->src, (void *)src));
+    }
+    TRY(dnnl_memory_set_data_handle(c->dst, (void *)diff_dst));
+    TRY(dnnl_memory_set_data_handle(c->wei, diff_weights));
+    dnnl_memory_t w = c->bwd_w_w.reorder ? c->bwd_w_w.internal : c->wei;
+    dnnl_exec_arg_t args[5] = {{DNNL_ARG_SRC, src_mem}, {DNNL_ARG_DIFF_DST, c->dst}, {DNNL_ARG_DIFF_WEIGHTS, w}};
+    int n = 3;
+    if (c->d.has_bias) {
+        TRY(dnnl_memory_set_data_handle(c->bias, diff_bias));
+        args[n++] = (dnnl_exec_arg_t){DNNL_ARG_DIFF_BIAS, c->bias};
+    }
+    TRY(execute(c, c->bwd_w, n, args, c->bwd_w_scratch));
+    if (c->bwd_w_w.reorder) TRY(reorder(c, &c->bwd_w_w, c->bwd_w_w.internal, c->wei));
+    return 0;
+}
+
+const char *dlshim_conv_impl_name(dlshim_conv *c) {
+    const char *name = NULL;
+    if (dnnl_primitive_desc_query(c->fwd_pd, dnnl_query_impl_info_str, 0, &name) != dnnl_success) return "?";
+    return name;
+}
+
+int dlshim_conv_reorders_weights(dlshim_conv *c) { return c->fwd_w.reorder != NULL; }

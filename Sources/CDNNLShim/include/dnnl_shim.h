@@ -1,0 +1,72 @@
+// The only interface DLEngine has to oneDNN. Every oneDNN call lives in dnnl_shim.c so that the
+// 2.x -> 3.x API break (Debian 12 ships 2.6.3, Debian 13 ships 3.7) stays inside one C file.
+//
+// Layouts seen by the caller (plain, dense, float32):
+//   activations  NHWC          src [N, IH, IW, IC], dst [N, OH, OW, OC]
+//   weights      torch layout  [OC, IC/G, KH, KW]   (oneDNN oihw, or goihw when G > 1)
+//   bias         [OC]
+// oneDNN picks its own weight layout ("any"); the shim reorders to and from the plain one.
+#pragma once
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Geometry of one 2-D convolution. Dilation uses the engine convention: 1 = dense kernel
+/// (oneDNN's own convention is dilation - 1; the shim converts). Padding may be asymmetric.
+typedef struct dlshim_conv_desc {
+    int64_t n, ic, ih, iw;
+    int64_t oc, oh, ow;
+    int64_t kh, kw;
+    int64_t stride_h, stride_w;
+    int64_t dilation_h, dilation_w;
+    int64_t pad_top, pad_left, pad_bottom, pad_right;
+    int64_t groups;
+    int32_t has_bias;   /* 1: forward adds bias[OC], backward-weights also returns diff_bias */
+    int32_t fuse_relu;  /* 1: forward applies ReLU as a oneDNN post-op */
+    int32_t training;   /* 1: forward_training (backward primitives allowed); 0: forward_inference */
+} dlshim_conv_desc;
+
+/// Opaque handle owning the primitives of one convolution shape (created once, reused).
+typedef struct dlshim_conv dlshim_conv;
+
+/// Creates the forward primitive (backward primitives are created lazily on first use).
+/// Returns 0 on success or a oneDNN status code; `*out` is NULL on failure.
+int dlshim_conv_create(const dlshim_conv_desc *desc, dlshim_conv **out);
+void dlshim_conv_destroy(dlshim_conv *conv);
+
+/// dst = conv(src, weights) (+ bias) (ReLU if fused). Overwrites dst. bias may be NULL when has_bias == 0.
+/// weights_version: 0 = reorder the weights into oneDNN's layout on this call; otherwise the reordered
+/// copy is reused while the same pointer comes with the same version (the caller bumps the version
+/// whenever it changes the weights).
+int dlshim_conv_forward(dlshim_conv *conv, const float *src, const float *weights, const float *bias, float *dst,
+                        uint64_t weights_version);
+/// diff_src = conv_backward_data(diff_dst, weights). Overwrites diff_src. Requires training == 1.
+int dlshim_conv_backward_data(dlshim_conv *conv, const float *diff_dst, const float *weights, float *diff_src);
+/// diff_weights (and diff_bias if has_bias) from src and diff_dst. Overwrites both. Requires training == 1.
+int dlshim_conv_backward_weights(dlshim_conv *conv, const float *src, const float *diff_dst,
+                                 float *diff_weights, float *diff_bias);
+
+/// 1 when the forward primitive reads weights in a layout other than the plain one (so it reorders
+/// them, and the weights_version cache applies), else 0.
+int dlshim_conv_reorders_weights(dlshim_conv *conv);
+
+/// Name of the implementation oneDNN chose for the forward primitive (e.g. "brgconv:avx512_core").
+const char *dlshim_conv_impl_name(dlshim_conv *conv);
+
+/// Thread count for every later oneDNN call (applied with omp_set_num_threads on the calling thread
+/// before each execution, since OpenMP's thread count is per calling thread). Until it is called,
+/// OpenMP's default applies (OMP_NUM_THREADS, else the number of cores), as it does for OpenBLAS.
+void dlshim_set_num_threads(int n);
+int dlshim_get_num_threads(void);
+
+/// oneDNN status code as text ("unimplemented", "invalid_arguments", ...).
+const char *dlshim_status_string(int status);
+/// "major.minor.patch" of the oneDNN library loaded at run time.
+const char *dlshim_version(void);
+
+#ifdef __cplusplus
+}
+#endif

@@ -1,0 +1,70 @@
+import CDNNLShim
+
+/// oneDNN primitives for one convolution shape (forward, and lazily backward-data/backward-weights).
+/// Create once per (geometry, options) and reuse: `ConvolutionLayer` caches one per batch size.
+/// Every function overwrites its outputs.
+///
+/// Not thread-safe (one oneDNN stream and reused memory objects); one owner at a time.
+public final class DNNLConvolution {
+    public let geometry: ConvGeometry
+    public let hasBias: Bool
+    public let fusedReLU: Bool
+    public let training: Bool
+    private let handle: OpaquePointer
+
+    /// Creates the forward primitive. `fusedReLU` applies ReLU as a oneDNN post-op.
+    /// `training: false` builds a forward_inference primitive with no backward.
+    public init(_ g: ConvGeometry, hasBias: Bool, fusedReLU: Bool = false, training: Bool = true) throws {
+        if let problem = g.problem { throw EngineError(.invalidArgument, "convolution \(g): \(problem)") }
+        var d = dlshim_conv_desc(
+            n: Int64(g.batch), ic: Int64(g.inC), ih: Int64(g.inH), iw: Int64(g.inW),
+            oc: Int64(g.outC), oh: Int64(g.outH), ow: Int64(g.outW), kh: Int64(g.kernelH), kw: Int64(g.kernelW),
+            stride_h: Int64(g.strideH), stride_w: Int64(g.strideW),
+            dilation_h: Int64(g.dilationH), dilation_w: Int64(g.dilationW),
+            pad_top: Int64(g.padTop), pad_left: Int64(g.padLeft), pad_bottom: Int64(g.padBottom), pad_right: Int64(g.padRight),
+            groups: Int64(g.groups), has_bias: hasBias ? 1 : 0, fuse_relu: fusedReLU ? 1 : 0, training: training ? 1 : 0)
+        var out: OpaquePointer?
+        let rc = dlshim_conv_create(&d, &out)
+        guard rc == 0, let out else { throw DNNLConvolution.error(rc, "create", g) }
+        geometry = g
+        self.hasBias = hasBias
+        self.fusedReLU = fusedReLU
+        self.training = training
+        handle = out
+    }
+
+    deinit { dlshim_conv_destroy(handle) }
+
+    /// Whether oneDNN wants the weights in a blocked layout (then `forward` reorders them, and a
+    /// non-zero `weightsVersion` lets it skip that).
+    public var reordersWeights: Bool { dlshim_conv_reorders_weights(handle) != 0 }
+
+    /// The oneDNN implementation chosen for the forward primitive, e.g. "brgconv:avx512_core".
+    public var implementation: String { String(cString: dlshim_conv_impl_name(handle)) }
+
+    /// y [N, OH, OW, OC] = conv(x [N, IH, IW, IC], w [OC, IC/G, KH, KW]) + b [OC].
+    /// `weightsVersion` ≠ 0 lets oneDNN reuse its reordered copy of `w` while the version stays the same.
+    public func forward(x: UnsafePointer<Float>, w: UnsafePointer<Float>, b: UnsafePointer<Float>?, y: UnsafeMutablePointer<Float>,
+                        weightsVersion: UInt64 = 0) throws {
+        let rc = dlshim_conv_forward(handle, x, w, b, y, weightsVersion)
+        if rc != 0 { throw DNNLConvolution.error(rc, "forward", geometry) }
+    }
+
+    /// dx [N, IH, IW, IC] from dy [N, OH, OW, OC] and w.
+    public func backwardData(dy: UnsafePointer<Float>, w: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>) throws {
+        let rc = dlshim_conv_backward_data(handle, dy, w, dx)
+        if rc != 0 { throw DNNLConvolution.error(rc, "backward-data", geometry) }
+    }
+
+    /// dw [OC, IC/G, KH, KW] and db [OC] (when the primitive has a bias) from x and dy.
+    public func backwardWeights(x: UnsafePointer<Float>, dy: UnsafePointer<Float>, dw: UnsafeMutablePointer<Float>,
+                                db: UnsafeMutablePointer<Float>?) throws {
+        let rc = dlshim_conv_backward_weights(handle, x, dy, dw, db)
+        if rc != 0 { throw DNNLConvolution.error(rc, "backward-weights", geometry) }
+    }
+
+    static func error(_ rc: Int32, _ what: String, _ g: ConvGeometry) -> EngineError {
+        let status = String(cString: dlshim_status_string(rc))
+        return EngineError(.backend, "oneDNN convolution \(what) failed (\(status)) for \(g); run with ONEDNN_VERBOSE=1 for details")
+    }
+}

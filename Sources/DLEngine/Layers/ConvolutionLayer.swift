@@ -1,0 +1,127 @@
+import Foundation
+
+/// Which convolution implementation a layer runs.
+public enum ConvBackend: Sendable {
+    /// oneDNN primitives (the fast path).
+    case oneDNN
+    /// im2col + cblas_sgemm (fallback, reference).
+    case im2col
+    /// Direct loops (slow; tests only).
+    case reference
+}
+
+/// 2-D convolution on NHWC activations, torch-layout weights, optional bias, optional activation.
+///
+///   x      [N, IH, IW, IC]
+///   weight [OC, IC/G, KH, KW]      He-normal initialised (std sqrt(2 / fan_in))
+///   bias   [OC]                    zeros
+///   y      [N, OH, OW, OC]         act(conv(x, weight) + bias)
+///
+/// ReLU is fused into the oneDNN forward primitive as a post-op.
+public final class ConvolutionLayer: Layer {
+    public let filters: Int
+    public let kernelH: Int, kernelW: Int
+    public let strideH: Int, strideW: Int
+    public let dilationH: Int, dilationW: Int
+    public let padding: Padding
+    public let groups: Int
+    public let hasBias: Bool
+    public let activation: Activation
+    /// The implementation used (oneDNN unless changed, e.g. by tests).
+    public var backend: ConvBackend = .oneDNN
+
+    private var primitives: [Int: DNNLConvolution] = [:]   // batch size -> primitives
+    private let dyScratch = Scratch(), dwScratch = Scratch(), dxScratch = Scratch()
+
+    public init(name: String, source: String, filters: Int, kernel: Int, kernelW: Int? = nil, stride: Int = 1,
+                strideW: Int? = nil, padding: Padding = .same, dilation: Int = 1, groups: Int = 1,
+                bias: Bool = true, activation: Activation = .identity) {
+        self.filters = filters
+        kernelH = kernel; self.kernelW = kernelW ?? kernel
+        strideH = stride; self.strideW = strideW ?? stride
+        dilationH = dilation; dilationW = dilation
+        self.padding = padding; self.groups = groups; hasBias = bias; self.activation = activation
+        super.init(name: name, sources: [source])
+    }
+
+    public override var kind: String { "convolution" }
+
+    /// Geometry for a batch of `n` (valid after shape inference).
+    public func geometry(batch n: Int) -> ConvGeometry {
+        ConvGeometry(batch: n, inH: inputShapes[0][0], inW: inputShapes[0][1], inC: inputShapes[0][2], outC: filters,
+                     kernelH: kernelH, kernelW: kernelW, strideH: strideH, strideW: strideW,
+                     dilationH: dilationH, dilationW: dilationW, padding: padding, groups: groups)
+    }
+
+    override func inferShape(_ inputs: [[Int]]) throws -> [Int] {
+        try expectInputs(inputs, 1)
+        let (h, w, c) = try expectImage(inputs[0])
+        let g = ConvGeometry(batch: 1, inH: h, inW: w, inC: c, outC: filters, kernelH: kernelH, kernelW: kernelW,
+                             strideH: strideH, strideW: strideW, dilationH: dilationH, dilationW: dilationW,
+                             padding: padding, groups: groups)
+        if let problem = g.problem { throw error(.shapeMismatch, "\(problem) (input \(inputs[0]))") }
+        return [g.outH, g.outW, filters]
+    }
+
+    override func parameterShapes() -> [(String, [Int])] {
+        let w = ("weight", [filters, inputShapes[0][2] / groups, kernelH, kernelW])
+        return hasBias ? [w, ("bias", [filters])] : [w]
+    }
+
+    override func initializeParameters(_ rng: inout Xoshiro256) {
+        let w = param("weight")
+        let std = (2 / Float(w.shape.dropFirst().reduce(1, *))).squareRoot()
+        for i in w.value.indices { w.value[i] = rng.nextNormal() * std }
+        if hasBias { param("bias").value.update(repeating: 0) }
+    }
+
+    private func primitive(_ n: Int) throws -> DNNLConvolution {
+        if let p = primitives[n] { return p }
+        let p = try DNNLConvolution(geometry(batch: n), hasBias: hasBias, fusedReLU: activation == .relu)
+        primitives[n] = p
+        return p
+    }
+
+    public override func forward(_ x: [Tensor], _ y: Tensor, _ ctx: ForwardContext) throws {
+        let g = geometry(batch: x[0].batch)
+        let w = param("weight").value.baseAddress!
+        let b = hasBias ? UnsafePointer(param("bias").value.baseAddress!) : nil
+        switch backend {
+        case .oneDNN:
+            try primitive(g.batch).forward(x: x[0].pointer, w: w, b: b, y: y.pointer, weightsVersion: ctx.parameterVersion)
+            if activation != .relu { activation.apply(y.pointer, count: y.count) }
+        case .im2col:
+            ConvIm2col.forward(g, x: x[0].pointer, w: w, b: b, y: y.pointer)
+            activation.apply(y.pointer, count: y.count)
+        case .reference:
+            ConvReference.forward(g, x: x[0].pointer, w: w, b: b, y: y.pointer)
+            activation.apply(y.pointer, count: y.count)
+        }
+    }
+
+    public override func backward(_ x: [Tensor], _ y: Tensor, _ dy: Tensor, _ dx: [Tensor?]) throws {
+        let g = geometry(batch: x[0].batch)
+        activation.backward(output: y.pointer, outputGrad: dy.pointer, into: dy.pointer, count: dy.count)   // dz, in place
+        let w = param("weight")
+        if !isFrozen {
+            let dw = dwScratch.get(g.weightCount + g.outC)    // [OC, IC/G, KH, KW] then [OC]
+            let db = hasBias ? dw + g.weightCount : nil
+            switch backend {
+            case .oneDNN: try primitive(g.batch).backwardWeights(x: x[0].pointer, dy: dy.pointer, dw: dw, db: db)
+            case .im2col: ConvIm2col.backwardWeights(g, x: x[0].pointer, dy: dy.pointer, dw: dw, db: db)
+            case .reference: ConvReference.backwardWeights(g, x: x[0].pointer, dy: dy.pointer, dw: dw, db: db)
+            }
+            Elementwise.accumulate(dw, into: w.grad!.baseAddress!, count: g.weightCount)
+            if let db { Elementwise.accumulate(db, into: param("bias").grad!.baseAddress!, count: g.outC) }
+        }
+        if let dxT = dx[0] {
+            let tmp = dxScratch.get(g.inputCount)             // [N, IH, IW, IC]
+            switch backend {
+            case .oneDNN: try primitive(g.batch).backwardData(dy: dy.pointer, w: w.value.baseAddress!, dx: tmp)
+            case .im2col: ConvIm2col.backwardData(g, dy: dy.pointer, w: w.value.baseAddress!, dx: tmp)
+            case .reference: ConvReference.backwardData(g, dy: dy.pointer, w: w.value.baseAddress!, dx: tmp)
+            }
+            Elementwise.accumulate(tmp, into: dxT.pointer, count: g.inputCount)
+        }
+    }
+}

@@ -1,0 +1,47 @@
+/// The model's data entry point (CAS input layer): y = (x·scale - offsets[c]) / std[c].
+///   x, y  [N, H, W, C] (or [N, C])
+/// `offsets` and `std` have one value per channel (or are nil: 0 and 1).
+public final class InputLayer: Layer {
+    public let shape: [Int]
+    public let scale: Float
+    public let offsets: [Float]?
+    public let std: [Float]?
+
+    /// `shape` is per sample, e.g. `[224, 224, 3]`.
+    public init(name: String, shape: [Int], scale: Float = 1, offsets: [Float]? = nil, std: [Float]? = nil) {
+        self.shape = shape
+        self.scale = scale
+        self.offsets = offsets
+        self.std = std
+        super.init(name: name, sources: [])
+    }
+
+    public override var kind: String { "input" }
+
+    override func inferShape(_ inputs: [[Int]]) throws -> [Int] {
+        if !inputs.isEmpty { throw error(.invalidLayer, "an input layer takes no source layers") }
+        if shape.isEmpty || shape.contains(where: { $0 < 1 }) { throw error(.shapeMismatch, "invalid input shape \(shape)") }
+        let c = shape.last!
+        if let o = offsets, o.count != c { throw error(.shapeMismatch, "\(o.count) offsets for \(c) channels") }
+        if let s = std, s.count != c { throw error(.shapeMismatch, "\(s.count) std values for \(c) channels") }
+        if let s = std, s.contains(where: { $0 == 0 }) { throw error(.invalidLayer, "std values must be non-zero") }
+        return shape
+    }
+
+    public override func forward(_ x: [Tensor], _ y: Tensor, _ ctx: ForwardContext) throws {
+        let c = shape.last!, rows = y.count / c
+        let off = offsets ?? [Float](repeating: 0, count: c)
+        let inv = (std ?? [Float](repeating: 1, count: c)).map { 1 / $0 }
+        for r in 0..<rows {
+            let xr = x[0].pointer + r * c, yr = y.pointer + r * c
+            for j in 0..<c { yr[j] = (xr[j] * scale - off[j]) * inv[j] }
+        }
+    }
+
+    public override func backward(_ x: [Tensor], _ y: Tensor, _ dy: Tensor, _ dx: [Tensor?]) throws {
+        guard let dxT = dx[0] else { return }
+        let c = shape.last!, rows = y.count / c
+        let inv = (std ?? [Float](repeating: 1, count: c)).map { scale / $0 }
+        for r in 0..<rows { for j in 0..<c { dxT.pointer[r * c + j] += dy.pointer[r * c + j] * inv[j] } }
+    }
+}

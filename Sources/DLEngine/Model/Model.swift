@@ -1,0 +1,241 @@
+import Foundation
+
+/// A validated DAG of named layers with its parameters in flat slabs.
+///
+/// Build it from layers whose `sources` name other layers (CAS `srcLayers`), in any order:
+///
+///     let model = try Model(layers: [
+///         InputLayer(name: "data", shape: [28, 28, 1]),
+///         ConvolutionLayer(name: "conv1", source: "data", filters: 8, kernel: 3, activation: .relu),
+///         PoolingLayer(name: "pool1", source: "conv1", mode: .max, kernel: 2),
+///         FullyConnectedLayer(name: "fc", source: "pool1", outputs: 10),
+///         SoftmaxCrossEntropyLayer(name: "output", source: "fc"),
+///     ], seed: 42)
+///
+/// Validation refuses duplicate names, missing sources, cycles, layers with no input, several
+/// outputs and shape mismatches, each with an `EngineError` naming the layer. Execution follows a
+/// topological order; backward runs in reverse and sums gradients where an output feeds several layers.
+///
+/// `@unchecked Sendable`: a model is mutable state with no locking. It may move between threads
+/// (the server trains on a worker thread) but must have one user at a time.
+public final class Model: @unchecked Sendable {
+    /// Layers in declaration order (also the order of the parameter slab).
+    public let layers: [Layer]
+    /// Indices into `layers` in execution (topological) order.
+    public let order: [Int]
+    /// sourceIndices[i] = indices of layer i's sources.
+    let sourceIndices: [[Int]]
+    /// Index of the only input layer and of the only output (sink) layer.
+    public let inputIndex: Int, outputIndex: Int
+
+    /// Every trainable parameter, layer after layer in declaration order (see `Layer.parameters`).
+    public let parameters: Tensor
+    /// Gradients, same layout as `parameters`.
+    public let gradients: Tensor
+    /// Non-trainable state (batch-norm running statistics), layer after layer.
+    public let buffers: Tensor
+
+    private var activations: [Tensor] = []   // per layer: [N] + outputShape
+    private var activationGrads: [Tensor] = []
+    private var capacityBatch = 0
+    private var lastInput: Tensor?
+    /// Training iterations run so far (seeds dropout masks).
+    public var step: UInt64 = 0
+    /// Bumped by `parametersChanged()`; inference forwards pass it to layers so oneDNN's reordered
+    /// weights are reused between calls.
+    public private(set) var parameterVersion: UInt64 = 1
+
+    /// Call after writing `parameters` directly (SGD and `loadWeights` call it). Training forwards never
+    /// reuse cached weights, so only inference after a direct write needs this.
+    public func parametersChanged() { parameterVersion &+= 1 }
+
+    /// When non-nil, forward and backward add their wall time per layer kind ("convolution forward", ...).
+    public var profile: [String: Double]?
+
+    /// Validates the graph, infers shapes, allocates the slabs and initialises the parameters from `seed`.
+    public init(layers: [Layer], seed: UInt64 = 0) throws {
+        self.layers = layers
+        var index: [String: Int] = [:]
+        for (i, l) in layers.enumerated() {
+            if index[l.name] != nil { throw EngineError(.duplicateName, "two layers are named '\(l.name)'; names must be unique", layer: l.name) }
+            index[l.name] = i
+        }
+        sourceIndices = try layers.map { l in
+            try l.sources.map { s in
+                guard let i = index[s] else {
+                    throw EngineError(.missingSource, "\(l.kind) layer '\(l.name)' names source '\(s)', which is not a layer of the model", layer: l.name)
+                }
+                return i
+            }
+        }
+        order = try Model.topologicalOrder(layers, sourceIndices)
+        let inputs = layers.indices.filter { layers[$0] is InputLayer }
+        guard inputs.count == 1 else {
+            throw EngineError(.invalidLayer, "a model needs exactly one input layer, found \(inputs.count)\(inputs.isEmpty ? "" : ": " + inputs.map { layers[$0].name }.joined(separator: ", "))")
+        }
+        for l in layers where l.sources.isEmpty && !(l is InputLayer) {
+            throw EngineError(.invalidLayer, "\(l.kind) layer '\(l.name)' has no source layers", layer: l.name)
+        }
+        var consumers = [Int](repeating: 0, count: layers.count)
+        for s in sourceIndices { for i in s { consumers[i] += 1 } }
+        let sinks = layers.indices.filter { consumers[$0] == 0 }
+        guard sinks.count == 1 else {
+            throw EngineError(.noOutput, "a model needs exactly one output layer (a layer no other layer reads); found \(sinks.map { layers[$0].name })")
+        }
+        inputIndex = inputs[0]
+        outputIndex = sinks[0]
+        for i in order {
+            let l = layers[i]
+            l.inputShapes = sourceIndices[i].map { layers[$0].outputShape }
+            l.outputShape = try l.inferShape(l.inputShapes)
+        }
+        let pCount = layers.reduce(0) { $0 + $1.parameterCount }, bCount = layers.reduce(0) { $0 + $1.bufferCount }
+        parameters = Tensor(shape: [pCount])
+        gradients = Tensor(shape: [pCount])
+        buffers = Tensor(shape: [bCount])
+        var p = 0, b = 0
+        var rng = Xoshiro256(seed: seed)
+        for l in layers {
+            l.bind(values: parameters.base + p, grads: gradients.base + p, buffers: buffers.base + b)
+            l.initializeParameters(&rng)
+            p += l.parameterCount
+            b += l.bufferCount
+        }
+    }
+
+    /// Kahn's algorithm, always taking the ready layer declared first (deterministic order).
+    static func topologicalOrder(_ layers: [Layer], _ sources: [[Int]]) throws -> [Int] {
+        var pending = sources.map { Set($0).count }
+        var consumers = [[Int]](repeating: [], count: layers.count)
+        for (i, s) in sources.enumerated() { for j in Set(s) { consumers[j].append(i) } }
+        var ready = Set(layers.indices.filter { pending[$0] == 0 })
+        var order: [Int] = []
+        while let next = ready.min() {
+            ready.remove(next)
+            order.append(next)
+            for c in consumers[next] {
+                pending[c] -= 1
+                if pending[c] == 0 { ready.insert(c) }
+            }
+        }
+        if order.count < layers.count {
+            let stuck = layers.indices.filter { pending[$0] > 0 }.map { layers[$0].name }
+            throw EngineError(.cycle, "the layers \(stuck) form or depend on a cycle; srcLayers must form a DAG", layer: stuck.first)
+        }
+        return order
+    }
+
+    /// One row per layer in declaration order: name, kind, sources, per-sample output shape, trainable
+    /// parameter count, frozen flag (for a model-info table).
+    public var summary: [(name: String, kind: String, sources: [String], outputShape: [Int], parameters: Int, frozen: Bool)] {
+        layers.map { ($0.name, $0.kind, $0.sources, $0.outputShape, $0.parameterCount, $0.isFrozen) }
+    }
+
+    /// The layer called `name`, if any.
+    public func layer(named name: String) -> Layer? { layers.first { $0.name == name } }
+    /// The input layer.
+    public var inputLayer: Layer { layers[inputIndex] }
+    /// The output layer.
+    public var outputLayer: Layer { layers[outputIndex] }
+    /// Number of trainable parameters.
+    public var parameterCount: Int { parameters.count }
+
+    /// Freezes exactly the named layers (all others become trainable). Unknown names are refused.
+    public func setFrozen(_ names: Set<String>) throws {
+        let known = Set(layers.map(\.name))
+        let unknown = names.subtracting(known)
+        if !unknown.isEmpty { throw EngineError(.invalidArgument, "cannot freeze unknown layers \(unknown.sorted())") }
+        for l in layers { l.isFrozen = names.contains(l.name) }
+    }
+
+    /// Layers that take part in backward: they have trainable unfrozen parameters or feed from one that has.
+    /// Anything upstream of every trainable layer (a frozen prefix) does no backward work at all.
+    public var backwardLayers: Set<String> { Set(needsBackward().enumerated().filter(\.element).map { layers[$0.offset].name }) }
+
+    func needsBackward() -> [Bool] {
+        var reach = [Bool](repeating: false, count: layers.count)
+        for i in order {
+            let l = layers[i]
+            reach[i] = (!l.isFrozen && l.parameterCount > 0) || sourceIndices[i].contains { reach[$0] }
+        }
+        return reach
+    }
+
+    private func ensureCapacity(_ n: Int) {
+        guard n > capacityBatch else { return }
+        activations = layers.map { Tensor(shape: [n] + $0.outputShape) }
+        activationGrads = []          // allocated by the first backward: inference-only use needs none
+        capacityBatch = n
+    }
+
+    /// Runs the graph on `input` ([N] + the input layer's shape) and returns the output layer's activation
+    /// (probabilities for a softmax output). The returned tensor is reused by the next call.
+    @discardableResult
+    public func forward(_ input: Tensor, training: Bool) throws -> Tensor {
+        let shape = inputLayer.outputShape
+        guard input.shape.count == shape.count + 1, Array(input.shape.dropFirst()) == shape, input.shape[0] > 0 else {
+            throw EngineError(.shapeMismatch, "input batch has shape \(input.shape); expected [N] + \(shape)", layer: inputLayer.name)
+        }
+        let n = input.shape[0]
+        ensureCapacity(n)
+        lastInput = input
+        let ctx = ForwardContext(training: training, step: step, parameterVersion: training ? 0 : parameterVersion)
+        for i in order {
+            let l = layers[i]
+            activations[i].reshape([n] + l.outputShape)
+            let xs = i == inputIndex ? [input] : sourceIndices[i].map { activations[$0] }
+            let t0 = profile == nil ? 0 : Model.now()
+            try l.forward(xs, activations[i], ctx)
+            if profile != nil { profile!["\(l.kind) forward", default: 0] += Model.now() - t0 }
+        }
+        return activations[outputIndex]
+    }
+
+    /// Activation of a layer from the last forward ([N] + its outputShape).
+    public func activation(of name: String) -> Tensor? {
+        guard let i = layers.firstIndex(where: { $0.name == name }), i < activations.count else { return nil }
+        return activations[i]
+    }
+
+    /// Sets every gradient to zero.
+    public func zeroGradients() { gradients.zero() }
+
+    /// Backward pass for the last forward with these target classes: adds (+=) into `gradients`.
+    /// The output layer must be a `SoftmaxCrossEntropyLayer`.
+    public func backward(labels: [Int]) throws {
+        guard let out = outputLayer as? SoftmaxCrossEntropyLayer else {
+            throw EngineError(.invalidLayer, "training needs a softmax output layer, '\(outputLayer.name)' is \(outputLayer.kind)", layer: outputLayer.name)
+        }
+        guard let input = lastInput, labels.count == input.shape[0] else {
+            throw EngineError(.invalidArgument, "backward needs a forward first and one label per sample")
+        }
+        if let bad = labels.first(where: { $0 < 0 || $0 >= out.classes }) {
+            throw EngineError(.invalidArgument, "label \(bad) outside 0..<\(out.classes)", layer: out.name)
+        }
+        out.labels = labels
+        let reach = needsBackward()
+        if activationGrads.isEmpty { activationGrads = layers.map { Tensor(shape: [capacityBatch] + $0.outputShape) } }
+        for i in order where reach[i] { activationGrads[i].reshape(activations[i].shape); activationGrads[i].zero() }
+        for i in order.reversed() where reach[i] {
+            let l = layers[i]
+            let xs = i == inputIndex ? [input] : sourceIndices[i].map { activations[$0] }
+            let dxs: [Tensor?] = sourceIndices[i].map { reach[$0] ? activationGrads[$0] : nil }
+            let t0 = profile == nil ? 0 : Model.now()
+            try l.backward(xs, activations[i], activationGrads[i], dxs)
+            if profile != nil { profile!["\(l.kind) backward", default: 0] += Model.now() - t0 }
+        }
+    }
+
+    static func now() -> Double {
+        var t = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &t)
+        return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
+    }
+
+    /// Loss and error count of the last forward against `labels` (softmax output only).
+    public func lossAndErrors(labels: [Int]) -> (loss: Double, errors: Int) {
+        guard let out = outputLayer as? SoftmaxCrossEntropyLayer else { return (.nan, 0) }
+        let logitsIndex = sourceIndices[outputIndex][0]
+        return out.lossAndErrors(logits: activations[logitsIndex], probabilities: activations[outputIndex], labels: labels)
+    }
+}

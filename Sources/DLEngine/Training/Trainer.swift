@@ -1,0 +1,205 @@
+/// Options of a training run (CAS `dlTrain` optimizer settings).
+public struct TrainingOptions: Sendable {
+    public var epochs: Int
+    public var batchSize: Int
+    public var learningRate: Double
+    public var policy: LearningRatePolicy
+    public var sgd: SGDOptions
+    /// Seeds the shuffling (the model's weights were seeded when it was built).
+    public var seed: UInt64
+    public var shuffle: Bool
+
+    public init(epochs: Int = 10, batchSize: Int = 32, learningRate: Double = 0.01, policy: LearningRatePolicy = .fixed,
+                sgd: SGDOptions = SGDOptions(), seed: UInt64 = 0, shuffle: Bool = true) {
+        self.epochs = epochs; self.batchSize = batchSize; self.learningRate = learningRate; self.policy = policy
+        self.sgd = sgd; self.seed = seed; self.shuffle = shuffle
+    }
+}
+
+/// One row of the training history (CAS OptIterHistory).
+public struct HistoryRow: Sendable, Equatable {
+    /// 1-based epoch number.
+    public var epoch: Int
+    /// Rate used by the epoch's first batch.
+    public var learningRate: Double
+    /// Mean training loss over the epoch's samples (training-mode forward).
+    public var loss: Double
+    /// Fraction of training samples misclassified during the epoch.
+    public var error: Double
+    public var validLoss: Double?
+    public var validError: Double?
+}
+
+/// Reported between batches; the callback's answer decides whether training goes on.
+public struct TrainingProgress: Sendable {
+    public var epoch: Int          // 1-based
+    public var batch: Int          // 1-based within the epoch
+    public var batchesPerEpoch: Int
+    public var batchLoss: Double
+    public var learningRate: Double
+}
+
+/// What the progress callback wants next.
+public enum TrainingControl: Sendable { case proceed, stop }
+
+/// The outcome of `Trainer.train`.
+public struct TrainingResult: Sendable {
+    public var history: [HistoryRow]
+    /// True when the callback stopped the run; `history` then holds the completed epochs.
+    public var stopped: Bool
+}
+
+/// Mini-batch SGD training and evaluation of a `Model`. Deterministic for a given model seed,
+/// options seed and thread count.
+public enum Trainer {
+    /// Trains for `options.epochs` epochs. `progress` runs after every batch (cancellation point).
+    public static func train(
+        _ model: Model, data: DataSource, validation: DataSource? = nil, options: TrainingOptions,
+        progress: (TrainingProgress) -> TrainingControl = { _ in .proceed }
+    ) throws -> TrainingResult {
+        try check(model, data)
+        if let validation { try check(model, validation) }
+        guard options.batchSize > 0, options.epochs >= 0 else {
+            throw EngineError(.invalidArgument, "batchSize must be positive and epochs not negative")
+        }
+        let sgd = SGD(model: model, options: options.sgd)
+        var schedule = LearningRateSchedule(baseRate: options.learningRate, policy: options.policy)
+        var rng = Xoshiro256(seed: options.seed)
+        let batch = Tensor(shape: [options.batchSize] + data.sampleShape)
+        var order = Array(0..<data.count), history: [HistoryRow] = [], iteration = 0
+        let batches = (data.count + options.batchSize - 1) / options.batchSize
+        for epoch in 0..<options.epochs {
+            if options.shuffle { rng.shuffle(&order) }
+            var lossSum = 0.0, errors = 0, firstRate = 0.0
+            for b in 0..<batches {
+                let ids = order[(b * options.batchSize)..<min((b + 1) * options.batchSize, data.count)]
+                let labels = ids.map { data.label($0) }
+                batch.reshape([ids.count] + data.sampleShape)
+                data.fill(ids, into: batch)
+                let rate = schedule.rate(epoch: epoch, iteration: iteration)
+                if b == 0 { firstRate = rate }
+                try model.forward(batch, training: true)
+                let (loss, err) = model.lossAndErrors(labels: labels)
+                model.zeroGradients()
+                try model.backward(labels: labels)
+                sgd.step(model, rate: rate)
+                model.step &+= 1
+                iteration += 1
+                lossSum += loss * Double(ids.count)
+                errors += err
+                let p = TrainingProgress(epoch: epoch + 1, batch: b + 1, batchesPerEpoch: batches, batchLoss: loss, learningRate: rate)
+                if progress(p) == .stop { return TrainingResult(history: history, stopped: true) }
+            }
+            var row = HistoryRow(epoch: epoch + 1, learningRate: firstRate, loss: lossSum / Double(data.count),
+                                 error: Double(errors) / Double(data.count))
+            if let validation {
+                let v = try evaluate(model, data: validation, batchSize: options.batchSize)
+                row.validLoss = v.loss
+                row.validError = v.error
+            }
+            schedule.epochEnded(metric: row.validLoss ?? row.loss)
+            history.append(row)
+        }
+        return TrainingResult(history: history, stopped: false)
+    }
+
+    /// Inference-mode mean loss and error rate over `data`.
+    public static func evaluate(_ model: Model, data: DataSource, batchSize: Int = 64) throws -> (loss: Double, error: Double) {
+        let s = try score(model, data: data, batchSize: batchSize)
+        return (s.loss, s.errorRate)
+    }
+
+    /// Inference-mode scoring: probabilities, predictions, loss, confusion matrix.
+    public static func score(_ model: Model, data: DataSource, batchSize: Int = 64) throws -> ScoreResult {
+        try check(model, data)
+        guard let out = model.outputLayer as? SoftmaxCrossEntropyLayer else {
+            throw EngineError(.invalidLayer, "scoring needs a softmax output layer", layer: model.outputLayer.name)
+        }
+        let k = out.classes, bs = max(1, batchSize)
+        let batch = Tensor(shape: [bs] + data.sampleShape)
+        var probabilities: [Float] = [], lossSum = 0.0
+        probabilities.reserveCapacity(data.count * k)
+        for start in stride(from: 0, to: data.count, by: bs) {
+            let ids = Array(start..<min(start + bs, data.count))[...]
+            batch.reshape([ids.count] + data.sampleShape)
+            data.fill(ids, into: batch)
+            let p = try model.forward(batch, training: false)
+            probabilities.append(contentsOf: p.buffer)
+            lossSum += model.lossAndErrors(labels: ids.map { data.label($0) }).loss * Double(ids.count)
+        }
+        return ScoreResult(probabilities: probabilities, classes: k, labels: (0..<data.count).map { data.label($0) },
+                           loss: data.count > 0 ? lossSum / Double(data.count) : 0)
+    }
+
+    /// Inference-mode predictions without labels: probabilities [N·K] and the arg-max class per sample.
+    /// `data.label` is never called.
+    public static func predict(_ model: Model, data: DataSource, batchSize: Int = 64) throws -> (probabilities: [Float], predicted: [Int]) {
+        try check(model, data)
+        let k = model.outputLayer.outputShape.reduce(1, *), bs = max(1, batchSize)
+        let batch = Tensor(shape: [bs] + data.sampleShape)
+        var probabilities: [Float] = []
+        probabilities.reserveCapacity(data.count * k)
+        for start in stride(from: 0, to: data.count, by: bs) {
+            let ids = Array(start..<min(start + bs, data.count))[...]
+            batch.reshape([ids.count] + data.sampleShape)
+            data.fill(ids, into: batch)
+            probabilities.append(contentsOf: try model.forward(batch, training: false).buffer)
+        }
+        let predicted = (0..<data.count).map { n in
+            var best = 0
+            for j in 1..<k where probabilities[n * k + j] > probabilities[n * k + best] { best = j }
+            return best
+        }
+        return (probabilities, predicted)
+    }
+
+    private static func check(_ model: Model, _ data: DataSource) throws {
+        guard data.sampleShape == model.inputLayer.outputShape else {
+            throw EngineError(.shapeMismatch, "data samples have shape \(data.sampleShape), the input layer expects \(model.inputLayer.outputShape)",
+                              layer: model.inputLayer.name)
+        }
+        guard data.count > 0 else { throw EngineError(.invalidArgument, "the data set is empty") }
+    }
+}
+
+/// Scoring output (CAS dlScore): per-sample probabilities and predictions, and summary statistics.
+public struct ScoreResult: Sendable {
+    /// [N, K] row-major.
+    public let probabilities: [Float]
+    public let classes: Int
+    /// Predicted class per sample (first arg-max).
+    public let predicted: [Int]
+    public let labels: [Int]
+    /// Mean cross-entropy.
+    public let loss: Double
+    /// confusion[actual][predicted] = count.
+    public let confusion: [[Int]]
+
+    init(probabilities: [Float], classes k: Int, labels: [Int], loss: Double) {
+        self.probabilities = probabilities
+        classes = k
+        self.labels = labels
+        self.loss = loss
+        predicted = (0..<labels.count).map { n in
+            var best = 0
+            for j in 1..<k where probabilities[n * k + j] > probabilities[n * k + best] { best = j }
+            return best
+        }
+        var c = [[Int]](repeating: [Int](repeating: 0, count: k), count: k)
+        for (t, p) in zip(labels, predicted) { c[t][p] += 1 }
+        confusion = c
+    }
+
+    /// Fraction misclassified.
+    public var errorRate: Double {
+        labels.isEmpty ? 0 : Double(zip(labels, predicted).filter { $0 != $1 }.count) / Double(labels.count)
+    }
+
+    /// Accuracy per actual class (nil for a class with no samples).
+    public var perClassAccuracy: [Double?] {
+        confusion.enumerated().map { i, row in
+            let total = row.reduce(0, +)
+            return total == 0 ? nil : Double(row[i]) / Double(total)
+        }
+    }
+}

@@ -1,0 +1,112 @@
+// Accumulators for summarizeImages: per-channel statistics over many images, and the mean image.
+
+/// Per-channel sums over any number of images (sizes may differ; channel counts must match).
+/// Exact: integer sums, so the order images are added in does not matter.
+public struct ChannelAccumulator: Sendable, Equatable {
+    /// Channels per image (fixed by the first image added).
+    public private(set) var channels: Int = 0
+    /// Images added.
+    public private(set) var imageCount = 0
+    /// Pixels added (per channel).
+    public private(set) var pixelCount = 0
+    var sum: [Int] = []
+    var sumSquares: [Int] = []
+    var lo: [UInt8] = []
+    var hi: [UInt8] = []
+
+    /// An empty accumulator.
+    public init() {}
+
+    /// Adds every pixel of `image`.
+    /// - Throws: `.invalidArgument` if its channel count differs from earlier images.
+    public mutating func add(_ image: Image) throws(ImageCodecError) {
+        if imageCount == 0 {
+            channels = image.channels
+            sum = [Int](repeating: 0, count: channels)
+            sumSquares = sum
+            lo = [UInt8](repeating: 255, count: channels)
+            hi = [UInt8](repeating: 0, count: channels)
+        }
+        guard image.channels == channels else {
+            throw .invalid("image has \(image.channels) channels, earlier images have \(channels); convert first")
+        }
+        let n = image.width * image.height
+        image.pixels.withUnsafeBufferPointer { p in
+            for i in 0..<n {
+                for k in 0..<channels {
+                    let v = p[i * channels + k]
+                    sum[k] += Int(v)
+                    sumSquares[k] += Int(v) * Int(v)
+                    lo[k] = min(lo[k], v)
+                    hi[k] = max(hi[k], v)
+                }
+            }
+        }
+        imageCount += 1
+        pixelCount += n
+    }
+
+    /// Merges another accumulator (for parallel reductions).
+    public mutating func merge(_ other: ChannelAccumulator) throws(ImageCodecError) {
+        guard other.imageCount > 0 else { return }
+        if imageCount == 0 {
+            self = other
+            return
+        }
+        guard other.channels == channels else { throw .invalid("cannot merge \(other.channels)- and \(channels)-channel statistics") }
+        for k in 0..<channels {
+            sum[k] += other.sum[k]
+            sumSquares[k] += other.sumSquares[k]
+            lo[k] = min(lo[k], other.lo[k])
+            hi[k] = max(hi[k], other.hi[k])
+        }
+        imageCount += other.imageCount
+        pixelCount += other.pixelCount
+    }
+
+    /// Mean, population std, min, max per channel (empty before the first image).
+    public func statistics() -> [ChannelStatistics] {
+        (0..<channels).map { k in
+            let mean = Double(sum[k]) / Double(pixelCount)
+            let variance = max(Double(sumSquares[k]) / Double(pixelCount) - mean * mean, 0)
+            return ChannelStatistics(mean: mean, std: variance.squareRoot(), min: lo[k], max: hi[k])
+        }
+    }
+}
+
+/// The pixel-wise mean of same-sized images (summarizeImages "mean image").
+public struct MeanImageAccumulator: Sendable, Equatable {
+    /// Images added.
+    public private(set) var count = 0
+    var width = 0, height = 0
+    var format: PixelFormat = .rgb
+    var sums: [UInt32] = []  // [h*w*c]; exact for up to 16 million images
+
+    /// An empty accumulator.
+    public init() {}
+
+    /// Adds one image; all must share width, height and format.
+    public mutating func add(_ image: Image) throws(ImageCodecError) {
+        if count == 0 {
+            (width, height, format) = (image.width, image.height, image.format)
+            sums = [UInt32](repeating: 0, count: image.pixels.count)
+        }
+        guard image.width == width, image.height == height, image.format == format else {
+            throw .invalid(
+                "mean image needs equal sizes: got \(image.width)×\(image.height) \(image.format), expected \(width)×\(height) \(format); resize first")
+        }
+        sums.withUnsafeMutableBufferPointer { s in
+            image.pixels.withUnsafeBufferPointer { p in
+                for i in 0..<p.count { s[i] &+= UInt32(p[i]) }
+            }
+        }
+        count += 1
+    }
+
+    /// The mean as float32 (nil before the first image).
+    public func mean() -> FloatImage? {
+        guard count > 0 else { return nil }
+        let inv = 1 / Float(count)
+        return FloatImage(unchecked: width, height, format, sums.map { Float($0) * inv })
+    }
+}

@@ -1,0 +1,19 @@
+// swift-tools-version:6.0
+// Image pipeline micro-benchmark (docs/images.md §Benchmark). A separate package so it builds
+// without the server's dependencies; Sources/{ImageCodec,CPNG,CJPEG,CJPEGShim} are symlinks to the
+// repo's targets. Run: bench/images/run.sh
+import PackageDescription
+
+let kernelFlags: [SwiftSetting] = [.unsafeFlags(["-O", "-target-cpu", "haswell"])]
+
+let package = Package(
+    name: "imgbench",
+    platforms: [.macOS(.v15)],
+    targets: [
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg62-turbo-dev"])]),
+        .target(name: "CJPEGShim", dependencies: ["CJPEG"]),
+        .target(name: "ImageCodec", dependencies: ["CPNG", "CJPEGShim"], swiftSettings: kernelFlags),
+        .executableTarget(name: "imgbench", dependencies: ["ImageCodec"], swiftSettings: kernelFlags),
+    ]
+)
