@@ -67,28 +67,3 @@ public enum Clock {
     }
 }
 
-/// Promoted (global-scope) tables shared by every session. Access control and write-through
-/// to SQLite slot in here (issue "Sharing, persistence and security").
-public actor GlobalCatalog {
-    private var tables: [TableKey: CASTable] = [:]
-
-    public init() {}
-
-    public func table(_ key: TableKey) -> CASTable? { tables[key] }
-
-    public func promote(_ table: CASTable) throws(ActionError) {
-        let key = TableKey(caslib: table.caslib, name: table.name)
-        guard tables[key] == nil else {
-            throw ActionError(.alreadyExists, "A global table \(table.name) already exists in caslib \(table.caslib); drop it first (promote does not replace).")
-        }
-        var t = table
-        t.isGlobal = true
-        tables[key] = t
-    }
-
-    @discardableResult public func drop(_ key: TableKey) -> CASTable? { tables.removeValue(forKey: key) }
-
-    public func list(caslib: String) -> [CASTable] {
-        tables.values.filter { $0.caslib.uppercased() == caslib.uppercased() }.sorted { $0.name < $1.name }
-    }
-}

@@ -1,4 +1,6 @@
+import CASStorage
 import CASWire
+import Foundation
 import Logging
 
 /// What every action can reach of the server: the registry, sessions, caslibs and global tables.
@@ -10,21 +12,34 @@ public final class ServerContext: Sendable {
     public let logger: Logger
     public let startTime: Double
     public let version: String
-    /// Users with the admin role (issue "Sharing, persistence and security" stores these in SQLite).
+    /// Users given the admin role on the command line (`serve --admin`), besides those stored as admins.
     public let admins: Set<String>
     /// Action sets defined at run time (`builtins.defineActionSet`).
     public let userSets = UserActionSets()
+    /// The server's database (`<data>/server.sqlite`): users, access controls, global caslibs, promoted tables.
+    public let store: ServerStore
+    public let access: AccessControl
+    /// Global caslibs added with `table.addCaslib session=False`.
+    public let globalCaslibs: GlobalCaslibs
 
+    /// Opens (creating) the data folder and its server database, and restores global caslibs and promoted tables.
     public init(registry: Registry, dataRoot: String, defaultTimeout: Double = 3600, admins: Set<String> = [],
-                logger: Logger = Logger(label: "caslite")) {
+                logger: Logger = Logger(label: "caslite")) async throws {
+        try FileManager.default.createDirectory(atPath: dataRoot, withIntermediateDirectories: true)
         self.registry = registry
         self.sessions = SessionManager(defaultTimeout: defaultTimeout, alwaysLoaded: registry.alwaysLoaded)
         self.caslibs = CaslibCatalog(dataRoot: dataRoot)
-        self.globals = GlobalCatalog()
+        let dbPath = "\(caslibs.dataRoot)/server.sqlite"
+        self.store = try ServerStore(path: dbPath)
+        self.access = AccessControl(store: store)
+        self.globals = GlobalCatalog(databasePath: dbPath)
+        self.globalCaslibs = GlobalCaslibs(store: store)
         self.logger = logger
         self.startTime = Clock.now
         self.version = caslitVersion
         self.admins = admins
+        try await globals.load(from: store)
+        try await globalCaslibs.load()
     }
 }
 

@@ -21,6 +21,7 @@ public actor Session {
     public private(set) var history: [String] = []
 
     private var tables: [TableKey: CASTable] = [:]
+    private var caslibs: [String: Caslib] = [:]
     private var busy = false
     private var waiters: [CheckedContinuation<Void, Never>] = []
     private var running: [Int64: ActionContext] = [:]
@@ -107,6 +108,13 @@ public actor Session {
     public func setLogLevel(_ l: String) { logLevel = l }
     public func setMetrics(_ m: Bool) { metrics = m }
     public func load(set: String) { loadedSets.insert(set.lowercased()) }
+
+    // MARK: caslibs (session scope)
+
+    public func caslib(_ name: String) -> Caslib? { caslibs[name.uppercased()] }
+    public func addCaslib(_ c: Caslib) { caslibs[c.name.uppercased()] = c }
+    @discardableResult public func dropCaslib(_ name: String) -> Caslib? { caslibs.removeValue(forKey: name.uppercased()) }
+    public var sessionCaslibs: [Caslib] { caslibs.values.sorted { $0.name < $1.name } }
 
     // MARK: tables (session scope)
 

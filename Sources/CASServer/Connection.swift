@@ -1,4 +1,5 @@
 import CASCore
+import CASStorage
 import CASNIO
 import CASWire
 import NIOCore
@@ -9,10 +10,12 @@ import Synchronization
 struct Connection: Sendable {
     let channel: NIOAsyncChannel<LineEvent, ByteBuffer>
     let dispatcher: Dispatcher
+    let auth: AuthMode
 
-    init(_ channel: NIOAsyncChannel<LineEvent, ByteBuffer>, dispatcher: Dispatcher) {
+    init(_ channel: NIOAsyncChannel<LineEvent, ByteBuffer>, dispatcher: Dispatcher, auth: AuthMode) {
         self.channel = channel
         self.dispatcher = dispatcher
+        self.auth = auth
     }
 
     var server: ServerContext { dispatcher.server }
@@ -54,11 +57,12 @@ struct Connection: Sendable {
     func handle(_ frame: ClientFrame, session: Session?, send: @escaping @Sendable (ServerFrame) -> Void,
                 group: inout ThrowingTaskGroup<Void, any Error>) async throws(FrameError) -> Session? {
         switch frame {
-        case .hello(let user, _, let id, _):
+        case .hello(let user, let password, let id, _):
             guard session == nil else { throw FrameError("hello: this connection already has session \(session!.id)") }
             guard !user.isEmpty, user.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" || $0 == "." }) else {
                 throw FrameError("hello: user name '\(user)' is invalid; use letters, digits, '_', '-' or '.'")
             }
+            let isAdmin = try await authenticate(user, password)
             let s: Session
             if let id {
                 guard let existing = await server.sessions.session(id), await !existing.ended else {
@@ -67,7 +71,7 @@ struct Connection: Sendable {
                 guard existing.user == user else { throw FrameError("hello: session \(id) belongs to another user.") }
                 s = existing
             } else {
-                s = await server.sessions.create(user: user, isAdmin: server.admins.contains(user))
+                s = await server.sessions.create(user: user, isAdmin: isAdmin)
             }
             await s.attach()
             send(.welcome(session: s.id, user: user, server: "caslite \(server.version)", protocolVersion: protocolVersion))
@@ -86,6 +90,24 @@ struct Connection: Sendable {
             if await !session.cancel(id) { send(.log(id: id, LogLine(.warning, "No running call with id \(id) to cancel."))) }
             return session
         }
+    }
+}
+
+extension Connection {
+    /// Checks the password when the server requires one; returns whether the user is an administrator.
+    /// A refusal waits a moment (slowing guessing) and does not say whether the user exists.
+    func authenticate(_ user: String, _ password: String?) async throws(FrameError) -> Bool {
+        let stored: UserRecord?
+        do { stored = try await server.store.user(user) } catch { throw FrameError("hello: cannot read users: \(error.message)") }
+        let admin = server.admins.contains(user) || (stored?.isAdmin ?? false)
+        guard auth == .password else { return admin }
+        let verified: UserRecord?
+        do { verified = try await server.store.verify(user, password: password ?? "") } catch { throw FrameError("hello: cannot read users: \(error.message)") }
+        guard verified != nil else {
+            try? await Task.sleep(for: .milliseconds(400))
+            throw FrameError("hello: authentication failed for user '\(user)': wrong user name or password.")
+        }
+        return admin
     }
 }
 

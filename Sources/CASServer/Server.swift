@@ -34,8 +34,8 @@ public final class CASServer: Sendable {
     /// Binds the listener and starts serving.
     public static func start(_ config: ServerConfig, logger: Logger = Logger(label: "caslite.server")) async throws -> CASServer {
         let registry = try StandardRegistry.make()
-        let context = ServerContext(registry: registry, dataRoot: config.dataRoot, defaultTimeout: config.sessionTimeout,
-                                    admins: config.admins, logger: logger)
+        let context = try await ServerContext(registry: registry, dataRoot: config.dataRoot, defaultTimeout: config.sessionTimeout,
+                                              admins: config.admins, logger: logger)
         try await UserActionSetStore.loadAtStart(context, dirs: config.actionSetDirs, logger: logger)
         let maxLine = config.maxLineLength
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
@@ -53,7 +53,7 @@ public final class CASServer: Sendable {
             _ = try? await channel.executeThenClose { inbound in
                 try await withThrowingDiscardingTaskGroup { group in
                     for try await conn in inbound {
-                        group.addTask { await Connection(conn, dispatcher: dispatcher).run() }
+                        group.addTask { await Connection(conn, dispatcher: dispatcher, auth: config.auth).run() }
                     }
                 }
             }

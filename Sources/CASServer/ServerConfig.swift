@@ -16,5 +16,14 @@ public struct ServerConfig: Sendable {
     /// Folders of `*.casl` action-set definitions loaded at start (`caslite serve --actionsets DIR`).
     public var actionSetDirs: [String] = []
 
+    /// How `hello` is checked: `.password` against the users in `<data>/server.sqlite`, or `.none`
+    /// (any user name is accepted — loopback only; the embedded server runs this way as the local user).
+    public var auth: AuthMode = .none
+
     public init() {}
+}
+
+/// How connections authenticate.
+public enum AuthMode: String, Sendable {
+    case none, password
 }

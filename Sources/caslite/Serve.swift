@@ -25,6 +25,9 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "Longest accepted request line, in bytes.")
     var maxLine: Int = 256 << 20
 
+    @Option(name: .long, help: "How connections authenticate: password (users from `caslite users`) or none (loopback only).")
+    var auth: String = "password"
+
     @Option(name: .long, parsing: .upToNextOption, help: "Users with the administrator role.")
     var admin: [String] = []
 
@@ -40,6 +43,14 @@ struct Serve: AsyncParsableCommand {
         config.sessionTimeout = sessionTimeout
         config.maxLineLength = maxLine
         config.admins = Set(admin)
+        guard let mode = AuthMode(rawValue: auth) else { throw ValidationError("--auth must be password or none") }
+        if mode == .none {
+            guard ["127.0.0.1", "localhost", "::1"].contains(host) else {
+                throw ValidationError("--auth none is only allowed on a loopback address (127.0.0.1, ::1); use --auth password with `caslite users add`")
+            }
+            FileHandle.standardError.write(Data("WARNING: --auth none: any local user name is accepted without a password. Listening on loopback only.\n".utf8))
+        }
+        config.auth = mode
         config.actionSetDirs = actionsets
         let server = try await CASServer.start(config)
         if let portFile { try "\(server.port)\n".write(toFile: portFile, atomically: true, encoding: .utf8) }

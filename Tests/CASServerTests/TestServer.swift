@@ -9,8 +9,9 @@ final class TestServer: Sendable {
     let server: CASServer
     let dataRoot: String
 
-    static func start(admins: Set<String> = [], timeout: Double = 3600, reapInterval: Double = 30, maxLine: Int = 1 << 20) async throws -> TestServer {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("caslite-test-\(UUID().uuidString)").path
+    static func start(admins: Set<String> = [], timeout: Double = 3600, reapInterval: Double = 30, maxLine: Int = 1 << 20,
+                      auth: AuthMode = .none, dataRoot: String? = nil) async throws -> TestServer {
+        let root = dataRoot ?? FileManager.default.temporaryDirectory.appendingPathComponent("caslite-test-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         var c = ServerConfig()
         c.port = 0
@@ -19,6 +20,7 @@ final class TestServer: Sendable {
         c.sessionTimeout = timeout
         c.reapInterval = reapInterval
         c.maxLineLength = maxLine
+        c.auth = auth
         return TestServer(server: try await CASServer.start(c, logger: .init(label: "test") { _ in SwiftLogNoOpLogHandlerShim() }), dataRoot: root)
     }
 
@@ -27,8 +29,8 @@ final class TestServer: Sendable {
         self.dataRoot = dataRoot
     }
 
-    func connect(_ user: String = "alice", session: String? = nil) async throws -> CASConnection {
-        try await CASConnection.connect(host: "127.0.0.1", port: server.port, user: user, session: session)
+    func connect(_ user: String = "alice", session: String? = nil, password: String? = nil) async throws -> CASConnection {
+        try await CASConnection.connect(host: "127.0.0.1", port: server.port, user: user, password: password, session: session)
     }
 
     /// Writes a file into a user's personal caslib folder.
@@ -38,9 +40,9 @@ final class TestServer: Sendable {
         try Data(text.utf8).write(to: url)
     }
 
-    func stop() async {
+    func stop(keepData: Bool = false) async {
         await server.stop()
-        try? FileManager.default.removeItem(atPath: dataRoot)
+        if !keepData { try? FileManager.default.removeItem(atPath: dataRoot) }
     }
 }
 

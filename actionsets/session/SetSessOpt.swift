@@ -12,7 +12,7 @@ struct SetSessOpt: Action {
     static let parameters = [caslib.spec, timeout.spec, logLevel.spec, metrics.spec]
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
         if let c = args[caslib] {
-            let lib = try ctx.server.caslibs.caslib(c, for: ctx.user)
+            let lib = try await ctx.caslib(c)
             await ctx.session.setActiveCaslib(lib.name)
             ctx.note("'\(lib.name)' is now the active caslib.")
         }

@@ -18,7 +18,8 @@ struct AddTable: Action {
         .with { $0.type = .list(.value) }
     static let label = P.optionalString("label", "Table label.")
     static let replace = P.bool("replace", "Replace an existing table of the same name.", default: false)
-    static let parameters = [table.spec, caslib.spec, vars.spec, rows.spec, label.spec, replace.spec]
+    static let promote = P.bool("promote", "Create the table with global scope (visible to other sessions, subject to access controls).", default: false)
+    static let parameters = [table.spec, caslib.spec, vars.spec, rows.spec, label.spec, replace.spec, promote.spec]
 
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
         let defs = args[vars]
@@ -44,7 +45,7 @@ struct AddTable: Action {
             }
             if r % 65_536 == 65_535 { try ctx.checkCancellation() }
         }
-        let out = OutTableRef(name: args[table], caslib: args[caslib], replace: args[replace])
+        let out = OutTableRef(name: args[table], caslib: args[caslib], replace: args[replace], promote: args[promote])
         let stored = try await ctx.store(t, out: out, defaultName: args[table])
         ctx.note("Added table \(stored.name) to caslib \(stored.caslib) (\(stored.rowCount) rows).")
         return ["caslib": .string(stored.caslib), "tableName": .string(stored.name), "rows": .int(Int64(stored.rowCount))]

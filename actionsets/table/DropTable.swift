@@ -14,7 +14,14 @@ struct DropTable: Action {
         let lib = try await ctx.caslib(args[caslib])
         let key = TableKey(caslib: lib.name, name: args[tableName])
         let dropped: CASTable?
-        if let t = await ctx.session.drop(key) { dropped = t } else { dropped = await ctx.server.globals.drop(key) }
+        if let t = await ctx.session.drop(key) {
+            dropped = t
+        } else if let g = await ctx.server.globals.table(key) {
+            try await ctx.require(.drop, caslib: lib, table: g, parameter: "name")
+            dropped = try await ctx.server.globals.drop(key)
+        } else {
+            dropped = nil
+        }
         guard let t = dropped else {
             if args[quiet] { return ValueDict() }
             throw ActionError.notFound("Table '\(args[tableName])' does not exist in caslib \(lib.name).", parameter: "name")

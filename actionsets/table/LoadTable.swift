@@ -1,22 +1,32 @@
 import CASCore
+import CASStorage
 import CASWire
 import Foundation
 
 /// `table.loadTable`: reads a file from a caslib folder into an in-memory table.
 struct LoadTable: Action {
     static let name = "loadTable"
-    static let summary = "Loads a CSV file from a caslib's folder into an in-memory table."
-    static let path = P.string("path", "File path relative to the caslib's folder.")
+    static let summary = "Loads a saved table (table.save) or a CSV file from a caslib into an in-memory table."
+    static let path = P.string("path", "A saved table's name, or a file path relative to the caslib's folder.")
     static let caslib = P.caslib("caslib", "Caslib holding the file; the active caslib when omitted.")
     static let casOut = P.outTable("casOut", "Output table; named after the file, in the file's caslib, when omitted.")
     static let parameters = [path.spec, caslib.spec, ImportOptions.param.spec, casOut.spec]
 
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
         let lib = try await ctx.caslib(args[caslib])
+        if lib.scope == .global, lib.name != "Public" { try await ctx.require(.read, caslib: lib, parameter: "caslib") }
+        var out = args[casOut]
+        if out.caslib == nil { out.caslib = lib.name }  // as CAS: the table lands in the source's caslib
         let file = try lib.resolve(args[path])
         var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: file, isDirectory: &isDir), !isDir.boolValue else {
-            throw ActionError(.notFound, "The file \(args[path]) is not available in caslib \(lib.name).", parameter: "path")
+        let isFile = FileManager.default.fileExists(atPath: file, isDirectory: &isDir) && !isDir.boolValue
+        if !isFile, let saved = try await loadSaved(args[path], lib: lib, ctx: ctx) {
+            let stored = try await ctx.store(saved.0, out: out, defaultName: saved.0.name, sourceName: args[path], sourceCaslib: lib.name)
+            ctx.note("caslite loaded the saved table \(saved.0.name) as table \(stored.name) in caslib \(stored.caslib).")
+            return ["caslib": .string(stored.caslib), "tableName": .string(stored.name)]
+        }
+        guard isFile else {
+            throw ActionError(.notFound, "There is no file or saved table \(args[path]) in caslib \(lib.name).", parameter: "path")
         }
         guard let data = FileManager.default.contents(atPath: file) else {
             throw ActionError(.notFound, "The file \(args[path]) in caslib \(lib.name) cannot be read.", parameter: "path")
@@ -24,11 +34,25 @@ struct LoadTable: Action {
         let options = try ImportOptions.csvOptions(args[ImportOptions.param])
         let defaultName = tableName(forPath: args[path])
         let table = try await ImportOptions.readCSV([UInt8](data), name: defaultName, options: options, ctx: ctx)
-        var out = args[casOut]
-        if out.caslib == nil { out.caslib = lib.name }  // as CAS: the table lands in the file's caslib
         let stored = try await ctx.store(table, out: out, defaultName: defaultName, sourceName: args[path], sourceCaslib: lib.name)
         ctx.note("caslite made the file \(args[path]) available as table \(stored.name) in caslib \(stored.caslib).")
         return ["caslib": .string(stored.caslib), "tableName": .string(stored.name)]
+    }
+
+    /// A saved table of that name in the caslib's database, read row by row (nil when there is none).
+    static func loadSaved(_ name: String, lib: Caslib, ctx: ActionContext) async throws -> (DataTable, TableMeta)? {
+        let path = lib.databasePath, libName = lib.name
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        do {
+            return try await ctx.cpu {
+                try TableStore.load(caslib: libName, name: name, from: try SQLiteDatabase(path: path)) { n in
+                    try ctx.checkCancellation()
+                    ctx.progress(done: n, total: 0, unit: "rows", message: "loading \(name)")
+                }
+            }
+        } catch let e as StorageError {
+            throw ActionError(.badInput, "Caslib \(libName): \(e.message)")
+        }
     }
 
     /// CAS's default table name for a path: folders joined with '.', extension dropped, upper case (`data/iris.csv` → `DATA.IRIS`).

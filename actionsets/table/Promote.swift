@@ -18,7 +18,11 @@ struct Promote: Action {
             throw ActionError.notFound("There is no session-scope table \(args[tableName]) in caslib \(lib.name).", parameter: "name")
         }
         if let n = args[target] { t.data.name = n }
-        try await ctx.server.globals.promote(t)
+        guard lib.scope != .session else {
+            throw ActionError(.parameterValue, "Caslib \(lib.name) has session scope; promote into a global caslib such as Public.", parameter: "caslib")
+        }
+        try await ctx.require(.promote, caslib: lib, tableName: t.name, parameter: "name")
+        try await ctx.server.globals.put(t, replace: false)
         if args[drop] { await ctx.session.drop(key) }
         ctx.note("Promoted table \(t.name) in caslib \(lib.name) to global scope.")
         return ["caslib": .string(lib.name), "tableName": .string(t.name)]

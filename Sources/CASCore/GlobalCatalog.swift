@@ -1,0 +1,102 @@
+import CASStorage
+import CASWire
+import Dispatch
+
+/// Promoted (global-scope) tables shared by every session, written through to the server's
+/// SQLite database so that they are back after a restart.
+///
+/// Readers get immutable snapshots: a replacement is written to SQLite first and then swapped in
+/// whole, so a reader sees either the old or the new version, never a mix. Writes to one table are
+/// serialised (a second writer gets a clear "busy" error instead of interleaving).
+public actor GlobalCatalog {
+    private var tables: [TableKey: CASTable] = [:]
+    private var writing: Set<TableKey> = []
+    /// `<data>/server.sqlite`; nil keeps global tables in memory only.
+    let databasePath: String?
+
+    public init(databasePath: String?) {
+        self.databasePath = databasePath
+    }
+
+    /// Restores every promoted table from the database (server start).
+    public func load(from store: ServerStore) async throws {
+        for (caslib, data, meta) in try await store.globalTables() {
+            var t = CASTable(data: data, caslib: caslib, creator: meta.creator, sourceName: meta.sourceName, sourceCaslib: meta.sourceCaslib)
+            t.created = meta.created
+            t.modified = meta.modified
+            t.isGlobal = true
+            tables[TableKey(caslib: caslib, name: data.name)] = t
+        }
+    }
+
+    public func table(_ key: TableKey) -> CASTable? { tables[key] }
+
+    /// Adds a global table. Refuses an existing name unless `replace` (promote never replaces; CAS users drop first).
+    public func put(_ table: CASTable, replace: Bool) async throws(ActionError) {
+        let key = TableKey(caslib: table.caslib, name: table.name)
+        if tables[key] != nil && !replace {
+            throw ActionError(.alreadyExists, "A global table \(table.name) already exists in caslib \(table.caslib); drop it first (promote does not replace).")
+        }
+        guard writing.insert(key).inserted else {
+            throw ActionError(.alreadyExists, "Global table \(table.name) in caslib \(table.caslib) is being written by another session; try again.")
+        }
+        defer { writing.remove(key) }
+        var t = table
+        t.isGlobal = true
+        t.modified = Clock.now
+        try await persist(t)
+        tables[key] = t
+    }
+
+    @discardableResult public func drop(_ key: TableKey) async throws(ActionError) -> CASTable? {
+        guard let t = tables[key] else { return nil }
+        guard writing.insert(key).inserted else {
+            throw ActionError(.alreadyExists, "Global table \(t.name) is being written by another session; try again.")
+        }
+        defer { writing.remove(key) }
+        if let path = databasePath {
+            try await Blocking.run { () throws(ActionError) -> Void in
+                try Self.storageErrors { _ = try TableStore.delete(caslib: t.caslib, name: t.name, in: try SQLiteDatabase(path: path)) }
+            }
+        }
+        tables[key] = nil
+        return t
+    }
+
+    public func list(caslib: String) -> [CASTable] {
+        tables.values.filter { $0.caslib.uppercased() == caslib.uppercased() }.sorted { $0.name < $1.name }
+    }
+
+    private func persist(_ t: CASTable) async throws(ActionError) {
+        guard let path = databasePath else { return }
+        let meta = TableMeta(created: t.created, modified: t.modified, creator: t.creator, sourceName: t.sourceName, sourceCaslib: t.sourceCaslib)
+        try await Blocking.run { () throws(ActionError) -> Void in
+            try Self.storageErrors {
+                try TableStore.save(t.data, caslib: t.caslib, meta: meta, replace: true, in: try SQLiteDatabase(path: path))
+            }
+        }
+    }
+
+    static func storageErrors(_ body: () throws -> Void) throws(ActionError) {
+        do { try body() } catch let e as StorageError {
+            throw ActionError(.internalError, "Could not write the global table to the server database: \(e.message)")
+        } catch {
+            throw ActionError(.internalError, "Could not write the global table to the server database: \(error)")
+        }
+    }
+}
+
+/// Runs blocking work (SQLite, file I/O, number crunching) on a dedicated queue, off the NIO event
+/// loops and the cooperative thread pool.
+public enum Blocking {
+    static let queue = DispatchQueue(label: "caslite.blocking", qos: .userInitiated, attributes: .concurrent)
+
+    public static func run<T: Sendable, E: Error>(_ body: @escaping @Sendable () throws(E) -> T) async throws(E) -> T {
+        let r: Result<T, E> = await withCheckedContinuation { cont in
+            queue.async {
+                do throws(E) { cont.resume(returning: .success(try body())) } catch { cont.resume(returning: .failure(error)) }
+            }
+        }
+        return try r.get()
+    }
+}
