@@ -5,7 +5,7 @@ SWIFT ?= swift
 CASLITE_DEBUG := .build/debug/caslite
 DEMO_DATA := caslite-data
 
-.PHONY: deps build test test-swift docs docs-check demo bench clean fixtures
+.PHONY: deps build test test-swift test-python docs docs-check demo bench clean fixtures
 FIXTURES := .fixtures-cache
 MOBILENET_PTH := $(FIXTURES)/mobilenet_v2-b0353104.pth
 
@@ -33,9 +33,11 @@ $(MOBILENET_PTH):
 ## Build, run every test suite, and check that docs/actions matches the code.
 ## Tests run one at a time (--no-parallel): on 2 cores the cooperative thread pool has 2 threads, and a
 ## CPU-heavy synchronous test would starve the servers that other tests start.
-test: deps fixtures
+test: deps fixtures test-python
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --no-parallel
+	set -o pipefail; $(SWIFT) test --no-parallel 2>&1 | tee .build/swift-test.log
+	@n=$$(grep -aE 'Test run with [0-9]+ tests' .build/swift-test.log | tail -1 | sed -E 's/.*Test run with ([0-9]+) tests.*/\1/'); \
+	  echo "swift: $$n passed, 0 failed"
 	$(MAKE) docs-check
 
 docs: build
@@ -44,6 +46,17 @@ docs: build
 docs-check:
 	$(SWIFT) build --product caslite
 	$(CASLITE_DEBUG) docs --check
+
+## The unmodified Python swat client against a real server over REST (Tests/python, docs/python.md),
+## in a virtual environment created on first use.
+VENV := .venv
+$(VENV)/.installed:
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q --disable-pip-version-check swat "pandas<3" pillow pytest
+	touch $@
+test-python: deps $(VENV)/.installed
+	$(SWIFT) build --product caslite
+	CASLITE_BIN=$(CURDIR)/$(CASLITE_DEBUG) $(VENV)/bin/python -m pytest -q -p no:cacheprovider Tests/python
 
 ## The tour on the embedded server: loads examples/data and runs examples/tour/tour.caslite.
 demo: build
@@ -56,6 +69,7 @@ bench: deps
 	$(SWIFT) build -c release --product caslite
 	$(SWIFT) build -c release --product caslite-bench
 	.build/release/caslite-bench
+	python3 bench/images/actions_bench.py .build/release/caslite 200
 
 clean:
 	rm -rf .build $(DEMO_DATA) demo-output

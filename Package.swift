@@ -38,14 +38,20 @@ let package = Package(
         .target(name: "ActionSetBuiltins", dependencies: ["CASCore", "CASL"], path: "actionsets/builtins"),
         .target(name: "ActionSetSCCASL", dependencies: ["CASCore", "CASL"], path: "actionsets/sccasl", exclude: ["README.md"]),
         .target(name: "ActionSetSession", dependencies: ["CASCore"], path: "actionsets/session"),
-        .target(name: "ActionSetTable", dependencies: ["CASCore"], path: "actionsets/table"),
+        .target(name: "ActionSetTable", dependencies: ["CASCore", "CASStorage"], path: "actionsets/table"),
+        .target(name: "ActionSetAccessControl", dependencies: ["CASCore", "CASStorage"], path: "actionsets/accessControl"),
         .target(name: "ActionSetSimple", dependencies: ["CASCore"], path: "actionsets/simple"),
+        .target(name: "ActionSetImage", dependencies: ["CASCore", "ImageCodec"], path: "actionsets/image"),
+        .target(name: "ActionSetSampling", dependencies: ["CASCore"], path: "actionsets/sampling"),
+        .target(name: "ActionSetDeepLearn", dependencies: ["CASCore", "DLEngine", "ImageCodec"], path: "actionsets/deepLearn"),
         .target(
             name: "CASServer",
             dependencies: [
-                "CASCore", "CASNIO", "CASL", "ActionSetBuiltins", "ActionSetSession", "ActionSetTable", "ActionSetSimple", "ActionSetSCCASL",
+                "CASCore", "CASStorage", "CASNIO", "CASL", "ActionSetBuiltins", "ActionSetSession", "ActionSetTable", "ActionSetSimple", "ActionSetSCCASL", "ActionSetAccessControl", "ActionSetImage",
+                "ActionSetSampling", "ActionSetDeepLearn",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .target(
@@ -58,7 +64,7 @@ let package = Package(
         .executableTarget(
             name: "caslite",
             dependencies: [
-                "CASClient", "CASServer", "CASCore",
+                "CASClient", "CASServer", "CASCore", "CASStorage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -80,9 +86,12 @@ let package = Package(
         .testTarget(name: "CASWireTests", dependencies: ["CASWire", "CASNIO"]),
         .testTarget(name: "CASStorageTests", dependencies: ["CASStorage", "CASWire"]),
         .testTarget(name: "CASCoreTests", dependencies: ["CASCore", "ActionSetBuiltins", "ActionSetTable", "ActionSetSimple", "ActionSetSession"]),
+        .testTarget(name: "CasliteCLITests", dependencies: ["caslite", "CASWire"]),
         .testTarget(name: "CASServerTests", dependencies: ["CASServer", "CASClient", "CASCore"]),
         .testTarget(name: "CASLTests", dependencies: ["CASL", "CASCore", "CASServer", "CASClient"]),
         .testTarget(name: "ImageCodecTests", dependencies: ["ImageCodec"]),
+        .testTarget(name: "ImageActionTests", dependencies: ["CASServer", "CASClient", "CASCore", "ImageCodec"]),
         .testTarget(name: "DLEngineTests", dependencies: ["DLEngine"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "DeepLearnTests", dependencies: ["CASServer", "CASClient", "CASCore", "ImageCodec"]),
     ]
 )

@@ -17,15 +17,20 @@ public final class CASServer: Sendable {
     public let context: ServerContext
     public let config: ServerConfig
     public let port: Int
+    /// The bound port of the REST (swat) front end, when `config.httpPort` asked for one.
+    public let httpPort: Int?
+    private let http: HTTPServer?
     private let channel: NIOAsyncChannel<NIOAsyncChannel<LineEvent, ByteBuffer>, Never>
     private let runTask: Task<Void, Never>
     private let reaper: Task<Void, Never>
 
-    private init(context: ServerContext, config: ServerConfig, port: Int,
+    private init(context: ServerContext, config: ServerConfig, port: Int, http: HTTPServer?,
                  channel: NIOAsyncChannel<NIOAsyncChannel<LineEvent, ByteBuffer>, Never>, runTask: Task<Void, Never>, reaper: Task<Void, Never>) {
         self.context = context
         self.config = config
         self.port = port
+        self.http = http
+        self.httpPort = http?.port
         self.channel = channel
         self.runTask = runTask
         self.reaper = reaper
@@ -66,13 +71,19 @@ public final class CASServer: Sendable {
                 for id in gone { logger.info("session \(id) timed out and was ended") }
             }
         }
+        var http: HTTPServer?
+        if let httpPort = config.httpPort {
+            let routes = RESTRoutes(dispatcher: dispatcher, auth: config.auth, maxBodyBytes: config.maxLineLength)
+            http = try await HTTPServer.start(host: config.host, port: httpPort, routes: routes, logger: logger)
+        }
         logger.info("caslite listening on \(config.host):\(port)")
-        return CASServer(context: context, config: config, port: port, channel: channel, runTask: runTask, reaper: reaper)
+        return CASServer(context: context, config: config, port: port, http: http, channel: channel, runTask: runTask, reaper: reaper)
     }
 
     /// Stops listening and ends the serving tasks.
     public func stop() async {
         reaper.cancel()
+        await http?.stop()
         try? await channel.channel.close()
         runTask.cancel()
         _ = await runTask.value

@@ -3,6 +3,8 @@ public struct ServerConfig: Sendable {
     public var host: String = "127.0.0.1"
     /// 0 picks a free port.
     public var port: Int = 5570
+    /// Port of the REST front end for the Python `swat` client (docs/python.md); nil: none, 0: a free port.
+    public var httpPort: Int?
     /// Folder holding caslibs (`casuser/<user>`, `public`).
     public var dataRoot: String = "./caslite-data"
     /// Longest accepted request line in bytes.

@@ -1,5 +1,9 @@
+import ActionSetAccessControl
 import ActionSetBuiltins
+import ActionSetDeepLearn
+import ActionSetImage
 import ActionSetSCCASL
+import ActionSetSampling
 import ActionSetSession
 import ActionSetSimple
 import ActionSetTable
@@ -8,7 +12,8 @@ import CASCore
 /// The action sets compiled into caslite, in the order help lists them.
 public enum StandardRegistry {
     public static let sets: [ActionSet] = [
-        builtinsActionSet, sessionActionSet, sessionPropActionSet, tableActionSet, simpleActionSet, sccaslActionSet,
+        builtinsActionSet, sessionActionSet, sessionPropActionSet, tableActionSet, accessControlActionSet, simpleActionSet, sccaslActionSet, imageActionSet,
+        samplingActionSet, deepLearnActionSet,
     ]
 
     /// The validated registry; a failure here is a programming error caught by the tests.

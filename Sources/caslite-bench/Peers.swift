@@ -15,8 +15,9 @@ struct BenchNoLog: LogHandler {
 
 typealias Clock = CASCore.Clock
 
-/// A blocking TCP client that reads newline-terminated replies.
-final class BlockingLineSocket {
+/// A blocking TCP client that reads newline-terminated replies. `send` may run on another thread
+/// than `readLine` (they touch disjoint state); one sender and one reader at a time.
+final class BlockingLineSocket: @unchecked Sendable {
     let fd: Int32
     var buffer = [UInt8]()
 

@@ -68,12 +68,16 @@ for i in 0..<fetchRows { csv += "\(i),\(Double(i) * 0.5),\(Double(i % 1000) / 7)
 try csv.write(toFile: "\(root)/public/rows.csv", atomically: false, encoding: .utf8)
 let load = try await conn.call("table.loadTable", ["path": "rows.csv", "caslib": "public", "casOut": "rows"])
 guard load.disposition.severity != .error else { print("loadTable failed: \(load.logs)"); exit(1) }
+// The raw client re-attaches to the CASClient's session, which holds the table.
+let rawFetch = try BlockingLineSocket(port: server.port)
+try rawFetch.send("{\"hello\":{\"user\":\"bench\",\"session\":\"\(conn.sessionId)\"}}\n")
+_ = try rawFetch.readLine()
 var best = Double.infinity
 var bytes = 0
 for _ in 0..<3 {
     let t0 = Clock.monotonic
-    try raw.send("{\"id\":1,\"action\":\"table.fetch\",\"params\":{\"table\":{\"name\":\"rows\",\"caslib\":\"public\"},\"to\":\(fetchRows),\"maxRows\":\(fetchRows)}}\n")
-    let line = try raw.readLine()
+    try rawFetch.send("{\"id\":1,\"action\":\"table.fetch\",\"params\":{\"table\":{\"name\":\"rows\",\"caslib\":\"public\"},\"to\":\(fetchRows),\"maxRows\":\(fetchRows)}}\n")
+    let line = try rawFetch.readLine()
     best = min(best, Clock.monotonic - t0)
     bytes = line.utf8.count
 }
@@ -82,7 +86,10 @@ let blob = String(repeating: "x", count: bytes) + "\n"
 var peerBest = Double.infinity
 for _ in 0..<3 {
     let t0 = Clock.monotonic
-    try rawEcho.send(blob)
+    // Send from another thread: a blocking send of more than the socket buffers would otherwise
+    // deadlock against the echo coming back.
+    let sender = rawEcho
+    Thread.detachNewThread { try? sender.send(blob) }
     _ = try rawEcho.readLine()
     peerBest = min(peerBest, Clock.monotonic - t0)
 }
@@ -91,5 +98,48 @@ print("table.fetch of \(fetchRows) rows x 5 columns (\(String(format: "%.1f", mb
 print("  caslite: \(String(format: "%.2f", best)) s = \(String(format: "%.0f", mb / best)) MB/s  (goal >= 100 MB/s)")
 print("  peer: loopback echo of the same bytes: \(String(format: "%.2f", peerBest)) s = \(String(format: "%.0f", mb / peerBest)) MB/s")
 print("  ratio caslite/peer throughput: \(String(format: "%.2f", (mb / best) / (mb / peerBest)))")
+print("")
+
+// 3. table.save / loadTable (SQLite) next to the sqlite3 shell importing the same data.
+func shell(_ args: [String]) throws -> Double {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    p.arguments = args
+    let t0 = Clock.monotonic
+    try p.run()
+    p.waitUntilExit()
+    return Clock.monotonic - t0
+}
+let csvBytes = Double(csv.utf8.count) / 1e6
+let save = try await conn.call("table.save", ["table": ["name": "rows", "caslib": "public"], "name": "rows_saved", "caslib": "public"])
+let loadBack = try await conn.call("table.loadTable", ["path": "rows_saved", "caslib": "public", "casOut": "rows_back"])
+let sqlitePeer = try shell(["sqlite3", "\(root)/peer.sqlite", ".mode csv", ".import \(root)/public/rows.csv rows"])
+let sqliteRead = try shell(["sh", "-c", "sqlite3 \(root)/peer.sqlite 'SELECT * FROM rows' > /dev/null"])
+print("table.save / loadTable of \(fetchRows) rows x 5 mixed columns (\(String(format: "%.1f", csvBytes)) MB as CSV)")
+print("  caslite save: \(String(format: "%.2f", save.performance.elapsedTime)) s = \(String(format: "%.0f", csvBytes / save.performance.elapsedTime)) MB/s; loadTable: \(String(format: "%.2f", loadBack.performance.elapsedTime)) s = \(String(format: "%.0f", csvBytes / loadBack.performance.elapsedTime)) MB/s")
+print("  peer sqlite3 shell: .import \(String(format: "%.2f", sqlitePeer)) s = \(String(format: "%.0f", csvBytes / sqlitePeer)) MB/s; SELECT * \(String(format: "%.2f", sqliteRead)) s")
+print("  ratio caslite/sqlite3 write throughput: \(String(format: "%.2f", sqlitePeer / save.performance.elapsedTime))")
+
+// 2 000 image-sized blobs (random bytes standing in for PNG files, 24 KB each).
+let blobDir = "\(root)/blobs"
+try FileManager.default.createDirectory(atPath: blobDir, withIntermediateDirectories: true)
+var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+var blobRows: [Value] = []
+for i in 0..<2000 {
+    var b = [UInt8](repeating: 0, count: 24_576)
+    for k in 0..<b.count { state = state &* 6364136223846793005 &+ 1442695040888963407; b[k] = UInt8(truncatingIfNeeded: state >> 33) }
+    try Data(b).write(to: URL(fileURLWithPath: "\(blobDir)/img\(i).png"))
+    blobRows.append([.string("img\(i).png"), .blob(b)])
+}
+_ = try await conn.call("table.addTable", ["table": "blobs", "caslib": "public", "rows": .list(blobRows),
+                                           "vars": [["name": "name", "type": "varchar"], ["name": "_image_", "type": "varbinary"]]])
+let blobMB = 2000.0 * 24_576 / 1e6
+let bsave = try await conn.call("table.save", ["table": ["name": "blobs", "caslib": "public"], "name": "blobs_saved", "caslib": "public"])
+let bload = try await conn.call("table.loadTable", ["path": "blobs_saved", "caslib": "public", "casOut": "blobs_back"])
+let blobPeer = try shell(["sqlite3", "\(root)/peer.sqlite", "CREATE TABLE blobs AS SELECT name, data FROM fsdir('\(blobDir)') WHERE mode & 0x8000"])
+print("table.save / loadTable of 2000 image blobs (\(String(format: "%.1f", blobMB)) MB)")
+print("  caslite save: \(String(format: "%.2f", bsave.performance.elapsedTime)) s = \(String(format: "%.0f", blobMB / bsave.performance.elapsedTime)) MB/s; loadTable: \(String(format: "%.2f", bload.performance.elapsedTime)) s = \(String(format: "%.0f", blobMB / bload.performance.elapsedTime)) MB/s")
+print("  peer sqlite3 shell (fsdir import): \(String(format: "%.2f", blobPeer)) s = \(String(format: "%.0f", blobMB / blobPeer)) MB/s")
+print("  ratio caslite/sqlite3 write throughput: \(String(format: "%.2f", blobPeer / bsave.performance.elapsedTime))")
 await conn.close()
 await server.stop()

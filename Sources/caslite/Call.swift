@@ -15,6 +15,9 @@ struct Call: AsyncParsableCommand {
     @Flag(name: .long, help: "Print the raw response as JSON.")
     var json = false
 
+    @Option(name: .long, help: "Write every image cell of the result tables (varbinary columns whose MIMEType is image/…) to DIR/<label>/<id>.<ext>.")
+    var out: String?
+
     @Argument(help: "The action, e.g. table.fetch.")
     var action: String
 
@@ -34,6 +37,7 @@ struct Call: AsyncParsableCommand {
             if !json, case .progress(let pr) = event { FileHandle.standardError.write(Data("progress: \(pr.done)/\(pr.total) \(pr.unit) \(pr.message)\n".utf8)) }
         }
         if json { Swift.print(response.value.jsonString) } else { Printer.print(response, logsAlreadyShown: true) }
+        if let out { try ImageFiles.write(response.results, to: out) }
         await conn.close()
         await embedded?.stop()
         if response.disposition.severity == .error { throw ExitCode(1) }

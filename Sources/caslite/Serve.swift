@@ -19,6 +19,12 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "Write the bound port to this file once listening.")
     var portFile: String?
 
+    @Option(name: .long, help: "Also serve the REST protocol of the Python swat client on this port (docs/python.md); 0 picks a free port.")
+    var httpPort: Int?
+
+    @Option(name: .long, help: "Write the bound REST port to this file once listening.")
+    var httpPortFile: String?
+
     @Option(name: .long, help: "Default idle time-out of sessions, in seconds.")
     var sessionTimeout: Double = 3600
 
@@ -39,6 +45,7 @@ struct Serve: AsyncParsableCommand {
         var config = ServerConfig()
         config.host = host
         config.port = port
+        config.httpPort = httpPort
         config.dataRoot = data
         config.sessionTimeout = sessionTimeout
         config.maxLineLength = maxLine
@@ -53,13 +60,16 @@ struct Serve: AsyncParsableCommand {
         config.auth = mode
         config.actionSetDirs = actionsets
         let server = try await CASServer.start(config)
+        if let httpPortFile, let p = server.httpPort { try "\(p)\n".write(toFile: httpPortFile, atomically: true, encoding: .utf8) }
         if let portFile { try "\(server.port)\n".write(toFile: portFile, atomically: true, encoding: .utf8) }
         print("caslite \(server.context.version) listening on \(host):\(server.port), data \(data)")
+        if let p = server.httpPort { print("caslite REST for swat on http://\(host):\(p)  (swat.CAS(\"http://\(host):\(p)\", username=…, password=…))") }
         FileHandle.standardOutput.synchronizeFile()
-        let signals = [SIGTERM, SIGINT].map { sig -> DispatchSourceSignal in
+        let signals = [SIGTERM, SIGINT].map { (sig: Int32) -> DispatchSourceSignal in
             signal(sig, SIG_IGN)
             let s = DispatchSource.makeSignalSource(signal: sig)
-            s.setEventHandler { Task { await server.stop() } }
+            // Open client connections would keep the listener's task group alive; a signal ends the process.
+            s.setEventHandler { Task { () async -> Void in await server.stop(); Foundation.exit(0) } }
             s.resume()
             return s
         }

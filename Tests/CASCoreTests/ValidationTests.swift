@@ -91,11 +91,16 @@ struct ValidationTests {
         }
     }
 
-    @Test func duplicateKeysDifferingInCaseAreRefused() {
+    @Test func duplicateKeysDifferingInCaseAreRefusedUnlessEqual() throws {
         var d = ValueDict()
         d.appendUnchecked("table", "a")
         d.appendUnchecked("TABLE", "b")
         #expect(throws: ActionError.self) { try Validator.validate(d, Demo.specs) }
+        var same = ValueDict()
+        same.appendUnchecked("names", ["x"])
+        same.appendUnchecked("NAMES", ["x"])
+        same.appendUnchecked("table", "t")
+        #expect(try Args(Validator.validate(same, Demo.specs))[Demo.names] == ["x"])
     }
 
     @Test func scalarsStandForOneItemLists() throws {

@@ -8,7 +8,8 @@ struct Help: Action {
     static let action = P.optionalString("action", "An action (`set.action`) to describe.")
     static let actionSet = P.optionalString("actionSet", "An action set whose actions to list.")
     static let verbose = P.bool("verbose", "Also list every action's parameters.", default: false)
-    static let parameters = [action.spec, actionSet.spec, verbose.spec]
+    static let showHidden = P.bool("showHidden", "Also list hidden actions (swat sends this at connect).", default: false)
+    static let parameters = [action.spec, actionSet.spec, verbose.spec, showHidden.spec]
 
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
         let reg = await ctx.server.currentRegistry()
@@ -28,17 +29,17 @@ struct Help: Action {
         var r = ValueDict()
         for set in sets {
             ctx.note("\(set.name)")
-            for a in set.actions where !a.hidden {
+            for a in set.actions where args[showHidden] || !a.hidden {
                 ctx.note("      \(a.name.padding(24)) \(a.summary)")
                 if args[verbose] { for l in Reflect.helpLines(ActionEntry(setName: set.name, action: a)).dropFirst() { ctx.note("        \(l)") } }
             }
-            r[set.name] = .table(listing(set, only: nil))
+            r[set.name] = .table(listing(set, only: nil, showHidden: args[showHidden]))
         }
         return r
     }
 
-    static func listing(_ set: ActionSet, only: String?) -> DataTable {
-        let rows: [[Value]] = set.actions.filter { !$0.hidden && (only == nil || $0.name == only) }.map { [.string($0.name), .string($0.summary)] }
+    static func listing(_ set: ActionSet, only: String?, showHidden: Bool = false) -> DataTable {
+        let rows: [[Value]] = set.actions.filter { (showHidden || !$0.hidden) && (only == nil || $0.name == only) }.map { [.string($0.name), .string($0.summary)] }
         return .result(set.name, label: set.summary, columns: [("name", .varchar), ("description", .varchar)], rows: rows)
     }
 }

@@ -7,7 +7,7 @@ import CASWire
 /// one-item list or fills a parameter list's first parameter; defaults are filled in.
 public enum Validator {
     public static func validate(_ input: ValueDict, _ specs: [ParamSpec], path: String = "") throws(ActionError) -> ValueDict {
-        try checkDuplicates(input, path: path)
+        let input = try deduplicate(input, path: path)
         var out = ValueDict()
         for (key, value) in input {
             guard let spec = specs.first(where: { $0.matches(key) }) else {
@@ -36,16 +36,24 @@ public enum Validator {
 
     static func join(_ path: String, _ name: String) -> String { path.isEmpty ? name : "\(path).\(name)" }
 
-    static func checkDuplicates(_ d: ValueDict, path: String) throws(ActionError) {
-        var seen: [String: String] = [:]
-        for key in d.keys {
+    /// Keys that differ only in case name the same parameter: the same value twice is merged (clients
+    /// such as DLPy send `fetchVars` and `fetchvars` together); different values are refused.
+    static func deduplicate(_ d: ValueDict, path: String) throws(ActionError) -> ValueDict {
+        var out = ValueDict()
+        var seen: [String: (key: String, value: Value)] = [:]
+        for (key, value) in d {
             if let first = seen[key.lowercased()] {
-                throw ActionError(.parameterDuplicate,
-                                  "Parameter '\(join(path, key))' was given twice ('\(first)' and '\(key)'); names are case-insensitive.",
-                                  parameter: join(path, key))
+                guard first.value == value else {
+                    throw ActionError(.parameterDuplicate,
+                                      "Parameter '\(join(path, key))' was given twice with different values ('\(first.key)' and '\(key)'); names are case-insensitive.",
+                                      parameter: join(path, key))
+                }
+                continue
             }
-            seen[key.lowercased()] = key
+            seen[key.lowercased()] = (key, value)
+            out.appendUnchecked(key, value)
         }
+        return out
     }
 
     static func unknown(_ key: String, path: String, specs: [ParamSpec]) -> ActionError {
@@ -144,8 +152,8 @@ public enum Validator {
             default: throw typeError(v, type, path: path)
             }
         case .selector(let key, let alternatives):
-            guard case .dict(let d) = v else { throw typeError(v, type, path: path) }
-            try checkDuplicates(d, path: path)
+            guard case .dict(let raw) = v else { throw typeError(v, type, path: path) }
+            let d = try deduplicate(raw, path: path)
             let names = alternatives.map(\.name)
             guard let chosen = d[key]?.stringValue else {
                 throw ActionError(.parameterMissing, "Parameter '\(join(path, key))' is required: one of \(names.joined(separator: ", ")).",

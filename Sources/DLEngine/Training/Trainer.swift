@@ -52,10 +52,12 @@ public struct TrainingResult: Sendable {
 /// Mini-batch SGD training and evaluation of a `Model`. Deterministic for a given model seed,
 /// options seed and thread count.
 public enum Trainer {
-    /// Trains for `options.epochs` epochs. `progress` runs after every batch (cancellation point).
+    /// Trains for `options.epochs` epochs. `progress` runs after every batch (cancellation point);
+    /// `epochEnded` after every completed epoch with its history row (1-based epoch).
     public static func train(
         _ model: Model, data: DataSource, validation: DataSource? = nil, options: TrainingOptions,
-        progress: (TrainingProgress) -> TrainingControl = { _ in .proceed }
+        progress: (TrainingProgress) -> TrainingControl = { _ in .proceed },
+        epochEnded: (HistoryRow) -> Void = { _ in }
     ) throws -> TrainingResult {
         try check(model, data)
         if let validation { try check(model, validation) }
@@ -99,6 +101,7 @@ public enum Trainer {
             }
             schedule.epochEnded(metric: row.validLoss ?? row.loss)
             history.append(row)
+            epochEnded(row)
         }
         return TrainingResult(history: history, stopped: false)
     }

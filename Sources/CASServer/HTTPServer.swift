@@ -1,0 +1,59 @@
+import CASCore
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// The HTTP/1.1 front end spoken by the Python `swat` client (docs/python.md): SwiftNIO's HTTP codec,
+/// requests answered one at a time per connection, routed by `RESTRoutes` over the same dispatcher,
+/// sessions and users as the JSON-lines listener.
+///
+/// ```swift
+/// let http = try await HTTPServer.start(host: "127.0.0.1", port: 0, routes: routes, logger: logger)
+/// // http.port is the bound port
+/// ```
+final class HTTPServer: Sendable {
+    typealias Child = NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>
+    let port: Int
+    private let channel: NIOAsyncChannel<Child, Never>
+    private let runTask: Task<Void, Never>
+
+    private init(port: Int, channel: NIOAsyncChannel<Child, Never>, runTask: Task<Void, Never>) {
+        self.port = port
+        self.channel = channel
+        self.runTask = runTask
+    }
+
+    /// Binds and starts serving; `port` 0 picks a free port.
+    static func start(host: String, port: Int, routes: RESTRoutes, logger: Logger) async throws -> HTTPServer {
+        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .bind(host: host, port: port) { child in
+                child.eventLoop.makeCompletedFuture {
+                    // No pipelining assistance: a GET may be answered before its (stale) body arrives.
+                    try child.pipeline.syncOperations.configureHTTPServerPipeline(withPipeliningAssistance: false, withErrorHandling: true)
+                    return try Child(wrappingChannelSynchronously: child)
+                }
+            }
+        let bound = channel.channel.localAddress?.port ?? port
+        let runTask = Task {
+            _ = try? await channel.executeThenClose { inbound in
+                try await withThrowingDiscardingTaskGroup { group in
+                    for try await conn in inbound {
+                        group.addTask { await HTTPConnection(conn, routes: routes).run() }
+                    }
+                }
+            }
+        }
+        logger.info("caslite REST (swat) listening on \(host):\(bound)")
+        return HTTPServer(port: bound, channel: channel, runTask: runTask)
+    }
+
+    /// Stops listening and ends the serving task.
+    func stop() async {
+        try? await channel.channel.close()
+        runTask.cancel()
+        _ = await runTask.value
+    }
+}

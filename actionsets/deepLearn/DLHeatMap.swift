@@ -1,0 +1,60 @@
+import CASCore
+import CASWire
+import DLEngine
+import Foundation
+import ImageCodec
+
+/// `deepLearn.dlHeatMap`: occlusion heat maps as PNG overlays, in a table and optionally as files.
+struct DLHeatMap: Action {
+    static let name = "dlHeatMap"
+    static let summary = "Occlusion heat maps: masks patches over each image, scores them and colours the drop of the true-class probability (PNG overlays)."
+    static let table = P.table("table", "Images to explain (the first maxImages rows with an image are used).")
+    static let modelTable = ModelAccess.modelParam("modelTable", aliases: ["model"])
+    static let initWeights = P.table("initWeights", "The weights table.")
+    static let casOut = P.outTable("casOut", "Output table: _id_, _label_, _HeatMap_ (PNG), probabilities and the worst mask.")
+    static let maskWidth = P.optionalInt("maskWidth", "Mask width (default width/4).", min: 1)
+    static let maskHeight = P.optionalInt("maskHeight", "Mask height (default height/4).", min: 1)
+    static let stepSize = P.optionalInt("stepSize", "Mask step (default maskWidth/4).", min: 1)
+    static let maxImages = P.int("maxImages", "Most images explained.", default: 10, min: 1)
+    static let caslib = P.caslib("caslib", "Caslib of the folder the PNG files are written to (with path).")
+    static let path = P.optionalString("path", "Folder (relative to the caslib) for heatmap_<id>.png files; none when omitted.")
+    static let parameters = [table.spec, modelTable.spec, initWeights.spec, casOut.spec, maskWidth.spec, maskHeight.spec, stepSize.spec,
+                             maxImages.spec, caslib.spec, path.spec]
+
+    static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
+        let (m, _) = try await ModelAccess.load(args[modelTable], ctx, parameter: "modelTable")
+        let w = try await ModelAccess.weights(args[initWeights], ctx, parameter: "initWeights")
+        let t = try await ctx.filteredTable(args[table])
+        let target = w.target ?? "_label_", limit = args[maxImages]
+        let (mw, mh, st) = (args[maskWidth], args[maskHeight], args[stepSize])
+        let rows = try await ctx.cpu { () throws -> [HeatMapRow] in
+            let engine = try EngineGraph.model(m, seed: 0)
+            try w.load(into: engine, parameter: "initWeights")
+            guard let input = engine.inputLayer as? InputLayer else { throw ActionError(.parameterValue, "The model has no input layer.", parameter: "modelTable") }
+            let s = try ImageData.read(t.data, inputs: "_image_", target: target, shape: input.shape, requireTarget: false)
+            let levels = DLScore.levels(w, s, classes: engine.outputLayer.outputShape.reduce(1, *))
+            let mask = (w: mw ?? max(input.shape[1] / 4, 1), h: mh ?? max(input.shape[0] / 4, 1))
+            return try (0..<min(limit, s.count)).map { n in
+                try ctx.checkCancellation()
+                return try HeatMapRow.make(engine, s, n, levels: levels, mask: mask, step: st ?? max(mask.w / 4, 1), table: t.data)
+            }
+        }
+        let files = try await write(rows, args, ctx)
+        let out = args[casOut]
+        let stored = try await ctx.store(HeatMapRow.table(rows, target: target), out: out, defaultName: "\(t.name)_heatmaps")
+        ctx.note("Wrote \(rows.count) heat maps to table \(stored.name)\(files.isEmpty ? "" : " and \(files.count) PNG files").")
+        return ["HeatMapInfo": .table(HeatMapRow.info(rows, files: files)), "OutputCasTables": ModelAccess.outputTables([stored])]
+    }
+
+    static func write(_ rows: [HeatMapRow], _ args: Args, _ ctx: ActionContext) async throws -> [String] {
+        guard let folder = args[path] else { return [] }
+        let lib = try await ctx.caslib(args[caslib])
+        return try rows.map { r in
+            let rel = "\(folder)/heatmap_\(r.id).png"
+            let file = try lib.resolve(rel, parameter: "path")
+            try FileManager.default.createDirectory(atPath: (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try Data(r.png).write(to: URL(fileURLWithPath: file))
+            return rel
+        }
+    }
+}

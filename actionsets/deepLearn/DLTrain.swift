@@ -1,0 +1,83 @@
+import CASCore
+import CASWire
+import DLEngine
+import Foundation
+
+/// `deepLearn.dlTrain`: trains a model table's network on an image table with mini-batch SGD.
+struct DLTrain: Action {
+    static let name = "dlTrain"
+    static let summary = "Trains a model on images (inputs) and their class (target); writes the weights table and returns OptIterHistory."
+    static let table = P.table("table", "The training table.")
+    static let validTable = P.table("validTable", "Validation table, scored after every epoch (ValidLoss, ValidError).").with { $0.isRequired = false }
+    static let inputs = P.stringList("inputs", "The image column (default _image_).")
+    static let target = P.string("target", "The class column.", default: "_label_")
+    static let nominals = P.stringList("nominals", "Nominal columns (the target is always nominal).")
+    static let modelTable = ModelAccess.modelParam("modelTable", aliases: ["model"])
+    static let initWeights = P.table("initWeights", "Starting weights; layers without rows keep their random initialisation.").with { $0.isRequired = false }
+    static let modelWeights = P.outTable("modelWeights", "The trained weights table (default <model>_weights); may be initWeights itself.")
+    static let seed = P.int("seed", "Seed of the weight initialisation and (unless optimizer.seed) of the shuffling.", default: 0)
+    static let nThreads = P.int("nThreads", "Engine threads (0: all cores).", default: 0, min: 0)
+    static let targetOrder = P.string("targetOrder", "Order of the target levels = class indices.", default: "ASCENDING", allowed: ["ASCENDING", "DESCENDING"])
+    static let extras = ["missing", "targetMissing", "repeatWeightTable", "recordSeed", "validFreq", "gpu"].map { OptimizerParams.accepted($0, .null) }
+    static let parameters = [table.spec, validTable.spec, inputs.spec, target.spec, nominals.spec, modelTable.spec, initWeights.spec,
+                             modelWeights.spec, seed.spec, nThreads.spec, OptimizerParams.optimizer.spec, targetOrder.spec] + extras
+
+    static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
+        let (m, _) = try await ModelAccess.load(args[modelTable], ctx, parameter: "modelTable")
+        let seedValue = UInt64(bitPattern: Int64(args[seed]))
+        let engine = try await ctx.cpu { () throws -> Model in try EngineGraph.model(m, seed: seedValue) }
+        let data = try await TrainingData.load(args, ctx, engine: engine)
+        if args.has(initWeights) {
+            let w = try await ModelAccess.weights(args[initWeights], ctx, parameter: "initWeights")
+            try w.load(into: engine, parameter: "initWeights")
+        }
+        try freeze(args, m, engine)
+        let opt = Args(args[OptimizerParams.optimizer]?.values ?? ValueDict())
+        let options = try OptimizerParams.options(opt, count: data.train.count, seed: args[seed])
+        let outcome = try await TrainingRun(ctx: ctx, logLevel: opt["logLevel"].intValue.map { Int($0) } ?? 1, threads: args[nThreads])
+            .train(engine, data, options)
+        let out = args[modelWeights]
+        let weights = WeightsTable(model: engine, specs: m, target: args[target], levels: data.levels)
+        let stored = try await ctx.store(weights.table(name: out.name ?? "\(m.modelName)_weights"), out: OutTableRef(
+            name: out.name, caslib: out.caslib, replace: out.replace || isInPlace(args), promote: out.promote), defaultName: "\(m.modelName)_weights",
+            parameter: "modelWeights")
+        if outcome.stopped {
+            ctx.warning("Training stopped early (cancelled) after \(outcome.history.count) complete epochs; table \(stored.name) holds the weights of the last completed mini-batch.")
+        }
+        return ["OptIterHistory": .table(history(outcome.history, valid: data.valid != nil)),
+                "ModelInfo": ModelAccess.info(m, engine), "OutputCasTables": ModelAccess.outputTables([stored])]
+    }
+
+    /// DLPy passes the same table as initWeights and modelWeights without replace.
+    static func isInPlace(_ args: Args) -> Bool {
+        args.has(initWeights) && args[initWeights].name.lowercased() == (args[modelWeights].name ?? "").lowercased()
+    }
+
+    static func freeze(_ args: Args, _ m: ModelTable, _ engine: Model) throws(ActionError) {
+        let opt = args[OptimizerParams.optimizer]
+        var names = Set((opt?["freezeLayers"].listValue ?? []).compactMap { $0.stringValue?.lowercased() })
+        if let to = opt?["freezeLayersTo"].stringValue?.lowercased() {
+            guard let i = m.index(of: to) else {
+                throw ActionError(.notFound, "optimizer.freezeLayersTo: layer '\(to)' does not exist in model \(m.modelName).", parameter: "optimizer.freezeLayersTo")
+            }
+            names.formUnion(m.layers[...i].map(\.name))
+        }
+        guard !names.isEmpty else { return }
+        if let bad = names.first(where: { m.index(of: $0) == nil }) {
+            throw ActionError(.notFound, "optimizer.freezeLayers: layer '\(bad)' does not exist in model \(m.modelName).", parameter: "optimizer.freezeLayers")
+        }
+        let withParts = names.union(names.map { EngineGraph.softmaxName($0) }).filter { engine.layer(named: $0) != nil }
+        do { try engine.setFrozen(withParts) } catch { throw ActionError(.parameterValue, "\(error)", parameter: "optimizer.freezeLayers") }
+    }
+
+    /// OptIterHistory: Epoch is 0-based as in CAS.
+    static func history(_ h: [HistoryRow], valid: Bool) -> DataTable {
+        var cols: [(String, ColumnType)] = [("Epoch", .double), ("LearningRate", .double), ("Loss", .double), ("FitError", .double)]
+        if valid { cols += [("ValidLoss", .double), ("ValidError", .double)] }
+        return .result("OptIterHistory", label: "Optimization Iteration History", columns: cols, rows: h.map { r in
+            var row: [Value] = [.double(Double(r.epoch - 1)), .double(r.learningRate), .double(r.loss), .double(r.error)]
+            if valid { row += [r.validLoss.map { .double($0) } ?? .null, r.validError.map { .double($0) } ?? .null] }
+            return row
+        })
+    }
+}

@@ -1,0 +1,120 @@
+import CASCore
+import DLEngine
+
+/// Turns model-table layer specs into engine layers (and engine layers from the builders back into specs).
+enum EngineGraph {
+    /// Builds the engine model; engine errors (cycles, missing sources, shapes) become parameter errors.
+    static func model(_ m: ModelTable, seed: UInt64) throws(ActionError) -> Model {
+        guard !m.layers.isEmpty else {
+            throw ActionError(.parameterValue, "Model \(m.modelName) has no layers; add them with deepLearn.addLayer.", parameter: "model")
+        }
+        var layers: [Layer] = []
+        for (i, s) in m.layers.enumerated() { layers += try engineLayers(s, seed: seed &+ UInt64(i)) }
+        do {
+            return try Model(layers: layers, seed: seed)
+        } catch let e as EngineError {
+            throw ActionError(.parameterValue, "Model \(m.modelName) is not valid: \(e.message)\(e.layer.map { " (layer \($0))" } ?? "").",
+                              parameter: "model")
+        } catch {
+            throw ActionError(.internalError, "Model \(m.modelName): \(error)")
+        }
+    }
+
+    static func activation(_ s: LayerSpec, auto: Activation) throws(ActionError) -> Activation {
+        switch s.word("act") ?? "AUTO" {
+        case "AUTO": return auto
+        case "IDENTITY": return .identity
+        case "RELU": return .relu
+        case "RELU6": return .relu6
+        case "LEAKY": return .leakyReLU(alpha: 0.1)
+        case "SIGMOID": return .sigmoid
+        case "TANH": return .tanh
+        case let w:
+            throw ActionError(.parameterValue, "Layer '\(s.name)' (\(s.kind.rawValue)) cannot use act=\(w).", parameter: "layer.act")
+        }
+    }
+
+    static func source(_ s: LayerSpec) throws(ActionError) -> String {
+        guard s.sources.count == 1 else {
+            throw ActionError(.parameterValue, "Layer '\(s.name)' (\(s.kind.rawValue)) needs exactly one source layer (srcLayers), got \(s.sources.count).",
+                              parameter: "srcLayers")
+        }
+        return s.sources[0]
+    }
+
+    static func padding(_ s: LayerSpec) -> Padding {
+        let keys = ["pad_top", "pad_left", "pad_bottom", "pad_right"]
+        if keys.contains(where: { (s.int($0) ?? -1) >= 0 }) {
+            let v = keys.map { max(0, s.int($0) ?? 0) }
+            return .explicit(top: v[0], left: v[1], bottom: v[2], right: v[3])
+        }
+        if let p = s.int("padheight") ?? s.int("padding"), let q = s.int("padwidth") ?? s.int("padding") {
+            return .symmetric(height: p, width: q)
+        }
+        return .same
+    }
+
+    /// One spec's engine layers (an output layer with its own fully connected part gives two).
+    static func engineLayers(_ s: LayerSpec, seed: UInt64) throws(ActionError) -> [Layer] {
+        let bias = s.int("no_bias") != 1
+        switch s.kind {
+        case .input:
+            let c = s.int("nchannels") ?? 3
+            return [InputLayer(name: s.name, shape: [s.int("height") ?? 0, s.int("width") ?? 0, c], scale: Float(s.number("scale") ?? 1),
+                               offsets: s.list("offsets")?.map(Float.init), std: s.word("std") == "VALUES" ? s.list("std")?.map(Float.init) : nil)]
+        case .convolution:
+            let stride = s.int("stride") ?? 1
+            return [ConvolutionLayer(name: s.name, source: try source(s), filters: s.int("nfilters") ?? 1, kernel: s.int("height") ?? 3,
+                                     kernelW: s.int("width") ?? 3, stride: s.int("stridevertical") ?? stride,
+                                     strideW: s.int("stridehorizontal") ?? stride, padding: padding(s), groups: s.int("groups") ?? 1,
+                                     bias: bias, activation: try activation(s, auto: .relu))]
+        case .pooling:
+            return [try pooling(s)]
+        case .fc:
+            return [FullyConnectedLayer(name: s.name, source: try source(s), outputs: s.int("n") ?? 1, bias: bias,
+                                        activation: try activation(s, auto: .relu))]
+        case .output:
+            return try output(s)
+        case .batchnorm:
+            return [BatchNormLayer(name: s.name, source: try source(s), activation: try activation(s, auto: .identity))]
+        case .residual:
+            return [ResidualLayer(name: s.name, sources: try atLeastTwo(s), activation: try activation(s, auto: .identity))]
+        case .concat:
+            return [ConcatLayer(name: s.name, sources: try atLeastTwo(s))]
+        case .dropout:
+            return [DropoutLayer(name: s.name, source: try source(s), rate: Float(s.number("dropout") ?? 0.5), seed: seed)]
+        }
+    }
+
+    static func atLeastTwo(_ s: LayerSpec) throws(ActionError) -> [String] {
+        guard s.sources.count >= 2 else {
+            throw ActionError(.parameterValue, "Layer '\(s.name)' (\(s.kind.rawValue)) needs at least two source layers (srcLayers).", parameter: "srcLayers")
+        }
+        return s.sources
+    }
+
+    static func pooling(_ s: LayerSpec) throws(ActionError) -> Layer {
+        let w = s.int("width") ?? 2, h = s.int("height") ?? w
+        if w == 0 || h == 0 {
+            guard s.word("pool") == "MEAN" else {
+                throw ActionError(.parameterValue, "Layer '\(s.name)': global pooling (width 0) is supported for pool=MEAN only.", parameter: "layer.pool")
+            }
+            return GlobalAveragePoolingLayer(name: s.name, source: try source(s))
+        }
+        return PoolingLayer(name: s.name, source: try source(s), mode: s.word("pool") == "MEAN" ? .average : .max, kernel: h, kernelW: w,
+                            stride: s.int("stride") ?? w, padding: padding(s))
+    }
+
+    static func output(_ s: LayerSpec) throws(ActionError) -> [Layer] {
+        let act = s.word("act") ?? "SOFTMAX"
+        guard act == "SOFTMAX" || act == "AUTO" else {
+            throw ActionError(.parameterValue, "Output layer '\(s.name)': only act=SOFTMAX is supported (got \(act)).", parameter: "layer.act")
+        }
+        if s.int("nofullconnect") == 1 { return [SoftmaxCrossEntropyLayer(name: s.name, source: try source(s))] }
+        return [FullyConnectedLayer(name: s.name, source: try source(s), outputs: s.int("n") ?? 2, bias: s.int("no_bias") != 1),
+                SoftmaxCrossEntropyLayer(name: softmaxName(s.name), source: s.name)]
+    }
+
+    /// The engine name of an output layer's softmax part.
+    static func softmaxName(_ name: String) -> String { "\(name)#softmax" }
+}

@@ -1,0 +1,25 @@
+/// The enumerated layer options: each word's model-table label and code. Codes CAS uses where known
+/// (reference/dlpy-actions.md §6); the others are caslite's own (docs/deeplearn.md).
+enum Enumerations {
+    /// word → (label, code), per option key.
+    static let table: [String: [String: (String, Double)]] = [
+        "act": ["AUTO": ("Automatic", 0), "IDENTITY": ("Identity", 1), "TANH": ("Hyperbolic Tangent", 2), "SIGMOID": ("Logistic", 4),
+                "SOFTMAX": ("Softmax", 7), "RELU": ("Rectifier", 8), "LEAKY": ("Leaky Activation function", 12), "RELU6": ("Rectifier 6", 21)],
+        "init": ["XAVIER": ("Xavier", 1), "UNIFORM": ("Uniform", 2), "NORMAL": ("Normal", 3), "MSRA": ("MSRA", 8)],
+        "pool": ["MAX": ("Max Pooling", 1), "MEAN": ("Mean Pooling", 2)],
+        "error": ["AUTO": ("Automatic", 0), "ENTROPY": ("Entropy", 2)],
+        "std": ["NONE": ("No Standardization", 2), "VALUES": ("Per-channel values", 20)],
+    ]
+
+    /// Model-table keys whose value is a label rather than a number (`poolingtype` holds `pool`).
+    static func tableKey(_ word: String) -> String { word == "pool" ? "poolingtype" : word }
+    static func wordKey(_ tableKey: String) -> String { tableKey == "poolingtype" ? "pool" : tableKey }
+
+    static func label(_ key: String, _ word: String) -> (String, Double) { table[key]?[word] ?? (word, 0) }
+
+    static func word(_ key: String, label: String) -> String? {
+        table[key]?.first { $0.value.0.lowercased() == label.lowercased() }?.key
+    }
+
+    static func allowed(_ key: String) -> [String] { (table[key] ?? [:]).keys.sorted() }
+}

@@ -1,0 +1,48 @@
+import CASCore
+import CASWire
+import DLEngine
+import ImageCodec
+
+/// One explained image of dlHeatMap.
+struct HeatMapRow: Sendable {
+    var id: String
+    var label: String
+    var predicted: String
+    var base: Double
+    var worst: (x: Int, y: Int, p: Double)
+    var mask: (w: Int, h: Int)
+    var png: [UInt8]
+
+    static func make(_ engine: Model, _ s: ImageSamples, _ n: Int, levels: [String], mask: (w: Int, h: Int), step: Int,
+                     table: DataTable) throws -> HeatMapRow {
+        let size = s.shape.reduce(1, *), pixels = Array(s.values[(n * size)..<((n + 1) * size)])
+        let single = ArrayDataSource(values: pixels, labels: [0], sampleShape: s.shape)
+        let predicted = try Trainer.predict(engine, data: single).predicted[0]
+        let cls = s.labels[n].flatMap { levels.firstIndex(of: $0) } ?? predicted
+        let map = try HeatMap.compute(engine, image: pixels, shape: s.shape, cls: cls, mask: mask, step: step)
+        let png = try ImageCodec.encodePNG(try map.overlay(on: pixels, channels: s.shape[2]))
+        let id = table.column("_id_").map { LevelText.text($0.data.value(at: s.rows[n])) } ?? String(s.rows[n] + 1)
+        return HeatMapRow(id: id, label: levels[cls], predicted: levels[predicted], base: Double(map.base),
+                          worst: (map.worst.x, map.worst.y, Double(map.worst.p)), mask: mask, png: png)
+    }
+
+    static func table(_ rows: [HeatMapRow], target: String) -> DataTable {
+        var t = DataTable.result("HeatMaps", columns: [("_id_", .varchar), (target, .varchar), ("I_\(target)", .varchar), ("P_True", .double),
+                                                       ("MinMaskedP", .double), ("WorstX", .double), ("WorstY", .double), ("_HeatMap_", .varbinary)],
+                                 rows: rows.map { r in
+                                     [.string(r.id), .string(r.label), .string(r.predicted), .double(r.base), .double(r.worst.p),
+                                      .double(Double(r.worst.x)), .double(Double(r.worst.y)), .blob(r.png)]
+                                 })
+        t.columns[7].attributes = ["MIMEType": "image/png"]
+        return t
+    }
+
+    static func info(_ rows: [HeatMapRow], files: [String]) -> DataTable {
+        .result("HeatMapInfo", label: "Occlusion heat maps", columns: [("Id", .varchar), ("Label", .varchar), ("PTrue", .double), ("MinMaskedP", .double),
+                                                                       ("WorstX", .double), ("WorstY", .double), ("File", .varchar)],
+                rows: rows.enumerated().map { i, r in
+                    [.string(r.id), .string(r.label), .double(r.base), .double(r.worst.p), .double(Double(r.worst.x)), .double(Double(r.worst.y)),
+                     files.indices.contains(i) ? .string(files[i]) : .null]
+                })
+    }
+}

@@ -1,0 +1,53 @@
+/// Layer types, with CAS's model-table label and code (reference/dlpy-actions.md §6).
+enum LayerKind: String, Sendable, CaseIterable {
+    case input, convolution, pooling, fc, output, batchnorm, residual, concat, dropout
+
+    var label: String {
+        switch self {
+        case .input: "Input"
+        case .convolution: "Convolution"
+        case .pooling: "Pooling"
+        case .fc: "Full Connect"
+        case .output: "Output"
+        case .batchnorm: "Batch Normalization"
+        case .residual: "Residual Layer"
+        case .concat: "Concat"
+        case .dropout: "Dropout"
+        }
+    }
+
+    /// CAS's layer-type code; dropout (an option in CAS, a layer here) uses 20, not a CAS code.
+    var code: Double {
+        switch self {
+        case .input: 1
+        case .convolution: 2
+        case .pooling: 3
+        case .fc: 4
+        case .output: 5
+        case .batchnorm: 8
+        case .residual: 9
+        case .concat: 10
+        case .dropout: 20
+        }
+    }
+
+    /// Prefix of the layer's option keys in the model table (`convopts.nfilters`).
+    var optionPrefix: String {
+        switch self {
+        case .input: "inputopts"
+        case .convolution: "convopts"
+        case .pooling: "poolingopts"
+        case .fc: "fcopts"
+        case .output: "outputopts"
+        case .batchnorm: "bnopts"
+        case .residual: "residualopts"
+        case .concat: "concatopts"
+        case .dropout: "dropoutopts"
+        }
+    }
+
+    init?(label: String) {
+        guard let k = LayerKind.allCases.first(where: { $0.label.lowercased() == label.lowercased() }) else { return nil }
+        self = k
+    }
+}

@@ -1,0 +1,133 @@
+import CASCore
+import CASWire
+
+/// The `layer` selector union of `addLayer`: one parameter list per layer type (CAS option names),
+/// and the reading of a validated `layer` value into a `LayerSpec`.
+enum LayerOptions {
+    static func act(_ d: String) -> ParamSpec {
+        P.string("act", "Activation: AUTO (the type's usual one), IDENTITY, RELU, RELU6, LEAKY, SIGMOID, TANH, SOFTMAX.",
+                 default: d, allowed: Enumerations.allowed("act")).spec
+    }
+    static let initSpec = P.string("init", "Weight initialisation (the engine uses He/Kaiming uniform for every choice).",
+                                   default: "XAVIER", allowed: Enumerations.allowed("init")).spec
+    static let includeBias = P.bool("includeBias", "Whether the layer has a bias term.", default: true).spec
+    static let dropout = P.double("dropout", "Dropout rate applied to the layer's output (only 0 supported here; use a dropout layer).",
+                                  default: 0, min: 0, max: 1).spec
+    static func size(_ n: String, _ what: String, min: Int = 0) -> ParamSpec { P.optionalInt(n, what, min: min).spec }
+
+    static let input: [ParamSpec] = [
+        P.int("nChannels", "Number of channels (3 = RGB, 1 = gray).", default: 3, min: 1).spec,
+        size("width", "Image width in pixels (required).", min: 1), size("height", "Image height in pixels (required).", min: 1),
+        P.double("scale", "Pixel values are multiplied by this first.", default: 1).spec,
+        P.value("offsets", "Per-channel values subtracted after scaling.").with { $0.type = .list(.double) }.spec,
+        P.value("std", "Per-channel divisors after the offsets (a list), or NONE.").spec,
+        P.string("randomFlip", "Random flipping (only NONE).", default: "NONE", allowed: ["NONE"]).spec,
+        P.string("randomCrop", "Random cropping (only NONE).", default: "NONE", allowed: ["NONE"]).spec,
+        P.string("randomMutation", "Random mutations (only NONE).", default: "NONE", allowed: ["NONE"]).spec,
+        dropout,
+    ]
+    static let convolution: [ParamSpec] = [
+        P.optionalInt("nFilters", "Number of filters (output channels).", min: 1, required: true).spec,
+        size("width", "Kernel width (default 3).", min: 1), size("height", "Kernel height (default: width).", min: 1),
+        P.int("stride", "Stride in both directions.", default: 1, min: 1).spec,
+        size("strideHorizontal", "Horizontal stride (default: stride).", min: 1), size("strideVertical", "Vertical stride (default: stride).", min: 1),
+        size("padding", "Padding on every side; CAS \"same\" padding (output = ceil(input/stride)) when omitted."),
+        size("padHeight", "Padding at top and bottom."), size("padWidth", "Padding at left and right."),
+        P.int("groups", "Convolution groups (caslite; nChannels = depthwise).", default: 1, min: 1).spec,
+        act("AUTO"), includeBias, initSpec, dropout,
+    ]
+    static let pooling: [ParamSpec] = [
+        size("width", "Window width; 0 means global pooling (mean only)."), size("height", "Window height (default: width)."),
+        size("stride", "Stride (default: width).", min: 1),
+        P.string("pool", "MAX or MEAN.", default: "MAX", allowed: ["MAX", "MEAN"]).spec,
+        size("padding", "Padding on every side; CAS \"same\" padding when omitted."),
+        dropout,
+    ]
+    static let fc: [ParamSpec] = [P.optionalInt("n", "Number of neurons.", min: 1, required: true).spec, act("AUTO"), includeBias, initSpec, dropout]
+    static let output: [ParamSpec] = [
+        P.optionalInt("n", "Number of classes (default: the number of target levels, fixed at build time here: required).", min: 1)
+            .aliases("nClasses").spec,
+        act("SOFTMAX"), P.string("error", "Loss: AUTO or ENTROPY (cross-entropy).", default: "AUTO", allowed: Enumerations.allowed("error")).spec,
+        includeBias, initSpec,
+        P.bool("fullConnect", "Whether the output layer has its own fully connected part (false: softmax of its source).", default: true).spec,
+    ]
+    static let actOnly: [ParamSpec] = [act("AUTO")]
+    static let dropoutLayer: [ParamSpec] = [P.double("dropout", "Fraction of values zeroed in training.", default: 0.5, min: 0, max: 1).spec]
+
+    static let alternatives: [ParamType.Alternative] = [
+        .init("input", "Input layer: image size, channels and normalisation.", input),
+        .init("convolution", "Convolution (+ activation).", convolution),
+        .init("convo", "Same as convolution (DLPy's name).", convolution),
+        .init("pooling", "Max or mean pooling; width 0 = global mean pooling.", pooling),
+        .init("pool", "Same as pooling (DLPy's name).", pooling),
+        .init("fc", "Fully connected layer.", fc),
+        .init("fullconnect", "Same as fc.", fc),
+        .init("output", "Softmax output with cross-entropy loss (and its fully connected part).", output),
+        .init("batchnorm", "Batch normalisation (+ activation).", actOnly),
+        .init("residual", "Element-wise sum of its sources (+ activation).", actOnly),
+        .init("concat", "Channel concatenation of its sources.", actOnly),
+        .init("dropout", "Dropout layer (caslite; CAS has dropout as an option).", dropoutLayer),
+    ]
+
+    static let kindOf: [String: LayerKind] = [
+        "input": .input, "convolution": .convolution, "convo": .convolution, "pooling": .pooling, "pool": .pooling,
+        "fc": .fc, "fullconnect": .fc, "output": .output, "batchnorm": .batchnorm, "residual": .residual, "concat": .concat,
+        "dropout": .dropout,
+    ]
+
+    /// A validated `layer` value as a spec (name and sources set by the caller).
+    static func spec(name: String, layer: Args, sources: [String]) throws(ActionError) -> LayerSpec {
+        let kind = kindOf[layer["type"].stringValue ?? ""] ?? .input
+        var s = LayerSpec(name: name, kind: kind, sources: sources)
+        for (key, value) in layer.values.entries where key.lowercased() != "type" {
+            try read(key.lowercased(), value, into: &s)
+        }
+        try complete(&s)
+        return s
+    }
+
+    static func read(_ key: String, _ value: Value, into s: inout LayerSpec) throws(ActionError) {
+        switch (key, value) {
+        case ("includebias", .bool(let b)): s.numbers["no_bias"] = b ? 0 : 1
+        case ("fullconnect", .bool(let b)): s.numbers["nofullconnect"] = b ? 0 : 1
+        case ("randomflip", _), ("randomcrop", _), ("randommutation", _): break
+        case ("offsets", .list(let l)): s.setList("offsets", l.compactMap(\.doubleValue))
+        case ("std", .list(let l)): s.setList("std", l.compactMap(\.doubleValue)); s.words["std"] = "VALUES"
+        case ("std", .string(let w)):
+            guard w.uppercased() == "NONE" else {
+                throw ActionError(.parameterValue, "layer.std: only a list of per-channel values or NONE is supported, not \"\(w)\".", parameter: "layer.std")
+            }
+            s.words["std"] = "NONE"
+        case (_, .string(let w)): s.words[key] = w.uppercased()
+        case (_, let v):
+            if let d = v.doubleValue { s.numbers[key] = d }
+        }
+    }
+
+    /// Fills the defaults that depend on other options and checks what the engine needs.
+    static func complete(_ s: inout LayerSpec) throws(ActionError) {
+        switch s.kind {
+        case .input:
+            guard s.int("width") ?? 0 > 0, s.int("height") ?? 0 > 0 else {
+                throw ActionError(.parameterValue, "Input layer '\(s.name)' needs width and height (the image size).", parameter: "layer.width")
+            }
+            if s.words["std"] == nil { s.words["std"] = "NONE" }
+        case .convolution:
+            if s.numbers["width"] == nil { s.numbers["width"] = 3 }
+            if s.numbers["height"] == nil { s.numbers["height"] = s.numbers["width"] }
+        case .pooling:
+            if s.numbers["width"] == nil { s.numbers["width"] = 2 }
+            if s.numbers["height"] == nil { s.numbers["height"] = s.numbers["width"] }
+            if s.numbers["stride"] == nil { s.numbers["stride"] = s.numbers["width"] }
+        case .output:
+            guard s.int("n") != nil || s.numbers["nofullconnect"] == 1 else {
+                throw ActionError(.parameterValue, "Output layer '\(s.name)' needs n (the number of classes).", parameter: "layer.n")
+            }
+        default: break
+        }
+        if let d = s.number("dropout"), d > 0, s.kind != .dropout {
+            throw ActionError(.parameterValue, "Layer '\(s.name)': the dropout option is not supported; add a dropout layer instead.",
+                              parameter: "layer.dropout")
+        }
+    }
+}

@@ -1,0 +1,97 @@
+import CASCore
+import CASWire
+
+/// The model table: CAS's layout (reference/dlpy-actions.md §6) — one row for the model, then per
+/// layer one `layertype` row, one `srclayers.<k>` row per source and one row per option.
+/// Columns `_DLKey0_` (model or layer name, lower-case), `_DLKey1_` (row key), `_DLChrVal_`,
+/// `_DLNumVal_`, `_DLLayerID_` (0-based, missing on the model row).
+struct ModelTable: Sendable {
+    var modelName: String
+    var layers: [LayerSpec]
+
+    static let modelTypeLabel = "Convolutional Neural Network"
+    static let skippedInputKeys: Set<String> = ["crop", "flip", "mutation"]
+
+    func index(of name: String) -> Int? { layers.firstIndex { $0.name == name.lowercased() } }
+
+    /// The table form.
+    func table(name: String) -> DataTable {
+        var rows: [[Value]] = [[.string(modelName.lowercased()), "modeltype", .string(Self.modelTypeLabel), 2, .null]]
+        for (id, l) in layers.enumerated() {
+            let lid = Value.double(Double(id))
+            rows.append([.string(l.name), "layertype", .string(l.kind.label), .double(l.kind.code), lid])
+            for (k, src) in l.sources.enumerated() {
+                rows.append([.string(l.name), .string("srclayers.\(k)"), .string(src), index(of: src).map { .double(Double($0)) } ?? .null, lid])
+            }
+            let p = l.kind.optionPrefix
+            if l.kind == .input {
+                for (key, label) in [("crop", "No cropping"), ("flip", "No flipping"), ("mutation", "No mutations")] {
+                    rows.append([.string(l.name), .string("\(p).\(key)"), .string(label), 1, lid])
+                }
+            }
+            for key in l.words.keys.sorted() {
+                let (label, code) = Enumerations.label(key, l.words[key]!)
+                rows.append([.string(l.name), .string("\(p).\(Enumerations.tableKey(key))"), .string(label), .double(code), lid])
+            }
+            for key in l.numbers.keys.sorted() {
+                rows.append([.string(l.name), .string("\(p).\(key)"), .string(key), .double(l.numbers[key]!), lid])
+            }
+        }
+        return .result(name, label: "Model table of \(modelName)", columns: [
+            ("_DLKey0_", .varchar), ("_DLKey1_", .varchar), ("_DLChrVal_", .varchar), ("_DLNumVal_", .double), ("_DLLayerID_", .double),
+        ], rows: rows)
+    }
+
+    /// Reads a model table back; refuses tables that are not model tables, naming what is wrong.
+    init(_ t: DataTable) throws(ActionError) {
+        let cols = ["_DLKey0_", "_DLKey1_", "_DLChrVal_", "_DLNumVal_", "_DLLayerID_"].map { t.column($0) }
+        guard cols.allSatisfy({ $0 != nil }) else {
+            throw ActionError(.parameterValue, "Table \(t.name) is not a model table (it needs columns _DLKey0_, _DLKey1_, _DLChrVal_, _DLNumVal_, _DLLayerID_); build one with deepLearn.buildModel.",
+                              parameter: "model")
+        }
+        let c = cols.map { $0!.data }
+        modelName = t.name.lowercased()
+        var byId: [Int: LayerSpec] = [:], sources: [Int: [(Int, String)]] = [:]
+        for r in 0..<t.rowCount {
+            let key0 = c[0].value(at: r).stringValue ?? "", key1 = c[1].value(at: r).stringValue ?? ""
+            let chr = c[2].value(at: r).stringValue ?? "", num = c[3].double(at: r)
+            guard let id = c[4].double(at: r).map({ Int($0) }) else {
+                if key1 == "modeltype" { modelName = key0 }
+                continue
+            }
+            if key1 == "layertype" {
+                guard let kind = LayerKind(label: chr) else {
+                    throw ActionError(.parameterValue, "Model table \(t.name): layer '\(key0)' has an unknown type \"\(chr)\".", parameter: "model")
+                }
+                let old = byId[id]
+                byId[id] = LayerSpec(name: key0, kind: kind, sources: [], numbers: old?.numbers ?? [:], words: old?.words ?? [:])
+            } else if key1.hasPrefix("srclayers.") {
+                sources[id, default: []].append((Int(key1.dropFirst(10)) ?? 0, chr.lowercased()))
+            } else if let dot = key1.firstIndex(of: ".") {
+                let key = String(key1[key1.index(after: dot)...])
+                var s = byId[id] ?? LayerSpec(name: key0, kind: .input, sources: [])
+                let wordKey = Enumerations.wordKey(key)
+                if Self.skippedInputKeys.contains(key) { continue }
+                if Enumerations.table[wordKey] != nil {
+                    s.words[wordKey] = Enumerations.word(wordKey, label: chr) ?? chr.uppercased()
+                } else if let num {
+                    s.numbers[key] = num
+                }
+                byId[id] = s
+            }
+        }
+        layers = try byId.keys.sorted().map { id throws(ActionError) in
+            guard var s = byId[id] else { throw ActionError(.internalError, "missing layer \(id)") }
+            s.sources = (sources[id] ?? []).sorted { $0.0 < $1.0 }.map(\.1)
+            return s
+        }
+        guard layers.indices.elementsEqual(byId.keys.sorted()) else {
+            throw ActionError(.parameterValue, "Model table \(t.name): layer ids must be 0, 1, 2, … without gaps.", parameter: "model")
+        }
+    }
+
+    init(modelName: String, layers: [LayerSpec]) {
+        self.modelName = modelName
+        self.layers = layers
+    }
+}

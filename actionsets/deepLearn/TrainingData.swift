@@ -1,0 +1,48 @@
+import CASCore
+import CASWire
+import DLEngine
+
+/// dlTrain's decoded training (and validation) images with class indices.
+struct TrainingData: Sendable {
+    var train: ArrayDataSource
+    var valid: ArrayDataSource?
+    /// Target levels in class-index order (sorted ascending, or descending with targetOrder).
+    var levels: [String]
+
+    static func load(_ args: Args, _ ctx: ActionContext, engine: Model) async throws(ActionError) -> TrainingData {
+        guard let input = engine.inputLayer as? InputLayer, let out = engine.outputLayer as? SoftmaxCrossEntropyLayer else {
+            throw ActionError(.parameterValue, "The model needs an input layer and a softmax output layer.", parameter: "modelTable")
+        }
+        let column = args[DLTrain.inputs].first ?? "_image_", target = args[DLTrain.target], shape = input.shape
+        let t = try await ctx.filteredTable(args[DLTrain.table])
+        let train = try await decode(t.data, column, target, shape, ctx)
+        guard train.count > 0 else {
+            throw ActionError(.parameterValue, "Table \(t.name) has no usable rows (an image in \(column) and a value of \(target)); it has \(t.rowCount) rows.",
+                              parameter: "table")
+        }
+        var levels = Set(train.labels.compactMap { $0 }).sorted()
+        if args[DLTrain.targetOrder] == "DESCENDING" { levels.reverse() }
+        guard levels.count == out.classes else {
+            throw ActionError(.parameterValue, "The model's output layer has \(out.classes) classes, but target \(target) has \(levels.count) levels (\(levels.prefix(10).joined(separator: ", "))); set the output layer's n to \(levels.count).",
+                              parameter: "target")
+        }
+        var data = TrainingData(train: train.source(levels: levels), valid: nil, levels: levels)
+        if args.has(DLTrain.validTable) {
+            let v = try await ctx.filteredTable(args[DLTrain.validTable], parameter: "validTable")
+            let valid = try await decode(v.data, column, target, shape, ctx)
+            if let unknown = valid.labels.compactMap({ $0 }).first(where: { !levels.contains($0) }) {
+                throw ActionError(.parameterValue, "validTable \(v.name) has target level '\(unknown)', which the training table does not have.", parameter: "validTable")
+            }
+            data.valid = valid.count > 0 ? valid.source(levels: levels) : nil
+        }
+        return data
+    }
+
+    static func decode(_ t: DataTable, _ column: String, _ target: String, _ shape: [Int], _ ctx: ActionContext) async throws(ActionError) -> ImageSamples {
+        do {
+            return try await ctx.cpu { () throws -> ImageSamples in
+                try ImageData.read(t, inputs: column, target: target, shape: shape, requireTarget: true)
+            }
+        } catch let e as ActionError { throw e } catch { throw ActionError(.internalError, "\(error)") }
+    }
+}

@@ -1,0 +1,43 @@
+import CASCore
+import DLEngine
+import Foundation
+
+/// One dlTrain run on the CPU queue: progress frames per batch, a NOTE per epoch (logLevel ≥ 2),
+/// cancellation between batches.
+struct TrainingRun: Sendable {
+    let ctx: ActionContext
+    let logLevel: Int
+    let threads: Int
+
+    func train(_ engine: Model, _ data: TrainingData, _ options: TrainingOptions) async throws(ActionError) -> TrainingResult {
+        let ctx = self.ctx, logLevel = self.logLevel
+        let n = threads > 0 ? min(threads, ProcessInfo.processInfo.activeProcessorCount) : ProcessInfo.processInfo.activeProcessorCount
+        if logLevel >= 1 {
+            ctx.note("Training \(data.train.count) images (\(data.levels.count) classes: \(data.levels.joined(separator: ", "))), \(options.epochs) epochs, mini-batch \(options.batchSize), \(n) threads.")
+        }
+        do {
+            return try await ctx.cpu { () throws -> TrainingResult in
+                EngineThreads.set(n)
+                return try Trainer.train(engine, data: data.train, validation: data.valid, options: options, progress: { p in
+                    let total = p.batchesPerEpoch * options.epochs
+                    ctx.progress(done: (p.epoch - 1) * p.batchesPerEpoch + p.batch, total: total, unit: "batch",
+                                 message: "epoch \(p.epoch - 1) batch \(p.batch)/\(p.batchesPerEpoch) loss \(fixed(p.batchLoss, 4))")
+                    if logLevel >= 3 { ctx.note("Epoch \(p.epoch - 1) batch \(p.batch): loss \(fixed(p.batchLoss, 6)), rate \(p.learningRate)") }
+                    return ctx.isCancelled ? .stop : .proceed
+                }, epochEnded: { r in
+                    if logLevel >= 2 { ctx.note(Self.epochLine(r)) }
+                })
+            }
+        } catch let e as EngineError {
+            throw ActionError(.parameterValue, "Training failed: \(e.message)\(e.layer.map { " (layer \($0))" } ?? "")")
+        } catch {
+            throw ActionError(.internalError, "Training failed: \(error)")
+        }
+    }
+
+    static func epochLine(_ r: HistoryRow) -> String {
+        var s = "Epoch \(r.epoch - 1): learning rate \(r.learningRate), loss \(fixed(r.loss, 6)), fit error \(fixed(r.error * 100, 2))%"
+        if let l = r.validLoss, let e = r.validError { s += ", valid loss \(fixed(l, 6)), valid error \(fixed(e * 100, 2))%" }
+        return s
+    }
+}

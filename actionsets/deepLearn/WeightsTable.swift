@@ -1,0 +1,120 @@
+import CASCore
+import CASWire
+import DLEngine
+import Foundation
+
+/// The weights table: one row per parameter or buffer tensor, so it can be fetched, saved,
+/// promoted and filtered (`where="_LayerID_<125"`) like any table. Columns:
+/// `_LayerID_` (double; −1 on metadata rows), `_Layer_`, `_Tensor_` (torch-style name `<layer>.<param>`),
+/// `_Shape_` ("64,3,7,7"), `_Weights_` (varbinary, little-endian float32 in torch layout).
+/// Metadata rows: `_Tensor_="_target_"` (`_Layer_` = target column) and one `_Tensor_="_level_"` row per
+/// target level (`_Layer_` = level, `_Shape_` = its class index).
+struct WeightsTable: Sendable {
+    var tensors: [NamedTensor]
+    var target: String?
+    var levels: [String]
+
+    static let columns: [(String, ColumnType)] = [
+        ("_LayerID_", .double), ("_Layer_", .varchar), ("_Tensor_", .varchar), ("_Shape_", .varchar), ("_Weights_", .varbinary),
+    ]
+
+    /// The model's current weights with the ids of the model table.
+    init(model: Model, specs: ModelTable, target: String?, levels: [String]) {
+        var rows: [NamedTensor] = []
+        for l in model.layers {
+            for b in l.parameters + l.buffers {
+                rows.append(NamedTensor(name: "\(l.name).\(b.name)", shape: b.shape, values: Array(b.value)))
+            }
+        }
+        tensors = rows
+        self.target = target
+        self.levels = levels
+        layerIds = Dictionary(uniqueKeysWithValues: specs.layers.enumerated().map { ($0.element.name, $0.offset) })
+    }
+
+    init(tensors: [NamedTensor], specs: ModelTable, target: String?, levels: [String]) {
+        self.tensors = tensors
+        self.target = target
+        self.levels = levels
+        layerIds = Dictionary(uniqueKeysWithValues: specs.layers.enumerated().map { ($0.element.name, $0.offset) })
+    }
+
+    private var layerIds: [String: Int] = [:]
+
+    /// The layer a tensor name belongs to (the longest layer name that prefixes it).
+    func layer(of tensor: String) -> String { Self.layer(of: tensor, among: layerIds.keys) }
+
+    static func layer(of tensor: String, among names: some Collection<String>) -> String {
+        names.filter { tensor.hasPrefix($0 + ".") }.max { $0.count < $1.count } ?? String(tensor.split(separator: ".").first ?? "")
+    }
+
+    func table(name: String) -> DataTable {
+        var rows: [[Value]] = []
+        if let target { rows.append([.double(-1), .string(target), "_target_", "", .blob([])]) }
+        for (i, level) in levels.enumerated() { rows.append([.double(-1), .string(level), "_level_", .string(String(i)), .blob([])]) }
+        for t in tensors {
+            let l = layer(of: t.name)
+            rows.append([layerIds[l].map { .double(Double($0)) } ?? .null, .string(l), .string(t.name),
+                         .string(t.shape.map(String.init).joined(separator: ",")), .blob(Self.bytes(t.values))])
+        }
+        return .result(name, label: "Model weights", columns: Self.columns, rows: rows)
+    }
+
+    /// Reads a weights table; refuses other tables and inconsistent rows.
+    init(_ t: DataTable, parameter: String) throws(ActionError) {
+        let cols = Self.columns.map { t.column($0.0) }
+        guard cols.allSatisfy({ $0 != nil }) else {
+            throw ActionError(.parameterValue, "Table \(t.name) is not a weights table (it needs columns \(Self.columns.map(\.0).joined(separator: ", "))).",
+                              parameter: parameter)
+        }
+        let c = cols.map { $0!.data }
+        var tensors: [NamedTensor] = [], levels: [(Int, String)] = [], target: String?
+        for r in 0..<t.rowCount {
+            let name = c[2].value(at: r).stringValue ?? "", text = c[1].value(at: r).stringValue ?? ""
+            let shapeText = c[3].value(at: r).stringValue ?? ""
+            switch name {
+            case "_target_": target = text
+            case "_level_": levels.append((Int(shapeText) ?? levels.count, text))
+            default:
+                let shape = shapeText.split(separator: ",").compactMap { Int($0) }
+                let values = Self.floats(c[4].value(at: r).blobValue ?? [])
+                guard values.count == shape.reduce(1, *) else {
+                    throw ActionError(.parameterValue, "Weights table \(t.name), tensor \(name): shape [\(shapeText)] needs \(shape.reduce(1, *)) values, the blob holds \(values.count).",
+                                      parameter: parameter)
+                }
+                tensors.append(NamedTensor(name: name, shape: shape, values: values))
+            }
+        }
+        self.tensors = tensors
+        self.target = target
+        self.levels = levels.sorted { $0.0 < $1.0 }.map(\.1)
+    }
+
+    /// Little-endian float32 bytes (a plain copy: every platform Swift runs caslite on is little-endian).
+    static func bytes(_ v: [Float]) -> [UInt8] {
+        v.withUnsafeBytes { Array($0) }
+    }
+
+    static func floats(_ b: [UInt8]) -> [Float] {
+        guard b.count >= 4 else { return [] }
+        return [Float](unsafeUninitializedCapacity: b.count / 4) { out, n in
+            b.withUnsafeBytes { raw in _ = memcpy(out.baseAddress!, raw.baseAddress!, b.count / 4 * 4) }
+            n = b.count / 4
+        }
+    }
+
+    /// Loads into `model`: layers without any tensor keep their initial values (a new head); everything
+    /// else must match by name and shape.
+    func load(into model: Model, parameter: String) throws(ActionError) {
+        let names = model.layers.map(\.name)
+        let present = Set(tensors.map { Self.layer(of: $0.name, among: names) })
+        let skip = Set(model.layers.map(\.name).filter { !present.contains($0) })
+        do {
+            try model.loadWeights(tensors, skipLayers: skip)
+        } catch let e as EngineError {
+            throw ActionError(.parameterValue, "The weights in \(parameter) do not fit the model: \(e.message)", parameter: parameter)
+        } catch {
+            throw ActionError(.internalError, "\(error)")
+        }
+    }
+}

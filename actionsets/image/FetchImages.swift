@@ -1,0 +1,90 @@
+import CASCore
+import CASWire
+import ImageCodec
+
+/// `image.fetchImages`: rows of an image table as PNG blobs, for clients and plots.
+struct FetchImages: Action {
+    static let name = "fetchImages"
+    static let summary = """
+        Fetches images as PNG blobs in the result table Images: Image (varbinary, MIMEType image/png), Label and _label_, _id_, \
+        _path_ (when the table has them), then fetchVars. from/to/sortBy/where as in table.fetch.
+        """
+    static let table = P.table("table", "The image table.").aliases("imageTable")
+    static let image = P.string("image", "The image column.", default: ImageColumns.image)
+    static let from = P.int("from", "First row to return (1-based, after sorting).", default: 1, min: 1)
+    static let to = P.int("to", "Last row to return (inclusive).", default: 20, min: 1)
+    static let sortBy = P.dictList("sortBy", "Sort keys, applied in order.", [
+        P.string("name", "Column to sort by.").spec,
+        P.string("order", "Sort direction.", default: "ASCENDING", allowed: ["ASCENDING", "DESCENDING"]).spec,
+    ])
+    static let fetchVars = P.value("fetchVars", "More columns to return (names or {name=…}).").with { $0.type = .list(.value) }
+    static let fetchImagesVars = P.value("fetchImagesVars", "More columns to return (DLPy's spelling; joined with fetchVars).")
+        .with { $0.type = .list(.value) }
+    static let parameters = [table.spec, image.spec, from.spec, to.spec, sortBy.spec, fetchVars.spec, fetchImagesVars.spec]
+
+    static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
+        let t = try await ctx.filteredTable(args[table])
+        let cells = try ImageColumns.imageColumn(t.data, name: args[image], parameter: "image")
+        let rows = try selectedRows(t.data, args)
+        var pngs: [[UInt8]?] = []
+        var skipped = SkipReport()
+        try await ImageRows.forEachChunk(cells, rows: rows, ctx) { _, bytes throws(ImageCodecError) in
+            try asPNG(bytes)
+        } consume: { rs, results in
+            for (r, res) in zip(rs, results) {
+                switch res {
+                case .success(let b): pngs.append(b)
+                case .failure(let e): pngs.append(nil); skipped.add(ImageColumns.rowName(t.data, r), ImageFileReader.reason(e))
+                }
+            }
+        }
+        skipped.warn(ctx, "images", "could not be decoded (their Image cells are missing)")
+        return ["Images": .table(try resultTable(t.data, rows: rows, pngs: pngs, args))]
+    }
+
+    /// PNG cells pass through unchanged; anything else is decoded and encoded as PNG.
+    static func asPNG(_ bytes: [UInt8]) throws(ImageCodecError) -> [UInt8] {
+        switch ImageFormat.sniff(bytes) {
+        case .png: return bytes
+        case .raw:
+            if case .float32(let f) = try RawImage.decode(bytes) { return try ImageCodec.encodePNG(PixelDecoding.displayable(f)) }
+            return try ImageCodec.encodePNG(try PixelDecoding.decode(bytes))
+        default: return try ImageCodec.encodePNG(try ImageCodec.decode(bytes))
+        }
+    }
+
+    static func selectedRows(_ d: DataTable, _ args: Args) throws(ActionError) -> [Int] {
+        var keys: [SortKey] = []
+        for (i, s) in args[sortBy].enumerated() {
+            let n = s["name"].stringValue ?? ""
+            guard let c = d.columnIndex(n) else {
+                throw ActionError(.notFound, "Column '\(n)' does not exist in table \(d.name).", parameter: "sortBy[\(i + 1)].name")
+            }
+            keys.append(SortKey(column: c, descending: s["order"].stringValue == "DESCENDING"))
+        }
+        let order = keys.isEmpty ? Array(0..<d.rowCount) : d.sortedRows(by: keys)
+        let first = args[from], last = min(args[to], d.rowCount)
+        return first <= last ? Array(order[(first - 1)..<last]) : []
+    }
+
+    static func resultTable(_ d: DataTable, rows: [Int], pngs: [[UInt8]?], _ args: Args) throws(ActionError) -> DataTable {
+        var cols = [Column(name: "Image", label: "Image", attributes: ImageColumns.mime(ImageFormat.png.mimeType), data: .varbinary(pngs))]
+        if let l = d.column(ImageColumns.label) { cols.append(Column(name: "Label", label: "Label", data: l.data.gather(rows))) }
+        var names = [ImageColumns.label, ImageColumns.id, ImageColumns.path]
+        let extra = [args[fetchVars], args[fetchImagesVars]].flatMap { $0.listValue ?? [] }.compactMap { $0.stringValue ?? $0["name"].stringValue }
+        for (i, v) in extra.enumerated() {
+            guard d.column(v) != nil else {
+                throw ActionError(.notFound, "Column '\(v)' does not exist in table \(d.name).", parameter: "fetchVars[\(i + 1)]")
+            }
+            names.append(v)
+        }
+        var seen = Set<String>()
+        for n in names where seen.insert(n.lowercased()).inserted {
+            if var c = d.column(n) {
+                c.data = c.data.gather(rows)
+                cols.append(c)
+            }
+        }
+        return DataTable(name: "Images", label: "Images", title: "Images", columns: cols)
+    }
+}

@@ -1,0 +1,51 @@
+import Foundation
+import ImageCodec
+
+/// Reads and checks one image file for loadImages (runs on the CPU workers).
+enum ImageFileReader {
+    /// What loadImages stores for one readable file.
+    struct Loaded: Sendable {
+        /// The cell: the file's own bytes (decode=False) or a CLRI raw blob of BGR pixels (decode=True).
+        var bytes: [UInt8]
+        /// The file's format.
+        var format: ImageFormat
+        /// File size in bytes (`_size_`).
+        var fileSize: Int
+        var width: Int
+        var height: Int
+        var channels: Int
+        var bitDepth: Int
+    }
+
+    /// Reads `file`. decode=False checks the header only (PNG chunks before IDAT, JPEG markers up
+    /// to SOS); decode=True decodes all pixels.
+    static func read(_ file: String, decode: Bool) -> Result<Loaded, ImageCodecError> {
+        guard let data = FileManager.default.contents(atPath: file) else {
+            return .failure(ImageCodecError(.corrupt, "cannot be read"))
+        }
+        let bytes = [UInt8](data)
+        return Result { () throws(ImageCodecError) -> Loaded in
+            guard let format = ImageFormat.sniff(bytes), format != .raw else {
+                if bytes.isEmpty { throw ImageCodecError(.empty, "empty file") }
+                throw ImageCodecError(.unknownFormat, "not a PNG or JPEG file")
+            }
+            if decode {
+                let img = try ImageCodec.decode(bytes, as: .bgr)
+                return Loaded(bytes: img.rawBytes(), format: format, fileSize: bytes.count, width: img.width, height: img.height,
+                              channels: img.channels, bitDepth: 8)
+            }
+            let info = try ImageCodec.probe(bytes)
+            return Loaded(bytes: bytes, format: format, fileSize: bytes.count, width: info.width, height: info.height,
+                          channels: info.channels, bitDepth: info.bitDepth)
+        }
+    }
+
+    /// A short reason for the skip warning.
+    static func reason(_ e: ImageCodecError) -> String {
+        switch e.code {
+        case .empty: "empty file"
+        case .unknownFormat: "not a PNG or JPEG file"
+        default: e.cause.map { "\(e.message): \($0)" } ?? e.message
+        }
+    }
+}

@@ -1,0 +1,62 @@
+import CASCore
+import CASWire
+import ImageCodec
+
+/// One processImages step, parsed from `{step={stepType="RESIZE", …}}` (or the older
+/// `{functionOptions={functionType="RESIZE", …}}` / `{options={functionType=…}}`).
+enum ImageStep: Sendable, Equatable {
+    case resize(width: Int, height: Int, method: ResizeMethod)
+    case normalizeMinMax(alpha: Double, beta: Double)
+    /// Per-channel `(v − mean) / std`: float32 output, so it must be the last step.
+    case normalizeMeanStd(mean: [Float], std: [Float])
+    case convertColor(String)
+    case crop(PixelRect)
+    case centerCrop(width: Int, height: Int)
+    case flip(FlipDirection)
+    case rotate(Rotation)
+    case threshold(level: UInt8, maxValue: UInt8, type: ThresholdType)
+    case mutation(Mutation)
+
+    /// The output of a pipeline: 8-bit pixels, or float32 after a mean/std NORMALIZE.
+    enum Output: Sendable {
+        case uint8(Image)
+        case float32(FloatImage)
+    }
+
+    /// Applies `steps` in order.
+    static func run(_ steps: [ImageStep], on input: Image) throws(ImageCodecError) -> Output {
+        var img = input
+        for s in steps {
+            if case .normalizeMeanStd(let m, let sd) = s { return .float32(try img.normalizedMeanStd(mean: m, std: sd)) }
+            img = try s.apply(img)
+        }
+        return .uint8(img)
+    }
+
+    func apply(_ img: Image) throws(ImageCodecError) -> Image {
+        switch self {
+        case .resize(let w, let h, let m): return try img.resized(width: w, height: h, method: m)
+        case .normalizeMinMax(let a, let b): return img.normalizedMinMax(alpha: a, beta: b)
+        case .normalizeMeanStd: return img  // handled by run (float output)
+        case .convertColor(let t): return Self.convert(img, t)
+        case .crop(let r): return try img.cropped(r)
+        case .centerCrop(let w, let h): return try img.centerCropped(width: w, height: h)
+        case .flip(let d): return img.flipped(d)
+        case .rotate(let r): return img.rotated(r)
+        case .threshold(let l, let m, let t): return img.thresholded(level: l, maxValue: m, type: t)
+        case .mutation(let m):
+            var rng = SeededGenerator(seed: 0)
+            return img.mutated(m, using: &rng)
+        }
+    }
+
+    /// CONVERT_COLOR: GRAY2COLOR gives BGR (the decoded order), COLOR2GRAY uses BT.601 weights
+    /// of the image's own order, BGR2RGB / RGB2BGR swap the red and blue channels.
+    static func convert(_ img: Image, _ type: String) -> Image {
+        switch type {
+        case "GRAY2COLOR": img.format.isGray ? img.converted(to: img.format.hasAlpha ? .bgra : .bgr) : img
+        case "COLOR2GRAY": img.format.isGray ? img : img.colorToGray()
+        default: img.format.isGray ? img : img.swappedRedBlue()
+        }
+    }
+}

@@ -1,0 +1,85 @@
+import CASCore
+import CASWire
+import ImageCodec
+
+/// `image.loadImages`: reads PNG and JPEG files from a caslib folder tree into an image table.
+struct LoadImages: Action {
+    static let name = "loadImages"
+    static let summary = """
+        Loads the PNG and JPEG files under a caslib path into a table: _image_ (the file bytes, or with decode=True \
+        CLRI raw BGR pixels), _label_, _path_, _filename_0, _id_, _size_, _type_. Unreadable files are skipped with one warning.
+        """
+    static let path = P.string("path", "File or folder relative to the caslib's folder; the caslib's folder when omitted.", default: "")
+    static let caslib = P.caslib("caslib", "Caslib holding the files; the active caslib when omitted.")
+    static let recurse = P.bool("recurse", "Also load the files in sub-folders.", default: true)
+    static let labelLevels = P.int(
+        "labelLevels",
+        "Folders forming _label_: n > 0 joins the n folders above the file (1 = its own folder); n < 0 joins the first |n| folders below 'path' (-1 = the top class folder); 0 = no label.",
+        default: 1)
+    static let decode = P.bool(
+        "decode", "False keeps each file's encoded bytes (the CAS default); True stores decoded pixels as CLRI raw BGR (docs/images.md).",
+        default: false)
+    static let casOut = P.outTable("casOut", "The output image table.", required: true)
+    static let addColumns = P.stringList("addColumns", "Extra columns: WIDTH (_width_), HEIGHT (_height_), CHANNELCOUNT (_channelCount_), CHANNELTYPE (_channelType_, e.g. CV_8UC3), DEPTH (_depth_, bits per sample).")
+    static let distribution = P.dict("distribution", "Accepted for CAS compatibility; caslite runs on one node, so rows are always in path order.", [
+        P.string("type", "Distribution type.", default: "RANDOM", allowed: ["RANDOM", "ROUNDROBIN"]).spec,
+        P.optionalInt("seed", "Seed (ignored on one node).").spec,
+    ])
+    static let quiet = P.bool("quiet", "Do not log the NOTE with the number of images loaded (the skip WARNING is always logged).", default: false)
+    static let parameters = [path.spec, caslib.spec, recurse.spec, labelLevels.spec, decode.spec, casOut.spec, addColumns.spec,
+                             distribution.spec, quiet.spec]
+
+    /// Files read per chunk: bounds memory (one chunk of file bytes and decoded pixels in flight).
+    static let chunkSize = 128
+
+    static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
+        let lib = try await ctx.caslib(args[caslib])
+        let extras = try parseAddColumns(args[addColumns])
+        let list = try ImageFileList(lib: lib, path: args[path], recurse: args[recurse])
+        var cols = LoadedImageColumns(extras: extras, decoded: args[decode])
+        var skipped = SkipReport()
+        try await read(list, decode: args[decode], levels: args[labelLevels], into: &cols, skipped: &skipped, ctx)
+        skipped.warn(ctx, "files", "are not readable PNG or JPEG images")
+        var out = args[casOut]
+        if out.caslib == nil { out.caslib = lib.name }
+        let stored = try await ctx.store(cols.table(name: out.name ?? "IMAGES"), out: out, defaultName: "IMAGES",
+                                         sourceName: args[path], sourceCaslib: lib.name)
+        let where_ = args[path].isEmpty ? "caslib \(lib.name)" : "'\(args[path])' in caslib \(lib.name)"
+        if !args[quiet] { ctx.note("Loaded \(cols.ids.count) images from \(where_) into table \(stored.name).") }
+        return OutputTables.result(stored)
+    }
+
+    /// Reads the files chunk by chunk on all cores; progress and cancellation between chunks.
+    static func read(_ list: ImageFileList, decode: Bool, levels: Int, into cols: inout LoadedImageColumns,
+                     skipped: inout SkipReport, _ ctx: ActionContext) async throws {
+        let n = list.entries.count
+        for start in stride(from: 0, to: n, by: chunkSize) {
+            try ctx.checkCancellation()
+            let slice = Array(list.entries[start..<min(start + chunkSize, n)])
+            let results = try await ctx.cpu {
+                ImageCodec.parallelMap(count: slice.count) { i in ImageFileReader.read(slice[i].file, decode: decode) }
+            }
+            for (e, r) in zip(slice, results) {
+                switch r {
+                case .success(let f): cols.append(f, entry: e, label: ImageFileList.label(e, levels: levels))
+                case .failure(let err): skipped.add(e.relative, ImageFileReader.reason(err))
+                }
+            }
+            ctx.progress(done: start + slice.count, total: n, unit: "file", message: "loadImages")
+        }
+    }
+
+    static func parseAddColumns(_ names: [String]) throws(ActionError) -> Set<String> {
+        let allowed = LoadedImageColumns.extraColumns.map(\.option)
+        var out = Set<String>()
+        for (i, n) in names.enumerated() {
+            guard let a = allowed.first(where: { $0.lowercased() == n.lowercased() }) else {
+                var msg = "Parameter 'addColumns[\(i + 1)]' does not accept \"\(n)\"; expected one of: \(allowed.joined(separator: ", "))."
+                if let near = NearMiss.suggest(n.uppercased(), among: allowed) { msg += " Did you mean '\(near)'?" }
+                throw ActionError(.parameterValue, msg, parameter: "addColumns[\(i + 1)]")
+            }
+            out.insert(a)
+        }
+        return out
+    }
+}

@@ -1,0 +1,68 @@
+import CASCore
+import CASWire
+import ImageCodec
+
+/// `image.processImages`: applies a list of steps (RESIZE, NORMALIZE, …) to every image.
+struct ProcessImages: Action {
+    static let name = "processImages"
+    static let summary = """
+        Applies steps (RESIZE, NORMALIZE, CONVERT_COLOR, CROP, CENTER_CROP, FLIP, ROTATE, THRESHOLD, MUTATIONS) to every image. \
+        Encoded cells are decoded on read to BGR. Output _image_ is CLRI raw pixels (uint8; float32 after NORMALIZE MEAN_STD) so \
+        training reads them without decoding; decode=False re-encodes as PNG. All other columns are carried through.
+        """
+    static let table = P.table("table", "The image table.").aliases("imageTable")
+    static let casOut = P.outTable("casOut", "The output image table.", required: true)
+    static let image = P.string("image", "The image column.", default: ImageColumns.image)
+    static let steps = P.dictList("steps", "Steps in order, e.g. {{step={stepType=\"RESIZE\", width=224, height=224}}, {step={stepType=\"NORMALIZE\", type=\"MINMAX\", alpha=0, beta=255}}}.",
+                                  ImageStep.itemParameters).aliases("imageFunctions")
+    static let copyVars = P.stringList("copyVars", "Columns to carry through; all columns when omitted (_label_, _id_ and _path_ are always kept).")
+    static let decode = P.bool("decode", "True stores CLRI raw pixels (docs/images.md §Storage); False re-encodes each image as PNG.", default: true)
+    static let parameters = [table.spec, casOut.spec, image.spec, steps.spec, copyVars.spec, decode.spec]
+
+    static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
+        let pipeline = try ImageStep.parse(args[steps], parameter: "steps")
+        let t = try await ctx.filteredTable(args[table])
+        let cells = try ImageColumns.imageColumn(t.data, name: args[image], parameter: "image")
+        let raw = args[decode]
+        var kept: [Int] = [], images: [[UInt8]?] = []
+        var skipped = SkipReport()
+        try await ImageRows.forEachChunk(cells, rows: Array(0..<t.data.rowCount), ctx) { _, bytes throws(ImageCodecError) in
+            try encode(try ImageStep.run(pipeline, on: try PixelDecoding.decode(bytes)), raw: raw)
+        } consume: { rows, results in
+            for (r, res) in zip(rows, results) {
+                switch res {
+                case .success(let b): kept.append(r); images.append(b)
+                case .failure(let e): skipped.add(ImageColumns.rowName(t.data, r), ImageFileReader.reason(e))
+                }
+            }
+        }
+        skipped.warn(ctx, "images", "could not be processed")
+        var data = try carried(t.data, image: args[image], copyVars: args[copyVars]).gather(kept)
+        let mime = raw ? ImageColumns.rawMIME : ImageFormat.png.mimeType
+        data.columns.insert(Column(name: ImageColumns.image, label: "Image", attributes: ImageColumns.mime(mime), data: .varbinary(images)), at: 0)
+        let stored = try await ctx.store(data, out: args[casOut], defaultName: "PROCESSED", sourceName: t.name, sourceCaslib: t.caslib)
+        ctx.note("\(kept.count) of \(t.data.rowCount) images were processed successfully.")
+        return OutputTables.result(stored)
+    }
+
+    static func encode(_ out: ImageStep.Output, raw: Bool) throws(ImageCodecError) -> [UInt8] {
+        switch out {
+        case .uint8(let img): return raw ? img.rawBytes() : try ImageCodec.encodePNG(img)
+        case .float32(let f): return raw ? f.rawBytes() : try ImageCodec.encodePNG(PixelDecoding.displayable(f))
+        }
+    }
+
+    /// The non-image columns to carry: `copyVars` (plus _label_, _id_, _path_), or all.
+    static func carried(_ t: DataTable, image: String, copyVars: [String]) throws(ActionError) -> DataTable {
+        var d = t
+        let always = [ImageColumns.label, ImageColumns.id, ImageColumns.path]
+        let wanted = Set((copyVars + always).map { $0.lowercased() })
+        for (i, v) in copyVars.enumerated() where t.column(v) == nil {
+            throw ActionError(.notFound, "Column '\(v)' does not exist in table \(t.name).", parameter: "copyVars[\(i + 1)]")
+        }
+        d.columns = t.columns.filter { c in
+            c.name.lowercased() != image.lowercased() && (copyVars.isEmpty || wanted.contains(c.name.lowercased()))
+        }
+        return d
+    }
+}

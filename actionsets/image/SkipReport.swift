@@ -1,0 +1,22 @@
+import CASCore
+
+/// Collects files or rows an action skipped, and reports them in ONE warning:
+/// how many, and the first few names with the reason.
+struct SkipReport: Sendable {
+    private(set) var count = 0
+    private var first: [String] = []
+    static let shown = 5
+
+    mutating func add(_ name: String, _ reason: String) {
+        count += 1
+        if first.count < Self.shown { first.append("\(name) (\(reason))") }
+    }
+
+    /// Logs the warning, if anything was skipped. `what` is e.g. "files" or "images".
+    func warn(_ ctx: ActionContext, _ what: String, _ why: String) {
+        guard count > 0 else { return }
+        var msg = "\(count) \(what) \(why) and were skipped: \(first.joined(separator: ", "))"
+        if count > first.count { msg += ", and \(count - first.count) more" }
+        ctx.warning(msg + ".")
+    }
+}
