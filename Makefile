@@ -70,6 +70,8 @@ bench: deps
 	$(SWIFT) build -c release --product caslite-bench
 	.build/release/caslite-bench
 	python3 bench/images/actions_bench.py .build/release/caslite 200
+	$(SWIFT) build -c release --package-path bench/dlengine
+	bench/dlengine/.build/release/dlengine-bench 2 conv,blas,resnet50,mobilenet
 
 clean:
 	rm -rf .build $(DEMO_DATA) demo-output
