@@ -75,6 +75,24 @@ struct PersistenceTests {
         try? FileManager.default.removeItem(atPath: root)
     }
 
+    @Test func usersManagedWithTheCLILogIntoAPasswordServer() async throws {
+        let root = try Self.tempRoot()
+        #expect(try ServerProcess.cli(["users", "add", "bob", "--data", root, "--password-stdin"], input: "first-pw\n") == 0)
+        #expect(try ServerProcess.cli(["users", "add", "bob", "--data", root, "--password-stdin"], input: "again\n") != 0, "duplicate user")
+        #expect(try ServerProcess.cli(["users", "add", "eve", "--data", root, "--password-stdin"], input: "x\n") != 0, "too short")
+        let p = try ServerProcess(dataRoot: root, auth: "password")
+        let bob = try await p.connect("bob", password: "first-pw")
+        try await ok(bob, "builtins.ping")
+        await #expect(throws: ClientError.self) { _ = try await p.connect("bob", password: "nope") }
+        #expect(try ServerProcess.cli(["users", "passwd", "bob", "--data", root, "--password-stdin"], input: "second-pw\n") == 0)
+        try await ok(try await p.connect("bob", password: "second-pw"), "builtins.ping")
+        await #expect(throws: ClientError.self) { _ = try await p.connect("bob", password: "first-pw") }
+        #expect(try ServerProcess.cli(["users", "remove", "bob", "--data", root]) == 0)
+        await #expect(throws: ClientError.self) { _ = try await p.connect("bob", password: "second-pw") }
+        p.stop()
+        try? FileManager.default.removeItem(atPath: root)
+    }
+
     @Test func aCorruptedDatabaseGivesAClearErrorAndOtherCaslibsKeepWorking() async throws {
         let s = try await TestServer.start()
         let c = try await s.connect()

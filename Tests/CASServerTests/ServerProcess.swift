@@ -13,11 +13,11 @@ final class ServerProcess {
         return URL(fileURLWithPath: exe).deletingLastPathComponent().appendingPathComponent("caslite").path
     }
 
-    init(dataRoot: String) throws {
+    init(dataRoot: String, auth: String = "none") throws {
         self.dataRoot = dataRoot
         let portFile = dataRoot + "/port-\(UUID().uuidString)"
         process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = ["serve", "--port", "0", "--port-file", portFile, "--data", dataRoot, "--auth", "none"]
+        process.arguments = ["serve", "--port", "0", "--port-file", portFile, "--data", dataRoot, "--auth", auth]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
@@ -33,8 +33,25 @@ final class ServerProcess {
         throw ClientError("caslite serve did not start within 30 s (binary \(Self.binary))")
     }
 
-    func connect(_ user: String = "alice") async throws -> CASConnection {
-        try await CASConnection.connect(host: "127.0.0.1", port: port, user: user)
+    func connect(_ user: String = "alice", password: String? = nil) async throws -> CASConnection {
+        try await CASConnection.connect(host: "127.0.0.1", port: port, user: user, password: password)
+    }
+
+    /// Runs `caslite ARGS` to completion with `input` on standard input; returns the exit status.
+    @discardableResult
+    static func cli(_ args: [String], input: String = "") throws -> Int32 {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: binary)
+        p.arguments = args
+        let pipe = Pipe()
+        p.standardInput = pipe
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        pipe.fileHandleForWriting.write(Data(input.utf8))
+        try pipe.fileHandleForWriting.close()
+        p.waitUntilExit()
+        return p.terminationStatus
     }
 
     /// SIGKILL: no chance to clean up, like a crash or power loss of the process.
