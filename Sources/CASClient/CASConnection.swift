@@ -169,7 +169,7 @@ public final class CASConnection: Sendable {
             case .log(let l): logs.append(l)
             case .progress: break
             case .response(var r):
-                r.logs = logs
+                r.logs = logs + r.logs  // streamed lines, then any the response itself carries (connection-level errors)
                 return r
             }
         }

@@ -4,8 +4,9 @@ import NIOCore
 public enum LineEvent: Sendable, Equatable {
     /// A complete line without its `\n` (and without a trailing `\r`).
     case line(ByteBuffer)
-    /// A line longer than the limit was discarded; carries the number of bytes dropped.
-    case oversize(Int)
+    /// A line longer than the limit was discarded; carries the number of bytes dropped and the
+    /// line's first bytes (so the server can still name the request id in its error).
+    case oversize(Int, prefix: [UInt8])
 }
 
 /// Splits a byte stream into lines, bounded by `maxLineLength`. An oversize line is discarded
@@ -17,6 +18,8 @@ public struct LineFrameDecoder: ByteToMessageDecoder {
     private var scanned = 0
     private var discarding = false
     private var dropped = 0
+    private var prefix: [UInt8] = []
+    static let prefixLength = 160
 
     public init(maxLineLength: Int) { self.maxLineLength = maxLineLength }
 
@@ -43,6 +46,7 @@ public struct LineFrameDecoder: ByteToMessageDecoder {
             } else if view.count > maxLineLength {
                 discarding = true
                 dropped = view.count
+                prefix = Array(view.prefix(Self.prefixLength))
                 buffer.moveReaderIndex(forwardBy: view.count)
                 scanned = 0
             } else {
@@ -54,10 +58,12 @@ public struct LineFrameDecoder: ByteToMessageDecoder {
         scanned = 0
         if discarding || length > maxLineLength {
             let total = dropped + length
+            let head = discarding ? prefix : Array(view.prefix(Self.prefixLength))
             discarding = false
             dropped = 0
+            prefix = []
             buffer.moveReaderIndex(forwardBy: length + 1)
-            return .oversize(total)
+            return .oversize(total, prefix: head)
         }
         var line = buffer.readSlice(length: length)!
         buffer.moveReaderIndex(forwardBy: 1)

@@ -11,11 +11,22 @@ struct Connection: Sendable {
     let channel: NIOAsyncChannel<LineEvent, ByteBuffer>
     let dispatcher: Dispatcher
     let auth: AuthMode
+    let maxLine: Int
 
-    init(_ channel: NIOAsyncChannel<LineEvent, ByteBuffer>, dispatcher: Dispatcher, auth: AuthMode) {
+    init(_ channel: NIOAsyncChannel<LineEvent, ByteBuffer>, dispatcher: Dispatcher, auth: AuthMode, maxLine: Int) {
         self.channel = channel
         self.dispatcher = dispatcher
         self.auth = auth
+        self.maxLine = maxLine
+    }
+
+    /// The `"id": N` of a request from the first bytes of its line (clients write `id` first), so that an
+    /// oversize request still gets an answer its caller is waiting for.
+    static func requestId(in prefix: [UInt8]) -> Int64? {
+        let text = String(decoding: prefix, as: UTF8.self)
+        guard let r = text.range(of: "\"id\"") else { return nil }
+        let rest = text[r.upperBound...].drop { $0 == " " || $0 == ":" }
+        return Int64(rest.prefix { $0.isNumber })
     }
 
     var server: ServerContext { dispatcher.server }
@@ -32,8 +43,9 @@ struct Connection: Sendable {
                 defer { sink.finish() }
                 for try await event in inbound {
                     switch event {
-                    case .oversize(let n):
-                        send(.error(id: nil, message: "Line of \(n) bytes exceeds the server's limit of \(dispatcher.server.maxLineDescription); it was discarded."))
+                    case .oversize(let n, let prefix):
+                        send(.error(id: Self.requestId(in: prefix),
+                                    message: "Line of \(n) bytes exceeds the server's limit of \(maxLine) bytes; it was discarded. Send large data in smaller calls."))
                     case .line(let buf):
                         let bytes = Array(buf.readableBytesView)
                         if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
@@ -111,6 +123,3 @@ extension Connection {
     }
 }
 
-extension ServerContext {
-    var maxLineDescription: String { "the configured maximum" }
-}

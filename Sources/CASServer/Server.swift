@@ -58,7 +58,7 @@ public final class CASServer: Sendable {
             _ = try? await channel.executeThenClose { inbound in
                 try await withThrowingDiscardingTaskGroup { group in
                     for try await conn in inbound {
-                        group.addTask { await Connection(conn, dispatcher: dispatcher, auth: config.auth).run() }
+                        group.addTask { await Connection(conn, dispatcher: dispatcher, auth: config.auth, maxLine: maxLine).run() }
                     }
                 }
             }

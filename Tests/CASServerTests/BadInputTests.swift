@@ -36,6 +36,12 @@ struct BadInputTests {
         try await fails(c, "table.addTable", ["table": "x", "vars": [["name": "a", "type": "int32"]], "rows": [["text"]]], "Row 1", "expected int32")
         try await stillHealthy(c)
 
+        // An oversize call still gets an answer under its id (the client is not left waiting).
+        let big = try await c.call("builtins.echo", ["x": .string(String(repeating: "a", count: 10_000))])
+        #expect(big.disposition.severity == .error)
+        #expect(big.errorText.contains("exceeds the server's limit of 4096 bytes"))
+        try await stillHealthy(c)
+
         // Malformed JSON and an oversize line get error frames on the raw socket; the connection stays open.
         try await c.sendRaw(Array("this is not json\n".utf8))
         try await c.sendRaw(Array((String(repeating: "x", count: 10_000) + "\n").utf8))

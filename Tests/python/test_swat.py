@@ -106,9 +106,13 @@ def test_error_severity_for_bad_parameters(conn):
     assert r.severity == 2
     assert r.status_code // 10000 == 272
     assert any("noSuchParameter" in m for m in r.messages)
-    # Duplicate keys that differ only in case are refused too.
-    d = conn._raw_retrieve("table.fetch", table={"name": "x"}, fetchVars=["a"], fetchvars=["a"])
+    # Duplicate keys that differ only in case are refused when their values differ ...
+    d = conn._raw_retrieve("table.fetch", table={"name": "scores"}, fetchVars=["a"], fetchvars=["b"])
     assert d.severity == 2 and any("twice" in m for m in d.messages)
+    # ... and merged when they agree (DLPy sends fetchVars and fetchvars together).
+    same = conn._raw_retrieve("table.fetch", table={"name": "x"}, fetchVars=["a"], fetchvars=["a"])
+    assert same.severity == 2 and not any("twice" in m for m in same.messages)
+    assert any("does not exist" in m for m in same.messages)
     # A bad call leaves the session usable.
     assert conn.serverstatus().severity == 0
 
