@@ -83,15 +83,17 @@ let package = Package(
                                                "-Xlinker", "-rpath", "-Xlinker", "/usr/lib/x86_64-linux-gnu/openblas-openmp"])]),
 
         // MARK: tests
+        .target(name: "CASTestSupport", dependencies: ["CASServer", "CASClient", "CASWire", .product(name: "Logging", package: "swift-log")],
+                path: "Tests/CASTestSupport"),
         .testTarget(name: "CASWireTests", dependencies: ["CASWire", "CASNIO"]),
         .testTarget(name: "CASStorageTests", dependencies: ["CASStorage", "CASWire"]),
         .testTarget(name: "CASCoreTests", dependencies: ["CASCore", "ActionSetBuiltins", "ActionSetTable", "ActionSetSimple", "ActionSetSession"]),
         .testTarget(name: "CasliteCLITests", dependencies: ["caslite", "CASWire"]),
-        .testTarget(name: "CASServerTests", dependencies: ["CASServer", "CASClient", "CASCore"]),
-        .testTarget(name: "CASLTests", dependencies: ["CASL", "CASCore", "CASServer", "CASClient"]),
+        .testTarget(name: "CASServerTests", dependencies: ["CASTestSupport", "CASServer", "CASClient", "CASCore"]),
+        .testTarget(name: "CASLTests", dependencies: ["CASTestSupport", "CASL", "CASCore", "CASServer", "CASClient"]),
         .testTarget(name: "ImageCodecTests", dependencies: ["ImageCodec"]),
-        .testTarget(name: "ImageActionTests", dependencies: ["CASServer", "CASClient", "CASCore", "ImageCodec"]),
+        .testTarget(name: "ImageActionTests", dependencies: ["CASTestSupport", "CASServer", "CASClient", "CASCore", "ImageCodec"]),
         .testTarget(name: "DLEngineTests", dependencies: ["DLEngine"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "DeepLearnTests", dependencies: ["CASServer", "CASClient", "CASCore", "ImageCodec"]),
+        .testTarget(name: "DeepLearnTests", dependencies: ["CASTestSupport", "CASServer", "CASClient", "CASCore", "ImageCodec"]),
     ]
 )

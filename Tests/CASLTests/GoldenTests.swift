@@ -1,4 +1,5 @@
 import CASClient
+import CASTestSupport
 import CASL
 import CASWire
 import Foundation

@@ -1,4 +1,5 @@
 import CASClient
+import CASTestSupport
 import CASWire
 import Foundation
 import Testing
@@ -84,8 +85,8 @@ struct UserActionSetTests {
         let c = try await s.connect()
         try await ok(c, "builtins.defineActionSet", Self.greet)
         #expect(FileManager.default.fileExists(atPath: "\(s.dataRoot)/actionsets/greet.casl"))
-        await s.stop(keep: true)
-        let s2 = try await TestServer.start(root: s.dataRoot)
+        await s.stop(keepData: true)
+        let s2 = try await TestServer.start(dataRoot: s.dataRoot)
         let c2 = try await s2.connect()
         try await ok(c2, "builtins.loadActionSet", ["actionSet": "greet"])
         let r = try await ok(c2, "greet.hello", ["who": "again"])

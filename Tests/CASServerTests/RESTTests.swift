@@ -1,3 +1,4 @@
+import CASTestSupport
 import CASServer
 import CASStorage
 import CASWire
@@ -26,7 +27,7 @@ struct RESTServer {
         c.httpPort = 0
         c.dataRoot = root
         c.auth = auth
-        return RESTServer(server: try await CASServer.start(c, logger: .init(label: "test") { _ in SwiftLogNoOpLogHandlerShim() }), root: root)
+        return RESTServer(server: try await CASServer.start(c, logger: .init(label: "test") { _ in SilentLogHandler() }), root: root)
     }
 
     func stop() async {

@@ -1,4 +1,5 @@
 import CASClient
+import CASTestSupport
 import Foundation
 
 /// A real `caslite serve` process (for restarts and kill -9), on a free loopback port.

@@ -1,4 +1,5 @@
 import CASClient
+import CASTestSupport
 import CASServer
 import CASStorage
 import CASWire

@@ -1,4 +1,5 @@
 import CASClient
+import CASTestSupport
 import Foundation
 import ImageCodec
 import CASWire

@@ -1,4 +1,5 @@
 import CASClient
+import CASTestSupport
 import CASWire
 import Testing
 
