@@ -63,6 +63,7 @@ demo: build
 	mkdir -p $(DEMO_DATA)/public
 	cp examples/data/*.csv $(DEMO_DATA)/public/
 	$(CASLITE_DEBUG) shell --data $(DEMO_DATA) < examples/tour/tour.caslite
+	for f in examples/scripts/*.casl; do echo "== caslite run $$f"; $(CASLITE_DEBUG) run --data $(DEMO_DATA) $$f || exit 1; done
 
 ## Benchmarks (release build): figures and ratios against peers measured in the same run.
 bench: deps
