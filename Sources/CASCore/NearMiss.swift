@@ -1,15 +1,15 @@
 /// Suggests the closest candidate to a misspelt name ("Did you mean 'casOut'?").
 public enum NearMiss {
     /// The candidate with the smallest case-insensitive edit distance, if it is close enough
-    /// (at most a third of the name's length, and at least 1 edit allowed).
-    public static func suggest(_ name: String, among candidates: [String]) -> String? {
+    /// (at most a third of the name's length, and at least `minimumAllowance` edits allowed).
+    public static func suggest(_ name: String, among candidates: [String], minimumAllowance: Int = 1) -> String? {
         let target = Array(name.lowercased())
         var best: (String, Int)?
         for c in candidates {
             let d = distance(target, Array(c.lowercased()))
             if best == nil || d < best!.1 { best = (c, d) }
         }
-        guard let (c, d) = best, d <= max(1, target.count / 3) else { return nil }
+        guard let (c, d) = best, d <= max(minimumAllowance, target.count / 3) else { return nil }
         return c
     }
 
