@@ -53,16 +53,29 @@ public struct JSONWriter: Sendable {
 
     private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
 
+    /// Decimal digits without allocating a String (tables write millions of these).
     public mutating func int(_ i: Int64) {
         if i >= 0 && i < 10 { bytes.append(UInt8(ascii: "0") + UInt8(i)); return }
-        bytes.append(contentsOf: String(i).utf8)
+        if i == .min { bytes.append(contentsOf: "-9223372036854775808".utf8); return }
+        var v = i.magnitude
+        if i < 0 { bytes.append(UInt8(ascii: "-")) }
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes of scratch, filled from the end
+        withUnsafeMutableBytes(of: &digits) { buf in
+            var k = buf.count
+            repeat {
+                k -= 1
+                buf[k] = UInt8(ascii: "0") + UInt8(v % 10)
+                v /= 10
+            } while v > 0
+            bytes.append(contentsOf: buf[k...])
+        }
     }
 
     /// Doubles in shortest round-trip form; non-finite values become `null` (JSON has no NaN).
     public mutating func double(_ d: Double) {
         guard d.isFinite else { raw("null"); return }
         if d == d.rounded(), abs(d) < 1e15 {
-            bytes.append(contentsOf: String(Int64(d)).utf8)
+            int(Int64(d))
             raw(".0")
         } else {
             bytes.append(contentsOf: d.description.utf8)

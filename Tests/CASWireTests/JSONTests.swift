@@ -87,3 +87,21 @@ struct JSONTests {
         #expect(Base64.decode("ab$c") == nil)
     }
 }
+
+@Suite("JSON numbers")
+struct JSONNumberTests {
+    @Test(arguments: [0, 7, 10, -1, -10, 42, 1_000_000, -987_654_321, Int64.max, Int64.min, Int64.min + 1])
+    func integersMatchTheStandardLibrary(_ i: Int64) {
+        var w = JSONWriter()
+        w.int(i)
+        #expect(String(decoding: w.bytes, as: UTF8.self) == String(i))
+    }
+
+    @Test(arguments: [0.0, -0.0, 1.0, -3.0, 0.5, 1e-5, 123456789012345.0, 1e15, 2.5e300, -7.25])
+    func doublesRoundTrip(_ d: Double) throws {
+        var w = JSONWriter()
+        w.double(d)
+        let text = String(decoding: w.bytes, as: UTF8.self)
+        #expect(try JSONParser.parse(text).doubleValue == d, "\(text)")
+    }
+}
