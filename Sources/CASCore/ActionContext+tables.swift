@@ -69,11 +69,7 @@ extension ActionContext {
         if !ref.vars.isEmpty {
             var cols: [Column] = []
             for v in ref.vars {
-                guard let c = t.data.column(v) else {
-                    var msg = "Column '\(v)' does not exist in table \(t.name)."
-                    if let near = NearMiss.suggest(v, among: t.data.columns.map(\.name)) { msg += " Did you mean '\(near)'?" }
-                    throw ActionError(.notFound, msg, parameter: "\(parameter).vars")
-                }
+                guard let c = t.data.column(v) else { throw ActionError.missingColumn(v, in: t.data, parameter: "\(parameter).vars") }
                 cols.append(c)
             }
             t.data.columns = cols

@@ -61,5 +61,12 @@ public struct ActionError: Error, Sendable, CustomStringConvertible {
     public static func badInput(_ message: String, parameter: String? = nil) -> ActionError {
         ActionError(.badInput, message, parameter: parameter)
     }
+    /// "Column 'x' does not exist in table T. Did you mean 'y'?" — the one wording for a missing column.
+    public static func missingColumn(_ name: String, in table: DataTable, parameter: String) -> ActionError {
+        var msg = "Column '\(name)' does not exist in table \(table.name)."
+        if let near = NearMiss.suggest(name, among: table.columns.map(\.name)) { msg += " Did you mean '\(near)'?" }
+        return ActionError(.notFound, msg, parameter: parameter)
+    }
+
     public static let cancelled = ActionError(.cancelled, "The action was cancelled by the client.")
 }

@@ -95,6 +95,8 @@ struct EndToEndTests {
         #expect(st.column("Min")?.data == .double([1]) && st.column("Max")?.data == .double([6]))
         let std = st.column("Std")!.data.double(at: 0)!
         #expect(abs(std - (14.0 / 3).squareRoot()) < 1e-12)
+        try await fails(c, "simple.summary", ["table": "t", "inputs": ["xx"]], "Column 'xx' does not exist in table t", "Did you mean 'x'?")
+        try await fails(c, "table.fetch", ["table": "t", "sortBy": [["name": "gg"]]], "Column 'gg' does not exist", "Did you mean 'g'?")
         let freq = try await ok(c, "simple.freq", ["table": "t", "inputs": ["g"]])
         #expect(freq.results["Frequency"]?.tableValue?.column("Frequency")?.data == .double([2, 3]))
         let ct = try await ok(c, "simple.crossTab", ["table": "t", "row": "g", "col": "h"])

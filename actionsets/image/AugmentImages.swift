@@ -80,7 +80,7 @@ struct AugmentImages: Action {
         var out: [Int] = []
         for (i, v) in copyVars.enumerated() {
             guard let c = d.columnIndex(v) else {
-                throw ActionError(.notFound, "Column '\(v)' does not exist in table \(d.name).", parameter: "copyVars[\(i + 1)]")
+                throw ActionError.missingColumn(v, in: d, parameter: "copyVars[\(i + 1)]")
             }
             if !skip.contains(d.columns[c].name.lowercased()) && !out.contains(c) { out.append(c) }
         }

@@ -58,7 +58,7 @@ struct FetchImages: Action {
         for (i, s) in args[sortBy].enumerated() {
             let n = s["name"].stringValue ?? ""
             guard let c = d.columnIndex(n) else {
-                throw ActionError(.notFound, "Column '\(n)' does not exist in table \(d.name).", parameter: "sortBy[\(i + 1)].name")
+                throw ActionError.missingColumn(n, in: d, parameter: "sortBy[\(i + 1)].name")
             }
             keys.append(SortKey(column: c, descending: s["order"].stringValue == "DESCENDING"))
         }
@@ -74,7 +74,7 @@ struct FetchImages: Action {
         let extra = [args[fetchVars], args[fetchImagesVars]].flatMap { $0.listValue ?? [] }.compactMap { $0.stringValue ?? $0["name"].stringValue }
         for (i, v) in extra.enumerated() {
             guard d.column(v) != nil else {
-                throw ActionError(.notFound, "Column '\(v)' does not exist in table \(d.name).", parameter: "fetchVars[\(i + 1)]")
+                throw ActionError.missingColumn(v, in: d, parameter: "fetchVars[\(i + 1)]")
             }
             names.append(v)
         }

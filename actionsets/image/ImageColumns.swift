@@ -21,11 +21,7 @@ enum ImageColumns {
 
     /// The image column of `t` (a varbinary column), or an error naming `parameter`.
     static func imageColumn(_ t: DataTable, name: String, parameter: String) throws(ActionError) -> [[UInt8]?] {
-        guard let c = t.column(name) else {
-            var msg = "Column '\(name)' does not exist in table \(t.name)."
-            if let near = NearMiss.suggest(name, among: t.columns.map(\.name)) { msg += " Did you mean '\(near)'?" }
-            throw ActionError(.notFound, msg, parameter: parameter)
-        }
+        guard let c = t.column(name) else { throw ActionError.missingColumn(name, in: t, parameter: parameter) }
         guard case .varbinary(let cells) = c.data else {
             throw ActionError(.parameterValue, "Column '\(c.name)' is \(c.type.rawValue); an image column must be varbinary.", parameter: parameter)
         }

@@ -58,7 +58,7 @@ struct ProcessImages: Action {
         let always = [ImageColumns.label, ImageColumns.id, ImageColumns.path]
         let wanted = Set((copyVars + always).map { $0.lowercased() })
         for (i, v) in copyVars.enumerated() where t.column(v) == nil {
-            throw ActionError(.notFound, "Column '\(v)' does not exist in table \(t.name).", parameter: "copyVars[\(i + 1)]")
+            throw ActionError.missingColumn(v, in: t, parameter: "copyVars[\(i + 1)]")
         }
         d.columns = t.columns.filter { c in
             c.name.lowercased() != image.lowercased() && (copyVars.isEmpty || wanted.contains(c.name.lowercased()))

@@ -12,8 +12,8 @@ struct CrossTab: Action {
 
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
         let t = try await ctx.filteredTable(args[table])
-        guard let rc = t.data.column(args[row]) else { throw Fetch.missing(args[row], t.data, "row") }
-        guard let cc = t.data.column(args[col]) else { throw Fetch.missing(args[col], t.data, "col") }
+        guard let rc = t.data.column(args[row]) else { throw ActionError.missingColumn(args[row], in: t.data, parameter: "row") }
+        guard let cc = t.data.column(args[col]) else { throw ActionError.missingColumn(args[col], in: t.data, parameter: "col") }
         var counts: [Level: [Level: Int]] = [:]
         var colLevels = Set<Level>()
         for r in 0..<t.rowCount {

@@ -47,7 +47,7 @@ struct Freq: Action {
         var cols: [Column] = []
         if names.isEmpty { cols = t.data.columns.filter { $0.type != .varbinary } }
         for (i, n) in names.enumerated() {
-            guard let c = t.data.column(n) else { throw Fetch.missing(n, t.data, "inputs[\(i + 1)]") }
+            guard let c = t.data.column(n) else { throw ActionError.missingColumn(n, in: t.data, parameter: "inputs[\(i + 1)]") }
             cols.append(c)
         }
         let withMissing = args[includeMissing]

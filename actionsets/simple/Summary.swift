@@ -38,7 +38,7 @@ struct Summary: Action {
             cols = t.data.columns.filter { $0.type.isNumeric }
         } else {
             for (i, n) in names.enumerated() {
-                guard let c = t.data.column(n) else { throw Fetch.missing(n, t.data, "inputs[\(i + 1)]") }
+                guard let c = t.data.column(n) else { throw ActionError.missingColumn(n, in: t.data, parameter: "inputs[\(i + 1)]") }
                 guard c.type.isNumeric else {
                     throw ActionError(.parameterValue, "Column '\(c.name)' is \(c.type.rawValue); summary needs numeric columns.", parameter: "inputs[\(i + 1)]")
                 }
@@ -58,14 +58,3 @@ struct Summary: Action {
         ], rows: rows))]
     }
 }
-
-extension Fetch {
-    static func missing(_ n: String, _ t: DataTable, _ p: String) -> ActionError {
-        var msg = "Column '\(n)' does not exist in table \(t.name)."
-        if let near = NearMiss.suggest(n, among: t.columns.map(\.name)) { msg += " Did you mean '\(near)'?" }
-        return ActionError(.notFound, msg, parameter: p)
-    }
-}
-
-/// Namespace only: the missing-column helper shared by this set's actions.
-enum Fetch {}

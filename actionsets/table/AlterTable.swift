@@ -29,7 +29,7 @@ struct AlterTable: Action {
         }
         var d = t.data
         func index(_ n: String, _ p: String) throws(ActionError) -> Int {
-            guard let i = d.columnIndex(n) else { throw Fetch.missingColumn(n, in: d, parameter: p) }
+            guard let i = d.columnIndex(n) else { throw ActionError.missingColumn(n, in: d, parameter: p) }
             return i
         }
         var dropSet = Set<String>()

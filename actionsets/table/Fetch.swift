@@ -26,7 +26,7 @@ struct Fetch: Action {
         var keys: [SortKey] = []
         for (i, s) in args[sortBy].enumerated() {
             let n = s["name"].stringValue ?? ""
-            guard let c = data.columnIndex(n) else { throw missingColumn(n, in: data, parameter: "sortBy[\(i + 1)].name") }
+            guard let c = data.columnIndex(n) else { throw ActionError.missingColumn(n, in: data, parameter: "sortBy[\(i + 1)].name") }
             keys.append(SortKey(column: c, descending: s["order"].stringValue == "DESCENDING"))
         }
         let first = args[from]
@@ -39,7 +39,7 @@ struct Fetch: Action {
             cols = data.columns
         } else {
             for (i, w) in wanted.enumerated() {
-                guard let c = data.column(w) else { throw missingColumn(w, in: data, parameter: "fetchVars[\(i + 1)]") }
+                guard let c = data.column(w) else { throw ActionError.missingColumn(w, in: data, parameter: "fetchVars[\(i + 1)]") }
                 cols.append(c)
             }
         }
@@ -53,11 +53,5 @@ struct Fetch: Action {
         out.title = out.label
         out.attributes = ValueDict([("Action", .string("fetch")), ("NRows", .int(Int64(out.rowCount)))])
         return ["Fetch": .table(out)]
-    }
-
-    static func missingColumn(_ n: String, in t: DataTable, parameter: String) -> ActionError {
-        var msg = "Column '\(n)' does not exist in table \(t.name)."
-        if let near = NearMiss.suggest(n, among: t.columns.map(\.name)) { msg += " Did you mean '\(near)'?" }
-        return ActionError(.notFound, msg, parameter: parameter)
     }
 }
