@@ -67,14 +67,17 @@ extension ServerContext {
 }
 
 /// Action sets defined while the server runs. Their names may not shadow compiled sets.
+/// Each has an owner: the user who defined it, or nil for sets read from an operator's
+/// `--actionsets` folder (only administrators may replace or drop those).
 public actor UserActionSets {
     private var sets: [String: ActionSet] = [:]
+    private var owners: [String: String] = [:]
     private var order: [String] = []
 
     public init() {}
 
     /// Adds or replaces a user-defined set after checking its declarations like the registry does.
-    public func define(_ set: ActionSet, compiled: Registry) throws(ActionError) {
+    public func define(_ set: ActionSet, compiled: Registry, owner: String? = nil) throws(ActionError) {
         guard compiled.set(set.name) == nil else {
             throw ActionError(.alreadyExists, "'\(set.name)' is a built-in action set; choose another name.", parameter: "name")
         }
@@ -82,12 +85,37 @@ public actor UserActionSets {
         let key = set.name.lowercased()
         if sets[key] == nil { order.append(key) }
         sets[key] = set
+        owners[key] = owner
+    }
+
+    /// Adds or replaces a set on behalf of `user`: replacing needs its owner or an administrator, and
+    /// keeps the owner (an administrator fixing someone's set does not take it over). Returns the owner.
+    public func define(_ set: ActionSet, compiled: Registry, by user: String, isAdmin: Bool) throws(ActionError) -> String? {
+        try checkMayChange(set.name, user: user, isAdmin: isAdmin, doing: "replace")
+        let owner = sets[set.name.lowercased()] != nil ? owners[set.name.lowercased()] : user
+        try define(set, compiled: compiled, owner: owner)
+        return owner
+    }
+
+    /// Who defined the set (nil: an operator's file, or no such set).
+    public func owner(_ name: String) -> String? { owners[name.lowercased()] }
+
+    /// Refuses (accessDenied) when `user` may not replace or drop the existing set `name`: only its
+    /// owner and administrators may. A set that does not exist yet may be defined by anyone.
+    public func checkMayChange(_ name: String, user: String, isAdmin: Bool, doing: String) throws(ActionError) {
+        let key = name.lowercased()
+        guard let existing = sets[key], !isAdmin else { return }
+        let owner = owners[key]
+        guard owner != user else { return }
+        let who = owner.map { "was defined by \($0); only \($0) or an administrator" } ?? "was loaded from the server's action-set folder; only an administrator"
+        throw ActionError(.accessDenied, "Action set '\(existing.name)' \(who) can \(doing) it.", parameter: "name")
     }
 
     public func set(_ name: String) -> ActionSet? { sets[name.lowercased()] }
     public func all() -> [ActionSet] { order.compactMap { sets[$0] } }
     @discardableResult public func remove(_ name: String) -> ActionSet? {
         order.removeAll { $0 == name.lowercased() }
+        owners.removeValue(forKey: name.lowercased())
         return sets.removeValue(forKey: name.lowercased())
     }
 }

@@ -108,6 +108,7 @@ public actor Session {
     public func setLogLevel(_ l: String) { logLevel = l }
     public func setMetrics(_ m: Bool) { metrics = m }
     public func load(set: String) { loadedSets.insert(set.lowercased()) }
+    public func unload(set: String) { loadedSets.remove(set.lowercased()) }
 
     // MARK: caslibs (session scope)
 

@@ -55,6 +55,7 @@ public actor ServerStore {
             CREATE TABLE IF NOT EXISTS acls(caslib TEXT NOT NULL COLLATE NOCASE, table_name TEXT NOT NULL COLLATE NOCASE, identity TEXT NOT NULL,
               permission TEXT NOT NULL COLLATE NOCASE, grant_ INTEGER NOT NULL, PRIMARY KEY (caslib, table_name, identity, permission));
             CREATE TABLE IF NOT EXISTS caslibs(name TEXT PRIMARY KEY COLLATE NOCASE, path TEXT NOT NULL, description TEXT, owner TEXT);
+            CREATE TABLE IF NOT EXISTS action_sets(name TEXT PRIMARY KEY COLLATE NOCASE, owner TEXT NOT NULL);
             """)
         try TableStore.prepare(db)
     }
@@ -165,6 +166,28 @@ public actor ServerStore {
         var out: [CaslibRecord] = []
         while try s.step() { out.append(CaslibRecord(name: s.string(0), path: s.string(1), description: s.string(2), owner: s.string(3))) }
         return out
+    }
+
+    // MARK: owners of user-defined action sets (their definitions are files, docs/decisions/004)
+
+    public func setActionSetOwner(_ name: String, owner: String) throws(StorageError) {
+        let s = try db.prepare("INSERT OR REPLACE INTO action_sets(name, owner) VALUES (?1, ?2)")
+        try s.bind(1, name)
+        try s.bind(2, owner)
+        try s.run()
+    }
+
+    /// The user who defined the set, or nil for a set nobody defined through the server (an operator's file).
+    public func actionSetOwner(_ name: String) throws(StorageError) -> String? {
+        let s = try db.prepare("SELECT owner FROM action_sets WHERE name = ?1")
+        try s.bind(1, name)
+        return try s.step() ? s.string(0) : nil
+    }
+
+    public func removeActionSetOwner(_ name: String) throws(StorageError) {
+        let s = try db.prepare("DELETE FROM action_sets WHERE name = ?1")
+        try s.bind(1, name)
+        try s.run()
     }
 
     // MARK: promoted tables

@@ -113,4 +113,60 @@ struct UserActionSetTests {
             _ = try await TestServer.start(actionSetDirs: [dir])
         } throws: { e in "\(e)".contains("zbad.casl") && "\(e)".contains("only builtins.defineActionSet") }
     }
+
+    @Test func onlyTheOwnerOrAnAdministratorMayReplaceOrDropASet() async throws {
+        let s = try await TestServer.start(admins: ["root"])
+        let alice = try await s.connect("alice"), bob = try await s.connect("bob"), root = try await s.connect("root")
+        try await ok(alice, "builtins.defineActionSet", Self.greet)
+        var other = Self.greet
+        other["actions"] = [["name": "hello", "definition": "send_response({text='hijacked'});"]]
+        try await fails(bob, "builtins.defineActionSet", other, "Action set 'greet' was defined by alice; only alice or an administrator can replace it.")
+        try await fails(bob, "builtins.dropActionSet", ["name": "GREET"], "only alice or an administrator can drop it")
+        try await ok(bob, "builtins.loadActionSet", ["actionSet": "greet"])
+        #expect(try await ok(bob, "greet.hello", ["who": "bob"]).results == ["text": "hello bob"])  // still alice's
+        // an administrator may replace it, and alice stays the owner (bob still may not drop it)
+        try await ok(root, "builtins.defineActionSet", other)
+        #expect(try await ok(bob, "greet.hello", [:]).results == ["text": "hijacked"])
+        try await fails(bob, "builtins.dropActionSet", ["name": "greet"], "only alice")
+        try await fails(alice, "builtins.dropActionSet", ["name": "table"], "'table' is a built-in action set")
+        try await fails(alice, "builtins.dropActionSet", ["name": "greeet"], "There is no user-defined action set 'greeet'. Did you mean 'greet'?")
+        // ownership survives a restart
+        await s.stop(keepData: true)
+        let s2 = try await TestServer.start(admins: ["root"], dataRoot: s.dataRoot)
+        let bob2 = try await s2.connect("bob"), alice2 = try await s2.connect("alice")
+        try await fails(bob2, "builtins.dropActionSet", ["name": "greet"], "only alice")
+        try await ok(alice2, "builtins.loadActionSet", ["actionSet": "greet"])
+        let d = try await ok(alice2, "builtins.dropActionSet", ["name": "greet"])
+        #expect(d.notes.contains("Dropped action set 'greet'."))
+        #expect(!FileManager.default.fileExists(atPath: "\(s2.dataRoot)/actionsets/greet.casl"))
+        try await fails(alice2, "greet.hello", ["who": "x"], "greet")
+        let sets = try #require(try await ok(alice2, "builtins.listActionSets").results["setinfo"]?.tableValue)
+        #expect(!sets.strings("actionset").contains("greet"))
+        // the name is free again: bob may define a set of that name and owns it
+        try await ok(bob2, "builtins.defineActionSet", other)
+        try await fails(alice2, "builtins.dropActionSet", ["name": "greet"], "was defined by bob")
+        await s2.stop(keepData: true)
+        // dropped for good: after a restart only bob's definition is there
+        let s3 = try await TestServer.start(dataRoot: s.dataRoot)
+        let c3 = try await s3.connect("carol")
+        try await ok(c3, "builtins.loadActionSet", ["actionSet": "greet"])
+        #expect(try await ok(c3, "greet.hello", [:]).results == ["text": "hijacked"])
+        await s3.stop()
+    }
+
+    @Test func setsFromTheOperatorsFolderOnlyAdministratorsMayChange() async throws {
+        let dir = try TestServer.freshRoot()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try """
+            builtins.defineActionSet / name="tools" actions={{name="one", definition="send_response({y=1});"}};
+            """.write(toFile: "\(dir)/tools.casl", atomically: true, encoding: .utf8)
+        let s = try await TestServer.start(admins: ["root"], actionSetDirs: [dir])
+        let alice = try await s.connect("alice"), root = try await s.connect("root")
+        try await fails(alice, "builtins.dropActionSet", ["name": "tools"], "was loaded from the server's action-set folder; only an administrator can drop it")
+        let d = try await ok(root, "builtins.dropActionSet", ["name": "tools"])
+        #expect(d.notes.contains { $0.contains("comes back when the server restarts") })
+        #expect(FileManager.default.fileExists(atPath: "\(dir)/tools.casl"))  // the operator's file is not touched
+        try await fails(alice, "builtins.loadActionSet", ["actionSet": "tools"], "tools")
+        await s.stop()
+    }
 }

@@ -6,9 +6,14 @@ import Synchronization
 /// the server; every other action is refused.
 final class DefinitionHost: CASLHost {
     let server: ServerContext
+    /// Whether owners come from server.sqlite (the server's own folder) or are nil (an operator's folder).
+    let storedOwners: Bool
     let defined = Mutex<[String]>([])
 
-    init(server: ServerContext) { self.server = server }
+    init(server: ServerContext, storedOwners: Bool) {
+        self.server = server
+        self.storedOwners = storedOwners
+    }
 
     func callAction(_ name: String, _ params: ValueDict) async -> Response {
         let lower = name.lowercased()
@@ -17,7 +22,11 @@ final class DefinitionHost: CASLHost {
         }
         do {
             let valid = try Validator.validate(params, UserActionSetBuilder.parameters)
-            let set = try await UserActionSetBuilder.define(valid, server: server)
+            var owner: String?
+            if storedOwners, let name = valid["name"]?.stringValue {
+                owner = try? await server.store.actionSetOwner(name)
+            }
+            let set = try await UserActionSetBuilder.define(valid, server: server, owner: owner)
             defined.withLock { $0.append(set.name) }
             return Response(results: ["name": .string(set.name)])
         } catch {

@@ -23,12 +23,21 @@ public enum UserActionSetBuilder {
     ], required: true)
     public static let parameters = [name.spec, label.spec, actions.spec]
 
-    /// Builds and registers a set from validated parameters; returns it.
+    /// Builds and registers a set from validated parameters; returns it. `owner` is the user who
+    /// defined it (nil: an operator's definition file).
     @discardableResult
-    public static func define(_ params: ValueDict, server: ServerContext) async throws(ActionError) -> ActionSet {
+    public static func define(_ params: ValueDict, server: ServerContext, owner: String?) async throws(ActionError) -> ActionSet {
         let set = try build(params)
-        try await server.userSets.define(set, compiled: server.registry)
+        try await server.userSets.define(set, compiled: server.registry, owner: owner)
         return set
+    }
+
+    /// Builds and registers a set defined by `user` (see `UserActionSets.define(_:compiled:by:isAdmin:)`);
+    /// returns it and its owner.
+    public static func define(_ params: ValueDict, server: ServerContext, by user: String, isAdmin: Bool) async throws(ActionError) -> (ActionSet, String?) {
+        let set = try build(params)
+        let owner = try await server.userSets.define(set, compiled: server.registry, by: user, isAdmin: isAdmin)
+        return (set, owner)
     }
 
     /// Builds a set from validated parameters, compiling every body (syntax errors name the action and position).

@@ -10,11 +10,28 @@ public enum UserActionSetStore {
     /// The folder under the data root where defined sets are kept.
     public static func directory(dataRoot: String) -> String { "\(dataRoot)/actionsets" }
 
+    /// The definition file of a set the server stored.
+    public static func file(setName: String, dataRoot: String) -> String { "\(directory(dataRoot: dataRoot))/\(setName).casl" }
+
+    /// Removes a stored definition (no error when there is none, e.g. a set from an operator's folder).
+    /// Also removes a differently-cased file of the same set name.
+    public static func remove(setName: String, dataRoot: String) throws {
+        let dir = directory(dataRoot: dataRoot)
+        for f in files(in: dir) where (f as NSString).lastPathComponent.lowercased() == "\(setName.lowercased()).casl" {
+            try FileManager.default.removeItem(atPath: f)
+        }
+    }
+
     /// Writes the definition of a set (atomically, replacing an older one).
     public static func save(_ params: ValueDict, setName: String, dataRoot: String) throws {
         let dir = directory(dataRoot: dataRoot)
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         try SourceWriter.defineActionSet(params).write(toFile: "\(dir)/\(setName).casl", atomically: true, encoding: .utf8)
+        // a set redefined under another spelling of its name keeps one file
+        for f in files(in: dir) where (f as NSString).lastPathComponent.lowercased() == "\(setName.lowercased()).casl"
+            && (f as NSString).lastPathComponent != "\(setName).casl" {
+            try? FileManager.default.removeItem(atPath: f)
+        }
     }
 
     /// Loads `<dataRoot>/actionsets` (a bad file is logged and skipped), then each of `dirs` (a bad file
@@ -24,14 +41,14 @@ public enum UserActionSetStore {
         var names: [String] = []
         let own = directory(dataRoot: server.caslibs.dataRoot)
         for file in files(in: own) {
-            do { names += try await load(file: file, into: server) } catch { logger.error("skipping \(file): \(error)") }
+            do { names += try await load(file: file, into: server, storedOwners: true) } catch { logger.error("skipping \(file): \(error)") }
         }
         for dir in dirs {
             var isDir: ObjCBool = false
             guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
                 throw LoadError(file: dir, message: "not a folder")
             }
-            for file in files(in: dir) { names += try await load(file: file, into: server) }
+            for file in files(in: dir) { names += try await load(file: file, into: server, storedOwners: false) }
         }
         if !names.isEmpty { logger.info("user-defined action sets loaded: \(names.joined(separator: ", "))") }
         return names
@@ -43,10 +60,12 @@ public enum UserActionSetStore {
         return names.filter { $0.hasSuffix(".casl") }.sorted().map { "\(dir)/\($0)" }
     }
 
-    /// Runs one definition file; only `builtins.defineActionSet` calls are allowed in it.
-    public static func load(file: String, into server: ServerContext) async throws(LoadError) -> [String] {
+    /// Runs one definition file; only `builtins.defineActionSet` calls are allowed in it. With
+    /// `storedOwners` (the server's own folder) each set's owner comes from server.sqlite; otherwise
+    /// (an operator's folder) the sets have no owner and only administrators may change them.
+    public static func load(file: String, into server: ServerContext, storedOwners: Bool) async throws(LoadError) -> [String] {
         guard let data = FileManager.default.contents(atPath: file) else { throw LoadError(file: file, message: "cannot be read") }
-        let host = DefinitionHost(server: server)
+        let host = DefinitionHost(server: server, storedOwners: storedOwners)
         do {
             let program = try Parser.parse(String(decoding: data, as: UTF8.self))
             try await Interpreter(host: host, limits: .small(steps: 100_000)).run(program)
