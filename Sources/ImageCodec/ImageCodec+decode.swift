@@ -46,7 +46,7 @@ extension ImageCodec {
         let image: Image
         let encoded = try sniffOrThrow(bytes)
         switch encoded {
-        case .png: image = try PNGCodec.decode(bytes, options: options)
+        case .png: image = try PNGCodec.decode(bytes, target: format, options: options)
         case .jpeg: image = try JPEGCodec.decode(bytes, as: format, options: options)
         case .raw:
             guard case .uint8(let u8) = try RawImage.decode(bytes) else {

@@ -81,13 +81,18 @@ enum PNGCodec {
             isPalette: h.colorType == 3, isInterlacedOrProgressive: h.interlaced)
     }
 
-    static func decode(_ bytes: UnsafeRawBufferPointer, options: DecodeOptions) throws(ImageCodecError) -> Image {
+    /// Decodes to the file's own 8-bit format; with `target` (the format the caller will convert
+    /// to), RGB files ask libpng for BGR directly, saving a conversion pass (other combinations
+    /// are decoded natively and left to `Image.converted(to:)`, whose alpha and gray rules differ
+    /// from libpng's compositing).
+    static func decode(_ bytes: UnsafeRawBufferPointer, target: PixelFormat? = nil, options: DecodeOptions) throws(ImageCodecError) -> Image {
         let reader = try Reader(bytes)
         defer { withExtendedLifetime(reader) {} }  // ARC may otherwise free it after `reader.img`
         let img = reader.img
         let width = Int(img.pointee.width), height = Int(img.pointee.height)
         try ImageCodec.checkSize(width, height, options)
-        let format = nativeFormat(img.pointee.format)
+        var format = nativeFormat(img.pointee.format)
+        if format == .rgb, target == .bgr { format = .bgr }
         // 16-bit files without gAMA/sRGB: treat samples as sRGB-encoded, so 16→8 is a plain
         // rescale (v8 = round(v16 / 257)), not a linear→sRGB gamma curve (docs/images.md).
         img.pointee.flags |= UInt32(PNG_IMAGE_FLAG_16BIT_sRGB)

@@ -85,6 +85,26 @@ struct PNGDecodeTests {
         #expect(try ImageCodec.decode(gray, as: .rgba).pixels == [5, 5, 5, 255, 250, 250, 250, 255])
     }
 
+    /// RGB files (8-bit, 16-bit, palette) decoded straight to BGR by libpng give exactly the
+    /// native decode with the channels swapped.
+    @Test func directBGRMatchesNativeDecodeSwapped() throws {
+        let (w, h) = (13, 7)
+        var files: [[UInt8]] = [try ImageCodec.encodePNG(Pixels.noise(w, h, .rgb))]
+        files.append(RawPNG(width: w, height: h, colorType: .rgb, bitDepth: 16, samples: (0..<(w * h * 3)).map { ($0 * 7919) % 65536 }).encoded())
+        var pal = RawPNG(width: w, height: h, colorType: .palette, bitDepth: 8, samples: (0..<(w * h)).map { $0 % 5 })
+        pal.palette = [(1, 2, 3), (40, 50, 60), (200, 100, 0), (0, 255, 128), (9, 9, 9)]
+        files.append(pal.encoded())
+        for f in files {
+            let native = try ImageCodec.decode(f)
+            #expect(native.format == .rgb)
+            let direct = try ImageCodec.decode(f, as: .bgr)
+            #expect(direct.format == .bgr)
+            var swapped = native.pixels
+            for i in stride(from: 0, to: swapped.count, by: 3) { swapped.swapAt(i, i + 2) }
+            #expect(direct.pixels == swapped)
+        }
+    }
+
     /// Our encoder round-trips every 8-bit format exactly.
     @Test(arguments: PixelFormat.allCases)
     func encodeRoundTrip(format: PixelFormat) throws {
