@@ -25,7 +25,9 @@ let package = Package(
         .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg62-turbo-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
+        .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
         .target(name: "CJPEGShim", dependencies: ["CJPEG"]),
+        .target(name: "CHDF5Shim", dependencies: ["CHDF5"]),   // every HDF5 call (Caffe weights import)
         .target(name: "CDNNLShim", cSettings: [.unsafeFlags(["-O2"])], linkerSettings: [.linkedLibrary("dnnl"), .linkedLibrary("gomp")]),
 
         // MARK: CAS side
@@ -78,7 +80,7 @@ let package = Package(
 
         // MARK: deep-learning engine (no CAS imports)
         // OpenMP OpenBLAS via rpath: one libgomp pool with oneDNN (docs/engine.md "Threading").
-        .target(name: "DLEngine", dependencies: ["COpenBLAS", "CDNNLShim"], swiftSettings: kernelFlags,
+        .target(name: "DLEngine", dependencies: ["COpenBLAS", "CDNNLShim", "CHDF5Shim"], swiftSettings: kernelFlags,
                 linkerSettings: [.unsafeFlags(["-L/usr/lib/x86_64-linux-gnu/openblas-openmp",
                                                "-Xlinker", "-rpath", "-Xlinker", "/usr/lib/x86_64-linux-gnu/openblas-openmp"])]),
 
@@ -94,6 +96,6 @@ let package = Package(
         .testTarget(name: "ImageCodecTests", dependencies: ["ImageCodec"]),
         .testTarget(name: "ImageActionTests", dependencies: ["CASTestSupport", "CASServer", "CASClient", "CASCore", "ImageCodec"]),
         .testTarget(name: "DLEngineTests", dependencies: ["DLEngine"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "DeepLearnTests", dependencies: ["CASTestSupport", "CASServer", "CASClient", "CASCore", "ImageCodec"]),
+        .testTarget(name: "DeepLearnTests", dependencies: ["CASTestSupport", "CASServer", "CASClient", "CASCore", "ImageCodec", "DLEngine"]),
     ]
 )

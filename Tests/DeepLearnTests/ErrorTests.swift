@@ -41,7 +41,7 @@ struct ErrorTests {
         try await fails(c, "deepLearn.dlImportModelWeights", ["model": "cnn", "weightFilePath": "none.pth"], "does not exist")
         try s.write("not a torch file", to: "bad.pth")
         try await fails(c, "deepLearn.dlImportModelWeights", ["model": "cnn", "weightFilePath": "bad.pth"], "cannot be read")
-        try await fails(c, "deepLearn.dlImportModelWeights", ["model": "cnn", "weightFilePath": "bad.pth", "formatType": "CAFFE"], "not supported yet")
+        try await fails(c, "deepLearn.dlImportModelWeights", ["model": "cnn", "weightFilePath": "bad.pth", "formatType": "CAFFE"], "cannot be read", "not an HDF5 file")
         try await ok(c, "builtins.ping")
         #expect(try await ok(c, "simple.numRows", ["table": "train"]).results["numrows"] != nil)
         await s.stop()

@@ -6,29 +6,30 @@ import Foundation
 /// `deepLearn.dlImportModelWeights`: reads a weights file from a caslib into a weights table.
 struct DLImportModelWeights: Action {
     static let name = "dlImportModelWeights"
-    static let summary = "Imports weights from a file in a caslib (torchvision .pth, or caslite's engine format) into a weights table."
+    static let summary = "Imports weights from a file in a caslib (DLPy/SAS Caffe HDF5, torchvision .pth, or caslite's engine format) into a weights table."
     static let model = ModelAccess.modelParam().aliases("modelTable")
     static let modelWeights = P.outTable("modelWeights", "The weights table to write (default <model>_weights).")
-    static let formatType = P.string("formatType", "PYTORCH (torch.save state dict), DLEW (dlExportModel's format); CAFFE (HDF5) is not supported yet.",
-                                     default: "PYTORCH", allowed: ["PYTORCH", "DLEW", "CAFFE"])
+    static let formatType = P.string("formatType", """
+        CAFFE: DLPy's/SAS's Caffe HDF5 weights (.caffemodel.h5, one group per Caffe layer under /data), matched to the model's \
+        convolution, batch norm and fully connected layers by name (case-insensitive; the output layer may be missing); \
+        PYTORCH: a torch.save state dict; DLEW: dlExportModel's format.
+        """, default: "PYTORCH", allowed: ["PYTORCH", "DLEW", "CAFFE"])
     static let weightFilePath = P.string("weightFilePath", "Path of the file, relative to the caslib.")
     static let caslib = P.caslib()
     static let gpuModel = P.bool("gpuModel", "Accepted for DLPy; ignored.", default: false)
     static let parameters = [model.spec, modelWeights.spec, formatType.spec, weightFilePath.spec, caslib.spec, gpuModel.spec]
 
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
-        guard args[formatType] != "CAFFE" else {
-            throw ActionError(.parameterValue, "formatType=CAFFE (DLPy's HDF5 weights) is not supported yet; convert to a torch .pth state dict.",
-                              parameter: "formatType")
-        }
         let (m, _) = try await ModelAccess.load(args[model], ctx)
         let lib = try await ctx.caslib(args[caslib])
         let path = try lib.resolve(args[weightFilePath], parameter: "weightFilePath")
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ActionError(.notFound, "File '\(args[weightFilePath])' does not exist in caslib \(lib.name).", parameter: "weightFilePath")
         }
-        let torch = args[formatType] == "PYTORCH"
-        let result = try await ctx.cpu { () throws -> (WeightsTable, [String]) in try load(data, torch: torch, m) }
+        let format = args[formatType], file = args[weightFilePath]
+        let result = try await ctx.cpu { () throws -> (WeightsTable, [String]) in
+            try format == "CAFFE" ? loadCaffe(data, file: file, m) : load(data, torch: format == "PYTORCH", m)
+        }
         for n in result.1 { ctx.note(n) }
         let out = args[modelWeights]
         let t = try await ctx.store(result.0.table(name: out.name ?? "\(m.modelName)_weights"), out: out,
@@ -57,4 +58,43 @@ struct DLImportModelWeights: Action {
         }
         return (WeightsTable(tensors: kept, specs: m, target: nil, levels: []), notes)
     }
+
+    /// DLPy's Caffe HDF5 (DLEngine `CaffeHDF5`): every convolution, batch norm and fully connected layer
+    /// needs its group(s); the output layer may be absent from the file or have another number of classes
+    /// (it keeps its initial weights, and has no rows in the weights table, so dlTrain initialises it).
+    /// Notes list those layers and the groups no layer uses.
+    static func loadCaffe(_ data: Data, file: String, _ m: ModelTable) throws(ActionError) -> (WeightsTable, [String]) {
+        let engine = try EngineGraph.model(m, seed: 0)
+        let groups: [CaffeHDF5.Group]
+        do { groups = try CaffeHDF5.read(data) } catch {
+            throw ActionError(.parameterValue, "The weights file \(file) (weightFilePath, formatType=CAFFE) cannot be read: \(message(error))",
+                              parameter: "weightFilePath")
+        }
+        var mapped = CaffeHDF5.map(groups, onto: engine)
+        var notes: [String] = []
+        let heads = CaffeHDF5.outputLayers(of: engine)
+        if !mapped.problems.isEmpty && mapped.problems.allSatisfy({ $0.kind == .shape && heads.contains($0.layer) }) {
+            let skip = Set(mapped.problems.map(\.layer))
+            for l in skip.sorted() {
+                notes.append("Layer \(l) keeps initial weights: group \(l) in the file has other shapes (e.g. another number of classes).")
+            }
+            mapped = CaffeHDF5.map(groups, onto: engine, skipLayers: skip)
+        }
+        do {
+            try mapped.check()
+            try engine.loadWeights(mapped.tensors, skipLayers: Set(mapped.initialLayers))
+        } catch {
+            throw ActionError(.parameterValue, "The weights file \(file) (weightFilePath, formatType=CAFFE) does not fit model \(m.modelName): \(message(error))",
+                              parameter: "weightFilePath")
+        }
+        for l in mapped.initialLayers where !notes.contains(where: { $0.hasPrefix("Layer \(l) ") }) {
+            notes.append("Layer \(l) keeps initial weights: the file has no group \(l).")
+        }
+        if !mapped.ignoredGroups.isEmpty {
+            notes.append("Ignored \(mapped.ignoredGroups.count) group(s) of the file that no layer of model \(m.modelName) uses: \(mapped.ignoredGroups.joined(separator: ", ")).")
+        }
+        return (WeightsTable(tensors: mapped.tensors, specs: m, target: nil, levels: []), notes)
+    }
+
+    private static func message(_ error: any Error) -> String { (error as? EngineError)?.message ?? "\(error)" }
 }
