@@ -71,11 +71,12 @@ struct CaffeImportTests {
         #expect(w.strings("_Tensor_").contains("bn_conv1.running_var") && w.strings("_Tensor_").contains("fc.weight"))
         #expect(!w.doubles("_LayerID_").contains { $0.isNaN })
 
-        // Score the fixture's two images (CLRI raw RGB) and compare with PyTorch's probabilities.
+        // Score the fixture's two images (CLRI raw BGR) and compare with PyTorch's probabilities.
         let n = input.shape[0], k = probs.shape[1], pixels = input.values.map { UInt8($0) }, size = 32 * 32 * 3
         var rows: [Value] = []
         for i in 0..<n {
-            let img = try Image(width: 32, height: 32, format: .rgb, pixels: Array(pixels[(i * size)..<((i + 1) * size)]))
+            // the fixture's input is in the model's channel order, which is BGR (Caffe weights are BGR-trained)
+            let img = try Image(width: 32, height: 32, format: .bgr, pixels: Array(pixels[(i * size)..<((i + 1) * size)]))
             rows.append([.int(Int64(i + 1)), .blob(img.rawBytes())])
         }
         try await ok(c, "table.addTable", ["table": "pics", "replace": true, "vars": [["name": "_id_", "type": "int64"], ["name": "_image_", "type": "varbinary"]],

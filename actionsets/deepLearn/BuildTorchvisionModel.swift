@@ -14,7 +14,7 @@ struct BuildTorchvisionModel: Action {
     static let width = P.int("width", "Input image width.", default: 224, min: 8)
     static let height = P.int("height", "Input image height.", default: 224, min: 8)
     static let nChannels = P.int("nChannels", "Input channels.", default: 3, min: 1)
-    static let normalization = P.string("normalization", "IMAGENET: scale 1/255, torchvision's ImageNet mean and std (what its weights expect); NONE.",
+    static let normalization = P.string("normalization", "IMAGENET: scale 1/255, torchvision's ImageNet mean and std (what its weights expect), in BGR order like the images (docs/deeplearn.md); NONE.",
                                         default: "IMAGENET", allowed: ["IMAGENET", "NONE"])
     static let parameters = [model.spec, architecture.spec, nClasses.spec, width.spec, height.spec, nChannels.spec, normalization.spec]
 
@@ -22,7 +22,7 @@ struct BuildTorchvisionModel: Action {
         let out = args[model]
         guard let name = out.name, !name.isEmpty else { throw ActionError(.parameterMissing, "Parameter 'model.name' is required.", parameter: "model.name") }
         let shape = [args[height], args[width], args[nChannels]], k = args[nClasses]
-        let norm: ModelBuilders.InputNormalization = args[normalization] == "IMAGENET" && shape[2] == 3 ? .imageNet : .none
+        let norm: ModelBuilders.InputNormalization = args[normalization] == "IMAGENET" && shape[2] == 3 ? ChannelOrder.imageNetBGR : .none
         let layers: [Layer] = switch args[architecture] {
         case "RESNET18": ModelBuilders.resNet18Layers(classes: k, inputShape: shape, normalization: norm)
         case "RESNET50": ModelBuilders.resNet50Layers(classes: k, inputShape: shape, normalization: norm)

@@ -12,7 +12,8 @@ struct DLImportModelWeights: Action {
     static let formatType = P.string("formatType", """
         CAFFE: DLPy's/SAS's Caffe HDF5 weights (.caffemodel.h5, one group per Caffe layer under /data), matched to the model's \
         convolution, batch norm and fully connected layers by name (case-insensitive; the output layer may be missing); \
-        PYTORCH: a torch.save state dict; DLEW: dlExportModel's format.
+        PYTORCH: a torch.save state dict (RGB-trained: the input channels of the first convolution are reversed, as caslite feeds BGR images); \
+        DLEW: dlExportModel's format.
         """, default: "PYTORCH", allowed: ["PYTORCH", "DLEW", "CAFFE"])
     static let weightFilePath = P.string("weightFilePath", "Path of the file, relative to the caslib.")
     static let caslib = P.caslib()
@@ -42,11 +43,18 @@ struct DLImportModelWeights: Action {
     /// with another number of classes) are left out with a note; anything else that does not fit is an error.
     static func load(_ data: Data, torch: Bool, _ m: ModelTable) throws(ActionError) -> (WeightsTable, [String]) {
         let engine = try EngineGraph.model(m, seed: 0)
-        let tensors: [NamedTensor]
+        var tensors: [NamedTensor]
         do { tensors = torch ? try TorchStateDict.read(data).tensors : try WeightsFile.decode(data) } catch {
             throw ActionError(.parameterValue, "The weights file cannot be read: \(error)", parameter: "weightFilePath")
         }
         var notes: [String] = [], skip = Set<String>()
+        if torch {  // torchvision weights are RGB-trained; caslite's models read BGR (ChannelOrder)
+            let first = ChannelOrder.firstConvolutionWeights(of: engine)
+            tensors = ChannelOrder.reverseInputChannels(tensors, names: first)
+            if tensors.contains(where: { first.contains($0.name) && $0.shape.count == 4 && $0.shape[1] == 3 }) {
+                notes.append("Reversed the input channels of \(first.sorted().joined(separator: ", ")): the file's weights are RGB-trained, caslite feeds BGR images.")
+            }
+        }
         let shapes = Dictionary(engine.exportWeights().map { ($0.name, $0.shape) }, uniquingKeysWith: { a, _ in a })
         let names = engine.layers.map(\.name)
         for t in tensors { if let s = shapes[t.name], s != t.shape { skip.insert(WeightsTable.layer(of: t.name, among: names)) } }

@@ -36,7 +36,7 @@ struct HeatMap: Sendable {
         return HeatMap(base: probs[cls], mean: zip(sum, n).map { $1 > 0 ? $0 / $1 : .nan }, worst: worst, width: w, height: h)
     }
 
-    /// The image with the probability drop overlaid in a blue→red ramp (50 % blend; uncovered pixels unchanged).
+    /// The image (model input: BGR, or gray) with the probability drop overlaid in a blue→red ramp (50 % blend; uncovered pixels unchanged).
     func overlay(on image: [Float], channels c: Int) throws -> Image {
         let drops = mean.map { $0.isNaN ? Float.nan : max(0, base - $0) }
         let top = max(drops.filter { !$0.isNaN }.max() ?? 0, 1e-6)
@@ -44,7 +44,8 @@ struct HeatMap: Sendable {
         for y in 0..<height {
             for x in 0..<width {
                 let i = y * width + x
-                let gray = c >= 3 ? (0..<3).map { image[i * c + $0] } : [Float](repeating: image[i * c], count: 3)
+                // the model's input is BGR (ChannelOrder); the overlay is RGB
+                let gray = c >= 3 ? (0..<3).map { image[i * c + 2 - $0] } : [Float](repeating: image[i * c], count: 3)
                 let colour = drops[i].isNaN ? gray : Self.ramp(drops[i] / top)
                 for ch in 0..<3 { out[x, y, ch] = UInt8(max(0, min(255, (drops[i].isNaN ? gray[ch] : 0.5 * gray[ch] + 0.5 * colour[ch]).rounded()))) }
             }

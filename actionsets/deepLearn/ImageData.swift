@@ -42,7 +42,8 @@ enum ImageData {
                 try check(f.width, f.height, f.channels, row: row, shape: shape)
                 return f.pixels
             }
-            let image = try ImageCodec.decode(bytes, as: c == 1 ? .gray : .rgb)
+            // BGR, as CAS feeds models (ChannelOrder); CLRI cells from processImages already are
+            let image = try ImageCodec.decode(bytes, as: c == 1 ? .gray : .bgr)
             try check(image.width, image.height, image.channels, row: row, shape: shape)
             return image.pixels.map(Float.init)
         } catch let e as ActionError {
