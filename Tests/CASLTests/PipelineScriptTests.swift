@@ -92,6 +92,12 @@ struct PipelineScriptTests {
                 let img = try ImageCodec.decode(Array(try Data(contentsOf: URL(fileURLWithPath: "\(out)/heatmaps/\(f)"))))
                 #expect(img.width > 0 && img.height > 0)
             }
+            let evaluate = try FileManager.default.contentsOfDirectory(atPath: out + "/evaluate").filter { $0.hasSuffix(".svg") }
+            #expect(evaluate.count == 6, "\(evaluate)")  // nImages=6 of the 8 test images
+            for f in evaluate {
+                let text = try String(contentsOfFile: "\(out)/evaluate/\(f)", encoding: .utf8)
+                #expect(text.contains("data:image/png;base64,") && text.contains("class probabilities"), "\(f)")
+            }
             let charts = try FileManager.default.contentsOfDirectory(atPath: out + "/charts").filter { $0.hasSuffix(".svg") }
             #expect(!charts.isEmpty)
             for f in charts {
