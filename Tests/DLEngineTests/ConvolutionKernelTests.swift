@@ -154,8 +154,29 @@ struct SamePaddingTests {
     func amounts(_ c: Case) {
         let p = Padding.sameAmounts(input: c.input, kernel: c.kernel, stride: c.stride, dilation: c.dilation)
         #expect(p.before == c.before && p.after == c.after)
+        // CAS pooling: the same total, all of it after
+        let a = Padding.sameAfter.amounts(inH: c.input, inW: c.input, kernelH: c.kernel, kernelW: c.kernel,
+                                          strideH: c.stride, strideW: c.stride, dilationH: c.dilation, dilationW: c.dilation)
+        #expect(a.top == 0 && a.left == 0 && a.bottom == c.before + c.after && a.right == c.before + c.after)
         let g = ConvGeometry(batch: 1, inH: c.input, inW: c.input, inC: 1, outC: 1, kernelH: c.kernel, kernelW: c.kernel,
                              strideH: c.stride, strideW: c.stride, dilationH: c.dilation, dilationW: c.dilation)
         #expect(g.outH == (c.input + c.stride - 1) / c.stride)
     }
+}
+
+/// CAS pools with all padding at the bottom/right: a 3x3 stride-2 max pool over 5x5 covers rows
+/// [2i, 2i+2], so a lone maximum at (2, 2) reaches outputs (0|1, 0|1); split padding covers
+/// [2i-1, 2i+1] and reaches only (1, 1).
+@Test func casPoolingPadsAtTheBottomRight() throws {
+    func pooled(_ padding: Padding) throws -> [Float] {
+        let m = try Model(layers: [InputLayer(name: "x", shape: [5, 5, 1]),
+                                   PoolingLayer(name: "p", source: "x", mode: .max, kernel: 3, stride: 2, padding: padding)], seed: 1)
+        var v = [Float](repeating: -1, count: 25)
+        v[2 * 5 + 2] = 1
+        let y = try m.forward(Tensor(shape: [1, 5, 5, 1], values: v), training: false)
+        #expect(y.shape == [1, 3, 3, 1])
+        return (0..<y.count).map { y.base[$0] }
+    }
+    #expect(try pooled(.sameAfter) == [1, 1, -1, 1, 1, -1, -1, -1, -1])
+    #expect(try pooled(.same) == [-1, -1, -1, -1, 1, -1, -1, -1, -1])
 }

@@ -54,6 +54,8 @@ let otherLayerCases: [LayerCase] = [
     LayerCase("identity", [[7]]) { ActivationLayer(name: "a", source: "x", activation: .identity) },
     LayerCase("max pool 2x2 s2", [[4, 4, 3]]) { PoolingLayer(name: "p", source: "x", mode: .max, kernel: 2) },
     LayerCase("max pool 3x3 s2 same", [[5, 6, 2]]) { PoolingLayer(name: "p", source: "x", mode: .max, kernel: 3, stride: 2) },
+    LayerCase("max pool 3x3 s2 same-after (CAS pooling)", [[5, 6, 2]]) { PoolingLayer(name: "p", source: "x", mode: .max, kernel: 3, stride: 2, padding: .sameAfter) },
+    LayerCase("avg pool 3x3 s2 same-after (CAS pooling)", [[5, 5, 2]]) { PoolingLayer(name: "p", source: "x", mode: .average, kernel: 3, stride: 2, padding: .sameAfter) },
     LayerCase("avg pool 2x2 s2", [[4, 4, 3]]) { PoolingLayer(name: "p", source: "x", mode: .average, kernel: 2) },
     LayerCase("avg pool 3x3 s1 same", [[4, 5, 2]]) { PoolingLayer(name: "p", source: "x", mode: .average, kernel: 3, stride: 1) },
     LayerCase("avg pool 3x3 s2 explicit", [[5, 5, 2]]) {

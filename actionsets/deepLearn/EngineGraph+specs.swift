@@ -52,7 +52,7 @@ extension EngineGraph {
 
     static func setPadding(_ p: Padding, _ s: inout LayerSpec) {
         switch p {
-        case .same: break
+        case .same, .sameAfter: break  // the defaults (pooling: sameAfter)
         case .symmetric(let h, let w): s.numbers["padheight"] = Double(h); s.numbers["padwidth"] = Double(w)
         case .explicit(let t, let l, let b, let r):
             s.numbers["pad_top"] = Double(t); s.numbers["pad_left"] = Double(l); s.numbers["pad_bottom"] = Double(b); s.numbers["pad_right"] = Double(r)

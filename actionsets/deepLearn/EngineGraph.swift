@@ -42,7 +42,9 @@ enum EngineGraph {
         return s.sources[0]
     }
 
-    static func padding(_ s: LayerSpec) -> Padding {
+    /// Explicit padding options, else CAS's default: `same` for convolutions; for pooling (`pooling: true`)
+    /// the same output size with all padding at the bottom/right.
+    static func padding(_ s: LayerSpec, pooling: Bool = false) -> Padding {
         let keys = ["pad_top", "pad_left", "pad_bottom", "pad_right"]
         if keys.contains(where: { (s.int($0) ?? -1) >= 0 }) {
             let v = keys.map { max(0, s.int($0) ?? 0) }
@@ -51,7 +53,7 @@ enum EngineGraph {
         if let p = s.int("padheight") ?? s.int("padding"), let q = s.int("padwidth") ?? s.int("padding") {
             return .symmetric(height: p, width: q)
         }
-        return .same
+        return pooling ? .sameAfter : .same
     }
 
     /// One spec's engine layers (an output layer with its own fully connected part gives two).
@@ -102,7 +104,7 @@ enum EngineGraph {
             return GlobalAveragePoolingLayer(name: s.name, source: try source(s))
         }
         return PoolingLayer(name: s.name, source: try source(s), mode: s.word("pool") == "MEAN" ? .average : .max, kernel: h, kernelW: w,
-                            stride: s.int("stride") ?? w, padding: padding(s))
+                            stride: s.int("stride") ?? w, padding: padding(s, pooling: true))
     }
 
     static func output(_ s: LayerSpec) throws(ActionError) -> [Layer] {

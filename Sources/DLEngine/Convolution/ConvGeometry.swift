@@ -4,6 +4,9 @@ public enum Padding: Sendable, Hashable {
     /// `max((ceil(in/stride) - 1)·stride + (k-1)·dilation + 1 - in, 0)` is split with the odd pixel
     /// on the bottom/right (top = total / 2, bottom = total - top). See docs/engine.md §Padding.
     case same
+    /// CAS's default for pooling: output = ceil(input / stride) like `same`, but all of the padding
+    /// goes to the bottom/right (DLPy's shape code and its ONNX export assume this).
+    case sameAfter
     /// The same padding on both sides of each axis.
     case symmetric(height: Int, width: Int)
     /// Fully explicit, possibly asymmetric padding.
@@ -25,6 +28,10 @@ public enum Padding: Sendable, Hashable {
             let h = Padding.sameAmounts(input: inH, kernel: kernelH, stride: strideH, dilation: dilationH)
             let w = Padding.sameAmounts(input: inW, kernel: kernelW, stride: strideW, dilation: dilationW)
             return (h.before, w.before, h.after, w.after)
+        case .sameAfter:
+            let h = Padding.sameAmounts(input: inH, kernel: kernelH, stride: strideH, dilation: dilationH)
+            let w = Padding.sameAmounts(input: inW, kernel: kernelW, stride: strideW, dilation: dilationW)
+            return (0, 0, h.before + h.after, w.before + w.after)
         case .symmetric(let ph, let pw): return (ph, pw, ph, pw)
         case .explicit(let t, let l, let b, let r): return (t, l, b, r)
         }
