@@ -79,13 +79,27 @@ demo: build
 	@echo "== pictures in demo-output/:"; ls demo-output/*
 
 ## Benchmarks (release build): figures and ratios against peers measured in the same run.
-bench: deps
+## The deep-learning peers (PyTorch 2.13 CPU, onnxruntime) live in their own virtual environment, created
+## on first use; they are never a dependency of caslite itself (docs/benchmarks.md, bench/torch/).
+BENCH_VENV := .venv-bench
+BENCH_DATA := .build/bench-data
+$(BENCH_VENV)/.installed:
+	python3 -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install -q --disable-pip-version-check torch==2.13.0+cpu onnxruntime==1.32.0 onnx==1.23.2 numpy pillow
+	touch $@
+bench: deps fixtures $(BENCH_VENV)/.installed
 	$(SWIFT) build -c release --product caslite
 	$(SWIFT) build -c release --product caslite-bench
 	.build/release/caslite-bench
 	python3 bench/images/actions_bench.py .build/release/caslite 200
 	$(SWIFT) build -c release --package-path bench/dlengine
-	bench/dlengine/.build/release/dlengine-bench 2 conv,blas,resnet50,mobilenet
+	$(BENCH_VENV)/bin/python bench/torch/compare.py bench/dlengine/.build/release/dlengine-bench $(BENCH_VENV)/bin/python \
+	  .build/bench/resnet50-random.onnx --repeat 3
+	@if test -s $(MOBILENET_PTH); then \
+	  $(BENCH_VENV)/bin/python scripts/demo/make_lfw_folders.py $(BENCH_DATA)/public/lfw $(FIXTURES)/wheels && \
+	  mkdir -p $(BENCH_DATA)/public/weights && cp -u $(MOBILENET_PTH) $(BENCH_DATA)/public/weights/ && \
+	  $(BENCH_VENV)/bin/python bench/torch/lfw_compare.py .build/release/caslite $(BENCH_DATA) $(BENCH_VENV)/bin/python; \
+	else echo "SKIPPED the LFW fine-tune comparison: $(MOBILENET_PTH) is missing"; fi
 
 clean:
 	rm -rf .build $(DEMO_DATA) demo-output

@@ -5,7 +5,9 @@
 //   activations  NHWC          src [N, IH, IW, IC], dst [N, OH, OW, OC]
 //   weights      torch layout  [OC, IC/G, KH, KW]   (oneDNN oihw, or goihw when G > 1)
 //   bias         [OC]
-// oneDNN picks its own weight layout ("any"); the shim reorders to and from the plain one.
+// oneDNN picks its own weight layout ("any"); the shim reorders to and from the plain one. Those
+// reordered copies live in one buffer per calling thread for the duration of a call; only the
+// forward copy cached by weights_version (inference) is kept per convolution.
 #pragma once
 #include <stddef.h>
 #include <stdint.h>
@@ -25,7 +27,7 @@ typedef struct dlshim_conv_desc {
     int64_t pad_top, pad_left, pad_bottom, pad_right;
     int64_t groups;
     int32_t has_bias;   /* 1: forward adds bias[OC], backward-weights also returns diff_bias */
-    int32_t fuse_relu;  /* 1: forward applies ReLU as a oneDNN post-op */
+    int32_t fuse_relu;  /* forward post-op: 0 none, 1 ReLU, 2 ReLU6 (clip to 0..6) */
     int32_t training;   /* 1: forward_training (backward primitives allowed); 0: forward_inference */
 } dlshim_conv_desc;
 
@@ -39,8 +41,8 @@ void dlshim_conv_destroy(dlshim_conv *conv);
 
 /// dst = conv(src, weights) (+ bias) (ReLU if fused). Overwrites dst. bias may be NULL when has_bias == 0.
 /// weights_version: 0 = reorder the weights into oneDNN's layout on this call; otherwise the reordered
-/// copy is reused while the same pointer comes with the same version (the caller bumps the version
-/// whenever it changes the weights).
+/// copy is reused while the same version comes again (and `weights` is then not read): the caller
+/// gives every distinct weight content its own version (bumped whenever the weights change).
 int dlshim_conv_forward(dlshim_conv *conv, const float *src, const float *weights, const float *bias, float *dst,
                         uint64_t weights_version);
 /// diff_src = conv_backward_data(diff_dst, weights). Overwrites diff_src. Requires training == 1.

@@ -8,27 +8,41 @@ import CDNNLShim
 public final class DNNLConvolution {
     public let geometry: ConvGeometry
     public let hasBias: Bool
-    public let fusedReLU: Bool
+    /// The activation applied by the forward primitive as a oneDNN post-op (identity, ReLU or ReLU6).
+    public let fusedActivation: Activation
+    public var fusedReLU: Bool { fusedActivation == .relu }
     public let training: Bool
     private let handle: OpaquePointer
 
     /// Creates the forward primitive. `fusedReLU` applies ReLU as a oneDNN post-op.
     /// `training: false` builds a forward_inference primitive with no backward.
-    public init(_ g: ConvGeometry, hasBias: Bool, fusedReLU: Bool = false, training: Bool = true) throws {
+    public convenience init(_ g: ConvGeometry, hasBias: Bool, fusedReLU: Bool = false, training: Bool = true) throws {
+        try self.init(g, hasBias: hasBias, fusedActivation: fusedReLU ? .relu : .identity, training: training)
+    }
+
+    /// Creates the forward primitive with `fusedActivation` (identity, ReLU or ReLU6) as a post-op.
+    public init(_ g: ConvGeometry, hasBias: Bool, fusedActivation: Activation, training: Bool = true) throws {
         if let problem = g.problem { throw EngineError(.invalidArgument, "convolution \(g): \(problem)") }
+        let postOp: Int32
+        switch fusedActivation {
+        case .identity: postOp = 0
+        case .relu: postOp = 1
+        case .relu6: postOp = 2
+        default: throw EngineError(.invalidArgument, "convolution \(g): oneDNN post-ops are ReLU and ReLU6 only, not \(fusedActivation)")
+        }
         var d = dlshim_conv_desc(
             n: Int64(g.batch), ic: Int64(g.inC), ih: Int64(g.inH), iw: Int64(g.inW),
             oc: Int64(g.outC), oh: Int64(g.outH), ow: Int64(g.outW), kh: Int64(g.kernelH), kw: Int64(g.kernelW),
             stride_h: Int64(g.strideH), stride_w: Int64(g.strideW),
             dilation_h: Int64(g.dilationH), dilation_w: Int64(g.dilationW),
             pad_top: Int64(g.padTop), pad_left: Int64(g.padLeft), pad_bottom: Int64(g.padBottom), pad_right: Int64(g.padRight),
-            groups: Int64(g.groups), has_bias: hasBias ? 1 : 0, fuse_relu: fusedReLU ? 1 : 0, training: training ? 1 : 0)
+            groups: Int64(g.groups), has_bias: hasBias ? 1 : 0, fuse_relu: postOp, training: training ? 1 : 0)
         var out: OpaquePointer?
         let rc = dlshim_conv_create(&d, &out)
         guard rc == 0, let out else { throw DNNLConvolution.error(rc, "create", g) }
         geometry = g
         self.hasBias = hasBias
-        self.fusedReLU = fusedReLU
+        self.fusedActivation = fusedActivation
         self.training = training
         handle = out
     }
@@ -43,7 +57,8 @@ public final class DNNLConvolution {
     public var implementation: String { String(cString: dlshim_conv_impl_name(handle)) }
 
     /// y [N, OH, OW, OC] = conv(x [N, IH, IW, IC], w [OC, IC/G, KH, KW]) + b [OC].
-    /// `weightsVersion` ≠ 0 lets oneDNN reuse its reordered copy of `w` while the version stays the same.
+    /// `weightsVersion` ≠ 0 lets oneDNN reuse its reordered copy of `w` while the version stays the same
+    /// (`w` is then not read; give every distinct weight content its own version).
     public func forward(x: UnsafePointer<Float>, w: UnsafePointer<Float>, b: UnsafePointer<Float>?, y: UnsafeMutablePointer<Float>,
                         weightsVersion: UInt64 = 0) throws {
         let rc = dlshim_conv_forward(handle, x, w, b, y, weightsVersion)

@@ -104,10 +104,15 @@ public enum Activation: Sendable, Equatable, Hashable {
         case .identity: return
         case .relu:
             let zero = V(repeating: 0)
-            while i + w <= n { Elementwise.store(pointwiseMax(Elementwise.load(p, i), zero), p, i); i += w }
+            // (pointwiseMax is a lane-by-lane loop in the standard library; masks compile to blends)
+            while i + w <= n { let x = Elementwise.load(p, i); Elementwise.store(x.replacing(with: zero, where: .!(x .> zero)), p, i); i += w }
         case .relu6:
             let zero = V(repeating: 0), six = V(repeating: 6)
-            while i + w <= n { Elementwise.store(pointwiseMin(pointwiseMax(Elementwise.load(p, i), zero), six), p, i); i += w }
+            while i + w <= n {
+                let x = Elementwise.load(p, i), r = x.replacing(with: zero, where: .!(x .> zero))
+                Elementwise.store(r.replacing(with: six, where: r .> six), p, i)
+                i += w
+            }
         case .leakyReLU(let a):
             let zero = V(repeating: 0), av = V(repeating: a)
             while i + w <= n {

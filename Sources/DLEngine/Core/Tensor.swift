@@ -1,3 +1,5 @@
+import Foundation
+
 /// A dense float32 tensor with an explicit shape, row-major (last axis fastest).
 ///
 /// Activations are NHWC: `[N, H, W, C]`, or `[N, C]` for vectors. The tensor owns its memory; the
@@ -13,13 +15,14 @@ public final class Tensor: @unchecked Sendable {
     /// Base pointer of the allocation (valid for `capacity` floats, zero-initialised).
     public let base: UnsafeMutablePointer<Float>
 
-    /// Allocates a zero-filled tensor.
+    /// Allocates a zero-filled tensor. The memory comes from `calloc`: large blocks are fresh zero pages
+    /// that cost no resident memory until written (a gradient slab that inference never touches).
     public init(shape: [Int]) {
         precondition(shape.allSatisfy { $0 >= 0 }, "negative dimension in \(shape)")
         self.shape = shape
         self.capacity = shape.reduce(1, *)
-        self.base = .allocate(capacity: max(capacity, 1))
-        base.initialize(repeating: 0, count: max(capacity, 1))
+        guard let raw = calloc(max(capacity, 1), MemoryLayout<Float>.stride) else { fatalError("out of memory: tensor \(shape)") }
+        self.base = raw.bindMemory(to: Float.self, capacity: max(capacity, 1))
     }
 
     /// Allocates a tensor holding `values` (count must match the shape).
@@ -29,7 +32,7 @@ public final class Tensor: @unchecked Sendable {
         values.withUnsafeBufferPointer { base.update(from: $0.baseAddress!, count: count) }
     }
 
-    deinit { base.deallocate() }
+    deinit { free(base) }
 
     /// Number of elements in the current shape.
     public var count: Int { shape.reduce(1, *) }

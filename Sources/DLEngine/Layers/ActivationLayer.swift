@@ -46,15 +46,17 @@ public final class ResidualLayer: Layer {
         return inputs[0]
     }
 
+    override var overwritesFreshGradients: Bool { true }
+
     public override func forward(_ x: [Tensor], _ y: Tensor, _ ctx: ForwardContext) throws {
-        y.pointer.update(from: x[0].pointer, count: y.count)
-        for t in x.dropFirst() { Elementwise.accumulate(t.pointer, into: y.pointer, count: y.count) }
-        activation.apply(y.pointer, count: y.count)
+        ChannelKernels.sum(x.map { UnsafePointer($0.pointer) }, into: y.pointer, count: y.count, act: activation)
     }
 
     public override func backward(_ x: [Tensor], _ y: Tensor, _ dy: Tensor, _ dx: [Tensor?]) throws {
-        activation.backward(output: y.pointer, outputGrad: dy.pointer, into: dy.pointer, count: dy.count)
-        for case let d? in dx { Elementwise.accumulate(dy.pointer, into: d.pointer, count: dy.count) }
+        var targets: [UnsafeMutablePointer<Float>] = [], overwrite: [Bool] = []
+        for (k, d) in dx.enumerated() { if let d { targets.append(d.pointer); overwrite.append(isFresh(k)) } }
+        guard !targets.isEmpty else { return }
+        ChannelKernels.scatterGradient(y.pointer, dy.pointer, into: targets, overwrite: overwrite, count: dy.count, act: activation)
     }
 }
 

@@ -14,7 +14,7 @@ public final class BatchNormLayer: Layer {
 
     private let mean = Scratch(), invStd = Scratch()   // [C] each: statistics the last forward used
     private var usedBatchStats = false
-    private let sums = Scratch()                       // [2C] backward reductions
+    private let coefficients = Scratch()               // [3C] per-channel factors of the fused kernels
 
     public init(name: String, source: String, epsilon: Float = 1e-5, momentum: Float = 0.1, activation: Activation = .identity) {
         self.epsilon = epsilon
@@ -42,68 +42,60 @@ public final class BatchNormLayer: Layer {
         param("running_var").value.update(repeating: 1)
     }
 
+    override var overwritesFreshGradients: Bool { true }
+
     public override func forward(_ x: [Tensor], _ y: Tensor, _ ctx: ForwardContext) throws {
         let c = channels, rows = x[0].count / c
-        let xp = x[0].pointer, yp = y.pointer
-        let mu = mean.get(c), inv = invStd.get(c)
+        let mu = mean.get(c), inv = invStd.get(c), coef = coefficients.get(2 * c)
         let rm = param("running_mean").value, rv = param("running_var").value
         usedBatchStats = ctx.training && !isFrozen
         if usedBatchStats {
-            var s = [Double](repeating: 0, count: c), ss = [Double](repeating: 0, count: c)
-            for r in 0..<rows { let row = xp + r * c; for j in 0..<c { let v = Double(row[j]); s[j] += v; ss[j] += v * v } }
+            let m = UnsafeMutablePointer<Double>.allocate(capacity: 2 * c)
+            defer { m.deallocate() }
+            ChannelKernels.statistics(x[0].pointer, rows: rows, c: c, mean: m, variance: m + c)
             for j in 0..<c {
-                let m = s[j] / Double(rows)
-                let varB = max(ss[j] / Double(rows) - m * m, 0)
-                mu[j] = Float(m)
+                let varB = m[c + j]
+                mu[j] = Float(m[j])
                 inv[j] = Float(1 / (varB + Double(epsilon)).squareRoot())
                 let unbiased = rows > 1 ? varB * Double(rows) / Double(rows - 1) : varB
-                rm[j] = (1 - momentum) * rm[j] + momentum * Float(m)
+                rm[j] = (1 - momentum) * rm[j] + momentum * Float(m[j])
                 rv[j] = (1 - momentum) * rv[j] + momentum * Float(unbiased)
             }
         } else {
             for j in 0..<c { mu[j] = rm[j]; inv[j] = 1 / (rv[j] + epsilon).squareRoot() }
         }
+        // y = f(γ·(x − μ)·inv + β) = f(x·scale + shift)
         let gamma = param("weight").value, beta = param("bias").value
-        for r in 0..<rows {
-            let xr = xp + r * c, yr = yp + r * c
-            for j in 0..<c { yr[j] = gamma[j] * (xr[j] - mu[j]) * inv[j] + beta[j] }
-        }
-        activation.apply(yp, count: y.count)
+        for j in 0..<c { coef[j] = gamma[j] * inv[j]; coef[c + j] = beta[j] - mu[j] * coef[j] }
+        ChannelKernels.scaleShift(x[0].pointer, y.pointer, rows: rows, c: c, scale: coef, shift: coef + c, act: activation)
     }
 
     public override func backward(_ x: [Tensor], _ y: Tensor, _ dy: Tensor, _ dx: [Tensor?]) throws {
         let c = channels, rows = x[0].count / c
-        let xp = x[0].pointer, dz = dy.pointer
-        activation.backward(output: y.pointer, outputGrad: dz, into: dz, count: dy.count)
         let mu = mean.pointer, inv = invStd.pointer
-        // dβ = Σ dz, dγ = Σ dz·x̂ (per channel)
-        let dbeta = sums.get(2 * c), dgamma = dbeta + c
-        dbeta.update(repeating: 0, count: 2 * c)
-        for r in 0..<rows {
-            let xr = xp + r * c, dr = dz + r * c
-            for j in 0..<c { dbeta[j] += dr[j]; dgamma[j] += dr[j] * (xr[j] - mu[j]) * inv[j] }
-        }
+        // With dz = dy·f'(y) (never stored): dβ = Σ dz, dγ = Σ dz·x̂ = inv·Σ dz·(x − μ) per channel.
+        let sums = UnsafeMutablePointer<Double>.allocate(capacity: 2 * c)
+        defer { sums.deallocate() }
+        ChannelKernels.gradientSums(x[0].pointer, y.pointer, dy.pointer, rows: rows, c: c, mean: mu, act: activation, sumDz: sums, sumDzX: sums + c)
+        let coef = coefficients.get(3 * c), dbeta = coef, dgamma = coef + c
+        for j in 0..<c { dbeta[j] = Float(sums[j]); dgamma[j] = Float(sums[c + j]) * inv[j] }
         if !isFrozen {
             Elementwise.accumulate(dbeta, into: param("bias").grad!.baseAddress!, count: c)
             Elementwise.accumulate(dgamma, into: param("weight").grad!.baseAddress!, count: c)
         }
         guard let dxT = dx[0] else { return }
-        let gamma = param("weight").value, out = dxT.pointer
-        if usedBatchStats {
-            // dx = γ·inv/M · (M·dz - dβ - x̂·dγ)
-            let m = Float(rows)
-            for r in 0..<rows {
-                let xr = xp + r * c, dr = dz + r * c, o = out + r * c
-                for j in 0..<c {
-                    let xhat = (xr[j] - mu[j]) * inv[j]
-                    o[j] += gamma[j] * inv[j] / m * (m * dr[j] - dbeta[j] - xhat * dgamma[j])
-                }
-            }
-        } else {
-            for r in 0..<rows {
-                let dr = dz + r * c, o = out + r * c
-                for j in 0..<c { o[j] += gamma[j] * inv[j] * dr[j] }
-            }
+        let gamma = param("weight").value
+        // Batch statistics: dx = γ·inv/M·(M·dz − dβ − x̂·dγ) = a·dz + b·x + k with a = γ·inv,
+        // b = −a·inv·dγ/M, k = −a·dβ/M − b·μ. Running statistics (constants): dx = a·dz.
+        let a = coefficients.get(3 * c), b = a + c, k = a + 2 * c   // reuses the scratch: dβ, dγ are read first
+        let m = Float(rows)
+        for j in 0..<c {
+            let aj = gamma[j] * inv[j], db = dbeta[j], dg = dgamma[j]
+            a[j] = aj
+            b[j] = -aj * inv[j] * dg / m
+            k[j] = -aj * db / m - b[j] * mu[j]
         }
+        ChannelKernels.affineGradient(x[0].pointer, y.pointer, dy.pointer, dxT.pointer, rows: rows, c: c, a: a, b: usedBatchStats ? b : nil,
+                                      k: k, act: activation, overwrite: isFresh(0))
     }
 }

@@ -31,7 +31,8 @@ public final class ConvolutionLayer: Layer {
     public var backend: ConvBackend = .oneDNN
 
     private var primitives: [Int: DNNLConvolution] = [:]   // batch size -> primitives
-    private let dyScratch = Scratch(), dwScratch = Scratch(), dxScratch = Scratch()
+    private var foldedPrimitives: [Int: DNNLConvolution] = [:]   // batch size -> inference primitive with bias and post-op
+    private var foldedVersions: [Int: UInt64] = [:]         // batch size -> the version its folded primitive last reordered
 
     public init(name: String, source: String, filters: Int, kernel: Int, kernelW: Int? = nil, stride: Int = 1,
                 strideW: Int? = nil, padding: Padding = .same, dilation: Int = 1, groups: Int = 1,
@@ -82,6 +83,51 @@ public final class ConvolutionLayer: Layer {
         return p
     }
 
+    override var overwritesFreshGradients: Bool { true }
+
+    /// Whether this convolution and `bn` (its only consumer) can run as one folded oneDNN convolution.
+    func canFold(into bn: BatchNormLayer) -> Bool {
+        backend == .oneDNN && activation == .identity && [.identity, .relu, .relu6].contains(bn.activation)
+    }
+
+    /// This convolution followed by batch norm `bn` with its running statistics (inference, or a frozen
+    /// batch norm), as one oneDNN convolution with folded weights and bias and bn's activation as a
+    /// post-op, writing bn's output `y`:
+    ///   s = γ / √(running_var + ε),  W' = W·s[oc],  b' = (b − running_mean)·s + β.
+    /// `version` identifies the content of W and bn's parameters and statistics: the folded weights are
+    /// recomputed and reordered only when it changes.
+    func forwardFolded(_ x: Tensor, into y: Tensor, batchNorm bn: BatchNormLayer, version: UInt64) throws {
+        let g = geometry(batch: x.batch)
+        let p: DNNLConvolution
+        if let cached = foldedPrimitives[g.batch] {
+            p = cached
+        } else {
+            p = try DNNLConvolution(g, hasBias: true, fusedActivation: bn.activation, training: false)
+            foldedPrimitives[g.batch] = p
+        }
+        let oc = g.outC, perFilter = g.weightCount / oc
+        let folded = workspace.a.get(g.weightCount + oc), bias = folded + g.weightCount
+        let gamma = bn.param("weight").value, beta = bn.param("bias").value
+        let mean = bn.param("running_mean").value, variance = bn.param("running_var").value
+        let b = hasBias ? param("bias").value.baseAddress : nil
+        for o in 0..<oc {
+            let scale = gamma[o] / (variance[o] + bn.epsilon).squareRoot()
+            bias[o] = ((b?[o] ?? 0) - mean[o]) * scale + beta[o]
+        }
+        // The primitive reads `folded` only for a version it has not seen (its cached copy is per batch size).
+        let refold = foldedVersions[g.batch] != version
+        if refold {
+            let w = param("weight").value.baseAddress!
+            for o in 0..<oc {
+                let scale = gamma[o] / (variance[o] + bn.epsilon).squareRoot()
+                let src = w + o * perFilter, dst = folded + o * perFilter
+                for i in 0..<perFilter { dst[i] = src[i] * scale }
+            }
+        }
+        try p.forward(x: x.pointer, w: folded, b: bias, y: y.pointer, weightsVersion: version)
+        if refold { foldedVersions[g.batch] = version }
+    }
+
     public override func forward(_ x: [Tensor], _ y: Tensor, _ ctx: ForwardContext) throws {
         let g = geometry(batch: x[0].batch)
         let w = param("weight").value.baseAddress!
@@ -104,7 +150,7 @@ public final class ConvolutionLayer: Layer {
         activation.backward(output: y.pointer, outputGrad: dy.pointer, into: dy.pointer, count: dy.count)   // dz, in place
         let w = param("weight")
         if !isFrozen {
-            let dw = dwScratch.get(g.weightCount + g.outC)    // [OC, IC/G, KH, KW] then [OC]
+            let dw = workspace.a.get(g.weightCount + g.outC)    // [OC, IC/G, KH, KW] then [OC]
             let db = hasBias ? dw + g.weightCount : nil
             switch backend {
             case .oneDNN: try primitive(g.batch).backwardWeights(x: x[0].pointer, dy: dy.pointer, dw: dw, db: db)
@@ -114,8 +160,14 @@ public final class ConvolutionLayer: Layer {
             Elementwise.accumulate(dw, into: w.grad!.baseAddress!, count: g.weightCount)
             if let db { Elementwise.accumulate(db, into: param("bias").grad!.baseAddress!, count: g.outC) }
         }
-        if let dxT = dx[0] {
-            let tmp = dxScratch.get(g.inputCount)             // [N, IH, IW, IC]
+        if let dxT = dx[0], isFresh(0) {                     // first writer: the primitive overwrites dx directly
+            switch backend {
+            case .oneDNN: try primitive(g.batch).backwardData(dy: dy.pointer, w: w.value.baseAddress!, dx: dxT.pointer)
+            case .im2col: ConvIm2col.backwardData(g, dy: dy.pointer, w: w.value.baseAddress!, dx: dxT.pointer)
+            case .reference: ConvReference.backwardData(g, dy: dy.pointer, w: w.value.baseAddress!, dx: dxT.pointer)
+            }
+        } else if let dxT = dx[0] {
+            let tmp = workspace.b.get(g.inputCount)             // [N, IH, IW, IC]
             switch backend {
             case .oneDNN: try primitive(g.batch).backwardData(dy: dy.pointer, w: w.value.baseAddress!, dx: tmp)
             case .im2col: ConvIm2col.backwardData(g, dy: dy.pointer, w: w.value.baseAddress!, dx: tmp)

@@ -50,6 +50,17 @@ public class Layer {
     public internal(set) var buffers: [ParameterBlock] = []
     /// A frozen layer computes no parameter gradients and is not updated.
     public internal(set) var isFrozen = false
+    /// Set by `Model` for one `backward` call, only on layers whose `overwritesFreshGradients` is true:
+    /// `freshInputGradient[k]` means dx[k] holds garbage and this call is its first writer, so backward
+    /// must overwrite it (=) instead of adding (+=). Saves zeroing the gradient and reading it back.
+    var freshInputGradient: [Bool] = []
+    /// Whether `backward` honours `freshInputGradient` (else the model zeroes fresh gradients first).
+    var overwritesFreshGradients: Bool { false }
+    /// True when dx[k] must be overwritten in this backward call.
+    func isFresh(_ k: Int) -> Bool { k < freshInputGradient.count && freshInputGradient[k] }
+    /// Scratch memory for the duration of one forward or backward call; `Model` gives all its layers
+    /// the same one (one layer runs at a time), a stand-alone layer has its own.
+    var workspace = Workspace()
 
     init(name: String, sources: [String]) {
         self.name = name
@@ -142,6 +153,12 @@ final class Scratch {
     }
 
     deinit { pointer.deallocate() }
+}
+
+/// Scratch buffers a layer may use inside one forward or backward call (contents undefined between calls).
+/// Shared by the layers of a model, so the model holds one of each instead of one per layer.
+final class Workspace {
+    let a = Scratch(), b = Scratch()
 }
 
 /// Batch size of an activation tensor.

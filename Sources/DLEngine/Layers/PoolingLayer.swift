@@ -36,12 +36,12 @@ public final class PoolingLayer: Layer {
     }
 
     /// Calls body(outIndex, inPixelIndices) for each output pixel; channels are handled by the caller.
-    private func windows(_ g: ConvGeometry, _ body: (Int, [Int]) -> Void) {
+    static func windows(_ g: ConvGeometry, _ body: (Int, [Int]) -> Void) {
         var taps: [Int] = []
-        taps.reserveCapacity(kernelH * kernelW)
+        taps.reserveCapacity(g.kernelH * g.kernelW)
         for n in 0..<g.batch { for oh in 0..<g.outH { for ow in 0..<g.outW {
             taps.removeAll(keepingCapacity: true)
-            for kh in 0..<kernelH { for kw in 0..<kernelW {
+            for kh in 0..<g.kernelH { for kw in 0..<g.kernelW {
                 if let (ih, iw) = ConvReference.tap(g, oh, ow, kh, kw) { taps.append((n * g.inH + ih) * g.inW + iw) }
             } }
             body((n * g.outH + oh) * g.outW + ow, taps)
@@ -49,35 +49,108 @@ public final class PoolingLayer: Layer {
     }
 
     public override func forward(_ x: [Tensor], _ y: Tensor, _ ctx: ForwardContext) throws {
-        let g = geometry(batch: x[0].batch), c = g.inC, xp = x[0].pointer, yp = y.pointer
-        windows(g) { o, taps in
-            let out = yp + o * c
-            switch mode {
-            case .max:
-                out.update(repeating: -.infinity, count: c)
-                for t in taps { let row = xp + t * c; for j in 0..<c where row[j] > out[j] { out[j] = row[j] } }
-            case .average:
-                out.update(repeating: 0, count: c)
-                for t in taps { Elementwise.accumulate(xp + t * c, into: out, count: c) }
-                let s = 1 / Float(max(taps.count, 1))
-                for j in 0..<c { out[j] *= s }
-            }
+        let g = geometry(batch: x[0].batch)
+        switch mode {
+        case .max: PoolingLayer.maxForward(g, x[0].pointer, y.pointer)
+        case .average: PoolingLayer.Naive.forward(g, mode: mode, x[0].pointer, y.pointer)
         }
     }
 
     public override func backward(_ x: [Tensor], _ y: Tensor, _ dy: Tensor, _ dx: [Tensor?]) throws {
         guard let dxT = dx[0] else { return }
-        let g = geometry(batch: x[0].batch), c = g.inC, xp = x[0].pointer, yp = y.pointer, dyp = dy.pointer, dxp = dxT.pointer
+        let g = geometry(batch: x[0].batch)
+        switch mode {
+        case .max: PoolingLayer.maxBackward(g, x[0].pointer, y.pointer, dy.pointer, dxT.pointer)
+        case .average: PoolingLayer.Naive.backward(g, mode: mode, x[0].pointer, y.pointer, dy.pointer, dxT.pointer)
+        }
+    }
+
+    typealias V = SIMD16<Float>
+    @inline(__always) static func ld(_ p: UnsafePointer<Float>, _ i: Int) -> V { UnsafeRawPointer(p + i).loadUnaligned(as: V.self) }
+    @inline(__always) static func st(_ v: V, _ p: UnsafeMutablePointer<Float>, _ i: Int) { UnsafeMutableRawPointer(p + i).storeBytes(of: v, as: V.self) }
+
+    /// Max pooling, 16 channels at a time: y = max over the window's taps.
+    static func maxForward(_ g: ConvGeometry, _ xp: UnsafePointer<Float>, _ yp: UnsafeMutablePointer<Float>) {
+        let c = g.inC
         windows(g) { o, taps in
-            switch mode {
-            case .max:
-                for j in 0..<c {
-                    let m = yp[o * c + j]
-                    if let t = taps.first(where: { xp[$0 * c + j] == m }) { dxp[t * c + j] += dyp[o * c + j] }
+            let out = yp + o * c
+            var j = 0
+            while j + 16 <= c {
+                var m = V(repeating: -.infinity)
+                for t in taps { let v = ld(xp + t * c, j); m.replace(with: v, where: v .> m) }
+                st(m, out, j)
+                j += 16
+            }
+            while j < c {
+                var m = -Float.infinity
+                for t in taps where xp[t * c + j] > m { m = xp[t * c + j] }
+                out[j] = m
+                j += 1
+            }
+        }
+    }
+
+    /// Max pooling backward, 16 channels at a time: each output's gradient goes to the first tap (in
+    /// window order) that holds the maximum.
+    static func maxBackward(_ g: ConvGeometry, _ xp: UnsafePointer<Float>, _ yp: UnsafePointer<Float>, _ dyp: UnsafePointer<Float>,
+                            _ dxp: UnsafeMutablePointer<Float>) {
+        let c = g.inC
+        windows(g) { o, taps in
+            var j = 0
+            while j + 16 <= c {
+                let m = ld(yp + o * c, j), grad = ld(dyp + o * c, j)
+                var pending = SIMDMask<SIMD16<Int32>>(repeating: true)
+                for t in taps {
+                    let hit = (ld(xp + t * c, j) .== m) .& pending
+                    if any(hit) {
+                        st(ld(dxp + t * c, j) + grad.replacing(with: 0, where: .!hit), dxp + t * c, j)
+                        pending = pending .& .!hit
+                        if !any(pending) { break }
+                    }
                 }
-            case .average:
-                let s = 1 / Float(max(taps.count, 1))
-                for t in taps { Elementwise.axpy(s, dyp + o * c, into: dxp + t * c, count: c) }
+                j += 16
+            }
+            while j < c {
+                let m = yp[o * c + j]
+                if let t = taps.first(where: { xp[$0 * c + j] == m }) { dxp[t * c + j] += dyp[o * c + j] }
+                j += 1
+            }
+        }
+    }
+
+    /// The reference loops (and the average-pooling path).
+    enum Naive {
+        static func forward(_ g: ConvGeometry, mode: Mode, _ xp: UnsafePointer<Float>, _ yp: UnsafeMutablePointer<Float>) {
+            let c = g.inC
+            windows(g) { o, taps in
+                let out = yp + o * c
+                switch mode {
+                case .max:
+                    out.update(repeating: -.infinity, count: c)
+                    for t in taps { let row = xp + t * c; for j in 0..<c where row[j] > out[j] { out[j] = row[j] } }
+                case .average:
+                    out.update(repeating: 0, count: c)
+                    for t in taps { Elementwise.accumulate(xp + t * c, into: out, count: c) }
+                    let s = 1 / Float(max(taps.count, 1))
+                    for j in 0..<c { out[j] *= s }
+                }
+            }
+        }
+
+        static func backward(_ g: ConvGeometry, mode: Mode, _ xp: UnsafePointer<Float>, _ yp: UnsafePointer<Float>, _ dyp: UnsafePointer<Float>,
+                             _ dxp: UnsafeMutablePointer<Float>) {
+            let c = g.inC
+            windows(g) { o, taps in
+                switch mode {
+                case .max:
+                    for j in 0..<c {
+                        let m = yp[o * c + j]
+                        if let t = taps.first(where: { xp[$0 * c + j] == m }) { dxp[t * c + j] += dyp[o * c + j] }
+                    }
+                case .average:
+                    let s = 1 / Float(max(taps.count, 1))
+                    for t in taps { Elementwise.axpy(s, dyp + o * c, into: dxp + t * c, count: c) }
+                }
             }
         }
     }

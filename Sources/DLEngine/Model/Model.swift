@@ -35,19 +35,68 @@ public final class Model: @unchecked Sendable {
     /// Non-trainable state (batch-norm running statistics), layer after layer.
     public let buffers: Tensor
 
-    private var activations: [Tensor] = []   // per layer: [N] + outputShape
-    private var activationGrads: [Tensor] = []
-    private var capacityBatch = 0
+    // Activations and their gradients live in shared buffers ("slots", see BufferPlan). A training
+    // forward gives every layer its own slot (backward reads them all); an inference forward reuses the
+    // training slots when they exist, else a plan that frees each output after its last consumer ran.
+    // Backward gradients always share slots: a gradient lives from its first writer to its own backward.
+    private var forwardPlan: BufferPlan?
+    private var forwardSlots: [Tensor] = []
+    private var forwardBatch = 0                 // batch capacity of forwardSlots
+    private var forwardDedicated = false         // forwardPlan gives every layer its own slot
+    private var activations: [Tensor?] = []      // per layer: its output in the last forward (nil: not kept)
+    private var backwardPlan: BufferPlan?
+    private var backwardReach: [Bool] = []
+    private var backwardSlots: [Tensor] = []
+    private var backwardBatch = 0
     private var lastInput: Tensor?
+    private var lastForwardTraining = false
+    /// Per-sample output sizes (floats) of every layer.
+    private lazy var outputSizes: [Int] = layers.map { $0.outputShape.reduce(1, *) }
+    /// Tests: every gradient zeroed and accumulated (the path the fresh-gradient overwrite must match).
+    var disableFreshGradients = false
+    /// Tests and benchmarks: run every convolution and batch norm on its own (no folding).
+    public var disableFolding = false
+    /// Sources as a folded pair reads them: the batch norm also reads its convolution's input (so an
+    /// inference plan keeps that input alive until the batch norm has run).
+    private var foldedSources: [[Int]] {
+        sourceIndices.enumerated().map { i, s in foldable[i].map { s + sourceIndices[$0] } ?? s }
+    }
+    /// Convolution → batch norm pairs that can run as one folded convolution: [batch-norm index: conv index].
+    /// The convolution's only consumer is the batch norm, the convolution has no activation of its own.
+    private lazy var foldable: [Int: Int] = {
+        var consumers = [Int](repeating: 0, count: layers.count)
+        for s in sourceIndices { for j in s { consumers[j] += 1 } }
+        var pairs: [Int: Int] = [:]
+        for (i, l) in layers.enumerated() {
+            guard let bn = l as? BatchNormLayer, sourceIndices[i].count == 1 else { continue }
+            let c = sourceIndices[i][0]
+            if let conv = layers[c] as? ConvolutionLayer, consumers[c] == 1, conv.canFold(into: bn) { pairs[i] = c }
+        }
+        return pairs
+    }()
+    /// Scratch memory shared by the layers of this model (one layer runs at a time).
+    let workspace = Workspace()
     /// Training iterations run so far (seeds dropout masks).
     public var step: UInt64 = 0
-    /// Bumped by `parametersChanged()`; inference forwards pass it to layers so oneDNN's reordered
-    /// weights are reused between calls.
+    /// Bumped by `parametersChanged()`; inference forwards pass each layer its own version (the value of
+    /// this counter when that layer's parameters last changed) so oneDNN's reordered weights are reused
+    /// between calls. Frozen layers get theirs in training forwards too (their weights do not change).
     public private(set) var parameterVersion: UInt64 = 1
+    private lazy var layerVersions = [UInt64](repeating: 1, count: layers.count)
 
-    /// Call after writing `parameters` directly (SGD and `loadWeights` call it). Training forwards never
-    /// reuse cached weights, so only inference after a direct write needs this.
-    public func parametersChanged() { parameterVersion &+= 1 }
+    /// Call after writing `parameters` directly (SGD and `loadWeights` call it). Training forwards of
+    /// unfrozen layers never reuse cached weights, so only inference (or a frozen layer) after a direct
+    /// write needs this.
+    public func parametersChanged() {
+        parameterVersion &+= 1
+        for i in layerVersions.indices { layerVersions[i] = parameterVersion }
+    }
+
+    /// After an update of the unfrozen layers only (SGD): frozen layers keep their cached weights.
+    func trainableParametersChanged() {
+        parameterVersion &+= 1
+        for (i, l) in layers.enumerated() where !l.isFrozen { layerVersions[i] = parameterVersion }
+    }
 
     /// When non-nil, forward and backward add their wall time per layer kind ("convolution forward", ...).
     public var profile: [String: Double]?
@@ -96,6 +145,7 @@ public final class Model: @unchecked Sendable {
         var p = 0, b = 0
         var rng = Xoshiro256(seed: seed)
         for l in layers {
+            l.workspace = workspace
             l.bind(values: parameters.base + p, grads: gradients.base + p, buffers: buffers.base + b)
             l.initializeParameters(&rng)
             p += l.parameterCount
@@ -161,15 +211,26 @@ public final class Model: @unchecked Sendable {
         return reach
     }
 
-    private func ensureCapacity(_ n: Int) {
-        guard n > capacityBatch else { return }
-        activations = layers.map { Tensor(shape: [n] + $0.outputShape) }
-        activationGrads = []          // allocated by the first backward: inference-only use needs none
-        capacityBatch = n
+    /// Slots for a forward of batch `n`: dedicated ones for training; for inference the dedicated ones
+    /// if they exist and are large enough, else the shared inference plan.
+    private func prepareForward(_ n: Int, training: Bool) {
+        if forwardBatch >= n && (forwardDedicated || !training) { return }
+        let plan: BufferPlan = training
+            ? .dedicated(sizes: outputSizes)
+            : .forward(order: order, sources: foldedSources, sizes: outputSizes, keep: Set([outputIndex] + sourceIndices[outputIndex]))
+        let batch = max(n, forwardDedicated == training ? forwardBatch : 0)
+        forwardSlots = []   // release the old buffers before allocating the new ones
+        forwardSlots = plan.capacity.map { Tensor(shape: [batch * $0]) }
+        forwardPlan = plan
+        forwardDedicated = training
+        forwardBatch = batch
     }
 
     /// Runs the graph on `input` ([N] + the input layer's shape) and returns the output layer's activation
     /// (probabilities for a softmax output). The returned tensor is reused by the next call.
+    ///
+    /// Inference keeps only the output and the logits unless the model has trained (then every
+    /// activation stays in its training buffer); `activation(of:)` tells which ones are available.
     @discardableResult
     public func forward(_ input: Tensor, training: Bool) throws -> Tensor {
         let shape = inputLayer.outputShape
@@ -177,21 +238,53 @@ public final class Model: @unchecked Sendable {
             throw EngineError(.shapeMismatch, "input batch has shape \(input.shape); expected [N] + \(shape)", layer: inputLayer.name)
         }
         let n = input.shape[0]
-        ensureCapacity(n)
+        prepareForward(n, training: training)
+        let plan = forwardPlan!
         lastInput = input
-        let ctx = ForwardContext(training: training, step: step, parameterVersion: training ? 0 : parameterVersion)
+        lastForwardTraining = training
+        var ctx = ForwardContext(training: training, step: step, parameterVersion: 0)
+        var current = [Tensor?](repeating: nil, count: layers.count)
+        // Folded convolution + batch norm pairs: in inference every foldable pair; in training those that
+        // take no part in backward (a frozen prefix: frozen batch norms use their running statistics).
+        var folded: [Int: Int] = [:], skipped = Set<Int>()
+        if !disableFolding && !foldable.isEmpty {
+            let reach = training ? needsBackward() : []
+            for (b, c) in foldable where !training || (!reach[b] && !reach[c] && layers[b].isFrozen) {
+                if (layers[c] as! ConvolutionLayer).backend == .oneDNN { folded[b] = c; skipped.insert(c) }
+            }
+        }
         for i in order {
             let l = layers[i]
-            activations[i].reshape([n] + l.outputShape)
-            let xs = i == inputIndex ? [input] : sourceIndices[i].map { activations[$0] }
+            if skipped.contains(i) { continue }   // computed with its batch norm
+            ctx.parameterVersion = training && !l.isFrozen ? 0 : layerVersions[i]
+            let y = forwardSlots[plan.slot[i]!]
+            y.reshape([n] + l.outputShape)
+            current[i] = y
             let t0 = profile == nil ? 0 : Model.now()
-            try l.forward(xs, activations[i], ctx)
+            if let c = folded[i] {
+                let conv = layers[c] as! ConvolutionLayer
+                let x = current[sourceIndices[c][0]]!
+                try conv.forwardFolded(x, into: y, batchNorm: l as! BatchNormLayer, version: max(layerVersions[c], layerVersions[i]))
+                if profile != nil { profile!["convolution + batch norm (folded) forward", default: 0] += Model.now() - t0 }
+                continue
+            }
+            let xs = i == inputIndex ? [input] : sourceIndices[i].map { current[$0]! }
+            try l.forward(xs, y, ctx)
             if profile != nil { profile!["\(l.kind) forward", default: 0] += Model.now() - t0 }
         }
-        return activations[outputIndex]
+        if training {   // batch norms that trained updated their running statistics: a new version for folding
+            var bumped = false
+            for (i, l) in layers.enumerated() where l is BatchNormLayer && !l.isFrozen {
+                if !bumped { parameterVersion &+= 1; bumped = true }
+                layerVersions[i] = parameterVersion
+            }
+        }
+        activations = current.enumerated().map { plan.survives[$0.offset] ? $0.element : nil }
+        return activations[outputIndex]!
     }
 
-    /// Activation of a layer from the last forward ([N] + its outputShape).
+    /// Activation of a layer from the last forward ([N] + its outputShape); nil when that forward did not
+    /// keep it (an inference forward of a model that has not trained keeps only the output and its sources).
     public func activation(of name: String) -> Tensor? {
         guard let i = layers.firstIndex(where: { $0.name == name }), i < activations.count else { return nil }
         return activations[i]
@@ -200,8 +293,8 @@ public final class Model: @unchecked Sendable {
     /// Sets every gradient to zero.
     public func zeroGradients() { gradients.zero() }
 
-    /// Backward pass for the last forward with these target classes: adds (+=) into `gradients`.
-    /// The output layer must be a `SoftmaxCrossEntropyLayer`.
+    /// Backward pass for the last forward, which must have been a training forward, with these target
+    /// classes: adds (+=) into `gradients`. The output layer must be a `SoftmaxCrossEntropyLayer`.
     public func backward(labels: [Int]) throws {
         guard let out = outputLayer as? SoftmaxCrossEntropyLayer else {
             throw EngineError(.invalidLayer, "training needs a softmax output layer, '\(outputLayer.name)' is \(outputLayer.kind)", layer: outputLayer.name)
@@ -209,19 +302,47 @@ public final class Model: @unchecked Sendable {
         guard let input = lastInput, labels.count == input.shape[0] else {
             throw EngineError(.invalidArgument, "backward needs a forward first and one label per sample")
         }
+        guard lastForwardTraining else {
+            throw EngineError(.invalidArgument, "backward needs a training-mode forward first (the last forward was inference)")
+        }
         if let bad = labels.first(where: { $0 < 0 || $0 >= out.classes }) {
             throw EngineError(.invalidArgument, "label \(bad) outside 0..<\(out.classes)", layer: out.name)
         }
         out.labels = labels
+        let n = input.shape[0]
         let reach = needsBackward()
-        if activationGrads.isEmpty { activationGrads = layers.map { Tensor(shape: [capacityBatch] + $0.outputShape) } }
-        for i in order where reach[i] { activationGrads[i].reshape(activations[i].shape); activationGrads[i].zero() }
+        if backwardPlan == nil || reach != backwardReach || backwardBatch < n {
+            let plan = BufferPlan.backward(order: order, sources: sourceIndices, sizes: outputSizes, reach: reach, output: outputIndex)
+            let batch = max(n, plan == backwardPlan ? backwardBatch : 0)
+            backwardSlots = []
+            backwardSlots = plan.capacity.map { Tensor(shape: [batch * $0]) }
+            backwardPlan = plan
+            backwardReach = reach
+            backwardBatch = batch
+        }
+        let plan = backwardPlan!
+        func grad(_ j: Int) -> Tensor {
+            let t = backwardSlots[plan.slot[j]!]
+            t.reshape([n] + layers[j].outputShape)
+            return t
+        }
         for i in order.reversed() where reach[i] {
             let l = layers[i]
-            let xs = i == inputIndex ? [input] : sourceIndices[i].map { activations[$0] }
-            let dxs: [Tensor?] = sourceIndices[i].map { reach[$0] ? activationGrads[$0] : nil }
+            // Gradients this layer writes first: the layer overwrites them when it can, else they are zeroed.
+            var fresh = [Bool](repeating: false, count: sourceIndices[i].count)
+            for j in plan.zeroBefore[i] {
+                if j != i, l.overwritesFreshGradients, !disableFreshGradients, let k = sourceIndices[i].firstIndex(of: j) {
+                    fresh[k] = true
+                } else {
+                    grad(j).zero()
+                }
+            }
+            let xs = i == inputIndex ? [input] : sourceIndices[i].map { activations[$0]! }
+            let dxs: [Tensor?] = sourceIndices[i].map { reach[$0] ? grad($0) : nil }
             let t0 = profile == nil ? 0 : Model.now()
-            try l.backward(xs, activations[i], activationGrads[i], dxs)
+            if l.overwritesFreshGradients { l.freshInputGradient = fresh }
+            defer { l.freshInputGradient = [] }
+            try l.backward(xs, activations[i]!, grad(i), dxs)
             if profile != nil { profile!["\(l.kind) backward", default: 0] += Model.now() - t0 }
         }
     }
@@ -236,6 +357,7 @@ public final class Model: @unchecked Sendable {
     public func lossAndErrors(labels: [Int]) -> (loss: Double, errors: Int) {
         guard let out = outputLayer as? SoftmaxCrossEntropyLayer else { return (.nan, 0) }
         let logitsIndex = sourceIndices[outputIndex][0]
-        return out.lossAndErrors(logits: activations[logitsIndex], probabilities: activations[outputIndex], labels: labels)
+        guard let logits = activations[logitsIndex], let probabilities = activations[outputIndex] else { return (.nan, 0) }
+        return out.lossAndErrors(logits: logits, probabilities: probabilities, labels: labels)
     }
 }

@@ -30,14 +30,46 @@ public final class SGD {
         let w = model.parameters.base, g = model.gradients.base, v = velocity.base
         let lr = Float(rate), mu = Float(options.momentum), wd = Float(options.weightDecay)
         for range in model.trainableRanges {
-            for i in range {
+            SGD.update(w + range.lowerBound, g + range.lowerBound, v + range.lowerBound, count: range.count,
+                       rate: lr, momentum: mu, nesterov: options.nesterov, weightDecay: wd)
+        }
+        model.trainableParametersChanged()
+    }
+
+    /// The update of `count` parameters, vectorised (one pass over w, g, v).
+    static func update(_ w: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ v: UnsafeMutablePointer<Float>, count n: Int,
+                       rate lr: Float, momentum mu: Float, nesterov: Bool, weightDecay wd: Float) {
+        typealias V = SIMD16<Float>
+        @inline(__always) func ld(_ p: UnsafePointer<Float>, _ i: Int) -> V { UnsafeRawPointer(p + i).loadUnaligned(as: V.self) }
+        @inline(__always) func st(_ x: V, _ p: UnsafeMutablePointer<Float>, _ i: Int) { UnsafeMutableRawPointer(p + i).storeBytes(of: x, as: V.self) }
+        var i = 0
+        if mu == 0 {
+            while i + 16 <= n { st(ld(w, i) - lr * (ld(g, i) + wd * ld(w, i)), w, i); i += 16 }
+        } else if nesterov {
+            while i + 16 <= n {
+                let grad = ld(g, i) + wd * ld(w, i), vel = mu * ld(v, i) + grad
+                st(vel, v, i); st(ld(w, i) - lr * (grad + mu * vel), w, i); i += 16
+            }
+        } else {
+            while i + 16 <= n {
+                let grad = ld(g, i) + wd * ld(w, i), vel = mu * ld(v, i) + grad
+                st(vel, v, i); st(ld(w, i) - lr * vel, w, i); i += 16
+            }
+        }
+        Naive.update(w + i, g + i, v + i, count: n - i, rate: lr, momentum: mu, nesterov: nesterov, weightDecay: wd)
+    }
+
+    /// The reference: PyTorch's formulas element by element.
+    enum Naive {
+        static func update(_ w: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ v: UnsafeMutablePointer<Float>, count n: Int,
+                           rate lr: Float, momentum mu: Float, nesterov: Bool, weightDecay wd: Float) {
+            for i in 0..<n {
                 let grad = g[i] + wd * w[i]
                 if mu == 0 { w[i] -= lr * grad; continue }
                 v[i] = mu * v[i] + grad
-                w[i] -= lr * (options.nesterov ? grad + mu * v[i] : v[i])
+                w[i] -= lr * (nesterov ? grad + mu * v[i] : v[i])
             }
         }
-        model.parametersChanged()
     }
 }
 

@@ -1,0 +1,153 @@
+"""The peers of bench/dlengine: one benchmark case per process, so the process's peak resident memory
+(VmHWM) belongs to that case alone. Prints one machine-readable line:
+
+  RESULT side=<pytorch|onnxruntime> case=<case> batch=<n> ms=<median> img_s=<n/median> min_ms=.. max_ms=..
+         peak_mb=<VmHWM at the end> base_mb=<VmRSS after imports, before the model exists> threads=<n>
+
+usage: peers.py pytorch CASE [threads]       CASE: resnet50-infer-b1 | resnet50-infer-b4 | resnet50-train-b4 |
+                                                   mobilenetv2-head-b4
+       peers.py onnxruntime CASE [threads]   CASE: resnet50-infer-b1 | resnet50-infer-b4 (needs ONNX_MODEL)
+       peers.py export-onnx PATH             random-weight ResNet-50 (torchvision topology), opset 17, dynamic batch
+
+Same protocol as dlengine-bench --case: random weights, a seeded random 224x224 batch, `warm` untimed
+runs, then the median of `runs` timed runs. Training steps are zero_grad, forward, cross-entropy,
+backward, SGD (lr 1e-3, momentum 0.9) on a 2-class head. The head-only MobileNetV2 step freezes
+every parameter but classifier.1 and keeps the frozen part in eval mode (running BN statistics),
+which is what the engine does with frozen layers.
+"""
+import os
+import statistics
+import sys
+import time
+
+import numpy as np
+
+# (batch, warm-up runs, timed runs); dlengine-bench uses the same table.
+CASES = {
+    "resnet50-infer-b1": (1, 3, 10),
+    "resnet50-infer-b4": (4, 2, 5),
+    "resnet50-train-b4": (4, 2, 5),
+    "mobilenetv2-head-b4": (4, 3, 10),
+}
+
+
+def status_mb(key):
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(key + ":"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def timed(fn, warm, runs):
+    for _ in range(warm):
+        fn()
+    ts = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        ts.append(time.perf_counter() - t0)
+    return statistics.median(ts), min(ts), max(ts)
+
+
+def report(side, case, batch, t, base, threads):
+    med, lo, hi = t
+    print(f"RESULT side={side} case={case} batch={batch} ms={med * 1e3:.2f} img_s={batch / med:.3f} "
+          f"min_ms={lo * 1e3:.2f} max_ms={hi * 1e3:.2f} peak_mb={status_mb('VmHWM'):.1f} base_mb={base:.1f} threads={threads}",
+          flush=True)
+
+
+def run_pytorch(case, threads):
+    import torch
+    import torch.nn as nn
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from models import MobileNetV2, ResNet50
+    torch.set_num_threads(threads)
+    base = status_mb("VmRSS")
+    batch, warm, runs = CASES[case]
+    torch.manual_seed(0)
+    x = torch.from_numpy(np.random.default_rng(5).uniform(-0.5, 0.5, (batch, 3, 224, 224)).astype(np.float32))
+    y = torch.arange(batch) % 2
+    loss = nn.CrossEntropyLoss()
+    if case.startswith("resnet50-infer"):
+        m = ResNet50(2).eval()
+
+        def fn():
+            with torch.inference_mode():
+                m(x)
+    elif case == "resnet50-train-b4":
+        m = ResNet50(2).train()
+        opt = torch.optim.SGD(m.parameters(), lr=1e-3, momentum=0.9)
+
+        def fn():
+            opt.zero_grad(set_to_none=True)
+            loss(m(x), y).backward()
+            opt.step()
+    elif case == "mobilenetv2-head-b4":
+        m = MobileNetV2(2)
+        for p in m.parameters():
+            p.requires_grad_(False)
+        head = m.classifier[1]
+        for p in head.parameters():
+            p.requires_grad_(True)
+        m.eval()
+        m.classifier.train()          # dropout active, as in the engine's training forward
+        opt = torch.optim.SGD(head.parameters(), lr=1e-3, momentum=0.9)
+
+        def fn():
+            opt.zero_grad(set_to_none=True)
+            loss(m(x), y).backward()
+            opt.step()
+    else:
+        sys.exit(f"unknown case {case}")
+    report("pytorch", case, batch, timed(fn, warm, runs), base, threads)
+
+
+def run_onnxruntime(case, threads):
+    import onnxruntime as ort
+    base = status_mb("VmRSS")
+    path = os.environ.get("ONNX_MODEL")
+    if not path or not os.path.exists(path):
+        sys.exit("set ONNX_MODEL to the file `peers.py export-onnx` wrote")
+    if not case.startswith("resnet50-infer"):
+        sys.exit(f"onnxruntime runs inference cases only, not {case}")
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = threads
+    so.inter_op_num_threads = 1
+    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    sess = ort.InferenceSession(path, so, providers=["CPUExecutionProvider"])
+    name = sess.get_inputs()[0].name
+    batch, warm, runs = CASES[case]
+    x = np.random.default_rng(5).uniform(-0.5, 0.5, (batch, 3, 224, 224)).astype(np.float32)
+    report("onnxruntime", case, batch, timed(lambda: sess.run(None, {name: x}), warm, runs), base, threads)
+
+
+def export_onnx(path):
+    import torch
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from models import ResNet50
+    torch.manual_seed(0)
+    m = ResNet50(2).eval()
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    torch.onnx.export(m, torch.randn(1, 3, 224, 224), path, input_names=["input"], output_names=["logits"],
+                      dynamic_axes={"input": {0: "N"}, "logits": {0: "N"}}, opset_version=17, dynamo=False)
+    print(f"wrote {path}")
+
+
+def main():
+    if len(sys.argv) < 3:
+        sys.exit(__doc__)
+    side, arg = sys.argv[1], sys.argv[2]
+    threads = int(sys.argv[3]) if len(sys.argv) > 3 else 2
+    if side == "export-onnx":
+        export_onnx(arg)
+    elif side == "pytorch":
+        run_pytorch(arg, threads)
+    elif side == "onnxruntime":
+        run_onnxruntime(arg, threads)
+    else:
+        sys.exit(__doc__)
+
+
+if __name__ == "__main__":
+    main()
