@@ -95,6 +95,8 @@ bench: deps fixtures $(BENCH_VENV)/.installed
 	$(SWIFT) build -c release --package-path bench/dlengine
 	$(BENCH_VENV)/bin/python bench/torch/compare.py bench/dlengine/.build/release/dlengine-bench $(BENCH_VENV)/bin/python \
 	  .build/bench/resnet50-random.onnx --repeat 3
+	@echo "== convolution efficiency: the engine's ConvolutionLayer vs raw oneDNN primitives on ResNet-50's 23 shapes (goal >= 0.95)"
+	bench/dlengine/.build/release/dlengine-bench 2 conv
 	@if test -s $(MOBILENET_PTH); then \
 	  $(BENCH_VENV)/bin/python scripts/demo/make_lfw_folders.py $(BENCH_DATA)/public/lfw $(FIXTURES)/wheels && \
 	  mkdir -p $(BENCH_DATA)/public/weights && cp -u $(MOBILENET_PTH) $(BENCH_DATA)/public/weights/ && \

@@ -180,3 +180,24 @@ struct SamePaddingTests {
     #expect(try pooled(.sameAfter) == [1, 1, -1, 1, 1, -1, -1, -1, -1])
     #expect(try pooled(.same) == [-1, -1, -1, -1, 1, -1, -1, -1, -1])
 }
+
+/// `backwardOverwriting` (what the benchmark times; Model's first-writer path) writes the same dx as
+/// `backward` into a zeroed dx, whatever garbage dx held before — for a layer that overwrites
+/// (convolution) and one that zeroes first (activation).
+@Test func backwardOverwritingMatchesZeroThenAccumulate() throws {
+    let layers: [(Layer, [Int])] = [
+        (ConvolutionLayer(name: "c", source: "x", filters: 4, kernel: 3, stride: 2, bias: true), [2, 7, 7, 3]),
+        (ActivationLayer(name: "a", source: "x", activation: .relu), [2, 5]),
+    ]
+    for (layer, shape) in layers {
+        let m = try Model(layers: [InputLayer(name: "x", shape: Array(shape.dropFirst())), layer], seed: 3)
+        let x = randomTensor(shape, seed: 1)
+        let y = try m.forward(x, training: true)
+        let dy1 = randomTensor(y.shape, seed: 2), dy2 = randomTensor(y.shape, seed: 2)
+        let zeroed = Tensor(shape: shape), garbage = randomTensor(shape, seed: 99)
+        try layer.backward([x], y, dy1, [zeroed])
+        try layer.backwardOverwriting([x], y, dy2, [garbage])
+        #expect(garbage.array == zeroed.array, "\(layer.name)")
+        #expect(zeroed.array.contains { $0 != 0 })
+    }
+}

@@ -58,6 +58,19 @@ public class Layer {
     var overwritesFreshGradients: Bool { false }
     /// True when dx[k] must be overwritten in this backward call.
     func isFresh(_ k: Int) -> Bool { k < freshInputGradient.count && freshInputGradient[k] }
+
+    /// `backward` as `Model` calls it for a layer that is the first writer of its input gradients:
+    /// dx[k] is overwritten, not added to (layers that do not support that zero-then-add behave the
+    /// same after `dx` is zeroed). For measuring a stand-alone layer on the model's path.
+    public func backwardOverwriting(_ x: [Tensor], _ y: Tensor, _ dy: Tensor, _ dx: [Tensor?]) throws {
+        if overwritesFreshGradients {
+            freshInputGradient = [Bool](repeating: true, count: x.count)
+        } else {
+            for case let d? in dx { d.zero() }
+        }
+        defer { freshInputGradient = [] }
+        try backward(x, y, dy, dx)
+    }
     /// Scratch memory for the duration of one forward or backward call; `Model` gives all its layers
     /// the same one (one layer runs at a time), a stand-alone layer has its own.
     var workspace = Workspace()

@@ -286,7 +286,8 @@ if sections.contains("conv") {
                  try median { try prim.backwardWeights(x: x.base, dy: dy.base, dw: dw.base, db: nil) }]
         let ctx = ForwardContext(training: true)
         let eForward = try median { try layer.forward([x], y, ctx) }
-        let eBack = try median { try layer.backward([x], y, dy, [dx]) }
+        // as Model runs it: this layer is the first writer of dx (no accumulate pass)
+        let eBack = try median { try layer.backwardOverwriting([x], y, dy, [dx]) }
         let rawBack = r[1] + r[2]
         let eSplit = [eForward, eBack * r[1] / rawBack, eBack * r[2] / rawBack]
         for i in 0..<3 { raw[i] += r[i] * Double(count); engine[i] += eSplit[i] * Double(count) }
