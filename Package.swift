@@ -92,7 +92,7 @@ let package = Package(
         .testTarget(name: "CASCoreTests", dependencies: ["CASCore", "ActionSetBuiltins", "ActionSetTable", "ActionSetSimple", "ActionSetSession"]),
         .testTarget(name: "CasliteCLITests", dependencies: ["caslite", "CASWire"]),
         .testTarget(name: "CASServerTests", dependencies: ["CASTestSupport", "CASServer", "CASClient", "CASCore"]),
-        .testTarget(name: "CASLTests", dependencies: ["CASTestSupport", "CASL", "CASCore", "CASServer", "CASClient", "ImageCodec"]),
+        .testTarget(name: "CASLTests", dependencies: ["CASTestSupport", "CASL", "CASCore", "CASServer", "CASClient", "CASStorage", "ImageCodec"]),
         .testTarget(name: "ImageCodecTests", dependencies: ["ImageCodec"]),
         .testTarget(name: "ImageActionTests", dependencies: ["CASTestSupport", "CASServer", "CASClient", "CASCore", "ImageCodec"]),
         .testTarget(name: "DLEngineTests", dependencies: ["DLEngine"], resources: [.copy("Fixtures")]),

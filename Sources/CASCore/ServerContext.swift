@@ -67,17 +67,19 @@ extension ServerContext {
 }
 
 /// Action sets defined while the server runs. Their names may not shadow compiled sets.
-/// Each has an owner: the user who defined it, or nil for sets read from an operator's
-/// `--actionsets` folder (only administrators may replace or drop those).
+/// Each has an owner: the user who defined it. Sets read from an operator's `--actionsets`
+/// folder belong to no user (only administrators may replace or drop them); a set stored by an
+/// older version without an owner record is unowned (anyone may replace it and so becomes its owner).
 public actor UserActionSets {
     private var sets: [String: ActionSet] = [:]
     private var owners: [String: String] = [:]
+    private var operatorSets: Set<String> = []
     private var order: [String] = []
 
     public init() {}
 
     /// Adds or replaces a user-defined set after checking its declarations like the registry does.
-    public func define(_ set: ActionSet, compiled: Registry, owner: String? = nil) throws(ActionError) {
+    public func define(_ set: ActionSet, compiled: Registry, owner: String? = nil, fromOperatorFolder: Bool = false) throws(ActionError) {
         guard compiled.set(set.name) == nil else {
             throw ActionError(.alreadyExists, "'\(set.name)' is a built-in action set; choose another name.", parameter: "name")
         }
@@ -86,29 +88,38 @@ public actor UserActionSets {
         if sets[key] == nil { order.append(key) }
         sets[key] = set
         owners[key] = owner
+        if fromOperatorFolder { operatorSets.insert(key) } else { operatorSets.remove(key) }
     }
 
     /// Adds or replaces a set on behalf of `user`: replacing needs its owner or an administrator, and
     /// keeps the owner (an administrator fixing someone's set does not take it over). Returns the owner.
     public func define(_ set: ActionSet, compiled: Registry, by user: String, isAdmin: Bool) throws(ActionError) -> String? {
         try checkMayChange(set.name, user: user, isAdmin: isAdmin, doing: "replace")
-        let owner = sets[set.name.lowercased()] != nil ? owners[set.name.lowercased()] : user
-        try define(set, compiled: compiled, owner: owner)
+        let key = set.name.lowercased()
+        let owner = sets[key] != nil && (owners[key] != nil || operatorSets.contains(key)) ? owners[key] : user
+        try define(set, compiled: compiled, owner: owner, fromOperatorFolder: operatorSets.contains(key))
         return owner
     }
 
-    /// Who defined the set (nil: an operator's file, or no such set).
+    /// Who defined the set (nil: an operator's file, an unowned set, or no such set).
     public func owner(_ name: String) -> String? { owners[name.lowercased()] }
 
+    /// Whether the set was read from an operator's `--actionsets` folder.
+    public func isFromOperatorFolder(_ name: String) -> Bool { operatorSets.contains(name.lowercased()) }
+
     /// Refuses (accessDenied) when `user` may not replace or drop the existing set `name`: only its
-    /// owner and administrators may. A set that does not exist yet may be defined by anyone.
+    /// owner and administrators may (operator-folder sets: administrators only; unowned sets: anyone).
+    /// A set that does not exist yet may be defined by anyone.
     public func checkMayChange(_ name: String, user: String, isAdmin: Bool, doing: String) throws(ActionError) {
         let key = name.lowercased()
         guard let existing = sets[key], !isAdmin else { return }
-        let owner = owners[key]
-        guard owner != user else { return }
-        let who = owner.map { "was defined by \($0); only \($0) or an administrator" } ?? "was loaded from the server's action-set folder; only an administrator"
-        throw ActionError(.accessDenied, "Action set '\(existing.name)' \(who) can \(doing) it.", parameter: "name")
+        if operatorSets.contains(key) {
+            throw ActionError(.accessDenied, "Action set '\(existing.name)' was loaded from the server's action-set folder; only an administrator can \(doing) it.",
+                              parameter: "name")
+        }
+        guard let owner = owners[key], owner != user else { return }
+        throw ActionError(.accessDenied, "Action set '\(existing.name)' was defined by \(owner); only \(owner) or an administrator can \(doing) it.",
+                          parameter: "name")
     }
 
     public func set(_ name: String) -> ActionSet? { sets[name.lowercased()] }
@@ -116,6 +127,7 @@ public actor UserActionSets {
     @discardableResult public func remove(_ name: String) -> ActionSet? {
         order.removeAll { $0 == name.lowercased() }
         owners.removeValue(forKey: name.lowercased())
+        operatorSets.remove(name.lowercased())
         return sets.removeValue(forKey: name.lowercased())
     }
 }

@@ -1,4 +1,5 @@
 import CASClient
+import CASStorage
 import CASTestSupport
 import CASWire
 import Foundation
@@ -152,6 +153,25 @@ struct UserActionSetTests {
         try await ok(c3, "builtins.loadActionSet", ["actionSet": "greet"])
         #expect(try await ok(c3, "greet.hello", [:]).results == ["text": "hijacked"])
         await s3.stop()
+    }
+
+    /// A set stored by a version that recorded no owners (file in <data>/actionsets, no row in
+    /// server.sqlite) is unowned: any user may replace it and becomes its owner.
+    @Test func aStoredSetWithoutAnOwnerRecordCanBeClaimed() async throws {
+        let s = try await TestServer.start()
+        let alice = try await s.connect("alice")
+        try await ok(alice, "builtins.defineActionSet", Self.greet)
+        await s.stop(keepData: true)
+        let db = try ServerStore(path: "\(s.dataRoot)/server.sqlite")
+        try await db.removeActionSetOwner("greet")
+        let s2 = try await TestServer.start(dataRoot: s.dataRoot)
+        let bob = try await s2.connect("bob"), carol = try await s2.connect("carol")
+        var other = Self.greet
+        other["actions"] = [["name": "hello", "definition": "send_response({text='bob was here'});"]]
+        try await ok(bob, "builtins.defineActionSet", other)
+        try await fails(carol, "builtins.dropActionSet", ["name": "greet"], "was defined by bob")
+        try await ok(bob, "builtins.dropActionSet", ["name": "greet"])
+        await s2.stop()
     }
 
     @Test func setsFromTheOperatorsFolderOnlyAdministratorsMayChange() async throws {

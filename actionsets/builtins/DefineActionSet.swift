@@ -46,7 +46,7 @@ struct DropActionSet: Action {
             throw ActionError(.notFound, "There is no user-defined action set '\(name)'.\(hint)", parameter: "name")
         }
         try await sets.checkMayChange(set.name, user: ctx.user, isAdmin: ctx.isAdmin, doing: "drop")
-        let fromOperatorFolder = await sets.owner(set.name) == nil
+        let fromOperatorFolder = await sets.isFromOperatorFolder(set.name)
         await sets.remove(set.name)
         await ctx.session.unload(set: set.name)
         do {

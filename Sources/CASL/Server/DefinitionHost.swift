@@ -26,7 +26,7 @@ final class DefinitionHost: CASLHost {
             if storedOwners, let name = valid["name"]?.stringValue {
                 owner = try? await server.store.actionSetOwner(name)
             }
-            let set = try await UserActionSetBuilder.define(valid, server: server, owner: owner)
+            let set = try await UserActionSetBuilder.define(valid, server: server, owner: owner, fromOperatorFolder: !storedOwners)
             defined.withLock { $0.append(set.name) }
             return Response(results: ["name": .string(set.name)])
         } catch {

@@ -24,11 +24,11 @@ public enum UserActionSetBuilder {
     public static let parameters = [name.spec, label.spec, actions.spec]
 
     /// Builds and registers a set from validated parameters; returns it. `owner` is the user who
-    /// defined it (nil: an operator's definition file).
+    /// defined it (nil: unowned, or an operator's definition file when `fromOperatorFolder`).
     @discardableResult
-    public static func define(_ params: ValueDict, server: ServerContext, owner: String?) async throws(ActionError) -> ActionSet {
+    public static func define(_ params: ValueDict, server: ServerContext, owner: String?, fromOperatorFolder: Bool) async throws(ActionError) -> ActionSet {
         let set = try build(params)
-        try await server.userSets.define(set, compiled: server.registry, owner: owner)
+        try await server.userSets.define(set, compiled: server.registry, owner: owner, fromOperatorFolder: fromOperatorFolder)
         return set
     }
 
