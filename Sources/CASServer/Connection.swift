@@ -32,15 +32,17 @@ struct Connection: Sendable {
     var server: ServerContext { dispatcher.server }
 
     func run() async {
-        try? await channel.executeThenClose { inbound, outbound in
-            let (frames, sink) = AsyncStream.makeStream(of: [UInt8].self)
-            let send: @Sendable (ServerFrame) -> Void = { sink.yield($0.line) }
+        // Frames are written by the channel's event loop directly (no writer task between: one thread
+        // hand-off less per frame). Every frame goes through `execute`, even from the event loop itself,
+        // so the loop's FIFO task queue keeps each caller's frames in the order they were sent.
+        let raw = channel.channel
+        let send: @Sendable (ServerFrame) -> Void = { frame in
+            let line = frame.line
+            raw.eventLoop.execute { raw.writeAndFlush(ByteBuffer(bytes: line), promise: nil) }
+        }
+        try? await channel.executeThenClose { inbound, _ in
             try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask {
-                    for await bytes in frames { try await outbound.write(ByteBuffer(bytes: bytes)) }
-                }
                 var session: Session?
-                defer { sink.finish() }
                 for try await event in inbound {
                     switch event {
                     case .oversize(let n, let prefix):
@@ -58,9 +60,8 @@ struct Connection: Sendable {
                     }
                 }
                 if let session { await session.detach() }
-                sink.finish()
-                try await group.next()
-                group.cancelAll()
+                group.cancelAll()  // the client is gone: calls still running are cancelled (as before)
+                try await group.waitForAll()
             }
         }
     }
