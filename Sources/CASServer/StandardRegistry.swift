@@ -12,7 +12,7 @@ import CASCore
 /// The action sets compiled into caslite, in the order help lists them.
 public enum StandardRegistry {
     public static let sets: [ActionSet] = [
-        builtinsActionSet, sessionActionSet, sessionPropActionSet, tableActionSet, accessControlActionSet, simpleActionSet, sccaslActionSet, imageActionSet,
+        builtinsActionSet, sessionActionSet, sessionPropActionSet, tableActionSet, accessControlActionSet, simpleActionSet, percentileActionSet, aggregationActionSet, sccaslActionSet, imageActionSet,
         samplingActionSet, deepLearnActionSet,
     ]
 

@@ -108,6 +108,44 @@ struct EndToEndTests {
         await s.stop()
     }
 
+    /// simple.topk / simple.distinct, percentile.percentile (definition 5 worked by hand) and
+    /// aggregation.aggregate on a table with missing values; their errors name the parameter.
+    @Test func topkDistinctPercentileAndAggregate() async throws {
+        let s = try await TestServer.start()
+        let c = try await s.connect()
+        for set in ["simple", "percentile", "aggregation"] { try await ok(c, "builtins.loadActionSet", ["actionSet": .string(set)]) }
+        try await ok(c, "table.addTable", ["table": "t", "vars": [["name": "x"], ["name": "g", "type": "varchar"]],
+                                           "rows": [[4, "b"], [1, "a"], [3, "b"], [nil, "c"], [1, "b"], [10, nil]]])
+        let tk = try await ok(c, "simple.topk", ["table": "t", "inputs": ["x"], "topk": 2, "bottomk": 2, "order": "VALUE", "includeMissing": false])
+        let top = try #require(tk.results["Topk"]?.tableValue)
+        #expect(top.column("NumVar")?.data == .double([10, 4, 1, 3]))     // top: 10, 4; bottom: 1, 3
+        #expect(top.column("Rank")?.data == .double([1, 2, 1, 2]))
+        #expect(top.column("Score")?.data == .double([1, 1, 2, 1]))       // frequencies
+        #expect(top.column("CharVar") == nil)
+        #expect(tk.results["TopkMisc"]?.tableValue?.column("N")?.data == .double([4]))
+        let freq = try await ok(c, "simple.topk", ["table": "t", "inputs": ["g"], "topk": 1, "bottomk": 0])
+        #expect(freq.results["Topk"]?.tableValue?.column("CharVar")?.data == .varchar(["b"]))
+        let d = try #require(try await ok(c, "simple.distinct", ["table": "t"]).results["Distinct"]?.tableValue)
+        #expect(d.column("NDistinct")?.data == .double([5, 4]))         // x: 1, 3, 4, 10 + missing; g: a, b, c + missing
+        #expect(d.column("NMiss")?.data == .double([1, 1]))
+        let p = try #require(try await ok(c, "percentile.percentile", ["table": "t", "values": [0, 25, 50, 60, 100]]).results["Percentile"]?.tableValue)
+        // x sorted without missing: 1 1 3 4 10 (n = 5): 25 → np 1.25 → x2 = 1; 50 → 2.5 → x3 = 3;
+        // 60 → np 3 (g = 0) → (x3 + x4) / 2 = 3.5; 0 → 1; 100 → 10
+        #expect(p.column("Value")?.data == .double([1, 1, 3, 3.5, 10]))
+        #expect(p.column("Variable")?.data == .varchar(Array(repeating: "x", count: 5)))
+        let a = try #require(try await ok(c, "aggregation.aggregate", ["table": "t", "varSpecs": [
+            ["names": ["x", "g"], "agg": "n"], ["names": ["x"], "agg": "nmiss"], ["names": ["x"], "agg": "mean"]]]).results["Aggregate"]?.tableValue)
+        #expect(a.column("Column")?.data == .varchar(["x", "g"]))
+        #expect(a.column("N")?.data == .double([5, 5]))
+        #expect(a.column("NMiss")?.data.double(at: 0) == 1 && a.column("NMiss")?.data.isMissing(at: 1) == true)
+        #expect(abs((a.column("Mean")?.data.double(at: 0) ?? 0) - 3.8) < 1e-12 && a.column("Mean")?.data.isMissing(at: 1) == true)
+        try await fails(c, "percentile.percentile", ["table": "t", "inputs": ["g"]], "Column 'g' is varchar; percentile needs numeric columns")
+        try await fails(c, "percentile.percentile", ["table": "t", "values": [50, 120]], "values[2]", "from 0 to 100")
+        try await fails(c, "aggregation.aggregate", ["table": "t", "varSpecs": [["names": ["g"], "agg": "mean"]]], "MEAN needs a numeric column")
+        try await fails(c, "simple.topk", ["table": "t", "inputs": ["xx"]], "Column 'xx' does not exist", "Did you mean 'x'?")
+        await s.stop()
+    }
+
     @Test func tableLifecycleActions() async throws {
         let s = try await TestServer.start()
         let c = try await s.connect()

@@ -1,0 +1,66 @@
+"""pandas-style statistics through the unmodified swat client: CASTable.max/min/nunique/describe run
+simple.topk, simple.distinct, simple.summary and percentile.percentile on caslite. Checked against
+pandas / numpy computing the same statistics on the same frame (percentiles: SAS definition 5 =
+numpy's 'averaged_inverted_cdf')."""
+import numpy as np
+import pandas as pd
+import pytest
+
+
+def frame():
+    return pd.DataFrame({
+        "id": [3, 1, 2, 5, 4, 6, 7],
+        "name": ["gamma", "alpha", "beta", "alpha", "delta", "alpha", "beta"],
+        "score": [2.5, 1.0, np.nan, 4.25, 3.0, 1.0, 9.5],
+    })
+
+
+@pytest.fixture()
+def table(conn):
+    conn.loadactionset("simple")
+    return conn.upload_frame(frame(), casout={"name": "stats", "replace": True})
+
+
+def test_max_min_nunique_match_pandas(table):
+    df = frame()
+    mx, mn = table.max(), table.min()
+    assert mx["id"] == df["id"].max() and mn["id"] == df["id"].min()
+    assert mx["score"] == pytest.approx(df["score"].max()) and mn["score"] == pytest.approx(df["score"].min())
+    assert mx["name"] == df["name"].max() and mn["name"] == df["name"].min()
+    nu = table.nunique()
+    assert int(nu["id"]) == df["id"].nunique() and int(nu["name"]) == df["name"].nunique()
+    assert int(nu["score"]) == df["score"].nunique()          # missing not counted (dropna)
+
+
+def test_topk_and_distinct_result_tables(conn, table):
+    r = conn.simple.topk(table="stats", inputs=["name", "score"], topk=2, bottomk=1, order="freq")
+    top = r["Topk"]
+    names = top[top["Column"] == "name"]
+    # alpha ×3, beta ×2 on top; the bottom (least frequent, ties by value) is delta
+    assert list(names["FmtVar"]) == ["alpha", "beta", "delta"]
+    assert list(names["Score"]) == [3, 2, 1]
+    assert list(names["Rank"]) == [1, 2, 1]
+    misc = r["TopkMisc"].set_index("Column")
+    assert misc.loc["name", "N"] == 4
+    d = conn.simple.distinct(table="stats", includeMissing=False)["Distinct"].set_index("Column")
+    assert d.loc["score", "NDistinct"] == 5 and d.loc["score", "NMiss"] == 1 and d.loc["name", "NMiss"] == 0
+    d2 = conn.simple.distinct(table="stats")["Distinct"].set_index("Column")
+    assert d2.loc["score", "NDistinct"] == 6                  # missing counted as a value by default
+
+
+def test_describe(table):
+    df = frame()
+    desc = table.describe()
+    for col in ["id", "score"]:
+        x = df[col].dropna().to_numpy(dtype=float)
+        assert desc[col]["count"] == len(x)
+        assert desc[col]["mean"] == pytest.approx(x.mean())
+        assert desc[col]["std"] == pytest.approx(x.std(ddof=1))
+        assert desc[col]["min"] == pytest.approx(x.min()) and desc[col]["max"] == pytest.approx(x.max())
+        for q, label in [(25, "25%"), (50, "50%"), (75, "75%")]:
+            assert desc[col][label] == pytest.approx(np.percentile(x, q, method="averaged_inverted_cdf")), (col, label)
+    assert "name" not in desc.columns                       # like pandas: numeric columns only by default
+    chars = table.describe(include="all")["name"]
+    expected = df["name"].describe()
+    assert chars["count"] == expected["count"] and chars["unique"] == expected["unique"]
+    assert chars["top"] == expected["top"] == "alpha" and chars["freq"] == expected["freq"] == 3

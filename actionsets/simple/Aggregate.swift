@@ -1,0 +1,68 @@
+import CASCore
+import CASWire
+
+/// The `aggregation` action set: per-column aggregates (what swat's `CASTable.count()` and `nmiss()` call).
+public let aggregationActionSet = ActionSet(
+    name: "aggregation", summary: "Per-column aggregates: counts, missing counts, sums, means, extremes.", actions: [Aggregate.self])
+
+/// `aggregation.aggregate`: `varSpecs` lists `{names={…}, agg="N"|"NMISS"|"SUM"|"MEAN"|"MIN"|"MAX"|"STD"|"VAR"}`;
+/// the result is one `Aggregate` table with a row per column and a column per requested statistic.
+/// N and NMISS work on every column type; the others need numeric columns.
+struct Aggregate: Action {
+    static let name = "aggregate"
+    static let summary = "Computes N, NMiss, Sum, Mean, Min, Max, Std or Var of the columns named in varSpecs."
+    static let table = P.table()
+    static let stats = ["N", "NMISS", "SUM", "MEAN", "MIN", "MAX", "STD", "VAR"]
+    static let varSpecs = P.dictList("varSpecs", "Columns and the statistic to compute for them.", [
+        P.stringList("names", "Columns.").spec,
+        P.string("agg", "The statistic.", allowed: stats).spec,
+    ], required: true)
+    static let parameters = [table.spec, varSpecs.spec]
+
+    static let columnNames = ["N": "N", "NMISS": "NMiss", "SUM": "Sum", "MEAN": "Mean", "MIN": "Min", "MAX": "Max", "STD": "Std", "VAR": "Var"]
+
+    static func value(_ agg: String, _ data: ColumnData) -> Double {
+        var xs: [Double] = [], missing = 0
+        for r in 0..<data.count {
+            if data.isMissing(at: r) { missing += 1 } else if let x = data.double(at: r) { xs.append(x) }
+        }
+        let n = data.count - missing
+        switch agg {
+        case "N": return Double(n)
+        case "NMISS": return Double(missing)
+        case "SUM": return xs.isEmpty ? .nan : xs.reduce(0, +)
+        case "MEAN": return xs.isEmpty ? .nan : xs.reduce(0, +) / Double(xs.count)
+        case "MIN": return xs.min() ?? .nan
+        case "MAX": return xs.max() ?? .nan
+        default:
+            guard xs.count > 1 else { return .nan }
+            let mean = xs.reduce(0, +) / Double(xs.count)
+            let v = xs.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(xs.count - 1)
+            return agg == "STD" ? v.squareRoot() : v
+        }
+    }
+
+    static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
+        let t = try await ctx.filteredTable(args[table])
+        var order: [String] = [], statOrder: [String] = []
+        var cells: [String: [String: Double]] = [:]  // column → stat → value
+        for (i, spec) in args[varSpecs].enumerated() {
+            let agg = spec["agg"].stringValue?.uppercased() ?? "N"
+            if !statOrder.contains(agg) { statOrder.append(agg) }
+            for (k, name) in (spec["names"].listValue ?? []).compactMap(\.stringValue).enumerated() {
+                guard let c = t.data.column(name) else {
+                    throw ActionError.missingColumn(name, in: t.data, parameter: "varSpecs[\(i + 1)].names[\(k + 1)]")
+                }
+                guard agg == "N" || agg == "NMISS" || c.type.isNumeric else {
+                    throw ActionError(.parameterValue, "Column '\(c.name)' is \(c.type.rawValue); \(agg) needs a numeric column.",
+                                      parameter: "varSpecs[\(i + 1)].names[\(k + 1)]")
+                }
+                if cells[c.name] == nil { order.append(c.name); cells[c.name] = [:] }
+                cells[c.name]![agg] = value(agg, c.data)
+            }
+        }
+        let rows: [[Value]] = order.map { n in [.string(n)] + statOrder.map { s in cells[n]![s].map(Value.double) ?? .null } }
+        return ["Aggregate": .table(.result("Aggregate", label: "Aggregates for \(t.name.uppercased())",
+                                            columns: [("Column", .varchar)] + statOrder.map { (columnNames[$0]!, .double) }, rows: rows))]
+    }
+}

@@ -1,0 +1,32 @@
+import CASCore
+import CASWire
+
+/// `simple.distinct`: the number of distinct values and of missing values of each column.
+struct Distinct: Action {
+    static let name = "distinct"
+    static let summary = "Counts the distinct values (NDistinct) and the missing values (NMiss) of each input column."
+    static let table = P.table()
+    static let inputs = P.value("inputs", "Columns to count; all columns except varbinary ones when omitted.").with { $0.type = .list(.value) }
+    static let includeMissing = P.bool("includeMissing", "Count missing as one more distinct value when a column has any.", default: true)
+    static let parameters = [table.spec, inputs.spec, includeMissing.spec]
+
+    static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
+        let t = try await ctx.filteredTable(args[table])
+        let cols = try InputColumns.resolve(args[inputs], in: t.data, defaultFilter: { $0.type != .varbinary })
+        let withMissing = args[includeMissing]
+        let rows = try await ctx.cpu { () -> [[Value]] in
+            cols.map { c in
+                var seen = Set<Level>(), missing = 0
+                for r in 0..<c.data.count {
+                    let l = Level(c.data, r)
+                    if l == .missing { missing += 1 } else { seen.insert(l) }
+                }
+                let distinct = seen.count + (withMissing && missing > 0 ? 1 : 0)
+                return [.string(c.name), .double(Double(distinct)), .double(Double(missing)), .double(0)]
+            }
+        }
+        return ["Distinct": .table(.result("Distinct", label: "Distinct Counts for \(t.name.uppercased())",
+                                           columns: [("Column", .varchar), ("NDistinct", .double), ("NMiss", .double), ("Trunc", .double)],
+                                           rows: rows))]
+    }
+}

@@ -1,0 +1,61 @@
+import CASCore
+import CASWire
+
+/// The `percentile` action set: percentiles of numeric columns.
+public let percentileActionSet = ActionSet(
+    name: "percentile", summary: "Percentiles of numeric columns.", actions: [PercentileAction.self])
+
+/// `percentile.percentile`: the requested percentiles of each numeric input column, by SAS's
+/// percentile definition 5 (PROC UNIVARIATE's default): with n non-missing sorted values and
+/// np = j + g, the value x(j+1) when g > 0, else the average of x(j) and x(j+1).
+struct PercentileAction: Action {
+    static let name = "percentile"
+    static let summary = "Percentiles (definition 5, PROC UNIVARIATE's default) of numeric columns."
+    static let table = P.table()
+    static let inputs = P.value("inputs", "Numeric columns; all numeric columns when omitted.").with { $0.type = .list(.value) }
+    static let values = P.value("values", "Percentiles to compute, 0 to 100 (default 25, 50, 75).").with { $0.type = .list(.value) }
+    static let multiTable = P.bool("multiTable", "Accepted for compatibility: results are always one Percentile table.", default: false)
+    static let parameters = [table.spec, inputs.spec, values.spec, multiTable.spec]
+
+    /// Definition 5 on sorted values.
+    static func percentile(_ sorted: [Double], _ pct: Double) -> Double {
+        let n = sorted.count
+        guard n > 0 else { return .nan }
+        if pct <= 0 { return sorted[0] }
+        if pct >= 100 { return sorted[n - 1] }
+        let np = Double(n) * pct / 100
+        let j = Int(np.rounded(.down)), g = np - Double(j)
+        if g > 1e-12 { return sorted[min(j, n - 1)] }
+        return j == 0 ? sorted[0] : (sorted[j - 1] + sorted[min(j, n - 1)]) / 2
+    }
+
+    static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
+        let t = try await ctx.filteredTable(args[table])
+        let cols = try InputColumns.resolve(args[inputs], in: t.data, defaultFilter: { $0.type.isNumeric }) { c in
+            c.type.isNumeric ? nil : "Column '\(c.name)' is \(c.type.rawValue); percentile needs numeric columns."
+        }
+        var pcts: [Double] = [25, 50, 75]
+        if let list = args[values].listValue {
+            pcts = []
+            for (i, v) in list.enumerated() {
+                guard let p = v.doubleValue, (0...100).contains(p) else {
+                    throw ActionError(.parameterValue, "Parameter 'values[\(i + 1)]' must be a number from 0 to 100, not \(v.jsonString).",
+                                      parameter: "values[\(i + 1)]")
+                }
+                pcts.append(p)
+            }
+        } else if let p = args[values].doubleValue {
+            pcts = [p]
+        }
+        let wanted = pcts
+        let rows = try await ctx.cpu { () -> [[Value]] in
+            cols.flatMap { c -> [[Value]] in
+                let sorted = (0..<c.data.count).compactMap { c.data.double(at: $0) }.sorted()
+                return wanted.map { p in [.string(c.name), .double(p), .double(percentile(sorted, p)), .double(1)] }
+            }
+        }
+        return ["Percentile": .table(.result("Percentile", label: "Percentiles for \(t.name.uppercased())",
+                                             columns: [("Variable", .varchar), ("Pctl", .double), ("Value", .double), ("Converged", .double)],
+                                             rows: rows))]
+    }
+}
