@@ -5,13 +5,14 @@ import CASWire
 import Glibc
 #endif
 
-/// `builtins.about`: product, version and system information.
+/// `builtins.about`: product, version and system information, plus the `server` and `nodestatus`
+/// tables of serverStatus (CAS returns them from both; DLPy reads `about()['server'].nodes`).
 struct About: Action {
     static let name = "about"
     static let summary = "Shows the product name, version, license and system information."
     static let parameters: [ParamSpec] = []
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
-        ["About": .dict(info(ctx.server))]
+        await ServerStatus.results(ctx.server)
     }
 
     static func info(_ server: ServerContext) -> ValueDict {

@@ -11,7 +11,12 @@ struct ServerStatus: Action {
     static let summary = "Shows the server's version, uptime, sessions and node status."
     static let parameters: [ParamSpec] = []
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
-        let server = ctx.server
+        await results(ctx.server)
+    }
+
+    /// `About`, `server` and `nodestatus`: what both serverStatus and about return (as CAS does; DLPy's
+    /// `get_cas_host_type` reads `about()['server'].nodes`).
+    static func results(_ server: ServerContext) async -> ValueDict {
         let actions = (await server.allSets()).reduce(0) { $0 + $1.actions.count }
         let sessions = await server.sessions.count
         let uptime = Clock.now - server.startTime

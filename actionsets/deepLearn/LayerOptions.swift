@@ -39,6 +39,8 @@ enum LayerOptions {
     static let pooling: [ParamSpec] = [
         size("width", "Window width; 0 means global pooling (mean only)."), size("height", "Window height (default: width)."),
         size("stride", "Stride (default: width).", min: 1),
+        size("strideHorizontal", "Horizontal stride (DLPy sends it; must equal strideVertical: the engine pools with one stride).", min: 1),
+        size("strideVertical", "Vertical stride (default: stride).", min: 1),
         P.string("pool", "MAX or MEAN.", default: "MAX", allowed: ["MAX", "MEAN"]).spec,
         size("padding", "Padding on every side; CAS \"same\" padding when omitted."),
         dropout,
@@ -118,7 +120,14 @@ enum LayerOptions {
         case .pooling:
             if s.numbers["width"] == nil { s.numbers["width"] = 2 }
             if s.numbers["height"] == nil { s.numbers["height"] = s.numbers["width"] }
-            if s.numbers["stride"] == nil { s.numbers["stride"] = s.numbers["width"] }
+            let sh = s.numbers["stridehorizontal"], sv = s.numbers["stridevertical"]
+            if let sh, let sv, sh != sv {
+                throw ActionError(.parameterValue, "Pooling layer '\(s.name)': strideHorizontal (\(Int(sh))) and strideVertical (\(Int(sv))) must be equal; different strides per direction are not supported.",
+                                  parameter: "layer.strideHorizontal")
+            }
+            if s.numbers["stride"] == nil { s.numbers["stride"] = sv ?? sh ?? s.numbers["width"] }
+            s.numbers["stridehorizontal"] = nil
+            s.numbers["stridevertical"] = nil
         case .output:
             guard s.int("n") != nil || s.numbers["nofullconnect"] == 1 else {
                 throw ActionError(.parameterValue, "Output layer '\(s.name)' needs n (the number of classes).", parameter: "layer.n")

@@ -40,8 +40,9 @@ struct LoadImages: Action {
         var skipped = SkipReport()
         try await read(list, decode: args[decode], levels: args[labelLevels], into: &cols, skipped: &skipped, ctx)
         skipped.warn(ctx, "files", "are not readable PNG or JPEG images")
-        var out = args[casOut]
-        if out.caslib == nil { out.caslib = lib.name }
+        // As in CAS, casOut without a caslib goes to the active caslib, not to the caslib of the files
+        // (DLPy's load_files reads the output from the active caslib, after dropping the caslib it made).
+        let out = args[casOut]
         let stored = try await ctx.store(cols.table(name: out.name ?? "IMAGES"), out: out, defaultName: "IMAGES",
                                          sourceName: args[path], sourceCaslib: lib.name)
         let where_ = args[path].isEmpty ? "caslib \(lib.name)" : "'\(args[path])' in caslib \(lib.name)"

@@ -7,7 +7,7 @@ enum Sampler {
     /// Partition codes per row (input order) for the given strata (lists of row indices).
     static func assign(strata: [[Int]], rowCount: Int, pct: Double, pct2: Double, seed: Int) -> [Int] {
         var codes = [Int](repeating: 0, count: rowCount)
-        var rng = SplitMix64(seed: UInt64(bitPattern: Int64(seed)))
+        var rng = CASRandom(seed: seed)
         for rows in strata {
             var order = rows
             for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, rng.below(i + 1)) }

@@ -50,6 +50,7 @@ public struct OutTableRef: Sendable, Equatable {
         P.bool("replace", "Replace an existing table of the same name.", default: false).spec,
         P.bool("promote", "Give the output table global scope (visible to other sessions).", default: false).spec,
         P.optionalString("label", "Label of the output table.").spec,
+        P.optionalDouble("blockSize", "Accepted for CAS compatibility and ignored (CAS's block size for threads; DLPy sends it, sometimes as a fraction).", min: 0).spec,
     ]
 
     init(_ a: Args) {

@@ -1,0 +1,153 @@
+"""DLPy (sas-dlpy 1.3, unmodified) over swat against caslite (docs/python.md §6 "DLPy").
+
+The swat-level tests hold the small CAS-compatibility points DLPy depends on and always run. The
+pipeline test runs only when `dlpy` is importable (the Makefile's .venv does not install sas-dlpy;
+`pip install sas-dlpy matplotlib` into it to run it).
+"""
+import random
+
+import pytest
+
+try:
+    import matplotlib
+    matplotlib.use("Agg")
+    import dlpy  # noqa: F401
+    HAVE_DLPY = True
+except Exception:  # pragma: no cover - depends on the venv
+    HAVE_DLPY = False
+
+
+def _write_pets(folder, per_class=12, size=32):
+    """Two classes: a red or a blue square on a dark background, at random places."""
+    from PIL import Image
+    rnd = random.Random(1)
+    for cls, col in (("cats", (230, 40, 40)), ("dogs", (40, 40, 230))):
+        (folder / cls).mkdir(parents=True, exist_ok=True)
+        for i in range(per_class):
+            im = Image.new("RGB", (size, size), (rnd.randint(0, 60),) * 3)
+            x, y = rnd.randint(0, size // 2), rnd.randint(0, size // 2)
+            for dx in range(size // 3):
+                for dy in range(size // 3):
+                    im.putpixel((x + dx, y + dy), col)
+            im.save(folder / cls / f"{cls}_{i:02d}.png")
+
+
+@pytest.fixture(scope="module")
+def pets(server):
+    """The image folder under the Public caslib: (absolute path, caslib-relative path)."""
+    folder = server.data / "public" / "dlpy_pets"
+    if not folder.exists():
+        _write_pets(folder)
+    return folder, "dlpy_pets"
+
+
+# --- the compatibility points, through plain swat -------------------------------------------------
+
+def test_about_has_server_table(conn):
+    # DLPy's get_cas_host_type: about()['About']['System']['OS Family'] and about()['server'].nodes
+    r = conn.about()
+    assert r["About"]["System"]["OS Family"].startswith("LIN")
+    assert int(r["server"]["nodes"].iloc[0]) == 1
+
+
+def test_caslibinfo_srctype(conn):
+    # DLPy's find_caslib asks for PATH, DNFS and HDFS caslibs
+    paths = conn.caslibinfo(srcType="PATH")["CASLibInfo"]
+    assert "Public" in set(paths["Name"]) and all(p.endswith("/") for p in paths["Path"])
+    assert len(conn.caslibinfo(srcType="HDFS")["CASLibInfo"]) == 0
+    assert len(conn.caslibinfo(srcType="all")["CASLibInfo"]) == len(paths)
+
+
+def test_loadimages_output_goes_to_the_active_caslib(conn, pets):
+    conn.loadactionset("image")
+    r = conn.image.loadImages(caslib="Public", path=pets[1], casout={"name": "pets_active", "replace": True},
+                              recurse=True, labelLevels=-1, distribution={"type": "random"})
+    assert r.severity == 0, r.messages
+    assert r["caslib"].upper().startswith("CASUSER")
+    assert len(conn.CASTable("pets_active")) == 24
+
+
+def test_partition_and_shuffle_accept_blocksize(conn, pets):
+    conn.loadactionset("image")
+    conn.image.loadImages(caslib="Public", path=pets[1], casout={"name": "pets_bs", "replace": True})
+    # DLPy sends blocksize as an int (32) or, from image_blocksize(), a fraction (0.75)
+    r = conn.table.partition(table={"name": "pets_bs", "Vars": ["_image_", "_label_", "_id_"]},
+                             casout={"name": "pets_bs2", "replace": True, "blocksize": 0.75})
+    assert r.severity == 0, r.messages
+    r = conn.table.shuffle(table={"name": "pets_bs2"}, casout={"name": "pets_bs2", "replace": True, "blocksize": 32})
+    assert r.severity == 0, r.messages
+    assert r["tableName"] == "pets_bs2" and "casTable" in r
+    ids = conn.CASTable("pets_bs2").to_frame()["_id_"].tolist()
+    assert sorted(ids) == list(range(1, 25))
+    # a seed gives the same order
+    a = conn.table.shuffle(table="pets_bs", casout={"name": "s1", "replace": True}, seed=7)
+    b = conn.table.shuffle(table="pets_bs", casout={"name": "s2", "replace": True}, seed=7)
+    assert a.severity == 0 and b.severity == 0
+    assert conn.CASTable("s1").to_frame()["_id_"].tolist() == conn.CASTable("s2").to_frame()["_id_"].tolist()
+
+
+def test_pooling_stride_per_direction_and_dlscore_loglevel(conn):
+    conn.loadactionset("deepLearn")
+    conn.deepLearn.buildModel(model={"name": "m", "replace": True}, type="CNN")
+    conn.deepLearn.addLayer(model="m", name="in", layer={"type": "input", "nchannels": 3, "width": 8, "height": 8})
+    # DLPy's Pooling(2) sends stride_vertical/stride_horizontal instead of stride
+    r = conn.deepLearn.addLayer(model="m", name="p", srclayers=["in"],
+                                layer={"type": "pool", "width": 2, "height": 2, "stridevertical": 2, "stridehorizontal": 2, "pool": "max"})
+    assert r.severity == 0, r.messages
+    r = conn.deepLearn.addLayer(model="m", name="p2", srclayers=["p"],
+                                layer={"type": "pool", "width": 2, "stridevertical": 1, "stridehorizontal": 2})
+    assert r.severity == 2 and any("must be equal" in m for m in r.messages)
+    r = conn.deepLearn.modelInfo(model="m")
+    assert r.severity == 0, r.messages
+    shapes = dict(zip(r["LayerInfo"]["Layer"], r["LayerInfo"]["OutputShape"]))
+    assert "4" in str(shapes["p"])
+    # dlScore accepts (and ignores) DLPy's loglevel / minibatchbufsize
+    names = {p["name"].lower() for p in conn.builtins.reflect(action="deepLearn.dlScore")[0]["actions"][0]["params"]}
+    assert {"loglevel", "minibatchbufsize"} <= names
+
+
+# --- the DLPy pipeline ----------------------------------------------------------------------------
+
+@pytest.mark.skipif(not HAVE_DLPY, reason="sas-dlpy is not installed in this venv")
+def test_dlpy_image_pipeline(conn, pets):
+    from dlpy import Sequential
+    from dlpy.images import ImageTable
+    from dlpy.layers import Conv2d, InputLayer, OutputLayer, Pooling
+    from dlpy.model import Optimizer, VanillaSolver
+    from dlpy.splitting import three_way_split, two_way_split
+
+    tbl = ImageTable.load_files(conn, path=str(pets[0]))
+    assert len(tbl) == 24
+    assert {"_image_", "_label_", "_filename_0", "_id_"} <= set(tbl.columns)
+    assert list(tbl.label_freq["Frequency"]) == [12, 12]
+    assert int(tbl.image_summary["maxWidth"]) == 32
+    assert len(tbl.channel_means) == 3
+
+    small = tbl.resize(width=16, height=16, inplace=False)
+    assert int(small.image_summary["maxWidth"]) == 16
+
+    tr3, va3, te3 = three_way_split(tbl, valid_rate=25, test_rate=25, seed=1)
+    assert len(tr3) + len(va3) + len(te3) == 24
+    train, test = two_way_split(tbl, test_rate=25, seed=123)
+    assert (len(train), len(test)) == (18, 6)
+
+    model = Sequential(conn, model_table="dlpy_tiny")
+    model.add(InputLayer(3, 32, 32, scale=1.0 / 255))
+    model.add(Conv2d(4, 3))
+    model.add(Pooling(2))
+    model.add(OutputLayer(act="softmax", n=2))
+    model.compile()
+    assert [l.type for l in model.layers][:2] == ["input", "convo"]
+
+    opt = Optimizer(algorithm=VanillaSolver(learning_rate=0.01), mini_batch_size=4, max_epochs=2, log_level=0, seed=1)
+    r = model.fit(data=train, inputs="_image_", target="_label_", optimizer=opt, seed=1, n_threads=2)
+    assert r.severity < 2, r.messages
+    assert list(model.training_history["Epoch"]) == [1, 2]
+
+    p = model.predict(test)
+    assert p.severity == 0, p.messages
+    e = model.evaluate(test)
+    assert e.severity == 0, e.messages
+    assert "ScoreInfo" in e
+    assert len(model.valid_res) == 6
+    model.plot_evaluate_res(img_type="A", n_images=2)
