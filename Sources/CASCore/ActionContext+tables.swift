@@ -56,6 +56,13 @@ extension ActionContext {
     /// A table with the reference's `where` and `vars` applied.
     public func filteredTable(_ ref: TableRef, parameter: String = "table") async throws(ActionError) -> CASTable {
         var t = try await table(ref, parameter: parameter)
+        if !ref.computedVars.isEmpty || !(ref.computedVarsProgram ?? "").trimmingSpaces.isEmpty {
+            let data = t.data
+            let (names, program) = (ref.computedVars, ref.computedVarsProgram ?? "")
+            t.data = try await Blocking.run { () throws(ActionError) -> DataTable in
+                try ComputedVars.apply(program, declared: names, to: data, parameter: parameter)
+            }
+        }
         if let w = ref.whereClause, !w.trimmingSpaces.isEmpty {
             let data = t.data
             let rows: [Int]

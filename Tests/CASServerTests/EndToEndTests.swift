@@ -146,6 +146,52 @@ struct EndToEndTests {
         await s.stop()
     }
 
+    /// computedVars / computedVarsProgram (DLPy's way of picking rows): assignments in the where language,
+    /// evaluated before where and vars; `length` statements ignored; anything else refused by number.
+    @Test func computedVarsBeforeWhereAndVars() async throws {
+        let s = try await TestServer.start()
+        let c = try await s.connect()
+        try await ok(c, "table.addTable", ["table": "t", "vars": [["name": "x"], ["name": "a", "type": "varchar"], ["name": "b", "type": "varchar"]],
+                                           "rows": [[1, "cat", "cat"], [2, "dog", "cat"], [3, "dog", "dog"], [nil, "cat", "dog"]]])
+        let program = "length tag varchar(*);\n_eq_0_ = (a = b); tag = upcase(a) || '-' || b; twice = x * 2; big = (twice > 3)"
+        let r = try await ok(c, "table.fetch", ["table": ["name": "t", "computedVars": ["_eq_0_", ["name": "tag"], "twice", "big"],
+                                                          "computedVarsProgram": .string(program), "where": "(_eq_0_)",
+                                                          "vars": ["x", "tag", "twice", "big"]], "index": false])
+        let f = try #require(r.results["Fetch"]?.tableValue)
+        #expect(f.columns.map(\.name) == ["x", "tag", "twice", "big"])
+        #expect(f.column("x")?.data == .double([1, 3]))
+        #expect(f.column("tag")?.data == .varchar(["CAT-cat", "DOG-dog"]))
+        #expect(f.column("twice")?.data == .double([2, 6]))
+        #expect(f.column("big")?.data == .double([0, 1]))
+        let missing = try await ok(c, "table.fetch", ["table": ["name": "t", "computedVars": ["twice"], "computedVarsProgram": "twice = x * 2",
+                                                                "where": "a = 'cat' and b = 'dog'"]])
+        #expect(missing.results["Fetch"]?.tableValue?.column("twice")?.data.isMissing(at: 0) == true)
+        try await fails(c, "table.fetch", ["table": ["name": "t", "computedVars": ["r"], "computedVarsProgram": "call symput('a', x); r = x"]],
+                        "computedVarsProgram statement 1 ('call symput('a', x)') is not supported")
+        try await fails(c, "table.fetch", ["table": ["name": "t", "computedVars": ["y"], "computedVarsProgram": "y = nosuch + 1"]],
+                        "statement 1", "nosuch")
+        try await fails(c, "table.fetch", ["table": ["name": "t", "computedVars": ["y", "z"], "computedVarsProgram": "y = x"]],
+                        "computedVars[2] 'z' is not assigned")
+        // DATA step habits DLPy uses: a quoted number compared with a numeric column; seeded rand("UNIFORM")
+        let byID = try await ok(c, "table.fetch", ["table": ["name": "t", "computedVars": ["_eq_2_"], "computedVarsProgram": "_eq_2_ = (x = '3');",
+                                                             "where": "(_eq_2_)"]])
+        #expect(byID.results["Fetch"]?.tableValue?.column("x")?.data == .double([3]))
+        func uniforms(_ program: String) async throws -> [Double] {
+            let r = try await ok(c, "table.fetch", ["table": ["name": "t", "computedVars": ["u"], "computedVarsProgram": .string(program)], "index": false])
+            let col = try #require(r.results["Fetch"]?.tableValue?.column("u"))
+            return (0..<col.data.count).map { col.data.double(at: $0) ?? -1 }
+        }
+        let u1 = try await uniforms("call streaminit(7); u = rand(\"UNIFORM\")")
+        #expect(u1.count == 4 && u1.allSatisfy { (0..<1).contains($0) } && Set(u1).count == 4)
+        #expect(try await uniforms("call streaminit(7);u=rand('uniform')") == u1)     // same seed, same numbers
+        #expect(try await uniforms("call streaminit(8); u = rand('UNIFORM')") != u1)
+        try await fails(c, "table.fetch", ["table": ["name": "t", "computedVars": ["y"], "computedVarsProgram": "y = (a = 3)"]], "statement 1", "cannot compare")
+        // the stored table is untouched
+        let plain = try #require(try await ok(c, "table.fetch", ["table": "t"]).results["Fetch"]?.tableValue)
+        #expect(plain.column("twice") == nil)
+        await s.stop()
+    }
+
     @Test func tableLifecycleActions() async throws {
         let s = try await TestServer.start()
         let c = try await s.connect()

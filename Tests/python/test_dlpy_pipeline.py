@@ -151,3 +151,13 @@ def test_dlpy_image_pipeline(conn, pets):
     assert "ScoreInfo" in e
     assert len(model.valid_res) == 6
     model.plot_evaluate_res(img_type="A", n_images=2)
+    # C and M pick rows through computedVars (`_eq_0_ = (_label_ = I__label_)` / `^=`) plus where=
+    res = model.valid_res
+    right = int((res["_label_"] == res["I__label_"]).sum())
+    if right > 0:
+        model.plot_evaluate_res(img_type="C", n_images=2)
+    if right < len(res):
+        model.plot_evaluate_res(img_type="M", n_images=2)
+    model.plot_evaluate_res(img_type="A", n_images=2, randomize=True, seed=3)   # call streaminit + rand("UNIFORM")
+    # occlusion heat maps: DLPy masks the images itself and looks rows up with `_id_ = '<n>'`
+    model.heat_map_analysis(data=test, mask_width=8, mask_height=8, step_size=4, max_display=1)

@@ -107,8 +107,12 @@ def test_error_severity_for_bad_parameters(conn):
     assert r.status_code // 10000 == 272
     assert any("noSuchParameter" in m for m in r.messages)
     # Duplicate keys that differ only in case are refused when their values differ ...
-    d = conn._raw_retrieve("table.fetch", table={"name": "scores"}, fetchVars=["a"], fetchvars=["b"])
+    d = conn._raw_retrieve("table.fetch", table={"name": "scores"}, to=2, TO=3)
     assert d.severity == 2 and any("twice" in m for m in d.messages)
+    # ... joined when both are lists (swat adds fetchvars from a column selection next to a caller's fetchVars) ...
+    upload(conn, "dups")
+    both = conn._raw_retrieve("table.fetch", table={"name": "dups"}, fetchVars=["id"], fetchvars=["id", "name"])
+    assert both.severity == 0 and list(both["Fetch"].columns) == ["id", "name"]
     # ... and merged when they agree (DLPy sends fetchVars and fetchvars together).
     same = conn._raw_retrieve("table.fetch", table={"name": "x"}, fetchVars=["a"], fetchvars=["a"])
     assert same.severity == 2 and not any("twice" in m for m in same.messages)

@@ -13,9 +13,7 @@ enum SamplingParams {
         return Param(spec: s) { v in
             let d = v.dictValue ?? ValueDict()
             let names = { (x: Value) in x.listValue?.compactMap { $0.stringValue ?? $0["name"].stringValue } ?? [] }
-            let ref = TableRef(name: d["name"]?.stringValue ?? "", caslib: d["caslib"]?.stringValue, whereClause: d["where"]?.stringValue,
-                               vars: names(d["vars"] ?? .null))
-            return (ref, names(d["groupBy"] ?? .null))
+            return (TableRef(dict: d), names(d["groupBy"] ?? .null))
         }
     }()
     static let samppct = P.double("samppct", "Percentage of rows (of each stratum) in the sample, or in partition 1 with partInd.",

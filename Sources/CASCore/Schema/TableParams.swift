@@ -6,12 +6,19 @@ public struct TableRef: Sendable, Equatable {
     public var caslib: String?
     public var whereClause: String?
     public var vars: [String]
+    /// Columns added before `where` and `vars` apply, and the assignments that compute them
+    /// (`computedVars`, `computedVarsProgram`; see ComputedVars).
+    public var computedVars: [String] = []
+    public var computedVarsProgram: String?
 
-    public init(name: String, caslib: String? = nil, whereClause: String? = nil, vars: [String] = []) {
+    public init(name: String, caslib: String? = nil, whereClause: String? = nil, vars: [String] = [],
+                computedVars: [String] = [], computedVarsProgram: String? = nil) {
         self.name = name
         self.caslib = caslib
         self.whereClause = whereClause
         self.vars = vars
+        self.computedVars = computedVars
+        self.computedVarsProgram = computedVarsProgram
     }
 
     /// The parameter list a table reference accepts (also what `builtins.casCommon` shows).
@@ -20,11 +27,24 @@ public struct TableRef: Sendable, Equatable {
         P.caslib("caslib", "Caslib of the table; lookups go session scope first, then global.").spec,
         P.optionalString("where", "Row filter in the where-expression language (docs/where.md).").spec,
         P.value("vars", "Columns to use (names or {name=…}); all columns when omitted.").with { $0.type = .list(.value) }.spec,
+        P.value("computedVars", "Columns the computedVarsProgram adds (names or {name=…}); where and vars can use them.")
+            .with { $0.type = .list(.value) }.spec,
+        P.optionalString("computedVarsProgram",
+                         "Statements `name = expression;` (the where-expression language, docs/where.md) computing computedVars; `length` statements are accepted and ignored.").spec,
     ]
 
     init(_ a: Args) {
         self.init(name: a["name"].stringValue ?? "", caslib: a["caslib"].stringValue, whereClause: a["where"].stringValue,
-                  vars: a["vars"].listValue?.compactMap { $0.stringValue ?? $0["name"].stringValue } ?? [])
+                  vars: a["vars"].listValue?.compactMap { $0.stringValue ?? $0["name"].stringValue } ?? [],
+                  computedVars: a["computedVars"].listValue?.compactMap { $0.stringValue ?? $0["name"].stringValue } ?? [],
+                  computedVarsProgram: a["computedVarsProgram"].stringValue)
+    }
+
+    /// Reads a table reference from a parameter dictionary (for parameters that extend the table definition).
+    public init(dict d: ValueDict) {
+        let names = { (x: Value?) in x?.listValue?.compactMap { $0.stringValue ?? $0["name"].stringValue } ?? [] }
+        self.init(name: d["name"]?.stringValue ?? "", caslib: d["caslib"]?.stringValue, whereClause: d["where"]?.stringValue,
+                  vars: names(d["vars"]), computedVars: names(d["computedVars"]), computedVarsProgram: d["computedVarsProgram"]?.stringValue)
     }
 }
 

@@ -36,13 +36,21 @@ public enum Validator {
 
     static func join(_ path: String, _ name: String) -> String { path.isEmpty ? name : "\(path).\(name)" }
 
-    /// Keys that differ only in case name the same parameter: the same value twice is merged (clients
-    /// such as DLPy send `fetchVars` and `fetchvars` together); different values are refused.
+    /// Keys that differ only in case name the same parameter: the same value twice is merged; two lists
+    /// are joined (first list, then the other's new items) — swat adds `fetchvars`/`inputs` from a
+    /// table's column selection next to a caller's `fetchVars` (DLPy's plot_evaluate_res does this);
+    /// other different values are refused.
     static func deduplicate(_ d: ValueDict, path: String) throws(ActionError) -> ValueDict {
         var out = ValueDict()
         var seen: [String: (key: String, value: Value)] = [:]
         for (key, value) in d {
             if let first = seen[key.lowercased()] {
+                if first.value != value, case .list(let a) = first.value, case .list(let b) = value {
+                    let joined = Value.list(a + b.filter { !a.contains($0) })
+                    seen[key.lowercased()] = (first.key, joined)
+                    out[first.key] = joined
+                    continue
+                }
                 guard first.value == value else {
                     throw ActionError(.parameterDuplicate,
                                       "Parameter '\(join(path, key))' was given twice with different values ('\(first.key)' and '\(key)'); names are case-insensitive.",

@@ -1,0 +1,118 @@
+import CASWire
+import Foundation
+
+/// `computedVars` + `computedVarsProgram` of a table reference: columns computed before `where` and
+/// `vars` apply. The program is a subset of CAS's DATA step code: statements separated by `;`,
+/// each either `name = expression;` (the expression in the where language, docs/where.md, which may
+/// use the table's columns and columns assigned by earlier statements; a condition gives 1 or 0) or
+/// a `length …;` declaration (accepted and ignored: a column's type follows its expression). Two DATA
+/// step habits DLPy relies on are kept: `call streaminit(seed);` seeds `x = rand("UNIFORM");` (uniform
+/// numbers in [0, 1) from caslite's seeded generator; seed 0 without streaminit), and a quoted number
+/// compared with a numeric column is read as a number (`_id_ = '10'`). Anything else is refused with
+/// the statement's number and text.
+public enum ComputedVars {
+    public static func apply(_ program: String, declared: [String], to table: DataTable, parameter: String) throws(ActionError) -> DataTable {
+        var t = table
+        var assigned: [String] = []
+        var rng = CASRandom(seed: 0)
+        for (i, raw) in statements(program).enumerated() {
+            let stmt = trimmed(raw)
+            if stmt.isEmpty { continue }
+            let lower = stmt.lowercased()
+            if lower.hasPrefix("length ") || lower.hasPrefix("length\t") { continue }
+            if let seed = streaminit(lower) { rng = CASRandom(seed: seed); continue }
+            guard let (name, expr) = assignment(stmt) else {
+                throw ActionError(.parameterValue, "\(parameter).computedVarsProgram statement \(i + 1) ('\(stmt)') is not supported: caslite runs `name = expression;` assignments (docs/where.md), `call streaminit(seed);` and ignores `length` statements.",
+                                  parameter: "\(parameter).computedVarsProgram")
+            }
+            let data: ColumnData
+            if isUniform(expr) {
+                data = .double((0..<t.rowCount).map { _ in Double(rng.next() >> 11) * 0x1p-53 })
+                replace(&t, Column(name: name, data: data))
+                assigned.append(name.lowercased())
+                continue
+            }
+            let bound: BoundWhere
+            do { bound = try bind(expr, to: t) } catch {
+                throw ActionError(.parameterValue, "\(parameter).computedVarsProgram statement \(i + 1) ('\(stmt)'): \(error)",
+                                  parameter: "\(parameter).computedVarsProgram")
+            }
+            switch bound.resultType {
+            case .varchar: data = .varchar((0..<t.rowCount).map { bound.value(row: $0).stringValue })
+            case .varbinary: data = .varbinary((0..<t.rowCount).map { bound.value(row: $0).blobValue })
+            default: data = .double((0..<t.rowCount).map { bound.value(row: $0).doubleValue ?? .nan })
+            }
+            replace(&t, Column(name: name, data: data))
+            assigned.append(name.lowercased())
+        }
+        for (i, n) in declared.enumerated() where !assigned.contains(n.lowercased()) && t.column(n) == nil {
+            throw ActionError(.parameterValue, "\(parameter).computedVars[\(i + 1)] '\(n)' is not assigned by computedVarsProgram.",
+                              parameter: "\(parameter).computedVars[\(i + 1)]")
+        }
+        return t
+    }
+
+    static func replace(_ t: inout DataTable, _ column: Column) {
+        if let k = t.columns.firstIndex(where: { $0.name.lowercased() == column.name.lowercased() }) { t.columns[k] = column } else { t.columns.append(column) }
+    }
+
+    /// Binds an expression; when it compares a number with a quoted number (DATA step code such as
+    /// `_id_ = '10'`), binds it again with the quotes of numeric literals removed.
+    static func bind(_ expr: String, to t: DataTable) throws(WhereError) -> BoundWhere {
+        do { return try WhereExpression(expr).bindValue(to: t) } catch {
+            guard error.message.contains("cannot compare"), error.message.contains("(a number)") else { throw error }
+            let unquoted = expr.replacingOccurrences(of: #"(['"])(-?[0-9]+(\.[0-9]+)?)\1"#, with: "$2", options: .regularExpression)
+            guard unquoted != expr, let b = try? WhereExpression(unquoted).bindValue(to: t) else { throw error }
+            return b
+        }
+    }
+
+    /// `call streaminit(n)` → n.
+    static func streaminit(_ lower: String) -> Int? {
+        let compact = lower.filter { !$0.isWhitespace }
+        guard compact.hasPrefix("callstreaminit("), compact.hasSuffix(")") else { return nil }
+        return Int(compact.dropFirst("callstreaminit(".count).dropLast())
+    }
+
+    /// `rand("UNIFORM")` (either quote, any case).
+    static func isUniform(_ expr: String) -> Bool {
+        let compact = expr.lowercased().filter { !$0.isWhitespace }
+        return compact == "rand(\"uniform\")" || compact == "rand('uniform')"
+    }
+
+    static func trimmed(_ s: String) -> String {
+        String(s.drop { $0.isWhitespace }.reversed().drop { $0.isWhitespace }.reversed())
+    }
+
+    /// Splits on `;` outside quotes.
+    static func statements(_ program: String) -> [String] {
+        var out: [String] = [], cur = "", quote: Character?
+        for ch in program {
+            if let q = quote {
+                cur.append(ch)
+                if ch == q { quote = nil }
+            } else if ch == "'" || ch == "\"" {
+                quote = ch
+                cur.append(ch)
+            } else if ch == ";" {
+                out.append(cur)
+                cur = ""
+            } else {
+                cur.append(ch)
+            }
+        }
+        out.append(cur)
+        return out
+    }
+
+    /// `name = expression` (not `==`, `<=`, `>=`, `^=`): the name and the expression text.
+    static func assignment(_ stmt: String) -> (String, String)? {
+        guard let eq = stmt.firstIndex(of: "=") else { return nil }
+        let name = trimmed(String(stmt[..<eq]))
+        let rest = String(stmt[stmt.index(after: eq)...])
+        guard let first = name.unicodeScalars.first, first == "_" || first.properties.isAlphabetic,
+              name.unicodeScalars.allSatisfy({ $0 == "_" || $0.properties.isAlphabetic || ("0"..."9").contains($0) }),
+              !rest.hasPrefix("="), !trimmed(rest).isEmpty else { return nil }
+        return (name, rest)
+    }
+}
