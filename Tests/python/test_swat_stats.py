@@ -61,6 +61,9 @@ def test_describe(table):
             assert desc[col][label] == pytest.approx(np.percentile(x, q, method="averaged_inverted_cdf")), (col, label)
     assert "name" not in desc.columns                       # like pandas: numeric columns only by default
     chars = table.describe(include="all")["name"]
+    selected = table[["name"]].describe()["name"]            # a column selection travels as table.vars
+    assert list(table[["name"]].columninfo()["ColumnInfo"]["Column"]) == ["name"]
+    assert selected["top"] == "alpha" and selected["freq"] == 3 and selected["unique"] == 4
     expected = df["name"].describe()
     assert chars["count"] == expected["count"] and chars["unique"] == expected["unique"]
     assert chars["top"] == expected["top"] == "alpha" and chars["freq"] == expected["freq"] == 3

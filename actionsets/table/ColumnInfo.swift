@@ -5,7 +5,9 @@ import CASWire
 struct ColumnInfo: Action {
     static let name = "columnInfo"
     static let summary = "Shows the columns of a table: name, label, position, type, lengths and format."
-    static let table = P.table()
+    /// Not flagged isTableDef in reflection, as in CAS: swat then sends a CASTable's column selection
+    /// as `table.vars` (its columninfo workaround), so `tbl[["a"]].columninfo()` and `.dtypes` see only "a".
+    static let table = P.table().with { $0.isTableDef = false }
     static let parameters = [table.spec]
 
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
