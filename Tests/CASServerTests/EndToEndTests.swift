@@ -192,6 +192,46 @@ struct EndToEndTests {
         await s.stop()
     }
 
+    /// table.attribute: extended attribute sets added, converted to a table, dropped, attached to
+    /// another table from that table, and kept by table.save / loadTable.
+    @Test func extendedAttributesAddConvertDropAndSurviveSave() async throws {
+        let s = try await TestServer.start()
+        let c = try await s.connect()
+        for name in ["w", "w2"] {
+            try await ok(c, "table.addTable", ["table": .string(name), "vars": [["name": "x"]], "rows": [[1]]])
+        }
+        try await ok(c, "table.attribute", ["name": "w", "set": "dlmodel", "task": "ADD", "attributes": [
+            ["key": "nclasses", "value": 2], ["key": "target", "value": "_label_"], ["key": "nominal", "value": .blob([0x61, 0, 0x62, 0])]]])
+        func converted(_ table: String) async throws -> [String: Value] {
+            try await ok(c, "table.attribute", ["name": .string(table), "task": "CONVERT", "attrTable": "attrs"])
+            let t = try await fetchAll(c, "attrs")
+            var out: [String: Value] = [:]
+            for r in 0..<t.rowCount {
+                let key = "\(t.strings("Set")[r] ?? "").\(t.strings("Key")[r] ?? "")"
+                switch t.strings("Type")[r] {
+                case "binary": out[key] = t.column("BinValue")!.data.value(at: r)
+                case "char": out[key] = t.column("CharValue")!.data.value(at: r)
+                default: out[key] = t.column("NumValue")!.data.value(at: r)
+                }
+            }
+            return out
+        }
+        let all = try await converted("w")
+        #expect(all == ["dlmodel.nclasses": .double(2), "dlmodel.target": "_label_", "dlmodel.nominal": .blob([0x61, 0, 0x62, 0])])
+        // attach the converted table to w2 (DLPy's load path), then drop one key from w
+        try await ok(c, "table.attribute", ["name": "w2", "task": "ADD", "attrTable": "attrs"])
+        #expect(try await converted("w2") == all)
+        try await ok(c, "table.attribute", ["name": "w", "set": "dlmodel", "task": "DROP", "attributes": [["key": "target"]]])
+        #expect(try await converted("w").keys.sorted() == ["dlmodel.nclasses", "dlmodel.nominal"])
+        // kept by save / loadTable
+        try await ok(c, "table.save", ["table": "w2", "name": "w2saved", "caslib": "casuser"])
+        try await ok(c, "table.loadTable", ["path": "w2saved", "caslib": "casuser", "casOut": ["name": "w3"]])
+        #expect(try await converted("w3") == all)
+        try await fails(c, "table.attribute", ["name": "w", "task": "ADD"], "needs attributes")
+        try await fails(c, "table.attribute", ["name": "nosuch", "task": "CONVERT", "attrTable": "a"], "nosuch")
+        await s.stop()
+    }
+
     @Test func tableLifecycleActions() async throws {
         let s = try await TestServer.start()
         let c = try await s.connect()

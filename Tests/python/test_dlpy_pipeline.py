@@ -161,3 +161,9 @@ def test_dlpy_image_pipeline(conn, pets):
     model.plot_evaluate_res(img_type="A", n_images=2, randomize=True, seed=3)   # call streaminit + rand("UNIFORM")
     # occlusion heat maps: DLPy masks the images itself and looks rows up with `_id_ = '<n>'`
     model.heat_map_analysis(data=test, mask_width=8, mask_height=8, step_size=4, max_display=1)
+    # model, weights and the weights' extended attributes saved as tables in the Public caslib's folder
+    model.save_to_table(str(pets[0].parent))
+    info = conn.table.fileInfo(caslib="public", allFiles=True)
+    assert info.severity == 0, info.messages
+    saved = info["FileInfo"]
+    assert any("dlpy_tiny" in n.lower() for n in saved["Name"]), list(saved["Name"])

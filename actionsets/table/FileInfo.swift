@@ -9,7 +9,8 @@ struct FileInfo: Action {
     static let summary = "Lists the files in a caslib's folder (or a subfolder) and the tables saved in its database."
     static let caslib = P.caslib()
     static let path = P.string("path", "Subfolder to list, relative to the caslib.", default: "")
-    static let parameters = [caslib.spec, path.spec]
+    static let allFiles = P.bool("allFiles", "Accepted for CAS compatibility (DLPy sends it): every file is always listed, not only those CAS can load.", default: false)
+    static let parameters = [caslib.spec, path.spec, allFiles.spec]
 
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
         let lib = try await ctx.caslib(args[caslib])

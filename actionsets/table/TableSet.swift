@@ -4,5 +4,5 @@ import CASCore
 public let tableActionSet = ActionSet(
     name: "table", summary: "Tables: load, upload, add, fetch, describe, alter, partition and drop in-memory tables.", alwaysLoaded: true,
     actions: [LoadTable.self, Upload.self, AddTable.self, Fetch.self, ColumnInfo.self, TableInfo.self, TableExists.self,
-              DropTable.self, AlterTable.self, Partition.self, Shuffle.self, Promote.self, Save.self, DeleteSource.self,
+              DropTable.self, AlterTable.self, Attribute.self, Partition.self, Shuffle.self, Promote.self, Save.self, DeleteSource.self,
               AddCaslib.self, DropCaslib.self, CaslibInfo.self, QueryCaslib.self, FileInfo.self])
