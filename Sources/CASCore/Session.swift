@@ -107,6 +107,9 @@ public actor Session {
     public func setActiveCaslib(_ c: String) { activeCaslib = c }
     public func setLogLevel(_ l: String) { logLevel = l }
     public func setMetrics(_ m: Bool) { metrics = m }
+    /// `sessionProp.setSessOpt cmplib=`: the table(s) holding compiled FCMP functions ("caslib.table").
+    public private(set) var cmplib: [String] = []
+    public func setCmplib(_ tables: [String]) { cmplib = tables }
     public func load(set: String) { loadedSets.insert(set.lowercased()) }
     public func unload(set: String) { loadedSets.remove(set.lowercased()) }
 

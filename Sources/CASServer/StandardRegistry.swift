@@ -13,7 +13,7 @@ import CASCore
 public enum StandardRegistry {
     public static let sets: [ActionSet] = [
         builtinsActionSet, sessionActionSet, sessionPropActionSet, tableActionSet, accessControlActionSet, simpleActionSet, percentileActionSet, aggregationActionSet, sccaslActionSet, imageActionSet,
-        samplingActionSet, deepLearnActionSet,
+        samplingActionSet, deepLearnActionSet, fcmpactActionSet,
     ]
 
     /// The validated registry; a failure here is a programming error caught by the tests.

@@ -144,6 +144,15 @@ def test_dlpy_image_pipeline(conn, pets):
     assert r.severity < 2, r.messages
     assert list(model.training_history["Epoch"]) == [1, 2]
 
+    # DLPy's CyclicLR: an FCMP function compiled by fcmpact.addRoutines, found through cmplib, per batch
+    from dlpy.lr_scheduler import CyclicLR
+    lrs = CyclicLR(conn, train, 4, 1.0, 1e-4, 0.01)
+    opt2 = Optimizer(algorithm=VanillaSolver(learning_rate=1e-4, lr_scheduler=lrs), mini_batch_size=4, max_epochs=2, log_level=2, seed=1)
+    r2 = model.fit(data=train, inputs="_image_", target="_label_", optimizer=opt2, seed=1, n_threads=2)
+    assert r2.severity < 2, r2.messages
+    rates = list(model.training_history["LearningRate"])
+    assert rates[0] == pytest.approx(1e-4) and rates[1] > rates[0]   # epoch 2 starts up the cycle
+
     p = model.predict(test)
     assert p.severity == 0, p.messages
     e = model.evaluate(test)

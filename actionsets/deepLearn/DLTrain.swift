@@ -33,7 +33,12 @@ struct DLTrain: Action {
         }
         try freeze(args, m, engine)
         let opt = Args(args[OptimizerParams.optimizer]?.values ?? ValueDict())
-        let options = try OptimizerParams.options(opt, count: data.train.count, seed: args[seed])
+        var fcmp: FCMPFunction?
+        if let name = (opt["algorithm"].dictValue.map(Args.init))?["fcmpLearningRate"].stringValue, !name.isEmpty {
+            fcmp = try await FCMPFunction.lookup(name, ctx, parameter: "optimizer.algorithm.fcmpLearningRate")
+            ctx.note("Learning rate per mini-batch from FCMP function \(fcmp!.name)(\(fcmp!.arguments.joined(separator: ", "))).")
+        }
+        let options = try OptimizerParams.options(opt, count: data.train.count, seed: args[seed], fcmp: fcmp)
         let outcome = try await TrainingRun(ctx: ctx, logLevel: opt["logLevel"].intValue.map { Int($0) } ?? 1, threads: args[nThreads])
             .train(engine, data, options)
         let out = args[modelWeights]

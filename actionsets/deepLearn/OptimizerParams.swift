@@ -18,7 +18,7 @@ enum OptimizerParams {
         P.optionalDouble("maxLearningRate", "CYCLIC: the top of the cycle.", min: 0).spec,
         P.int("patience", "REDUCEONPLATEAU: epochs without improvement before the rate drops.", default: 10, min: 0).spec,
         P.bool("useLocking", "Accepted for DLPy; ignored.", default: true).spec,
-        P.optionalString("fcmpLearningRate", "FCMP learning-rate function: not supported (use learningRatePolicy=CYCLIC).").spec,
+        P.optionalString("fcmpLearningRate", "FCMP function (fcmpact.addRoutines, found through sessionProp.setSessOpt cmplib=) giving the rate per mini-batch from rate, iterNum, batch and initRate; replaces learningRatePolicy.").spec,
         P.double("clipGradMax", "Accepted; ignored.", default: 0).spec, P.double("clipGradMin", "Accepted; ignored.", default: 0).spec,
     ]
     static func accepted(_ n: String, _ d: Value) -> ParamSpec {
@@ -43,19 +43,32 @@ enum OptimizerParams {
     ])
 
     /// Training options for a data set of `count` images.
-    static func options(_ o: Args, count: Int, seed: Int) throws(ActionError) -> TrainingOptions {
+    /// `fcmp`: the function named by `algorithm.fcmpLearningRate` (DLTrain looks it up), called per
+    /// mini-batch with `rate`, `iterNum` (epoch, from 0), `batch` (within the epoch) and `initRate` bound by name.
+    static func options(_ o: Args, count: Int, seed: Int, fcmp: FCMPFunction? = nil) throws(ActionError) -> TrainingOptions {
         let a = o["algorithm"].dictValue.map(Args.init) ?? Args(ValueDict())
-        guard a["fcmpLearningRate"].stringValue == nil else {
-            throw ActionError(.parameterValue, "optimizer.algorithm.fcmpLearningRate (FCMP functions) is not supported; use learningRatePolicy=CYCLIC with maxLearningRate and stepSize.",
-                              parameter: "optimizer.algorithm.fcmpLearningRate")
-        }
         let batch = o["miniBatchSize"].intValue.map { Int($0) } ?? 1, epochs = o["maxEpochs"].intValue.map { Int($0) } ?? 1
         let rate = a["learningRate"].doubleValue ?? 0.001
+        let policyChoice: LearningRatePolicy
+        if let f = fcmp {
+            policyChoice = .custom(CustomRate(batchesPerEpoch: (count + batch - 1) / batch) { epoch, b, base in
+                f.call(["rate": base, "iterNum": Double(epoch), "batch": Double(b), "initRate": base]) ?? .nan
+            })
+        } else {
+            policyChoice = try policy(a, iterations: epochs * ((count + batch - 1) / batch), rate: rate)
+        }
+        if let f = fcmp {
+            let probe = f.call(["rate": rate, "iterNum": 0, "batch": 0, "initRate": rate])
+            guard let p = probe, p.isFinite else {
+                throw ActionError(.parameterValue, "optimizer.algorithm.fcmpLearningRate: function \(f.name) does not give a number for epoch 0, batch 0 (it may use a variable it does not define).",
+                                  parameter: "optimizer.algorithm.fcmpLearningRate")
+            }
+        }
         let wd = (a["weightDecay"].doubleValue ?? 0) > 0 ? a["weightDecay"].doubleValue! : (o["regL2"].doubleValue ?? 0)
         let momentum = a["method"].stringValue == "MOMENTUM" ? (a["momentum"].doubleValue ?? 0.9) : 0
         let s = o["seed"].intValue.map { Int($0) } ?? 0
         return TrainingOptions(epochs: epochs, batchSize: batch, learningRate: rate,
-                               policy: try policy(a, iterations: epochs * ((count + batch - 1) / batch), rate: rate),
+                               policy: policyChoice,
                                sgd: SGDOptions(momentum: momentum, nesterov: false, weightDecay: wd),
                                seed: UInt64(bitPattern: Int64(s != 0 ? s : seed)))
     }

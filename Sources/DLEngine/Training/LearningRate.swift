@@ -15,8 +15,24 @@ public enum LearningRatePolicy: Sendable, Equatable {
     /// PyTorch ReduceLROnPlateau (mode "min", relative threshold) on the validation loss
     /// (training loss when there is no validation data), checked once per epoch.
     case reduceOnPlateau(factor: Double = 0.1, patience: Int = 10, threshold: Double = 1e-4, cooldown: Int = 0, minRate: Double = 0)
+    /// A caller's function of (epoch, batch within the epoch, base rate), evaluated per batch
+    /// (deepLearn's FCMP learning-rate functions). A non-finite result falls back to the base rate.
+    case custom(CustomRate)
 
     public enum CyclicMode: String, Sendable { case triangular, triangular2, expRange }
+}
+
+/// A per-batch learning-rate function; equal only to itself.
+public final class CustomRate: Sendable, Equatable {
+    public let batchesPerEpoch: Int
+    public let function: @Sendable (_ epoch: Int, _ batch: Int, _ baseRate: Double) -> Double
+
+    public init(batchesPerEpoch: Int, _ function: @escaping @Sendable (_ epoch: Int, _ batch: Int, _ baseRate: Double) -> Double) {
+        self.batchesPerEpoch = max(1, batchesPerEpoch)
+        self.function = function
+    }
+
+    public static func == (a: CustomRate, b: CustomRate) -> Bool { a === b }
 }
 
 /// The learning rate over a run. Epochs and iterations count from 0.
@@ -54,6 +70,9 @@ public struct LearningRateSchedule: Sendable {
             }
             return baseRate + (maxRate - baseRate) * max(0, 1 - x) * scale
         case .reduceOnPlateau: return plateauRate
+        case .custom(let c):
+            let r = c.function(epoch, iteration - epoch * c.batchesPerEpoch, baseRate)
+            return r.isFinite ? r : baseRate
         }
     }
 
