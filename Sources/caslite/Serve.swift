@@ -69,7 +69,9 @@ struct Serve: AsyncParsableCommand {
             signal(sig, SIG_IGN)
             let s = DispatchSource.makeSignalSource(signal: sig)
             // Open client connections would keep the listener's task group alive; a signal ends the process.
-            s.setEventHandler { Task { () async -> Void in await server.stop(); Foundation.exit(0) } }
+            // _exit after the orderly stop: exit() would run C++/OpenMP static destructors while
+            // oneDNN's and dispatch's worker threads still exist (seen: SIGSEGV in __run_exit_handlers)
+            s.setEventHandler { Task { () async -> Void in await server.stop(); fflush(nil); _exit(0) } }
             s.resume()
             return s
         }

@@ -109,7 +109,7 @@ def test_pooling_stride_per_direction_and_dlscore_loglevel(conn):
 # --- the DLPy pipeline ----------------------------------------------------------------------------
 
 @pytest.mark.skipif(not HAVE_DLPY, reason="sas-dlpy is not installed in this venv")
-def test_dlpy_image_pipeline(conn, pets):
+def test_dlpy_image_pipeline(conn, pets, capsys):
     from dlpy import Sequential
     from dlpy.images import ImageTable
     from dlpy.layers import Conv2d, InputLayer, OutputLayer, Pooling
@@ -146,12 +146,20 @@ def test_dlpy_image_pipeline(conn, pets):
 
     # DLPy's CyclicLR: an FCMP function compiled by fcmpact.addRoutines, found through cmplib, per batch
     from dlpy.lr_scheduler import CyclicLR
+    capsys.readouterr()
     lrs = CyclicLR(conn, train, 4, 1.0, 1e-4, 0.01)
     opt2 = Optimizer(algorithm=VanillaSolver(learning_rate=1e-4, lr_scheduler=lrs), mini_batch_size=4, max_epochs=2, log_level=2, seed=1)
     r2 = model.fit(data=train, inputs="_image_", target="_label_", optimizer=opt2, seed=1, n_threads=2)
     assert r2.severity < 2, r2.messages
-    rates = list(model.training_history["LearningRate"])
-    assert rates[0] == pytest.approx(1e-4) and rates[1] > rates[0]   # epoch 2 starts up the cycle
+    # the second fit continues from the first one's weights: DLPy finds them through tableinfo's
+    # upper-case names (otherwise it says "Training from scratch" and sends no initWeights)
+    assert "DLPY_TINY_WEIGHTS" in list(conn.table.tableinfo()["TableInfo"]["Name"])
+    printed = capsys.readouterr().out
+    assert "existing weights" in printed and "from scratch" not in printed, printed
+    # it continues from the first fit's weights (epochs 3 and 4); its second epoch starts up the cycle
+    hist = r2["OptIterHistory"]
+    assert list(hist["Epoch"]) == [3, 4]
+    assert hist["LearningRate"].iloc[0] == pytest.approx(1e-4) and hist["LearningRate"].iloc[1] > 1e-4
 
     p = model.predict(test)
     assert p.severity == 0, p.messages

@@ -23,7 +23,9 @@ struct TableInfo: Action {
             return ValueDict()
         }
         let rows: [[Value]] = tables.map { t in
-            [.string(t.name), .int(Int64(t.rowCount)), .int(Int64(t.data.columns.count)), .string(t.data.label),
+            // CAS reports table names upper-case; DLPy's fit looks its weights table up that way and
+            // otherwise trains from scratch without saying so
+            [.string(t.name.uppercased()), .int(Int64(t.rowCount)), .int(Int64(t.data.columns.count)), .string(t.data.label),
              .string(Session.isoStamp(t.created)), .string(Session.isoStamp(t.modified)), .double(t.created), .double(t.modified),
              .int(t.isGlobal ? 1 : 0), .string(t.sourceName), .string(t.sourceCaslib), .string(t.creator)]
         }
