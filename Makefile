@@ -53,7 +53,7 @@ VENV := .venv
 $(VENV)/.installed:
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install -q --disable-pip-version-check swat "pandas<3" pillow pytest
-	$(VENV)/bin/pip install -q --disable-pip-version-check sas-dlpy matplotlib \
+	$(VENV)/bin/pip install -q --disable-pip-version-check sas-dlpy matplotlib h5py \
 	  || echo "WARNING: could not install sas-dlpy; Tests/python/test_dlpy_pipeline.py's DLPy test will be skipped"
 	touch $@
 test-python: deps $(VENV)/.installed

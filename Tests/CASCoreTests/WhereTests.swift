@@ -214,6 +214,11 @@ struct WhereSelectionTests {
         WhereCase("strip('  x ') = 'x'", [0, 1, 2, 3, 4, 5]),
         WhereCase("substr(name, 2, 2) = 'li'", [0]),
         WhereCase("substr(city, 5) = 'York'", [3]),
+        WhereCase("reverse(name) = 'ecilA'", [0]),
+        WhereCase("index(city, 'York') = 5", [3]),
+        WhereCase("index(name, 'zz') = 0 and name is not missing", [0, 1, 3, 4, 5]),
+        // DLPy's load_files: the file name after the last '/' of a path
+        WhereCase("substr('/data/cats/img1.png', length('/data/cats/img1.png') - index(reverse('/data/cats/img1.png'), '/') + 2) = 'img1.png'", [0, 1, 2, 3, 4, 5]),
         WhereCase("abs(-age) = 30", [0]),
         WhereCase("int(age / 10) = 3", [0, 4]),
         WhereCase("floor(-age / 10) = -4", [4]),

@@ -1,11 +1,12 @@
 """DLPy (sas-dlpy 1.3, unmodified) over swat against caslite (docs/python.md §6 "DLPy").
 
 The swat-level tests hold the small CAS-compatibility points DLPy depends on and always run. The
-pipeline test runs only when `dlpy` is importable (the Makefile's .venv does not install sas-dlpy;
-`pip install sas-dlpy matplotlib` into it to run it).
+DLPy tests run when `dlpy` is importable (the Makefile's .venv installs sas-dlpy, matplotlib and h5py;
+a failed install only skips them); the pretrained ResNet50_Caffe test also needs h5py.
 """
 import random
 
+import numpy as np
 import pytest
 
 try:
@@ -184,3 +185,86 @@ def test_dlpy_image_pipeline(conn, pets, capsys):
     assert info.severity == 0, info.messages
     saved = info["FileInfo"]
     assert any("dlpy_tiny" in n.lower() for n in saved["Name"]), list(saved["Name"])
+
+
+def _write_resnet50_caffe_h5(path, seed=50):
+    """A random-weight ResNet-50 in DLPy's/SAS's *.caffemodel.h5 layout (reference: dlpy-actions §7)."""
+    import h5py
+    rng = np.random.default_rng(seed)
+
+    def w(*shape, s=0.01):
+        return rng.normal(0, s, shape).astype(np.float32)
+
+    with h5py.File(path, "w") as f:
+        d = f.create_group("data")
+
+        def conv(name, o, i, k, bias=False):
+            g = d.create_group(name)
+            g["0"] = w(o, i, k, k)
+            if bias:
+                g["1"] = w(o)
+
+        def bn(name, c, factor=2.0):
+            g = d.create_group(name)
+            g["0"] = w(c) * factor                                   # mean·f
+            g["1"] = (1 + np.abs(w(c, s=0.1))) * factor              # var·f
+            g["2"] = np.full((1,), factor, np.float32)               # f
+            sc = d.create_group(name + "_scale")
+            sc["0"] = (1 + w(c, s=0.05)).astype(np.float32)          # gamma
+            sc["1"] = w(c)                                           # beta
+
+        conv("conv1", 64, 3, 7, bias=True)
+        bn("bn_conv1", 64)
+        d.create_group("pool1")
+        cin = 64
+        for stage, f_, blocks in ((2, 64, 3), (3, 128, 4), (4, 256, 6), (5, 512, 3)):
+            for b in "abcdef"[:blocks]:
+                p = f"{stage}{b}"
+                if b == "a":
+                    conv(f"res{p}_branch1", 4 * f_, cin, 1)
+                    bn(f"bn{p}_branch1", 4 * f_)
+                conv(f"res{p}_branch2a", f_, cin, 1)
+                bn(f"bn{p}_branch2a", f_)
+                conv(f"res{p}_branch2b", f_, f_, 3)
+                bn(f"bn{p}_branch2b", f_)
+                conv(f"res{p}_branch2c", 4 * f_, f_, 1)
+                bn(f"bn{p}_branch2c", 4 * f_)
+                d.create_group(f"res{p}")
+                cin = 4 * f_
+        d.create_group("pool5")
+        g = d.create_group("fc1000")
+        g["0"] = w(1000, 2048)
+        g["1"] = w(1000)
+
+
+@pytest.mark.skipif(not HAVE_DLPY, reason="sas-dlpy is not installed in this venv")
+def test_dlpy_resnet50_caffe_pretrained(server, conn, pets, capsys):
+    """DLPy's flagship path: ResNet50_Caffe with an h5 weights file and include_top=False (126 addLayers,
+    caslib discovery, dlImportModelWeights CAFFE, fc1000 replaced, the weights table partitioned), then
+    fit from those weights and evaluate."""
+    pytest.importorskip("h5py")
+    from dlpy.applications import ResNet50_Caffe
+    from dlpy.images import ImageTable
+    from dlpy.splitting import two_way_split
+
+    weights = server.data / "public" / "weights" / "ResNet-50-model.caffemodel.h5"
+    weights.parent.mkdir(parents=True, exist_ok=True)
+    if not weights.exists():
+        _write_resnet50_caffe_h5(weights)
+    tbl = ImageTable.load_files(conn, path=str(pets[0]))
+    train, test = two_way_split(tbl, test_rate=25, seed=123)
+    model = ResNet50_Caffe(conn, model_table="RESNET50_CAFFE", n_classes=2, n_channels=3, width=32, height=32,
+                           offsets=train.channel_means, pre_trained_weights=True,
+                           pre_trained_weights_file=str(weights), include_top=False)
+    assert len(model.layers) == 126 and model.layers[-1].name == "fc1000"
+    w = conn.CASTable(model.model_weights.name)
+    layer_ids = set(w.to_frame()["_LayerID_"].astype(int))
+    assert 1 in layer_ids and 125 not in layer_ids        # conv1 imported; DLPy dropped the 1000-class head
+    capsys.readouterr()
+    r = model.fit(data=train, inputs="_image_", target="_label_", mini_batch_size=4, max_epochs=1, lr=1e-4, n_threads=2)
+    assert r.severity < 2, r.messages
+    printed = capsys.readouterr().out
+    assert "existing weights" in printed and "from scratch" not in printed, printed
+    e = model.evaluate(test)
+    assert e.severity == 0, e.messages
+    assert len(model.valid_res) == len(test)

@@ -17,6 +17,7 @@ enum WhereFunctions {
         "mean": (1...64, "mean(x, ...)"),
         "upcase": (1...1, "upcase(s)"), "lowcase": (1...1, "lowcase(s)"), "trim": (1...1, "trim(s)"),
         "strip": (1...1, "strip(s)"), "length": (1...1, "length(s)"), "substr": (2...3, "substr(s, start[, length])"),
+        "reverse": (1...1, "reverse(s)"), "index": (2...2, "index(s, excerpt)"),
     ]
 
     static func compile(_ name: String, _ args: [WhereOperand], at position: Int) throws(WhereError) -> WhereCompiled {
@@ -31,7 +32,7 @@ enum WhereFunctions {
                 position: position)
         }
         if key == "missing" { return .condition(WhereBinder.missingTest(args[0])) }
-        if ["upcase", "lowcase", "trim", "strip", "length", "substr"].contains(key) {
+        if ["upcase", "lowcase", "trim", "strip", "length", "substr", "reverse", "index"].contains(key) {
             return try text(key, args)
         }
         var nums: [Num] = []
@@ -93,6 +94,16 @@ enum WhereFunctions {
             return .string { row in
                 let v = s(row)
                 return String(v.drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
+            }
+        case "reverse": return .string { String(s($0).reversed()) }
+        case "index":
+            // SAS: 1-based position of the first occurrence of the excerpt, 0 when absent.
+            let e = try WhereBinder.string(args[1], for: "index()")
+            return .number { row in
+                let hay = Array(s(row)), needle = Array(e(row))
+                guard !needle.isEmpty, needle.count <= hay.count else { return 0 }
+                for i in 0...(hay.count - needle.count) where Array(hay[i..<(i + needle.count)]) == needle { return Double(i + 1) }
+                return 0
             }
         case "length":
             // SAS: length without trailing blanks, 1 for a blank string.
