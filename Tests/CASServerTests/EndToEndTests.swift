@@ -186,6 +186,15 @@ struct EndToEndTests {
         #expect(try await uniforms("call streaminit(7);u=rand('uniform')") == u1)     // same seed, same numbers
         #expect(try await uniforms("call streaminit(8); u = rand('UNIFORM')") != u1)
         try await fails(c, "table.fetch", ["table": ["name": "t", "computedVars": ["y"], "computedVarsProgram": "y = (a = 3)"]], "statement 1", "cannot compare")
+        // DLPy's ImageTable.from_table: a random file name per row, and a label from a path
+        let names = try await ok(c, "table.fetch", ["table": ["name": "t", "computedVars": ["_filename_0", "lbl"], "computedVarsProgram":
+            "length _filename_0 varchar(*); call streaminit(-1);shuffle_id=rand(\"UNIFORM\")*10**10;_filename_0=cats(a,\"_\",put(put(shuffle_id,z10.),$char10.),\".jpg\"); lbl = scan('/data/' || a || 's/img.png', -2, '/')",
+            "vars": ["a", "_filename_0", "lbl"]], "index": false])
+        let nt = try #require(names.results["Fetch"]?.tableValue)
+        let files: [String] = (0..<nt.rowCount).map { nt.column("_filename_0")?.data.value(at: $0).stringValue ?? "" }
+        #expect(files.count == 4 && files.allSatisfy { $0.wholeMatch(of: /(cat|dog)_[0-9]{10}\.jpg/) != nil }, "\(files)")
+        #expect(Set(files).count == 4)
+        #expect(nt.column("lbl")?.data == .varchar(["cats", "dogs", "dogs", "cats"]))
         // the stored table is untouched
         let plain = try #require(try await ok(c, "table.fetch", ["table": "t"]).results["Fetch"]?.tableValue)
         #expect(plain.column("twice") == nil)

@@ -124,6 +124,11 @@ def test_dlpy_image_pipeline(conn, pets, capsys):
     assert int(tbl.image_summary["maxWidth"]) == 32
     assert len(tbl.channel_means) == 3
 
+    # from_table on a table without _filename_0: DLPy computes one with cats/put/rand in computedVarsProgram
+    conn.table.partition(table={"name": tbl.name, "vars": ["_image_", "_label_"]}, casout={"name": "bare", "replace": True})
+    bare = ImageTable.from_table(conn.CASTable("bare"))
+    names = list(bare.to_frame()["_filename_0"])
+    assert len(names) == 24 and all(n.endswith(".jpg") and n.split("_")[0] in ("cats", "dogs") for n in names), names[:3]
     small = tbl.resize(width=16, height=16, inplace=False)
     assert int(small.image_summary["maxWidth"]) == 16
 

@@ -5,11 +5,11 @@ import Foundation
 /// `vars` apply. The program is a subset of CAS's DATA step code: statements separated by `;`,
 /// each either `name = expression;` (the expression in the where language, docs/where.md, which may
 /// use the table's columns and columns assigned by earlier statements; a condition gives 1 or 0) or
-/// a `length …;` declaration (accepted and ignored: a column's type follows its expression). Two DATA
-/// step habits DLPy relies on are kept: `call streaminit(seed);` seeds `x = rand("UNIFORM");` (uniform
-/// numbers in [0, 1) from caslite's seeded generator; seed 0 without streaminit), and a quoted number
-/// compared with a numeric column is read as a number (`_id_ = '10'`). Anything else is refused with
-/// the statement's number and text.
+/// a `length …;` declaration (accepted and ignored: a column's type follows its expression). DATA
+/// step habits DLPy relies on are kept: `call streaminit(seed);` seeds `rand("UNIFORM")` anywhere in an
+/// expression (uniform numbers in [0, 1) from caslite's seeded generator; seed 0 without streaminit),
+/// `put(x, z10.)` takes a bare format, and a quoted number compared with a numeric column is read as a
+/// number (`_id_ = '10'`). Anything else is refused with the statement's number and text.
 public enum ComputedVars {
     public static func apply(_ program: String, declared: [String], to table: DataTable, parameter: String) throws(ActionError) -> DataTable {
         var t = table
@@ -26,14 +26,23 @@ public enum ComputedVars {
                                   parameter: "\(parameter).computedVarsProgram")
             }
             let data: ColumnData
-            if isUniform(expr) {
-                data = .double((0..<t.rowCount).map { _ in Double(rng.next() >> 11) * 0x1p-53 })
-                replace(&t, Column(name: name, data: data))
-                assigned.append(name.lowercased())
-                continue
+            // rand("UNIFORM") anywhere in the expression: a hidden column of seeded uniforms per call
+            var withRand = t, text = expr, k = 0
+            while let r = text.range(of: #"rand\s*\(\s*(["'])uniform\1\s*\)"#, options: [.regularExpression, .caseInsensitive]) {
+                let col = "__rand_\(k)__"
+                withRand.columns.append(Column(name: col, data: .double((0..<t.rowCount).map { _ in Double(rng.next() >> 11) * 0x1p-53 })))
+                text.replaceSubrange(r, with: col)
+                k += 1
+            }
+            // put(x, z10.): quote the bare format so the where language reads a string literal
+            while true {  // nested put(put(x, z10.), $char10.): one format per pass
+                let quoted = text.replacingOccurrences(of: #"(?i)(put\s*\([^;]*?,\s*)(\$?[A-Za-z]*[0-9]*\.[0-9]*)(\s*\))"#, with: "$1'$2'$3",
+                                                       options: .regularExpression)
+                if quoted == text { break }
+                text = quoted
             }
             let bound: BoundWhere
-            do { bound = try bind(expr, to: t) } catch {
+            do { bound = try bind(text, to: withRand) } catch {
                 throw ActionError(.parameterValue, "\(parameter).computedVarsProgram statement \(i + 1) ('\(stmt)'): \(error)",
                                   parameter: "\(parameter).computedVarsProgram")
             }
@@ -74,11 +83,6 @@ public enum ComputedVars {
         return Int(compact.dropFirst("callstreaminit(".count).dropLast())
     }
 
-    /// `rand("UNIFORM")` (either quote, any case).
-    static func isUniform(_ expr: String) -> Bool {
-        let compact = expr.lowercased().filter { !$0.isWhitespace }
-        return compact == "rand(\"uniform\")" || compact == "rand('uniform')"
-    }
 
     static func trimmed(_ s: String) -> String {
         String(s.drop { $0.isWhitespace }.reversed().drop { $0.isWhitespace }.reversed())

@@ -18,6 +18,7 @@ enum WhereFunctions {
         "upcase": (1...1, "upcase(s)"), "lowcase": (1...1, "lowcase(s)"), "trim": (1...1, "trim(s)"),
         "strip": (1...1, "strip(s)"), "length": (1...1, "length(s)"), "substr": (2...3, "substr(s, start[, length])"),
         "reverse": (1...1, "reverse(s)"), "index": (2...2, "index(s, excerpt)"),
+        "cats": (1...64, "cats(a, ...)"), "scan": (2...3, "scan(s, n[, delimiters])"), "put": (2...2, "put(x, 'format')"),
     ]
 
     static func compile(_ name: String, _ args: [WhereOperand], at position: Int) throws(WhereError) -> WhereCompiled {
@@ -35,6 +36,13 @@ enum WhereFunctions {
         if ["upcase", "lowcase", "trim", "strip", "length", "substr", "reverse", "index"].contains(key) {
             return try text(key, args)
         }
+        if key == "cats" {
+            // SAS: each argument without leading and trailing blanks, concatenated; numbers as text
+            let parts = try args.map { (a) throws(WhereError) -> @Sendable (Int) -> String in try WhereBinder.text(a, for: "cats()") }
+            return .string { row in parts.map { String($0(row).drop { $0 == " " }.reversed().drop { $0 == " " }.reversed()) }.joined() }
+        }
+        if key == "scan" { return try scan(args) }
+        if key == "put" { return try put(args, at: position) }
         var nums: [Num] = []
         for a in args { nums.append(try WhereBinder.number(a, for: "\(key)()")) }
         return .number(numeric(key, nums))
@@ -81,6 +89,56 @@ enum WhereFunctions {
             case "sum": return sum
             default: return sum / Double(n)
             }
+        }
+    }
+
+    /// scan(s, n[, delimiters]): the n-th word (negative n counts from the end), SAS's default delimiters.
+    private static func scan(_ args: [WhereOperand]) throws(WhereError) -> WhereCompiled {
+        let s = try WhereBinder.text(args[0], for: "scan()")
+        let n = try WhereBinder.number(args[1], for: "scan()")
+        let delims: (@Sendable (Int) -> String)? = args.count == 3 ? try WhereBinder.string(args[2], for: "scan()") : nil
+        return .string { row in
+            let d = Set(delims?(row) ?? " !$%&()*+,-./;<^|")
+            let words = s(row).split(whereSeparator: { d.contains($0) }).map(String.init)
+            let k = n(row)
+            guard !k.isNaN, k != 0 else { return "" }
+            let i = k > 0 ? Int(k) - 1 : words.count + Int(k)
+            return words.indices.contains(i) ? words[i] : ""
+        }
+    }
+
+    /// put(x, 'format'): a value as text in a SAS format — Zw. (zero-padded integer), w. / w.d / BESTw.
+    /// (numbers), $w. / $CHARw. (strings, cut to w). The format is a string literal (a computed program's
+    /// bare `z10.` is quoted before parsing).
+    private static func put(_ args: [WhereOperand], at position: Int) throws(WhereError) -> WhereCompiled {
+        guard case .string(let fmtFn) = args[1].code, args[1].isConstant else {
+            throw WhereError(message: "put() needs a format literal such as 'z10.' as its second argument", position: position)
+        }
+        let fmt = fmtFn(0).uppercased()
+        guard let m = fmt.wholeMatch(of: /(\$CHAR|\$|Z|BEST)?(\d*)\.(\d*)/) else {
+            throw WhereError(message: "put(): format '\(fmt)' is not supported (Zw., w., w.d, BESTw., $w., $CHARw.)", position: position)
+        }
+        let kind = String(m.1 ?? ""), width = Int(m.2) ?? 0, decimals = Int(m.3) ?? 0
+        if kind.hasPrefix("$") {
+            let v = try WhereBinder.text(args[0], for: "put()")
+            return .string { row in width > 0 ? String(v(row).prefix(width)) : v(row) }
+        }
+        let x = try WhereBinder.number(args[0], for: "put()")
+        return .string { row in
+            let d = x(row)
+            guard !d.isNaN else { return "." }
+            var t: String
+            switch kind {
+            case "Z":
+                let i = Int64(d.rounded(.toNearestOrAwayFromZero))
+                t = String(i.magnitude)
+                if t.count < width - (i < 0 ? 1 : 0) { t = String(repeating: "0", count: width - (i < 0 ? 1 : 0) - t.count) + t }
+                if i < 0 { t = "-" + t }
+            case "BEST": t = WhereSemantics.text(d)
+            default: t = decimals > 0 ? String(format: "%.\(decimals)f", d) : WhereSemantics.text(d.rounded(.toNearestOrAwayFromZero))
+            }
+            if width > 0, t.count < width, kind != "Z" { t = String(repeating: " ", count: width - t.count) + t }
+            return t
         }
     }
 
