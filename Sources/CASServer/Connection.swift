@@ -43,6 +43,7 @@ struct Connection: Sendable {
         try? await channel.executeThenClose { inbound, _ in
             try await withThrowingTaskGroup(of: Void.self) { group in
                 var session: Session?
+                defer { if let s = session { Task { await s.detach() } } }  // also when the read loop throws (reset)
                 for try await event in inbound {
                     switch event {
                     case .oversize(let n, let prefix):
@@ -59,7 +60,6 @@ struct Connection: Sendable {
                         }
                     }
                 }
-                if let session { await session.detach() }
                 group.cancelAll()  // the client is gone: calls still running are cancelled (as before)
                 try await group.waitForAll()
             }

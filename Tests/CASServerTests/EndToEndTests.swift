@@ -195,6 +195,18 @@ struct EndToEndTests {
         #expect(files.count == 4 && files.allSatisfy { $0.wholeMatch(of: /(cat|dog)_[0-9]{10}\.jpg/) != nil }, "\(files)")
         #expect(Set(files).count == 4)
         #expect(nt.column("lbl")?.data == .varchar(["cats", "dogs", "dogs", "cats"]))
+        // review cases: only compared quoted numbers are unquoted; put formats stay inside put(); `length =` assigns;
+        // huge scan/put arguments neither trap nor allocate without bound
+        let edge = try await ok(c, "table.fetch", ["table": ["name": "t", "computedVars": ["y", "z", "length", "w"], "computedVarsProgram":
+            "y = cats('007', (x = '3')); z = max(length(put(x, z5.)), 1.5); length = x * 2; w = scan('a b', 1e30) || put(1e20, z5.)",
+            "where": "x = 3"], "index": false])
+        let et = try #require(edge.results["Fetch"]?.tableValue)
+        #expect(et.column("y")?.data == .varchar(["0071"]))
+        #expect(et.column("z")?.data == .double([5]))
+        #expect(et.column("length")?.data == .double([6]))
+        #expect(et.column("w")?.data.value(at: 0).stringValue?.isEmpty == false)
+        try await fails(c, "table.fetch", ["table": ["name": "t", "computedVars": ["y"], "computedVarsProgram": "y = put(x, z99999999999.)"]],
+                        "too wide")
         // the stored table is untouched
         let plain = try #require(try await ok(c, "table.fetch", ["table": "t"]).results["Fetch"]?.tableValue)
         #expect(plain.column("twice") == nil)
@@ -212,7 +224,7 @@ struct EndToEndTests {
         try await ok(c, "table.attribute", ["name": "w", "set": "dlmodel", "task": "ADD", "attributes": [
             ["key": "nclasses", "value": 2], ["key": "target", "value": "_label_"], ["key": "nominal", "value": .blob([0x61, 0, 0x62, 0])]]])
         func converted(_ table: String) async throws -> [String: Value] {
-            try await ok(c, "table.attribute", ["name": .string(table), "task": "CONVERT", "attrTable": "attrs"])
+            try await ok(c, "table.attribute", ["name": .string(table), "task": "CONVERT", "attrTable": ["name": "attrs", "replace": true]])
             let t = try await fetchAll(c, "attrs")
             var out: [String: Value] = [:]
             for r in 0..<t.rowCount {
@@ -237,6 +249,8 @@ struct EndToEndTests {
         try await ok(c, "table.loadTable", ["path": "w2saved", "caslib": "casuser", "casOut": ["name": "w3"]])
         #expect(try await converted("w3") == all)
         try await fails(c, "table.attribute", ["name": "w", "task": "ADD"], "needs attributes")
+        try await fails(c, "table.attribute", ["name": "w", "task": "CONVERT", "attrTable": "attrs"], "already exists")  // replace not given
+        try await fails(c, "table.attribute", ["name": "w", "task": "CONVERT", "attrTable": ["name": "W", "replace": true]], "must not be the table itself")
         try await fails(c, "table.attribute", ["name": "nosuch", "task": "CONVERT", "attrTable": "a"], "nosuch")
         await s.stop()
     }

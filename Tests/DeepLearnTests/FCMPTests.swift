@@ -56,6 +56,14 @@ struct FCMPTests {
         try await fails(c, "deepLearn.dlTrain", bad, "fcmpLearningRate='nosuch'", "no such function")
         try await fails(c, "fcmpact.addRoutines", ["routineCode": "function f(a); do i = 1 to 3; end; return(a); endsub;", "funcTable": "f2"],
                         "function f, statement 1", "not supported")
+        // a variable whose name starts with "return" is an assignment, not a return
+        try await ok(c, "fcmpact.addRoutines", ["routineCode": "function h(rate, iterNum); returnrate = rate * 0.5 ** iterNum; return(returnrate); endsub;",
+                                                 "funcTable": ["name": "h", "replace": true]])
+        try await ok(c, "sessionProp.setSessOpt", ["cmplib": "CASUSER.h"])
+        var halving = fcmp
+        halving["optimizer"] = ["algorithm": ["method": "vanilla", "learningRate": 0.04, "fcmpLearningRate": "h"], "miniBatchSize": 4, "maxEpochs": 3]
+        let hh = try await ok(c, "deepLearn.dlTrain", halving).table("OptIterHistory")
+        #expect(hh.doubles("LearningRate") == [0.04, 0.02, 0.01])
         try await ok(c, "fcmpact.addRoutines", ["routineCode": "function g(rate); return(rate * undefinedvar); endsub;", "funcTable": ["name": "g", "replace": true]])
         try await ok(c, "sessionProp.setSessOpt", ["cmplib": ["CASUSER.cyclic_lr", "CASUSER.g"]])
         bad["optimizer"] = ["algorithm": ["fcmpLearningRate": "g"], "maxEpochs": 1]

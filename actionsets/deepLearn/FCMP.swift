@@ -40,7 +40,7 @@ struct FCMPFunction: Sendable {
                         throw ActionError(.parameterValue, "\(parameter): function \(name), statement \(i + 1) ('\(s)'): \(error)", parameter: parameter)
                     }
                 }
-                if lower.hasPrefix("return") {
+                if lower.range(of: #"^return(\s|\()"#, options: .regularExpression) != nil {
                     stmts.append(.ret(try expr(String(s.dropFirst("return".count)))))
                 } else if let eq = s.firstIndex(of: "="), !s[s.index(after: eq)...].hasPrefix("="),
                           case let lhs = s[..<eq].trimmingCharacters(in: .whitespaces),
@@ -94,8 +94,7 @@ struct FCMPFunction: Sendable {
         }
         for spec in tables {
             let parts = spec.split(separator: ".", maxSplits: 1).map(String.init)
-            var caslib = parts.count == 2 ? parts[0] : nil
-            if caslib?.uppercased() == "CASUSER" { caslib = nil }  // DLPy writes CASUSER for CASUSER(<user>)
+            let caslib = parts.count == 2 ? parts[0] : nil  // "CASUSER" resolves to the user's personal caslib
             let ref = TableRef(name: parts.last ?? spec, caslib: caslib)
             guard let t = try? await ctx.table(ref, parameter: parameter).data,
                   let names = t.column("_funcname_"), let src = t.column("_source_") else { continue }

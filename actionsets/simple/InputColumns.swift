@@ -6,7 +6,13 @@ import CASWire
 enum InputColumns {
     static func resolve(_ value: Value, in t: DataTable, defaultFilter: (Column) -> Bool,
                         require: ((Column) -> String?)? = nil) throws(ActionError) -> [Column] {
-        let names = value.listValue?.compactMap { $0.stringValue ?? $0["name"].stringValue } ?? value.stringValue.map { [$0] } ?? []
+        var names: [String] = []
+        for (i, item) in (value.listValue ?? value.stringValue.map { [.string($0)] } ?? []).enumerated() {
+            guard let n = item.stringValue ?? item["name"].stringValue else {
+                throw ActionError(.parameterType, "Parameter 'inputs[\(i + 1)]' must be a column name or {name=…}, not \(item.typeName).", parameter: "inputs[\(i + 1)]")
+            }
+            names.append(n)
+        }
         if names.isEmpty { return t.columns.filter(defaultFilter) }
         var cols: [Column] = []
         for (i, n) in names.enumerated() {

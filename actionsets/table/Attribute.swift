@@ -36,6 +36,9 @@ struct Attribute: Action {
             guard let attrName, !attrName.isEmpty else {
                 throw ActionError(.parameterMissing, "task=CONVERT needs attrTable (the table to write).", parameter: "attrTable")
             }
+            guard attrName.uppercased() != t.name.uppercased() else {
+                throw ActionError(.parameterValue, "attrTable must not be the table itself (\(t.name)).", parameter: "attrTable")
+            }
             var b = TableBuilder(name: attrName, columns: [("Set", .varchar), ("Key", .varchar), ("Type", .varchar),
                                                            ("NumValue", .double), ("CharValue", .varchar), ("BinValue", .varbinary)])
             for (k, v) in t.data.attributes where k.hasPrefix(prefix) {
@@ -48,7 +51,9 @@ struct Attribute: Action {
                 default: b.append([.string(parts[0]), .string(parts[1]), "char", .null, .string(v.stringValue ?? "\(v)"), .null])
                 }
             }
-            let stored = try await ctx.store(b.table, out: OutTableRef(name: attrName, caslib: args[attrTable]["caslib"].stringValue, replace: true),
+            let replaceValue = args[attrTable]["replace"]
+            let replace: Bool = replaceValue.boolValue ?? ((replaceValue.doubleValue ?? 0) != 0)
+            let stored = try await ctx.store(b.table, out: OutTableRef(name: attrName, caslib: args[attrTable]["caslib"].stringValue, replace: replace),
                                              defaultName: attrName, parameter: "attrTable")
             ctx.note("Wrote \(stored.rowCount) extended attribute\(stored.rowCount == 1 ? "" : "s") of table \(t.name) to table \(stored.name).")
             return ["caslib": .string(stored.caslib), "tableName": .string(stored.name)]
@@ -77,7 +82,7 @@ struct Attribute: Action {
                     guard let sv = s.data.value(at: r).stringValue, let kv = k.data.value(at: r).stringValue else { continue }
                     let v: Value
                     switch ty.data.value(at: r).stringValue {
-                    case "int64": v = source.column("NumValue")?.data.double(at: r).map { .int(Int64($0)) } ?? .null
+                    case "int64": v = source.column("NumValue")?.data.double(at: r).map { abs($0) < 9e18 ? .int(Int64($0)) : .double($0) } ?? .null
                     case "double": v = source.column("NumValue")?.data.double(at: r).map(Value.double) ?? .null
                     case "binary": v = source.column("BinValue")?.data.value(at: r) ?? .null
                     default: v = source.column("CharValue")?.data.value(at: r) ?? .null

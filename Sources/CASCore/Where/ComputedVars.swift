@@ -19,7 +19,8 @@ public enum ComputedVars {
             let stmt = trimmed(raw)
             if stmt.isEmpty { continue }
             let lower = stmt.lowercased()
-            if lower.hasPrefix("length ") || lower.hasPrefix("length\t") { continue }
+            if lower.hasPrefix("length"), lower.dropFirst(6).first?.isWhitespace == true,
+               lower.dropFirst(6).drop(while: { $0.isWhitespace }).first != "=" { continue }  // `length x $ 8;`, not `length = …`
             if let seed = streaminit(lower) { rng = CASRandom(seed: seed); continue }
             guard let (name, expr) = assignment(stmt) else {
                 throw ActionError(.parameterValue, "\(parameter).computedVarsProgram statement \(i + 1) ('\(stmt)') is not supported: caslite runs `name = expression;` assignments (docs/where.md), `call streaminit(seed);` and ignores `length` statements.",
@@ -35,8 +36,8 @@ public enum ComputedVars {
                 k += 1
             }
             // put(x, z10.): quote the bare format so the where language reads a string literal
-            while true {  // nested put(put(x, z10.), $char10.): one format per pass
-                let quoted = text.replacingOccurrences(of: #"(?i)(put\s*\([^;]*?,\s*)(\$?[A-Za-z]*[0-9]*\.[0-9]*)(\s*\))"#, with: "$1'$2'$3",
+            while true {  // nested put(put(x, z10.), $char10.): innermost first; the first argument has no top-level comma
+                let quoted = text.replacingOccurrences(of: #"(?i)(put\s*\((?:[^(),;]|\([^()]*\))+,\s*)(\$?[A-Za-z]*[0-9]*\.[0-9]*)(\s*\))"#, with: "$1'$2'$3",
                                                        options: .regularExpression)
                 if quoted == text { break }
                 text = quoted
@@ -70,7 +71,11 @@ public enum ComputedVars {
     static func bind(_ expr: String, to t: DataTable) throws(WhereError) -> BoundWhere {
         do { return try WhereExpression(expr).bindValue(to: t) } catch {
             guard error.message.contains("cannot compare"), error.message.contains("(a number)") else { throw error }
-            let unquoted = expr.replacingOccurrences(of: #"(['"])(-?[0-9]+(\.[0-9]+)?)\1"#, with: "$2", options: .regularExpression)
+            // only quoted numbers that are an operand of a comparison (`_id_ = '10'`, `'10' = x`)
+            let op = #"(=|\^=|~=|!=|<>|<=|>=|<|>|\b(?:eq|ne|lt|le|gt|ge)\b)"#
+            let unquoted = expr
+                .replacingOccurrences(of: op + #"\s*(['"])(-?[0-9]+(?:\.[0-9]+)?)\2"#, with: "$1 $3", options: [.regularExpression, .caseInsensitive])
+                .replacingOccurrences(of: #"(['"])(-?[0-9]+(?:\.[0-9]+)?)\1\s*"# + op, with: "$2 $3", options: [.regularExpression, .caseInsensitive])
             guard unquoted != expr, let b = try? WhereExpression(unquoted).bindValue(to: t) else { throw error }
             return b
         }

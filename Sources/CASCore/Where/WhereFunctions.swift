@@ -101,7 +101,7 @@ enum WhereFunctions {
             let d = Set(delims?(row) ?? " !$%&()*+,-./;<^|")
             let words = s(row).split(whereSeparator: { d.contains($0) }).map(String.init)
             let k = n(row)
-            guard !k.isNaN, k != 0 else { return "" }
+            guard k.isFinite, k != 0, abs(k) <= Double(words.count) else { return "" }
             let i = k > 0 ? Int(k) - 1 : words.count + Int(k)
             return words.indices.contains(i) ? words[i] : ""
         }
@@ -119,6 +119,10 @@ enum WhereFunctions {
             throw WhereError(message: "put(): format '\(fmt)' is not supported (Zw., w., w.d, BESTw., $w., $CHARw.)", position: position)
         }
         let kind = String(m.1 ?? ""), width = Int(m.2) ?? 0, decimals = Int(m.3) ?? 0
+        // SAS's limits: numeric formats up to 32 wide with up to 31 decimals, character formats up to 32767
+        guard width <= (kind.hasPrefix("$") ? 32767 : 32), decimals <= 31, m.2.count <= 5, m.3.count <= 2 else {
+            throw WhereError(message: "put(): format '\(fmt)' is too wide (numeric formats: width ≤ 32, decimals ≤ 31; $w.: w ≤ 32767)", position: position)
+        }
         if kind.hasPrefix("$") {
             let v = try WhereBinder.text(args[0], for: "put()")
             return .string { row in width > 0 ? String(v(row).prefix(width)) : v(row) }
@@ -129,12 +133,12 @@ enum WhereFunctions {
             guard !d.isNaN else { return "." }
             var t: String
             switch kind {
-            case "Z":
+            case "Z" where abs(d) < 9e18:
                 let i = Int64(d.rounded(.toNearestOrAwayFromZero))
                 t = String(i.magnitude)
                 if t.count < width - (i < 0 ? 1 : 0) { t = String(repeating: "0", count: width - (i < 0 ? 1 : 0) - t.count) + t }
                 if i < 0 { t = "-" + t }
-            case "BEST": t = WhereSemantics.text(d)
+            case "BEST", "Z": t = WhereSemantics.text(d)  // Z of a number beyond Int64: plain text
             default: t = decimals > 0 ? String(format: "%.\(decimals)f", d) : WhereSemantics.text(d.rounded(.toNearestOrAwayFromZero))
             }
             if width > 0, t.count < width, kind != "Z" { t = String(repeating: " ", count: width - t.count) + t }
