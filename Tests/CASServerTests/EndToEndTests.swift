@@ -249,6 +249,7 @@ struct EndToEndTests {
         try await ok(c, "table.loadTable", ["path": "w2saved", "caslib": "casuser", "casOut": ["name": "w3"]])
         #expect(try await converted("w3") == all)
         try await fails(c, "table.attribute", ["name": "w", "task": "ADD"], "needs attributes")
+        try await fails(c, "table.attribute", ["name": "w", "set": "a:b", "attributes": [["key": "k", "value": 1]]], "must not contain ':'")
         try await fails(c, "table.attribute", ["name": "w", "task": "CONVERT", "attrTable": "attrs"], "already exists")  // replace not given
         try await fails(c, "table.attribute", ["name": "w", "task": "CONVERT", "attrTable": ["name": "W", "replace": true]], "must not be the table itself")
         try await fails(c, "table.attribute", ["name": "nosuch", "task": "CONVERT", "attrTable": "a"], "nosuch")

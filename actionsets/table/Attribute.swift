@@ -30,6 +30,9 @@ struct Attribute: Action {
             throw ActionError.notFound("There is no session-scope table \(args[tableName]) in caslib \(lib.name).", parameter: "name")
         }
         let setName = args[set] ?? "default"
+        guard !setName.contains(":") else {
+            throw ActionError(.parameterValue, "Attribute set name '\(setName)' must not contain ':'.", parameter: "set")
+        }
         let attrName = args[attrTable].stringValue ?? args[attrTable]["name"].stringValue
         switch args[task] {
         case "CONVERT":
