@@ -67,3 +67,16 @@ def test_describe(table):
     expected = df["name"].describe()
     assert chars["count"] == expected["count"] and chars["unique"] == expected["unique"]
     assert chars["top"] == expected["top"] == "alpha" and chars["freq"] == expected["freq"] == 3
+
+
+def test_corr_matches_pandas(conn):
+    conn.loadactionset("simple")
+    df = pd.DataFrame({"a": [1.0, 2.0, 3.0, 4.0, np.nan, 6.0], "b": [2.0, 1.0, 4.0, 3.0, 5.0, 7.0],
+                       "c": [10.0, 9.0, np.nan, 6.0, 5.0, 1.0], "name": list("uvwxyz")})
+    tbl = conn.upload_frame(df, casout={"name": "corrs", "replace": True})
+    got = tbl.corr()
+    expected = df[["a", "b", "c"]].corr()        # pairwise deletion, as caslite
+    assert list(got.columns) == ["a", "b", "c"] and list(got.index) == ["a", "b", "c"]
+    assert np.allclose(got.to_numpy(dtype=float), expected.to_numpy(), atol=1e-12)
+    stats = conn.simple.correlation(table="corrs", inputs=["a", "b"])["SimpleStats"].set_index("Variable")
+    assert stats.loc["a", "N"] == 5 and stats.loc["a", "Mean"] == pytest.approx(df["a"].mean())
