@@ -71,7 +71,16 @@ struct Serve: AsyncParsableCommand {
             // Open client connections would keep the listener's task group alive; a signal ends the process.
             // _exit after the orderly stop: exit() would run C++/OpenMP static destructors while
             // oneDNN's and dispatch's worker threads still exist (seen: SIGSEGV in __run_exit_handlers)
-            s.setEventHandler { Task { () async -> Void in await server.stop(); fflush(nil); _exit(0) } }
+            s.setEventHandler {
+                Task { () async -> Void in await server.stop(); fflush(nil); _exit(0) }
+                // a call that ignores cancellation (or a stuck client) must not keep the process alive:
+                // SQLite writes are transactions, so a cut-off save leaves the last committed state
+                DispatchQueue.global().asyncAfter(deadline: .now() + 10) {
+                    FileHandle.standardError.write(Data("caslite: stopping took over 10 s; exiting now\n".utf8))
+                    fflush(nil)
+                    _exit(1)
+                }
+            }
             s.resume()
             return s
         }
