@@ -93,8 +93,9 @@ let package = Package(
         .testTarget(name: "CasliteCLITests", dependencies: ["caslite", "CASWire"]),
         .testTarget(name: "CASServerTests", dependencies: ["CASTestSupport", "CASServer", "CASClient", "CASCore"]),
         .testTarget(name: "CASLTests", dependencies: ["CASTestSupport", "CASL", "CASCore", "CASServer", "CASClient", "CASStorage", "ImageCodec"]),
-        .testTarget(name: "ImageCodecTests", dependencies: ["ImageCodec"]),
-        .testTarget(name: "ImageActionTests", dependencies: ["CASTestSupport", "CASServer", "CASClient", "CASCore", "ImageCodec"]),
+        .target(name: "RawPNG", path: "Tests/RawPNG"),  // byte-level PNG writer for the image tests
+        .testTarget(name: "ImageCodecTests", dependencies: ["ImageCodec", "RawPNG"]),
+        .testTarget(name: "ImageActionTests", dependencies: ["CASTestSupport", "CASServer", "CASClient", "CASCore", "ImageCodec", "RawPNG"]),
         .testTarget(name: "DLEngineTests", dependencies: ["DLEngine"], resources: [.copy("Fixtures")]),
         .testTarget(name: "DeepLearnTests", dependencies: ["CASTestSupport", "CASServer", "CASClient", "CASCore", "ImageCodec", "DLEngine"]),
     ]

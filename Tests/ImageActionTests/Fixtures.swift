@@ -1,8 +1,8 @@
 // Image fixtures generated in the tests: PNG/JPEG through ImageCodec's encoders, 16-bit and
-// palette PNGs through RawPNG (a byte-level writer copied from Tests/ImageCodecTests/Fixtures.swift,
-// independent of libpng), and broken files.
+// palette PNGs through RawPNG (Tests/RawPNG, a byte-level writer independent of libpng), and broken files.
 import Foundation
 import ImageCodec
+import RawPNG
 
 enum Fixture {
     /// A deterministic image whose samples differ per pixel and channel (values 10...240).
@@ -38,69 +38,3 @@ enum Fixture {
     static func bgr(_ img: Image) -> Image { img.converted(to: .bgr) }
 }
 
-/// Writes PNG files byte by byte (stored deflate blocks, filter 0): any color type, depth 8 or 16, palette.
-struct RawPNG {
-    enum ColorType: UInt8 { case gray = 0, rgb = 2, palette = 3, grayAlpha = 4, rgba = 6 }
-
-    var width: Int
-    var height: Int
-    var colorType: ColorType
-    var bitDepth: Int = 8
-    var samples: [Int]
-    var palette: [(UInt8, UInt8, UInt8)] = []
-
-    func encoded() -> [UInt8] {
-        var out: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
-        out += chunk("IHDR", be32(width) + be32(height) + [UInt8(bitDepth), colorType.rawValue, 0, 0, 0])
-        if !palette.isEmpty { out += chunk("PLTE", palette.flatMap { [$0.0, $0.1, $0.2] }) }
-        out += chunk("IDAT", zlibStored(scanlines()))
-        out += chunk("IEND", [])
-        return out
-    }
-
-    func scanlines() -> [UInt8] {
-        let spp = samples.count / (width * height)
-        var out: [UInt8] = []
-        for y in 0..<height {
-            out.append(0)
-            for i in (y * width * spp)..<((y + 1) * width * spp) {
-                let v = samples[i]
-                out += bitDepth == 16 ? [UInt8(v >> 8), UInt8(v & 0xFF)] : [UInt8(v)]
-            }
-        }
-        return out
-    }
-
-    func be32(_ v: Int) -> [UInt8] { [UInt8(v >> 24 & 0xFF), UInt8(v >> 16 & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v & 0xFF)] }
-
-    func chunk(_ type: String, _ data: [UInt8]) -> [UInt8] {
-        let body = Array(type.utf8) + data
-        return be32(data.count) + body + be32(Int(crc32(body)))
-    }
-
-    func zlibStored(_ data: [UInt8]) -> [UInt8] {
-        var out: [UInt8] = [0x78, 0x01]
-        var i = 0
-        repeat {
-            let n = min(65535, data.count - i)
-            out += [i + n == data.count ? 1 : 0, UInt8(n & 0xFF), UInt8(n >> 8), UInt8(~n & 0xFF), UInt8((~n >> 8) & 0xFF)]
-            out += data[i..<(i + n)]
-            i += n
-        } while i < data.count
-        var a: UInt32 = 1, b: UInt32 = 0
-        for byte in data {
-            a = (a + UInt32(byte)) % 65521
-            b = (b + a) % 65521
-        }
-        return out + be32(Int(b << 16 | a))
-    }
-
-    func crc32(_ bytes: [UInt8]) -> UInt32 {
-        var c: UInt32 = 0xFFFF_FFFF
-        for byte in bytes {
-            c ^= UInt32(byte)
-            for _ in 0..<8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
-        }
-        return ~c
-    }
-}

@@ -1,6 +1,7 @@
 import Testing
 
 @testable import ImageCodec
+import RawPNG
 
 @Suite("PNG decode: every color type and bit depth")
 struct PNGDecodeTests {

@@ -1,6 +1,7 @@
 import Testing
 
 @testable import ImageCodec
+import RawPNG
 
 /// Damaged files must throw (or, for harmless damage, decode) — never crash. These loops found the
 /// libpng struct-address bug (docs/images.md §Traps), so keep them.
