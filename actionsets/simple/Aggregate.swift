@@ -21,24 +21,21 @@ struct Aggregate: Action {
 
     static let columnNames = ["N": "N", "NMISS": "NMiss", "SUM": "Sum", "MEAN": "Mean", "MIN": "Min", "MAX": "Max", "STD": "Std", "VAR": "Var"]
 
+    /// N and NMISS of any column; the rest from Summary's statistics (numeric columns).
     static func value(_ agg: String, _ data: ColumnData) -> Double {
-        var xs: [Double] = [], missing = 0
-        for r in 0..<data.count {
-            if data.isMissing(at: r) { missing += 1 } else if let x = data.double(at: r) { xs.append(x) }
-        }
-        let n = data.count - missing
         switch agg {
-        case "N": return Double(n)
-        case "NMISS": return Double(missing)
-        case "SUM": return xs.isEmpty ? .nan : xs.reduce(0, +)
-        case "MEAN": return xs.isEmpty ? .nan : xs.reduce(0, +) / Double(xs.count)
-        case "MIN": return xs.min() ?? .nan
-        case "MAX": return xs.max() ?? .nan
+        case "N": return Double((0..<data.count).filter { !data.isMissing(at: $0) }.count)
+        case "NMISS": return Double((0..<data.count).filter { data.isMissing(at: $0) }.count)
         default:
-            guard xs.count > 1 else { return .nan }
-            let mean = xs.reduce(0, +) / Double(xs.count)
-            let v = xs.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(xs.count - 1)
-            return agg == "STD" ? v.squareRoot() : v
+            let s = Summary.Stats(data)
+            switch agg {
+            case "SUM": return s.n > 0 ? s.sum : .nan
+            case "MEAN": return s.mean
+            case "MIN": return s.min
+            case "MAX": return s.max
+            case "STD": return s.variance.squareRoot()
+            default: return s.variance
+            }
         }
     }
 

@@ -43,13 +43,7 @@ struct Freq: Action {
 
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
         let t = try await ctx.filteredTable(args[table])
-        let names = args[inputs].listValue?.compactMap { $0.stringValue ?? $0["name"].stringValue } ?? []
-        var cols: [Column] = []
-        if names.isEmpty { cols = t.data.columns.filter { $0.type != .varbinary } }
-        for (i, n) in names.enumerated() {
-            guard let c = t.data.column(n) else { throw ActionError.missingColumn(n, in: t.data, parameter: "inputs[\(i + 1)]") }
-            cols.append(c)
-        }
+        let cols = try InputColumns.resolve(args[inputs], in: t.data, defaultFilter: { $0.type != .varbinary })
         let withMissing = args[includeMissing]
         var b = TableBuilder(name: "Frequency", columns: [("Column", .varchar), ("CharVar", .varchar), ("NumVar", .double),
                                                           ("FmtVar", .varchar), ("Level", .int32), ("Frequency", .double)], label: "Frequency for \(t.name.uppercased())")

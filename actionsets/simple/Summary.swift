@@ -32,18 +32,8 @@ struct Summary: Action {
 
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
         let t = try await ctx.filteredTable(args[table])
-        let names = args[inputs].listValue?.compactMap { $0.stringValue ?? $0["name"].stringValue } ?? []
-        var cols: [Column] = []
-        if names.isEmpty {
-            cols = t.data.columns.filter { $0.type.isNumeric }
-        } else {
-            for (i, n) in names.enumerated() {
-                guard let c = t.data.column(n) else { throw ActionError.missingColumn(n, in: t.data, parameter: "inputs[\(i + 1)]") }
-                guard c.type.isNumeric else {
-                    throw ActionError(.parameterValue, "Column '\(c.name)' is \(c.type.rawValue); summary needs numeric columns.", parameter: "inputs[\(i + 1)]")
-                }
-                cols.append(c)
-            }
+        let cols = try InputColumns.resolve(args[inputs], in: t.data, defaultFilter: { $0.type.isNumeric }) { c in
+            c.type.isNumeric ? nil : "Column '\(c.name)' is \(c.type.rawValue); summary needs numeric columns."
         }
         let chosen = cols
         let stats = try await ctx.cpu { chosen.map { Stats($0.data) } }
