@@ -181,6 +181,14 @@ public struct FloatImage: Sendable, Equatable {
         self.init(unchecked: image.width, image.height, image.format, image.pixels.map { Float($0) })
     }
 
+    /// For display: samples scaled by the image's own min/max to 0...255 (all 0 when constant), then
+    /// rounded as ``toImage()``. Mean/std-normalized pixels become viewable this way.
+    public func displayable() -> Image {
+        let lo = pixels.min() ?? 0, hi = pixels.max() ?? 0
+        let scale: Float = hi > lo ? 255 / (hi - lo) : 0
+        return FloatImage(unchecked: width, height, format, pixels.map { ($0 - lo) * scale }).toImage()
+    }
+
     /// Rounds half up and clamps each sample to 0...255 (NaN → 0); see ``roundClampU8``.
     public func toImage() -> Image {
         Image.build(width, height, format) { out in

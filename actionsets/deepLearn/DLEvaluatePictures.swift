@@ -148,10 +148,8 @@ struct DLEvaluatePictures: Action {
     /// (mean/std-normalized) cells min-max scaled; nil when the cell is not an image.
     static func displayPNG(_ bytes: [UInt8]) -> [UInt8]? {
         if ImageFormat.sniff(bytes) == .raw, case .float32(let f)? = try? RawImage.decode(bytes) {
-            let lo = f.pixels.min() ?? 0, hi = f.pixels.max() ?? 0, k: Float = hi > lo ? 255 / (hi - lo) : 0
-            let px = f.pixels.map { UInt8(max(0, min(255, (($0 - lo) * k).rounded()))) }
-            guard let img = try? Image(width: f.width, height: f.height, format: f.format, pixels: px) else { return nil }
-            return try? ImageCodec.encodePNG(img.converted(to: f.channels == 1 ? .gray : .rgb))
+            let img = f.displayable()
+            return try? ImageCodec.encodePNG(img.format == .gray ? img : img.converted(to: .rgb))
         }
         guard let img = try? ImageCodec.decode(bytes) else { return nil }
         return try? ImageCodec.encodePNG(img.format == .gray ? img : img.converted(to: .rgb))

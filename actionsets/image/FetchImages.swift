@@ -47,7 +47,7 @@ struct FetchImages: Action {
         switch ImageFormat.sniff(bytes) {
         case .png: return bytes
         case .raw:
-            if case .float32(let f) = try RawImage.decode(bytes) { return try ImageCodec.encodePNG(PixelDecoding.displayable(f)) }
+            if case .float32(let f) = try RawImage.decode(bytes) { return try ImageCodec.encodePNG(f.displayable()) }
             return try ImageCodec.encodePNG(try PixelDecoding.decode(bytes))
         default: return try ImageCodec.encodePNG(try ImageCodec.decode(bytes))
         }

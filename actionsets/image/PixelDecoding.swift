@@ -21,13 +21,4 @@ enum PixelDecoding {
     static func typeName(_ bytes: [UInt8]) -> String {
         ImageFormat.sniff(bytes)?.fileExtension ?? "unknown"
     }
-
-    /// A float image mapped to 0...255 by its own min/max, for display (fetchImages, the mean image).
-    static func displayable(_ f: FloatImage) -> Image {
-        let lo = f.pixels.min() ?? 0, hi = f.pixels.max() ?? 0
-        let scale: Float = hi > lo ? 255 / (hi - lo) : 0
-        let px = f.pixels.map { v -> UInt8 in let x = ((v - lo) * scale + 0.5).rounded(.down); return x >= 255 ? 255 : (x > 0 ? UInt8(x) : 0) }
-        // the sizes come from a valid FloatImage, so this cannot fail
-        return (try? Image(width: f.width, height: f.height, format: f.format, pixels: px)) ?? f.toImage()
-    }
 }

@@ -48,7 +48,7 @@ struct ProcessImages: Action {
     static func encode(_ out: ImageStep.Output, raw: Bool) throws(ImageCodecError) -> [UInt8] {
         switch out {
         case .uint8(let img): return raw ? img.rawBytes() : try ImageCodec.encodePNG(img)
-        case .float32(let f): return raw ? f.rawBytes() : try ImageCodec.encodePNG(PixelDecoding.displayable(f))
+        case .float32(let f): return raw ? f.rawBytes() : try ImageCodec.encodePNG(f.displayable())
         }
     }
 
