@@ -218,7 +218,7 @@ struct WhereSelectionTests {
         WhereCase("cats('  a ', 1, ' b') = 'a1b'", [0, 1, 2, 3, 4, 5]),
         WhereCase("scan('a/b/c.png', -1, '/') = 'c.png' and scan('a b', 2) = 'b' and scan('a', 3) = ''", [0, 1, 2, 3, 4, 5]),
         WhereCase("put(age, 'z5.') = '00030'", [0]),
-        WhereCase("put(1e300, 'z5.') = '1E300' or put(1e300, 'z5.') = '1e+300' or length(put(1e300, 'z5.')) > 0", [0, 1, 2, 3, 4, 5]),  // no trap
+        WhereCase("put(1e300, 'z5.') = '1e+300'", [0, 1, 2, 3, 4, 5]),  // beyond Int64: plain text, no trap
         WhereCase("put(7.25, '8.2') = '    7.25' and put(name, '$3.') = 'Ali'", [0]),
         WhereCase("index(city, 'York') = 5", [3]),
         WhereCase("index(name, 'zz') = 0 and name is not missing", [0, 1, 3, 4, 5]),
