@@ -42,10 +42,8 @@ struct FCMPFunction: Sendable {
                 }
                 if lower.range(of: #"^return(\s|\()"#, options: .regularExpression) != nil {
                     stmts.append(.ret(try expr(String(s.dropFirst("return".count)))))
-                } else if let eq = s.firstIndex(of: "="), !s[s.index(after: eq)...].hasPrefix("="),
-                          case let lhs = s[..<eq].trimmingCharacters(in: .whitespaces),
-                          lhs.range(of: #"^[A-Za-z_][A-Za-z0-9_]*$"#, options: .regularExpression) != nil {
-                    stmts.append(.assign(lhs, try expr(String(s[s.index(after: eq)...]))))
+                } else if let (lhs, rhs) = ComputedVars.assignment(s) {
+                    stmts.append(.assign(lhs, try expr(rhs)))
                 } else {
                     throw ActionError(.parameterValue, "\(parameter): function \(name), statement \(i + 1) ('\(s)') is not supported: caslite's FCMP subset has `name = expression;` and `return(expression);`.",
                                       parameter: parameter)

@@ -114,8 +114,8 @@ public enum ComputedVars {
         return out
     }
 
-    /// `name = expression` (not `==`, `<=`, `>=`, `^=`): the name and the expression text.
-    static func assignment(_ stmt: String) -> (String, String)? {
+    /// `name = expression` (not `==`, `<=`, `>=`, `^=`): the name and the expression text. Also FCMP's.
+    public static func assignment(_ stmt: String) -> (name: String, expression: String)? {
         guard let eq = stmt.firstIndex(of: "=") else { return nil }
         let name = trimmed(String(stmt[..<eq]))
         let rest = String(stmt[stmt.index(after: eq)...])
