@@ -31,10 +31,11 @@ let package = Package(
         .target(name: "CDNNLShim", cSettings: [.unsafeFlags(["-O2"])], linkerSettings: [.linkedLibrary("dnnl"), .linkedLibrary("gomp")]),
 
         // MARK: CAS side
+        .target(name: "CheckedSize"),  // one checked path from outside numbers to sizes (no dependencies)
         .target(name: "CASWire"),
         .target(name: "CASNIO", dependencies: [.product(name: "NIOCore", package: "swift-nio")]),
         .target(name: "CASStorage", dependencies: ["CASWire", "CSQLite", "CSodium"]),
-        .target(name: "CASCore", dependencies: ["CASWire", "CASStorage", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "CASCore", dependencies: ["CASWire", "CASStorage", "CheckedSize", .product(name: "Logging", package: "swift-log")]),
         .target(name: "CASL", dependencies: ["CASWire", "CASCore", .product(name: "Logging", package: "swift-log")],
                 swiftSettings: [.unsafeFlags(["-O"])]),  // the interpreter runs 100 000 fuzz scripts in the debug test run
         .target(name: "ActionSetBuiltins", dependencies: ["CASCore", "CASL"], path: "actionsets/builtins"),
@@ -76,11 +77,11 @@ let package = Package(
             dependencies: ["CASClient", "CASServer", "CASCore", "CASWire", .product(name: "Logging", package: "swift-log")]),
 
         // MARK: image codecs (no CAS imports)
-        .target(name: "ImageCodec", dependencies: ["CPNG", "CJPEGShim"], swiftSettings: kernelFlags),
+        .target(name: "ImageCodec", dependencies: ["CPNG", "CJPEGShim", "CheckedSize"], swiftSettings: kernelFlags),
 
         // MARK: deep-learning engine (no CAS imports)
         // OpenMP OpenBLAS via rpath: one libgomp pool with oneDNN (docs/engine.md "Threading").
-        .target(name: "DLEngine", dependencies: ["COpenBLAS", "CDNNLShim", "CHDF5Shim"], swiftSettings: kernelFlags,
+        .target(name: "DLEngine", dependencies: ["COpenBLAS", "CDNNLShim", "CHDF5Shim", "CheckedSize"], swiftSettings: kernelFlags,
                 linkerSettings: [.unsafeFlags(["-L/usr/lib/x86_64-linux-gnu/openblas-openmp",
                                                "-Xlinker", "-rpath", "-Xlinker", "/usr/lib/x86_64-linux-gnu/openblas-openmp"])]),
 
@@ -88,6 +89,7 @@ let package = Package(
         .target(name: "CASTestSupport", dependencies: ["CASServer", "CASClient", "CASWire", .product(name: "Logging", package: "swift-log")],
                 path: "Tests/CASTestSupport"),
         .testTarget(name: "CASWireTests", dependencies: ["CASWire", "CASNIO"]),
+        .testTarget(name: "CheckedSizeTests", dependencies: ["CheckedSize"]),
         .testTarget(name: "CASStorageTests", dependencies: ["CASStorage", "CASWire"]),
         .testTarget(name: "CASCoreTests", dependencies: ["CASCore", "ActionSetBuiltins", "ActionSetTable", "ActionSetSimple", "ActionSetSession"]),
         .testTarget(name: "CasliteCLITests", dependencies: ["caslite", "CASWire"]),

@@ -1,0 +1,138 @@
+/// The one place where a number that came from outside (a request parameter, a table cell, a file
+/// header) becomes a count, offset, dimension, shape or allocation size.
+///
+/// Every conversion checks for overflow and for a maximum and throws `SizeError` instead of
+/// trapping. Modules that know nothing of CAS (DLEngine, ImageCodec) use it directly; CASCore turns
+/// a `SizeError` into an Error disposition that names the parameter.
+///
+/// ```swift
+/// let n = try Checked.count(args["n"], "n", max: Limits.maxTensorElements)
+/// let elements = try Checked.product([batch, c, h, w], "activation of layer conv1", max: Limits.maxTensorElements)
+/// ```
+public enum Checked {
+    /// A whole number from a Double (JSON numbers, numeric table cells): finite, integral and in `min...max`.
+    public static func int(_ x: Double, _ what: String, min lo: Int = 0, max hi: Int) throws(SizeError) -> Int {
+        guard x.isFinite, x == x.rounded(.towardZero) else {
+            throw SizeError(what: what, value: describe(x), limit: hi, reason: .notWhole)
+        }
+        guard x >= Double(lo) else { throw SizeError(what: what, value: describe(x), limit: lo, reason: .belowMinimum) }
+        // Double(Int.max) rounds up to 2^63, so compare before converting
+        guard x <= Double(hi), x < 9_223_372_036_854_775_807.0 else {
+            throw SizeError(what: what, value: describe(x), limit: hi, reason: .aboveMaximum)
+        }
+        let i = Int(x)
+        guard i <= hi else { throw SizeError(what: what, value: describe(x), limit: hi, reason: .aboveMaximum) }
+        return i
+    }
+
+    /// An integer in `min...max`.
+    public static func int<I: BinaryInteger>(_ x: I, _ what: String, min lo: Int = 0, max hi: Int) throws(SizeError) -> Int {
+        guard let i = Int(exactly: x) else {
+            throw SizeError(what: what, value: "\(x)", limit: x < 0 ? lo : hi, reason: x < 0 ? .belowMinimum : .aboveMaximum)
+        }
+        guard i >= lo else { throw SizeError(what: what, value: "\(x)", limit: lo, reason: .belowMinimum) }
+        guard i <= hi else { throw SizeError(what: what, value: "\(x)", limit: hi, reason: .aboveMaximum) }
+        return i
+    }
+
+    /// The product of non-negative factors, refused on overflow or above `max`.
+    public static func product(_ factors: [Int], _ what: String, max hi: Int) throws(SizeError) -> Int {
+        var p = 1
+        for f in factors {
+            guard f >= 0 else { throw SizeError(what: what, value: factors.map(String.init).joined(separator: "×"), limit: 0, reason: .belowMinimum) }
+            let (r, o) = p.multipliedReportingOverflow(by: f)
+            guard !o else { throw SizeError(what: what, value: factors.map(String.init).joined(separator: "×"), limit: hi, reason: .aboveMaximum) }
+            p = r
+        }
+        // a zero factor after an overflow-free prefix still counts as zero elements
+        guard p <= hi else { throw SizeError(what: what, value: factors.map(String.init).joined(separator: "×"), limit: hi, reason: .aboveMaximum) }
+        return p
+    }
+
+    /// `a + b`, refused on overflow or above `max`.
+    public static func sum(_ a: Int, _ b: Int, _ what: String, max hi: Int = Int.max) throws(SizeError) -> Int {
+        let (r, o) = a.addingReportingOverflow(b)
+        guard !o, r <= hi else { throw SizeError(what: what, value: "\(a)+\(b)", limit: hi, reason: .aboveMaximum) }
+        return r
+    }
+
+    /// The rows `first ... first+count-1` (1-based `first`) that exist in a table of `rows` rows, as a
+    /// 0-based range; empty when `first` lies past the end. Never overflows, whatever the inputs.
+    public static func window(first: Int, count: Int, rows: Int) -> Range<Int> {
+        guard first >= 1, count > 0, rows > 0, first <= rows else { return 0..<0 }
+        let start = first - 1
+        let end = count >= rows - start ? rows : start + count
+        return start..<end
+    }
+
+    /// `lo ... hi` clipped to `0 ..< size` (both given as start and length, which may be huge or
+    /// negative): the overlap of an object at `offset` of `length` with `0 ..< size`; nil when none.
+    public static func overlap(offset: Int, length: Int, size: Int) -> Range<Int>? {
+        guard length > 0, size > 0 else { return nil }
+        let start = Swift.max(offset, 0)
+        let (end, o) = offset.addingReportingOverflow(length)
+        let stop = o ? (offset > 0 ? Int.max : Int.min) : end
+        let clippedStop = Swift.min(stop, size)
+        guard start < clippedStop else { return nil }
+        return start..<clippedStop
+    }
+
+    static func describe(_ x: Double) -> String {
+        if x.isNaN { return "NaN" }
+        if x.isInfinite { return x > 0 ? "infinity" : "-infinity" }
+        if abs(x) < 1e15, x == x.rounded() { return String(Int64(x)) }
+        return String(x)
+    }
+}
+
+/// A number from outside that cannot become a size: it overflowed, was not whole, or passed a limit.
+public struct SizeError: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Reason: Sendable, Equatable {
+        case notWhole, belowMinimum, aboveMaximum
+    }
+
+    /// What the number is for, e.g. `width` or `elements of tensor fc1.weight`.
+    public var what: String
+    /// The number as given (shortened).
+    public var value: String
+    /// The minimum or maximum that was crossed.
+    public var limit: Int
+    public var reason: Reason
+
+    public init(what: String, value: String, limit: Int, reason: Reason) {
+        self.what = what
+        self.value = value.count > 60 ? String(value.prefix(60)) + "…" : value
+        self.limit = limit
+        self.reason = reason
+    }
+
+    public var description: String {
+        switch reason {
+        case .notWhole: "\(what) must be a whole number, but got \(value)"
+        case .belowMinimum: "\(what) must be at least \(limit), but got \(value)"
+        case .aboveMaximum: "\(what) must be at most \(Limits.readable(limit)), but got \(value)"
+        }
+    }
+}
+
+/// Fixed ceilings that no request may pass, whatever the memory budget (which is set per server
+/// with `caslite serve --max-memory` / `--max-session-memory` and checked separately).
+public enum Limits {
+    /// Elements of one tensor: BLAS and oneDNN index with 32-bit integers in places.
+    public static let maxTensorElements = Int(Int32.max)
+    /// One side of an image, in pixels.
+    public static let maxImageSide = 32_767
+    /// Pixels of one image (about 11 585²).
+    public static let maxImagePixels = 1 << 27
+    /// Rows of one table.
+    public static let maxRows = Int(Int32.max)
+    /// Characters of a string a program computes (SAS's longest character value).
+    public static let maxComputedString = 32_767
+
+    /// `2147483647 (2^31-1)`-style text for messages.
+    public static func readable(_ n: Int) -> String {
+        if n > 0, n & (n - 1) == 0 { return "\(n) (2^\(n.trailingZeroBitCount))" }
+        if n > 1, n & (n &+ 1) == 0 { return "\(n) (2^\(Int.bitWidth - n.leadingZeroBitCount)-1)" }
+        return "\(n)"
+    }
+}
