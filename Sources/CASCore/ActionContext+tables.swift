@@ -1,13 +1,18 @@
 import CASWire
 
+/// The table gate: every read, write, drop and promote of an in-memory table goes through these
+/// functions, which apply the access controls (`AccessControl`) and the name rules (`Names`).
 extension ActionContext {
     /// Whether the caller has the administrator role.
     public var isAdmin: Bool { session.isAdmin }
 
-    /// Every caslib this session can name: its session caslibs, `CASUSER(<user>)`, `Public`, global caslibs.
-    public func visibleCaslibs() async -> [Caslib] {
+    /// Every caslib this session can name and see: its session caslibs, `CASUSER(<user>)`, `Public`, and
+    /// the global caslibs it has ReadInfo on.
+    public func visibleCaslibs() async throws(ActionError) -> [Caslib] {
         let builtins = server.caslibs.builtins(for: user)
-        return await session.sessionCaslibs + builtins + server.globalCaslibs.all()
+        var globals: [Caslib] = []
+        for c in await server.globalCaslibs.all() where try await allowed(.readInfo, on: .caslib(c)) { globals.append(c) }
+        return await session.sessionCaslibs + builtins + globals
     }
 
     /// The caslib named `name`, or the session's active caslib. `casuser` names your personal caslib.
@@ -20,37 +25,36 @@ extension ActionContext {
         if lower == "casuser" || lower == builtins[0].name.lowercased() { return builtins[0] }
         if lower == "public" { return builtins[1] }
         if let c = await server.globalCaslibs.caslib(n) { return c }
-        var msg = "Caslib '\(n)' does not exist."
-        let names = await visibleCaslibs().map(\.name) + ["CASUSER"]
-        if let near = NearMiss.suggest(n, among: names) { msg += " Did you mean '\(near)'?" }
-        throw ActionError(.notFound, msg, parameter: "caslib")
+        let names = ((try? await visibleCaslibs()) ?? builtins).map(\.name) + ["CASUSER"]
+        throw ActionError(.notFound, NearMiss.withSuggestion("Caslib \(Names.quote(n)) does not exist.", n, among: names), parameter: "caslib")
     }
 
-    /// Throws unless the caller has `permission` on the caslib (or on one of its global tables).
-    public func require(_ permission: Permission, caslib: Caslib, table: CASTable? = nil, tableName: String? = nil,
-                        parameter: String? = nil) async throws(ActionError) {
-        let name = table?.name ?? tableName
-        let ok = try await server.access.allowed(permission, user: user, isAdmin: isAdmin, caslib: caslib, table: name, tableOwner: table?.creator)
-        guard ok else {
-            let what = name.map { "table \($0) in caslib \(caslib.name)" } ?? "caslib \(caslib.name)"
-            throw ActionError(.accessDenied, "User \(user) does not have \(permission.rawValue.capitalized) permission on \(what); its owner or an administrator can grant it with accessControl.updSomeAcsTable.",
-                              parameter: parameter)
-        }
-    }
-
-    /// Finds a table: session scope first, then global (DESIGN §4), checking Read permission on global tables.
-    public func table(_ ref: TableRef, parameter: String = "table") async throws(ActionError) -> CASTable {
+    /// Finds a table: session scope first, then global; a global table needs `permission` (Select to
+    /// read rows, ReadInfo for metadata only). A global table the caller may not even see is reported
+    /// as missing, like one that does not exist.
+    public func table(_ ref: TableRef, parameter: String = "table", for permission: Permission = .select) async throws(ActionError) -> CASTable {
         let lib = try await caslib(ref.caslib)
         let key = TableKey(caslib: lib.name, name: ref.name)
         if let t = await session.table(key) { return t }
         if let t = await server.globals.table(key) {
-            try await require(.read, caslib: lib, table: t, parameter: "\(parameter).name")
-            return t
+            if try await allowed(.readInfo, on: .table(lib, t)) {
+                try await require(permission, on: .table(lib, t), parameter: "\(parameter).name")
+                return t
+            }
         }
-        var msg = "Table '\(ref.name)' does not exist in caslib \(lib.name)."
-        let names = await session.tables(in: lib.name).map(\.name) + server.globals.list(caslib: lib.name).map(\.name)
-        if let near = NearMiss.suggest(ref.name, among: names) { msg += " Did you mean '\(near)'?" }
-        throw ActionError(.notFound, msg, parameter: "\(parameter).name")
+        let names = await tables(in: lib).map(\.name)
+        throw ActionError(.notFound, NearMiss.withSuggestion("Table \(Names.quote(ref.name)) does not exist in caslib \(lib.name).", ref.name, among: names),
+                          parameter: "\(parameter).name")
+    }
+
+    /// The tables of a caslib the caller can see: its session tables, then the global tables it has ReadInfo on.
+    public func tables(in lib: Caslib) async -> [CASTable] {
+        var out = await session.tables(in: lib.name)
+        let mine = Set(out.map { $0.name.uppercased() })
+        for t in await server.globals.list(caslib: lib.name) where !mine.contains(t.name.uppercased()) {
+            if (try? await allowed(.readInfo, on: .table(lib, t))) == true { out.append(t) }
+        }
+        return out
     }
 
     /// A table with the reference's `where` and `vars` applied.
@@ -85,13 +89,16 @@ extension ActionContext {
     }
 
     /// Stores `data` per `out` (name defaulting to `defaultName`): a session table, or a global one
-    /// with `promote`. Honours `replace`; replacing or adding global tables checks permissions.
+    /// with `promote`. Honours `replace`. Replacing a global table needs Update on it (it keeps its
+    /// owner and access controls); adding one needs Promote on the caslib (LimitedPromote suffices for a
+    /// table loaded from that caslib). The table's memory is charged to the budget first.
     @discardableResult
     public func store(_ data: DataTable, out: OutTableRef, defaultName: String, parameter: String = "casOut",
                       sourceName: String = "", sourceCaslib: String = "") async throws(ActionError) -> CASTable {
         let lib = try await caslib(out.caslib)
         var d = data
         d.name = out.name ?? defaultName
+        try Names.check(d.name, .table, parameter: "\(parameter).name")
         if let label = out.label { d.label = label }
         let key = TableKey(caslib: lib.name, name: d.name)
         let existingGlobal = await server.globals.table(key)
@@ -101,23 +108,53 @@ extension ActionContext {
                               parameter: "\(parameter).replace")
         }
         var t = CASTable(data: d, caslib: lib.name, creator: user, sourceName: sourceName, sourceCaslib: sourceCaslib)
-        if out.promote {
-            guard lib.scope != .session else {
-                throw ActionError(.parameterValue, "Caslib \(lib.name) has session scope; a promoted table needs a global caslib such as Public.",
-                                  parameter: "\(parameter).promote")
-            }
-            if let old = existingGlobal {
-                try await require(.write, caslib: lib, table: old, parameter: "\(parameter).replace")
-                t.creator = old.creator
-                t.created = old.created
-            } else {
-                try await require(.promote, caslib: lib, tableName: d.name, parameter: "\(parameter).promote")
-            }
-            try await server.globals.put(t, replace: out.replace)
-            await session.drop(key)
-        } else {
-            await session.put(t)
+        guard out.promote else {
+            try await session.put(t)
+            return t
         }
+        if let old = existingGlobal {
+            try await require(.update, on: .table(lib, old), parameter: "\(parameter).replace")
+            t.creator = old.creator
+            t.created = old.created
+        } else {
+            try await requirePromote(into: lib, sourceCaslib: sourceCaslib, parameter: "\(parameter).promote")
+        }
+        try await server.globals.put(t, replace: out.replace)
+        await session.drop(key)
         return t
+    }
+
+    /// Gives a session table global scope (`table.promote`); refuses to replace a global table.
+    public func promote(_ key: TableKey, in lib: Caslib, as newName: String?, keepSessionCopy: Bool, parameter: String = "name") async throws(ActionError) -> CASTable {
+        guard var t = await session.table(key) else {
+            throw ActionError.notFound("There is no session-scope table \(Names.quote(key.name)) in caslib \(lib.name).", parameter: parameter)
+        }
+        if let newName {
+            try Names.check(newName, .table, parameter: "target")
+            t.data.name = newName
+        }
+        guard lib.scope != .session else {
+            throw ActionError(.parameterValue, "Caslib \(lib.name) has session scope; promote into a global caslib such as Public.", parameter: "caslib")
+        }
+        try await requirePromote(into: lib, sourceCaslib: t.sourceCaslib, parameter: parameter)
+        try await server.globals.put(t, replace: false)
+        if !keepSessionCopy { await session.drop(key) }
+        return t
+    }
+
+    /// Promote on the caslib, or LimitedPromote for a table whose source is that caslib.
+    func requirePromote(into lib: Caslib, sourceCaslib: String, parameter: String) async throws(ActionError) {
+        if sourceCaslib.uppercased() == lib.name.uppercased(), try await allowed(.limitedPromote, on: .caslib(lib)) { return }
+        try await require(.promote, on: .caslib(lib), parameter: parameter)
+    }
+
+    /// Drops a table: the session-scope one if there is one, else the global one (DropTable on it).
+    /// Nil when there is neither (or the caller may not see the global one).
+    public func dropTable(_ name: String, in lib: Caslib, parameter: String = "name") async throws(ActionError) -> CASTable? {
+        let key = TableKey(caslib: lib.name, name: name)
+        if let t = await session.drop(key) { return t }
+        guard let g = await server.globals.table(key), try await allowed(.readInfo, on: .table(lib, g)) else { return nil }
+        try await require(.dropTable, on: .table(lib, g), parameter: parameter)
+        return try await server.globals.drop(key)
     }
 }

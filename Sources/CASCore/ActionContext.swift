@@ -16,6 +16,8 @@ public final class ActionContext: Sendable {
     let emit: @Sendable (ServerFrame) -> Void
     private let logLines = Mutex<[LogLine]>([])
     private let cancelled = Atomic<Bool>(false)
+    /// Bytes this call reserved from the memory budget (`reserve`); given back when it ends.
+    let reservedBytes = Mutex<Int>(0)
 
     public init(entry: ActionEntry, requestId: Int64, session: Session, server: ServerContext, parent: ActionContext? = nil,
                 streamLevel: LogLevel = .note, emit: @escaping @Sendable (ServerFrame) -> Void) {

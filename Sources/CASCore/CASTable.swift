@@ -16,6 +16,8 @@ public struct CASTable: Sendable {
     public var sourceName: String
     public var sourceCaslib: String
     public var isGlobal: Bool
+    /// The identity of a global table (access controls are bound to it); empty for session tables.
+    public var objectId: String = ""
 
     public init(data: DataTable, caslib: String, creator: String, sourceName: String = "", sourceCaslib: String = "") {
         self.data = data

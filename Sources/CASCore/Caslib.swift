@@ -21,33 +21,22 @@ public struct Caslib: Sendable, Equatable {
     public var scope: Scope
     /// The user who owns it (personal and added caslibs); empty for `Public`.
     public var owner: String
+    /// The identity access controls are bound to (global caslibs; see `ServerStore.objectId`).
+    public var id: String
 
-    public init(name: String, path: String, description: String, scope: Scope, owner: String) {
+    public init(name: String, path: String, description: String, scope: Scope, owner: String, id: String = "") {
         self.name = name
         self.path = path
         self.description = description
         self.scope = scope
         self.owner = owner
+        self.id = id
     }
 
     public var personal: Bool { scope == .personal }
 
-    /// The caslib's table database.
-    public var databasePath: String { "\(path)/.caslite.sqlite" }
-
-    /// Resolves a path relative to this caslib's folder, refusing anything that escapes it
-    /// (`..`, absolute paths, symlinks pointing outside — also through folders that do not exist yet).
-    public func resolve(_ relative: String, parameter: String = "path") throws(ActionError) -> String {
-        if relative.hasPrefix("/") {
-            throw ActionError(.accessDenied, "Absolute path '\(relative)' is not allowed; give a path relative to caslib \(name).", parameter: parameter)
-        }
-        let base = RealPath.resolve(path)
-        let full = RealPath.resolve(base + "/" + relative)
-        guard full == base || full.hasPrefix(base + "/") else {
-            throw ActionError(.accessDenied, "Path '\(relative)' escapes caslib \(name); paths must stay inside the caslib's folder.", parameter: parameter)
-        }
-        return full
-    }
+    /// CAS's shared and writeable caslib (`Permission.publicDefaults`).
+    public var isPublic: Bool { scope == .global && owner.isEmpty && name == "Public" }
 }
 
 /// Canonical paths: `..` removed and every symlink of the longest existing prefix resolved.
@@ -83,7 +72,7 @@ public enum RealPath {
 
     /// Whether `path` (resolved) lies inside `root` (resolved).
     public static func isInside(_ path: String, _ root: String) -> Bool {
-        let p = resolve(path), r = resolve(root)
+        let p = resolve(path.isEmpty ? "/" : path), r = resolve(root.isEmpty ? "/" : root)
         return p == r || p.hasPrefix(r + "/")
     }
 }
@@ -92,20 +81,31 @@ public enum RealPath {
 /// Layout under the server's data root: `casuser/<user>/` and `public/`.
 public struct CaslibCatalog: Sendable {
     public let dataRoot: String
+    /// The identity of `Public` (its access controls are bound to it).
+    public let publicId: String
 
-    public init(dataRoot: String) {
+    public init(dataRoot: String, publicId: String = "") {
         self.dataRoot = RealPath.resolve(dataRoot)
+        self.publicId = publicId
     }
 
     public static func personalName(_ user: String) -> String { "CASUSER(\(user))" }
 
+    /// `<data>/casuser/<user>`. Logins refuse invalid user names (`Names`); should one get here anyway
+    /// (`..` would be the data root), it maps to a folder that cannot exist rather than to another folder.
+    public func personalFolder(_ user: String) -> String {
+        Names.problem(user, .user) == nil ? "\(dataRoot)/casuser/\(user)" : "/nonexistent/caslite-invalid-user"
+    }
+
     /// The built-in caslibs visible to `user`, creating their folders on first use.
     public func builtins(for user: String) -> [Caslib] {
-        let personal = Caslib(name: Self.personalName(user), path: "\(dataRoot)/casuser/\(user)",
+        let personal = Caslib(name: Self.personalName(user), path: personalFolder(user),
                               description: "Personal File System Caslib", scope: .personal, owner: user)
         let pub = Caslib(name: "Public", path: "\(dataRoot)/public", description: "Shared and writeable caslib, accessible to all users.",
-                         scope: .global, owner: "")
-        for c in [personal, pub] { try? FileManager.default.createDirectory(atPath: c.path, withIntermediateDirectories: true) }
+                         scope: .global, owner: "", id: publicId)
+        for c in [personal, pub] {
+            try? FileManager.default.createDirectory(atPath: c.path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        }
         return [personal, pub]
     }
 }

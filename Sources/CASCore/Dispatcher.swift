@@ -70,6 +70,7 @@ public struct Dispatcher: Sendable {
 
     /// Runs a resolved, validated call and turns its outcome into a response.
     func execute(_ entry: ActionEntry, _ args: Args, _ ctx: ActionContext, logger: Logger) async -> Response {
+        defer { ctx.releaseReservations() }
         var response: Response
         do {
             try ctx.checkCancellation()

@@ -10,22 +10,40 @@ import Dispatch
 /// serialised (a second writer gets a clear "busy" error instead of interleaving).
 public actor GlobalCatalog {
     private var tables: [TableKey: CASTable] = [:]
+    private var charged: [TableKey: Int] = [:]
     private var writing: Set<TableKey> = []
     /// `<data>/server.sqlite`; nil keeps global tables in memory only.
     let databasePath: String?
+    /// Keeps each table's identity (access controls are bound to it); nil: no identities (tests).
+    let store: ServerStore?
+    /// Where global tables are charged (to the server, not to a session).
+    let budget: MemoryBudget?
 
-    public init(databasePath: String?) {
+    public init(databasePath: String?, store: ServerStore? = nil, budget: MemoryBudget? = nil) {
         self.databasePath = databasePath
+        self.store = store
+        self.budget = budget
     }
 
-    /// Restores every promoted table from the database (server start).
+    /// Restores every promoted table from the database (server start), with its identity; identities
+    /// (and access controls) of tables that no longer exist are deleted.
     public func load(from store: ServerStore) async throws {
+        var ids: [TableKey: String] = [:]
+        for o in try await store.objectIds() where !o.table.isEmpty { ids[TableKey(caslib: o.caslib, name: o.table)] = o.id }
         for (caslib, data, meta) in try await store.globalTables() {
             var t = CASTable(data: data, caslib: caslib, creator: meta.creator, sourceName: meta.sourceName, sourceCaslib: meta.sourceCaslib)
             t.created = meta.created
             t.modified = meta.modified
             t.isGlobal = true
-            tables[TableKey(caslib: caslib, name: data.name)] = t
+            let key = TableKey(caslib: caslib, name: data.name)
+            t.objectId = try await store.ensureObjectId(caslib: caslib, table: data.name)
+            ids[key] = nil
+            tables[key] = t
+            charged[key] = data.estimatedBytes
+            budget?.force(data.estimatedBytes, session: nil)
+        }
+        for o in try await store.objectIds() where !o.table.isEmpty && ids[TableKey(caslib: o.caslib, name: o.table)] != nil {
+            try await store.forgetTable(caslib: o.caslib, table: o.table)
         }
     }
 
@@ -44,8 +62,26 @@ public actor GlobalCatalog {
         var t = table
         t.isGlobal = true
         t.modified = Clock.now
-        try await persist(t)
+        let bytes = t.data.estimatedBytes, old = charged[key] ?? 0
+        if bytes > old { try budget?.charge(bytes - old, session: nil, for: "Global table \(t.name)") }
+        do {
+            try await persist(t)
+            // a replacement keeps the table's identity (and its access controls); a new table gets a fresh one
+            if let existing = tables[key] { t.objectId = existing.objectId } else { t.objectId = try await newIdentity(t) }
+        } catch {
+            if bytes > old { budget?.release(bytes - old, session: nil) }
+            throw error
+        }
+        if bytes < old { budget?.release(old - bytes, session: nil) }
+        charged[key] = bytes
         tables[key] = t
+    }
+
+    private func newIdentity(_ t: CASTable) async throws(ActionError) -> String {
+        guard let store else { return "" }
+        do { return try await store.newObjectId(caslib: t.caslib, table: t.name) } catch {
+            throw ActionError(.internalError, "Could not record the identity of global table \(t.name): \(error.message)")
+        }
     }
 
     @discardableResult public func drop(_ key: TableKey) async throws(ActionError) -> CASTable? {
@@ -60,7 +96,21 @@ public actor GlobalCatalog {
             }
         }
         tables[key] = nil
+        budget?.release(charged.removeValue(forKey: key) ?? 0, session: nil)
+        // its access controls go with it: a table created later under this name starts with its owner's rights only
+        do { try await store?.forgetTable(caslib: t.caslib, table: t.name) } catch {
+            throw ActionError(.internalError, "Dropped global table \(t.name), but could not delete its access controls: \(error.message)")
+        }
         return t
+    }
+
+    /// Drops every global table of a caslib (the caslib was dropped); returns their names.
+    public func dropAll(caslib: String) async throws(ActionError) -> [String] {
+        var names: [String] = []
+        for t in list(caslib: caslib) {
+            if try await drop(TableKey(caslib: caslib, name: t.name)) != nil { names.append(t.name) }
+        }
+        return names
     }
 
     public func list(caslib: String) -> [CASTable] {

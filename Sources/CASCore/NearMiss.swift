@@ -13,6 +13,13 @@ public enum NearMiss {
         return c
     }
 
+    /// `message` followed by " Did you mean 'x'?" when a candidate is close to `name` — the one wording
+    /// for a name that was not found.
+    public static func withSuggestion(_ message: String, _ name: String, among candidates: [String]) -> String {
+        guard let near = suggest(name, among: candidates) else { return message }
+        return message + " Did you mean '\(near)'?"
+    }
+
     /// Levenshtein distance with adjacent transpositions counted as one edit.
     public static func distance(_ a: [Character], _ b: [Character]) -> Int {
         if a.isEmpty { return b.count }

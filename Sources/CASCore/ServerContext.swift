@@ -21,25 +21,37 @@ public final class ServerContext: Sendable {
     public let access: AccessControl
     /// Global caslibs added with `table.addCaslib session=False`.
     public let globalCaslibs: GlobalCaslibs
+    /// Memory charged by tables and running actions, per session and in total.
+    public let memory: MemoryBudget
 
     /// Opens (creating) the data folder and its server database, and restores global caslibs and promoted tables.
+    /// The data folder is made private to the server account (0700); files created from now on are private too.
     public init(registry: Registry, dataRoot: String, defaultTimeout: Double = 3600, admins: Set<String> = [],
-                logger: Logger = Logger(label: "caslite")) async throws {
-        try FileManager.default.createDirectory(atPath: dataRoot, withIntermediateDirectories: true)
-        self.registry = registry
-        self.sessions = SessionManager(defaultTimeout: defaultTimeout, alwaysLoaded: registry.alwaysLoaded)
-        self.caslibs = CaslibCatalog(dataRoot: dataRoot)
-        let dbPath = "\(caslibs.dataRoot)/server.sqlite"
+                memory: MemoryBudget? = nil, logger: Logger = Logger(label: "caslite")) async throws {
+        PrivateFiles.restrictNewFiles()
+        try FileManager.default.createDirectory(atPath: dataRoot, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        try PrivateFiles.makePrivateFolder(dataRoot)
+        let root = RealPath.resolve(dataRoot)
+        let dbPath = "\(root)/server.sqlite"
         self.store = try ServerStore(path: dbPath)
+        let publicId = try await store.ensureObjectId(caslib: "Public")
+        self.registry = registry
+        self.memory = memory ?? MemoryBudget(serverLimit: MemoryBudget.defaults.server, sessionLimit: MemoryBudget.defaults.session)
+        self.sessions = SessionManager(defaultTimeout: defaultTimeout, alwaysLoaded: registry.alwaysLoaded, budget: self.memory)
+        self.caslibs = CaslibCatalog(dataRoot: root, publicId: publicId)
         self.access = AccessControl(store: store)
-        self.globals = GlobalCatalog(databasePath: dbPath)
+        self.globals = GlobalCatalog(databasePath: dbPath, store: store, budget: self.memory)
         self.globalCaslibs = GlobalCaslibs(store: store)
         self.logger = logger
         self.startTime = Clock.now
         self.version = caslitVersion
         self.admins = admins
         try await globals.load(from: store)
-        try await globalCaslibs.load()
+        for name in try await globalCaslibs.load(catalog: caslibs) {
+            logger.warning("global caslib \(name) was not restored: its folder breaks the caslib rules (docs/security.md); drop it and add it again")
+        }
+        let migrated = try await store.migrateLegacyACLs { old in (Permission.named(old) ?? []).map(\.rawValue) }
+        if migrated > 0 { logger.notice("converted \(migrated) access-control entries to CAS permissions") }
     }
 }
 

@@ -26,7 +26,13 @@ public actor Session {
     private var waiters: [CheckedContinuation<Void, Never>] = []
     private var running: [Int64: ActionContext] = [:]
 
-    public init(user: String, isAdmin: Bool = false, timeout: Double = 3600, alwaysLoaded: Set<String>) {
+    /// Where this session's tables are charged (nil: not counted, e.g. in unit tests).
+    public nonisolated let budget: MemoryBudget?
+    /// Bytes charged for each session table.
+    private var charged: [TableKey: Int] = [:]
+
+    public init(user: String, isAdmin: Bool = false, timeout: Double = 3600, alwaysLoaded: Set<String>, budget: MemoryBudget? = nil) {
+        self.budget = budget
         self.id = UUID().uuidString.lowercased()
         self.user = user
         self.isAdmin = isAdmin
@@ -91,7 +97,13 @@ public actor Session {
     public func attach() { connections += 1; lastActivity = Clock.now }
     public func detach() { connections = max(0, connections - 1); lastActivity = Clock.now }
     public func touch() { lastActivity = Clock.now }
-    public func end() { ended = true; cancelAll(); tables.removeAll() }
+    public func end() {
+        ended = true
+        cancelAll()
+        tables.removeAll()
+        budget?.release(charged.values.reduce(0, +), session: id)
+        charged.removeAll()
+    }
 
     /// Whether the idle timeout has passed with no connection and no running action.
     public func isExpired(now: Double) -> Bool {
@@ -124,11 +136,25 @@ public actor Session {
 
     public func table(_ key: TableKey) -> CASTable? { tables[key] }
 
-    public func put(_ table: CASTable) {
-        tables[TableKey(caslib: table.caslib, name: table.name)] = table
+    /// Adds or replaces a session table, charging its memory (the growth, when it replaces one) to the
+    /// session's budget first; refused when the budget would be passed.
+    public func put(_ table: CASTable) throws(ActionError) {
+        guard !ended else { throw ActionError(.notFound, "Session \(id) has ended.") }
+        let key = TableKey(caslib: table.caslib, name: table.name)
+        let bytes = table.data.estimatedBytes
+        let old = charged[key] ?? 0
+        if bytes > old { try budget?.charge(bytes - old, session: id, for: "Table \(table.name)") } else { budget?.release(old - bytes, session: id) }
+        charged[key] = bytes
+        tables[key] = table
     }
 
-    @discardableResult public func drop(_ key: TableKey) -> CASTable? { tables.removeValue(forKey: key) }
+    @discardableResult public func drop(_ key: TableKey) -> CASTable? {
+        budget?.release(charged.removeValue(forKey: key) ?? 0, session: id)
+        return tables.removeValue(forKey: key)
+    }
+
+    /// Bytes of memory charged for this session's tables.
+    public var tableBytes: Int { charged.values.reduce(0, +) }
 
     public func tables(in caslib: String) -> [CASTable] {
         tables.values.filter { $0.caslib.uppercased() == caslib.uppercased() }.sorted { $0.name < $1.name }

@@ -6,13 +6,16 @@ public actor SessionManager {
     public let defaultTimeout: Double
     let alwaysLoaded: Set<String>
 
-    public init(defaultTimeout: Double = 3600, alwaysLoaded: Set<String>) {
+    let budget: MemoryBudget?
+
+    public init(defaultTimeout: Double = 3600, alwaysLoaded: Set<String>, budget: MemoryBudget? = nil) {
         self.defaultTimeout = defaultTimeout
         self.alwaysLoaded = alwaysLoaded
+        self.budget = budget
     }
 
     public func create(user: String, isAdmin: Bool = false) -> Session {
-        let s = Session(user: user, isAdmin: isAdmin, timeout: defaultTimeout, alwaysLoaded: alwaysLoaded)
+        let s = Session(user: user, isAdmin: isAdmin, timeout: defaultTimeout, alwaysLoaded: alwaysLoaded, budget: budget)
         sessions[s.id] = s
         return s
     }

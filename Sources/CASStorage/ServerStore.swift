@@ -7,39 +7,6 @@ public struct UserRecord: Sendable, Equatable {
     public var created: Double
 }
 
-/// One access-control entry: `identity` (a user, or `*` for every user) is granted or denied
-/// `permission` on a caslib (`table` empty) or on one table of it.
-public struct ACLEntry: Sendable, Equatable {
-    public var caslib: String
-    public var table: String
-    public var identity: String
-    public var permission: String
-    public var grant: Bool
-
-    public init(caslib: String, table: String, identity: String, permission: String, grant: Bool) {
-        self.caslib = caslib
-        self.table = table
-        self.identity = identity
-        self.permission = permission
-        self.grant = grant
-    }
-}
-
-/// A global caslib added with `table.addCaslib session=False`.
-public struct CaslibRecord: Sendable, Equatable {
-    public var name: String
-    public var path: String
-    public var description: String
-    public var owner: String
-
-    public init(name: String, path: String, description: String, owner: String) {
-        self.name = name
-        self.path = path
-        self.description = description
-        self.owner = owner
-    }
-}
-
 /// The server's own database (`<data>/server.sqlite`): users, access controls, global caslibs and
 /// promoted tables. One connection, owned by this actor; bulk table writes open their own
 /// connection (see `GlobalTableWriter`) so the actor is never busy for long.
@@ -52,12 +19,11 @@ public actor ServerStore {
         db = try SQLiteDatabase(path: path)
         try db.exec("""
             CREATE TABLE IF NOT EXISTS users(name TEXT PRIMARY KEY, hash TEXT NOT NULL, admin INTEGER NOT NULL DEFAULT 0, created REAL);
-            CREATE TABLE IF NOT EXISTS acls(caslib TEXT NOT NULL COLLATE NOCASE, table_name TEXT NOT NULL COLLATE NOCASE, identity TEXT NOT NULL,
-              permission TEXT NOT NULL COLLATE NOCASE, grant_ INTEGER NOT NULL, PRIMARY KEY (caslib, table_name, identity, permission));
-            CREATE TABLE IF NOT EXISTS caslibs(name TEXT PRIMARY KEY COLLATE NOCASE, path TEXT NOT NULL, description TEXT, owner TEXT);
             CREATE TABLE IF NOT EXISTS action_sets(name TEXT PRIMARY KEY COLLATE NOCASE, owner TEXT NOT NULL);
             """)
         try TableStore.prepare(db)
+        try Self.prepareAccessSchema(db)
+        try PrivateFiles.makePrivate(path)
     }
 
     // MARK: users
@@ -111,62 +77,6 @@ public actor ServerStore {
 
     /// A real Argon2id hash of a random-looking string, so unknown names take as long as known ones.
     static let decoyHash = (try? Passwords.hash("caslite-decoy-\(UInt64.max)")) ?? ""
-
-    // MARK: access control
-
-    public func setACL(_ e: ACLEntry) throws(StorageError) {
-        let s = try db.prepare("INSERT OR REPLACE INTO acls VALUES (?1, ?2, ?3, ?4, ?5)")
-        try s.bind(1, e.caslib)
-        try s.bind(2, e.table)
-        try s.bind(3, e.identity)
-        try s.bind(4, e.permission.lowercased())
-        s.bind(5, Int64(e.grant ? 1 : 0))
-        try s.run()
-    }
-
-    public func removeACL(caslib: String, table: String, identity: String, permission: String) throws(StorageError) {
-        let s = try db.prepare("DELETE FROM acls WHERE caslib = ?1 AND table_name = ?2 AND identity = ?3 AND permission = ?4")
-        for (i, v) in [caslib, table, identity, permission].enumerated() { try s.bind(Int32(i + 1), v) }
-        try s.run()
-    }
-
-    /// Entries of a caslib (`table == nil`: every entry of the caslib, table-level ones included).
-    public func acls(caslib: String, table: String? = nil) throws(StorageError) -> [ACLEntry] {
-        let s = try db.prepare("SELECT caslib, table_name, identity, permission, grant_ FROM acls WHERE caslib = ?1 AND (?2 IS NULL OR table_name = ?2) ORDER BY table_name, identity, permission")
-        try s.bind(1, caslib)
-        if let table { try s.bind(2, table) } else { s.bindNull(2) }
-        var out: [ACLEntry] = []
-        while try s.step() { out.append(ACLEntry(caslib: s.string(0), table: s.string(1), identity: s.string(2), permission: s.string(3), grant: s.int(4) != 0)) }
-        return out
-    }
-
-    public func dropACLs(caslib: String, table: String) throws(StorageError) {
-        let s = try db.prepare("DELETE FROM acls WHERE caslib = ?1 AND table_name = ?2")
-        try s.bind(1, caslib)
-        try s.bind(2, table)
-        try s.run()
-    }
-
-    // MARK: global caslibs
-
-    public func addCaslib(_ c: CaslibRecord) throws(StorageError) {
-        let s = try db.prepare("INSERT INTO caslibs VALUES (?1, ?2, ?3, ?4)")
-        for (i, v) in [c.name, c.path, c.description, c.owner].enumerated() { try s.bind(Int32(i + 1), v) }
-        do { try s.run() } catch { throw StorageError(.exists, "A global caslib \(c.name) already exists.") }
-    }
-
-    public func dropCaslib(_ name: String) throws(StorageError) {
-        let s = try db.prepare("DELETE FROM caslibs WHERE name = ?1")
-        try s.bind(1, name)
-        try s.run()
-    }
-
-    public func caslibs() throws(StorageError) -> [CaslibRecord] {
-        let s = try db.prepare("SELECT name, path, description, owner FROM caslibs ORDER BY name")
-        var out: [CaslibRecord] = []
-        while try s.step() { out.append(CaslibRecord(name: s.string(0), path: s.string(1), description: s.string(2), owner: s.string(3))) }
-        return out
-    }
 
     // MARK: owners of user-defined action sets (their definitions are files, docs/decisions/004)
 

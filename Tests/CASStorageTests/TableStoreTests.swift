@@ -133,9 +133,36 @@ struct UserStoreTests {
         try await store.removeUser("alice")
         #expect(try await store.verify("alice", password: "new") == nil)
 
-        try await store.setACL(ACLEntry(caslib: "Public", table: "T", identity: "bob", permission: "Read", grant: true))
-        try await store.setACL(ACLEntry(caslib: "Public", table: "T", identity: "bob", permission: "read", grant: false))
-        let acl = try await store.acls(caslib: "public", table: "t")
-        #expect(acl == [ACLEntry(caslib: "Public", table: "T", identity: "bob", permission: "read", grant: false)])
+    }
+
+    @Test func accessControlsAreBoundToTheObjectNotItsName() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("caslite-acl-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let store = try ServerStore(path: dir + "/server.sqlite")
+        let first = try await store.newObjectId(caslib: "Public", table: "T")
+        try await store.setACL(ACLEntry(objectId: first, caslib: "Public", table: "T", identity: "bob", permission: "Select", grant: true))
+        try await store.setACL(ACLEntry(objectId: first, caslib: "Public", table: "T", identity: "bob", permission: "Select", grant: false))
+        #expect(try await store.acls(objectIds: [first]).map(\.grant) == [false], "the same object, identity and permission: replaced")
+        // the table is dropped and another one created under the same name: it starts without entries
+        try await store.forgetTable(caslib: "public", table: "t")
+        #expect(try await store.acls(objectIds: [first]).isEmpty)
+        let second = try await store.newObjectId(caslib: "Public", table: "T")
+        #expect(second != first)
+        try await store.setACL(ACLEntry(objectId: second, caslib: "Public", table: "T", identity: "bob", permission: "Select", grant: true))
+        let third = try await store.newObjectId(caslib: "Public", table: "T")  // e.g. after a crash between drop and forget
+        #expect(try await store.acls(objectIds: [second, third]).isEmpty, "a new object never inherits entries left under its name")
+        // a dropped caslib takes its tables' identities and entries with it
+        try await store.addCaslib(CaslibRecord(name: "lib1", path: dir, description: "", owner: "alice"))
+        let lib = try #require(try await store.objectId(caslib: "LIB1"))
+        let t = try await store.newObjectId(caslib: "lib1", table: "x")
+        for id in [lib, t] { try await store.setACL(ACLEntry(objectId: id, caslib: "lib1", table: "", identity: "*", permission: "ReadInfo", grant: true)) }
+        try await store.dropCaslib("lib1")
+        #expect(try await store.acls(objectIds: [lib, t]).isEmpty)
+        try await store.addCaslib(CaslibRecord(name: "lib1", path: dir, description: "", owner: "mallory"))
+        #expect(try await store.objectId(caslib: "lib1") != lib)
+        #expect(FileManager.default.isReadableFile(atPath: dir + "/server.sqlite"))
+        let mode = try FileManager.default.attributesOfItem(atPath: dir + "/server.sqlite")[.posixPermissions] as? Int
+        #expect(mode == 0o600, "the server database holds password hashes: private to the server account")
     }
 }

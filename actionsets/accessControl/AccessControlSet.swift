@@ -1,52 +1,73 @@
 import CASCore
+import CASStorage
+import CASWire
 
-/// The `accessControl` action set: grant and deny permissions on global caslibs and tables.
+/// The `accessControl` action set: grant and deny CAS permissions on global caslibs and tables.
 public let accessControlActionSet = ActionSet(
-    name: "accessControl", summary: "Access controls: grant or deny read, write, drop and promote on global caslibs and tables.",
+    name: "accessControl",
+    summary: "Access controls: grant, deny or remove CAS permissions (ReadInfo, Select, Promote, DropTable, …) on global caslibs and tables.",
     alwaysLoaded: true, actions: [UpdSomeAcsTable.self, UpdSomeAcsCaslib.self, ListAcsData.self])
 
-/// Parameters and checks shared by the two update actions.
-enum ACS {
-    static let entryParams: [ParamSpec] = [
-        P.string("caslib", "Caslib of the entry.").with { $0.isCasLib = true }.spec,
-        P.string("identity", "User name, or * for every user.").spec,
-        P.string("identityType", "Kind of identity (groups are not supported yet).", default: "User", allowed: ["User"]).spec,
-        P.string("permType", "Grant or deny; Remove deletes the entry.", default: "Grant", allowed: ["Grant", "Deny", "Remove"]).spec,
-        P.string("permission", "The permission.", allowed: ["Read", "Write", "Drop", "Promote"]).spec,
-    ]
+/// One entry of `acs`, declared once for both update actions.
+enum ACSEntry {
+    static let caslib = P.string("caslib", "Global caslib of the entry.").with { $0.isCasLib = true }
+    static let table = P.string("table", "Global table of the entry.").with { $0.isTableName = true }
+    static let identity = P.string("identity", "User name, or * for every user.")
+    static let identityType = P.string("identityType", "Kind of identity (groups are not supported yet).", default: "User", allowed: ["User", "Group"])
+    static let permType = P.string("permType", "Grant or Deny; Remove deletes the entry.", default: "Grant", allowed: ["Grant", "Deny", "Remove"])
+    static let permission = P.string("permission", "A CAS permission (Read, Write and Drop are accepted as aliases, docs/security.md).",
+                                     allowed: Permission.acceptedNames)
 
-    /// Applies one entry after checking that the caller may change access controls there.
-    static func apply(_ e: Args, table: String, index: Int, ctx: ActionContext) async throws -> String {
-        let lib = try await ctx.caslib(e["caslib"].stringValue)
+    static let caslibEntry = [caslib.spec, identity.spec, identityType.spec, permType.spec, permission.spec]
+    static let tableEntry = [caslib.spec, table.spec, identity.spec, identityType.spec, permType.spec, permission.spec]
+
+    /// Applies one entry (`onTable`: a table entry) after checking that the caller has ManageAccess there.
+    static func apply(_ e: Args, onTable: Bool, index: Int, ctx: ActionContext) async throws -> String {
+        let at = "acs[\(index)]"
+        let lib = try await ctx.caslib(e[caslib])
         guard lib.scope == .global else {
             throw ActionError(.parameterValue, "Caslib \(lib.name) is not global; access controls apply to global caslibs and their tables.",
-                              parameter: "acs[\(index)].caslib")
+                              parameter: "\(at).caslib")
         }
-        let owner: String
-        if table.isEmpty {
-            owner = lib.owner
-        } else {
-            guard let t = await ctx.server.globals.table(TableKey(caslib: lib.name, name: table)) else {
-                throw ActionError.notFound("There is no global table \(table) in caslib \(lib.name).", parameter: "acs[\(index)].table")
+        let object: Securable
+        if onTable {
+            guard let t = await ctx.server.globals.table(TableKey(caslib: lib.name, name: e[table])),
+                  try await ctx.allowed(.readInfo, on: .table(lib, t)) else {
+                throw ActionError.notFound("There is no global table \(Names.quote(e[table])) in caslib \(lib.name).", parameter: "\(at).table")
             }
-            owner = t.creator
+            object = .table(lib, t)
+        } else {
+            object = .caslib(lib)
         }
-        guard ctx.isAdmin || (!owner.isEmpty && owner == ctx.user) else {
-            throw ActionError(.accessDenied, "Only the owner of \(table.isEmpty ? "caslib \(lib.name)" : "table \(table)") or an administrator can change its access controls.",
-                              parameter: "acs[\(index)]")
+        try await ctx.require(.manageAccess, on: object, parameter: at)
+        let who = e[identity]
+        if who != "*" { try Names.check(who, .user, parameter: "\(at).identity") }
+        guard e[identityType] == "User" else {
+            throw ActionError(.parameterValue, "Group identities are not supported yet; name a user, or * for every user.", parameter: "\(at).identityType")
         }
-        let identity = e["identity"].stringValue ?? ""
-        let permission = (e["permission"].stringValue ?? "").lowercased()
-        let type = e["permType"].stringValue ?? "Grant"
+        let permissions = Permission.named(e[permission]) ?? []
+        if onTable, let p = permissions.first(where: { !$0.appliesToTables }) {
+            throw ActionError(.parameterValue, "\(p.rawValue) is a caslib permission; set it with accessControl.updSomeAcsCaslib.",
+                              parameter: "\(at).permission")
+        }
+        let stored = onTable ? permissions.filter(\.appliesToTables) : permissions
+        let objectId: String, tableName: String
+        switch object {
+        case .caslib(let c): (objectId, tableName) = (c.id, "")
+        case .table(_, let t): (objectId, tableName) = (t.objectId, t.name)
+        }
         do {
-            if type == "Remove" {
-                try await ctx.server.store.removeACL(caslib: lib.name, table: table, identity: identity, permission: permission)
-            } else {
-                try await ctx.server.store.setACL(ACLEntryValue.make(caslib: lib.name, table: table, identity: identity, permission: permission, grant: type == "Grant"))
+            for p in stored {
+                if e[permType] == "Remove" {
+                    try await ctx.server.store.removeACL(objectId: objectId, identity: who, identityType: "User", permission: p.rawValue)
+                } else {
+                    try await ctx.server.store.setACL(ACLEntry(objectId: objectId, caslib: lib.name, table: tableName, identity: who,
+                                                               permission: p.rawValue, grant: e[permType] == "Grant"))
+                }
             }
         } catch {
-            throw ActionError(.internalError, "Cannot store the access control: \(error)")
+            throw ActionError(.internalError, "Cannot store the access control: \(error.message)")
         }
-        return "\(type) \(permission) on \(table.isEmpty ? "caslib \(lib.name)" : "table \(table) in caslib \(lib.name)") for \(identity)"
+        return "\(e[permType]) \(stored.map(\.rawValue).joined(separator: ", ")) on \(object.text) for \(who)"
     }
 }

@@ -22,11 +22,11 @@ struct DLCharts: Action {
         var files: [Value] = []
         if let folder = args[path] {
             let lib = try await ctx.caslib(args[caslib])
+            let dir = try await ctx.path(folder, in: lib, for: .write, parameter: "path")
             for (name, svg) in charts {
-                let file = try lib.resolve("\(folder)/\(name)", parameter: "path")
-                try FileManager.default.createDirectory(atPath: (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-                try Data(svg.utf8).write(to: URL(fileURLWithPath: file))
-                files.append(.string("\(folder)/\(name)"))
+                let file = try dir.child(name)
+                try file.write(Array(svg.utf8))
+                files.append(.string(file.relative))
             }
         }
         var t = DataTable.result("Charts", columns: [("Name", .varchar), ("Chart", .varbinary), ("File", .varchar)],

@@ -87,12 +87,11 @@ struct DLEvaluatePictures: Action {
         var files: [String?] = Array(repeating: nil, count: picks.count)
         if let folder = args[path] {
             let lib = try await ctx.caslib(args[caslib])
+            let dir = try await ctx.path(folder, in: lib, for: .write, parameter: "path")
             for (i, p) in picks.enumerated() {
-                let rel = "\(folder)/evaluate_\(safeName(p.id)).svg"
-                let file = try lib.resolve(rel, parameter: "path")
-                try FileManager.default.createDirectory(atPath: (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-                try Data(svgs[i].utf8).write(to: URL(fileURLWithPath: file))
-                files[i] = rel
+                let file = try dir.child("evaluate_\(safeName(p.id)).svg")
+                try file.write(Array(svgs[i].utf8))
+                files[i] = file.relative
             }
         }
         var t = DataTable.result("EvaluatePictures", label: "Evaluation pictures",
@@ -117,7 +116,7 @@ struct DLEvaluatePictures: Action {
     }
 
     static func safeName(_ s: String) -> String {
-        String(s.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" })
+        String(s.prefix(100).map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" })
     }
 
     /// The picture: the image (max 224 px, as an embedded PNG) left, the probability bars right.

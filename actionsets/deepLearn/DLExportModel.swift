@@ -22,13 +22,8 @@ struct DLExportModel: Action {
             do { return try engine.saveWeights() } catch { throw ActionError(.internalError, "\(error)") }
         }
         let lib = try await ctx.caslib(args[caslib])
-        let file = try lib.resolve(args[path], parameter: "path")
-        do {
-            try FileManager.default.createDirectory(atPath: (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            try bytes.write(to: URL(fileURLWithPath: file))
-        } catch {
-            throw ActionError(.badInput, "Cannot write '\(args[path])' in caslib \(lib.name): \(error.localizedDescription)", parameter: "path")
-        }
+        let file = try await ctx.path(args[path], in: lib, for: .write, parameter: "path")
+        try file.write([UInt8](bytes))
         ctx.note("Wrote \(bytes.count) bytes to \(args[path]) in caslib \(lib.name).")
         return ["caslib": .string(lib.name), "path": .string(args[path]), "bytes": .int(Int64(bytes.count))]
     }

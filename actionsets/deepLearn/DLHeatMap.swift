@@ -49,12 +49,11 @@ struct DLHeatMap: Action {
     static func write(_ rows: [HeatMapRow], _ args: Args, _ ctx: ActionContext) async throws -> [String] {
         guard let folder = args[path] else { return [] }
         let lib = try await ctx.caslib(args[caslib])
-        return try rows.map { r in
-            let rel = "\(folder)/heatmap_\(r.id).png"
-            let file = try lib.resolve(rel, parameter: "path")
-            try FileManager.default.createDirectory(atPath: (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            try Data(r.png).write(to: URL(fileURLWithPath: file))
-            return rel
+        let dir = try await ctx.path(folder, in: lib, for: .write, parameter: "path")
+        return try rows.map { (r) throws(ActionError) -> String in
+            let file = try dir.child("heatmap_\(DLEvaluatePictures.safeName(r.id)).png")
+            try file.write(r.png)
+            return file.relative
         }
     }
 }

@@ -23,10 +23,13 @@ struct DLImportModelWeights: Action {
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
         let (m, _) = try await ModelAccess.load(args[model], ctx)
         let lib = try await ctx.caslib(args[caslib])
-        let path = try lib.resolve(args[weightFilePath], parameter: "weightFilePath")
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ActionError(.notFound, "File '\(args[weightFilePath])' does not exist in caslib \(lib.name).", parameter: "weightFilePath")
+        let path = try await ctx.path(args[weightFilePath], in: lib, for: .read, parameter: "weightFilePath")
+        guard path.isFile else {
+            throw ActionError(.notFound, "File \(Names.quote(args[weightFilePath])) does not exist in caslib \(lib.name).", parameter: "weightFilePath")
         }
+        // the file and the tensors read from it are in memory together
+        try ctx.reserve(path.size &* 2, for: "Reading \(path.display)")
+        let data = Data(try await ctx.cpu { try path.read(maxBytes: Int.max) })
         let format = args[formatType], file = args[weightFilePath]
         let result = try await ctx.cpu { () throws -> (WeightsTable, [String]) in
             try format == "CAFFE" ? loadCaffe(data, file: file, m) : load(data, torch: format == "PYTORCH", m)

@@ -6,10 +6,12 @@ import Foundation
 /// Only names are held in memory — file contents are read chunk by chunk.
 struct ImageFileList: Sendable {
     struct Entry: Sendable {
-        /// Absolute path on disk.
-        var file: String
+        /// The file, approved for reading by the gate.
+        var file: CaslibPath
         /// Path relative to the caslib's folder (`_path_`).
         var relative: String
+        /// Size in bytes when listed.
+        var size: Int
         /// Folders between the loaded folder and the file (for negative labelLevels).
         var foldersBelowRoot: [String]
         /// Folders between the caslib's folder and the file (for positive labelLevels).
@@ -19,52 +21,29 @@ struct ImageFileList: Sendable {
 
     var entries: [Entry] = []
 
-    /// Lists `path` (a file or folder, relative to `lib`); hidden files (".name") are ignored.
-    init(lib: Caslib, path: String, recurse: Bool) throws(ActionError) {
-        let root = try lib.resolve(path)
-        let base = try lib.resolve("")
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: root, isDirectory: &isDir) else {
-            throw ActionError(.notFound, "The path '\(path)' does not exist in caslib \(lib.name).", parameter: "path")
+    /// Lists `folder` (a file or folder of a caslib, approved for reading); hidden files (".name") are
+    /// ignored; links are followed only to files inside the caslib (the gate's listing rules).
+    init(_ folder: CaslibPath, recurse: Bool) throws(ActionError) {
+        guard folder.exists else {
+            throw ActionError(.notFound, "The path \(Names.quote(folder.relative)) does not exist in caslib \(folder.caslib.name).", parameter: "path")
         }
-        if !isDir.boolValue {
-            entries = [Self.entry(root, root: (root as NSString).deletingLastPathComponent, base: base)]
+        if folder.isFile {
+            let rel = folder.normalized
+            entries = [Self.entry(folder, rel, size: folder.size, root: (rel as NSString).deletingLastPathComponent)]
             return
         }
-        var files: [String] = []
-        Self.walk(root, recurse: recurse, lib: lib, base: base, into: &files)
-        files.sort()
-        entries = files.map { Self.entry($0, root: root, base: base) }
-    }
-
-    /// Regular files under `dir`. Symbolic links are followed only to files inside the caslib
-    /// (checked with `Caslib.resolve`); linked folders are not entered (no cycles, no escapes).
-    static func walk(_ dir: String, recurse: Bool, lib: Caslib, base: String, into files: inout [String]) {
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { return }
-        for n in names where !n.hasPrefix(".") {
-            let full = dir + "/" + n
-            let type = (try? FileManager.default.attributesOfItem(atPath: full))?[.type] as? FileAttributeType
-            switch type {
-            case .typeDirectory?: if recurse { walk(full, recurse: recurse, lib: lib, base: base, into: &files) }
-            case .typeRegular?: files.append(full)
-            case .typeSymbolicLink?:
-                let rel = full.hasPrefix(base + "/") ? String(full.dropFirst(base.count + 1)) : n
-                var isDir: ObjCBool = false
-                if let target = try? lib.resolve(rel), FileManager.default.fileExists(atPath: target, isDirectory: &isDir), !isDir.boolValue {
-                    files.append(full)
-                }
-            default: continue
-            }
+        let root = folder.normalized
+        entries = try folder.list(recursive: recurse, filesOnly: true).map { (e) throws(ActionError) -> Entry in
+            Self.entry(try folder.sibling(e.relative), e.relative, size: e.size, root: root)
         }
     }
 
-    static func entry(_ file: String, root: String, base: String) -> Entry {
+    static func entry(_ file: CaslibPath, _ relative: String, size: Int, root: String) -> Entry {
         func folders(below top: String) -> [String] {
-            let rest = file.hasPrefix(top + "/") ? String(file.dropFirst(top.count + 1)) : (file as NSString).lastPathComponent
+            let rest = top.isEmpty ? relative : (relative.hasPrefix(top + "/") ? String(relative.dropFirst(top.count + 1)) : (relative as NSString).lastPathComponent)
             return rest.split(separator: "/").dropLast().map(String.init)
         }
-        let relative = file.hasPrefix(base + "/") ? String(file.dropFirst(base.count + 1)) : file
-        return Entry(file: file, relative: relative, foldersBelowRoot: folders(below: root), foldersBelowCaslib: folders(below: base))
+        return Entry(file: file, relative: relative, size: size, foldersBelowRoot: folders(below: root), foldersBelowCaslib: folders(below: ""))
     }
 
     /// `_label_` for `labelLevels`: n > 0 joins the n folders directly above the file (1 = its
@@ -75,7 +54,7 @@ struct ImageFileList: Sendable {
         if levels > 0 {
             parts = Array(e.foldersBelowCaslib.suffix(levels))
         } else if levels < 0 {
-            parts = Array(e.foldersBelowRoot.prefix(-levels))
+            parts = Array(e.foldersBelowRoot.prefix(levels == Int.min ? Int.max : -levels))
         } else {
             parts = []
         }

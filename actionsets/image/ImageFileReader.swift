@@ -1,3 +1,4 @@
+import CASCore
 import Foundation
 import ImageCodec
 
@@ -17,14 +18,32 @@ enum ImageFileReader {
         var bitDepth: Int
     }
 
+    /// One file's outcome: loaded, skipped (with a reason for the warning), or refused by the memory
+    /// budget (which ends the action).
+    enum Outcome: Sendable {
+        case loaded(Loaded)
+        case skipped(ImageCodecError)
+        case refused(ActionError)
+    }
+
     /// Reads `file`. decode=False checks the header only (PNG chunks before IDAT, JPEG markers up
-    /// to SOS); decode=True decodes all pixels.
-    static func read(_ file: String, decode: Bool) -> Result<Loaded, ImageCodecError> {
-        guard let data = FileManager.default.contents(atPath: file) else {
-            return .failure(ImageCodecError(.corrupt, "cannot be read"))
+    /// to SOS); decode=True decodes all pixels, after reserving their memory with `reserve`.
+    static func read(_ file: CaslibPath, decode: Bool, reserve: (Int) throws(ActionError) -> Void) -> Outcome {
+        let bytes: [UInt8]
+        do { bytes = try file.read(maxBytes: maxFileBytes) } catch {
+            return .skipped(ImageCodecError(.corrupt, error.code == .badInput ? "larger than \(maxFileBytes >> 20) MiB" : "cannot be read"))
         }
-        let bytes = [UInt8](data)
-        return Result { () throws(ImageCodecError) -> Loaded in
+        if decode {
+            do {
+                let info = try ImageCodec.probe(bytes)
+                try reserve(info.width &* info.height &* 3)
+            } catch let e as ActionError {
+                return .refused(e)
+            } catch {
+                // the decoder reports what is wrong with the file
+            }
+        }
+        let r = Result { () throws(ImageCodecError) -> Loaded in
             guard let format = ImageFormat.sniff(bytes), format != .raw else {
                 if bytes.isEmpty { throw ImageCodecError(.empty, "empty file") }
                 throw ImageCodecError(.unknownFormat, "not a PNG or JPEG file")
@@ -38,7 +57,14 @@ enum ImageFileReader {
             return Loaded(bytes: bytes, format: format, fileSize: bytes.count, width: info.width, height: info.height,
                           channels: info.channels, bitDepth: info.bitDepth)
         }
+        switch r {
+        case .success(let l): return .loaded(l)
+        case .failure(let e): return .skipped(e)
+        }
     }
+
+    /// Largest image file loadImages reads.
+    static let maxFileBytes = 1 << 30
 
     /// A short reason for the skip warning.
     static func reason(_ e: ImageCodecError) -> String {

@@ -35,7 +35,9 @@ struct LoadImages: Action {
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
         let lib = try await ctx.caslib(args[caslib])
         let extras = try parseAddColumns(args[addColumns])
-        let list = try ImageFileList(lib: lib, path: args[path], recurse: args[recurse])
+        let list = try ImageFileList(try await ctx.path(args[path], in: lib, for: .read, parameter: "path"), recurse: args[recurse])
+        // the files' bytes end up in the table (decode=True reserves each image's pixels as it decodes)
+        try ctx.reserve(list.entries.reduce(0) { $0 &+ $1.size }, for: "Loading \(list.entries.count) image files")
         var cols = LoadedImageColumns(extras: extras, decoded: args[decode])
         var skipped = SkipReport()
         try await read(list, decode: args[decode], levels: args[labelLevels], into: &cols, skipped: &skipped, ctx)
@@ -58,12 +60,15 @@ struct LoadImages: Action {
             try ctx.checkCancellation()
             let slice = Array(list.entries[start..<min(start + chunkSize, n)])
             let results = try await ctx.cpu {
-                ImageCodec.parallelMap(count: slice.count) { i in ImageFileReader.read(slice[i].file, decode: decode) }
+                ImageCodec.parallelMap(count: slice.count) { i in
+                    ImageFileReader.read(slice[i].file, decode: decode) { (n) throws(ActionError) in try ctx.reserve(n, for: "Decoding \(slice[i].relative)") }
+                }
             }
             for (e, r) in zip(slice, results) {
                 switch r {
-                case .success(let f): cols.append(f, entry: e, label: ImageFileList.label(e, levels: levels))
-                case .failure(let err): skipped.add(e.relative, ImageFileReader.reason(err))
+                case .loaded(let f): cols.append(f, entry: e, label: ImageFileList.label(e, levels: levels))
+                case .skipped(let err): skipped.add(e.relative, ImageFileReader.reason(err))
+                case .refused(let err): throw err
                 }
             }
             ctx.progress(done: start + slice.count, total: n, unit: "file", message: "loadImages")

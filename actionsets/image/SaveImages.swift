@@ -26,11 +26,11 @@ struct SaveImages: Action {
         let t = try await ctx.filteredTable(args[table])
         let cells = try ImageColumns.imageColumn(t.data, name: args[image], parameter: "image")
         let lib = try await ctx.caslib(args[caslib])
-        try checkInside(lib, args[subDirectory])
+        let folder = try await ctx.path(args[subDirectory], in: lib, for: .write, parameter: "subDirectory")
         let format: ImageFormat = args[type] == "PNG" ? .png : .jpeg
         let files = try relativeNames(t.data, folders: args[labelFolders], byFilename: args[naming] == "FILENAME", ext: format.fileExtension)
-        var targets: [String] = []
-        for f in files { targets.append(try lib.resolve(args[subDirectory] + "/" + f, parameter: "subDirectory")) }
+        var targets: [CaslibPath] = []
+        for f in files { targets.append(try folder.child(f)) }
         let q = args[quality]
         let all = targets
         var saved = 0
@@ -49,22 +49,9 @@ struct SaveImages: Action {
         return ["caslib": .string(lib.name), "path": .string(args[subDirectory]), "saved": .int(Int64(saved))]
     }
 
-    /// Refuses a subDirectory outside the caslib, naming the parameter.
-    static func checkInside(_ lib: Caslib, _ dir: String) throws(ActionError) {
-        do {
-            _ = try lib.resolve(dir.isEmpty ? "." : dir, parameter: "subDirectory")
-        } catch {
-            throw ActionError(error.code, "Parameter 'subDirectory': \(error.message)", parameter: "subDirectory")
-        }
-    }
-
-    static func write(_ bytes: [UInt8], to file: String) throws(ImageCodecError) {
-        let folder = (file as NSString).deletingLastPathComponent
-        do {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            try Data(bytes).write(to: URL(fileURLWithPath: file))
-        } catch {
-            throw ImageCodecError(.encodeFailed, "cannot write \((file as NSString).lastPathComponent)", cause: "\(error)")
+    static func write(_ bytes: [UInt8], to file: CaslibPath) throws(ImageCodecError) {
+        do { try file.write(bytes) } catch {
+            throw ImageCodecError(.encodeFailed, "cannot write \(file.display)", cause: error.message)
         }
     }
 
@@ -77,7 +64,7 @@ struct SaveImages: Action {
             throw ActionError(.notFound, "naming=FILENAME needs a _filename_0 column, which table \(d.name) does not have.", parameter: "naming")
         }
         return (0..<d.rowCount).map { r in
-            var base = ids?.data.double(at: r).map { String(Int64($0)) } ?? String(r + 1)
+            var base = ids?.data.double(at: r).flatMap { Int64(exactly: $0) }.map(String.init) ?? String(r + 1)
             if byFilename, case .varchar(let a)? = names?.data, let n = a[r] {
                 base = (n as NSString).deletingPathExtension
             }
@@ -88,9 +75,13 @@ struct SaveImages: Action {
         }
     }
 
-    /// One path component: '/' and '\' become '_', and "", ".", ".." become "_".
+    /// One visible path component of at most 200 characters: '/', '\\' and control characters become '_',
+    /// a leading '.' becomes '_', and "" becomes "_".
     static func safe(_ s: String) -> String {
-        let t = String(s.map { $0 == "/" || $0 == "\\" ? "_" : $0 })
-        return t.isEmpty || t == "." || t == ".." ? "_" : t
+        var t = String(s.unicodeScalars.prefix(200).map { u -> Character in
+            u == "/" || u == "\\" || u.value < 0x20 || u.value == 0x7F ? "_" : Character(u)
+        })
+        if t.hasPrefix(".") { t = "_" + t.dropFirst() }
+        return t.isEmpty ? "_" : t
     }
 }

@@ -56,17 +56,20 @@ struct AlterTable: Action {
         let names = d.columns.map { $0.name.lowercased() }
         guard Set(names).count == names.count else { throw ActionError(.parameterValue, "Renaming would give two columns the same name.", parameter: "columns") }
         if let l = args[label] { d.label = l }
+        for (k, c) in d.columns.enumerated() { try Names.check(c.name, .column, parameter: "columns[\(k + 1)].rename") }
+        var newKey = key
         if let r = args[rename] {
-            let newKey = TableKey(caslib: lib.name, name: r)
+            try Names.check(r, .table, parameter: "rename")
+            newKey = TableKey(caslib: lib.name, name: r)
             if newKey != key, await ctx.session.table(newKey) != nil {
                 throw ActionError(.alreadyExists, "Table '\(r)' already exists in caslib \(lib.name).", parameter: "rename")
             }
-            await ctx.session.drop(key)
             d.name = r
         }
         t.data = d
         t.modified = Clock.now
-        await ctx.session.put(t)
+        try await ctx.session.put(t)  // stored under the new name before the old one goes: a refusal loses nothing
+        if newKey != key { await ctx.session.drop(key) }
         ctx.note("Altered table \(t.name) in caslib \(lib.name).")
         return ValueDict()
     }

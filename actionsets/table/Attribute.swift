@@ -70,7 +70,7 @@ struct Attribute: Action {
                 if !dropped { kept.appendUnchecked(k, v) }
             }
             t.data.attributes = kept
-            await ctx.session.put(t)
+            try await ctx.session.put(t)
             ctx.note("Dropped \(before - kept.count) extended attribute\(before - kept.count == 1 ? "" : "s") of set \(setName) from table \(t.name).")
             return ValueDict()
         default:  // ADD
@@ -106,7 +106,7 @@ struct Attribute: Action {
             guard added > 0 || (attrName != nil) else {
                 throw ActionError(.parameterMissing, "task=ADD needs attributes (with set) or attrTable.", parameter: "attributes")
             }
-            await ctx.session.put(t)
+            try await ctx.session.put(t)
             ctx.note("Added \(added) extended attribute\(added == 1 ? "" : "s") to table \(t.name).")
             return ValueDict()
         }

@@ -12,7 +12,7 @@ struct CaslibInfo: Action {
 
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
         let activeName = await ctx.session.activeCaslib
-        var libs = await ctx.visibleCaslibs()
+        var libs = try await ctx.visibleCaslibs()
         if let c = args[caslib] { libs = [try await ctx.caslib(c)] }
         let type = args[srcType].uppercased()
         if type != "ALL" && type != "PATH" { libs = [] }

@@ -1,12 +1,10 @@
 import CASCore
-import CASStorage
 import CASWire
-import Foundation
 
-/// `table.deleteSource`: deletes a saved table or a file from a caslib.
+/// `table.deleteSource`: deletes one saved table or one file from a caslib.
 struct DeleteSource: Action {
     static let name = "deleteSource"
-    static let summary = "Deletes a saved table (or a file) from a caslib's data source; in-memory tables are untouched."
+    static let summary = "Deletes one saved table (or one file) from a caslib's data source; folders are never deleted; in-memory tables are untouched."
     static let source = P.string("source", "Saved table name, or a file path relative to the caslib.")
     static let caslib = P.caslib()
     static let quiet = P.bool("quiet", "A missing source is not an error.", default: false)
@@ -14,27 +12,20 @@ struct DeleteSource: Action {
 
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
         let lib = try await ctx.caslib(args[caslib])
-        if lib.scope == .global { try await ctx.require(.drop, caslib: lib, parameter: "caslib") }
-        let path = lib.databasePath, libName = lib.name, name = args[source]
-        let deleted: Bool
-        do {
-            deleted = try await ctx.cpu {
-                FileManager.default.fileExists(atPath: path) ? try TableStore.delete(caslib: libName, name: name, in: try SQLiteDatabase(path: path)) : false
-            }
-        } catch let e as StorageError {
-            throw ActionError(.badInput, e.message)
-        }
-        if deleted {
-            ctx.note("caslite deleted the saved table \(name) from caslib \(libName).")
+        let name = args[source]
+        // checked before anything is deleted: "", ".", "..", folders and escapes are refused
+        let file = try await ctx.path(name, in: lib, for: .delete, parameter: "source")
+        let saved = try await ctx.savedTables(in: lib, for: .delete, parameter: "source")
+        if try await ctx.cpu({ try saved.delete(name) }) {
+            ctx.note("caslite deleted the saved table \(name) from caslib \(lib.name).")
             return ValueDict()
         }
-        let file = try lib.resolve(name, parameter: "source")
-        if FileManager.default.fileExists(atPath: file), !file.hasSuffix("/.caslite.sqlite") {
-            try FileManager.default.removeItem(atPath: file)
-            ctx.note("caslite deleted the file \(name) from caslib \(libName).")
+        if file.exists {
+            try file.delete()
+            ctx.note("caslite deleted the file \(file.display).")
             return ValueDict()
         }
         if args[quiet] { return ValueDict() }
-        throw ActionError.notFound("There is no saved table or file '\(name)' in caslib \(libName).", parameter: "source")
+        throw ActionError.notFound("There is no saved table or file \(Names.quote(name)) in caslib \(lib.name).", parameter: "source")
     }
 }

@@ -20,10 +20,11 @@ struct DropCaslib: Action {
         case .session: await ctx.session.dropCaslib(lib.name)
         case .global:
             guard lib.name != "Public" else { throw ActionError(.accessDenied, "The Public caslib cannot be dropped.", parameter: "caslib") }
-            guard ctx.isAdmin || lib.owner == ctx.user else {
-                throw ActionError(.accessDenied, "Only the owner of caslib \(lib.name) or an administrator can drop it.", parameter: "caslib")
-            }
+            try await ctx.require(.alterCaslib, on: .caslib(lib), parameter: "caslib")
+            // its global tables and every access control on it and them go with it
+            let tables = try await ctx.server.globals.dropAll(caslib: lib.name)
             try await ctx.server.globalCaslibs.drop(lib.name)
+            if !tables.isEmpty { ctx.note("caslite dropped the global tables of caslib \(lib.name): \(tables.joined(separator: ", ")).") }
         }
         ctx.note("caslite removed the caslib '\(lib.name)'.")
         if await ctx.session.activeCaslib.uppercased() == lib.name.uppercased() {

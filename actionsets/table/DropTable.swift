@@ -12,17 +12,7 @@ struct DropTable: Action {
 
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
         let lib = try await ctx.caslib(args[caslib])
-        let key = TableKey(caslib: lib.name, name: args[tableName])
-        let dropped: CASTable?
-        if let t = await ctx.session.drop(key) {
-            dropped = t
-        } else if let g = await ctx.server.globals.table(key) {
-            try await ctx.require(.drop, caslib: lib, table: g, parameter: "name")
-            dropped = try await ctx.server.globals.drop(key)
-        } else {
-            dropped = nil
-        }
-        guard let t = dropped else {
+        guard let t = try await ctx.dropTable(args[tableName], in: lib) else {
             if args[quiet] { return ValueDict() }
             throw ActionError.notFound("Table '\(args[tableName])' does not exist in caslib \(lib.name).", parameter: "name")
         }

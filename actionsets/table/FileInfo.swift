@@ -1,12 +1,10 @@
 import CASCore
-import CASStorage
 import CASWire
-import Foundation
 
 /// `table.fileInfo`: files in a caslib folder, and the tables saved in its database.
 struct FileInfo: Action {
     static let name = "fileInfo"
-    static let summary = "Lists the files in a caslib's folder (or a subfolder) and the tables saved in its database."
+    static let summary = "Lists the files in a caslib's folder (or a subfolder) and the tables saved in its database (ReadInfo on the caslib)."
     static let caslib = P.caslib()
     static let path = P.string("path", "Subfolder to list, relative to the caslib.", default: "")
     static let allFiles = P.bool("allFiles", "Accepted for CAS compatibility (DLPy sends it): every file is always listed, not only those CAS can load.", default: false)
@@ -14,26 +12,14 @@ struct FileInfo: Action {
 
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
         let lib = try await ctx.caslib(args[caslib])
-        if lib.scope == .global, lib.name != "Public" { try await ctx.require(.read, caslib: lib, parameter: "caslib") }
-        let dir = args[path].isEmpty ? RealPath.resolve(lib.path) : try lib.resolve(args[path])
-        let fm = FileManager.default
-        var rows: [[Value]] = []
-        for name in ((try? fm.contentsOfDirectory(atPath: dir)) ?? []).sorted() where !name.hasPrefix(".caslite.sqlite") {
-            let attrs = (try? fm.attributesOfItem(atPath: "\(dir)/\(name)")) ?? [:]
-            let size = (attrs[.size] as? NSNumber)?.int64Value ?? 0
-            let perm = (attrs[.posixPermissions] as? NSNumber)?.intValue ?? 0
-            let mod = (attrs[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
-            let isDir = (attrs[.type] as? FileAttributeType) == .typeDirectory
-            rows.append([.string(permString(perm, dir: isDir)), .string(attrs[.ownerAccountName] as? String ?? ""), .string(name), .int(size),
-                         .string(Session.isoStamp(mod)), .double(mod), .string(isDir ? "folder" : "file")])
+        let folder = try await ctx.path(args[path], in: lib, for: .list, parameter: "path")
+        var rows: [[Value]] = folder.list().map { e in
+            [.string(permString(e.permissions, dir: e.isDirectory)), .string(e.owner), .string(e.name), .int(Int64(e.size)),
+             .string(Session.isoStamp(e.modified)), .double(e.modified), .string(e.isDirectory ? "folder" : "file")]
         }
-        if args[path].isEmpty, fm.fileExists(atPath: lib.databasePath) {
-            let db = lib.databasePath, libName = lib.name
-            let saved: [StoredTable]
-            do { saved = try await ctx.cpu { try TableStore.list(caslib: libName, in: try SQLiteDatabase(path: db)) } } catch let e as StorageError {
-                throw ActionError(.badInput, "Caslib \(libName): \(e.message)")
-            }
-            for t in saved {
+        if args[path].isEmpty {
+            let saved = try await ctx.savedTables(in: lib, for: .list)
+            for t in try await ctx.cpu({ try saved.list() }) {
                 rows.append(["", .string(t.meta.creator), .string(t.name), .int(Int64(t.rows)), .string(Session.isoStamp(t.meta.modified)),
                              .double(t.meta.modified), "saved table"])
             }

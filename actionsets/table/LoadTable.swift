@@ -1,7 +1,6 @@
 import CASCore
 import CASStorage
 import CASWire
-import Foundation
 
 /// `table.loadTable`: reads a file from a caslib folder into an in-memory table.
 struct LoadTable: Action {
@@ -14,26 +13,23 @@ struct LoadTable: Action {
 
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
         let lib = try await ctx.caslib(args[caslib])
-        if lib.scope == .global, lib.name != "Public" { try await ctx.require(.read, caslib: lib, parameter: "caslib") }
         var out = args[casOut]
         if out.caslib == nil { out.caslib = lib.name }  // as CAS: the table lands in the source's caslib
-        let file = try lib.resolve(args[path])
-        var isDir: ObjCBool = false
-        let isFile = FileManager.default.fileExists(atPath: file, isDirectory: &isDir) && !isDir.boolValue
-        if !isFile, let saved = try await loadSaved(args[path], lib: lib, ctx: ctx) {
+        let file = try await ctx.path(args[path], in: lib, for: .read, parameter: "path")
+        if !file.isFile, let saved = try await loadSaved(args[path], lib: lib, ctx: ctx) {
             let stored = try await ctx.store(saved.0, out: out, defaultName: saved.0.name, sourceName: args[path], sourceCaslib: lib.name)
             ctx.note("caslite loaded the saved table \(saved.0.name) as table \(stored.name) in caslib \(stored.caslib).")
             return ["caslib": .string(stored.caslib), "tableName": .string(stored.name)]
         }
-        guard isFile else {
-            throw ActionError(.notFound, "There is no file or saved table \(args[path]) in caslib \(lib.name).", parameter: "path")
+        guard file.isFile else {
+            throw ActionError(.notFound, "There is no file or saved table \(Names.quote(args[path])) in caslib \(lib.name).", parameter: "path")
         }
-        guard let data = FileManager.default.contents(atPath: file) else {
-            throw ActionError(.notFound, "The file \(args[path]) in caslib \(lib.name) cannot be read.", parameter: "path")
-        }
+        // the raw bytes and the table built from them are both in memory while the file is read
+        try ctx.reserve(file.size &* 2, for: "Reading \(file.display)")
+        let bytes = try await ctx.cpu { try file.read(maxBytes: Int.max) }
         let options = try ImportOptions.csvOptions(args[ImportOptions.param])
         let defaultName = tableName(forPath: args[path])
-        let table = try await ImportOptions.readCSV([UInt8](data), name: defaultName, options: options, ctx: ctx)
+        let table = try await ImportOptions.readCSV(bytes, name: defaultName, options: options, ctx: ctx)
         let stored = try await ctx.store(table, out: out, defaultName: defaultName, sourceName: args[path], sourceCaslib: lib.name)
         ctx.note("caslite made the file \(args[path]) available as table \(stored.name) in caslib \(stored.caslib).")
         return ["caslib": .string(stored.caslib), "tableName": .string(stored.name)]
@@ -41,17 +37,12 @@ struct LoadTable: Action {
 
     /// A saved table of that name in the caslib's database, read row by row (nil when there is none).
     static func loadSaved(_ name: String, lib: Caslib, ctx: ActionContext) async throws -> (DataTable, TableMeta)? {
-        let path = lib.databasePath, libName = lib.name
-        guard FileManager.default.fileExists(atPath: path) else { return nil }
-        do {
-            return try await ctx.cpu {
-                try TableStore.load(caslib: libName, name: name, from: try SQLiteDatabase(path: path)) { n in
-                    try ctx.checkCancellation()
-                    ctx.progress(done: n, total: 0, unit: "rows", message: "loading \(name)")
-                }
+        let saved = try await ctx.savedTables(in: lib, for: .read, parameter: "path")
+        return try await ctx.cpu {
+            try saved.load(name) { n in
+                try ctx.checkCancellation()
+                ctx.progress(done: n, total: 0, unit: "rows", message: "loading \(name)")
             }
-        } catch let e as StorageError {
-            throw ActionError(.badInput, "Caslib \(libName): \(e.message)")
         }
     }
 

@@ -14,16 +14,7 @@ struct Promote: Action {
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
         let lib = try await ctx.caslib(args[caslib])
         let key = TableKey(caslib: lib.name, name: args[tableName])
-        guard var t = await ctx.session.table(key) else {
-            throw ActionError.notFound("There is no session-scope table \(args[tableName]) in caslib \(lib.name).", parameter: "name")
-        }
-        if let n = args[target] { t.data.name = n }
-        guard lib.scope != .session else {
-            throw ActionError(.parameterValue, "Caslib \(lib.name) has session scope; promote into a global caslib such as Public.", parameter: "caslib")
-        }
-        try await ctx.require(.promote, caslib: lib, tableName: t.name, parameter: "name")
-        try await ctx.server.globals.put(t, replace: false)
-        if args[drop] { await ctx.session.drop(key) }
+        let t = try await ctx.promote(key, in: lib, as: args[target], keepSessionCopy: !args[drop])
         ctx.note("Promoted table \(t.name) in caslib \(lib.name) to global scope.")
         return ["caslib": .string(lib.name), "tableName": .string(t.name)]
     }

@@ -15,25 +15,21 @@ struct Save: Action {
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
         let t = try await ctx.filteredTable(args[table])
         let lib = try await ctx.caslib(args[caslib])
-        if lib.scope == .global { try await ctx.require(.write, caslib: lib, parameter: "caslib") }
+        let saved = try await ctx.savedTables(in: lib, for: .write, parameter: "caslib")
         var renamed = t.data
         renamed.name = args[saveName] ?? t.name
+        try Names.check(renamed.name, .table, parameter: "name")
         let data = renamed
         let meta = TableMeta(created: t.created, modified: Clock.now, creator: t.creator, sourceName: t.sourceName, sourceCaslib: t.sourceCaslib)
-        let path = lib.databasePath, libName = lib.name, replace = args[replace]
+        let replace = args[replace]
         let rows = data.rowCount
-        do {
-            try await ctx.cpu {
-                let db = try SQLiteDatabase(path: path)
-                try TableStore.save(data, caslib: libName, meta: meta, replace: replace, in: db) { n in
-                    try ctx.checkCancellation()
-                    ctx.progress(done: n, total: rows, unit: "rows", message: "saving \(data.name)")
-                }
+        try await ctx.cpu {
+            try saved.save(data, meta: meta, replace: replace) { n in
+                try ctx.checkCancellation()
+                ctx.progress(done: n, total: rows, unit: "rows", message: "saving \(data.name)")
             }
-        } catch let e as StorageError {
-            throw ActionError(e.kind == .exists ? .alreadyExists : .badInput, e.message, parameter: e.kind == .exists ? "replace" : nil)
         }
-        ctx.note("caslite saved the table \(data.name) in caslib \(libName) (\(rows) rows).")
-        return ["caslib": .string(libName), "name": .string(data.name)]
+        ctx.note("caslite saved the table \(data.name) in caslib \(lib.name) (\(rows) rows).")
+        return ["caslib": .string(lib.name), "name": .string(data.name)]
     }
 }

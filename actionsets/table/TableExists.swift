@@ -13,7 +13,13 @@ struct TableExists: Action {
         let lib = try await ctx.caslib(args[caslib])
         let key = TableKey(caslib: lib.name, name: args[tableName])
         let exists: Int64
-        if await ctx.session.table(key) != nil { exists = 1 } else if await ctx.server.globals.table(key) != nil { exists = 2 } else { exists = 0 }
+        if await ctx.session.table(key) != nil {
+            exists = 1
+        } else if let g = await ctx.server.globals.table(key), try await ctx.allowed(.readInfo, on: .table(lib, g)) {
+            exists = 2
+        } else {
+            exists = 0
+        }
         return ["exists": .int(exists)]
     }
 }

@@ -11,9 +11,8 @@ struct TableInfo: Action {
 
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
         let lib = try await ctx.caslib(args[caslib])
-        var tables = await ctx.session.tables(in: lib.name)
-        let sessionNames = Set(tables.map { $0.name.uppercased() })
-        tables += await ctx.server.globals.list(caslib: lib.name).filter { !sessionNames.contains($0.name.uppercased()) }
+        // session tables, then the global tables the caller has ReadInfo on
+        var tables = await ctx.tables(in: lib)
         if let n = args[tableName] {
             tables = tables.filter { $0.name.uppercased() == n.uppercased() }
             if tables.isEmpty { throw ActionError.notFound("Table '\(n)' does not exist in caslib \(lib.name).", parameter: "name") }

@@ -1,0 +1,260 @@
+import CASStorage
+import CASWire
+import Foundation
+
+/// What an action does with a caslib's files, and the caslib permission each needs.
+public enum FileAccess: Sendable {
+    /// Read file contents or saved tables: Select.
+    case read
+    /// List files and saved tables: ReadInfo.
+    case list
+    /// Write files or saved tables (created or replaced): CreateTable.
+    case write
+    /// Delete one file or one saved table: DeleteSource.
+    case delete
+
+    public var permission: Permission {
+        switch self {
+        case .read: .select
+        case .list: .readInfo
+        case .write: .createTable
+        case .delete: .deleteSource
+        }
+    }
+}
+
+/// A path inside a caslib's folder that the gate (`ActionContext.path(_:in:for:parameter:)`) approved
+/// for one kind of access. Its methods are the only file-system calls actions make: nothing else
+/// under actionsets/ opens, lists, writes or deletes a file (a test enforces it).
+///
+/// Rules, decided here once: the path is relative, free of control characters, and stays inside the
+/// caslib's folder after every `..` and symbolic link is resolved (also through folders that do not
+/// exist yet); no component may name the caslib's table database (`.caslite*`); writes and deletes
+/// refuse hidden names; a delete removes one file, never a folder.
+public struct CaslibPath: Sendable {
+    public let caslib: Caslib
+    /// The path as given, relative to the caslib's folder ("" is the folder itself).
+    public let relative: String
+    public let access: FileAccess
+    /// The resolved path on disk (never shown to clients).
+    let absolute: String
+    /// The caslib's folder, resolved.
+    let base: String
+    let parameter: String
+
+    init(caslib: Caslib, relative: String, access: FileAccess, parameter: String) throws(ActionError) {
+        try Self.checkSyntax(relative, access: access, caslib: caslib, parameter: parameter)
+        let base = RealPath.resolve(caslib.path)
+        let full = relative.isEmpty ? base : RealPath.resolve(base + "/" + relative)
+        guard full == base || full.hasPrefix(base + "/") else {
+            throw ActionError(.accessDenied, "Parameter '\(parameter)': path \(Names.quote(relative)) escapes caslib \(caslib.name); paths must stay inside the caslib's folder.",
+                              parameter: parameter)
+        }
+        let inside = full == base ? "" : String(full.dropFirst(base.count + 1))
+        if inside.split(separator: "/").contains(where: { $0.hasPrefix(".caslite") }) {
+            throw Self.tableDatabase(relative, caslib: caslib, parameter: parameter)
+        }
+        self.caslib = caslib
+        self.relative = relative
+        self.access = access
+        self.absolute = full
+        self.base = base
+        self.parameter = parameter
+    }
+
+    static func tableDatabase(_ p: String, caslib: Caslib, parameter: String) -> ActionError {
+        ActionError(.accessDenied, "Parameter '\(parameter)': path \(Names.quote(p)) names caslib \(caslib.name)'s table database, which only table.save and table.loadTable use.",
+                    parameter: parameter)
+    }
+
+    static func checkSyntax(_ p: String, access: FileAccess, caslib: Caslib, parameter: String) throws(ActionError) {
+        let at = "Parameter '\(parameter)': path"
+        if p.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+            throw ActionError(.parameterValue, "\(at) \(Names.quote(p)) contains a control character.", parameter: parameter)
+        }
+        if p.utf8.count > 1024 || p.split(separator: "/").contains(where: { $0.utf8.count > 255 }) {
+            throw ActionError(.parameterValue, "\(at) \(Names.quote(p)) is too long (at most 1024 bytes, 255 per folder or file name).", parameter: parameter)
+        }
+        if p.hasPrefix("/") {
+            throw ActionError(.accessDenied, "Parameter '\(parameter)': absolute path \(Names.quote(p)) is not allowed; give a path relative to caslib \(caslib.name).",
+                              parameter: parameter)
+        }
+        let parts = p.split(separator: "/", omittingEmptySubsequences: true)
+        if parts.contains(where: { $0.hasPrefix(".caslite") }) { throw tableDatabase(p, caslib: caslib, parameter: parameter) }
+        switch access {
+        case .read, .list: break
+        case .write, .delete:
+            if let hidden = parts.first(where: { $0.hasPrefix(".") && $0 != ".." && $0 != "." }) {
+                throw ActionError(.parameterValue, "\(at) \(Names.quote(p)): hidden names such as \(Names.quote(String(hidden))) cannot be written or deleted.",
+                                  parameter: parameter)
+            }
+        }
+        if access == .delete, parts.isEmpty || parts.last == "." || parts.last == ".." || p.hasSuffix("/") {
+            throw ActionError(.parameterValue, "\(at) \(Names.quote(p)) does not name a file; deleteSource deletes one file or one saved table, never a folder.",
+                              parameter: parameter)
+        }
+    }
+
+    func requireAccess(_ a: FileAccess) throws(ActionError) {
+        guard access == a else { throw ActionError(.internalError, "\(display) was approved for \(access), not \(a).", parameter: parameter) }
+    }
+
+    /// `CASUSER(alice):images/a.png` — how a path is shown in messages (never the server's own paths).
+    public var display: String { relative.isEmpty ? caslib.name : "\(caslib.name):\(relative)" }
+
+    /// The resolved path relative to the caslib's folder (`..` and links inside the caslib resolved).
+    public var normalized: String { absolute == base ? "" : String(absolute.dropFirst(base.count + 1)) }
+
+    /// Another path of the same caslib (relative to its folder), checked again with the same access.
+    public func sibling(_ caslibRelative: String) throws(ActionError) -> CaslibPath {
+        try CaslibPath(caslib: caslib, relative: caslibRelative, access: access, parameter: parameter)
+    }
+
+    /// A path below this one, checked again with the same access.
+    public func child(_ name: String) throws(ActionError) -> CaslibPath {
+        try CaslibPath(caslib: caslib, relative: relative.isEmpty ? name : "\(relative)/\(name)", access: access, parameter: parameter)
+    }
+
+    // MARK: queries
+
+    public var exists: Bool { FileManager.default.fileExists(atPath: absolute) }
+    public var isDirectory: Bool {
+        var isDir: ObjCBool = false
+        return FileManager.default.fileExists(atPath: absolute, isDirectory: &isDir) && isDir.boolValue
+    }
+    public var isFile: Bool {
+        var isDir: ObjCBool = false
+        return FileManager.default.fileExists(atPath: absolute, isDirectory: &isDir) && !isDir.boolValue
+    }
+    /// Size in bytes (0 when missing).
+    public var size: Int { ((try? FileManager.default.attributesOfItem(atPath: absolute))?[.size] as? NSNumber)?.intValue ?? 0 }
+}
+
+/// One entry of a folder listing.
+public struct CaslibFileEntry: Sendable {
+    /// Path relative to the caslib's folder.
+    public var relative: String
+    public var name: String { relative.split(separator: "/").last.map(String.init) ?? relative }
+    public var size: Int
+    public var modified: Double
+    public var isDirectory: Bool
+    /// `rwxr-x---` bits.
+    public var permissions: Int
+    public var owner: String
+}
+
+// MARK: reading, listing
+
+extension CaslibPath {
+    /// The whole file. Refuses folders, missing files and files over `maxBytes`.
+    public func read(maxBytes: Int) throws(ActionError) -> [UInt8] {
+        try requireAccess(.read)
+        guard isFile else { throw ActionError(.notFound, "There is no file \(display).", parameter: parameter) }
+        let n = size
+        guard n <= maxBytes else {
+            throw ActionError(.badInput, "The file \(display) has \(n) bytes, more than the \(maxBytes) this call may read.", parameter: parameter)
+        }
+        guard let data = FileManager.default.contents(atPath: absolute) else {
+            throw ActionError(.notFound, "The file \(display) cannot be read.", parameter: parameter)
+        }
+        return [UInt8](data)
+    }
+
+    /// The entries of this folder (sorted by name; hidden names and the table database skipped), or of
+    /// every folder below it with `recursive`. Symbolic links are listed only when they lead to a file
+    /// inside the caslib; linked folders are never entered (no cycles, no escapes).
+    public func list(recursive: Bool = false, filesOnly: Bool = false) -> [CaslibFileEntry] {
+        var out: [CaslibFileEntry] = []
+        walk(absolute, recursive: recursive, filesOnly: filesOnly, into: &out)
+        return out.sorted { $0.relative < $1.relative }
+    }
+
+    private func walk(_ dir: String, recursive: Bool, filesOnly: Bool, into out: inout [CaslibFileEntry]) {
+        let fm = FileManager.default
+        guard let names = try? fm.contentsOfDirectory(atPath: dir) else { return }
+        for n in names where !n.hasPrefix(".") {
+            let full = dir + "/" + n
+            guard let attrs = try? fm.attributesOfItem(atPath: full), full.hasPrefix(base + "/") else { continue }
+            let rel = String(full.dropFirst(base.count + 1))
+            var type = attrs[.type] as? FileAttributeType
+            var shown = attrs
+            if type == .typeSymbolicLink {
+                let target = RealPath.resolve(full)
+                guard target.hasPrefix(base + "/"), !target.dropFirst(base.count).contains("/.caslite"),
+                      let t = try? fm.attributesOfItem(atPath: target), t[.type] as? FileAttributeType == .typeRegular else { continue }
+                type = .typeRegular
+                shown = t
+            }
+            let isDir = type == .typeDirectory
+            guard isDir || type == .typeRegular else { continue }
+            if !isDir || !filesOnly {
+                out.append(CaslibFileEntry(relative: rel, size: (shown[.size] as? NSNumber)?.intValue ?? 0,
+                                           modified: (shown[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0, isDirectory: isDir,
+                                           permissions: (shown[.posixPermissions] as? NSNumber)?.intValue ?? 0,
+                                           owner: shown[.ownerAccountName] as? String ?? ""))
+            }
+            if isDir, recursive { walk(full, recursive: true, filesOnly: filesOnly, into: &out) }
+        }
+    }
+}
+
+// MARK: writing, deleting
+
+extension CaslibPath {
+    /// Writes the file (its folders created, private to the server account), replacing an older file
+    /// atomically; refuses to replace a folder.
+    public func write(_ bytes: [UInt8]) throws(ActionError) {
+        try requireAccess(.write)
+        guard !isDirectory, !relative.isEmpty else {
+            throw ActionError(.parameterValue, "\(display) is a folder; give a file name.", parameter: parameter)
+        }
+        let folder = (absolute as NSString).deletingLastPathComponent
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            try Data(bytes).write(to: URL(fileURLWithPath: absolute), options: .atomic)
+        } catch {
+            throw ActionError(.badInput, "Cannot write \(display): \(Self.reason(error)).", parameter: parameter)
+        }
+    }
+
+    /// Creates this folder (and the folders above it), private to the server account.
+    public func createFolder() throws(ActionError) {
+        try requireAccess(.write)
+        do { try FileManager.default.createDirectory(atPath: absolute, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700]) } catch {
+            throw ActionError(.badInput, "Cannot create the folder \(display): \(Self.reason(error)).", parameter: parameter)
+        }
+    }
+
+    /// Deletes this one file (a symbolic link itself, not its target). Folders are refused; nothing is recursive.
+    public func delete() throws(ActionError) {
+        try requireAccess(.delete)
+        let entry = base + "/" + relative.split(separator: "/").joined(separator: "/")
+        var st = stat()
+        guard lstat(entry, &st) == 0 else { throw ActionError(.notFound, "There is no file \(display).", parameter: parameter) }
+        guard (st.st_mode & S_IFMT) != S_IFDIR, !isDirectory else {
+            throw ActionError(.parameterValue, "\(display) is a folder; deleteSource deletes one file or one saved table, never a folder.", parameter: parameter)
+        }
+        // the link or file itself must lie in the caslib (its parent folders resolved)
+        let parent = RealPath.resolve((entry as NSString).deletingLastPathComponent)
+        guard parent == base || parent.hasPrefix(base + "/") else {
+            throw ActionError(.accessDenied, "Path \(Names.quote(relative)) escapes caslib \(caslib.name).", parameter: parameter)
+        }
+        guard unlink(parent + "/" + (entry as NSString).lastPathComponent) == 0 else {
+            throw ActionError(.badInput, "Cannot delete \(display): \(String(cString: strerror(errno))).", parameter: parameter)
+        }
+    }
+
+    /// The reason of a file-system error without the server's paths.
+    static func reason(_ error: any Error) -> String {
+        let ns = error as NSError
+        if let posix = ns.userInfo[NSUnderlyingErrorKey] as? NSError, posix.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(Int32(posix.code)))
+        }
+        switch ns.code {
+        case NSFileWriteOutOfSpaceError: return "no space left on the device"
+        case NSFileWriteNoPermissionError, NSFileReadNoPermissionError: return "permission denied"
+        case NSFileNoSuchFileError, NSFileReadNoSuchFileError: return "no such file or folder"
+        default: return "file-system error \(ns.code)"
+        }
+    }
+}
