@@ -36,7 +36,7 @@ let package = Package(
         .target(name: "CASNIO", dependencies: [.product(name: "NIOCore", package: "swift-nio")]),
         .target(name: "CASStorage", dependencies: ["CASWire", "CSQLite", "CSodium"]),
         .target(name: "CASCore", dependencies: ["CASWire", "CASStorage", "CheckedSize", .product(name: "Logging", package: "swift-log")]),
-        .target(name: "CASL", dependencies: ["CASWire", "CASCore", .product(name: "Logging", package: "swift-log")],
+        .target(name: "CASL", dependencies: ["CASWire", "CASCore", "CASStorage", .product(name: "Logging", package: "swift-log")],
                 swiftSettings: [.unsafeFlags(["-O"])]),  // the interpreter runs 100 000 fuzz scripts in the debug test run
         .target(name: "ActionSetBuiltins", dependencies: ["CASCore", "CASL"], path: "actionsets/builtins"),
         .target(name: "ActionSetSCCASL", dependencies: ["CASCore", "CASL"], path: "actionsets/sccasl", exclude: ["README.md"]),

@@ -99,6 +99,7 @@ extension ActionContext {
         var d = data
         d.name = out.name ?? defaultName
         try Names.check(d.name, .table, parameter: "\(parameter).name")
+        for c in d.columns { try Names.check(c.name, .column, parameter: parameter) }
         if let label = out.label { d.label = label }
         let key = TableKey(caslib: lib.name, name: d.name)
         let existingGlobal = await server.globals.table(key)

@@ -92,7 +92,7 @@ public actor GlobalCatalog {
         defer { writing.remove(key) }
         if let path = databasePath {
             try await Blocking.run { () throws(ActionError) -> Void in
-                try Self.storageErrors { _ = try TableStore.delete(caslib: t.caslib, name: t.name, in: try SQLiteDatabase(path: path)) }
+                try Self.storageErrors { try GlobalTableFile.delete(caslib: t.caslib, name: t.name, databasePath: path) }
             }
         }
         tables[key] = nil
@@ -122,7 +122,7 @@ public actor GlobalCatalog {
         let meta = TableMeta(created: t.created, modified: t.modified, creator: t.creator, sourceName: t.sourceName, sourceCaslib: t.sourceCaslib)
         try await Blocking.run { () throws(ActionError) -> Void in
             try Self.storageErrors {
-                try TableStore.save(t.data, caslib: t.caslib, meta: meta, replace: true, in: try SQLiteDatabase(path: path))
+                try GlobalTableFile.save(t.data, caslib: t.caslib, meta: meta, databasePath: path)
             }
         }
     }

@@ -29,8 +29,7 @@ public final class ServerContext: Sendable {
     public init(registry: Registry, dataRoot: String, defaultTimeout: Double = 3600, admins: Set<String> = [],
                 memory: MemoryBudget? = nil, logger: Logger = Logger(label: "caslite")) async throws {
         PrivateFiles.restrictNewFiles()
-        try FileManager.default.createDirectory(atPath: dataRoot, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        try PrivateFiles.makePrivateFolder(dataRoot)
+        try CaslibCatalog.prepareDataFolder(dataRoot)
         let root = RealPath.resolve(dataRoot)
         let dbPath = "\(root)/server.sqlite"
         self.store = try ServerStore(path: dbPath)

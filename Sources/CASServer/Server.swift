@@ -39,8 +39,10 @@ public final class CASServer: Sendable {
     /// Binds the listener and starts serving.
     public static func start(_ config: ServerConfig, logger: Logger = Logger(label: "caslite.server")) async throws -> CASServer {
         let registry = try StandardRegistry.make()
+        let server = config.maxMemory ?? MemoryBudget.defaults.server
+        let memory = MemoryBudget(serverLimit: server, sessionLimit: config.maxSessionMemory ?? server / 2)
         let context = try await ServerContext(registry: registry, dataRoot: config.dataRoot, defaultTimeout: config.sessionTimeout,
-                                              admins: config.admins, logger: logger)
+                                              admins: config.admins, memory: memory, logger: logger)
         try await UserActionSetStore.loadAtStart(context, dirs: config.actionSetDirs, logger: logger)
         let maxLine = config.maxLineLength
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)

@@ -15,6 +15,10 @@ public struct ServerConfig: Sendable {
     public var reapInterval: Double = 30
     /// Users with the administrator role.
     public var admins: Set<String> = []
+    /// Most memory (bytes) tables and running actions may hold in the whole server; nil: 75 % of physical memory.
+    public var maxMemory: Int?
+    /// Most memory (bytes) one session may hold; nil: half of `maxMemory`.
+    public var maxSessionMemory: Int?
     /// Folders of `*.casl` action-set definitions loaded at start (`caslite serve --actionsets DIR`).
     public var actionSetDirs: [String] = []
 

@@ -82,6 +82,8 @@ public struct JSONParser {
         let text = String(decoding: UnsafeBufferPointer(rebasing: p[start..<i]), as: UTF8.self)
         if isInt, let v = Int64(text) { return .int(v) }
         guard let d = Double(text) else { i = start; throw fail("invalid number '\(text)'") }
+        // 1e400 would become infinity (and then null on the way out): refuse it instead
+        guard d.isFinite else { i = start; throw fail("the number \(text.prefix(40)) is outside the range of a double (about ±1.8e308)") }
         return .double(d)
     }
 
@@ -113,7 +115,10 @@ public struct JSONParser {
         }
         guard i < p.count else { throw fail("unterminated string") }
         if p[i] == UInt8(ascii: "\"") {
-            let s = String(decoding: UnsafeBufferPointer(rebasing: p[start..<i]), as: UTF8.self)
+            guard let s = String(validating: UnsafeBufferPointer(rebasing: p[start..<i]), as: UTF8.self) else {
+                i = start
+                throw fail("invalid UTF-8 in string")
+            }
             i += 1
             return s
         }
@@ -149,7 +154,8 @@ public struct JSONParser {
             default: throw fail("invalid escape '\\\(Unicode.Scalar(e))'")
             }
         }
-        return String(decoding: out, as: UTF8.self)
+        guard let s = String(validating: out, as: UTF8.self) else { i = start; throw fail("invalid UTF-8 in string") }
+        return s
     }
 
     mutating func array(depth: Int) throws(JSONError) -> Value {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CASCore
 import CASServer
 import Foundation
 import Logging
@@ -31,6 +32,12 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "Longest accepted request line, in bytes.")
     var maxLine: Int = 256 << 20
 
+    @Option(name: .long, help: "Most memory tables and running actions may hold in the whole server, e.g. 16G or 512M (default: 75% of physical memory).")
+    var maxMemory: String?
+
+    @Option(name: .long, help: "Most memory one session may hold, e.g. 4G (default: half of --max-memory).")
+    var maxSessionMemory: String?
+
     @Option(name: .long, help: "How connections authenticate: password (users from `caslite users`) or none (loopback only).")
     var auth: String = "password"
 
@@ -49,6 +56,11 @@ struct Serve: AsyncParsableCommand {
         config.dataRoot = data
         config.sessionTimeout = sessionTimeout
         config.maxLineLength = maxLine
+        for (flag, value) in [("--max-memory", maxMemory), ("--max-session-memory", maxSessionMemory)] {
+            if let value, ByteCount.parse(value) == nil { throw ValidationError("\(flag) must be a size such as 16G, 512M or 1048576; got '\(value)'") }
+        }
+        config.maxMemory = maxMemory.flatMap { ByteCount.parse($0) }
+        config.maxSessionMemory = maxSessionMemory.flatMap { ByteCount.parse($0) }
         config.admins = Set(admin)
         guard let mode = AuthMode(rawValue: auth) else { throw ValidationError("--auth must be password or none") }
         if mode == .none {

@@ -24,7 +24,7 @@ public final class TestServer: Sendable {
 
     public static func start(admins: Set<String> = [], timeout: Double = 3600, reapInterval: Double = 30, maxLine: Int = 1 << 20,
                              auth: AuthMode = .none, dataRoot: String? = nil, actionSetDirs: [String] = [],
-                             loadSets: [String] = []) async throws -> TestServer {
+                             loadSets: [String] = [], maxMemory: Int? = nil, maxSessionMemory: Int? = nil) async throws -> TestServer {
         let root = try dataRoot ?? freshRoot()
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         var c = ServerConfig()
@@ -36,6 +36,8 @@ public final class TestServer: Sendable {
         c.maxLineLength = maxLine
         c.auth = auth
         c.actionSetDirs = actionSetDirs
+        c.maxMemory = maxMemory
+        c.maxSessionMemory = maxSessionMemory
         let server = try await CASServer.start(c, logger: Logger(label: "test") { _ in SilentLogHandler() })
         return TestServer(server: server, dataRoot: root, loadSets: loadSets)
     }

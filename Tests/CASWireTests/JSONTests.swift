@@ -104,4 +104,19 @@ struct JSONNumberTests {
         let text = String(decoding: w.bytes, as: UTF8.self)
         #expect(try JSONParser.parse(text).doubleValue == d, "\(text)")
     }
+
+    @Test(arguments: ["1e400", "-1e400", "[1e999]", "{\"x\": 2e308}"])
+    func numbersOutsideDoubleAreErrorsNotNulls(_ text: String) {
+        let e = #expect(throws: JSONError.self) { try JSONParser.parse(text) }
+        #expect(e?.message.contains("outside the range of a double") == true)
+    }
+
+    @Test func invalidUTF8IsAnErrorNotAReplacement() throws {
+        for bytes: [UInt8] in [[0x22, 0xFF, 0x22], [0x22, 0x61, 0xC3, 0x22], [0x22, 0x5C, 0x6E, 0xED, 0xA0, 0x80, 0x22], [0x7B, 0x22, 0xC0, 0xAF, 0x22, 0x3A, 0x31, 0x7D]] {
+            let e = #expect(throws: JSONError.self, "\(bytes)") { try JSONParser.parse(bytes) }
+            #expect(e?.message.contains("invalid UTF-8") == true)
+        }
+        #expect(try JSONParser.parse([0x22, 0xC3, 0xA9, 0x22]) == .string("é"))
+        #expect(try JSONParser.parse("1.7976931348623157e308").doubleValue == .greatestFiniteMagnitude)
+    }
 }

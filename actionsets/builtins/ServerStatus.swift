@@ -11,7 +11,20 @@ struct ServerStatus: Action {
     static let summary = "Shows the server's version, uptime, sessions and node status."
     static let parameters: [ParamSpec] = []
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
-        await results(ctx.server)
+        var r = await results(ctx.server)
+        r["memory"] = .table(memory(ctx))
+        return r
+    }
+
+    /// Memory charged to the server and to the calling session, with their limits (`--max-memory`, `--max-session-memory`).
+    static func memory(_ ctx: ActionContext) -> DataTable {
+        let m = ctx.server.memory
+        let rows: [[Value]] = [("server", m.used(), m.serverLimit), ("session", m.used(session: ctx.session.id), m.sessionLimit)].map { scope, used, limit in
+            [.string(scope), .int(Int64(used)), .int(Int64(limit)), .string(ByteCount.text(used)), .string(ByteCount.text(limit))]
+        }
+        return .result("memory", label: "Memory charged to tables and running actions", columns: [
+            ("Scope", .varchar), ("UsedBytes", .int64), ("LimitBytes", .int64), ("Used", .varchar), ("Limit", .varchar),
+        ], rows: rows)
     }
 
     /// `About`, `server` and `nodestatus`: what both serverStatus and about return (as CAS does; DLPy's

@@ -30,9 +30,10 @@ struct Fetch: Action {
             keys.append(SortKey(column: c, descending: s["order"].stringValue == "DESCENDING"))
         }
         let first = args[from]
-        let last = min(args[to], first + args[maxRows] - 1, data.rowCount)
+        let count = args[to] >= first ? min(args[maxRows], args[to] - first + 1) : 0
+        let window = Checked.window(first: first, count: count, rows: data.rowCount)
         let order = keys.isEmpty ? Array(0..<data.rowCount) : data.sortedRows(by: keys)
-        let rows = first <= last ? Array(order[(first - 1)..<last]) : []
+        let rows = Array(order[window])
         let wanted = args[fetchVars].listValue?.compactMap { $0.stringValue ?? $0["name"].stringValue } ?? []
         var cols: [Column] = []
         if wanted.isEmpty {

@@ -1,4 +1,5 @@
 import CASCore
+import CASStorage
 import CASWire
 import Foundation
 import Logging
@@ -18,19 +19,18 @@ public enum UserActionSetStore {
     public static func remove(setName: String, dataRoot: String) throws {
         let dir = directory(dataRoot: dataRoot)
         for f in files(in: dir) where (f as NSString).lastPathComponent.lowercased() == "\(setName.lowercased()).casl" {
-            try FileManager.default.removeItem(atPath: f)
+            try TextFiles.remove(f)
         }
     }
 
     /// Writes the definition of a set (atomically, replacing an older one).
     public static func save(_ params: ValueDict, setName: String, dataRoot: String) throws {
         let dir = directory(dataRoot: dataRoot)
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        try SourceWriter.defineActionSet(params).write(toFile: "\(dir)/\(setName).casl", atomically: true, encoding: .utf8)
+        try TextFiles.write(SourceWriter.defineActionSet(params), to: "\(dir)/\(setName).casl")
         // a set redefined under another spelling of its name keeps one file
         for f in files(in: dir) where (f as NSString).lastPathComponent.lowercased() == "\(setName.lowercased()).casl"
             && (f as NSString).lastPathComponent != "\(setName).casl" {
-            try? FileManager.default.removeItem(atPath: f)
+            try? TextFiles.remove(f)
         }
     }
 
@@ -44,10 +44,7 @@ public enum UserActionSetStore {
             do { names += try await load(file: file, into: server, storedOwners: true) } catch { logger.error("skipping \(file): \(error)") }
         }
         for dir in dirs {
-            var isDir: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
-                throw LoadError(file: dir, message: "not a folder")
-            }
+            guard TextFiles.isFolder(dir) else { throw LoadError(file: dir, message: "not a folder") }
             for file in files(in: dir) { names += try await load(file: file, into: server, storedOwners: false) }
         }
         if !names.isEmpty { logger.info("user-defined action sets loaded: \(names.joined(separator: ", "))") }
@@ -55,19 +52,16 @@ public enum UserActionSetStore {
     }
 
     /// `*.casl` files of a folder, sorted by name; none when the folder does not exist.
-    static func files(in dir: String) -> [String] {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
-        return names.filter { $0.hasSuffix(".casl") }.sorted().map { "\(dir)/\($0)" }
-    }
+    static func files(in dir: String) -> [String] { TextFiles.list(dir, suffix: ".casl") }
 
     /// Runs one definition file; only `builtins.defineActionSet` calls are allowed in it. With
     /// `storedOwners` (the server's own folder) each set's owner comes from server.sqlite; otherwise
     /// (an operator's folder) the sets have no owner and only administrators may change them.
     public static func load(file: String, into server: ServerContext, storedOwners: Bool) async throws(LoadError) -> [String] {
-        guard let data = FileManager.default.contents(atPath: file) else { throw LoadError(file: file, message: "cannot be read") }
+        guard let text = TextFiles.read(file) else { throw LoadError(file: file, message: "cannot be read") }
         let host = DefinitionHost(server: server, storedOwners: storedOwners)
         do {
-            let program = try Parser.parse(String(decoding: data, as: UTF8.self))
+            let program = try Parser.parse(text)
             try await Interpreter(host: host, limits: .small(steps: 100_000)).run(program)
         } catch {
             throw LoadError(file: file, message: error.description)
