@@ -78,12 +78,13 @@ public struct Dispatcher: Sendable {
             let results = try await entry.action.run(args, ctx)
             let severity: Severity = ctx.logs.contains { $0.level >= .warning } ? .warning : .normal
             response = Response(disposition: Disposition(severity: severity), results: results, logs: ctx.logs)
-        } catch let error as ActionError {
-            for l in errorLines(error, action: entry.fullName) { ctx.log(l.level, l.message) }
-            response = Response(disposition: disposition(error), logs: ctx.logs)
         } catch {
-            let e = ActionError(.internalError, "Internal error in \(entry.fullName): \(error)")
-            logger.error("\(error)")
+            if !(error is ActionError) { logger.error("\(error)") }
+            var e = error as? ActionError ?? ActionError(.internalError, "Internal error in \(entry.fullName): \(error)")
+            // errors show caslib-relative paths only, whatever produced them
+            let redaction = await ctx.pathRedaction()
+            e.message = redaction.redact(e.message)
+            e.details = e.details.map(redaction.redact)
             for l in errorLines(e, action: entry.fullName) { ctx.log(l.level, l.message) }
             response = Response(disposition: disposition(e), logs: ctx.logs)
         }

@@ -88,3 +88,16 @@ struct CaslibPathTests {
         }
     }
 }
+
+@Suite("Error messages never show server paths")
+struct PathRedactionTests {
+    @Test func serverFoldersBecomeCaslibNames() {
+        let libs = [Caslib(name: "CASUSER(al)", path: "/srv/data/casuser/al", description: "", scope: .personal, owner: "al"),
+                    Caslib(name: "Public", path: "/srv/data/public", description: "", scope: .global, owner: "")]
+        let r = PathRedaction(dataRoot: "/srv/data", caslibs: libs)
+        #expect(r.redact("cannot open /srv/data/casuser/al/x/.caslite.sqlite: bad") == "cannot open caslib CASUSER(al):x/.caslite.sqlite: bad")
+        #expect(r.redact("SQLite error on /srv/data/server.sqlite") == "SQLite error on <data>/server.sqlite")
+        #expect(r.redact("in /srv/data/public") == "in caslib Public")
+        #expect(r.redact("no paths here") == "no paths here")
+    }
+}
