@@ -20,10 +20,8 @@ extension ActionContext {
         if lower == "casuser" || lower == builtins[0].name.lowercased() { return builtins[0] }
         if lower == "public" { return builtins[1] }
         if let c = await server.globalCaslibs.caslib(n) { return c }
-        var msg = "Caslib '\(n)' does not exist."
         let names = await visibleCaslibs().map(\.name) + ["CASUSER"]
-        if let near = NearMiss.suggest(n, among: names) { msg += " Did you mean '\(near)'?" }
-        throw ActionError(.notFound, msg, parameter: "caslib")
+        throw ActionError(.notFound, NearMiss.doesNotExist("Caslib", n, among: names), parameter: "caslib")
     }
 
     /// Throws unless the caller has `permission` on the caslib (or on one of its global tables).
@@ -47,10 +45,8 @@ extension ActionContext {
             try await require(.read, caslib: lib, table: t, parameter: "\(parameter).name")
             return t
         }
-        var msg = "Table '\(ref.name)' does not exist in caslib \(lib.name)."
         let names = await session.tables(in: lib.name).map(\.name) + server.globals.list(caslib: lib.name).map(\.name)
-        if let near = NearMiss.suggest(ref.name, among: names) { msg += " Did you mean '\(near)'?" }
-        throw ActionError(.notFound, msg, parameter: "\(parameter).name")
+        throw ActionError(.notFound, NearMiss.doesNotExist("Table", ref.name, in: "caslib \(lib.name)", among: names), parameter: "\(parameter).name")
     }
 
     /// A table with the reference's `where` and `vars` applied.

@@ -146,4 +146,11 @@ struct NearMissTests {
     @Test func staysQuietWhenNothingIsClose() {
         #expect(NearMiss.suggest("zzzzzz", among: ["table", "casOut"]) == nil)
     }
+
+    @Test func wordsTheSuggestionOnce() {
+        #expect(NearMiss.doesNotExist("Layer", "conv9", in: "model m", among: ["conv1", "pool1"])
+                == "Layer 'conv9' does not exist in model m. Did you mean 'conv1'?")
+        #expect(NearMiss.doesNotExist("Action set", "zzzzzz", among: ["table"]) == "Action set 'zzzzzz' does not exist.")
+        #expect(NearMiss.withSuggestion("There is no set 'tabel'.", for: "tabel", among: ["table"]) == "There is no set 'tabel'. Did you mean 'table'?")
+    }
 }
