@@ -116,9 +116,9 @@ struct ValidationTests {
     @Test func selectorPicksTheAlternativeAndValidatesIt() throws {
         let a = try Demo.args(["table": "t", "layer": ["TYPE": "CONV", "nfilters": 8.0]])
         let layer = try #require(a[Demo.layer])
-        #expect(layer["type"] == "conv")
-        #expect(layer["nFilters"] == .int(8))
-        #expect(layer["act"] == "relu", "the alternative's defaults are filled")
+        #expect(layer.alternative == "conv")
+        #expect(layer.args["nFilters"] == .int(8))
+        #expect(layer.args["act"] == "relu", "the alternative's defaults are filled")
         #expect(throws: ActionError.self) { try Demo.args(["table": "t", "layer": ["type": "pool", "nFilters": 3]]) }
         do {
             _ = try Demo.args(["table": "t", "layer": ["type": "cnov"]])

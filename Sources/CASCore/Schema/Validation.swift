@@ -152,7 +152,8 @@ public enum Validator {
             let items = v.listValue ?? [v]
             var out: [Value] = []
             out.reserveCapacity(items.count)
-            for (i, e) in items.enumerated() { out.append(try coerce(e, item, spec: nil, path: "\(path)[\(i + 1)]")) }
+            // The list's range and allowed values apply to each item.
+            for (i, e) in items.enumerated() { out.append(try coerce(e, item, spec: spec, path: "\(path)[\(i + 1)]")) }
             return .list(out)
         case .dict(let specs):
             switch v {
@@ -183,6 +184,9 @@ public enum Validator {
 
     static func checkRange(_ x: Double, _ spec: ParamSpec?, path: String) throws(ActionError) {
         guard let spec else { return }
+        if let lo = spec.valueMin, let hi = spec.valueMax, !spec.exclusiveMin, !spec.exclusiveMax, !(x >= lo && x <= hi) {
+            throw ActionError(.parameterRange, "Parameter '\(path)' must be from \(fmt(lo)) to \(fmt(hi)), but got \(fmt(x)).", parameter: path)
+        }
         if let lo = spec.valueMin, spec.exclusiveMin ? !(x > lo) : !(x >= lo) {
             throw ActionError(.parameterRange, "Parameter '\(path)' must be \(spec.exclusiveMin ? ">" : ">=") \(fmt(lo)), but got \(fmt(x)).", parameter: path)
         }
