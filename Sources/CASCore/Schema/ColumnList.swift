@@ -7,6 +7,7 @@ public enum ColumnItem: ParamGroup {
     static let ignored = ["label", "format", "formattedLength", "nfl", "nfd"].map {
         P.value($0, "Accepted for CAS compatibility; ignored.").hidden().spec
     }
+    /// `name`, then the ignored fields (hidden from help and docs).
     public static let parameters = [name.spec] + ignored
 }
 

@@ -14,6 +14,7 @@ public struct Selection: Sendable, Equatable {
     /// The alternative's arguments: coerced, defaults filled, the selector key included.
     public let args: Args
 
+    /// A selection of `alternative` with its validated `args`.
     public init(alternative: String, args: Args) {
         self.alternative = alternative
         self.args = args

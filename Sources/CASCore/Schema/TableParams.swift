@@ -31,6 +31,7 @@ public struct TableRef: Sendable, Equatable {
         public static let computedVarsProgram = P.optionalString(
             "computedVarsProgram",
             "Statements `name = expression;` (the where-expression language, docs/where.md) computing computedVars; `length` statements are accepted and ignored.")
+        /// The `castable` fields, in CAS's order.
         public static let parameters = [name.spec, caslib.spec, whereClause.spec, vars.spec, computedVars.spec, computedVarsProgram.spec]
     }
 
@@ -66,6 +67,7 @@ public struct OutTableRef: Sendable, Equatable {
         public static let label = P.optionalString("label", "Label of the output table.")
         public static let blockSize = P.optionalDouble(
             "blockSize", "Accepted for CAS compatibility and ignored (CAS's block size for threads; DLPy sends it, sometimes as a fraction).", min: 0)
+        /// The `casouttable` fields, in CAS's order.
         public static let parameters = [name.spec, caslib.spec, replace.spec, promote.spec, label.spec, blockSize.spec]
     }
 
