@@ -26,7 +26,7 @@ extension ActionContext {
         if lower == "public" { return builtins[1] }
         if let c = await server.globalCaslibs.caslib(n) { return c }
         let names = ((try? await visibleCaslibs()) ?? builtins).map(\.name) + ["CASUSER"]
-        throw ActionError(.notFound, NearMiss.withSuggestion("Caslib \(Names.quote(n)) does not exist.", n, among: names), parameter: "caslib")
+        throw ActionError(.notFound, NearMiss.doesNotExist("Caslib", n, among: names), parameter: "caslib")
     }
 
     /// Finds a table: session scope first, then global; a global table needs `permission` (Select to
@@ -43,7 +43,7 @@ extension ActionContext {
             }
         }
         let names = await tables(in: lib).map(\.name)
-        throw ActionError(.notFound, NearMiss.withSuggestion("Table \(Names.quote(ref.name)) does not exist in caslib \(lib.name).", ref.name, among: names),
+        throw ActionError(.notFound, NearMiss.doesNotExist("Table", ref.name, in: "caslib \(lib.name)", among: names),
                           parameter: "\(parameter).name")
     }
 

@@ -63,8 +63,7 @@ public struct ActionError: Error, Sendable, CustomStringConvertible {
     }
     /// "Column 'x' does not exist in table T. Did you mean 'y'?" — the one wording for a missing column.
     public static func missingColumn(_ name: String, in table: DataTable, parameter: String) -> ActionError {
-        var msg = "Column '\(name)' does not exist in table \(table.name)."
-        if let near = NearMiss.suggest(name, among: table.columns.map(\.name)) { msg += " Did you mean '\(near)'?" }
+        let msg = NearMiss.doesNotExist("Column", name, in: "table \(table.name)", among: table.columns.map(\.name))
         return ActionError(.notFound, msg, parameter: parameter)
     }
 

@@ -13,11 +13,17 @@ public enum NearMiss {
         return c
     }
 
-    /// `message` followed by " Did you mean 'x'?" when a candidate is close to `name` — the one wording
-    /// for a name that was not found.
-    public static func withSuggestion(_ message: String, _ name: String, among candidates: [String]) -> String {
+    /// `message`, then " Did you mean 'Y'?" when a candidate is close to `name` — the one place the
+    /// suggestion is worded.
+    public static func withSuggestion(_ message: String, for name: String, among candidates: [String]) -> String {
         guard let near = suggest(name, among: candidates) else { return message }
-        return message + " Did you mean '\(near)'?"
+        return "\(message) Did you mean '\(near)'?"
+    }
+
+    /// "Layer 'x' does not exist in model M. Did you mean 'y'?" — `what` names the kind of thing,
+    /// `place` (optional) where it was looked for, `candidates` what does exist there.
+    public static func doesNotExist(_ what: String, _ name: String, in place: String? = nil, among candidates: [String]) -> String {
+        withSuggestion("\(what) '\(name)' does not exist\(place.map { " in \($0)" } ?? "").", for: name, among: candidates)
     }
 
     /// Levenshtein distance with adjacent transpositions counted as one edit.

@@ -85,14 +85,10 @@ public struct Registry: Sendable {
         if let dot = name.firstIndex(of: ".") {
             let setPart = String(name[..<dot]), actionPart = String(name[name.index(after: dot)...])
             guard let set = find(setPart) else {
-                var msg = "Action set '\(setPart)' does not exist."
-                if let near = NearMiss.suggest(setPart, among: sets.map(\.name)) { msg += " Did you mean '\(near)'?" }
-                throw ActionError(.actionUnknown, msg)
+                throw ActionError(.actionUnknown, NearMiss.doesNotExist("Action set", setPart, among: sets.map(\.name)))
             }
             guard let a = set.actions.first(where: { $0.name.lowercased() == actionPart.lowercased() }) else {
-                var msg = "Action '\(name)' does not exist."
-                if let near = NearMiss.suggest(name, among: set.actions.map { "\(set.name).\($0.name)" }) { msg += " Did you mean '\(near)'?" }
-                throw ActionError(.actionUnknown, msg)
+                throw ActionError(.actionUnknown, NearMiss.doesNotExist("Action", name, among: set.actions.map { "\(set.name).\($0.name)" }))
             }
             guard loaded.contains(set.name.lowercased()) else {
                 throw ActionError(.actionSetNotLoaded,
@@ -103,10 +99,8 @@ public struct Registry: Sendable {
         for s in sets where loaded.contains(s.name.lowercased()) {
             if let a = s.actions.first(where: { $0.name.lowercased() == name.lowercased() }) { return ActionEntry(setName: s.name, action: a) }
         }
-        var msg = "Action '\(name)' does not exist in any loaded action set."
         let all = sets.filter { loaded.contains($0.name.lowercased()) }.flatMap { $0.actions.map(\.name) }
-        if let near = NearMiss.suggest(name, among: all) { msg += " Did you mean '\(near)'?" }
-        throw ActionError(.actionUnknown, msg)
+        throw ActionError(.actionUnknown, NearMiss.doesNotExist("Action", name, in: "any loaded action set", among: all))
     }
 
     /// Names of sets every session has enabled.

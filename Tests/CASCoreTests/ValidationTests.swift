@@ -116,9 +116,9 @@ struct ValidationTests {
     @Test func selectorPicksTheAlternativeAndValidatesIt() throws {
         let a = try Demo.args(["table": "t", "layer": ["TYPE": "CONV", "nfilters": 8.0]])
         let layer = try #require(a[Demo.layer])
-        #expect(layer["type"] == "conv")
-        #expect(layer["nFilters"] == .int(8))
-        #expect(layer["act"] == "relu", "the alternative's defaults are filled")
+        #expect(layer.alternative == "conv")
+        #expect(layer.args["nFilters"] == .int(8))
+        #expect(layer.args["act"] == "relu", "the alternative's defaults are filled")
         #expect(throws: ActionError.self) { try Demo.args(["table": "t", "layer": ["type": "pool", "nFilters": 3]]) }
         do {
             _ = try Demo.args(["table": "t", "layer": ["type": "cnov"]])
@@ -145,5 +145,12 @@ struct NearMissTests {
 
     @Test func staysQuietWhenNothingIsClose() {
         #expect(NearMiss.suggest("zzzzzz", among: ["table", "casOut"]) == nil)
+    }
+
+    @Test func wordsTheSuggestionOnce() {
+        #expect(NearMiss.doesNotExist("Layer", "conv9", in: "model m", among: ["conv1", "pool1"])
+                == "Layer 'conv9' does not exist in model m. Did you mean 'conv1'?")
+        #expect(NearMiss.doesNotExist("Action set", "zzzzzz", among: ["table"]) == "Action set 'zzzzzz' does not exist.")
+        #expect(NearMiss.withSuggestion("There is no set 'tabel'.", for: "tabel", among: ["table"]) == "There is no set 'tabel'. Did you mean 'table'?")
     }
 }

@@ -58,6 +58,15 @@ func buildSmallCNN(_ c: CASConnection, _ model: String = "cnn", classes: Int = 2
     }
 }
 
+/// A session with `squares` (`perClass` images of each class) split into `train` and `valid`, and the small CNN `cnn`.
+func squaresWithSmallCNN(_ s: TestServer, perClass: Int) async throws -> CASConnection {
+    let c = try await deepLearnSession(s)
+    try await addSquares(c, "squares", perClass: perClass)
+    try await splitSquares(c)
+    try await buildSmallCNN(c)
+    return c
+}
+
 /// dlTrain parameters for the square images.
 func trainParams(epochs: Int = 6, weights: String = "cnn_w", seed: Int = 7, valid: Bool = true) -> ValueDict {
     var p: ValueDict = [

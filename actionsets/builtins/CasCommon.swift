@@ -8,7 +8,7 @@ struct CasCommon: Action {
     static let summary = "Common parameter lists (castable, casouttable) shared by many actions."
     static let hidden = true
     static let parameters: [ParamSpec] = [
-        P.table("castable", "An input table reference.").with { $0.isRequired = false }.spec,
+        P.optionalTable("castable", "An input table reference.").spec,
         P.outTable("casouttable", "An output table definition.").spec,
     ]
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict { ValueDict() }

@@ -42,8 +42,7 @@ struct DropActionSet: Action {
         let sets = ctx.server.userSets
         guard let set = await sets.set(name) else {
             let known = await sets.all().map(\.name)
-            let hint = NearMiss.suggest(name, among: known).map { " Did you mean '\($0)'?" } ?? ""
-            throw ActionError(.notFound, "There is no user-defined action set '\(name)'.\(hint)", parameter: "name")
+            throw ActionError(.notFound, NearMiss.withSuggestion("There is no user-defined action set '\(name)'.", for: name, among: known), parameter: "name")
         }
         try await sets.checkMayChange(set.name, user: ctx.user, isAdmin: ctx.isAdmin, doing: "drop")
         let fromOperatorFolder = await sets.isFromOperatorFolder(set.name)

@@ -11,8 +11,7 @@ struct LoadActionSet: Action {
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
         let reg = await ctx.server.currentRegistry()
         guard let set = reg.set(args[actionSet]) else {
-            var msg = "Action set '\(args[actionSet])' does not exist."
-            if let near = NearMiss.suggest(args[actionSet], among: reg.sets.map(\.name)) { msg += " Did you mean '\(near)'?" }
+            let msg = NearMiss.doesNotExist("Action set", args[actionSet], among: reg.sets.map(\.name))
             throw ActionError(.notFound, msg, parameter: "actionSet", details: ["Available action sets: \(reg.sets.map(\.name).joined(separator: ", "))."])
         }
         await ctx.session.load(set: set.name)

@@ -20,9 +20,7 @@ struct ReflectAction: Action {
             r[e.setName] = Reflect.describe(reg.set(e.setName)!, action: e.action.name)
         } else if let s = args[actionSet] {
             guard let set = reg.set(s) else {
-                var msg = "Action set '\(s)' does not exist."
-                if let near = NearMiss.suggest(s, among: reg.sets.map(\.name)) { msg += " Did you mean '\(near)'?" }
-                throw ActionError.notFound(msg, parameter: "actionSet")
+                throw ActionError.notFound(NearMiss.doesNotExist("Action set", s, among: reg.sets.map(\.name)), parameter: "actionSet")
             }
             r[set.name] = Reflect.describe(set, showHidden: args[showHidden])
         } else {

@@ -46,8 +46,7 @@ struct AddLayer: Action {
             throw ActionError(.parameterMissing, "Layer '\(s.name)' needs srcLayers (the layers that feed it).", parameter: "srcLayers")
         }
         for src in s.sources where m.index(of: src) == nil && src != s.name {
-            var msg = "Source layer '\(src)' does not exist in model \(m.modelName)."
-            if let near = NearMiss.suggest(src, among: m.layers.map(\.name)) { msg += " Did you mean '\(near)'?" }
+            let msg = NearMiss.doesNotExist("Source layer", src, in: "model \(m.modelName)", among: m.layers.map(\.name))
             throw ActionError(.notFound, msg, parameter: "srcLayers")
         }
     }

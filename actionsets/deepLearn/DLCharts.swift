@@ -7,7 +7,7 @@ import Foundation
 struct DLCharts: Action {
     static let name = "dlCharts"
     static let summary = "SVG charts: confusion matrix of a dlScore output (target × I_target) and training curves of an OptIterHistory."
-    static let table = P.table("table", "A dlScore output table (confusion matrix).").with { $0.isRequired = false }
+    static let table = P.optionalTable("table", "A dlScore output table (confusion matrix).")
     static let target = P.string("target", "The target column (the predicted one is I_<target>).", default: "_label_")
     static let history = P.value("history", "dlTrain's OptIterHistory (the result table itself, or the name of a table holding it).")
     static let caslib = P.caslib("caslib", "Caslib of the output folder.")
@@ -16,7 +16,7 @@ struct DLCharts: Action {
 
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
         var charts: [(String, String)] = []
-        if args.has(table) { charts.append(("confusion.svg", try await confusion(args, ctx))) }
+        if let scored = args[table] { charts.append(("confusion.svg", try await confusion(scored, target: args[target], ctx))) }
         if let h = try await historyTable(args, ctx) { charts.append(("history.svg", curves(h))) }
         guard !charts.isEmpty else { throw ActionError(.parameterMissing, "Give table (a scored table) and/or history.", parameter: "table") }
         var files: [Value] = []
@@ -35,9 +35,9 @@ struct DLCharts: Action {
         return ["Charts": .table(t)]
     }
 
-    static func confusion(_ args: Args, _ ctx: ActionContext) async throws -> String {
-        let t = try await ctx.filteredTable(args[table])
-        let actual = args[target], predicted = "I_\(actual)"
+    static func confusion(_ scored: TableRef, target actual: String, _ ctx: ActionContext) async throws -> String {
+        let t = try await ctx.filteredTable(scored)
+        let predicted = "I_\(actual)"
         guard let a = t.data.column(actual), let p = t.data.column(predicted) else {
             throw ActionError(.notFound, "Table \(t.name) needs columns \(actual) and \(predicted) (a dlScore output).", parameter: "table")
         }

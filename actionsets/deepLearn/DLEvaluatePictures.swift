@@ -11,8 +11,7 @@ struct DLEvaluatePictures: Action {
     static let name = "dlEvaluatePictures"
     static let summary = "Pictures of scored images with a bar chart of their class probabilities (all, correctly or misclassified picks), as SVG."
     static let table = P.table("table", "A dlScore output table (target, I_<target> and P_<target><level> columns).")
-    static let imageTable = P.table("imageTable", "The table holding the images (_image_), joined to table on idVar; default: table itself.")
-        .with { $0.isRequired = false }
+    static let imageTable = P.optionalTable("imageTable", "The table holding the images (_image_), joined to table on idVar; default: table itself.")
     static let target = P.string("target", "The target column of table (the predicted one is I_<target>).", default: "_label_")
     static let idVar = P.string("idVar", "Column that identifies an image in both tables.", default: "_id_")
     static let imageType = P.string("imageType", "A: any rows; C: correctly classified; M: misclassified (DLPy's img_type).",
@@ -47,12 +46,14 @@ struct DLEvaluatePictures: Action {
         }
         // the images: in the scored table, or looked up by id in imageTable
         let images: (Int) -> [UInt8]?
-        let imagesIn = args.has(imageTable) ? try await ctx.filteredTable(args[imageTable]).data : scored
+        let other = args[imageTable]
+        var imagesIn = scored
+        if let other { imagesIn = try await ctx.filteredTable(other).data }
         guard let imageCol = imagesIn.column("_image_"), case .varbinary(let blobs) = imageCol.data else {
-            throw ActionError(.notFound, "Table \(imagesIn.name) has no varbinary _image_ column\(args.has(imageTable) ? "" : "; give imageTable (the table dlScore read)").",
-                              parameter: args.has(imageTable) ? "imageTable" : "table")
+            throw ActionError(.notFound, "Table \(imagesIn.name) has no varbinary _image_ column\(other != nil ? "" : "; give imageTable (the table dlScore read)").",
+                              parameter: other != nil ? "imageTable" : "table")
         }
-        if args.has(imageTable) {
+        if other != nil {
             guard let a = scored.column(id) else { throw ActionError.missingColumn(id, in: scored, parameter: "idVar") }
             guard let b = imagesIn.column(id) else { throw ActionError.missingColumn(id, in: imagesIn, parameter: "idVar") }
             var rowOf: [String: Int] = [:]

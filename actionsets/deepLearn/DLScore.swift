@@ -19,7 +19,7 @@ struct DLScore: Action {
     static let nThreads = P.int("nThreads", "Engine threads (0: all cores).", default: 0, min: 0)
     static let bufferSize = P.int("bufferSize", "Images per scoring batch.", default: 16, min: 1)
     static let extras = ["layerImageType", "randomFlip", "randomCrop", "randomMutation", "displayClassScoreInfo", "gpu", "logLevel", "miniBatchBufSize"]
-        .map { OptimizerParams.accepted($0, .null) }
+        .map { Optimizer.accepted($0, .null) }
     static let parameters = [table.spec, modelTable.spec, initWeights.spec, casOut.spec, copyVars.spec, topProbs.spec, inputs.spec,
                              encodeName.spec, nThreads.spec, bufferSize.spec] + extras
 

@@ -8,38 +8,39 @@ struct DLTrain: Action {
     static let name = "dlTrain"
     static let summary = "Trains a model on images (inputs) and their class (target); writes the weights table and returns OptIterHistory."
     static let table = P.table("table", "The training table.")
-    static let validTable = P.table("validTable", "Validation table, scored after every epoch (ValidLoss, ValidError).").with { $0.isRequired = false }
+    static let validTable = P.optionalTable("validTable", "Validation table, scored after every epoch (ValidLoss, ValidError).")
     static let inputs = P.stringList("inputs", "The image column (default _image_).")
     static let target = P.string("target", "The class column.", default: "_label_")
     static let nominals = P.stringList("nominals", "Nominal columns (the target is always nominal).")
     static let modelTable = ModelAccess.modelParam("modelTable", aliases: ["model"])
-    static let initWeights = P.table("initWeights", "Starting weights; layers without rows keep their random initialisation.").with { $0.isRequired = false }
+    static let initWeights = P.optionalTable("initWeights", "Starting weights; layers without rows keep their random initialisation.")
     static let modelWeights = P.outTable("modelWeights", "The trained weights table (default <model>_weights); may be initWeights itself.")
     static let seed = P.int("seed", "Seed of the weight initialisation and (unless optimizer.seed) of the shuffling.", default: 0)
     static let nThreads = P.int("nThreads", "Engine threads (0: all cores).", default: 0, min: 0)
     static let targetOrder = P.string("targetOrder", "Order of the target levels = class indices.", default: "ASCENDING", allowed: ["ASCENDING", "DESCENDING"])
-    static let extras = ["missing", "targetMissing", "repeatWeightTable", "recordSeed", "validFreq", "gpu"].map { OptimizerParams.accepted($0, .null) }
+    static let optimizer = P.group("optimizer", "Optimisation settings.", Optimizer.self)
+    static let extras = ["missing", "targetMissing", "repeatWeightTable", "recordSeed", "validFreq", "gpu"].map { Optimizer.accepted($0, .null) }
     static let parameters = [table.spec, validTable.spec, inputs.spec, target.spec, nominals.spec, modelTable.spec, initWeights.spec,
-                             modelWeights.spec, seed.spec, nThreads.spec, OptimizerParams.optimizer.spec, targetOrder.spec] + extras
+                             modelWeights.spec, seed.spec, nThreads.spec, optimizer.spec, targetOrder.spec] + extras
 
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
         let (m, _) = try await ModelAccess.load(args[modelTable], ctx, parameter: "modelTable")
         let seedValue = UInt64(bitPattern: Int64(args[seed]))
         let engine = try await ctx.cpu { () throws -> Model in try EngineGraph.model(m, seed: seedValue) }
         let data = try await TrainingData.load(args, ctx, engine: engine)
-        if args.has(initWeights) {
-            let w = try await ModelAccess.weights(args[initWeights], ctx, parameter: "initWeights")
+        if let initial = args[initWeights] {
+            let w = try await ModelAccess.weights(initial, ctx, parameter: "initWeights")
             try w.load(into: engine, parameter: "initWeights")
         }
         try freeze(args, m, engine)
-        let opt = Args(args[OptimizerParams.optimizer]?.values ?? ValueDict())
+        let opt = args[optimizer]
         var fcmp: FCMPFunction?
-        if let name = (opt["algorithm"].dictValue.map(Args.init))?["fcmpLearningRate"].stringValue, !name.isEmpty {
+        if let name = opt[Optimizer.algorithm][Algorithm.fcmpLearningRate], !name.isEmpty {
             fcmp = try await FCMPFunction.lookup(name, ctx, parameter: "optimizer.algorithm.fcmpLearningRate")
             ctx.note("Learning rate per mini-batch from FCMP function \(fcmp!.name)(\(fcmp!.arguments.joined(separator: ", "))).")
         }
-        let options = try OptimizerParams.options(opt, count: data.train.count, seed: args[seed], fcmp: fcmp)
-        let outcome = try await TrainingRun(ctx: ctx, logLevel: opt["logLevel"].intValue.map { Int($0) } ?? 1, threads: args[nThreads])
+        let options = try Optimizer.options(opt, count: data.train.count, dlTrainSeed: args[seed], fcmp: fcmp)
+        let outcome = try await TrainingRun(ctx: ctx, logLevel: opt[Optimizer.logLevel], threads: args[nThreads])
             .train(engine, data, options)
         let out = args[modelWeights]
         let weights = WeightsTable(model: engine, specs: m, target: args[target], levels: data.levels)
@@ -55,13 +56,13 @@ struct DLTrain: Action {
 
     /// DLPy passes the same table as initWeights and modelWeights without replace.
     static func isInPlace(_ args: Args) -> Bool {
-        args.has(initWeights) && args[initWeights].name.lowercased() == (args[modelWeights].name ?? "").lowercased()
+        args[initWeights].map { $0.name.lowercased() == (args[modelWeights].name ?? "").lowercased() } ?? false
     }
 
     static func freeze(_ args: Args, _ m: ModelTable, _ engine: Model) throws(ActionError) {
-        let opt = args[OptimizerParams.optimizer]
-        var names = Set((opt?["freezeLayers"].listValue ?? []).compactMap { $0.stringValue?.lowercased() })
-        if let to = opt?["freezeLayersTo"].stringValue?.lowercased() {
+        let opt = args[optimizer]
+        var names = Set(opt[Optimizer.freezeLayers].map { $0.lowercased() })
+        if let to = opt[Optimizer.freezeLayersTo]?.lowercased() {
             guard let i = m.index(of: to) else {
                 throw ActionError(.notFound, "optimizer.freezeLayersTo: layer '\(to)' does not exist in model \(m.modelName).", parameter: "optimizer.freezeLayersTo")
             }

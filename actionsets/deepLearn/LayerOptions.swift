@@ -19,7 +19,7 @@ enum LayerOptions {
         P.int("nChannels", "Number of channels (3 = RGB, 1 = gray).", default: 3, min: 1).spec,
         size("width", "Image width in pixels (required).", min: 1), size("height", "Image height in pixels (required).", min: 1),
         P.double("scale", "Pixel values are multiplied by this first.", default: 1).spec,
-        P.value("offsets", "Per-channel values subtracted after scaling.").with { $0.type = .list(.double) }.spec,
+        P.doubleList("offsets", "Per-channel values subtracted after scaling.").spec,
         P.value("std", "Per-channel divisors after the offsets (a list), or NONE.").spec,
         P.string("randomFlip", "Random flipping (only NONE).", default: "NONE", allowed: ["NONE"]).spec,
         P.string("randomCrop", "Random cropping (only NONE).", default: "NONE", allowed: ["NONE"]).spec,
@@ -77,11 +77,12 @@ enum LayerOptions {
         "dropout": .dropout,
     ]
 
-    /// A validated `layer` value as a spec (name and sources set by the caller).
-    static func spec(name: String, layer: Args, sources: [String]) throws(ActionError) -> LayerSpec {
-        let kind = kindOf[layer["type"].stringValue ?? ""] ?? .input
+    /// A validated `layer` value as a spec (name and sources set by the caller). Every option is
+    /// stored under its lower-case name, as the model table keeps it.
+    static func spec(name: String, layer: Selection, sources: [String]) throws(ActionError) -> LayerSpec {
+        let kind = kindOf[layer.alternative] ?? .input
         var s = LayerSpec(name: name, kind: kind, sources: sources)
-        for (key, value) in layer.values.entries where key.lowercased() != "type" {
+        for (key, value) in layer.args.values.entries where key.lowercased() != "type" {
             try read(key.lowercased(), value, into: &s)
         }
         try complete(&s)

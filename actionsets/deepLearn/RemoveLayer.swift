@@ -13,9 +13,7 @@ struct RemoveLayer: Action {
         var (m, t) = try await ModelAccess.load(args[model], ctx)
         let name = args[layerName].lowercased()
         guard let i = m.index(of: name) else {
-            var msg = "Layer '\(name)' does not exist in model \(m.modelName)."
-            if let near = NearMiss.suggest(name, among: m.layers.map(\.name)) { msg += " Did you mean '\(near)'?" }
-            throw ActionError(.notFound, msg, parameter: "name")
+            throw ActionError(.notFound, NearMiss.doesNotExist("Layer", name, in: "model \(m.modelName)", among: m.layers.map(\.name)), parameter: "name")
         }
         if let user = m.layers.first(where: { $0.sources.contains(name) }) {
             throw ActionError(.parameterValue, "Layer '\(name)' is a source of layer '\(user.name)'; remove or replace that layer first.", parameter: "name")

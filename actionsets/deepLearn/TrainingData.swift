@@ -27,8 +27,8 @@ struct TrainingData: Sendable {
                               parameter: "target")
         }
         var data = TrainingData(train: train.source(levels: levels), valid: nil, levels: levels)
-        if args.has(DLTrain.validTable) {
-            let v = try await ctx.filteredTable(args[DLTrain.validTable], parameter: "validTable")
+        if let validTable = args[DLTrain.validTable] {
+            let v = try await ctx.filteredTable(validTable, parameter: "validTable")
             let valid = try await decode(v.data, column, target, shape, ctx)
             if let unknown = valid.labels.compactMap({ $0 }).first(where: { !levels.contains($0) }) {
                 throw ActionError(.parameterValue, "validTable \(v.name) has target level '\(unknown)', which the training table does not have.", parameter: "validTable")

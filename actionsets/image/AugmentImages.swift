@@ -15,7 +15,7 @@ struct AugmentImages: Action {
     static let casOut = P.outTable("casOut", "The output image table.", required: true)
     static let image = P.string("image", "The image column.", default: ImageColumns.image)
     static let copyVars = P.stringList("copyVars", "Columns to copy; all except the image column and _id_ when omitted.")
-    static let cropList = P.dictList("cropList", "Rectangles and what to do with them.", CropSpec.parameters, required: true)
+    static let cropList = P.groupList("cropList", "Rectangles and what to do with them.", CropSpec.Keys.self, required: true)
     static let seed = P.int("seed", "Seed for the random mutations (colorShifting, colorJittering).", default: 0)
     static let addColumns = P.dict("addColumns", "Accepted for CAS compatibility: x, y, width and height are always added.", [
         P.stringList("augmentAttributes", "E.g. PATCH_X, PATCH_Y, PATCH_WIDTH, PATCH_HEIGHT.").spec,

@@ -14,36 +14,44 @@ struct CropSpec: Sendable {
     var outputWidth: Int?, outputHeight: Int?
     var mutations: [(name: String, mutation: Mutation)] = []
 
-    static let mutationParams: [ParamSpec] = Mutation.allCases.map { P.bool($0.rawValue, "Add a copy with \($0.rawValue).", default: false).spec }
+    /// The typed keys of one `cropList` item.
+    enum Keys: ParamGroup {
+        static let x = P.int("x", "Left column of the rectangle (of the first one when sweeping).", default: 0, min: 0)
+        static let y = P.int("y", "Top row.", default: 0, min: 0)
+        static let width = P.optionalInt("width", "Rectangle width (the whole image when omitted).", min: 1)
+        static let height = P.optionalInt("height", "Rectangle height.", min: 1)
+        static let stepSize = P.optionalInt("stepSize", "Sweep step in pixels (default: the rectangle's width).", min: 1).aliases("step")
+        static let sweepImage = P.bool("sweepImage", "Slide the rectangle over the whole image, row by row: one output per position.", default: false)
+        static let useWholeImage = P.bool("useWholeImage", "Use the whole image as the rectangle.", default: false)
+        static let mask = P.bool("mask", "Instead of cropping, fill the rectangle with maskValue in the full image (occlusion).", default: false)
+        static let maskValue = P.int("maskValue", "Fill value for mask=True.", default: 0, min: 0, max: 255)
+        static let outputWidth = P.optionalInt("outputWidth", "Resize each output to this width (bilinear).", min: 1)
+        static let outputHeight = P.optionalInt("outputHeight", "Resize each output to this height.", min: 1)
+        static let mutations = P.group("mutations", "Extra outputs, one per mutation set to True.", Mutations.self)
+        static let parameters = [x.spec, y.spec, width.spec, height.spec, stepSize.spec, sweepImage.spec, useWholeImage.spec, mask.spec,
+                                 maskValue.spec, outputWidth.spec, outputHeight.spec, mutations.spec]
+    }
 
-    static let parameters: [ParamSpec] = [
-        P.int("x", "Left column of the rectangle (of the first one when sweeping).", default: 0, min: 0).spec,
-        P.int("y", "Top row.", default: 0, min: 0).spec,
-        P.optionalInt("width", "Rectangle width (the whole image when omitted).", min: 1).spec,
-        P.optionalInt("height", "Rectangle height.", min: 1).spec,
-        P.optionalInt("stepSize", "Sweep step in pixels (default: the rectangle's width).", min: 1).aliases("step").spec,
-        P.bool("sweepImage", "Slide the rectangle over the whole image, row by row: one output per position.", default: false).spec,
-        P.bool("useWholeImage", "Use the whole image as the rectangle.", default: false).spec,
-        P.bool("mask", "Instead of cropping, fill the rectangle with maskValue in the full image (occlusion).", default: false).spec,
-        P.int("maskValue", "Fill value for mask=True.", default: 0, min: 0, max: 255).spec,
-        P.optionalInt("outputWidth", "Resize each output to this width (bilinear).", min: 1).spec,
-        P.optionalInt("outputHeight", "Resize each output to this height.", min: 1).spec,
-        P.dict("mutations", "Extra outputs, one per mutation set to True.", mutationParams).spec,
-    ]
+    /// The `mutations` parameter list: one flag per mutation.
+    enum Mutations: ParamGroup {
+        static let flags = Mutation.allCases.map { ($0, P.bool($0.rawValue, "Add a copy with \($0.rawValue).", default: false)) }
+        static let parameters = flags.map(\.1.spec)
+    }
 
     init(_ a: Args) {
-        x = Int(a["x"].intValue ?? 0)
-        y = Int(a["y"].intValue ?? 0)
-        width = Int(a["width"].intValue ?? 0)
-        height = Int(a["height"].intValue ?? 0)
-        step = Int(a["stepSize"].intValue ?? 0)
-        sweep = a["sweepImage"].boolValue ?? false
-        wholeImage = a["useWholeImage"].boolValue ?? false || width == 0 || height == 0
-        mask = a["mask"].boolValue ?? false
-        maskValue = UInt8(a["maskValue"].intValue ?? 0)
-        outputWidth = a["outputWidth"].intValue.map { Int($0) }
-        outputHeight = a["outputHeight"].intValue.map { Int($0) }
-        for m in Mutation.allCases where a["mutations"][m.rawValue].boolValue == true { mutations.append((m.rawValue, m)) }
+        x = a[Keys.x]
+        y = a[Keys.y]
+        width = a[Keys.width] ?? 0
+        height = a[Keys.height] ?? 0
+        step = a[Keys.stepSize] ?? 0
+        sweep = a[Keys.sweepImage]
+        wholeImage = a[Keys.useWholeImage] || width == 0 || height == 0
+        mask = a[Keys.mask]
+        maskValue = UInt8(a[Keys.maskValue])
+        outputWidth = a[Keys.outputWidth]
+        outputHeight = a[Keys.outputHeight]
+        let chosen = a[Keys.mutations]
+        mutations = Mutations.flags.filter { chosen[$0.1] }.map { ($0.0.rawValue, $0.0) }
     }
 
     /// The rectangles on a `w × h` image.

@@ -13,13 +13,9 @@ struct FetchImages: Action {
     static let image = P.string("image", "The image column.", default: ImageColumns.image)
     static let from = P.int("from", "First row to return (1-based, after sorting).", default: 1, min: 1)
     static let to = P.int("to", "Last row to return (inclusive).", default: 20, min: 1)
-    static let sortBy = P.dictList("sortBy", "Sort keys, applied in order.", [
-        P.string("name", "Column to sort by.").spec,
-        P.string("order", "Sort direction.", default: "ASCENDING", allowed: ["ASCENDING", "DESCENDING"]).spec,
-    ])
-    static let fetchVars = P.value("fetchVars", "More columns to return (names or {name=…}).").with { $0.type = .list(.value) }
-    static let fetchImagesVars = P.value("fetchImagesVars", "More columns to return (DLPy's spelling; joined with fetchVars).")
-        .with { $0.type = .list(.value) }
+    static let sortBy = P.sortBy()
+    static let fetchVars = P.columns("fetchVars", "More columns to return.")
+    static let fetchImagesVars = P.columns("fetchImagesVars", "More columns to return (DLPy's spelling; joined with fetchVars).")
     static let parameters = [table.spec, image.spec, from.spec, to.spec, sortBy.spec, fetchVars.spec, fetchImagesVars.spec]
 
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
@@ -54,14 +50,7 @@ struct FetchImages: Action {
     }
 
     static func selectedRows(_ d: DataTable, _ args: Args) throws(ActionError) -> [Int] {
-        var keys: [SortKey] = []
-        for (i, s) in args[sortBy].enumerated() {
-            let n = s["name"].stringValue ?? ""
-            guard let c = d.columnIndex(n) else {
-                throw ActionError.missingColumn(n, in: d, parameter: "sortBy[\(i + 1)].name")
-            }
-            keys.append(SortKey(column: c, descending: s["order"].stringValue == "DESCENDING"))
-        }
+        let keys = try SortItem.keys(args[sortBy], in: d)
         let order = keys.isEmpty ? Array(0..<d.rowCount) : d.sortedRows(by: keys)
         let first = args[from], last = min(args[to], d.rowCount)
         return first <= last ? Array(order[(first - 1)..<last]) : []
@@ -71,7 +60,7 @@ struct FetchImages: Action {
         var cols = [Column(name: "Image", label: "Image", attributes: ImageColumns.mime(ImageFormat.png.mimeType), data: .varbinary(pngs))]
         if let l = d.column(ImageColumns.label) { cols.append(Column(name: "Label", label: "Label", data: l.data.gather(rows))) }
         var names = [ImageColumns.label, ImageColumns.id, ImageColumns.path]
-        let extra = [args[fetchVars], args[fetchImagesVars]].flatMap { $0.listValue ?? [] }.compactMap { $0.stringValue ?? $0["name"].stringValue }
+        let extra = args[fetchVars] + args[fetchImagesVars]
         for (i, v) in extra.enumerated() {
             guard d.column(v) != nil else {
                 throw ActionError.missingColumn(v, in: d, parameter: "fetchVars[\(i + 1)]")

@@ -8,17 +8,12 @@ extension ImageStep {
         var out: [ImageStep] = []
         for (i, item) in items.enumerated() {
             let path = "\(parameter)[\(i + 1)]"
-            let (d, key, sub): (ValueDict?, String, String)
-            if let s = item["step"].dictValue {
-                (d, key, sub) = (s, "stepType", "step")
-            } else {
-                (d, key, sub) = (item["functionOptions"].dictValue, "functionType", "functionOptions")
-            }
-            guard let d else {
+            let (chosen, sub) = item.has(Item.step) ? (item[Item.step], "step") : (item[Item.functionOptions], "functionOptions")
+            guard let chosen else {
                 throw ActionError(.parameterMissing, "Parameter '\(path)' needs a step: {step={stepType=\"RESIZE\", width=224, height=224}}.",
                                   parameter: path)
             }
-            let step = try parse(Args(d), type: d[key]?.stringValue ?? "", path: "\(path).\(sub)")
+            let step = try parse(chosen, path: "\(path).\(sub)")
             if let last = out.last, case .normalizeMeanStd = last {
                 throw ActionError(.parameterValue, "Parameter '\(path)': NORMALIZE type=MEAN_STD gives float pixels and must be the last step.",
                                   parameter: path)
@@ -28,40 +23,38 @@ extension ImageStep {
         return out
     }
 
-    static func parse(_ a: Args, type: String, path: String) throws(ActionError) -> ImageStep {
-        let int = { (k: String) in Int(a[k].intValue ?? 0) }
-        switch type {
+    static func parse(_ a: Selection, path: String) throws(ActionError) -> ImageStep {
+        switch a.alternative {
         case "RESIZE":
-            let name = a["interpolation"].stringValue ?? (a["type"].stringValue == "TO_FIXED_SIZE" ? "BILINEAR" : a["type"].stringValue ?? "BILINEAR")
+            let name = a[Resize.interpolation] ?? (a[Resize.type] == "TO_FIXED_SIZE" ? "BILINEAR" : a[Resize.type])
             let method: ResizeMethod = name == "NEAREST" ? .nearest : name == "AREA" ? .area : .bilinear
-            return .resize(width: int("width"), height: int("height"), method: method)
+            return .resize(width: a[Resize.width], height: a[Resize.height], method: method)
         case "NORMALIZE": return try normalize(a, path: path)
-        case "CONVERT_COLOR": return .convertColor(a["type"].stringValue ?? "")
-        case "CROP", "GET_PATCH": return .crop(PixelRect(x: int("x"), y: int("y"), width: int("width"), height: int("height")))
-        case "CENTER_CROP": return .centerCrop(width: int("width"), height: int("height"))
+        case "CONVERT_COLOR": return .convertColor(a[ConvertColor.type])
+        case "CROP", "GET_PATCH": return .crop(PixelRect(x: a[Rect.x], y: a[Rect.y], width: a[Rect.width], height: a[Rect.height]))
+        case "CENTER_CROP": return .centerCrop(width: a[CenterCrop.width], height: a[CenterCrop.height])
         case "FLIP":
-            let t = a["type"].stringValue ?? "HORIZONTAL"
+            let t = a[Flip.type]
             return .flip(t == "VERTICAL" ? .vertical : t == "BOTH" ? .both : .horizontal)
         case "ROTATE":
-            guard let r = Rotation(degreesClockwise: int("angle")) else {
-                throw ActionError(.parameterValue, "Parameter '\(path).angle' must be 90, 180 or 270 (or -90), but got \(int("angle")).",
+            guard let r = Rotation(degreesClockwise: a[Rotate.angle]) else {
+                throw ActionError(.parameterValue, "Parameter '\(path).angle' must be 90, 180 or 270 (or -90), but got \(a[Rotate.angle]).",
                                   parameter: "\(path).angle")
             }
             return .rotate(r)
         case "THRESHOLD":
-            let t = ThresholdType(casName: a["type"].stringValue ?? "BINARY") ?? .binary
-            return .threshold(level: UInt8(int("value")), maxValue: UInt8(int("maxValue")), type: t)
+            let t = ThresholdType(casName: a[Threshold.type]) ?? .binary
+            return .threshold(level: UInt8(a[Threshold.value]), maxValue: UInt8(a[Threshold.maxValue]), type: t)
         default:
-            return .mutation(mutationNames[a["type"].stringValue ?? ""] ?? .horizontalFlip)
+            return .mutation(mutationNames[a[MutationStep.type]] ?? .horizontalFlip)
         }
     }
 
-    static func normalize(_ a: Args, path: String) throws(ActionError) -> ImageStep {
-        guard a["type"].stringValue == "MEAN_STD" else {
-            return .normalizeMinMax(alpha: a["alpha"].doubleValue ?? 0, beta: a["beta"].doubleValue ?? 255)
+    static func normalize(_ a: Selection, path: String) throws(ActionError) -> ImageStep {
+        guard a[Normalize.type] == "MEAN_STD" else {
+            return .normalizeMinMax(alpha: a[Normalize.alpha], beta: a[Normalize.beta])
         }
-        let mean = a["mean"].listValue?.compactMap(\.doubleValue).map(Float.init) ?? []
-        let std = a["std"].listValue?.compactMap(\.doubleValue).map(Float.init) ?? []
+        let mean = a[Normalize.mean].map(Float.init), std = a[Normalize.std].map(Float.init)
         guard !mean.isEmpty, mean.count == std.count else {
             throw ActionError(.parameterValue, "Parameter '\(path).mean' and '\(path).std' need one value per channel each (got \(mean.count) and \(std.count)).",
                               parameter: "\(path).mean")

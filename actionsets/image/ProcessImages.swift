@@ -13,8 +13,8 @@ struct ProcessImages: Action {
     static let table = P.table("table", "The image table.").aliases("imageTable")
     static let casOut = P.outTable("casOut", "The output image table.", required: true)
     static let image = P.string("image", "The image column.", default: ImageColumns.image)
-    static let steps = P.dictList("steps", "Steps in order, e.g. {{step={stepType=\"RESIZE\", width=224, height=224}}, {step={stepType=\"NORMALIZE\", type=\"MINMAX\", alpha=0, beta=255}}}.",
-                                  ImageStep.itemParameters).aliases("imageFunctions")
+    static let steps = P.groupList("steps", "Steps in order, e.g. {{step={stepType=\"RESIZE\", width=224, height=224}}, {step={stepType=\"NORMALIZE\", type=\"MINMAX\", alpha=0, beta=255}}}.",
+                                   ImageStep.Item.self).aliases("imageFunctions")
     static let copyVars = P.stringList("copyVars", "Columns to carry through; all columns when omitted (_label_, _id_ and _path_ are always kept).")
     static let decode = P.bool("decode", "True stores CLRI raw pixels (docs/images.md §Storage); False re-encodes each image as PNG.", default: true)
     static let parameters = [table.spec, casOut.spec, image.spec, steps.spec, copyVars.spec, decode.spec]

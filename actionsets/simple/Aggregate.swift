@@ -13,10 +13,13 @@ struct Aggregate: Action {
     static let summary = "Computes N, NMiss, Sum, Mean, Min, Max, Std or Var of the columns named in varSpecs."
     static let table = P.table()
     static let stats = ["N", "NMISS", "SUM", "MEAN", "MIN", "MAX", "STD", "VAR"]
-    static let varSpecs = P.dictList("varSpecs", "Columns and the statistic to compute for them.", [
-        P.stringList("names", "Columns.").spec,
-        P.string("agg", "The statistic.", allowed: stats).spec,
-    ], required: true)
+    /// One item of `varSpecs`.
+    enum VarSpec: ParamGroup {
+        static let names = P.stringList("names", "Columns.")
+        static let agg = P.string("agg", "The statistic.", allowed: stats)
+        static let parameters = [names.spec, agg.spec]
+    }
+    static let varSpecs = P.groupList("varSpecs", "Columns and the statistic to compute for them.", VarSpec.self, required: true)
     static let parameters = [table.spec, varSpecs.spec]
 
     static let columnNames = ["N": "N", "NMISS": "NMiss", "SUM": "Sum", "MEAN": "Mean", "MIN": "Min", "MAX": "Max", "STD": "Std", "VAR": "Var"]
@@ -44,9 +47,9 @@ struct Aggregate: Action {
         var order: [String] = [], statOrder: [String] = []
         var cells: [String: [String: Double]] = [:]  // column → stat → value
         for (i, spec) in args[varSpecs].enumerated() {
-            let agg = spec["agg"].stringValue?.uppercased() ?? "N"
+            let agg = spec[VarSpec.agg]
             if !statOrder.contains(agg) { statOrder.append(agg) }
-            for (k, name) in (spec["names"].listValue ?? []).compactMap(\.stringValue).enumerated() {
+            for (k, name) in spec[VarSpec.names].enumerated() {
                 guard let c = t.data.column(name) else {
                     throw ActionError.missingColumn(name, in: t.data, parameter: "varSpecs[\(i + 1)].names[\(k + 1)]")
                 }

@@ -8,7 +8,7 @@ struct Correlation: Action {
     static let name = "correlation"
     static let summary = "Pearson correlation matrix of numeric columns (pairwise deletion of missing values), with simple statistics."
     static let table = P.table()
-    static let inputs = P.value("inputs", "Numeric columns; all numeric columns when omitted.").with { $0.type = .list(.value) }
+    static let inputs = P.columns("inputs", "Numeric columns; all numeric columns when omitted.")
     static let simple = P.bool("simple", "Also return SimpleStats.", default: true)
     static let parameters = [table.spec, inputs.spec, simple.spec]
 

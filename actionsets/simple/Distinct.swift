@@ -6,7 +6,7 @@ struct Distinct: Action {
     static let name = "distinct"
     static let summary = "Counts the distinct values (NDistinct) and the missing values (NMiss) of each input column."
     static let table = P.table()
-    static let inputs = P.value("inputs", "Columns to count; all columns except varbinary ones when omitted.").with { $0.type = .list(.value) }
+    static let inputs = P.columns("inputs", "Columns to count; all columns except varbinary ones when omitted.")
     static let includeMissing = P.bool("includeMissing", "Count missing as one more distinct value when a column has any.", default: true)
     static let parameters = [table.spec, inputs.spec, includeMissing.spec]
 

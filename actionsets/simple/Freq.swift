@@ -37,7 +37,7 @@ struct Freq: Action {
     static let name = "freq"
     static let summary = "Counts the rows at each distinct value (level) of each input column."
     static let table = P.table()
-    static let inputs = P.value("inputs", "Columns to count; all columns when omitted.").with { $0.type = .list(.value) }
+    static let inputs = P.columns("inputs", "Columns to count; all columns when omitted.")
     static let includeMissing = P.bool("includeMissing", "Count missing values as a level.", default: true)
     static let parameters = [table.spec, inputs.spec, includeMissing.spec]
 

@@ -12,8 +12,8 @@ struct PercentileAction: Action {
     static let name = "percentile"
     static let summary = "Percentiles (definition 5, PROC UNIVARIATE's default) of numeric columns."
     static let table = P.table()
-    static let inputs = P.value("inputs", "Numeric columns; all numeric columns when omitted.").with { $0.type = .list(.value) }
-    static let values = P.value("values", "Percentiles to compute, 0 to 100 (default 25, 50, 75).").with { $0.type = .list(.value) }
+    static let inputs = P.columns("inputs", "Numeric columns; all numeric columns when omitted.")
+    static let values = P.doubleList("values", "Percentiles to compute.", default: [25, 50, 75], min: 0, max: 100)
     static let multiTable = P.bool("multiTable", "Accepted for compatibility: results are always one Percentile table.", default: false)
     static let parameters = [table.spec, inputs.spec, values.spec, multiTable.spec]
 
@@ -34,20 +34,7 @@ struct PercentileAction: Action {
         let cols = try InputColumns.resolve(args[inputs], in: t.data, defaultFilter: { $0.type.isNumeric }) { c in
             c.type.isNumeric ? nil : "Column '\(c.name)' is \(c.type.rawValue); percentile needs numeric columns."
         }
-        var pcts: [Double] = [25, 50, 75]
-        if let list = args[values].listValue {
-            pcts = []
-            for (i, v) in list.enumerated() {
-                guard let p = v.doubleValue, (0...100).contains(p) else {
-                    throw ActionError(.parameterValue, "Parameter 'values[\(i + 1)]' must be a number from 0 to 100, not \(v.jsonString).",
-                                      parameter: "values[\(i + 1)]")
-                }
-                pcts.append(p)
-            }
-        } else if let p = args[values].doubleValue {
-            pcts = [p]
-        }
-        let wanted = pcts
+        let wanted = args[values]
         let rows = try await ctx.cpu { () -> [[Value]] in
             cols.flatMap { c -> [[Value]] in
                 let sorted = (0..<c.data.count).compactMap { c.data.double(at: $0) }.sorted()

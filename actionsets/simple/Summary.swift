@@ -6,7 +6,7 @@ struct Summary: Action {
     static let name = "summary"
     static let summary = "Computes N, NMiss, Min, Max, Mean, Sum, Std, Var, StdErr, USS and CSS for numeric columns."
     static let table = P.table()
-    static let inputs = P.value("inputs", "Numeric columns to summarise; all numeric columns when omitted.").with { $0.type = .list(.value) }
+    static let inputs = P.columns("inputs", "Numeric columns to summarise; all numeric columns when omitted.")
     static let parameters = [table.spec, inputs.spec]
 
     /// One column's statistics; `values` are the non-missing values.

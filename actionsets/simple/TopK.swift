@@ -11,7 +11,7 @@ struct TopK: Action {
     static let name = "topk"
     static let summary = "Top and bottom values of each column, ranked by frequency or by value, with the number of distinct values."
     static let table = P.table()
-    static let inputs = P.value("inputs", "Columns; all columns except varbinary ones when omitted.").with { $0.type = .list(.value) }
+    static let inputs = P.columns("inputs", "Columns; all columns except varbinary ones when omitted.")
     static let topk = P.int("topk", "How many top-ranked values per column.", default: 10, min: 0)
     static let bottomk = P.int("bottomk", "How many bottom-ranked values per column.", default: 10, min: 0)
     static let order = P.string("order", "FREQ ranks by frequency (most frequent on top), VALUE by value (highest on top).",

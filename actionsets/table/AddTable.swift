@@ -7,15 +7,17 @@ struct AddTable: Action {
     static let summary = "Creates a table from rows sent inline, typed by a vars list."
     static let table = P.string("table", "Name of the new table.").with { $0.isTableName = true }
     static let caslib = P.caslib("caslib", "Caslib for the table; the active caslib when omitted.")
-    static let vars = P.dictList("vars", "Columns, in row order.", [
-        P.string("name", "Column name.").spec,
-        P.string("type", "Column type.", default: "double", allowed: ColumnType.allCases.map(\.rawValue)).spec,
-        P.optionalString("label", "Column label.").spec,
-        P.optionalString("format", "Column format.").spec,
-        P.dict("attributes", "Extended column attributes, e.g. {MIMEType=\"image/png\"}.", []).with { $0.type = .value }.spec,
-    ], required: true)
-    static let rows = P.value("rows", "Rows as lists of cells in vars order; null is a missing value; varbinary cells are {data=base64, length}.")
-        .with { $0.type = .list(.value) }
+    /// One item of `vars`: a column definition.
+    enum Var: ParamGroup {
+        static let name = P.string("name", "Column name.")
+        static let type = P.string("type", "Column type.", default: "double", allowed: ColumnType.allCases.map(\.rawValue))
+        static let label = P.optionalString("label", "Column label.")
+        static let format = P.optionalString("format", "Column format.")
+        static let attributes = P.value("attributes", "Extended column attributes, e.g. {MIMEType=\"image/png\"}.")
+        static let parameters = [name.spec, type.spec, label.spec, format.spec, attributes.spec]
+    }
+    static let vars = P.groupList("vars", "Columns, in row order.", Var.self, required: true)
+    static let rows = P.valueList("rows", "Rows as lists of cells in vars order; null is a missing value; varbinary cells are {data=base64, length}.")
     static let label = P.optionalString("label", "Table label.")
     static let replace = P.bool("replace", "Replace an existing table of the same name.", default: false)
     static let promote = P.bool("promote", "Create the table with global scope (visible to other sessions, subject to access controls).", default: false)
@@ -27,15 +29,15 @@ struct AddTable: Action {
         var seen = Set<String>()
         var cols: [Column] = []
         for (i, v) in defs.enumerated() {
-            let n = v["name"].stringValue ?? ""
+            let n = v[Var.name]
             guard seen.insert(n.lowercased()).inserted else {
                 throw ActionError(.parameterValue, "Column '\(n)' appears twice in 'vars' (names are case-insensitive).", parameter: "vars[\(i + 1)].name")
             }
-            cols.append(Column(name: n, label: v["label"].stringValue ?? "", format: v["format"].stringValue ?? "",
-                               attributes: v["attributes"].dictValue ?? ValueDict(), data: .empty(ColumnType(name: v["type"].stringValue ?? "double")!)))
+            cols.append(Column(name: n, label: v[Var.label] ?? "", format: v[Var.format] ?? "",
+                               attributes: v[Var.attributes].dictValue ?? ValueDict(), data: .empty(ColumnType(name: v[Var.type])!)))
         }
         var t = DataTable(name: args[table], label: args[label] ?? "", columns: cols)
-        for (r, row) in (args[rows].listValue ?? []).enumerated() {
+        for (r, row) in args[rows].enumerated() {
             guard let cells = row.listValue, cells.count == cols.count else {
                 throw ActionError(.parameterValue, "Row \(r + 1) must be a list of \(cols.count) cells (one per var).", parameter: "rows[\(r + 1)]")
             }

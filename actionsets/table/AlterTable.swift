@@ -9,13 +9,16 @@ struct AlterTable: Action {
     static let caslib = P.caslib()
     static let rename = P.optionalString("rename", "New table name.")
     static let label = P.optionalString("label", "New table label.")
-    static let columns = P.dictList("columns", "Per-column changes.", [
-        P.string("name", "Column to change.").spec,
-        P.optionalString("rename", "New column name.").spec,
-        P.optionalString("label", "New column label.").spec,
-        P.optionalString("format", "New column format.").spec,
-        P.bool("drop", "Drop the column.", default: false).spec,
-    ])
+    /// One item of `columns`: the changes to one column.
+    enum ColumnChange: ParamGroup {
+        static let name = P.string("name", "Column to change.")
+        static let rename = P.optionalString("rename", "New column name.")
+        static let label = P.optionalString("label", "New column label.")
+        static let format = P.optionalString("format", "New column format.")
+        static let drop = P.bool("drop", "Drop the column.", default: false)
+        static let parameters = [name.spec, rename.spec, label.spec, format.spec, drop.spec]
+    }
+    static let columns = P.groupList("columns", "Per-column changes.", ColumnChange.self)
     static let drop = P.stringList("drop", "Columns to drop.")
     static let keep = P.stringList("keep", "Columns to keep (all others are dropped).")
     static let columnOrder = P.stringList("columnOrder", "New column order (listed columns first).")
@@ -34,11 +37,11 @@ struct AlterTable: Action {
         }
         var dropSet = Set<String>()
         for (k, c) in args[columns].enumerated() {
-            let i = try index(c["name"].stringValue ?? "", "columns[\(k + 1)].name")
-            if let r = c["rename"].stringValue { d.columns[i].name = r }
-            if let l = c["label"].stringValue { d.columns[i].label = l }
-            if let f = c["format"].stringValue { d.columns[i].format = f }
-            if c["drop"].boolValue == true { dropSet.insert(d.columns[i].name.lowercased()) }
+            let i = try index(c[ColumnChange.name], "columns[\(k + 1)].name")
+            if let r = c[ColumnChange.rename] { d.columns[i].name = r }
+            if let l = c[ColumnChange.label] { d.columns[i].label = l }
+            if let f = c[ColumnChange.format] { d.columns[i].format = f }
+            if c[ColumnChange.drop] { dropSet.insert(d.columns[i].name.lowercased()) }
         }
         for (k, n) in args[drop].enumerated() { dropSet.insert(d.columns[try index(n, "drop[\(k + 1)]")].name.lowercased()) }
         if !args[keep].isEmpty {

@@ -14,11 +14,14 @@ struct Attribute: Action {
     static let caslib = P.caslib()
     static let task = P.string("task", "ADD, DROP or CONVERT.", default: "ADD", allowed: ["ADD", "DROP", "CONVERT"])
     static let set = P.optionalString("set", "Name of the attribute set.")
-    static let attributes = P.dictList("attributes", "Attributes: {key, value}.", [
-        P.string("key", "Attribute name.").spec,
-        P.value("value", "A number, string or binary value (ADD).").spec,
-    ])
-    static let attrTable = P.value("attrTable", "CONVERT: the table to write; ADD: a table of attributes (CONVERT's layout) to attach.")
+    /// One item of `attributes`.
+    enum Entry: ParamGroup {
+        static let key = P.string("key", "Attribute name.")
+        static let value = P.value("value", "A number, string or binary value (ADD).")
+        static let parameters = [key.spec, value.spec]
+    }
+    static let attributes = P.groupList("attributes", "Attributes: {key, value}.", Entry.self)
+    static let attrTable = P.outTable("attrTable", "CONVERT: the table to write; ADD: a table of attributes (CONVERT's layout) to attach.")
     static let parameters = [tableName.spec, caslib.spec, task.spec, set.spec, attributes.spec, attrTable.spec]
 
     static let prefix = "xattr:"
@@ -33,7 +36,7 @@ struct Attribute: Action {
         guard !setName.contains(":") else {
             throw ActionError(.parameterValue, "Attribute set name '\(setName)' must not contain ':'.", parameter: "set")
         }
-        let attrName = args[attrTable].stringValue ?? args[attrTable]["name"].stringValue
+        let attrName = args[attrTable].name
         switch args[task] {
         case "CONVERT":
             guard let attrName, !attrName.isEmpty else {
@@ -54,14 +57,13 @@ struct Attribute: Action {
                 default: b.append([.string(parts[0]), .string(parts[1]), "char", .null, .string(v.stringValue ?? "\(v)"), .null])
                 }
             }
-            let replaceValue = args[attrTable]["replace"]
-            let replace: Bool = replaceValue.boolValue ?? ((replaceValue.doubleValue ?? 0) != 0)
-            let stored = try await ctx.store(b.table, out: OutTableRef(name: attrName, caslib: args[attrTable]["caslib"].stringValue, replace: replace),
+            let out = args[attrTable]
+            let stored = try await ctx.store(b.table, out: OutTableRef(name: attrName, caslib: out.caslib, replace: out.replace),
                                              defaultName: attrName, parameter: "attrTable")
             ctx.note("Wrote \(stored.rowCount) extended attribute\(stored.rowCount == 1 ? "" : "s") of table \(t.name) to table \(stored.name).")
             return ["caslib": .string(stored.caslib), "tableName": .string(stored.name)]
         case "DROP":
-            let keys = args[attributes].compactMap { $0["key"].stringValue }
+            let keys = args[attributes].map { $0[Entry.key] }
             let before = t.data.attributes.count
             var kept = ValueDict()
             for (k, v) in t.data.attributes {
@@ -76,7 +78,7 @@ struct Attribute: Action {
         default:  // ADD
             var added = 0
             if let attrName, !attrName.isEmpty {
-                let source = try await ctx.table(TableRef(name: attrName, caslib: args[attrTable]["caslib"].stringValue), parameter: "attrTable").data
+                let source = try await ctx.table(TableRef(name: attrName, caslib: args[attrTable].caslib), parameter: "attrTable").data
                 guard let s = source.column("Set"), let k = source.column("Key"), let ty = source.column("Type") else {
                     throw ActionError(.parameterValue, "attrTable \(attrName) needs the columns Set, Key, Type, NumValue, CharValue, BinValue (what task=CONVERT writes).",
                                       parameter: "attrTable")
@@ -95,8 +97,7 @@ struct Attribute: Action {
                 }
             }
             for (i, a) in args[attributes].enumerated() {
-                guard let k = a["key"].stringValue else { continue }
-                let v = a["value"]
+                let k = a[Entry.key], v = a[Entry.value]
                 guard !v.isNull else {
                     throw ActionError(.parameterMissing, "attributes[\(i + 1)] needs a value for task=ADD.", parameter: "attributes[\(i + 1)].value")
                 }

@@ -9,12 +9,8 @@ struct Fetch: Action {
     static let from = P.int("from", "First row to return (1-based, after sorting).", default: 1, min: 1)
     static let to = P.int("to", "Last row to return (inclusive).", default: 20, min: 1)
     static let maxRows = P.int("maxRows", "Most rows to return in one call.", default: 1000, min: 1)
-    static let sortBy = P.dictList("sortBy", "Sort keys, applied in order.", [
-        P.string("name", "Column to sort by.").spec,
-        P.string("order", "Sort direction.", default: "ASCENDING", allowed: ["ASCENDING", "DESCENDING"]).spec,
-        P.string("formatted", "Sort by raw or formatted value (only RAW is implemented; FORMATTED sorts raw values).", default: "RAW", allowed: ["RAW", "FORMATTED"]).spec,
-    ])
-    static let fetchVars = P.value("fetchVars", "Columns to return (names or {name=…}); all when omitted.").with { $0.type = .list(.value) }
+    static let sortBy = P.sortBy()
+    static let fetchVars = P.columns("fetchVars", "Columns to return; all when omitted.")
     static let index = P.bool("index", "Add the 1-based _Index_ column.", default: true)
     static let format = P.bool("format", "Accepted for compatibility; values are returned raw.", default: false)
     static let sasTypes = P.bool("sasTypes", "Accepted for compatibility; native column types are returned.", default: true).hidden()
@@ -23,18 +19,13 @@ struct Fetch: Action {
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
         let t = try await ctx.filteredTable(args[table])
         var data = t.data
-        var keys: [SortKey] = []
-        for (i, s) in args[sortBy].enumerated() {
-            let n = s["name"].stringValue ?? ""
-            guard let c = data.columnIndex(n) else { throw ActionError.missingColumn(n, in: data, parameter: "sortBy[\(i + 1)].name") }
-            keys.append(SortKey(column: c, descending: s["order"].stringValue == "DESCENDING"))
-        }
+        let keys = try SortItem.keys(args[sortBy], in: data)
         let first = args[from]
         let count = args[to] >= first ? min(args[maxRows], args[to] - first + 1) : 0
         let window = Checked.window(first: first, count: count, rows: data.rowCount)
         let order = keys.isEmpty ? Array(0..<data.rowCount) : data.sortedRows(by: keys)
         let rows = Array(order[window])
-        let wanted = args[fetchVars].listValue?.compactMap { $0.stringValue ?? $0["name"].stringValue } ?? []
+        let wanted = args[fetchVars]
         var cols: [Column] = []
         if wanted.isEmpty {
             cols = data.columns

@@ -2,41 +2,42 @@ import CASCore
 import CASWire
 
 /// The `importOptions` parameter list shared by loadTable and upload.
-enum ImportOptions {
-    static let varParams: [ParamSpec] = [
-        P.optionalString("name", "Column name in the file (with getNames) to override.").spec,
-        P.optionalInt("index", "1-based column position to override, instead of a name.", min: 1).spec,
-        P.optionalString("type", "Column type (varbinary cells are base64 text).", allowed: ["double", "int64", "int32", "varchar", "varbinary"]).spec,
-        P.optionalString("rename", "New column name.").spec,
-        P.optionalString("label", "Column label.").spec,
-        P.optionalString("format", "Column format, e.g. BEST12.").spec,
-    ]
+enum ImportOptions: ParamGroup {
+    /// One item of `vars`: a per-column override.
+    enum Var: ParamGroup {
+        static let name = P.optionalString("name", "Column name in the file (with getNames) to override.")
+        static let index = P.optionalInt("index", "1-based column position to override, instead of a name.", min: 1)
+        static let type = P.optionalString("type", "Column type (varbinary cells are base64 text).", allowed: ["double", "int64", "int32", "varchar", "varbinary"])
+        static let rename = P.optionalString("rename", "New column name.")
+        static let label = P.optionalString("label", "Column label.")
+        static let format = P.optionalString("format", "Column format, e.g. BEST12.")
+        static let parameters = [name.spec, index.spec, type.spec, rename.spec, label.spec, format.spec]
+    }
 
-    static let param = P.dict("importOptions", "How to read the file.", [
-        P.string("fileType", "File format; AUTO picks by extension.", default: "AUTO", allowed: ["AUTO", "CSV"]).spec,
-        P.string("delimiter", "Field delimiter (one character).", default: ",").spec,
-        P.bool("getNames", "The first row holds column names.", default: true).spec,
-        P.dictList("vars", "Per-column overrides of type, name, label and format.", varParams).spec,
-    ])
+    static let fileType = P.string("fileType", "File format; AUTO picks by extension.", default: "AUTO", allowed: ["AUTO", "CSV"])
+    static let delimiter = P.string("delimiter", "Field delimiter (one character).", default: ",")
+    static let getNames = P.bool("getNames", "The first row holds column names.", default: true)
+    static let vars = P.groupList("vars", "Per-column overrides of type, name, label and format.", Var.self)
+    static let parameters = [fileType.spec, delimiter.spec, getNames.spec, vars.spec]
+
+    static let param = P.group("importOptions", "How to read the file.", ImportOptions.self)
 
     /// CSV reader options from the validated parameter (defaults when omitted).
-    static func csvOptions(_ a: Args?) throws(ActionError) -> CSVOptions {
+    static func csvOptions(_ a: Args) throws(ActionError) -> CSVOptions {
         var o = CSVOptions()
-        guard let a else { return o }
-        let delim = Array((a["delimiter"].stringValue ?? ",").utf8)
+        let delim = Array(a[delimiter].utf8)
         guard delim.count == 1 else {
             throw ActionError(.parameterValue, "Parameter 'importOptions.delimiter' must be one single-byte character.", parameter: "importOptions.delimiter")
         }
         o.delimiter = delim[0]
-        o.getNames = a["getNames"].boolValue ?? true
-        for (i, v) in (a["vars"].listValue ?? []).enumerated() {
-            guard v["name"].stringValue != nil || v["index"].intValue != nil else {
+        o.getNames = a[getNames]
+        for (i, v) in a[vars].enumerated() {
+            guard v.has(Var.name) || v.has(Var.index) else {
                 throw ActionError(.parameterMissing, "Parameter 'importOptions.vars[\(i + 1)]' needs a name or an index.", parameter: "importOptions.vars[\(i + 1)]")
             }
             o.columnOverrides.append(CSVColumnOverride(
-                name: v["name"].stringValue, index: v["index"].intValue.map { Int($0) - 1 }, rename: v["rename"].stringValue,
-                type: v["type"].stringValue.flatMap(ColumnType.init(name:)),
-                label: v["label"].stringValue, format: v["format"].stringValue))
+                name: v[Var.name], index: v[Var.index].map { $0 - 1 }, rename: v[Var.rename], type: v[Var.type].flatMap(ColumnType.init(name:)),
+                label: v[Var.label], format: v[Var.format]))
         }
         return o
     }

@@ -23,6 +23,12 @@ public struct Param<T: Sendable>: Sendable {
         return Param(spec: s, read: read)
     }
 
+    /// The same declaration read as another type (`P.table` reads its group as a `TableRef`).
+    public func map<U: Sendable>(_ transform: @escaping @Sendable (T) -> U) -> Param<U> {
+        let read = self.read
+        return Param<U>(spec: spec) { transform(read($0)) }
+    }
+
     public func aliases(_ names: String...) -> Param<T> { with { $0.aliases += names } }
     public func hidden() -> Param<T> { with { $0.hidden = true } }
 }
@@ -41,6 +47,11 @@ public enum P {
         s.valueMin = min.map(Double.init)
         s.valueMax = max.map(Double.init)
         return Param(spec: s) { $0.intValue.map { Int($0) } ?? d }
+    }
+
+    /// A boolean without a default: nil when not given.
+    public static func optionalBool(_ name: String, _ description: String) -> Param<Bool?> {
+        Param(spec: ParamSpec(name: name, description: description, type: .bool)) { $0.boolValue }
     }
 
     public static func optionalInt(_ name: String, _ description: String, min: Int? = nil, max: Int? = nil, required: Bool = false) -> Param<Int?> {
@@ -95,16 +106,41 @@ public enum P {
         optionalString(name, description).with { $0.isCasLib = true }
     }
 
-    public static func stringList(_ name: String, _ description: String, required: Bool = false) -> Param<[String]> {
+    /// A list of strings (a single string stands for a one-item list); `allowed` applies to every item.
+    public static func stringList(_ name: String, _ description: String, required: Bool = false, allowed: [String]? = nil) -> Param<[String]> {
         var s = ParamSpec(name: name, description: description, type: .list(.string))
         s.isRequired = required
+        s.allowedValues = allowed
         return Param(spec: s) { v in v.listValue?.compactMap(\.stringValue) ?? [] }
+    }
+
+    /// A list of integers; the range applies to every item.
+    public static func intList(_ name: String, _ description: String, min: Int? = nil, max: Int? = nil) -> Param<[Int]> {
+        var s = ParamSpec(name: name, description: description, type: .list(.int))
+        s.valueMin = min.map(Double.init)
+        s.valueMax = max.map(Double.init)
+        return Param(spec: s) { v in v.listValue?.compactMap { $0.intValue.map { Int($0) } } ?? [] }
+    }
+
+    /// A list of numbers; the range applies to every item.
+    public static func doubleList(_ name: String, _ description: String, default d: [Double]? = nil, min: Double? = nil,
+                                  max: Double? = nil) -> Param<[Double]> {
+        var s = ParamSpec(name: name, description: description, type: .list(.double))
+        s.defaultValue = d.map { .list($0.map(Value.double)) }
+        s.valueMin = min
+        s.valueMax = max
+        return Param(spec: s) { v in v.listValue?.compactMap(\.doubleValue) ?? d ?? [] }
     }
 
     public static func blob(_ name: String, _ description: String, required: Bool = true) -> Param<[UInt8]?> {
         var s = ParamSpec(name: name, description: description, type: .blob)
         s.isRequired = required
         return Param(spec: s) { $0.blobValue }
+    }
+
+    /// A list of values, each unchecked (a single value stands for a one-item list).
+    public static func valueList(_ name: String, _ description: String) -> Param<[Value]> {
+        Param(spec: ParamSpec(name: name, description: description, type: .list(.value))) { $0.listValue ?? [] }
     }
 
     /// Any value, unchecked.
@@ -128,12 +164,13 @@ public enum P {
         return Param(spec: s) { v in v.listValue?.compactMap { $0.dictValue.map { Args($0) } } ?? [] }
     }
 
-    /// A selector union: `{type="conv", …}` picks an alternative's parameter list.
+    /// A selector union: `{type="conv", …}` picks an alternative's parameter list; reads as the
+    /// chosen alternative's declared name and its arguments.
     public static func selector(_ name: String, _ description: String, key: String, _ alternatives: [ParamType.Alternative],
-                                required: Bool = true) -> Param<Args?> {
+                                required: Bool = true) -> Param<Selection?> {
         var s = ParamSpec(name: name, description: description, type: .selector(key: key, alternatives: alternatives))
         s.isRequired = required
-        return Param(spec: s) { v in v.dictValue.map { Args($0) } }
+        return Param(spec: s) { v in v.dictValue.map { Selection(alternative: $0[key]?.stringValue ?? "", args: Args($0)) } }
     }
 }
 

@@ -89,6 +89,8 @@ public struct ParamSpec: Sendable {
     public var isOutTableDef: Bool = false
     public var isCasLib: Bool = false
     public var isTableName: Bool = false
+    /// A column list (`P.columns`): help and docs show "list of columns" instead of the item fields.
+    public var isColumnList: Bool = false
 
     public init(name: String, description: String, type: ParamType) {
         self.name = name

@@ -70,6 +70,7 @@ public enum Reflect {
         line += " — \(s.description)"
         var out = [line]
         switch s.type {
+        case .list(.dict) where s.isColumnList: break
         case .dict(let sub), .list(.dict(let sub)):
             out += sub.filter { !$0.hidden }.flatMap { paramLines($0, indent: indent + "    ") }
         case .selector(let key, let alts):
@@ -90,7 +91,7 @@ public enum Reflect {
         case .string: s.isCasLib ? "caslib" : "string"
         case .blob: "blob"
         case .value: "value"
-        case .list(let t): "list of \(t.humanPlural)"
+        case .list(let t): s.isColumnList ? "list of columns (names or {name=…})" : "list of \(t.humanPlural)"
         case .dict: s.isTableDef ? "table" : (s.isOutTableDef ? "output table" : "parameter list")
         case .selector(let key, _): "selector on \(key)"
         }
@@ -131,6 +132,7 @@ public enum Reflect {
         let dflt = s.defaultValue.map { "`\($0.jsonString)`" } ?? ""
         var out = "| `\(prefix)\(s.name)` | \(typeWord(s)) | \(s.isRequired ? "yes" : "") | \(dflt) | \(desc.replacingPipes) |\n"
         switch s.type {
+        case .list(.dict) where s.isColumnList: break
         case .dict(let sub), .list(.dict(let sub)):
             for p in sub where !p.hidden { out += markdownRows(p, prefix: "\(prefix)\(s.name).") }
         case .selector(let key, let alts):

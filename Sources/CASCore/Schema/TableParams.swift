@@ -21,30 +21,24 @@ public struct TableRef: Sendable, Equatable {
         self.computedVarsProgram = computedVarsProgram
     }
 
-    /// The parameter list a table reference accepts (also what `builtins.casCommon` shows).
-    public static let parameters: [ParamSpec] = [
-        P.string("name", "Name of the table.").with { $0.isTableName = true }.spec,
-        P.caslib("caslib", "Caslib of the table; lookups go session scope first, then global.").spec,
-        P.optionalString("where", "Row filter in the where-expression language (docs/where.md).").spec,
-        P.value("vars", "Columns to use (names or {name=…}); all columns when omitted.").with { $0.type = .list(.value) }.spec,
-        P.value("computedVars", "Columns the computedVarsProgram adds (names or {name=…}); where and vars can use them.")
-            .with { $0.type = .list(.value) }.spec,
-        P.optionalString("computedVarsProgram",
-                         "Statements `name = expression;` (the where-expression language, docs/where.md) computing computedVars; `length` statements are accepted and ignored.").spec,
-    ]
-
-    init(_ a: Args) {
-        self.init(name: a["name"].stringValue ?? "", caslib: a["caslib"].stringValue, whereClause: a["where"].stringValue,
-                  vars: a["vars"].listValue?.compactMap { $0.stringValue ?? $0["name"].stringValue } ?? [],
-                  computedVars: a["computedVars"].listValue?.compactMap { $0.stringValue ?? $0["name"].stringValue } ?? [],
-                  computedVarsProgram: a["computedVarsProgram"].stringValue)
+    /// The typed keys of the `castable` parameter list (also what `builtins.casCommon` shows).
+    public enum Keys: ParamGroup {
+        public static let name = P.string("name", "Name of the table.").with { $0.isTableName = true }
+        public static let caslib = P.caslib("caslib", "Caslib of the table; lookups go session scope first, then global.")
+        public static let whereClause = P.optionalString("where", "Row filter in the where-expression language (docs/where.md).")
+        public static let vars = P.columns("vars", "Columns to use; all columns when omitted.")
+        public static let computedVars = P.columns("computedVars", "Columns the computedVarsProgram adds; where and vars can use them.")
+        public static let computedVarsProgram = P.optionalString(
+            "computedVarsProgram",
+            "Statements `name = expression;` (the where-expression language, docs/where.md) computing computedVars; `length` statements are accepted and ignored.")
+        /// The `castable` fields, in CAS's order.
+        public static let parameters = [name.spec, caslib.spec, whereClause.spec, vars.spec, computedVars.spec, computedVarsProgram.spec]
     }
 
-    /// Reads a table reference from a parameter dictionary (for parameters that extend the table definition).
-    public init(dict d: ValueDict) {
-        let names = { (x: Value?) in x?.listValue?.compactMap { $0.stringValue ?? $0["name"].stringValue } ?? [] }
-        self.init(name: d["name"]?.stringValue ?? "", caslib: d["caslib"]?.stringValue, whereClause: d["where"]?.stringValue,
-                  vars: names(d["vars"]), computedVars: names(d["computedVars"]), computedVarsProgram: d["computedVarsProgram"]?.stringValue)
+    /// Reads a validated `castable` parameter list (or one that extends it, as sampling's `table` does).
+    public init(_ a: Args) {
+        self.init(name: a[Keys.name], caslib: a[Keys.caslib], whereClause: a[Keys.whereClause], vars: a[Keys.vars],
+                  computedVars: a[Keys.computedVars], computedVarsProgram: a[Keys.computedVarsProgram])
     }
 }
 
@@ -64,35 +58,39 @@ public struct OutTableRef: Sendable, Equatable {
         self.label = label
     }
 
-    public static let parameters: [ParamSpec] = [
-        P.optionalString("name", "Name of the output table.").with { $0.isTableName = true }.spec,
-        P.caslib("caslib", "Caslib for the output table; the active caslib when omitted.").spec,
-        P.bool("replace", "Replace an existing table of the same name.", default: false).spec,
-        P.bool("promote", "Give the output table global scope (visible to other sessions).", default: false).spec,
-        P.optionalString("label", "Label of the output table.").spec,
-        P.optionalDouble("blockSize", "Accepted for CAS compatibility and ignored (CAS's block size for threads; DLPy sends it, sometimes as a fraction).", min: 0).spec,
-    ]
+    /// The typed keys of the `casouttable` parameter list.
+    public enum Keys: ParamGroup {
+        public static let name = P.optionalString("name", "Name of the output table.").with { $0.isTableName = true }
+        public static let caslib = P.caslib("caslib", "Caslib for the output table; the active caslib when omitted.")
+        public static let replace = P.bool("replace", "Replace an existing table of the same name.", default: false)
+        public static let promote = P.bool("promote", "Give the output table global scope (visible to other sessions).", default: false)
+        public static let label = P.optionalString("label", "Label of the output table.")
+        public static let blockSize = P.optionalDouble(
+            "blockSize", "Accepted for CAS compatibility and ignored (CAS's block size for threads; DLPy sends it, sometimes as a fraction).", min: 0)
+        /// The `casouttable` fields, in CAS's order.
+        public static let parameters = [name.spec, caslib.spec, replace.spec, promote.spec, label.spec, blockSize.spec]
+    }
 
-    init(_ a: Args) {
-        self.init(name: a["name"].stringValue, caslib: a["caslib"].stringValue, replace: a["replace"].boolValue ?? false,
-                  promote: a["promote"].boolValue ?? false, label: a["label"].stringValue)
+    /// Reads a validated `casouttable` parameter list.
+    public init(_ a: Args) {
+        self.init(name: a[Keys.name], caslib: a[Keys.caslib], replace: a[Keys.replace], promote: a[Keys.promote], label: a[Keys.label])
     }
 }
 
 extension P {
     /// An input table parameter (`isTableDef`); a plain string names the table.
     public static func table(_ name: String = "table", _ description: String = "The input table.") -> Param<TableRef> {
-        var s = ParamSpec(name: name, description: description, type: .dict(TableRef.parameters))
-        s.isRequired = true
-        s.isTableDef = true
-        return Param(spec: s) { v in TableRef(Args(v.dictValue ?? ValueDict())) }
+        group(name, description, TableRef.Keys.self, required: true).with { $0.isTableDef = true }.map(TableRef.init)
+    }
+
+    /// An input table the caller may leave out: nil when not given.
+    public static func optionalTable(_ name: String = "table", _ description: String = "The input table.") -> Param<TableRef?> {
+        let given = group(name, description, TableRef.Keys.self).with { $0.isTableDef = true }
+        return Param(spec: given.spec) { v in v.dictValue.map { TableRef(Args($0)) } }
     }
 
     /// An output table parameter (`isOutTableDef`); a plain string names the table.
     public static func outTable(_ name: String = "casOut", _ description: String = "The output table.", required: Bool = false) -> Param<OutTableRef> {
-        var s = ParamSpec(name: name, description: description, type: .dict(OutTableRef.parameters))
-        s.isRequired = required
-        s.isOutTableDef = true
-        return Param(spec: s) { v in OutTableRef(Args(v.dictValue ?? ValueDict())) }
+        group(name, description, OutTableRef.Keys.self, required: required).with { $0.isOutTableDef = true }.map(OutTableRef.init)
     }
 }

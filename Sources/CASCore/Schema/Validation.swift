@@ -66,10 +66,15 @@ public enum Validator {
 
     static func unknown(_ key: String, path: String, specs: [ParamSpec]) -> ActionError {
         let visible = specs.filter { !$0.hidden }.map(\.name)
-        var msg = "Parameter '\(join(path, key))' is not recognized."
-        if let s = NearMiss.suggest(key, among: visible) { msg += " Did you mean '\(s)'?" }
+        let msg = NearMiss.withSuggestion("Parameter '\(join(path, key))' is not recognized.", for: key, among: visible)
         return ActionError(.parameterUnknown, msg, parameter: join(path, key),
                            details: ["Expecting one of the following: \(visible.joined(separator: ", "))."])
+    }
+
+    /// "Parameter 'p' does not accept "x"; expected one of: a, b. Did you mean 'a'?"
+    static func notAllowed(_ given: String, _ allowed: [String], path: String) -> ActionError {
+        let msg = "Parameter '\(path)' does not accept \"\(given)\"; expected one of: \(allowed.joined(separator: ", "))."
+        return ActionError(.parameterValue, NearMiss.withSuggestion(msg, for: given, among: allowed), parameter: path)
     }
 
     static func typeError(_ v: Value, _ type: ParamType, path: String) -> ActionError {
@@ -130,9 +135,7 @@ public enum Validator {
             guard case .string(let s) = v else { throw typeError(v, type, path: path) }
             if let allowed = spec?.allowedValues {
                 guard let match = allowed.first(where: { $0.lowercased() == s.lowercased() }) else {
-                    var msg = "Parameter '\(path)' does not accept \"\(s)\"; expected one of: \(allowed.joined(separator: ", "))."
-                    if let near = NearMiss.suggest(s, among: allowed) { msg += " Did you mean '\(near)'?" }
-                    throw ActionError(.parameterValue, msg, parameter: path)
+                    throw notAllowed(s, allowed, path: path)
                 }
                 return .string(match)
             }
@@ -149,7 +152,8 @@ public enum Validator {
             let items = v.listValue ?? [v]
             var out: [Value] = []
             out.reserveCapacity(items.count)
-            for (i, e) in items.enumerated() { out.append(try coerce(e, item, spec: nil, path: "\(path)[\(i + 1)]")) }
+            // The list's range and allowed values apply to each item.
+            for (i, e) in items.enumerated() { out.append(try coerce(e, item, spec: spec, path: "\(path)[\(i + 1)]")) }
             return .list(out)
         case .dict(let specs):
             switch v {
@@ -168,9 +172,7 @@ public enum Validator {
                                   parameter: join(path, key))
             }
             guard let alt = alternatives.first(where: { $0.name.lowercased() == chosen.lowercased() }) else {
-                var msg = "Parameter '\(join(path, key))' does not accept \"\(chosen)\"; expected one of: \(names.joined(separator: ", "))."
-                if let near = NearMiss.suggest(chosen, among: names) { msg += " Did you mean '\(near)'?" }
-                throw ActionError(.parameterValue, msg, parameter: join(path, key))
+                throw notAllowed(chosen, names, path: join(path, key))
             }
             var rest = d
             rest[key] = nil
@@ -182,6 +184,9 @@ public enum Validator {
 
     static func checkRange(_ x: Double, _ spec: ParamSpec?, path: String) throws(ActionError) {
         guard let spec else { return }
+        if let lo = spec.valueMin, let hi = spec.valueMax, !spec.exclusiveMin, !spec.exclusiveMax, !(x >= lo && x <= hi) {
+            throw ActionError(.parameterRange, "Parameter '\(path)' must be from \(fmt(lo)) to \(fmt(hi)), but got \(fmt(x)).", parameter: path)
+        }
         if let lo = spec.valueMin, spec.exclusiveMin ? !(x > lo) : !(x >= lo) {
             throw ActionError(.parameterRange, "Parameter '\(path)' must be \(spec.exclusiveMin ? ">" : ">=") \(fmt(lo)), but got \(fmt(x)).", parameter: path)
         }
