@@ -34,7 +34,7 @@ let package = Package(
         .target(name: "CheckedSize"),  // one checked path from outside numbers to sizes (no dependencies)
         .target(name: "CASWire"),
         .target(name: "CASNIO", dependencies: [.product(name: "NIOCore", package: "swift-nio")]),
-        .target(name: "CASStorage", dependencies: ["CASWire", "CSQLite", "CSodium"]),
+        .target(name: "CASStorage", dependencies: ["CASWire", "CSQLite", "CSodium", "CheckedSize"]),
         .target(name: "CASCore", dependencies: ["CASWire", "CASStorage", "CheckedSize", .product(name: "Logging", package: "swift-log")]),
         .target(name: "CASL", dependencies: ["CASWire", "CASCore", "CASStorage", .product(name: "Logging", package: "swift-log")],
                 swiftSettings: [.unsafeFlags(["-O"])]),  // the interpreter runs 100 000 fuzz scripts in the debug test run
@@ -90,15 +90,16 @@ let package = Package(
                 path: "Tests/CASTestSupport"),
         .testTarget(name: "CASWireTests", dependencies: ["CASWire", "CASNIO"]),
         .testTarget(name: "CheckedSizeTests", dependencies: ["CheckedSize"]),
-        .testTarget(name: "CASStorageTests", dependencies: ["CASStorage", "CASWire"]),
-        .testTarget(name: "CASCoreTests", dependencies: ["CASCore", "ActionSetBuiltins", "ActionSetTable", "ActionSetSimple", "ActionSetSession"]),
+        .testTarget(name: "CASStorageTests", dependencies: ["CASStorage", "CASWire", "CheckedSize", "Mutation"]),
+        .testTarget(name: "CASCoreTests", dependencies: ["CASCore", "ActionSetBuiltins", "ActionSetTable", "ActionSetSimple", "ActionSetSession", "Mutation"]),
         .testTarget(name: "CasliteCLITests", dependencies: ["caslite", "CASWire"]),
         .testTarget(name: "CASServerTests", dependencies: ["CASTestSupport", "CASServer", "CASClient", "CASCore"]),
         .testTarget(name: "CASLTests", dependencies: ["CASTestSupport", "CASL", "CASCore", "CASServer", "CASClient", "CASStorage", "ImageCodec"]),
         .target(name: "RawPNG", path: "Tests/RawPNG"),  // byte-level PNG writer for the image tests
-        .testTarget(name: "ImageCodecTests", dependencies: ["ImageCodec", "RawPNG"]),
+        .target(name: "Mutation", path: "Tests/Mutation"),  // seeded byte mutations for the format fuzzers
+        .testTarget(name: "ImageCodecTests", dependencies: ["ImageCodec", "RawPNG", "Mutation"]),
         .testTarget(name: "ImageActionTests", dependencies: ["CASTestSupport", "CASServer", "CASClient", "CASCore", "ImageCodec", "RawPNG"]),
-        .testTarget(name: "DLEngineTests", dependencies: ["DLEngine"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "DLEngineTests", dependencies: ["DLEngine", "Mutation"], resources: [.copy("Fixtures")]),
         .testTarget(name: "DeepLearnTests", dependencies: ["CASTestSupport", "CASServer", "CASClient", "CASCore", "ImageCodec", "DLEngine"]),
     ]
 )

@@ -140,6 +140,8 @@ public final class Statement {
     }
 
     public func isNull(_ c: Int32) -> Bool { sqlite3_column_type(stmt, c) == SQLITE_NULL }
+    /// The storage class of column `c` in the current row: SQLITE_INTEGER, _FLOAT, _TEXT, _BLOB or _NULL.
+    public func storageClass(_ c: Int32) -> Int32 { sqlite3_column_type(stmt, c) }
     public func int(_ c: Int32) -> Int64 { sqlite3_column_int64(stmt, c) }
     public func double(_ c: Int32) -> Double { sqlite3_column_double(stmt, c) }
     public func string(_ c: Int32) -> String {

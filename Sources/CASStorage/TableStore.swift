@@ -1,5 +1,6 @@
 import CASWire
 import CSQLite
+import CheckedSize
 
 /// Catalog metadata kept with a saved table.
 public struct TableMeta: Sendable, Equatable {
@@ -137,6 +138,11 @@ public enum TableStore {
     }
 
     /// Loads a saved table row by row, exactly as saved. Nil when there is none of that name.
+    ///
+    /// A crafted or damaged file gives a `.corrupt` error naming what is wrong, never a trap or an
+    /// allocation its contents do not back: the catalog's row count is only a capacity hint (checked
+    /// against `Limits.maxRows` and against the rows actually read), the data table's name must be one
+    /// caslite writes, at most `Limits.maxColumns` columns, and every cell must have its column's type.
     public static func load(caslib: String, name: String, from db: SQLiteDatabase,
                             checkpoint: ((Int) throws -> Void)? = nil) throws -> (DataTable, TableMeta)? {
         try prepare(db)
@@ -151,22 +157,58 @@ public enum TableStore {
         let meta = TableMeta(created: q.double(4), modified: q.double(5), creator: q.string(6), sourceName: q.string(7), sourceCaslib: q.string(8))
         let rows = Int(q.int(9))
         let dataName = q.string(10)
+        func corrupt(_ what: String) -> StorageError {
+            StorageError(.corrupt, "Saved table \(name) in caslib \(caslib) is damaged: \(what); save it again or remove the file.")
+        }
+        guard (0...Limits.maxRows).contains(rows) else { throw corrupt("its catalog claims \(rows) rows") }
+        guard dataName.hasPrefix("caslite_data_"), dataName.count > 13, dataName.dropFirst(13).allSatisfy(\.isASCII), Int(dataName.dropFirst(13)) != nil else {
+            throw corrupt("its data table is named '\(dataName.prefix(80))', not caslite_data_<n>")
+        }
+        guard try db.hasTable(dataName) else { throw corrupt("its data table \(dataName) is missing") }
         let cq = try db.prepare("SELECT name, label, format, type, attributes FROM caslite_columns WHERE caslib = ?1 AND table_name = ?2 ORDER BY position")
         try cq.bind(1, caslib)
         try cq.bind(2, table.name)
         while try cq.step() {
+            guard table.columns.count < Limits.maxColumns else { throw corrupt("its catalog lists more than \(Limits.maxColumns) columns") }
             guard let type = ColumnType(name: cq.string(3)) else {
                 throw StorageError(.corrupt, "Saved table \(name) in caslib \(caslib) has a column of unknown type '\(cq.string(3))'.")
             }
             table.columns.append(Column(name: cq.string(0), label: cq.string(1), format: cq.string(2), attributes: dict(cq.string(4)),
-                                        data: .empty(type, capacity: rows)))
+                                        data: .empty(type, capacity: min(rows, 1 << 16))))
         }
         guard !table.columns.isEmpty else { return (table, meta) }
-        try readRows(&table, from: dataName, db: db, checkpoint: checkpoint)
+        let width = try db.prepare("SELECT count(*) FROM pragma_table_info(?1)")
+        try width.bind(1, dataName)
+        guard try width.step(), width.int(0) == Int64(table.columns.count) else {
+            throw corrupt("its data table does not hold the \(table.columns.count) columns its catalog lists")
+        }
+        let read: Int
+        do { read = try readRows(&table, from: dataName, db: db, checkpoint: checkpoint) } catch let e as CellTypeError {
+            throw corrupt("row \(e.row + 1), column \(table.columns[e.column].name) holds \(e.found), but the column is \(table.columns[e.column].type.rawValue)")
+        }
+        guard read == rows else { throw corrupt("its catalog claims \(rows) rows, the data table holds \(read)") }
         return (table, meta)
     }
 
-    static func readRows(_ table: inout DataTable, from dataName: String, db: SQLiteDatabase, checkpoint: ((Int) throws -> Void)?) throws {
+    /// A cell whose SQLite storage class is not its column's type.
+    struct CellTypeError: Error {
+        var row: Int, column: Int, found: String
+    }
+
+    /// Whether a cell of SQLite storage class `c` can belong to a column of `type` (NULL is missing).
+    static func accepts(_ type: ColumnData, _ c: Int32) -> Bool {
+        if c == SQLITE_NULL { return true }
+        switch type {
+        case .double: return c == SQLITE_FLOAT || c == SQLITE_INTEGER
+        case .int64, .int32: return c == SQLITE_INTEGER
+        case .varchar: return c == SQLITE_TEXT
+        case .varbinary: return c == SQLITE_BLOB
+        }
+    }
+
+    /// Reads every row into the columns; returns the row count. Throws `CellTypeError` for a cell of
+    /// the wrong type.
+    static func readRows(_ table: inout DataTable, from dataName: String, db: SQLiteDatabase, checkpoint: ((Int) throws -> Void)?) throws -> Int {
         let cols = table.columns.indices.map { "c\($0)" }.joined(separator: ", ")
         let q = try db.prepare("SELECT \(cols) FROM \(dataName) ORDER BY rowid")
         var columns = table.columns.map(\.data)
@@ -175,7 +217,12 @@ public enum TableStore {
         while try q.step() {
             for c in columns.indices {
                 let i = Int32(c)
-                let null = q.isNull(i)
+                let storage = q.storageClass(i)
+                guard accepts(columns[c], storage) else {
+                    let names = [SQLITE_INTEGER: "an integer", SQLITE_FLOAT: "a real", SQLITE_TEXT: "text", SQLITE_BLOB: "a blob"]
+                    throw CellTypeError(row: r, column: c, found: names[storage] ?? "storage class \(storage)")
+                }
+                let null = storage == SQLITE_NULL
                 switch columns[c] {
                 case .double(var a): columns[c] = .double([]); a.append(null ? .nan : q.double(i)); columns[c] = .double(a)
                 case .int64(var a): columns[c] = .double([]); a.append(null ? nil : q.int(i)); columns[c] = .int64(a)
@@ -188,6 +235,7 @@ public enum TableStore {
             if r % 16_384 == 0 { try checkpoint?(r) }
         }
         for c in columns.indices { table.columns[c].data = columns[c] }
+        return r
     }
 
     /// The saved tables of a caslib.

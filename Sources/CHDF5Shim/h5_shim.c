@@ -9,8 +9,12 @@
 #include <string.h>
 
 // H5Fopen with a file image refuses a name that exists on disk ("file already exists"), and never
-// touches the file system otherwise: a name that cannot exist.
-static const char *const image_name = "/nonexistent-caslite-h5-image/memory.h5";
+// touches the file system otherwise: a name that cannot exist. Each open gets its own name: HDF5
+// shares one open file between opens whose core-driver names compare equal, so two images opened
+// at the same time under one name would both read the first (a truncated file opened while a valid
+// one was open "succeeded" with the valid file's contents: the flaky Caffe test).
+#define IMAGE_NAME_PREFIX "/nonexistent-caslite-h5-image/"
+static _Atomic unsigned long long image_serial;
 
 static void quiet(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
 
@@ -58,6 +62,8 @@ int64_t caslite_h5_open_image(const void *bytes, size_t size, char *err, size_t 
         H5Pclose(fapl);
         return -1;
     }
+    char image_name[96];
+    snprintf(image_name, sizeof image_name, IMAGE_NAME_PREFIX "%llu.h5", (unsigned long long)image_serial++);
     hid_t file = H5Fopen(image_name, H5F_ACC_RDONLY, fapl);
     if (file < 0) fail(err, errlen, "cannot open the HDF5 file", NULL);
     H5Pclose(fapl);

@@ -56,6 +56,26 @@ public enum Checked {
         return r
     }
 
+    /// Bytes of `count` elements of `elementSize` bytes each, refused on overflow or above `max`
+    /// (an allocation size from a header: `Checked.bytes(n, 4, "floats of tensor w", max: fileSize)`).
+    public static func bytes(_ count: Int, _ elementSize: Int, _ what: String, max hi: Int = Int.max) throws(SizeError) -> Int {
+        guard count >= 0 else { throw SizeError(what: what, value: "\(count)", limit: 0, reason: .belowMinimum) }
+        let (r, o) = count.multipliedReportingOverflow(by: elementSize)
+        guard !o, r <= hi else { throw SizeError(what: what, value: "\(count)×\(elementSize) bytes", limit: hi, reason: .aboveMaximum) }
+        return r
+    }
+
+    /// `offset ..< offset+length` as a range inside `0 ..< size` (a slice of a file or blob named by a
+    /// header), refused when any part lies outside or the sum overflows.
+    public static func slice(offset: Int, length: Int, size: Int, _ what: String) throws(SizeError) -> Range<Int> {
+        guard offset >= 0 else { throw SizeError(what: "offset of \(what)", value: "\(offset)", limit: 0, reason: .belowMinimum) }
+        guard length >= 0 else { throw SizeError(what: "length of \(what)", value: "\(length)", limit: 0, reason: .belowMinimum) }
+        guard offset <= size, length <= size - offset else {
+            throw SizeError(what: "end of \(what)", value: "\(offset)+\(length)", limit: size, reason: .aboveMaximum)
+        }
+        return offset..<(offset + length)
+    }
+
     /// The rows `first ... first+count-1` (1-based `first`) that exist in a table of `rows` rows, as a
     /// 0-based range; empty when `first` lies past the end. Never overflows, whatever the inputs.
     public static func window(first: Int, count: Int, rows: Int) -> Range<Int> {
@@ -128,6 +148,10 @@ public enum Limits {
     public static let maxRows = Int(Int32.max)
     /// Characters of a string a program computes (SAS's longest character value).
     public static let maxComputedString = 32_767
+    /// Columns of one table read from a file (CSV header, saved table).
+    public static let maxColumns = 1 << 20
+    /// Windows one sliding-window sweep over an image may produce (augmentImages sweeps, heat maps).
+    public static let maxImageWindows = 1 << 20
 
     /// `2147483647 (2^31-1)`-style text for messages.
     public static func readable(_ n: Int) -> String {

@@ -48,9 +48,10 @@ public enum Rotation: Int, Sendable, Equatable, CaseIterable {
 extension Image {
     /// `CROP` / `GET_PATCH`: the `rect` region as a new image.
     /// - Throws: `.invalidArgument` unless the rectangle is non-empty and inside the image.
+    ///   Any coordinates give an image or this error (the comparisons cannot overflow).
     public func cropped(_ rect: PixelRect) throws(ImageCodecError) -> Image {
         guard rect.width > 0, rect.height > 0, rect.x >= 0, rect.y >= 0,
-            rect.x + rect.width <= width, rect.y + rect.height <= height
+            rect.width <= width, rect.height <= height, rect.x <= width - rect.width, rect.y <= height - rect.height
         else {
             throw .invalid(
                 "crop \(rect.width)×\(rect.height) at (\(rect.x), \(rect.y)) is not inside the \(width)×\(height) image")
@@ -70,7 +71,10 @@ extension Image {
     /// `CENTER_CROP`: a `width × height` crop centered at `((W - w) / 2, (H - h) / 2)`, rounding the
     /// offset down (an odd leftover pixel stays on the right/bottom).
     public func centerCropped(width w: Int, height h: Int) throws(ImageCodecError) -> Image {
-        try cropped(PixelRect(x: (width - w) / 2, y: (height - h) / 2, width: w, height: h))
+        guard w > 0, h > 0, w <= width, h <= height else {
+            throw .invalid("center crop \(w)×\(h) does not fit the \(width)×\(height) image")
+        }
+        return try cropped(PixelRect(x: (width - w) / 2, y: (height - h) / 2, width: w, height: h))
     }
 
     /// Mirror image (`FLIP`, augmentation `horizontalFlip` / `verticalFlip`).

@@ -15,11 +15,12 @@ public enum ResizeMethod: String, Sendable, Equatable, CaseIterable {
 
 extension Image {
     /// Returns the image resized to `width × height` (channels and format unchanged).
-    /// - Throws: `.invalidArgument` if a size is not positive, above 2^16, or the target has more
-    ///   than 2^28 pixels.
+    /// - Throws: `.invalidArgument` if a size is not positive, above `Limits.maxImageSide`, or the
+    ///   target has more than `Limits.maxImagePixels` pixels (``Image/byteCount(width:height:format:)``),
+    ///   before anything is allocated.
     public func resized(width dw: Int, height dh: Int, method: ResizeMethod = .bilinear) throws(ImageCodecError) -> Image {
-        guard dw > 0, dh > 0, dw <= 1 << 16, dh <= 1 << 16, dw * dh <= 1 << 28 else {
-            throw .invalid("resize target \(dw)×\(dh) must be 1...65536 in each direction and at most 2^28 pixels")
+        do { _ = try Image.byteCount(width: dw, height: dh, format: format) } catch {
+            throw .invalid("resize target: \(error.message)")
         }
         if dw == width && dh == height { return self }
         switch method {

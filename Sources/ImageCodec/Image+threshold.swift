@@ -1,3 +1,5 @@
+import CheckedSize
+
 // THRESHOLD and rectangular mask patches (occlusion). Alpha is left untouched by both.
 
 /// OpenCV threshold types (CAS `THRESHOLD type=`), with `t` the level and `m` the max value.
@@ -46,11 +48,11 @@ extension Image {
 
     /// Fills the part of `rect` that lies inside the image with `value` in every color channel
     /// (alpha kept). A rectangle partly or wholly outside is clipped, not an error, so occlusion
-    /// windows may overhang the border.
+    /// windows may overhang the border. Any coordinates work (`Checked.overlap` cannot overflow).
     public mutating func fill(_ rect: PixelRect, value: UInt8) {
-        let x0 = max(rect.x, 0), y0 = max(rect.y, 0)
-        let x1 = min(rect.x + max(rect.width, 0), width), y1 = min(rect.y + max(rect.height, 0), height)
-        guard x0 < x1, y0 < y1 else { return }
+        guard let xs = Checked.overlap(offset: rect.x, length: rect.width, size: width),
+              let ys = Checked.overlap(offset: rect.y, length: rect.height, size: height) else { return }
+        let (x0, x1, y0, y1) = (xs.lowerBound, xs.upperBound, ys.lowerBound, ys.upperBound)
         let c = channels, cc = colorChannels, w = width
         pixels.withUnsafeMutableBufferPointer { p in
             for y in y0..<y1 {
@@ -70,13 +72,13 @@ extension Image {
 
     /// Positions of `patchWidth × patchHeight` windows moved by `step` over a `width × height`
     /// image, row by row, left to right, starting at (0, 0); every window lies fully inside.
-    /// Feeds occlusion heat maps: score `filled(rect, value:)` for each rect.
+    /// Feeds occlusion heat maps: score `filled(rect, value:)` for each rect. At most
+    /// `Limits.maxImageWindows` windows (``slidingWindowCount(width:height:patchWidth:patchHeight:step:)``
+    /// tells how many before they are made).
     public static func slidingWindows(
         width: Int, height: Int, patchWidth: Int, patchHeight: Int, step: Int
     ) throws(ImageCodecError) -> [PixelRect] {
-        guard patchWidth > 0, patchHeight > 0, step > 0, patchWidth <= width, patchHeight <= height else {
-            throw .invalid("patch \(patchWidth)×\(patchHeight) with step \(step) does not fit a \(width)×\(height) image")
-        }
+        _ = try slidingWindowCount(width: width, height: height, patchWidth: patchWidth, patchHeight: patchHeight, step: step)
         var out: [PixelRect] = []
         for y in stride(from: 0, through: height - patchHeight, by: step) {
             for x in stride(from: 0, through: width - patchWidth, by: step) {
@@ -84,5 +86,20 @@ extension Image {
             }
         }
         return out
+    }
+
+    /// How many windows ``slidingWindows(width:height:patchWidth:patchHeight:step:)`` makes; throws when
+    /// the patch does not fit or there would be more than `Limits.maxImageWindows`.
+    public static func slidingWindowCount(
+        width: Int, height: Int, patchWidth: Int, patchHeight: Int, step: Int
+    ) throws(ImageCodecError) -> Int {
+        guard width > 0, height > 0, patchWidth > 0, patchHeight > 0, step > 0, patchWidth <= width, patchHeight <= height else {
+            throw .invalid("patch \(patchWidth)×\(patchHeight) with step \(step) does not fit a \(width)×\(height) image")
+        }
+        let across = (width - patchWidth) / step + 1, down = (height - patchHeight) / step + 1
+        guard across <= Limits.maxImageWindows / down else {
+            throw .invalid("patch \(patchWidth)×\(patchHeight) with step \(step) makes \(across)×\(down) windows on a \(width)×\(height) image; at most \(Limits.readable(Limits.maxImageWindows)) are allowed (use a larger step)")
+        }
+        return across * down
     }
 }

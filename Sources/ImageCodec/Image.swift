@@ -1,3 +1,5 @@
+import CheckedSize
+
 /// How the samples of one pixel are laid out. All pixel data in this library is interleaved
 /// (HWC: row-major, then column, then channel) with no row padding.
 public enum PixelFormat: UInt8, Sendable, Equatable, CaseIterable, CustomStringConvertible {
@@ -78,12 +80,9 @@ public struct Image: Sendable, Equatable {
 
     /// Wraps existing samples. Throws when `pixels.count != width * height * channels`.
     public init(width: Int, height: Int, format: PixelFormat, pixels: [UInt8]) throws(ImageCodecError) {
-        guard width > 0, height > 0 else {
-            throw .invalid("image size \(width)×\(height) must be positive")
-        }
-        guard pixels.count == width * height * format.channels else {
-            throw .invalid(
-                "\(format) image \(width)×\(height) needs \(width * height * format.channels) samples, got \(pixels.count)")
+        let count = try Image.byteCount(width: width, height: height, format: format)
+        guard pixels.count == count else {
+            throw .invalid("\(format) image \(width)×\(height) needs \(count) samples, got \(pixels.count)")
         }
         self.width = width
         self.height = height
@@ -93,9 +92,25 @@ public struct Image: Sendable, Equatable {
 
     /// An image with every sample set to `fill`.
     public init(width: Int, height: Int, format: PixelFormat, fill: UInt8 = 0) throws(ImageCodecError) {
-        try self.init(
-            width: width, height: height, format: format,
-            pixels: [UInt8](repeating: fill, count: max(0, width * height * format.channels)))
+        let count = try Image.byteCount(width: width, height: height, format: format)
+        try self.init(width: width, height: height, format: format, pixels: [UInt8](repeating: fill, count: count))
+    }
+
+    /// Bytes of a `width × height` image of `format` (8-bit samples), checked before anything is
+    /// allocated: both sides in `1...Limits.maxImageSide` and at most `Limits.maxImagePixels` pixels.
+    /// Every operation that makes a new image (decode, resize, crop, new images) passes through here,
+    /// and a server calls it to charge an operation's output to a memory budget before running it:
+    ///
+    ///     let cost = try Image.byteCount(width: 224, height: 224, format: .rgb)   // 150528
+    public static func byteCount(width: Int, height: Int, format: PixelFormat) throws(ImageCodecError) -> Int {
+        guard width > 0, height > 0 else { throw .invalid("image size \(width)×\(height) must be positive") }
+        guard width <= Limits.maxImageSide, height <= Limits.maxImageSide else {
+            throw .invalid("image size \(width)×\(height) is too large: each side may be at most \(Limits.maxImageSide) pixels")
+        }
+        guard width * height <= Limits.maxImagePixels else {
+            throw .invalid("image size \(width)×\(height) is too large: at most \(Limits.readable(Limits.maxImagePixels)) pixels")
+        }
+        return width * height * format.channels
     }
 
     /// Internal: caller guarantees the sizes (used by kernels that compute their own output).
@@ -159,9 +174,9 @@ public struct FloatImage: Sendable, Equatable {
 
     /// Wraps existing samples. Throws when `pixels.count != width * height * channels`.
     public init(width: Int, height: Int, format: PixelFormat, pixels: [Float]) throws(ImageCodecError) {
-        guard width > 0, height > 0, pixels.count == width * height * format.channels else {
-            throw .invalid(
-                "\(format) float image \(width)×\(height) needs \(max(0, width * height * format.channels)) samples, got \(pixels.count)")
+        let count = try Image.byteCount(width: width, height: height, format: format)
+        guard pixels.count == count else {
+            throw .invalid("\(format) float image \(width)×\(height) needs \(count) samples, got \(pixels.count)")
         }
         self.width = width
         self.height = height

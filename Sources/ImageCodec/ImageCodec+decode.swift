@@ -1,10 +1,13 @@
+import CheckedSize
+
 /// Options for ``ImageCodec/decode(_:as:options:)``.
 public struct DecodeOptions: Sendable, Equatable {
     /// When true (default), a JPEG that libjpeg can only partly decode (a truncated file,
     /// "Premature end of JPEG file", bad Huffman data) is an error instead of a gray-padded image.
     public var strict: Bool = true
-    /// Refuse images with more pixels than this (decompression-bomb guard). Default 2^28.
-    public var maxPixels: Int = 1 << 28
+    /// Refuse images with more pixels than this (decompression-bomb guard). Default and ceiling:
+    /// `Limits.maxImagePixels`; each side is at most `Limits.maxImageSide` whatever this says.
+    public var maxPixels: Int = Limits.maxImagePixels
     /// JPEG only: decode at 1/n size with libjpeg's DCT scaling (n = 1, 2, 4, 8); output size is
     /// `ceil(size / n)`. Much faster when the next step downsizes anyway. PNG ignores it.
     public var jpegScaleDenominator: Int = 1
@@ -22,7 +25,7 @@ public struct DecodeOptions: Sendable, Equatable {
     }
 
     /// Default options: strict, no scaling.
-    public init(strict: Bool = true, maxPixels: Int = 1 << 28, jpegScaleDenominator: Int = 1) {
+    public init(strict: Bool = true, maxPixels: Int = Limits.maxImagePixels, jpegScaleDenominator: Int = 1) {
         self.strict = strict
         self.maxPixels = maxPixels
         self.jpegScaleDenominator = jpegScaleDenominator
@@ -83,6 +86,19 @@ extension ImageCodec {
         }
     }
 
+    /// Bytes of pixel memory ``decode(_:as:options:)`` would allocate for this file (read from the
+    /// header only), or the error it would throw for a header over the caps: lets a server charge a
+    /// decode to a memory budget first.
+    public static func decodedByteCount(
+        _ bytes: [UInt8], as format: PixelFormat? = nil, options: DecodeOptions = .init()
+    ) throws(ImageCodecError) -> Int {
+        let info = try probe(bytes)
+        try checkSize(info.width, info.height, options)
+        let denom = info.format == .jpeg ? max(options.jpegScaleDenominator, 1) : 1
+        let (w, h) = ((info.width + denom - 1) / denom, (info.height + denom - 1) / denom)
+        return try Image.byteCount(width: w, height: h, format: format ?? info.nativeFormat) * (info.format == .raw && info.bitDepth == 32 ? 4 : 1)
+    }
+
     /// ``probe(_:)`` on an array.
     public static func probe(_ bytes: [UInt8]) throws(ImageCodecError) -> ImageInfo {
         try withBytes(bytes) { (p) throws(ImageCodecError) -> ImageInfo in try probe(p) }
@@ -101,12 +117,13 @@ extension ImageCodec {
         return format
     }
 
+    /// The header's size against the caps, before any pixel memory is allocated.
     static func checkSize(_ w: Int, _ h: Int, _ options: DecodeOptions) throws(ImageCodecError) {
         guard w > 0, h > 0 else { throw ImageCodecError(.corrupt, "image header has size \(w)×\(h)") }
-        guard w.multipliedReportingOverflow(by: h).partialValue <= options.maxPixels, w <= 1 << 24, h <= 1 << 24
-        else {
+        guard w <= Limits.maxImageSide, h <= Limits.maxImageSide, w * h <= min(options.maxPixels, Limits.maxImagePixels) else {
             throw ImageCodecError(
-                .unsupported, "image is \(w)×\(h) pixels, more than maxPixels=\(options.maxPixels)")
+                .unsupported,
+                "image is \(w)×\(h) pixels; at most \(Limits.maxImageSide) per side and \(min(options.maxPixels, Limits.maxImagePixels)) pixels are decoded")
         }
     }
 }

@@ -1,3 +1,5 @@
+import CheckedSize
+
 // The stored-pixel format for processed images (docs/images.md §Storage): a 16-byte header and raw
 // HWC samples, so training reads pixels with one memcpy and no re-decoding.
 //
@@ -45,9 +47,12 @@ public enum RawImage: Sendable, Equatable {
         let w = Int(b.loadUnaligned(fromByteOffset: 8, as: UInt32.self).littleEndian)
         let h = Int(b.loadUnaligned(fromByteOffset: 12, as: UInt32.self).littleEndian)
         let elem = b[5] == 1 ? 1 : 4
-        guard w > 0, h > 0, b.count == headerSize + w * h * format.channels * elem else {
-            throw ImageCodecError(
-                .corrupt, "raw image \(w)×\(h) \(format) needs \(headerSize + w * h * format.channels * elem) bytes, blob has \(b.count)")
+        let samples: Int
+        do { samples = try Image.byteCount(width: w, height: h, format: format) } catch {
+            throw ImageCodecError(.corrupt, "raw image header: \(error.message)")
+        }
+        guard b.count == headerSize + samples * elem else {
+            throw ImageCodecError(.corrupt, "raw image \(w)×\(h) \(format) needs \(headerSize + samples * elem) bytes, blob has \(b.count)")
         }
         return (w, h, format, b[5] == 2)
     }

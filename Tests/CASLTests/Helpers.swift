@@ -77,10 +77,12 @@ func run(_ code: String, steps: Int = 100_000, sourceLocation: SourceLocation = 
 /// Runs `code` and requires an error of `kind` at `line`:`column` whose message contains `fragment`.
 @discardableResult
 func fails(_ code: String, _ kind: CASLError.Kind, line: Int, column: Int, _ fragment: String, steps: Int = 100_000,
-           sourceLocation: SourceLocation = #_sourceLocation) async -> CASLError? {
+           limits adjust: (inout InterpreterLimits) -> Void = { _ in }, sourceLocation: SourceLocation = #_sourceLocation) async -> CASLError? {
     let host = StubHost()
+    var limits = InterpreterLimits.small(steps: steps)
+    adjust(&limits)
     do {
-        try await Interpreter(host: host, limits: .small(steps: steps)).run(try Parser.parse(code))
+        try await Interpreter(host: host, limits: limits).run(try Parser.parse(code))
         Issue.record("expected a \(kind) error containing '\(fragment)'", sourceLocation: sourceLocation)
         return nil
     } catch {

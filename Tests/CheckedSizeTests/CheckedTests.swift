@@ -55,3 +55,23 @@ struct CheckedTests {
         #expect(Checked.overlap(offset: Int.min, length: Int.max, size: Int.max) == nil)
     }
 }
+
+@Suite("Checked byte sizes and slices")
+struct CheckedBytesTests {
+    @Test func bytes() throws {
+        #expect(try Checked.bytes(10, 4, "floats") == 40)
+        #expect(throws: SizeError.self) { try Checked.bytes(Int.max / 2, 4, "floats") }
+        #expect(throws: SizeError.self) { try Checked.bytes(-1, 4, "floats") }
+        #expect(throws: SizeError.self) { try Checked.bytes(11, 4, "floats", max: 40) }
+    }
+
+    @Test(arguments: [(0, 0, 0), (0, 10, 10), (3, 7, 10), (10, 0, 10)])
+    func slicesInside(_ c: (Int, Int, Int)) throws {
+        #expect(try Checked.slice(offset: c.0, length: c.1, size: c.2, "blob") == c.0..<(c.0 + c.1))
+    }
+
+    @Test(arguments: [(Int.max, 1, 10), (1, Int.max, 10), (-1, 1, 10), (1, -1, 10), (5, 6, 10), (11, 0, 10), (Int.min, Int.max, 10)])
+    func slicesOutside(_ c: (Int, Int, Int)) {
+        #expect(throws: SizeError.self) { try Checked.slice(offset: c.0, length: c.1, size: c.2, "blob") }
+    }
+}

@@ -99,10 +99,10 @@ struct FreshGradientTests {
         #expect(layer.overwritesFreshGradients)
         let h = try LayerHarness(layer, inputShapes: c.inputShapes, batch: c.batch, training: c.training)
         _ = try h.loss()
-        let dy = Tensor(shape: h.output.shape, values: h.upstream)
-        let zeroed = h.inputs.map { Tensor(shape: $0.shape) }
-        try layer.backward(h.inputs, h.output, Tensor(shape: dy.shape, values: dy.array), zeroed)
-        let garbage = h.inputs.map { Tensor(shape: $0.shape, values: [Float](repeating: .nan, count: $0.count)) }
+        let dy = try Tensor(shape: h.output.shape, values: h.upstream)
+        let zeroed = try h.inputs.map { try Tensor(shape: $0.shape) }
+        try layer.backward(h.inputs, h.output, try Tensor(shape: dy.shape, values: dy.array), zeroed)
+        let garbage = try h.inputs.map { try Tensor(shape: $0.shape, values: [Float](repeating: .nan, count: $0.count)) }
         layer.freshInputGradient = garbage.map { _ in true }
         defer { layer.freshInputGradient = [] }
         try layer.backward(h.inputs, h.output, Tensor(shape: dy.shape, values: dy.array), garbage)
@@ -135,7 +135,7 @@ struct FoldingTests {
         b.disableFolding = true
         let x = randomTensor([3] + a.inputLayer.outputShape, seed: 8)
         for n in [3, 1] {                                    // two batch sizes: two folded primitives
-            let xs = Tensor(shape: [n] + a.inputLayer.outputShape, values: Array(x.array.prefix(n * a.inputLayer.outputShape.reduce(1, *))))
+            let xs = try Tensor(shape: [n] + a.inputLayer.outputShape, values: Array(x.array.prefix(n * a.inputLayer.outputShape.reduce(1, *))))
             #expect(scaledMaxDiff(try a.forward(xs, training: false).array, try b.forward(xs, training: false).array) < 1e-5)
         }
         // Direct writes + parametersChanged(): the folded weights are rebuilt.
@@ -144,7 +144,7 @@ struct FoldingTests {
         // A training step (batch norms update their statistics, SGD the weights): still equal afterwards.
         for m in [a, b] {
             try m.forward(x, training: true); m.zeroGradients(); try m.backward(labels: [0, 1, 2])
-            SGD(model: m, options: SGDOptions(momentum: 0.9)).step(m, rate: 0.05)
+            try SGD(model: m, options: SGDOptions(momentum: 0.9)).step(m, rate: 0.05)
         }
         #expect(scaledMaxDiff(try a.forward(x, training: false).array, try b.forward(x, training: false).array) < 1e-4)
     }

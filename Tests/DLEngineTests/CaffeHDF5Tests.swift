@@ -46,7 +46,7 @@ enum CaffeFixture {
 
     static func input(_ expected: [String: NamedTensor]) throws -> Tensor {
         let x = try #require(expected["input"])
-        return Tensor(shape: x.shape, values: x.values)
+        return try Tensor(shape: x.shape, values: x.values)
     }
 }
 

@@ -194,7 +194,7 @@ struct SamePaddingTests {
         let x = randomTensor(shape, seed: 1)
         let y = try m.forward(x, training: true)
         let dy1 = randomTensor(y.shape, seed: 2), dy2 = randomTensor(y.shape, seed: 2)
-        let zeroed = Tensor(shape: shape), garbage = randomTensor(shape, seed: 99)
+        let zeroed = try Tensor(shape: shape), garbage = randomTensor(shape, seed: 99)
         try layer.backward([x], y, dy1, [zeroed])
         try layer.backwardOverwriting([x], y, dy2, [garbage])
         #expect(garbage.array == zeroed.array, "\(layer.name)")

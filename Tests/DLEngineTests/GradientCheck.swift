@@ -8,7 +8,10 @@ final class LayerHarness {
     let inputs: [Tensor]
     let output: Tensor
     let upstream: [Float]
-    var params: [Float], grads: [Float], buffers: [Float]
+    /// The layer's parameter, gradient and buffer blocks point into these tensors, which own their
+    /// memory for the harness's lifetime (pointers taken inside `withUnsafeMutableBufferPointer` would
+    /// be invalid once the closure returns).
+    let params: Tensor, grads: Tensor, buffers: Tensor
     var ctx: ForwardContext
     let customLoss: ((LayerHarness) -> Double)?
 
@@ -18,25 +21,16 @@ final class LayerHarness {
         layer.inputShapes = inputShapes
         layer.outputShape = try layer.inferShape(inputShapes)
         inputs = (inputOverride ?? inputShapes).enumerated().map { randomTensor([batch] + $0.element, seed: seed + UInt64($0.offset)) }
-        output = Tensor(shape: [batch] + layer.outputShape)
+        output = try Tensor(shape: [batch] + layer.outputShape)
         upstream = randomArray(output.count, seed: seed + 100)
-        params = randomArray(layer.parameterCount, seed: seed + 200)
-        grads = [Float](repeating: 0, count: layer.parameterCount)
-        buffers = [Float](repeating: 0, count: layer.bufferCount)
+        params = try Tensor(shape: [layer.parameterCount], values: randomArray(layer.parameterCount, seed: seed + 200))
+        grads = try Tensor(shape: [layer.parameterCount])
+        buffers = try Tensor(shape: [layer.bufferCount])
         ctx = ForwardContext(training: training, step: 3)
         self.customLoss = customLoss
-        rebind()
+        layer.bind(values: params.base, grads: grads.base, buffers: buffers.base)
         // Batch-norm running variance must be positive; start it at 1 + |noise|.
         for b in layer.buffers where b.name == "running_var" { for i in b.value.indices { b.value[i] = 1 + abs(b.value[i]) } }
-    }
-
-    /// Binds the layer to this harness's arrays. The arrays are never resized afterwards, so their
-    /// storage stays where the layer's pointers point (a test-only shortcut).
-    private func rebind() {
-        params.append(0); grads.append(0); buffers.append(0)     // never empty: baseAddress is non-nil
-        params.withUnsafeMutableBufferPointer { p in grads.withUnsafeMutableBufferPointer { g in buffers.withUnsafeMutableBufferPointer { b in
-            layer.bind(values: p.baseAddress!, grads: g.baseAddress!, buffers: b.baseAddress!)
-        } } }
     }
 
     /// Forward, then the scalar loss in double precision.
@@ -52,8 +46,8 @@ final class LayerHarness {
     /// afterwards, so a backward that overwrites instead of accumulating fails the check.
     func analytic() throws -> ([[Float]], [Float]) {
         _ = try loss()
-        let dy = Tensor(shape: output.shape, values: upstream)
-        let dxs = inputs.map { Tensor(shape: $0.shape, values: [Float](repeating: 0.5, count: $0.count)) }
+        let dy = try Tensor(shape: output.shape, values: upstream)
+        let dxs = try inputs.map { try Tensor(shape: $0.shape, values: [Float](repeating: 0.5, count: $0.count)) }
         for b in layer.parameters { b.grad!.update(repeating: 0.5) }
         try layer.backward(inputs, output, dy, dxs)
         let pg = layer.parameters.flatMap { Array($0.grad!) }.map { $0 - 0.5 }

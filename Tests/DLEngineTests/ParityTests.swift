@@ -34,7 +34,7 @@ enum ParityWeights {
 
     /// The input batch [N, H, W, C].
     static func input(_ shape: [Int]) -> Tensor {
-        Tensor(shape: shape, values: uniforms(seed: inputSeed, count: shape.reduce(1, *)).map { Float($0) })
+        try! Tensor(shape: shape, values: uniforms(seed: inputSeed, count: shape.reduce(1, *)).map { Float($0) })
     }
 }
 
@@ -99,7 +99,7 @@ struct ParityTests {
         }
         #expect(checked >= 5)
 
-        SGD(model: model, options: SGDOptions(momentum: 0.9, weightDecay: 1e-3)).step(model, rate: 0.1)
+        try SGD(model: model, options: SGDOptions(momentum: 0.9, weightDecay: 1e-3)).step(model, rate: 0.1)
         for (key, want) in f where key.hasPrefix("after.") {
             close(Array(blocks[String(key.dropFirst(6))]!.value), want, 1e-3, key)   // = w - 0.1·(g + wd·w): grad tolerance
         }

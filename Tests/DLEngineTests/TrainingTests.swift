@@ -131,7 +131,7 @@ struct OptimizerTests {
         for (opts, expected) in cases {
             let m = try tinyModel()
             m.parameters.base.update(from: [1, 2, 0, 0], count: 4)
-            let sgd = SGD(model: m, options: opts)
+            let sgd = try SGD(model: m, options: opts)
             for _ in 0..<(opts.momentum > 0 ? 2 : 1) {
                 m.gradients.base.update(from: [0.1, -0.2, 0, 0], count: 4)
                 sgd.step(m, rate: 0.5)

@@ -115,12 +115,29 @@ public struct RawPNG: Sendable {
         return out + be32(Int(b << 16 | a))
     }
 
-    func crc32(_ bytes: [UInt8]) -> UInt32 {
+    public func crc32(_ bytes: [UInt8]) -> UInt32 {
         var c: UInt32 = 0xFFFF_FFFF
         for byte in bytes {
             c ^= UInt32(byte)
             for _ in 0..<8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
         }
         return ~c
+    }
+}
+
+extension RawPNG {
+    /// `png` with the CRC of every whole chunk recomputed, so a mutated file reaches libpng's chunk
+    /// parsing instead of stopping at the first checksum (the fuzzers use it for half their cases).
+    public static func withFixedCRCs(_ png: [UInt8]) -> [UInt8] {
+        var b = png, p = 8
+        let crc = RawPNG(width: 0, height: 0, colorType: .gray, samples: [])
+        while p + 12 <= b.count {
+            let length = b[p..<(p + 4)].reduce(0) { $0 << 8 | Int($1) }
+            guard length <= b.count - p - 12 else { break }
+            let c = crc.crc32(Array(b[(p + 4)..<(p + 8 + length)]))
+            for k in 0..<4 { b[p + 8 + length + k] = UInt8(truncatingIfNeeded: c >> (24 - 8 * UInt32(k))) }
+            p += 12 + length
+        }
+        return b
     }
 }

@@ -123,7 +123,7 @@ enum LayerOptions {
             if s.numbers["height"] == nil { s.numbers["height"] = s.numbers["width"] }
             let sh = s.numbers["stridehorizontal"], sv = s.numbers["stridevertical"]
             if let sh, let sv, sh != sv {
-                throw ActionError(.parameterValue, "Pooling layer '\(s.name)': strideHorizontal (\(Int(sh))) and strideVertical (\(Int(sv))) must be equal; different strides per direction are not supported.",
+                throw ActionError(.parameterValue, "Pooling layer '\(s.name)': strideHorizontal (\(LayerSpec.whole(sh))) and strideVertical (\(LayerSpec.whole(sv))) must be equal; different strides per direction are not supported.",
                                   parameter: "layer.strideHorizontal")
             }
             if s.numbers["stride"] == nil { s.numbers["stride"] = sv ?? sh ?? s.numbers["width"] }

@@ -13,7 +13,10 @@ struct LayerSpec: Sendable, Equatable {
     var words: [String: String] = [:]
 
     func number(_ key: String) -> Double? { numbers[key] }
-    func int(_ key: String) -> Int? { numbers[key].map { Int($0) } }
+    func int(_ key: String) -> Int? { numbers[key].map(Self.whole) }
+    /// A model-table number as an Int without trapping: truncated toward zero; beyond Int's range (1e300,
+    /// infinity, NaN) it saturates, so the engine's size checks refuse it with a clear error.
+    static func whole(_ d: Double) -> Int { Int(exactly: d.rounded(.towardZero)) ?? (d < 0 ? Int.min : Int.max) }
     func word(_ key: String) -> String? { words[key] }
 
     /// Values `key.0`, `key.1`, … in order (offsets, per-channel std).

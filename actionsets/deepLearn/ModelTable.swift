@@ -55,7 +55,7 @@ struct ModelTable: Sendable {
         for r in 0..<t.rowCount {
             let key0 = c[0].value(at: r).stringValue ?? "", key1 = c[1].value(at: r).stringValue ?? ""
             let chr = c[2].value(at: r).stringValue ?? "", num = c[3].double(at: r)
-            guard let id = c[4].double(at: r).map({ Int($0) }) else {
+            guard let id = c[4].double(at: r).map(LayerSpec.whole) else {
                 if key1 == "modeltype" { modelName = key0 }
                 continue
             }

@@ -77,12 +77,11 @@ struct WeightsTable: Sendable {
             case "_level_": levels.append((Int(shapeText) ?? levels.count, text))
             default:
                 let shape = shapeText.split(separator: ",").compactMap { Int($0) }
-                let values = Self.floats(c[4].value(at: r).blobValue ?? [])
-                guard values.count == shape.reduce(1, *) else {
-                    throw ActionError(.parameterValue, "Weights table \(t.name), tensor \(name): shape [\(shapeText)] needs \(shape.reduce(1, *)) values, the blob holds \(values.count).",
-                                      parameter: parameter)
+                do {
+                    tensors.append(try NamedTensor(name: name, shape: shape, littleEndianBytes: c[4].value(at: r).blobValue ?? []))
+                } catch {
+                    throw ActionError(.parameterValue, "Weights table \(t.name), tensor \(name), shape [\(shapeText)]: \(error.message).", parameter: parameter)
                 }
-                tensors.append(NamedTensor(name: name, shape: shape, values: values))
             }
         }
         self.tensors = tensors
@@ -93,14 +92,6 @@ struct WeightsTable: Sendable {
     /// Little-endian float32 bytes (a plain copy: every platform Swift runs caslite on is little-endian).
     static func bytes(_ v: [Float]) -> [UInt8] {
         v.withUnsafeBytes { Array($0) }
-    }
-
-    static func floats(_ b: [UInt8]) -> [Float] {
-        guard b.count >= 4 else { return [] }
-        return [Float](unsafeUninitializedCapacity: b.count / 4) { out, n in
-            b.withUnsafeBytes { raw in _ = memcpy(out.baseAddress!, raw.baseAddress!, b.count / 4 * 4) }
-            n = b.count / 4
-        }
     }
 
     /// Loads into `model`: layers without any tensor keep their initial values (a new head); everything

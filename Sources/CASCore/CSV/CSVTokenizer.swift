@@ -1,3 +1,5 @@
+import CheckedSize
+
 /// The byte range of one field's content (inside the quotes, if quoted).
 struct CSVField {
     var start: Int
@@ -55,6 +57,9 @@ struct CSVTokenizer {
                     offset += 1
                 }
                 fields.append(CSVField(start: start, end: offset, quoted: false, escaped: false))
+            }
+            if fields.count > Limits.maxColumns {
+                throw CSVError("a record has more than \(Limits.maxColumns) fields; a table may have at most \(Limits.maxColumns) columns (is the delimiter right?)", line: startLine)
             }
             if offset >= n { return startLine }
             if bytes[offset] == delimiter {

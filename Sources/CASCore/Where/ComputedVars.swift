@@ -1,4 +1,5 @@
 import CASWire
+import CheckedSize
 import Foundation
 
 /// `computedVars` + `computedVarsProgram` of a table reference: columns computed before `where` and
@@ -10,12 +11,30 @@ import Foundation
 /// expression (uniform numbers in [0, 1) from caslite's seeded generator; seed 0 without streaminit),
 /// `put(x, z10.)` takes a bare format, and a quoted number compared with a numeric column is read as a
 /// number (`_id_ = '10'`). Anything else is refused with the statement's number and text.
+///
+/// Bounded work: a computed string may be at most `Limits.maxComputedString` characters (SAS's
+/// longest character value), a program at most `maxStatements` statements, and rows × statements at
+/// most `maxSteps`; each is refused with a message naming the limit.
 public enum ComputedVars {
+    /// Statements of one program.
+    public static let maxStatements = 10_000
+    /// Statement evaluations (rows × assignments) of one program run.
+    public static let maxSteps = 1 << 31
+
     public static func apply(_ program: String, declared: [String], to table: DataTable, parameter: String) throws(ActionError) -> DataTable {
         var t = table
         var assigned: [String] = []
         var rng = CASRandom(seed: 0)
-        for (i, raw) in statements(program).enumerated() {
+        let all = statements(program)
+        guard all.count <= maxStatements else {
+            throw ActionError(.parameterValue, "\(parameter).computedVarsProgram has \(all.count) statements; at most \(maxStatements) are run.",
+                              parameter: "\(parameter).computedVarsProgram")
+        }
+        guard t.rowCount == 0 || all.count <= maxSteps / t.rowCount else {
+            throw ActionError(.parameterValue, "\(parameter).computedVarsProgram would run \(all.count) statements on \(t.rowCount) rows; at most \(Limits.readable(maxSteps)) statement evaluations are allowed.",
+                              parameter: "\(parameter).computedVarsProgram")
+        }
+        for (i, raw) in all.enumerated() {
             let stmt = trimmed(raw)
             if stmt.isEmpty { continue }
             let lower = stmt.lowercased()
@@ -48,7 +67,18 @@ public enum ComputedVars {
                                   parameter: "\(parameter).computedVarsProgram")
             }
             switch bound.resultType {
-            case .varchar: data = .varchar((0..<t.rowCount).map { bound.value(row: $0).stringValue })
+            case .varchar:
+                var cells: [String?] = []
+                cells.reserveCapacity(t.rowCount)
+                for r in 0..<t.rowCount {
+                    let v = bound.value(row: r).stringValue
+                    if let v, v.utf8.count > Limits.maxComputedString {
+                        throw ActionError(.parameterValue, "\(parameter).computedVarsProgram statement \(i + 1) ('\(stmt.prefix(80))') makes a string of \(v.utf8.count) characters in row \(r + 1); a computed string may be at most \(Limits.maxComputedString) characters.",
+                                          parameter: "\(parameter).computedVarsProgram")
+                    }
+                    cells.append(v)
+                }
+                data = .varchar(cells)
             case .varbinary: data = .varbinary((0..<t.rowCount).map { bound.value(row: $0).blobValue })
             default: data = .double((0..<t.rowCount).map { bound.value(row: $0).doubleValue ?? .nan })
             }

@@ -13,7 +13,8 @@ public protocol CASLHost: Sendable {
     var isCancelled: Bool { get }
 }
 
-/// Resource limits of one script run: scripts cannot hang the server or exhaust its memory.
+/// Resource limits of one script run: scripts cannot hang the server or exhaust its memory. The one
+/// place their defaults live (docs/casl.md §Limits; a server may set other values per run).
 public struct InterpreterLimits: Sendable {
     /// Statements executed plus loop iterations.
     public var maxSteps = 10_000_000
@@ -25,6 +26,10 @@ public struct InterpreterLimits: Sendable {
     public var maxElements = 1_000_000
     /// Characters of one string a script builds.
     public var maxStringLength = 16 << 20
+    /// Bytes of all live values together: every variable of every active frame (strings by their UTF-8
+    /// length, lists and dictionaries by their elements and keys, tables by their cells, 16 bytes of
+    /// overhead per value). A string doubled 23 times into a 400-item list passes it.
+    public var maxValueBytes = 256 << 20
     /// Characters one `print` or `describe` produces before it is cut short.
     public var maxOutput = 200_000
 
@@ -37,6 +42,7 @@ public struct InterpreterLimits: Sendable {
         l.maxCallDepth = 50
         l.maxElements = 100_000
         l.maxStringLength = 1 << 20
+        l.maxValueBytes = 16 << 20
         l.maxOutput = 20_000
         return l
     }

@@ -9,8 +9,8 @@ extension Interpreter {
         for p in call.parameters { params.appendUnchecked(p.key, try await eval(p.value)) }
         let response = await host.callAction(call.name, params)
         if host.isCancelled { throw CASLError(.cancelled, "the script was cancelled", at: call.pos) }
-        if let r = call.result { assign(r, .dict(response.results)) }
-        if let s = call.status { assign(s, .dict(Self.status(response.disposition))) }
+        if let r = call.result { try assign(r, .dict(response.results), at: call.pos) }
+        if let s = call.status { try assign(s, .dict(Self.status(response.disposition)), at: call.pos) }
         if call.status == nil, response.disposition.severity == .error {
             throw .runtime("action \(call.name) failed: \(Self.failure(response, call.name))", at: call.pos)
         }

@@ -16,8 +16,13 @@ extension Interpreter {
             switch e {
             case .variable(let name, _):
                 try checkSize(value, extraDepth: path.count, at: pos)
-                if path.isEmpty { assign(name, value); return }
-                assign(name, try update(existing(name), path.reversed()[...], value))
+                if path.isEmpty { try assign(name, value, at: pos); return }
+                // The variable grows by the new value less the one it replaces (plus a new entry's key).
+                var replaced: Value?
+                let updated = try update(existing(name), path.reversed()[...], value, replaced: &replaced)
+                var delta = ValueSize.bytes(value, cap: limits.maxValueBytes) - (replaced.map { ValueSize.bytes($0, cap: Int.max / 2) } ?? 0)
+                if replaced == nil, case .key(let k, _)? = path.first { delta += k.utf8.count + ValueSize.overhead }
+                try assign(name, updated, at: pos, delta: delta)
                 return
             case .member(let base, let key, let p):
                 path.append(.key(key, p))
@@ -33,31 +38,32 @@ extension Interpreter {
         }
     }
 
-    func update(_ container: Value?, _ path: ArraySlice<PathStep>, _ value: Value) throws(CASLError) -> Value {
-        guard let step = path.first else { return value }
+    /// `container` with `value` set at `path`; `replaced` receives the value it replaced (nil: a new entry).
+    func update(_ container: Value?, _ path: ArraySlice<PathStep>, _ value: Value, replaced: inout Value?) throws(CASLError) -> Value {
+        guard let step = path.first else { replaced = container; return value }
         let rest = path.dropFirst()
         switch (step, container ?? .null) {
         case (.key(let k, _), .null), (.key(let k, _), .list([])):  // `{}` is an empty list that becomes a dictionary
-            return .dict(ValueDict([(k, try update(nil, rest, value))]))
+            return .dict(ValueDict([(k, try update(nil, rest, value, replaced: &replaced))]))
         case (.key(let k, _), .dict(var d)):
             let old = d[k]
             d[k] = .null  // release the old value so the update does not copy it
-            d[k] = try update(old, rest, value)
+            d[k] = try update(old, rest, value, replaced: &replaced)
             return .dict(d)
         case (.position(let i, let p), .null):
             _ = try Access.position(i, count: 1, what: "new list", at: p)
-            return .list([try update(nil, rest, value)])
+            return .list([try update(nil, rest, value, replaced: &replaced)])
         case (.position(let i, let p), .list(var l)):
             let k = try Access.position(i, count: l.count + 1, what: "list", at: p)
-            if k == l.count { l.append(try update(nil, rest, value)); return .list(l) }
+            if k == l.count { l.append(try update(nil, rest, value, replaced: &replaced)); return .list(l) }
             let old = l[k]
             l[k] = .null
-            l[k] = try update(old, rest, value)
+            l[k] = try update(old, rest, value, replaced: &replaced)
             return .list(l)
         case (.position(let i, let p), .dict(var d)):
             let k = try Access.position(i, count: d.count, what: "dictionary", at: p)
             let key = d.entries[k].key
-            d[key] = try update(d.entries[k].value, rest, value)
+            d[key] = try update(d.entries[k].value, rest, value, replaced: &replaced)
             return .dict(d)
         case (.key(let k, let p), let other):
             throw .runtime("cannot set '\(k)' in \(Operators.article(other)); only dictionaries have keys", at: p)

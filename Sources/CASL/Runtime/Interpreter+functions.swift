@@ -35,11 +35,15 @@ extension Interpreter {
         guard callDepth < limits.maxCallDepth else {
             throw CASLError(.limit, "functions nested more than \(limits.maxCallDepth) calls deep (endless recursion?)", at: pos)
         }
-        var frame: [String: Value] = [:]
-        for (p, v) in zip(f.parameters, args) { frame[p.lowercased()] = v }
-        frames.append(frame)
+        frames.append([:])
+        frameBytes.append([:])
         callDepth += 1
-        defer { frames.removeLast(); callDepth -= 1 }
+        defer {
+            liveBytes -= frameBytes.removeLast().values.reduce(0, +)
+            frames.removeLast()
+            callDepth -= 1
+        }
+        for (p, v) in zip(f.parameters, args) { try assign(p, v, at: pos) }
         if case .returned(let v) = try await exec(f.body) { return v }
         return .null
     }

@@ -13,13 +13,13 @@ extension Interpreter {
             guard step != 0 else { throw .runtime("the loop step ('by') must not be 0", at: byE?.pos ?? pos) }
             while step > 0 ? i <= end : i >= end {
                 try await self.step(pos)
-                assign(name, .int(i))
+                try assign(name, .int(i), at: pos)
                 if case .returned(let r) = try await exec(body) { return .returned(r) }
                 let (next, overflow) = i.addingReportingOverflow(step)
                 if overflow { break }
                 i = next
             }
-            assign(name, .int(i))
+            try assign(name, .int(i), at: pos)
             return .normal
         }
         let end = Operators.double(Operators.number(to)!), step = Operators.double(Operators.number(by)!)
@@ -27,11 +27,11 @@ extension Interpreter {
         var x = Operators.double(Operators.number(from)!)
         while step > 0 ? x <= end : x >= end {
             try await self.step(pos)
-            assign(name, .double(x))
+            try assign(name, .double(x), at: pos)
             if case .returned(let r) = try await exec(body) { return .returned(r) }
             x += step
         }
-        assign(name, .double(x))
+        try assign(name, .double(x), at: pos)
         return .normal
     }
 
@@ -48,8 +48,8 @@ extension Interpreter {
         for k in 0..<count {
             try await self.step(collection.pos)
             let (kv, v) = Self.element(c, k)
-            if let key { assign(key, kv) }
-            assign(value, v)
+            if let key { try assign(key, kv, at: collection.pos) }
+            try assign(value, v, at: collection.pos)
             if case .returned(let r) = try await exec(body) { return .returned(r) }
         }
         return .normal

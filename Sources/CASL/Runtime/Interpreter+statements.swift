@@ -55,7 +55,7 @@ extension Interpreter {
         case .saveResult(let e, let options, let replace, let pos):
             try await saveResult(e, options, replace: replace, at: pos)
         case .source(let name, let text, _):
-            assign(name, .string(text))
+            try assign(name, .string(text), at: s.pos)
         case .noop:
             break
         }

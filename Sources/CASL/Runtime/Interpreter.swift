@@ -14,6 +14,10 @@ public final class Interpreter {
     public let limits: InterpreterLimits
     /// Variable frames: index 0 holds globals; each user-function call pushes one (functions see only their own).
     var frames: [[String: Value]] = [[:]]
+    /// Bytes of each variable's value (`ValueSize.bytes`), parallel to `frames`.
+    var frameBytes: [[String: Int]] = [[:]]
+    /// Bytes of all live variables together, checked against `limits.maxValueBytes`.
+    public internal(set) var liveBytes = 0
     var functions: [String: FunctionDef] = [:]
     public private(set) var steps = 0
     var callDepth = 0
@@ -26,7 +30,12 @@ public final class Interpreter {
     }
 
     /// Presets a global variable (`runCasl vars=`, action parameters).
-    public func set(_ name: String, _ value: Value) { frames[0][name.lowercased()] = value }
+    public func set(_ name: String, _ value: Value) {
+        let key = name.lowercased(), size = ValueSize.bytes(value, cap: Int.max / 2)
+        liveBytes += size - (frameBytes[0][key] ?? 0)
+        frameBytes[0][key] = size
+        frames[0][key] = value
+    }
 
     /// A global variable's value, if set.
     public func value(of name: String) -> Value? { frames[0][name.lowercased()] }
@@ -67,7 +76,21 @@ public final class Interpreter {
         throw .runtime(msg, at: pos)
     }
 
-    func assign(_ name: String, _ value: Value) { frames[frames.count - 1][name.lowercased()] = value }
+    /// Sets a variable of the current frame, refusing it when all live values would pass `maxValueBytes`.
+    /// `delta` (path assignments): the change in the variable's size when it is known without measuring
+    /// the whole container again.
+    func assign(_ name: String, _ value: Value, at pos: SourcePos, delta: Int? = nil) throws(CASLError) {
+        let key = name.lowercased(), top = frames.count - 1
+        let old = frameBytes[top][key] ?? 0
+        let room = limits.maxValueBytes - (liveBytes - old)
+        let size = delta.map { old + $0 } ?? ValueSize.bytes(value, cap: room)
+        guard size <= room else {
+            throw CASLError(.limit, "CASL: a value would exceed \(limits.maxValueBytes) bytes: '\(name)' would make the script's live values (strings, lists, dictionaries, tables) larger than the limit maxValueBytes", at: pos)
+        }
+        liveBytes += size - old
+        frameBytes[top][key] = size
+        frames[top][key] = value
+    }
 
     func existing(_ name: String) -> Value? { frames[frames.count - 1][name.lowercased()] }
 

@@ -74,7 +74,7 @@ enum Operators {
     static func concat(_ a: Value, _ b: Value, at pos: SourcePos, maxString: Int) throws(CASLError) -> Value {
         guard let x = scalarText(a), let y = scalarText(b) else { throw typeError(.concat, a, b, at: pos) }
         guard x.utf8.count + y.utf8.count <= maxString else {
-            throw CASLError(.limit, "string longer than \(maxString) bytes", at: pos)
+            throw CASLError(.limit, "CASL: a string would exceed \(maxString) bytes (string longer than the limit maxStringLength)", at: pos)
         }
         return .string(x + y)
     }

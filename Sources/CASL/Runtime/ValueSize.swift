@@ -26,4 +26,35 @@ enum ValueSize {
             return true
         }
     }
+
+    /// Overhead counted for every value, list element and dictionary entry.
+    static let overhead = 16
+
+    /// Approximate bytes of `v` (see `InterpreterLimits.maxValueBytes`), counting stops once past `cap`
+    /// (the result is then some number above `cap`).
+    static func bytes(_ v: Value, cap: Int) -> Int {
+        var total = 0
+        add(v, &total, cap)
+        return total
+    }
+
+    private static func add(_ v: Value, _ total: inout Int, _ cap: Int) {
+        total += overhead
+        guard total <= cap else { return }
+        switch v {
+        case .string(let s): total += s.utf8.count
+        case .blob(let b): total += b.count
+        case .list(let items): for x in items where total <= cap { add(x, &total, cap) }
+        case .dict(let d): for (k, x) in d where total <= cap { total += k.utf8.count; add(x, &total, cap) }
+        case .table(let t):
+            for c in t.columns where total <= cap {
+                switch c.data {
+                case .varchar(let a): total += a.reduce(0) { $0 + overhead + ($1?.utf8.count ?? 0) }
+                case .varbinary(let a): total += a.reduce(0) { $0 + overhead + ($1?.count ?? 0) }
+                default: total += 8 * c.data.count
+                }
+            }
+        default: break
+        }
+    }
 }

@@ -83,3 +83,8 @@ public final class DNNLConvolution {
         return EngineError(.backend, "oneDNN convolution \(what) failed (\(status)) for \(g); run with ONEDNN_VERBOSE=1 for details")
     }
 }
+
+/// oneDNN primitives: ReLU is fused when the primitive was created with it.
+extension DNNLConvolution: ConvolutionKernels {
+    var fusesReLU: Bool { fusedReLU }
+}

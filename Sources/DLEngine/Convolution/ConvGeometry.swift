@@ -1,3 +1,5 @@
+import CheckedSize
+
 /// How a convolution or pooling window pads its input.
 public enum Padding: Sendable, Hashable {
     /// CAS default: output = ceil(input / stride); the total padding
@@ -72,6 +74,24 @@ public struct ConvGeometry: Hashable, Sendable, CustomStringConvertible {
     public var inputCount: Int { batch * inH * inW * inC }
     /// Floats in the NHWC output.
     public var outputCount: Int { batch * outH * outW * outC }
+
+    /// Checks the numbers a layer was built with before any geometry arithmetic runs: every size,
+    /// stride, dilation and group count in `1...Limits.maxTensorElements`, every padding amount in
+    /// `0...Limits.maxTensorElements`. Inputs come from earlier layers, already within that limit, so
+    /// with these the formulas below cannot overflow: `(k-1)·d + 1 ≤ 2^62` and `(out-1)·stride ≤ input`.
+    public static func parameterProblem(inputs: [Int], sizes: [(String, Int)], padding: Padding) -> String? {
+        let limit = Limits.maxTensorElements
+        for x in inputs where !(1...limit).contains(x) { return "input size \(x) must be in 1...\(limit)" }
+        for (name, x) in sizes where !(1...limit).contains(x) { return "\(name) must be in 1...\(Limits.readable(limit)), got \(x)" }
+        let pads: [Int]
+        switch padding {
+        case .same, .sameAfter: pads = []
+        case .symmetric(let h, let w): pads = [h, w]
+        case .explicit(let t, let l, let b, let r): pads = [t, l, b, r]
+        }
+        for p in pads where !(0...limit).contains(p) { return "padding must be in 0...\(Limits.readable(limit)), got \(p)" }
+        return nil
+    }
 
     /// nil when valid, otherwise the reason.
     public var problem: String? {

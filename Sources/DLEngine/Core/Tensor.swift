@@ -1,3 +1,4 @@
+import CheckedSize
 import Foundation
 
 /// A dense float32 tensor with an explicit shape, row-major (last axis fastest).
@@ -17,18 +18,28 @@ public final class Tensor: @unchecked Sendable {
 
     /// Allocates a zero-filled tensor. The memory comes from `calloc`: large blocks are fresh zero pages
     /// that cost no resident memory until written (a gradient slab that inference never touches).
-    public init(shape: [Int]) {
-        precondition(shape.allSatisfy { $0 >= 0 }, "negative dimension in \(shape)")
+    ///
+    /// - Throws: `EngineError` `.tooLarge` when a dimension is negative, the element count overflows or
+    ///   passes `Limits.maxTensorElements`, and `.outOfMemory` when `calloc` fails. Never traps.
+    public init(shape: [Int], what: @autoclosure () -> String = "tensor") throws(EngineError) {
+        let count: Int
+        do { count = try Checked.product(shape, "elements of \(what())", max: Limits.maxTensorElements) } catch {
+            throw EngineError(size: error)
+        }
+        guard let raw = calloc(max(count, 1), MemoryLayout<Float>.stride) else {
+            throw EngineError(.outOfMemory, "cannot allocate \(what()) \(shape) (\(count * 4) bytes): out of memory")
+        }
         self.shape = shape
-        self.capacity = shape.reduce(1, *)
-        guard let raw = calloc(max(capacity, 1), MemoryLayout<Float>.stride) else { fatalError("out of memory: tensor \(shape)") }
-        self.base = raw.bindMemory(to: Float.self, capacity: max(capacity, 1))
+        self.capacity = count
+        self.base = raw.bindMemory(to: Float.self, capacity: max(count, 1))
     }
 
     /// Allocates a tensor holding `values` (count must match the shape).
-    public convenience init(shape: [Int], values: [Float]) {
-        self.init(shape: shape)
-        precondition(values.count == count, "\(values.count) values for shape \(shape)")
+    public convenience init(shape: [Int], values: [Float]) throws(EngineError) {
+        try self.init(shape: shape)
+        guard values.count == count else {
+            throw EngineError(.shapeMismatch, "\(values.count) values for a tensor of shape \(shape) (\(count) elements)")
+        }
         values.withUnsafeBufferPointer { base.update(from: $0.baseAddress!, count: count) }
     }
 

@@ -10,6 +10,41 @@ public enum ConvBackend: Sendable {
     case reference
 }
 
+/// The three passes of one convolution implementation for one geometry; `ConvolutionLayer.kernels`
+/// picks the implementation in its one `switch` over `ConvBackend`.
+protocol ConvolutionKernels {
+    /// Whether `forward` applies the layer's ReLU itself (oneDNN post-op).
+    var fusesReLU: Bool { get }
+    func forward(x: UnsafePointer<Float>, w: UnsafePointer<Float>, b: UnsafePointer<Float>?, y: UnsafeMutablePointer<Float>, weightsVersion: UInt64) throws
+    func backwardWeights(x: UnsafePointer<Float>, dy: UnsafePointer<Float>, dw: UnsafeMutablePointer<Float>, db: UnsafeMutablePointer<Float>?) throws
+    func backwardData(dy: UnsafePointer<Float>, w: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>) throws
+}
+
+/// The direct implementations as static functions of a geometry (`ConvIm2col`, `ConvReference`).
+protocol GeometryConvolution {
+    static func forward(_ g: ConvGeometry, x: UnsafePointer<Float>, w: UnsafePointer<Float>, b: UnsafePointer<Float>?, y: UnsafeMutablePointer<Float>)
+    static func backwardData(_ g: ConvGeometry, dy: UnsafePointer<Float>, w: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>)
+    static func backwardWeights(_ g: ConvGeometry, x: UnsafePointer<Float>, dy: UnsafePointer<Float>, dw: UnsafeMutablePointer<Float>, db: UnsafeMutablePointer<Float>?)
+}
+
+extension ConvIm2col: GeometryConvolution {}
+extension ConvReference: GeometryConvolution {}
+
+/// `GeometryConvolution` kernels bound to one geometry (activations are never fused).
+struct BoundKernels<K: GeometryConvolution>: ConvolutionKernels {
+    let g: ConvGeometry
+    var fusesReLU: Bool { false }
+    func forward(x: UnsafePointer<Float>, w: UnsafePointer<Float>, b: UnsafePointer<Float>?, y: UnsafeMutablePointer<Float>, weightsVersion: UInt64) {
+        K.forward(g, x: x, w: w, b: b, y: y)
+    }
+    func backwardWeights(x: UnsafePointer<Float>, dy: UnsafePointer<Float>, dw: UnsafeMutablePointer<Float>, db: UnsafeMutablePointer<Float>?) {
+        K.backwardWeights(g, x: x, dy: dy, dw: dw, db: db)
+    }
+    func backwardData(dy: UnsafePointer<Float>, w: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>) {
+        K.backwardData(g, dy: dy, w: w, dx: dx)
+    }
+}
+
 /// 2-D convolution on NHWC activations, torch-layout weights, optional bias, optional activation.
 ///
 ///   x      [N, IH, IW, IC]
@@ -57,6 +92,11 @@ public final class ConvolutionLayer: Layer {
     override func inferShape(_ inputs: [[Int]]) throws -> [Int] {
         try expectInputs(inputs, 1)
         let (h, w, c) = try expectImage(inputs[0])
+        let sizes = [("filters", filters), ("kernel height", kernelH), ("kernel width", kernelW), ("stride", strideH), ("stride width", strideW),
+                     ("dilation", dilationH), ("dilation width", dilationW), ("groups", groups)]
+        if let problem = ConvGeometry.parameterProblem(inputs: [h, w, c], sizes: sizes, padding: padding) {
+            throw error(.shapeMismatch, "\(problem) (input \(inputs[0]))")
+        }
         let g = ConvGeometry(batch: 1, inH: h, inW: w, inC: c, outC: filters, kernelH: kernelH, kernelW: kernelW,
                              strideH: strideH, strideW: strideW, dilationH: dilationH, dilationW: dilationW,
                              padding: padding, groups: groups)
@@ -128,51 +168,41 @@ public final class ConvolutionLayer: Layer {
         if refold { foldedVersions[g.batch] = version }
     }
 
+    /// The implementation of `backend` for geometry `g` (the one place that switches over backends).
+    func kernels(_ g: ConvGeometry) throws -> any ConvolutionKernels {
+        switch backend {
+        case .oneDNN: try primitive(g.batch)
+        case .im2col: BoundKernels<ConvIm2col>(g: g)
+        case .reference: BoundKernels<ConvReference>(g: g)
+        }
+    }
+
     public override func forward(_ x: [Tensor], _ y: Tensor, _ ctx: ForwardContext) throws {
         let g = geometry(batch: x[0].batch)
         let w = param("weight").value.baseAddress!
         let b = hasBias ? UnsafePointer(param("bias").value.baseAddress!) : nil
-        switch backend {
-        case .oneDNN:
-            try primitive(g.batch).forward(x: x[0].pointer, w: w, b: b, y: y.pointer, weightsVersion: ctx.parameterVersion)
-            if activation != .relu { activation.apply(y.pointer, count: y.count) }
-        case .im2col:
-            ConvIm2col.forward(g, x: x[0].pointer, w: w, b: b, y: y.pointer)
-            activation.apply(y.pointer, count: y.count)
-        case .reference:
-            ConvReference.forward(g, x: x[0].pointer, w: w, b: b, y: y.pointer)
-            activation.apply(y.pointer, count: y.count)
-        }
+        let k = try kernels(g)
+        try k.forward(x: x[0].pointer, w: w, b: b, y: y.pointer, weightsVersion: ctx.parameterVersion)
+        if !k.fusesReLU { activation.apply(y.pointer, count: y.count) }
     }
 
     public override func backward(_ x: [Tensor], _ y: Tensor, _ dy: Tensor, _ dx: [Tensor?]) throws {
         let g = geometry(batch: x[0].batch)
+        let k = try kernels(g)
         activation.backward(output: y.pointer, outputGrad: dy.pointer, into: dy.pointer, count: dy.count)   // dz, in place
         let w = param("weight")
         if !isFrozen {
             let dw = workspace.a.get(g.weightCount + g.outC)    // [OC, IC/G, KH, KW] then [OC]
             let db = hasBias ? dw + g.weightCount : nil
-            switch backend {
-            case .oneDNN: try primitive(g.batch).backwardWeights(x: x[0].pointer, dy: dy.pointer, dw: dw, db: db)
-            case .im2col: ConvIm2col.backwardWeights(g, x: x[0].pointer, dy: dy.pointer, dw: dw, db: db)
-            case .reference: ConvReference.backwardWeights(g, x: x[0].pointer, dy: dy.pointer, dw: dw, db: db)
-            }
+            try k.backwardWeights(x: x[0].pointer, dy: dy.pointer, dw: dw, db: db)
             Elementwise.accumulate(dw, into: w.grad!.baseAddress!, count: g.weightCount)
             if let db { Elementwise.accumulate(db, into: param("bias").grad!.baseAddress!, count: g.outC) }
         }
-        if let dxT = dx[0], isFresh(0) {                     // first writer: the primitive overwrites dx directly
-            switch backend {
-            case .oneDNN: try primitive(g.batch).backwardData(dy: dy.pointer, w: w.value.baseAddress!, dx: dxT.pointer)
-            case .im2col: ConvIm2col.backwardData(g, dy: dy.pointer, w: w.value.baseAddress!, dx: dxT.pointer)
-            case .reference: ConvReference.backwardData(g, dy: dy.pointer, w: w.value.baseAddress!, dx: dxT.pointer)
-            }
+        if let dxT = dx[0], isFresh(0) {                     // first writer: the kernel overwrites dx directly
+            try k.backwardData(dy: dy.pointer, w: w.value.baseAddress!, dx: dxT.pointer)
         } else if let dxT = dx[0] {
             let tmp = workspace.b.get(g.inputCount)             // [N, IH, IW, IC]
-            switch backend {
-            case .oneDNN: try primitive(g.batch).backwardData(dy: dy.pointer, w: w.value.baseAddress!, dx: tmp)
-            case .im2col: ConvIm2col.backwardData(g, dy: dy.pointer, w: w.value.baseAddress!, dx: tmp)
-            case .reference: ConvReference.backwardData(g, dy: dy.pointer, w: w.value.baseAddress!, dx: tmp)
-            }
+            try k.backwardData(dy: dy.pointer, w: w.value.baseAddress!, dx: tmp)
             Elementwise.accumulate(tmp, into: dxT.pointer, count: g.inputCount)
         }
     }

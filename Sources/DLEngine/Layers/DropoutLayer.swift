@@ -7,6 +7,8 @@ public final class DropoutLayer: Layer {
     public let seed: UInt64
     private let mask = Scratch()
     private var maskActive = false
+    /// Floats held by the mask scratch (memory accounting).
+    var maskCapacity: Int { mask.capacity }
 
     public init(name: String, source: String, rate: Float = 0.5, seed: UInt64 = 0) {
         self.rate = rate

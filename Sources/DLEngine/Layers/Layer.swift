@@ -1,3 +1,5 @@
+import CheckedSize
+
 /// What a forward pass needs beyond the inputs.
 public struct ForwardContext: Sendable {
     /// Training mode: batch statistics in batch norm, dropout active.
@@ -135,6 +137,24 @@ public class Layer {
         EngineError(code, "\(kind) layer '\(name)': \(message)", layer: name)
     }
 
+    /// Runs a size computation, turning its `SizeError` into a `.tooLarge` error naming this layer.
+    func checked<T>(_ body: () throws(SizeError) -> T) throws(EngineError) -> T {
+        do { return try body() } catch { throw EngineError(size: error, "\(kind) layer '\(name)': ", layer: name) }
+    }
+
+    /// After `inferShape`: the per-sample output and every parameter and buffer block fit one tensor
+    /// (`Limits.maxTensorElements`), so later `reduce(1, *)` on these shapes cannot overflow.
+    func checkSizes() throws(EngineError) {
+        try checked { () throws(SizeError) in
+            _ = try Checked.product(outputShape, "elements of the per-sample output \(outputShape)", max: Limits.maxTensorElements)
+            var total = 0
+            for (block, shape) in parameterShapes() + bufferShapes() {
+                let n = try Checked.product(shape, "elements of \(block) \(shape)", max: Limits.maxTensorElements)
+                total = try Checked.sum(total, n, "parameters and buffers", max: Limits.maxTensorElements)
+            }
+        }
+    }
+
     /// Checks the input count; `nil` means any number ≥ 1.
     func expectInputs(_ inputs: [[Int]], _ count: Int?) throws {
         if let count, inputs.count != count {
@@ -153,7 +173,7 @@ public class Layer {
 /// A growable scratch allocation owned by one layer (reused across calls, never shrinks).
 final class Scratch {
     private(set) var pointer = UnsafeMutablePointer<Float>.allocate(capacity: 1)
-    private var capacity = 1
+    private(set) var capacity = 1
 
     /// At least `count` floats, contents undefined.
     func get(_ count: Int) -> UnsafeMutablePointer<Float> {

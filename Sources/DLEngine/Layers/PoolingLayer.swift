@@ -29,6 +29,10 @@ public final class PoolingLayer: Layer {
     override func inferShape(_ inputs: [[Int]]) throws -> [Int] {
         try expectInputs(inputs, 1)
         let (h, w, c) = try expectImage(inputs[0])
+        let sizes = [("kernel height", kernelH), ("kernel width", kernelW), ("stride", strideH), ("stride width", strideW)]
+        if let problem = ConvGeometry.parameterProblem(inputs: [h, w, c], sizes: sizes, padding: padding) {
+            throw error(.shapeMismatch, "\(problem) (input \(inputs[0]))")
+        }
         let g = ConvGeometry(batch: 1, inH: h, inW: w, inC: c, outC: c, kernelH: kernelH, kernelW: kernelW,
                              strideH: strideH, strideW: strideW, padding: padding, groups: c)
         if let problem = g.problem { throw error(.shapeMismatch, "\(problem) (input \(inputs[0]))") }

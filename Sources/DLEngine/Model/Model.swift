@@ -1,3 +1,4 @@
+import CheckedSize
 import Foundation
 
 /// A validated DAG of named layers with its parameters in flat slabs.
@@ -40,13 +41,13 @@ public final class Model: @unchecked Sendable {
     // training slots when they exist, else a plan that frees each output after its last consumer ran.
     // Backward gradients always share slots: a gradient lives from its first writer to its own backward.
     private var forwardPlan: BufferPlan?
-    private var forwardSlots: [Tensor] = []
+    private(set) var forwardSlots: [Tensor] = []
     private var forwardBatch = 0                 // batch capacity of forwardSlots
     private var forwardDedicated = false         // forwardPlan gives every layer its own slot
     private var activations: [Tensor?] = []      // per layer: its output in the last forward (nil: not kept)
     private var backwardPlan: BufferPlan?
     private var backwardReach: [Bool] = []
-    private var backwardSlots: [Tensor] = []
+    private(set) var backwardSlots: [Tensor] = []
     private var backwardBatch = 0
     private var lastInput: Tensor?
     private var lastForwardTraining = false
@@ -102,14 +103,49 @@ public final class Model: @unchecked Sendable {
     public var profile: [String: Double]?
 
     /// Validates the graph, infers shapes, allocates the slabs and initialises the parameters from `seed`.
+    ///
+    /// Every per-sample output, parameter block and slab is counted with `Checked` against
+    /// `Limits.maxTensorElements` before anything is allocated: an impossible shape (a width of 2^63-1,
+    /// a fully connected layer of 2^26 neurons on a large input) throws `.tooLarge` naming the layer.
+    /// Call `Model.estimate(layers:batchSize:training:)` first to learn what the model will cost.
     public init(layers: [Layer], seed: UInt64 = 0) throws {
         self.layers = layers
+        let graph = try Model.validate(layers)
+        sourceIndices = graph.sourceIndices
+        order = graph.order
+        inputIndex = graph.inputIndex
+        outputIndex = graph.outputIndex
+        parameters = try Tensor(shape: [graph.parameterCount], what: "parameter slab")
+        gradients = try Tensor(shape: [graph.parameterCount], what: "gradient slab")
+        buffers = try Tensor(shape: [graph.bufferCount], what: "buffer slab")
+        var p = 0, b = 0
+        var rng = Xoshiro256(seed: seed)
+        for l in layers {
+            l.workspace = workspace
+            l.bind(values: parameters.base + p, grads: gradients.base + p, buffers: buffers.base + b)
+            l.initializeParameters(&rng)
+            p += l.parameterCount
+            b += l.bufferCount
+        }
+    }
+
+    /// What validating a layer list yields: the DAG, and the slab sizes (checked, not yet allocated).
+    struct Graph {
+        var sourceIndices: [[Int]]
+        var order: [Int]
+        var inputIndex: Int, outputIndex: Int
+        var parameterCount: Int, bufferCount: Int
+    }
+
+    /// Names, sources, the DAG, one input and one output, then shapes in topological order; every
+    /// size checked. Sets each layer's `inputShapes` and `outputShape`; allocates nothing large.
+    static func validate(_ layers: [Layer]) throws -> Graph {
         var index: [String: Int] = [:]
         for (i, l) in layers.enumerated() {
             if index[l.name] != nil { throw EngineError(.duplicateName, "two layers are named '\(l.name)'; names must be unique", layer: l.name) }
             index[l.name] = i
         }
-        sourceIndices = try layers.map { l in
+        let sourceIndices = try layers.map { l in
             try l.sources.map { s in
                 guard let i = index[s] else {
                     throw EngineError(.missingSource, "\(l.kind) layer '\(l.name)' names source '\(s)', which is not a layer of the model", layer: l.name)
@@ -117,7 +153,7 @@ public final class Model: @unchecked Sendable {
                 return i
             }
         }
-        order = try Model.topologicalOrder(layers, sourceIndices)
+        let order = try Model.topologicalOrder(layers, sourceIndices)
         let inputs = layers.indices.filter { layers[$0] is InputLayer }
         guard inputs.count == 1 else {
             throw EngineError(.invalidLayer, "a model needs exactly one input layer, found \(inputs.count)\(inputs.isEmpty ? "" : ": " + inputs.map { layers[$0].name }.joined(separator: ", "))")
@@ -131,26 +167,21 @@ public final class Model: @unchecked Sendable {
         guard sinks.count == 1 else {
             throw EngineError(.noOutput, "a model needs exactly one output layer (a layer no other layer reads); found \(sinks.map { layers[$0].name })")
         }
-        inputIndex = inputs[0]
-        outputIndex = sinks[0]
+        var parameterCount = 0, bufferCount = 0
         for i in order {
             let l = layers[i]
             l.inputShapes = sourceIndices[i].map { layers[$0].outputShape }
             l.outputShape = try l.inferShape(l.inputShapes)
+            try l.checkSizes()
+            parameterCount = try l.checked { () throws(SizeError) in
+                try Checked.sum(parameterCount, l.parameterCount, "parameters of the model", max: Limits.maxTensorElements)
+            }
+            bufferCount = try l.checked { () throws(SizeError) in
+                try Checked.sum(bufferCount, l.bufferCount, "buffers of the model", max: Limits.maxTensorElements)
+            }
         }
-        let pCount = layers.reduce(0) { $0 + $1.parameterCount }, bCount = layers.reduce(0) { $0 + $1.bufferCount }
-        parameters = Tensor(shape: [pCount])
-        gradients = Tensor(shape: [pCount])
-        buffers = Tensor(shape: [bCount])
-        var p = 0, b = 0
-        var rng = Xoshiro256(seed: seed)
-        for l in layers {
-            l.workspace = workspace
-            l.bind(values: parameters.base + p, grads: gradients.base + p, buffers: buffers.base + b)
-            l.initializeParameters(&rng)
-            p += l.parameterCount
-            b += l.bufferCount
-        }
+        return Graph(sourceIndices: sourceIndices, order: order, inputIndex: inputs[0], outputIndex: sinks[0],
+                     parameterCount: parameterCount, bufferCount: bufferCount)
     }
 
     /// Kahn's algorithm, always taking the ready layer declared first (deterministic order).
@@ -213,14 +244,14 @@ public final class Model: @unchecked Sendable {
 
     /// Slots for a forward of batch `n`: dedicated ones for training; for inference the dedicated ones
     /// if they exist and are large enough, else the shared inference plan.
-    private func prepareForward(_ n: Int, training: Bool) {
+    private func prepareForward(_ n: Int, training: Bool) throws {
         if forwardBatch >= n && (forwardDedicated || !training) { return }
         let plan: BufferPlan = training
             ? .dedicated(sizes: outputSizes)
             : .forward(order: order, sources: foldedSources, sizes: outputSizes, keep: Set([outputIndex] + sourceIndices[outputIndex]))
         let batch = max(n, forwardDedicated == training ? forwardBatch : 0)
         forwardSlots = []   // release the old buffers before allocating the new ones
-        forwardSlots = plan.capacity.map { Tensor(shape: [batch * $0]) }
+        forwardSlots = try plan.capacity.map { try Tensor(shape: [batch, $0], what: "activations for a batch of \(batch)") }
         forwardPlan = plan
         forwardDedicated = training
         forwardBatch = batch
@@ -238,7 +269,7 @@ public final class Model: @unchecked Sendable {
             throw EngineError(.shapeMismatch, "input batch has shape \(input.shape); expected [N] + \(shape)", layer: inputLayer.name)
         }
         let n = input.shape[0]
-        prepareForward(n, training: training)
+        try prepareForward(n, training: training)
         let plan = forwardPlan!
         lastInput = input
         lastForwardTraining = training
@@ -315,7 +346,7 @@ public final class Model: @unchecked Sendable {
             let plan = BufferPlan.backward(order: order, sources: sourceIndices, sizes: outputSizes, reach: reach, output: outputIndex)
             let batch = max(n, plan == backwardPlan ? backwardBatch : 0)
             backwardSlots = []
-            backwardSlots = plan.capacity.map { Tensor(shape: [batch * $0]) }
+            backwardSlots = try plan.capacity.map { try Tensor(shape: [batch, $0], what: "gradients for a batch of \(batch)") }
             backwardPlan = plan
             backwardReach = reach
             backwardBatch = batch

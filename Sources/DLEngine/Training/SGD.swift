@@ -20,9 +20,9 @@ public final class SGD {
     public let options: SGDOptions
     private let velocity: Tensor   // same layout as Model.parameters
 
-    public init(model: Model, options: SGDOptions) {
+    public init(model: Model, options: SGDOptions) throws(EngineError) {
         self.options = options
-        velocity = Tensor(shape: [model.parameterCount])
+        velocity = try Tensor(shape: [model.parameterCount], what: "momentum slab")
     }
 
     /// One update of every unfrozen parameter with `rate`.

@@ -64,10 +64,10 @@ public enum Trainer {
         guard options.batchSize > 0, options.epochs >= 0 else {
             throw EngineError(.invalidArgument, "batchSize must be positive and epochs not negative")
         }
-        let sgd = SGD(model: model, options: options.sgd)
+        let sgd = try SGD(model: model, options: options.sgd)
         var schedule = LearningRateSchedule(baseRate: options.learningRate, policy: options.policy)
         var rng = Xoshiro256(seed: options.seed)
-        let batch = Tensor(shape: [options.batchSize] + data.sampleShape)
+        let batch = try Tensor(shape: [options.batchSize] + data.sampleShape, what: "input batch")
         var order = Array(0..<data.count), history: [HistoryRow] = [], iteration = 0
         let batches = (data.count + options.batchSize - 1) / options.batchSize
         for epoch in 0..<options.epochs {
@@ -119,7 +119,7 @@ public enum Trainer {
             throw EngineError(.invalidLayer, "scoring needs a softmax output layer", layer: model.outputLayer.name)
         }
         let k = out.classes, bs = max(1, batchSize)
-        let batch = Tensor(shape: [bs] + data.sampleShape)
+        let batch = try Tensor(shape: [bs] + data.sampleShape, what: "input batch")
         var probabilities: [Float] = [], lossSum = 0.0
         probabilities.reserveCapacity(data.count * k)
         for start in stride(from: 0, to: data.count, by: bs) {
@@ -139,7 +139,7 @@ public enum Trainer {
     public static func predict(_ model: Model, data: DataSource, batchSize: Int = 64) throws -> (probabilities: [Float], predicted: [Int]) {
         try check(model, data)
         let k = model.outputLayer.outputShape.reduce(1, *), bs = max(1, batchSize)
-        let batch = Tensor(shape: [bs] + data.sampleShape)
+        let batch = try Tensor(shape: [bs] + data.sampleShape, what: "input batch")
         var probabilities: [Float] = []
         probabilities.reserveCapacity(data.count * k)
         for start in stride(from: 0, to: data.count, by: bs) {

@@ -4,6 +4,7 @@
 // still build without libhdf5.
 #if canImport(CHDF5Shim)
 import CHDF5Shim
+import CheckedSize
 import Foundation
 
 /// DLPy's and SAS's "SAS-compatible HDF5" Caffe weights (`*.caffemodel.h5`, as written by DLPy's
@@ -42,6 +43,11 @@ public enum CaffeHDF5 {
 
     static func fail(_ message: String) -> EngineError { EngineError(.weightsFormat, "Caffe HDF5 weights: \(message)") }
 
+    /// The datasets of one file may hold at most this many times the file's size in float32 values:
+    /// deflate, HDF5's strongest filter, compresses at most about 1032:1, so anything beyond is a crafted
+    /// header (a huge dataspace with no data behind it) and is refused before it is allocated.
+    static let maxExpansion = 1032
+
     // MARK: reading
 
     /// Every group below `/data` in name order. Errors (`.weightsFormat`): not an HDF5 file, a damaged or
@@ -56,7 +62,7 @@ public enum CaffeHDF5 {
             guard found else {
                 throw fail("not an HDF5 file (\(raw.count) bytes, no HDF5 signature at offset 0, 512, 1024, …)")
             }
-            return try File(image: raw)   // HDF5 copies the image
+            return try File(image: raw, maxBytes: max(raw.count, 1 << 16) * maxExpansion)   // HDF5 copies the image
         }
         guard try file.kind("/data") == 1 else {
             let root = (try? file.links("/")) ?? []
@@ -110,8 +116,11 @@ public enum CaffeHDF5 {
     final class File {
         let id: Int64
         private var err = [CChar](repeating: 0, count: 1024)
+        /// Bytes of float32 values the datasets may still take (see `maxExpansion`).
+        private var remainingBytes: Int
 
-        init(image: UnsafeRawBufferPointer) throws {
+        init(image: UnsafeRawBufferPointer, maxBytes: Int) throws {
+            remainingBytes = maxBytes
             var err = [CChar](repeating: 0, count: 1024)
             id = caslite_h5_open_image(image.baseAddress, image.count, &err, err.count)
             guard id >= 0 else { throw CaffeHDF5.fail(CaffeHDF5.text(err)) }
@@ -152,12 +161,15 @@ public enum CaffeHDF5 {
             let rank = caslite_h5_dataset_info(id, path, &dims, Int32(dims.count), &typeClass, &err, err.count)
             guard rank >= 0 else { throw failure() }
             guard typeClass != 0 else { throw CaffeHDF5.fail("dataset \(path) is not numeric (Caffe blobs are float32)") }
-            let shape = dims.prefix(Int(rank)).map { Int(clamping: $0) }
-            var count = 1
-            for d in shape {
-                let (p, overflow) = count.multipliedReportingOverflow(by: d)
-                guard !overflow, p <= 1 << 31 else { throw CaffeHDF5.fail("dataset \(path) \(shape) is too large") }
-                count = p
+            let shape = dims.prefix(Int(min(rank, Int32(dims.count)))).map { Int(clamping: $0) }
+            let count: Int
+            do {
+                count = try Checked.product(shape, "elements of dataset \(path) \(shape)", max: Limits.maxTensorElements)
+                let bytes = try Checked.bytes(count, 4, "float32 values of the datasets up to \(path) (a file may expand at most \(CaffeHDF5.maxExpansion)-fold)",
+                                              max: remainingBytes)
+                remainingBytes -= bytes
+            } catch {
+                throw CaffeHDF5.fail("\(error)")
             }
             var values = [Float](repeating: 0, count: count)
             let rc = values.withUnsafeMutableBufferPointer { caslite_h5_read_float(id, path, $0.baseAddress, UInt64(count), &err, err.count) }

@@ -1,3 +1,4 @@
+import CheckedSize
 import Foundation
 
 /// Reads PyTorch `state_dict` files (`torch.save(model.state_dict(), path)`): the legacy format
@@ -6,7 +7,14 @@ import Foundation
 /// `collections.OrderedDict`, `torch._utils._rebuild_tensor_v2` / `_rebuild_parameter` and
 /// `torch.*Storage` persistent ids — not a general unpickler. Float tensors come back as
 /// `NamedTensor`s; integer tensors (`num_batches_tracked`) are listed in `skipped`.
+///
+/// Crafted files fail with `.weightsFormat`, never a trap: storage sizes, shapes, strides and offsets
+/// are checked (`Checked`) against the storage before anything is read, containers may nest at most
+/// `maxNesting` levels, and a tensor may not read more elements than its storage holds.
 public enum TorchStateDict {
+    /// Deepest nesting of tuples, lists and dicts a state dict pickle may build (real ones use 3).
+    static let maxNesting = 64
+
     /// Float32 tensors in file order, and the names of non-float tensors left out.
     public static func read(_ data: Data) throws -> (tensors: [NamedTensor], skipped: [String]) {
         let bytes = [UInt8](data)
@@ -32,11 +40,15 @@ public enum TorchStateDict {
         var storages: [String: ArraySlice<UInt8>] = [:]
         for case .string(let key) in keys.items {
             guard pos + 8 <= bytes.count else { throw fail("truncated storage \(key)") }
-            let count = Int(readUInt64(bytes, pos)); pos += 8
-            let size = count * (try elementSize(of: root, key: key))
-            guard pos + size <= bytes.count else { throw fail("truncated storage \(key)") }
-            storages[key] = bytes[pos..<(pos + size)]
-            pos += size
+            let raw = readUInt64(bytes, pos); pos += 8
+            let range: Range<Int>
+            do {
+                let count = try Checked.int(raw, "elements of storage \(key)", max: Limits.maxTensorElements)
+                let size = try Checked.bytes(count, try elementSize(of: root, key: key), "bytes of storage \(key)")
+                range = try Checked.slice(offset: pos, length: size, size: bytes.count, "storage \(key) (truncated file?)")
+            } catch let e as SizeError { throw fail("\(e)") }
+            storages[key] = bytes[range]
+            pos = range.upperBound
         }
         return try collect(root, storages)
     }
@@ -52,18 +64,11 @@ public enum TorchStateDict {
         return try collect(root, storages)
     }
 
+    /// The element size of the first tensor of the state dict (the root's values) using storage `key`.
     private static func elementSize(of root: PValue, key: String) throws -> Int {
-        var found: Int?
-        func visit(_ v: PValue) {
-            switch v {
-            case .tensor(let t) where t.storageKey == key: found = t.elementSize
-            case .dict(let d): d.items.forEach { visit($0.1) }
-            default: break
-            }
-        }
-        visit(root)
-        guard let found else { throw fail("storage \(key) is not used by any tensor") }
-        return found
+        guard case .dict(let d) = root else { throw fail("the top-level object is not a dict") }
+        for case (_, .tensor(let t)) in d.items where t.storageKey == key { return t.elementSize }
+        throw fail("storage \(key) is not used by any tensor")
     }
 
     private static func collect(_ root: PValue, _ storages: [String: ArraySlice<UInt8>]) throws -> (tensors: [NamedTensor], skipped: [String]) {
@@ -98,14 +103,29 @@ final class TensorRef {
         }
     }
 
-    /// Values in row-major order of `shape`, following `stride` into the float32 storage.
+    /// Values in row-major order of `shape`, following `stride` into the float32 storage. The largest
+    /// element index (`offset + Σ (size-1)·stride`) is computed once with checked arithmetic and must lie
+    /// inside the storage, and the tensor may not have more elements than the storage, so the loop
+    /// below neither overflows nor reads outside nor allocates beyond the file.
     func gather(_ raw: ArraySlice<UInt8>, _ name: String) throws -> [Float] {
-        let count = shape.reduce(1, *), base = raw.startIndex
+        let storage = raw.count / 4
+        let count: Int
+        do {
+            guard shape.count == stride.count else { throw TorchStateDict.fail("tensor \(name): \(shape.count) sizes but \(stride.count) strides") }
+            count = try Checked.product(shape, "elements of tensor \(name) \(shape)", max: min(storage, Limits.maxTensorElements))
+            var last = try Checked.int(offset, "storage offset of tensor \(name)", max: Limits.maxTensorElements)
+            for (d, s) in zip(shape, stride) where d > 0 {
+                let step = try Checked.int(s, "stride of tensor \(name)", max: Limits.maxTensorElements)
+                last = try Checked.sum(last, try Checked.product([d - 1, step], "extent of tensor \(name)", max: Limits.maxTensorElements),
+                                       "last element of tensor \(name)", max: Limits.maxTensorElements)
+            }
+            if count > 0 { _ = try Checked.slice(offset: last, length: 1, size: storage, "last element of tensor \(name) in its storage") }
+        } catch let e as SizeError { throw TorchStateDict.fail("\(e)") }
+        let base = raw.startIndex
         var out = [Float](repeating: 0, count: count), index = [Int](repeating: 0, count: shape.count)
         for i in 0..<count {
             let e = offset + zip(index, stride).reduce(0) { $0 + $1.0 * $1.1 }
             let p = base + 4 * e
-            guard e >= 0, p + 4 <= raw.endIndex else { throw TorchStateDict.fail("tensor \(name) reads outside its storage") }
             out[i] = Float(bitPattern: UInt32(raw[p]) | UInt32(raw[p + 1]) << 8 | UInt32(raw[p + 2]) << 16 | UInt32(raw[p + 3]) << 24)
             var d = shape.count - 1
             while d >= 0 { index[d] += 1; if index[d] < shape[d] { break }; index[d] = 0; d -= 1 }
@@ -114,13 +134,48 @@ final class TensorRef {
     }
 }
 
-final class PList { var items: [PValue] = [] }
-final class PDict { var items: [(PValue, PValue)] = [] }
+// Containers are classes that know their nesting depth, so it is checked in O(1) as they grow (a
+// crafted pickle could otherwise nest a million levels, whose release recurses off the stack).
+final class PList { var items: [PValue] = []; var depth = 1 }
+final class PDict { var items: [(PValue, PValue)] = []; var depth = 1 }
+final class PTuple {
+    let items: [PValue], depth: Int
+    init(_ items: [PValue]) { self.items = items; depth = 1 + (items.map(\.depth).max() ?? 0) }
+}
 
 /// Values of the small pickle machine.
-indirect enum PValue {
+enum PValue {
     case none, bool(Bool), int(Int), float(Double), string(String), bytes([UInt8])
-    case tuple([PValue]), list(PList), dict(PDict), global(String), tensor(TensorRef), storage(key: String, dtype: String), mark
+    case tuple(PTuple), list(PList), dict(PDict), global(String), tensor(TensorRef), storage(key: String, dtype: String), mark
+
+    /// Nesting depth: 0 for scalars.
+    var depth: Int {
+        switch self {
+        case .tuple(let t): t.depth
+        case .list(let l): l.depth
+        case .dict(let d): d.depth
+        default: 0
+        }
+    }
+
+    /// A short name for messages (never the contents, which may be huge or cyclic).
+    var kind: String {
+        switch self {
+        case .none: "None"
+        case .bool: "a bool"
+        case .int(let i): "the int \(i)"
+        case .float: "a float"
+        case .string(let s): "the string '\(s.prefix(40))'"
+        case .bytes: "bytes"
+        case .tuple(let t): "a tuple of \(t.items.count)"
+        case .list: "a list"
+        case .dict: "a dict"
+        case .global(let g): "the global \(g.prefix(80))"
+        case .tensor: "a tensor"
+        case .storage: "a storage"
+        case .mark: "a MARK"
+        }
+    }
 }
 
 /// The pickle opcodes torch state dicts use (protocols 2-4).
@@ -152,7 +207,14 @@ struct Unpickler {
         return items
     }
     mutating func pop() throws -> PValue { guard let v = stack.popLast() else { throw fail("stack underflow") }; return v }
-    func int(_ v: PValue) throws -> Int { if case .int(let i) = v { return i }; throw fail("expected an int, got \(v)") }
+    func int(_ v: PValue) throws -> Int { if case .int(let i) = v { return i }; throw fail("expected an int, got \(v.kind)") }
+
+    /// A tuple, refused when it would nest deeper than `TorchStateDict.maxNesting`.
+    func tuple(_ items: [PValue]) throws -> PValue {
+        let t = PTuple(items)
+        guard t.depth <= TorchStateDict.maxNesting else { throw fail("containers nested deeper than \(TorchStateDict.maxNesting) levels") }
+        return .tuple(t)
+    }
 
     /// Runs to STOP; `end` receives the position after it.
     mutating func run(_ end: inout Int) throws -> PValue {
@@ -165,11 +227,11 @@ struct Unpickler {
             case 0x28: stack.append(.mark)                                                   // MARK
             case 0x7D: stack.append(.dict(PDict()))                                          // EMPTY_DICT
             case 0x5D: stack.append(.list(PList()))                                          // EMPTY_LIST
-            case 0x29: stack.append(.tuple([]))                                              // EMPTY_TUPLE
-            case 0x74: stack.append(.tuple(try popMark()))                                   // TUPLE
-            case 0x85: stack.append(.tuple([try pop()]))                                     // TUPLE1
-            case 0x86: let b2 = try pop(), a = try pop(); stack.append(.tuple([a, b2]))      // TUPLE2
-            case 0x87: let c = try pop(), b2 = try pop(), a = try pop(); stack.append(.tuple([a, b2, c]))
+            case 0x29: stack.append(try tuple([]))                                           // EMPTY_TUPLE
+            case 0x74: stack.append(try tuple(try popMark()))                                // TUPLE
+            case 0x85: stack.append(try tuple([try pop()]))                                  // TUPLE1
+            case 0x86: let b2 = try pop(), a = try pop(); stack.append(try tuple([a, b2]))   // TUPLE2
+            case 0x87: let c = try pop(), b2 = try pop(), a = try pop(); stack.append(try tuple([a, b2, c]))
             case 0x71: memo[Int(try byte())] = stack.last                                    // BINPUT
             case 0x72: memo[Int(TorchStateDict.readUInt32(Array(try take(4)), 0))] = stack.last
             case 0x94: memo[memo.count] = stack.last                                         // MEMOIZE
@@ -215,31 +277,38 @@ struct Unpickler {
 
     mutating func setItems(_ kv: [PValue]) throws {
         guard case .dict(let d) = stack.last, kv.count % 2 == 0 else { throw fail("SETITEMS needs a dict") }
+        let depth = 1 + (kv.map(\.depth).max() ?? 0)
+        guard depth <= TorchStateDict.maxNesting else { throw fail("containers nested deeper than \(TorchStateDict.maxNesting) levels") }
+        d.depth = max(d.depth, depth)
         for i in stride(from: 0, to: kv.count, by: 2) { d.items.append((kv[i], kv[i + 1])) }
     }
 
     mutating func append(_ items: [PValue]) throws {
         guard case .list(let l) = stack.last else { throw fail("APPENDS needs a list") }
+        let depth = 1 + (items.map(\.depth).max() ?? 0)
+        guard depth <= TorchStateDict.maxNesting else { throw fail("containers nested deeper than \(TorchStateDict.maxNesting) levels") }
+        l.depth = max(l.depth, depth)
         l.items += items
     }
 
     /// ('storage', torch.FloatStorage, key, location, numel)
     func persistent(_ pid: PValue) throws -> PValue {
-        guard case .tuple(let t) = pid, t.count >= 3, case .global(let type) = t[1], case .string(let key) = t[2] else {
-            throw fail("unsupported persistent id \(pid)")
+        guard case .tuple(let tuple) = pid, case let t = tuple.items, t.count >= 3, case .global(let type) = t[1], case .string(let key) = t[2] else {
+            throw fail("unsupported persistent id \(pid.kind)")
         }
         return .storage(key: key, dtype: String(type.split(separator: ".").last ?? ""))
     }
 
     func reduce(_ f: PValue, _ args: PValue) throws -> PValue {
-        guard case .global(let name) = f, case .tuple(let a) = args else { throw fail("REDUCE on \(f)") }
+        guard case .global(let name) = f, case .tuple(let tuple) = args else { throw fail("REDUCE on \(f.kind)") }
+        let a = tuple.items
         switch name {
         case "collections.OrderedDict": return .dict(PDict())
         case "torch._utils._rebuild_tensor_v2", "torch._utils._rebuild_tensor":
             guard a.count >= 4, case .storage(let key, let dtype) = a[0], case .tuple(let size) = a[2], case .tuple(let stride) = a[3] else {
                 throw fail("bad _rebuild_tensor_v2 arguments")
             }
-            return .tensor(TensorRef(storageKey: key, dtype: dtype, offset: try int(a[1]), shape: try size.map(int), stride: try stride.map(int)))
+            return .tensor(TensorRef(storageKey: key, dtype: dtype, offset: try int(a[1]), shape: try size.items.map(int), stride: try stride.items.map(int)))
         case "torch._utils._rebuild_parameter":
             guard let t = a.first else { throw fail("bad _rebuild_parameter") }
             return t
@@ -262,6 +331,7 @@ enum ZipReader {
             let size = Int(TorchStateDict.readUInt32(b, p + 20))
             let nameLen = TorchStateDict.readUInt16(b, p + 28), extra = TorchStateDict.readUInt16(b, p + 30), comment = TorchStateDict.readUInt16(b, p + 32)
             let local = Int(TorchStateDict.readUInt32(b, p + 42))
+            guard p + 46 + nameLen <= b.count else { throw TorchStateDict.fail("zip: central directory entry name runs past the end of the file") }
             let name = String(decoding: b[(p + 46)..<(p + 46 + nameLen)], as: UTF8.self)
             p += 46 + nameLen + extra + comment
             guard method == 0 else { throw TorchStateDict.fail("zip entry \(name) is compressed (method \(method)); torch.save stores entries uncompressed") }

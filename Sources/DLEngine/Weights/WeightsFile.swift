@@ -1,3 +1,4 @@
+import CheckedSize
 import Foundation
 
 /// A named float32 tensor as stored in a weights file (torch layout, e.g. `[OC, IC/G, KH, KW]`).
@@ -38,8 +39,14 @@ public enum WeightsFile {
         var offset: Int
     }
 
-    /// Serialises tensors.
+    /// Serialises tensors; a tensor whose values do not fill its shape is refused.
     public static func encode(_ tensors: [NamedTensor]) throws -> Data {
+        for t in tensors {
+            let n = try t.elementCount()
+            guard t.values.count == n else {
+                throw EngineError(.shapeMismatch, "tensor \(t.name): \(t.values.count) values for shape \(t.shape)")
+            }
+        }
         var offset = 0
         let entries = tensors.map { t -> Entry in
             defer { offset += t.values.count }
@@ -52,7 +59,6 @@ public enum WeightsFile {
         withUnsafeBytes(of: UInt64(json.count).littleEndian) { data.append(contentsOf: $0) }
         data.append(json)
         for t in tensors {
-            precondition(t.values.count == t.shape.reduce(1, *), "tensor \(t.name): \(t.values.count) values for shape \(t.shape)")
             t.values.withUnsafeBufferPointer { p in
                 for v in p { withUnsafeBytes(of: v.bitPattern.littleEndian) { data.append(contentsOf: $0) } }
             }
@@ -60,7 +66,10 @@ public enum WeightsFile {
         return data
     }
 
-    /// Parses tensors; malformed input gives a `.weightsFormat` error saying what is wrong.
+    /// Parses tensors; malformed input gives a `.weightsFormat` error saying what is wrong. Every
+    /// shape and offset is checked against the blob before anything is copied, and the tensors
+    /// together may hold at most as many floats as the blob (tensors do not overlap), so a crafted
+    /// index cannot make the reader allocate more than the file's size.
     public static func decode(_ data: Data) throws -> [NamedTensor] {
         let bytes = [UInt8](data)
         guard bytes.count >= 16, Array(bytes[0..<8]) == magic else {
@@ -77,17 +86,49 @@ public enum WeightsFile {
             throw EngineError(.weightsFormat, "unsupported format \(index.format) version \(index.version)")
         }
         let floats = (bytes.count - blobStart) / 4
+        var total = 0
         return try index.tensors.map { e in
-            let n = e.shape.reduce(1, *)
-            guard e.offset >= 0, n >= 0, e.offset + n <= floats else {
-                throw EngineError(.weightsFormat, "tensor \(e.name) [offset \(e.offset), \(n) floats] lies outside the blob (\(floats) floats)")
+            let slice: Range<Int>
+            do {
+                let n = try Checked.product(e.shape, "elements of tensor \(e.name)", max: Limits.maxTensorElements)
+                total = try Checked.sum(total, n, "floats of all tensors (the blob holds \(floats))", max: floats)
+                slice = try Checked.slice(offset: e.offset, length: n, size: floats, "tensor \(e.name) in the blob (\(floats) floats)")
+            } catch {
+                throw EngineError(.weightsFormat, "\(error)")
             }
-            let values = (0..<n).map { i -> Float in
-                let b = blobStart + 4 * (e.offset + i)
+            let values = slice.map { i -> Float in
+                let b = blobStart + 4 * i
                 let bits = UInt32(bytes[b]) | UInt32(bytes[b + 1]) << 8 | UInt32(bytes[b + 2]) << 16 | UInt32(bytes[b + 3]) << 24
                 return Float(bitPattern: bits)
             }
             return NamedTensor(name: e.name, shape: e.shape, values: values)
+        }
+    }
+}
+
+extension NamedTensor {
+    /// The element count of `shape`, checked: no negative dimension, no overflow, at most
+    /// `Limits.maxTensorElements` (`.tooLarge` otherwise).
+    public func elementCount() throws(EngineError) -> Int {
+        do { return try Checked.product(shape, "elements of tensor \(name) \(shape)", max: Limits.maxTensorElements) } catch {
+            throw EngineError(size: error)
+        }
+    }
+
+    /// A tensor from little-endian float32 bytes (a weights table's `_Weights_` cell) that must fill
+    /// `shape` exactly. Throws `.tooLarge` for an impossible shape and `.shapeMismatch` when the byte
+    /// count does not match, before anything is copied.
+    public init(name: String, shape: [Int], littleEndianBytes bytes: [UInt8]) throws(EngineError) {
+        self.init(name: name, shape: shape, values: [])
+        let n = try elementCount()
+        guard bytes.count == n * 4 else {
+            throw EngineError(.shapeMismatch, "tensor \(name): shape \(shape) needs \(n) float32 values (\(n * 4) bytes), got \(bytes.count) bytes")
+        }
+        values = [Float](unsafeUninitializedCapacity: n) { out, count in
+            bytes.withUnsafeBytes { raw in
+                for i in 0..<n { out[i] = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))) }
+            }
+            count = n
         }
     }
 }
