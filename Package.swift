@@ -100,6 +100,7 @@ let package = Package(
         .testTarget(name: "ImageCodecTests", dependencies: ["ImageCodec", "RawPNG", "Mutation"]),
         .testTarget(name: "ImageActionTests", dependencies: ["CASTestSupport", "CASServer", "CASClient", "CASCore", "ImageCodec", "RawPNG"]),
         .testTarget(name: "DLEngineTests", dependencies: ["DLEngine", "Mutation"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "FuzzTests", dependencies: ["CASWire", "ImageCodec"]),  // drives a real `caslite serve` process
         .testTarget(name: "DeepLearnTests", dependencies: ["CASTestSupport", "CASServer", "CASClient", "CASCore", "ImageCodec", "DLEngine"]),
     ]
 )

@@ -10,8 +10,20 @@ extension ActionContext {
         reservedBytes.withLock { $0 &+= bytes }
     }
 
-    /// Gives back what `reserve` took (the dispatcher calls this when the call ends).
-    func releaseReservations() {
+    /// Gives back `bytes` of what `reserve` took (at most what this call holds).
+    public func release(_ bytes: Int) {
+        guard bytes > 0 else { return }
+        let n = reservedBytes.withLock { held in
+            let n = min(held, bytes)
+            held -= n
+            return n
+        }
+        server.memory.release(n, session: session.id)
+    }
+
+    /// Gives back everything `reserve` took (when the call ends, and when its result becomes a table,
+    /// which is charged for itself).
+    public func releaseReservations() {
         let n = reservedBytes.withLock { n in defer { n = 0 }; return n }
         server.memory.release(n, session: session.id)
     }

@@ -91,7 +91,8 @@ extension ActionContext {
     /// Stores `data` per `out` (name defaulting to `defaultName`): a session table, or a global one
     /// with `promote`. Honours `replace`. Replacing a global table needs Update on it (it keeps its
     /// owner and access controls); adding one needs Promote on the caslib (LimitedPromote suffices for a
-    /// table loaded from that caslib). The table's memory is charged to the budget first.
+    /// table loaded from that caslib). The table's memory is charged to the budget first; what the call
+    /// reserved while building it is given back then (the table is the memory it reserved).
     @discardableResult
     public func store(_ data: DataTable, out: OutTableRef, defaultName: String, parameter: String = "casOut",
                       sourceName: String = "", sourceCaslib: String = "") async throws(ActionError) -> CASTable {
@@ -109,6 +110,7 @@ extension ActionContext {
                               parameter: "\(parameter).replace")
         }
         var t = CASTable(data: d, caslib: lib.name, creator: user, sourceName: sourceName, sourceCaslib: sourceCaslib)
+        releaseReservations()
         guard out.promote else {
             try await session.put(t)
             return t

@@ -119,22 +119,9 @@ public struct Dispatcher: Sendable {
         let cpu = p.cpuUserTime + p.cpuSystemTime
         let pct = p.elapsedTime > 0 ? cpu / p.elapsedTime * 100 : 0
         return ["Action '\(action)' used (Total process time):",
-                "      real time               \(fixed(p.elapsedTime, 6)) seconds",
-                "      cpu time                \(fixed(cpu, 6)) seconds (\(fixed(pct, 2))%)"]
+                "      real time               \(Fixed.text(p.elapsedTime, 6)) seconds",
+                "      cpu time                \(Fixed.text(cpu, 6)) seconds (\(Fixed.text(pct, 2))%)"]
     }
-}
-
-/// `x` with `digits` decimals (no Foundation formatting needed).
-public func fixed(_ x: Double, _ digits: Int) -> String {
-    guard x.isFinite else { return x.isNaN ? "." : (x > 0 ? "inf" : "-inf") }
-    var p = 1.0
-    for _ in 0..<digits { p *= 10 }
-    let neg = x < 0
-    let scaled = (abs(x) * p).rounded()
-    let ip = Int64(scaled / p)
-    var frac = String(Int64(scaled - Double(ip) * p))
-    while frac.count < digits { frac = "0" + frac }
-    return (neg && scaled != 0 ? "-" : "") + String(ip) + (digits > 0 ? "." + frac : "")
 }
 
 extension ActionContext {

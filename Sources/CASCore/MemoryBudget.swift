@@ -95,7 +95,7 @@ public enum ByteCount {
         let units = ["bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"]
         var x = Double(n), u = 0
         while x >= 1024, u < units.count - 1 { x /= 1024; u += 1 }
-        return u == 0 ? "\(n) bytes" : "\(fixed(x, x < 10 ? 1 : 0)) \(units[u])"
+        return u == 0 ? "\(n) bytes" : "\(Fixed.text(x, x < 10 ? 1 : 0)) \(units[u])"
     }
 
     /// `512M`, `8G`, `1.5g`, `1048576` → bytes (binary units), nil when not a size.

@@ -16,8 +16,10 @@ struct TableModelTests {
     }
 
     @Test func fixedFormatsDecimals() {
-        #expect(fixed(1.23456, 2) == "1.23")
-        #expect(fixed(-0.5, 3) == "-0.500")
-        #expect(fixed(2, 0) == "2")
+        #expect(Fixed.text(1.23456, 2) == "1.23")
+        #expect(Fixed.text(-0.5, 3) == "-0.500")
+        #expect(Fixed.text(2, 0) == "2")
+        #expect(Fixed.text(1e30, 6) == "1e+30", "no trap beyond Int64")
+        #expect(Fixed.text(-9.3e18, 2) == "-9.3e+18")
     }
 }

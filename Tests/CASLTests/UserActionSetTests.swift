@@ -49,6 +49,8 @@ struct UserActionSetTests {
             bad["actions"] = [["name": "a", "definition": "x = 1;"]]
             try await fails(c, "builtins.defineActionSet", bad, "'table' is a built-in action set")
             bad["name"] = "../evil"
+            try await fails(c, "builtins.defineActionSet", bad, "action set name '../evil' is not valid")
+            bad["name"] = "9lives"
             try await fails(c, "builtins.defineActionSet", bad, "must start with a letter")
             bad["name"] = "ok"
             bad["actions"] = [["name": "a", "definition": "x = 1;", "parms": [["name": "p", "type": "int", "default": "abc"]]]]

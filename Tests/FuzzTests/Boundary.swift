@@ -31,13 +31,13 @@ enum Boundary {
             all = ["maybe", 2, .int(.max)] + crossType
             sharp = ["maybe", .int(.max)]
         case .list:
-            all = lists + crossType + numbers.prefix(3)
+            all = lists + crossType + Array(numbers.prefix(3))
             sharp = [[], .list(Array(repeating: 1, count: 10_000)), deep(40), [.int(.max)]]
         case .dict, .selector:
             all = dicts + crossType
             sharp = [[:], deep(40), "scalar"]
         case .blob, .value:
-            all = strings.prefix(4) + numbers.prefix(4) + lists.prefix(3) + dicts.prefix(2)
+            all = Array(strings.prefix(4)) + Array(numbers.prefix(4)) + Array(lists.prefix(3)) + Array(dicts.prefix(2))
             sharp = [.int(.max), "", .list(Array(repeating: 1, count: 10_000)), deep(40)]
         }
         return thorough ? all : sharp

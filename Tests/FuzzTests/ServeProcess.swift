@@ -36,7 +36,11 @@ final class ServeProcess {
         throw FuzzFailure("caslite serve did not start: \(tail())")
     }
 
-    var alive: Bool { process.isRunning }
+    /// Whether the server still runs; a connection that just broke gives a dying process a moment to exit.
+    var alive: Bool {
+        for _ in 0..<50 where process.isRunning { usleep(20_000) }
+        return process.isRunning
+    }
 
     /// Resident memory of the server, in bytes.
     var rss: Int {
@@ -47,10 +51,25 @@ final class ServeProcess {
         return 0
     }
 
-    /// The end of the server's standard error (the crash report, when it crashed).
+    /// The server's crash report (from its first line), or the end of its standard error.
     func tail(_ n: Int = 3000) -> String {
         let text = (try? String(contentsOfFile: stderrFile, encoding: .utf8)) ?? ""
+        for marker in ["Fatal error", "💣", "Crash", "Thread 0 crashed"] {
+            if let r = text.range(of: marker) { return String(text[r.lowerBound...].prefix(n)) }
+        }
         return String(text.suffix(n))
+    }
+
+    /// The crash's reason and the project's own frames of its backtrace, in a few lines.
+    func crashSummary() -> String {
+        let text = (try? String(contentsOfFile: stderrFile, encoding: .utf8)) ?? ""
+        var lines = text.split(separator: "\n")
+        let reason = lines.filter { $0.contains("Fatal error") || $0.contains("💣") || $0.contains("error:") }.prefix(2)
+        // the crashed thread's frames in the project's own code
+        if let crashed = lines.firstIndex(where: { $0.contains("crashed:") }) { lines = Array(lines[crashed...]) }
+        let frames = lines.filter { ($0.contains("/Sources/") || $0.contains("/actionsets/")) && !$0.contains("/checkouts/") }.prefix(6)
+        let out = (reason + frames).map { "    " + $0.trimmingCharacters(in: .whitespaces).prefix(220) }
+        return out.isEmpty ? tail(600) : out.joined(separator: "\n")
     }
 
     func stop() {

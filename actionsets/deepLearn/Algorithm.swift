@@ -15,11 +15,11 @@ enum Algorithm: ParamGroup {
         "FIXED, STEP (gamma every stepSize epochs), MULTISTEP (steps), POLY (power), CYCLIC (to maxLearningRate and back, stepSize iterations per half cycle), REDUCEONPLATEAU (gamma after patience epochs without improvement).",
         default: "FIXED", allowed: ["FIXED", "STEP", "MULTISTEP", "POLY", "CYCLIC", "REDUCEONPLATEAU"]).aliases("lrPolicy")
     static let gamma = P.double("gamma", "Rate factor for STEP, MULTISTEP and REDUCEONPLATEAU.", default: 0.1, min: 0)
-    static let stepSize = P.int("stepSize", "STEP: epochs between decays; CYCLIC: iterations (mini-batches) per half cycle.", default: 10, min: 1)
-    static let steps = P.intList("steps", "MULTISTEP: the epochs at which the rate is multiplied by gamma.")
+    static let stepSize = P.int("stepSize", "STEP: epochs between decays; CYCLIC: iterations (mini-batches) per half cycle.", default: 10, min: 1, max: Int(Int32.max))
+    static let steps = P.intList("steps", "MULTISTEP: the epochs at which the rate is multiplied by gamma.", min: 0, max: 1_000_000)
     static let power = P.double("power", "POLY: exponent.", default: 0.75, min: 0)
     static let maxLearningRate = P.optionalDouble("maxLearningRate", "CYCLIC: the top of the cycle.", min: 0)
-    static let patience = P.int("patience", "REDUCEONPLATEAU: epochs without improvement before the rate drops.", default: 10, min: 0)
+    static let patience = P.int("patience", "REDUCEONPLATEAU: epochs without improvement before the rate drops.", default: 10, min: 0, max: 1_000_000)
     static let useLocking = P.bool("useLocking", "Accepted for DLPy; ignored.", default: true)
     static let fcmpLearningRate = P.optionalString(
         "fcmpLearningRate",

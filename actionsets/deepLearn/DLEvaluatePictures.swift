@@ -138,8 +138,8 @@ struct DLEvaluatePictures: Action {
             let y = 62 + i * rowH, len = prob.isFinite ? max(0, min(1, prob)) * Double(barW) : 0
             let colour = level == p.actual ? "#2ca02c" : (level == p.predicted ? "#d62728" : "#9e9e9e")
             s += "<text x=\"\(barsLeft - 8)\" y=\"\(y + 15)\" text-anchor=\"end\">\(SVGCharts.escape(level))</text>"
-            s += "<rect x=\"\(barsLeft)\" y=\"\(y + 2)\" width=\"\(fixed(len, 1))\" height=\"\(rowH - 8)\" fill=\"\(colour)\"/>"
-            s += "<text x=\"\(fixed(Double(barsLeft) + len + 6, 1))\" y=\"\(y + 15)\">\(prob.isFinite ? fixed(prob, 4) : ".")</text>\n"
+            s += "<rect x=\"\(barsLeft)\" y=\"\(y + 2)\" width=\"\(Fixed.text(len, 1))\" height=\"\(rowH - 8)\" fill=\"\(colour)\"/>"
+            s += "<text x=\"\(Fixed.text(Double(barsLeft) + len + 6, 1))\" y=\"\(y + 15)\">\(prob.isFinite ? Fixed.text(prob, 4) : ".")</text>\n"
         }
         return s + "</svg>\n"
     }

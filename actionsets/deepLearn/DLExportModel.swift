@@ -17,7 +17,7 @@ struct DLExportModel: Action {
         let (m, _) = try await ModelAccess.load(args[modelTable], ctx, parameter: "modelTable")
         let w = try await ModelAccess.weights(args[initWeights], ctx, parameter: "initWeights")
         let bytes = try await ctx.cpu { () throws -> Data in
-            let engine = try EngineGraph.model(m, seed: 0)
+            let engine = try EngineGraph.model(m, seed: 0, for: .parameters, ctx)
             try w.load(into: engine, parameter: "initWeights")
             do { return try engine.saveWeights() } catch { throw ActionError(.internalError, "\(error)") }
         }

@@ -28,7 +28,7 @@ struct DLHeatMap: Action {
         let target = w.target ?? "_label_", limit = args[maxImages]
         let (mw, mh, st) = (args[maskWidth], args[maskHeight], args[stepSize])
         let rows = try await ctx.cpu { () throws -> [HeatMapRow] in
-            let engine = try EngineGraph.model(m, seed: 0)
+            let engine = try EngineGraph.model(m, seed: 0, for: .inference(batch: HeatMap.batch), ctx)
             try w.load(into: engine, parameter: "initWeights")
             guard let input = engine.inputLayer as? InputLayer else { throw ActionError(.parameterValue, "The model has no input layer.", parameter: "modelTable") }
             let s = try ImageData.read(t.data, inputs: "_image_", target: target, shape: input.shape, requireTarget: false)

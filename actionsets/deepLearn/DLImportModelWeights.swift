@@ -32,7 +32,7 @@ struct DLImportModelWeights: Action {
         let data = Data(try await ctx.cpu { try path.read(maxBytes: Int.max) })
         let format = args[formatType], file = args[weightFilePath]
         let result = try await ctx.cpu { () throws -> (WeightsTable, [String]) in
-            try format == "CAFFE" ? loadCaffe(data, file: file, m) : load(data, torch: format == "PYTORCH", m)
+            try format == "CAFFE" ? loadCaffe(data, file: file, m, ctx) : load(data, torch: format == "PYTORCH", m, ctx)
         }
         for n in result.1 { ctx.note(n) }
         let out = args[modelWeights]
@@ -44,8 +44,8 @@ struct DLImportModelWeights: Action {
 
     /// Reads the file and checks it against the model. Layers whose tensors have another shape (a head
     /// with another number of classes) are left out with a note; anything else that does not fit is an error.
-    static func load(_ data: Data, torch: Bool, _ m: ModelTable) throws(ActionError) -> (WeightsTable, [String]) {
-        let engine = try EngineGraph.model(m, seed: 0)
+    static func load(_ data: Data, torch: Bool, _ m: ModelTable, _ ctx: ActionContext) throws(ActionError) -> (WeightsTable, [String]) {
+        let engine = try EngineGraph.model(m, seed: 0, for: .parameters, ctx)
         var tensors: [NamedTensor]
         do { tensors = torch ? try TorchStateDict.read(data).tensors : try WeightsFile.decode(data) } catch {
             throw ActionError(.parameterValue, "The weights file cannot be read: \(error)", parameter: "weightFilePath")
@@ -74,8 +74,8 @@ struct DLImportModelWeights: Action {
     /// needs its group(s); the output layer may be absent from the file or have another number of classes
     /// (it keeps its initial weights, and has no rows in the weights table, so dlTrain initialises it).
     /// Notes list those layers and the groups no layer uses.
-    static func loadCaffe(_ data: Data, file: String, _ m: ModelTable) throws(ActionError) -> (WeightsTable, [String]) {
-        let engine = try EngineGraph.model(m, seed: 0)
+    static func loadCaffe(_ data: Data, file: String, _ m: ModelTable, _ ctx: ActionContext) throws(ActionError) -> (WeightsTable, [String]) {
+        let engine = try EngineGraph.model(m, seed: 0, for: .parameters, ctx)
         let groups: [CaffeHDF5.Group]
         do { groups = try CaffeHDF5.read(data) } catch {
             throw ActionError(.parameterValue, "The weights file \(file) (weightFilePath, formatType=CAFFE) cannot be read: \(message(error))",

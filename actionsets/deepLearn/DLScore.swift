@@ -17,7 +17,7 @@ struct DLScore: Action {
     static let inputs = P.stringList("inputs", "The image column (default _image_).")
     static let encodeName = P.bool("encodeName", "Replace spaces in level names by _ in P_ column names.", default: true)
     static let nThreads = P.int("nThreads", "Engine threads (0: all cores).", default: 0, min: 0)
-    static let bufferSize = P.int("bufferSize", "Images per scoring batch.", default: 16, min: 1)
+    static let bufferSize = P.int("bufferSize", "Images per scoring batch.", default: 16, min: 1, max: 65_536)
     static let extras = ["layerImageType", "randomFlip", "randomCrop", "randomMutation", "displayClassScoreInfo", "gpu", "logLevel", "miniBatchBufSize"]
         .map { Optimizer.accepted($0, .null) }
     static let parameters = [table.spec, modelTable.spec, initWeights.spec, casOut.spec, copyVars.spec, topProbs.spec, inputs.spec,
@@ -30,7 +30,7 @@ struct DLScore: Action {
         let column = args[inputs].first ?? "_image_", target = w.target ?? "_label_", batch = args[bufferSize]
         let threads = args[nThreads] > 0 ? min(args[nThreads], ProcessInfo.processInfo.activeProcessorCount) : ProcessInfo.processInfo.activeProcessorCount
         let scored = try await ctx.cpu { () throws -> Scoring in
-            let engine = try EngineGraph.model(m, seed: 0)
+            let engine = try EngineGraph.model(m, seed: 0, for: .inference(batch: batch), ctx)
             try w.load(into: engine, parameter: "initWeights")
             guard let input = engine.inputLayer as? InputLayer else { throw ActionError(.parameterValue, "The model has no input layer.", parameter: "modelTable") }
             let samples = try ImageData.read(t.data, inputs: column, target: target, shape: input.shape, requireTarget: false)

@@ -26,7 +26,8 @@ struct DLTrain: Action {
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
         let (m, _) = try await ModelAccess.load(args[modelTable], ctx, parameter: "modelTable")
         let seedValue = UInt64(bitPattern: Int64(args[seed]))
-        let engine = try await ctx.cpu { () throws -> Model in try EngineGraph.model(m, seed: seedValue) }
+        let batch = args[optimizer][Optimizer.miniBatchSize]
+        let engine = try await ctx.cpu { () throws -> Model in try EngineGraph.model(m, seed: seedValue, for: .training(batch: batch), ctx) }
         let data = try await TrainingData.load(args, ctx, engine: engine)
         if let initial = args[initWeights] {
             let w = try await ModelAccess.weights(initial, ctx, parameter: "initWeights")

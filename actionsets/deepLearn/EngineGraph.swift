@@ -3,14 +3,32 @@ import DLEngine
 
 /// Turns model-table layer specs into engine layers (and engine layers from the builders back into specs).
 enum EngineGraph {
-    /// Builds the engine model; engine errors (cycles, missing sources, shapes) become parameter errors.
-    static func model(_ m: ModelTable, seed: UInt64) throws(ActionError) -> Model {
+    /// What a model is built for, which decides the memory it needs.
+    enum Use {
+        /// Its parameters only (import, export, modelInfo).
+        case parameters
+        /// Scoring `batch` images at a time.
+        case inference(batch: Int)
+        /// Training on mini-batches of `batch` images (gradients, momentum, activations kept for backward).
+        case training(batch: Int)
+    }
+
+    /// Builds the engine model after reserving the memory `use` needs from the session's budget (before
+    /// anything large is allocated); engine errors (cycles, missing sources, shapes, sizes) become parameter errors.
+    static func model(_ m: ModelTable, seed: UInt64, for use: Use, _ ctx: ActionContext) throws(ActionError) -> Model {
         guard !m.layers.isEmpty else {
             throw ActionError(.parameterValue, "Model \(m.modelName) has no layers; add them with deepLearn.addLayer.", parameter: "model")
         }
         var layers: [Layer] = []
         for (i, s) in m.layers.enumerated() { layers += try engineLayers(s, seed: seed &+ UInt64(i)) }
         do {
+            let (batch, training, what): (Int, Bool, String) = switch use {
+            case .parameters: (1, false, "Model \(m.modelName)")
+            case .inference(let n): (n, false, "Model \(m.modelName) scoring \(n) images at a time")
+            case .training(let n): (n, true, "Model \(m.modelName) training on mini-batches of \(n)")
+            }
+            let need = try Model.estimate(layers: layers, batchSize: batch, training: training)
+            try ctx.reserve(need.total, for: what)
             return try Model(layers: layers, seed: seed)
         } catch let e as EngineError {
             throw ActionError(.parameterValue, "Model \(m.modelName) is not valid: \(e.message)\(e.layer.map { " (layer \($0))" } ?? "").",

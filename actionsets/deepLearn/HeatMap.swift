@@ -5,6 +5,9 @@ import ImageCodec
 /// blacked out in turn and scored; a pixel's value is the mean true-class probability over the masks
 /// covering it (DLPy's heat_map_analysis); the picture colours the drop from the unmasked probability.
 struct HeatMap: Sendable {
+    /// Masked images scored at a time.
+    static let batch = 32
+
     var base: Float
     /// [H · W] mean masked probability (NaN where no mask covered the pixel)
     var mean: [Float]
@@ -24,7 +27,7 @@ struct HeatMap: Sendable {
             values += m
         }
         let data = ArrayDataSource(values: values, labels: [Int](repeating: 0, count: positions.count + 1), sampleShape: shape)
-        let probs = try Trainer.predict(model, data: data, batchSize: 32).probabilities
+        let probs = try Trainer.predict(model, data: data, batchSize: batch).probabilities
         let k = probs.count / (positions.count + 1)
         var sum = [Float](repeating: 0, count: h * w), n = [Float](repeating: 0, count: h * w)
         var worst = (x: 0, y: 0, p: Float.infinity)

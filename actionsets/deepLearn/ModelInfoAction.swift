@@ -11,7 +11,7 @@ struct ModelInfoAction: Action {
 
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
         let (m, _) = try await ModelAccess.load(args[model], ctx)
-        let engine = try await ctx.cpu { () throws -> Model in try EngineGraph.model(m, seed: 0) }
+        let engine = try await ctx.cpu { () throws -> Model in try EngineGraph.model(m, seed: 0, for: .parameters, ctx) }
         let rows: [[Value]] = engine.summary.map { s in
             [.string(s.name), .string(s.kind), .string(s.sources.joined(separator: " ")),
              .string(s.outputShape.map(String.init).joined(separator: "x")), .double(Double(s.parameters))]

@@ -6,8 +6,8 @@ import DLEngine
 /// into the engine's training options.
 enum Optimizer: ParamGroup {
     static let algorithm = P.group("algorithm", "The SGD variant and learning-rate policy.", Algorithm.self)
-    static let miniBatchSize = P.int("miniBatchSize", "Images per mini-batch.", default: 1, min: 1)
-    static let maxEpochs = P.int("maxEpochs", "Number of epochs (OptIterHistory has one row per epoch).", default: 1, min: 0)
+    static let miniBatchSize = P.int("miniBatchSize", "Images per mini-batch.", default: 1, min: 1, max: 65_536)
+    static let maxEpochs = P.int("maxEpochs", "Number of epochs (OptIterHistory has one row per epoch).", default: 1, min: 0, max: 1_000_000)
     static let logLevel = P.int("logLevel", "0 quiet, 1 summary, 2 a NOTE per epoch, 3 also per batch.", default: 1, min: 0, max: 3)
     static let seed = P.int("seed", "Shuffling seed (0: use dlTrain's seed).", default: 0)
     static let regL2 = P.double("regL2", "L2 weight decay (when algorithm.weightDecay is 0).", default: 0, min: 0)
@@ -39,11 +39,11 @@ enum Optimizer: ParamGroup {
         let policy: LearningRatePolicy
         if let f = fcmp {
             try probe(f, rate: rate)
-            policy = .custom(CustomRate(batchesPerEpoch: (count + batch - 1) / batch) { epoch, b, base in
+            policy = .custom(CustomRate(batchesPerEpoch: batches(count, batch)) { epoch, b, base in
                 f.call(["rate": base, "iterNum": Double(epoch), "batch": Double(b), "initRate": base]) ?? .nan
             })
         } else {
-            policy = try Algorithm.policy(a, iterations: epochs * ((count + batch - 1) / batch), rate: rate)
+            policy = try Algorithm.policy(a, iterations: epochs * batches(count, batch), rate: rate)  // ≤ 10^6 · 2^31: no overflow
         }
         let wd = a[Algorithm.weightDecay] > 0 ? a[Algorithm.weightDecay] : o[regL2]
         let momentum = a[Algorithm.method] == "MOMENTUM" ? a[Algorithm.momentum] : 0
@@ -52,6 +52,9 @@ enum Optimizer: ParamGroup {
                                sgd: SGDOptions(momentum: momentum, nesterov: false, weightDecay: wd),
                                seed: UInt64(bitPattern: Int64(s)))
     }
+
+    /// Mini-batches per epoch: ⌈count / batch⌉ without overflow.
+    static func batches(_ count: Int, _ batch: Int) -> Int { count / batch + (count % batch == 0 ? 0 : 1) }
 
     /// Refuses an FCMP rate function that gives no number for the first mini-batch.
     static func probe(_ f: FCMPFunction, rate: Double) throws(ActionError) {

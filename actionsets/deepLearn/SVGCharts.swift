@@ -41,10 +41,10 @@ enum SVGCharts {
         s += "<text x=\"\(w / 2)\" y=\"20\" text-anchor=\"middle\" font-size=\"14\">\(escape(title))</text>\n"
         s += "<line x1=\"\(l)\" y1=\"\(h - b)\" x2=\"\(w - r)\" y2=\"\(h - b)\" stroke=\"black\"/><line x1=\"\(l)\" y1=\"\(t)\" x2=\"\(l)\" y2=\"\(h - b)\" stroke=\"black\"/>\n"
         s += "<text x=\"\((w - r + l) / 2)\" y=\"\(h - 8)\" text-anchor=\"middle\">epoch</text>\n"
-        for v in [0, top / 2, top] { s += "<text x=\"\(l - 6)\" y=\"\(fixed(py(v) + 4, 1))\" text-anchor=\"end\">\(fixed(v, 2))</text>\n" }
+        for v in [0, top / 2, top] { s += "<text x=\"\(l - 6)\" y=\"\(Fixed.text(py(v) + 4, 1))\" text-anchor=\"end\">\(Fixed.text(v, 2))</text>\n" }
         for (i, (name, ys)) in series.enumerated() {
             let c = colours[i % colours.count]
-            let pts = zip(x, ys).filter { $0.1.isFinite }.map { "\(fixed(px($0.0), 1)),\(fixed(py($0.1), 1))" }.joined(separator: " ")
+            let pts = zip(x, ys).filter { $0.1.isFinite }.map { "\(Fixed.text(px($0.0), 1)),\(Fixed.text(py($0.1), 1))" }.joined(separator: " ")
             s += "<polyline fill=\"none\" stroke=\"\(c)\" stroke-width=\"2\" points=\"\(pts)\"/>\n"
             s += "<text x=\"\(w - r + 10)\" y=\"\(t + 16 * i + 10)\" fill=\"\(c)\">\(escape(name))</text>\n"
         }

@@ -50,7 +50,7 @@ struct Scoring: Sendable {
         if !l.isEmpty {
             let wrong = l.filter { predicted[$0.0] != $0.1 }.count
             let loss = l.map { -log(Double(max(p($0.0, $0.1), 1e-12))) }.reduce(0, +) / Double(l.count)
-            rows += [("Misclassification Error (%)", fixed(Double(wrong) / Double(l.count) * 100, 4)), ("Loss Error", fixed(loss, 6))]
+            rows += [("Misclassification Error (%)", Fixed.text(Double(wrong) / Double(l.count) * 100, 4)), ("Loss Error", Fixed.text(loss, 6))]
         }
         return .result("ScoreInfo", label: "Score Information", columns: [("Descr", .varchar), ("Value", .varchar)],
                        rows: rows.map { [.string($0.0), .string($0.1)] })

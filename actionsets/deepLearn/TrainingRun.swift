@@ -21,8 +21,8 @@ struct TrainingRun: Sendable {
                 return try Trainer.train(engine, data: data.train, validation: data.valid, options: options, progress: { p in
                     let total = p.batchesPerEpoch * options.epochs
                     ctx.progress(done: (p.epoch - 1) * p.batchesPerEpoch + p.batch, total: total, unit: "batch",
-                                 message: "epoch \(p.epoch - 1) batch \(p.batch)/\(p.batchesPerEpoch) loss \(fixed(p.batchLoss, 4))")
-                    if logLevel >= 3 { ctx.note("Epoch \(p.epoch - 1) batch \(p.batch): loss \(fixed(p.batchLoss, 6)), rate \(p.learningRate)") }
+                                 message: "epoch \(p.epoch - 1) batch \(p.batch)/\(p.batchesPerEpoch) loss \(Fixed.text(p.batchLoss, 4))")
+                    if logLevel >= 3 { ctx.note("Epoch \(p.epoch - 1) batch \(p.batch): loss \(Fixed.text(p.batchLoss, 6)), rate \(p.learningRate)") }
                     return ctx.isCancelled ? .stop : .proceed
                 }, epochEnded: { r in
                     if logLevel >= 2 { ctx.note(Self.epochLine(r)) }
@@ -36,8 +36,8 @@ struct TrainingRun: Sendable {
     }
 
     static func epochLine(_ r: HistoryRow) -> String {
-        var s = "Epoch \(r.epoch - 1): learning rate \(r.learningRate), loss \(fixed(r.loss, 6)), fit error \(fixed(r.error * 100, 2))%"
-        if let l = r.validLoss, let e = r.validError { s += ", valid loss \(fixed(l, 6)), valid error \(fixed(e * 100, 2))%" }
+        var s = "Epoch \(r.epoch - 1): learning rate \(r.learningRate), loss \(Fixed.text(r.loss, 6)), fit error \(Fixed.text(r.error * 100, 2))%"
+        if let l = r.validLoss, let e = r.validError { s += ", valid loss \(Fixed.text(l, 6)), valid error \(Fixed.text(e * 100, 2))%" }
         return s
     }
 }

@@ -1,5 +1,6 @@
 import CASCore
 import ImageCodec
+import Synchronization
 
 /// Runs per-image work over the rows of an image table: chunk by chunk, each chunk on all cores
 /// (`ImageCodec.parallelMap` inside `ctx.cpu`, off the cooperative pool), with progress and a
@@ -7,10 +8,38 @@ import ImageCodec
 enum ImageRows {
     static let chunkSize = 128
 
+    /// Reserves memory from the parallel per-image work: a refusal by the session's budget is kept
+    /// here (the work itself can only throw ImageCodecError) and rethrown after the chunk.
+    final class Budget: Sendable {
+        let ctx: ActionContext
+        private let refusal = Mutex<ActionError?>(nil)
+        /// Bytes reserved for images being processed (given back as each image finishes).
+        private let transient = Mutex<Int>(0)
+
+        init(_ ctx: ActionContext) { self.ctx = ctx }
+
+        /// Reserves `bytes` for what this call keeps (`kept`) or for an image while it is made (given back by `done`).
+        func reserve(_ bytes: Int, for what: String, kept: Bool = false) throws(ImageCodecError) {
+            do { try ctx.reserve(bytes, for: what) } catch {
+                refusal.withLock { if $0 == nil { $0 = error } }
+                throw ImageCodecError(.invalidArgument, error.message)
+            }
+            if !kept { transient.withLock { $0 &+= bytes } }
+        }
+
+        /// Gives back the transient reservations of one finished image.
+        func done(_ bytes: Int) {
+            transient.withLock { $0 -= bytes }
+            ctx.release(bytes)
+        }
+
+        func rethrow() throws(ActionError) { if let e = refusal.withLock({ $0 }) { throw e } }
+    }
+
     /// Calls `body(row, cellBytes)` for every row in `rows` and hands each chunk's results, in
     /// row order, to `consume`. A missing cell is a `.empty` failure.
     static func forEachChunk<T: Sendable>(
-        _ cells: [[UInt8]?], rows: [Int], _ ctx: ActionContext, unit: String = "image",
+        _ cells: [[UInt8]?], rows: [Int], _ ctx: ActionContext, unit: String = "image", budget: Budget? = nil,
         _ body: @escaping @Sendable (Int, [UInt8]) throws(ImageCodecError) -> T,
         consume: ([Int], [Result<T, ImageCodecError>]) throws -> Void
     ) async throws {
@@ -26,6 +55,7 @@ enum ImageRows {
                     }
                 }
             }
+            try budget?.rethrow()
             try consume(chunk, results)
             ctx.progress(done: start + chunk.count, total: rows.count, unit: unit, message: ctx.actionName)
         }

@@ -23,14 +23,35 @@ enum ImageStep: Sendable, Equatable {
         case float32(FloatImage)
     }
 
-    /// Applies `steps` in order.
-    static func run(_ steps: [ImageStep], on input: Image) throws(ImageCodecError) -> Output {
+    /// Applies `steps` in order; `reserve` is told the bytes of each step's image before it is made
+    /// (so that a memory budget can refuse it first).
+    static func run(_ steps: [ImageStep], on input: Image,
+                    reserve: (Int) throws(ImageCodecError) -> Void = { _ throws(ImageCodecError) in }) throws(ImageCodecError) -> Output {
         var img = input
         for s in steps {
+            try reserve(s.outputBytes(img))
             if case .normalizeMeanStd(let m, let sd) = s { return .float32(try img.normalizedMeanStd(mean: m, std: sd)) }
             img = try s.apply(img)
         }
         return .uint8(img)
+    }
+
+    /// Bytes of the image this step makes from `img` (an upper bound; saturates instead of overflowing).
+    func outputBytes(_ img: Image) -> Int {
+        func bytes(_ w: Int, _ h: Int, _ c: Int, _ per: Int = 1) -> Int {
+            let (a, o1) = w.multipliedReportingOverflow(by: h)
+            let (b, o2) = a.multipliedReportingOverflow(by: c * per)
+            return o1 || o2 ? Int.max : b
+        }
+        let (w, h, c) = (img.width, img.height, img.channels)
+        switch self {
+        case .resize(let tw, let th, _): return bytes(tw, th, c)
+        case .normalizeMeanStd: return bytes(w, h, c, MemoryLayout<Float>.stride)
+        case .convertColor(let t): return bytes(w, h, t == "COLOR2GRAY" ? 1 : max(c, img.format.hasAlpha ? 4 : 3))
+        case .crop(let r): return bytes(min(max(r.width, 0), w), min(max(r.height, 0), h), c)
+        case .centerCrop(let cw, let ch): return bytes(min(max(cw, 0), w), min(max(ch, 0), h), c)
+        case .normalizeMinMax, .flip, .rotate, .threshold, .mutation: return bytes(w, h, c)
+        }
     }
 
     func apply(_ img: Image) throws(ImageCodecError) -> Image {

@@ -26,8 +26,18 @@ struct ProcessImages: Action {
         let raw = args[decode]
         var kept: [Int] = [], images: [[UInt8]?] = []
         var skipped = SkipReport()
-        try await ImageRows.forEachChunk(cells, rows: Array(0..<t.data.rowCount), ctx) { _, bytes throws(ImageCodecError) in
-            try encode(try ImageStep.run(pipeline, on: try PixelDecoding.decode(bytes)), raw: raw)
+        let budget = ImageRows.Budget(ctx)
+        try await ImageRows.forEachChunk(cells, rows: Array(0..<t.data.rowCount), ctx, budget: budget) { r, bytes throws(ImageCodecError) in
+            // every intermediate image is reserved before it is made, the result before it is kept
+            var working = 0
+            defer { budget.done(working) }
+            let out = try ImageStep.run(pipeline, on: try PixelDecoding.decode(bytes)) { (n) throws(ImageCodecError) in
+                try budget.reserve(n, for: "Processing image \(r + 1)")
+                working &+= n
+            }
+            let encoded = try encode(out, raw: raw)
+            try budget.reserve(encoded.count, for: "The processed images", kept: true)
+            return encoded
         } consume: { rows, results in
             for (r, res) in zip(rows, results) {
                 switch res {

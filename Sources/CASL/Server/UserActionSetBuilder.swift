@@ -44,6 +44,7 @@ public enum UserActionSetBuilder {
     public static func build(_ params: ValueDict) throws(ActionError) -> ActionSet {
         let args = Args(params)
         let setName = args[name]
+        try Names.check(setName, .actionSet, parameter: "name")  // it becomes the file <name>.casl
         guard isName(setName) else {
             throw ActionError(.parameterValue, "Action set name '\(setName)' must start with a letter or _ and hold only letters, digits and _.", parameter: "name")
         }
@@ -62,6 +63,7 @@ public enum UserActionSetBuilder {
 
     static func descriptor(_ a: Args, path: String) throws(ActionError) -> ActionDescriptor {
         let actionName = a["name"].stringValue ?? ""
+        try Names.check(actionName, .actionSet, parameter: "\(path).name")
         guard isName(actionName) else {
             throw ActionError(.parameterValue, "Action name '\(actionName)' must start with a letter or _ and hold only letters, digits and _.", parameter: "\(path).name")
         }
