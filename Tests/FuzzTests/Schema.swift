@@ -21,7 +21,7 @@ struct ParamNode {
     init(_ v: Value) {
         name = v["name"].stringValue ?? "?"
         required = v["isRequired"].boolValue ?? false
-        defaultValue = v["default"].isNull ? nil : v["default"]
+        defaultValue = v["default"].isNull ? Value?.none : .some(v["default"])  // a bare nil would be Value.null
         allowed = v["allowedValues"].listValue?.compactMap(\.stringValue)
         min = v["valueMin"].doubleValue ?? v["exclusiveMin"].doubleValue
         isTableDef = v["isTableDef"].boolValue ?? false
