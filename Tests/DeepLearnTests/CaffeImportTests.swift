@@ -52,7 +52,7 @@ struct CaffeImportTests {
         let expected = Dictionary(uniqueKeysWithValues: try WeightsFile.decode(
             Data(contentsOf: Self.fixtures.appendingPathComponent("caffe_resnet_tiny_expected.dlew"))).map { ($0.name, $0) })
         let input = try #require(expected["input"]), probs = try #require(expected["probabilities"])
-        let s = try await TestServer.start()
+        let s = try await TestServer.start(sets: allSets)
         let c = try await deepLearnSession(s)
         let dir = "\(s.casuser())/weights"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)

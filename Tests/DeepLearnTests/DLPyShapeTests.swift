@@ -8,7 +8,7 @@ import Testing
 @Suite("deepLearn with DLPy's call shapes", .serialized)
 struct DLPyShapeTests {
     @Test func scratchModelTrainAndScoreAsDLPySendsThem() async throws {
-        let s = try await TestServer.start()
+        let s = try await TestServer.start(sets: allSets)
         let c = try await deepLearnSession(s)
         try await addSquares(c, "squares", perClass: 8)
         try await splitSquares(c)

@@ -8,7 +8,7 @@ import Testing
 @Suite("deepLearn errors and cancellation", .serialized)
 struct ErrorTests {
     @Test func badParametersGiveClearErrorsAndTheSessionStaysUsable() async throws {
-        let s = try await TestServer.start()
+        let s = try await TestServer.start(sets: allSets)
         let c = try await deepLearnSession(s)
         try await addSquares(c, "squares", perClass: 6)
         try await splitSquares(c)
@@ -48,7 +48,7 @@ struct ErrorTests {
     }
 
     @Test func cancelMidTrainingLeavesUsableWeights() async throws {
-        let s = try await TestServer.start()
+        let s = try await TestServer.start(sets: allSets)
         let c = try await deepLearnSession(s)
         try await addSquares(c, "squares", perClass: 16)
         try await splitSquares(c)

@@ -27,7 +27,7 @@ struct EvaluatePicturesTests {
     }
 
     @Test func picturesShowTheImageAndItsProbabilities() async throws {
-        let s = try await TestServer.start()
+        let s = try await TestServer.start(sets: allSets)
         let c = try await deepLearnSession(s)
         try await addSquares(c, "squares", perClass: 16)
         try await splitSquares(c)

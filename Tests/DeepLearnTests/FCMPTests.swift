@@ -16,7 +16,7 @@ struct FCMPTests {
     }
 
     @Test func dlpyCyclicLRMatchesTheBuiltInCyclicPolicy() async throws {
-        let s = try await TestServer.start()
+        let s = try await TestServer.start(sets: allSets)
         let c = try await deepLearnSession(s)
         try await ok(c, "builtins.loadActionSet", ["actionSet": "fcmpact"])
         try await addSquares(c, "squares", perClass: 12)

@@ -10,7 +10,7 @@ import Testing
 @Suite("deepLearn over the image action set", .serialized)
 struct ImagePipelineTests {
     @Test func loadProcessSplitTrainScore() async throws {
-        let s = try await TestServer.start()
+        let s = try await TestServer.start(sets: allSets)
         for i in 0..<24 {
             let a = i % 2 == 0
             let small = try squareImage(classA: a, seed: UInt64(500 + i))

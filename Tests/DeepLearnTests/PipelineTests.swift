@@ -10,7 +10,7 @@ struct PipelineTests {
     /// srs split → small CNN learns the squares → dlScore columns and ScoreInfo → crossTab adds up →
     /// weights saved and reloaded give identical scores.
     @Test func smallCNNLearnsTheSquaresAndScoresReproducibly() async throws {
-        let s = try await TestServer.start()
+        let s = try await TestServer.start(sets: allSets)
         let c = try await deepLearnSession(s)
         try await addSquares(c, "squares", perClass: 32)
         try await splitSquares(c)
@@ -77,7 +77,7 @@ struct PipelineTests {
     }
 
     @Test func dlTrainIsReproducibleForASeed() async throws {
-        let s = try await TestServer.start()
+        let s = try await TestServer.start(sets: allSets)
         let c = try await deepLearnSession(s)
         try await addSquares(c, "squares", perClass: 12)
         try await splitSquares(c)
@@ -96,7 +96,7 @@ struct PipelineTests {
     }
 
     @Test func exportAndImportRoundTripAndModelEditing() async throws {
-        let s = try await TestServer.start()
+        let s = try await TestServer.start(sets: allSets)
         let c = try await deepLearnSession(s)
         try await addSquares(c, "squares", perClass: 8)
         try await splitSquares(c)
@@ -125,7 +125,7 @@ struct PipelineTests {
     }
 
     @Test func torchvisionArchitecturesBuildAsModelTables() async throws {
-        let s = try await TestServer.start()
+        let s = try await TestServer.start(sets: allSets)
         let c = try await deepLearnSession(s)
         try await ok(c, "deepLearn.buildTorchvisionModel", ["model": "r18", "architecture": "resnet18", "nClasses": 2, "width": 32, "height": 32])
         let info = try await ok(c, "deepLearn.modelInfo", ["model": "r18"]).table("ModelInfo")

@@ -15,7 +15,7 @@ struct PretrainedTests {
 
     @Test(.enabled(if: FileManager.default.fileExists(atPath: pth) && FileManager.default.fileExists(atPath: chelsea)))
     func mobileNetV2ImportScoresChelseaAsATabbyCat() async throws {
-        let s = try await TestServer.start()
+        let s = try await TestServer.start(sets: allSets)
         let c = try await deepLearnSession(s)
         let dir = "\(s.dataRoot)/casuser/alice/weights"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)

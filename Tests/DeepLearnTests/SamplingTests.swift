@@ -6,7 +6,7 @@ import Testing
 @Suite("sampling", .serialized)
 struct SamplingTests {
     @Test func srsPartitionIndicatorIsReproducibleAndSplitsByPercent() async throws {
-        let s = try await TestServer.start()
+        let s = try await TestServer.start(sets: allSets)
         let c = try await deepLearnSession(s)
         try await addSquares(c, "squares", perClass: 20)
         let p: ValueDict = ["table": "squares", "samppct": 25, "samppct2": 50, "partInd": true, "seed": 42,
@@ -30,7 +30,7 @@ struct SamplingTests {
     }
 
     @Test func srsWithoutPartIndKeepsOnlyTheSampleAndCopyVars() async throws {
-        let s = try await TestServer.start()
+        let s = try await TestServer.start(sets: allSets)
         let c = try await deepLearnSession(s)
         try await addSquares(c, "squares", perClass: 10)
         try await ok(c, "sampling.srs", ["table": "squares", "samppct": 30, "seed": 1, "output": ["casOut": "sample", "copyVars": ["_id_"]]])
@@ -41,7 +41,7 @@ struct SamplingTests {
     }
 
     @Test func stratifiedTakesTheShareOfEveryGroup() async throws {
-        let s = try await TestServer.start()
+        let s = try await TestServer.start(sets: allSets)
         let c = try await deepLearnSession(s)
         try await addSquares(c, "squares", perClass: 10)
         // DLPy's shape: groupby as a bare string, casOut as a string, partIndName.
