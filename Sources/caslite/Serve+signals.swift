@@ -28,9 +28,10 @@ enum StopSignals {
         guard Glibc.pipe(&fds) == 0 else { throw POSIXError(.EMFILE) }
         pipe = (fds[0], fds[1])
         let (stream, continuation) = AsyncStream.makeStream(of: Int32.self)
-        let waiter = Thread { wait(signals, deadline: deadline, first: continuation) }
-        waiter.name = "caslite-signals"
-        waiter.start()
+        Thread {
+            Thread.current.name = "caslite-signals"
+            wait(signals, deadline: deadline, first: continuation)
+        }.start()
         for sig in signals {
             var old = sigaction()
             sigaction(sig, nil, &old)

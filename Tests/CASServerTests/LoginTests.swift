@@ -185,6 +185,35 @@ struct LoginTests {
         }
     }
 
+    /// REST logins go through the same `Login`: a refusal closes the connection, a throttled address
+    /// gets 429 with Retry-After, a silent connection is closed after the login timeout.
+    @Test func restLoginsFollowTheSameRules() async throws {
+        var limits = LoginLimits()
+        limits.freeFailures = 1
+        limits.failureDelay = 0.05
+        limits.handshakeTimeout = 0.5
+        try await TestServer.start(auth: .password, users: Self.users, login: limits, http: true).run { s in
+            let port = try #require(s.server.httpPort)
+            func put(_ user: String, _ password: String, from source: String) async throws -> String {
+                let auth = Data("\(user):\(password)".utf8).base64EncodedString()
+                return try await RawSocket.http(port: port, "PUT /cas/sessions HTTP/1.1\r\nHost: x\r\nAuthorization: Basic \(auth)\r\nContent-Length: 0\r\n\r\n",
+                                                from: source)  // no `Connection: close`: the server closes after a refusal
+            }
+            let wrong = try await put("alice", "guess", from: "127.0.0.5")
+            #expect(wrong.hasPrefix("HTTP/1.1 401") && wrong.contains("Connection: close"), "\(wrong)")
+            let throttled = try await put("alice", "alice-pw-1", from: "127.0.0.5")
+            #expect(throttled.hasPrefix("HTTP/1.1 429") && throttled.contains("Retry-After: 1"), "\(throttled)")
+            #expect(try await put("../x", "y", from: "127.0.0.6").contains("Invalid user name '../x'"))
+            let client = try await RESTTestClient.connect(port: port, user: "alice", password: "alice-pw-1")
+            try await ok(client, "builtins.ping")
+            await client.close()
+            let silent = try await RawSocket.connect(port: port)
+            let t0 = Date()
+            #expect(await silent.closedByPeer())
+            #expect(Date().timeIntervalSince(t0) < 3)
+        }
+    }
+
     @Test func authenticationNoneIsRefusedOffLoopbackAndPasswordsAreTheDefault() async throws {
         #expect(ServerConfig().auth == .password)
         var c = ServerConfig()
