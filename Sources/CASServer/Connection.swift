@@ -50,10 +50,8 @@ struct Connection: Sendable {
                 switch phase {
                 case .handshake:
                     do throws(FrameError) {
-                        guard let session = try await handshake(event, from: entry.address, send: send) else { continue }
+                        guard let session = try await handshake(event, entry: entry, send: send) else { continue }
                         phase = .open(session)
-                        entry.loggedIn()
-                        lineLimit.raise(to: maxLine)
                     } catch {
                         try? await writer.send(ServerFrame.error(id: error.id, message: error.message).line).get()
                         break reading  // refused: leaving the loop closes the connection
@@ -72,7 +70,7 @@ struct Connection: Sendable {
 extension Connection {
     /// One event before login: nil for a blank line, the session after a successful `hello`; any
     /// other frame is a `FrameError` that closes the connection.
-    func handshake(_ event: LineEvent, from address: String, send: @Sendable (ServerFrame) -> Void) async throws(FrameError) -> Session? {
+    func handshake(_ event: LineEvent, entry: ClientConnections.Entry, send: @Sendable (ServerFrame) -> Void) async throws(FrameError) -> Session? {
         let frame: ClientFrame
         switch event {
         case .oversize(let n, let prefix):
@@ -86,10 +84,12 @@ extension Connection {
         switch frame {
         case .hello(let user, let password, let sessionId, _):
             let who: LoginIdentity
-            do { who = try await login.authenticate(user: user, password: password, from: address) } catch {
+            do { who = try await login.authenticate(user: user, password: password, from: entry.address) } catch {
                 throw FrameError("hello: \(error)")
             }
             let session = try await attach(who, to: sessionId)
+            entry.loggedIn()
+            lineLimit.raise(to: maxLine)  // before the welcome: the client may send large lines once it has it
             send(.welcome(session: session.id, user: who.user, server: "caslite \(server.version)", protocolVersion: protocolVersion))
             return session
         case .request(let id, _, _):
