@@ -1,4 +1,5 @@
 import CASStorage
+import Dispatch
 import Synchronization
 
 /// How connections prove who they are.
@@ -11,7 +12,9 @@ public enum AuthMode: String, Sendable, CaseIterable {
 
 /// A user whose login was accepted.
 public struct LoginIdentity: Sendable, Equatable {
+    /// The user name, as checked by `Names`.
     public var user: String
+    /// From `serve --admin` or the stored user.
     public var isAdmin: Bool
 
     public init(user: String, isAdmin: Bool) {
@@ -39,7 +42,9 @@ public struct LoginIdentity: Sendable, Equatable {
 /// ticket.settle()                                          // logged in: no longer counted
 /// ```
 public final class Login: Sendable {
+    /// How logins are checked.
     public let mode: AuthMode
+    /// Limits on waiting connections, the login clock, hashing and back-off.
     public let limits: LoginLimits
     let store: ServerStore
     let admins: Set<String>
@@ -59,6 +64,8 @@ public final class Login: Sendable {
         self.admins = admins
         self.throttle = LoginThrottle(limits)
         self.hashes = LoginHashPool(width: limits.concurrentHashes)
+        // The decoy is made on first use; make it now, so the first unknown user costs no more than later ones.
+        if mode == .password { DispatchQueue(label: "caslite.login.decoy").async { _ = Passwords.decoy } }
     }
 
     /// Whether `host` names the loopback interface (`127.0.0.0/8`, `::1`, `localhost`).
@@ -142,7 +149,9 @@ public struct LoginError: Error, Sendable, CustomStringConvertible {
     }
 
     public var reason: Reason
+    /// A short title, e.g. `Authentication failed for user 'alice'`.
     public var error: String
+    /// What was wrong or what to do, e.g. `wrong user name or password`.
     public var details: String
     /// Seconds to wait before trying again (`.throttled`).
     public var retryAfter: Double?

@@ -147,6 +147,7 @@ public actor Session {
 /// A connection to the server, as the calls it makes know it: request ids are chosen by clients
 /// (every connection starts at 1), so a call is named by its connection and its request id.
 public struct ConnectionID: Hashable, Sendable, CustomStringConvertible {
+    /// A number unique in this process.
     public let value: UInt64
     private static let counter = Atomic<UInt64>(0)
 
@@ -158,7 +159,9 @@ public struct ConnectionID: Hashable, Sendable, CustomStringConvertible {
 
 /// One call: the connection it came over and the client's request id on that connection.
 public struct CallID: Hashable, Sendable, CustomStringConvertible {
+    /// The connection the call came over.
     public let connection: ConnectionID
+    /// The client's id of the call on that connection.
     public let request: Int64
 
     public init(connection: ConnectionID, request: Int64) {

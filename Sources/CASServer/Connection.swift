@@ -87,6 +87,8 @@ extension Connection {
             do { who = try await login.authenticate(user: user, password: password, from: entry.address) } catch {
                 throw FrameError("hello: \(error)")
             }
+            // The login clock may have run out while the password was checked: no session for a closed connection.
+            guard channel.channel.isActive else { throw FrameError("hello: the connection was closed during the login") }
             let session = try await attach(who, to: sessionId)
             entry.loggedIn()
             lineLimit.raise(to: maxLine)  // before the welcome: the client may send large lines once it has it
