@@ -47,11 +47,17 @@ let package = Package(
         .target(name: "ActionSetImage", dependencies: ["CASCore", "ImageCodec"], path: "actionsets/image"),
         .target(name: "ActionSetSampling", dependencies: ["CASCore"], path: "actionsets/sampling"),
         .target(name: "ActionSetDeepLearn", dependencies: ["CASCore", "DLEngine", "ImageCodec"], path: "actionsets/deepLearn"),
+        // The standard list of action sets, passed to the server by the executable (the server depends on none).
+        .target(
+            name: "CASStandardSets",
+            dependencies: [
+                "CASCore", "ActionSetBuiltins", "ActionSetSession", "ActionSetTable", "ActionSetSimple", "ActionSetSCCASL", "ActionSetAccessControl", "ActionSetImage",
+                "ActionSetSampling", "ActionSetDeepLearn",
+            ]),
         .target(
             name: "CASServer",
             dependencies: [
-                "CASCore", "CASStorage", "CASNIO", "CASL", "ActionSetBuiltins", "ActionSetSession", "ActionSetTable", "ActionSetSimple", "ActionSetSCCASL", "ActionSetAccessControl", "ActionSetImage",
-                "ActionSetSampling", "ActionSetDeepLearn",
+                "CASCore", "CASStorage", "CASNIO", "CASL",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -67,14 +73,14 @@ let package = Package(
         .executableTarget(
             name: "caslite",
             dependencies: [
-                "CASClient", "CASServer", "CASCore", "CASStorage",
+                "CASClient", "CASServer", "CASStandardSets", "CASCore", "CASStorage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
 
         .executableTarget(
             name: "caslite-bench",
-            dependencies: ["CASClient", "CASServer", "CASCore", "CASWire", .product(name: "Logging", package: "swift-log")]),
+            dependencies: ["CASClient", "CASServer", "CASStandardSets", "CASCore", "CASWire", .product(name: "Logging", package: "swift-log")]),
 
         // MARK: image codecs (no CAS imports)
         .target(name: "ImageCodec", dependencies: ["CPNG", "CJPEGShim", "CheckedSize"], swiftSettings: kernelFlags),
@@ -86,21 +92,28 @@ let package = Package(
                                                "-Xlinker", "-rpath", "-Xlinker", "/usr/lib/x86_64-linux-gnu/openblas-openmp"])]),
 
         // MARK: tests
-        .target(name: "CASTestSupport", dependencies: ["CASServer", "CASClient", "CASWire", .product(name: "Logging", package: "swift-log")],
+        // Test support links the light action sets only (no oneDNN, OpenBLAS, HDF5 or image codecs); targets
+        // that test the heavy sets add them.
+        .target(name: "CASTestSupport", dependencies: [
+                    "CASServer", "CASClient", "CASWire", "CASCore", "CASNIO", "CASStorage",
+                    "ActionSetBuiltins", "ActionSetSession", "ActionSetTable", "ActionSetAccessControl", "ActionSetSimple", "ActionSetSCCASL",
+                    .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                    .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
+                ],
                 path: "Tests/CASTestSupport"),
         .testTarget(name: "CASWireTests", dependencies: ["CASWire", "CASNIO"]),
         .testTarget(name: "CheckedSizeTests", dependencies: ["CheckedSize"]),
         .testTarget(name: "CASStorageTests", dependencies: ["CASStorage", "CASWire", "CheckedSize", "Mutation"]),
         .testTarget(name: "CASCoreTests", dependencies: ["CASCore", "ActionSetBuiltins", "ActionSetTable", "ActionSetSimple", "ActionSetSession", "Mutation"]),
         .testTarget(name: "CasliteCLITests", dependencies: ["caslite", "CASWire"]),
-        .testTarget(name: "CASServerTests", dependencies: ["CASTestSupport", "CASServer", "CASClient", "CASCore"]),
-        .testTarget(name: "CASLTests", dependencies: ["CASTestSupport", "CASL", "CASCore", "CASServer", "CASClient", "CASStorage", "ImageCodec"]),
+        .testTarget(name: "CASServerTests", dependencies: ["CASTestSupport", "CASServer", "CASClient", "CASCore", "CASStorage", "CASNIO", "ActionSetImage", "ImageCodec"]),
+        .testTarget(name: "CASLTests", dependencies: ["CASTestSupport", "CASStandardSets", "CASL", "CASCore", "CASServer", "CASClient", "CASStorage", "ImageCodec"]),
         .target(name: "RawPNG", path: "Tests/RawPNG"),  // byte-level PNG writer for the image tests
         .target(name: "Mutation", path: "Tests/Mutation"),  // seeded byte mutations for the format fuzzers
         .testTarget(name: "ImageCodecTests", dependencies: ["ImageCodec", "RawPNG", "Mutation"]),
-        .testTarget(name: "ImageActionTests", dependencies: ["CASTestSupport", "CASServer", "CASClient", "CASCore", "ImageCodec", "RawPNG"]),
+        .testTarget(name: "ImageActionTests", dependencies: ["CASTestSupport", "ActionSetImage", "CASServer", "CASClient", "CASCore", "ImageCodec", "RawPNG"]),
         .testTarget(name: "DLEngineTests", dependencies: ["DLEngine", "Mutation"], resources: [.copy("Fixtures")]),
         .testTarget(name: "FuzzTests", dependencies: ["CASWire", "ImageCodec"]),  // drives a real `caslite serve` process
-        .testTarget(name: "DeepLearnTests", dependencies: ["CASTestSupport", "CASServer", "CASClient", "CASCore", "ImageCodec", "DLEngine"]),
+        .testTarget(name: "DeepLearnTests", dependencies: ["CASTestSupport", "CASStandardSets", "CASServer", "CASClient", "CASCore", "ImageCodec", "DLEngine"]),
     ]
 )

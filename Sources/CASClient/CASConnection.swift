@@ -19,7 +19,8 @@ public struct ClientError: Error, Sendable, CustomStringConvertible {
 }
 
 /// A connection to a caslite server, attached to one session. No per-action code: every action
-/// is `call(name, params)`.
+/// is `call(name, params)`. Frames are sent in the order the calls that send them were made (one
+/// `OrderedWriter`), so a `cancel` never overtakes the request it cancels.
 ///
 /// ```swift
 /// let conn = try await CASConnection.connect(host: "127.0.0.1", port: 5570, user: "alice")
@@ -31,6 +32,7 @@ public final class CASConnection: Sendable {
     public let serverVersion: String
     private let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
     private let channel: any Channel
+    private let writer: OrderedWriter
     private let state: Mutex<State>
     private let reader: Mutex<Task<Void, Never>?> = Mutex(nil)
 
@@ -46,6 +48,7 @@ public final class CASConnection: Sendable {
         self.serverVersion = serverVersion
         self.outbound = outbound
         self.channel = channel
+        self.writer = OrderedWriter(channel)
         self.state = Mutex(State())
     }
 
@@ -56,13 +59,15 @@ public final class CASConnection: Sendable {
         channel.close(promise: nil)
     }
 
-    /// Connects, sends `hello` and waits for `welcome`. Pass `session` to re-attach to an existing session.
+    /// Connects, sends `hello` and waits for `welcome`. Pass `session` to re-attach to an existing session,
+    /// `localAddress` to connect from a given address of this machine (e.g. `127.0.0.2`).
     public static func connect(host: String, port: Int, user: String, password: String? = nil, session: String? = nil,
-                               maxLineLength: Int = 1 << 30) async throws -> CASConnection {
+                               localAddress: String? = nil, maxLineLength: Int = 1 << 30) async throws -> CASConnection {
         let ch: NIOAsyncChannel<LineEvent, ByteBuffer>
         do {
-            ch = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            var bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton).channelOption(.socketOption(.tcp_nodelay), value: 1)
+            if let localAddress { bootstrap = bootstrap.bind(to: try SocketAddress(ipAddress: localAddress, port: 0)) }
+            ch = try await bootstrap
                 .connect(host: host, port: port) { c in
                     c.eventLoop.makeCompletedFuture {
                         try c.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineFrameDecoder(maxLineLength: maxLineLength)))
@@ -152,10 +157,8 @@ public final class CASConnection: Sendable {
         }
         guard let id else { cont.finish(); return stream }
         onStart?(id)
-        let frame = ClientFrame.request(id: id, action: action, params: params)
-        let out = outbound
-        Task { [weak self] in
-            do { try await out.write(ByteBuffer(bytes: frame.line)) } catch { self?.failAll("cannot send to the server: \(error)") }
+        writer.send(ClientFrame.request(id: id, action: action, params: params).line).whenFailure { [weak self] error in
+            self?.failAll("cannot send to the server: \(error)")
         }
         return stream
     }
@@ -178,11 +181,11 @@ public final class CASConnection: Sendable {
 
     /// Asks the server to stop call `id` at its next check point.
     public func cancel(_ id: Int64) async throws {
-        try await outbound.write(ByteBuffer(bytes: ClientFrame.cancel(id: id).line))
+        try await writer.send(ClientFrame.cancel(id: id).line).get()
     }
 
     /// Sends raw bytes (tests of malformed input).
-    public func sendRaw(_ bytes: [UInt8]) async throws { try await outbound.write(ByteBuffer(bytes: bytes)) }
+    public func sendRaw(_ bytes: [UInt8]) async throws { try await writer.send(bytes).get() }
 
     /// Closes the connection; the session lives on until its time-out.
     public func close() async {

@@ -1,5 +1,4 @@
 import CASWire
-import Dispatch
 import Synchronization
 
 /// Everything one running action call can use: its session, the server, logging, progress and
@@ -53,6 +52,8 @@ public final class ActionContext: Sendable {
 
     // MARK: cancellation
 
+    /// Marks the call cancelled: by a cancel frame, the session's end, or the cancellation of the task
+    /// running it (the dispatcher forwards that here, so check points on any thread see it).
     public func cancel() { cancelled.store(true, ordering: .relaxed) }
     /// True once this call — or the call that started it — was cancelled.
     public var isCancelled: Bool { cancelled.load(ordering: .relaxed) || (parent?.isCancelled ?? false) }
@@ -64,14 +65,8 @@ public final class ActionContext: Sendable {
 
     // MARK: CPU work
 
-    private static let cpuQueue = DispatchQueue(label: "caslite.cpu", qos: .userInitiated, attributes: .concurrent)
-
-    /// Runs CPU-heavy work on a dedicated queue, off the NIO event loops and the cooperative pool.
+    /// Runs CPU-heavy work off the NIO event loops and the cooperative pool (on `Blocking`'s queue).
     public func cpu<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { cont in
-            Self.cpuQueue.async {
-                do { cont.resume(returning: try body()) } catch { cont.resume(throwing: error) }
-            }
-        }
+        try await Blocking.run(body)
     }
 }

@@ -8,15 +8,20 @@ public struct Dispatcher: Sendable {
 
     public init(server: ServerContext) { self.server = server }
 
-    /// Calls `action` with `params` in `session`. Log and progress frames go to `emit` as they happen.
-    public func call(session: Session, requestId: Int64, action: String, params: ValueDict,
+    /// Calls `action` with `params` in `session` on behalf of `call` (its connection and request id).
+    /// Log and progress frames go to `emit` as they happen.
+    ///
+    /// The call is registered with the session before it waits for its turn, so a cancel frame or the
+    /// session's end reaches it while queued. Cancelling the calling task (the client disconnected, the
+    /// server is stopping) cancels the call too: the action sees it at its next `checkCancellation()`.
+    public func call(session: Session, call: CallID, action: String, params: ValueDict,
                      emit: @escaping @Sendable (ServerFrame) -> Void) async -> Response {
         let t0 = Clock.monotonic
         let cpu0 = Clock.cpu
         var logger = server.logger
         logger[metadataKey: "session"] = "\(session.id)"
         logger[metadataKey: "action"] = "\(action)"
-        logger[metadataKey: "request"] = "\(requestId)"
+        logger[metadataKey: "request"] = "\(call)"
 
         let entry: ActionEntry
         let args: Args
@@ -26,16 +31,21 @@ public struct Dispatcher: Sendable {
             args = entry.action.acceptsAnyParameters ? Args(given) : Args(try Validator.validate(given, entry.action.parameters))
         } catch {
             let lines = errorLines(error, action: action)
-            for l in lines { emit(.log(id: requestId, l)) }
+            for l in lines { emit(.log(id: call.request, l)) }
             return finish(Response(disposition: disposition(error), logs: lines), t0, cpu0)
         }
 
         let level = LogLevel(rawValue: await session.logLevel.uppercased()) ?? .note
-        let ctx = ActionContext(entry: entry, requestId: requestId, session: session, server: server, streamLevel: level, emit: emit)
-        await session.started(requestId, ctx, action: entry.fullName)
-        await session.acquire()
-        defer { Task { await session.release(); await session.finished(requestId) } }
-        var response = await execute(entry, args, ctx, logger: logger)
+        let ctx = ActionContext(entry: entry, requestId: call.request, session: session, server: server, streamLevel: level, emit: emit)
+        var response = await withTaskCancellationHandler {
+            guard await session.enqueue(call, ctx) else { return cancelledBeforeItsTurn(ctx) }
+            let r = await execute(entry, args, ctx, logger: logger)
+            await session.finish(call)  // in order: the next call of this session starts after this one left
+            return r
+        } onCancel: {
+            ctx.cancel()
+            Task { await session.withdraw(call) }  // after ctx.cancel(): enqueue sees one or the other
+        }
         response = finish(response, t0, cpu0)
         if await session.metrics {
             for m in Self.metricLines(entry.fullName, response.performance) { ctx.note(m); response.logs.append(LogLine(.note, m)) }
@@ -66,6 +76,12 @@ public struct Dispatcher: Sendable {
         let ctx = ActionContext(entry: entry, requestId: parent.requestId, session: parent.session, server: server, parent: parent,
                                 streamLevel: parent.streamLevel, emit: parent.emit)
         return finish(await execute(entry, args, ctx, logger: server.logger), t0, cpu0)
+    }
+
+    /// The response of a call cancelled while it waited for the session.
+    func cancelledBeforeItsTurn(_ ctx: ActionContext) -> Response {
+        for l in errorLines(ActionError.cancelled, action: ctx.actionName) { ctx.log(l.level, l.message) }
+        return Response(disposition: disposition(ActionError.cancelled), logs: ctx.logs)
     }
 
     /// Runs a resolved, validated call and turns its outcome into a response.

@@ -1,8 +1,9 @@
 import CASWire
 import Foundation
+import Synchronization
 
 /// One CAS session: its tables, options and loaded action sets. Runs one action at a time
-/// (CAS semantics); callers queue in FIFO order through `acquire`/`release`.
+/// (CAS semantics); calls queue in FIFO order through `enqueue`/`finish` (the dispatcher's job).
 public actor Session {
     public nonisolated let id: String
     public nonisolated let user: String
@@ -18,13 +19,12 @@ public actor Session {
     public private(set) var loadedSets: Set<String>
     public private(set) var connections = 0
     public private(set) var ended = false
-    public private(set) var history: [String] = []
 
     private var tables: [TableKey: CASTable] = [:]
     private var caslibs: [String: Caslib] = [:]
     private var busy = false
-    private var waiters: [CheckedContinuation<Void, Never>] = []
-    private var running: [Int64: ActionContext] = [:]
+    private var waiters: [(call: CallID, turn: CheckedContinuation<Bool, Never>)] = []
+    private var running: [CallID: ActionContext] = [:]
 
     /// Where this session's tables are charged (nil: not counted, e.g. in unit tests).
     public nonisolated let budget: MemoryBudget?
@@ -63,34 +63,41 @@ public actor Session {
 
     // MARK: one action at a time
 
-    public func acquire() async {
-        if !busy { busy = true; return }
-        await withCheckedContinuation { waiters.append($0) }
+    /// Registers a call (from then on `end` reaches it) and waits for its turn: calls run one at a
+    /// time, in the order they arrived (FIFO). False when the call was cancelled before its turn came
+    /// (`withdraw`); it is then unregistered and must not run.
+    func enqueue(_ call: CallID, _ ctx: ActionContext) async -> Bool {
+        guard !ctx.isCancelled else { return false }
+        running[call] = ctx
+        lastActivity = Clock.now
+        if !busy { busy = true; return true }
+        let turn = await withCheckedContinuation { waiters.append((call, $0)) }
+        if !turn { running[call] = nil }
+        return turn
     }
 
-    public func release() {
+    /// Takes a cancelled call out of the queue at once (it does not wait for its turn to abort).
+    /// A call that is already running is left alone: it stops at its next check point.
+    func withdraw(_ call: CallID) {
+        guard let i = waiters.firstIndex(where: { $0.call == call }) else { return }
+        waiters.remove(at: i).turn.resume(returning: false)
+    }
+
+    /// Unregisters a call that `enqueue` let run and hands the session to the next waiting call.
+    func finish(_ call: CallID) {
+        running[call] = nil
         lastActivity = Clock.now
-        if waiters.isEmpty { busy = false } else { waiters.removeFirst().resume() }
+        if waiters.isEmpty { busy = false } else { waiters.removeFirst().turn.resume(returning: true) }
     }
 
     public var isBusy: Bool { busy }
 
-    func started(_ id: Int64, _ ctx: ActionContext, action: String) {
-        running[id] = ctx
-        lastActivity = Clock.now
-        history.append(action)
+    /// Cancels every running call and withdraws every queued one (session end).
+    func cancelAll() {
+        for c in running.values { c.cancel() }
+        for w in waiters { w.turn.resume(returning: false) }
+        waiters.removeAll()
     }
-    func finished(_ id: Int64) { running[id] = nil; lastActivity = Clock.now }
-
-    /// Cancels a running (or queued) call; true if it was found.
-    public func cancel(_ requestId: Int64) -> Bool {
-        guard let ctx = running[requestId] else { return false }
-        ctx.cancel()
-        return true
-    }
-
-    /// Cancels every running call (session end).
-    func cancelAll() { for c in running.values { c.cancel() } }
 
     // MARK: connections and lifetime
 
@@ -161,4 +168,32 @@ public actor Session {
     }
 
     public var tableCount: Int { tables.count }
+}
+
+/// A connection to the server, as the calls it makes know it: request ids are chosen by clients
+/// (every connection starts at 1), so a call is named by its connection and its request id.
+public struct ConnectionID: Hashable, Sendable, CustomStringConvertible {
+    /// A number unique in this process.
+    public let value: UInt64
+    private static let counter = Atomic<UInt64>(0)
+
+    /// A new id, never handed out before in this process.
+    public static func next() -> ConnectionID { ConnectionID(value: counter.wrappingAdd(1, ordering: .relaxed).newValue) }
+
+    public var description: String { "c\(value)" }
+}
+
+/// One call: the connection it came over and the client's request id on that connection.
+public struct CallID: Hashable, Sendable, CustomStringConvertible {
+    /// The connection the call came over.
+    public let connection: ConnectionID
+    /// The client's id of the call on that connection.
+    public let request: Int64
+
+    public init(connection: ConnectionID, request: Int64) {
+        self.connection = connection
+        self.request = request
+    }
+
+    public var description: String { "\(connection)/\(request)" }
 }

@@ -1,23 +1,156 @@
 import CASCore
-import CASStorage
 import CASNIO
 import CASWire
 import NIOCore
-import Synchronization
 
-/// One client connection: handshake, then requests dispatched concurrently (each session still runs
-/// one action at a time), cancels, and frames written back in order by a single writer task.
+/// One JSON-lines client connection, in two phases:
+///
+/// - **handshake**: lines are limited to `LoginLimits.handshakeBytes` and the client has
+///   `handshakeTimeout` to send a `hello` that logs in. Anything else — a request, a malformed or
+///   oversize line, a refused login — is answered with an error frame and the connection is closed.
+/// - **open**: the line limit rises to `--max-line`; requests are dispatched concurrently (each
+///   session still runs one action at a time), cancel frames reach this connection's own calls, and
+///   bad frames get error frames while the connection stays open.
+///
+/// Frames are written by the channel's event loop through `OrderedWriter` (no writer task between),
+/// so each caller's frames arrive in the order they were sent. The connection's calls live in its
+/// `CallTable`, keyed by the client's request ids: a cancel frame reaches only them, and when the
+/// connection ends — the client left or the server is stopping — they are cancelled.
 struct Connection: Sendable {
     let channel: NIOAsyncChannel<LineEvent, ByteBuffer>
     let dispatcher: Dispatcher
-    let auth: AuthMode
+    let login: Login
+    let clients: ClientConnections
+    let lineLimit: LineLimit
     let maxLine: Int
+    let id = ConnectionID.next()
 
-    init(_ channel: NIOAsyncChannel<LineEvent, ByteBuffer>, dispatcher: Dispatcher, auth: AuthMode, maxLine: Int) {
-        self.channel = channel
-        self.dispatcher = dispatcher
-        self.auth = auth
-        self.maxLine = maxLine
+    var server: ServerContext { dispatcher.server }
+
+    /// The connection's phase; `hello` moves it from `handshake` to `open`, once.
+    enum Phase {
+        case handshake
+        case open(Session)
+    }
+
+    func run() async {
+        let writer = OrderedWriter(channel.channel)
+        let send: @Sendable (ServerFrame) -> Void = { writer.send($0.line) }
+        let entered = await clients.enter(channel.channel, refuse: { error in
+            try? await writer.send(ServerFrame.error(id: nil, message: "hello: \(error)").line).get()
+        }, timedOut: {
+            writer.sendThenClose(ServerFrame.error(id: nil, message: "hello: no login within \(Fixed.text(login.limits.handshakeTimeout, 0)) s; closing the connection").line)
+        })
+        guard let entry = entered else { return }
+        defer { entry.leave() }
+        let calls = CallTable()
+        var phase = Phase.handshake
+        try? await channel.executeThenClose { inbound, _ in
+            reading: for try await event in inbound {
+                switch phase {
+                case .handshake:
+                    do throws(FrameError) {
+                        guard let session = try await handshake(event, entry: entry, send: send) else { continue }
+                        phase = .open(session)
+                    } catch {
+                        try? await writer.send(ServerFrame.error(id: error.id, message: error.message).line).get()
+                        break reading  // refused: leaving the loop closes the connection
+                    }
+                case .open(let session):
+                    serve(event, session, calls: calls, send: send)
+                }
+            }
+        }
+        // The client left (or the read failed) or the server is stopping: running calls are cancelled.
+        await calls.cancelAllAndWait()
+        if case .open(let s) = phase { await s.detach() }
+    }
+}
+
+extension Connection {
+    /// One event before login: nil for a blank line, the session after a successful `hello`; any
+    /// other frame is a `FrameError` that closes the connection.
+    func handshake(_ event: LineEvent, entry: ClientConnections.Entry, send: @Sendable (ServerFrame) -> Void) async throws(FrameError) -> Session? {
+        let frame: ClientFrame
+        switch event {
+        case .oversize(let n, let prefix):
+            throw FrameError("hello: a line of \(n) bytes exceeds the limit of \(lineLimit.bytes) bytes before login; send {\"hello\": …} first",
+                             id: Self.requestId(in: prefix))
+        case .line(let buf):
+            let bytes = Array(buf.readableBytesView)
+            if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return nil }
+            frame = try ClientFrame(line: bytes)
+        }
+        switch frame {
+        case .hello(let user, let password, let sessionId, _):
+            let who: LoginIdentity
+            do { who = try await login.authenticate(user: user, password: password, from: entry.address) } catch {
+                throw FrameError("hello: \(error)")
+            }
+            // The login clock may have run out while the password was checked: no session for a closed connection.
+            guard channel.channel.isActive else { throw FrameError("hello: the connection was closed during the login") }
+            let session = try await attach(who, to: sessionId)
+            entry.loggedIn()
+            lineLimit.raise(to: maxLine)  // before the welcome: the client may send large lines once it has it
+            send(.welcome(session: session.id, user: who.user, server: "caslite \(server.version)", protocolVersion: protocolVersion))
+            return session
+        case .request(let id, _, _):
+            throw FrameError("request \(id): send {\"hello\": {\"user\": …}} first; closing the connection", id: id)
+        case .cancel:
+            throw FrameError("cancel: no session; send {\"hello\": {\"user\": …}} first")
+        }
+    }
+
+    /// A new session for the user, or the one `sessionId` names (same user only).
+    func attach(_ who: LoginIdentity, to sessionId: String?) async throws(FrameError) -> Session {
+        let s: Session
+        if let sessionId {
+            guard let existing = await server.sessions.session(sessionId), await !existing.ended else {
+                throw FrameError("hello: Session reconnect failed: could not find session \(Names.quote(sessionId)) (it may have timed out or ended).")
+            }
+            guard existing.user == who.user else { throw FrameError("hello: session \(Names.quote(sessionId)) belongs to another user.") }
+            s = existing
+        } else {
+            s = await server.sessions.create(user: who.user, isAdmin: who.isAdmin)
+        }
+        await s.attach()
+        return s
+    }
+
+    /// One event after login: a request starts a call, a cancel reaches this connection's call of that id.
+    func serve(_ event: LineEvent, _ session: Session, calls: CallTable, send: @escaping @Sendable (ServerFrame) -> Void) {
+        switch event {
+        case .oversize(let n, let prefix):
+            send(.error(id: Self.requestId(in: prefix),
+                        message: "Line of \(n) bytes exceeds the server's limit of \(maxLine) bytes; it was discarded. Send large data in smaller calls."))
+        case .line(let buf):
+            let bytes = Array(buf.readableBytesView)
+            if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }
+            do {
+                try start(try ClientFrame(line: bytes), session, calls: calls, send: send)
+            } catch {
+                send(.error(id: error.id, message: error.message))
+            }
+        }
+    }
+
+    func start(_ frame: ClientFrame, _ session: Session, calls: CallTable, send: @escaping @Sendable (ServerFrame) -> Void) throws(FrameError) {
+        switch frame {
+        case .hello:
+            throw FrameError("hello: this connection already has session \(session.id)")
+        case .request(let request, let action, let params):
+            let dispatcher = self.dispatcher, call = CallID(connection: id, request: request)
+            calls.start(request) {
+                guard await !session.ended else {
+                    send(.error(id: request, message: "request \(request): session \(session.id) has ended; open a new one"))
+                    return
+                }
+                let r = await dispatcher.call(session: session, call: call, action: action, params: params, emit: send)
+                send(.response(id: request, r))
+            }
+        case .cancel(let request):
+            if !calls.cancel(request) { send(.log(id: request, LogLine(.warning, "No running call with id \(request) to cancel."))) }
+        }
     }
 
     /// The `"id": N` of a request from the first bytes of its line (clients write `id` first), so that an
@@ -28,99 +161,4 @@ struct Connection: Sendable {
         let rest = text[r.upperBound...].drop { $0 == " " || $0 == ":" }
         return Int64(rest.prefix { $0.isNumber })
     }
-
-    var server: ServerContext { dispatcher.server }
-
-    func run() async {
-        // Frames are written by the channel's event loop directly (no writer task between: one thread
-        // hand-off less per frame). Every frame goes through `execute`, even from the event loop itself,
-        // so the loop's FIFO task queue keeps each caller's frames in the order they were sent.
-        let raw = channel.channel
-        let send: @Sendable (ServerFrame) -> Void = { frame in
-            let line = frame.line
-            raw.eventLoop.execute { raw.writeAndFlush(ByteBuffer(bytes: line), promise: nil) }
-        }
-        try? await channel.executeThenClose { inbound, _ in
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                var session: Session?
-                defer { if let s = session { Task { await s.detach() } } }  // also when the read loop throws (reset)
-                for try await event in inbound {
-                    switch event {
-                    case .oversize(let n, let prefix):
-                        send(.error(id: Self.requestId(in: prefix),
-                                    message: "Line of \(n) bytes exceeds the server's limit of \(maxLine) bytes; it was discarded. Send large data in smaller calls."))
-                    case .line(let buf):
-                        let bytes = Array(buf.readableBytesView)
-                        if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
-                        do {
-                            let frame = try ClientFrame(line: bytes)
-                            session = try await handle(frame, session: session, send: send, group: &group)
-                        } catch let e as FrameError {
-                            send(.error(id: e.id, message: e.message))
-                        }
-                    }
-                }
-                group.cancelAll()  // the client is gone: calls still running are cancelled (as before)
-                try await group.waitForAll()
-            }
-        }
-    }
-
-    /// Handles one frame; returns the (possibly new) session.
-    func handle(_ frame: ClientFrame, session: Session?, send: @escaping @Sendable (ServerFrame) -> Void,
-                group: inout ThrowingTaskGroup<Void, any Error>) async throws(FrameError) -> Session? {
-        switch frame {
-        case .hello(let user, let password, let id, _):
-            guard session == nil else { throw FrameError("hello: this connection already has session \(session!.id)") }
-            guard !user.isEmpty, user.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" || $0 == "." }) else {
-                throw FrameError("hello: user name '\(user)' is invalid; use letters, digits, '_', '-' or '.'")
-            }
-            let isAdmin = try await authenticate(user, password)
-            let s: Session
-            if let id {
-                guard let existing = await server.sessions.session(id), await !existing.ended else {
-                    throw FrameError("hello: Session reconnect failed: could not find session \(id) (it may have timed out or ended).")
-                }
-                guard existing.user == user else { throw FrameError("hello: session \(id) belongs to another user.") }
-                s = existing
-            } else {
-                s = await server.sessions.create(user: user, isAdmin: isAdmin)
-            }
-            await s.attach()
-            send(.welcome(session: s.id, user: user, server: "caslite \(server.version)", protocolVersion: protocolVersion))
-            return s
-        case .request(let id, let action, let params):
-            guard let session else { throw FrameError("request \(id): send {\"hello\": {\"user\": …}} first", id: id) }
-            guard await !session.ended else { throw FrameError("request \(id): session \(session.id) has ended; open a new one", id: id) }
-            let dispatcher = self.dispatcher
-            group.addTask {
-                let r = await dispatcher.call(session: session, requestId: id, action: action, params: params, emit: send)
-                send(.response(id: id, r))
-            }
-            return session
-        case .cancel(let id):
-            guard let session else { throw FrameError("cancel: no session") }
-            if await !session.cancel(id) { send(.log(id: id, LogLine(.warning, "No running call with id \(id) to cancel."))) }
-            return session
-        }
-    }
 }
-
-extension Connection {
-    /// Checks the password when the server requires one; returns whether the user is an administrator.
-    /// A refusal waits a moment (slowing guessing) and does not say whether the user exists.
-    func authenticate(_ user: String, _ password: String?) async throws(FrameError) -> Bool {
-        let stored: UserRecord?
-        do { stored = try await server.store.user(user) } catch { throw FrameError("hello: cannot read users: \(error.message)") }
-        let admin = server.admins.contains(user) || (stored?.isAdmin ?? false)
-        guard auth == .password else { return admin }
-        let verified: UserRecord?
-        do { verified = try await server.store.verify(user, password: password ?? "") } catch { throw FrameError("hello: cannot read users: \(error.message)") }
-        guard verified != nil else {
-            try? await Task.sleep(for: .milliseconds(400))
-            throw FrameError("hello: authentication failed for user '\(user)': wrong user name or password.")
-        }
-        return admin
-    }
-}
-

@@ -1,73 +1,133 @@
+import CASCore
 import NIOCore
 import NIOHTTP1
 
-/// One HTTP connection: collects each request (head, body, end), lets `RESTRoutes` answer it and
-/// writes the response. Keep-alive is honoured; the credentials verified on this connection are
-/// remembered so that swat's Basic header (sent with every request) costs one password check.
+/// One HTTP connection. Everything that decides whether a request is served is settled at its head,
+/// before a byte of its body is read: the route (unknown paths are a 404), the credentials (through
+/// `Login`; a refusal is answered and the connection closed) and the announced body size (at most
+/// `--max-line`). Responses go out in request order; keep-alive is honoured.
+///
+/// A call runs in a task of its own while the connection keeps reading, so a client that disconnects
+/// (or a server that stops) cancels the call it was waiting for.
 struct HTTPConnection: Sendable {
     let channel: HTTPServer.Child
     let routes: RESTRoutes
+    let clients: ClientConnections
 
-    init(_ channel: HTTPServer.Child, routes: RESTRoutes) {
+    init(_ channel: HTTPServer.Child, routes: RESTRoutes, clients: ClientConnections) {
         self.channel = channel
+        var routes = routes
+        routes.connection = ConnectionID.next()
         self.routes = routes
+        self.clients = clients
+    }
+
+    /// A request whose head was accepted and whose body is being read.
+    struct Reading {
+        var head: HTTPRequestHead
+        var route: RESTRoute
+        var user: LoginIdentity
+        var body = ByteBuffer()
+    }
+
+    /// What the head of a request decided.
+    enum Verdict {
+        /// Answer now, without reading a body; `close` when the connection cannot be reused.
+        case answer(RESTResponse, close: Bool)
+        /// Read the body, then serve.
+        case read(Reading)
     }
 
     func run() async {
+        let raw = channel.channel
+        let entered = await clients.enter(raw, refuse: { error in
+            let response = RESTAuthenticator.refusal(error).response
+            try? await raw.writeAndFlush(HTTPServerResponsePart.head(Self.head(response, version: .http1_1, close: true)))
+            try? await raw.writeAndFlush(HTTPServerResponsePart.body(.byteBuffer(ByteBuffer(bytes: response.body))))
+            try? await raw.writeAndFlush(HTTPServerResponsePart.end(nil))
+        }, timedOut: { raw.close(promise: nil) })
+        guard let entry = entered else { return }
+        defer { entry.leave() }
         try? await channel.executeThenClose { inbound, outbound in
-            var head: HTTPRequestHead?
-            var body = ByteBuffer()
-            var answered = false
-            var verified = VerifiedCredentials()
-            for try await part in inbound {
-                switch part {
-                case .head(let h):
-                    head = h
-                    body.clear()
-                    answered = false
-                    // swat keeps a stale Content-Length on body-less GETs (reference §2): answer a GET at
-                    // its head, and close the connection if a body was announced, so nothing waits for it.
-                    if h.method == .GET || h.method == .HEAD {
-                        let announced = Int(h.headers.first(name: "content-length") ?? "0") ?? 0
-                        let response = await routes.handle(RESTRequest(head: h, body: []), &verified)
-                        try await write(response, to: outbound, head: h, close: announced > 0 || !h.isKeepAlive)
-                        if announced > 0 { return }
-                        answered = true
+            try await withThrowingTaskGroup(of: Void.self) { calls in
+                var reading: Reading?
+                var verified = VerifiedCredentials()
+                requests: for try await part in inbound {
+                    switch part {
+                    case .head(let h):
+                        try await calls.waitForAll()  // the previous response goes out first
+                        switch await verdict(h, entry: entry, &verified) {
+                        case .answer(let response, let close):
+                            try await write(response, to: outbound, head: h, close: close)
+                            if close { break requests }
+                        case .read(let r):
+                            reading = r
+                        }
+                    case .body(var chunk):
+                        guard var r = reading else { continue }
+                        reading = nil
+                        guard r.body.readableBytes + chunk.readableBytes <= routes.maxBodyBytes else {
+                            try await write(tooLarge, to: outbound, head: r.head, close: true)
+                            break requests
+                        }
+                        r.body.writeBuffer(&chunk)
+                        reading = r
+                    case .end:
+                        guard let r = reading else { continue }
+                        reading = nil
+                        calls.addTask {
+                            let request = RESTRequest(head: r.head, body: Array(r.body.readableBytesView))
+                            let response = await routes.handle(r.route, request, r.user)
+                            try await write(response, to: outbound, head: r.head, close: !r.head.isKeepAlive)
+                            if !r.head.isKeepAlive { raw.close(promise: nil) }  // answered: ends the connection
+                        }
                     }
-                case .body(var chunk):
-                    guard !answered else { continue }
-                    if body.readableBytes + chunk.readableBytes > routes.maxBodyBytes {
-                        let response = RESTResponse.error(.payloadTooLarge, "Request body too large",
-                                                          details: "The server accepts at most \(routes.maxBodyBytes) bytes per request.")
-                        if let h = head { try await write(response, to: outbound, head: h, close: true) }
-                        return
-                    }
-                    body.writeBuffer(&chunk)
-                case .end:
-                    defer { head = nil; answered = false }
-                    guard let h = head, !answered else { continue }
-                    let response = await routes.handle(RESTRequest(head: h, body: Array(body.readableBytesView)), &verified)
-                    try await write(response, to: outbound, head: h, close: !h.isKeepAlive)
-                    if !h.isKeepAlive { return }
                 }
+                calls.cancelAll()  // the client left or the server is stopping: a running call is cancelled
             }
         }
     }
 
+    /// Settles a request at its head: route, credentials, size. GET and HEAD (which carry no body for
+    /// swat, though it may announce a stale Content-Length) are answered here.
+    func verdict(_ h: HTTPRequestHead, entry: ClientConnections.Entry, _ verified: inout VerifiedCredentials) async -> Verdict {
+        let announced = Int(h.headers.first(name: "content-length") ?? "0") ?? 0
+        let hasBody = announced > 0 || h.headers.contains(name: "transfer-encoding")
+        do throws(RESTError) {
+            let route = try RESTRoutes.route(h)
+            let user: LoginIdentity
+            do { user = try await routes.authenticator.authenticate(h.headers, from: entry.address, &verified) } catch {
+                return .answer(error.response, close: true)  // a refused login closes the connection
+            }
+            entry.loggedIn()
+            if h.method == .GET || h.method == .HEAD {
+                let response = await routes.handle(route, RESTRequest(head: h, body: []), user)
+                return .answer(response, close: hasBody || !h.isKeepAlive)  // never wait for a stale body
+            }
+            guard announced <= routes.maxBodyBytes else { return .answer(tooLarge, close: true) }
+            return .read(Reading(head: h, route: route, user: user))
+        } catch {
+            return .answer(error.response, close: hasBody || !h.isKeepAlive)
+        }
+    }
+
+    var tooLarge: RESTResponse {
+        RESTResponse.error(.payloadTooLarge, "Request body too large", details: "The server accepts at most \(routes.maxBodyBytes) bytes per request.")
+    }
+
     func write(_ r: RESTResponse, to outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>, head: HTTPRequestHead,
                close: Bool) async throws {
+        try await outbound.write(.head(Self.head(r, version: head.version, close: close)))
+        if head.method != .HEAD { try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: r.body)))) }
+        try await outbound.write(.end(nil))
+    }
+
+    static func head(_ r: RESTResponse, version: HTTPVersion, close: Bool) -> HTTPResponseHead {
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: "application/json; charset=utf-8")
         headers.add(name: "Content-Length", value: String(r.body.count))
         headers.add(name: "Connection", value: close ? "close" : "keep-alive")
         for (k, v) in r.headers { headers.add(name: k, value: v) }
-        try await outbound.write(.head(HTTPResponseHead(version: head.version, status: r.status, headers: headers)))
-        if head.method != .HEAD { try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: r.body)))) }
-        try await outbound.write(.end(nil))
+        return HTTPResponseHead(version: version, status: r.status, headers: headers)
     }
-}
-
-/// Authorization header values already verified on one connection, with the user they name.
-struct VerifiedCredentials: Sendable {
-    var byHeader: [String: AuthenticatedUser] = [:]
 }

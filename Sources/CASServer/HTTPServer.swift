@@ -6,10 +6,10 @@ import NIOPosix
 
 /// The HTTP/1.1 front end spoken by the Python `swat` client (docs/python.md): SwiftNIO's HTTP codec,
 /// requests answered one at a time per connection, routed by `RESTRoutes` over the same dispatcher,
-/// sessions and users as the JSON-lines listener.
+/// sessions, users and login as the JSON-lines listener.
 ///
 /// ```swift
-/// let http = try await HTTPServer.start(host: "127.0.0.1", port: 0, routes: routes, logger: logger)
+/// let http = try await HTTPServer.start(host: "127.0.0.1", port: 0, routes: routes, clients: clients, logger: logger)
 /// // http.port is the bound port
 /// ```
 final class HTTPServer: Sendable {
@@ -25,7 +25,8 @@ final class HTTPServer: Sendable {
     }
 
     /// Binds and starts serving; `port` 0 picks a free port.
-    static func start(host: String, port: Int, routes: RESTRoutes, logger: Logger) async throws -> HTTPServer {
+    static func start(host: String, port: Int, routes: RESTRoutes, clients: ClientConnections, logger: Logger) async throws -> HTTPServer {
+        let accepted = AcceptedChannels<Child> { c in try? await c.executeThenClose { _, _ in } }
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -33,7 +34,7 @@ final class HTTPServer: Sendable {
                 child.eventLoop.makeCompletedFuture {
                     // No pipelining assistance: a GET may be answered before its (stale) body arrives.
                     try child.pipeline.syncOperations.configureHTTPServerPipeline(withPipeliningAssistance: false, withErrorHandling: true)
-                    return try Child(wrappingChannelSynchronously: child)
+                    return accepted.hold(try Child(wrappingChannelSynchronously: child), for: child)
                 }
             }
         let bound = channel.channel.localAddress?.port ?? port
@@ -41,19 +42,25 @@ final class HTTPServer: Sendable {
             _ = try? await channel.executeThenClose { inbound in
                 try await withThrowingDiscardingTaskGroup { group in
                     for try await conn in inbound {
-                        group.addTask { await HTTPConnection(conn, routes: routes).run() }
+                        accepted.take(conn.channel)
+                        group.addTask { await HTTPConnection(conn, routes: routes, clients: clients).run() }
                     }
                 }
             }
+            await accepted.closeLeftovers()
         }
         logger.info("caslite REST (swat) listening on \(host):\(bound)")
         return HTTPServer(port: bound, channel: channel, runTask: runTask)
     }
 
-    /// Stops listening and ends the serving task.
-    func stop() async {
+    /// Stops accepting connections (open ones are closed by `ClientConnections.closeAll`).
+    func stopListening() async {
         try? await channel.channel.close()
-        runTask.cancel()
+    }
+
+    /// Waits until every connection task has ended (after `ClientConnections.closeAll`). Not cancelled: the
+    /// accept loop must still take (and refuse) connections accepted before the listener closed.
+    func finish() async {
         _ = await runTask.value
     }
 }

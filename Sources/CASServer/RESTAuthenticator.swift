@@ -1,43 +1,46 @@
 import CASCore
-import CASStorage
 import CASWire
 import NIOHTTP1
 
-/// A user whose credentials were accepted.
-struct AuthenticatedUser: Sendable, Equatable {
-    var name: String
-    var isAdmin: Bool
-}
-
-/// Checks the `Authorization: Basic …` header that swat sends with every request, the way `hello`
-/// checks the JSON-lines handshake: with `.password` the password is verified against the users in
-/// `<data>/server.sqlite`; with `.none` the user name is accepted as given (loopback only).
+/// Checks the `Authorization: Basic …` header that swat sends with every request, through the same
+/// `Login` as the JSON-lines `hello`. A header already accepted on this connection is not checked
+/// again (swat repeats it with every request).
 struct RESTAuthenticator: Sendable {
-    let server: ServerContext
-    let mode: AuthMode
+    let login: Login
 
     static let challenge = [("WWW-Authenticate", "Basic realm=\"caslite\"")]
 
-    func authenticate(_ headers: HTTPHeaders, _ verified: inout VerifiedCredentials) async throws(RESTError) -> AuthenticatedUser {
+    func authenticate(_ headers: HTTPHeaders, from address: String, _ verified: inout VerifiedCredentials) async throws(RESTError) -> LoginIdentity {
         guard let header = headers.first(name: "authorization") else {
             throw RESTError(.unauthorized, "Authentication required",
                             details: "send HTTP Basic credentials, e.g. swat.CAS(url, username='NAME', password='PASSWORD')", headers: Self.challenge)
         }
         if let known = verified.byHeader[header] { return known }
         let (user, password) = try Self.basic(header)
-        guard !user.isEmpty, user.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" || $0 == "." }) else {
-            throw RESTError(.unauthorized, "Invalid user name '\(user)'", details: "use letters, digits, '_', '-' or '.'", headers: Self.challenge)
+        let accepted: LoginIdentity
+        do { accepted = try await login.authenticate(user: user, password: password, from: address) } catch {
+            throw Self.refusal(error)
         }
-        let accepted = AuthenticatedUser(name: user, isAdmin: try await check(user, password))
         verified.byHeader[header] = accepted
         return accepted
+    }
+
+    /// The HTTP answer to a refused login.
+    static func refusal(_ e: LoginError) -> RESTError {
+        let retry = e.retryAfter.map { [("Retry-After", String(Int($0)))] } ?? []
+        switch e.reason {
+        case .invalidUserName, .wrongCredentials: return RESTError(.unauthorized, e.error, details: e.details, headers: challenge)
+        case .throttled: return RESTError(.tooManyRequests, e.error, details: e.details, headers: retry)
+        case .busy: return RESTError(.serviceUnavailable, e.error, details: e.details, headers: [("Retry-After", "1")])
+        case .unavailable, .misconfigured: return RESTError(.internalServerError, e.error, details: e.details)
+        }
     }
 
     /// `Basic base64(user:password)` → (user, password).
     static func basic(_ header: String) throws(RESTError) -> (String, String) {
         let parts = header.split(separator: " ", maxSplits: 1)
         guard parts.count == 2, parts[0].lowercased() == "basic" else {
-            throw RESTError(.unauthorized, "Unsupported authorization scheme '\(parts.first ?? "")'",
+            throw RESTError(.unauthorized, "Unsupported authorization scheme \(Names.quote(String(parts.first ?? "")))",
                             details: "caslite accepts HTTP Basic credentials (user name and password); OAuth tokens are not supported",
                             headers: challenge)
         }
@@ -47,22 +50,9 @@ struct RESTAuthenticator: Sendable {
         }
         return (String(text[..<colon]), String(text[text.index(after: colon)...]))
     }
+}
 
-    /// Verifies the password when the server requires one; returns whether the user is an administrator.
-    /// A refusal waits a moment (slowing guessing) and does not say whether the user exists.
-    func check(_ user: String, _ password: String) async throws(RESTError) -> Bool {
-        let stored: UserRecord?
-        do { stored = try await server.store.user(user) } catch { throw RESTError(.internalServerError, "Cannot read users", details: error.message) }
-        let admin = server.admins.contains(user) || (stored?.isAdmin ?? false)
-        guard mode == .password else { return admin }
-        let ok: UserRecord?
-        do { ok = try await server.store.verify(user, password: password) } catch {
-            throw RESTError(.internalServerError, "Cannot read users", details: error.message)
-        }
-        guard ok != nil else {
-            try? await Task.sleep(for: .milliseconds(400))
-            throw RESTError(.unauthorized, "Authentication failed for user '\(user)'", details: "wrong user name or password", headers: Self.challenge)
-        }
-        return admin
-    }
+/// Authorization header values already accepted on one connection, with the user they name.
+struct VerifiedCredentials: Sendable {
+    var byHeader: [String: LoginIdentity] = [:]
 }

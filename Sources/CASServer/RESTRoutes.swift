@@ -22,7 +22,10 @@ private let restRequestIds = Atomic<Int64>(1 << 40)
 struct RESTRoutes: Sendable {
     let dispatcher: Dispatcher
     let authenticator: RESTAuthenticator
+    /// Largest request body once logged in (`--max-line`); nothing is read before the login.
     let maxBodyBytes: Int
+    /// The HTTP connection's id: calls are keyed by it (`CallID`), like JSON-lines connections.
+    var connection = ConnectionID.next()
 
     /// Actions whose results swat reads as a list (`res[0]`), not as a keyed object.
     static let listFormActions: Set<String> = ["builtins.reflect"]
@@ -31,31 +34,32 @@ struct RESTRoutes: Sendable {
     /// and swat's `len(CASTable)` / `CASTable.summary()` call `simple.numRows` / `simple.summary` without loading it.
     static let defaultSets = ["simple"]
 
-    init(dispatcher: Dispatcher, auth: AuthMode, maxBodyBytes: Int) {
+    init(dispatcher: Dispatcher, login: Login, maxBodyBytes: Int) {
         self.dispatcher = dispatcher
-        self.authenticator = RESTAuthenticator(server: dispatcher.server, mode: auth)
+        self.authenticator = RESTAuthenticator(login: login)
         self.maxBodyBytes = maxBodyBytes
     }
 
     var server: ServerContext { dispatcher.server }
 
-    /// Answers one request; every failure becomes an error response here.
-    func handle(_ req: RESTRequest, _ verified: inout VerifiedCredentials) async -> RESTResponse {
-        do throws(RESTError) {
-            guard let route = RESTRoute(path: req.path) else {
-                throw RESTError(.notFound, "No such resource: \(req.path)", details: "caslite serves swat at <base>/cas/sessions")
-            }
-            let user = try await authenticator.authenticate(req.headers, &verified)
-            return try await serve(route, req, user)
-        } catch {
-            return error.response
+    /// Where a request head points; unknown paths are a 404 (swat's protocol probe expects one, without credentials).
+    static func route(_ head: HTTPRequestHead) throws(RESTError) -> RESTRoute {
+        let path = RESTRequest(head: head, body: []).path
+        guard let route = RESTRoute(path: path) else {
+            throw RESTError(.notFound, "No such resource: \(Names.quote(String(path)))", details: "caslite serves swat at <base>/cas/sessions")
         }
+        return route
     }
 
-    func serve(_ route: RESTRoute, _ req: RESTRequest, _ user: AuthenticatedUser) async throws(RESTError) -> RESTResponse {
+    /// Answers one authenticated request; every failure becomes an error response here.
+    func handle(_ route: RESTRoute, _ req: RESTRequest, _ user: LoginIdentity) async -> RESTResponse {
+        do throws(RESTError) { return try await serve(route, req, user) } catch { return error.response }
+    }
+
+    func serve(_ route: RESTRoute, _ req: RESTRequest, _ user: LoginIdentity) async throws(RESTError) -> RESTResponse {
         switch (route, req.method) {
         case (.sessions, .PUT), (.sessions, .POST):
-            let s = await server.sessions.create(user: user.name, isAdmin: user.isAdmin)
+            let s = await server.sessions.create(user: user.user, isAdmin: user.isAdmin)
             for set in Self.defaultSets where server.registry.set(set) != nil { await s.load(set: set) }
             return .json(["session": .string(s.id)])
         case (.session(let id), .GET), (.session(let id), .HEAD):
@@ -82,18 +86,19 @@ struct RESTRoutes: Sendable {
     /// Runs one action call and wraps the response in swat's envelope.
     func call(_ s: Session, _ action: String, _ params: ValueDict) async -> RESTResponse {
         let id = restRequestIds.wrappingAdd(1, ordering: .relaxed).newValue
-        let response = await dispatcher.call(session: s, requestId: id, action: action, params: params, emit: { _ in })
+        let response = await dispatcher.call(session: s, call: CallID(connection: connection, request: id), action: action, params: params,
+                                             emit: { _ in })
         let resolved = try? await server.resolve(action, loaded: await s.loadedSets)
         let listForm = resolved.map { Self.listFormActions.contains($0.fullName.lowercased()) } ?? false
         return RESTResponse(status: .ok, body: RESTEncoding.envelope(response, listForm: listForm, minLevel: RESTEncoding.minLevel(params)))
     }
 
     /// The caller's live session; unknown, ended and other users' sessions are refused.
-    func session(_ id: String, _ user: AuthenticatedUser) async throws(RESTError) -> Session {
+    func session(_ id: String, _ user: LoginIdentity) async throws(RESTError) -> Session {
         guard let s = await server.sessions.session(id), await !s.ended else {
             throw RESTError(.notFound, "Session \(id) not found", details: "The session may have ended or timed out; connect without session= to start a new one")
         }
-        guard s.user == user.name else {
+        guard s.user == user.user else {
             throw RESTError(.forbidden, "Session \(id) belongs to another user", details: "connect as its owner or start a new session")
         }
         await s.touch()

@@ -6,89 +6,124 @@ import Logging
 import NIOCore
 import NIOPosix
 
-/// The caslite server: a JSON-lines listener over SwiftNIO in front of the dispatcher.
+/// The caslite server: a JSON-lines listener (and optionally the REST front end) over SwiftNIO in
+/// front of the dispatcher. The action sets are passed in, as hummingbird passes its router to the
+/// application: the executable gives the standard list (`StandardRegistry` in CASStandardSets), a
+/// test gives the few sets it needs, its own included.
 ///
 /// ```swift
-/// let server = try await CASServer.start(config)   // binds; `server.port` is the bound port
+/// let server = try await CASServer.start(config, sets: StandardRegistry.sets)   // binds; `server.port` is the bound port
 /// …
-/// try await server.stop()
+/// await server.stop()
 /// ```
 public final class CASServer: Sendable {
+    /// The JSON-lines server channel: each accepted connection comes with its line limit.
+    typealias Listener = NIOAsyncChannel<(NIOAsyncChannel<LineEvent, ByteBuffer>, LineLimit), Never>
+
     public let context: ServerContext
     public let config: ServerConfig
     public let port: Int
     /// The bound port of the REST (swat) front end, when `config.httpPort` asked for one.
     public let httpPort: Int?
     private let http: HTTPServer?
-    private let channel: NIOAsyncChannel<NIOAsyncChannel<LineEvent, ByteBuffer>, Never>
+    private let clients: ClientConnections
+    private let channel: Listener
     private let runTask: Task<Void, Never>
     private let reaper: Task<Void, Never>
 
-    private init(context: ServerContext, config: ServerConfig, port: Int, http: HTTPServer?,
-                 channel: NIOAsyncChannel<NIOAsyncChannel<LineEvent, ByteBuffer>, Never>, runTask: Task<Void, Never>, reaper: Task<Void, Never>) {
+    private init(context: ServerContext, config: ServerConfig, port: Int, http: HTTPServer?, clients: ClientConnections,
+                 channel: Listener, runTask: Task<Void, Never>, reaper: Task<Void, Never>) {
         self.context = context
         self.config = config
         self.port = port
         self.http = http
         self.httpPort = http?.port
+        self.clients = clients
         self.channel = channel
         self.runTask = runTask
         self.reaper = reaper
     }
 
-    /// Binds the listener and starts serving.
-    public static func start(_ config: ServerConfig, logger: Logger = Logger(label: "caslite.server")) async throws -> CASServer {
-        let registry = try StandardRegistry.make()
+    /// Checks the action sets and the login settings, opens the data folder, binds the listeners and
+    /// starts serving. Throws `LoginError` (`.misconfigured`) for `auth: .none` on a non-loopback host.
+    public static func start(_ config: ServerConfig, sets: [ActionSet], logger: Logger = Logger(label: "caslite.server")) async throws -> CASServer {
+        let registry = try Registry(sets)
         let server = config.maxMemory ?? MemoryBudget.defaults.server
         let memory = MemoryBudget(serverLimit: server, sessionLimit: config.maxSessionMemory ?? server / 2)
         let context = try await ServerContext(registry: registry, dataRoot: config.dataRoot, defaultTimeout: config.sessionTimeout,
                                               admins: config.admins, memory: memory, logger: logger)
+        let login = try Login(mode: config.auth, host: config.host, store: context.store, admins: config.admins, limits: config.login)
         try await UserActionSetStore.loadAtStart(context, dirs: config.actionSetDirs, logger: logger)
-        let maxLine = config.maxLineLength
+        let clients = ClientConnections(login: login)
+        let dispatcher = Dispatcher(server: context)
+        let (channel, runTask) = try await listen(config, dispatcher: dispatcher, clients: clients)
+        let port = channel.channel.localAddress?.port ?? config.port
+        var http: HTTPServer?
+        if let httpPort = config.httpPort {
+            let routes = RESTRoutes(dispatcher: dispatcher, login: login, maxBodyBytes: config.maxLineLength)
+            http = try await HTTPServer.start(host: config.host, port: httpPort, routes: routes, clients: clients, logger: logger)
+        }
+        logger.info("caslite listening on \(config.host):\(port)")
+        return CASServer(context: context, config: config, port: port, http: http, clients: clients, channel: channel, runTask: runTask,
+                         reaper: reap(context, every: config.reapInterval, logger: logger))
+    }
+
+    /// Binds the JSON-lines port; each connection starts at the handshake line limit.
+    static func listen(_ config: ServerConfig, dispatcher: Dispatcher, clients: ClientConnections) async throws
+        -> (Listener, Task<Void, Never>)
+    {
+        typealias Child = NIOAsyncChannel<LineEvent, ByteBuffer>
+        let handshakeBytes = config.login.handshakeBytes
+        let accepted = AcceptedChannels<(Child, LineLimit)> { c in try? await c.0.executeThenClose { _, _ in } }
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .bind(host: config.host, port: config.port) { child in
-                child.eventLoop.makeCompletedFuture {
-                    try child.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineFrameDecoder(maxLineLength: maxLine)))
-                    return try NIOAsyncChannel<LineEvent, ByteBuffer>(wrappingChannelSynchronously: child)
+                child.eventLoop.makeCompletedFuture { () -> (Child, LineLimit) in
+                    let limit = LineLimit(handshakeBytes, reportsAtOnce: true)
+                    try child.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineFrameDecoder(limit: limit)))
+                    return accepted.hold((try Child(wrappingChannelSynchronously: child), limit), for: child)
                 }
             }
-        let port = channel.channel.localAddress?.port ?? config.port
-        let dispatcher = Dispatcher(server: context)
         let runTask = Task {
             _ = try? await channel.executeThenClose { inbound in
                 try await withThrowingDiscardingTaskGroup { group in
-                    for try await conn in inbound {
-                        group.addTask { await Connection(conn, dispatcher: dispatcher, auth: config.auth, maxLine: maxLine).run() }
+                    for try await (conn, limit) in inbound {
+                        accepted.take(conn.channel)
+                        group.addTask {
+                            await Connection(channel: conn, dispatcher: dispatcher, login: clients.login, clients: clients, lineLimit: limit,
+                                             maxLine: config.maxLineLength).run()
+                        }
                     }
                 }
             }
+            await accepted.closeLeftovers()
         }
-        let interval = config.reapInterval
-        let reaper = Task {
+        return (channel, runTask)
+    }
+
+    /// Ends sessions whose idle time-out has passed, every `interval` seconds.
+    static func reap(_ context: ServerContext, every interval: Double, logger: Logger) -> Task<Void, Never> {
+        Task {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(interval))
                 let gone = await context.sessions.reap()
                 for id in gone { logger.info("session \(id) timed out and was ended") }
             }
         }
-        var http: HTTPServer?
-        if let httpPort = config.httpPort {
-            let routes = RESTRoutes(dispatcher: dispatcher, auth: config.auth, maxBodyBytes: config.maxLineLength)
-            http = try await HTTPServer.start(host: config.host, port: httpPort, routes: routes, logger: logger)
-        }
-        logger.info("caslite listening on \(config.host):\(port)")
-        return CASServer(context: context, config: config, port: port, http: http, channel: channel, runTask: runTask, reaper: reaper)
     }
 
-    /// Stops listening and ends the serving tasks.
+    /// Stops in order: no new connections, every open connection closed (which cancels its running
+    /// calls), then waits until every connection has ended. Sessions stay in memory until the process ends.
     public func stop() async {
         reaper.cancel()
-        await http?.stop()
         try? await channel.channel.close()
-        runTask.cancel()
+        await http?.stopListening()
+        clients.closeAll()
+        // not cancelled: the accept loop must still take the connections NIO accepted before the listener
+        // closed (ClientConnections refuses them now); an accepted NIOAsyncChannel that nobody takes traps
         _ = await runTask.value
+        await http?.finish()
     }
 
     /// Waits until the server stops.

@@ -1,4 +1,7 @@
-/// Settings of one caslite server.
+import CASCore
+
+/// Settings of one caslite server. The defaults are safe for a shared server: passwords are
+/// checked, and the login limits of `LoginLimits` apply.
 public struct ServerConfig: Sendable {
     public var host: String = "127.0.0.1"
     /// 0 picks a free port.
@@ -7,7 +10,7 @@ public struct ServerConfig: Sendable {
     public var httpPort: Int?
     /// Folder holding caslibs (`casuser/<user>`, `public`).
     public var dataRoot: String = "./caslite-data"
-    /// Longest accepted request line in bytes.
+    /// Longest accepted request line (JSON-lines) or request body (REST) in bytes, once logged in.
     public var maxLineLength: Int = 256 << 20
     /// Default idle time-out of new sessions, in seconds.
     public var sessionTimeout: Double = 3600
@@ -22,14 +25,12 @@ public struct ServerConfig: Sendable {
     /// Folders of `*.casl` action-set definitions loaded at start (`caslite serve --actionsets DIR`).
     public var actionSetDirs: [String] = []
 
-    /// How `hello` is checked: `.password` against the users in `<data>/server.sqlite`, or `.none`
-    /// (any user name is accepted — loopback only; the embedded server runs this way as the local user).
-    public var auth: AuthMode = .none
+    /// How logins are checked: `.password` against the users in `<data>/server.sqlite` (the default), or
+    /// `.none` (any user name is accepted — refused by `CASServer.start` unless `host` is a loopback
+    /// address; the embedded server of `caslite call` runs this way as the local user).
+    public var auth: AuthMode = .password
+    /// Limits on connections that have not logged in yet and on login attempts (docs/security.md).
+    public var login = LoginLimits()
 
     public init() {}
-}
-
-/// How connections authenticate.
-public enum AuthMode: String, Sendable {
-    case none, password
 }

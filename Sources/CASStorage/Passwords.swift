@@ -17,6 +17,10 @@ public enum Passwords {
         return out.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
     }
 
+    /// A real Argon2id hash of a random-looking string, checked in place of an unknown user's hash so
+    /// that unknown names take as long as known ones. Computed once, on first use.
+    public static let decoy: String = (try? hash("caslite-decoy-\(UInt64.random(in: .min ... .max))")) ?? ""
+
     /// Whether `password` matches `encoded`.
     public static func verify(_ password: String, against encoded: String) -> Bool {
         guard ready else { return false }

@@ -27,22 +27,36 @@ public actor ServerStore {
     }
 
     // MARK: users
+    //
+    // Argon2 hashing never runs inside this actor (it takes ~0.1 s and 64 MiB): passwords are hashed
+    // before entering it, and logins fetch the stored hash here and verify it elsewhere
+    // (CASCore's `Login`, on its bounded pool), so nothing that reads the store waits for a hash.
 
-    public func addUser(_ name: String, password: String, admin: Bool, now: Double) throws(StorageError) {
+    /// Adds a user; the password is hashed before the actor is entered.
+    public nonisolated func addUser(_ name: String, password: String, admin: Bool, now: Double) async throws(StorageError) {
+        try await insertUser(name, hash: try Passwords.hash(password), admin: admin, now: now)
+    }
+
+    /// Replaces a user's password; the new one is hashed before the actor is entered.
+    public nonisolated func setPassword(_ name: String, password: String) async throws(StorageError) {
+        try await updateHash(name, hash: try Passwords.hash(password))
+    }
+
+    func insertUser(_ name: String, hash: String, admin: Bool, now: Double) throws(StorageError) {
         guard try user(name) == nil else { throw StorageError(.exists, "User '\(name)' already exists; use `caslite users passwd \(name)` to change the password.") }
         let s = try db.prepare("INSERT INTO users(name, hash, admin, created) VALUES (?1, ?2, ?3, ?4)")
         try s.bind(1, name)
-        try s.bind(2, try Passwords.hash(password))
+        try s.bind(2, hash)
         s.bind(3, Int64(admin ? 1 : 0))
         s.bind(4, now)
         try s.run()
     }
 
-    public func setPassword(_ name: String, password: String) throws(StorageError) {
+    func updateHash(_ name: String, hash: String) throws(StorageError) {
         guard try user(name) != nil else { throw StorageError(.notFound, "User '\(name)' does not exist.") }
         let s = try db.prepare("UPDATE users SET hash = ?2 WHERE name = ?1")
         try s.bind(1, name)
-        try s.bind(2, try Passwords.hash(password))
+        try s.bind(2, hash)
         try s.run()
     }
 
@@ -66,17 +80,23 @@ public actor ServerStore {
         return out
     }
 
-    /// The user when `password` is right; nil otherwise (unknown users cost the same hash check).
-    public func verify(_ name: String, password: String) throws(StorageError) -> UserRecord? {
-        let s = try db.prepare("SELECT hash FROM users WHERE name = ?1")
+    /// The user and their stored Argon2id hash, or nil for an unknown name. Verifying is the caller's
+    /// job, outside this actor.
+    public func credentials(_ name: String) throws(StorageError) -> (user: UserRecord, hash: String)? {
+        let s = try db.prepare("SELECT name, admin, created, hash FROM users WHERE name = ?1")
         try s.bind(1, name)
-        let stored = try s.step() ? s.string(0) : nil
-        let ok = Passwords.verify(password, against: stored ?? Self.decoyHash)
-        return ok && stored != nil ? try user(name) : nil
+        guard try s.step() else { return nil }
+        return (UserRecord(name: s.string(0), isAdmin: s.int(1) != 0, created: s.double(2)), s.string(3))
     }
 
-    /// A real Argon2id hash of a random-looking string, so unknown names take as long as known ones.
-    static let decoyHash = (try? Passwords.hash("caslite-decoy-\(UInt64.max)")) ?? ""
+    /// The user when `password` is right; nil otherwise. Unknown names cost the same hash check
+    /// (`Passwords.decoy`). The hash is verified outside the actor, unbounded: for tools and tests —
+    /// a server checks logins through CASCore's `Login` (bounded pool, throttling).
+    public nonisolated func verify(_ name: String, password: String) async throws(StorageError) -> UserRecord? {
+        let stored = try await credentials(name)
+        let ok = Passwords.verify(password, against: stored?.hash ?? Passwords.decoy)
+        return ok ? stored?.user : nil
+    }
 
     // MARK: owners of user-defined action sets (their definitions are files, docs/decisions/004)
 

@@ -2,6 +2,7 @@
 // each next to a local peer measured in the same run. Figures are printed, never asserted.
 import CASClient
 import CASServer
+import CASStandardSets
 import CASWire
 import Foundation
 
@@ -22,7 +23,8 @@ defer { try? FileManager.default.removeItem(atPath: root) }
 var config = ServerConfig()
 config.port = 0
 config.dataRoot = root
-let server = try await CASServer.start(config, logger: .init(label: "bench") { _ in BenchNoLog() })
+config.auth = .none
+let server = try await CASServer.start(config, sets: StandardRegistry.sets, logger: .init(label: "bench") { _ in BenchNoLog() })
 
 print("caslite core benchmarks (release build, loopback, \(ProcessInfo.processInfo.activeProcessorCount) cores)")
 print("")

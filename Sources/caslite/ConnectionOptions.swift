@@ -1,6 +1,7 @@
 import ArgumentParser
 import CASClient
 import CASServer
+import CASStandardSets
 import Foundation
 import Logging
 
@@ -32,7 +33,8 @@ struct ConnectionOptions: ParsableArguments {
         var config = ServerConfig()
         config.port = 0
         config.dataRoot = data
-        let embedded = try await CASServer.start(config, logger: .init(label: "caslite.embedded") { _ in SwiftLogNoOpLogHandler() })
+        config.auth = .none  // the local user, on a loopback port of its own
+        let embedded = try await CASServer.start(config, sets: StandardRegistry.sets, logger: .init(label: "caslite.embedded") { _ in SwiftLogNoOpLogHandler() })
         let conn = try await CASConnection.connect(host: "127.0.0.1", port: embedded.port, user: user, password: pw, session: session)
         return (conn, embedded)
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CASCore
 import CASServer
+import CASStandardSets
 import Foundation
 
 /// `caslite docs` writes docs/actions/*.md from the action declarations; `--check` reports drift.

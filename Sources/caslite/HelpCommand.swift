@@ -1,6 +1,7 @@
 import ArgumentParser
 import CASCore
 import CASServer
+import CASStandardSets
 
 /// `caslite help [set | set.action]` — from the registry, no server needed.
 struct HelpCommand: ParsableCommand {

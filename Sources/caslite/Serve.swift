@@ -1,21 +1,29 @@
 import ArgumentParser
 import CASCore
 import CASServer
+import CASStandardSets
 import Foundation
 import Logging
 
-/// `caslite serve`: runs the shared server.
+extension AuthMode: ExpressibleByArgument {}
+
+/// `caslite serve`: runs the shared server until SIGTERM or SIGINT, then stops in order (listeners
+/// closed, client connections closed, running calls cancelled) and exits 0; a stop that takes over
+/// `stopDeadline` seconds, or a second signal, exits 1 at once.
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the caslite server.")
 
+    /// Seconds the orderly stop may take after a signal.
+    static let stopDeadline = 10.0
+
     @Option(name: .long, help: "Address to listen on.")
-    var host: String = "127.0.0.1"
+    var host: String = ServerConfig().host
 
     @Option(name: .long, help: "Port to listen on; 0 picks a free port.")
-    var port: Int = 5570
+    var port: Int = ServerConfig().port
 
     @Option(name: .long, help: "Data folder (caslibs live under it).")
-    var data: String = "./caslite-data"
+    var data: String = ServerConfig().dataRoot
 
     @Option(name: .long, help: "Write the bound port to this file once listening.")
     var portFile: String?
@@ -27,10 +35,10 @@ struct Serve: AsyncParsableCommand {
     var httpPortFile: String?
 
     @Option(name: .long, help: "Default idle time-out of sessions, in seconds.")
-    var sessionTimeout: Double = 3600
+    var sessionTimeout: Double = ServerConfig().sessionTimeout
 
-    @Option(name: .long, help: "Longest accepted request line, in bytes.")
-    var maxLine: Int = 256 << 20
+    @Option(name: .long, help: "Longest accepted request line (JSON-lines) or request body (REST), in bytes, once a client has logged in.")
+    var maxLine: Int = ServerConfig().maxLineLength
 
     @Option(name: .long, help: "Most memory tables and running actions may hold in the whole server, e.g. 16G or 512M (default: 75% of physical memory).")
     var maxMemory: String?
@@ -39,7 +47,13 @@ struct Serve: AsyncParsableCommand {
     var maxSessionMemory: String?
 
     @Option(name: .long, help: "How connections authenticate: password (users from `caslite users`) or none (loopback only).")
-    var auth: String = "password"
+    var auth: AuthMode = ServerConfig().auth
+
+    @Option(name: .long, help: "Seconds a new connection has to log in before it is closed (lines are limited to 64 KiB until then).")
+    var loginTimeout: Double = LoginLimits().handshakeTimeout
+
+    @Option(name: .long, help: "Connections that have not logged in yet, over both ports; more are refused at once.")
+    var maxPendingLogins: Int = LoginLimits().maxPending
 
     @Option(name: .long, parsing: .upToNextOption, help: "Users with the administrator role.")
     var admin: [String] = []
@@ -47,8 +61,18 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "A folder of *.casl action-set definitions (builtins.defineActionSet calls) to load at start. Repeatable.")
     var actionsets: [String] = []
 
-    func run() async throws {
-        LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+    func validate() throws {
+        guard loginTimeout > 0 else { throw ValidationError("--login-timeout must be positive") }
+        guard maxPendingLogins > 0 else { throw ValidationError("--max-pending-logins must be positive") }
+        for name in admin {
+            if let problem = Names.problem(name, .user) { throw ValidationError("--admin \(Names.quote(name)): \(problem)") }
+        }
+        for (flag, value) in [("--max-memory", maxMemory), ("--max-session-memory", maxSessionMemory)] {
+            if let value, ByteCount.parse(value) == nil { throw ValidationError("\(flag) must be a size such as 16G, 512M or 1048576; got '\(value)'") }
+        }
+    }
+
+    var config: ServerConfig {
         var config = ServerConfig()
         config.host = host
         config.port = port
@@ -56,49 +80,35 @@ struct Serve: AsyncParsableCommand {
         config.dataRoot = data
         config.sessionTimeout = sessionTimeout
         config.maxLineLength = maxLine
-        for (flag, value) in [("--max-memory", maxMemory), ("--max-session-memory", maxSessionMemory)] {
-            if let value, ByteCount.parse(value) == nil { throw ValidationError("\(flag) must be a size such as 16G, 512M or 1048576; got '\(value)'") }
-        }
         config.maxMemory = maxMemory.flatMap { ByteCount.parse($0) }
         config.maxSessionMemory = maxSessionMemory.flatMap { ByteCount.parse($0) }
         config.admins = Set(admin)
-        guard let mode = AuthMode(rawValue: auth) else { throw ValidationError("--auth must be password or none") }
-        if mode == .none {
-            guard ["127.0.0.1", "localhost", "::1"].contains(host) else {
-                throw ValidationError("--auth none is only allowed on a loopback address (127.0.0.1, ::1); use --auth password with `caslite users add`")
-            }
+        config.auth = auth
+        config.login.handshakeTimeout = loginTimeout
+        config.login.maxPending = maxPendingLogins
+        config.actionSetDirs = actionsets
+        return config
+    }
+
+    func run() async throws {
+        LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+        // Before the server starts: a signal during start-up still stops it once it is up.
+        let signals = try StopSignals.install([SIGTERM, SIGINT], deadline: Self.stopDeadline)
+        let server = try await CASServer.start(config, sets: StandardRegistry.sets)
+        if auth == .none {
             FileHandle.standardError.write(Data("WARNING: --auth none: any local user name is accepted without a password. Listening on loopback only.\n".utf8))
         }
-        config.auth = mode
-        config.actionSetDirs = actionsets
-        let server = try await CASServer.start(config)
         if let httpPortFile, let p = server.httpPort { try "\(p)\n".write(toFile: httpPortFile, atomically: true, encoding: .utf8) }
         if let portFile { try "\(server.port)\n".write(toFile: portFile, atomically: true, encoding: .utf8) }
         print("caslite \(server.context.version) listening on \(host):\(server.port), data \(data)")
         if let p = server.httpPort { print("caslite REST for swat on http://\(host):\(p)  (swat.CAS(\"http://\(host):\(p)\", username=…, password=…))") }
-        FileHandle.standardOutput.synchronizeFile()
-        let signals = [SIGTERM, SIGINT].map { (sig: Int32) -> DispatchSourceSignal in
-            signal(sig, SIG_IGN)
-            let s = DispatchSource.makeSignalSource(signal: sig)
-            // Open client connections would keep the listener's task group alive; a signal ends the process.
-            // _exit after the orderly stop: exit() would run C++/OpenMP static destructors while
-            // oneDNN's and dispatch's worker threads still exist (seen: SIGSEGV in __run_exit_handlers)
-            s.setEventHandler {
-                Task { () async -> Void in await server.stop(); fflush(nil); _exit(0) }
-                // a call that ignores cancellation (or a stuck client) must not keep the process alive:
-                // SQLite writes are transactions, so a cut-off save leaves the last committed state
-                DispatchQueue.global().asyncAfter(deadline: .now() + 10) {
-                    FileHandle.standardError.write(Data("caslite: stopping took over 10 s; exiting now\n".utf8))
-                    fflush(nil)
-                    _exit(1)
-                }
-            }
-            s.resume()
-            return s
+        fflush(nil)
+        for await sig in signals {
+            FileHandle.standardError.write(Data("caslite: signal \(sig): stopping (closing connections, cancelling running calls)\n".utf8))
+            break
         }
-        await server.wait()
-        _ = signals
-        // the signal handler's stop also ends wait(): leave the same way, without exit handlers
+        await server.stop()
+        // Leave without exit handlers (see StopSignals.exitNow); the deadline thread ends a stuck flush.
         fflush(nil)
         _exit(0)
     }

@@ -44,10 +44,11 @@ struct Users: AsyncParsableCommand {
         @Flag(name: .long, help: "Give the user the administrator role.") var admin = false
         @Argument(help: "User name.") var name: String
 
+        func validate() throws {
+            if let problem = Names.problem(name, .user) { throw ValidationError("the user name \(Names.quote(name)) is not valid: \(problem)") }
+        }
+
         func run() async throws {
-            guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" || $0 == "." }) else {
-                throw ValidationError("user names use letters, digits, '_', '-' and '.'")
-            }
             let s = try store.open()
             try await s.addUser(name, password: try input.read(confirm: true), admin: admin, now: Clock.now)
             print("added user \(name)\(admin ? " (administrator)" : "")")

@@ -1,4 +1,5 @@
 import CASClient
+import CASStandardSets
 import CASTestSupport
 import CASWire
 import Foundation
@@ -39,7 +40,7 @@ struct PipelineScriptTests {
 
     @Test func pipelineScriptOnGeneratedImages() async throws {
         let code = try String(contentsOfFile: Examples.root + "/covid-ct/pipeline.casl", encoding: .utf8)
-        try await withServer { s in
+        try await withServer(sets: StandardRegistry.sets) { s in
             let folder = "\(s.dataRoot)/public/shapes"
             for i in 0..<(2 * Self.perClass) {
                 let a = i % 2 == 0

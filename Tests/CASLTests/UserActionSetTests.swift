@@ -84,17 +84,18 @@ struct UserActionSetTests {
     }
 
     @Test func definitionsSurviveARestart() async throws {
-        let s = try await TestServer.start()
-        let c = try await s.connect()
-        try await ok(c, "builtins.defineActionSet", Self.greet)
-        #expect(FileManager.default.fileExists(atPath: "\(s.dataRoot)/actionsets/greet.casl"))
-        await s.stop(keepData: true)
-        let s2 = try await TestServer.start(dataRoot: s.dataRoot)
-        let c2 = try await s2.connect()
-        try await ok(c2, "builtins.loadActionSet", ["actionSet": "greet"])
-        let r = try await ok(c2, "greet.hello", ["who": "again"])
-        #expect(r.results == ["text": "hello again"])
-        await s2.stop()
+        let root = try await TestServer.start().run(keepData: true) { s in
+            let c = try await s.connect()
+            try await ok(c, "builtins.defineActionSet", Self.greet)
+            #expect(FileManager.default.fileExists(atPath: "\(s.dataRoot)/actionsets/greet.casl"))
+            return s.dataRoot
+        }
+        try await TestServer.start(dataRoot: root).run { s2 in
+            let c2 = try await s2.connect()
+            try await ok(c2, "builtins.loadActionSet", ["actionSet": "greet"])
+            let r = try await ok(c2, "greet.hello", ["who": "again"])
+            #expect(r.results == ["text": "hello again"])
+        }
     }
 
     @Test func actionSetFoldersAreLoadedAtStart() async throws {
@@ -118,62 +119,64 @@ struct UserActionSetTests {
     }
 
     @Test func onlyTheOwnerOrAnAdministratorMayReplaceOrDropASet() async throws {
-        let s = try await TestServer.start(admins: ["root"])
-        let alice = try await s.connect("alice"), bob = try await s.connect("bob"), root = try await s.connect("root")
-        try await ok(alice, "builtins.defineActionSet", Self.greet)
-        var other = Self.greet
-        other["actions"] = [["name": "hello", "definition": "send_response({text='hijacked'});"]]
-        try await fails(bob, "builtins.defineActionSet", other, "Action set 'greet' was defined by alice; only alice or an administrator can replace it.")
-        try await fails(bob, "builtins.dropActionSet", ["name": "GREET"], "only alice or an administrator can drop it")
-        try await ok(bob, "builtins.loadActionSet", ["actionSet": "greet"])
-        #expect(try await ok(bob, "greet.hello", ["who": "bob"]).results == ["text": "hello bob"])  // still alice's
-        // an administrator may replace it, and alice stays the owner (bob still may not drop it)
-        try await ok(root, "builtins.defineActionSet", other)
-        #expect(try await ok(bob, "greet.hello", [:]).results == ["text": "hijacked"])
-        try await fails(bob, "builtins.dropActionSet", ["name": "greet"], "only alice")
-        try await fails(alice, "builtins.dropActionSet", ["name": "table"], "'table' is a built-in action set")
-        try await fails(alice, "builtins.dropActionSet", ["name": "greeet"], "There is no user-defined action set 'greeet'. Did you mean 'greet'?")
+        var hijack = Self.greet
+        hijack["actions"] = [["name": "hello", "definition": "send_response({text='hijacked'});"]]
+        let other = hijack
+        let data = try await TestServer.start(admins: ["root"]).run(keepData: true) { s in
+            let alice = try await s.connect("alice"), bob = try await s.connect("bob"), root = try await s.connect("root")
+            try await ok(alice, "builtins.defineActionSet", Self.greet)
+            try await fails(bob, "builtins.defineActionSet", other, "Action set 'greet' was defined by alice; only alice or an administrator can replace it.")
+            try await fails(bob, "builtins.dropActionSet", ["name": "GREET"], "only alice or an administrator can drop it")
+            try await ok(bob, "builtins.loadActionSet", ["actionSet": "greet"])
+            #expect(try await ok(bob, "greet.hello", ["who": "bob"]).results == ["text": "hello bob"])  // still alice's
+            // an administrator may replace it, and alice stays the owner (bob still may not drop it)
+            try await ok(root, "builtins.defineActionSet", other)
+            #expect(try await ok(bob, "greet.hello", [:]).results == ["text": "hijacked"])
+            try await fails(bob, "builtins.dropActionSet", ["name": "greet"], "only alice")
+            try await fails(alice, "builtins.dropActionSet", ["name": "table"], "'table' is a built-in action set")
+            try await fails(alice, "builtins.dropActionSet", ["name": "greeet"], "There is no user-defined action set 'greeet'. Did you mean 'greet'?")
+            return s.dataRoot
+        }
         // ownership survives a restart
-        await s.stop(keepData: true)
-        let s2 = try await TestServer.start(admins: ["root"], dataRoot: s.dataRoot)
-        let bob2 = try await s2.connect("bob"), alice2 = try await s2.connect("alice")
-        try await fails(bob2, "builtins.dropActionSet", ["name": "greet"], "only alice")
-        try await ok(alice2, "builtins.loadActionSet", ["actionSet": "greet"])
-        let d = try await ok(alice2, "builtins.dropActionSet", ["name": "greet"])
-        #expect(d.notes.contains("Dropped action set 'greet'."))
-        #expect(!FileManager.default.fileExists(atPath: "\(s2.dataRoot)/actionsets/greet.casl"))
-        try await fails(alice2, "greet.hello", ["who": "x"], "greet")
-        let sets = try #require(try await ok(alice2, "builtins.listActionSets").results["setinfo"]?.tableValue)
-        #expect(!sets.strings("actionset").contains("greet"))
-        // the name is free again: bob may define a set of that name and owns it
-        try await ok(bob2, "builtins.defineActionSet", other)
-        try await fails(alice2, "builtins.dropActionSet", ["name": "greet"], "was defined by bob")
-        await s2.stop(keepData: true)
+        try await TestServer.start(admins: ["root"], dataRoot: data).run(keepData: true) { s2 in
+            let bob2 = try await s2.connect("bob"), alice2 = try await s2.connect("alice")
+            try await fails(bob2, "builtins.dropActionSet", ["name": "greet"], "only alice")
+            try await ok(alice2, "builtins.loadActionSet", ["actionSet": "greet"])
+            let d = try await ok(alice2, "builtins.dropActionSet", ["name": "greet"])
+            #expect(d.notes.contains("Dropped action set 'greet'."))
+            #expect(!FileManager.default.fileExists(atPath: "\(s2.dataRoot)/actionsets/greet.casl"))
+            try await fails(alice2, "greet.hello", ["who": "x"], "greet")
+            let sets = try #require(try await ok(alice2, "builtins.listActionSets").results["setinfo"]?.tableValue)
+            #expect(!sets.strings("actionset").contains("greet"))
+            // the name is free again: bob may define a set of that name and owns it
+            try await ok(bob2, "builtins.defineActionSet", other)
+            try await fails(alice2, "builtins.dropActionSet", ["name": "greet"], "was defined by bob")
+        }
         // dropped for good: after a restart only bob's definition is there
-        let s3 = try await TestServer.start(dataRoot: s.dataRoot)
-        let c3 = try await s3.connect("carol")
-        try await ok(c3, "builtins.loadActionSet", ["actionSet": "greet"])
-        #expect(try await ok(c3, "greet.hello", [:]).results == ["text": "hijacked"])
-        await s3.stop()
+        try await TestServer.start(dataRoot: data).run { s3 in
+            let c3 = try await s3.connect("carol")
+            try await ok(c3, "builtins.loadActionSet", ["actionSet": "greet"])
+            #expect(try await ok(c3, "greet.hello", [:]).results == ["text": "hijacked"])
+        }
     }
 
     /// A set stored by a version that recorded no owners (file in <data>/actionsets, no row in
     /// server.sqlite) is unowned: any user may replace it and becomes its owner.
     @Test func aStoredSetWithoutAnOwnerRecordCanBeClaimed() async throws {
-        let s = try await TestServer.start()
-        let alice = try await s.connect("alice")
-        try await ok(alice, "builtins.defineActionSet", Self.greet)
-        await s.stop(keepData: true)
-        let db = try ServerStore(path: "\(s.dataRoot)/server.sqlite")
+        let root = try await TestServer.start().run(keepData: true) { s in
+            try await ok(try await s.connect("alice"), "builtins.defineActionSet", Self.greet)
+            return s.dataRoot
+        }
+        let db = try ServerStore(path: "\(root)/server.sqlite")
         try await db.removeActionSetOwner("greet")
-        let s2 = try await TestServer.start(dataRoot: s.dataRoot)
-        let bob = try await s2.connect("bob"), carol = try await s2.connect("carol")
-        var other = Self.greet
-        other["actions"] = [["name": "hello", "definition": "send_response({text='bob was here'});"]]
-        try await ok(bob, "builtins.defineActionSet", other)
-        try await fails(carol, "builtins.dropActionSet", ["name": "greet"], "was defined by bob")
-        try await ok(bob, "builtins.dropActionSet", ["name": "greet"])
-        await s2.stop()
+        try await TestServer.start(dataRoot: root).run { s2 in
+            let bob = try await s2.connect("bob"), carol = try await s2.connect("carol")
+            var other = Self.greet
+            other["actions"] = [["name": "hello", "definition": "send_response({text='bob was here'});"]]
+            try await ok(bob, "builtins.defineActionSet", other)
+            try await fails(carol, "builtins.dropActionSet", ["name": "greet"], "was defined by bob")
+            try await ok(bob, "builtins.dropActionSet", ["name": "greet"])
+        }
     }
 
     @Test func setsFromTheOperatorsFolderOnlyAdministratorsMayChange() async throws {
@@ -182,13 +185,13 @@ struct UserActionSetTests {
         try """
             builtins.defineActionSet / name="tools" actions={{name="one", definition="send_response({y=1});"}};
             """.write(toFile: "\(dir)/tools.casl", atomically: true, encoding: .utf8)
-        let s = try await TestServer.start(admins: ["root"], actionSetDirs: [dir])
-        let alice = try await s.connect("alice"), root = try await s.connect("root")
-        try await fails(alice, "builtins.dropActionSet", ["name": "tools"], "was loaded from the server's action-set folder; only an administrator can drop it")
-        let d = try await ok(root, "builtins.dropActionSet", ["name": "tools"])
-        #expect(d.notes.contains { $0.contains("comes back when the server restarts") })
-        #expect(FileManager.default.fileExists(atPath: "\(dir)/tools.casl"))  // the operator's file is not touched
-        try await fails(alice, "builtins.loadActionSet", ["actionSet": "tools"], "tools")
-        await s.stop()
+        try await TestServer.start(admins: ["root"], actionSetDirs: [dir]).run { s in
+            let alice = try await s.connect("alice"), root = try await s.connect("root")
+            try await fails(alice, "builtins.dropActionSet", ["name": "tools"], "was loaded from the server's action-set folder; only an administrator can drop it")
+            let d = try await ok(root, "builtins.dropActionSet", ["name": "tools"])
+            #expect(d.notes.contains { $0.contains("comes back when the server restarts") })
+            #expect(FileManager.default.fileExists(atPath: "\(dir)/tools.casl"))  // the operator's file is not touched
+            try await fails(alice, "builtins.loadActionSet", ["actionSet": "tools"], "tools")
+        }
     }
 }

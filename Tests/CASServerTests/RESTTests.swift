@@ -1,52 +1,40 @@
-import CASTestSupport
+import CASCore
 import CASServer
-import CASStorage
+import CASTestSupport
 import CASWire
 import Foundation
+import NIOHTTP1
 import Testing
 
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
-
-/// A server with the REST front end on a free port, and a tiny HTTP client for it (URLSession).
+/// A server with the REST front end on a free port, and one keep-alive HTTP connection to it
+/// (`RESTClient`), as swat holds.
 struct RESTServer {
-    let server: CASServer
-    let root: String
-    var base: String { "http://127.0.0.1:\(server.httpPort!)" }
+    let test: TestServer
+    let http: RESTClient
+    var server: CASServer { test.server }
 
     static func start(auth: AuthMode = .none, users: [(String, String)] = []) async throws -> RESTServer {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("caslite-rest-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
-        if !users.isEmpty {
-            let store = try ServerStore(path: root + "/server.sqlite")
-            for (u, p) in users { try await store.addUser(u, password: p, admin: false, now: 0) }
-        }
-        var c = ServerConfig()
-        c.port = 0
-        c.httpPort = 0
-        c.dataRoot = root
-        c.auth = auth
-        return RESTServer(server: try await CASServer.start(c, logger: .init(label: "test") { _ in SilentLogHandler() }), root: root)
+        let test = try await TestServer.start(auth: auth, users: users.map { ($0.0, $0.1, false) }, http: true)
+        let http = try await RESTClient.connect(port: test.server.httpPort!, user: "alice", password: "pw")
+        return RESTServer(test: test, http: http)
     }
 
-    func stop() async {
-        await server.stop()
-        try? FileManager.default.removeItem(atPath: root)
+    /// Runs `body` and stops the server however it ends.
+    static func with(auth: AuthMode = .none, users: [(String, String)] = [], _ body: (RESTServer) async throws -> Void) async throws {
+        let s = try await start(auth: auth, users: users)
+        try await s.test.run { _ in
+            do { try await body(s) } catch {
+                await s.http.close()
+                throw error
+            }
+            await s.http.close()
+        }
     }
 
     /// Sends one request; returns the status and the body parsed as JSON.
     func send(_ method: String, _ path: String, body: [UInt8] = [], user: String? = "alice", password: String = "pw",
-              headers: [String: String] = [:]) async throws -> (status: Int, json: Value, headers: [AnyHashable: Any]) {
-        var req = URLRequest(url: URL(string: base + path)!)
-        req.httpMethod = method
-        if !body.isEmpty { req.httpBody = Data(body) }
-        req.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        if let user { req.setValue("Basic " + Data("\(user):\(password)".utf8).base64EncodedString(), forHTTPHeaderField: "Authorization") }
-        for (k, v) in headers { req.setValue(v, forHTTPHeaderField: k) }
-        let (data, response) = try await URLSession.shared.data(for: req)
-        let http = response as! HTTPURLResponse
-        return (http.statusCode, try JSONParser.parse(Array(data)), http.allHeaderFields)
+              headers: [String: String] = [:]) async throws -> (status: Int, json: Value, headers: HTTPHeaders) {
+        try await http.json(method, path, body: body, headers: headers.map { ($0.key, $0.value) }, user: .some(user), password: password)
     }
 
     /// `PUT /cas/sessions` → the new session id.
@@ -67,144 +55,120 @@ struct RESTServer {
 @Suite("REST front end (swat protocol)", .serialized)
 struct RESTTests {
     @Test func sessionCreateStatusAndActionCalls() async throws {
-        let s = try await RESTServer.start()
-        let id = try await s.newSession()
-        let status = try await s.send("GET", "/cas/sessions/\(id)")
-        #expect(status.json["uuid"].stringValue == id)
-        #expect(status.json["isIdle"] == true)
+        try await RESTServer.with { s in
+            let id = try await s.newSession()
+            let status = try await s.send("GET", "/cas/sessions/\(id)")
+            #expect(status.json["uuid"].stringValue == id)
+            #expect(status.json["isIdle"] == true)
 
-        let st = try await s.call(id, "builtins.serverstatus", ["_apptag": "UI", "_messagelevel": "error"])
-        #expect(st["disposition"]["severity"] == "Normal")
-        #expect(st["disposition"]["reason"] == "ok")
-        #expect(st["results"]["About"]["System"]["OS Name"].stringValue?.isEmpty == false)
-        #expect(st["logEntries"].listValue?.isEmpty == true, "_messagelevel=error keeps only errors")
-        #expect(st["metrics"]["elapsedTime"].doubleValue != nil)
-        #expect(st["results"]["server"].tableValue?.rowCount == 1)
+            let st = try await s.call(id, "builtins.serverstatus", ["_apptag": "UI", "_messagelevel": "error"])
+            #expect(st["disposition"]["severity"] == "Normal")
+            #expect(st["disposition"]["reason"] == "ok")
+            #expect(st["results"]["About"]["System"]["OS Name"].stringValue?.isEmpty == false)
+            #expect(st["logEntries"].listValue?.isEmpty == true, "_messagelevel=error keeps only errors")
+            #expect(st["metrics"]["elapsedTime"].doubleValue != nil)
+            #expect(st["results"]["server"].tableValue?.rowCount == 1)
 
-        // reflect answers a list; bare, lower-cased names and any URL prefix are accepted.
-        let refl = try await s.send("POST", "/x/cas/cas/sessions/\(id)/actions/REFLECT", body: Array(#"{"action": "builtins.reflect"}"#.utf8))
-        let sets = try #require(refl.json["results"].listValue)
-        #expect(sets.first?["name"] == "builtins")
-        #expect(sets.first?["actions"][0]["params"].listValue?.contains { $0["name"] == "levels" } == true)
-        let common = try await s.call(id, "builtins.queryname", ["name": "builtins.cascommon"])
-        #expect(common["results"]["actionSet"] == "builtins" && common["results"]["action"] == "casCommon")
-        let unknown = try await s.call(id, "queryname", ["name": "image"])
-        #expect(unknown["results"].dictValue?.isEmpty == true || unknown["results"]["actionSet"] == "image")
-        let help = try await s.call(id, "builtins.help", ["showhidden": true])
-        #expect(help["results"]["builtins"].tableValue != nil)
-        #expect(help["results"]["simple"].tableValue != nil, "REST sessions start with simple loaded, as in CAS")
-        #expect(help["results"]["sccasl"].isNull, "help lists loaded sets only")
+            // reflect answers a list; bare, lower-cased names and any URL prefix are accepted.
+            let refl = try await s.send("POST", "/x/cas/cas/sessions/\(id)/actions/REFLECT", body: Array(#"{"action": "builtins.reflect"}"#.utf8))
+            let sets = try #require(refl.json["results"].listValue)
+            #expect(sets.first?["name"] == "builtins")
+            #expect(sets.first?["actions"][0]["params"].listValue?.contains { $0["name"] == "levels" } == true)
+            let common = try await s.call(id, "builtins.queryname", ["name": "builtins.cascommon"])
+            #expect(common["results"]["actionSet"] == "builtins" && common["results"]["action"] == "casCommon")
+            let unknown = try await s.call(id, "queryname", ["name": "image"])
+            #expect(unknown["results"].dictValue?.isEmpty == true || unknown["results"]["actionSet"] == "image")
+            let help = try await s.call(id, "builtins.help", ["showhidden": true])
+            #expect(help["results"]["builtins"].tableValue != nil)
+            #expect(help["results"]["simple"].tableValue != nil, "REST sessions start with simple loaded, as in CAS")
+            #expect(help["results"]["sccasl"].isNull, "help lists loaded sets only")
 
-        let ended = try await s.call(id, "session.endsession")
-        #expect(ended["disposition"]["severity"] == "Normal")
-        let gone = try await s.send("GET", "/cas/sessions/\(id)")
-        #expect(gone.status == 404)
-        await s.stop()
+            let ended = try await s.call(id, "session.endsession")
+            #expect(ended["disposition"]["severity"] == "Normal")
+            let gone = try await s.send("GET", "/cas/sessions/\(id)")
+            #expect(gone.status == 404)
+        }
     }
 
     @Test func uploadWithJSONParametersHeaderThenFetch() async throws {
-        let s = try await RESTServer.start()
-        let id = try await s.newSession()
-        let params = #"{"casout": {"name": "up1", "replace": true}, "importoptions": {"filetype": "csv", "locale": "EN-us", "vars": {"a": {"type": "double"}, "b": {"type": "varchar"}}}}"#
-        let up = try await s.send("PUT", "/cas/sessions/\(id)/actions/table.upload", body: Array("a,b\n1,x\n2,\n3,zzz\n".utf8),
-                                  headers: ["JSON-Parameters": params, "Content-Type": "application/octet-stream"])
-        #expect(up.json["disposition"]["severity"] == "Normal", "\(up.json["logEntries"])")
-        #expect(up.json["results"]["tableName"].stringValue?.lowercased() == "up1")
-        #expect(up.json["results"]["caslib"].stringValue != nil)
+        try await RESTServer.with { s in
+            let id = try await s.newSession()
+            let params = #"{"casout": {"name": "up1", "replace": true}, "importoptions": {"filetype": "csv", "locale": "EN-us", "vars": {"a": {"type": "double"}, "b": {"type": "varchar"}}}}"#
+            let up = try await s.send("PUT", "/cas/sessions/\(id)/actions/table.upload", body: Array("a,b\n1,x\n2,\n3,zzz\n".utf8),
+                                      headers: ["JSON-Parameters": params, "Content-Type": "application/octet-stream"])
+            #expect(up.json["disposition"]["severity"] == "Normal", "\(up.json["logEntries"])")
+            #expect(up.json["results"]["tableName"].stringValue?.lowercased() == "up1")
+            #expect(up.json["results"]["caslib"].stringValue != nil)
 
-        let f = try await s.call(id, "table.fetch", ["table": ["name": "UP1"], "index": true, "sortby": [["name": "a"]]])
-        let t = try #require(f["results"]["Fetch"].tableValue)
-        #expect(t.rowCount == 3)
-        #expect(t.column("b")?.data == .varchar(["x", "", "zzz"]), "missing strings are sent as \"\" for swat")
-        await s.stop()
+            let f = try await s.call(id, "table.fetch", ["table": ["name": "UP1"], "index": true, "sortby": [["name": "a"]]])
+            let t = try #require(f["results"]["Fetch"].tableValue)
+            #expect(t.rowCount == 3)
+            #expect(t.column("b")?.data == .varchar(["x", "", "zzz"]), "missing strings are sent as \"\" for swat")
+        }
     }
 
     @Test func badJSONBadParametersAndUnknownSessions() async throws {
-        let s = try await RESTServer.start()
-        let id = try await s.newSession()
-        let bad = try await s.send("POST", "/cas/sessions/\(id)/actions/builtins.echo", body: Array("{\"a\": ".utf8))
-        #expect(bad.status == 400)
-        #expect(bad.json["error"].stringValue?.contains("Malformed JSON") == true)
-        #expect(bad.json["details"].stringValue != nil)
-        let list = try await s.send("POST", "/cas/sessions/\(id)/actions/builtins.echo", body: Array("[1]".utf8))
-        #expect(list.status == 400)
+        try await RESTServer.with { s in
+            let id = try await s.newSession()
+            let bad = try await s.send("POST", "/cas/sessions/\(id)/actions/builtins.echo", body: Array("{\"a\": ".utf8))
+            #expect(bad.status == 400)
+            #expect(bad.json["error"].stringValue?.contains("Malformed JSON") == true)
+            #expect(bad.json["details"].stringValue != nil)
+            let list = try await s.send("POST", "/cas/sessions/\(id)/actions/builtins.echo", body: Array("[1]".utf8))
+            #expect(list.status == 400)
 
-        let p = try await s.call(id, "table.fetch", ["table": ["name": "x"], "bogus": 1])
-        #expect(p["disposition"]["severity"] == "Error")
-        #expect(p["disposition"]["reason"] == "badParameters")
-        #expect(p["disposition"]["statusCode"].intValue.map { $0 / 10000 } == 272)
-        #expect(p["logEntries"].listValue?.contains { $0["message"].stringValue?.hasPrefix("ERROR:") == true } == true)
-        let dup = try await s.send("POST", "/cas/sessions/\(id)/actions/table.fetch",
-                                   body: Array(#"{"table": {"name": "x"}, "fetchVars": ["a"], "fetchvars": ["a"]}"#.utf8))
-        #expect(dup.json["disposition"]["severity"] == "Error")
+            let p = try await s.call(id, "table.fetch", ["table": ["name": "x"], "bogus": 1])
+            #expect(p["disposition"]["severity"] == "Error")
+            #expect(p["disposition"]["reason"] == "badParameters")
+            #expect(p["disposition"]["statusCode"].intValue.map { $0 / 10000 } == 272)
+            #expect(p["logEntries"].listValue?.contains { $0["message"].stringValue?.hasPrefix("ERROR:") == true } == true)
+            let dup = try await s.send("POST", "/cas/sessions/\(id)/actions/table.fetch",
+                                       body: Array(#"{"table": {"name": "x"}, "fetchVars": ["a"], "fetchvars": ["a"]}"#.utf8))
+            #expect(dup.json["disposition"]["severity"] == "Error")
 
-        let nope = try await s.send("GET", "/cas/sessions/nope")
-        #expect(nope.status == 404)
-        #expect(nope.json["error"] == "Session nope not found")
-        #expect(nope.json["details"].stringValue != nil)
-        let nopeCall = try await s.send("POST", "/cas/sessions/nope/actions/builtins.ping", body: Array("{}".utf8))
-        #expect(nopeCall.json["error"] == "Session nope not found")
-        let probe = try await s.send("GET", "/cas", user: nil)
-        #expect(probe.status == 404, "swat's protocol probe accepts any status but 400")
-        await s.stop()
+            let nope = try await s.send("GET", "/cas/sessions/nope")
+            #expect(nope.status == 404)
+            #expect(nope.json["error"] == "Session nope not found")
+            #expect(nope.json["details"].stringValue != nil)
+            let nopeCall = try await s.send("POST", "/cas/sessions/nope/actions/builtins.ping", body: Array("{}".utf8))
+            #expect(nopeCall.json["error"] == "Session nope not found")
+            let probe = try await s.send("GET", "/cas", user: nil)
+            #expect(probe.status == 404, "swat's protocol probe accepts any status but 400")
+        }
     }
 
     @Test func basicAuthIsRequiredAndChecked() async throws {
-        let s = try await RESTServer.start(auth: .password, users: [("alice", "right-pw"), ("bob", "bob-pw")])
-        // Raw sockets: URLSession on Linux waits forever on a 401 challenge.
-        let port = s.server.httpPort!
-        let none = try RawHTTP.exchange(port: port, "PUT /cas/sessions HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
-        #expect(none.hasPrefix("HTTP/1.1 401"))
-        #expect(none.contains("WWW-Authenticate: Basic"))
-        #expect(none.contains(#""error":"Authentication required""#))
-        let wrongAuth = Data("alice:nope".utf8).base64EncodedString()
-        let wrong = try RawHTTP.exchange(
-            port: port, "PUT /cas/sessions HTTP/1.1\r\nHost: x\r\nAuthorization: Basic \(wrongAuth)\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
-        #expect(wrong.hasPrefix("HTTP/1.1 401"))
-        #expect(wrong.contains("Authentication failed for user 'alice'"))
-        let bearer = try RawHTTP.exchange(port: port, "PUT /cas/sessions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer tok\r\nConnection: close\r\n\r\n")
-        #expect(bearer.contains("Unsupported authorization scheme"))
-        let id = try await s.newSession(user: "alice", password: "right-pw")
-        let other = try await s.send("GET", "/cas/sessions/\(id)", user: "bob", password: "bob-pw")
-        #expect(other.status == 403, "a session belongs to its user")
-        let mine = try await s.send("GET", "/cas/sessions/\(id)", user: "alice", password: "right-pw")
-        #expect(mine.json["uuid"].stringValue == id)
-        await s.stop()
+        try await RESTServer.with(auth: .password, users: [("alice", "right-pw"), ("bob", "bob-pw")]) { s in
+            // Raw sockets: URLSession on Linux waits forever on a 401 challenge.
+            let port = s.server.httpPort!
+            let none = try await RawSocket.http(port: port, "PUT /cas/sessions HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+            #expect(none.hasPrefix("HTTP/1.1 401"))
+            #expect(none.contains("WWW-Authenticate: Basic"))
+            #expect(none.contains(#""error":"Authentication required""#))
+            let wrongAuth = Data("alice:nope".utf8).base64EncodedString()
+            let wrong = try await RawSocket.http(
+                port: port, "PUT /cas/sessions HTTP/1.1\r\nHost: x\r\nAuthorization: Basic \(wrongAuth)\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+            #expect(wrong.hasPrefix("HTTP/1.1 401"))
+            #expect(wrong.contains("Authentication failed for user 'alice'"))
+            let bearer = try await RawSocket.http(port: port, "PUT /cas/sessions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer tok\r\nConnection: close\r\n\r\n")
+            #expect(bearer.contains("Unsupported authorization scheme"))
+            let id = try await s.newSession(user: "alice", password: "right-pw")
+            let other = try await s.send("GET", "/cas/sessions/\(id)", user: "bob", password: "bob-pw")
+            #expect(other.status == 403, "a session belongs to its user")
+            let mine = try await s.send("GET", "/cas/sessions/\(id)", user: "alice", password: "right-pw")
+            #expect(mine.json["uuid"].stringValue == id)
+        }
     }
 
     @Test func staleContentLengthOnGETDoesNotHang() async throws {
-        let s = try await RESTServer.start()
-        let id = try await s.newSession()
-        let auth = Data("alice:pw".utf8).base64EncodedString()
-        let reply = try RawHTTP.exchange(port: s.server.httpPort!,
-                                         "GET /cas/sessions/\(id) HTTP/1.1\r\nHost: x\r\nAuthorization: Basic \(auth)\r\nContent-Length: 2\r\n\r\n")
-        #expect(reply.hasPrefix("HTTP/1.1 200"))
-        #expect(reply.contains(id))
-        await s.stop()
+        try await RESTServer.with { s in
+            let id = try await s.newSession()
+            let auth = Data("alice:pw".utf8).base64EncodedString()
+            let reply = try await RawSocket.http(port: s.server.httpPort!,
+                                             "GET /cas/sessions/\(id) HTTP/1.1\r\nHost: x\r\nAuthorization: Basic \(auth)\r\nContent-Length: 2\r\n\r\n")
+            #expect(reply.hasPrefix("HTTP/1.1 200"))
+            #expect(reply.contains(id))
+        }
     }
 }
 
-/// One request over a plain socket, for what URLSession will not send (a GET that announces a body).
-enum RawHTTP {
-    static func exchange(port: Int, _ request: String) throws -> String {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = in_port_t(UInt16(port).bigEndian)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let rc = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-        guard rc == 0 else { throw POSIXError(.ECONNREFUSED) }
-        var tv = timeval(tv_sec: 10, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        _ = Array(request.utf8).withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
-        var out: [UInt8] = []
-        var buf = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = recv(fd, &buf, buf.count, 0)
-            if n <= 0 { break }
-            out += buf[0..<n]
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
-}

@@ -1,3 +1,4 @@
+import ActionSetImage
 import CASClient
 import CASTestSupport
 import CASWire
@@ -9,20 +10,16 @@ import Testing
 /// crash the server, or to read, change or delete other users' data.
 @Suite("Safe to share: hostile users", .serialized)
 struct SafeToShareTests {
-    /// A server with an administrator `root`, and alice and bob connected.
-    func withUsers(_ body: (TestServer, CASConnection, CASConnection, CASConnection) async throws -> Void) async throws {
-        let s = try await TestServer.start(admins: ["root"])
-        do {
-            try await body(s, try await s.connect("alice"), try await s.connect("bob"), try await s.connect("root"))
-        } catch {
-            await s.stop()
-            throw error
+    /// A server with an administrator `root`, and alice and bob connected over `transport`.
+    func withUsers(_ transport: Transport, _ body: (TestServer, any TestClient, any TestClient, any TestClient) async throws -> Void) async throws {
+        try await TestServer.start(sets: TestServer.coreSets + [imageActionSet], admins: ["root"], http: true).run { s in
+            try await body(s, try await s.client(transport, "alice"), try await s.client(transport, "bob"), try await s.client(transport, "root"))
         }
-        await s.stop()
     }
 
-    @Test func hugeFetchWindowsAreEmptyNotFatal() async throws {
-        try await withUsers { _, alice, _, _ in
+    @Test(arguments: Transport.allCases)
+    func hugeFetchWindowsAreEmptyNotFatal(_ transport: Transport) async throws {
+        try await withUsers(transport) { _, alice, _, _ in
             try await ok(alice, "table.addTable", ["table": "one", "vars": [["name": "x"]], "rows": [[1]]])
             for p: ValueDict in [["from": .int(.max)], ["maxRows": .int(.max)], ["from": .int(.max), "to": .int(.max), "maxRows": .int(.max)],
                                  ["from": 1, "to": .int(.max), "maxRows": .int(.max)]] {
@@ -35,8 +32,9 @@ struct SafeToShareTests {
         }
     }
 
-    @Test func caslibsCannotCoverOtherUsersFilesOrTheServersOwn() async throws {
-        try await withUsers { s, alice, bob, root in
+    @Test(arguments: Transport.allCases)
+    func caslibsCannotCoverOtherUsersFilesOrTheServersOwn(_ transport: Transport) async throws {
+        try await withUsers(transport) { s, alice, bob, root in
             try s.write("secret,1\n", to: "private.csv", user: "alice")
             for (path, session) in [("casuser/alice", true), (".", true), ("casuser", true), ("..", true), ("casuser/bob/../alice", true),
                                     ("casuser/bob", false), (s.dataRoot, true)] {
@@ -54,8 +52,9 @@ struct SafeToShareTests {
         }
     }
 
-    @Test func deleteSourceDeletesOneFileNeverAFolder() async throws {
-        try await withUsers { s, alice, bob, _ in
+    @Test(arguments: Transport.allCases)
+    func deleteSourceDeletesOneFileNeverAFolder(_ transport: Transport) async throws {
+        try await withUsers(transport) { s, alice, bob, _ in
             try FileManager.default.createDirectory(atPath: s.dataRoot + "/public/sub", withIntermediateDirectories: true)
             try "a,b\n1,2\n".write(toFile: s.dataRoot + "/public/shared.csv", atomically: true, encoding: .utf8)
             try "a\n1\n".write(toFile: s.dataRoot + "/public/sub/x.csv", atomically: true, encoding: .utf8)
@@ -73,8 +72,9 @@ struct SafeToShareTests {
         }
     }
 
-    @Test func accessControlsDieWithTheirTable() async throws {
-        try await withUsers { _, alice, bob, _ in
+    @Test(arguments: Transport.allCases)
+    func accessControlsDieWithTheirTable(_ transport: Transport) async throws {
+        try await withUsers(transport) { _, alice, bob, _ in
             try await ok(bob, "table.addTable", ["table": "quarterly", "caslib": "Public", "promote": true, "vars": [["name": "x"]], "rows": [[1]]])
             try await ok(bob, "accessControl.updSomeAcsTable", ["acs": .list(["Select", "Update", "DropTable", "ManageAccess"].flatMap { p -> [Value] in
                 [["caslib": "Public", "table": "quarterly", "identity": "bob", "permission": .string(p)],
@@ -93,8 +93,9 @@ struct SafeToShareTests {
         }
     }
 
-    @Test func accessControlsDieWithTheirCaslib() async throws {
-        try await withUsers { s, alice, bob, root in
+    @Test(arguments: Transport.allCases)
+    func accessControlsDieWithTheirCaslib(_ transport: Transport) async throws {
+        try await withUsers(transport) { s, alice, bob, root in
             try FileManager.default.createDirectory(atPath: s.dataRoot + "/public/team", withIntermediateDirectories: true)
             try "x\n1\n".write(toFile: s.dataRoot + "/public/team/t.csv", atomically: true, encoding: .utf8)
             try await ok(root, "table.addCaslib", ["caslib": "team", "path": "public/team", "session": false, "activeOnAdd": false])
@@ -108,8 +109,9 @@ struct SafeToShareTests {
         }
     }
 
-    @Test func fileActionsNeedTheCaslibsPermissions() async throws {
-        try await withUsers { s, alice, bob, root in
+    @Test(arguments: Transport.allCases)
+    func fileActionsNeedTheCaslibsPermissions(_ transport: Transport) async throws {
+        try await withUsers(transport) { s, alice, bob, root in
             let team = s.dataRoot + "/public/team"
             try FileManager.default.createDirectory(atPath: team + "/img/cats", withIntermediateDirectories: true)
             try "x\n1\n".write(toFile: team + "/t.csv", atomically: true, encoding: .utf8)
@@ -139,8 +141,9 @@ struct SafeToShareTests {
         }
     }
 
-    @Test func theUnmodifiedCASSelectGrantLetsBobReadRows() async throws {
-        try await withUsers { _, alice, bob, _ in
+    @Test(arguments: Transport.allCases)
+    func theUnmodifiedCASSelectGrantLetsBobReadRows(_ transport: Transport) async throws {
+        try await withUsers(transport) { _, alice, bob, _ in
             try await ok(alice, "table.addTable", ["table": "t", "caslib": "Public", "promote": true, "vars": [["name": "x"]], "rows": [[7]]])
             try await ok(alice, "accessControl.updSomeAcsTable", ["acs": [["caslib": "Public", "table": "t", "identity": "bob", "identityType": "User",
                                                                            "permType": "Grant", "permission": "Select"]]])
@@ -150,8 +153,9 @@ struct SafeToShareTests {
         }
     }
 
-    @Test func tableInfoListsOnlyWhatTheCallerMaySee() async throws {
-        try await withUsers { _, alice, bob, _ in
+    @Test(arguments: Transport.allCases)
+    func tableInfoListsOnlyWhatTheCallerMaySee(_ transport: Transport) async throws {
+        try await withUsers(transport) { _, alice, bob, _ in
             for t in ["open", "closed"] {
                 try await ok(alice, "table.addTable", ["table": .string(t), "caslib": "Public", "promote": true, "vars": [["name": "x"]], "rows": [[1]]])
             }
@@ -165,8 +169,9 @@ struct SafeToShareTests {
         }
     }
 
-    @Test func namesAreChecked() async throws {
-        try await withUsers { _, alice, _, _ in
+    @Test(arguments: Transport.allCases)
+    func namesAreChecked(_ transport: Transport) async throws {
+        try await withUsers(transport) { _, alice, _, _ in
             for name in ["", "   ", "a\u{0}b", "a/b", "..\\x", String(repeating: "t", count: 100_000)] {
                 let r = try await fails(alice, "table.addTable", ["table": .string(name), "vars": [["name": "x"]], "rows": [[1]]], "table name")
                 #expect(r.errorText.count < 1_000, "long names are quoted shortly")
@@ -179,8 +184,9 @@ struct SafeToShareTests {
         }
     }
 
-    @Test func filesOnDiskArePrivateAndErrorsShowNoServerPaths() async throws {
-        try await withUsers { s, alice, _, _ in
+    @Test(arguments: Transport.allCases)
+    func filesOnDiskArePrivateAndErrorsShowNoServerPaths(_ transport: Transport) async throws {
+        try await withUsers(transport) { s, alice, _, _ in
             try await ok(alice, "table.addTable", ["table": "t", "vars": [["name": "x"]], "rows": [[1]]])
             try await ok(alice, "table.save", ["table": "t"])
             func mode(_ p: String) throws -> Int { try FileManager.default.attributesOfItem(atPath: p)[.posixPermissions] as? Int ?? -1 }
@@ -199,18 +205,14 @@ struct SafeToShareTests {
         }
     }
 
-    @Test func aSessionsMemoryBudgetRefusesWithAClearError() async throws {
-        let s = try await TestServer.start(maxMemory: 64 << 20, maxSessionMemory: 1 << 20)
-        do { try await budgetScenario(s) } catch {
-            await s.stop()
-            throw error
-        }
-        await s.stop()
+    @Test(arguments: Transport.allCases)
+    func aSessionsMemoryBudgetRefusesWithAClearError(_ transport: Transport) async throws {
+        try await TestServer.start(http: true, maxMemory: 64 << 20, maxSessionMemory: 1 << 20).run { s in try await budgetScenario(s, transport) }
     }
 
-    func budgetScenario(_ s: TestServer) async throws {
-        let a = try await s.connect("alice")
-        let b = try await s.connect("bob")
+    func budgetScenario(_ s: TestServer, _ transport: Transport) async throws {
+        let a = try await s.client(transport, "alice")
+        let b = try await s.client(transport, "bob")
         let rows: Value = .list((0..<6_000).map { i in [.string(String(repeating: "x", count: 100) + "\(i)")] })
         try await ok(a, "table.addTable", ["table": "t1", "vars": [["name": "s", "type": "varchar"]], "rows": rows])
         let r = try await fails(a, "table.addTable", ["table": "t2", "vars": [["name": "s", "type": "varchar"]], "rows": rows], "--max-session-memory")

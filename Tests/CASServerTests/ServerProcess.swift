@@ -2,11 +2,13 @@ import CASClient
 import CASTestSupport
 import Foundation
 
-/// A real `caslite serve` process (for restarts and kill -9), on a free loopback port.
-final class ServerProcess {
+/// A real `caslite serve` process (signals, restarts, kill -9, memory), on free loopback ports.
+/// Stop it with `run { }` (stops however the body ends) or `stop()` in a `defer`.
+final class ServerProcess: @unchecked Sendable {  // `process` is only touched by the test that owns this value
     let process = Process()
     let dataRoot: String
     private(set) var port = 0
+    private(set) var httpPort: Int?
 
     /// The caslite binary built next to this test bundle.
     static var binary: String {
@@ -14,28 +16,54 @@ final class ServerProcess {
         return URL(fileURLWithPath: exe).deletingLastPathComponent().appendingPathComponent("caslite").path
     }
 
-    init(dataRoot: String, auth: String = "none") throws {
+    init(dataRoot: String, auth: String = "none", http: Bool = false, arguments: [String] = []) throws {
         self.dataRoot = dataRoot
         let portFile = dataRoot + "/port-\(UUID().uuidString)"
+        let httpPortFile = portFile + "-http"
         process.executableURL = URL(fileURLWithPath: Self.binary)
         process.arguments = ["serve", "--port", "0", "--port-file", portFile, "--data", dataRoot, "--auth", auth]
+            + (http ? ["--http-port", "0", "--http-port-file", httpPortFile] : []) + arguments
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
         let deadline = Date().addingTimeInterval(30)
-        while Date() < deadline {
-            if let text = try? String(contentsOfFile: portFile, encoding: .utf8), let p = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+        while Date() < deadline, process.isRunning {
+            // The REST port file is written first, then the JSON-lines one: both are there once the latter is.
+            if let p = Self.readPort(portFile) {
                 port = p
+                httpPort = http ? Self.readPort(httpPortFile) : nil
                 return
             }
             usleep(20_000)
         }
-        process.terminate()
+        stop()
         throw ClientError("caslite serve did not start within 30 s (binary \(Self.binary))")
+    }
+
+    static func readPort(_ file: String) -> Int? {
+        (try? String(contentsOfFile: file, encoding: .utf8)).flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
     }
 
     func connect(_ user: String = "alice", password: String? = nil) async throws -> CASConnection {
         try await CASConnection.connect(host: "127.0.0.1", port: port, user: user, password: password)
+    }
+
+    /// The process's resident memory, in bytes (`VmRSS`).
+    var residentBytes: Int {
+        let status = (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8)) ?? ""
+        let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
+        return (Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0) * 1024
+    }
+
+    /// Sends `sig` (SIGTERM, SIGINT, …).
+    func signal(_ sig: Int32) { kill(process.processIdentifier, sig) }
+
+    /// Waits up to `seconds` for the process to end; its exit status, or nil if it still runs.
+    func exitStatus(within seconds: Double) async -> Int32? {
+        let deadline = Date().addingTimeInterval(seconds)
+        while process.isRunning, Date() < deadline { try? await Task.sleep(for: .milliseconds(20)) }
+        if process.isRunning { return nil }
+        return process.terminationReason == .exit ? process.terminationStatus : 128 + process.terminationStatus
     }
 
     /// Runs `caslite ARGS` to completion with `input` on standard input; returns the exit status.
@@ -61,8 +89,26 @@ final class ServerProcess {
         process.waitUntilExit()
     }
 
+    /// Ends the process: SIGTERM, then SIGKILL if it is still there after 15 s.
     func stop() {
-        if process.isRunning { process.terminate() }
-        process.waitUntilExit()
+        guard process.isRunning else { return }
+        process.terminate()
+        let deadline = Date().addingTimeInterval(15)
+        while process.isRunning, Date() < deadline { usleep(20_000) }
+        if process.isRunning { kill9() }
     }
+
+    /// Runs `body` and stops the process however it ends.
+    @discardableResult
+    func run<T>(_ body: (ServerProcess) async throws -> T) async throws -> T {
+        defer { stop() }
+        return try await body(self)
+    }
+}
+
+/// A fresh temporary data folder, removed after `body`.
+func withDataRoot<T>(_ body: (String) async throws -> T) async throws -> T {
+    let root = try TestServer.freshRoot()
+    defer { try? FileManager.default.removeItem(atPath: root) }
+    return try await body(root)
 }

@@ -11,7 +11,7 @@ extension Response {
 
 /// Calls and requires a non-Error disposition.
 @discardableResult
-public func ok(_ conn: CASConnection, _ action: String, _ params: ValueDict = ValueDict(),
+public func ok(_ conn: any TestClient, _ action: String, _ params: ValueDict = ValueDict(),
                sourceLocation: SourceLocation = #_sourceLocation) async throws -> Response {
     let r = try await conn.call(action, params)
     #expect(r.disposition.severity != .error, "\(action) failed: \(r.errorText)", sourceLocation: sourceLocation)
@@ -20,7 +20,7 @@ public func ok(_ conn: CASConnection, _ action: String, _ params: ValueDict = Va
 
 /// Calls and requires an Error disposition whose messages contain every fragment.
 @discardableResult
-public func fails(_ conn: CASConnection, _ action: String, _ params: ValueDict = ValueDict(), _ fragments: String...,
+public func fails(_ conn: any TestClient, _ action: String, _ params: ValueDict = ValueDict(), _ fragments: String...,
                   sourceLocation: SourceLocation = #_sourceLocation) async throws -> Response {
     let r = try await conn.call(action, params)
     #expect(r.disposition.severity == .error, "\(action) should fail", sourceLocation: sourceLocation)
@@ -29,7 +29,7 @@ public func fails(_ conn: CASConnection, _ action: String, _ params: ValueDict =
 }
 
 /// The whole session table `name`, fetched with table.fetch (all rows, no _Index_).
-public func fetchAll(_ c: CASConnection, _ name: String, sourceLocation: SourceLocation = #_sourceLocation) async throws -> DataTable {
+public func fetchAll(_ c: any TestClient, _ name: String, sourceLocation: SourceLocation = #_sourceLocation) async throws -> DataTable {
     let r = try await ok(c, "table.fetch", ["table": ["name": .string(name)], "to": 100_000, "maxRows": 100_000, "index": false],
                          sourceLocation: sourceLocation)
     return try #require(r.results["Fetch"]?.tableValue, sourceLocation: sourceLocation)

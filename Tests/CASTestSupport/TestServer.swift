@@ -1,5 +1,13 @@
+import ActionSetAccessControl
+import ActionSetBuiltins
+import ActionSetSCCASL
+import ActionSetSession
+import ActionSetSimple
+import ActionSetTable
 import CASClient
+import CASCore
 import CASServer
+import CASStorage
 import CASWire
 import Foundation
 import Logging
@@ -8,12 +16,26 @@ import Synchronization
 /// A real caslite server on 127.0.0.1, port 0, over a temporary data folder — shared by every
 /// end-to-end test target. Connections made through it are closed by `stop()`: a CASConnection
 /// released unclosed must never be what ends a test.
+///
+/// ```swift
+/// try await TestServer.start(admins: ["root"]).run { s in
+///     let c = try await s.connect("root")
+///     …
+/// }   // stopped however the body ends
+/// ```
 public final class TestServer: Sendable {
     public let server: CASServer
     public let dataRoot: String
     /// Action sets every `connect()` loads (e.g. `["image"]`).
     public let loadSets: [String]
     private let connections = Mutex<[CASConnection]>([])
+
+    /// The light standard sets (no oneDNN, OpenBLAS, HDF5 or image codecs) and the tests' own
+    /// `testing` set. Targets that test heavier sets pass them in `sets:`.
+    public static let coreSets: [ActionSet] = [
+        builtinsActionSet, sessionActionSet, sessionPropActionSet, tableActionSet, accessControlActionSet, simpleActionSet,
+        percentileActionSet, aggregationActionSet, sccaslActionSet, testingActionSet,
+    ]
 
     /// A fresh, empty temporary folder.
     public static func freshRoot() throws -> String {
@@ -22,23 +44,32 @@ public final class TestServer: Sendable {
         return root
     }
 
-    public static func start(admins: Set<String> = [], timeout: Double = 3600, reapInterval: Double = 30, maxLine: Int = 1 << 20,
-                             auth: AuthMode = .none, dataRoot: String? = nil, actionSetDirs: [String] = [],
-                             loadSets: [String] = [], maxMemory: Int? = nil, maxSessionMemory: Int? = nil) async throws -> TestServer {
+    /// Starts a server. `users` are added to `<data>/server.sqlite` first (name, password, admin);
+    /// `http` also starts the REST front end; `maxMemory`/`maxSessionMemory` set the memory budget.
+    public static func start(sets: [ActionSet] = coreSets, admins: Set<String> = [], timeout: Double = 3600, reapInterval: Double = 30,
+                             maxLine: Int = 1 << 20, auth: AuthMode = .none, users: [(String, String, Bool)] = [], login: LoginLimits = LoginLimits(),
+                             http: Bool = false, dataRoot: String? = nil, actionSetDirs: [String] = [], loadSets: [String] = [],
+                             maxMemory: Int? = nil, maxSessionMemory: Int? = nil) async throws -> TestServer {
         let root = try dataRoot ?? freshRoot()
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        if !users.isEmpty {
+            let store = try ServerStore(path: root + "/server.sqlite")
+            for (name, password, admin) in users { try await store.addUser(name, password: password, admin: admin, now: 0) }
+        }
         var c = ServerConfig()
         c.port = 0
+        c.httpPort = http ? 0 : nil
         c.dataRoot = root
         c.admins = admins
         c.sessionTimeout = timeout
         c.reapInterval = reapInterval
         c.maxLineLength = maxLine
         c.auth = auth
+        c.login = login
         c.actionSetDirs = actionSetDirs
         c.maxMemory = maxMemory
         c.maxSessionMemory = maxSessionMemory
-        let server = try await CASServer.start(c, logger: Logger(label: "test") { _ in SilentLogHandler() })
+        let server = try await CASServer.start(c, sets: sets, logger: Logger(label: "test") { _ in SilentLogHandler() })
         return TestServer(server: server, dataRoot: root, loadSets: loadSets)
     }
 
@@ -48,15 +79,28 @@ public final class TestServer: Sendable {
         self.loadSets = loadSets
     }
 
-    /// Connects (re-attaching when `session` is given) and loads `loadSets`.
-    public func connect(_ user: String = "alice", session: String? = nil, password: String? = nil) async throws -> CASConnection {
-        let c = try await CASConnection.connect(host: "127.0.0.1", port: server.port, user: user, password: password, session: session)
+    /// Connects over JSON-lines (re-attaching when `session` is given) and loads `loadSets`.
+    public func connect(_ user: String = "alice", session: String? = nil, password: String? = nil, from source: String? = nil) async throws -> CASConnection {
+        let c = try await CASConnection.connect(host: "127.0.0.1", port: server.port, user: user, password: password, session: session, localAddress: source)
         connections.withLock { $0.append(c) }
         for set in loadSets {
             let r = try await c.call("builtins.loadActionSet", ["actionSet": .string(set)])
             guard r.disposition.severity != .error else { throw ClientError("cannot load action set \(set): \(r.errorText)") }
         }
         return c
+    }
+
+    /// Connects over `transport` (`.rest` needs `start(http: true)`) and loads `loadSets`.
+    public func client(_ transport: Transport, _ user: String = "alice", password: String? = nil, session: String? = nil) async throws -> any TestClient {
+        switch transport {
+        case .jsonLines:
+            return try await connect(user, session: session, password: password)
+        case .rest:
+            guard let port = server.httpPort else { throw ClientError("start the server with http: true for REST clients") }
+            let c = try await RESTTestClient.connect(port: port, user: user, password: password ?? "pw", session: session)
+            for set in loadSets { try await c.expectOK("builtins.loadActionSet", ["actionSet": .string(set)]) }
+            return c
+        }
     }
 
     /// A user's personal caslib folder.
@@ -80,29 +124,28 @@ public final class TestServer: Sendable {
         if !keepData { try? FileManager.default.removeItem(atPath: dataRoot) }
     }
 
-    /// Runs `body` against a fresh server and a first connection, stopping the server however `body` ends.
-    public static func with(loadSets: [String] = [], _ body: (TestServer, CASConnection) async throws -> Void) async throws {
-        let s = try await start(loadSets: loadSets)
+    /// Runs `body` against this server and stops it however `body` ends (`keepData` for a restart).
+    @discardableResult
+    public func run<T>(keepData: Bool = false, _ body: (TestServer) async throws -> T) async throws -> T {
         do {
-            try await body(s, try await s.connect())
+            let result = try await body(self)
+            await stop(keepData: keepData)
+            return result
         } catch {
-            await s.stop()
+            await stop(keepData: keepData)
             throw error
         }
-        await s.stop()
+    }
+
+    /// Runs `body` against a fresh server and a first connection, stopping the server however `body` ends.
+    public static func with(sets: [ActionSet] = coreSets, loadSets: [String] = [], _ body: (TestServer, CASConnection) async throws -> Void) async throws {
+        try await start(sets: sets, loadSets: loadSets).run { s in try await body(s, try await s.connect()) }
     }
 }
 
 /// Runs `body` against a fresh server and stops it however `body` ends.
-public func withServer(actionSetDirs: [String] = [], _ body: (TestServer) async throws -> Void) async throws {
-    let s = try await TestServer.start(actionSetDirs: actionSetDirs)
-    do {
-        try await body(s)
-    } catch {
-        await s.stop()
-        throw error
-    }
-    await s.stop()
+public func withServer(sets: [ActionSet] = TestServer.coreSets, actionSetDirs: [String] = [], _ body: (TestServer) async throws -> Void) async throws {
+    try await TestServer.start(sets: sets, actionSetDirs: actionSetDirs).run(body)
 }
 
 /// Drops the server's log output during tests.

@@ -59,6 +59,21 @@ struct LineFrameDecoderTests {
         let chunks = Array(text.utf8).chunked(7)
         #expect(strings(decode(chunks, max: 100)) == ["short", "<oversize 500 xxx>", "after"])
     }
+
+    /// Before login a server reports an oversize line as soon as it passes the limit: a flooding client
+    /// need never send its newline. A raised limit reports at newlines again.
+    @Test func aHandshakeLimitReportsAtOnceUntilRaised() {
+        let limit = LineLimit(100, reportsAtOnce: true)
+        var d = LineFrameDecoder(limit: limit)
+        var buffer = ByteBuffer(bytes: Array(repeating: UInt8(ascii: "x"), count: 150))
+        #expect(strings(d.next(&buffer).map { [$0] } ?? []) == ["<oversize 150 xxx>"])
+        #expect(buffer.readableBytes == 0, "nothing is kept")
+        limit.raise(to: 1000)
+        buffer.writeBytes(Array("\n".utf8) + Array(repeating: UInt8(ascii: "y"), count: 500) + Array("\n".utf8))
+        var rest: [LineEvent] = []
+        while let e = d.next(&buffer) { rest.append(e) }
+        #expect(strings(rest) == ["<oversize 150 xxx>", String(repeating: "y", count: 500)])  // the first line's end, then a line within the raised limit
+    }
 }
 
 struct SplitMix {

@@ -1,9 +1,14 @@
 import CASClient
+import CASCore
+import CASStandardSets
 import CASTestSupport
 import CASWire
 import Foundation
 import ImageCodec
 import Testing
+
+/// Every standard set: the pipelines use sampling, image, deepLearn and fcmpact.
+let allSets: [ActionSet] = StandardRegistry.sets
 
 /// A connection with sampling and deepLearn loaded.
 func deepLearnSession(_ s: TestServer) async throws -> CASConnection {

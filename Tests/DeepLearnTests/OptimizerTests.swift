@@ -15,7 +15,10 @@ struct OptimizerTests {
     }
 
     @Test func omittedOptionsTrainAsTheirDeclaredDefaults() async throws {
-        let s = try await TestServer.start()
+        try await TestServer.start(sets: allSets).run { s in try await compareDefaults(s) }
+    }
+
+    func compareDefaults(_ s: TestServer) async throws {
         let c = try await squaresWithSmallCNN(s, perClass: 8)
         let implicit = try await history(c, ["algorithm": ["method": "MOMENTUM", "learningRate": 0.05, "learningRatePolicy": "STEP", "gamma": 0.5],
                                              "miniBatchSize": 8, "maxEpochs": 3], weights: "w1")
@@ -31,6 +34,5 @@ struct OptimizerTests {
                                                             "gamma": 0.5, "stepSize": 1],
                                               "miniBatchSize": 8, "maxEpochs": 3], weights: "w4")
         #expect(shortStep.doubles("LearningRate") == [0.05, 0.025, 0.0125])
-        await s.stop()
     }
 }

@@ -8,7 +8,7 @@ import Testing
 @Suite("image.augmentImages")
 struct AugmentImagesTests {
     @Test func maskSweepGivesOneRowPerPatchPosition() async throws {
-        try await TestServer.with(loadSets: ["image"]) { s, c in
+        try await TestServer.with(sets: imageSets, loadSets: ["image"]) { s, c in
             let src = Fixture.image(32, 24, .rgb, seed: 7)
             try s.write(Fixture.png(src), to: "a/x/1.png")
             try s.write(Fixture.png(Fixture.image(32, 24, .rgb, seed: 8)), to: "a/y/2.png")
@@ -37,7 +37,7 @@ struct AugmentImagesTests {
     }
 
     @Test func cropsAndMutations() async throws {
-        try await TestServer.with(loadSets: ["image"]) { s, c in
+        try await TestServer.with(sets: imageSets, loadSets: ["image"]) { s, c in
             let src = Fixture.image(20, 20, .rgb, seed: 9)
             try s.write(Fixture.png(src), to: "a/x/1.png")
             try await ok(c, "image.loadImages", ["path": "a", "casOut": "images"])

@@ -1,8 +1,14 @@
 // Image fixtures generated in the tests: PNG/JPEG through ImageCodec's encoders, 16-bit and
 // palette PNGs through RawPNG (Tests/RawPNG, a byte-level writer independent of libpng), and broken files.
+import ActionSetImage
+import CASCore
+import CASTestSupport
 import Foundation
 import ImageCodec
 import RawPNG
+
+/// The sets these tests' servers run: the light ones and image.
+let imageSets: [ActionSet] = TestServer.coreSets + [imageActionSet]
 
 enum Fixture {
     /// A deterministic image whose samples differ per pixel and channel (values 10...240).

@@ -25,7 +25,7 @@ struct LoadImagesTests {
     }
 
     @Test func everyVariantLoadsAndDecodes() async throws {
-        try await TestServer.with(loadSets: ["image"]) { s, c in
+        try await TestServer.with(sets: imageSets, loadSets: ["image"]) { s, c in
             for v in Self.variants() { try s.write(v.bytes, to: "v/cls/\(v.name)") }
             try await ok(c, "image.loadImages", ["path": "v", "casOut": ["name": "raw"], "decode": false])
             let raw = try await fetchAll(c, "raw")
@@ -53,7 +53,7 @@ struct LoadImagesTests {
     }
 
     @Test func columnsAsCASNamesThem() async throws {
-        try await TestServer.with(loadSets: ["image"]) { s, c in
+        try await TestServer.with(sets: imageSets, loadSets: ["image"]) { s, c in
             let png = Fixture.png(Fixture.image(8, 8))
             let jpg = Fixture.jpeg(Fixture.image(8, 8))
             try s.write(png, to: "ct/covid/a.png")
@@ -76,7 +76,7 @@ struct LoadImagesTests {
     }
 
     @Test func brokenFilesAreSkippedWithOneWarning() async throws {
-        try await TestServer.with(loadSets: ["image"]) { s, c in
+        try await TestServer.with(sets: imageSets, loadSets: ["image"]) { s, c in
             let good = Fixture.png(Fixture.image(8, 8))
             try s.write(good, to: "mix/a/good1.png")
             try s.write(Fixture.jpeg(Fixture.image(8, 8)), to: "mix/a/good2.jpg")
@@ -99,7 +99,7 @@ struct LoadImagesTests {
     }
 
     @Test func labelLevelsOnNestedTrees() async throws {
-        try await TestServer.with(loadSets: ["image"]) { s, c in
+        try await TestServer.with(sets: imageSets, loadSets: ["image"]) { s, c in
             let png = Fixture.png(Fixture.image(4, 4))
             try s.write(png, to: "data/train/covid/ct1/x.png")
             try s.write(png, to: "data/train/normal/y.png")
@@ -120,7 +120,7 @@ struct LoadImagesTests {
     }
 
     @Test func singleFileAndBadParameters() async throws {
-        try await TestServer.with(loadSets: ["image"]) { s, c in
+        try await TestServer.with(sets: imageSets, loadSets: ["image"]) { s, c in
             try s.write(Fixture.png(Fixture.image(4, 4)), to: "one/a.png")
             try await ok(c, "image.loadImages", ["path": "one/a.png", "casOut": "single"])
             #expect(try await fetchAll(c, "single").strings("_label_") == ["one"])
@@ -133,7 +133,7 @@ struct LoadImagesTests {
     }
 
     @Test func symlinksNeverLeadOutOfTheCaslib() async throws {
-        try await TestServer.with(loadSets: ["image"]) { s, c in
+        try await TestServer.with(sets: imageSets, loadSets: ["image"]) { s, c in
             let png = Fixture.png(Fixture.image(4, 4))
             try s.write(png, to: "links/a/in.png")
             try Data(png).write(to: URL(fileURLWithPath: "\(s.dataRoot)/outside.png"))

@@ -21,7 +21,7 @@ struct MemoryTests {
     /// 48 KiB: all decoded at once would be 240 MiB. loadImages + processImages stream them in
     /// chunks, so the peak resident growth must stay far below that.
     @Test func fiveThousandImagesLoadAndProcessWithBoundedMemory() async throws {
-        try await TestServer.with(loadSets: ["image"]) { s, c in
+        try await TestServer.with(sets: imageSets, loadSets: ["image"]) { s, c in
             let n = 5000
             var files: [[UInt8]] = []
             for k in 0..<16 {

@@ -21,7 +21,7 @@ struct ProcessImagesTests {
     ]
 
     @Test func resizeAndMinMaxGiveExactSizesAndBounds() async throws {
-        try await TestServer.with(loadSets: ["image"]) { s, c in
+        try await TestServer.with(sets: imageSets, loadSets: ["image"]) { s, c in
             try await Self.load(s, c)
             let r = try await ok(c, "image.processImages", ["table": ["name": "images"], "casOut": ["name": "p"], "steps": Self.resizeMinMax])
             #expect(r.notes.contains("3 of 3 images were processed successfully."))
@@ -42,7 +42,7 @@ struct ProcessImagesTests {
     }
 
     @Test func matchesTheCodecPipelineExactly() async throws {
-        try await TestServer.with(loadSets: ["image"]) { s, c in
+        try await TestServer.with(sets: imageSets, loadSets: ["image"]) { s, c in
             try await Self.load(s, c)
             try await ok(c, "image.processImages", ["table": "images", "casOut": "p", "steps": Self.resizeMinMax])
             let t = try await fetchAll(c, "p")
@@ -53,7 +53,7 @@ struct ProcessImagesTests {
     }
 
     @Test func olderImageFunctionsSpellingAndPNGOutput() async throws {
-        try await TestServer.with(loadSets: ["image"]) { s, c in
+        try await TestServer.with(sets: imageSets, loadSets: ["image"]) { s, c in
             try await Self.load(s, c)
             let fns: Value = [["functionOptions": ["functionType": "RESIZE", "w": 8, "h": 6]], ["options": ["functionType": "FLIP", "type": "VERTICAL"]]]
             try await ok(c, "image.processImages", ["imageTable": "images", "casOut": "p", "imageFunctions": fns, "copyVars": ["_filename_0"], "decode": false])
@@ -68,7 +68,7 @@ struct ProcessImagesTests {
     }
 
     @Test func geometryColorAndThresholdSteps() async throws {
-        try await TestServer.with(loadSets: ["image"]) { s, c in
+        try await TestServer.with(sets: imageSets, loadSets: ["image"]) { s, c in
             let src = Fixture.image(20, 10, .rgb, seed: 4)
             try s.write(Fixture.png(src), to: "g/x/a.png")
             try await ok(c, "image.loadImages", ["path": "g", "casOut": "images"])
@@ -91,7 +91,7 @@ struct ProcessImagesTests {
     }
 
     @Test func meanStdGivesFloatPixels() async throws {
-        try await TestServer.with(loadSets: ["image"]) { s, c in
+        try await TestServer.with(sets: imageSets, loadSets: ["image"]) { s, c in
             try await Self.load(s, c)
             let steps: Value = [["step": ["stepType": "RESIZE", "width": 4, "height": 4]],
                                 ["step": ["stepType": "NORMALIZE", "type": "MEAN_STD", "mean": [100, 110, 120], "std": [50, 50, 50]]]]
@@ -105,7 +105,7 @@ struct ProcessImagesTests {
     }
 
     @Test func undecodableCellsAreSkippedWithOneWarning() async throws {
-        try await TestServer.with(loadSets: ["image"]) { s, c in
+        try await TestServer.with(sets: imageSets, loadSets: ["image"]) { s, c in
             let good = Fixture.png(Fixture.image(16, 16))
             try s.write(good, to: "t/a/good.png")
             try s.write(Array(good.prefix(good.count - 30)), to: "t/a/cut.png")  // header fine, pixel data cut
@@ -122,7 +122,7 @@ struct ProcessImagesTests {
     }
 
     @Test func badParametersNameTheParameter() async throws {
-        try await TestServer.with(loadSets: ["image"]) { s, c in
+        try await TestServer.with(sets: imageSets, loadSets: ["image"]) { s, c in
             try await Self.load(s, c)
             func bad(_ steps: Value, _ frags: String...) async throws {
                 let r = try await c.call("image.processImages", ["table": "images", "casOut": "q", "steps": steps])

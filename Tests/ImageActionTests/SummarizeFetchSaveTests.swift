@@ -17,7 +17,7 @@ struct SummarizeFetchSaveTests {
     }
 
     @Test func summaryMatchesIndependentlyComputedValues() async throws {
-        try await TestServer.with(loadSets: ["image"]) { s, c in
+        try await TestServer.with(sets: imageSets, loadSets: ["image"]) { s, c in
             try await Self.load(s, c)
             let r = try await ok(c, "image.summarizeImages", ["table": "images"])
             let t = try #require(r.table("Summary"))
@@ -44,7 +44,7 @@ struct SummarizeFetchSaveTests {
     }
 
     @Test func meanImageOfSameSizedImages() async throws {
-        try await TestServer.with(loadSets: ["image"]) { s, c in
+        try await TestServer.with(sets: imageSets, loadSets: ["image"]) { s, c in
             let a = Fixture.image(5, 4, .rgb, seed: 1), b = Fixture.image(5, 4, .rgb, seed: 5)
             try s.write(Fixture.png(a), to: "m/x/a.png")
             try s.write(Fixture.png(b), to: "m/x/b.png")
@@ -63,7 +63,7 @@ struct SummarizeFetchSaveTests {
     }
 
     @Test func fetchImagesReturnsDecodablePNGs() async throws {
-        try await TestServer.with(loadSets: ["image"]) { s, c in
+        try await TestServer.with(sets: imageSets, loadSets: ["image"]) { s, c in
             try await Self.load(s, c)
             try await ok(c, "image.processImages", ["table": "images", "casOut": "p", "steps": [["step": ["stepType": "RESIZE", "width": 9, "height": 7]]]])
             for name in ["images", "p"] {
@@ -87,7 +87,7 @@ struct SummarizeFetchSaveTests {
     }
 
     @Test func saveImagesWritesFilesThatDecodeToTheSamePixels() async throws {
-        try await TestServer.with(loadSets: ["image"]) { s, c in
+        try await TestServer.with(sets: imageSets, loadSets: ["image"]) { s, c in
             try await Self.load(s, c)
             let r = try await ok(c, "image.saveImages", ["table": "images", "subDirectory": "out/png"])
             #expect(r.results["saved"]?.intValue == 3)

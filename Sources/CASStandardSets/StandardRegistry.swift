@@ -9,7 +9,8 @@ import ActionSetSimple
 import ActionSetTable
 import CASCore
 
-/// The action sets compiled into caslite, in the order help lists them.
+/// The action sets compiled into caslite, in the order help lists them. The executable passes them
+/// to `CASServer.start(_:sets:)`; the server itself depends on no action set.
 public enum StandardRegistry {
     public static let sets: [ActionSet] = [
         builtinsActionSet, sessionActionSet, sessionPropActionSet, tableActionSet, accessControlActionSet, simpleActionSet, percentileActionSet, aggregationActionSet, sccaslActionSet, imageActionSet,
