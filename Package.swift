@@ -32,6 +32,7 @@ let package = Package(
 
         // MARK: CAS side
         .target(name: "CheckedSize"),  // one checked path from outside numbers to sizes (no dependencies)
+        .target(name: "SeededRandom"),  // SplitMix64, the one seeded generator of the engine, images and tests (no dependencies)
         .target(name: "CASWire"),
         .target(name: "CASNIO", dependencies: [.product(name: "NIOCore", package: "swift-nio")]),
         .target(name: "CASStorage", dependencies: ["CASWire", "CSQLite", "CSodium", "CheckedSize"]),
@@ -44,9 +45,9 @@ let package = Package(
         .target(name: "ActionSetTable", dependencies: ["CASCore", "CASStorage"], path: "actionsets/table"),
         .target(name: "ActionSetAccessControl", dependencies: ["CASCore", "CASStorage"], path: "actionsets/accessControl"),
         .target(name: "ActionSetSimple", dependencies: ["CASCore"], path: "actionsets/simple"),
-        .target(name: "ActionSetImage", dependencies: ["CASCore", "ImageCodec"], path: "actionsets/image"),
+        .target(name: "ActionSetImage", dependencies: ["CASCore", "ImageCodec", "SeededRandom"], path: "actionsets/image"),
         .target(name: "ActionSetSampling", dependencies: ["CASCore"], path: "actionsets/sampling"),
-        .target(name: "ActionSetDeepLearn", dependencies: ["CASCore", "DLEngine", "ImageCodec"], path: "actionsets/deepLearn"),
+        .target(name: "ActionSetDeepLearn", dependencies: ["CASCore", "DLEngine", "ImageCodec", "SeededRandom"], path: "actionsets/deepLearn"),
         // The standard list of action sets, passed to the server by the executable (the server depends on none).
         .target(
             name: "CASStandardSets",
@@ -87,7 +88,7 @@ let package = Package(
 
         // MARK: deep-learning engine (no CAS imports)
         // OpenMP OpenBLAS via rpath: one libgomp pool with oneDNN (docs/engine.md "Threading").
-        .target(name: "DLEngine", dependencies: ["COpenBLAS", "CDNNLShim", "CHDF5Shim", "CheckedSize"], swiftSettings: kernelFlags,
+        .target(name: "DLEngine", dependencies: ["COpenBLAS", "CDNNLShim", "CHDF5Shim", "CheckedSize", "SeededRandom"], swiftSettings: kernelFlags,
                 linkerSettings: [.unsafeFlags(["-L/usr/lib/x86_64-linux-gnu/openblas-openmp",
                                                "-Xlinker", "-rpath", "-Xlinker", "/usr/lib/x86_64-linux-gnu/openblas-openmp"])]),
 
@@ -101,19 +102,20 @@ let package = Package(
                     .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
                 ],
                 path: "Tests/CASTestSupport"),
-        .testTarget(name: "CASWireTests", dependencies: ["CASWire", "CASNIO"]),
+        .testTarget(name: "CASWireTests", dependencies: ["CASWire", "CASNIO", "SeededRandom"]),
         .testTarget(name: "CheckedSizeTests", dependencies: ["CheckedSize"]),
+        .testTarget(name: "SeededRandomTests", dependencies: ["SeededRandom"]),
         .testTarget(name: "CASStorageTests", dependencies: ["CASStorage", "CASWire", "CheckedSize", "Mutation"]),
-        .testTarget(name: "CASCoreTests", dependencies: ["CASCore", "ActionSetBuiltins", "ActionSetTable", "ActionSetSimple", "ActionSetSession", "Mutation"]),
+        .testTarget(name: "CASCoreTests", dependencies: ["CASCore", "ActionSetBuiltins", "ActionSetTable", "ActionSetSimple", "ActionSetSession", "Mutation", "SeededRandom"]),
         .testTarget(name: "CasliteCLITests", dependencies: ["caslite", "CASWire"]),
         .testTarget(name: "CASServerTests", dependencies: ["CASTestSupport", "CASServer", "CASClient", "CASCore", "CASStorage", "CASNIO", "ActionSetImage", "ImageCodec"]),
-        .testTarget(name: "CASLTests", dependencies: ["CASTestSupport", "CASStandardSets", "CASL", "CASCore", "CASServer", "CASClient", "CASStorage", "ImageCodec"]),
+        .testTarget(name: "CASLTests", dependencies: ["CASTestSupport", "CASStandardSets", "CASL", "CASCore", "CASServer", "CASClient", "CASStorage", "ImageCodec", "SeededRandom"]),
         .target(name: "RawPNG", path: "Tests/RawPNG"),  // byte-level PNG writer for the image tests
         .target(name: "Mutation", path: "Tests/Mutation"),  // seeded byte mutations for the format fuzzers
-        .testTarget(name: "ImageCodecTests", dependencies: ["ImageCodec", "RawPNG", "Mutation"]),
+        .testTarget(name: "ImageCodecTests", dependencies: ["ImageCodec", "RawPNG", "Mutation", "SeededRandom"]),
         .testTarget(name: "ImageActionTests", dependencies: ["CASTestSupport", "ActionSetImage", "CASServer", "CASClient", "CASCore", "ImageCodec", "RawPNG"]),
-        .testTarget(name: "DLEngineTests", dependencies: ["DLEngine", "Mutation"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "DLEngineTests", dependencies: ["DLEngine", "Mutation", "SeededRandom"], resources: [.copy("Fixtures")]),
         .testTarget(name: "FuzzTests", dependencies: ["CASWire", "ImageCodec"]),  // drives a real `caslite serve` process
-        .testTarget(name: "DeepLearnTests", dependencies: ["CASTestSupport", "CASStandardSets", "CASServer", "CASClient", "CASCore", "ImageCodec", "DLEngine"]),
+        .testTarget(name: "DeepLearnTests", dependencies: ["CASTestSupport", "CASStandardSets", "CASServer", "CASClient", "CASCore", "ImageCodec", "DLEngine", "SeededRandom"]),
     ]
 )

@@ -1,6 +1,11 @@
 /// The seeded generator of the action sets (sampling, table.shuffle): the same seed gives the same
-/// sample or order on every platform. SplitMix64's structure; its second multiplier differs from the
-/// published constant (kept: changing it would change every seeded split users have made).
+/// sample or order on every platform.
+///
+/// It is SplitMix64 with one difference: its first mixing multiplier is `0xBF58_476C_E5B9_1CE5`
+/// where the published constant (and SeededRandom's `SplitMix64`, which everything else uses) has
+/// `0xBF58_476D_1CE4_E5B9`. It stays a variant on purpose: users' seeded partitions, samples and
+/// shuffles, and the golden outputs that pin them, were made with it, and one changed bit would
+/// change every one of them.
 public struct CASRandom: RandomNumberGenerator, Sendable {
     private var state: UInt64
     public init(seed: UInt64) { state = seed }

@@ -1,5 +1,6 @@
 // Augmentation mutations (CAS augmentImages `mutations={...}`). Pixel-value mutations leave alpha
-// untouched. Random ones take a generator so a seed reproduces a run (see SeededGenerator).
+// untouched. Random ones take a generator so a seed reproduces a run
+// (the action sets and tests pass SeededRandom's SplitMix64).
 
 /// One augmentation mutation. Parameters of the non-geometric ones are fixed and documented here
 /// so runs are comparable; use the underlying methods for other strengths.
@@ -28,23 +29,6 @@ public enum Mutation: String, Sendable, Equatable, CaseIterable {
     case pyramidDown
     /// ``Image/pyramidUp()``: 2× bilinear upscale.
     case pyramidUp
-}
-
-/// SplitMix64: a tiny, fast, seedable generator (same seed → same augmentations on every platform).
-public struct SeededGenerator: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-
-    /// A generator whose sequence is fixed by `seed`.
-    public init(seed: UInt64) { state = seed }
-
-    /// The next 64 random bits.
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }
 
 extension Image {

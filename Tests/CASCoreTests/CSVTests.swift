@@ -1,4 +1,5 @@
 import CASWire
+import SeededRandom
 import Testing
 
 @testable import CASCore
@@ -25,18 +26,6 @@ private func csvError(_ text: String, _ options: CSVOptions = CSVOptions()) -> C
     } catch {
         Issue.record("unexpected error \(error)")
         return nil
-    }
-}
-
-/// SplitMix64: a tiny seeded generator so property tests are reproducible.
-private struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 
@@ -326,7 +315,7 @@ struct CSVWriterTests {
     }
 
     /// A random cell of `type` drawn to hit the awkward cases (quotes, line breaks, extremes, missing).
-    private static func randomColumn(_ type: ColumnType, rows: Int, _ rng: inout SeededGenerator) -> ColumnData {
+    private static func randomColumn(_ type: ColumnType, rows: Int, _ rng: inout SplitMix64) -> ColumnData {
         let pieces = ["a", "Z", " ", ",", "\"", "\n", "\r", "\r\n", "é", "😀", "1", ".", "-", "e", ";", "\t"]
         func string() -> String? {
             if Int.random(in: 0..<8, using: &rng) == 0 { return nil }
@@ -361,7 +350,7 @@ struct CSVWriterTests {
 
     @Test(arguments: 1...40)
     func randomTablesRoundTrip(seed: Int) throws {
-        var rng = SeededGenerator(state: UInt64(seed))
+        var rng = SplitMix64(seed: UInt64(seed))
         let rows = Int.random(in: 0...40, using: &rng)
         let names = ["id", "a,b", "x y", "\"q\"", "é"]
         var columns: [Column] = []
@@ -399,7 +388,7 @@ struct CSVWriterTests {
 @Suite("CSV: fast number parser matches Double(String)")
 struct CSVNumberTests {
     /// Random decimal texts: varying digit counts, decimal point positions, signs and exponents.
-    private static func randomDecimal(_ rng: inout SeededGenerator) -> String {
+    private static func randomDecimal(_ rng: inout SplitMix64) -> String {
         let digits = (0..<Int.random(in: 1...22, using: &rng)).map { _ in String(Int.random(in: 0...9, using: &rng)) }.joined()
         var text = Bool.random(using: &rng) ? "-" : ""
         let point = Int.random(in: 0...digits.count, using: &rng)
@@ -411,7 +400,7 @@ struct CSVNumberTests {
 
     @Test(arguments: [11, 12, 13])
     func agreesWithStandardLibrary(seed: UInt64) {
-        var rng = SeededGenerator(state: seed)
+        var rng = SplitMix64(seed: seed)
         for _ in 0..<5000 {
             let text = Self.randomDecimal(&rng)
             let bytes = Array(text.utf8)

@@ -1,4 +1,5 @@
 import CASWire
+import SeededRandom
 import Testing
 
 @testable import CASCore
@@ -423,18 +424,6 @@ struct WhereErrorTests {
 
 // MARK: - properties
 
-/// SplitMix64: a tiny seeded generator so property tests are reproducible.
-private struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 @Suite("where: compiled evaluation matches a naive reference")
 struct WherePropertyTests {
     /// SAS order written the slow, obvious way: missing below everything.
@@ -453,7 +442,7 @@ struct WherePropertyTests {
 
     @Test(arguments: [1, 2, 3, 4, 5])
     func randomComparisons(seed: UInt64) throws {
-        var rng = SplitMix64(state: seed)
+        var rng = SplitMix64(seed: seed)
         let xs: [Double] = (0..<200).map { _ in Int.random(in: 0..<10, using: &rng) == 0 ? .nan : Double(Int.random(in: -5...5, using: &rng)) }
         let ys: [Double] = (0..<200).map { _ in Int.random(in: 0..<10, using: &rng) == 0 ? .nan : Double(Int.random(in: -5...5, using: &rng)) }
         let table = DataTable(name: "R", columns: [Column(name: "x", data: .double(xs)), Column(name: "y", data: .double(ys))])

@@ -1,19 +1,7 @@
 import CASL
 import CASWire
+import SeededRandom
 import Testing
-
-/// A small seeded generator (SplitMix64): the same seed gives the same scripts on every run.
-struct SeededRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Random and mutated scripts, run against the stub host with a small step budget.
 enum ScriptFuzzer {
@@ -25,7 +13,7 @@ enum ScriptFuzzer {
                          "**", "||", "&", "'a'", "\"b\"", "''", "0", "1", "2", "3", "1.5", "-1", "1e3", "/* c */", "'", "\"", "/*", "*/", "\n"]
 
     /// A script of random tokens.
-    static func soup(_ g: inout SeededRandom) -> String {
+    static func soup(_ g: inout SplitMix64) -> String {
         var out = ""
         for _ in 0..<Int.random(in: 1...40, using: &g) {
             out += Bool.random(using: &g) ? words.randomElement(using: &g)! : puncts.randomElement(using: &g)!
@@ -35,7 +23,7 @@ enum ScriptFuzzer {
     }
 
     /// A script built from the grammar (mostly valid), exercising every construct.
-    static func grammar(_ g: inout SeededRandom, depth: Int = 0) -> String {
+    static func grammar(_ g: inout SplitMix64, depth: Int = 0) -> String {
         var out = Bool.random(using: &g) ? prelude : ""
         for _ in 0..<Int.random(in: 1...6, using: &g) { out += statement(&g, depth) + "\n" }
         return out
@@ -45,7 +33,7 @@ enum ScriptFuzzer {
     static let prelude = "x = 1; y = 2.5; l = {1, 2}; d = {p=1, q=2}; s = 'a'; i = 1; stub.table result=r;\n"
         + "function f(a, b); return a; end;\n"
 
-    static func statement(_ g: inout SeededRandom, _ depth: Int) -> String {
+    static func statement(_ g: inout SplitMix64, _ depth: Int) -> String {
         let v = ["x", "y", "l", "d", "s"].randomElement(using: &g)!
         let deeper = depth < 3
         switch Int.random(in: 0..<15, using: &g) {
@@ -73,7 +61,7 @@ enum ScriptFuzzer {
         }
     }
 
-    static func expr(_ g: inout SeededRandom, _ depth: Int) -> String {
+    static func expr(_ g: inout SplitMix64, _ depth: Int) -> String {
         if depth > 3 || Int.random(in: 0..<3, using: &g) == 0 {
             return ["1", "2.5", "-3", "0", "'s'", "\"t\"", "true", "x", "y", "l", "d", "r", "r.T", "r.T[1]", "r.T[2, 'x']", "i", "{}", "s", "(-9223372036854775807 - 1)", "9223372036854775807", "1e308", "-0.0"].randomElement(using: &g)!
         }
@@ -93,7 +81,7 @@ enum ScriptFuzzer {
     }
 
     /// A corpus script with random characters deleted, duplicated, inserted or swapped.
-    static func mutate(_ s: String, _ g: inout SeededRandom) -> String {
+    static func mutate(_ s: String, _ g: inout SplitMix64) -> String {
         var c = Array(s)
         for _ in 0..<Int.random(in: 1...4, using: &g) where !c.isEmpty {
             let i = Int.random(in: 0..<c.count, using: &g)
@@ -145,7 +133,7 @@ struct FuzzTests {
     }
 
     @Test func hundredThousandScriptsNeverCrashHangOrFailWithoutAPosition() async {
-        var g = SeededRandom(seed: 0xCA51)
+        var g = SplitMix64(seed: 0xCA51)
         var outcomes: [String: Int] = [:], bad: [String] = []
         for n in 0..<100_000 {
             let src: String

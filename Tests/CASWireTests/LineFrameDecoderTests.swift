@@ -1,5 +1,6 @@
 import CASNIO
 import NIOCore
+import SeededRandom
 import Testing
 
 /// Feeds the line decoder whole, byte by byte and in random chunks (as NIO's
@@ -40,7 +41,7 @@ struct LineFrameDecoderTests {
 
     @Test(arguments: [1, 2, 3, 42, 1234])
     func randomChunks(seed: UInt64) {
-        var rng = SplitMix(seed)
+        var rng = SplitMix64(seed: seed)
         let bytes = Array(Self.input.utf8)
         var chunks: [[UInt8]] = []
         var i = 0
@@ -73,18 +74,6 @@ struct LineFrameDecoderTests {
         var rest: [LineEvent] = []
         while let e = d.next(&buffer) { rest.append(e) }
         #expect(strings(rest) == ["<oversize 150 xxx>", String(repeating: "y", count: 500)])  // the first line's end, then a line within the raised limit
-    }
-}
-
-struct SplitMix {
-    var state: UInt64
-    init(_ seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

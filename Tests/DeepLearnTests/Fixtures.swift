@@ -5,6 +5,7 @@ import CASTestSupport
 import CASWire
 import Foundation
 import ImageCodec
+import SeededRandom
 import Testing
 
 /// Every standard set: the pipelines use sampling, image, deepLearn and fcmpact.
@@ -21,7 +22,7 @@ func deepLearnSession(_ s: TestServer) async throws -> CASConnection {
 
 /// A 16x16 RGB image: dim noise, and for class A a bright 5x5 square at the top left, for B at the bottom right.
 func squareImage(classA: Bool, seed: UInt64) throws -> Image {
-    var rng = SeededGenerator(seed: seed)
+    var rng = SplitMix64(seed: seed)
     var img = try Image(width: 16, height: 16, format: .rgb)
     let x0 = classA ? 1 : 10, y0 = classA ? 1 : 10
     for y in 0..<16 {

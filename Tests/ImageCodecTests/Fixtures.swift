@@ -1,5 +1,7 @@
 // Test fixtures, generated in-process. PNGs of every variant come from RawPNG (Tests/RawPNG), a tiny
 // writer independent of libpng; JPEGs come from our own encoder (libjpeg-turbo).
+import SeededRandom
+
 @testable import ImageCodec
 
 /// Deterministic test pixels.
@@ -19,7 +21,7 @@ enum Pixels {
 
     /// Reproducible noise (every value 0...255 likely present).
     static func noise(_ w: Int, _ h: Int, _ format: PixelFormat, seed: UInt64 = 1) -> Image {
-        var rng = SeededGenerator(seed: seed)
+        var rng = SplitMix64(seed: seed)
         let px = (0..<(w * h * format.channels)).map { _ in UInt8.random(in: 0...255, using: &rng) }
         return try! Image(width: w, height: h, format: format, pixels: px)
     }

@@ -2,6 +2,7 @@ import CASCore
 import CASWire
 import Foundation
 import ImageCodec
+import SeededRandom
 
 /// `deepLearn.dlEvaluatePictures`: DLPy's `plot_evaluate_res` as files — for picked rows of a
 /// dlScore output, one SVG with the image and a bar chart of its class probabilities (true class
@@ -65,7 +66,7 @@ struct DLEvaluatePictures: Action {
         // the picks
         var order = Array(0..<scored.rowCount)
         if args[randomize] {
-            var g = SeededGenerator(seed: UInt64(bitPattern: Int64(args[seed])))
+            var g = SplitMix64(seed: UInt64(bitPattern: Int64(args[seed])))
             order.shuffle(using: &g)
         }
         var picks: [Pick] = []

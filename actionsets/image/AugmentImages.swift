@@ -1,6 +1,7 @@
 import CASCore
 import CASWire
 import ImageCodec
+import SeededRandom
 
 /// `image.augmentImages`: crops, sweeps of crops or mask patches, and mutations (flips,
 /// rotations, …) — one output row per rectangle position and mutation.
@@ -59,7 +60,7 @@ struct AugmentImages: Action {
 
     /// Every output of one source image, in cropList order, rectangles row by row, each followed by its mutations.
     static func pieces(_ img: Image, _ specs: [CropSpec], seed: UInt64) throws(ImageCodecError) -> [Piece] {
-        var rng = SeededGenerator(seed: seed)
+        var rng = SplitMix64(seed: seed)
         var out: [Piece] = []
         for spec in specs {
             for r in try spec.rects(width: img.width, height: img.height) {

@@ -1,6 +1,7 @@
 import CASCore
 import CASWire
 import ImageCodec
+import SeededRandom
 
 /// One processImages step, parsed from `{step={stepType="RESIZE", …}}` (or the older
 /// `{functionOptions={functionType="RESIZE", …}}` / `{options={functionType=…}}`).
@@ -66,7 +67,7 @@ enum ImageStep: Sendable, Equatable {
         case .rotate(let r): return img.rotated(r)
         case .threshold(let l, let m, let t): return img.thresholded(level: l, maxValue: m, type: t)
         case .mutation(let m):
-            var rng = SeededGenerator(seed: 0)
+            var rng = SplitMix64(seed: 0)
             return img.mutated(m, using: &rng)
         }
     }

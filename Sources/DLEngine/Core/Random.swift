@@ -1,18 +1,5 @@
 import Foundation
-
-/// SplitMix64: seeds other generators and makes independent streams from one seed.
-public struct SplitMix64: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-    /// A generator whose whole sequence is determined by `seed`.
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+import SeededRandom
 
 /// xoshiro256**: the engine's seeded PRNG (weight init, shuffling, dropout). Never seeded from the system.
 public struct Xoshiro256: RandomNumberGenerator, Sendable {
