@@ -1,9 +1,5 @@
 import CASWire
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// An in-memory CAS table: an immutable snapshot of columns plus catalog metadata.
 /// Replacing a table swaps the whole value, so readers never see a half-written table.
 public struct CASTable: Sendable {
@@ -22,7 +18,7 @@ public struct CASTable: Sendable {
     public init(data: DataTable, caslib: String, creator: String, sourceName: String = "", sourceCaslib: String = "") {
         self.data = data
         self.caslib = caslib
-        self.created = Clock.now
+        self.created = ServerClock.now
         self.modified = created
         self.creator = creator
         self.sourceName = sourceName
@@ -41,31 +37,6 @@ public struct TableKey: Hashable, Sendable {
     public init(caslib: String, name: String) {
         self.caslib = caslib.uppercased()
         self.name = name.uppercased()
-    }
-}
-
-/// Wall-clock and CPU time helpers.
-public enum Clock {
-    /// Seconds since 1970.
-    public static var now: Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-    }
-
-    /// Monotonic seconds.
-    public static var monotonic: Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-    }
-
-    /// Process CPU time (user, system) in seconds.
-    public static var cpu: (user: Double, system: Double) {
-        var u = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &u)
-        return (Double(u.ru_utime.tv_sec) + Double(u.ru_utime.tv_usec) / 1e6,
-                Double(u.ru_stime.tv_sec) + Double(u.ru_stime.tv_usec) / 1e6)
     }
 }
 

@@ -16,8 +16,8 @@ public struct Dispatcher: Sendable {
     /// server is stopping) cancels the call too: the action sees it at its next `checkCancellation()`.
     public func call(session: Session, call: CallID, action: String, params: ValueDict,
                      emit: @escaping @Sendable (ServerFrame) -> Void) async -> Response {
-        let t0 = Clock.monotonic
-        let cpu0 = Clock.cpu
+        let t0 = ServerClock.monotonic
+        let cpu0 = ServerClock.cpu
         var logger = server.logger
         logger[metadataKey: "session"] = "\(session.id)"
         logger[metadataKey: "action"] = "\(action)"
@@ -58,8 +58,8 @@ public struct Dispatcher: Sendable {
     /// user-defined actions): no session lock (the caller holds it), the caller's cancellation,
     /// and log/progress frames streamed under the caller's request id.
     public func callNested(_ action: String, params: ValueDict, parent: ActionContext) async -> Response {
-        let t0 = Clock.monotonic
-        let cpu0 = Clock.cpu
+        let t0 = ServerClock.monotonic
+        let cpu0 = ServerClock.cpu
         let entry: ActionEntry
         let args: Args
         do {
@@ -116,8 +116,8 @@ public struct Dispatcher: Sendable {
 
     func finish(_ r: Response, _ t0: Double, _ cpu0: (user: Double, system: Double)) -> Response {
         var r = r
-        let cpu1 = Clock.cpu
-        r.performance = Performance(elapsedTime: Clock.monotonic - t0, cpuUserTime: cpu1.user - cpu0.user, cpuSystemTime: cpu1.system - cpu0.system)
+        let cpu1 = ServerClock.cpu
+        r.performance = Performance(elapsedTime: ServerClock.monotonic - t0, cpuUserTime: cpu1.user - cpu0.user, cpuSystemTime: cpu1.system - cpu0.system)
         return r
     }
 

@@ -61,7 +61,7 @@ public actor GlobalCatalog {
         defer { writing.remove(key) }
         var t = table
         t.isGlobal = true
-        t.modified = Clock.now
+        t.modified = ServerClock.now
         let bytes = t.data.estimatedBytes, old = charged[key] ?? 0
         if bytes > old { try budget?.charge(bytes - old, session: nil, for: "Global table \(t.name)") }
         do {

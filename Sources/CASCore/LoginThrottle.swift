@@ -46,7 +46,7 @@ final class LoginThrottle: Sendable {
     }
 
     /// Seconds `address` must still wait before its next login is checked; nil when it may log in now.
-    func retryAfter(_ address: String, now: Double = Clock.monotonic) -> Double? {
+    func retryAfter(_ address: String, now: Double = ServerClock.monotonic) -> Double? {
         state.withLock { s in
             guard let e = s.entries[address] else { return nil }
             let wait = e.lastFailure + limits.backoff(afterFailures: e.failures) - now
@@ -54,7 +54,7 @@ final class LoginThrottle: Sendable {
         }
     }
 
-    func failed(_ address: String, now: Double = Clock.monotonic) {
+    func failed(_ address: String, now: Double = ServerClock.monotonic) {
         state.withLock { s in
             var e = s.entries[address, default: Entry()]
             if now - e.lastFailure > limits.forgetAfter { e.failures = 0 }

@@ -42,7 +42,7 @@ public final class ServerContext: Sendable {
         self.globals = GlobalCatalog(databasePath: dbPath, store: store, budget: self.memory)
         self.globalCaslibs = GlobalCaslibs(store: store)
         self.logger = logger
-        self.startTime = Clock.now
+        self.startTime = ServerClock.now
         self.version = caslitVersion
         self.admins = admins
         try await globals.load(from: store)

@@ -36,7 +36,7 @@ public actor Session {
         self.id = UUID().uuidString.lowercased()
         self.user = user
         self.isAdmin = isAdmin
-        self.created = Clock.now
+        self.created = ServerClock.now
         self.lastActivity = created
         self.timeout = timeout
         self.activeCaslib = CaslibCatalog.personalName(user)
@@ -69,7 +69,7 @@ public actor Session {
     func enqueue(_ call: CallID, _ ctx: ActionContext) async -> Bool {
         guard !ctx.isCancelled else { return false }
         running[call] = ctx
-        lastActivity = Clock.now
+        lastActivity = ServerClock.now
         if !busy { busy = true; return true }
         let turn = await withCheckedContinuation { waiters.append((call, $0)) }
         if !turn { running[call] = nil }
@@ -86,7 +86,7 @@ public actor Session {
     /// Unregisters a call that `enqueue` let run and hands the session to the next waiting call.
     func finish(_ call: CallID) {
         running[call] = nil
-        lastActivity = Clock.now
+        lastActivity = ServerClock.now
         if waiters.isEmpty { busy = false } else { waiters.removeFirst().turn.resume(returning: true) }
     }
 
@@ -101,9 +101,9 @@ public actor Session {
 
     // MARK: connections and lifetime
 
-    public func attach() { connections += 1; lastActivity = Clock.now }
-    public func detach() { connections = max(0, connections - 1); lastActivity = Clock.now }
-    public func touch() { lastActivity = Clock.now }
+    public func attach() { connections += 1; lastActivity = ServerClock.now }
+    public func detach() { connections = max(0, connections - 1); lastActivity = ServerClock.now }
+    public func touch() { lastActivity = ServerClock.now }
     public func end() {
         ended = true
         cancelAll()

@@ -29,7 +29,7 @@ public actor SessionManager {
     public func all() -> [Session] { Array(sessions.values) }
 
     /// Ends sessions whose timeout has passed; returns their ids.
-    @discardableResult public func reap(now: Double = Clock.now) async -> [String] {
+    @discardableResult public func reap(now: Double = ServerClock.now) async -> [String] {
         var gone: [String] = []
         for (id, s) in sessions where await s.isExpired(now: now) {
             gone.append(id)

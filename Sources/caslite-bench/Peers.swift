@@ -13,8 +13,6 @@ struct BenchNoLog: LogHandler {
     func log(event: LogEvent) {}
 }
 
-typealias Clock = CASCore.Clock
-
 /// A blocking TCP client that reads newline-terminated replies. `send` may run on another thread
 /// than `readLine` (they touch disjoint state); one sender and one reader at a time.
 final class BlockingLineSocket: @unchecked Sendable {

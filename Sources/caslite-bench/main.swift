@@ -1,6 +1,7 @@
 // Core benchmarks (make bench): builtins.ping round trips and table.fetch throughput over loopback,
 // each next to a local peer measured in the same run. Figures are printed, never asserted.
 import CASClient
+import CASCore
 import CASServer
 import CASStandardSets
 import CASWire
@@ -34,27 +35,27 @@ let echo = try EchoPeer()
 let rawEcho = try BlockingLineSocket(port: echo.port)
 var peerTimes: [Double] = []
 for _ in 0..<pingCount {
-    let t0 = Clock.monotonic
+    let t0 = ServerClock.monotonic
     try rawEcho.send("{\"ping\":1}\n")
     _ = try rawEcho.readLine()
-    peerTimes.append(Clock.monotonic - t0)
+    peerTimes.append(ServerClock.monotonic - t0)
 }
 let raw = try BlockingLineSocket(port: server.port)
 try raw.send("{\"hello\":{\"user\":\"bench\"}}\n")
 _ = try raw.readLine()
 var rawTimes: [Double] = []
 for i in 0..<pingCount {
-    let t0 = Clock.monotonic
+    let t0 = ServerClock.monotonic
     try raw.send("{\"id\":\(i),\"action\":\"builtins.ping\"}\n")
     _ = try raw.readLine()
-    rawTimes.append(Clock.monotonic - t0)
+    rawTimes.append(ServerClock.monotonic - t0)
 }
 let conn = try await CASConnection.connect(host: "127.0.0.1", port: server.port, user: "bench")
 var clientTimes: [Double] = []
 for _ in 0..<pingCount {
-    let t0 = Clock.monotonic
+    let t0 = ServerClock.monotonic
     _ = try await conn.call("builtins.ping")
-    clientTimes.append(Clock.monotonic - t0)
+    clientTimes.append(ServerClock.monotonic - t0)
 }
 print("builtins.ping round trip, \(pingCount) calls")
 print("  peer: raw TCP line echo (blocking C sockets)   p50 \(us(percentile(peerTimes, 0.5)))  p99 \(us(percentile(peerTimes, 0.99)))")
@@ -77,23 +78,23 @@ _ = try rawFetch.readLine()
 var best = Double.infinity
 var bytes = 0
 for _ in 0..<3 {
-    let t0 = Clock.monotonic
+    let t0 = ServerClock.monotonic
     try rawFetch.send("{\"id\":1,\"action\":\"table.fetch\",\"params\":{\"table\":{\"name\":\"rows\",\"caslib\":\"public\"},\"to\":\(fetchRows),\"maxRows\":\(fetchRows)}}\n")
     let line = try rawFetch.readLine()
-    best = min(best, Clock.monotonic - t0)
+    best = min(best, ServerClock.monotonic - t0)
     bytes = line.utf8.count
 }
 // Peer: the same number of bytes pushed through a loopback socket and read back as one line.
 let blob = String(repeating: "x", count: bytes) + "\n"
 var peerBest = Double.infinity
 for _ in 0..<3 {
-    let t0 = Clock.monotonic
+    let t0 = ServerClock.monotonic
     // Send from another thread: a blocking send of more than the socket buffers would otherwise
     // deadlock against the echo coming back.
     let sender = rawEcho
     Thread.detachNewThread { try? sender.send(blob) }
     _ = try rawEcho.readLine()
-    peerBest = min(peerBest, Clock.monotonic - t0)
+    peerBest = min(peerBest, ServerClock.monotonic - t0)
 }
 let mb = Double(bytes) / 1e6
 print("table.fetch of \(fetchRows) rows x 5 columns (\(String(format: "%.1f", mb)) MB of JSON), best of 3")
@@ -107,10 +108,10 @@ func shell(_ args: [String]) throws -> Double {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     p.arguments = args
-    let t0 = Clock.monotonic
+    let t0 = ServerClock.monotonic
     try p.run()
     p.waitUntilExit()
-    return Clock.monotonic - t0
+    return ServerClock.monotonic - t0
 }
 let csvBytes = Double(csv.utf8.count) / 1e6
 let save = try await conn.call("table.save", ["table": ["name": "rows", "caslib": "public"], "name": "rows_saved", "caslib": "public"])

@@ -50,7 +50,7 @@ struct Users: AsyncParsableCommand {
 
         func run() async throws {
             let s = try store.open()
-            try await s.addUser(name, password: try input.read(confirm: true), admin: admin, now: Clock.now)
+            try await s.addUser(name, password: try input.read(confirm: true), admin: admin, now: ServerClock.now)
             print("added user \(name)\(admin ? " (administrator)" : "")")
         }
     }

@@ -24,7 +24,7 @@ struct About: Action {
         d["Version"] = .string(server.version)
         d["VersionLong"] = .string("caslite \(server.version)")
         d["Copyright"] = "caslite contributors"
-        d["ServerTime"] = .string(Session.isoStamp(Clock.now))
+        d["ServerTime"] = .string(Session.isoStamp(ServerClock.now))
         d["System"] = ["Hostname": .string(ServerStatus.hostName()), "OS Name": .string(field(u.sysname)),
                        "OS Family": "LIN X64", "OS Release": .string(field(u.release)), "OS Version": .string(field(u.version)),
                        "Model Number": .string(field(u.machine))]

@@ -32,7 +32,7 @@ struct ServerStatus: Action {
     static func results(_ server: ServerContext) async -> ValueDict {
         let actions = (await server.allSets()).reduce(0) { $0 + $1.actions.count }
         let sessions = await server.sessions.count
-        let uptime = Clock.now - server.startTime
+        let uptime = ServerClock.now - server.startTime
         var r = ValueDict()
         r["About"] = .dict(About.info(server))
         r["server"] = .table(.result("server", label: "Server Status", columns: [("nodes", .int32), ("actions", .int32)], rows: [[1, .int(Int64(actions))]]))

@@ -70,7 +70,7 @@ struct AlterTable: Action {
             d.name = r
         }
         t.data = d
-        t.modified = Clock.now
+        t.modified = ServerClock.now
         try await ctx.session.put(t)  // stored under the new name before the old one goes: a refusal loses nothing
         if newKey != key { await ctx.session.drop(key) }
         ctx.note("Altered table \(t.name) in caslib \(lib.name).")

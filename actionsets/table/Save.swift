@@ -20,7 +20,7 @@ struct Save: Action {
         renamed.name = args[saveName] ?? t.name
         try Names.check(renamed.name, .table, parameter: "name")
         let data = renamed
-        let meta = TableMeta(created: t.created, modified: Clock.now, creator: t.creator, sourceName: t.sourceName, sourceCaslib: t.sourceCaslib)
+        let meta = TableMeta(created: t.created, modified: ServerClock.now, creator: t.creator, sourceName: t.sourceName, sourceCaslib: t.sourceCaslib)
         let replace = args[replace]
         let rows = data.rowCount
         try await ctx.cpu {
