@@ -11,7 +11,8 @@ public final class ServerContext: Sendable {
     public let globals: GlobalCatalog
     public let logger: Logger
     public let startTime: Double
-    public let version: String
+    /// The version this build reports (`builtins.about`, the JSON-lines welcome, `caslite serve`).
+    public static let version = "0.1.0"
     /// Users given the admin role on the command line (`serve --admin`), besides those stored as admins.
     public let admins: Set<String>
     /// Action sets defined at run time (`builtins.defineActionSet`).
@@ -43,7 +44,6 @@ public final class ServerContext: Sendable {
         self.globalCaslibs = GlobalCaslibs(store: store)
         self.logger = logger
         self.startTime = ServerClock.now
-        self.version = caslitVersion
         self.admins = admins
         try await globals.load(from: store)
         for name in try await globalCaslibs.load(catalog: caslibs) {
@@ -142,6 +142,3 @@ public actor UserActionSets {
         return sets.removeValue(forKey: name.lowercased())
     }
 }
-
-/// The version string this build reports.
-public let caslitVersion = "0.1.0"

@@ -92,7 +92,7 @@ extension Connection {
             let session = try await attach(who, to: sessionId)
             entry.loggedIn()
             lineLimit.raise(to: maxLine)  // before the welcome: the client may send large lines once it has it
-            send(.welcome(session: session.id, user: who.user, server: "caslite \(server.version)", protocolVersion: protocolVersion))
+            send(.welcome(session: session.id, user: who.user, server: "caslite \(ServerContext.version)", protocolVersion: protocolVersion))
             return session
         case .request(let id, _, _):
             throw FrameError("request \(id): send {\"hello\": {\"user\": …}} first; closing the connection", id: id)

@@ -100,7 +100,7 @@ struct Serve: AsyncParsableCommand {
         }
         if let httpPortFile, let p = server.httpPort { try "\(p)\n".write(toFile: httpPortFile, atomically: true, encoding: .utf8) }
         if let portFile { try "\(server.port)\n".write(toFile: portFile, atomically: true, encoding: .utf8) }
-        print("caslite \(server.context.version) listening on \(host):\(server.port), data \(data)")
+        print("caslite \(ServerContext.version) listening on \(host):\(server.port), data \(data)")
         if let p = server.httpPort { print("caslite REST for swat on http://\(host):\(p)  (swat.CAS(\"http://\(host):\(p)\", username=…, password=…))") }
         fflush(nil)
         for await sig in signals {

@@ -21,8 +21,8 @@ struct About: Action {
         func field<T>(_ t: T) -> String { withUnsafeBytes(of: t) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) } }
         var d = ValueDict()
         d["CAS"] = "caslite"
-        d["Version"] = .string(server.version)
-        d["VersionLong"] = .string("caslite \(server.version)")
+        d["Version"] = .string(ServerContext.version)
+        d["VersionLong"] = .string("caslite \(ServerContext.version)")
         d["Copyright"] = "caslite contributors"
         d["ServerTime"] = .string(Session.isoStamp(ServerClock.now))
         d["System"] = ["Hostname": .string(ServerStatus.hostName()), "OS Name": .string(field(u.sysname)),
