@@ -1,8 +1,9 @@
 import CASWire
 import Foundation
 
-/// The response envelope swat reads (reference/swat-rest.md §5): disposition with string severity and
-/// a never-null reason, `logEntries`, `changedResources`, camelCase `metrics`, and `results` written
+/// The response envelope swat reads: a disposition whose severity is the string "Normal", "Warning" or
+/// "Error" (swat fails to connect on a number or a missing one) and whose reason is never null (swat
+/// lower-cases it), `logEntries`, `changedResources`, camelCase `metrics`, and `results` written
 /// with SWAT's missing-value rules (`_ctb` tables with widths, typed attributes, binary cells).
 enum RESTEncoding {
     /// The whole envelope. `listForm` sends `results` as a JSON array of the result values (what swat

@@ -1,7 +1,7 @@
 import CASWire
 
 extension RESTRoutes {
-    /// swat's `upload_frame` sends `importOptions` in its own dialect (reference §10):
+    /// swat's `upload_frame` sends `importOptions` in its own dialect, in the `JSON-Parameters` header:
     /// `vars` as an object keyed by column name (`{"a": {"type": "double"}}`) and a `locale`.
     /// caslite's importOptions take `vars` as a list of `{"name", "type", …}` and have no locale,
     /// so the object form becomes the list form and `locale` is dropped.

@@ -8,7 +8,7 @@ import Synchronization
 /// unique within a session, and start high so the two never meet in logs).
 private let restRequestIds = Atomic<Int64>(1 << 40)
 
-/// The REST endpoints swat uses (reference/swat-rest.md §3), over the shared dispatcher:
+/// The REST endpoints swat 1.18 uses, over the shared dispatcher:
 ///
 /// | method | path (after any prefix) | |
 /// |---|---|---|

@@ -1,4 +1,4 @@
-/// Column types of a CAS table (DESIGN §4).
+/// Column types of a CAS table, as they travel on the wire (docs/protocol.md "Values").
 public enum ColumnType: String, Sendable, CaseIterable, Equatable {
     case double, int64, int32, varchar, varbinary
 

@@ -3,7 +3,7 @@ import CASTestSupport
 import CASWire
 import Testing
 
-/// The calls exactly as DLPy sends them (reference/dlpy-actions.md §5b, §8, §9): lower-case keys,
+/// The calls exactly as DLPy sends them (a model built from scratch, `fit`, `evaluate`): lower-case keys,
 /// DLPy's layer type names, the model as a string, every optimizer default spelled out.
 @Suite("deepLearn with DLPy's call shapes", .serialized)
 struct DLPyShapeTests {

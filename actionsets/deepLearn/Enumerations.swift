@@ -1,5 +1,5 @@
 /// The enumerated layer options: each word's model-table label and code. Codes CAS uses where known
-/// (reference/dlpy-actions.md §6); the others are caslite's own (docs/deeplearn.md).
+/// (those found in the model tables DLPy ships); the others are caslite's own (docs/deeplearn.md).
 enum Enumerations {
     /// word → (label, code), per option key.
     static let table: [String: [String: (String, Double)]] = [

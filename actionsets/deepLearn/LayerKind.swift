@@ -1,4 +1,4 @@
-/// Layer types, with CAS's model-table label and code (reference/dlpy-actions.md §6).
+/// Layer types, with CAS's model-table label and code (as in the model tables DLPy ships; docs/deeplearn.md).
 enum LayerKind: String, Sendable, CaseIterable {
     case input, convolution, pooling, fc, output, batchnorm, residual, concat, dropout
 

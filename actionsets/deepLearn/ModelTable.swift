@@ -1,7 +1,7 @@
 import CASCore
 import CASWire
 
-/// The model table: CAS's layout (reference/dlpy-actions.md §6) — one row for the model, then per
+/// The model table: CAS's layout (that of the model tables DLPy ships; docs/deeplearn.md) — one row for the model, then per
 /// layer one `layertype` row, one `srclayers.<k>` row per source and one row per option.
 /// Columns `_DLKey0_` (model or layer name, lower-case), `_DLKey1_` (row key), `_DLChrVal_`,
 /// `_DLNumVal_`, `_DLLayerID_` (0-based, missing on the model row).

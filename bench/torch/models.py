@@ -3,7 +3,8 @@ torchvision state dict such as mobilenet_v2-b0353104.pth loads with strict=True)
 default initialisation.
 
 Why not torchvision itself: PyPI's torchvision wheel for torch 2.13 is a CUDA build that does not
-import next to the CPU torch wheel (see ../../../shared/reference/data-weights-perf.md, C). The
+import next to the CPU torch wheel (`import torchvision` fails: "operator torchvision::nms does not
+exist", its CUDA `_C` does not load). The
 topology here is checked against torchvision (same state-dict names and shapes, same outputs for
 the same weights) by `python models.py --check` where torchvision imports.
 """

@@ -4,7 +4,7 @@ import CheckedSize
 public enum Padding: Sendable, Hashable {
     /// CAS default: output = ceil(input / stride); the total padding
     /// `max((ceil(in/stride) - 1)·stride + (k-1)·dilation + 1 - in, 0)` is split with the odd pixel
-    /// on the bottom/right (top = total / 2, bottom = total - top). See docs/engine.md §Padding.
+    /// on the bottom/right (top = total / 2, bottom = total - top). See docs/engine.md, "Padding".
     case same
     /// CAS's default for pooling: output = ceil(input / stride) like `same`, but all of the padding
     /// goes to the bottom/right (DLPy's shape code and its ONNX export assume this).

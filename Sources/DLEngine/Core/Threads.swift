@@ -4,9 +4,9 @@ import COpenBLAS
 /// The engine's thread count, shared by oneDNN (OpenMP) and OpenBLAS.
 ///
 /// Both libraries must run on one OpenMP pool: Debian's oneDNN links libgomp, and a pthread OpenBLAS
-/// next to it makes both pools spin against each other (2-4x slower BLAS calls, see
-/// reference/onednn-vs-openblas.md §5). DLEngine links the OpenMP build of OpenBLAS through an rpath
-/// (Package.swift); `blasThreading` reports which build was actually loaded.
+/// next to it makes both pools spin against each other (2-4x slower BLAS calls after a oneDNN call,
+/// measured on 2 cores; docs/engine.md "Threading"). DLEngine links the OpenMP build of OpenBLAS
+/// through an rpath (Package.swift); `blasThreading` reports which build was actually loaded.
 /// Element-wise kernels are single-threaded SIMD loops for the same reason.
 public enum EngineThreads {
     /// Sets the thread count for every later oneDNN and OpenBLAS call (process-wide).

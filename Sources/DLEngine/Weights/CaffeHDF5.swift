@@ -8,7 +8,7 @@ import CheckedSize
 import Foundation
 
 /// DLPy's and SAS's "SAS-compatible HDF5" Caffe weights (`*.caffemodel.h5`, as written by DLPy's
-/// `model_conversion/write_caffe_model_parm.py`; reference/dlpy-actions.md §7):
+/// `model_conversion/write_caffe_model_parm.py`; DLPy itself never opens the file; docs/deeplearn.md):
 ///
 ///     /data/<Caffe layer name>/"0", "1", …   the layer's Caffe blobs in index order (float32)
 ///       Convolution   0 weight [out, in/groups, kh, kw], 1 bias [out] (when the layer has one)
