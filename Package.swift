@@ -44,18 +44,22 @@ let package = Package(
         .target(name: "ActionSetBuiltins", dependencies: ["CASCore", "CASL"], path: "actionsets/builtins"),
         .target(name: "ActionSetSCCASL", dependencies: ["CASCore", "CASL"], path: "actionsets/sccasl", exclude: ["README.md"]),
         .target(name: "ActionSetSession", dependencies: ["CASCore"], path: "actionsets/session"),
+        .target(name: "ActionSetSessionProp", dependencies: ["CASCore"], path: "actionsets/sessionProp"),
         .target(name: "ActionSetTable", dependencies: ["CASCore", "CASStorage"], path: "actionsets/table"),
         .target(name: "ActionSetAccessControl", dependencies: ["CASCore", "CASStorage"], path: "actionsets/accessControl"),
         .target(name: "ActionSetSimple", dependencies: ["CASCore"], path: "actionsets/simple"),
+        .target(name: "ActionSetPercentile", dependencies: ["CASCore"], path: "actionsets/percentile"),
+        .target(name: "ActionSetAggregation", dependencies: ["CASCore", "ActionSetSimple"], path: "actionsets/aggregation"),  // simple's ColumnStats
         .target(name: "ActionSetImage", dependencies: ["CASCore", "ImageCodec", "SeededRandom"], path: "actionsets/image"),
         .target(name: "ActionSetSampling", dependencies: ["CASCore"], path: "actionsets/sampling"),
-        .target(name: "ActionSetDeepLearn", dependencies: ["CASCore", "DLEngine", "ImageCodec", "SeededRandom"], path: "actionsets/deepLearn"),
+        .target(name: "ActionSetFCMPAct", dependencies: ["CASCore"], path: "actionsets/fcmpact"),
+        .target(name: "ActionSetDeepLearn", dependencies: ["CASCore", "ActionSetFCMPAct", "DLEngine", "ImageCodec", "SeededRandom"], path: "actionsets/deepLearn"),
         // The standard list of action sets, passed to the server by the executable (the server depends on none).
         .target(
             name: "CASStandardSets",
             dependencies: [
-                "CASCore", "ActionSetBuiltins", "ActionSetSession", "ActionSetTable", "ActionSetSimple", "ActionSetSCCASL", "ActionSetAccessControl", "ActionSetImage",
-                "ActionSetSampling", "ActionSetDeepLearn",
+                "CASCore", "ActionSetBuiltins", "ActionSetSession", "ActionSetSessionProp", "ActionSetTable", "ActionSetAccessControl", "ActionSetSimple",
+                "ActionSetPercentile", "ActionSetAggregation", "ActionSetSCCASL", "ActionSetImage", "ActionSetSampling", "ActionSetDeepLearn", "ActionSetFCMPAct",
             ]),
         .target(
             name: "CASServer",
@@ -99,7 +103,8 @@ let package = Package(
         // that test the heavy sets add them.
         .target(name: "CASTestSupport", dependencies: [
                     "CASServer", "CASClient", "CASWire", "CASCore", "CASNIO", "CASStorage",
-                    "ActionSetBuiltins", "ActionSetSession", "ActionSetTable", "ActionSetAccessControl", "ActionSetSimple", "ActionSetSCCASL",
+                    "ActionSetBuiltins", "ActionSetSession", "ActionSetSessionProp", "ActionSetTable", "ActionSetAccessControl", "ActionSetSimple",
+                    "ActionSetPercentile", "ActionSetAggregation", "ActionSetSCCASL",
                     .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                     .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
                 ],
@@ -108,7 +113,7 @@ let package = Package(
         .testTarget(name: "CheckedSizeTests", dependencies: ["CheckedSize"]),
         .testTarget(name: "SeededRandomTests", dependencies: ["SeededRandom"]),
         .testTarget(name: "CASStorageTests", dependencies: ["CASStorage", "CASWire", "CheckedSize", "Mutation"]),
-        .testTarget(name: "CASCoreTests", dependencies: ["CASCore", "ActionSetBuiltins", "ActionSetTable", "ActionSetSimple", "ActionSetSession", "Mutation", "SeededRandom"]),
+        .testTarget(name: "CASCoreTests", dependencies: ["CASCore", "ActionSetBuiltins", "ActionSetTable", "ActionSetSimple", "ActionSetSession", "ActionSetSessionProp", "Mutation", "SeededRandom"]),
         .testTarget(name: "CasliteCLITests", dependencies: ["caslite", "CASWire"]),
         .testTarget(name: "CASServerTests", dependencies: ["CASTestSupport", "CASServer", "CASClient", "CASCore", "CASStorage", "CASNIO", "ActionSetImage", "ImageCodec"]),
         .testTarget(name: "CASLTests", dependencies: ["CASTestSupport", "CASStandardSets", "CASL", "CASCore", "CASServer", "CASClient", "CASStorage", "ImageCodec", "SeededRandom"]),

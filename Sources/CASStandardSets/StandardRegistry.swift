@@ -1,10 +1,14 @@
 import ActionSetAccessControl
+import ActionSetAggregation
 import ActionSetBuiltins
 import ActionSetDeepLearn
+import ActionSetFCMPAct
 import ActionSetImage
+import ActionSetPercentile
 import ActionSetSCCASL
 import ActionSetSampling
 import ActionSetSession
+import ActionSetSessionProp
 import ActionSetSimple
 import ActionSetTable
 import CASCore

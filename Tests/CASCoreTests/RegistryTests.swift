@@ -1,5 +1,6 @@
 import ActionSetBuiltins
 import ActionSetSession
+import ActionSetSessionProp
 import ActionSetSimple
 import ActionSetTable
 @testable import CASCore

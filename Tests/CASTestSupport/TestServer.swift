@@ -1,7 +1,10 @@
 import ActionSetAccessControl
+import ActionSetAggregation
 import ActionSetBuiltins
+import ActionSetPercentile
 import ActionSetSCCASL
 import ActionSetSession
+import ActionSetSessionProp
 import ActionSetSimple
 import ActionSetTable
 import CASClient

@@ -31,7 +31,7 @@ struct AddLayer: Action {
         }
         try await ModelAccess.save(m, over: t, ctx)
         ctx.note("Layer \(name) (\(spec.kind.rawValue)) is layer \(m.index(of: name)!) of model \(m.modelName).")
-        return ["OutputCasTables": ModelAccess.outputTables([try await ctx.table(TableRef(name: t.name, caslib: t.caslib))])]
+        return ["OutputCasTables": .table(.outputCasTables([try await ctx.table(TableRef(name: t.name, caslib: t.caslib))]))]
     }
 
     static func checkSources(_ s: LayerSpec, _ m: ModelTable) throws(ActionError) {

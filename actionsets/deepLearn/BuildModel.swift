@@ -15,6 +15,6 @@ struct BuildModel: Action {
         let m = ModelTable(modelName: name, layers: [])
         let t = try await ctx.store(m.table(name: name), out: out, defaultName: name, parameter: "model")
         ctx.note("Model table \(t.name) created in caslib \(t.caslib).")
-        return ["OutputCasTables": ModelAccess.outputTables([t])]
+        return ["OutputCasTables": .table(.outputCasTables([t]))]
     }
 }

@@ -31,6 +31,6 @@ struct BuildTorchvisionModel: Action {
         let m = ModelTable(modelName: name, layers: EngineGraph.specs(layers))
         let t = try await ctx.store(m.table(name: name), out: out, defaultName: name, parameter: "model")
         ctx.note("Model table \(t.name): \(args[architecture]) with \(m.layers.count) layers and \(k) classes.")
-        return ["OutputCasTables": ModelAccess.outputTables([t])]
+        return ["OutputCasTables": .table(.outputCasTables([t]))]
     }
 }

@@ -43,7 +43,7 @@ struct DLHeatMap: Action {
         let out = args[casOut]
         let stored = try await ctx.store(HeatMapRow.table(rows, target: target), out: out, defaultName: "\(t.name)_heatmaps")
         ctx.note("Wrote \(rows.count) heat maps to table \(stored.name)\(files.isEmpty ? "" : " and \(files.count) PNG files").")
-        return ["HeatMapInfo": .table(HeatMapRow.info(rows, files: files)), "OutputCasTables": ModelAccess.outputTables([stored])]
+        return ["HeatMapInfo": .table(HeatMapRow.info(rows, files: files)), "OutputCasTables": .table(.outputCasTables([stored]))]
     }
 
     static func write(_ rows: [HeatMapRow], _ args: Args, _ ctx: ActionContext) async throws -> [String] {

@@ -39,7 +39,7 @@ struct DLImportModelWeights: Action {
         let t = try await ctx.store(result.0.table(name: out.name ?? "\(m.modelName)_weights"), out: out,
                                     defaultName: "\(m.modelName)_weights", parameter: "modelWeights")
         ctx.note("Imported \(result.0.tensors.count) tensors into table \(t.name).")
-        return ["OutputCasTables": ModelAccess.outputTables([t])]
+        return ["OutputCasTables": .table(.outputCasTables([t]))]
     }
 
     /// Reads the file and checks it against the model. Layers whose tensors have another shape (a head

@@ -49,7 +49,7 @@ struct DLScore: Action {
         let stored = try await ctx.store(data, out: out, defaultName: "\(t.name)_scored")
         ctx.note("Scored \(scored.samples.count) of \(t.rowCount) rows into table \(stored.name).")
         return ["ScoreInfo": .table(scored.info(read: t.rowCount)), "ClassAccuracy": .table(scored.classAccuracy()),
-                "OutputCasTables": ModelAccess.outputTables([stored])]
+                "OutputCasTables": .table(.outputCasTables([stored]))]
     }
 
     /// The class levels: from the weights table (dlTrain writes them), else class indices.

@@ -1,3 +1,4 @@
+import ActionSetFCMPAct
 import CASCore
 import CASWire
 import DLEngine
@@ -52,7 +53,7 @@ struct DLTrain: Action {
             ctx.warning("Training stopped early (cancelled) after \(outcome.history.count) complete epochs; table \(stored.name) holds the weights of the last completed mini-batch.")
         }
         return ["OptIterHistory": .table(history(outcome.history, valid: data.valid != nil)),
-                "ModelInfo": ModelAccess.info(m, engine), "OutputCasTables": ModelAccess.outputTables([stored])]
+                "ModelInfo": ModelAccess.info(m, engine), "OutputCasTables": .table(.outputCasTables([stored]))]
     }
 
     /// DLPy passes the same table as initWeights and modelWeights without replace.

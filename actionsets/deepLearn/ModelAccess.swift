@@ -25,12 +25,6 @@ enum ModelAccess {
         return try WeightsTable(t.data, parameter: parameter)
     }
 
-    /// The `OutputCasTables` result table.
-    static func outputTables(_ tables: [CASTable]) -> Value {
-        .table(.result("OutputCasTables", columns: [("casLib", .varchar), ("Name", .varchar), ("Rows", .double), ("Columns", .double)],
-                       rows: tables.map { [.string($0.caslib), .string($0.name), .double(Double($0.rowCount)), .double(Double($0.data.columns.count))] }))
-    }
-
     /// CAS's `ModelInfo` table (Descr, Value).
     static func info(_ m: ModelTable, _ model: Model) -> Value {
         func count(_ k: LayerKind) -> String { String(m.layers.filter { $0.kind == k }.count) }

@@ -1,3 +1,4 @@
+import ActionSetFCMPAct
 import CASCore
 import CASWire
 import DLEngine

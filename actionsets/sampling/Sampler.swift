@@ -33,9 +33,7 @@ enum Sampler {
             let data = try output(t.data, codes: codes, def: def, groupBy: groupBy, partInd: args[SamplingParams.partInd])
             let stored = try await ctx.store(data, out: def.out, defaultName: "\(t.name)_SAMPLE", parameter: "output.casOut")
             ctx.note("Wrote \(stored.rowCount) rows to table \(stored.name) in caslib \(stored.caslib).")
-            results["OutputCasTables"] = .table(.result("OutputCasTables", columns: [("casLib", .varchar), ("Name", .varchar), ("Rows", .double), ("Columns", .double)],
-                                                        rows: [[.string(stored.caslib), .string(stored.name), .double(Double(stored.rowCount)),
-                                                                .double(Double(stored.data.columns.count))]]))
+            results["OutputCasTables"] = .table(.outputCasTables([stored]))
         }
         return results
     }

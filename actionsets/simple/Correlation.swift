@@ -37,7 +37,7 @@ struct Correlation: Action {
         var out: ValueDict = [:]
         if args[simple] {
             let rows: [[Value]] = cols.map { c in
-                let s = Summary.Stats(c.data)
+                let s = ColumnStats(c.data)
                 return [.string(c.name), .double(Double(s.n)), .double(s.mean), .double(s.variance.squareRoot()), .double(s.sum), .double(s.min), .double(s.max)]
             }
             out["SimpleStats"] = .table(.result("SimpleStats", label: "Simple Statistics", columns: [

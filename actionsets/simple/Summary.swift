@@ -9,34 +9,13 @@ struct Summary: Action {
     static let inputs = P.columns("inputs", "Numeric columns to summarise; all numeric columns when omitted.")
     static let parameters = [table.spec, inputs.spec]
 
-    /// One column's statistics; `values` are the non-missing values.
-    struct Stats: Equatable {
-        var n = 0, nmiss = 0
-        var min = Double.nan, max = Double.nan, sum = 0.0, mean = Double.nan, variance = Double.nan, uss = 0.0, css = Double.nan
-
-        init(_ data: ColumnData) {
-            var s = 0.0, ss = 0.0
-            var lo = Double.infinity, hi = -Double.infinity
-            for r in 0..<data.count {
-                guard let x = data.double(at: r) else { nmiss += 1; continue }
-                n += 1; s += x; ss += x * x; lo = Swift.min(lo, x); hi = Swift.max(hi, x)
-            }
-            guard n > 0 else { return }
-            sum = s; uss = ss; min = lo; max = hi; mean = s / Double(n)
-            var c = 0.0  // second pass for a stable corrected sum of squares
-            for r in 0..<data.count { if let x = data.double(at: r) { c += (x - mean) * (x - mean) } }
-            css = c
-            variance = n > 1 ? c / Double(n - 1) : .nan
-        }
-    }
-
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
         let t = try await ctx.filteredTable(args[table])
         let cols = try InputColumns.resolve(args[inputs], in: t.data, defaultFilter: { $0.type.isNumeric }) { c in
             c.type.isNumeric ? nil : "Column '\(c.name)' is \(c.type.rawValue); summary needs numeric columns."
         }
         let chosen = cols
-        let stats = try await ctx.cpu { chosen.map { Stats($0.data) } }
+        let stats = try await ctx.cpu { chosen.map { ColumnStats($0.data) } }
         let rows: [[Value]] = zip(cols, stats).map { c, s in
             let std = s.variance.squareRoot()
             return [.string(c.name), .double(s.min), .double(s.max), .int(Int64(s.n)), .int(Int64(s.nmiss)), .double(s.mean), .double(s.sum),

@@ -6,13 +6,16 @@ import Foundation
 /// `function name(a, b, …); x = expr; …; return(expr); endsub;` — assignments and a return, with
 /// expressions in caslite's where language (arithmetic, comparisons, floor/abs/min/max/…,
 /// docs/where.md) over the arguments and earlier variables. Arrays, loops and `if` are not supported.
-struct FCMPFunction: Sendable {
+/// `fcmpact.addRoutines` compiles functions into a table; deepLearn's `fcmpLearningRate` looks them up.
+public struct FCMPFunction: Sendable {
     enum Statement: Sendable {
         case assign(String, WhereExpression)
         case ret(WhereExpression)
     }
-    var name: String
-    var arguments: [String]
+    /// The function's name, as written.
+    public var name: String
+    /// The argument names, in order.
+    public var arguments: [String]
     var statements: [Statement]
     var source: String
 
@@ -58,7 +61,7 @@ struct FCMPFunction: Sendable {
 
     /// Calls the function with arguments bound by name (missing ones are 0). Nil when an expression
     /// fails (an unknown variable, a string result).
-    func call(_ values: [String: Double]) -> Double? {
+    public func call(_ values: [String: Double]) -> Double? {
         var vars: [(String, Double)] = arguments.map { a in (a, values.first { $0.key.lowercased() == a.lowercased() }?.value ?? 0) }
         func eval(_ e: WhereExpression) -> Double? {
             let t = DataTable(name: "fcmp", columns: vars.map { Column(name: $0.0, data: .double([$0.1])) })
@@ -84,7 +87,7 @@ struct FCMPFunction: Sendable {
     }
 
     /// Looks `name` up in the session's cmplib tables (sessionProp.setSessOpt cmplib=…).
-    static func lookup(_ name: String, _ ctx: ActionContext, parameter: String) async throws(ActionError) -> FCMPFunction {
+    public static func lookup(_ name: String, _ ctx: ActionContext, parameter: String) async throws(ActionError) -> FCMPFunction {
         let tables = await ctx.session.cmplib
         guard !tables.isEmpty else {
             throw ActionError(.parameterValue, "\(parameter)='\(name)': no FCMP function tables are set; compile the function with fcmpact.addRoutines and name its table with sessionProp.setSessOpt cmplib=\"caslib.table\".",
@@ -101,30 +104,5 @@ struct FCMPFunction: Sendable {
             }
         }
         throw ActionError(.notFound, "\(parameter)='\(name)': no such function in the FCMP tables \(tables.joined(separator: ", ")).", parameter: parameter)
-    }
-}
-
-/// The `fcmpact` action set: compiles FCMP functions into a table (DLPy's learning-rate schedules).
-public let fcmpactActionSet = ActionSet(
-    name: "fcmpact", summary: "FCMP functions: compile a subset of SAS FCMP (assignments and return) into a function table.",
-    actions: [AddRoutines.self])
-
-/// `fcmpact.addRoutines`: parses `routineCode` and writes its functions to `funcTable`.
-struct AddRoutines: Action {
-    static let name = "addRoutines"
-    static let summary = "Compiles FCMP functions (caslite's subset: assignments and return) into a function table."
-    static let routineCode = P.string("routineCode", "FCMP source: `function f(a, b); x = …; return(…); endsub;`.")
-    static let package = P.string("package", "Package name.", default: "pkg")
-    static let funcTable = P.outTable("funcTable", "The function table to write.", required: true)
-    static let saveTable = P.bool("saveTable", "Accepted for compatibility (the table is a session table; table.save keeps it).", default: false)
-    static let parameters = [routineCode.spec, package.spec, funcTable.spec, saveTable.spec]
-
-    static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
-        let fs = try FCMPFunction.parse(args[routineCode], parameter: "routineCode")
-        let out = args[funcTable]
-        let stored = try await ctx.store(FCMPFunction.table(fs, name: out.name ?? "FCMPFUNCS", package: args[package]), out: out,
-                                         defaultName: "FCMPFUNCS", parameter: "funcTable")
-        for f in fs { ctx.note("Compiled function \(f.name)(\(f.arguments.joined(separator: ", "))) into table \(stored.name).") }
-        return ["OutputCasTables": ModelAccess.outputTables([stored])]
     }
 }

@@ -1,10 +1,6 @@
 import CASCore
 import CASWire
 
-/// The `percentile` action set: percentiles of numeric columns.
-public let percentileActionSet = ActionSet(
-    name: "percentile", summary: "Percentiles of numeric columns.", actions: [PercentileAction.self])
-
 /// `percentile.percentile`: the requested percentiles of each numeric input column, by SAS's
 /// percentile definition 5 (PROC UNIVARIATE's default): with n non-missing sorted values and
 /// np = j + g, the value x(j+1) when g > 0, else the average of x(j) and x(j+1).

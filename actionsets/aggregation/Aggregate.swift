@@ -1,9 +1,6 @@
+import ActionSetSimple
 import CASCore
 import CASWire
-
-/// The `aggregation` action set: per-column aggregates (what swat's `CASTable.count()` and `nmiss()` call).
-public let aggregationActionSet = ActionSet(
-    name: "aggregation", summary: "Per-column aggregates: counts, missing counts, sums, means, extremes.", actions: [Aggregate.self])
 
 /// `aggregation.aggregate`: `varSpecs` lists `{names={…}, agg="N"|"NMISS"|"SUM"|"MEAN"|"MIN"|"MAX"|"STD"|"VAR"}`;
 /// the result is one `Aggregate` table with a row per column and a column per requested statistic.
@@ -24,13 +21,13 @@ struct Aggregate: Action {
 
     static let columnNames = ["N": "N", "NMISS": "NMiss", "SUM": "Sum", "MEAN": "Mean", "MIN": "Min", "MAX": "Max", "STD": "Std", "VAR": "Var"]
 
-    /// N and NMISS of any column; the rest from Summary's statistics (numeric columns).
+    /// N and NMISS of any column; the rest from simple.summary's statistics (numeric columns).
     static func value(_ agg: String, _ data: ColumnData) -> Double {
         switch agg {
         case "N": return Double((0..<data.count).filter { !data.isMissing(at: $0) }.count)
         case "NMISS": return Double((0..<data.count).filter { data.isMissing(at: $0) }.count)
         default:
-            let s = Summary.Stats(data)
+            let s = ColumnStats(data)
             switch agg {
             case "SUM": return s.n > 0 ? s.sum : .nan
             case "MEAN": return s.mean

@@ -1,0 +1,6 @@
+import CASCore
+
+/// The `sessionProp` action set: session options.
+public let sessionPropActionSet = ActionSet(
+    name: "sessionProp", summary: "Session options: active caslib, time-out, log level, metrics.", alwaysLoaded: true,
+    actions: [SetSessOpt.self, GetSessOpt.self, ListSessOpts.self])
