@@ -114,7 +114,7 @@ struct UserActionSetTests {
         }
         try "table.fetch / table='x';".write(toFile: "\(dir)/zbad.casl", atomically: true, encoding: .utf8)
         await #expect {
-            _ = try await TestServer.start(actionSetDirs: [dir])
+            try await withServer(actionSetDirs: [dir]) { _ in }  // stopped should it start
         } throws: { e in "\(e)".contains("zbad.casl") && "\(e)".contains("only builtins.defineActionSet") }
     }
 

@@ -222,7 +222,7 @@ struct LoginTests {
         c.auth = .none
         c.dataRoot = try TestServer.freshRoot()
         defer { try? FileManager.default.removeItem(atPath: c.dataRoot) }
-        await #expect(throws: LoginError.self) { _ = try await CASServer.start(c, sets: TestServer.coreSets) }
+        await #expect(throws: LoginError.self) { try await CASServer.start(c, sets: TestServer.coreSets).stop() }  // stopped should it start
         #expect(Login.isLoopback("127.0.0.2") && Login.isLoopback("::1") && !Login.isLoopback("10.0.0.1") && !Login.isLoopback("127.0.0.256"))
     }
 }

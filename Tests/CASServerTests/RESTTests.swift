@@ -13,16 +13,10 @@ struct RESTServer {
     let http: RESTClient
     var server: CASServer { test.server }
 
-    static func start(auth: AuthMode = .none, users: [(String, String)] = []) async throws -> RESTServer {
-        let test = try await TestServer.start(auth: auth, users: users.map { ($0.0, $0.1, false) }, http: true)
-        let http = try await RESTClient.connect(port: test.server.httpPort!, user: "alice", password: "pw")
-        return RESTServer(test: test, http: http)
-    }
-
-    /// Runs `body` and stops the server however it ends.
+    /// Runs `body` and stops the server however it ends (also when the first connection fails).
     static func with(auth: AuthMode = .none, users: [(String, String)] = [], _ body: (RESTServer) async throws -> Void) async throws {
-        let s = try await start(auth: auth, users: users)
-        try await s.test.run { _ in
+        try await TestServer.start(auth: auth, users: users.map { ($0.0, $0.1, false) }, http: true).run { test in
+            let s = RESTServer(test: test, http: try await RESTClient.connect(port: test.server.httpPort!, user: "alice", password: "pw"))
             do { try await body(s) } catch {
                 await s.http.close()
                 throw error
