@@ -177,6 +177,10 @@ struct SafeToShareTests {
                 #expect(r.errorText.count < 1_000, "long names are quoted shortly")
             }
             try await fails(alice, "table.addCaslib", ["caslib": "a b", "path": "casuser/alice"], "caslib name")
+            // every parameter declared as a table or caslib name goes through the same validator
+            try await fails(alice, "table.fetch", ["table": ["name": "a\u{0}b"]], "Parameter 'table.name'", "table name")
+            try await fails(alice, "table.fetch", ["table": ["name": "t", "caslib": "../x"]], "caslib name")
+            try await fails(alice, "table.dropTable", ["name": ""], "table name")
             try await fails(alice, "table.addTable", ["table": "ok", "vars": [["name": "bad\u{1}col"]], "rows": [[1]]], "column name")
             try await ok(alice, "table.addTable", ["table": "ok", "vars": [["name": "x"]], "rows": [[1]]])
             try await fails(alice, "table.alterTable", ["name": "ok", "rename": "a/b"], "table name")
