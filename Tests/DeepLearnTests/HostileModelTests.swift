@@ -98,5 +98,37 @@ struct HostileModelTests {
             #expect(((used.last ?? nil) ?? 0) < 64 << 20, "a refused call holds nothing afterwards")
         }
     }
-}
 
+    @Test func fileActionsNeedTheCaslibsPermissions() async throws {
+        try await TestServer.start(sets: allSets, admins: ["root"]).run { s in
+            let team = s.dataRoot + "/public/team"
+            try FileManager.default.createDirectory(atPath: team, withIntermediateDirectories: true)
+            let root = try await s.connect("root")
+            try await ok(root, "table.addCaslib", ["caslib": "team", "path": "public/team", "session": false, "activeOnAdd": false])
+            // alice has a model, weights and a scored table of her own, and no permission on team
+            let c = try await squaresWithSmallCNN(s, perClass: 4)
+            try await ok(c, "deepLearn.dlTrain", trainParams(epochs: 1, weights: "cnn_w", valid: false))
+            try await ok(c, "deepLearn.dlScore", ["table": "squares", "modelTable": "cnn", "initWeights": "cnn_w",
+                                                  "casOut": ["name": "scored", "replace": true], "copyVars": ["_id_", "_label_", "_image_"]])
+            try await ok(c, "deepLearn.dlExportModel", ["modelTable": "cnn", "initWeights": "cnn_w", "path": "mine.dlew"])
+            try FileManager.default.copyItem(atPath: s.casuser() + "/mine.dlew", toPath: team + "/theirs.dlew")
+            try await fails(c, "deepLearn.dlImportModelWeights", ["model": "cnn", "modelWeights": ["name": "w2", "replace": true], "formatType": "DLEW",
+                                                                   "caslib": "team", "weightFilePath": "theirs.dlew"], "does not have Select permission on caslib team")
+            let write = "does not have CreateTable permission on caslib team"
+            try await fails(c, "deepLearn.dlExportModel", ["modelTable": "cnn", "initWeights": "cnn_w", "caslib": "team", "path": "theirs.dlew"], write)
+            try await fails(c, "deepLearn.dlHeatMap", ["table": "squares", "model": "cnn", "initWeights": "cnn_w", "casOut": ["name": "maps", "replace": true],
+                                                       "caslib": "team", "path": "maps"], write)
+            try await fails(c, "deepLearn.dlCharts", ["table": "scored", "caslib": "team", "path": "charts"], write)
+            try await fails(c, "deepLearn.dlEvaluatePictures", ["table": "scored", "caslib": "team", "path": "pics"], write)
+            #expect(try FileManager.default.contentsOfDirectory(atPath: team) == ["theirs.dlew"], "nothing was written")
+            #expect(FileManager.default.contents(atPath: team + "/theirs.dlew") == FileManager.default.contents(atPath: s.casuser() + "/mine.dlew"))
+            // with the grants, the same calls work
+            try await ok(root, "accessControl.updSomeAcsCaslib", ["acs": [["caslib": "team", "identity": "alice", "permission": "Select"],
+                                                                          ["caslib": "team", "identity": "alice", "permission": "CreateTable"]]])
+            try await ok(c, "deepLearn.dlImportModelWeights", ["model": "cnn", "modelWeights": ["name": "w2", "replace": true], "formatType": "DLEW",
+                                                                "caslib": "team", "weightFilePath": "theirs.dlew"])
+            try await ok(c, "deepLearn.dlCharts", ["table": "scored", "caslib": "team", "path": "charts"])
+            #expect(FileManager.default.fileExists(atPath: team + "/charts/confusion.svg"))
+        }
+    }
+}
