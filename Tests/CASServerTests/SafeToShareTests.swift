@@ -236,4 +236,35 @@ struct SafeToShareTests {
         let ls = try await ok(a, "session.listSessions")
         #expect((ls.results["Session"]?.tableValue?.ints("MemoryBytes").first ?? 0) == used[1])
     }
+
+    @Test(arguments: Transport.allCases)
+    func userNamesThatNameFoldersAreRefusedAndQuotedShortly(_ transport: Transport) async throws {
+        try await TestServer.start(http: true).run { s in
+            for name in [".", "..", "...", "a/b", "-x", String(repeating: "u", count: 60_000)] {
+                do {
+                    _ = try await s.client(transport, name)
+                    Issue.record("user \(name.prefix(10)) was accepted")
+                } catch {
+                    let text = "\(error)"
+                    #expect(text.count < 1_000, "the refusal quotes at most 200 characters")
+                    #expect(text.contains("not valid") || text.contains("nvalid user"), "\(text.prefix(300))")
+                }
+            }
+            let folders = (try? FileManager.default.contentsOfDirectory(atPath: s.dataRoot + "/casuser")) ?? []
+            #expect(folders.allSatisfy { !$0.hasPrefix(".") && !$0.contains("uuu") }, "no folder was made for a refused name: \(folders)")
+        }
+    }
+
+    @Test func theCommandLineRefusesTheSameUserNames() async throws {
+        try await withDataRoot { root in
+            for name in ["..", ".", "a/b", ""] {
+                let status = try ServerProcess.cli(["users", "add", name, "--data", root, "--password-stdin"], input: "pw-secret\n")
+                #expect(status != 0, "\(name)")
+            }
+            let ok = try ServerProcess.cli(["users", "add", "alice", "--data", root, "--password-stdin"], input: "pw-secret\n")
+            #expect(ok == 0)
+            let serve = try ServerProcess.cli(["serve", "--data", root, "--admin", "..", "--port", "0"])
+            #expect(serve != 0)
+        }
+    }
 }
