@@ -5,7 +5,7 @@ SWIFT ?= swift
 CASLITE_DEBUG := .build/debug/caslite
 DEMO_DATA := caslite-data
 
-.PHONY: deps build test test-swift test-python docs docs-check demo bench clean fixtures
+.PHONY: deps build test test-swift test-python docs docs-check demo bench clean fixtures fuzz
 FIXTURES := .fixtures-cache
 MOBILENET_PTH := $(FIXTURES)/mobilenet_v2-b0353104.pth
 
@@ -39,6 +39,14 @@ test: deps fixtures test-python
 	@n=$$(grep -aE 'Test run with [0-9]+ tests' .build/swift-test.log | tail -1 | sed -E 's/.*Test run with ([0-9]+) tests.*/\1/'); \
 	  echo "swift: $$n passed, 0 failed"
 	$(MAKE) docs-check
+
+## Longer fuzzing (docs/security.md "The fuzzers"): every boundary value on every parameter of every action
+## against a real server, and the file-format mutation fuzzers with many more cases. `make test` runs a fixed sample.
+FUZZ_ITERATIONS ?= 200000
+fuzz: deps
+	$(SWIFT) build --build-tests
+	CASLITE_FUZZ_THOROUGH=1 CASLITE_FUZZ_ITERATIONS=$(FUZZ_ITERATIONS) $(SWIFT) test --no-parallel \
+	  --filter 'SchemaFuzzTests|CSVFuzzTests|TableStoreFuzzTests|WeightsFuzzTests|ImageFuzzTests|CASLTests.FuzzTests'
 
 docs: build
 	$(CASLITE_DEBUG) docs

@@ -41,6 +41,13 @@ public struct ActionError: Error, Sendable, CustomStringConvertible {
 
     public var description: String { ([message] + details).joined(separator: " ") }
 
+    /// The message as clients see it: it always names the parameter at fault, appending
+    /// "(parameter X)" when the message does not mention it already.
+    public var text: String {
+        guard let p = parameter, !p.isEmpty, !message.contains(p) else { return message }
+        return "\(message) (parameter \(p))"
+    }
+
     /// CAS's `reason` word for this family.
     public var reason: String {
         switch code {

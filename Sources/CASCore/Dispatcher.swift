@@ -123,12 +123,12 @@ public struct Dispatcher: Sendable {
 
     func errorLines(_ error: any Error, action: String) -> [LogLine] {
         guard let e = error as? ActionError else { return [LogLine(.error, "\(action): \(error)"), LogLine(.error, "The action stopped due to errors.")] }
-        return [LogLine(.error, "\(action): \(e.message)")] + e.details.map { LogLine(.error, $0) } + [LogLine(.error, "The action stopped due to errors.")]
+        return [LogLine(.error, "\(action): \(e.text)")] + e.details.map { LogLine(.error, $0) } + [LogLine(.error, "The action stopped due to errors.")]
     }
 
     func disposition(_ error: any Error) -> Disposition {
         guard let e = error as? ActionError else { return Disposition(severity: .error, reason: "internalError", statusCode: 2_790_001, formattedStatus: "\(error)") }
-        return Disposition(severity: .error, reason: e.reason, statusCode: e.code.rawValue, formattedStatus: e.message)
+        return Disposition(severity: .error, reason: e.reason, statusCode: e.code.rawValue, formattedStatus: e.text)
     }
 
     static func metricLines(_ action: String, _ p: Performance) -> [String] {

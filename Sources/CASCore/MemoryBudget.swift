@@ -39,17 +39,16 @@ public final class MemoryBudget: Sendable {
     public func charge(_ bytes: Int, session: String?, for what: String) throws(ActionError) {
         guard bytes > 0 else { return }
         let refusal: String? = state.withLock { s in
+            // the session's limit first: it is the one a user can do something about
+            let mine = (s.bySession[session ?? ""] ?? 0).addingReportingOverflow(bytes)
+            if session != nil, mine.overflow || mine.partialValue > sessionLimit {
+                return Self.refusal(what, bytes, used: s.bySession[session!] ?? 0, limit: sessionLimit, scope: "this session", flag: "--max-session-memory")
+            }
             let total = s.total.addingReportingOverflow(bytes)
             if total.overflow || total.partialValue > serverLimit {
                 return Self.refusal(what, bytes, used: s.total, limit: serverLimit, scope: "the server", flag: "--max-memory")
             }
-            if let session {
-                let mine = (s.bySession[session] ?? 0).addingReportingOverflow(bytes)
-                if mine.overflow || mine.partialValue > sessionLimit {
-                    return Self.refusal(what, bytes, used: s.bySession[session] ?? 0, limit: sessionLimit, scope: "this session", flag: "--max-session-memory")
-                }
-                s.bySession[session] = mine.partialValue
-            }
+            if let session { s.bySession[session] = mine.partialValue }
             s.total = total.partialValue
             return nil
         }

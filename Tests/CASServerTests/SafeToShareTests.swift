@@ -177,6 +177,10 @@ struct SafeToShareTests {
                 #expect(r.errorText.count < 1_000, "long names are quoted shortly")
             }
             try await fails(alice, "table.addCaslib", ["caslib": "a b", "path": "casuser/alice"], "caslib name")
+            // every parameter declared as a table or caslib name goes through the same validator
+            try await fails(alice, "table.fetch", ["table": ["name": "a\u{0}b"]], "Parameter 'table.name'", "table name")
+            try await fails(alice, "table.fetch", ["table": ["name": "t", "caslib": "../x"]], "caslib name")
+            try await fails(alice, "table.dropTable", ["name": ""], "table name")
             try await fails(alice, "table.addTable", ["table": "ok", "vars": [["name": "bad\u{1}col"]], "rows": [[1]]], "column name")
             try await ok(alice, "table.addTable", ["table": "ok", "vars": [["name": "x"]], "rows": [[1]]])
             try await fails(alice, "table.alterTable", ["name": "ok", "rename": "a/b"], "table name")
@@ -231,5 +235,36 @@ struct SafeToShareTests {
         #expect((used[0] ?? 0) >= 2 * (used[1] ?? 0), "the server holds both sessions' tables")
         let ls = try await ok(a, "session.listSessions")
         #expect((ls.results["Session"]?.tableValue?.ints("MemoryBytes").first ?? 0) == used[1])
+    }
+
+    @Test(arguments: Transport.allCases)
+    func userNamesThatNameFoldersAreRefusedAndQuotedShortly(_ transport: Transport) async throws {
+        try await TestServer.start(http: true).run { s in
+            for name in [".", "..", "...", "a/b", "-x", String(repeating: "u", count: 60_000)] {
+                do {
+                    _ = try await s.client(transport, name)
+                    Issue.record("user \(name.prefix(10)) was accepted")
+                } catch {
+                    let text = "\(error)"
+                    #expect(text.count < 1_000, "the refusal quotes at most 200 characters")
+                    #expect(text.contains("not valid") || text.contains("nvalid user"), "\(text.prefix(300))")
+                }
+            }
+            let folders = (try? FileManager.default.contentsOfDirectory(atPath: s.dataRoot + "/casuser")) ?? []
+            #expect(folders.allSatisfy { !$0.hasPrefix(".") && !$0.contains("uuu") }, "no folder was made for a refused name: \(folders)")
+        }
+    }
+
+    @Test func theCommandLineRefusesTheSameUserNames() async throws {
+        try await withDataRoot { root in
+            for name in ["..", ".", "a/b", ""] {
+                let status = try ServerProcess.cli(["users", "add", name, "--data", root, "--password-stdin"], input: "pw-secret\n")
+                #expect(status != 0, "\(name)")
+            }
+            let ok = try ServerProcess.cli(["users", "add", "alice", "--data", root, "--password-stdin"], input: "pw-secret\n")
+            #expect(ok == 0)
+            let serve = try ServerProcess.cli(["serve", "--data", root, "--admin", "..", "--port", "0"])
+            #expect(serve != 0)
+        }
     }
 }

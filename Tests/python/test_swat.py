@@ -81,9 +81,25 @@ def test_promote_and_read_as_another_user(server, conn):
         assert len(df) == 5
         # bob may read but not drop.
         d = bob.table.droptable(name=name, caslib="Public")
-        assert d.severity == 2 and "Drop permission" in " ".join(d.messages)
+        assert d.severity == 2 and "DropTable permission" in " ".join(d.messages)
     finally:
         bob.terminate()
+
+
+def test_the_cas_select_grant_lets_a_user_read_rows(server, conn):
+    # the unmodified CAS call, as a CAS administrator would write it
+    name = "granted_" + uuid.uuid4().hex[:8]
+    conn.upload_frame(frame(), casout={"name": name, "caslib": "Public", "promote": True})
+    r = conn.accessControl.updSomeAcsTable(acs=[{"caslib": "Public", "table": name, "identity": "carol", "identityType": "User",
+                                                  "permType": "Grant", "permission": "Select"}])
+    assert r.severity == 0, r.messages
+    dave = server.connect("carol")
+    try:
+        assert len(dave.CASTable(name, caslib="Public").head()) == 5
+        listed = conn.accessControl.listAcsData(caslib="Public", table=name)["AcsData"]
+        assert list(listed["Permission"]) == ["Select"] and list(listed["Identity"]) == ["carol"]
+    finally:
+        dave.terminate()
 
 
 def test_acl_refusal_for_a_third_user(server, conn):
@@ -94,7 +110,10 @@ def test_acl_refusal_for_a_third_user(server, conn):
     try:
         r = carol.table.fetch(table={"name": name, "caslib": "Public"})
         assert r.severity == 2
-        assert "Read permission" in " ".join(r.messages)
+        # without ReadInfo another user's global table is invisible, as if it did not exist
+        assert "does not exist" in " ".join(r.messages)
+        info = carol.table.tableinfo(caslib="Public")
+        assert "TableInfo" not in info or name.upper() not in list(info["TableInfo"]["Name"])
         with pytest.raises(SWATError):
             carol.CASTable(name, caslib="Public").head()
     finally:

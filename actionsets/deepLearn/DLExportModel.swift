@@ -16,13 +16,13 @@ struct DLExportModel: Action {
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
         let (m, _) = try await ModelAccess.load(args[modelTable], ctx, parameter: "modelTable")
         let w = try await ModelAccess.weights(args[initWeights], ctx, parameter: "initWeights")
+        let lib = try await ctx.caslib(args[caslib])
+        let file = try await ctx.path(args[path], in: lib, for: .write, parameter: "path")  // refused before any work
         let bytes = try await ctx.cpu { () throws -> Data in
             let engine = try EngineGraph.model(m, seed: 0, for: .parameters, ctx)
             try w.load(into: engine, parameter: "initWeights")
             do { return try engine.saveWeights() } catch { throw ActionError(.internalError, "\(error)") }
         }
-        let lib = try await ctx.caslib(args[caslib])
-        let file = try await ctx.path(args[path], in: lib, for: .write, parameter: "path")
         try file.write([UInt8](bytes))
         ctx.note("Wrote \(bytes.count) bytes to \(args[path]) in caslib \(lib.name).")
         return ["caslib": .string(lib.name), "path": .string(args[path]), "bytes": .int(Int64(bytes.count))]

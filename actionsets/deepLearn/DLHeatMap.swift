@@ -27,6 +27,7 @@ struct DLHeatMap: Action {
         let t = try await ctx.filteredTable(args[table])
         let target = w.target ?? "_label_", limit = args[maxImages]
         let (mw, mh, st) = (args[maskWidth], args[maskHeight], args[stepSize])
+        let folder = try await outputFolder(args, ctx)  // refused before any work
         let rows = try await ctx.cpu { () throws -> [HeatMapRow] in
             let engine = try EngineGraph.model(m, seed: 0, for: .inference(batch: HeatMap.batch), ctx)
             try w.load(into: engine, parameter: "initWeights")
@@ -39,17 +40,21 @@ struct DLHeatMap: Action {
                 return try HeatMapRow.make(engine, s, n, levels: levels, mask: mask, step: st ?? max(mask.w / 4, 1), table: t.data)
             }
         }
-        let files = try await write(rows, args, ctx)
+        let files = try write(rows, to: folder)
         let out = args[casOut]
         let stored = try await ctx.store(HeatMapRow.table(rows, target: target), out: out, defaultName: "\(t.name)_heatmaps")
         ctx.note("Wrote \(rows.count) heat maps to table \(stored.name)\(files.isEmpty ? "" : " and \(files.count) PNG files").")
         return ["HeatMapInfo": .table(HeatMapRow.info(rows, files: files)), "OutputCasTables": .table(.outputCasTables([stored]))]
     }
 
-    static func write(_ rows: [HeatMapRow], _ args: Args, _ ctx: ActionContext) async throws -> [String] {
-        guard let folder = args[path] else { return [] }
-        let lib = try await ctx.caslib(args[caslib])
-        let dir = try await ctx.path(folder, in: lib, for: .write, parameter: "path")
+    /// The folder for the PNG files (approved for writing), or nil without `path`.
+    static func outputFolder(_ args: Args, _ ctx: ActionContext) async throws(ActionError) -> CaslibPath? {
+        guard let folder = args[path] else { return nil }
+        return try await ctx.path(folder, in: try await ctx.caslib(args[caslib]), for: .write, parameter: "path")
+    }
+
+    static func write(_ rows: [HeatMapRow], to dir: CaslibPath?) throws(ActionError) -> [String] {
+        guard let dir else { return [] }
         return try rows.map { (r) throws(ActionError) -> String in
             let file = try dir.child("heatmap_\(DLEvaluatePictures.safeName(r.id)).png")
             try file.write(r.png)

@@ -13,10 +13,14 @@ enum LayerOptions {
     static let includeBias = P.bool("includeBias", "Whether the layer has a bias term.", default: true).spec
     static let dropout = P.double("dropout", "Dropout rate applied to the layer's output (only 0 supported here; use a dropout layer).",
                                   default: 0, min: 0, max: 1).spec
-    static func size(_ n: String, _ what: String, min: Int = 0) -> ParamSpec { P.optionalInt(n, what, min: min).spec }
+    /// Largest spatial size (width, height, stride, padding) a layer may declare: an image's largest side.
+    static let maxSide = Limits.maxImageSide
+    /// Largest channel, filter or group count.
+    static let maxChannels = 65_536
+    static func size(_ n: String, _ what: String, min: Int = 0) -> ParamSpec { P.optionalInt(n, what, min: min, max: maxSide).spec }
 
     static let input: [ParamSpec] = [
-        P.int("nChannels", "Number of channels (3 = RGB, 1 = gray).", default: 3, min: 1).spec,
+        P.int("nChannels", "Number of channels (3 = RGB, 1 = gray).", default: 3, min: 1, max: maxChannels).spec,
         size("width", "Image width in pixels (required).", min: 1), size("height", "Image height in pixels (required).", min: 1),
         P.double("scale", "Pixel values are multiplied by this first.", default: 1).spec,
         P.doubleList("offsets", "Per-channel values subtracted after scaling.").spec,
@@ -27,13 +31,13 @@ enum LayerOptions {
         dropout,
     ]
     static let convolution: [ParamSpec] = [
-        P.optionalInt("nFilters", "Number of filters (output channels).", min: 1, required: true).spec,
+        P.optionalInt("nFilters", "Number of filters (output channels).", min: 1, max: maxChannels, required: true).spec,
         size("width", "Kernel width (default 3).", min: 1), size("height", "Kernel height (default: width).", min: 1),
-        P.int("stride", "Stride in both directions.", default: 1, min: 1).spec,
+        P.int("stride", "Stride in both directions.", default: 1, min: 1, max: maxSide).spec,
         size("strideHorizontal", "Horizontal stride (default: stride).", min: 1), size("strideVertical", "Vertical stride (default: stride).", min: 1),
         size("padding", "Padding on every side; CAS \"same\" padding (output = ceil(input/stride)) when omitted."),
         size("padHeight", "Padding at top and bottom."), size("padWidth", "Padding at left and right."),
-        P.int("groups", "Convolution groups (caslite; nChannels = depthwise).", default: 1, min: 1).spec,
+        P.int("groups", "Convolution groups (caslite; nChannels = depthwise).", default: 1, min: 1, max: maxChannels).spec,
         act("AUTO"), includeBias, initSpec, dropout,
     ]
     static let pooling: [ParamSpec] = [
@@ -45,9 +49,9 @@ enum LayerOptions {
         size("padding", "Padding on every side; CAS \"same\" padding when omitted."),
         dropout,
     ]
-    static let fc: [ParamSpec] = [P.optionalInt("n", "Number of neurons.", min: 1, required: true).spec, act("AUTO"), includeBias, initSpec, dropout]
+    static let fc: [ParamSpec] = [P.optionalInt("n", "Number of neurons (one tensor holds at most 2^31-1 weights: inputs × n).", min: 1, max: Int(Int32.max), required: true).spec, act("AUTO"), includeBias, initSpec, dropout]
     static let output: [ParamSpec] = [
-        P.optionalInt("n", "Number of classes (default: the number of target levels, fixed at build time here: required).", min: 1)
+        P.optionalInt("n", "Number of classes (default: the number of target levels, fixed at build time here: required).", min: 1, max: 1 << 24)
             .aliases("nClasses").spec,
         act("SOFTMAX"), P.string("error", "Loss: AUTO or ENTROPY (cross-entropy).", default: "AUTO", allowed: Enumerations.allowed("error")).spec,
         includeBias, initSpec,

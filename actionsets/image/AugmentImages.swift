@@ -40,8 +40,11 @@ struct AugmentImages: Action {
         let s = UInt64(bitPattern: Int64(args[seed]))
         var out = AugmentedColumns(source: t.data, copy: try copied(t.data, image: args[image], copyVars: args[copyVars]))
         var skipped = SkipReport()
-        try await ImageRows.forEachChunk(cells, rows: Array(0..<t.data.rowCount), ctx) { r, bytes throws(ImageCodecError) in
-            try pieces(try PixelDecoding.decode(bytes), specs, seed: s &+ UInt64(r))
+        let budget = ImageRows.Budget(ctx)
+        try await ImageRows.forEachChunk(cells, rows: Array(0..<t.data.rowCount), ctx, budget: budget) { r, bytes throws(ImageCodecError) in
+            try pieces(try PixelDecoding.decode(bytes), specs, seed: s &+ UInt64(r)) { (n) throws(ImageCodecError) in
+                try budget.reserve(n, for: "The augmented images", kept: true)
+            }
         } consume: { rows, results in
             for (r, res) in zip(rows, results) {
                 switch res {
@@ -59,11 +62,14 @@ struct AugmentImages: Action {
     }
 
     /// Every output of one source image, in cropList order, rectangles row by row, each followed by its mutations.
-    static func pieces(_ img: Image, _ specs: [CropSpec], seed: UInt64) throws(ImageCodecError) -> [Piece] {
+    /// `reserve` is told each output's bytes before it is made.
+    static func pieces(_ img: Image, _ specs: [CropSpec], seed: UInt64,
+                       reserve: (Int) throws(ImageCodecError) -> Void = { _ throws(ImageCodecError) in }) throws(ImageCodecError) -> [Piece] {
         var rng = SplitMix64(seed: seed)
         var out: [Piece] = []
         for spec in specs {
             for r in try spec.rects(width: img.width, height: img.height) {
+                try reserve(spec.outputBytes(img, r) &* (1 + spec.mutations.count))
                 let base = try spec.render(img, r)
                 out.append(Piece(bytes: base.rawBytes(), rect: r, mutation: "none"))
                 for m in spec.mutations {

@@ -25,8 +25,8 @@ struct CropSpec: Sendable {
         static let useWholeImage = P.bool("useWholeImage", "Use the whole image as the rectangle.", default: false)
         static let mask = P.bool("mask", "Instead of cropping, fill the rectangle with maskValue in the full image (occlusion).", default: false)
         static let maskValue = P.int("maskValue", "Fill value for mask=True.", default: 0, min: 0, max: 255)
-        static let outputWidth = P.optionalInt("outputWidth", "Resize each output to this width (bilinear).", min: 1)
-        static let outputHeight = P.optionalInt("outputHeight", "Resize each output to this height.", min: 1)
+        static let outputWidth = P.optionalInt("outputWidth", "Resize each output to this width (bilinear).", min: 1, max: Limits.maxImageSide)
+        static let outputHeight = P.optionalInt("outputHeight", "Resize each output to this height.", min: 1, max: Limits.maxImageSide)
         static let mutations = P.group("mutations", "Extra outputs, one per mutation set to True.", Mutations.self)
         static let parameters = [x.spec, y.spec, width.spec, height.spec, stepSize.spec, sweepImage.spec, useWholeImage.spec, mask.spec,
                                  maskValue.spec, outputWidth.spec, outputHeight.spec, mutations.spec]
@@ -59,6 +59,15 @@ struct CropSpec: Sendable {
         if wholeImage { return [PixelRect(x: 0, y: 0, width: w, height: h)] }
         if sweep { return try Image.slidingWindows(width: w, height: h, patchWidth: width, patchHeight: height, step: step > 0 ? step : width) }
         return [PixelRect(x: x, y: y, width: width, height: height)]
+    }
+
+    /// Bytes of the image `render` makes for rectangle `r` of `img` (an upper bound; saturates instead of overflowing).
+    func outputBytes(_ img: Image, _ r: PixelRect) -> Int {
+        let w = outputWidth ?? (mask ? img.width : min(max(r.width, 0), img.width))
+        let h = outputHeight ?? (mask ? img.height : min(max(r.height, 0), img.height))
+        let (a, o1) = w.multipliedReportingOverflow(by: h)
+        let (b, o2) = a.multipliedReportingOverflow(by: img.channels)
+        return o1 || o2 ? Int.max : b
     }
 
     /// The image for one rectangle: masked full image or crop, resized to the output size.

@@ -5,8 +5,8 @@ import ImageCodec
 extension ImageStep {
     /// RESIZE: the output size and the interpolation.
     enum Resize: ParamGroup {
-        static let width = P.int("width", "Output width in pixels.", default: 224, min: 1, max: 65536).aliases("w")
-        static let height = P.int("height", "Output height in pixels.", default: 224, min: 1, max: 65536).aliases("h")
+        static let width = P.int("width", "Output width in pixels.", default: 224, min: 1, max: Limits.maxImageSide).aliases("w")
+        static let height = P.int("height", "Output height in pixels.", default: 224, min: 1, max: Limits.maxImageSide).aliases("h")
         static let type = P.string("type", "TO_FIXED_SIZE (CAS), or an interpolation name.", default: "TO_FIXED_SIZE",
                                    allowed: ["TO_FIXED_SIZE", "BILINEAR", "LINEAR", "NEAREST", "AREA"])
         static let interpolation = P.optionalString("interpolation", "BILINEAR (default, OpenCV INTER_LINEAR), NEAREST or AREA.",

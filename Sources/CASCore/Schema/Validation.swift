@@ -133,6 +133,9 @@ public enum Validator {
             return .double(d)
         case .string:
             guard case .string(let s) = v else { throw typeError(v, type, path: path) }
+            // names go through the one name validator wherever they are declared as names
+            if spec?.isTableName == true { try Names.check(s, .table, parameter: path) }
+            if spec?.isCasLib == true { try Names.check(s, .caslibReference, parameter: path) }
             if let allowed = spec?.allowedValues {
                 guard let match = allowed.first(where: { $0.lowercased() == s.lowercased() }) else {
                     throw notAllowed(s, allowed, path: path)

@@ -1,0 +1,134 @@
+import CASClient
+import CASTestSupport
+import CASWire
+import Foundation
+import Testing
+
+/// "Safe to share", deep learning: numbers and files that used to kill the server (a trap ends every
+/// user's session) or exhaust its memory, over a real server. Each must be an Error disposition that
+/// names what was wrong; the session keeps answering.
+@Suite("deepLearn: hostile models, weights and sizes", .serialized)
+struct HostileModelTests {
+    /// Re-adds `table` with one cell replaced (`column`, `row` → `value`), as a user could with addTable.
+    func tampered(_ c: any TestClient, _ table: String, as name: String, column: String, row: Int, value: Value) async throws {
+        let t = try await fetchAll(c, table)
+        let vars: [Value] = t.columns.map { ["name": .string($0.name), "type": .string($0.type.rawValue)] }
+        var rows: [Value] = []
+        for r in 0..<t.rowCount {
+            rows.append(.list(t.columns.map { col in col.name == column && r == row ? value : col.data.value(at: r) }))
+        }
+        try await ok(c, "table.addTable", ["table": .string(name), "replace": true, "vars": .list(vars), "rows": .list(rows)])
+    }
+
+    @Test func modelNumbersBeyondEveryLimitAreErrors() async throws {
+        try await TestServer.start(sets: allSets).run { s in
+            let c = try await deepLearnSession(s)
+            try await ok(c, "deepLearn.buildModel", ["model": ["name": "m", "replace": true], "type": "CNN"])
+            try await fails(c, "deepLearn.addLayer", ["model": "m", "name": "data", "layer": ["type": "input", "nChannels": 3, "width": .int(.max), "height": 8]],
+                            "layer.width", "32767")
+            try await ok(c, "deepLearn.addLayer", ["model": "m", "name": "data", "layer": ["type": "input", "nChannels": 3, "width": 8, "height": 8]])
+            try await fails(c, "deepLearn.addLayer", ["model": "m", "name": "fc", "layer": ["type": "fc", "n": .int(.max)], "srcLayers": ["data"]], "layer.n")
+            try await ok(c, "deepLearn.addLayer", ["model": "m", "name": "fc", "layer": ["type": "fc", "n": .int(1 << 26)], "srcLayers": ["data"]])
+            try await ok(c, "deepLearn.addLayer", ["model": "m", "name": "out", "layer": ["type": "output", "n": 2], "srcLayers": ["fc"]])
+            // 192 inputs × 2^26 neurons: far beyond one tensor's 2^31-1 elements
+            try await fails(c, "deepLearn.modelInfo", ["model": "m"], "fc")
+            try await ok(c, "builtins.ping")
+            // a model table made by hand, with a number no layer can have
+            try await buildSmallCNN(c, "cnn")
+            let model = try await fetchAll(c, "cnn")
+            let numeric = (0..<model.rowCount).filter { model.column("_DLNumVal_")?.data.value(at: $0).isNull == false }
+            var refused = 0
+            for row in numeric {
+                // every number of the model table in turn becomes 1e300, as a hand-made table could hold
+                try await tampered(c, "cnn", as: "bad_model", column: "_DLNumVal_", row: row, value: 1e300)
+                let r = try await c.call("deepLearn.modelInfo", ["model": "bad_model"])
+                if r.disposition.severity == .error { refused += 1 }
+                try await ok(c, "builtins.ping")
+            }
+            #expect(refused >= 5, "sizes of 1e300 are refused (\(refused) of \(numeric.count) numbers)")
+            try await ok(c, "builtins.ping")
+        }
+    }
+
+    @Test func craftedWeightsTablesAndFilesAreErrors() async throws {
+        try await TestServer.start(sets: allSets).run { s in
+            let c = try await squaresWithSmallCNN(s, perClass: 4)
+            try await ok(c, "deepLearn.dlTrain", trainParams(epochs: 1, weights: "cnn_w", valid: false))
+            let w = try await fetchAll(c, "cnn_w")
+            let row = try #require((0..<w.rowCount).first { !(w.strings("_Shape_")[$0] ?? "").isEmpty && w.strings("_Tensor_")[$0] != "_level_" })
+            for shape in ["4294967296,4294967296", "-1,3", "9223372036854775807", "1e300", "3,3,3,3,3,3,3,3,3,3,3,3,3,3,3,3,3,3,3,3,3,3,3,3,3,3"] {
+                try await tampered(c, "cnn_w", as: "bad_w", column: "_Shape_", row: row, value: .string(shape))
+                try await fails(c, "deepLearn.dlExportModel", ["modelTable": "cnn", "initWeights": "bad_w", "path": "x.dlew"], "initWeights")
+            }
+            try await ok(c, "builtins.ping")
+            // a .dlew file with its header's numbers overwritten: shapes of 2^32, offsets of 2^63-1, …
+            try await ok(c, "deepLearn.dlExportModel", ["modelTable": "cnn", "initWeights": "cnn_w", "path": "good.dlew"])
+            let good = try [UInt8](Data(contentsOf: URL(fileURLWithPath: s.casuser() + "/good.dlew")))
+            var refused = 0
+            for i in 0..<40 {
+                var bad = good
+                let at = 8 + (i * 37) % min(bad.count - 16, 512)
+                let v: UInt64 = [1 << 32, UInt64(Int64.max), UInt64.max, 0, 1 << 31][i % 5]
+                for k in 0..<8 where at + k < bad.count { bad[at + k] = UInt8(truncatingIfNeeded: v >> (8 * UInt64(k))) }
+                try s.write(bad, to: "bad\(i).dlew")
+                let r = try await c.call("deepLearn.dlImportModelWeights", ["model": "cnn", "modelWeights": ["name": "imported", "replace": true],
+                                                                             "formatType": "DLEW", "weightFilePath": .string("bad\(i).dlew")])
+                if r.disposition.severity == .error { refused += 1 }
+                try await ok(c, "builtins.ping")
+            }
+            #expect(refused > 20, "most overwritten headers are refused (\(refused) of 40)")
+        }
+    }
+
+    @Test func trainingAModelLargerThanTheSessionsMemoryIsRefusedFirst() async throws {
+        try await TestServer.start(sets: allSets, maxMemory: 1 << 30, maxSessionMemory: 256 << 20).run { s in
+            let c = try await squaresWithSmallCNN(s, perClass: 4)
+            try await ok(c, "deepLearn.buildModel", ["model": ["name": "big", "replace": true], "type": "CNN"])
+            try await ok(c, "deepLearn.addLayer", ["model": "big", "name": "data", "layer": ["type": "input", "nChannels": 3, "width": 16, "height": 16]])
+            try await ok(c, "deepLearn.addLayer", ["model": "big", "name": "fc", "layer": ["type": "fc", "n": .int(1 << 20)], "srcLayers": ["data"]])
+            try await ok(c, "deepLearn.addLayer", ["model": "big", "name": "out", "layer": ["type": "output", "n": 2], "srcLayers": ["fc"]])
+            var p = trainParams(epochs: 1, weights: "big_w", valid: false)
+            p["modelTable"] = "big"
+            // 768 × 2^20 weights: 3 GiB of parameters before gradients and momentum
+            let r = try await fails(c, "deepLearn.dlTrain", p, "--max-session-memory")
+            #expect(r.errorText.contains("Model big training"))
+            try await ok(c, "builtins.ping")
+            let status = try await ok(c, "builtins.serverStatus")
+            let used = try status.table("memory").ints("UsedBytes")
+            #expect(((used.last ?? nil) ?? 0) < 64 << 20, "a refused call holds nothing afterwards")
+        }
+    }
+
+    @Test func fileActionsNeedTheCaslibsPermissions() async throws {
+        try await TestServer.start(sets: allSets, admins: ["root"]).run { s in
+            let team = s.dataRoot + "/public/team"
+            try FileManager.default.createDirectory(atPath: team, withIntermediateDirectories: true)
+            let root = try await s.connect("root")
+            try await ok(root, "table.addCaslib", ["caslib": "team", "path": "public/team", "session": false, "activeOnAdd": false])
+            // alice has a model, weights and a scored table of her own, and no permission on team
+            let c = try await squaresWithSmallCNN(s, perClass: 4)
+            try await ok(c, "deepLearn.dlTrain", trainParams(epochs: 1, weights: "cnn_w", valid: false))
+            try await ok(c, "deepLearn.dlScore", ["table": "squares", "modelTable": "cnn", "initWeights": "cnn_w",
+                                                  "casOut": ["name": "scored", "replace": true], "copyVars": ["_id_", "_label_", "_image_"]])
+            try await ok(c, "deepLearn.dlExportModel", ["modelTable": "cnn", "initWeights": "cnn_w", "path": "mine.dlew"])
+            try FileManager.default.copyItem(atPath: s.casuser() + "/mine.dlew", toPath: team + "/theirs.dlew")
+            try await fails(c, "deepLearn.dlImportModelWeights", ["model": "cnn", "modelWeights": ["name": "w2", "replace": true], "formatType": "DLEW",
+                                                                   "caslib": "team", "weightFilePath": "theirs.dlew"], "does not have Select permission on caslib team")
+            let write = "does not have CreateTable permission on caslib team"
+            try await fails(c, "deepLearn.dlExportModel", ["modelTable": "cnn", "initWeights": "cnn_w", "caslib": "team", "path": "theirs.dlew"], write)
+            try await fails(c, "deepLearn.dlHeatMap", ["table": "squares", "model": "cnn", "initWeights": "cnn_w", "casOut": ["name": "maps", "replace": true],
+                                                       "caslib": "team", "path": "maps"], write)
+            try await fails(c, "deepLearn.dlCharts", ["table": "scored", "caslib": "team", "path": "charts"], write)
+            try await fails(c, "deepLearn.dlEvaluatePictures", ["table": "scored", "caslib": "team", "path": "pics"], write)
+            #expect(try FileManager.default.contentsOfDirectory(atPath: team) == ["theirs.dlew"], "nothing was written")
+            #expect(FileManager.default.contents(atPath: team + "/theirs.dlew") == FileManager.default.contents(atPath: s.casuser() + "/mine.dlew"))
+            // with the grants, the same calls work
+            try await ok(root, "accessControl.updSomeAcsCaslib", ["acs": [["caslib": "team", "identity": "alice", "permission": "Select"],
+                                                                          ["caslib": "team", "identity": "alice", "permission": "CreateTable"]]])
+            try await ok(c, "deepLearn.dlImportModelWeights", ["model": "cnn", "modelWeights": ["name": "w2", "replace": true], "formatType": "DLEW",
+                                                                "caslib": "team", "weightFilePath": "theirs.dlew"])
+            try await ok(c, "deepLearn.dlCharts", ["table": "scored", "caslib": "team", "path": "charts"])
+            #expect(FileManager.default.fileExists(atPath: team + "/charts/confusion.svg"))
+        }
+    }
+}
