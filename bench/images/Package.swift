@@ -1,6 +1,6 @@
 // swift-tools-version:6.0
 // Image pipeline micro-benchmark (docs/images.md §Benchmark). A separate package so it builds
-// without the server's dependencies; Sources/{ImageCodec,CPNG,CJPEG,CJPEGShim} are symlinks to the
+// without the server's dependencies; Sources/{ImageCodec,CPNG,CJPEG,CJPEGShim,CheckedSize,SeededRandom} are symlinks to the
 // repo's targets. Run: bench/images/run.sh
 import PackageDescription
 
@@ -13,7 +13,9 @@ let package = Package(
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg62-turbo-dev"])]),
         .target(name: "CJPEGShim", dependencies: ["CJPEG"]),
-        .target(name: "ImageCodec", dependencies: ["CPNG", "CJPEGShim"], swiftSettings: kernelFlags),
-        .executableTarget(name: "imgbench", dependencies: ["ImageCodec"], swiftSettings: kernelFlags),
+        .target(name: "CheckedSize"),
+        .target(name: "SeededRandom"),
+        .target(name: "ImageCodec", dependencies: ["CPNG", "CJPEGShim", "CheckedSize"], swiftSettings: kernelFlags),
+        .executableTarget(name: "imgbench", dependencies: ["ImageCodec", "SeededRandom"], swiftSettings: kernelFlags),
     ]
 )

@@ -3,6 +3,7 @@
 import Dispatch
 import Glibc
 import ImageCodec
+import SeededRandom
 
 func now() -> Double {
     var ts = timespec()
@@ -31,7 +32,7 @@ func writeFile(_ path: String, _ bytes: [UInt8]) {
 
 /// A photo-like 512×512 RGB image: smooth color field + blobs + mild noise (seeded).
 func fixture(_ seed: UInt64) -> Image {
-    var rng = SeededGenerator(seed: seed)
+    var rng = SplitMix64(seed: seed)
     let (w, h) = (512, 512)
     let cx = Double.random(in: 100...400, using: &rng), cy = Double.random(in: 100...400, using: &rng)
     let phase = Double.random(in: 0...6, using: &rng)
