@@ -19,6 +19,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        // TLS on both front ends (docs/security.md "TLS"): BoringSSL through nio-ssl; certificates made by `caslite tls`.
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", exact: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-certificates.git", exact: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-crypto.git", exact: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-asn1.git", exact: "1.7.4"),
     ],
     targets: [
         // MARK: system libraries (Debian packages, see .ci/run and Makefile `deps`)
@@ -61,10 +66,23 @@ let package = Package(
                 "CASCore", "ActionSetBuiltins", "ActionSetSession", "ActionSetSessionProp", "ActionSetTable", "ActionSetAccessControl", "ActionSetSimple",
                 "ActionSetPercentile", "ActionSetAggregation", "ActionSetSCCASL", "ActionSetImage", "ActionSetSampling", "ActionSetDeepLearn", "ActionSetFCMPAct",
             ]),
+        // TLS for both front ends and the client: server contexts (reloadable), client verification with diagnosed
+        // failures, the first-byte sniffer, and the certificates of `caslite tls self-signed`.
+        .target(
+            name: "CASTLS",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ]),
         .target(
             name: "CASServer",
             dependencies: [
-                "CASCore", "CASStorage", "CASNIO", "CASL",
+                "CASCore", "CASStorage", "CASNIO", "CASL", "CASTLS",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -73,21 +91,21 @@ let package = Package(
         .target(
             name: "CASClient",
             dependencies: [
-                "CASWire", "CASNIO",
+                "CASWire", "CASNIO", "CASTLS",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]),
         .executableTarget(
             name: "caslite",
             dependencies: [
-                "CASClient", "CASServer", "CASStandardSets", "CASCore", "CASStorage",
+                "CASClient", "CASServer", "CASStandardSets", "CASCore", "CASStorage", "CASTLS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
 
         .executableTarget(
             name: "caslite-bench",
-            dependencies: ["CASClient", "CASServer", "CASStandardSets", "CASCore", "CASWire", .product(name: "Logging", package: "swift-log")]),
+            dependencies: ["CASClient", "CASServer", "CASStandardSets", "CASCore", "CASWire", "CASTLS", .product(name: "Logging", package: "swift-log")]),
 
         // MARK: image codecs (no CAS imports)
         .target(name: "ImageCodec", dependencies: ["CPNG", "CJPEGShim", "CheckedSize"], swiftSettings: kernelFlags),
@@ -102,7 +120,7 @@ let package = Package(
         // Test support links the light action sets only (no oneDNN, OpenBLAS, HDF5 or image codecs); targets
         // that test the heavy sets add them.
         .target(name: "CASTestSupport", dependencies: [
-                    "CASServer", "CASClient", "CASWire", "CASCore", "CASNIO", "CASStorage",
+                    "CASServer", "CASClient", "CASWire", "CASCore", "CASNIO", "CASStorage", "CASTLS",
                     "ActionSetBuiltins", "ActionSetSession", "ActionSetSessionProp", "ActionSetTable", "ActionSetAccessControl", "ActionSetSimple",
                     "ActionSetPercentile", "ActionSetAggregation", "ActionSetSCCASL",
                     .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
@@ -115,7 +133,7 @@ let package = Package(
         .testTarget(name: "CASStorageTests", dependencies: ["CASStorage", "CASWire", "CheckedSize", "Mutation"]),
         .testTarget(name: "CASCoreTests", dependencies: ["CASCore", "ActionSetBuiltins", "ActionSetTable", "ActionSetSimple", "ActionSetSession", "ActionSetSessionProp", "Mutation", "SeededRandom"]),
         .testTarget(name: "CasliteCLITests", dependencies: ["caslite", "CASWire"]),
-        .testTarget(name: "CASServerTests", dependencies: ["CASTestSupport", "CASServer", "CASClient", "CASCore", "CASStorage", "CASNIO", "ActionSetImage", "ImageCodec"]),
+        .testTarget(name: "CASServerTests", dependencies: ["CASTestSupport", "CASServer", "CASClient", "CASCore", "CASStorage", "CASNIO", "CASTLS", "ActionSetImage", "ImageCodec"]),
         .testTarget(name: "CASLTests", dependencies: ["CASTestSupport", "CASStandardSets", "CASL", "CASCore", "CASServer", "CASClient", "CASStorage", "ImageCodec", "SeededRandom"]),
         .target(name: "RawPNG", path: "Tests/RawPNG"),  // byte-level PNG writer for the image tests
         .target(name: "Mutation", path: "Tests/Mutation"),  // seeded byte mutations for the format fuzzers

@@ -1,4 +1,6 @@
 import CASNIO
+import CASTLS
+import class Foundation.ProcessInfo
 import CASWire
 import NIOCore
 import NIOPosix
@@ -9,6 +11,25 @@ public enum CallEvent: Sendable {
     case log(LogLine)
     case progress(Progress)
     case response(Response)
+}
+
+/// How a client connects over TLS: which CAs it trusts. The server's chain, its dates and its name (the
+/// host connected to, as a DNS name or an IP address in the certificate) are always verified.
+///
+/// ```swift
+/// let conn = try await CASConnection.connect(host: "db.example", port: 5570, user: "alice", password: pw,
+///                                            tls: TLSOptions(caFile: "ca.pem"))
+/// ```
+public struct TLSOptions: Sendable {
+    /// The PEM file of the CAs to trust; nil: the file `CASLITE_TLS_CA` names, else the system's CA bundle.
+    public var caFile: String?
+
+    public init(caFile: String? = nil) { self.caFile = caFile }
+
+    /// The CA file in effect: `caFile`, else `CASLITE_TLS_CA`, else nil (the system's CA bundle).
+    public var effectiveCAFile: String? {
+        caFile ?? ProcessInfo.processInfo.environment["CASLITE_TLS_CA"].flatMap { $0.isEmpty ? nil : $0 }
+    }
 }
 
 /// A client-side failure (connection refused, handshake refused, connection lost).
@@ -60,22 +81,34 @@ public final class CASConnection: Sendable {
     }
 
     /// Connects, sends `hello` and waits for `welcome`. Pass `session` to re-attach to an existing session,
-    /// `localAddress` to connect from a given address of this machine (e.g. `127.0.0.2`).
+    /// `localAddress` to connect from a given address of this machine (e.g. `127.0.0.2`), `tls` to connect
+    /// over TLS (the server's certificate and name are verified; a failure is a `ClientError` saying why,
+    /// never a fall-back to plaintext).
     public static func connect(host: String, port: Int, user: String, password: String? = nil, session: String? = nil,
-                               localAddress: String? = nil, maxLineLength: Int = 1 << 30) async throws -> CASConnection {
+                               localAddress: String? = nil, maxLineLength: Int = 1 << 30, tls: TLSOptions? = nil) async throws -> CASConnection {
+        let clientTLS: ClientTLS?
+        do { clientTLS = try tls.map { o throws(TLSError) in try ClientTLS(caFile: o.effectiveCAFile) } } catch { throw ClientError(error.message) }
         let ch: NIOAsyncChannel<LineEvent, ByteBuffer>
+        let handshake: EventLoopFuture<Void>?
         do {
             var bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton).channelOption(.socketOption(.tcp_nodelay), value: 1)
             if let localAddress { bootstrap = bootstrap.bind(to: try SocketAddress(ipAddress: localAddress, port: 0)) }
-            ch = try await bootstrap
+            (ch, handshake) = try await bootstrap
                 .connect(host: host, port: port) { c in
                     c.eventLoop.makeCompletedFuture {
+                        let handshake = try clientTLS?.addHandlers(to: c, host: host)
                         try c.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineFrameDecoder(maxLineLength: maxLineLength)))
-                        return try NIOAsyncChannel<LineEvent, ByteBuffer>(wrappingChannelSynchronously: c)
+                        return (try NIOAsyncChannel<LineEvent, ByteBuffer>(wrappingChannelSynchronously: c), handshake)
                     }
                 }
         } catch {
             throw ClientError("cannot connect to \(host):\(port): \(error)")
+        }
+        if let clientTLS, let handshake {
+            do { try await handshake.get() } catch {
+                try? await ch.executeThenClose { _, _ in }
+                throw ClientError(await clientTLS.explain(error, host: host, port: port).message)
+            }
         }
         let hello = ClientFrame.hello(user: user, password: password, session: session, protocolVersion: protocolVersion)
         // The connection outlives this scope, so the channel's streams are used directly rather

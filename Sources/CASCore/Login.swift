@@ -52,12 +52,12 @@ public final class Login: Sendable {
     let hashes: LoginHashPool
 
     /// Refuses `.none` unless `host` is a loopback address: without passwords, anyone who can reach
-    /// the port could name any user.
-    public init(mode: AuthMode, host: String, store: ServerStore, admins: Set<String> = [], limits: LoginLimits = LoginLimits()) throws(LoginError) {
-        guard mode == .password || Self.isLoopback(host) else {
-            throw LoginError(.misconfigured, "Authentication 'none' is only allowed on a loopback address, not \(Names.quote(host))",
-                             details: "listen on 127.0.0.1 or ::1, or use password authentication with users added by `caslite users add`")
-        }
+    /// the port could name any user. Refuses `.password` on a non-loopback address unless the front
+    /// ends speak TLS (`encrypted`) or `allowPlaintextPasswords` says the clear-text risk is accepted:
+    /// passwords would cross the network readable by anyone on the path.
+    public init(mode: AuthMode, host: String, store: ServerStore, admins: Set<String> = [], limits: LoginLimits = LoginLimits(),
+                encrypted: Bool = false, allowPlaintextPasswords: Bool = false) throws(LoginError) {
+        try Self.check(mode: mode, host: host, encrypted: encrypted, allowPlaintextPasswords: allowPlaintextPasswords)
         self.mode = mode
         self.limits = limits
         self.store = store
@@ -66,6 +66,19 @@ public final class Login: Sendable {
         self.hashes = LoginHashPool(width: limits.concurrentHashes)
         // The decoy is made on first use; make it now, so the first unknown user costs no more than later ones.
         if mode == .password { DispatchQueue(label: "caslite.login.decoy").async { _ = Passwords.decoy } }
+    }
+
+    /// The two network rules of logging in: no `.none` off loopback; no clear-text passwords off loopback.
+    public static func check(mode: AuthMode, host: String, encrypted: Bool, allowPlaintextPasswords: Bool) throws(LoginError) {
+        guard mode == .password || isLoopback(host) else {
+            throw LoginError(.misconfigured, "Authentication 'none' is only allowed on a loopback address, not \(Names.quote(host))",
+                             details: "listen on 127.0.0.1 or ::1, or use password authentication with users added by `caslite users add`")
+        }
+        guard mode == .none || encrypted || allowPlaintextPasswords || isLoopback(host) else {
+            throw LoginError(.misconfigured, "Passwords would cross the network in clear text on \(Names.quote(host))",
+                             details: "serve TLS with --tls-cert FILE --tls-key FILE (`caslite tls self-signed --out DIR` makes a CA and a certificate), "
+                                 + "listen on 127.0.0.1, or accept the risk with --allow-plaintext-passwords")
+        }
     }
 
     /// Whether `host` names the loopback interface (`127.0.0.0/8`, `::1`, `localhost`).
@@ -144,7 +157,7 @@ public struct LoginError: Error, Sendable, CustomStringConvertible {
         case busy
         /// The users cannot be read.
         case unavailable
-        /// The server's settings are unsafe (authentication `none` on a non-loopback address).
+        /// The server's settings are unsafe (authentication `none`, or passwords without TLS, on a non-loopback address).
         case misconfigured
     }
 

@@ -1,5 +1,6 @@
 import CASCore
 import CASNIO
+import CASTLS
 import CASWire
 import NIOCore
 
@@ -23,6 +24,8 @@ struct Connection: Sendable {
     let clients: ClientConnections
     let lineLimit: LineLimit
     let maxLine: Int
+    /// What the connection's first byte showed (a plaintext client on a TLS port is refused at its first line).
+    let transport: SniffedTransport
     let id = ConnectionID.next()
 
     var server: ServerContext { dispatcher.server }
@@ -71,6 +74,7 @@ extension Connection {
     /// One event before login: nil for a blank line, the session after a successful `hello`; any
     /// other frame is a `FrameError` that closes the connection.
     func handshake(_ event: LineEvent, entry: ClientConnections.Entry, send: @Sendable (ServerFrame) -> Void) async throws(FrameError) -> Session? {
+        if PlaintextRefusal.applies(transport) { throw FrameError(PlaintextRefusal.jsonLines) }
         let frame: ClientFrame
         switch event {
         case .oversize(let n, let prefix):

@@ -1,4 +1,5 @@
 import CASCore
+import CASTLS
 import NIOCore
 import NIOHTTP1
 
@@ -13,13 +14,16 @@ struct HTTPConnection: Sendable {
     let channel: HTTPServer.Child
     let routes: RESTRoutes
     let clients: ClientConnections
+    /// What the connection's first byte showed (plain HTTP on an HTTPS port is answered 400 and closed).
+    let transport: SniffedTransport
 
-    init(_ channel: HTTPServer.Child, routes: RESTRoutes, clients: ClientConnections) {
+    init(_ channel: HTTPServer.Child, routes: RESTRoutes, clients: ClientConnections, transport: SniffedTransport) {
         self.channel = channel
         var routes = routes
         routes.connection = ConnectionID.next()
         self.routes = routes
         self.clients = clients
+        self.transport = transport
     }
 
     /// A request whose head was accepted and whose body is being read.
@@ -93,6 +97,7 @@ struct HTTPConnection: Sendable {
     func verdict(_ h: HTTPRequestHead, entry: ClientConnections.Entry, _ verified: inout VerifiedCredentials) async -> Verdict {
         let announced = Int(h.headers.first(name: "content-length") ?? "0") ?? 0
         let hasBody = announced > 0 || h.headers.contains(name: "transfer-encoding")
+        if PlaintextRefusal.applies(transport) { return .answer(PlaintextRefusal.rest.response, close: true) }
         do throws(RESTError) {
             let route = try RESTRoutes.route(h)
             let user: LoginIdentity

@@ -1,4 +1,5 @@
 import CASCore
+import CASTLS
 import Logging
 import NIOCore
 import NIOHTTP1
@@ -14,42 +15,46 @@ import NIOPosix
 /// ```
 final class HTTPServer: Sendable {
     typealias Child = NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>
+    /// An accepted connection and what its first byte showed.
+    typealias Accepted = (Child, SniffedTransport)
     let port: Int
-    private let channel: NIOAsyncChannel<Child, Never>
+    private let channel: NIOAsyncChannel<Accepted, Never>
     private let runTask: Task<Void, Never>
 
-    private init(port: Int, channel: NIOAsyncChannel<Child, Never>, runTask: Task<Void, Never>) {
+    private init(port: Int, channel: NIOAsyncChannel<Accepted, Never>, runTask: Task<Void, Never>) {
         self.port = port
         self.channel = channel
         self.runTask = runTask
     }
 
-    /// Binds and starts serving; `port` 0 picks a free port.
-    static func start(host: String, port: Int, routes: RESTRoutes, clients: ClientConnections, logger: Logger) async throws -> HTTPServer {
-        let accepted = AcceptedChannels<Child> { c in try? await c.executeThenClose { _, _ in } }
+    /// Binds and starts serving (HTTPS with `tls`); `port` 0 picks a free port.
+    static func start(host: String, port: Int, tls: ServerTLS?, routes: RESTRoutes, clients: ClientConnections, logger: Logger) async throws -> HTTPServer {
+        let accepted = AcceptedChannels<Accepted> { c in try? await c.0.executeThenClose { _, _ in } }
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .bind(host: host, port: port) { child in
-                child.eventLoop.makeCompletedFuture {
+                child.eventLoop.makeCompletedFuture { () -> Accepted in
+                    let transport = SniffedTransport()
+                    try child.pipeline.syncOperations.addHandler(TLSSniffer(tls: tls, result: transport))
                     // No pipelining assistance: a GET may be answered before its (stale) body arrives.
                     try child.pipeline.syncOperations.configureHTTPServerPipeline(withPipeliningAssistance: false, withErrorHandling: true)
-                    return accepted.hold(try Child(wrappingChannelSynchronously: child), for: child)
+                    return accepted.hold((try Child(wrappingChannelSynchronously: child), transport), for: child)
                 }
             }
         let bound = channel.channel.localAddress?.port ?? port
         let runTask = Task {
             _ = try? await channel.executeThenClose { inbound in
                 try await withThrowingDiscardingTaskGroup { group in
-                    for try await conn in inbound {
+                    for try await (conn, transport) in inbound {
                         accepted.take(conn.channel)
-                        group.addTask { await HTTPConnection(conn, routes: routes, clients: clients).run() }
+                        group.addTask { await HTTPConnection(conn, routes: routes, clients: clients, transport: transport).run() }
                     }
                 }
             }
             await accepted.closeLeftovers()
         }
-        logger.info("caslite REST (swat) listening on \(host):\(bound)")
+        logger.info("caslite REST (swat) listening on \(tls == nil ? "http" : "https")://\(host):\(bound)")
         return HTTPServer(port: bound, channel: channel, runTask: runTask)
     }
 

@@ -1,6 +1,7 @@
 import CASCore
 import CASL
 import CASNIO
+import CASTLS
 import CASWire
 import Logging
 import NIOCore
@@ -17,82 +18,94 @@ import NIOPosix
 /// await server.stop()
 /// ```
 public final class CASServer: Sendable {
-    /// The JSON-lines server channel: each accepted connection comes with its line limit.
-    typealias Listener = NIOAsyncChannel<(NIOAsyncChannel<LineEvent, ByteBuffer>, LineLimit), Never>
+    /// The JSON-lines server channel: each accepted connection comes with its line limit and what its first byte showed.
+    typealias Listener = NIOAsyncChannel<(NIOAsyncChannel<LineEvent, ByteBuffer>, LineLimit, SniffedTransport), Never>
 
     public let context: ServerContext
     public let config: ServerConfig
     public let port: Int
     /// The bound port of the REST (swat) front end, when `config.httpPort` asked for one.
     public let httpPort: Int?
+    /// The certificate both front ends present, when `config.tls` asked for TLS.
+    public let tls: ServerTLS?
+    let logger: Logger
     private let http: HTTPServer?
     private let clients: ClientConnections
     private let channel: Listener
     private let runTask: Task<Void, Never>
     private let reaper: Task<Void, Never>
 
-    private init(context: ServerContext, config: ServerConfig, port: Int, http: HTTPServer?, clients: ClientConnections,
-                 channel: Listener, runTask: Task<Void, Never>, reaper: Task<Void, Never>) {
+    private init(context: ServerContext, config: ServerConfig, port: Int, http: HTTPServer?, tls: ServerTLS?, logger: Logger,
+                 clients: ClientConnections, channel: Listener, runTask: Task<Void, Never>, reaper: Task<Void, Never>) {
         self.context = context
         self.config = config
         self.port = port
         self.http = http
         self.httpPort = http?.port
+        self.tls = tls
+        self.logger = logger
         self.clients = clients
         self.channel = channel
         self.runTask = runTask
         self.reaper = reaper
     }
 
-    /// Checks the action sets and the login settings, opens the data folder, binds the listeners and
-    /// starts serving. Throws `LoginError` (`.misconfigured`) for `auth: .none` on a non-loopback host.
+    /// Checks the action sets, the certificate and the login settings, opens the data folder, binds the
+    /// listeners and starts serving. Throws `LoginError` (`.misconfigured`) for `auth: .none`, or passwords
+    /// without TLS (unless `allowPlaintextPasswords`), on a non-loopback host; `TLSError` for a certificate
+    /// or key that cannot be used.
     public static func start(_ config: ServerConfig, sets: [ActionSet], logger: Logger = Logger(label: "caslite.server")) async throws -> CASServer {
+        try Login.check(mode: config.auth, host: config.host, encrypted: config.tls != nil, allowPlaintextPasswords: config.allowPlaintextPasswords)
+        let tls = try config.tls.map { files throws(TLSError) in try ServerTLS(files: files) }
+        if let tls { logCertificate(tls.certificate, logger: logger) }
         let registry = try Registry(sets)
         let server = config.maxMemory ?? MemoryBudget.defaults.server
         let memory = MemoryBudget(serverLimit: server, sessionLimit: config.maxSessionMemory ?? server / 2)
         let context = try await ServerContext(registry: registry, dataRoot: config.dataRoot, defaultTimeout: config.sessionTimeout,
                                               admins: config.admins, memory: memory, logger: logger)
-        let login = try Login(mode: config.auth, host: config.host, store: context.store, admins: config.admins, limits: config.login)
+        let login = try Login(mode: config.auth, host: config.host, store: context.store, admins: config.admins, limits: config.login,
+                              encrypted: tls != nil, allowPlaintextPasswords: config.allowPlaintextPasswords)
         try await UserActionSetStore.loadAtStart(context, dirs: config.actionSetDirs, logger: logger)
         let clients = ClientConnections(login: login)
         let dispatcher = Dispatcher(server: context)
-        let (channel, runTask) = try await listen(config, dispatcher: dispatcher, clients: clients)
+        let (channel, runTask) = try await listen(config, tls: tls, dispatcher: dispatcher, clients: clients)
         let port = channel.channel.localAddress?.port ?? config.port
         var http: HTTPServer?
         if let httpPort = config.httpPort {
             let routes = RESTRoutes(dispatcher: dispatcher, login: login, maxBodyBytes: config.maxLineLength)
-            http = try await HTTPServer.start(host: config.host, port: httpPort, routes: routes, clients: clients, logger: logger)
+            http = try await HTTPServer.start(host: config.host, port: httpPort, tls: tls, routes: routes, clients: clients, logger: logger)
         }
-        logger.info("caslite listening on \(config.host):\(port)")
-        return CASServer(context: context, config: config, port: port, http: http, clients: clients, channel: channel, runTask: runTask,
-                         reaper: reap(context, every: config.reapInterval, logger: logger))
+        logger.info("caslite listening on \(config.host):\(port)\(tls == nil ? "" : " (TLS)")")
+        return CASServer(context: context, config: config, port: port, http: http, tls: tls, logger: logger, clients: clients, channel: channel,
+                         runTask: runTask, reaper: reap(context, every: config.reapInterval, logger: logger))
     }
 
-    /// Binds the JSON-lines port; each connection starts at the handshake line limit.
-    static func listen(_ config: ServerConfig, dispatcher: Dispatcher, clients: ClientConnections) async throws
+    /// Binds the JSON-lines port; each connection starts at the handshake line limit, behind the TLS sniffer.
+    static func listen(_ config: ServerConfig, tls: ServerTLS?, dispatcher: Dispatcher, clients: ClientConnections) async throws
         -> (Listener, Task<Void, Never>)
     {
         typealias Child = NIOAsyncChannel<LineEvent, ByteBuffer>
         let handshakeBytes = config.login.handshakeBytes
-        let accepted = AcceptedChannels<(Child, LineLimit)> { c in try? await c.0.executeThenClose { _, _ in } }
+        let accepted = AcceptedChannels<(Child, LineLimit, SniffedTransport)> { c in try? await c.0.executeThenClose { _, _ in } }
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .bind(host: config.host, port: config.port) { child in
-                child.eventLoop.makeCompletedFuture { () -> (Child, LineLimit) in
-                    let limit = LineLimit(handshakeBytes, reportsAtOnce: true)
+                child.eventLoop.makeCompletedFuture { () -> (Child, LineLimit, SniffedTransport) in
+                    let limit = LineLimit(handshakeBytes, reportsAtOnce: true), transport = SniffedTransport()
+                    try child.pipeline.syncOperations.addHandler(TLSSniffer(tls: tls, result: transport))
                     try child.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineFrameDecoder(limit: limit)))
-                    return accepted.hold((try Child(wrappingChannelSynchronously: child), limit), for: child)
+                    return accepted.hold((try Child(wrappingChannelSynchronously: child), limit, transport), for: child)
                 }
             }
         let runTask = Task {
             _ = try? await channel.executeThenClose { inbound in
                 try await withThrowingDiscardingTaskGroup { group in
-                    for try await (conn, limit) in inbound {
+                    for try await (conn, limit, transport) in inbound {
                         accepted.take(conn.channel)
                         group.addTask {
                             await Connection(channel: conn, dispatcher: dispatcher, login: clients.login, clients: clients, lineLimit: limit,
-                                             maxLine: config.maxLineLength).run()
+                                             maxLine: config.maxLineLength, transport: transport).run()
                         }
                     }
                 }

@@ -1,4 +1,5 @@
 import CASCore
+import CASTLS
 
 /// Settings of one caslite server. The defaults are safe for a shared server: passwords are
 /// checked, and the login limits of `LoginLimits` apply.
@@ -31,6 +32,11 @@ public struct ServerConfig: Sendable {
     public var auth: AuthMode = .password
     /// Limits on connections that have not logged in yet and on login attempts (docs/security.md).
     public var login = LoginLimits()
+    /// The certificate and key both front ends present (JSON-lines over TLS, HTTPS); nil: plaintext.
+    /// Reloaded by `CASServer.reloadTLS()` (`caslite serve` on SIGHUP).
+    public var tls: ServerTLS.Files?
+    /// Accept `.password` logins in clear text on a non-loopback address (refused by `CASServer.start` otherwise).
+    public var allowPlaintextPasswords = false
 
     public init() {}
 }

@@ -22,13 +22,25 @@ struct ConnectionOptions: ParsableArguments {
     @Option(name: .long, help: "Data folder of the embedded server.")
     var data: String = "./caslite-data"
 
+    @Flag(name: .long, help: "Connect to --server over TLS; the server's certificate and name are verified (docs/security.md \"TLS\").")
+    var tls = false
+
+    @Option(name: .long, help: "PEM file of the CA that signed the server's certificate (implies --tls; default: CASLITE_TLS_CA, else the system's CA bundle).")
+    var tlsCa: String?
+
+    /// TLS settings for `--server`: `--tls-ca` implies `--tls`.
+    var tlsOptions: TLSOptions? { tls || tlsCa != nil ? TLSOptions(caFile: tlsCa) : nil }
+
+    func validate() throws {
+        if server == nil && tlsOptions != nil { throw ValidationError("--tls and --tls-ca need --server HOST:PORT (the embedded server is in-process)") }
+    }
+
     /// Connects; returns the connection and, for the embedded case, the server to stop afterwards.
     func connect() async throws -> (CASConnection, CASServer?) {
         let pw = password ?? ProcessInfo.processInfo.environment["CASLITE_PASSWORD"]
         if let server {
-            let parts = server.split(separator: ":")
-            guard parts.count == 2, let port = Int(parts[1]) else { throw ValidationError("--server must be HOST:PORT, got '\(server)'") }
-            return (try await CASConnection.connect(host: String(parts[0]), port: port, user: user, password: pw, session: session), nil)
+            let (host, port) = try Self.hostAndPort(server)
+            return (try await CASConnection.connect(host: host, port: port, user: user, password: pw, session: session, tls: tlsOptions), nil)
         }
         var config = ServerConfig()
         config.port = 0
@@ -37,5 +49,14 @@ struct ConnectionOptions: ParsableArguments {
         let embedded = try await CASServer.start(config, sets: StandardRegistry.sets, logger: .init(label: "caslite.embedded") { _ in SwiftLogNoOpLogHandler() })
         let conn = try await CASConnection.connect(host: "127.0.0.1", port: embedded.port, user: user, password: pw, session: session)
         return (conn, embedded)
+    }
+
+    /// `HOST:PORT`, `[::1]:PORT` → (host, port).
+    static func hostAndPort(_ server: String) throws -> (String, Int) {
+        guard let colon = server.lastIndex(of: ":"), let port = Int(server[server.index(after: colon)...]), colon > server.startIndex else {
+            throw ValidationError("--server must be HOST:PORT (or [IPv6]:PORT), got '\(server)'")
+        }
+        let host = server[..<colon]
+        return (host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : String(host), port)
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
 
-/// SIGTERM and SIGINT for `caslite serve`, handled in one place.
+/// SIGTERM and SIGINT (stop) and SIGHUP (reload the TLS certificate) for `caslite serve`, handled in one place.
 ///
 /// Why not `DispatchSource.makeSignalSource`: on Linux, libdispatch installs a process-wide handler
 /// that forwards the signal to its manager thread's `signalfd`, and the source stops watching when
@@ -12,27 +12,36 @@ import Foundation
 /// work either, for the same `sigsuspend`: the main thread takes the signal first.
 ///
 /// So: a plain `sigaction` handler (installed once, never released) writes the signal number to a
-/// pipe, whichever thread it runs on; one thread of our own reads the pipe. After the first signal
-/// that thread gives the orderly stop `deadline` seconds; a second signal, or the deadline, ends the
-/// process at once with status 1.
+/// pipe, whichever thread it runs on; one thread of our own reads the pipe. A reload signal (SIGHUP)
+/// is passed on and the thread reads on. After the first stop signal that thread gives the orderly
+/// stop `deadline` seconds; a second stop signal, or the deadline, ends the process at once with
+/// status 1 (a reload signal then is ignored).
 enum StopSignals {
     /// The pipe the handler writes to (read end, write end), created before the handler is installed.
     nonisolated(unsafe) static var pipe: (read: Int32, write: Int32) = (-1, -1)
 
-    /// Installs the handler for `signals` (a SIGINT that was ignored when the process started — a
-    /// background job of a shell — stays ignored) and starts the waiting thread. The stream yields
-    /// the first signal; the deadline then runs on the waiting thread, independent of every queue
-    /// and task pool the stop might be waiting for.
-    static func install(_ signals: [Int32], deadline: Double) throws -> AsyncStream<Int32> {
+    /// The signals a running server reacts to: the first stop signal, and every reload signal.
+    struct Streams {
+        let stop: AsyncStream<Int32>
+        let reload: AsyncStream<Void>
+    }
+
+    /// Installs the handler for `signals` and `reload` (a SIGINT that was ignored when the process started —
+    /// a background job of a shell — stays ignored) and starts the waiting thread. `stop` yields the first
+    /// stop signal; the deadline then runs on the waiting thread, independent of every queue and task pool
+    /// the stop might be waiting for. `reload` yields each reload signal.
+    static func install(_ signals: [Int32], reload: Int32? = nil, deadline: Double) throws -> Streams {
         var fds: [Int32] = [0, 0]
         guard Glibc.pipe(&fds) == 0 else { throw POSIXError(.EMFILE) }
         pipe = (fds[0], fds[1])
         let (stream, continuation) = AsyncStream.makeStream(of: Int32.self)
+        let (reloads, reloadContinuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        let all = signals + (reload.map { [$0] } ?? [])
         Thread {
             Thread.current.name = "caslite-signals"
-            wait(signals, deadline: deadline, first: continuation)
+            wait(all, reload: reload, deadline: deadline, first: continuation, reloads: reloadContinuation)
         }.start()
-        for sig in signals {
+        for sig in all {
             var old = sigaction()
             sigaction(sig, nil, &old)
             let ignored = old.__sigaction_handler.sa_handler.map { unsafeBitCast($0, to: Int.self) } == 1  // SIG_IGN
@@ -46,25 +55,33 @@ enum StopSignals {
             sigemptyset(&action.sa_mask)
             sigaction(sig, &action, nil)
         }
-        return stream
+        return Streams(stop: stream, reload: reloads)
     }
 
-    /// The waiting thread: accepts the signals itself (so some thread always does), reads the first
-    /// one, then gives the stop `deadline` seconds.
-    static func wait(_ signals: [Int32], deadline: Double, first: AsyncStream<Int32>.Continuation) {
+    /// The waiting thread: accepts the signals itself (so some thread always does), passes reload
+    /// signals on, reads the first stop signal, then gives the stop `deadline` seconds.
+    static func wait(_ signals: [Int32], reload: Int32?, deadline: Double, first: AsyncStream<Int32>.Continuation,
+                     reloads: AsyncStream<Void>.Continuation) {
         var set = sigset_t()
         sigemptyset(&set)
         for s in signals { sigaddset(&set, s) }
         pthread_sigmask(SIG_UNBLOCK, &set, nil)
         var byte: UInt8 = 0
-        while Glibc.read(pipe.read, &byte, 1) != 1 {}
+        while true {
+            guard Glibc.read(pipe.read, &byte, 1) == 1 else { continue }
+            if let reload, Int32(byte) == reload { reloads.yield(); continue }
+            break
+        }
         first.yield(Int32(byte))
         var fd = pollfd(fd: pipe.read, events: Int16(POLLIN), revents: 0)
         let end = Date().addingTimeInterval(deadline)
         while true {
             let left = Int32(max(0, end.timeIntervalSinceNow) * 1000)
             let ready = poll(&fd, 1, left)
-            if ready > 0 { exitNow("caslite: a second signal; exiting now") }
+            if ready > 0 {
+                if Glibc.read(pipe.read, &byte, 1) == 1, let reload, Int32(byte) == reload { continue }
+                exitNow("caslite: a second signal; exiting now")
+            }
             if ready == 0 || left == 0 { exitNow("caslite: stopping took over \(Int(deadline)) s; exiting now") }
         }
     }

@@ -2,6 +2,7 @@ import ArgumentParser
 import CASCore
 import CASServer
 import CASStandardSets
+import CASTLS
 import Foundation
 import Logging
 
@@ -9,7 +10,8 @@ extension AuthMode: ExpressibleByArgument {}
 
 /// `caslite serve`: runs the shared server until SIGTERM or SIGINT, then stops in order (listeners
 /// closed, client connections closed, running calls cancelled) and exits 0; a stop that takes over
-/// `stopDeadline` seconds, or a second signal, exits 1 at once.
+/// `stopDeadline` seconds, or a second signal, exits 1 at once. With `--tls-cert`, SIGHUP reloads
+/// the certificate for new connections (docs/security.md "TLS").
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the caslite server.")
 
@@ -55,6 +57,18 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "Connections that have not logged in yet, over both ports; more are refused at once.")
     var maxPendingLogins: Int = LoginLimits().maxPending
 
+    @Option(name: .long, help: "PEM certificate (optionally followed by intermediates): serve TLS on the JSON-lines port and HTTPS on --http-port. Reloaded on SIGHUP.")
+    var tlsCert: String?
+
+    @Option(name: .long, help: "PEM private key of --tls-cert (unencrypted; keep it mode 600).")
+    var tlsKey: String?
+
+    @Option(name: .long, help: "PEM intermediate CA certificates sent after --tls-cert.")
+    var tlsCa: String?
+
+    @Flag(name: .long, help: "Accept passwords in clear text on a non-loopback --host without TLS (refused otherwise).")
+    var allowPlaintextPasswords = false
+
     @Option(name: .long, parsing: .upToNextOption, help: "Users with the administrator role.")
     var admin: [String] = []
 
@@ -67,6 +81,8 @@ struct Serve: AsyncParsableCommand {
         for name in admin {
             if let problem = Names.problem(name, .user) { throw ValidationError("--admin \(Names.quote(name)): \(problem)") }
         }
+        guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together: give both, or neither for plaintext") }
+        guard tlsCa == nil || tlsCert != nil else { throw ValidationError("--tls-ca needs --tls-cert and --tls-key") }
         for (flag, value) in [("--max-memory", maxMemory), ("--max-session-memory", maxSessionMemory)] {
             if let value, ByteCount.parse(value) == nil { throw ValidationError("\(flag) must be a size such as 16G, 512M or 1048576; got '\(value)'") }
         }
@@ -87,29 +103,45 @@ struct Serve: AsyncParsableCommand {
         config.login.handshakeTimeout = loginTimeout
         config.login.maxPending = maxPendingLogins
         config.actionSetDirs = actionsets
+        config.tls = tlsCert.map { ServerTLS.Files(certificate: $0, privateKey: tlsKey ?? "", chain: tlsCa) }
+        config.allowPlaintextPasswords = allowPlaintextPasswords
         return config
     }
 
     func run() async throws {
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
         // Before the server starts: a signal during start-up still stops it once it is up.
-        let signals = try StopSignals.install([SIGTERM, SIGINT], deadline: Self.stopDeadline)
+        let signals = try StopSignals.install([SIGTERM, SIGINT], reload: tlsCert == nil ? nil : SIGHUP, deadline: Self.stopDeadline)
         let server = try await CASServer.start(config, sets: StandardRegistry.sets)
         if auth == .none {
             FileHandle.standardError.write(Data("WARNING: --auth none: any local user name is accepted without a password. Listening on loopback only.\n".utf8))
         }
+        if allowPlaintextPasswords && tlsCert == nil && auth == .password && !Login.isLoopback(host) {
+            FileHandle.standardError.write(Data("WARNING: --allow-plaintext-passwords: passwords and tables cross the network to \(host) in clear text; serve TLS with --tls-cert/--tls-key instead.\n".utf8))
+        }
         if let httpPortFile, let p = server.httpPort { try "\(p)\n".write(toFile: httpPortFile, atomically: true, encoding: .utf8) }
         if let portFile { try "\(server.port)\n".write(toFile: portFile, atomically: true, encoding: .utf8) }
-        print("caslite \(ServerContext.version) listening on \(host):\(server.port), data \(data)")
-        if let p = server.httpPort { print("caslite REST for swat on http://\(host):\(p)  (swat.CAS(\"http://\(host):\(p)\", username=…, password=…))") }
-        fflush(nil)
-        for await sig in signals {
+        printBanner(server)
+        let reloads = Task { for await _ in signals.reload { _ = try? server.reloadTLS() } }
+        for await sig in signals.stop {
             FileHandle.standardError.write(Data("caslite: signal \(sig): stopping (closing connections, cancelling running calls)\n".utf8))
             break
         }
+        reloads.cancel()
         await server.stop()
         // Leave without exit handlers (see StopSignals.exitNow); the deadline thread ends a stuck flush.
         fflush(nil)
         _exit(0)
+    }
+
+    /// Where the server listens and how clients reach it.
+    func printBanner(_ server: CASServer) {
+        let tls = server.tls != nil
+        print("caslite \(ServerContext.version) listening on \(host):\(server.port)\(tls ? " (TLS)" : ""), data \(data)")
+        if let p = server.httpPort {
+            let url = "\(tls ? "https" : "http")://\(host):\(p)"
+            print("caslite REST for swat on \(url)  (swat.CAS(\"\(url)\", username=…, password=…)\(tls ? " with CAS_CLIENT_SSL_CA_LIST=ca.pem for a private CA" : ""))")
+        }
+        fflush(nil)
     }
 }

@@ -1,0 +1,74 @@
+import Foundation
+import NIOSSL
+import SwiftASN1
+import X509
+
+/// Reads the PEM files of `serve --tls-cert/--tls-key/--tls-ca` and the client's CA file, with errors that
+/// name the file and say what is wrong with it. Certificates are parsed by swift-certificates (for the
+/// checks and messages) and handed to BoringSSL as DER.
+enum PEMFiles {
+    /// The text of a PEM file.
+    static func text(_ path: String, _ what: String) throws(TLSError) -> String {
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+            throw TLSError(.badFile, "cannot read the \(what) \(path): \(Self.reason(error))", cause: error)
+        }
+        guard let text = String(data: data, encoding: .utf8), text.contains("-----BEGIN ") else {
+            throw TLSError(.badFile, "the \(what) \(path) is not a PEM file (expected '-----BEGIN …-----' blocks; convert DER with `openssl x509 -inform der`)")
+        }
+        return text
+    }
+
+    /// Every certificate of a PEM file (at least one).
+    static func certificates(_ path: String, _ what: String) throws(TLSError) -> [Certificate] {
+        let text = try text(path, what)
+        do {
+            let docs = try PEMDocument.parseMultiple(pemString: text).filter { $0.discriminator == "CERTIFICATE" }
+            guard !docs.isEmpty else { throw TLSError(.badFile, "the \(what) \(path) holds no CERTIFICATE block") }
+            return try docs.map { try Certificate(pemDocument: $0) }
+        } catch let e as TLSError {
+            throw e
+        } catch {
+            throw TLSError(.badFile, "the \(what) \(path) is not a valid PEM certificate: \(error)", cause: error)
+        }
+    }
+
+    /// The private key of a PEM file (PKCS#8, SEC1 EC or PKCS#1 RSA; not encrypted).
+    static func privateKey(_ path: String) throws(TLSError) -> (Certificate.PrivateKey, NIOSSLPrivateKey) {
+        let text = try text(path, "private key")
+        if text.contains("ENCRYPTED") {
+            throw TLSError(.badFile, "the private key \(path) is encrypted; caslite needs it unencrypted and readable by the server account only (openssl pkey -in \(path) -out key.pem; chmod 600 key.pem)")
+        }
+        do {
+            return (try Certificate.PrivateKey(pemEncoded: text), try NIOSSLPrivateKey(bytes: Array(text.utf8), format: .pem))
+        } catch {
+            throw TLSError(.badFile, "the private key \(path) is not a valid PEM private key: \(error)", cause: error)
+        }
+    }
+
+    /// A certificate as BoringSSL's type.
+    static func nio(_ c: Certificate) throws(TLSError) -> NIOSSLCertificate {
+        do {
+            var s = DER.Serializer()
+            try s.serialize(c)
+            return try NIOSSLCertificate(bytes: s.serializedBytes, format: .der)
+        } catch {
+            throw TLSError(.badFile, "cannot use the certificate \(c.subject): \(error)", cause: error)
+        }
+    }
+
+    /// A certificate from BoringSSL, parsed (nil when it cannot be).
+    static func parsed(_ c: NIOSSLCertificate) -> Certificate? {
+        (try? c.toDERBytes()).flatMap { try? Certificate(derEncoded: $0) }
+    }
+
+    static func reason(_ error: any Error) -> String {
+        let ns = error as NSError
+        if let posix = ns.userInfo[NSUnderlyingErrorKey] as? NSError, posix.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(Int32(posix.code)))
+        }
+        if ns.domain == NSCocoaErrorDomain, ns.code == NSFileReadNoSuchFileError { return "no such file" }
+        if ns.domain == NSCocoaErrorDomain, ns.code == NSFileReadNoPermissionError { return "permission denied" }
+        return ns.localizedDescription
+    }
+}
