@@ -1,5 +1,6 @@
 import CASClient
 import CASTestSupport
+import Dispatch
 import Foundation
 
 /// A real `caslite serve` process (signals, restarts, kill -9, memory), on free loopback ports.
@@ -16,7 +17,10 @@ final class ServerProcess: @unchecked Sendable {  // `process` is only touched b
         return URL(fileURLWithPath: exe).deletingLastPathComponent().appendingPathComponent("caslite").path
     }
 
-    init(dataRoot: String, auth: String = "none", http: Bool = false, arguments: [String] = []) throws {
+    /// The file standard error goes to, when `init(log: true)`.
+    private(set) var logFile: String?
+
+    init(dataRoot: String, auth: String = "none", http: Bool = false, arguments: [String] = [], log: Bool = false) throws {
         self.dataRoot = dataRoot
         let portFile = dataRoot + "/port-\(UUID().uuidString)"
         let httpPortFile = portFile + "-http"
@@ -25,6 +29,12 @@ final class ServerProcess: @unchecked Sendable {  // `process` is only touched b
             + (http ? ["--http-port", "0", "--http-port-file", httpPortFile] : []) + arguments
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
+        if log {
+            let file = portFile + ".log"
+            FileManager.default.createFile(atPath: file, contents: nil)
+            process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: file))
+            logFile = file
+        }
         try process.run()
         let deadline = Date().addingTimeInterval(30)
         while Date() < deadline, process.isRunning {
@@ -44,9 +54,12 @@ final class ServerProcess: @unchecked Sendable {  // `process` is only touched b
         (try? String(contentsOfFile: file, encoding: .utf8)).flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
     }
 
-    func connect(_ user: String = "alice", password: String? = nil) async throws -> CASConnection {
-        try await CASConnection.connect(host: "127.0.0.1", port: port, user: user, password: password)
+    func connect(_ user: String = "alice", password: String? = nil, host: String = "127.0.0.1", tls: TLSOptions? = nil) async throws -> CASConnection {
+        try await CASConnection.connect(host: host, port: port, user: user, password: password, tls: tls)
     }
+
+    /// What the server wrote to standard error so far (`init(log: true)`).
+    var log: String { logFile.flatMap { try? String(contentsOfFile: $0, encoding: .utf8) } ?? "" }
 
     /// The process's resident memory, in bytes (`VmRSS`).
     var residentBytes: Int {
@@ -81,6 +94,29 @@ final class ServerProcess: @unchecked Sendable {  // `process` is only touched b
         try pipe.fileHandleForWriting.close()
         p.waitUntilExit()
         return p.terminationStatus
+    }
+
+    /// Runs `caslite ARGS` to completion with `environment` added, on a thread of its own (never a cooperative one, which
+    /// an in-process server may need); returns the exit status and what it printed (standard output, then standard error).
+    static func cliOutput(_ args: [String], environment: [String: String] = [:]) async throws -> (status: Int32, output: String) {
+        try await withCheckedThrowingContinuation { c in
+            DispatchQueue(label: "caslite.tests.cli").async { c.resume(with: Result { try runCLI(args, environment: environment) }) }
+        }
+    }
+
+    static func runCLI(_ args: [String], environment: [String: String]) throws -> (status: Int32, output: String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: binary)
+        p.arguments = args
+        p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let out = Pipe(), err = Pipe()
+        p.standardInput = FileHandle.nullDevice
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: o + e, as: UTF8.self))
     }
 
     /// SIGKILL: no chance to clean up, like a crash or power loss of the process.

@@ -1,4 +1,5 @@
 import CASClient
+import CASTLS
 import CASWire
 import Foundation
 import NIOCore
@@ -33,14 +34,22 @@ public final class RESTClient: Sendable {
         self.collector = collector
     }
 
-    public static func connect(port: Int, user: String, password: String) async throws -> RESTClient {
-        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton).connect(host: "127.0.0.1", port: port).get()
-        let collector = try await channel.eventLoop.submit {
+    /// Connects to `host:port`, over HTTPS with `tls` (a handshake failure is thrown as `ClientTLS.explain` words it).
+    public static func connect(port: Int, user: String, password: String, host: String = "127.0.0.1", tls: ClientTLS? = nil) async throws -> RESTClient {
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton).connect(host: host, port: port).get()
+        let (collector, handshake) = try await channel.eventLoop.submit {
             let c = ReplyCollector()
+            let handshake = try tls?.addHandlers(to: channel, host: host)
             try channel.pipeline.syncOperations.addHTTPClientHandlers()
             try channel.pipeline.syncOperations.addHandler(c)
-            return NIOLoopBound(c, eventLoop: channel.eventLoop)
+            return (NIOLoopBound(c, eventLoop: channel.eventLoop), handshake)
         }.get()
+        if let tls, let handshake {
+            do { try await handshake.get() } catch {
+                try? await channel.close()
+                throw ClientError(await tls.explain(error, host: host, port: port).message)
+            }
+        }
         return RESTClient(port: port, user: user, password: password, channel: channel, collector: collector)
     }
 

@@ -1,4 +1,5 @@
 import CASClient
+import CASTLS
 import CASWire
 import Testing
 
@@ -50,8 +51,8 @@ public final class RESTTestClient: TestClient {
         self.http = http
     }
 
-    public static func connect(port: Int, user: String, password: String, session: String? = nil) async throws -> RESTTestClient {
-        let http = try await RESTClient.connect(port: port, user: user, password: password)
+    public static func connect(port: Int, user: String, password: String, session: String? = nil, tls: ClientTLS? = nil) async throws -> RESTTestClient {
+        let http = try await RESTClient.connect(port: port, user: user, password: password, tls: tls)
         do {
             if let session {
                 let r = try await http.json("GET", "/cas/sessions/\(session)")

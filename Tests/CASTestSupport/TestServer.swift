@@ -11,6 +11,7 @@ import CASClient
 import CASCore
 import CASServer
 import CASStorage
+import CASTLS
 import CASWire
 import Foundation
 import Logging
@@ -52,7 +53,7 @@ public final class TestServer: Sendable {
     public static func start(sets: [ActionSet] = coreSets, admins: Set<String> = [], timeout: Double = 3600, reapInterval: Double = 30,
                              maxLine: Int = 1 << 20, auth: AuthMode = .none, users: [(String, String, Bool)] = [], login: LoginLimits = LoginLimits(),
                              http: Bool = false, dataRoot: String? = nil, actionSetDirs: [String] = [], loadSets: [String] = [],
-                             maxMemory: Int? = nil, maxSessionMemory: Int? = nil) async throws -> TestServer {
+                             maxMemory: Int? = nil, maxSessionMemory: Int? = nil, tls: ServerTLS.Files? = nil) async throws -> TestServer {
         let root = try dataRoot ?? freshRoot()
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         if !users.isEmpty {
@@ -72,6 +73,7 @@ public final class TestServer: Sendable {
         c.actionSetDirs = actionSetDirs
         c.maxMemory = maxMemory
         c.maxSessionMemory = maxSessionMemory
+        c.tls = tls
         let server = try await CASServer.start(c, sets: sets, logger: Logger(label: "test") { _ in SilentLogHandler() })
         return TestServer(server: server, dataRoot: root, loadSets: loadSets)
     }
@@ -82,9 +84,11 @@ public final class TestServer: Sendable {
         self.loadSets = loadSets
     }
 
-    /// Connects over JSON-lines (re-attaching when `session` is given) and loads `loadSets`.
-    public func connect(_ user: String = "alice", session: String? = nil, password: String? = nil, from source: String? = nil) async throws -> CASConnection {
-        let c = try await CASConnection.connect(host: "127.0.0.1", port: server.port, user: user, password: password, session: session, localAddress: source)
+    /// Connects over JSON-lines (re-attaching when `session` is given; over TLS with `tls`) and loads `loadSets`.
+    public func connect(_ user: String = "alice", session: String? = nil, password: String? = nil, from source: String? = nil,
+                        tls: TLSOptions? = nil) async throws -> CASConnection {
+        let c = try await CASConnection.connect(host: "127.0.0.1", port: server.port, user: user, password: password, session: session,
+                                                localAddress: source, tls: tls)
         connections.withLock { $0.append(c) }
         for set in loadSets {
             let r = try await c.call("builtins.loadActionSet", ["actionSet": .string(set)])
@@ -93,14 +97,16 @@ public final class TestServer: Sendable {
         return c
     }
 
-    /// Connects over `transport` (`.rest` needs `start(http: true)`) and loads `loadSets`.
-    public func client(_ transport: Transport, _ user: String = "alice", password: String? = nil, session: String? = nil) async throws -> any TestClient {
+    /// Connects over `transport` (`.rest` needs `start(http: true)`; over TLS trusting `caFile` when given) and loads `loadSets`.
+    public func client(_ transport: Transport, _ user: String = "alice", password: String? = nil, session: String? = nil,
+                       caFile: String? = nil) async throws -> any TestClient {
         switch transport {
         case .jsonLines:
-            return try await connect(user, session: session, password: password)
+            return try await connect(user, session: session, password: password, tls: caFile.map { TLSOptions(caFile: $0) })
         case .rest:
             guard let port = server.httpPort else { throw ClientError("start the server with http: true for REST clients") }
-            let c = try await RESTTestClient.connect(port: port, user: user, password: password ?? "pw", session: session)
+            let tls = try caFile.map { f throws(TLSError) in try ClientTLS(caFile: f) }
+            let c = try await RESTTestClient.connect(port: port, user: user, password: password ?? "pw", session: session, tls: tls)
             for set in loadSets { try await c.expectOK("builtins.loadActionSet", ["actionSet": .string(set)]) }
             return c
         }
