@@ -76,7 +76,7 @@ public enum SelfSignedCertificates {
                 let caKeyId = try certificate.extensions.subjectKeyIdentifier?.keyIdentifier
                 let extensions = try Certificate.Extensions {
                     Critical(BasicConstraints.notCertificateAuthority)
-                    Critical(KeyUsage(digitalSignature: true, keyEncipherment: true))
+                    Critical(KeyUsage(digitalSignature: true))  // ECDSA keys sign; they never encipher
                     try ExtendedKeyUsage([.serverAuth])
                     SubjectKeyIdentifier(hash: serverKey.publicKey)
                     AuthorityKeyIdentifier(keyIdentifier: caKeyId)

@@ -2,8 +2,10 @@
 
 The binary is $CASLITE_BIN or .build/debug/caslite. Users alice, bob and carol are created with
 `caslite users add … --password-stdin` and the server runs with `--auth password`; swat talks to
-its REST port (`--http-port 0 --http-port-file …`).
+its REST port (`--http-port 0 --http-port-file …`). `tls_server` is a second server with TLS on both ports, its
+certificates made by `caslite tls self-signed` (test_swat_https.py).
 """
+import contextlib
 import os
 import pathlib
 import subprocess
@@ -20,10 +22,11 @@ swat.options.cas.print_messages = False
 
 
 class Server:
-    def __init__(self, url, data, proc):
+    def __init__(self, url, data, proc, ca=None):
         self.url = url
         self.data = pathlib.Path(data)
         self.proc = proc
+        self.ca = ca  # the CA file clients trust (TLS servers)
 
     def connect(self, user="alice", password=None, **kw):
         return swat.CAS(self.url, username=user, password=password or PASSWORDS[user], **kw)
@@ -40,22 +43,25 @@ def _wait_for(path, proc, seconds=60):
     raise RuntimeError(f"caslite serve did not write {path}")
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory):
-    binary = os.environ.get("CASLITE_BIN", str(REPO / ".build" / "debug" / "caslite"))
-    data = tmp_path_factory.mktemp("caslite-data")
+def binary():
+    return os.environ.get("CASLITE_BIN", str(REPO / ".build" / "debug" / "caslite"))
+
+
+@contextlib.contextmanager
+def _serve(data, scheme="http", extra=(), ca=None):
+    """`caslite serve --auth password` over `data` with alice, bob and carol; yields the Server."""
     for user, pw in PASSWORDS.items():
-        subprocess.run([binary, "users", "add", user, "--data", str(data), "--password-stdin"],
+        subprocess.run([binary(), "users", "add", user, "--data", str(data), "--password-stdin"],
                        input=pw + "\n", text=True, check=True, capture_output=True)
     port_file, http_file = data / "port", data / "http-port"
     log = open(data / "server.log", "w")
-    proc = subprocess.Popen([binary, "serve", "--port", "0", "--port-file", str(port_file), "--http-port", "0",
-                             "--http-port-file", str(http_file), "--data", str(data), "--auth", "password"],
+    proc = subprocess.Popen([binary(), "serve", "--port", "0", "--port-file", str(port_file), "--http-port", "0",
+                             "--http-port-file", str(http_file), "--data", str(data), "--auth", "password", *extra],
                             stdout=log, stderr=subprocess.STDOUT)
     try:
         _wait_for(port_file, proc)
         http_port = _wait_for(http_file, proc)
-        yield Server(f"http://127.0.0.1:{http_port}", data, proc)
+        yield Server(f"{scheme}://127.0.0.1:{http_port}", data, proc, ca=ca)
     finally:
         proc.terminate()
         try:
@@ -63,6 +69,28 @@ def server(tmp_path_factory):
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    with _serve(tmp_path_factory.mktemp("caslite-data")) as s:
+        yield s
+
+
+def self_signed(folder, *hosts):
+    """`caslite tls self-signed --out folder`: the CA file clients trust, and the server's certificate and key."""
+    args = [a for h in hosts for a in ("--host", h)]
+    subprocess.run([binary(), "tls", "self-signed", "--out", str(folder), *args], check=True, capture_output=True)
+    return folder / "ca.pem", folder / "server.pem", folder / "server-key.pem"
+
+
+@pytest.fixture(scope="session")
+def tls_server(tmp_path_factory):
+    """A second server with TLS on both ports, set up as docs/security.md says (`caslite tls self-signed`, then
+    `serve --tls-cert --tls-key`); swat reaches it at https://127.0.0.1:PORT trusting `server.ca`."""
+    ca, cert, key = self_signed(tmp_path_factory.mktemp("certs"))
+    with _serve(tmp_path_factory.mktemp("caslite-tls-data"), "https", ["--tls-cert", str(cert), "--tls-key", str(key)], ca) as s:
+        yield s
 
 
 @pytest.fixture

@@ -33,13 +33,17 @@ def _write_pets(folder, per_class=12, size=32):
             im.save(folder / cls / f"{cls}_{i:02d}.png")
 
 
-@pytest.fixture(scope="module")
-def pets(server):
-    """The image folder under the Public caslib: (absolute path, caslib-relative path)."""
+def pets_of(server):
+    """The image folder under a server's Public caslib: (absolute path, caslib-relative path)."""
     folder = server.data / "public" / "dlpy_pets"
     if not folder.exists():
         _write_pets(folder)
     return folder, "dlpy_pets"
+
+
+@pytest.fixture(scope="module")
+def pets(server):
+    return pets_of(server)
 
 
 # --- the compatibility points, through plain swat -------------------------------------------------
@@ -111,6 +115,11 @@ def test_pooling_stride_per_direction_and_dlscore_loglevel(conn):
 
 @pytest.mark.skipif(not HAVE_DLPY, reason="sas-dlpy is not installed in this venv")
 def test_dlpy_image_pipeline(conn, pets, capsys):
+    run_dlpy_pipeline(conn, pets, capsys)
+
+
+def run_dlpy_pipeline(conn, pets, capsys):
+    """DLPy's image pipeline end to end (also run over HTTPS by test_swat_https.py)."""
     from dlpy import Sequential
     from dlpy.images import ImageTable
     from dlpy.layers import Conv2d, InputLayer, OutputLayer, Pooling
