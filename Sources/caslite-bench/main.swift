@@ -1,5 +1,6 @@
 // Core benchmarks (make bench): builtins.ping round trips and table.fetch throughput over loopback,
-// each next to a local peer measured in the same run. Figures are printed, never asserted.
+// each next to a local peer measured in the same run, and both again over TLS next to plaintext
+// (TLSBench.swift). Figures are printed, never asserted.
 import CASClient
 import CASCore
 import CASServer
@@ -102,6 +103,9 @@ print("  caslite: \(String(format: "%.2f", best)) s = \(String(format: "%.0f", m
 print("  peer: loopback echo of the same bytes: \(String(format: "%.2f", peerBest)) s = \(String(format: "%.0f", mb / peerBest)) MB/s")
 print("  ratio caslite/peer throughput: \(String(format: "%.2f", (mb / best) / (mb / peerBest)))")
 print("")
+
+// 2b. The same two measurements over TLS, next to plaintext through the same client.
+try await compareTLS(plain: conn, plainPort: server.port, root: root, csv: "\(root)/public/rows.csv", pings: pingCount, rows: fetchRows, fetchMB: mb)
 
 // 3. table.save / loadTable (SQLite) next to the sqlite3 shell importing the same data.
 func shell(_ args: [String]) throws -> Double {
