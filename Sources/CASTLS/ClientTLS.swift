@@ -60,22 +60,48 @@ public struct ClientTLS: Sendable {
     /// A handshake failure in words: what was wrong with the server's certificate (found by fetching it
     /// once more without trusting it), or that the port does not speak TLS.
     public func explain(_ error: any Error, host: String, port: Int) async -> TLSError {
-        let text = String(describing: error)
         let at = "\(host):\(port)"
-        if error is HandshakeWatcher.Closed || text.contains("uncleanShutdown") || text.contains("EOF during handshake") {
+        switch Failure(error) {
+        case .closed:
             return TLSError(.notTLS, "TLS: the server at \(at) closed the connection during the TLS handshake: is it a TLS port? (a caslite port without TLS closes TLS connections at once; connect without --tls)", cause: error)
-        }
-        if error is HandshakeWatcher.TimedOut {
+        case .timedOut:
             return TLSError(.notTLS, "TLS: no TLS answer from \(at) within \(Int(handshakeTimeout)) s: is it a TLS port? (connect without --tls)", cause: error)
-        }
-        if text.contains("WRONG_VERSION_NUMBER") || text.contains("PACKET_LENGTH_TOO_LONG") || text.contains("HTTP_REQUEST") {
+        case .notTLS:
             return TLSError(.notTLS, "TLS: the server at \(at) did not answer with TLS: is it a plaintext port? (remove --tls)", cause: error)
-        }
-        if text.contains("failedToValidateHostname") || text.contains("CERTIFICATE_VERIFY_FAILED") {
+        case .certificate(let hostName):
             let chain = await ServerChain.fetch(host: host, port: port, timeout: handshakeTimeout)
-            return diagnose(chain, host: host, at: at, hostNameFailed: text.contains("failedToValidateHostname"), cause: error)
+            return diagnose(chain, host: host, at: at, hostNameFailed: hostName, cause: error)
+        case .other:
+            return TLSError(.handshakeFailed, "TLS: the handshake with \(at) failed: \(error)", cause: error)
         }
-        return TLSError(.handshakeFailed, "TLS: the handshake with \(at) failed: \(text)", cause: error)
+    }
+
+    /// What ended a handshake. BoringSSL's reasons come as text in its error stack.
+    enum Failure: Equatable {
+        case closed, timedOut, notTLS, other
+        /// The certificate was refused: its name (`true`), or its chain or dates.
+        case certificate(hostName: Bool)
+
+        init(_ error: any Error) {
+            switch error {
+            case is HandshakeWatcher.Closed: self = .closed
+            case is HandshakeWatcher.TimedOut: self = .timedOut
+            case let e as NIOSSLExtraError where e == .failedToValidateHostname: self = .certificate(hostName: true)
+            case NIOSSLError.uncleanShutdown: self = .closed
+            case NIOSSLError.handshakeFailed(let reason):
+                let text = "\(reason)"
+                if text.contains("CERTIFICATE_VERIFY_FAILED") {
+                    self = .certificate(hostName: false)
+                } else if text.contains("EOF during handshake") {  // nio-ssl's synthetic error for a peer that closed
+                    self = .closed
+                } else if ["WRONG_VERSION_NUMBER", "PACKET_LENGTH_TOO_LONG", "HTTP_REQUEST"].contains(where: text.contains) {
+                    self = .notTLS
+                } else {
+                    self = .other
+                }
+            default: self = .other
+            }
+        }
     }
 
     /// Where the client's trust comes from, for messages.
