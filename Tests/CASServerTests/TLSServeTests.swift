@@ -30,6 +30,7 @@ struct TLSServeTests {
             let dir = root + "/certs"
             let made = try await cli(["tls", "self-signed", "--out", dir])
             #expect(made.contains("--tls-ca \(dir)/ca.pem") && made.contains("CASLITE_TLS_CA") && made.contains("CAS_CLIENT_SSL_CA_LIST"))
+            try await cliFails(["tls", "self-signed", "--out", dir, "--host", "bad name"], "neither an IP address nor a host name")
             for key in ["ca-key.pem", "server-key.pem"] {
                 let mode = try FileManager.default.attributesOfItem(atPath: "\(dir)/\(key)")[.posixPermissions] as? Int
                 #expect(mode == 0o600, "\(key) must be private")

@@ -97,6 +97,9 @@ struct TLSTests {
                 try await s.client(transport, "alice", caFile: certs.caFile)
             }
             #expect(s.server.tls?.certificate.isValid(at: Date()) == false)
+            try certs.install(try certs.ca.issue())  // renewed by the same CA, and reloaded: served again
+            try await s.server.reloadTLS()
+            try await expectServing(s, certs)
         }
     }
 
