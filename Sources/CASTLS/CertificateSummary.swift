@@ -9,9 +9,12 @@ public struct CertificateSummary: Sendable, Equatable, CustomStringConvertible {
     public var issuer: String
     /// The DNS names and IP addresses it is valid for (subject alternative names).
     public var names: [String]
+    /// The first moment it is valid.
     public var notValidBefore: Date
+    /// The last moment it is valid.
     public var notValidAfter: Date
 
+    /// What `c` says.
     public init(_ c: Certificate) {
         subject = c.subject.description
         issuer = c.issuer.description

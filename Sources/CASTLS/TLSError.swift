@@ -27,6 +27,7 @@ public struct TLSError: Error, Sendable, CustomStringConvertible {
     /// The underlying error (nio-ssl's, the file system's), when there is one.
     public var cause: (any Error & Sendable)?
 
+    /// A failure of kind `code`; `message` says what was wrong and what to do.
     public init(_ code: Code, _ message: String, cause: (any Error & Sendable)? = nil) {
         self.code = code
         self.message = message

@@ -4,6 +4,7 @@ import Synchronization
 
 /// What the first byte of a connection showed, for the connection to act on.
 public final class SniffedTransport: Sendable {
+    /// The verdict of the first byte.
     public enum Kind: UInt8, Sendable {
         case undecided
         /// A TLS client on a TLS port: the handshake goes on.
@@ -19,8 +20,10 @@ public final class SniffedTransport: Sendable {
 
     private let value = Atomic<UInt8>(Kind.undecided.rawValue)
 
+    /// Undecided until the connection's first byte arrives.
     public init() {}
 
+    /// What the first byte showed (`.undecided` before it arrived).
     public var kind: Kind { Kind(rawValue: value.load(ordering: .acquiring)) ?? .undecided }
 
     func set(_ k: Kind) { value.store(k.rawValue, ordering: .releasing) }
