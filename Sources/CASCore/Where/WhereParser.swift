@@ -14,6 +14,13 @@
 struct WhereParser {
     private let tokens: [WhereToken]
     private var index = 0
+    /// Parentheses, function calls, `not` and unary minus open inside each other at most this deep: the parser
+    /// recurses once per level (several frames each), so a 4 KB string of `-` must not reach the stack's end.
+    static let maxNesting = 200
+    /// The tallest tree the parser builds (`x=1 or x=2 or …` is one level per `or`): binding, evaluating and
+    /// freeing recurse once per level. Long lists of alternatives belong in `in (…)`.
+    static let maxHeight = 500
+    private var nesting = 0
 
     private static let compareWords: [String: WhereSyntax.CompareOp] = [
         "eq": .eq, "ne": .ne, "lt": .lt, "le": .le, "gt": .gt, "ge": .ge,
@@ -49,6 +56,29 @@ struct WhereParser {
         return tokens[index]
     }
 
+    /// Every node of the tree is made here, so no tree grows taller than ``maxHeight``.
+    private func node(_ kind: WhereSyntax.Kind, at position: Int) throws(WhereError) -> WhereSyntax {
+        let n = WhereSyntax(kind, at: position)
+        guard n.height <= Self.maxHeight else {
+            throw WhereError(
+                message: "the expression is too long a chain: more than \(Self.maxHeight) operators applied one after"
+                    + " another (write a long list of alternatives as x in (1, 2, ...))", position: position)
+        }
+        return n
+    }
+
+    /// Runs a parser level that may recurse into itself, at most ``maxNesting`` deep.
+    private mutating func nested<T>(at position: Int, _ body: (inout WhereParser) throws(WhereError) -> T) throws(WhereError) -> T {
+        nesting += 1
+        defer { nesting -= 1 }
+        guard nesting <= Self.maxNesting else {
+            throw WhereError(
+                message: "the expression is nested too deeply (more than \(Self.maxNesting) levels of parentheses,"
+                    + " function calls, not or unary minus)", position: position)
+        }
+        return try body(&self)
+    }
+
     private func unexpected(_ expected: String) -> WhereError {
         WhereError(message: "expected \(expected) but found \(current.display)", position: current.position)
     }
@@ -74,7 +104,7 @@ struct WhereParser {
         var left = try andExpression()
         while let op = accept(keyword: "or") ?? accept(symbol: "|") {
             let right = try andExpression()
-            left = WhereSyntax(.logical(.or, left, right), at: op.position)
+            left = try node(.logical(.or, left, right), at: op.position)
         }
         return left
     }
@@ -83,7 +113,7 @@ struct WhereParser {
         var left = try notExpression()
         while let op = accept(keyword: "and") ?? accept(symbol: "&") {
             let right = try notExpression()
-            left = WhereSyntax(.logical(.and, left, right), at: op.position)
+            left = try node(.logical(.and, left, right), at: op.position)
         }
         return left
     }
@@ -91,7 +121,7 @@ struct WhereParser {
     private mutating func notExpression() throws(WhereError) -> WhereSyntax {
         if atNot {
             let op = advance()
-            return WhereSyntax(.not(try notExpression()), at: op.position)
+            return try node(.not(try nested(at: op.position) { p throws(WhereError) in try p.notExpression() }), at: op.position)
         }
         return try predicate()
     }
@@ -140,8 +170,8 @@ struct WhereParser {
         var result: WhereSyntax?
         while true {
             let right = try concatenation()
-            let test = WhereSyntax(.compare(cmp, left, right), at: position)
-            result = result.map { WhereSyntax(.logical(.and, $0, test), at: position) } ?? test
+            let test = try node(.compare(cmp, left, right), at: position)
+            result = try result.map { r throws(WhereError) in try node(.logical(.and, r, test), at: position) } ?? test
             guard let next = compareOperator() else { return result! }
             (cmp, position) = next
             left = right
@@ -154,7 +184,7 @@ struct WhereParser {
         guard accept(keyword: "missing") != nil || accept(keyword: "null") != nil else {
             throw unexpected("'missing' or 'null' after 'is\(negated ? " not" : "")'")
         }
-        return WhereSyntax(.isMissing(operand, negated: negated), at: isToken.position)
+        return try node(.isMissing(operand, negated: negated), at: isToken.position)
     }
 
     private mutating func inList(_ operand: WhereSyntax, negated: Bool) throws(WhereError) -> WhereSyntax {
@@ -166,7 +196,7 @@ struct WhereParser {
             items.append(try listItem())
         } while accept(symbol: ",") != nil
         _ = try expect(symbol: ")", "',' or ')' in the IN list")
-        return WhereSyntax(.inList(operand, items, negated: negated), at: inToken.position)
+        return try node(.inList(operand, items, negated: negated), at: inToken.position)
     }
 
     /// A constant: number (optionally signed), string, `.`, or an integer range `low:high`.
@@ -201,13 +231,13 @@ struct WhereParser {
             throw unexpected("'and' between the two bounds of BETWEEN")
         }
         let high = try concatenation()
-        return WhereSyntax(.between(operand, low: low, high: high, negated: negated), at: token.position)
+        return try node(.between(operand, low: low, high: high, negated: negated), at: token.position)
     }
 
     private mutating func contains(_ operand: WhereSyntax, negated: Bool) throws(WhereError) -> WhereSyntax {
         let token = advance()
         let needle = try concatenation()
-        return WhereSyntax(.contains(operand, needle, negated: negated), at: token.position)
+        return try node(.contains(operand, needle, negated: negated), at: token.position)
     }
 
     private mutating func like(_ operand: WhereSyntax, negated: Bool) throws(WhereError) -> WhereSyntax {
@@ -216,7 +246,7 @@ struct WhereParser {
             throw unexpected("a quoted pattern after LIKE (e.g. 'A%')")
         }
         _ = advance()
-        return WhereSyntax(.like(operand, pattern: pattern, negated: negated), at: token.position)
+        return try node(.like(operand, pattern: pattern, negated: negated), at: token.position)
     }
 
     // MARK: value levels
@@ -225,7 +255,7 @@ struct WhereParser {
         var left = try additive()
         while let op = accept(symbol: "||") {
             let right = try additive()
-            left = WhereSyntax(.concat(left, right), at: op.position)
+            left = try node(.concat(left, right), at: op.position)
         }
         return left
     }
@@ -235,7 +265,7 @@ struct WhereParser {
         while current.isSymbol("+") || current.isSymbol("-") {
             let op = advance()
             let right = try multiplicative()
-            left = WhereSyntax(.arithmetic(op.isSymbol("+") ? .add : .subtract, left, right), at: op.position)
+            left = try node(.arithmetic(op.isSymbol("+") ? .add : .subtract, left, right), at: op.position)
         }
         return left
     }
@@ -245,24 +275,24 @@ struct WhereParser {
         while current.isSymbol("*") || current.isSymbol("/") {
             let op = advance()
             let right = try unary()
-            left = WhereSyntax(.arithmetic(op.isSymbol("*") ? .multiply : .divide, left, right), at: op.position)
+            left = try node(.arithmetic(op.isSymbol("*") ? .multiply : .divide, left, right), at: op.position)
         }
         return left
     }
 
     private mutating func unary() throws(WhereError) -> WhereSyntax {
         if let op = accept(symbol: "-") {
-            return WhereSyntax(.negate(try unary()), at: op.position)
+            return try node(.negate(try nested(at: op.position) { p throws(WhereError) in try p.unary() }), at: op.position)
         }
-        if accept(symbol: "+") != nil { return try unary() }
+        if let op = accept(symbol: "+") { return try nested(at: op.position) { p throws(WhereError) in try p.unary() } }
         return try power()
     }
 
     private mutating func power() throws(WhereError) -> WhereSyntax {
         let base = try primary()
         if let op = accept(symbol: "**") {
-            let exponent = try unary()  // right-associative: 2**3**2 = 2**(3**2)
-            return WhereSyntax(.arithmetic(.power, base, exponent), at: op.position)
+            let exponent = try nested(at: op.position) { p throws(WhereError) in try p.unary() }  // right-associative: 2**3**2 = 2**(3**2)
+            return try node(.arithmetic(.power, base, exponent), at: op.position)
         }
         return base
     }
@@ -270,13 +300,13 @@ struct WhereParser {
     private mutating func primary() throws(WhereError) -> WhereSyntax {
         let t = current
         switch t.kind {
-        case .number(let d): _ = advance(); return WhereSyntax(.number(d), at: t.position)
-        case .missing: _ = advance(); return WhereSyntax(.missing, at: t.position)
-        case .string(let s): _ = advance(); return WhereSyntax(.string(s), at: t.position)
-        case .nameLiteral(let s): _ = advance(); return WhereSyntax(.column(s), at: t.position)
+        case .number(let d): _ = advance(); return try node(.number(d), at: t.position)
+        case .missing: _ = advance(); return try node(.missing, at: t.position)
+        case .string(let s): _ = advance(); return try node(.string(s), at: t.position)
+        case .nameLiteral(let s): _ = advance(); return try node(.column(s), at: t.position)
         case .symbol("("):
             _ = advance()
-            let inner = try orExpression()
+            let inner = try nested(at: t.position) { p throws(WhereError) in try p.orExpression() }
             _ = try expect(symbol: ")", "')' to close the '(' at position \(t.position)")
             return inner
         case .identifier(let name):
@@ -287,7 +317,7 @@ struct WhereParser {
                         + " (write a column with this name as '\(name)'n)", position: t.position)
             }
             _ = advance()
-            return WhereSyntax(.column(name), at: t.position)
+            return try node(.column(name), at: t.position)
         default:
             throw unexpected("an operand (number, string, column or '(')")
         }
@@ -298,9 +328,9 @@ struct WhereParser {
         _ = advance()  // (
         var args: [WhereSyntax] = []
         if accept(symbol: ")") == nil {
-            repeat { args.append(try orExpression()) } while accept(symbol: ",") != nil
+            repeat { args.append(try nested(at: start) { p throws(WhereError) in try p.orExpression() }) } while accept(symbol: ",") != nil
             _ = try expect(symbol: ")", "',' or ')' after the arguments of \(name)")
         }
-        return WhereSyntax(.call(name, args), at: start)
+        return try node(.call(name, args), at: start)
     }
 }

@@ -47,9 +47,28 @@ struct WhereSyntax: Sendable {
 
     var kind: Kind
     var position: Int
+    /// Levels of nodes from here to the deepest leaf (a leaf is 1). Binding, evaluating and freeing a tree
+    /// recurse once per level, so the parser refuses trees taller than ``WhereParser/maxHeight``.
+    let height: Int
 
     init(_ kind: Kind, at position: Int) {
         self.kind = kind
         self.position = position
+        self.height = 1 + (kind.children.map(\.height).max() ?? 0)
+    }
+}
+
+extension WhereSyntax.Kind {
+    /// The sub-expressions of a node.
+    var children: [WhereSyntax] {
+        switch self {
+        case .number, .missing, .string, .column: []
+        case .negate(let a), .not(let a): [a]
+        case .arithmetic(_, let a, let b), .concat(let a, let b), .logical(_, let a, let b), .compare(_, let a, let b): [a, b]
+        case .inList(let a, _, _), .like(let a, _, _), .isMissing(let a, _): [a]
+        case .between(let a, let low, let high, _): [a, low, high]
+        case .contains(let a, let b, _): [a, b]
+        case .call(_, let args): args
+        }
     }
 }

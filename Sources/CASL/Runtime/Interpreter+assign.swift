@@ -18,11 +18,26 @@ extension Interpreter {
                 try checkSize(value, extraDepth: path.count, at: pos)
                 if path.isEmpty { try assign(name, value, at: pos); return }
                 // The variable grows by the new value less the one it replaces (plus a new entry's key).
+                var delta = ValueSize.bytes(value, cap: limits.maxValueBytes)
+                if case .key(let k, _)? = path.first { delta += k.utf8.count + ValueSize.overhead }
+                // The variable gives up its value while it changes, so the list or dictionary is not copied; when
+                // the value might not fit (the replaced value is not known yet), a copy changes and the original stays.
+                let inPlace = canGrow(name, by: delta)
+                var current = takeVariable(name)
+                var changed = inPlace ? current.take() : current
                 var replaced: Value?
-                let updated = try update(existing(name), path.reversed()[...], value, replaced: &replaced)
-                var delta = ValueSize.bytes(value, cap: limits.maxValueBytes) - (replaced.map { ValueSize.bytes($0, cap: Int.max / 2) } ?? 0)
-                if replaced == nil, case .key(let k, _)? = path.first { delta += k.utf8.count + ValueSize.overhead }
-                try assign(name, updated, at: pos, delta: delta)
+                do throws(CASLError) { try update(&changed, path.reversed()[...], value, replaced: &replaced) } catch {
+                    restoreVariable(name, inPlace ? changed : current)  // update changes nothing when it throws
+                    throw error
+                }
+                if let replaced {
+                    delta -= ValueSize.bytes(replaced, cap: Int.max / 2)
+                    if case .key(let k, _)? = path.first { delta -= k.utf8.count + ValueSize.overhead }
+                }
+                do throws(CASLError) { try assign(name, changed ?? .null, at: pos, delta: delta) } catch {
+                    restoreVariable(name, current)  // only when not in place: in place it fits
+                    throw error
+                }
                 return
             case .member(let base, let key, let p):
                 path.append(.key(key, p))
@@ -38,37 +53,64 @@ extension Interpreter {
         }
     }
 
-    /// `container` with `value` set at `path`; `replaced` receives the value it replaced (nil: a new entry).
-    func update(_ container: Value?, _ path: ArraySlice<PathStep>, _ value: Value, replaced: inout Value?) throws(CASLError) -> Value {
-        guard let step = path.first else { replaced = container; return value }
+    /// Sets `value` at `path` inside `container`, in place (nil: a missing container, made as the path needs);
+    /// `replaced` receives the value it replaced (nil: a new entry). Each level's list or dictionary is taken
+    /// out of its parent while it changes, so it is not copied: `l[i] = v` in a loop stays linear. On an error
+    /// nothing has changed.
+    func update(_ container: inout Value?, _ path: ArraySlice<PathStep>, _ value: Value, replaced: inout Value?) throws(CASLError) {
+        guard let step = path.first else { replaced = container; container = value; return }
         let rest = path.dropFirst()
-        switch (step, container ?? .null) {
-        case (.key(let k, _), .null), (.key(let k, _), .list([])):  // `{}` is an empty list that becomes a dictionary
-            return .dict(ValueDict([(k, try update(nil, rest, value, replaced: &replaced))]))
-        case (.key(let k, _), .dict(var d)):
-            let old = d[k]
-            d[k] = .null  // release the old value so the update does not copy it
-            d[k] = try update(old, rest, value, replaced: &replaced)
-            return .dict(d)
-        case (.position(let i, let p), .null):
-            _ = try Access.position(i, count: 1, what: "new list", at: p)
-            return .list([try update(nil, rest, value, replaced: &replaced)])
-        case (.position(let i, let p), .list(var l)):
-            let k = try Access.position(i, count: l.count + 1, what: "list", at: p)
-            if k == l.count { l.append(try update(nil, rest, value, replaced: &replaced)); return .list(l) }
-            let old = l[k]
-            l[k] = .null
-            l[k] = try update(old, rest, value, replaced: &replaced)
-            return .list(l)
-        case (.position(let i, let p), .dict(var d)):
-            let k = try Access.position(i, count: d.count, what: "dictionary", at: p)
-            let key = d.entries[k].key
-            d[key] = try update(d.entries[k].value, rest, value, replaced: &replaced)
-            return .dict(d)
-        case (.key(let k, let p), let other):
-            throw .runtime("cannot set '\(k)' in \(Operators.article(other)); only dictionaries have keys", at: p)
-        case (.position(_, let p), let other):
-            throw .runtime("cannot set an element of \(Operators.article(other)); only lists and dictionaries can be changed", at: p)
+        switch step {
+        case .key(let k, let p):
+            if container == nil || container == .null || container == .list([]) {  // `{}` is an empty list that becomes a dictionary
+                var inner: Value?
+                try update(&inner, rest, value, replaced: &replaced)
+                container = .dict(ValueDict([(k, inner ?? .null)]))
+            } else if case .dict(var d)? = container {
+                container = nil  // d is now the dictionary's only owner
+                defer { container = .dict(d) }
+                var inner = d[k]
+                if inner != nil { d[k] = .null }  // release the old value so its update does not copy it
+                do throws(CASLError) { try update(&inner, rest, value, replaced: &replaced) } catch {
+                    if let inner { d[k] = inner }
+                    throw error
+                }
+                d[k] = inner ?? .null
+            } else {
+                throw .runtime("cannot set '\(k)' in \(Operators.article(container ?? .null)); only dictionaries have keys", at: p)
+            }
+        case .position(let i, let p):
+            if container == nil || container == .null {
+                _ = try Access.position(i, count: 1, what: "new list", at: p)
+                var inner: Value?
+                try update(&inner, rest, value, replaced: &replaced)
+                container = .list([inner ?? .null])
+            } else if case .list(var l)? = container {
+                let k = try Access.position(i, count: l.count + 1, what: "list", at: p)
+                container = nil  // l is now the list's only owner
+                defer { container = .list(l) }
+                var inner: Value? = k == l.count ? nil : l[k]
+                if k < l.count { l[k] = .null }
+                do throws(CASLError) { try update(&inner, rest, value, replaced: &replaced) } catch {
+                    if k < l.count, let inner { l[k] = inner }
+                    throw error
+                }
+                if k == l.count { l.append(inner ?? .null) } else { l[k] = inner ?? .null }
+            } else if case .dict(var d)? = container {
+                let k = try Access.position(i, count: d.count, what: "dictionary", at: p)
+                let key = d.entries[k].key
+                container = nil
+                defer { container = .dict(d) }
+                var inner: Value? = d[key]
+                d[key] = .null
+                do throws(CASLError) { try update(&inner, rest, value, replaced: &replaced) } catch {
+                    if let inner { d[key] = inner }
+                    throw error
+                }
+                d[key] = inner ?? .null
+            } else {
+                throw .runtime("cannot set an element of \(Operators.article(container ?? .null)); only lists and dictionaries can be changed", at: p)
+            }
         }
     }
 }

@@ -94,6 +94,20 @@ public final class Interpreter {
 
     func existing(_ name: String) -> Value? { frames[frames.count - 1][name.lowercased()] }
 
+    /// Takes a variable's value out of its frame (its size stays booked) so that it can change without being
+    /// copied; `assign` or `restoreVariable` puts it back.
+    func takeVariable(_ name: String) -> Value? { frames[frames.count - 1].removeValue(forKey: name.lowercased()) }
+
+    func restoreVariable(_ name: String, _ value: Value?) {
+        if let value { frames[frames.count - 1][name.lowercased()] = value }
+    }
+
+    /// Whether the variable `name` may grow by `bytes` and keep the script's live values within maxValueBytes.
+    func canGrow(_ name: String, by bytes: Int) -> Bool {
+        let top = frames.count - 1, old = frameBytes[top][name.lowercased()] ?? 0
+        return old + bytes <= limits.maxValueBytes - (liveBytes - old)
+    }
+
     /// Refuses values nested deeper or larger than the limits allow (`extraDepth` levels above them).
     func checkSize(_ v: Value, extraDepth: Int = 0, at pos: SourcePos) throws(CASLError) {
         switch v {

@@ -6,10 +6,13 @@ extension Parser {
         try nest()
         defer { depth -= 1 }
         var left = try parseAnd()
+        var h = height
         while current.isWord("or") {
             let pos = current.pos
             advance()
-            left = .binary(.or, left, try parseAnd(), pos)
+            let right = try parseAnd()
+            h = max(h, height) + 1
+            left = try node(.binary(.or, left, right, pos), height: h)
         }
         return left
     }
@@ -24,10 +27,13 @@ extension Parser {
 
     mutating func parseAnd() throws(CASLError) -> Expr {
         var left = try parseNot()
+        var h = height
         while current.isWord("and") || current.isPunct("&") {
             let pos = current.pos
             advance()
-            left = .binary(.and, left, try parseNot(), pos)
+            let right = try parseNot()
+            h = max(h, height) + 1
+            left = try node(.binary(.and, left, right, pos), height: h)
         }
         return left
     }
@@ -38,17 +44,21 @@ extension Parser {
             advance()
             try nest()
             defer { depth -= 1 }
-            return .unary(.not, try parseNot(), pos)
+            let operand = try parseNot()
+            return try node(.unary(.not, operand, pos), height: height + 1)
         }
         return try parseComparison()
     }
 
     mutating func parseComparison() throws(CASLError) -> Expr {
         var left = try parseConcat()
+        var h = height
         while let op = comparisonOperator {
             let pos = current.pos
             advance()
-            left = .binary(op, left, try parseConcat(), pos)
+            let right = try parseConcat()
+            h = max(h, height) + 1
+            left = try node(.binary(op, left, right, pos), height: h)
         }
         return left
     }
@@ -83,32 +93,41 @@ extension Parser {
 
     mutating func parseConcat() throws(CASLError) -> Expr {
         var left = try parseAdditive()
+        var h = height
         while current.isPunct("||") {
             let pos = current.pos
             advance()
-            left = .binary(.concat, left, try parseAdditive(), pos)
+            let right = try parseAdditive()
+            h = max(h, height) + 1
+            left = try node(.binary(.concat, left, right, pos), height: h)
         }
         return left
     }
 
     mutating func parseAdditive() throws(CASLError) -> Expr {
         var left = try parseMultiplicative()
+        var h = height
         while current.isPunct("+") || current.isPunct("-") {
             let op: BinaryOp = current.isPunct("+") ? .add : .subtract
             let pos = current.pos
             advance()
-            left = .binary(op, left, try parseMultiplicative(), pos)
+            let right = try parseMultiplicative()
+            h = max(h, height) + 1
+            left = try node(.binary(op, left, right, pos), height: h)
         }
         return left
     }
 
     mutating func parseMultiplicative() throws(CASLError) -> Expr {
         var left = try parseUnary()
+        var h = height
         while current.isPunct("*") || current.isPunct("/") {
             let op: BinaryOp = current.isPunct("*") ? .multiply : .divide
             let pos = current.pos
             advance()
-            left = .binary(op, left, try parseUnary(), pos)
+            let right = try parseUnary()
+            h = max(h, height) + 1
+            left = try node(.binary(op, left, right, pos), height: h)
         }
         return left
     }
@@ -120,7 +139,8 @@ extension Parser {
             advance()
             try nest()
             defer { depth -= 1 }
-            return .unary(op, try parseUnary(), pos)
+            let operand = try parseUnary()
+            return try node(.unary(op, operand, pos), height: height + 1)
         }
         return try parsePower()
     }
@@ -128,11 +148,13 @@ extension Parser {
     /// `a ** b`, right-associative; binds tighter than unary minus (`-2**2` is -4).
     mutating func parsePower() throws(CASLError) -> Expr {
         let base = try parsePostfix()
+        let baseHeight = height
         guard current.isPunct("**") else { return base }
         let pos = current.pos
         advance()
         try nest()
         defer { depth -= 1 }
-        return .binary(.power, base, try parseUnary(), pos)
+        let exponent = try parseUnary()
+        return try node(.binary(.power, base, exponent, pos), height: max(baseHeight, height) + 1)
     }
 }

@@ -7,19 +7,23 @@ extension Parser {
     /// A primary followed by `.member`, `[subscripts]`.
     mutating func parsePostfix() throws(CASLError) -> Expr {
         var e = try parsePrimary()
+        var h = height
         while true {
             let pos = current.pos
             if accept(".") {
-                e = .member(e, try name("a member name after '.'"), pos)
+                h += 1
+                e = try node(.member(e, try name("a member name after '.'"), pos), height: h)
             } else if accept("[") {
-                e = .index(e, try parseSubscripts(), pos)
+                let subscripts = try parseSubscripts()
+                h = max(h, height) + 1
+                e = try node(.index(e, subscripts, pos), height: h)
             } else {
                 return e
             }
         }
     }
 
-    /// `[i]`, `[i, j]`, `[, j]` — an empty position is nil.
+    /// `[i]`, `[i, j]`, `[, j]` — an empty position is nil. Leaves ``height`` at the tallest subscript's.
     mutating func parseSubscripts() throws(CASLError) -> [Expr?] {
         let saved = equalsCompares
         equalsCompares = true
@@ -27,6 +31,7 @@ extension Parser {
         var subs: [Expr?] = []
         var pending: Expr?
         var sawAny = false
+        var tallest = 0
         while !accept("]") {
             if atEOF { throw expected("']' to close the index") }
             if accept(",") {
@@ -37,7 +42,9 @@ extension Parser {
             }
             guard pending == nil else { throw expected("',' or ']' in the index") }
             pending = try parseExpression()
+            tallest = max(tallest, height)
         }
+        height = tallest
         if pending != nil || sawAny { subs.append(pending) }
         guard !subs.isEmpty, subs.contains(where: { $0 != nil }) else { throw .syntax("an index needs at least one subscript", at: current.pos) }
         return subs
@@ -46,21 +53,24 @@ extension Parser {
     mutating func parsePrimary() throws(CASLError) -> Expr {
         let t = current
         switch t.kind {
-        case .int(let v): advance(); return .literal(.int(v), t.pos)
-        case .double(let v): advance(); return .literal(.double(v), t.pos)
-        case .string(let s): advance(); return .literal(.string(s), t.pos)
+        case .int(let v): advance(); return try node(.literal(.int(v), t.pos), height: 1)
+        case .double(let v): advance(); return try node(.literal(.double(v), t.pos), height: 1)
+        case .string(let s): advance(); return try node(.literal(.string(s), t.pos), height: 1)
         case .ident(let s):
             let w = s.lowercased()
-            if w == "true" || w == "false" { advance(); return .literal(.bool(w == "true"), t.pos) }
+            if w == "true" || w == "false" { advance(); return try node(.literal(.bool(w == "true"), t.pos), height: 1) }
             if Self.operatorWords.contains(w) { throw expected("an expression") }
             advance()
-            if accept("(") { return .call(s, try parseArguments(), t.pos) }
-            return .variable(s, t.pos)
+            if accept("(") {
+                let args = try parseArguments()
+                return try node(.call(s, args, t.pos), height: height + 1)
+            }
+            return try node(.variable(s, t.pos), height: 1)
         case .punct("("):
             advance()
             let saved = equalsCompares
             equalsCompares = true
-            let e = try parseExpression()
+            let e = try parseExpression()  // leaves height at e's
             equalsCompares = saved
             try expect(")", "to close '('")
             return e
@@ -72,15 +82,19 @@ extension Parser {
         }
     }
 
+    /// Leaves ``height`` at the tallest argument's (0 for none).
     mutating func parseArguments() throws(CASLError) -> [Expr] {
         let saved = equalsCompares
         equalsCompares = true
         defer { equalsCompares = saved }
         var args: [Expr] = []
+        var tallest = 0
         while !accept(")") {
             if !args.isEmpty { try expect(",", "between arguments") }
             args.append(try parseExpression())
+            tallest = max(tallest, height)
         }
+        height = tallest
         return args
     }
 
@@ -94,14 +108,16 @@ extension Parser {
         if isDict {
             let entries = try parseParameters(until: "}")
             advance()
-            return .dict(entries, pos)
+            return try node(.dict(entries, pos), height: height + 1)
         }
         var items: [Expr] = []
+        var tallest = 0
         while !accept("}") {
             if accept(",") { continue }
             if atEOF { throw expected("'}' to close the list") }
             items.append(try parseValueExpression())
+            tallest = max(tallest, height)
         }
-        return .list(items, pos)
+        return try node(.list(items, pos), height: tallest + 1)
     }
 }

@@ -80,9 +80,11 @@ extension Parser {
         return call
     }
 
-    /// `name=value` pairs (commas optional) up to the closing punctuation, which is not consumed.
+    /// `name=value` pairs (commas optional) up to the closing punctuation, which is not consumed. Leaves
+    /// ``height`` at the tallest value's (0 for none).
     mutating func parseParameters(until close: String) throws(CASLError) -> [DictEntry] {
         var out: [DictEntry] = []
+        var tallest = 0
         while !current.isPunct(close) {
             if accept(",") { continue }
             let pos = current.pos
@@ -90,7 +92,9 @@ extension Parser {
             if case .string(let s) = current.kind { key = s; advance() } else { key = try name("a parameter name or '\(close)'") }
             try expect("=", "after the parameter name '\(key)'")
             out.append(DictEntry(key: key, value: try parseValueExpression(), pos: pos))
+            tallest = max(tallest, height)
         }
+        height = tallest
         return out
     }
 

@@ -13,6 +13,11 @@ public struct Parser {
     /// Whether a bare `=` is a comparison here (not inside parameter lists, dictionary entries or at statement level).
     var equalsCompares = true
     public static let maxDepth = 200
+    /// The height (levels of `Expr`) of the expression the last `parse…` function returned. Evaluating and
+    /// freeing a tree recurse once per level, and `1+1+…` grows a level per operator without nesting, so
+    /// every node is made through ``node(_:height:)``, which refuses trees taller than ``maxHeight``.
+    var height = 0
+    public static let maxHeight = 1000
 
     public init(tokens: [Token]) { self.tokens = tokens }
 
@@ -70,6 +75,16 @@ public struct Parser {
 
     func expected(_ what: String) -> CASLError {
         .syntax("expected \(what), found \(current.display)", at: current.pos)
+    }
+
+    /// Makes a node `height` levels tall, the one place where the height limit is checked.
+    mutating func node(_ e: Expr, height h: Int) throws(CASLError) -> Expr {
+        guard h <= Self.maxHeight else {
+            throw .syntax("the expression is more than \(Self.maxHeight) operators deep (a long chain like 1+1+…):"
+                + " split it into several statements", at: e.pos)
+        }
+        height = h
+        return e
     }
 
     mutating func nest() throws(CASLError) {
