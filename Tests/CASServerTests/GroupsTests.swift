@@ -167,6 +167,20 @@ struct GroupsTests {
         }
     }
 
+    @Test(arguments: Transport.allCases)
+    func aCaslibGrantToAGroupReachesItsTablesUnlessTheTableSaysOtherwise(_ transport: Transport) async throws {
+        try await withTeams(transport) { _, c in
+            try await ok(c["root"]!, "accessControl.updSomeAcsCaslib",
+                         ["acs": [["caslib": "Public", "identity": "auditors", "identityType": "Group", "permission": "Select"]]])
+            #expect(try await readers(c) == ["alice", "carol", "dave"])
+            try await ok(c["alice"]!, "accessControl.updSomeAcsTable", acs("auditors", "Group", "Deny"))
+            #expect(try await readers(c) == ["alice"], "the table's entries decide before the caslib's")
+            let list = try #require(try await ok(c["dave"]!, "accessControl.listAcsData", ["caslib": "Public"]).results["AcsData"]?.tableValue)
+            let rows = (0..<list.rowCount).map { "\(list.strings("Table")[$0] ?? ""):\(list.strings("Identity")[$0] ?? ""):\(list.strings("PermType")[$0] ?? "")" }
+            #expect(Set(rows).isSuperset(of: [":auditors:Grant", "sales:auditors:Deny"]), "\(rows)")
+        }
+    }
+
     @Test func groupsManagedWithTheCLIApplyToARunningServer() async throws {
         try await withDataRoot { root in
             for u in ["alice", "bob"] {
