@@ -4,6 +4,9 @@ import CASWire
 public enum NameKind: String, Sendable, CaseIterable {
     /// A user (becomes the folder `casuser/<user>`): ASCII letters, digits, `_`, `-`, `.`, not starting with `.` or `-`.
     case user
+    /// A group of users (`caslite groups`, `accessControl.addGroup`): the user rule. `*` is not a group
+    /// name; access controls use it for every authenticated user.
+    case group
     /// A new caslib (`table.addCaslib`): letters, digits and `_`.
     case caslib
     /// A caslib a request refers to (`CASUSER(alice)`, `Public`, added ones): no path separators or control characters.
@@ -18,7 +21,7 @@ public enum NameKind: String, Sendable, CaseIterable {
     /// Longest accepted name, in UTF-8 bytes.
     public var maxBytes: Int {
         switch self {
-        case .user: 64
+        case .user, .group: 64
         case .caslib, .caslibReference: 256
         case .table, .column: 256
         case .actionSet: 64
@@ -28,6 +31,7 @@ public enum NameKind: String, Sendable, CaseIterable {
     var word: String {
         switch self {
         case .user: "user name"
+        case .group: "group name"
         case .caslib, .caslibReference: "caslib name"
         case .table: "table name"
         case .column: "column name"
@@ -36,7 +40,7 @@ public enum NameKind: String, Sendable, CaseIterable {
     }
 }
 
-/// The one validator for names sent by clients — users, caslibs, tables, columns, action sets — used by
+/// The one validator for names sent by clients — users, groups, caslibs, tables, columns, action sets — used by
 /// the command line, both front ends, parameter validation and every action. Messages quote at most
 /// 200 characters of what was sent (`Names.quote`).
 public enum Names {
@@ -55,7 +59,7 @@ public enum Names {
         if name.utf8.count > kind.maxBytes { return "it is longer than \(kind.maxBytes) bytes" }
         if name.unicodeScalars.contains(where: isControl) { return "it contains a control character (such as NUL or a line break)" }
         switch kind {
-        case .user:
+        case .user, .group:
             guard name.unicodeScalars.allSatisfy({ isASCIIWord($0) || $0 == "-" || $0 == "." }) else {
                 return "use ASCII letters, digits, '_', '-' and '.'"
             }

@@ -7,9 +7,9 @@ public struct ACLEntry: Sendable, Equatable {
     public var caslib: String
     /// Empty for an entry on the caslib itself.
     public var table: String
-    /// A user name, or `*` for every user.
+    /// A user name, a group name, or `*` (with `Group`) for every authenticated user.
     public var identity: String
-    /// `User` (groups are not supported yet).
+    /// `User` or `Group`.
     public var identityType: String
     /// A CAS permission name, e.g. `Select`.
     public var permission: String
@@ -153,19 +153,23 @@ extension ServerStore {
 
     // MARK: access controls
 
-    /// Adds or replaces an entry (same object, identity and permission).
+    /// Adds or replaces an entry (same object, identity and permission). `*` is always stored as a group.
     public func setACL(_ e: ACLEntry) throws(StorageError) {
         let s = try db.prepare("INSERT OR REPLACE INTO acl_entries VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
-        for (i, v) in [e.objectId, e.caslib, e.table, e.identity, e.identityType, e.permission].enumerated() { try s.bind(Int32(i + 1), v) }
+        let type = Self.identityType(e.identity, e.identityType)
+        for (i, v) in [e.objectId, e.caslib, e.table, e.identity, type, e.permission].enumerated() { try s.bind(Int32(i + 1), v) }
         s.bind(7, Int64(e.grant ? 1 : 0))
         try s.run()
     }
 
     public func removeACL(objectId: String, identity: String, identityType: String, permission: String) throws(StorageError) {
         let s = try db.prepare("DELETE FROM acl_entries WHERE object_id = ?1 AND identity = ?2 AND identity_type = ?3 AND permission = ?4")
-        for (i, v) in [objectId, identity, identityType, permission].enumerated() { try s.bind(Int32(i + 1), v) }
+        for (i, v) in [objectId, identity, Self.identityType(identity, identityType), permission].enumerated() { try s.bind(Int32(i + 1), v) }
         try s.run()
     }
+
+    /// `*` (every authenticated user) is a group entry, whatever type it was sent or stored with.
+    static func identityType(_ identity: String, _ type: String) -> String { identity == "*" ? "Group" : type }
 
     /// The entries bound to any of these objects.
     public func acls(objectIds: [String]) throws(StorageError) -> [ACLEntry] {
@@ -206,7 +210,7 @@ extension ServerStore {
         return kept
     }
 
-    private func inTransaction<T>(_ body: () throws(StorageError) -> T) throws(StorageError) -> T {
+    func inTransaction<T>(_ body: () throws(StorageError) -> T) throws(StorageError) -> T {
         try db.exec("SAVEPOINT access")
         do {
             let r = try body()

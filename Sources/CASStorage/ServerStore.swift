@@ -23,6 +23,7 @@ public actor ServerStore {
             """)
         try TableStore.prepare(db)
         try Self.prepareAccessSchema(db)
+        try Self.prepareGroupSchema(db)
         try PrivateFiles.makePrivate(path)
     }
 
@@ -60,11 +61,15 @@ public actor ServerStore {
         try s.run()
     }
 
+    /// Removes a user with their group memberships and the access controls naming them.
     public func removeUser(_ name: String) throws(StorageError) {
         guard try user(name) != nil else { throw StorageError(.notFound, "User '\(name)' does not exist.") }
-        let s = try db.prepare("DELETE FROM users WHERE name = ?1")
-        try s.bind(1, name)
-        try s.run()
+        try inTransaction { () throws(StorageError) in
+            let s = try db.prepare("DELETE FROM users WHERE name = ?1")
+            try s.bind(1, name)
+            try s.run()
+            try forgetUser(name)
+        }
     }
 
     public func user(_ name: String) throws(StorageError) -> UserRecord? {

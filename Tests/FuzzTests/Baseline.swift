@@ -43,6 +43,10 @@ struct Baseline {
         "accessControl.updSomeAcsTable": ["acs": [["caslib": "Public", "table": "pubt", "identity": "*", "permission": "Select"]]],
         "accessControl.updSomeAcsCaslib": ["acs": [["caslib": "Public", "identity": "*", "permission": "ReadInfo"]]],
         "accessControl.listAcsData": ["caslib": "Public"],
+        "accessControl.addGroup": ["group": "fuzzgroup"],
+        "accessControl.addGroupMember": ["group": "fuzzgroup", "user": "fuzzer"],
+        "accessControl.removeGroupMember": ["group": "fuzzgroup", "user": "fuzzer"],
+        "accessControl.dropGroup": ["group": "fuzzgroup"],
         "simple.summary": ["table": "alltypes"],
     ]
 

@@ -1,5 +1,6 @@
 """The unmodified Python swat client against a real caslite server over REST (docs/python.md)."""
 import io
+import subprocess
 import uuid
 
 import numpy as np
@@ -7,6 +8,8 @@ import pandas as pd
 import pytest
 import swat
 from swat.exceptions import SWATError
+
+from conftest import binary
 
 
 def frame():
@@ -100,6 +103,34 @@ def test_the_cas_select_grant_lets_a_user_read_rows(server, conn):
         assert list(listed["Permission"]) == ["Select"] and list(listed["Identity"]) == ["carol"]
     finally:
         dave.terminate()
+
+
+def test_the_cas_group_grant_lets_a_team_read_rows(server, conn):
+    # groups are made by the administrator on the server (`caslite groups`); the grant is CAS's own call
+    group = "team_" + uuid.uuid4().hex[:8]
+
+    def groups(*args):
+        subprocess.run([binary(), "groups", *args, "--data", str(server.data)], check=True, capture_output=True)
+
+    groups("add", group)
+    groups("add-member", group, "carol")
+    name = "teamwork_" + uuid.uuid4().hex[:8]
+    conn.upload_frame(frame(), casout={"name": name, "caslib": "Public", "promote": True})
+    r = conn.accessControl.updSomeAcsTable(acs=[{"caslib": "Public", "table": name, "identity": group, "identityType": "Group",
+                                                  "permType": "Grant", "permission": "Select"}])
+    assert r.severity == 0, r.messages
+    carol = server.connect("carol")
+    try:
+        assert len(carol.CASTable(name, caslib="Public").head()) == 5
+        assert group in list(carol.builtins.userInfo()["userInfo"]["groups"])
+        listed = conn.accessControl.listAcsData(caslib="Public", table=name)["AcsData"]
+        assert list(listed["IdentityType"]) == ["Group"] and list(listed["Identity"]) == [group]
+        groups("remove-member", group, "carol")
+        # the open session loses the team's access at its next call
+        assert carol.table.fetch(table={"name": name, "caslib": "Public"}).severity == 2
+    finally:
+        carol.terminate()
+        groups("remove", group)
 
 
 def test_acl_refusal_for_a_third_user(server, conn):

@@ -4,4 +4,5 @@ import CASCore
 public let builtinsActionSet = ActionSet(
     name: "builtins", summary: "Builtins: server information, help, reflection and action-set loading.", alwaysLoaded: true,
     actions: [Ping.self, Echo.self, ServerStatus.self, About.self, Help.self, ReflectAction.self, LoadActionSet.self,
-              QueryActionSet.self, QueryName.self, ListActionSets.self, ListActions.self, CasCommon.self, DefineActionSet.self, DropActionSet.self])
+              QueryActionSet.self, QueryName.self, ListActionSets.self, ListActions.self, CasCommon.self, DefineActionSet.self, DropActionSet.self,
+              UserInfo.self])

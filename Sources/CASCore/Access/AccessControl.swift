@@ -24,10 +24,12 @@ public enum Securable: Sendable {
 /// The one place that decides whether a user may do something with a caslib or a global table.
 ///
 /// Order: administrators may do everything. Personal and session caslibs belong to their owner
-/// alone. In a global caslib, its owner and (for a table) the table's owner may do everything; then
-/// a table-level deny, a table-level grant, a caslib-level deny, a caslib-level grant (entries for the
-/// user or for `*`, every user); otherwise the default: in `Public` every user has
-/// `Permission.publicDefaults` on the caslib itself, and nothing on other users' tables.
+/// alone. In a global caslib, its owner and (for a table) the table's owner may do everything. Then
+/// the table's entries, then the caslib's; at each level the user's own entries decide first (a deny
+/// of the permission wins over a grant), and only when they are silent the entries of the user's
+/// groups and of `*`, every authenticated user (a deny from any of them wins over every grant).
+/// Otherwise the default: in `Public` every user has `Permission.publicDefaults` on the caslib
+/// itself, and nothing on other users' tables. docs/security.md has the table of cases.
 public struct AccessControl: Sendable {
     public let store: ServerStore
 
@@ -43,18 +45,30 @@ public struct AccessControl: Sendable {
             if t.creator == user { return true }
             table = t
         }
-        let ids = [lib.id] + (table.map { [$0.objectId] } ?? [])
+        let ids = [table?.objectId ?? "", lib.id].filter { !$0.isEmpty }
         let entries: [ACLEntry]
-        do { entries = try await store.acls(objectIds: ids.filter { !$0.isEmpty }) } catch {
+        do { entries = try await store.acls(objectIds: ids) } catch {
             throw ActionError(.internalError, "Cannot read access controls: \(error.message)")
         }
-        let mine = entries.filter { $0.identityType == "User" && ($0.identity == user || $0.identity == "*") }
-        if let table, !table.objectId.isEmpty, let decided = Self.decide(p, mine.filter { $0.objectId == table.objectId }) { return decided }
-        if let decided = Self.decide(p, mine.filter { $0.objectId == lib.id }) { return decided }
+        let named = entries.contains { $0.identityType == "Group" && $0.identity != "*" }
+        let groups = Set(named ? try await groups(of: user) : [])
+        for id in ids {
+            let here = entries.filter { $0.objectId == id }
+            let own = here.filter { $0.identityType == "User" && $0.identity == user }
+            let team = here.filter { $0.identityType == "Group" && ($0.identity == "*" || groups.contains($0.identity)) }
+            if let decided = Self.decide(p, own) ?? Self.decide(p, team) { return decided }
+        }
         return table == nil && lib.isPublic && Permission.publicDefaults.contains(p)
     }
 
-    /// One level's verdict: a deny of `p` wins, then a grant of anything that grants `p`; nil when silent.
+    /// The groups `user` belongs to now (read at every check: membership changes apply at the next call).
+    public func groups(of user: String) async throws(ActionError) -> [String] {
+        do { return try await store.groups(of: user) } catch {
+            throw ActionError(.internalError, "Cannot read the groups of \(user): \(error.message)")
+        }
+    }
+
+    /// One set of entries' verdict: a deny of `p` wins, then a grant of anything that grants `p`; nil when silent.
     static func decide(_ p: Permission, _ entries: [ACLEntry]) -> Bool? {
         if entries.contains(where: { !$0.grant && $0.permission == p.rawValue }) { return false }
         let granting = p.grantedBy.map(\.rawValue)
