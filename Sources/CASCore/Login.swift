@@ -1,5 +1,6 @@
 import CASStorage
 import Dispatch
+import Logging
 import Synchronization
 
 /// How connections prove who they are.
@@ -50,14 +51,17 @@ public final class Login: Sendable {
     let admins: Set<String>
     let throttle: LoginThrottle
     let hashes: LoginHashPool
+    /// Where refused logins are logged (WARNING, with the address and the user name).
+    let logger: Logger?
 
     /// Refuses `.none` unless `host` is a loopback address: without passwords, anyone who can reach
     /// the port could name any user. Refuses `.password` on a non-loopback address unless the front
     /// ends speak TLS (`encrypted`) or `allowPlaintextPasswords` says the clear-text risk is accepted:
     /// passwords would cross the network readable by anyone on the path.
     public init(mode: AuthMode, host: String, store: ServerStore, admins: Set<String> = [], limits: LoginLimits = LoginLimits(),
-                encrypted: Bool = false, allowPlaintextPasswords: Bool = false) throws(LoginError) {
+                encrypted: Bool = false, allowPlaintextPasswords: Bool = false, logger: Logger? = nil) throws(LoginError) {
         try Self.check(mode: mode, host: host, encrypted: encrypted, allowPlaintextPasswords: allowPlaintextPasswords)
+        self.logger = logger
         self.mode = mode
         self.limits = limits
         self.store = store
@@ -98,9 +102,9 @@ public final class Login: Sendable {
     /// Checks a login; see the type's description for the steps.
     public func authenticate(user: String, password: String?, from address: String) async throws(LoginError) -> LoginIdentity {
         if let problem = Names.problem(user, .user) {
-            throw await refused(address, LoginError(.invalidUserName, "Invalid user name \(Names.quote(user))", details: problem), failure: true)
+            throw await refused(address, LoginError(.invalidUserName, "Invalid user name \(Names.quote(user))", details: problem), user: user, failure: true)
         }
-        if let wait = throttle.retryAfter(address) { throw await refused(address, .throttled(address, wait), failure: false) }
+        if let wait = throttle.retryAfter(address) { throw await refused(address, .throttled(address, wait), user: user, failure: false) }
         let stored: (user: UserRecord, hash: String)?
         do { stored = try await store.credentials(user) } catch {
             throw LoginError(.unavailable, "Cannot read users", details: error.message)
@@ -111,17 +115,21 @@ public final class Login: Sendable {
                 throttle.retryAfter(address) == nil ? Passwords.verify(given, against: hash) : nil
             }
             guard let matched = verdict ?? nil else {
-                throw await refused(address, .throttled(address, throttle.retryAfter(address) ?? 1), failure: false)
+                throw await refused(address, .throttled(address, throttle.retryAfter(address) ?? 1), user: user, failure: false)
             }
-            guard matched, stored != nil else { throw await refused(address, .wrongCredentials(user), failure: true) }
+            guard matched, stored != nil else { throw await refused(address, .wrongCredentials(user), user: user, failure: true) }
         }
         throttle.succeeded(address)
         return LoginIdentity(user: user, isAdmin: admins.contains(user) || (stored?.user.isAdmin ?? false))
     }
 
-    /// Records a failure (when it is one), waits `failureDelay`, and returns the error to throw.
-    func refused(_ address: String, _ error: LoginError, failure: Bool) async -> LoginError {
-        if failure { throttle.failed(address) }
+    /// Records and logs a failure (when it is one: throttled attempts are not checked, so not logged one by
+    /// one), waits `failureDelay`, and returns the error to throw.
+    func refused(_ address: String, _ error: LoginError, user: String, failure: Bool) async -> LoginError {
+        if failure {
+            throttle.failed(address)
+            logger?.warning("Refused login for user \(Names.quote(user, limit: 64)) from \(address): \(error.description)")
+        }
         try? await Task.sleep(for: .seconds(limits.failureDelay))
         return error
     }

@@ -17,6 +17,8 @@ public enum NameKind: String, Sendable, CaseIterable {
     case column
     /// An action set or action (user-defined sets are stored as `<name>.casl`): letters, digits and `_`.
     case actionSet
+    /// A session's display name (`session.sessionName`): no control characters.
+    case session
 
     /// Longest accepted name, in UTF-8 bytes.
     public var maxBytes: Int {
@@ -25,6 +27,7 @@ public enum NameKind: String, Sendable, CaseIterable {
         case .caslib, .caslibReference: 256
         case .table, .column: 256
         case .actionSet: 64
+        case .session: 256
         }
     }
 
@@ -36,6 +39,7 @@ public enum NameKind: String, Sendable, CaseIterable {
         case .table: "table name"
         case .column: "column name"
         case .actionSet: "action set name"
+        case .session: "session name"
         }
     }
 }
@@ -68,7 +72,7 @@ public enum Names {
             guard name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else { return "use letters, digits and '_'" }
         case .caslibReference, .table:
             if name.contains("/") || name.contains("\\") { return "it may not contain '/' or '\\'" }
-        case .column:
+        case .column, .session:
             break
         }
         return nil

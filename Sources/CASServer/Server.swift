@@ -64,7 +64,7 @@ public final class CASServer: Sendable {
         let context = try await ServerContext(registry: registry, dataRoot: config.dataRoot, defaultTimeout: config.sessionTimeout,
                                               admins: config.admins, memory: memory, logger: logger)
         let login = try Login(mode: config.auth, host: config.host, store: context.store, admins: config.admins, limits: config.login,
-                              encrypted: tls != nil, allowPlaintextPasswords: config.allowPlaintextPasswords)
+                              encrypted: tls != nil, allowPlaintextPasswords: config.allowPlaintextPasswords, logger: logger)
         try await UserActionSetStore.loadAtStart(context, dirs: config.actionSetDirs, logger: logger)
         let clients = ClientConnections(login: login)
         let dispatcher = Dispatcher(server: context)

@@ -45,6 +45,13 @@ public actor ServerStore {
 
     func insertUser(_ name: String, hash: String, admin: Bool, now: Double) throws(StorageError) {
         guard try user(name) == nil else { throw StorageError(.exists, "User '\(name)' already exists; use `caslite users passwd \(name)` to change the password.") }
+        // Caslib names ignore case, so CASUSER(ALICE) is CASUSER(alice): user names may not differ only in case
+        // (names are ASCII, which SQLite's NOCASE folds exactly).
+        let clash = try db.prepare("SELECT name FROM users WHERE name = ?1 COLLATE NOCASE")
+        try clash.bind(1, name)
+        if try clash.step() {
+            throw StorageError(.exists, "User '\(clash.string(0))' already exists, and user names may not differ only in case: both would own the caslib CASUSER(\(name))")
+        }
         let s = try db.prepare("INSERT INTO users(name, hash, admin, created) VALUES (?1, ?2, ?3, ?4)")
         try s.bind(1, name)
         try s.bind(2, hash)

@@ -66,6 +66,7 @@ public struct JSONParser {
         var isInt = true
         if p[i] == UInt8(ascii: "-") { i += 1 }
         guard i < p.count, p[i] >= 0x30, p[i] <= 0x39 else { throw fail("invalid number") }
+        if p[i] == UInt8(ascii: "0"), i + 1 < p.count, p[i + 1] >= 0x30, p[i + 1] <= 0x39 { throw fail("a number may not start with 0 (leading zeros)") }
         while i < p.count {
             let c = p[i]
             if c >= 0x30 && c <= 0x39 {
@@ -144,12 +145,16 @@ public struct JSONParser {
             case UInt8(ascii: "t"): out.append(0x09)
             case UInt8(ascii: "u"):
                 var scalar = try hex4()
-                if scalar >= 0xD800 && scalar < 0xDC00, i + 6 <= p.count, p[i] == UInt8(ascii: "\\"), p[i + 1] == UInt8(ascii: "u") {
+                if scalar >= 0xD800 && scalar < 0xDC00 {
+                    guard i + 6 <= p.count, p[i] == UInt8(ascii: "\\"), p[i + 1] == UInt8(ascii: "u") else {
+                        throw fail("a \\u escape of a high surrogate must be followed by a low one")
+                    }
                     i += 2
                     let low = try hex4()
-                    scalar = (low >= 0xDC00 && low < 0xE000) ? 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00) : 0xFFFD
+                    guard low >= 0xDC00 && low < 0xE000 else { throw fail("a \\u escape of a high surrogate must be followed by a low one") }
+                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
                 }
-                let u = Unicode.Scalar(scalar) ?? "\u{FFFD}"
+                guard let u = Unicode.Scalar(scalar) else { throw fail("a \\u escape of a low surrogate must follow a high one") }
                 out.append(contentsOf: Array(String(Character(u)).utf8))
             default: throw fail("invalid escape '\\\(Unicode.Scalar(e))'")
             }

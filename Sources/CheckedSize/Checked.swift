@@ -152,6 +152,12 @@ public enum Limits {
     public static let maxColumns = 1 << 20
     /// Windows one sliding-window sweep over an image may produce (augmentImages sweeps, heat maps).
     public static let maxImageWindows = 1 << 20
+    /// Bytes of a string parameter, unless its declaration allows more (`Param.text(maxBytes:)`, e.g. CASL code):
+    /// labels, formats, descriptions and options are short, and what a table or caslib keeps is charged to
+    /// the memory budget only as cells are.
+    public static let maxStringParameter = 1 << 16
+    /// Bytes of a parameter holding a program (CASL scripts, action definitions, computed-variable programs).
+    public static let maxProgramParameter = 1 << 24
 
     /// `2147483647 (2^31-1)`-style text for messages.
     public static func readable(_ n: Int) -> String {

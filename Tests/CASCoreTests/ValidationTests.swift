@@ -41,6 +41,23 @@ struct ValidationTests {
         #expect(throws: ActionError.self) { try Demo.args(["table": "t", "count": given]) }
     }
 
+    @Test func integersPastTwoToThe53AreIntegersAndPastInt64AreOutOfRange() throws {
+        let big = P.int("n", "Any integer.", default: 0)
+        func n(_ v: Value) throws(ActionError) -> Int { Args(try Validator.validate(["n": v], [big.spec]))[big] }
+        #expect(try n(.double(1e18)) == 1_000_000_000_000_000_000)
+        let e = #expect(throws: ActionError.self) { try n(.double(18446744073709551616.0)) }
+        #expect(e?.message.contains("outside the 64-bit range") == true, "\(String(describing: e))")
+        let f = #expect(throws: ActionError.self) { try n(.double(2.5)) }
+        #expect(f?.message.contains("not a whole number") == true)
+    }
+
+    @Test func nanIsNotANumberForAParameter() throws {
+        let free = P.double("x", "Any number.", default: 0)
+        let e = #expect(throws: ActionError.self) { try Validator.validate(["x": .double(.nan)], [free.spec]) }
+        #expect(e?.message.contains("got NaN") == true && e?.parameter == "x", "\(String(describing: e))")
+        #expect(throws: ActionError.self) { try Demo.args(["table": "t", "rate": .double(.nan)]) }
+    }
+
     @Test func unknownNamesGetANearMissSuggestion() {
         do {
             _ = try Demo.args(["table": "t", "cuont": 1])

@@ -70,3 +70,35 @@ struct HostileExpressionTests {
         }
     }
 }
+
+/// Texts a client attaches to what the server keeps — attributes, labels, formats, descriptions, session
+/// names — are bounded or charged to the memory budget like cells.
+@Suite("Hostile metadata: texts are bounded and charged", .serialized)
+struct HostileMetadataTests {
+    @Test(arguments: Transport.allCases)
+    func attributesAreChargedAndStringParametersAreBounded(_ transport: Transport) async throws {
+        try await TestServer.start(http: true, maxMemory: 64 << 20, maxSessionMemory: 1 << 20).run { s in
+            let a = try await s.client(transport, "alice")
+            try await ok(a, "table.addTable", ["table": "t", "vars": [["name": "x"]], "rows": [[1]]])
+            // 300 KB attributes, four times: the fourth passes the session's 1 MiB
+            let big = String(repeating: "a", count: 300_000)
+            for i in 1...3 {
+                try await ok(a, "table.attribute", ["name": "t", "task": "ADD", "attributes": [["key": .string("k\(i)"), "value": .string(big)]]])
+            }
+            try await fails(a, "table.attribute", ["name": "t", "task": "ADD", "attributes": [["key": "k4", "value": .string(big)]]], "--max-session-memory")
+            let used = try await ok(a, "builtins.serverStatus").results["memory"]?.tableValue?.ints("UsedBytes")
+            #expect((used?[1] ?? 0) > 900_000, "\(String(describing: used))")
+            // strings past 64 KiB in ordinary parameters are refused, naming the parameter
+            let long = String(repeating: "l", count: 70_000)
+            try await fails(a, "table.addTable", ["table": "u", "vars": [["name": "x", "label": .string(long)]], "rows": [[1]]],
+                            "vars[1].label", "at most 65536")
+            try await fails(a, "table.addCaslib", ["caslib": "c", "path": "casuser/alice", "description": .string(long)], "description", "65536")
+            try await fails(a, "session.sessionName", ["name": "a\u{0}b"], "control character")
+            try await fails(a, "session.sessionName", ["name": .string(String(repeating: "n", count: 300))], "longer than 256")
+            // programs may be longer
+            try await ok(a, "builtins.loadActionSet", ["actionSet": "sccasl"])
+            try await ok(a, "sccasl.runCasl", ["code": .string("x = 1;" + String(repeating: " ", count: 100_000))])
+            try await ok(a, "builtins.ping")
+        }
+    }
+}

@@ -124,6 +124,10 @@ struct UserStoreTests {
         try await store.addUser("alice", password: "pw-a", admin: false, now: 1)
         try await store.addUser("root", password: "pw-r", admin: true, now: 1)
         await #expect(throws: StorageError.self) { try await store.addUser("alice", password: "x", admin: false, now: 1) }
+        // a name differing only in case would share the caslib CASUSER(alice)
+        let clash = await #expect(throws: StorageError.self) { try await store.addUser("ALICE", password: "x", admin: false, now: 1) }
+        #expect(clash?.message.contains("may not differ only in case") == true, "\(String(describing: clash))")
+        #expect(try await store.verify("ALICE", password: "pw-a") == nil)
         #expect(try await store.verify("alice", password: "pw-a")?.name == "alice")
         #expect(try await store.verify("alice", password: "pw-r") == nil)
         #expect(try await store.verify("nobody", password: "pw-a") == nil)

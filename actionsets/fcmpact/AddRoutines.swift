@@ -5,7 +5,7 @@ import CASWire
 struct AddRoutines: Action {
     static let name = "addRoutines"
     static let summary = "Compiles FCMP functions (caslite's subset: assignments and return) into a function table."
-    static let routineCode = P.string("routineCode", "FCMP source: `function f(a, b); x = …; return(…); endsub;`.")
+    static let routineCode = P.string("routineCode", "FCMP source: `function f(a, b); x = …; return(…); endsub;`.").program()
     static let package = P.string("package", "Package name.", default: "pkg")
     static let funcTable = P.outTable("funcTable", "The function table to write.", required: true)
     static let saveTable = P.bool("saveTable", "Accepted for compatibility (the table is a session table; table.save keeps it).", default: false)

@@ -8,7 +8,7 @@ import CASWire
 struct RunCasl: Action {
     static let name = "runCasl"
     static let summary = "Runs a CASL script in the session; print output comes back as log lines, send_response(dict) gives the results."
-    static let code = P.string("code", "The CASL script (docs/casl.md).")
+    static let code = P.string("code", "The CASL script (docs/casl.md).").program()
     static let vars = P.value("vars", "Variables preset before the script runs, as a dictionary {name=value, …}.")
     static let maxSteps = P.int("maxSteps", "Most statements and loop iterations the script may run before it is stopped.",
                                 default: 10_000_000, min: 1)

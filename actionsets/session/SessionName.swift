@@ -9,7 +9,7 @@ struct SessionName: Action {
     static let parameters = [newName.spec]
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
         if let n = args[newName] {
-            guard !n.isEmpty else { throw ActionError(.parameterValue, "Parameter 'name' must not be empty.", parameter: "name") }
+            try Names.check(n, .session, parameter: "name")
             await ctx.session.setName(n)
             ctx.note("The session name is now '\(n)'.")
         }

@@ -1,4 +1,5 @@
 import CASWire
+import CheckedSize
 
 /// A typed parameter key: its spec is the declaration, its getter reads the validated value.
 ///
@@ -31,6 +32,10 @@ public struct Param<T: Sendable>: Sendable {
 
     public func aliases(_ names: String...) -> Param<T> { with { $0.aliases += names } }
     public func hidden() -> Param<T> { with { $0.hidden = true } }
+    /// A string parameter that may be longer than `Limits.maxStringParameter` (a program, a query).
+    public func text(maxBytes: Int) -> Param<T> { with { $0.maxBytes = maxBytes } }
+    /// A string parameter holding a program (a script, an expression): up to `Limits.maxProgramParameter` bytes.
+    public func program() -> Param<T> { text(maxBytes: Limits.maxProgramParameter) }
 }
 
 /// Parameter factories. Every action declares its parameters with these.

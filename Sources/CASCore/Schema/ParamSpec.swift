@@ -1,4 +1,5 @@
 import CASWire
+import CheckedSize
 
 /// The type of a parameter, in the shapes CAS uses (`parmType` in `builtins.reflect`).
 public indirect enum ParamType: Sendable {
@@ -91,6 +92,8 @@ public struct ParamSpec: Sendable {
     public var isTableName: Bool = false
     /// A column list (`P.columns`): help and docs show "list of columns" instead of the item fields.
     public var isColumnList: Bool = false
+    /// Longest accepted string, in UTF-8 bytes (`Limits.maxStringParameter` unless declared).
+    public var maxBytes: Int = Limits.maxStringParameter
 
     public init(name: String, description: String, type: ParamType) {
         self.name = name

@@ -25,12 +25,12 @@ public struct TableRef: Sendable, Equatable {
     public enum Keys: ParamGroup {
         public static let name = P.string("name", "Name of the table.").with { $0.isTableName = true }
         public static let caslib = P.caslib("caslib", "Caslib of the table; lookups go session scope first, then global.")
-        public static let whereClause = P.optionalString("where", "Row filter in the where-expression language (docs/where.md).")
+        public static let whereClause = P.optionalString("where", "Row filter in the where-expression language (docs/where.md).").program()
         public static let vars = P.columns("vars", "Columns to use; all columns when omitted.")
         public static let computedVars = P.columns("computedVars", "Columns the computedVarsProgram adds; where and vars can use them.")
         public static let computedVarsProgram = P.optionalString(
             "computedVarsProgram",
-            "Statements `name = expression;` (the where-expression language, docs/where.md) computing computedVars; `length` statements are accepted and ignored.")
+            "Statements `name = expression;` (the where-expression language, docs/where.md) computing computedVars; `length` statements are accepted and ignored.").program()
         /// The `castable` fields, in CAS's order.
         public static let parameters = [name.spec, caslib.spec, whereClause.spec, vars.spec, computedVars.spec, computedVarsProgram.spec]
     }

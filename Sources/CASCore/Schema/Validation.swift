@@ -1,4 +1,5 @@
 import CASWire
+import CheckedSize
 
 /// Decodes and validates raw parameters against declared specs.
 ///
@@ -114,7 +115,15 @@ public enum Validator {
             case .string(let s): i = Int64(s.trimmingSpaces) ?? Double(s.trimmingSpaces).flatMap { Value.double($0).intValue }
             default: i = v.intValue
             }
-            guard let i else {
+            var whole = i
+            if whole == nil, case .double(let d) = v, d.isFinite, d == d.rounded() {
+                // a whole double past 2^53 (1e18, 2^64 written in JSON) is an integer too, if Int64 holds it
+                guard d > -9.223_372_036_854_775_808e18, d < 9.223_372_036_854_775_808e18 else {
+                    throw ActionError(.parameterRange, "Parameter '\(path)' expects an integer, but got \(d), which is outside the 64-bit range (±9223372036854775807).", parameter: path)
+                }
+                whole = Int64(d)
+            }
+            guard let i = whole else {
                 if case .double(let d) = v {
                     throw ActionError(.parameterType, "Parameter '\(path)' expects an integer, but got \(d), which is not a whole number.", parameter: path)
                 }
@@ -129,6 +138,9 @@ public enum Validator {
             default: d = v.doubleValue
             }
             guard let d else { throw typeError(v, type, path: path) }
+            guard !d.isNaN else {
+                throw ActionError(.parameterValue, "Parameter '\(path)' expects a number, but got NaN (a missing value).", parameter: path)
+            }
             try checkRange(d, spec, path: path)
             return .double(d)
         case .string:
@@ -136,6 +148,10 @@ public enum Validator {
             // names go through the one name validator wherever they are declared as names
             if spec?.isTableName == true { try Names.check(s, .table, parameter: path) }
             if spec?.isCasLib == true { try Names.check(s, .caslibReference, parameter: path) }
+            let maxBytes = spec?.maxBytes ?? Limits.maxStringParameter
+            guard s.utf8.count <= maxBytes else {
+                throw ActionError(.parameterValue, "Parameter '\(path)' holds a string of \(s.utf8.count) bytes; at most \(maxBytes) are accepted.", parameter: path)
+            }
             if let allowed = spec?.allowedValues {
                 guard let match = allowed.first(where: { $0.lowercased() == s.lowercased() }) else {
                     throw notAllowed(s, allowed, path: path)

@@ -19,7 +19,7 @@ public enum UserActionSetBuilder {
             P.value("default", "Value used when the parameter is not given.").spec,
             P.optionalString("desc", "Description of the parameter.").spec,
         ]).spec,
-        P.string("definition", "The action's body in CASL; parameters are variables; results go back with send_response(dict).").spec,
+        P.string("definition", "The action's body in CASL; parameters are variables; results go back with send_response(dict).").program().spec,
     ], required: true)
     public static let parameters = [name.spec, label.spec, actions.spec]
 
