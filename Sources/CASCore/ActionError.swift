@@ -31,12 +31,28 @@ public struct ActionError: Error, Sendable, CustomStringConvertible {
     /// The underlying error, if any.
     public var cause: (any Error & Sendable)?
 
+    /// `message`, `parameter` and `details` are cut to ``maxMessage`` / ``maxParameter`` characters: they
+    /// may quote what a client sent (a 100 KB parameter name), and errors are logged and sent back.
     public init(_ code: Code, _ message: String, parameter: String? = nil, details: [String] = [], cause: (any Error & Sendable)? = nil) {
         self.code = code
-        self.message = message
-        self.parameter = parameter
-        self.details = details
+        self.message = Self.bounded(message, Self.maxMessage)
+        self.parameter = parameter.map { Self.bounded($0, Self.maxParameter) }
+        self.details = details.map { Self.bounded($0, Self.maxMessage) }
         self.cause = cause
+    }
+
+    /// Longest message or detail line, in characters (Unicode scalars).
+    public static let maxMessage = 2_000
+    /// Longest parameter path.
+    public static let maxParameter = 300
+
+    static func bounded(_ s: String, _ limit: Int) -> String {
+        guard s.utf8.count > limit else { return s }
+        let n = s.unicodeScalars.count
+        guard n > limit else { return s }
+        var out = String.UnicodeScalarView()
+        out.append(contentsOf: s.unicodeScalars.prefix(limit))
+        return String(out) + "…(cut: \(n) characters)"
     }
 
     public var description: String { ([message] + details).joined(separator: " ") }

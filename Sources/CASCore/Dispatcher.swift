@@ -121,7 +121,9 @@ public struct Dispatcher: Sendable {
         return r
     }
 
-    func errorLines(_ error: any Error, action: String) -> [LogLine] {
+    func errorLines(_ error: any Error, action requested: String) -> [LogLine] {
+        // the name as the client sent it, which may be anything: at most 200 characters of it
+        let action = requested.utf8.count <= 200 && Names.problem(requested, .column) == nil ? requested : Names.quote(requested)
         guard let e = error as? ActionError else { return [LogLine(.error, "\(action): \(error)"), LogLine(.error, "The action stopped due to errors.")] }
         return [LogLine(.error, "\(action): \(e.text)")] + e.details.map { LogLine(.error, $0) } + [LogLine(.error, "The action stopped due to errors.")]
     }

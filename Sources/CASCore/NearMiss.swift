@@ -2,7 +2,9 @@
 public enum NearMiss {
     /// The candidate with the smallest case-insensitive edit distance, if it is close enough
     /// (at most a third of the name's length, and at least `minimumAllowance` edits allowed).
+    /// Names longer than ``maxName`` bytes get no suggestion (the distance costs their length times each candidate's).
     public static func suggest(_ name: String, among candidates: [String], minimumAllowance: Int = 1) -> String? {
+        guard name.utf8.count <= maxName else { return nil }
         let target = Array(name.lowercased())
         var best: (String, Int)?
         for c in candidates {
@@ -25,6 +27,9 @@ public enum NearMiss {
     public static func doesNotExist(_ what: String, _ name: String, in place: String? = nil, among candidates: [String]) -> String {
         withSuggestion("\(what) '\(name)' does not exist\(place.map { " in \($0)" } ?? "").", for: name, among: candidates)
     }
+
+    /// Longest name a suggestion is looked for.
+    public static let maxName = 256
 
     /// Levenshtein distance with adjacent transpositions counted as one edit.
     public static func distance(_ a: [Character], _ b: [Character]) -> Int {

@@ -109,10 +109,10 @@ extension Connection {
     func attach(_ who: LoginIdentity, to sessionId: String?) async throws(FrameError) -> Session {
         let s: Session
         if let sessionId {
-            guard let existing = await server.sessions.session(sessionId), await !existing.ended else {
+            // another user's session gets the same answer as none: whether an id exists is not told
+            guard let existing = await server.sessions.session(sessionId), await !existing.ended, existing.user == who.user else {
                 throw FrameError("hello: Session reconnect failed: could not find session \(Names.quote(sessionId)) (it may have timed out or ended).")
             }
-            guard existing.user == who.user else { throw FrameError("hello: session \(Names.quote(sessionId)) belongs to another user.") }
             s = existing
         } else {
             s = await server.sessions.create(user: who.user, isAdmin: who.isAdmin)

@@ -95,11 +95,9 @@ struct RESTRoutes: Sendable {
 
     /// The caller's live session; unknown, ended and other users' sessions are refused.
     func session(_ id: String, _ user: LoginIdentity) async throws(RESTError) -> Session {
-        guard let s = await server.sessions.session(id), await !s.ended else {
-            throw RESTError(.notFound, "Session \(id) not found", details: "The session may have ended or timed out; connect without session= to start a new one")
-        }
-        guard s.user == user.user else {
-            throw RESTError(.forbidden, "Session \(id) belongs to another user", details: "connect as its owner or start a new session")
+        // another user's session gets the same answer as none: whether an id exists is not told
+        guard let s = await server.sessions.session(id), await !s.ended, s.user == user.user else {
+            throw RESTError(.notFound, "Session \(id.prefix(200)) not found", details: "The session may have ended or timed out; connect without session= to start a new one")
         }
         await s.touch()
         return s

@@ -34,9 +34,11 @@ public final class CASServer: Sendable {
     private let channel: Listener
     private let runTask: Task<Void, Never>
     private let reaper: Task<Void, Never>
+    private let lock: DataFolderLock
 
     private init(context: ServerContext, config: ServerConfig, port: Int, http: HTTPServer?, tls: ServerTLS?, logger: Logger,
-                 clients: ClientConnections, channel: Listener, runTask: Task<Void, Never>, reaper: Task<Void, Never>) {
+                 clients: ClientConnections, channel: Listener, runTask: Task<Void, Never>, reaper: Task<Void, Never>, lock: DataFolderLock) {
+        self.lock = lock
         self.context = context
         self.config = config
         self.port = port
@@ -59,6 +61,16 @@ public final class CASServer: Sendable {
         let tls = try config.tls.map { files throws(TLSError) in try ServerTLS(files: files) }
         if let tls { logCertificate(tls.certificate, logger: logger) }
         let registry = try Registry(sets)
+        let lock = try DataFolderLock(dataRoot: config.dataRoot)
+        do {
+            return try await start(config, registry: registry, tls: tls, lock: lock, logger: logger)
+        } catch {
+            lock.release()
+            throw error
+        }
+    }
+
+    private static func start(_ config: ServerConfig, registry: Registry, tls: ServerTLS?, lock: DataFolderLock, logger: Logger) async throws -> CASServer {
         let server = config.maxMemory ?? MemoryBudget.defaults.server
         let memory = MemoryBudget(serverLimit: server, sessionLimit: config.maxSessionMemory ?? server / 2)
         let context = try await ServerContext(registry: registry, dataRoot: config.dataRoot, defaultTimeout: config.sessionTimeout,
@@ -77,7 +89,7 @@ public final class CASServer: Sendable {
         }
         logger.info("caslite listening on \(config.host):\(port)\(tls == nil ? "" : " (TLS)")")
         return CASServer(context: context, config: config, port: port, http: http, tls: tls, logger: logger, clients: clients, channel: channel,
-                         runTask: runTask, reaper: reap(context, every: config.reapInterval, logger: logger))
+                         runTask: runTask, reaper: reap(context, every: config.reapInterval, logger: logger), lock: lock)
     }
 
     /// Binds the JSON-lines port; each connection starts at the handshake line limit, behind the TLS sniffer.
@@ -137,6 +149,7 @@ public final class CASServer: Sendable {
         // closed (ClientConnections refuses them now); an accepted NIOAsyncChannel that nobody takes traps
         _ = await runTask.value
         await http?.finish()
+        lock.release()
     }
 
     /// Waits until the server stops.

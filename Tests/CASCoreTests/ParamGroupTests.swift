@@ -77,7 +77,7 @@ struct ParamGroupTests {
         let bad = TypedDemo.error(["table": "t", "training": ["freeze": ["conv1", "fc2"]]])
         #expect(bad?.code == .parameterValue)
         #expect(bad?.parameter == "training.freeze[2]")
-        #expect(bad?.message == "Parameter 'training.freeze[2]' does not accept \"fc2\"; expected one of: conv1, fc1. Did you mean 'fc1'?")
+        #expect(bad?.message == "Parameter 'training.freeze[2]' does not accept 'fc2'; expected one of: conv1, fc1. Did you mean 'fc1'?")
     }
 
     @Test(arguments: [

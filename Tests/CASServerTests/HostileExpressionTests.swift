@@ -102,3 +102,22 @@ struct HostileMetadataTests {
         }
     }
 }
+
+extension HostileMetadataTests {
+    @Test(arguments: Transport.allCases)
+    func whatAClientSentIsNotEchoedInFull(_ transport: Transport) async throws {
+        try await TestServer.start(http: true).run { s in
+            let a = try await s.client(transport, "alice")
+            let huge = String(repeating: "q", count: 100_000)
+            let long = String(repeating: "q", count: 50_000)  // a REST request head (the URL) holds at most 80 KB
+            for (action, params) in [("builtins.ping", [huge: Value.int(1)] as ValueDict), ("builtins.\(long)", ValueDict()),
+                                     ("sessionProp.setSessOpt", ["logLevel": .string(long)])] {
+                let r = try await a.call(action, params)
+                #expect(r.disposition.severity == .error)
+                #expect(r.errorText.utf8.count < 6_000, "\(action.prefix(40)): \(r.errorText.utf8.count) bytes")
+                #expect(r.errorText.contains("cut") || r.errorText.contains("characters)"), "\(r.errorText.prefix(300))")
+            }
+            try await ok(a, "builtins.ping")
+        }
+    }
+}

@@ -115,3 +115,27 @@ func waitFor(_ seconds: Double = 5, sourceLocation: SourceLocation = #_sourceLoc
     }
     Issue.record("condition not met within \(seconds) s", sourceLocation: sourceLocation)
 }
+
+/// One server per data folder: a second server on the same folder is refused at start, naming the
+/// first one's process; once the first stops, the folder is free again.
+@Suite("Lifecycle: one server per data folder")
+struct DataFolderLockTests {
+    @Test func aSecondServerOnTheSameFolderIsRefusedUntilTheFirstStops() async throws {
+        let root = try TestServer.freshRoot()
+        let first = try await TestServer.start(dataRoot: root)
+        do {
+            _ = try await TestServer.start(dataRoot: root)
+            Issue.record("a second server started on \(root)")
+        } catch {
+            #expect("\(error)".contains("Another caslite server (process \(getpid()))"), "\(error)")
+        }
+        try await first.run { s in
+            let c = try await s.connect()
+            #expect(try await c.call("builtins.ping").disposition.severity != .error, "the first server is not disturbed")
+        }
+        try await TestServer.start(dataRoot: root).run { s in
+            let c = try await s.connect()
+            #expect(try await c.call("builtins.ping").disposition.severity != .error)
+        }
+    }
+}

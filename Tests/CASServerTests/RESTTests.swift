@@ -148,7 +148,12 @@ struct RESTTests {
             #expect(bearer.contains("Unsupported authorization scheme"))
             let id = try await s.newSession(user: "alice", password: "right-pw")
             let other = try await s.send("GET", "/cas/sessions/\(id)", user: "bob", password: "bob-pw")
-            #expect(other.status == 403, "a session belongs to its user")
+            #expect(other.status == 404, "a session belongs to its user, and whether another's exists is not told")
+            let unknownId = UUID().uuidString.lowercased()
+            let unknown = try await s.send("GET", "/cas/sessions/\(unknownId)", user: "bob", password: "bob-pw")
+            #expect(unknown.status == 404)
+            let said = other.json["error"].stringValue?.replacingOccurrences(of: id, with: "ID")
+            #expect(said != nil && said == unknown.json["error"].stringValue?.replacingOccurrences(of: unknownId, with: "ID"), "the same words for both")
             let mine = try await s.send("GET", "/cas/sessions/\(id)", user: "alice", password: "right-pw")
             #expect(mine.json["uuid"].stringValue == id)
         }

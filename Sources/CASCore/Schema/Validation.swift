@@ -74,7 +74,7 @@ public enum Validator {
 
     /// "Parameter 'p' does not accept "x"; expected one of: a, b. Did you mean 'a'?"
     static func notAllowed(_ given: String, _ allowed: [String], path: String) -> ActionError {
-        let msg = "Parameter '\(path)' does not accept \"\(given)\"; expected one of: \(allowed.joined(separator: ", "))."
+        let msg = "Parameter '\(path)' does not accept \(Names.quote(given)); expected one of: \(allowed.joined(separator: ", "))."
         return ActionError(.parameterValue, NearMiss.withSuggestion(msg, for: given, among: allowed), parameter: path)
     }
 
