@@ -26,6 +26,7 @@ public struct Dispatcher: Sendable {
         let entry: ActionEntry
         let args: Args
         do {
+            try await checkUserStillExists(session)
             entry = try await server.resolve(action, loaded: await session.loadedSets)
             let given = Self.withoutClientOptions(params)
             args = entry.action.acceptsAnyParameters ? Args(given) : Args(try Validator.validate(given, entry.action.parameters))
@@ -119,6 +120,17 @@ public struct Dispatcher: Sendable {
         let cpu1 = ServerClock.cpu
         r.performance = Performance(elapsedTime: ServerClock.monotonic - t0, cpuUserTime: cpu1.user - cpu0.user, cpuSystemTime: cpu1.system - cpu0.system)
         return r
+    }
+
+    /// With password logins, a user removed (`caslite users remove`) while logged in loses every session at its
+    /// next call, on both front ends; a store that cannot be read decides nothing.
+    func checkUserStillExists(_ session: Session) async throws(ActionError) {
+        guard server.storedUsersOnly else { return }
+        let exists: Bool
+        do { exists = try await server.store.user(session.user) != nil } catch { return }
+        guard !exists else { return }
+        await server.sessions.remove(session.id)
+        throw ActionError(.accessDenied, "User \(Names.quote(session.user)) no longer exists on this server; session \(session.id) has ended.")
     }
 
     func errorLines(_ error: any Error, action requested: String) -> [LogLine] {

@@ -24,11 +24,15 @@ public final class ServerContext: Sendable {
     public let globalCaslibs: GlobalCaslibs
     /// Memory charged by tables and running actions, per session and in total.
     public let memory: MemoryBudget
+    /// Whether every session's user must be a stored user (password logins): a user removed with
+    /// `caslite users remove` while logged in loses their sessions at their next call (`Dispatcher`).
+    public let storedUsersOnly: Bool
 
     /// Opens (creating) the data folder and its server database, and restores global caslibs and promoted tables.
     /// The data folder is made private to the server account (0700); files created from now on are private too.
     public init(registry: Registry, dataRoot: String, defaultTimeout: Double = 3600, admins: Set<String> = [],
-                memory: MemoryBudget? = nil, logger: Logger = Logger(label: "caslite")) async throws {
+                memory: MemoryBudget? = nil, storedUsersOnly: Bool = false, logger: Logger = Logger(label: "caslite")) async throws {
+        self.storedUsersOnly = storedUsersOnly
         PrivateFiles.restrictNewFiles()
         try CaslibCatalog.prepareDataFolder(dataRoot)
         let root = RealPath.resolve(dataRoot)

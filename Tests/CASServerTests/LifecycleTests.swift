@@ -1,4 +1,5 @@
 import CASClient
+import CASStorage
 import CASTestSupport
 import CASWire
 import Foundation
@@ -136,6 +137,27 @@ struct DataFolderLockTests {
         try await TestServer.start(dataRoot: root).run { s in
             let c = try await s.connect()
             #expect(try await c.call("builtins.ping").disposition.severity != .error)
+        }
+    }
+}
+
+/// `caslite users remove` under a running server: the removed user's open sessions end at their next
+/// call, on both front ends (the CLI is another process writing the same server.sqlite).
+@Suite("Lifecycle: removed users lose their sessions")
+struct RemovedUserTests {
+    @Test(arguments: Transport.allCases)
+    func aRemovedUsersNextCallEndsTheirSession(_ transport: Transport) async throws {
+        try await TestServer.start(auth: .password, users: [("alice", "pw-a", false), ("bob", "pw-b", false)], http: true).run { s in
+            let alice = try await s.client(transport, "alice", password: "pw-a")
+            let bob = try await s.client(transport, "bob", password: "pw-b")
+            try await ok(alice, "table.addTable", ["table": "t", "vars": [["name": "x"]], "rows": [[1]]])
+            let cli = try ServerStore(path: s.dataRoot + "/server.sqlite")  // what `caslite users remove alice` opens
+            try await cli.removeUser("alice")
+            let r = try await alice.call("table.fetch", ["table": "t"])
+            #expect(r.disposition.severity == .error)
+            #expect(r.errorText.contains("no longer exists"), "\(r.errorText)")
+            #expect(await s.server.context.sessions.all().allSatisfy { $0.user != "alice" }, "her sessions ended")
+            try await ok(bob, "builtins.ping")
         }
     }
 }

@@ -166,6 +166,12 @@ struct SafeToShareTests {
             try await fails(bob, "accessControl.listAcsData", ["caslib": "Public", "table": "closed"], "does not exist")
             let mine = try await ok(alice, "table.tableInfo", ["caslib": "Public"])
             #expect(mine.results["TableInfo"]?.tableValue?.rowCount == 2)
+            // ReadInfo shows the columns, not the rows: columnInfo yes; fetch and a where in columnInfo no
+            let columns = try await ok(bob, "table.columnInfo", ["table": ["name": "open", "caslib": "Public"]])
+            #expect(columns.results["ColumnInfo"]?.tableValue?.column("Column")?.data == .varchar(["x"]))
+            try await fails(bob, "table.fetch", ["table": ["name": "open", "caslib": "Public"]], "Select")
+            try await fails(bob, "table.columnInfo", ["table": ["name": "open", "caslib": "Public", "where": "x > 0"]], "Select")
+            try await fails(bob, "table.columnInfo", ["table": ["name": "closed", "caslib": "Public"]], "does not exist")
         }
     }
 

@@ -2,6 +2,11 @@ import CASWire
 
 /// An input table reference (`castable` in CAS): name, caslib, where filter, column selection.
 public struct TableRef: Sendable, Equatable {
+    /// Whether using the reference computes columns or filters rows, which reads rows (Select), not only metadata.
+    public var readsRows: Bool {
+        !computedVars.isEmpty || !(computedVarsProgram ?? "").trimmingSpaces.isEmpty || !(whereClause ?? "").trimmingSpaces.isEmpty
+    }
+
     public var name: String
     public var caslib: String?
     public var whereClause: String?

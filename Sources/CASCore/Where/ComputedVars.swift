@@ -42,7 +42,7 @@ public enum ComputedVars {
                lower.dropFirst(6).drop(while: { $0.isWhitespace }).first != "=" { continue }  // `length x $ 8;`, not `length = …`
             if let seed = streaminit(lower) { rng = CASRandom(seed: seed); continue }
             guard let (name, expr) = assignment(stmt) else {
-                throw ActionError(.parameterValue, "\(parameter).computedVarsProgram statement \(i + 1) ('\(stmt)') is not supported: caslite runs `name = expression;` assignments (docs/where.md), `call streaminit(seed);` and ignores `length` statements.",
+                throw ActionError(.parameterValue, "\(parameter).computedVarsProgram statement \(i + 1) (\(Names.quote(stmt))) is not supported: caslite runs `name = expression;` assignments (docs/where.md), `call streaminit(seed);` and ignores `length` statements.",
                                   parameter: "\(parameter).computedVarsProgram")
             }
             let data: ColumnData
@@ -63,7 +63,7 @@ public enum ComputedVars {
             }
             let bound: BoundWhere
             do { bound = try bind(text, to: withRand) } catch {
-                throw ActionError(.parameterValue, "\(parameter).computedVarsProgram statement \(i + 1) ('\(stmt)'): \(error)",
+                throw ActionError(.parameterValue, "\(parameter).computedVarsProgram statement \(i + 1) (\(Names.quote(stmt))): \(error)",
                                   parameter: "\(parameter).computedVarsProgram")
             }
             switch bound.resultType {

@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CASCore
 import Foundation
 import Synchronization
 
@@ -9,11 +8,11 @@ import Synchronization
 /// until `stop` (or the process ends, when the kernel drops it). Two servers on one folder would each
 /// keep their own global tables, sessions' caslibs and memory budget while writing the same files.
 /// `caslite users`/`groups` do not take it: they change `server.sqlite` under a running server on purpose.
-final class DataFolderLock: Sendable {
+public final class DataFolderLock: Sendable {
     private let fd: Int32
     private let released = Atomic<Bool>(false)
 
-    init(dataRoot: String) throws(ActionError) {
+    public init(dataRoot: String) throws(ActionError) {
         try? FileManager.default.createDirectory(atPath: dataRoot, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let path = dataRoot + "/.caslite.lock"
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
@@ -34,7 +33,7 @@ final class DataFolderLock: Sendable {
     }
 
     /// Gives the folder up (once; later calls do nothing).
-    func release() {
+    public func release() {
         guard !released.exchange(true, ordering: .acquiringAndReleasing) else { return }
         _ = flock(fd, LOCK_UN)
         close(fd)
