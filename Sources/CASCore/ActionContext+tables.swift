@@ -58,8 +58,9 @@ extension ActionContext {
     }
 
     /// A table with the reference's `where` and `vars` applied.
-    public func filteredTable(_ ref: TableRef, parameter: String = "table") async throws(ActionError) -> CASTable {
-        var t = try await table(ref, parameter: parameter)
+    public func filteredTable(_ ref: TableRef, parameter: String = "table", for permission: Permission = .select) async throws(ActionError) -> CASTable {
+        // computing columns or filtering reads rows, whatever the caller asked for
+        var t = try await table(ref, parameter: parameter, for: ref.readsRows ? .select : permission)
         if !ref.computedVars.isEmpty || !(ref.computedVarsProgram ?? "").trimmingSpaces.isEmpty {
             let data = t.data
             let (names, program) = (ref.computedVars, ref.computedVarsProgram ?? "")

@@ -11,9 +11,8 @@ struct ColumnInfo: Action {
     static let parameters = [table.spec]
 
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
-        let ref = args[table]
         // the columns are metadata (ReadInfo, as for tableInfo); computing columns or filtering reads rows (Select)
-        let t = ref.readsRows ? try await ctx.filteredTable(ref) : try await ctx.table(ref, for: .readInfo)
+        let t = try await ctx.filteredTable(args[table], for: .readInfo)
         let rows: [[Value]] = t.data.columns.enumerated().map { i, c in
             let (fmt, w, d) = splitFormat(c.format)
             return [.string(c.name), .string(c.label), .int(Int64(i + 1)), .string(c.type.rawValue), .int(Int64(c.width)),
