@@ -141,6 +141,6 @@ let package = Package(
         .testTarget(name: "ImageActionTests", dependencies: ["CASTestSupport", "ActionSetImage", "CASServer", "CASClient", "CASCore", "ImageCodec", "RawPNG"]),
         .testTarget(name: "DLEngineTests", dependencies: ["DLEngine", "Mutation", "SeededRandom"], resources: [.copy("Fixtures")]),
         .testTarget(name: "FuzzTests", dependencies: ["CASWire", "ImageCodec"]),  // drives a real `caslite serve` process
-        .testTarget(name: "DeepLearnTests", dependencies: ["CASTestSupport", "CASStandardSets", "CASServer", "CASClient", "CASCore", "ImageCodec", "DLEngine", "SeededRandom"]),
+        .testTarget(name: "DeepLearnTests", dependencies: ["CASTestSupport", "CASStandardSets", "CASServer", "CASClient", "CASCore", "ImageCodec", "DLEngine", "SeededRandom", "CHDF5"]),  // CHDF5: crafted .h5 files (TinyHDF5)
     ]
 )

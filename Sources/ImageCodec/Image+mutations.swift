@@ -33,7 +33,8 @@ public enum Mutation: String, Sendable, Equatable, CaseIterable {
 
 extension Image {
     /// Applies one ``Mutation``; `rng` is used only by the random ones.
-    public func mutated(_ m: Mutation, using rng: inout some RandomNumberGenerator) -> Image {
+    /// Throws `.tooLarge` when PYRAMID_UP would pass the image limits.
+    public func mutated(_ m: Mutation, using rng: inout some RandomNumberGenerator) throws(ImageCodecError) -> Image {
         switch m {
         case .horizontalFlip: flipped(.horizontal)
         case .verticalFlip: flipped(.vertical)
@@ -46,7 +47,7 @@ extension Image {
         case .colorJittering: jittered(amount: 16, using: &rng)
         case .sharpen: sharpened()
         case .pyramidDown: pyramidDown()
-        case .pyramidUp: pyramidUp()
+        case .pyramidUp: try pyramidUp()
         }
     }
 
@@ -148,8 +149,12 @@ extension Image {
     }
 
     /// 2× upscale with bilinear interpolation (a stand-in for OpenCV `pyrUp`, documented as such).
-    public func pyramidUp() -> Image {
-        (try? resized(width: width * 2, height: height * 2, method: .bilinear)) ?? self
+    /// Throws `.tooLarge` when the doubled image would pass the image limits (never returns a smaller image).
+    public func pyramidUp() throws(ImageCodecError) -> Image {
+        do { _ = try Image.byteCount(width: width &* 2, height: height &* 2, format: format) } catch {
+            throw ImageCodecError(.tooLarge, "PYRAMID_UP of a \(width)×\(height) image would make \(width &* 2)×\(height &* 2): \(error.message)")
+        }
+        return try resized(width: width * 2, height: height * 2, method: .bilinear)
     }
 }
 

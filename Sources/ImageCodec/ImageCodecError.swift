@@ -15,6 +15,8 @@ public struct ImageCodecError: Error, Sendable, Equatable, CustomStringConvertib
         case invalidArgument
         /// Encoding failed inside libpng/libjpeg.
         case encodeFailed
+        /// A step would make an image beyond the image limits (`Limits.maxImageSide`, `maxImagePixels`).
+        case tooLarge
     }
 
     /// What kind of failure.

@@ -62,12 +62,28 @@ struct CaslibPathTests {
 
     @Test func writesArePrivateAndStayInside() throws {
         defer { try? FileManager.default.removeItem(atPath: root) }
-        try path("new/folder/x.png", .write).write([1, 2, 3])
+        try path("new/folder/x.png", .write).write([1, 2, 3], replace: false)
         #expect(FileManager.default.contents(atPath: lib.path + "/new/folder/x.png") == Data([1, 2, 3]))
         let mode = try FileManager.default.attributesOfItem(atPath: lib.path + "/new/folder")[.posixPermissions] as? Int
         #expect(mode == 0o700)
-        #expect(throws: ActionError.self) { try path("new", .write).write([1]) }
-        #expect(throws: ActionError.self, "an access the path was not approved for") { try path("x", .read).write([1]) }
+        #expect(throws: ActionError.self) { try path("new", .write).write([1], replace: true) }
+        #expect(throws: ActionError.self, "an access the path was not approved for") { try path("x", .read).write([1], replace: true) }
+    }
+
+    /// The one "create or replace" rule: an existing file only with replace, never a folder or "x/".
+    @Test func writesCreateUnlessToldToReplace() throws {
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try path("m.dlew", .write).write([1], replace: false)
+        let again = #expect(throws: ActionError.self) { try path("m.dlew", .write).write([2], replace: false) }
+        #expect(again?.message.contains("replace=True") == true)
+        #expect(FileManager.default.contents(atPath: lib.path + "/m.dlew") == Data([1]))
+        try path("m.dlew", .write).write([3], replace: true)
+        #expect(FileManager.default.contents(atPath: lib.path + "/m.dlew") == Data([3]))
+        for p in ["y.dlew/", "sub/..", "."] {
+            #expect(throws: ActionError.self, "\(p)") { try path(p, .write).write([1], replace: true) }
+        }
+        #expect(!FileManager.default.fileExists(atPath: lib.path + "/y.dlew"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: lib.path).allSatisfy { !$0.hasPrefix(".caslite-writing") })
     }
 
     @Test func whereCaslibsMayPoint() throws {

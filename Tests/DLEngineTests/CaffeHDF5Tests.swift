@@ -66,6 +66,20 @@ struct CaffeHDF5Tests {
         #expect(byName["data"]?.blobs == [])
     }
 
+    @Test("headers alone map like the whole file: same problems, declared bytes, and only used groups are read")
+    func headersFirst() throws {
+        let model = try Model(layers: CaffeFixture.layers(classes: 2, rename: ["fc": "fc_new"]), seed: 3)
+        let headers = try CaffeHDF5.read(CaffeFixture.weights, values: .none)
+        #expect(headers.allSatisfy { $0.blobs.allSatisfy(\.values.isEmpty) })
+        let planned = CaffeHDF5.map(headers, onto: model)
+        let whole = CaffeHDF5.map(try CaffeHDF5.read(CaffeFixture.weights), onto: model)
+        #expect(planned.problems == whole.problems && planned.initialLayers == whole.initialLayers && planned.ignoredGroups == whole.ignoredGroups)
+        #expect(planned.declaredBytes == whole.tensors.reduce(0) { $0 + 4 * $1.values.count })
+        #expect(!planned.usedGroups.contains("fc"), "the replaced head's group is not read")
+        let read = try CaffeHDF5.read(CaffeFixture.weights, values: .groups(planned.usedGroups))
+        #expect(read.allSatisfy { planned.usedGroups.contains($0.name) != $0.blobs.allSatisfy(\.values.isEmpty) })
+    }
+
     @Test("imported weights reproduce PyTorch's eval-mode logits", arguments: [ConvBackend.oneDNN, .im2col])
     func parity(_ backend: ConvBackend) throws {
         let expected = try CaffeFixture.expected

@@ -53,7 +53,7 @@ struct EvaluatePicturesTests {
 
             for (type, want) in [("A", Set(ids)), ("C", right), ("M", Set(ids).subtracting(right))] {
                 let r = try await ok(c, "deepLearn.dlEvaluatePictures", ["table": "scored", "imageTable": "evalset", "imageType": .string(type),
-                                                                         "nImages": 100, "caslib": "casuser", "path": "eval"])
+                                                                         "nImages": 100, "caslib": "casuser", "path": "eval", "replace": true])  // C and M rewrite A's files
                 let t = try r.table("EvaluatePictures")
                 #expect(Set(t.strings("_id_")) == want, "imageType \(type)")
                 #expect(t.strings("_id_") == ids.filter { want.contains($0) }, "table order")  // not randomized

@@ -2,6 +2,7 @@ import CASClient
 import CASTestSupport
 import CASWire
 import Foundation
+import ImageCodec
 import Testing
 
 /// "Safe to share", deep learning: numbers and files that used to kill the server (a trap ends every
@@ -47,6 +48,109 @@ struct HostileModelTests {
             }
             #expect(refused >= 5, "sizes of 1e300 are refused (\(refused) of \(numeric.count) numbers)")
             try await ok(c, "builtins.ping")
+        }
+    }
+
+    /// A few-kilobyte Caffe .h5 declaring 1.5e9 float32 values (6 GB; deflate-compressed or, here, never
+    /// written) used to be read whole before its shape was compared: the declared shapes are now checked
+    /// against the model first, and only the groups the model uses are read, after their bytes are reserved.
+    @Test func caffeShapesAreCheckedBeforeAnythingIsRead() async throws {
+        try await TestServer.start(sets: allSets, maxMemory: 1 << 30, maxSessionMemory: 256 << 20).run { s in
+            let c = try await deepLearnSession(s)
+            try await buildSmallCNN(c, "cnn")
+            try FileManager.default.createDirectory(atPath: s.casuser(), withIntermediateDirectories: true)
+            try TinyHDF5.write(s.casuser() + "/big.h5", [.init(path: "/data/conv1/0", shape: [1_500_000_000], values: nil)])
+            let size = try #require(try FileManager.default.attributesOfItem(atPath: s.casuser() + "/big.h5")[.size] as? Int)
+            #expect(size < 1 << 20)
+            let started = Date()
+            try await fails(c, "deepLearn.dlImportModelWeights", ["model": "cnn", "formatType": "CAFFE", "weightFilePath": "big.h5"],
+                            "weightFilePath", "shape mismatches", "conv1/0", "[1500000000]")
+            #expect(Date().timeIntervalSince(started) < 10)
+            // a group no layer uses is never read, whatever it declares
+            try TinyHDF5.write(s.casuser() + "/extra.h5", [
+                .init(path: "/data/conv1/0", shape: [8, 3, 3, 3], values: [Float](repeating: 0.5, count: 216)),
+                .init(path: "/data/conv1/1", shape: [8], values: [Float](repeating: 0, count: 8)),
+                .init(path: "/data/conv2/0", shape: [8, 8, 3, 3], values: [Float](repeating: 0.25, count: 576)),
+                .init(path: "/data/conv2/1", shape: [8], values: [Float](repeating: 0, count: 8)),
+                .init(path: "/data/unused/0", shape: [1_500_000_000], values: nil),
+            ])
+            let r = try await ok(c, "deepLearn.dlImportModelWeights", ["model": "cnn", "formatType": "CAFFE", "weightFilePath": "extra.h5"])
+            #expect(r.notes.joined().contains("unused"), "\(r.notes)")
+            try await ok(c, "builtins.ping")
+        }
+    }
+
+    /// Weights tables are read strictly (one `_Shape_` parser, no duplicate tensors, finite weights);
+    /// dlExportModel replaces a file only with replace=True and never writes "x.dlew/" as x.dlew; a
+    /// .dlew index error is a sentence, not Swift's DecodingError.
+    @Test func weightsTablesAndExportsAreStrict() async throws {
+        try await TestServer.start(sets: allSets).run { s in
+            let c = try await squaresWithSmallCNN(s, perClass: 4)
+            try await ok(c, "deepLearn.dlTrain", trainParams(epochs: 1, weights: "cnn_w", valid: false))
+            let w = try await fetchAll(c, "cnn_w")
+            let row = try #require((0..<w.rowCount).first { w.strings("_Tensor_")[$0] == "conv1.weight" })
+            let shape = try #require(w.strings("_Shape_")[row])
+            for bad in ["a,b", "1e3", "4;3;3;3", "99999999999999999999999", "8,3,,3", "8,3,3,3,"] {
+                try await tampered(c, "cnn_w", as: "bad_w", column: "_Shape_", row: row, value: .string(bad))
+                try await fails(c, "deepLearn.dlExportModel", ["modelTable": "cnn", "initWeights": "bad_w", "path": "x.dlew"],
+                                "initWeights", "row \(row + 1)", "_Shape_", bad, "bad_w")
+            }
+            // spaces around the numbers are only spaces: "8,3,3,3 " is [8, 3, 3, 3], never [8, 3, 3]
+            try await tampered(c, "cnn_w", as: "spaced_w", column: "_Shape_", row: row, value: .string(shape.replacingOccurrences(of: ",", with: ", ") + " "))
+            try await ok(c, "deepLearn.dlExportModel", ["modelTable": "cnn", "initWeights": "spaced_w", "path": "spaced.dlew"])
+            // NaN and infinity are errors naming the row
+            let nan = [UInt8](repeating: 0xFF, count: 4) + (w.column("_Weights_")?.data.value(at: row).blobValue?.dropFirst(4) ?? [])
+            try await tampered(c, "cnn_w", as: "nan_w", column: "_Weights_", row: row, value: .blob(Array(nan)))
+            try await fails(c, "deepLearn.dlExportModel", ["modelTable": "cnn", "initWeights": "nan_w", "path": "x.dlew"], "row \(row + 1)", "nan", "finite")
+            // a tensor twice
+            let all = try await fetchAll(c, "cnn_w")
+            let vars: [Value] = all.columns.map { ["name": .string($0.name), "type": .string($0.type.rawValue)] }
+            var rows: [Value] = (0..<all.rowCount).map { r in .list(all.columns.map { $0.data.value(at: r) }) }
+            rows.append(rows[row])
+            try await ok(c, "table.addTable", ["table": "twice_w", "replace": true, "vars": .list(vars), "rows": .list(rows)])
+            try await fails(c, "deepLearn.dlExportModel", ["modelTable": "cnn", "initWeights": "twice_w", "path": "x.dlew"], "conv1.weight", "also in row \(row + 1)")
+
+            // exports: create, refuse to replace, replace when asked; a trailing '/' is not a file name
+            try await ok(c, "deepLearn.dlExportModel", ["modelTable": "cnn", "initWeights": "cnn_w", "path": "m.dlew"])
+            try s.write("crop,yield\n", to: "greenhouse.csv")
+            try await fails(c, "deepLearn.dlExportModel", ["modelTable": "cnn", "initWeights": "cnn_w", "path": "greenhouse.csv"], "path", "already exists", "replace=True")
+            #expect(try String(contentsOfFile: s.casuser() + "/greenhouse.csv", encoding: .utf8) == "crop,yield\n")
+            try await fails(c, "deepLearn.dlExportModel", ["modelTable": "cnn", "initWeights": "cnn_w", "path": "m.dlew"], "already exists")
+            try await ok(c, "deepLearn.dlExportModel", ["modelTable": "cnn", "initWeights": "cnn_w", "path": "m.dlew", "replace": true])
+            try await fails(c, "deepLearn.dlExportModel", ["modelTable": "cnn", "initWeights": "cnn_w", "path": "y.dlew/"], "path", "trailing '/'")
+            #expect(!FileManager.default.fileExists(atPath: s.casuser() + "/y.dlew"))
+
+            // a .dlew whose index has a number where a name belongs
+            let index = Array(#"{"format":"dlengine-weights","version":1,"tensors":[{"name":7,"shape":[1],"offset":0}]}"#.utf8)
+            var file = Array("DLEWGT01".utf8)
+            for k in 0..<8 { file.append(UInt8(truncatingIfNeeded: UInt64(index.count) >> (8 * UInt64(k)))) }
+            try s.write(file + index + [0, 0, 0, 0], to: "odd.dlew")
+            let r = try await fails(c, "deepLearn.dlImportModelWeights", ["model": "cnn", "formatType": "DLEW", "weightFilePath": "odd.dlew"],
+                                    "tensors[0].name", "expected a string")
+            #expect(!r.errorText.contains("CodingKeys") && !r.errorText.contains("DecodingError"), "\(r.errorText)")
+        }
+    }
+
+    /// Picture files: ids with characters XML cannot hold stay well-formed, ids that sanitize alike
+    /// ("a/b", "a_b") get different files, and an existing picture is replaced only with replace=True.
+    @Test func pictureFilesAreWellFormedAndNeverCollide() async throws {
+        try await TestServer.start(sets: allSets).run { s in
+            let c = try await deepLearnSession(s)
+            let png = Value.blob(try ImageCodec.encodePNG(try Image(width: 4, height: 4, format: .rgb, fill: 9)))
+            let ids = ["a/b", "a_b", "x\u{0}y\u{1}"]
+            try await ok(c, "table.addTable", ["table": "scored", "replace": true, "vars": [
+                ["name": "_id_", "type": "varchar"], ["name": "_label_", "type": "varchar"], ["name": "I__label_", "type": "varchar"],
+                ["name": "P__label_A", "type": "double"], ["name": "P__label_B", "type": "double"], ["name": "_image_", "type": "varbinary"],
+            ], "rows": .list(ids.map { [.string($0), "A\u{0}", "B", 0.25, 0.75, png] })])
+            let r = try await ok(c, "deepLearn.dlEvaluatePictures", ["table": "scored", "caslib": "casuser", "path": "pics"])
+            let files = try r.table("EvaluatePictures").strings("File").map { try #require($0) }
+            #expect(Set(files).count == 3, "\(files)")
+            for f in files {
+                let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: s.casuser() + "/" + f)))
+                #expect(!bytes.contains { $0 < 0x20 && $0 != 0x0A && $0 != 0x09 && $0 != 0x0D }, "\(f) holds a control character")
+            }
+            try await fails(c, "deepLearn.dlEvaluatePictures", ["table": "scored", "caslib": "casuser", "path": "pics"], "already exists", "replace=True")
+            try await ok(c, "deepLearn.dlEvaluatePictures", ["table": "scored", "caslib": "casuser", "path": "pics", "replace": true])
         }
     }
 

@@ -32,6 +32,26 @@ struct HostileImageTests {
         }
     }
 
+    /// PYRAMID_UP past the image limits used to stop doubling silently (the last step returned its input)
+    /// with severity Normal: now the call is refused, naming the step and the limit.
+    @Test func growingPastTheImageLimitsIsAnErrorNamingTheStep() async throws {
+        try await TestServer.with(sets: imageSets, loadSets: ["image"]) { _, c in
+            try await ok(c, "table.addTable", ["table": "thin", "replace": true,
+                                               "vars": [["name": "_id_", "type": "int64"], ["name": "_image_", "type": "varbinary"]],
+                                               "rows": [[1, .blob(Fixture.png(Fixture.image(4000, 4, seed: 1)))]]])
+            let up: Value = ["step": ["stepType": "MUTATIONS", "type": "PYRAMID_UP"]]
+            // 4000 → 8000 → 16000 → 32000 wide; the fourth step would make 64000, past 32767 pixels per side
+            try await ok(c, "image.processImages", ["table": "thin", "casOut": ["name": "ok3", "replace": true], "steps": .list(Array(repeating: up, count: 3))])
+            try await fails(c, "image.processImages", ["table": "thin", "casOut": ["name": "big", "replace": true], "steps": .list(Array(repeating: up, count: 14))],
+                            "steps[4]", "PYRAMID_UP", "64000", "32767")
+            // a RESIZE whose pixels pass the limit names its step too
+            try await fails(c, "image.processImages", ["table": "thin", "casOut": ["name": "big", "replace": true],
+                                                       "steps": [["step": ["stepType": "RESIZE", "width": 32767, "height": 32767]]]],
+                            "steps[1]", "RESIZE", "pixels")
+            try await ok(c, "builtins.ping")
+        }
+    }
+
     @Test func resizingPastTheSessionsMemoryIsRefusedBeforeAllocating() async throws {
         try await TestServer.start(sets: imageSets, loadSets: ["image"], maxMemory: 2 << 30, maxSessionMemory: 256 << 20).run { s in
             let c = try await s.connect()

@@ -12,7 +12,8 @@ struct DLCharts: Action {
     static let history = P.value("history", "dlTrain's OptIterHistory (the result table itself, or the name of a table holding it).")
     static let caslib = P.caslib("caslib", "Caslib of the output folder.")
     static let path = P.optionalString("path", "Folder (relative to the caslib) for confusion.svg and history.svg; none when omitted.")
-    static let parameters = [table.spec, target.spec, history.spec, caslib.spec, path.spec]
+    static let replace = P.bool("replace", "Overwrite existing chart files in the folder (otherwise an existing file is an error).", default: false)
+    static let parameters = [table.spec, target.spec, history.spec, caslib.spec, path.spec, replace.spec]
 
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
         var charts: [(String, String)] = []
@@ -23,11 +24,7 @@ struct DLCharts: Action {
         if let folder = args[path] {
             let lib = try await ctx.caslib(args[caslib])
             let dir = try await ctx.path(folder, in: lib, for: .write, parameter: "path")
-            for (name, svg) in charts {
-                let file = try dir.child(name)
-                try file.write(Array(svg.utf8))
-                files.append(.string(file.relative))
-            }
+            files = try dir.writeFiles(charts.map { ($0.0, Array($0.1.utf8)) }, replace: args[replace]).map(Value.string)
         }
         var t = DataTable.result("Charts", columns: [("Name", .varchar), ("Chart", .varbinary), ("File", .varchar)],
                                  rows: charts.enumerated().map { i, c in [.string(c.0), .blob(Array(c.1.utf8)), files.indices.contains(i) ? files[i] : .null] })

@@ -24,7 +24,8 @@ struct DLEvaluatePictures: Action {
     static let caslib = P.caslib("caslib", "Caslib of the output folder.")
     static let path = P.optionalString("path", "Folder (relative to the caslib) for evaluate_<id>.svg files; none when omitted.")
     static let parameters = [table.spec, imageTable.spec, target.spec, idVar.spec, imageType.spec, nImages.spec, randomize.spec,
-                             seed.spec, topK.spec, caslib.spec, path.spec]
+                             seed.spec, topK.spec, caslib.spec, path.spec, replace.spec]
+    static let replace = P.bool("replace", "Overwrite existing picture files in the folder (otherwise an existing file is an error).", default: false)
 
     struct Pick: Sendable {
         var id: String
@@ -90,11 +91,9 @@ struct DLEvaluatePictures: Action {
         if let folder = args[path] {
             let lib = try await ctx.caslib(args[caslib])
             let dir = try await ctx.path(folder, in: lib, for: .write, parameter: "path")
-            for (i, p) in picks.enumerated() {
-                let file = try dir.child("evaluate_\(safeName(p.id)).svg")
-                try file.write(Array(svgs[i].utf8))
-                files[i] = file.relative
-            }
+            let written = try dir.writeFiles(picks.enumerated().map { i, p in ("evaluate_\(safeName(p.id)).svg", Array(svgs[i].utf8)) },
+                                             replace: args[replace])
+            files = written.map { Optional($0) }
         }
         var t = DataTable.result("EvaluatePictures", label: "Evaluation pictures",
                                  columns: [(id, .varchar), (tgt, .varchar), ("I_\(tgt)", .varchar), ("P_Predicted", .double), ("Picture", .varbinary), ("File", .varchar)],
@@ -117,8 +116,16 @@ struct DLEvaluatePictures: Action {
         }
     }
 
+    /// An id as one file-name component: letters, digits, `-` and `_` kept, anything else `_`, at most
+    /// 100 characters. When that changed the id, a short hash of the original id is appended
+    /// (`a/b` → `a_b_1f2e3d4c`), so ids that differ only in replaced characters (`a/b`, `a_b`) get
+    /// different files.
     static func safeName(_ s: String) -> String {
-        String(s.prefix(100).map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" })
+        let kept = String(s.prefix(100).map { $0.isLetter && $0.isASCII || $0.isNumber && $0.isASCII || $0 == "-" || $0 == "_" ? $0 : "_" })
+        guard kept != s else { return kept }
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325   // FNV-1a, stable across runs (Swift's Hasher is seeded per process)
+        for b in s.utf8 { hash = (hash ^ UInt64(b)) &* 0x100_0000_01b3 }
+        return kept + "_" + String(String(hash, radix: 16).suffix(8))
     }
 
     /// The picture: the image (max 224 px, as an embedded PNG) left, the probability bars right.

@@ -18,8 +18,9 @@ struct DLHeatMap: Action {
     static let maxImages = P.int("maxImages", "Most images explained.", default: 10, min: 1)
     static let caslib = P.caslib("caslib", "Caslib of the folder the PNG files are written to (with path).")
     static let path = P.optionalString("path", "Folder (relative to the caslib) for heatmap_<id>.png files; none when omitted.")
+    static let replace = P.bool("replace", "Overwrite existing heat map files in the folder (otherwise an existing file is an error).", default: false)
     static let parameters = [table.spec, modelTable.spec, initWeights.spec, casOut.spec, maskWidth.spec, maskHeight.spec, stepSize.spec,
-                             maxImages.spec, caslib.spec, path.spec]
+                             maxImages.spec, caslib.spec, path.spec, replace.spec]
 
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
         let (m, _) = try await ModelAccess.load(args[modelTable], ctx, parameter: "modelTable")
@@ -40,7 +41,7 @@ struct DLHeatMap: Action {
                 return try HeatMapRow.make(engine, s, n, levels: levels, mask: mask, step: st ?? max(mask.w / 4, 1), table: t.data)
             }
         }
-        let files = try write(rows, to: folder)
+        let files = try folder?.writeFiles(rows.map { ("heatmap_\(DLEvaluatePictures.safeName($0.id)).png", $0.png) }, replace: args[replace]) ?? []
         let out = args[casOut]
         let stored = try await ctx.store(HeatMapRow.table(rows, target: target), out: out, defaultName: "\(t.name)_heatmaps")
         ctx.note("Wrote \(rows.count) heat maps to table \(stored.name)\(files.isEmpty ? "" : " and \(files.count) PNG files").")
@@ -51,14 +52,5 @@ struct DLHeatMap: Action {
     static func outputFolder(_ args: Args, _ ctx: ActionContext) async throws(ActionError) -> CaslibPath? {
         guard let folder = args[path] else { return nil }
         return try await ctx.path(folder, in: try await ctx.caslib(args[caslib]), for: .write, parameter: "path")
-    }
-
-    static func write(_ rows: [HeatMapRow], to dir: CaslibPath?) throws(ActionError) -> [String] {
-        guard let dir else { return [] }
-        return try rows.map { (r) throws(ActionError) -> String in
-            let file = try dir.child("heatmap_\(DLEvaluatePictures.safeName(r.id)).png")
-            try file.write(r.png)
-            return file.relative
-        }
     }
 }

@@ -76,11 +76,9 @@ struct DLImportModelWeights: Action {
     /// Notes list those layers and the groups no layer uses.
     static func loadCaffe(_ data: Data, file: String, _ m: ModelTable, _ ctx: ActionContext) throws(ActionError) -> (WeightsTable, [String]) {
         let engine = try EngineGraph.model(m, seed: 0, for: .parameters, ctx)
-        let groups: [CaffeHDF5.Group]
-        do { groups = try CaffeHDF5.read(data) } catch {
-            throw ActionError(.parameterValue, "The weights file \(file) (weightFilePath, formatType=CAFFE) cannot be read: \(message(error))",
-                              parameter: "weightFilePath")
-        }
+        // 1. The datasets' declared shapes (headers only) against the model: a mismatch is refused before
+        //    any value is read, and datasets no layer uses are never read.
+        var groups = try readCaffe(data, file: file, values: .none)
         var mapped = CaffeHDF5.map(groups, onto: engine)
         var notes: [String] = []
         let heads = CaffeHDF5.outputLayers(of: engine)
@@ -91,6 +89,14 @@ struct DLImportModelWeights: Action {
             }
             mapped = CaffeHDF5.map(groups, onto: engine, skipLayers: skip)
         }
+        do { try mapped.check() } catch {
+            throw ActionError(.parameterValue, "The weights file \(file) (weightFilePath, formatType=CAFFE) does not fit model \(m.modelName): \(message(error))",
+                              parameter: "weightFilePath")
+        }
+        // 2. What the used datasets declare is charged to the memory budget (read, then mapped: twice), then read.
+        try ctx.reserve(mapped.declaredBytes &* 2, for: "Reading the weights of \(mapped.usedGroups.count) group(s) of \(file)")
+        groups = try readCaffe(data, file: file, values: .groups(mapped.usedGroups))
+        mapped = CaffeHDF5.map(groups, onto: engine, skipLayers: Set(mapped.initialLayers))
         do {
             try mapped.check()
             try engine.loadWeights(mapped.tensors, skipLayers: Set(mapped.initialLayers))
@@ -105,6 +111,13 @@ struct DLImportModelWeights: Action {
             notes.append("Ignored \(mapped.ignoredGroups.count) group(s) of the file that no layer of model \(m.modelName) uses: \(mapped.ignoredGroups.joined(separator: ", ")).")
         }
         return (WeightsTable(tensors: mapped.tensors, specs: m, target: nil, levels: []), notes)
+    }
+
+    static func readCaffe(_ data: Data, file: String, values: CaffeHDF5.Values) throws(ActionError) -> [CaffeHDF5.Group] {
+        do { return try CaffeHDF5.read(data, values: values) } catch {
+            throw ActionError(.parameterValue, "The weights file \(file) (weightFilePath, formatType=CAFFE) cannot be read: \(message(error))",
+                              parameter: "weightFilePath")
+        }
     }
 
     private static func message(_ error: any Error) -> String { (error as? EngineError)?.message ?? "\(error)" }

@@ -69,24 +69,55 @@ struct WeightsTable: Sendable {
         }
         let c = cols.map { $0!.data }
         var tensors: [NamedTensor] = [], levels: [(Int, String)] = [], target: String?
+        var rowOf: [String: Int] = [:]
         for r in 0..<t.rowCount {
             let name = c[2].value(at: r).stringValue ?? "", text = c[1].value(at: r).stringValue ?? ""
             let shapeText = c[3].value(at: r).stringValue ?? ""
+            let at = "Weights table \(t.name), row \(r + 1) (tensor \(Names.quote(name)))"
             switch name {
             case "_target_": target = text
             case "_level_": levels.append((Int(shapeText) ?? levels.count, text))
             default:
-                let shape = shapeText.split(separator: ",").compactMap { Int($0) }
-                do {
-                    tensors.append(try NamedTensor(name: name, shape: shape, littleEndianBytes: c[4].value(at: r).blobValue ?? []))
-                } catch {
-                    throw ActionError(.parameterValue, "Weights table \(t.name), tensor \(name), shape [\(shapeText)]: \(error.message).", parameter: parameter)
+                if let first = rowOf[name] {
+                    throw ActionError(.parameterValue, "\(at): tensor \(Names.quote(name)) is also in row \(first + 1); each tensor may appear once.", parameter: parameter)
                 }
+                rowOf[name] = r
+                let shape = try Self.shape(shapeText, at: at, parameter: parameter)
+                let tensor: NamedTensor
+                do { tensor = try NamedTensor(name: name, shape: shape, littleEndianBytes: c[4].value(at: r).blobValue ?? []) } catch {
+                    throw ActionError(.parameterValue, "\(at), _Shape_ \(Names.quote(shapeText)): \(error.message).", parameter: parameter)
+                }
+                if let i = tensor.values.firstIndex(where: { !$0.isFinite }) {
+                    throw ActionError(.parameterValue, """
+                        \(at): value \(i + 1) of \(tensor.values.count) is \(tensor.values[i]); weights must be finite numbers \
+                        (a training run that diverged? train again with a lower learning rate).
+                        """, parameter: parameter)
+                }
+                tensors.append(tensor)
             }
         }
         self.tensors = tensors
         self.target = target
         self.levels = levels.sorted { $0.0 < $1.0 }.map(\.1)
+    }
+
+    /// The one reading of a `_Shape_` cell: whole numbers separated by commas ("64,3,7,7"; spaces around
+    /// a number are allowed, "" is a scalar). Anything else — "a,b", "1e3", "4;3;3;3", an empty
+    /// dimension, a number beyond Int — is an error quoting the cell; sizes are checked by the tensor.
+    static func shape(_ text: String, at: String, parameter: String) throws(ActionError) -> [Int] {
+        if text.trimmingCharacters(in: .whitespaces).isEmpty { return [] }
+        var dims: [Int] = []
+        for part in text.split(separator: ",", omittingEmptySubsequences: false) {
+            let digits = part.trimmingCharacters(in: .whitespaces)
+            guard !digits.isEmpty, digits.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let d = Int(digits) else {
+                throw ActionError(.parameterValue, """
+                    \(at): _Shape_ \(Names.quote(text)) is not a shape; give whole numbers separated by commas, such as "64,3,7,7" \
+                    (\(Names.quote(digits)) is not one\(digits.utf8.count > 18 ? ", or is too large" : "")).
+                    """, parameter: parameter)
+            }
+            dims.append(d)
+        }
+        return dims
     }
 
     /// Little-endian float32 bytes (a plain copy: every platform Swift runs caslite on is little-endian).

@@ -73,7 +73,7 @@ struct AugmentImages: Action {
                 let base = try spec.render(img, r)
                 out.append(Piece(bytes: base.rawBytes(), rect: r, mutation: "none"))
                 for m in spec.mutations {
-                    out.append(Piece(bytes: base.mutated(m.mutation, using: &rng).rawBytes(), rect: r, mutation: m.name))
+                    out.append(Piece(bytes: try base.mutated(m.mutation, using: &rng).rawBytes(), rect: r, mutation: m.name))
                 }
             }
         }

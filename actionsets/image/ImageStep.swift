@@ -29,12 +29,43 @@ enum ImageStep: Sendable, Equatable {
     static func run(_ steps: [ImageStep], on input: Image,
                     reserve: (Int) throws(ImageCodecError) -> Void = { _ throws(ImageCodecError) in }) throws(ImageCodecError) -> Output {
         var img = input
-        for s in steps {
+        for (i, s) in steps.enumerated() {
+            // a size the caller asked for that no image may have: say which step (processImages refuses the call)
+            if let (w, h) = s.growsTo(img) {
+                do { _ = try Image.byteCount(width: w, height: h, format: img.format) } catch {
+                    throw ImageCodecError(.tooLarge, "steps[\(i + 1)] (\(s.title)) would make a \(w)×\(h) image from \(img.width)×\(img.height): \(error.message)")
+                }
+            }
             try reserve(s.outputBytes(img))
             if case .normalizeMeanStd(let m, let sd) = s { return .float32(try img.normalizedMeanStd(mean: m, std: sd)) }
             img = try s.apply(img)
         }
         return .uint8(img)
+    }
+
+    /// The size of the image this step makes, for the steps whose size the caller chooses (RESIZE) or
+    /// that grow the image (PYRAMID_UP); nil for the others.
+    func growsTo(_ img: Image) -> (Int, Int)? {
+        switch self {
+        case .resize(let w, let h, _): (w, h)
+        case .mutation(.pyramidUp): (img.width &* 2, img.height &* 2)
+        default: nil
+        }
+    }
+
+    /// The step as CAS names it (RESIZE, PYRAMID_UP, …), for messages.
+    var title: String {
+        switch self {
+        case .resize: "RESIZE"
+        case .normalizeMinMax, .normalizeMeanStd: "NORMALIZE"
+        case .convertColor: "CONVERT_COLOR"
+        case .crop: "CROP"
+        case .centerCrop: "CENTER_CROP"
+        case .flip: "FLIP"
+        case .rotate: "ROTATE"
+        case .threshold: "THRESHOLD"
+        case .mutation(let m): Self.mutationNames.first { $0.value == m }?.key ?? "MUTATIONS"
+        }
     }
 
     /// Bytes of the image this step makes from `img` (an upper bound; saturates instead of overflowing).
@@ -51,6 +82,7 @@ enum ImageStep: Sendable, Equatable {
         case .convertColor(let t): return bytes(w, h, t == "COLOR2GRAY" ? 1 : max(c, img.format.hasAlpha ? 4 : 3))
         case .crop(let r): return bytes(min(max(r.width, 0), w), min(max(r.height, 0), h), c)
         case .centerCrop(let cw, let ch): return bytes(min(max(cw, 0), w), min(max(ch, 0), h), c)
+        case .mutation(.pyramidUp): return bytes(w &* 2, h &* 2, c)
         case .normalizeMinMax, .flip, .rotate, .threshold, .mutation: return bytes(w, h, c)
         }
     }
@@ -68,7 +100,7 @@ enum ImageStep: Sendable, Equatable {
         case .threshold(let l, let m, let t): return img.thresholded(level: l, maxValue: m, type: t)
         case .mutation(let m):
             var rng = SplitMix64(seed: 0)
-            return img.mutated(m, using: &rng)
+            return try img.mutated(m, using: &rng)
         }
     }
 

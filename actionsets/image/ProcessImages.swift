@@ -42,6 +42,8 @@ struct ProcessImages: Action {
             for (r, res) in zip(rows, results) {
                 switch res {
                 case .success(let b): kept.append(r); images.append(b)
+                case .failure(let e) where e.code == .tooLarge:   // the asked-for size is impossible: an error, never a smaller image
+                    throw ActionError(.parameterValue, "\(e.message) (image \(ImageColumns.rowName(t.data, r))).", parameter: "steps")
                 case .failure(let e): skipped.add(ImageColumns.rowName(t.data, r), ImageFileReader.reason(e))
                 }
             }

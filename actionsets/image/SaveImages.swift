@@ -20,7 +20,8 @@ struct SaveImages: Action {
     static let naming = P.string("naming", "File names: ID (_id_, else the row number) or FILENAME (_filename_0 with the new extension).",
                                  default: "ID", allowed: ["ID", "FILENAME"])
     static let labelFolders = P.bool("labelFolders", "Write each image under a folder named after its _label_ (missing label: 'unlabeled').", default: true)
-    static let parameters = [table.spec, image.spec, caslib.spec, subDirectory.spec, type.spec, quality.spec, naming.spec, labelFolders.spec]
+    static let replace = P.bool("replace", "Overwrite existing image files (otherwise an existing file is an error, before anything is written).", default: false)
+    static let parameters = [table.spec, image.spec, caslib.spec, subDirectory.spec, type.spec, quality.spec, naming.spec, labelFolders.spec, replace.spec]
 
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
         let t = try await ctx.filteredTable(args[table])
@@ -31,6 +32,8 @@ struct SaveImages: Action {
         let files = try relativeNames(t.data, folders: args[labelFolders], byFilename: args[naming] == "FILENAME", ext: format.fileExtension)
         var targets: [CaslibPath] = []
         for f in files { targets.append(try folder.child(f)) }
+        let overwrite = args[replace]
+        try CaslibPath.checkWritable(targets, replace: overwrite)
         let q = args[quality]
         let all = targets
         var saved = 0
@@ -38,7 +41,7 @@ struct SaveImages: Action {
         try await ImageRows.forEachChunk(cells, rows: Array(0..<t.data.rowCount), ctx) { r, bytes throws(ImageCodecError) in
             let img = try PixelDecoding.decode(bytes)
             let out = format == .png ? try ImageCodec.encodePNG(img) : try ImageCodec.encodeJPEG(img, quality: q)
-            try write(out, to: all[r])
+            try write(out, to: all[r], replace: overwrite)
         } consume: { rows, results in
             for (r, res) in zip(rows, results) {
                 if case .failure(let e) = res { skipped.add(ImageColumns.rowName(t.data, r), ImageFileReader.reason(e)) } else { saved += 1 }
@@ -49,8 +52,8 @@ struct SaveImages: Action {
         return ["caslib": .string(lib.name), "path": .string(args[subDirectory]), "saved": .int(Int64(saved))]
     }
 
-    static func write(_ bytes: [UInt8], to file: CaslibPath) throws(ImageCodecError) {
-        do { try file.write(bytes) } catch {
+    static func write(_ bytes: [UInt8], to file: CaslibPath, replace: Bool) throws(ImageCodecError) {
+        do { try file.write(bytes, replace: replace) } catch {
             throw ImageCodecError(.encodeFailed, "cannot write \(file.display)", cause: error.message)
         }
     }

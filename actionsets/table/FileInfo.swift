@@ -6,14 +6,23 @@ struct FileInfo: Action {
     static let name = "fileInfo"
     static let summary = "Lists the files in a caslib's folder (or a subfolder) and the tables saved in its database (ReadInfo on the caslib)."
     static let caslib = P.caslib()
-    static let path = P.string("path", "Subfolder to list, relative to the caslib.", default: "")
+    static let path = P.string("path", "Subfolder to list, or one file to describe, relative to the caslib; a path that does not exist is an error.", default: "")
     static let allFiles = P.bool("allFiles", "Accepted for CAS compatibility (DLPy sends it): every file is always listed, not only those CAS can load.", default: false)
     static let parameters = [caslib.spec, path.spec, allFiles.spec]
 
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
         let lib = try await ctx.caslib(args[caslib])
         let folder = try await ctx.path(args[path], in: lib, for: .list, parameter: "path")
-        var rows: [[Value]] = folder.list().map { e in
+        var entries: [CaslibFileEntry]
+        if args[path].isEmpty {
+            entries = folder.list()
+        } else {
+            guard let e = folder.entry else {
+                throw ActionError(.notFound, "There is no file or folder \(Names.quote(args[path])) in caslib \(lib.name).", parameter: "path")
+            }
+            entries = e.isDirectory ? folder.list() : [e]
+        }
+        var rows: [[Value]] = entries.map { e in
             [.string(permString(e.permissions, dir: e.isDirectory)), .string(e.owner), .string(e.name), .int(Int64(e.size)),
              .string(Session.isoStamp(e.modified)), .double(e.modified), .string(e.isDirectory ? "folder" : "file")]
         }

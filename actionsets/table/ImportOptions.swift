@@ -29,6 +29,14 @@ enum ImportOptions: ParamGroup {
         guard delim.count == 1 else {
             throw ActionError(.parameterValue, "Parameter 'importOptions.delimiter' must be one single-byte character.", parameter: "importOptions.delimiter")
         }
+        // a control character (NUL, a line break, …) or the quote cannot separate fields: every record would be one field or broken
+        guard delim[0] >= 0x20 && delim[0] != 0x7F && delim[0] != UInt8(ascii: "\"") || delim[0] == UInt8(ascii: "\t") else {
+            let shown = delim[0] == UInt8(ascii: "\"") ? "the quote character '\"'" : "control character 0x\(String(delim[0], radix: 16, uppercase: true))"
+            throw ActionError(.parameterValue, """
+                Parameter 'importOptions.delimiter' cannot be \(shown): fields are separated by a visible character or a tab \
+                (',' ';' '|' '\\t' …), and '"' quotes fields.
+                """, parameter: "importOptions.delimiter")
+        }
         o.delimiter = delim[0]
         o.getNames = a[getNames]
         for (i, v) in a[vars].enumerated() {

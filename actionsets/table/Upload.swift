@@ -1,5 +1,6 @@
 import CASCore
 import CASWire
+import Foundation
 
 /// `table.upload`: parses file bytes sent by the client into a table.
 struct Upload: Action {
@@ -12,11 +13,21 @@ struct Upload: Action {
 
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
         let bytes = args[data] ?? []
-        let defaultName = args[fileName].map(LoadTable.tableName(forPath:)) ?? "UPLOAD"
+        let defaultName = args[fileName].map(tableName(forFile:)) ?? "UPLOAD"
         let options = try ImportOptions.csvOptions(args[ImportOptions.param])
         let table = try await ImportOptions.readCSV(bytes, name: defaultName, options: options, ctx: ctx)
         let stored = try await ctx.store(table, out: args[casOut], defaultName: defaultName)
         ctx.note("Uploaded \(bytes.count) bytes to table \(stored.name) in caslib \(stored.caslib) (\(stored.rowCount) rows, \(stored.data.columns.count) columns).")
         return ["caslib": .string(stored.caslib), "tableName": .string(stored.name)]
+    }
+
+    /// The table name for an uploaded file, as CAS names it: the last component's stem, upper case
+    /// (`../../x.csv` → `X`, `/etc/passwd` → `PASSWD`, `C:\\data\\cars.csv` → `CARS`); `UPLOAD` when nothing is left.
+    static func tableName(forFile name: String) -> String {
+        let last = name.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last.map(String.init) ?? ""
+        var stem = last
+        if let dot = stem.lastIndex(of: "."), dot != stem.startIndex { stem = String(stem[..<dot]) }
+        stem = stem.trimmingCharacters(in: CharacterSet(charactersIn: ".").union(.whitespaces))
+        return stem.isEmpty ? "UPLOAD" : stem.uppercased()
     }
 }

@@ -169,51 +169,114 @@ extension CaslibPath {
         return out.sorted { $0.relative < $1.relative }
     }
 
+    /// This path's own entry when it names a file or a folder that a listing would show (hidden names,
+    /// links leaving the caslib and the table database never); nil otherwise.
+    public var entry: CaslibFileEntry? {
+        guard access == .list || access == .read, absolute != base,
+              !relative.split(separator: "/").contains(where: { $0.hasPrefix(".") && $0 != "." && $0 != ".." }) else { return nil }
+        let entry = (base + "/" + relative.split(separator: "/").joined(separator: "/"))
+        return Self.entry(entry, relative: normalized, base: base)
+    }
+
     private func walk(_ dir: String, recursive: Bool, filesOnly: Bool, into out: inout [CaslibFileEntry]) {
-        let fm = FileManager.default
-        guard let names = try? fm.contentsOfDirectory(atPath: dir) else { return }
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { return }
         for n in names where !n.hasPrefix(".") {
             let full = dir + "/" + n
-            guard let attrs = try? fm.attributesOfItem(atPath: full), full.hasPrefix(base + "/") else { continue }
-            let rel = String(full.dropFirst(base.count + 1))
-            var type = attrs[.type] as? FileAttributeType
-            var shown = attrs
-            if type == .typeSymbolicLink {
-                let target = RealPath.resolve(full)
-                guard target.hasPrefix(base + "/"), !target.dropFirst(base.count).contains("/.caslite"),
-                      let t = try? fm.attributesOfItem(atPath: target), t[.type] as? FileAttributeType == .typeRegular else { continue }
-                type = .typeRegular
-                shown = t
-            }
-            let isDir = type == .typeDirectory
-            guard isDir || type == .typeRegular else { continue }
-            if !isDir || !filesOnly {
-                out.append(CaslibFileEntry(relative: rel, size: (shown[.size] as? NSNumber)?.intValue ?? 0,
-                                           modified: (shown[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0, isDirectory: isDir,
-                                           permissions: (shown[.posixPermissions] as? NSNumber)?.intValue ?? 0,
-                                           owner: shown[.ownerAccountName] as? String ?? ""))
-            }
-            if isDir, recursive { walk(full, recursive: true, filesOnly: filesOnly, into: &out) }
+            guard full.hasPrefix(base + "/"), let e = Self.entry(full, relative: String(full.dropFirst(base.count + 1)), base: base) else { continue }
+            if !e.isDirectory || !filesOnly { out.append(e) }
+            if e.isDirectory, recursive { walk(full, recursive: true, filesOnly: filesOnly, into: &out) }
         }
+    }
+
+    /// A regular file or folder (a link only when it leads to a file inside the caslib) as a listing entry.
+    private static func entry(_ full: String, relative rel: String, base: String) -> CaslibFileEntry? {
+        let fm = FileManager.default
+        guard let attrs = try? fm.attributesOfItem(atPath: full) else { return nil }
+        var type = attrs[.type] as? FileAttributeType
+        var shown = attrs
+        if type == .typeSymbolicLink {
+            let target = RealPath.resolve(full)
+            guard target.hasPrefix(base + "/"), !target.dropFirst(base.count).contains("/.caslite"),
+                  let t = try? fm.attributesOfItem(atPath: target), t[.type] as? FileAttributeType == .typeRegular else { return nil }
+            type = .typeRegular
+            shown = t
+        }
+        let isDir = type == .typeDirectory
+        guard isDir || type == .typeRegular else { return nil }
+        return CaslibFileEntry(relative: rel, size: (shown[.size] as? NSNumber)?.intValue ?? 0,
+                               modified: (shown[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0, isDirectory: isDir,
+                               permissions: (shown[.posixPermissions] as? NSNumber)?.intValue ?? 0,
+                               owner: shown[.ownerAccountName] as? String ?? "")
     }
 }
 
 // MARK: writing, deleting
 
 extension CaslibPath {
-    /// Writes the file (its folders created, private to the server account), replacing an older file
-    /// atomically; refuses to replace a folder.
-    public func write(_ bytes: [UInt8]) throws(ActionError) {
+    /// Refuses unless a file may be written here: the path names a file (not a folder, no trailing `/`),
+    /// and, unless `replace`, nothing exists there yet — the one "create or replace" rule of every action
+    /// that writes files (`write(_:replace:)` checks it again when it writes).
+    public func checkWritable(replace: Bool) throws(ActionError) {
         try requireAccess(.write)
-        guard !isDirectory, !relative.isEmpty else {
-            throw ActionError(.parameterValue, "\(display) is a folder; give a file name.", parameter: parameter)
+        let last = relative.split(separator: "/").last
+        guard !relative.isEmpty, !relative.hasSuffix("/"), last != ".", last != "..", !isDirectory else {
+            throw ActionError(.parameterValue, "\(display) is a folder, not a file name; give a file name without a trailing '/'.", parameter: parameter)
         }
+        var st = stat()
+        if !replace, exists || lstat(absolute, &st) == 0 {
+            throw ActionError(.alreadyExists, "The file \(display) already exists; pass replace=True to overwrite it.", parameter: parameter)
+        }
+    }
+
+    /// Writes the file (its folders created, private to the server account). With `replace` an older
+    /// file is replaced atomically; without, an existing file is refused (also one that appears while
+    /// writing: the new file is linked into place, which fails if the name is taken). Folders are never
+    /// replaced.
+    public func write(_ bytes: [UInt8], replace: Bool) throws(ActionError) {
+        try checkWritable(replace: replace)
         let folder = (absolute as NSString).deletingLastPathComponent
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-            try Data(bytes).write(to: URL(fileURLWithPath: absolute), options: .atomic)
+            if replace {
+                try Data(bytes).write(to: URL(fileURLWithPath: absolute), options: .atomic)
+                return
+            }
+            let temporary = "\(folder)/.caslite-writing-\(UInt64.random(in: 0 ... .max))"
+            try Data(bytes).write(to: URL(fileURLWithPath: temporary), options: .withoutOverwriting)
+            defer { unlink(temporary) }
+            if link(temporary, absolute) != 0 {
+                let code = errno
+                if code == EEXIST { throw ActionError(.alreadyExists, "The file \(display) already exists; pass replace=True to overwrite it.", parameter: parameter) }
+                throw ActionError(.badInput, "Cannot write \(display): \(String(cString: strerror(code))).", parameter: parameter)
+            }
+        } catch let e as ActionError {
+            throw e
         } catch {
             throw ActionError(.badInput, "Cannot write \(display): \(Self.reason(error)).", parameter: parameter)
+        }
+    }
+
+    /// Writes several files into this folder: every name is checked first (`checkWritable`), so an
+    /// existing file (without `replace`) or two outputs with one name refuse the call before anything is
+    /// written. Returns the files' caslib-relative paths.
+    public func writeFiles(_ files: [(name: String, bytes: [UInt8])], replace: Bool) throws(ActionError) -> [String] {
+        var targets: [CaslibPath] = []
+        for f in files { targets.append(try child(f.name)) }
+        try Self.checkWritable(targets, replace: replace)
+        for (t, f) in zip(targets, files) { try t.write(f.bytes, replace: replace) }
+        return targets.map(\.relative)
+    }
+
+    /// `checkWritable(replace:)` for every output of one call, and no two outputs with one name (which
+    /// would silently overwrite each other).
+    public static func checkWritable(_ targets: [CaslibPath], replace: Bool) throws(ActionError) {
+        var seen = Set<String>()
+        for target in targets {
+            try target.checkWritable(replace: replace)
+            guard seen.insert(target.normalized).inserted else {
+                throw ActionError(.parameterValue, "Two outputs of this call would both be written to \(target.display) (rows with the same id?); give each row its own id.",
+                                  parameter: target.parameter)
+            }
         }
     }
 
@@ -254,7 +317,10 @@ extension CaslibPath {
         case NSFileWriteOutOfSpaceError: return "no space left on the device"
         case NSFileWriteNoPermissionError, NSFileReadNoPermissionError: return "permission denied"
         case NSFileNoSuchFileError, NSFileReadNoSuchFileError: return "no such file or folder"
-        default: return "file-system error \(ns.code)"
+        case NSFileWriteFileExistsError: return "a file of that name exists"
+        case NSFileWriteUnknownError:   // 512: what createDirectory reports when a file is in the way
+            return "the file system refused it (a part of the path may be a file rather than a folder, or the folder may not be writable)"
+        default: return "the file system refused it (\(ns.domain) error \(ns.code))"
         }
     }
 }

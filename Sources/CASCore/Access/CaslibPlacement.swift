@@ -8,6 +8,9 @@ import Foundation
 ///   personal folder, or any other folder of the server's own (`<data>/actionsets`, …): inside the data
 ///   root only `public/…` and the owner's `casuser/<owner>/…` are allowed. Administrators may use folders
 ///   outside the data root that do not contain it.
+/// - No folder of the path (below the data root, or as given when outside it) may be hidden (`.name`) or
+///   named like a caslib's table database (`.caslite*`): a caslib there, or a folder created for it,
+///   would shadow its parent's table database or hide files from listings.
 public enum CaslibPlacement {
     /// The resolved folder for a new caslib at `given` (absolute, or relative to the data root).
     public static func folder(_ given: String, owner: String, isAdmin: Bool, global: Bool, catalog: CaslibCatalog,
@@ -24,6 +27,7 @@ public enum CaslibPlacement {
         let resolved = RealPath.resolve(given.hasPrefix("/") ? given : "\(root)/\(given)")
         let full = resolved.isEmpty ? "/" : resolved
         let personal = RealPath.resolve(catalog.personalFolder(owner))
+        try refuseHidden(given: given, resolved: full, root: root, parameter: parameter)
         if !isAdmin {
             guard RealPath.isInside(full, personal) else {
                 throw ActionError(.accessDenied, """
@@ -47,6 +51,21 @@ public enum CaslibPlacement {
             }
         }
         return full
+    }
+
+    /// The rule on hidden folder names, for the part of the path the server decides about.
+    static func refuseHidden(given: String, resolved: String, root: String, parameter: String) throws(ActionError) {
+        let base = RealPath.resolve(root)
+        let parts = resolved.hasPrefix(base + "/")
+            ? resolved.dropFirst(base.count + 1).split(separator: "/")
+            : given.split(separator: "/").filter { $0 != "." && $0 != ".." }
+        if let hidden = parts.first(where: { $0.hasPrefix(".") }) {
+            let what = hidden.hasPrefix(".caslite") ? "is named like a caslib's table database" : "is hidden"
+            throw ActionError(.parameterValue, """
+                Path \(Names.quote(given)): the folder name \(Names.quote(String(hidden))) \(what); caslib folders may not have names \
+                starting with '.'.
+                """, parameter: parameter)
+        }
     }
 }
 

@@ -67,7 +67,8 @@ public struct SavedTables: Sendable {
         do { return try body() } catch let e as ActionError {
             throw e
         } catch let e as StorageError {
-            let message = e.message.replacingOccurrences(of: databasePath, with: "the table database of caslib \(caslib.name)")
+            let message = e.message.replacingOccurrences(of: "SQLite database \(databasePath)", with: "its table database")
+                .replacingOccurrences(of: databasePath, with: "its table database")
             throw ActionError(e.kind == .exists ? .alreadyExists : .badInput, "Caslib \(caslib.name): \(message)",
                               parameter: e.kind == .exists ? "replace" : parameter)
         } catch {

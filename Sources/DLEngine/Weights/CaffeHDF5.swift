@@ -50,9 +50,31 @@ public enum CaffeHDF5 {
 
     // MARK: reading
 
+    /// Which datasets `read` reads the values of. A dataset not read keeps its declared shape (from the
+    /// file's header) and has no values: `map` checks such headers against a model before anything is
+    /// allocated, and `CaffeWeights.declaredBytes` says what reading the used groups will take.
+    public enum Values: Sendable, Equatable {
+        /// Every dataset (tests, small files).
+        case all
+        /// No dataset: shapes only.
+        case none
+        /// The datasets of these groups (names below `/data`, as `Group.name`).
+        case groups(Set<String>)
+
+        func includes(_ group: String) -> Bool {
+            switch self {
+            case .all: true
+            case .none: false
+            case .groups(let names): names.contains(group)
+            }
+        }
+    }
+
     /// Every group below `/data` in name order. Errors (`.weightsFormat`): not an HDF5 file, a damaged or
-    /// truncated file (HDF5's own diagnosis is quoted), no `/data` group, non-numeric datasets.
-    public static func read(_ data: Data) throws -> [Group] {
+    /// truncated file (HDF5's own diagnosis is quoted), no `/data` group, non-numeric datasets, a declared
+    /// shape beyond `Limits.maxTensorElements`. With `values` other than `.all`, only the selected groups'
+    /// datasets are read (the others keep their declared shapes and no values).
+    public static func read(_ data: Data, values: Values = .all) throws -> [Group] {
         let file = try data.withUnsafeBytes { raw -> File in
             var offset = 0, found = false
             while offset + signature.count <= raw.count {
@@ -69,7 +91,7 @@ public enum CaffeHDF5 {
             throw fail("no group 'data' at the root, so this is not a DLPy/SAS Caffe weights file (the root holds \(root.isEmpty ? "nothing" : root.joined(separator: ", ")))")
         }
         var groups: [Group] = []
-        try collect(file, path: "/data", name: "", depth: 0, into: &groups)
+        try collect(file, path: "/data", name: "", depth: 0, values: values, into: &groups)
         return groups
     }
 
@@ -80,21 +102,21 @@ public enum CaffeHDF5 {
         return try read(data)
     }
 
-    private static func collect(_ file: File, path: String, name: String, depth: Int, into groups: inout [Group]) throws {
+    private static func collect(_ file: File, path: String, name: String, depth: Int, values: Values, into groups: inout [Group]) throws {
         guard depth < 16 else { throw fail("groups nested deeper than 16 levels at \(path)") }
         var blobs: [NamedTensor] = [], children: [(String, String)] = []
         for link in try file.links(path) {
             let child = "\(path)/\(link)"
             switch try file.kind(child) {
             case 1: children.append((child, name.isEmpty ? link : "\(name)/\(link)"))
-            case 2: blobs.append(try file.dataset(child, name: link))
+            case 2: blobs.append(try file.dataset(child, name: link, readValues: values.includes(name)))
             default: break   // soft/external links and named datatypes carry no weights
             }
         }
         if !name.isEmpty && (!blobs.isEmpty || children.isEmpty) {
             groups.append(Group(name: name, blobs: blobs.sorted { blobOrder($0.name, $1.name) }))
         }
-        for (p, n) in children { try collect(file, path: p, name: n, depth: depth + 1, into: &groups) }
+        for (p, n) in children { try collect(file, path: p, name: n, depth: depth + 1, values: values, into: &groups) }
     }
 
     /// "0" < "1" < "2" < "10" < other names.
@@ -155,7 +177,9 @@ public enum CaffeHDF5 {
             return names
         }
 
-        func dataset(_ path: String, name: String) throws -> NamedTensor {
+        /// The dataset's declared shape, checked against the limits; its values only with `readValues`
+        /// (and then charged to the file's expansion allowance before they are allocated).
+        func dataset(_ path: String, name: String, readValues: Bool) throws -> NamedTensor {
             var dims = [UInt64](repeating: 0, count: 32)
             var typeClass: Int32 = 0
             let rank = caslite_h5_dataset_info(id, path, &dims, Int32(dims.count), &typeClass, &err, err.count)
@@ -165,6 +189,7 @@ public enum CaffeHDF5 {
             let count: Int
             do {
                 count = try Checked.product(shape, "elements of dataset \(path) \(shape)", max: Limits.maxTensorElements)
+                guard readValues else { return NamedTensor(name: name, shape: shape, values: []) }
                 let bytes = try Checked.bytes(count, 4, "float32 values of the datasets up to \(path) (a file may expand at most \(CaffeHDF5.maxExpansion)-fold)",
                                               max: remainingBytes)
                 remainingBytes -= bytes
@@ -198,7 +223,7 @@ public enum CaffeHDF5 {
         func group(_ name: String) -> Group? { byName[name] ?? byLower[name.lowercased()] }
 
         var result = CaffeWeights()
-        var used = Set<String>()
+        var used = Set<String>(), wanted = Set<String>()
         let heads = outputLayers(of: model)
         for layer in model.layers where !(layer.parameters.isEmpty && layer.buffers.isEmpty) {
             if skipLayers.contains(layer.name) {
@@ -239,6 +264,7 @@ public enum CaffeHDF5 {
                 m.problems.append(CaffeProblem(.unsupportedLayer, layer: layer.name, "no Caffe mapping for a \(layer.kind) layer"))
             }
             used.formUnion(m.usedGroups)
+            wanted.formUnion(m.usedGroups)
             result.problems += m.problems
             // Tensors in the model's block order, so they line up with Model.exportWeights.
             for b in layer.parameters + layer.buffers {
@@ -246,6 +272,7 @@ public enum CaffeHDF5 {
             }
         }
         result.ignoredGroups = groups.filter { !used.contains($0.name) && !$0.blobs.isEmpty }.map(\.name)
+        result.usedGroups = Set(groups.map(\.name).filter { wanted.contains($0) })
         return result
     }
 
@@ -278,6 +305,11 @@ public struct CaffeWeights: Sendable {
     public var ignoredGroups: [String] = []
     /// Missing groups/datasets, shape mismatches, unexpected datasets, unsupported layers.
     public var problems: [CaffeProblem] = []
+    /// The groups whose datasets the tensors come from (what `CaffeHDF5.read(_:values:)` must read).
+    public var usedGroups: Set<String> = []
+
+    /// Bytes of the float32 values of `tensors`, from their shapes (also when mapped from headers alone).
+    public var declaredBytes: Int { tensors.reduce(0) { $0 &+ $1.shape.reduce(4, &*) } }
 
     public init() {}
 
@@ -360,7 +392,8 @@ private struct LayerMapping {
             problem(.missingDataset, "\(g.name)/\(i) (\(what) \(expected)) is missing")
             return nil
         }
-        guard t.shape.filter({ $0 != 1 }) == expected.filter({ $0 != 1 }), t.values.count == expected.reduce(1, *) else {
+        // the declared shape decides (a header read with `.none` has no values yet)
+        guard t.shape.filter({ $0 != 1 }) == expected.filter({ $0 != 1 }), t.values.isEmpty || t.values.count == expected.reduce(1, *) else {
             problem(.shape, "\(g.name)/\(i) (\(what)): model \(expected), file \(t.shape)")
             return nil
         }
@@ -395,7 +428,12 @@ private struct LayerMapping {
         let c = shape("running_mean")
         let mean = blob(g, 0, c, "mean·f"), variance = blob(g, 1, c, "variance·f"), f = blob(g, 2, [1], "factor f")
         guard let mean, let variance, let f else { return }
-        let scale = f[0] == 0 ? 0 : 1 / Double(f[0])
+        guard let f0 = f.first else {   // shapes only
+            values["running_mean"] = []
+            values["running_var"] = []
+            return
+        }
+        let scale = f0 == 0 ? 0 : 1 / Double(f0)
         values["running_mean"] = mean.map { Float(Double($0) * scale) }
         values["running_var"] = variance.map { Float(Double($0) * scale) }
     }
@@ -408,7 +446,10 @@ extension Model {
     /// groups the model did not use.
     @discardableResult
     public func loadCaffeWeights(_ data: Data, skipLayers: Set<String> = []) throws -> CaffeWeights {
-        let mapped = CaffeHDF5.map(try CaffeHDF5.read(data), onto: self, skipLayers: skipLayers)
+        // the declared shapes first: nothing is read unless it fits, and only what the model uses
+        let planned = CaffeHDF5.map(try CaffeHDF5.read(data, values: .none), onto: self, skipLayers: skipLayers)
+        try planned.check()
+        let mapped = CaffeHDF5.map(try CaffeHDF5.read(data, values: .groups(planned.usedGroups)), onto: self, skipLayers: skipLayers)
         try mapped.check()
         try loadWeights(mapped.tensors, skipLayers: Set(mapped.initialLayers))
         return mapped

@@ -80,7 +80,7 @@ public enum WeightsFile {
         let blobStart = 16 + Int(length)
         let index: Index
         do { index = try JSONDecoder().decode(Index.self, from: Data(bytes[16..<blobStart])) } catch {
-            throw EngineError(.weightsFormat, "unreadable JSON index: \(error)")
+            throw EngineError(.weightsFormat, "unreadable index: \(describe(error))")
         }
         guard index.format == "dlengine-weights", index.version == 1 else {
             throw EngineError(.weightsFormat, "unsupported format \(index.format) version \(index.version)")
@@ -102,6 +102,31 @@ public enum WeightsFile {
                 return Float(bitPattern: bits)
             }
             return NamedTensor(name: e.name, shape: e.shape, values: values)
+        }
+    }
+}
+
+extension WeightsFile {
+    /// A JSON index error in words ("tensors[2].shape: expected a list of whole numbers"), without Swift's
+    /// DecodingError internals.
+    static func describe(_ error: any Error) -> String {
+        func path(_ keys: [any CodingKey]) -> String {
+            let text = keys.reduce("") { s, k in k.intValue.map { "\(s)[\($0)]" } ?? (s.isEmpty ? k.stringValue : "\(s).\(k.stringValue)") }
+            return text.isEmpty ? "the index" : text
+        }
+        let expected = ["name": "a string", "shape": "a list of whole numbers", "offset": "a whole number", "tensors": "a list of tensors",
+                        "format": "a string", "version": "a whole number"]
+        guard let e = error as? DecodingError else { return "not valid JSON" }
+        switch e {
+        case .keyNotFound(let key, let c):
+            return "\(path(c.codingPath)) has no field '\(key.stringValue)'"
+        case .typeMismatch(_, let c), .valueNotFound(_, let c):
+            let field = c.codingPath.last(where: { $0.intValue == nil })?.stringValue ?? ""
+            return "\(path(c.codingPath)): expected \(expected[field] ?? "another kind of value")"
+        case .dataCorrupted(let c):
+            return c.codingPath.isEmpty ? "not valid JSON" : "\(path(c.codingPath)): a value out of range"
+        @unknown default:
+            return "not a valid index"
         }
     }
 }
