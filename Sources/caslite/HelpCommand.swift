@@ -40,8 +40,9 @@ struct HelpCommand: AsyncParsableCommand {
         if let r = try await askServer(name) { return Printer.printHelp(r) }
         let candidates = Self.subcommands.map { $0._commandName } + reg.sets.map(\.name)
             + reg.sets.flatMap { s in s.actions.filter { !$0.hidden }.flatMap { ["\(s.name).\($0.name)", $0.name] } }
-        throw ValidationError(NearMiss.withSuggestion("'\(name)' is not a subcommand, an action set or an action.", for: name, among: candidates)
-                              + " Run `caslite help` for the list.")
+        let message = NearMiss.withSuggestion("'\(name)' is not a subcommand, an action set or an action.", for: name, among: candidates)
+        FileHandle.standardError.write(Data("caslite help: \(message) Run `caslite help` for the list.\n".utf8))
+        throw ExitCode(1)
     }
 
     /// Subcommands, then action sets, each in one aligned column.

@@ -47,6 +47,7 @@ final class LineEditor: Sendable {
     }
 
     private func readBlocking(prompt: String) -> Input {
+        Self.drainWake()
         Self.interrupted.store(false, ordering: .sequentiallyConsistent)
         let line = Interrupts.withHandler({
             LineEditor.interrupted.store(true, ordering: .sequentiallyConsistent)
@@ -62,13 +63,16 @@ final class LineEditor: Sendable {
         return .line(String(cString: line))
     }
 
-    /// Adds `line` to the history and rewrites the history file (the last 1000 lines).
+    /// Adds `line` to the history and rewrites the history file (the last 1000 lines), readable by its owner only.
     func remember(_ line: String) {
         add_history(line)
         _ = write_history(historyFile)
+        chmod(historyFile, 0o600)
     }
 
     /// libedit's input: a byte of standard input, or -1 (end of the line) when Ctrl-C writes to the wake pipe.
+    /// Reads only bytes that are there (`FIONREAD`): a Ctrl-C makes the terminal discard its pending input, so a
+    /// blocking read after `poll` could wait for ever. A Ctrl-C that arrives as a byte (no ISIG) counts as well.
     private static let getc: @convention(c) (UnsafeMutablePointer<FILE>?) -> Int32 = { _ in
         var fds = [pollfd(fd: 0, events: Int16(POLLIN), revents: 0), pollfd(fd: LineEditor.wake.read, events: Int16(POLLIN), revents: 0)]
         while true {
@@ -78,11 +82,21 @@ final class LineEditor: Sendable {
                 _ = Glibc.read(LineEditor.wake.read, &byte, 1)
                 return -1
             }
-            if fds[0].revents != 0 {
-                var byte: UInt8 = 0
-                return Glibc.read(0, &byte, 1) == 1 ? Int32(byte) : -1
-            }
+            guard fds[0].revents != 0 else { continue }
+            var available: Int32 = 0
+            if fds[0].revents & Int16(POLLIN) != 0, ioctl(0, UInt(FIONREAD), &available) == 0, available == 0 { continue }
+            var byte: UInt8 = 0
+            guard Glibc.read(0, &byte, 1) == 1 else { return -1 }
+            if byte == 3 { Interrupts.pressed() }  // then the wake pipe ends the line
+            else { return Int32(byte) }
         }
+    }
+
+    /// Drops a wake-up left from an earlier Ctrl-C.
+    private static func drainWake() {
+        var fd = pollfd(fd: wake.read, events: Int16(POLLIN), revents: 0)
+        var byte: UInt8 = 0
+        while poll(&fd, 1, 0) > 0 { _ = Glibc.read(wake.read, &byte, 1) }
     }
 
     /// libedit's completion callback: the candidates for the word at `start` of the line typed so far.

@@ -25,7 +25,7 @@ struct Shell: AsyncParsableCommand {
         let interactive = isatty(0) != 0
         let editor = interactive ? LineEditor(historyFile: Self.historyFile) : nil
         if let editor { await refreshCompletion(conn, editor) }
-        print("caslite shell — session \(conn.sessionId) as \(conn.user). Type help, history or quit; Tab completes, Ctrl-C cancels a call.")
+        print("caslite shell — session \(conn.sessionId) as \(conn.user). Type help, history or quit\(interactive ? "; Tab completes, Ctrl-C cancels a call" : "").")
         var failures = 0
         var history: [String] = []
         loop: while true {

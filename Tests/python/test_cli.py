@@ -269,6 +269,19 @@ def test_3_ctrl_c_in_call_cancels_and_exits_130(place):
     assert t.wait() == 130, t.out
 
 
+def test_3_ctrl_c_in_run_cancels_the_script(place):
+    folder, env = place
+    big_csv(folder, 1_500_000)
+    (folder / "load.casl").write_text('print "loading";\ntable.loadTable / caslib="public" path="big.csv" casOut={name="big"};\nprint "loaded";\n')
+    t = Term(["run", "load.casl"], folder, env)
+    t.expect("loading")
+    time.sleep(0.5)
+    t.send("\x03")
+    t.expect("cancelling sccasl.runCasl")
+    t.expect("load.casl was cancelled")
+    assert t.wait() == 130 and "loaded\r\n" not in t.out, t.out
+
+
 def test_3_two_ctrl_c_within_a_second_leave_the_shell(place):
     folder, env = place
     t = Term(["shell"], folder, env)
