@@ -1,4 +1,5 @@
 import CASCore
+import CASWire
 
 /// What Tab completes in `caslite shell`: the first word from the shell's commands and the action names,
 /// later words from the action's parameter names (`casOut.name=`), and values of table parameters
@@ -26,6 +27,29 @@ struct Completion: Sendable {
             }
         }
         self.tables = tables
+    }
+
+    /// Adds the actions `builtins.reflect` describes (the session's loaded sets, user-defined ones among them).
+    mutating func add(reflected results: ValueDict) {
+        for (setName, set) in results {
+            guard case .list(let actions) = set["actions"] else { continue }
+            for action in actions {
+                guard case .string(let name) = action["name"] else { continue }
+                let full = "\(setName).\(name)"
+                guard parameters[full.lowercased()] == nil else { continue }
+                commands.append(full)
+                parameters[full.lowercased()] = Self.paths(reflected: action["params"])
+            }
+        }
+    }
+
+    /// Parameter paths of a reflected `params` list (`parmList` holds a dictionary's members).
+    static func paths(reflected params: Value, prefix: String = "") -> [String] {
+        guard case .list(let list) = params else { return [] }
+        return list.flatMap { p -> [String] in
+            guard case .string(let name) = p["name"] else { return [] }
+            return [prefix + name] + (prefix.isEmpty ? paths(reflected: p["parmList"], prefix: name + ".") : [])
+        }
     }
 
     /// Top-level parameters and the members of dictionary parameters, as dotted paths.

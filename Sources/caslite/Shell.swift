@@ -74,7 +74,8 @@ struct Shell: AsyncParsableCommand {
         if !interactive && failures > 0 { throw ExitCode(1) }
     }
 
-    /// Tab's candidates: the actions and parameters of the standard sets, and the tables of the session's caslibs.
+    /// Tab's candidates: the actions and parameters of the standard sets and of the session's loaded sets, and the
+    /// tables of the session's caslibs.
     func refreshCompletion(_ conn: CASConnection, _ editor: LineEditor) async {
         var tables: [String] = []
         if let libs = try? await conn.call("table.caslibInfo"), let t = libs.results["CASLibInfo"]?.tableValue, let names = t.column("Name") {
@@ -85,6 +86,10 @@ struct Shell: AsyncParsableCommand {
                 for i in 0..<ti.rowCount { if case .string(let n) = col.data.value(at: i) { tables.append(n.lowercased()) } }
             }
         }
-        LineEditor.completion.withLock { $0 = Completion(sets: Self.standardSets, tables: Array(Set(tables)).sorted()) }
+        var completion = Completion(sets: Self.standardSets, tables: Array(Set(tables)).sorted())
+        if let reflected = try? await conn.call("builtins.reflect"), reflected.disposition.severity != .error {
+            completion.add(reflected: reflected.results)  // user-defined sets, and what a newer server has
+        }
+        LineEditor.completion.withLock { $0 = completion }
     }
 }

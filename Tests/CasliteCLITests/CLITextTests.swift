@@ -56,4 +56,16 @@ struct CLITextTests {
         #expect(c.candidates(before: "table.fetch ", word: "table=gr") == ["table=greenhouse"])
         #expect(c.candidates(before: "help ", word: "simple.su") == ["simple.summary"])
     }
+
+    @Test func tabCompletesUserDefinedSetsFromReflect() throws {
+        var c = Completion(sets: Shell.standardSets)
+        let reflected = try JSONParser.parse("""
+            {"geometry": {"name": "geometry", "actions": [{"name": "hypot", "params": [{"name": "a"}, {"name": "b"},
+             {"name": "opts", "parmList": [{"name": "round"}]}]}]}}
+            """)
+        guard case .dict(let d) = reflected else { Issue.record("not a dictionary"); return }
+        c.add(reflected: d)
+        #expect(c.candidates(before: "", word: "geometry.h") == ["geometry.hypot"])
+        #expect(c.candidates(before: "geometry.hypot a=3 ", word: "") == ["a=", "b=", "opts=", "opts.round="])
+    }
 }
