@@ -10,17 +10,19 @@ import Synchronization
 /// flushed before progress is written, so in a log that captures both a progress line never splits a log line.
 final class ProgressDisplay: Sendable {
     struct State {
-        var start: Date?
+        /// When the call started: rates count from there.
+        var start: Date
         var lastWrite: Date?
         var shown = false
     }
 
     let terminal: Bool
     let width: Int
-    private let state = Mutex(State())
+    private let state: Mutex<State>
 
-    init(terminal: Bool = isatty(2) != 0) {
+    init(terminal: Bool = isatty(2) != 0, start: Date = Date()) {
         self.terminal = terminal
+        self.state = Mutex(State(start: start))
         var size = winsize()
         self.width = terminal && ioctl(2, UInt(TIOCGWINSZ), &size) == 0 && size.ws_col > 20 ? Int(size.ws_col) : 80
     }
@@ -45,13 +47,11 @@ final class ProgressDisplay: Sendable {
 
     func update(_ p: CASWire.Progress, now: Date = Date()) {
         let text: String? = state.withLock { s in
-            let start = s.start ?? now
-            s.start = start
             if !terminal, let last = s.lastWrite, now.timeIntervalSince(last) < 1, p.total == 0 || p.done < p.total { return nil }
             if terminal, let last = s.lastWrite, now.timeIntervalSince(last) < 0.1 { return nil }
             s.lastWrite = now
             s.shown = terminal
-            let line = Self.render(p, elapsed: now.timeIntervalSince(start), width: terminal ? width - 1 : 0)
+            let line = Self.render(p, elapsed: now.timeIntervalSince(s.start), width: terminal ? width - 1 : 0)
             return terminal ? "\r\u{1B}[K" + line : "progress: " + line + "\n"
         }
         guard let text else { return }

@@ -226,7 +226,7 @@ def test_7_progress_lines_never_split_a_log_line_when_captured(place):
 
 def test_7_progress_on_a_terminal_is_one_updating_line_with_a_bar(place):
     folder, env = place
-    big_csv(folder, 300_000)
+    big_csv(folder, 600_000)
     t = Term(["call", "table.loadTable", "caslib=public", "path=big.csv", "casOut.name=big"], folder, env)
     t.expect(r"\r\x1b\[K\[[#-]{20}\]\s+\d+%\s+[\d.]+ [KM]?B/[\d.]+ MB\s+[\d.]+ [KM]?B/s\s+ETA \d+:\d\d")
     assert t.wait(120) == 0, t.out
