@@ -57,13 +57,22 @@ struct HelpCommand: AsyncParsableCommand {
         print("\nRun `caslite help SUBCOMMAND`, `caslite help SET` or `caslite help SET.ACTION` for details.")
     }
 
+    /// `builtins.help` for `name` (nil: the loaded sets): an action set, else an action (`set.action` or bare).
+    static func describe(_ name: String?, on conn: CASConnection) async throws -> Response {
+        guard let name else { return try await conn.call("builtins.help") }
+        if !name.contains(".") {
+            let set = try await conn.call("builtins.help", ["actionSet": .string(name)])
+            if set.disposition.severity != .error { return set }
+        }
+        return try await conn.call("builtins.help", ["action": .string(name)])
+    }
+
     /// User-defined sets and actions: `builtins.help` on the server (`--server`, or the embedded one when its data
     /// folder exists). Nil when there is no server to ask or it does not know the name either.
     func askServer(_ name: String) async throws -> Response? {
         guard connection.server != nil || FileManager.default.fileExists(atPath: connection.data) else { return nil }
         let (conn, embedded) = try await connection.connect()
-        let param = name.contains(".") ? "action" : "actionSet"
-        let r = try await conn.call("builtins.help", [param: .string(name)])
+        let r = try await Self.describe(name, on: conn)
         if connection.server != nil { _ = try? await conn.call("session.endSession") }
         await conn.close()
         await embedded?.stop()

@@ -50,8 +50,7 @@ struct Shell: AsyncParsableCommand {
             case "quit", "exit": break loop
             case "history": for (i, h) in history.enumerated() { print("\(i + 1)  \(h)") }; continue
             case "help":
-                let r = try await conn.call("builtins.help", words.count > 1 ? ["action": .string(words[1])] : ValueDict())
-                Printer.printHelp(r)
+                Printer.printHelp(try await HelpCommand.describe(words.count > 1 ? words[1] : nil, on: conn))
                 continue
             default: break
             }

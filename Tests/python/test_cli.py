@@ -321,6 +321,9 @@ def test_4_shell_history_completion_and_help_once(place):
     t.expect("caslite> ")
     help_text = t.out[t.out.rindex("help table.fetch"):]
     assert help_text.count("sortBy") == 1, help_text
+    t.send("help simple\r")  # a set, loaded or not
+    t.expect("crossTab")
+    t.expect("caslite> ")
     t.send("quit\r")
     assert t.wait() == 0, t.out
     history = (folder / ".caslite_history").read_text().replace("\\040", " ")  # libedit's file format
