@@ -18,8 +18,10 @@ enum Interrupts {
     nonisolated(unsafe) static var pipe: (read: Int32, write: Int32) = (-1, -1)
 
     /// Installs the SIGINT handler and its reading thread (once per process); saves the terminal's settings
-    /// (standard input) so a second Ctrl-C can restore them on the way out.
-    static func install() {
+    /// (standard input) so a second Ctrl-C can restore them on the way out. `idle` answers a press while no
+    /// call or prompt has a handler of its own (the shell between calls); without it such a press leaves.
+    static func install(idle: (@Sendable () -> Void)? = nil) {
+        state.withLock { $0.handler = idle }
         var fds: [Int32] = [0, 0]
         guard pipe.read < 0, Glibc.pipe(&fds) == 0 else { return }
         pipe = (fds[0], fds[1])

@@ -20,8 +20,8 @@ struct Shell: AsyncParsableCommand {
 
     func run() async throws {
         ProgressDisplay.lineBufferStandardOutput()
-        Interrupts.install()
-        let (conn, embedded) = try await connection.connect()
+        let (conn, embedded) = try await connection.connect()  // Ctrl-C here ends the process, as it always did
+        Interrupts.install(idle: {})  // between calls a single Ctrl-C has nothing to stop; two within a second leave
         let interactive = isatty(0) != 0
         let editor = interactive ? LineEditor(historyFile: Self.historyFile) : nil
         if let editor { await refreshCompletion(conn, editor) }
