@@ -23,6 +23,16 @@ struct ProgressTotalsTests {
             #expect(!progress.isEmpty)
             #expect(progress.allSatisfy { $0.unit == "bytes" && $0.total == Int64(csv.utf8.count) && $0.done <= $0.total })
             #expect(progress.map(\.done) == progress.map(\.done).sorted())
+
+            // a saved table: rows of the row count it was saved with
+            try await ok(c, "table.save", ["table": "BIG", "name": "bigsaved"])
+            seen.withLock { $0 = [] }
+            let saved = try await c.call("table.loadTable", ["path": "bigsaved", "casOut": ["name": "again"]]) { e in
+                if case .progress(let p) = e { seen.withLock { $0.append(p) } }
+            }
+            #expect(saved.disposition.severity == .normal)
+            let rows = seen.withLock { $0 }
+            #expect(!rows.isEmpty && rows.allSatisfy { $0.unit == "rows" && $0.total == 200_000 && $0.done <= $0.total })
         }
     }
 
