@@ -33,6 +33,7 @@ let package = Package(
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
+        .systemLibrary(name: "CEditLine", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),  // `caslite shell`'s line editor
         .target(name: "CJPEGShim", dependencies: ["CJPEG"]),
         .target(name: "CHDF5Shim", dependencies: ["CHDF5"]),   // every HDF5 call (Caffe weights import)
         .target(name: "CDNNLShim", cSettings: [.unsafeFlags(["-O2"])], linkerSettings: [.linkedLibrary("dnnl"), .linkedLibrary("gomp")]),
@@ -98,7 +99,7 @@ let package = Package(
         .executableTarget(
             name: "caslite",
             dependencies: [
-                "CASClient", "CASServer", "CASStandardSets", "CASCore", "CASStorage", "CASTLS",
+                "CASClient", "CASServer", "CASStandardSets", "CASCore", "CASStorage", "CASTLS", "CEditLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),

@@ -198,8 +198,14 @@ public final class CASConnection: Sendable {
 
     /// Calls an action and returns its response, with the streamed log lines collected in `logs`.
     public func call(_ action: String, _ params: ValueDict = ValueDict(), onEvent: (@Sendable (CallEvent) -> Void)? = nil) async throws -> Response {
+        try await call(action, params, onStart: { _ in }, onEvent: onEvent)
+    }
+
+    /// `call`, with `onStart` receiving the request id (for `cancel`, e.g. on Ctrl-C).
+    public func call(_ action: String, _ params: ValueDict, onStart: @escaping @Sendable (Int64) -> Void,
+                     onEvent: (@Sendable (CallEvent) -> Void)?) async throws -> Response {
         var logs: [LogLine] = []
-        for await event in stream(action, params) {
+        for await event in stream(action, params, onStart: onStart) {
             onEvent?(event)
             switch event {
             case .log(let l): logs.append(l)

@@ -30,7 +30,8 @@ final class HTTPServer: Sendable {
     /// Binds and starts serving (HTTPS with `tls`); `port` 0 picks a free port.
     static func start(host: String, port: Int, tls: ServerTLS?, routes: RESTRoutes, clients: ClientConnections, logger: Logger) async throws -> HTTPServer {
         let accepted = AcceptedChannels<Accepted> { c in try? await c.0.executeThenClose { _, _ in } }
-        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        let channel = try await BindError.binding(host: host, port: port, flag: "--http-port") {
+          try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .bind(host: host, port: port) { child in
@@ -42,6 +43,7 @@ final class HTTPServer: Sendable {
                     return accepted.hold((try Child(wrappingChannelSynchronously: child), transport), for: child)
                 }
             }
+        }
         let bound = channel.channel.localAddress?.port ?? port
         let runTask = Task {
             _ = try? await channel.executeThenClose { inbound in

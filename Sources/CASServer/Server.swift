@@ -99,7 +99,8 @@ public final class CASServer: Sendable {
         typealias Child = NIOAsyncChannel<LineEvent, ByteBuffer>
         let handshakeBytes = config.login.handshakeBytes
         let accepted = AcceptedChannels<(Child, LineLimit, SniffedTransport)> { c in try? await c.0.executeThenClose { _, _ in } }
-        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        let channel = try await BindError.binding(host: config.host, port: config.port, flag: "--port") {
+          try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .bind(host: config.host, port: config.port) { child in
@@ -110,6 +111,7 @@ public final class CASServer: Sendable {
                     return accepted.hold((try Child(wrappingChannelSynchronously: child), limit, transport), for: child)
                 }
             }
+        }
         let runTask = Task {
             _ = try? await channel.executeThenClose { inbound in
                 try await withThrowingDiscardingTaskGroup { group in

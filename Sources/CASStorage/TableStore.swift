@@ -143,8 +143,9 @@ public enum TableStore {
     /// allocation its contents do not back: the catalog's row count is only a capacity hint (checked
     /// against `Limits.maxRows` and against the rows actually read), the data table's name must be one
     /// caslite writes, at most `Limits.maxColumns` columns, and every cell must have its column's type.
+    /// `checkpoint` gets the rows read so far and the catalog's row count (for progress).
     public static func load(caslib: String, name: String, from db: SQLiteDatabase,
-                            checkpoint: ((Int) throws -> Void)? = nil) throws -> (DataTable, TableMeta)? {
+                            checkpoint: ((_ rows: Int, _ total: Int) throws -> Void)? = nil) throws -> (DataTable, TableMeta)? {
         try prepare(db)
         let q = try db.prepare("""
             SELECT name, label, title, attributes, created, modified, creator, source_name, source_caslib, row_count, data_table
@@ -183,7 +184,7 @@ public enum TableStore {
             throw corrupt("its data table does not hold the \(table.columns.count) columns its catalog lists")
         }
         let read: Int
-        do { read = try readRows(&table, from: dataName, db: db, checkpoint: checkpoint) } catch let e as CellTypeError {
+        do { read = try readRows(&table, from: dataName, db: db, checkpoint: checkpoint.map { c in { try c($0, rows) } }) } catch let e as CellTypeError {
             throw corrupt("row \(e.row + 1), column \(table.columns[e.column].name) holds \(e.found), but the column is \(table.columns[e.column].type.rawValue)")
         }
         guard read == rows else { throw corrupt("its catalog claims \(rows) rows, the data table holds \(read)") }

@@ -10,8 +10,8 @@ struct ConnectionOptions: ParsableArguments {
     @Option(name: .long, help: "Server address HOST:PORT; an embedded server runs in-process when omitted.")
     var server: String?
 
-    @Option(name: .long, help: "User name.")
-    var user: String = ProcessInfo.processInfo.environment["USER"].flatMap { $0.isEmpty ? nil : $0 } ?? "caslite"
+    @Option(name: .long, help: "User name (default: CASLITE_USER, else your login name).")
+    var user: String?
 
     @Option(name: .long, help: "Password (prefer CASLITE_PASSWORD in the environment).")
     var password: String?
@@ -35,12 +35,34 @@ struct ConnectionOptions: ParsableArguments {
         if server == nil && tlsOptions != nil { throw ValidationError("--tls and --tls-ca need --server HOST:PORT (the embedded server is in-process)") }
     }
 
+    /// The user to log in as and where the name came from: `--user`, else `CASLITE_USER`, else the login name.
+    var effectiveUser: (name: String, source: String) {
+        if let user { return (user, "--user") }
+        if let u = ProcessInfo.processInfo.environment["CASLITE_USER"], !u.isEmpty { return (u, "CASLITE_USER") }
+        return (Self.loginName, "your login name")
+    }
+
+    /// The name of the account running this process (the password database first, then `USER`).
+    static var loginName: String {
+        if let pw = getpwuid(geteuid()), let name = pw.pointee.pw_name { return String(cString: name) }
+        return ProcessInfo.processInfo.environment["USER"].flatMap { $0.isEmpty ? nil : $0 } ?? "caslite"
+    }
+
     /// Connects; returns the connection and, for the embedded case, the server to stop afterwards.
     func connect() async throws -> (CASConnection, CASServer?) {
         let pw = password ?? ProcessInfo.processInfo.environment["CASLITE_PASSWORD"]
+        let (user, source) = effectiveUser
         if let server {
             let (host, port) = try Self.hostAndPort(server)
-            return (try await CASConnection.connect(host: host, port: port, user: user, password: pw, session: session, tls: tlsOptions), nil)
+            do {
+                return (try await CASConnection.connect(host: host, port: port, user: user, password: pw, session: session, tls: tlsOptions), nil)
+            } catch let e as ClientError where e.message.contains("Authentication failed") {
+                throw ClientError("""
+                    \(e.message)
+                    caslite logged in as '\(user)' (from \(source)) \(pw == nil ? "without a password" : "with the password from \(password == nil ? "CASLITE_PASSWORD" : "--password")").
+                    Pick the user with --user NAME or CASLITE_USER=NAME, the password with CASLITE_PASSWORD (or --password).
+                    """)
+            }
         }
         var config = ServerConfig()
         config.port = 0

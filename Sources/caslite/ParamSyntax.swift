@@ -14,10 +14,27 @@ enum ParamSyntax {
                 throw Failure(description: "expected key=value, got '\(w)'")
             }
             let path = w[..<eq].split(separator: ".").map(String.init)
-            let value = scalar(String(w[w.index(after: eq)...]))
+            let key = String(w[..<eq]), text = String(w[w.index(after: eq)...])
+            let value = try structured(key: key, text) ?? scalar(text)
             try set(&root, path[...], value, whole: w)
         }
         return root
+    }
+
+    /// A value that starts with `{` or `[` must be JSON: a typo there is an error pointing at the place, never a string.
+    static func structured(key: String, _ text: String) throws -> Value? {
+        guard let first = text.first, first == "{" || first == "[" else { return nil }
+        do {
+            return try JSONParser.parse(text)
+        } catch let e {
+            let column = key.count + 1 + String(decoding: Array(text.utf8.prefix(e.offset)), as: UTF8.self).count
+            throw Failure(description: """
+                the value of '\(key)' starts with '\(first)' but is not valid JSON: \(e.message) (character \(column - key.count))
+                  \(key)=\(text)
+                  \(String(repeating: " ", count: column))^
+                Check the brackets and quotes, or quote the whole word in the shell ('\(key)={"name":"t"}').
+                """)
+        }
     }
 
     static func scalar(_ s: String) -> Value {

@@ -14,6 +14,14 @@ enum Printer {
         Swift.print(String(format3(r.performance.elapsedTime)) + "s elapsed")
     }
 
+    /// `builtins.help`'s answer, once: its log lines (the NOTE prefix dropped), not the result tables that repeat them.
+    static func printHelp(_ r: Response) {
+        for l in r.logs { Swift.print(l.level == .note ? l.message : l.formatted) }
+        if r.disposition.severity == .error {
+            Swift.print("[\(r.disposition.severity.rawValue)] \(r.disposition.reason) (status \(r.disposition.statusCode)): \(r.disposition.formattedStatus)")
+        }
+    }
+
     static func format3(_ x: Double) -> String {
         let ms = (x * 1000).rounded()
         return "\(Int(ms) / 1000).\(String(Int(ms) % 1000).leftPad(3, "0"))"
@@ -28,9 +36,21 @@ enum Printer {
             Swift.print("")
         case .dict(let d):
             Swift.print("[\(key)]")
-            for (k2, v2) in d { Swift.print("  \(k2): \(short(v2))") }
+            printDict(d, indent: "  ")
         default:
             Swift.print("[\(key)] \(short(v))")
+        }
+    }
+
+    /// A dictionary result as indented `key: value` lines, nested dictionaries one level deeper.
+    static func printDict(_ d: ValueDict, indent: String) {
+        for (k, v) in d {
+            if case .dict(let inner) = v, !inner.isEmpty {
+                Swift.print("\(indent)\(k):")
+                printDict(inner, indent: indent + "  ")
+            } else {
+                Swift.print("\(indent)\(k): \(short(v))")
+            }
         }
     }
 
@@ -46,10 +66,15 @@ enum Printer {
     static func cell(_ v: Value) -> String {
         switch v {
         case .null: "."
-        case .double(let d): d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) + ".0" : String(format: "%.6g", d)
+        case .double(let d): number(d)
         case .blob(let b): "<\(b.count) bytes>"
         default: short(v)
         }
+    }
+
+    /// A double as pandas shows it: `2.0`, `0.5`, `1796340000.12` (not `1.79634e+09`).
+    static func number(_ d: Double) -> String {
+        d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) + ".0" : NumberText.text(d, digits: 6)
     }
 
     /// A pandas-like text table: a row-number column, right-aligned numbers, left-aligned text.
@@ -58,7 +83,7 @@ enum Printer {
         var cols: [[String]] = [[""] + (0..<n).map(String.init)]
         var numeric: [Bool] = [true]
         for c in t.columns {
-            cols.append([c.name] + (0..<n).map { cell(c.data.value(at: $0)) })
+            cols.append([c.heading] + (0..<n).map { cell(c.data.value(at: $0)) })
             numeric.append(c.type.isNumeric)
         }
         let widths = cols.map { $0.map(\.count).max() ?? 0 }

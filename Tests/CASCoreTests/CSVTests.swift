@@ -261,7 +261,7 @@ struct CSVCheckpointTests {
 
     @Test func checkpointRunsEveryIntervalRows() throws {
         var seen: [Int] = []
-        let t = try CSVReader.read(Self.big, name: "B", options: CSVOptions(checkpointInterval: 2500)) { seen.append($0) }
+        let t = try CSVReader.read(Self.big, name: "B", options: CSVOptions(checkpointInterval: 2500)) { rows, _ in seen.append(rows) }
         #expect(seen == [2500, 5000, 7500, 10_000])
         #expect(t.rowCount == 10_000)
     }
@@ -269,7 +269,7 @@ struct CSVCheckpointTests {
     @Test func throwingFromCheckpointCancelsMidFile() {
         var seen: [Int] = []
         #expect(throws: Cancelled.self) {
-            _ = try CSVReader.read(Self.big, name: "B", options: CSVOptions(checkpointInterval: 1000)) { rows in
+            _ = try CSVReader.read(Self.big, name: "B", options: CSVOptions(checkpointInterval: 1000)) { rows, _ in
                 seen.append(rows)
                 if rows >= 3000 { throw Cancelled() }
             }
@@ -283,7 +283,7 @@ struct CSVCheckpointTests {
         text += "end\n"
         var calls = 0
         #expect(throws: Cancelled.self) {
-            _ = try CSVReader.read(Array(text.utf8), name: "C", options: CSVOptions(checkpointInterval: 1000)) { _ in
+            _ = try CSVReader.read(Array(text.utf8), name: "C", options: CSVOptions(checkpointInterval: 1000)) { _, _ in
                 calls += 1
                 if calls > 5 { throw Cancelled() }  // 5 calls in the main pass, the 6th is in the catch-up pass
             }

@@ -55,9 +55,9 @@ enum ImportOptions: ParamGroup {
         let total = bytes.count
         do {
             return try await ctx.cpu {
-                try CSVReader.read(bytes, name: name, options: options) { rows in
+                try CSVReader.read(bytes, name: name, options: options) { rows, read in
                     try ctx.checkCancellation()
-                    ctx.progress(done: rows, total: 0, unit: "rows", message: "read \(rows) rows of \(total) bytes")
+                    ctx.progress(done: read, total: total, unit: "bytes", message: "\(rows) rows")
                 }
             }
         } catch let e as CSVError {

@@ -39,9 +39,9 @@ struct LoadTable: Action {
     static func loadSaved(_ name: String, lib: Caslib, ctx: ActionContext) async throws -> (DataTable, TableMeta)? {
         let saved = try await ctx.savedTables(in: lib, for: .read, parameter: "path")
         return try await ctx.cpu {
-            try saved.load(name) { n in
+            try saved.load(name) { n, total in
                 try ctx.checkCancellation()
-                ctx.progress(done: n, total: 0, unit: "rows", message: "loading \(name)")
+                ctx.progress(done: n, total: total, unit: "rows", message: "loading \(name)")
             }
         }
     }

@@ -21,8 +21,9 @@ public struct SavedTables: Sendable {
     /// Whether the caslib has a table database at all.
     public var exists: Bool { FileManager.default.fileExists(atPath: databasePath) }
 
-    /// A saved table, read row by row (nil when there is none of that name). Runs on the caller's thread.
-    public func load(_ name: String, checkpoint: ((Int) throws -> Void)? = nil) throws(ActionError) -> (DataTable, TableMeta)? {
+    /// A saved table, read row by row (nil when there is none of that name); `checkpoint` gets the rows read and
+    /// the table's row count. Runs on the caller's thread.
+    public func load(_ name: String, checkpoint: ((_ rows: Int, _ total: Int) throws -> Void)? = nil) throws(ActionError) -> (DataTable, TableMeta)? {
         try require(.read)
         guard exists else { return nil }
         return try storage { () throws -> (DataTable, TableMeta)? in

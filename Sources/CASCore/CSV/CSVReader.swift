@@ -12,20 +12,20 @@ import CASWire
 ///   label or format columns.
 ///
 /// ```swift
-/// let table = try CSVReader.read(bytes, name: "IRIS", options: CSVOptions(), checkpoint: { rows in
+/// let table = try CSVReader.read(bytes, name: "IRIS", options: CSVOptions(), checkpoint: { rows, bytes in
 ///     try context.checkCancellation()          // throw to abort a large load
-///     context.progress(rows: rows)
+///     context.progress(rows: rows, bytes: bytes)
 /// })
 /// ```
 public enum CSVReader {
     /// Parses `bytes` into a table called `name`.
     ///
-    /// `checkpoint` is called with the number of data rows read so far every ``CSVOptions/checkpointInterval``
+    /// `checkpoint` is called with the number of data rows and of bytes read so far every ``CSVOptions/checkpointInterval``
     /// rows; whatever it throws aborts the read and is rethrown unchanged. (When a column turns out to be text
     /// late in the file, a short catch-up pass re-reads the rows before that point and calls `checkpoint` again
     /// with its own row count.) Other failures throw ``CSVError``.
     public static func read(
-        _ bytes: [UInt8], name: String, options: CSVOptions = CSVOptions(), checkpoint: ((Int) throws -> Void)? = nil
+        _ bytes: [UInt8], name: String, options: CSVOptions = CSVOptions(), checkpoint: ((_ rows: Int, _ bytes: Int) throws -> Void)? = nil
     ) throws -> DataTable {
         try bytes.withUnsafeBufferPointer { p in
             var reader = Pass(p: p, options: options, checkpoint: checkpoint)
@@ -39,10 +39,10 @@ extension CSVReader {
     fileprivate struct Pass {
         let p: UnsafeBufferPointer<UInt8>
         let options: CSVOptions
-        let checkpoint: ((Int) throws -> Void)?
+        let checkpoint: ((_ rows: Int, _ bytes: Int) throws -> Void)?
         var fields: [CSVField] = []
 
-        init(p: UnsafeBufferPointer<UInt8>, options: CSVOptions, checkpoint: ((Int) throws -> Void)?) {
+        init(p: UnsafeBufferPointer<UInt8>, options: CSVOptions, checkpoint: ((_ rows: Int, _ bytes: Int) throws -> Void)?) {
             self.p = p
             self.options = options
             self.checkpoint = checkpoint
@@ -116,7 +116,7 @@ extension CSVReader {
                 if row == options.guessRows {
                     for c in builders.indices { builders[c].settle() }
                 }
-                if row % interval == 0 { try checkpoint?(row) }
+                if row % interval == 0 { try checkpoint?(row, tokenizer.offset) }
             }
             return row
         }
@@ -144,7 +144,7 @@ extension CSVReader {
                     prefixes[k].append(c < fields.count ? CSVColumnBuilder.text(p, fields[c]) : nil)
                 }
                 row += 1
-                if row % interval == 0 { try checkpoint?(row) }
+                if row % interval == 0 { try checkpoint?(row, tokenizer.offset) }
             }
             for (k, c) in needy.enumerated() {
                 builders[c].strings = prefixes[k] + builders[c].strings

@@ -7,7 +7,7 @@ enum TableText {
         var cols: [[String]] = []
         var numeric: [Bool] = []
         for c in t.columns {
-            cols.append([c.name] + (0..<n).map { cell(c.data.value(at: $0)) })
+            cols.append([c.heading] + (0..<n).map { cell(c.data.value(at: $0)) })
             numeric.append(c.type.isNumeric)
         }
         let widths = cols.map { $0.map(\.count).max() ?? 0 }
@@ -31,7 +31,7 @@ enum TableText {
 
     static func cell(_ v: Value) -> String {
         switch v {
-        case .double(let d): ValueFormatter.number(d, digits: 6)
+        case .double(let d): d.isNaN || d == d.rounded() ? ValueFormatter.number(d, digits: 6) : NumberText.text(d, digits: 6)
         case .blob(let b): "<\(b.count) bytes>"
         default: ValueFormatter.scalar(v)
         }
