@@ -97,18 +97,21 @@ extension ActionContext {
     @discardableResult
     public func store(_ data: DataTable, out: OutTableRef, defaultName: String, parameter: String = "casOut",
                       sourceName: String = "", sourceCaslib: String = "") async throws(ActionError) -> CASTable {
+        // `parameter` is the output parameter list (`casOut`); empty: the action takes its fields at the top level
+        // (`table.addTable`: table, caslib, replace, promote), so errors name those
+        func field(_ f: String) -> String { parameter.isEmpty ? (f == "name" ? "table" : f) : "\(parameter).\(f)" }
         let lib = try await caslib(out.caslib)
         var d = data
         d.name = out.name ?? defaultName
-        try Names.check(d.name, .table, parameter: "\(parameter).name")
-        for c in d.columns { try Names.check(c.name, .column, parameter: parameter) }
+        try Names.check(d.name, .table, parameter: field("name"))
+        for c in d.columns { try Names.check(c.name, .column, parameter: parameter.isEmpty ? "vars" : parameter) }
         if let label = out.label { d.label = label }
         let key = TableKey(caslib: lib.name, name: d.name)
         let existingGlobal = await server.globals.table(key)
         let existingSession = await session.table(key)
         if !out.replace, existingSession != nil || existingGlobal != nil {
             throw ActionError(.alreadyExists, "Table '\(d.name)' already exists in caslib \(lib.name); use replace=True to overwrite it.",
-                              parameter: "\(parameter).replace")
+                              parameter: field("replace"))
         }
         var t = CASTable(data: d, caslib: lib.name, creator: user, sourceName: sourceName, sourceCaslib: sourceCaslib)
         releaseReservations()
@@ -117,11 +120,11 @@ extension ActionContext {
             return t
         }
         if let old = existingGlobal {
-            try await require(.update, on: .table(lib, old), parameter: "\(parameter).replace")
+            try await require(.update, on: .table(lib, old), parameter: field("replace"))
             t.creator = old.creator
             t.created = old.created
         } else {
-            try await requirePromote(into: lib, sourceCaslib: sourceCaslib, parameter: "\(parameter).promote")
+            try await requirePromote(into: lib, sourceCaslib: sourceCaslib, parameter: field("promote"))
         }
         try await server.globals.put(t, replace: out.replace)
         await session.drop(key)

@@ -121,3 +121,15 @@ extension HostileMetadataTests {
         }
     }
 }
+
+extension HostileMetadataTests {
+    @Test(arguments: Transport.allCases)
+    func addTableErrorsNameItsOwnParameters(_ transport: Transport) async throws {
+        try await TestServer.start(http: true).run { s in
+            let a = try await s.client(transport, "alice")
+            try await ok(a, "table.addTable", ["table": "t", "vars": [["name": "x"]], "rows": [[1]]])
+            let r = try await fails(a, "table.addTable", ["table": "t", "vars": [["name": "x"]], "rows": [[2]]], "already exists", "replace")
+            #expect(!r.errorText.contains("casOut"), "\(r.errorText)")
+        }
+    }
+}

@@ -48,7 +48,7 @@ struct AddTable: Action {
             if r % 65_536 == 65_535 { try ctx.checkCancellation() }
         }
         let out = OutTableRef(name: args[table], caslib: args[caslib], replace: args[replace], promote: args[promote])
-        let stored = try await ctx.store(t, out: out, defaultName: args[table])
+        let stored = try await ctx.store(t, out: out, defaultName: args[table], parameter: "")
         ctx.note("Added table \(stored.name) to caslib \(stored.caslib) (\(stored.rowCount) rows).")
         return ["caslib": .string(stored.caslib), "tableName": .string(stored.name), "rows": .int(Int64(stored.rowCount))]
     }
