@@ -65,7 +65,12 @@ final class ClientConnections: Sendable {
             try? await channel.close()
             return nil
         }
-        let clock = channel.eventLoop.scheduleTask(in: .milliseconds(Int64(login.limits.handshakeTimeout * 1000)), timedOut)
+        // At the time-out the connection is told and closed; if the goodbye cannot be written (a TLS handshake
+        // that never finished holds every write back), it is closed a second later regardless.
+        let clock = channel.eventLoop.scheduleTask(in: .milliseconds(Int64(login.limits.handshakeTimeout * 1000))) {
+            timedOut()
+            channel.eventLoop.scheduleTask(in: .seconds(1)) { channel.close(promise: nil) }
+        }
         return Entry(channel: channel, address: address, ticket: ticket, clock: clock, connections: self)
     }
 

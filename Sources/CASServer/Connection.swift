@@ -26,6 +26,9 @@ struct Connection: Sendable {
     let maxLine: Int
     /// What the connection's first byte showed (a plaintext client on a TLS port is refused at its first line).
     let transport: SniffedTransport
+    /// Whether the port speaks TLS: a connection refused before its first byte is closed without an answer
+    /// there (an error frame in clear text would reach a TLS client as garbage).
+    let tlsPort: Bool
     let id = ConnectionID.next()
 
     var server: ServerContext { dispatcher.server }
@@ -39,12 +42,16 @@ struct Connection: Sendable {
     func run() async {
         let writer = OrderedWriter(channel.channel)
         let send: @Sendable (ServerFrame) -> Void = { writer.send($0.line) }
-        let entered = await clients.enter(channel.channel, refuse: { error in
+        let entered = await clients.enter(channel.channel, refuse: { [tlsPort] error in
+            guard !tlsPort else { return }
             try? await writer.send(ServerFrame.error(id: nil, message: "hello: \(error)").line).get()
         }, timedOut: {
             writer.sendThenClose(ServerFrame.error(id: nil, message: "hello: no login within \(Fixed.text(login.limits.handshakeTimeout, 0)) s; closing the connection").line)
         })
-        guard let entry = entered else { return }
+        guard let entry = entered else {
+            try? await channel.executeThenClose { _, _ in }  // an NIOAsyncChannel must be finished, or its writer traps
+            return
+        }
         defer { entry.leave() }
         let calls = CallTable()
         var phase = Phase.handshake

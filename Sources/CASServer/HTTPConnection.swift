@@ -16,9 +16,13 @@ struct HTTPConnection: Sendable {
     let clients: ClientConnections
     /// What the connection's first byte showed (plain HTTP on an HTTPS port is answered 400 and closed).
     let transport: SniffedTransport
+    /// Whether the port speaks TLS: a connection refused before its first byte is closed without an answer
+    /// there (an answer in clear text would reach a TLS client as garbage).
+    let tlsPort: Bool
 
-    init(_ channel: HTTPServer.Child, routes: RESTRoutes, clients: ClientConnections, transport: SniffedTransport) {
+    init(_ channel: HTTPServer.Child, routes: RESTRoutes, clients: ClientConnections, transport: SniffedTransport, tlsPort: Bool) {
         self.channel = channel
+        self.tlsPort = tlsPort
         var routes = routes
         routes.connection = ConnectionID.next()
         self.routes = routes
@@ -44,13 +48,17 @@ struct HTTPConnection: Sendable {
 
     func run() async {
         let raw = channel.channel
-        let entered = await clients.enter(raw, refuse: { error in
+        let entered = await clients.enter(raw, refuse: { [tlsPort] error in
+            guard !tlsPort else { return }
             let response = RESTAuthenticator.refusal(error).response
             try? await raw.writeAndFlush(HTTPServerResponsePart.head(Self.head(response, version: .http1_1, close: true)))
             try? await raw.writeAndFlush(HTTPServerResponsePart.body(.byteBuffer(ByteBuffer(bytes: response.body))))
             try? await raw.writeAndFlush(HTTPServerResponsePart.end(nil))
         }, timedOut: { raw.close(promise: nil) })
-        guard let entry = entered else { return }
+        guard let entry = entered else {
+            try? await channel.executeThenClose { _, _ in }  // an NIOAsyncChannel must be finished, or its writer traps
+            return
+        }
         defer { entry.leave() }
         try? await channel.executeThenClose { inbound, outbound in
             try await withThrowingTaskGroup(of: Void.self) { calls in

@@ -50,7 +50,7 @@ final class HTTPServer: Sendable {
                 try await withThrowingDiscardingTaskGroup { group in
                     for try await (conn, transport) in inbound {
                         accepted.take(conn.channel)
-                        group.addTask { await HTTPConnection(conn, routes: routes, clients: clients, transport: transport).run() }
+                        group.addTask { await HTTPConnection(conn, routes: routes, clients: clients, transport: transport, tlsPort: tls != nil).run() }
                     }
                 }
             }

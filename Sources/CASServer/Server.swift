@@ -119,7 +119,7 @@ public final class CASServer: Sendable {
                         accepted.take(conn.channel)
                         group.addTask {
                             await Connection(channel: conn, dispatcher: dispatcher, login: clients.login, clients: clients, lineLimit: limit,
-                                             maxLine: config.maxLineLength, transport: transport).run()
+                                             maxLine: config.maxLineLength, transport: transport, tlsPort: tls != nil).run()
                         }
                     }
                 }

@@ -63,7 +63,7 @@ public struct ClientTLS: Sendable {
         let at = "\(host):\(port)"
         switch Failure(error) {
         case .closed:
-            return TLSError(.notTLS, "TLS: the server at \(at) closed the connection during the TLS handshake: is it a TLS port? (a caslite port without TLS closes TLS connections at once; connect without --tls)", cause: error)
+            return TLSError(.notTLS, "TLS: the server at \(at) closed the connection during the TLS handshake: is it a TLS port? (a caslite port without TLS closes TLS connections at once; connect without --tls) Or it refused the connection: a TLS port closes connections it refuses before login (too many waiting to log in) without an answer.", cause: error)
         case .timedOut:
             return TLSError(.notTLS, "TLS: no TLS answer from \(at) within \(Int(handshakeTimeout)) s: is it a TLS port? (connect without --tls)", cause: error)
         case .notTLS:

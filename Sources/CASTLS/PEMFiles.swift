@@ -29,7 +29,7 @@ enum PEMFiles {
         } catch let e as TLSError {
             throw e
         } catch {
-            throw TLSError(.badFile, "the \(what) \(path) is not a valid PEM certificate: \(error)", cause: error)
+            throw TLSError(.badFile, "the \(what) \(path) is not a valid PEM certificate: \(Self.parseReason(error))")
         }
     }
 
@@ -42,7 +42,7 @@ enum PEMFiles {
         do {
             return (try Certificate.PrivateKey(pemEncoded: text), try NIOSSLPrivateKey(bytes: Array(text.utf8), format: .pem))
         } catch {
-            throw TLSError(.badFile, "the private key \(path) is not a valid PEM private key: \(error)", cause: error)
+            throw TLSError(.badFile, "the private key \(path) is not a valid PEM private key: \(Self.parseReason(error))")
         }
     }
 
@@ -53,13 +53,25 @@ enum PEMFiles {
             try s.serialize(c)
             return try NIOSSLCertificate(bytes: s.serializedBytes, format: .der)
         } catch {
-            throw TLSError(.badFile, "cannot use the certificate \(c.subject): \(error)", cause: error)
+            throw TLSError(.badFile, "cannot use the certificate \(c.subject): \(Self.parseReason(error))")
         }
     }
 
     /// A certificate from BoringSSL, parsed (nil when it cannot be).
     static func parsed(_ c: NIOSSLCertificate) -> Certificate? {
         (try? c.toDERBytes()).flatMap { try? Certificate(derEncoded: $0) }
+    }
+
+    /// Why a PEM or DER document could not be parsed, in words, never quoting it: the parsers' own
+    /// descriptions carry the document (a private key, into the log) and their internals. The cause is
+    /// not kept either, for the same reason.
+    static func parseReason(_ error: any Error) -> String {
+        if let asn1 = error as? ASN1Error {
+            if asn1.code == .invalidPEMDocument { return "the PEM block is malformed (a missing BEGIN/END line or bad base64)" }
+            if asn1.code == .truncatedASN1Field { return "the document is truncated" }
+            return "the document is not valid DER (\(asn1.code))"
+        }
+        return "it cannot be parsed (\(type(of: error)))"
     }
 
     static func reason(_ error: any Error) -> String {

@@ -139,7 +139,9 @@ struct Serve: AsyncParsableCommand {
         let tls = server.tls != nil
         print("caslite \(ServerContext.version) listening on \(host):\(server.port)\(tls ? " (TLS)" : ""), data \(data)")
         if let p = server.httpPort {
-            let url = "\(tls ? "https" : "http")://\(host):\(p)"
+            // a wildcard address is where the server listens, not a host to connect to: clients use the machine's name
+            let reach = ["0.0.0.0", "::", "[::]"].contains(host) ? "HOST" : host
+            let url = "\(tls ? "https" : "http")://\(reach):\(p)"
             print("caslite REST for swat on \(url)  (swat.CAS(\"\(url)\", username=…, password=…)\(tls ? " with CAS_CLIENT_SSL_CA_LIST=ca.pem for a private CA" : ""))")
         }
         fflush(nil)

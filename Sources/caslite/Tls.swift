@@ -52,7 +52,7 @@ struct Tls: ParsableCommand {
 
                 Serve:   caslite serve --tls-cert \(cert) --tls-key \(key) --http-port 5571
                 Clients: caslite call --server HOST:5570 --tls-ca \(caCert) builtins.ping     (or export CASLITE_TLS_CA=\(caCert))
-                swat:    CAS_CLIENT_SSL_CA_LIST=\(caCert) python -c 'import swat; swat.CAS("https://HOST:5571", "USER", "PASSWORD")'
+                swat:    CAS_CLIENT_SSL_CA_LIST=\(caCert) python -c 'import swat; swat.CAS("https://HOST:5571", username="USER", password="PASSWORD")'
                 """)
         }
 

@@ -206,3 +206,64 @@ extension CASServer {
         }
     }
 }
+
+/// Connections a TLS port refuses before login, and TLS handshakes that never finish: neither may stop
+/// the server (a refused connection's channel must still be finished) nor hold a place past the login
+/// time-out (a goodbye cannot be written before a handshake, so the connection is closed regardless).
+@Suite("TLS: refused and stalled connections", .serialized)
+struct TLSRefusalTests {
+    @Test func refusedTLSConnectionsDoNotCrashAndStalledHandshakesAreClosed() async throws {
+        let certs = try TestCertificates.make()
+        defer { certs.remove() }
+        var limits = LoginLimits()
+        limits.maxPendingPerAddress = 2
+        limits.handshakeTimeout = 1
+        try await TestServer.start(login: limits, http: true, tls: certs.server).run { s in
+            let httpPort = try #require(s.server.httpPort)
+            var waiting: [RawSocket] = []
+            for port in [s.server.port, httpPort] {
+                for _ in 0..<2 { waiting.append(try await RawSocket.connect(port: port, from: "127.0.0.5")) }
+            }
+            // while they wait, TLS clients from the same address are refused: closed, without clear text
+            for _ in 0..<20 {
+                do {
+                    _ = try await s.connect("alice", from: "127.0.0.5", tls: TLSOptions(caFile: certs.caFile))
+                } catch {
+                    #expect(!"\(error)".contains("did not answer with TLS"), "\(error)")
+                }
+            }
+            let c = try await s.connect("bob", tls: TLSOptions(caFile: certs.caFile))
+            #expect(try await c.call("builtins.ping").disposition.severity != .error, "the server kept serving")
+            // half a ClientHello, then nothing: closed after the 1 s login time-out and its grace second
+            for port in [s.server.port, httpPort] {
+                let half = try await RawSocket.connect(port: port, from: "127.0.0.6", timeout: 6)
+                try await half.send([0x16, 0x03, 0x01, 0x00, 0xC8, 0x01, 0x00])
+                #expect(await half.closedByPeer(), "port \(port)")
+            }
+            _ = waiting
+        }
+    }
+
+    @Test func aBrokenKeyOrCertificateIsNamedButNeverQuoted() throws {
+        let certs = try TestCertificates.make()
+        defer { certs.remove() }
+        for (file, isKey) in [(certs.server.privateKey, true), (certs.server.certificate, false)] {
+            let pem = try String(contentsOfFile: file, encoding: .utf8)
+            let body = pem.split(separator: "\n").filter { !$0.hasPrefix("-----") }
+            let broken = pem.split(separator: "\n").filter { !$0.contains("END") }.joined(separator: "\n")
+            let path = file + ".broken"
+            try broken.write(toFile: path, atomically: true, encoding: .utf8)
+            let files = isKey ? ServerTLS.Files(certificate: certs.server.certificate, privateKey: path)
+                              : ServerTLS.Files(certificate: path, privateKey: certs.server.privateKey)
+            do {
+                _ = try ServerTLS(files: files)
+                Issue.record("a PEM file without its END line was accepted")
+            } catch {
+                let text = "\(error)"
+                #expect(text.contains(path) && text.contains("malformed"), "\(text)")
+                for line in body where line.count > 8 { #expect(!text.contains(line), "the file's content is quoted: \(text)") }
+                #expect(!text.contains("UTF8View"), "\(text)")
+            }
+        }
+    }
+}

@@ -69,7 +69,7 @@ public enum Validator {
         let visible = specs.filter { !$0.hidden }.map(\.name)
         let msg = NearMiss.withSuggestion("Parameter '\(join(path, key))' is not recognized.", for: key, among: visible)
         return ActionError(.parameterUnknown, msg, parameter: join(path, key),
-                           details: ["Expecting one of the following: \(visible.joined(separator: ", "))."])
+                           details: [visible.isEmpty ? "It takes no parameters." : "Expecting one of the following: \(visible.joined(separator: ", "))."])
     }
 
     /// "Parameter 'p' does not accept "x"; expected one of: a, b. Did you mean 'a'?"
