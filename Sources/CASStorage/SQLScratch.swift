@@ -253,6 +253,8 @@ final class SQLPolicy {
         switch action {
         case SQLITE_SELECT, SQLITE_RECURSIVE: return SQLITE_OK
         case SQLITE_READ:
+            // a CTE or subquery has no database; every real table has one, and must be a copy
+            guard let schema else { return SQLITE_OK }
             if readable.contains(SQLTableName(schema: schema, name: a ?? "").key) { return SQLITE_OK }
             denied = "Reading \(a ?? "?")"
         case SQLITE_FUNCTION:

@@ -1,6 +1,7 @@
 import CASTestSupport
 import CASWire
 import Foundation
+import Synchronization
 import Testing
 
 /// `fedSql.execDirect`: SQL over in-memory tables on SQLite's engine, read through the table gate.
@@ -119,6 +120,26 @@ struct FedSqlTests {
             try await fails(c, "fedSql.execDirect", ["query": "selec x from t"], "SQLite: near \"selec\": syntax error", "query")
             try await fails(c, "fedSql.execDirect", ["query": "select nope from t"], "SQLite: no such column: nope")
             #expect(try await Self.result(c, "select x from t").rowCount == 1, "the session goes on")
+        }
+    }
+
+    /// An endless recursive CTE runs until the client cancels it; the progress handler stops SQLite.
+    @Test func aCancelStopsARunningQuery() async throws {
+        try await TestServer.start().run { s in
+            let c = try await s.connect()
+            let id = Mutex<Int64?>(nil)
+            let events = c.stream("fedSql.execDirect", ["query": "with recursive n(k) as (select 1 union all select k + 1 from n) select count(*) from n"],
+                                  onStart: { i in id.withLock { $0 = i } })
+            try await Task.sleep(for: .milliseconds(300))
+            try await c.cancel(try #require(id.withLock { $0 }))
+            var response: Response?
+            var logs: [String] = []
+            for await e in events {
+                if case .response(let r) = e { response = r }
+                if case .log(let l) = e { logs.append(l.message) }
+            }
+            #expect(response?.disposition.reason == "abort", "\(logs)")
+            try await ok(c, "builtins.ping")
         }
     }
 }
