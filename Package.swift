@@ -57,6 +57,7 @@ let package = Package(
         .target(name: "ActionSetPercentile", dependencies: ["CASCore"], path: "actionsets/percentile"),
         .target(name: "ActionSetAggregation", dependencies: ["CASCore", "ActionSetSimple"], path: "actionsets/aggregation"),  // simple's ColumnStats
         .target(name: "ActionSetImage", dependencies: ["CASCore", "ImageCodec", "SeededRandom"], path: "actionsets/image"),
+        .target(name: "ActionSetFedSql", dependencies: ["CASCore", "CASStorage"], path: "actionsets/fedSql"),  // SQL on SQLite's engine (SQLScratch)
         .target(name: "ActionSetSampling", dependencies: ["CASCore"], path: "actionsets/sampling"),
         .target(name: "ActionSetFCMPAct", dependencies: ["CASCore"], path: "actionsets/fcmpact"),
         .target(name: "ActionSetDeepLearn", dependencies: ["CASCore", "ActionSetFCMPAct", "DLEngine", "ImageCodec", "SeededRandom"], path: "actionsets/deepLearn"),
@@ -65,7 +66,7 @@ let package = Package(
             name: "CASStandardSets",
             dependencies: [
                 "CASCore", "ActionSetBuiltins", "ActionSetSession", "ActionSetSessionProp", "ActionSetTable", "ActionSetAccessControl", "ActionSetSimple",
-                "ActionSetPercentile", "ActionSetAggregation", "ActionSetSCCASL", "ActionSetImage", "ActionSetSampling", "ActionSetDeepLearn", "ActionSetFCMPAct",
+                "ActionSetPercentile", "ActionSetAggregation", "ActionSetFedSql", "ActionSetSCCASL", "ActionSetImage", "ActionSetSampling", "ActionSetDeepLearn", "ActionSetFCMPAct",
             ]),
         // TLS for both front ends and the client: server contexts (reloadable), client verification with diagnosed
         // failures, the first-byte sniffer, and the certificates of `caslite tls self-signed`.
@@ -123,7 +124,7 @@ let package = Package(
         .target(name: "CASTestSupport", dependencies: [
                     "CASServer", "CASClient", "CASWire", "CASCore", "CASNIO", "CASStorage", "CASTLS",
                     "ActionSetBuiltins", "ActionSetSession", "ActionSetSessionProp", "ActionSetTable", "ActionSetAccessControl", "ActionSetSimple",
-                    "ActionSetPercentile", "ActionSetAggregation", "ActionSetSCCASL",
+                    "ActionSetPercentile", "ActionSetAggregation", "ActionSetFedSql", "ActionSetSCCASL",
                     .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                     .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
                 ],

@@ -54,7 +54,8 @@ public struct ActionSet: Sendable {
     public var name: String
     public var summary: String
     public var actions: [ActionDescriptor]
-    /// Always enabled in every session (builtins, session, sessionProp, table).
+    /// Enabled in every new session: the sets named in `DefaultActionSets`, or any set created with
+    /// `alwaysLoaded: true`.
     public var alwaysLoaded: Bool
     /// Defined at run time (`builtins.defineActionSet`) rather than compiled in.
     public var userDefined: Bool
@@ -67,7 +68,7 @@ public struct ActionSet: Sendable {
         self.name = name
         self.summary = summary
         self.actions = descriptors
-        self.alwaysLoaded = alwaysLoaded
+        self.alwaysLoaded = alwaysLoaded || (!userDefined && DefaultActionSets.contains(name))
         self.userDefined = userDefined
     }
 }

@@ -30,10 +30,6 @@ struct RESTRoutes: Sendable {
     /// Actions whose results swat reads as a list (`res[0]`), not as a keyed object.
     static let listFormActions: Set<String> = ["builtins.reflect"]
 
-    /// Sets a REST session starts with besides the always-loaded ones: CAS loads `simple` by default,
-    /// and swat's `len(CASTable)` / `CASTable.summary()` call `simple.numRows` / `simple.summary` without loading it.
-    static let defaultSets = ["simple"]
-
     init(dispatcher: Dispatcher, login: Login, maxBodyBytes: Int) {
         self.dispatcher = dispatcher
         self.authenticator = RESTAuthenticator(login: login)
@@ -60,7 +56,6 @@ struct RESTRoutes: Sendable {
         switch (route, req.method) {
         case (.sessions, .PUT), (.sessions, .POST):
             let s = await server.sessions.create(user: user.user, isAdmin: user.isAdmin)
-            for set in Self.defaultSets where server.registry.set(set) != nil { await s.load(set: set) }
             return .json(["session": .string(s.id)])
         case (.session(let id), .GET), (.session(let id), .HEAD):
             return .json(await status(try await session(id, user)))

@@ -3,6 +3,7 @@ import ActionSetAggregation
 import ActionSetBuiltins
 import ActionSetDeepLearn
 import ActionSetFCMPAct
+import ActionSetFedSql
 import ActionSetImage
 import ActionSetPercentile
 import ActionSetSCCASL
@@ -17,7 +18,7 @@ import CASCore
 /// to `CASServer.start(_:sets:)`; the server itself depends on no action set.
 public enum StandardRegistry {
     public static let sets: [ActionSet] = [
-        builtinsActionSet, sessionActionSet, sessionPropActionSet, tableActionSet, accessControlActionSet, simpleActionSet, percentileActionSet, aggregationActionSet, sccaslActionSet, imageActionSet,
+        builtinsActionSet, sessionActionSet, sessionPropActionSet, tableActionSet, accessControlActionSet, simpleActionSet, percentileActionSet, aggregationActionSet, fedSqlActionSet, sccaslActionSet, imageActionSet,
         samplingActionSet, deepLearnActionSet, fcmpactActionSet,
     ]
 

@@ -1,4 +1,5 @@
 import CASClient
+import CASCore
 import CASTestSupport
 import CASWire
 import Foundation
@@ -281,8 +282,7 @@ struct EndToEndTests {
             #expect(ti.results["TableInfo"]?.tableValue?.column("Name")?.data == .varchar(["B"]))  // upper-case, as CAS reports it
             #expect(ti.results["TableInfo"]?.tableValue?.column("Label")?.data == .varchar(["Bee"]))
             try await ok(c, "table.partition", ["table": ["name": "b", "where": "l > 0 or l is missing"], "casOut": ["name": "p"]])
-            try await fails(c, "aggregation.aggregate", ["table": "p"], "not loaded")
-            try await ok(c, "builtins.loadActionSet", ["actionSet": "simple"])  // REST sessions start with it (as in CAS)
+            // simple is loaded in every new session, over both front ends (DefaultActionSets)
             #expect(try await ok(c, "simple.numRows", ["table": "p"]).results["numrows"] == 2)
             try await ok(c, "table.dropTable", ["name": "b"])
             try await fails(c, "table.dropTable", ["name": "b"], "does not exist")
@@ -294,15 +294,17 @@ struct EndToEndTests {
     func helpReflectAndActionSetLoading(_ transport: Transport) async throws {
         try await TestServer.start(http: true).run { s in
             let c = try await s.client(transport)
-            try await fails(c, "percentile.percentile", ["table": "x"], "not loaded", "loadActionSet")
+            try await fails(c, "sccasl.runCasl", ["code": "x = 1;"], "not loaded", "loadActionSet")
             let sets = try await ok(c, "builtins.listActionSets")
             let t = try #require(sets.results["setinfo"]?.tableValue)
-            let loadedBefore = zip(t.column("actionset")!.data.strings, t.column("loaded")!.data.strings).first { $0.0 == "percentile" }?.1
-            #expect(loadedBefore == "FALSE")
-            try await ok(c, "loadActionSet", ["actionset": "PERCENTILE"])
-            #expect(try await ok(c, "queryActionSet", ["actionSet": "percentile"]).results["percentile"] == true)
+            let loaded = Dictionary(uniqueKeysWithValues: zip(t.column("actionset")!.data.strings, t.column("loaded")!.data.strings))
+            #expect(loaded["sccasl"] == "FALSE")
+            for name in DefaultActionSets.names where loaded[name] != nil { #expect(loaded[name] == "TRUE", "\(name) is loaded by default") }
+            #expect(loaded["percentile"] == "TRUE" && loaded["simple"] == "TRUE" && loaded["aggregation"] == "TRUE")
+            try await ok(c, "loadActionSet", ["actionset": "SCCASL"])
+            #expect(try await ok(c, "queryActionSet", ["actionSet": "sccasl"]).results["sccasl"] == true)
             let help = try await ok(c, "builtins.help")
-            #expect(help.results["percentile"] != nil && help.results["table"] != nil)
+            #expect(help.results["sccasl"] != nil && help.results["table"] != nil)
             let q = try await ok(c, "builtins.queryName", ["name": "fetch"])
             #expect(q.results["actionSet"] == "table" && q.results["action"] == "fetch")
             #expect(try await ok(c, "builtins.queryName", ["name": "nothing"]).results.isEmpty)

@@ -74,7 +74,7 @@ struct RESTTests {
             #expect(unknown["results"].dictValue?.isEmpty == true || unknown["results"]["actionSet"] == "image")
             let help = try await s.call(id, "builtins.help", ["showhidden": true])
             #expect(help["results"]["builtins"].tableValue != nil)
-            #expect(help["results"]["simple"].tableValue != nil, "REST sessions start with simple loaded, as in CAS")
+            #expect(help["results"]["simple"].tableValue != nil, "sessions start with simple loaded, as in CAS")
             #expect(help["results"]["sccasl"].isNull, "help lists loaded sets only")
 
             let ended = try await s.call(id, "session.endsession")

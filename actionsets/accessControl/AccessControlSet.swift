@@ -6,7 +6,7 @@ import CASWire
 public let accessControlActionSet = ActionSet(
     name: "accessControl",
     summary: "Access controls: grant, deny or remove CAS permissions (ReadInfo, Select, Promote, DropTable, …) on global caslibs and tables, for users and groups; groups of users.",
-    alwaysLoaded: true, actions: [UpdSomeAcsTable.self, UpdSomeAcsCaslib.self, ListAcsData.self,
+    actions: [UpdSomeAcsTable.self, UpdSomeAcsCaslib.self, ListAcsData.self,
                                   AddGroup.self, DropGroup.self, ListGroups.self, AddGroupMember.self, RemoveGroupMember.self])
 
 /// One entry of `acs`, declared once for both update actions.

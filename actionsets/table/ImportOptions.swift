@@ -14,18 +14,28 @@ enum ImportOptions: ParamGroup {
         static let parameters = [name.spec, index.spec, type.spec, rename.spec, label.spec, format.spec]
     }
 
-    static let fileType = P.string("fileType", "File format; AUTO picks by extension.", default: "AUTO", allowed: ["AUTO", "CSV"])
-    static let delimiter = P.string("delimiter", "Field delimiter (one character).", default: ",")
+    static let fileType = P.string("fileType", """
+        File format: AUTO or CSV (comma-separated; tab-separated for a .tsv or .tab file, as swat uploads them), or DELIMITED (comma unless delimiter says otherwise). CAS's other types \
+        (EXCEL, BASESAS, HDAT, PARQUET, …) are refused: caslite does not read them.
+        """, default: "AUTO", allowed: FileType.readable + FileType.casOnly)
+    static let delimiter = P.optionalString("delimiter", "Field delimiter (one character); ',' unless fileType AUTO or CSV reads a .tsv or .tab file (tab).")
     static let getNames = P.bool("getNames", "The first row holds column names.", default: true)
     static let vars = P.groupList("vars", "Per-column overrides of type, name, label and format.", Var.self)
     static let parameters = [fileType.spec, delimiter.spec, getNames.spec, vars.spec]
 
     static let param = P.group("importOptions", "How to read the file.", ImportOptions.self)
 
-    /// CSV reader options from the validated parameter (defaults when omitted).
-    static func csvOptions(_ a: Args) throws(ActionError) -> CSVOptions {
+    /// CSV reader options from the validated parameter (defaults when omitted), for the file `fileName`
+    /// (a path or a file name; nil when unknown). CAS file types caslite does not read are refused here.
+    static func csvOptions(_ a: Args, fileName: String?) throws(ActionError) -> CSVOptions {
         var o = CSVOptions()
-        let delim = Array(a[delimiter].utf8)
+        let type = a[fileType]
+        guard FileType.readable.contains(type) else {
+            throw ActionError(.parameterValue, "importOptions.fileType=\(type) is a CAS file type that caslite does not support: \(FileType.supported).",
+                              parameter: "importOptions.fileType")
+        }
+        let tabbed = type != "DELIMITED" && ["tsv", "tab"].contains(fileName.flatMap(FileType.fileExtension) ?? "")
+        let delim = Array((a[delimiter] ?? (tabbed ? "\t" : ",")).utf8)
         guard delim.count == 1 else {
             throw ActionError(.parameterValue, "Parameter 'importOptions.delimiter' must be one single-byte character.", parameter: "importOptions.delimiter")
         }
@@ -47,6 +57,19 @@ enum ImportOptions: ParamGroup {
                 name: v[Var.name], index: v[Var.index].map { $0 - 1 }, rename: v[Var.rename], type: v[Var.type].flatMap(ColumnType.init(name:)),
                 label: v[Var.label], format: v[Var.format]))
         }
+        return o
+    }
+
+    /// Refuses bytes that are not delimited text (a workbook, Parquet, JSON, an image, …), naming what they
+    /// look like and what caslite reads; then, when no delimiter was given and fileType is not DELIMITED, a
+    /// first line with tabs and no commas makes the file tab-separated (swat uploads a .tsv as CSV, nameless).
+    static func checked(_ options: CSVOptions, _ a: Args, bytes: [UInt8], name: String?, shown: String, parameter: String) throws(ActionError) -> CSVOptions {
+        if case .unsupported(let what) = FileType.detect(bytes, name: name) {
+            throw ActionError(.badInput, "\(shown) looks like \(what), which caslite cannot read: \(FileType.supported).", parameter: parameter)
+        }
+        var o = options
+        let firstLine = bytes.prefix(65_536).prefix { $0 != 0x0A }
+        if a[delimiter] == nil, a[fileType] != "DELIMITED", firstLine.contains(0x09), !firstLine.contains(UInt8(ascii: ",")) { o.delimiter = 0x09 }
         return o
     }
 

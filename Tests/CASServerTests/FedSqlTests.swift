@@ -1,0 +1,145 @@
+import CASTestSupport
+import CASWire
+import Foundation
+import Synchronization
+import Testing
+
+/// `fedSql.execDirect`: SQL over in-memory tables on SQLite's engine, read through the table gate.
+@Suite("FedSql")
+struct FedSqlTests {
+    /// emp(id int64, name varchar, dept varchar, salary double with a missing value), dept(dept, floor int32).
+    static func addTables(_ c: any TestClient) async throws {
+        try await ok(c, "table.addTable", [
+            "table": "emp", "vars": [["name": "id", "type": "int64"], ["name": "name", "type": "varchar"], ["name": "dept", "type": "varchar"], ["name": "salary"]],
+            "rows": [[1, "ann", "eng", 120], [2, "bob", "eng", 100], [3, "cy", "ops", 80], [4, "dee", "ops", nil], [5, "eve", nil, 90]],
+        ])
+        try await ok(c, "table.addTable", [
+            "table": "dept", "vars": [["name": "dept", "type": "varchar"], ["name": "floor", "type": "int32"]], "rows": [["eng", 3], ["ops", 1]],
+        ])
+    }
+
+    static func result(_ c: any TestClient, _ query: String, sourceLocation: SourceLocation = #_sourceLocation) async throws -> DataTable {
+        let r = try await ok(c, "fedSql.execDirect", ["query": .string(query)], sourceLocation: sourceLocation)
+        return try #require(r.results["Result"]?.tableValue, sourceLocation: sourceLocation)
+    }
+
+    @Test(arguments: Transport.allCases)
+    func joinsGroupByHavingOrderByWindowsAndCTEs(_ transport: Transport) async throws {
+        try await TestServer.start(http: true).run { s in
+            let c = try await s.client(transport)
+            try await Self.addTables(c)
+            let join = try await Self.result(c, "select e.name, d.floor from emp e join dept d on e.dept = d.dept order by e.id")
+            #expect(join.strings("name") == ["ann", "bob", "cy", "dee"])
+            #expect(join.column("floor")?.data == .int32([3, 3, 1, 1]), "a copied column keeps its CAS type")
+            let grouped = try await Self.result(c, """
+                select dept, count(*) as n, avg(salary) as mean from emp where dept is not null
+                group by dept having count(*) > 1 order by mean desc
+                """)
+            #expect(grouped.strings("dept") == ["eng", "ops"])
+            #expect(grouped.column("n")?.data == .int64([2, 2]))
+            #expect(grouped.column("mean")?.data == .double([110, 80]), "avg skips the missing salary")
+            let ranked = try await Self.result(c, """
+                select name, rank() over (partition by dept order by salary desc) as r,
+                       sum(salary) over (partition by dept) as total
+                from emp where dept = 'eng' order by r
+                """)
+            #expect(ranked.strings("name") == ["ann", "bob"] && ranked.column("r")?.data == .int64([1, 2]))
+            #expect(ranked.column("total")?.data == .double([220, 220]))
+            let cte = try await Self.result(c, """
+                with rich as (select * from emp where salary >= 100),
+                     nums(k) as (select 1 union all select k + 1 from nums where k < 3)
+                select (select count(*) from rich) as rich, (select sum(k) from nums) as s
+                """)
+            #expect(cte.column("rich")?.data == .int64([2]) && cte.column("s")?.data == .int64([6]))
+            // caslib-qualified names, in CAS's quoting
+            let q = try await Self.result(c, #"select count(*) as n from casuser.emp join "CASUSER(alice)"."dept" using (dept)"#)
+            #expect(q.column("n")?.data == .int64([4]))
+            // casOut writes the rows instead of returning them
+            let out = try await ok(c, "fedSql.execDirect", ["query": "select id from emp where id > 3", "casOut": ["name": "late"]])
+            #expect(out.results["Result"] == nil)
+            #expect(try await fetchAll(c, "late").column("id")?.data == .int64([4, 5]))
+        }
+    }
+
+    @Test(arguments: Transport.allCases)
+    func createTableAsWritesASessionTableWithTypesAndMissingValues(_ transport: Transport) async throws {
+        try await TestServer.start(http: true).run { s in
+            let c = try await s.client(transport)
+            try await ok(c, "table.addTable", ["table": "a", "vars": [["name": "d", "type": "double"], ["name": "l", "type": "int64"], ["name": "i", "type": "int32"], ["name": "s", "type": "varchar"]],
+                                               "rows": [[1.5, 9_007_199_254_740_993, -2_147_483_647, "héllo"], [nil, nil, nil, nil], [-0.25, -1, 7, ""]]])
+            let r = try await ok(c, "fedSql.execDirect", ["query": "CREATE TABLE copy AS SELECT d, l, i, s, d IS NULL AS dmiss, coalesce(s, 'none') AS s2 FROM a"])
+            #expect(r.results["Result"] == nil)
+            #expect(r.notes.contains { $0.contains("copy") && $0.contains("3 rows") })
+            let t = try await fetchAll(c, "copy")
+            #expect(t.column("d")?.data == .double([1.5, .nan, -0.25]))
+            // missing values: null over JSON-lines; swat's forms over REST (the type's minimum, "")
+            let rest = transport == .rest
+            #expect(t.column("l")?.data == .int64([9_007_199_254_740_993, rest ? .min : nil, -1]), "int64 beyond 2^53 survives")
+            #expect(t.column("i")?.data == .int32([-2_147_483_647, rest ? .min : nil, 7]))
+            #expect(t.column("s")?.data == .varchar(["héllo", rest ? "" : nil, ""]))
+            let missing = try await Self.result(c, "select count(*) as n from copy where d is null and l is null and i is null and s is null")
+            #expect(missing.column("n")?.data == .int64([1]), "missing stays missing (NULL) both ways")
+            #expect(try await Self.result(c, "select count(*) as n from copy where s = ''").column("n")?.data == .int64([1]), "an empty string stays empty")
+            #expect(t.column("dmiss")?.data == .int64([0, 1, 0]))
+            #expect(t.column("s2")?.data == .varchar(["héllo", "none", ""]))
+            try await fails(c, "fedSql.execDirect", ["query": "create table copy as select 1 as x"], "already exists")
+            let none = try await Self.result(c, "select d from a where 0")
+            #expect(none.rowCount == 0 && none.column("d")?.data == .double([]))
+        }
+    }
+
+    @Test(arguments: Transport.allCases)
+    func tablesTheCallerMayNotReadDoNotExist(_ transport: Transport) async throws {
+        try await TestServer.start(http: true).run { s in
+            let alice = try await s.client(transport, "alice")
+            let bob = try await s.client(transport, "bob")
+            try await ok(alice, "table.addTable", ["table": "secret", "caslib": "Public", "promote": true, "vars": [["name": "x"]], "rows": [[42]]])
+            try await fails(bob, "fedSql.execDirect", ["query": "select * from public.secret"], "does not exist", "query")
+            try await fails(bob, "fedSql.execDirect", ["query": "select * from nosuchlib.t"], "nosuchlib", "query")
+            #expect(try await Self.result(alice, "select x from public.secret").column("x")?.data == .double([42]))
+            try await ok(alice, "accessControl.updSomeAcsTable", ["acs": [["caslib": "Public", "table": "secret", "identity": "bob", "identityType": "User",
+                                                                       "permType": "Grant", "permission": "Select"]]])
+            #expect(try await Self.result(bob, "select x from public.secret").column("x")?.data == .double([42]))
+        }
+    }
+
+    @Test(arguments: Transport.allCases)
+    func statementsThatTouchFilesOrChangeTheDatabaseAreRefused(_ transport: Transport) async throws {
+        try await TestServer.start(http: true).run { s in
+            let c = try await s.client(transport)
+            try await ok(c, "table.addTable", ["table": "t", "vars": [["name": "x"]], "rows": [[1]]])
+            let file = s.dataRoot + "/attached.db"
+            try await fails(c, "fedSql.execDirect", ["query": .string("attach database '\(file)' as x")], "ATTACH is not allowed", "query")
+            try await fails(c, "fedSql.execDirect", ["query": .string("vacuum into '\(file)'")], "query")
+            try await fails(c, "fedSql.execDirect", ["query": "select load_extension('/tmp/x')"], "load_extension is not allowed")
+            try await fails(c, "fedSql.execDirect", ["query": "pragma writable_schema = 1"], "PRAGMA")
+            try await fails(c, "fedSql.execDirect", ["query": "select * from sqlite_master"], "not allowed")
+            try await fails(c, "fedSql.execDirect", ["query": "insert into t values (2)"], "not allowed")
+            try await fails(c, "fedSql.execDirect", ["query": "select 1; select 2"], "one statement")
+            #expect(!FileManager.default.fileExists(atPath: file))
+            try await fails(c, "fedSql.execDirect", ["query": "selec x from t"], "SQLite: near \"selec\": syntax error", "query")
+            try await fails(c, "fedSql.execDirect", ["query": "select nope from t"], "SQLite: no such column: nope")
+            #expect(try await Self.result(c, "select x from t").rowCount == 1, "the session goes on")
+        }
+    }
+
+    /// An endless recursive CTE runs until the client cancels it; the progress handler stops SQLite.
+    @Test func aCancelStopsARunningQuery() async throws {
+        try await TestServer.start().run { s in
+            let c = try await s.connect()
+            let id = Mutex<Int64?>(nil)
+            let events = c.stream("fedSql.execDirect", ["query": "with recursive n(k) as (select 1 union all select k + 1 from n) select count(*) from n"],
+                                  onStart: { i in id.withLock { $0 = i } })
+            try await Task.sleep(for: .milliseconds(300))
+            try await c.cancel(try #require(id.withLock { $0 }))
+            var response: Response?
+            var logs: [String] = []
+            for await e in events {
+                if case .response(let r) = e { response = r }
+                if case .log(let l) = e { logs.append(l.message) }
+            }
+            #expect(response?.disposition.reason == "abort", "\(logs)")
+            try await ok(c, "builtins.ping")
+        }
+    }
+}

@@ -1,0 +1,74 @@
+import CASCore
+import CASStorage
+import CASWire
+
+/// `fedSql.execDirect`: runs one SQL query over session, global and caslib tables and returns its
+/// rows as the `Result` table (or writes them to `casOut`); `CREATE TABLE name AS <query>` writes a
+/// session table. Every table the query names is read through the table gate with Select, copied into a
+/// private in-memory SQLite database, and the query runs there under `SQLScratch`'s authorizer.
+struct ExecDirect: Action {
+    static let name = "execDirect"
+    static let summary = "Runs a SQL query (SQLite's dialect) over in-memory tables; CREATE TABLE name AS SELECT … writes a table."
+    static let query = P.string("query", "The SQL statement: a query (SELECT, WITH … SELECT, VALUES) or CREATE TABLE name AS <query>. Tables are named table or caslib.table.").program()
+    static let casOut = P.outTable("casOut", "Write the query's rows to this table instead of returning them.")
+    static let parameters = [query.spec, casOut.spec]
+
+    /// Most tables one query may name.
+    static let maxTables = 64
+
+    static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
+        let statement = CreateTableAs(args[query])
+        let scratch = try sql { try SQLScratch(isCancelled: { ctx.isCancelled }) }
+        try await copyTables(statement.query, into: scratch, ctx)
+        let rows = try await ctx.cpu {
+            try sql { try scratch.run(statement.query, name: "Result") { bytes in try ctx.reserve(bytes, for: "fedSql.execDirect's result") } }
+        }
+        if let target = statement.target {
+            let out = OutTableRef(name: target.name, caslib: target.schema)
+            let stored = try await ctx.store(rows, out: out, defaultName: target.name, parameter: "query")
+            ctx.note("Table \(stored.name) was created in caslib \(stored.caslib) with \(stored.rowCount) rows returned.")
+            return ValueDict()
+        }
+        let out = args[casOut]
+        if out.name != nil {
+            let stored = try await ctx.store(rows, out: out, defaultName: "Result")
+            ctx.note("Table \(stored.name) was created in caslib \(stored.caslib) with \(stored.rowCount) rows returned.")
+            return ["caslib": .string(stored.caslib), "tableName": .string(stored.name)]
+        }
+        return ["Result": .table(rows)]
+    }
+
+    /// Copies in every table the query names, one at a time, as SQLite reports them missing. Each is
+    /// read through the table gate with Select: a table the caller may not see "does not exist".
+    static func copyTables(_ sqlText: String, into scratch: SQLScratch, _ ctx: ActionContext) async throws {
+        var copied = Set<SQLTableName>()
+        while let missing = try await ctx.cpu({ try sql { try scratch.missingTable(in: sqlText) } }) {
+            try ctx.checkCancellation()
+            guard copied.insert(missing).inserted, copied.count <= maxTables else {
+                throw ActionError(.parameterValue, "The query names more than \(maxTables) tables, or a table SQLite cannot find after it was copied (\(missing)).", parameter: "query")
+            }
+            let t: CASTable
+            do {
+                t = try await ctx.table(TableRef(name: missing.name, caslib: missing.schema), parameter: "query", for: .select)
+            } catch {
+                var e = error
+                e.parameter = "query"
+                throw e
+            }
+            try ctx.reserve(t.data.estimatedBytes, for: "fedSql.execDirect's copy of table \(t.name)")
+            let data = t.data
+            try await ctx.cpu { try sql { try scratch.load(data, as: missing) } }
+        }
+    }
+
+    /// Runs `body`, turning an `SQLError` into the action's error on `query`, with SQLite's message.
+    static func sql<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch let e as SQLError {
+            switch e.kind {
+            case .cancelled: throw ActionError.cancelled
+            case .sqlite: throw ActionError(.parameterValue, "SQLite: \(e.message)", parameter: "query", cause: e)
+            case .refused, .tooMuchWork: throw ActionError(.parameterValue, e.message, parameter: "query", cause: e)
+            }
+        }
+    }
+}
