@@ -17,12 +17,22 @@ struct HelpCommand: AsyncParsableCommand {
     @Argument(help: "A subcommand (call), an action set (table) or an action (table.fetch).")
     var name: String?
 
+    /// `caslite help groups add`: a subcommand of a subcommand (what ArgumentParser's own help texts point to).
+    @Argument(help: .hidden)
+    var nested: [String] = []
+
     static var subcommands: [any ParsableCommand.Type] { Caslite.configuration.subcommands }
 
     func run() async throws {
         let reg = try StandardRegistry.make()
         guard let name else { return Self.overview(reg) }
-        if let sub = Self.subcommands.first(where: { $0._commandName == name.lowercased() }) {
+        if var sub = Self.subcommands.first(where: { $0._commandName == name.lowercased() }) {
+            for word in nested {
+                guard let inner = sub.configuration.subcommands.first(where: { $0._commandName == word.lowercased() }) else {
+                    throw ValidationError("'\(name)' has no subcommand '\(word)'; `caslite help \(name)` lists them.")
+                }
+                sub = inner
+            }
             print(Caslite.helpMessage(for: sub), terminator: "")
             return
         }

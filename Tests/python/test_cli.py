@@ -166,6 +166,15 @@ def test_6_help_knows_subcommands_sets_actions_and_near_misses(place):
     assert status == 0 and "USAGE: caslite call" in out and "--keep-session" in out, out
     status, out = cli(["help", "tabl"], folder, env)
     assert status != 0 and "Did you mean 'table'?" in out, out
+    # what a subcommand's own help points to: `caslite help groups <subcommand>`
+    status, out = cli(["help", "groups"], folder, env)
+    assert status == 0 and "caslite help groups <subcommand>" in out, out
+    status, out = cli(["help", "groups", "add"], folder, env)
+    assert status == 0 and "USAGE: caslite groups add" in out, out
+    status, out = cli(["help", "tls", "self-signed"], folder, env)
+    assert status == 0 and "--host" in out, out
+    status, out = cli(["help", "groups", "nope"], folder, env)
+    assert status != 0 and "has no subcommand 'nope'" in out, out
     status, out = cli(["help", "table"], folder, env)
     assert status == 0 and "loadTable" in out, out
     status, out = cli(["help"], folder, env)
