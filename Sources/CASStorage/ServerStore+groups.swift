@@ -81,18 +81,23 @@ extension ServerStore {
         return out
     }
 
-    /// Adds an existing user to an existing group (already a member: nothing changes). Returns the group's spelling.
+    /// Adds an existing user to an existing group (already a member: nothing changes, `added` is false).
+    /// Returns the group's spelling.
     @discardableResult
-    public func addMember(_ user: String, to group: String) throws(StorageError) -> String {
+    public func addMember(_ user: String, to group: String) throws(StorageError) -> (group: String, added: Bool) {
         let g = try requireGroup(group)
         guard try self.user(user) != nil else {
             throw StorageError(.notFound, "User '\(user)' does not exist; add it first (`caslite users add \(user)`).")
         }
+        let q = try db.prepare("SELECT 1 FROM group_members WHERE group_name = ?1 AND user = ?2")
+        try q.bind(1, g.name)
+        try q.bind(2, user)
+        if try q.step() { return (g.name, false) }
         let s = try db.prepare("INSERT OR IGNORE INTO group_members(group_name, user) VALUES (?1, ?2)")
         try s.bind(1, g.name)
         try s.bind(2, user)
         try s.run()
-        return g.name
+        return (g.name, true)
     }
 
     /// Removes a member from a group. Returns the group's spelling.

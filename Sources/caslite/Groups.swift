@@ -56,7 +56,10 @@ struct Groups: AsyncParsableCommand {
     struct AddMember: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "add-member", abstract: "Add a user to a group.")
         @OptionGroup var m: Membership
-        func run() async throws { print("added \(m.user) to group \(try await m.store.open().addMember(m.user, to: m.name.group))") }
+        func run() async throws {
+            let r = try await m.store.open().addMember(m.user, to: m.name.group)
+            print(r.added ? "added \(m.user) to group \(r.group)" : "\(m.user) is already a member of group \(r.group)")
+        }
     }
 
     struct RemoveMember: AsyncParsableCommand {

@@ -75,7 +75,10 @@ struct GroupPrecedenceTests {
         try await store.insertUser("bob", hash: "-", admin: false, now: 0)
         try await store.addGroup("Analysts", now: 0)
         await #expect(throws: StorageError.self, "names are case-insensitive") { try await store.addGroup("analysts", now: 0) }
-        #expect(try await store.addMember("bob", to: "ANALYSTS") == "Analysts", "members join the group's own spelling")
+        let joined = try await store.addMember("bob", to: "ANALYSTS")
+        #expect(joined.group == "Analysts" && joined.added, "members join the group's own spelling")
+        let again = try await store.addMember("bob", to: "analysts")
+        #expect(!again.added, "a member added again is told so, nothing changes")
         await #expect(throws: StorageError.self) { try await store.addMember("nobody", to: "analysts") }
         await #expect(throws: StorageError.self) { try await store.addMember("bob", to: "nosuch") }
         let id = try await store.ensureObjectId(caslib: "Public")

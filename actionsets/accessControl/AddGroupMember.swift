@@ -9,7 +9,8 @@ struct AddGroupMember: Action {
 
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
         let m = try GroupActions.membership(args, ctx)
-        ctx.note("Added \(m.user) to group \(try await GroupActions.store(ctx) { try await $0.addMember(m.user, to: m.group) }).")
+        let r = try await GroupActions.store(ctx) { try await $0.addMember(m.user, to: m.group) }
+        ctx.note(r.added ? "Added \(m.user) to group \(r.group)." : "\(m.user) is already a member of group \(r.group).")
         return ValueDict()
     }
 }
