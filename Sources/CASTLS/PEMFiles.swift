@@ -9,6 +9,18 @@ import X509
 enum PEMFiles {
     /// The text of a PEM file.
     static func text(_ path: String, _ what: String) throws(TLSError) -> String {
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
+            throw TLSError(.badFile, "the \(what) \(path) is a folder; give the PEM file inside it")
+        }
+        // a PEM file is a few KB: refuse devices and huge files before reading them
+        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+        if let type = attributes?[.type] as? FileAttributeType, type != .typeRegular, type != .typeSymbolicLink {
+            throw TLSError(.badFile, "the \(what) \(path) is not a regular file")
+        }
+        if let size = attributes?[.size] as? Int, size > 1 << 20 {
+            throw TLSError(.badFile, "the \(what) \(path) has \(size) bytes, too many for a PEM file")
+        }
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
             throw TLSError(.badFile, "cannot read the \(what) \(path): \(Self.reason(error))", cause: error)

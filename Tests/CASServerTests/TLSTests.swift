@@ -265,5 +265,10 @@ struct TLSRefusalTests {
                 #expect(!text.contains("UTF8View"), "\(text)")
             }
         }
+        // a folder or a device where a PEM file belongs is named as such
+        for (path, words) in [(NSTemporaryDirectory(), "is a folder"), ("/dev/zero", "not a regular file")] {
+            let e = #expect(throws: TLSError.self) { try ServerTLS(files: ServerTLS.Files(certificate: path, privateKey: certs.server.privateKey)) }
+            #expect(e?.message.contains(words) == true, "\(String(describing: e))")
+        }
     }
 }
