@@ -73,4 +73,25 @@ struct ByGroupTests {
             #expect(bad.disposition.severity == .error)
         }
     }
+
+    @Test(arguments: Transport.allCases)
+    func groupByInfoWritesOneRowPerGroup(_ transport: Transport) async throws {
+        try await TestServer.start(http: true).run { s in
+            let c = try await s.client(transport)
+            try await Self.load(c)
+            let r = try await ok(c, "simple.groupByInfo", ["table": ["name": "w", "groupBy": ["zone"]]])
+            let out = try Self.table(r, "OutputCasTables")
+            #expect(out.column("Name")?.data == .varchar(["_GROUPBYINFO_1"]) && out.row(0)[2].doubleValue == 4)
+            let f = try await ok(c, "table.fetch", ["table": "_GROUPBYINFO_1"])
+            let t = try Self.table(f, "Fetch")
+            #expect(t.column("_Frequency_")?.data == .double([1, 1, 2, 3]))
+            let again = try await ok(c, "simple.groupByInfo", ["table": ["name": "w", "groupBy": ["zone"]], "noVars": true])
+            #expect(try Self.table(again, "OutputCasTables").column("Columns")?.data == .double([1]))
+            try await ok(c, "builtins.loadActionSet", ["actionSet": "datapreprocess"])
+            let hc = try await ok(c, "datapreprocess.highCardinality", ["table": ["name": "w", "groupBy": ["zone"]]])
+            #expect(try Self.table(hc, "ByGroup4.HighCardinalityDetails").row(0)[1].doubleValue == 2)   // south: 20, 26
+            let none = try await c.call("simple.groupByInfo", ["table": "w"])
+            #expect(none.disposition.severity == .error)
+        }
+    }
 }

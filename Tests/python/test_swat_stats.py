@@ -107,3 +107,19 @@ def test_groupby_summary_and_count_match_pandas(conn):
             assert row["Std"] == pytest.approx(g[col].std()[zone])
     counts = tbl.groupby("zone").count()
     assert counts.to_dict() == g.count().to_dict()
+
+
+def test_groupby_mean_max_nunique_match_pandas(conn):
+    df = zones()
+    tbl = conn.upload_frame(df, casout={"name": "zones", "replace": True})
+    g = df.groupby("zone")
+    mean = tbl.groupby("zone").mean()                   # datapreprocess is loaded, simple.groupByInfo counts the groups
+    assert np.allclose(mean[["temperature", "wind"]].to_numpy(dtype=float), g[["temperature", "wind"]].mean().to_numpy())
+    assert list(mean.index) == ["east", "north", "south"]
+    sel = tbl.groupby("zone")[["temperature"]].mean()
+    assert np.allclose(sel["temperature"].to_numpy(dtype=float), g["temperature"].mean().to_numpy())
+    mx = tbl.groupby("zone").max()
+    assert np.allclose(mx["temperature"].to_numpy(dtype=float), g["temperature"].max().to_numpy())
+    assert list(mx["wind"].astype(int)) == list(g["wind"].max())
+    nu = tbl.groupby("zone").nunique()
+    assert nu.to_dict() == g.nunique().to_dict()
