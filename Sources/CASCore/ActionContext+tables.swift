@@ -72,7 +72,7 @@ extension ActionContext {
         guard !ref.groupBy.isEmpty else { return try await body(filteredTable(ref, parameter: parameter), []) }
         var t = try await rowsTable(ref, parameter: parameter, for: .select)
         let all = t.data
-        let groups = try await Blocking.run { () throws(ActionError) -> ByGroups in try ByGroups(all, by: ref.groupBy, parameter: parameter) }
+        let groups = try await Blocking.run { () throws(ActionError) -> ByGroups in try ByGroups(all, by: ref.groupBy, parameter: "\(parameter).groupBy") }
         let byNames = groups.variables.map(\.name)
         var selected = ref
         if !ref.vars.isEmpty { selected.vars += byNames.filter { b in !ref.vars.contains { $0.lowercased() == b.lowercased() } } }

@@ -43,11 +43,11 @@ public struct ByGroups: Sendable {
     public let keys: [[Value]]
     public let rows: [[Int]]
 
-    /// Groups `data` by the columns `names`; an unknown column is an error on `parameter.groupBy[k]`.
-    public init(_ data: DataTable, by names: [String], parameter: String = "table") throws(ActionError) {
+    /// Groups `data` by the columns `names`; an unknown column is an error on `parameter[k]`.
+    public init(_ data: DataTable, by names: [String], parameter: String = "table.groupBy") throws(ActionError) {
         var vars: [Column] = []
         for (k, n) in names.enumerated() {
-            guard let c = data.column(n) else { throw ActionError.missingColumn(n, in: data, parameter: "\(parameter).groupBy[\(k + 1)]") }
+            guard let c = data.column(n) else { throw ActionError.missingColumn(n, in: data, parameter: "\(parameter)[\(k + 1)]") }
             vars.append(Column(name: c.name, label: c.label, format: c.format, data: .empty(c.type)))
         }
         let columns = vars.map { data.column($0.name)!.data }
@@ -57,6 +57,13 @@ public struct ByGroups: Sendable {
         variables = vars
         keys = sorted
         rows = sorted.map { groups[$0]! }
+    }
+
+    /// The by-variables' columns with one row per group of `groups` (all groups by default), taken
+    /// from `data`, the table that was grouped (a group's first row holds its values).
+    public func valueColumns(of data: DataTable, groups: [Int]? = nil) -> [Column] {
+        let firstRows = (groups ?? Array(keys.indices)).map { rows[$0][0] }
+        return variables.map { c in Column(name: c.name, label: c.label, format: c.format, data: data.column(c.name)!.data.gather(firstRows)) }
     }
 
     private func isNumeric(_ v: Int) -> Bool { variables[v].type.isNumeric }

@@ -90,6 +90,9 @@ struct ByGroupTests {
             try await ok(c, "builtins.loadActionSet", ["actionSet": "datapreprocess"])
             let hc = try await ok(c, "datapreprocess.highCardinality", ["table": ["name": "w", "groupBy": ["zone"]]])
             #expect(try Self.table(hc, "ByGroup4.HighCardinalityDetails").row(0)[1].doubleValue == 2)   // south: 20, 26
+            let combos = try await ok(c, "simple.groupBy", ["table": "w", "inputs": ["zone"], "includeMissing": false])
+            let list = try Self.table(combos, "Groupby")
+            #expect(list.column("zone")?.data == .varchar(["east", "north", "south"]) && list.column("_Frequency_")?.data == .double([1, 2, 3]))
             let none = try await c.call("simple.groupByInfo", ["table": "w"])
             #expect(none.disposition.severity == .error)
         }

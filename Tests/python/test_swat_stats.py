@@ -123,3 +123,11 @@ def test_groupby_mean_max_nunique_match_pandas(conn):
     assert list(mx["wind"].astype(int)) == list(g["wind"].max())
     nu = tbl.groupby("zone").nunique()
     assert nu.to_dict() == g.nunique().to_dict()
+
+
+def test_iterating_over_groupby_matches_pandas(conn):
+    df = zones()
+    tbl = conn.upload_frame(df, casout={"name": "zones", "replace": True})
+    got = {key[0]: part.to_frame().sort_values("wind")["wind"].tolist() for key, part in tbl.groupby("zone")}   # simple.groupBy
+    expected = {key: part.sort_values("wind")["wind"].tolist() for key, part in df.groupby("zone")}
+    assert got == expected

@@ -24,12 +24,7 @@ struct GroupByInfo: Action {
         let t = try await ctx.filteredTable(ref)
         let groups = try ByGroups(t.data, by: ref.groupBy)
         var data = DataTable(name: "GroupByInfo")
-        if !args[noVars] {
-            for c in groups.variables {  // a group's first row holds its values
-                data.columns.append(Column(name: c.name, label: c.label, format: c.format,
-                                           data: t.data.column(c.name)!.data.gather(groups.rows.map { $0[0] })))
-            }
-        }
+        if !args[noVars] { data.columns = groups.valueColumns(of: t.data) }
         data.columns.append(Column(name: "_Frequency_", data: .double(groups.rows.map { Double($0.count) })))
         var out = args[casOut]
         if out.name == nil { out.name = try await freshName(ctx, out) }
