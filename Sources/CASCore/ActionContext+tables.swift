@@ -57,8 +57,37 @@ extension ActionContext {
         return out
     }
 
-    /// A table with the reference's `where` and `vars` applied.
+    /// A table with the reference's `computedVars`, `where` and `vars` applied (`groupBy` is not: see `byGroups`).
     public func filteredTable(_ ref: TableRef, parameter: String = "table", for permission: Permission = .select) async throws(ActionError) -> CASTable {
+        var t = try await rowsTable(ref, parameter: parameter, for: permission)
+        t.data = try selectVars(ref, of: t.data, parameter: parameter)
+        return t
+    }
+
+    /// Runs `body` on the reference's table — once per by-group when it has `groupBy`, with the
+    /// group's rows, and then the results are CAS's by-group layout (`ByGroups.results`). A group's
+    /// table keeps the by-variables after the `vars` selection; `body` receives them as its second argument.
+    public func perByGroup(_ ref: TableRef, parameter: String = "table",
+                           _ body: (CASTable, [String]) async throws -> ValueDict) async throws -> ValueDict {
+        guard !ref.groupBy.isEmpty else { return try await body(filteredTable(ref, parameter: parameter), []) }
+        var t = try await rowsTable(ref, parameter: parameter, for: .select)
+        let all = t.data
+        let groups = try await Blocking.run { () throws(ActionError) -> ByGroups in try ByGroups(all, by: ref.groupBy, parameter: "\(parameter).groupBy") }
+        let byNames = groups.variables.map(\.name)
+        var selected = ref
+        if !ref.vars.isEmpty { selected.vars += byNames.filter { b in !ref.vars.contains { $0.lowercased() == b.lowercased() } } }
+        let columns = try selectVars(selected, of: all, parameter: parameter)
+        var perGroup: [ValueDict] = []
+        for rows in groups.rows {
+            try Task.checkCancellation()
+            t.data = columns.gather(rows)
+            perGroup.append(try await body(t, byNames))
+        }
+        return groups.results(perGroup)
+    }
+
+    /// The reference's table with `computedVars` and `where` applied: the rows an action reads.
+    func rowsTable(_ ref: TableRef, parameter: String, for permission: Permission) async throws(ActionError) -> CASTable {
         // computing columns or filtering reads rows, whatever the caller asked for
         var t = try await table(ref, parameter: parameter, for: ref.readsRows ? .select : permission)
         if !ref.computedVars.isEmpty || !(ref.computedVarsProgram ?? "").trimmingSpaces.isEmpty {
@@ -78,14 +107,19 @@ extension ActionContext {
             }
             t.data = t.data.gather(rows)
         }
-        if !ref.vars.isEmpty {
-            var cols: [Column] = []
-            for v in ref.vars {
-                guard let c = t.data.column(v) else { throw ActionError.missingColumn(v, in: t.data, parameter: "\(parameter).vars") }
-                cols.append(c)
-            }
-            t.data.columns = cols
+        return t
+    }
+
+    /// `data` with only the reference's `vars` (all columns when it has none).
+    func selectVars(_ ref: TableRef, of data: DataTable, parameter: String) throws(ActionError) -> DataTable {
+        guard !ref.vars.isEmpty else { return data }
+        var t = data
+        var cols: [Column] = []
+        for v in ref.vars {
+            guard let c = data.column(v) else { throw ActionError.missingColumn(v, in: data, parameter: "\(parameter).vars") }
+            cols.append(c)
         }
+        t.columns = cols
         return t
     }
 

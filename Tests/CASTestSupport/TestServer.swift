@@ -1,6 +1,7 @@
 import ActionSetAccessControl
 import ActionSetAggregation
 import ActionSetBuiltins
+import ActionSetDataPreprocess
 import ActionSetFedSql
 import ActionSetPercentile
 import ActionSetSCCASL
@@ -39,7 +40,7 @@ public final class TestServer: Sendable {
     /// `testing` set. Targets that test heavier sets pass them in `sets:`.
     public static let coreSets: [ActionSet] = [
         builtinsActionSet, sessionActionSet, sessionPropActionSet, tableActionSet, accessControlActionSet, simpleActionSet,
-        percentileActionSet, aggregationActionSet, fedSqlActionSet, sccaslActionSet, testingActionSet,
+        percentileActionSet, aggregationActionSet, datapreprocessActionSet, fedSqlActionSet, sccaslActionSet, testingActionSet,
     ]
 
     /// A fresh, empty temporary folder.

@@ -80,3 +80,54 @@ def test_corr_matches_pandas(conn):
     assert np.allclose(got.to_numpy(dtype=float), expected.to_numpy(), atol=1e-12)
     stats = conn.simple.correlation(table="corrs", inputs=["a", "b"])["SimpleStats"].set_index("Variable")
     assert stats.loc["a", "N"] == 5 and stats.loc["a", "Mean"] == pytest.approx(df["a"].mean())
+
+
+def zones():
+    return pd.DataFrame({
+        "zone": ["north", "south", "north", "east", "south", "east", "south"],
+        "temperature": [3.0, 20.0, 5.0, 7.0, np.nan, 11.0, 26.0],
+        "wind": [1, 4, 2, 8, 5, 5, 3],
+    })
+
+
+def test_groupby_summary_and_count_match_pandas(conn):
+    df = zones()
+    tbl = conn.upload_frame(df, casout={"name": "zones", "replace": True})
+    out = tbl.groupby("zone").summary()                       # groupBy is advertised in castable, so swat sends it
+    assert list(out.keys()) == ["ByGroupInfo", "ByGroup1.Summary", "ByGroup2.Summary", "ByGroup3.Summary"]
+    assert out["ByGroup2.Summary"].attrs["ByVar1"] == "zone" and out["ByGroup2.Summary"].attrs["ByVar1Value"] == "north"
+    merged = out.concat_bygroups()["Summary"].reset_index().set_index(["zone", "Column"])
+    g = df.groupby("zone")
+    for col in ["temperature", "wind"]:
+        for zone in ["east", "north", "south"]:
+            row = merged.loc[(zone, col)]
+            assert row["N"] == g[col].count()[zone]
+            assert row["Mean"] == pytest.approx(g[col].mean()[zone])
+            assert row["Max"] == pytest.approx(g[col].max()[zone])
+            assert row["Std"] == pytest.approx(g[col].std()[zone])
+    counts = tbl.groupby("zone").count()
+    assert counts.to_dict() == g.count().to_dict()
+
+
+def test_groupby_mean_max_nunique_match_pandas(conn):
+    df = zones()
+    tbl = conn.upload_frame(df, casout={"name": "zones", "replace": True})
+    g = df.groupby("zone")
+    mean = tbl.groupby("zone").mean()                   # datapreprocess is loaded, simple.groupByInfo counts the groups
+    assert np.allclose(mean[["temperature", "wind"]].to_numpy(dtype=float), g[["temperature", "wind"]].mean().to_numpy())
+    assert list(mean.index) == ["east", "north", "south"]
+    sel = tbl.groupby("zone")[["temperature"]].mean()
+    assert np.allclose(sel["temperature"].to_numpy(dtype=float), g["temperature"].mean().to_numpy())
+    mx = tbl.groupby("zone").max()
+    assert np.allclose(mx["temperature"].to_numpy(dtype=float), g["temperature"].max().to_numpy())
+    assert list(mx["wind"].astype(int)) == list(g["wind"].max())
+    nu = tbl.groupby("zone").nunique()
+    assert nu.to_dict() == g.nunique().to_dict()
+
+
+def test_iterating_over_groupby_matches_pandas(conn):
+    df = zones()
+    tbl = conn.upload_frame(df, casout={"name": "zones", "replace": True})
+    got = {key[0]: part.to_frame().sort_values("wind")["wind"].tolist() for key, part in tbl.groupby("zone")}   # simple.groupBy
+    expected = {key: part.sort_values("wind")["wind"].tolist() for key, part in df.groupby("zone")}
+    assert got == expected

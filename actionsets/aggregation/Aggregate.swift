@@ -3,7 +3,8 @@ import CASCore
 import CASWire
 
 /// `aggregation.aggregate`: `varSpecs` lists `{names={…}, agg="N"|"NMISS"|"SUM"|"MEAN"|"MIN"|"MAX"|"STD"|"VAR"}`;
-/// the result is one `Aggregate` table with a row per column and a column per requested statistic.
+/// the result is one `Aggregate` table with a row per column and a column per requested statistic
+/// (per by-group with `table.groupBy`).
 /// N and NMISS work on every column type; the others need numeric columns.
 struct Aggregate: Action {
     static let name = "aggregate"
@@ -40,7 +41,11 @@ struct Aggregate: Action {
     }
 
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
-        let t = try await ctx.filteredTable(args[table])
+        try await ctx.perByGroup(args[table]) { t, _ in try aggregate(t, args) }
+    }
+
+    /// The `Aggregate` table of `t`.
+    static func aggregate(_ t: CASTable, _ args: Args) throws -> ValueDict {
         var order: [String] = [], statOrder: [String] = []
         var cells: [String: [String: Double]] = [:]  // column → stat → value
         for (i, spec) in args[varSpecs].enumerated() {

@@ -2,7 +2,7 @@ import CASCore
 import CASWire
 
 /// `percentile.percentile`: the requested percentiles of each numeric input column, by SAS's
-/// percentile definition 5 (PROC UNIVARIATE's default): with n non-missing sorted values and
+/// percentile definition 5 (PROC UNIVARIATE's default; per by-group with `table.groupBy`): with n non-missing sorted values and
 /// np = j + g, the value x(j+1) when g > 0, else the average of x(j) and x(j+1).
 struct PercentileAction: Action {
     static let name = "percentile"
@@ -26,8 +26,12 @@ struct PercentileAction: Action {
     }
 
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
-        let t = try await ctx.filteredTable(args[table])
-        let cols = try InputColumns.resolve(args[inputs], in: t.data, defaultFilter: { $0.type.isNumeric }) { c in
+        try await ctx.perByGroup(args[table]) { t, by in try await percentiles(t, args, ctx, by: by) }
+    }
+
+    /// The `Percentile` table of `t`; by-variables are left out unless named in `inputs`.
+    static func percentiles(_ t: CASTable, _ args: Args, _ ctx: ActionContext, by: [String]) async throws -> ValueDict {
+        let cols = try InputColumns.resolve(args[inputs], in: t.data, defaultFilter: { $0.type.isNumeric && !by.contains($0.name) }) { c in
             c.type.isNumeric ? nil : "Column '\(c.name)' is \(c.type.rawValue); percentile needs numeric columns."
         }
         let wanted = args[values]

@@ -3,13 +3,8 @@ import CASWire
 
 /// Parameters shared by `srs` and `stratified` (CAS names), and their reading.
 enum SamplingParams {
-    /// The input table: a `castable` plus `groupBy` (stratified sampling groups by it).
-    enum Table: ParamGroup {
-        static let groupBy = P.columns("groupBy", "Columns whose level combinations are the strata.")
-        static let parameters = TableRef.Keys.parameters + [groupBy.spec]
-    }
-    static let table = P.group("table", "The input table.", Table.self, required: true).with { $0.isTableDef = true }
-        .map { (ref: TableRef($0), groupBy: $0[Table.groupBy]) }
+    /// The input table: a `castable`, whose `groupBy` columns are the strata of stratified sampling.
+    static let table = P.table().map { (ref: $0, groupBy: $0.groupBy) }
     static let samppct = P.double("samppct", "Percentage of rows (of each stratum) in the sample, or in partition 1 with partInd.",
                                   default: 10, min: 0, max: 100)
     static let samppct2 = P.optionalDouble("samppct2", "With partInd: percentage of rows in partition 2; the rest get 0.", min: 0, max: 100)

@@ -1,7 +1,8 @@
 import CASCore
 import CASWire
 
-/// `simple.crossTab`: a two-way table of counts (e.g. the confusion matrix of actual × predicted).
+/// `simple.crossTab`: a two-way table of counts (e.g. the confusion matrix of actual × predicted);
+/// per by-group with `table.groupBy`.
 struct CrossTab: Action {
     static let name = "crossTab"
     static let summary = "Counts rows for each combination of a row column's and a column column's levels (a two-way table)."
@@ -11,7 +12,11 @@ struct CrossTab: Action {
     static let parameters = [table.spec, row.spec, col.spec]
 
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
-        let t = try await ctx.filteredTable(args[table])
+        try await ctx.perByGroup(args[table]) { t, _ in try crossTab(t, args) }
+    }
+
+    /// The `Crosstab` table of `t`.
+    static func crossTab(_ t: CASTable, _ args: Args) throws -> ValueDict {
         guard let rc = t.data.column(args[row]) else { throw ActionError.missingColumn(args[row], in: t.data, parameter: "row") }
         guard let cc = t.data.column(args[col]) else { throw ActionError.missingColumn(args[col], in: t.data, parameter: "col") }
         var counts: [Level: [Level: Int]] = [:]

@@ -1,7 +1,8 @@
 import CASCore
 import CASWire
 
-/// `simple.distinct`: the number of distinct values and of missing values of each column.
+/// `simple.distinct`: the number of distinct values and of missing values of each column
+/// (per by-group with `table.groupBy`).
 struct Distinct: Action {
     static let name = "distinct"
     static let summary = "Counts the distinct values (NDistinct) and the missing values (NMiss) of each input column."
@@ -11,7 +12,11 @@ struct Distinct: Action {
     static let parameters = [table.spec, inputs.spec, includeMissing.spec]
 
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
-        let t = try await ctx.filteredTable(args[table])
+        try await ctx.perByGroup(args[table]) { t, _ in try await distinct(t, args, ctx) }
+    }
+
+    /// The `Distinct` table of `t` (by-variables included, as CAS: swat's `nunique` drops them).
+    static func distinct(_ t: CASTable, _ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
         let cols = try InputColumns.resolve(args[inputs], in: t.data, defaultFilter: { $0.type != .varbinary })
         let withMissing = args[includeMissing]
         let rows = try await ctx.cpu { () -> [[Value]] in

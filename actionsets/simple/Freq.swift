@@ -32,7 +32,7 @@ enum Level: Hashable, Comparable {
     }
 }
 
-/// `simple.freq`: one-way frequency tables.
+/// `simple.freq`: one-way frequency tables (per by-group with `table.groupBy`).
 struct Freq: Action {
     static let name = "freq"
     static let summary = "Counts the rows at each distinct value (level) of each input column."
@@ -42,8 +42,12 @@ struct Freq: Action {
     static let parameters = [table.spec, inputs.spec, includeMissing.spec]
 
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
-        let t = try await ctx.filteredTable(args[table])
-        let cols = try InputColumns.resolve(args[inputs], in: t.data, defaultFilter: { $0.type != .varbinary })
+        try await ctx.perByGroup(args[table]) { t, by in try frequency(t, args, by: by) }
+    }
+
+    /// The `Frequency` table of `t`; by-variables are not counted unless named in `inputs`.
+    static func frequency(_ t: CASTable, _ args: Args, by: [String]) throws -> ValueDict {
+        let cols = try InputColumns.resolve(args[inputs], in: t.data, defaultFilter: { $0.type != .varbinary && !by.contains($0.name) })
         let withMissing = args[includeMissing]
         var b = TableBuilder(name: "Frequency", columns: [("Column", .varchar), ("CharVar", .varchar), ("NumVar", .double),
                                                           ("FmtVar", .varchar), ("Level", .int32), ("Frequency", .double)], label: "Frequency for \(t.name.uppercased())")

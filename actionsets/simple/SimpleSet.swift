@@ -2,5 +2,5 @@ import CASCore
 
 /// The `simple` action set: row counts, summary statistics, frequencies and cross-tabulations.
 public let simpleActionSet = ActionSet(
-    name: "simple", summary: "Simple analytics: row counts, summary statistics, frequencies, cross-tabulations, distinct counts, top-k values and correlations.",
-    actions: [NumRows.self, Summary.self, Freq.self, CrossTab.self, Distinct.self, TopK.self, Correlation.self])
+    name: "simple", summary: "Simple analytics: row counts, summary statistics, frequencies, cross-tabulations, distinct counts, top-k values, correlations and by-group information.",
+    actions: [NumRows.self, Summary.self, Freq.self, CrossTab.self, Distinct.self, TopK.self, Correlation.self, GroupBy.self, GroupByInfo.self])

@@ -1,7 +1,7 @@
 import CASCore
 import CASWire
 
-/// `simple.summary`: descriptive statistics of numeric columns.
+/// `simple.summary`: descriptive statistics of numeric columns (per by-group with `table.groupBy`).
 struct Summary: Action {
     static let name = "summary"
     static let summary = "Computes N, NMiss, Min, Max, Mean, Sum, Std, Var, StdErr, USS and CSS for numeric columns."
@@ -10,8 +10,12 @@ struct Summary: Action {
     static let parameters = [table.spec, inputs.spec]
 
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
-        let t = try await ctx.filteredTable(args[table])
-        let cols = try InputColumns.resolve(args[inputs], in: t.data, defaultFilter: { $0.type.isNumeric }) { c in
+        try await ctx.perByGroup(args[table]) { t, by in try await summary(t, args, ctx, by: by) }
+    }
+
+    /// The `Summary` table of `t`; by-variables are not summarised unless named in `inputs`.
+    static func summary(_ t: CASTable, _ args: Args, _ ctx: ActionContext, by: [String]) async throws -> ValueDict {
+        let cols = try InputColumns.resolve(args[inputs], in: t.data, defaultFilter: { $0.type.isNumeric && !by.contains($0.name) }) { c in
             c.type.isNumeric ? nil : "Column '\(c.name)' is \(c.type.rawValue); summary needs numeric columns."
         }
         let chosen = cols

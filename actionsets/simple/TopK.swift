@@ -6,7 +6,7 @@ import CASWire
 /// `Topk` has the top rows of a column (Rank 1…) then its bottom rows (Rank 1…); `Score` is the
 /// value's frequency in both orders. Ties are broken by value (ascending for the bottom rows,
 /// descending for the top ones), so a column has exactly min(k, distinct) rows per side.
-/// `TopkMisc` gives each column's number of distinct values (`N`).
+/// `TopkMisc` gives each column's number of distinct values (`N`). Per by-group with `table.groupBy`.
 struct TopK: Action {
     static let name = "topk"
     static let summary = "Top and bottom values of each column, ranked by frequency or by value, with the number of distinct values."
@@ -22,7 +22,11 @@ struct TopK: Action {
     static let parameters = [table.spec, inputs.spec, topk.spec, bottomk.spec, order.spec, includeMissing.spec, raw.spec, maxTie.spec]
 
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
-        let t = try await ctx.filteredTable(args[table])
+        try await ctx.perByGroup(args[table]) { t, _ in try await ranked(t, args, ctx) }
+    }
+
+    /// The `Topk` and `TopkMisc` tables of `t`.
+    static func ranked(_ t: CASTable, _ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
         let cols = try InputColumns.resolve(args[inputs], in: t.data, defaultFilter: { $0.type != .varbinary })
         let (top, bottom, byValue, withMissing) = (args[topk], args[bottomk], args[order] == "VALUE", args[includeMissing])
         let anyChar = cols.contains { $0.type == .varchar || $0.type == .varbinary }

@@ -15,15 +15,21 @@ public struct TableRef: Sendable, Equatable {
     /// (`computedVars`, `computedVarsProgram`; see ComputedVars).
     public var computedVars: [String] = []
     public var computedVarsProgram: String?
+    /// By-variables (`groupBy`): actions that honour them compute their results once per group
+    /// (ByGroups); `groupByMode` is accepted as CAS names it (one server: no redistribution to do).
+    public var groupBy: [String] = []
+    public var groupByMode = "NOBYGROUPS"
 
     public init(name: String, caslib: String? = nil, whereClause: String? = nil, vars: [String] = [],
-                computedVars: [String] = [], computedVarsProgram: String? = nil) {
+                computedVars: [String] = [], computedVarsProgram: String? = nil, groupBy: [String] = [], groupByMode: String = "NOBYGROUPS") {
         self.name = name
         self.caslib = caslib
         self.whereClause = whereClause
         self.vars = vars
         self.computedVars = computedVars
         self.computedVarsProgram = computedVarsProgram
+        self.groupBy = groupBy
+        self.groupByMode = groupByMode
     }
 
     /// The typed keys of the `castable` parameter list (also what `builtins.casCommon` shows).
@@ -36,14 +42,21 @@ public struct TableRef: Sendable, Equatable {
         public static let computedVarsProgram = P.optionalString(
             "computedVarsProgram",
             "Statements `name = expression;` (the where-expression language, docs/where.md) computing computedVars; `length` statements are accepted and ignored.").program()
+        public static let groupBy = P.columns(
+            "groupBy", "By-variables: the actions that honour them (simple.summary, freq, crossTab, topk, distinct, percentile.percentile, aggregation.aggregate) return ByGroupInfo and one result table per group; others ignore them.")
+        public static let groupByMode = P.string(
+            "groupByMode", "NOBYGROUPS or REDISTRIBUTE, as CAS names them; both group the same way on one server.",
+            default: "NOBYGROUPS", allowed: ["NOBYGROUPS", "REDISTRIBUTE"])
         /// The `castable` fields, in CAS's order.
-        public static let parameters = [name.spec, caslib.spec, whereClause.spec, vars.spec, computedVars.spec, computedVarsProgram.spec]
+        public static let parameters = [name.spec, caslib.spec, whereClause.spec, vars.spec, groupBy.spec, groupByMode.spec,
+                                         computedVars.spec, computedVarsProgram.spec]
     }
 
     /// Reads a validated `castable` parameter list (or one that extends it, as sampling's `table` does).
     public init(_ a: Args) {
         self.init(name: a[Keys.name], caslib: a[Keys.caslib], whereClause: a[Keys.whereClause], vars: a[Keys.vars],
-                  computedVars: a[Keys.computedVars], computedVarsProgram: a[Keys.computedVarsProgram])
+                  computedVars: a[Keys.computedVars], computedVarsProgram: a[Keys.computedVarsProgram],
+                  groupBy: a[Keys.groupBy], groupByMode: a[Keys.groupByMode])
     }
 }
 
