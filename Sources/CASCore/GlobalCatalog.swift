@@ -1,5 +1,6 @@
 import CASStorage
 import CASWire
+import Foundation
 import Dispatch
 
 /// Promoted (global-scope) tables shared by every session, written through to the server's
@@ -136,16 +137,22 @@ public actor GlobalCatalog {
     }
 }
 
-/// Runs blocking work (SQLite, file I/O, number crunching) on a dedicated queue, off the NIO event
-/// loops and the cooperative thread pool.
+/// Runs blocking work (SQLite, file I/O, number crunching) off the NIO event loops and the cooperative
+/// thread pool, each job on a thread of its own: a shared pool as wide as the cores let two users' long
+/// SQL queries hold every other user's filters, loads and queries back. Threads are as many as calls
+/// running at once (a session runs one at a time), each with `stackSize` bytes of stack.
 public enum Blocking {
-    static let queue = DispatchQueue(label: "caslite.blocking", qos: .userInitiated, attributes: .concurrent)
+    /// The stack of each job's thread (the parsers' depth limits are set for 8 MiB debug-build frames).
+    public static let stackSize = 16 << 20
 
     public static func run<T: Sendable, E: Error>(_ body: @escaping @Sendable () throws(E) -> T) async throws(E) -> T {
         let r: Result<T, E> = await withCheckedContinuation { cont in
-            queue.async {
+            let thread = Thread {
                 do throws(E) { cont.resume(returning: .success(try body())) } catch { cont.resume(returning: .failure(error)) }
             }
+            thread.stackSize = stackSize
+            thread.name = "caslite.blocking"
+            thread.start()
         }
         return try r.get()
     }

@@ -54,6 +54,8 @@ public final class SQLScratch: @unchecked Sendable {
 
     /// At most this many progress ticks (1000 SQLite virtual-machine steps each, about 10⁹ steps in all).
     public static let maxTicks = 1_000_000
+    /// Longest string or blob a query may make or read (SQLite's default is 10^9 bytes).
+    public static let maxValueBytes = 1 << 26
     /// Most caslibs one statement may name (SQLite's limit on attached databases).
     public static let maxSchemas = 10
 
@@ -68,6 +70,7 @@ public final class SQLScratch: @unchecked Sendable {
         policy = SQLPolicy(isCancelled: isCancelled)
         sqlite3_enable_load_extension(db, 0)
         sqlite3_limit(db, SQLITE_LIMIT_SQL_LENGTH, 1 << 24)
+        sqlite3_limit(db, SQLITE_LIMIT_LENGTH, Int32(Self.maxValueBytes))
         sqlite3_limit(db, SQLITE_LIMIT_ATTACHED, Int32(Self.maxSchemas))
         let ctx = Unmanaged.passUnretained(policy).toOpaque()
         sqlite3_set_authorizer(db, sqlAuthorize, ctx)
@@ -285,4 +288,12 @@ private let sqlProgress: @convention(c) (UnsafeMutableRawPointer?) -> Int32 = { 
     p.ticks += 1
     if p.ticks > SQLScratch.maxTicks { p.stoppedForWork = true; return 1 }
     return p.isCancelled() ? 1 : 0
+}
+
+/// SQLite's heap in the whole process. A query's sorts, groupings and temporary values live in SQLite's own
+/// memory, which the memory budget cannot see; `caslite serve` caps it at the server's budget, so a query
+/// like `order by randomblob(4e8)` fails with SQLite's "out of memory" instead of growing the server.
+public enum SQLiteHeap {
+    /// Caps all SQLite allocations of this process at `bytes` (SQLite's hard heap limit).
+    public static func limit(_ bytes: Int) { _ = sqlite3_hard_heap_limit64(Int64(bytes)) }
 }

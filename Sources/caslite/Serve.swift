@@ -1,6 +1,7 @@
 import ArgumentParser
 import CASCore
 import CASServer
+import CASStorage
 import CASStandardSets
 import CASTLS
 import Foundation
@@ -112,6 +113,8 @@ struct Serve: AsyncParsableCommand {
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
         // Before the server starts: a signal during start-up still stops it once it is up.
         let signals = try StopSignals.install([SIGTERM, SIGINT], reload: tlsCert == nil ? nil : SIGHUP, deadline: Self.stopDeadline)
+        // SQLite's own memory (fedSql's sorts and temporaries) is capped at the server's budget too
+        SQLiteHeap.limit(config.maxMemory ?? MemoryBudget.defaults.server)
         let server = try await CASServer.start(config, sets: StandardRegistry.sets)
         if auth == .none {
             FileHandle.standardError.write(Data("WARNING: --auth none: any local user name is accepted without a password. Listening on loopback only.\n".utf8))

@@ -1,3 +1,4 @@
+import CASClient
 import CASTestSupport
 import CASWire
 import Foundation
@@ -140,6 +141,35 @@ struct FedSqlTests {
             }
             #expect(response?.disposition.reason == "abort", "\(logs)")
             try await ok(c, "builtins.ping")
+        }
+    }
+
+    /// Two users' endless queries do not hold a third user's query back: each blocking job has a thread.
+    @Test func longQueriesOfOneUserDoNotBlockAnothersQuery() async throws {
+        try await TestServer.start().run { s in
+            let endless = "with recursive n(k) as (select 1 union all select k + 1 from n) select count(*) from n"
+            var running: [(CASConnection, Int64, AsyncStream<CallEvent>)] = []
+            for _ in 0..<3 {
+                let c = try await s.connect("bob")
+                let id = Mutex<Int64?>(nil)
+                let events = c.stream("fedSql.execDirect", ["query": .string(endless)], onStart: { i in id.withLock { $0 = i } })
+                try await Task.sleep(for: .milliseconds(100))
+                running.append((c, try #require(id.withLock { $0 }), events))
+            }
+            let alice = try await s.connect("alice")
+            // within 30 s, not after bob's queries end (they never would): a blocked call fails here, not hangs
+            let r = try await withThrowingTaskGroup(of: Response?.self) { group in
+                group.addTask { try await alice.call("fedSql.execDirect", ["query": "select 41 + 1 as answer"]) }
+                group.addTask { try await Task.sleep(for: .seconds(30)); return nil }
+                let first = try await group.next() ?? nil
+                group.cancelAll()
+                return first
+            }
+            #expect(r?.results["Result"]?.tableValue?.ints("answer") == [42], "alice's query waited behind bob's")
+            for (c, id, events) in running {
+                try await c.cancel(id)
+                for await _ in events {}
+            }
         }
     }
 }

@@ -110,3 +110,21 @@ struct TLSServeTests {
         return true
     }
 }
+
+/// `caslite serve` caps SQLite's own memory at the server's budget: a query whose sort holds 10 blobs of
+/// 60 MB fails with SQLite's out-of-memory error under `--max-memory 256M`, and the server goes on.
+@Suite("serve: SQLite's heap is within the budget")
+struct SQLiteHeapTests {
+    @Test func aQueryPastTheBudgetFailsAndTheServerGoesOn() async throws {
+        let root = try TestServer.freshRoot()
+        try await ServerProcess(dataRoot: root, arguments: ["--max-memory", "256M"]).run { p in
+            let c = try await p.connect()
+            let big = "select length(b) as n from (select randomblob(60000000) as b from (values(1),(2),(3),(4),(5),(6),(7),(8),(9),(10)) order by b) limit 1"
+            let r = try await c.call("fedSql.execDirect", ["query": .string(big)])
+            #expect(r.disposition.severity == .error)
+            #expect(r.errorText.lowercased().contains("memory"), "\(r.errorText)")
+            let fine = try await c.call("fedSql.execDirect", ["query": "select length(randomblob(1000)) as n"])
+            #expect(fine.results["Result"]?.tableValue?.ints("n") == [1000], "\(fine.errorText)")
+        }
+    }
+}
