@@ -69,13 +69,7 @@ extension Interpreter {
             } else if case .dict(var d)? = container {
                 container = nil  // d is now the dictionary's only owner
                 defer { container = .dict(d) }
-                var inner = d[k]
-                if inner != nil { d[k] = .null }  // release the old value so its update does not copy it
-                do throws(CASLError) { try update(&inner, rest, value, replaced: &replaced) } catch {
-                    if let inner { d[k] = inner }
-                    throw error
-                }
-                d[k] = inner ?? .null
+                try updateEntry(&d, k, rest, value, replaced: &replaced)
             } else {
                 throw .runtime("cannot set '\(k)' in \(Operators.article(container ?? .null)); only dictionaries have keys", at: p)
             }
@@ -98,19 +92,24 @@ extension Interpreter {
                 if k == l.count { l.append(inner ?? .null) } else { l[k] = inner ?? .null }
             } else if case .dict(var d)? = container {
                 let k = try Access.position(i, count: d.count, what: "dictionary", at: p)
-                let key = d.entries[k].key
                 container = nil
                 defer { container = .dict(d) }
-                var inner: Value? = d[key]
-                d[key] = .null
-                do throws(CASLError) { try update(&inner, rest, value, replaced: &replaced) } catch {
-                    if let inner { d[key] = inner }
-                    throw error
-                }
-                d[key] = inner ?? .null
+                try updateEntry(&d, d.entries[k].key, rest, value, replaced: &replaced)
             } else {
                 throw .runtime("cannot set an element of \(Operators.article(container ?? .null)); only lists and dictionaries can be changed", at: p)
             }
         }
+    }
+
+    /// `update` of the entry `key` of `d` (a new one when absent), taking its value out while it changes.
+    private func updateEntry(_ d: inout ValueDict, _ key: String, _ rest: ArraySlice<PathStep>, _ value: Value,
+                             replaced: inout Value?) throws(CASLError) {
+        var inner = d[key]
+        if inner != nil { d[key] = .null }  // release the old value so its update does not copy it
+        do throws(CASLError) { try update(&inner, rest, value, replaced: &replaced) } catch {
+            if let inner { d[key] = inner }
+            throw error
+        }
+        d[key] = inner ?? .null
     }
 }
