@@ -3,9 +3,7 @@ import CASWire
 /// Parses the CLI's parameter syntax: `key=value` words, nested keys with dots (`casOut.name=x`),
 /// values read as JSON when they parse (numbers, true/false, lists, objects), otherwise as strings.
 enum ParamSyntax {
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
-    }
+    typealias Failure = CommandLineError
 
     static func parse(_ words: [String]) throws -> ValueDict {
         var root = ValueDict()

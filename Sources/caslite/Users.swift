@@ -26,13 +26,13 @@ struct Users: AsyncParsableCommand {
         func read(confirm: Bool) throws -> String {
             let pw: String
             if passwordStdin {
-                guard let line = readLine(strippingNewline: true) else { throw ParamSyntax.Failure(description: "no password on standard input") }
+                guard let line = readLine(strippingNewline: true) else { throw CommandLineError(description: "no password on standard input") }
                 pw = line
             } else {
                 pw = String(cString: getpass("Password: "))
-                if confirm, String(cString: getpass("Again: ")) != pw { throw ParamSyntax.Failure(description: "the passwords differ") }
+                if confirm, String(cString: getpass("Again: ")) != pw { throw CommandLineError(description: "the passwords differ") }
             }
-            guard pw.count >= 4 else { throw ParamSyntax.Failure(description: "a password needs at least 4 characters") }
+            guard pw.count >= 4 else { throw CommandLineError(description: "a password needs at least 4 characters") }
             return pw
         }
     }
