@@ -20,7 +20,7 @@ import CASCore
 public enum StandardRegistry {
     public static let sets: [ActionSet] = [
         builtinsActionSet, sessionActionSet, sessionPropActionSet, tableActionSet, accessControlActionSet, simpleActionSet, percentileActionSet, aggregationActionSet, datapreprocessActionSet, fedSqlActionSet, sccaslActionSet, imageActionSet,
-        samplingActionSet, deepLearnActionSet, fcmpactActionSet,
+        samplingActionSet, deepLearnActionSet, astoreActionSet, fcmpactActionSet,
     ]
 
     /// The validated registry; a failure here is a programming error caught by the tests.

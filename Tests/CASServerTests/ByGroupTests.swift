@@ -69,6 +69,11 @@ struct ByGroupTests {
             }
             let x = try await ok(c, "simple.crossTab", ["table": ["name": "w", "groupBy": ["zone"]], "row": "zone", "col": "temperature"])
             #expect(try Self.table(x, "ByGroup2.Crosstab").attributes["ByGroup"] == .string("zone=east"))
+            // numRows: a NumRows table per group (after the where filter) and the total
+            let n = try await ok(c, "simple.numRows", ["table": ["name": "w", "groupBy": ["zone"], "where": "temperature > 4"]])
+            let counts = try (1...4).map { g in try Self.table(n, "ByGroup\(g).NumRows").row(0)[0].intValue }
+            #expect(counts == [nil, "east", "north", "south"].map { z in Int64(Self.temperatures(z).filter { $0 > 4 }.count) })
+            #expect(n.results["numrows"]?.intValue == Int64(Self.rows.filter { ($0[1].doubleValue ?? 0) > 4 }.count))
             let bad = try await c.call("simple.summary", ["table": ["name": "w", "groupBy": ["nope"]]])
             #expect(bad.disposition.severity == .error)
         }

@@ -69,6 +69,33 @@ struct BufferPlanTests {
         #expect(throws: EngineError.self) { try a.backward(labels: [0, 1, 2]) }   // backward needs a training forward
     }
 
+    /// Feature maps (dlScore layerOut=): kept layers survive an inference forward on shared slots, a
+    /// kept convolution is computed on its own (not folded into its batch norm), and the values equal
+    /// those of the unfolded model that keeps every activation.
+    @Test("kept activations survive inference and equal the unfolded ones", arguments: graphs.indices)
+    func keptActivations(_ g: Int) throws {
+        let a = try Model(layers: Self.graphs[g].1(), seed: 4), b = try Model(layers: Self.graphs[g].1(), seed: 4)
+        let x = randomTensor([2] + a.inputLayer.outputShape, seed: 3)
+        let convs = a.layers.filter { $0 is ConvolutionLayer }.map(\.name)
+        let kept = Set([a.inputLayer.name] + convs.prefix(3) + [a.layers[a.layers.count / 2].name])
+        a.keptActivations = kept
+        let pa = try a.forward(x, training: false).array
+        b.disableFolding = true
+        try b.setFrozen(Set(b.layers.map(\.name)))
+        try b.forward(x, training: true)                                    // dedicated slots: every activation kept
+        let pb = try b.forward(x, training: false).array
+        for name in kept {
+            let va = try #require(a.activation(of: name), "\(name) was not kept").array
+            let vb = try #require(b.activation(of: name)).array
+            let worst = zip(va, vb).map { abs($0 - $1) / max(1, abs($1)) }.max() ?? 0
+            #expect(worst < 1e-4, "\(name): \(worst)")
+        }
+        #expect(zip(pa, pb).allSatisfy { abs($0 - $1) < 1e-4 })
+        a.keptActivations = []                                              // plans again: back to shared slots
+        try a.forward(x, training: false)
+        #expect(a.layers.contains { a.activation(of: $0.name) == nil })
+    }
+
     @Test("gradients with overwritten fresh buffers equal the zero-then-add ones", arguments: graphs.indices)
     func freshGradients(_ g: Int) throws {
         let a = try Model(layers: Self.graphs[g].1(), seed: 5)

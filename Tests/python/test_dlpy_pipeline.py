@@ -201,6 +201,43 @@ def run_dlpy_pipeline(conn, pets, capsys):
     assert any("dlpy_tiny" in n.lower() for n in saved["Name"]), list(saved["Name"])
 
 
+@pytest.mark.skipif(not HAVE_DLPY, reason="sas-dlpy is not installed in this venv")
+def test_dlpy_feature_maps_features_and_astore(conn, pets, tmp_path):
+    """get_feature_maps (dlScore layerOut= JPG) and display, get_features (WIDE), save_to_astore."""
+    from dlpy import Sequential
+    from dlpy.images import ImageTable
+    from dlpy.layers import Conv2d, Dense, InputLayer, OutputLayer, Pooling
+    from dlpy.model import Optimizer, VanillaSolver
+
+    tbl = ImageTable.load_files(conn, path=str(pets[0]))
+    model = Sequential(conn, model_table="dlpy_maps")
+    model.add(InputLayer(3, 32, 32, scale=1.0 / 255))
+    model.add(Conv2d(4, 3))
+    model.add(Pooling(2))
+    model.add(Dense(6))
+    model.add(OutputLayer(act="softmax", n=2))
+    model.compile()
+    opt = Optimizer(algorithm=VanillaSolver(learning_rate=0.01), mini_batch_size=4, max_epochs=1, log_level=0, seed=1)
+    assert model.fit(data=tbl, inputs="_image_", target="_label_", optimizer=opt, seed=1).severity < 2
+
+    model.get_feature_maps(tbl, label="dogs", idx=1)
+    # DLPy counts the images per layer from the column names: input (3 channels), conv (4), pool (4)
+    assert model.feature_maps.structure == {0: 3, 1: 4, 2: 4}
+    model.feature_maps.display(0)        # the input, its three channel images stacked as a color image
+    model.feature_maps.display(1)
+    img = conn.image.fetchImages(table=model.feature_maps.tbl, image="_LayerAct_1_IMG_0_")["Images"]["Image"][0]
+    assert np.asarray(img).shape[:2] == (32, 32)
+
+    dense = model.layers[3].name
+    x, y = model.get_features(tbl, dense_layer=dense)
+    assert x.shape == (24, 6) and len(y) == 24
+    assert (x >= 0).all()                # the dense layer's ReLU outputs
+
+    model.save_to_astore(path=str(tmp_path))
+    saved = tmp_path / "dlpy_maps.astore"
+    assert saved.read_bytes().startswith(b"CASLITE-ASTORE 1\n")
+
+
 def _write_resnet50_caffe_h5(path, seed=50):
     """A random-weight ResNet-50 in DLPy's/SAS's *.caffemodel.h5 layout (reference: dlpy-actions §7)."""
     import h5py

@@ -63,6 +63,22 @@ def test_upload_frame_and_castable(conn):
     assert row["N"] == 4 and row["Max"] == pytest.approx(4.25)
 
 
+def test_to_frame_returns_every_row_in_cas_batches(conn):
+    """to_frame sends to=2^63-1 without maxRows: table.fetch answers in batches of 1000 rows
+    (Fetch, Fetch1, Fetch2, ...) and swat concatenates them."""
+    rng = np.random.default_rng(15)
+    df = pd.DataFrame({"i": np.arange(2_345, dtype=float), "x": rng.normal(size=2_345),
+                       "s": [f"r{k % 13}" for k in range(2_345)]})
+    df.loc[::17, "x"] = np.nan
+    tbl = conn.upload_frame(df, casout={"name": "batches", "replace": True})
+    back = tbl.to_frame()
+    assert len(back) == len(df)
+    pd.testing.assert_frame_equal(back.reset_index(drop=True), df, check_dtype=False)
+    r = conn.table.fetch(table="batches", to=2_345)
+    assert list(r.keys()) == ["Fetch", "Fetch1", "Fetch2"]
+    assert [len(r[k]) for k in r.keys()] == [1000, 1000, 345]
+
+
 def test_missing_values_round_trip(conn):
     tbl = upload(conn, "withmissing")
     df = tbl.fetch(sortby=["id"])["Fetch"]

@@ -1,14 +1,22 @@
 import CASCore
 import CASWire
 
-/// `simple.numRows`: the number of rows (after the where filter).
+/// `simple.numRows`: the number of rows (after the where filter); with `table.groupBy`, CAS's by-group
+/// layout with a one-cell `NumRows` table per group (and `numrows`, the total).
 struct NumRows: Action {
     static let name = "numRows"
     static let summary = "Shows the number of rows in a table (after its where filter)."
     static let table = P.table()
     static let parameters = [table.spec]
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
-        let t = try await ctx.filteredTable(args[table])
-        return ["numrows": .int(Int64(t.rowCount))]
+        let ref = args[table]
+        guard !ref.groupBy.isEmpty else { return ["numrows": .int(Int64(try await ctx.filteredTable(ref).rowCount))] }
+        var total = 0
+        var out = try await ctx.perByGroup(ref) { t, _ in
+            total += t.rowCount
+            return ["NumRows": .table(.result("NumRows", label: "Number of Rows", columns: [("NumRows", .int64)], rows: [[.int(Int64(t.rowCount))]]))]
+        }
+        out["numrows"] = .int(Int64(total))
+        return out
     }
 }

@@ -8,7 +8,7 @@ struct Fetch: Action {
     static let table = P.table()
     static let from = P.int("from", "First row to return (1-based, after sorting).", default: 1, min: 1)
     static let to = P.int("to", "Last row to return (inclusive).", default: 20, min: 1)
-    static let maxRows = P.int("maxRows", "Most rows to return in one call.", default: 1000, min: 1)
+    static let maxRows = P.int("maxRows", "Most rows in one result table: a longer from..to range comes back in several tables, Fetch, Fetch1, Fetch2, … (as CAS does).", default: 1000, min: 1)
     static let sortBy = P.sortBy()
     static let fetchVars = P.columns("fetchVars", "Columns to return; all when omitted.")
     static let index = P.bool("index", "Add the 1-based _Index_ column.", default: true)
@@ -21,10 +21,14 @@ struct Fetch: Action {
         var data = t.data
         let keys = try SortItem.keys(args[sortBy], in: data)
         let first = args[from]
-        let count = args[to] >= first ? min(args[maxRows], args[to] - first + 1) : 0
+        let count = args[to] >= first ? args[to] - first + 1 : 0
         let window = Checked.window(first: first, count: count, rows: data.rowCount)
-        let order = keys.isEmpty ? Array(0..<data.rowCount) : data.sortedRows(by: keys)
-        let rows = Array(order[window])
+        let tables = window.isEmpty ? 1 : (window.count - 1) / args[maxRows] + 1
+        guard tables <= Limits.maxFetchTables else {   // decided before any sorting or copying
+            throw ActionError(.parameterValue, "Rows \(window.lowerBound + 1) to \(window.upperBound) in batches of maxRows=\(args[maxRows]) would make "
+                              + "\(tables) result tables; at most \(Limits.maxFetchTables) are returned. Raise maxRows or narrow from/to.",
+                              parameter: "maxRows")
+        }
         let wanted = args[fetchVars]
         var cols: [Column] = []
         if wanted.isEmpty {
@@ -36,14 +40,40 @@ struct Fetch: Action {
             }
         }
         data.columns = cols
-        var out = data.gather(rows)
-        if args[index] {
-            out.columns.insert(Column(name: "_Index_", data: .int64(rows.indices.map { Int64(first + $0) })), at: 0)
+        // Unsorted, the window is a run of rows: the whole table shares its columns' storage (no
+        // copy); a part is one slice per column. Sorted, the window's rows are gathered.
+        var out: DataTable
+        if !keys.isEmpty {
+            out = data.gather(Array(data.sortedRows(by: keys)[window]))
+        } else if window != 0..<data.rowCount {
+            out = data
+            for i in out.columns.indices { out.columns[i].data = data.columns[i].data.slice(window) }
+        } else {
+            out = data
         }
-        out.name = "Fetch"
+        if args[index] {
+            out.columns.insert(Column(name: "_Index_", data: .int64((0..<window.count).map { Int64(first + $0) })), at: 0)
+        }
         out.label = "Selected Rows from Table \(t.name.uppercased())"
         out.title = out.label
-        out.attributes = ValueDict([("Action", .string("fetch")), ("NRows", .int(Int64(out.rowCount)))])
-        return ["Fetch": .table(out)]
+        // CAS's batches: maxRows rows a table, Fetch then Fetch1, Fetch2, … (swat orders them by that number)
+        let batch = args[maxRows]
+        guard out.rowCount > batch else { return ["Fetch": .table(named(out, "Fetch"))] }
+        var results = ValueDict()
+        for (k, start) in stride(from: 0, to: out.rowCount, by: batch).enumerated() {
+            var part = out
+            let range = start..<min(out.rowCount, start + batch)
+            for i in part.columns.indices { part.columns[i].data = out.columns[i].data.slice(range) }
+            let key = k == 0 ? "Fetch" : "Fetch\(k)"
+            results.appendUnchecked(key, .table(named(part, key)))
+        }
+        return results
+    }
+
+    static func named(_ t: DataTable, _ name: String) -> DataTable {
+        var t = t
+        t.name = name
+        t.attributes = ValueDict([("Action", .string("fetch")), ("NRows", .int(Int64(t.rowCount)))])
+        return t
     }
 }

@@ -57,6 +57,12 @@ public final class Model: @unchecked Sendable {
     var disableFreshGradients = false
     /// Tests and benchmarks: run every convolution and batch norm on its own (no folding).
     public var disableFolding = false
+    /// Layers whose activations an inference forward keeps for `activation(of:)` (feature maps); a kept
+    /// convolution is not folded into its batch norm (its own output is computed). Unknown names are ignored.
+    public var keptActivations: Set<String> = [] {
+        didSet { if keptActivations != oldValue { forwardBatch = 0 } }   // plan again at the next forward
+    }
+    private var keptIndices: Set<Int> { Set(layers.indices.filter { keptActivations.contains(layers[$0].name) }) }
     /// Sources as a folded pair reads them: the batch norm also reads its convolution's input (so an
     /// inference plan keeps that input alive until the batch norm has run).
     private var foldedSources: [[Int]] {
@@ -248,7 +254,7 @@ public final class Model: @unchecked Sendable {
         if forwardBatch >= n && (forwardDedicated || !training) { return }
         let plan: BufferPlan = training
             ? .dedicated(sizes: outputSizes)
-            : .forward(order: order, sources: foldedSources, sizes: outputSizes, keep: Set([outputIndex] + sourceIndices[outputIndex]))
+            : .forward(order: order, sources: foldedSources, sizes: outputSizes, keep: Set([outputIndex] + sourceIndices[outputIndex]).union(keptIndices))
         let batch = max(n, forwardDedicated == training ? forwardBatch : 0)
         forwardSlots = []   // release the old buffers before allocating the new ones
         forwardSlots = try plan.capacity.map { try Tensor(shape: [batch, $0], what: "activations for a batch of \(batch)") }
@@ -280,7 +286,8 @@ public final class Model: @unchecked Sendable {
         var folded: [Int: Int] = [:], skipped = Set<Int>()
         if !disableFolding && !foldable.isEmpty {
             let reach = training ? needsBackward() : []
-            for (b, c) in foldable where !training || (!reach[b] && !reach[c] && layers[b].isFrozen) {
+            let kept = keptIndices
+            for (b, c) in foldable where (!training || (!reach[b] && !reach[c] && layers[b].isFrozen)) && !kept.contains(c) {
                 if (layers[c] as! ConvolutionLayer).backend == .oneDNN { folded[b] = c; skipped.insert(c) }
             }
         }

@@ -136,7 +136,9 @@ public enum Trainer {
 
     /// Inference-mode predictions without labels: probabilities [N·K] and the arg-max class per sample.
     /// `data.label` is never called.
-    public static func predict(_ model: Model, data: DataSource, batchSize: Int = 64) throws -> (probabilities: [Float], predicted: [Int]) {
+    /// `afterBatch` runs after each batch's forward with the batch's sample count (to read kept activations).
+    public static func predict(_ model: Model, data: DataSource, batchSize: Int = 64,
+                               afterBatch: ((Int) throws -> Void)? = nil) throws -> (probabilities: [Float], predicted: [Int]) {
         try check(model, data)
         let k = model.outputLayer.outputShape.reduce(1, *), bs = max(1, batchSize)
         let batch = try Tensor(shape: [bs] + data.sampleShape, what: "input batch")
@@ -147,6 +149,7 @@ public enum Trainer {
             batch.reshape([ids.count] + data.sampleShape)
             data.fill(ids, into: batch)
             probabilities.append(contentsOf: try model.forward(batch, training: false).buffer)
+            try afterBatch?(ids.count)
         }
         let predicted = (0..<data.count).map { n in
             var best = 0

@@ -1,0 +1,65 @@
+import CASCore
+import CASTestSupport
+import CASWire
+import Testing
+
+/// `table.fetch`: a from..to range longer than maxRows comes back in CAS's batches (Fetch, Fetch1,
+/// Fetch2, …, as swat's to_frame concatenates them), the fast paths (whole table, a slice, sorted)
+/// return the rows of the plain gather, over both front ends.
+@Suite("table.fetch batches")
+struct FetchBatchTests {
+    static let n = 2_503
+
+    static func load(_ c: any TestClient) async throws {
+        let rows: [Value] = (0..<n).map { i in
+            [.int(Int64(i)), i % 11 == 0 ? .null : .double(Double(i) / 8), .string("r\(i % 7)")]
+        }
+        try await ok(c, "table.addTable", ["table": "t", "vars": [["name": "i", "type": "int64"], ["name": "x"], ["name": "s", "type": "varchar"]],
+                                           "rows": .list(rows)])
+    }
+
+    /// The naive reference: rows first...last (1-based) of the table, in load order.
+    static func expected(_ first: Int, _ last: Int) -> [Int64] { (first...min(last, n)).map { Int64($0 - 1) } }
+
+    @Test(arguments: Transport.allCases)
+    func longRangesComeBackInBatchesOfMaxRows(_ transport: Transport) async throws {
+        try await TestServer.start(http: true).run { s in
+            let c = try await s.client(transport)
+            try await Self.load(c)
+            // swat's to_frame: to = 2^63-1 and no maxRows (1000 a table)
+            let all = try await ok(c, "table.fetch", ["table": "t", "to": .int(.max)])
+            #expect(all.results.keys == ["Fetch", "Fetch1", "Fetch2"])
+            let parts = all.results.entries.compactMap { $0.value.tableValue }
+            #expect(parts.map(\.rowCount) == [1000, 1000, 503])
+            #expect(parts.flatMap { t in (0..<t.rowCount).map { t.column("i")!.data.value(at: $0).intValue! } } == Self.expected(1, Self.n))
+            #expect(parts.flatMap { t in (0..<t.rowCount).map { t.column("_Index_")!.data.value(at: $0).intValue! } } == (1...Int64(Self.n)).map { $0 })
+            #expect(parts.allSatisfy { $0.attributes["NRows"]?.intValue == Int64($0.rowCount) })
+            // a middle slice, one table
+            let mid = try await ok(c, "table.fetch", ["table": "t", "from": 11, "to": 30, "index": false])
+            let m = try #require(mid.results["Fetch"]?.tableValue)
+            #expect((0..<m.rowCount).map { m.column("i")!.data.value(at: $0).intValue! } == Self.expected(11, 30))
+            #expect(m.column("x")!.data.value(at: 1) == .null && m.column("s")!.data.value(at: 0) == .string("r3"))   // i = 11, i = 10
+            // sorted, descending, batches of 400 from row 2001: rows 2001..2503 of the sorted order
+            let sorted = try await ok(c, "table.fetch", ["table": "t", "from": 2001, "to": 5000, "maxRows": 400,
+                                                         "sortBy": [["name": "i", "order": "DESCENDING"]]])
+            #expect(sorted.results.keys == ["Fetch", "Fetch1"])
+            let sortedRows = sorted.results.entries.compactMap { $0.value.tableValue }.flatMap { t in
+                (0..<t.rowCount).map { t.column("i")!.data.value(at: $0).intValue! }
+            }
+            #expect(sortedRows == Array(Self.expected(1, Self.n).reversed()[2000...]))
+        }
+    }
+
+    @Test(arguments: Transport.allCases)
+    func tooManyBatchesAreRefusedBeforeAnyWork(_ transport: Transport) async throws {
+        try await TestServer.start(http: true).run { s in
+            let c = try await s.client(transport)
+            try await ok(c, "table.addTable", ["table": "many", "vars": [["name": "x"]], "rows": .list((0..<10_001).map { [.double(Double($0))] })])
+            try await fails(c, "table.fetch", ["table": "many", "to": .int(.max), "maxRows": 1], "10001 result tables", "maxRows", "10000")
+            // exactly the limit is fine
+            let r = try await ok(c, "table.fetch", ["table": "many", "to": 10_000, "maxRows": 1])
+            #expect(r.results.count == 10_000 && r.results["Fetch9999"]?.tableValue?.rowCount == 1)
+            try await ok(c, "builtins.ping")
+        }
+    }
+}
