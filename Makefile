@@ -97,11 +97,12 @@ $(BENCH_VENV)/.installed:
 	python3 -m venv $(BENCH_VENV)
 	$(BENCH_VENV)/bin/pip install -q --disable-pip-version-check torch==2.13.0+cpu onnxruntime==1.32.0 onnx==1.23.2 numpy pillow
 	touch $@
-bench: deps fixtures $(BENCH_VENV)/.installed
+bench: deps fixtures $(BENCH_VENV)/.installed $(VENV)/.installed
 	$(SWIFT) build -c release --product caslite
 	$(SWIFT) build -c release --product caslite-bench
 	.build/release/caslite-bench
 	python3 bench/images/actions_bench.py .build/release/caslite 200
+	$(VENV)/bin/python bench/python/to_frame_bench.py .build/release/caslite 1000000
 	$(SWIFT) build -c release --package-path bench/dlengine
 	$(BENCH_VENV)/bin/python bench/torch/compare.py bench/dlengine/.build/release/dlengine-bench $(BENCH_VENV)/bin/python \
 	  .build/bench/resnet50-random.onnx --repeat 3

@@ -47,6 +47,10 @@ struct FetchBatchTests {
                 (0..<t.rowCount).map { t.column("i")!.data.value(at: $0).intValue! }
             }
             #expect(sortedRows == Array(Self.expected(1, Self.n).reversed()[2000...]))
+            // sorted by a column that is not fetched
+            let other = try await ok(c, "table.fetch", ["table": "t", "to": 3, "fetchVars": ["s"], "index": false,
+                                                        "sortBy": [["name": "i", "order": "DESCENDING"]]])
+            #expect(try #require(other.results["Fetch"]?.tableValue).column("s")?.data == .varchar((0..<3).map { "r\((Self.n - 1 - $0) % 7)" }))
         }
     }
 

@@ -39,12 +39,14 @@ struct Fetch: Action {
                 cols.append(c)
             }
         }
+        // Sorted (on any column, fetched or not), the window's rows are gathered. Unsorted, the window
+        // is a run of rows: the whole table shares its columns' storage (no copy); a part is one slice
+        // per column.
+        let order = keys.isEmpty ? nil : Array(data.sortedRows(by: keys)[window])
         data.columns = cols
-        // Unsorted, the window is a run of rows: the whole table shares its columns' storage (no
-        // copy); a part is one slice per column. Sorted, the window's rows are gathered.
         var out: DataTable
-        if !keys.isEmpty {
-            out = data.gather(Array(data.sortedRows(by: keys)[window]))
+        if let order {
+            out = data.gather(order)
         } else if window != 0..<data.rowCount {
             out = data
             for i in out.columns.indices { out.columns[i].data = data.columns[i].data.slice(window) }
