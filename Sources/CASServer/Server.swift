@@ -74,7 +74,8 @@ public final class CASServer: Sendable {
         let server = config.maxMemory ?? MemoryBudget.defaults.server
         let memory = MemoryBudget(serverLimit: server, sessionLimit: config.maxSessionMemory ?? server / 2)
         let context = try await ServerContext(registry: registry, dataRoot: config.dataRoot, defaultTimeout: config.sessionTimeout,
-                                              admins: config.admins, memory: memory, storedUsersOnly: config.auth == .password, logger: logger)
+                                              admins: config.admins, memory: memory, storedUsersOnly: config.auth == .password, logger: logger,
+                                              callLogLevel: config.callLogLevel)
         let login = try Login(mode: config.auth, host: config.host, store: context.store, admins: config.admins, limits: config.login,
                               encrypted: tls != nil, allowPlaintextPasswords: config.allowPlaintextPasswords, logger: logger)
         try await UserActionSetStore.loadAtStart(context, dirs: config.actionSetDirs, logger: logger)
@@ -84,7 +85,8 @@ public final class CASServer: Sendable {
         let port = channel.channel.localAddress?.port ?? config.port
         var http: HTTPServer?
         if let httpPort = config.httpPort {
-            let routes = RESTRoutes(dispatcher: dispatcher, login: login, maxBodyBytes: config.maxLineLength)
+            var routes = RESTRoutes(dispatcher: dispatcher, login: login, maxBodyBytes: config.maxLineLength)
+            routes.metricsAccess = config.metricsAccess
             http = try await HTTPServer.start(host: config.host, port: httpPort, tls: tls, routes: routes, clients: clients, logger: logger)
         }
         logger.info("caslite listening on \(config.host):\(port)\(tls == nil ? "" : " (TLS)")")

@@ -32,6 +32,9 @@ public actor ServerStore {
         try prepareGroupSchema(db)
     }
 
+    /// Throws when the server's database cannot be read (`/readyz`).
+    public func ping() throws(StorageError) { _ = try db.scalarInt("SELECT count(*) FROM sqlite_master") }
+
     // MARK: users
     //
     // Argon2 hashing never runs inside this actor (it takes ~0.1 s and 64 MiB): passwords are hashed
