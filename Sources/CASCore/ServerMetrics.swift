@@ -20,11 +20,19 @@ public final class ServerMetrics: Sendable {
         /// Calls by (action, severity).
         public var calls: [ActionSeverity: Int] = [:]
         public var latency: [String: Histogram] = [:]
+        /// deepLearn.dlTrain: images trained (epochs × training images), seconds spent, rate of the last run.
+        public var trainedImages = 0
+        public var trainingSeconds = 0.0
+        public var lastTrainingRate: Double?
     }
 
     public struct ActionSeverity: Hashable, Sendable {
         public var action: String
         public var severity: String
+        public init(action: String, severity: String) {
+            self.action = action
+            self.severity = severity
+        }
     }
 
     private let state = Mutex(Snapshot())
@@ -41,6 +49,17 @@ public final class ServerMetrics: Sendable {
             h.sum += seconds
             h.count += 1
             s.latency[action] = h
+        }
+    }
+
+    /// Records one training run (deepLearn.dlTrain): `images` = training images × epochs, in `seconds`.
+    /// A run stopped early counts as if complete (an upper bound on its images).
+    public func recordTraining(images: Int, seconds: Double) {
+        guard images > 0, seconds > 0 else { return }
+        state.withLock { s in
+            s.trainedImages += images
+            s.trainingSeconds += seconds
+            s.lastTrainingRate = Double(images) / seconds
         }
     }
 

@@ -54,7 +54,7 @@ enum OpsRoute {
 
 /// The Prometheus text exposition (format 0.0.4) of a server's metrics. Hand-written: the format is a few
 /// lines per family, and swift-prometheus would add a package and a metrics back end for that
-/// (docs/decisions/016-operations.md). `detailed` adds the series that name sessions, users and tables.
+/// (docs/decisions/016-operating-caslite.md). `detailed` adds the series that name sessions, users and tables.
 enum MetricsText {
     static func render(_ server: ServerContext, detailed: Bool) async -> String {
         var out = Families()
@@ -78,6 +78,15 @@ enum MetricsText {
             out.sample("caslite_action_duration_seconds_bucket", ["action": action, "le": "+Inf"], Double(h.count))
             out.sample("caslite_action_duration_seconds_sum", ["action": action], h.sum)
             out.sample("caslite_action_duration_seconds_count", ["action": action], Double(h.count))
+        }
+
+        out.family("caslite_dltrain_images_total", "counter", "Images trained by deepLearn.dlTrain (training images times epochs).")
+        out.sample("caslite_dltrain_images_total", [:], Double(snap.trainedImages))
+        out.family("caslite_dltrain_seconds_total", "counter", "Seconds spent in deepLearn.dlTrain training.")
+        out.sample("caslite_dltrain_seconds_total", [:], snap.trainingSeconds)
+        if let rate = snap.lastTrainingRate {
+            out.family("caslite_dltrain_images_per_second", "gauge", "Images per second of the last finished deepLearn.dlTrain run.")
+            out.sample("caslite_dltrain_images_per_second", [:], rate)
         }
 
         let sessions = await server.sessions.all()

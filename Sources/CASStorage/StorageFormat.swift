@@ -1,7 +1,7 @@
 import Foundation
 
 /// The format of caslite's SQLite files (`<data>/server.sqlite` and each caslib's `.caslite.sqlite`),
-/// kept in SQLite's `PRAGMA user_version` (docs/operations.md "Upgrades", docs/decisions/016-storage-format-versions.md).
+/// kept in SQLite's `PRAGMA user_version` (docs/operations.md "Upgrades", docs/decisions/016-operating-caslite.md).
 ///
 /// Format 0 is every file written before the format was numbered (caslite 0.1.0 up to this change);
 /// `Tests/fixtures/datafolder-format0` is such a data folder. Opening a file of an older format

@@ -3,7 +3,7 @@ import CASStorage
 import CASWire
 import Foundation
 
-/// The backup archive of a data folder (docs/operations.md "Backups", docs/decisions/016-operations.md):
+/// The backup archive of a data folder (docs/operations.md "Backups", docs/decisions/016-operating-caslite.md):
 /// one POSIX tar file made by the system's `tar`, holding
 /// - `caslite-backup.json`, the manifest: archive format, caslite version, storage format, time, databases and files;
 /// - every SQLite database of the data folder (`server.sqlite`, each caslib's `.caslite.sqlite`), copied through

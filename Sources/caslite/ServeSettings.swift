@@ -49,14 +49,21 @@ struct ServeSettings {
             if let problem = Names.problem(name, .user) { throw SettingsError(source("admin"), "\(Names.quote(name)): \(problem)") }
         }
         guard (tlsCert == nil) == (tlsKey == nil) else {
-            throw SettingsError(source(tlsCert == nil ? "tls-key" : "tls-cert"), "tls-cert and tls-key go together: give both, or neither for plaintext")
+            let given = tlsCert == nil ? "tls-key" : "tls-cert", d = dashes(given)
+            throw SettingsError(source(given), "\(d)tls-cert and \(d)tls-key go together: give both, or neither for plaintext")
         }
-        guard tlsCa == nil || tlsCert != nil else { throw SettingsError(source("tls-ca"), "tls-ca needs tls-cert and tls-key") }
+        guard tlsCa == nil || tlsCert != nil else {
+            let d = dashes("tls-ca")
+            throw SettingsError(source("tls-ca"), "\(d)tls-ca needs \(d)tls-cert and \(d)tls-key")
+        }
         for (name, value) in [("max-memory", maxMemory), ("max-session-memory", maxSessionMemory)] {
             if let value, ByteCount.parse(value) == nil { throw SettingsError(source(name), "must be a size such as 16G, 512M or 1048576; got '\(value)'") }
         }
         for (name, value) in [("host", host), ("data", data)] where value.isEmpty { throw SettingsError(source(name), "must not be empty") }
     }
+
+    /// How the operator spelled the option `name`: "--" on the command line, "" in the configuration file.
+    func dashes(_ name: String) -> String { origin[name]?.hasPrefix("--") == false ? "" : "--" }
 
     func within<T: Comparable>(_ name: String, _ value: T, _ range: ClosedRange<T>) throws(SettingsError) {
         guard range.contains(value) else { throw SettingsError(source(name), "must be between \(range.lowerBound) and \(range.upperBound); got \(value)") }
