@@ -104,7 +104,7 @@ public final class CASServer: Sendable {
         let channel = try await BindError.binding(host: config.host, port: config.port, flag: "--port") {
           try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             .bind(host: config.host, port: config.port) { child in
                 child.eventLoop.makeCompletedFuture { () -> (Child, LineLimit, SniffedTransport) in
                     let limit = LineLimit(handshakeBytes, reportsAtOnce: true), transport = SniffedTransport()

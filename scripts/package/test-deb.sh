@@ -62,6 +62,7 @@ else
   echo "skipped: the swat call (no .venv; make test-python makes it)"
 fi
 check "data files belong to caslite and are private" bash -c '[ "$(stat -c %a:%U /var/lib/caslite/server.sqlite)" = 600:caslite ]'
+[ "$fail" = 0 ] || { echo "== the server's log:"; tail -20 "$log"; }
 kill "$server"; wait "$server" || true; server=""
 
 dpkg -i "$deb" >/dev/null
