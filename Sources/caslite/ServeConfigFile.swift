@@ -103,8 +103,9 @@ enum ServeConfigFile {
             throw ConfigFileError(["\(path):\(e.source.begin.line): \(e.description)"])
         } catch { throw ConfigFileError(["\(path): \(error)"]) }
         var problems: [String] = []
-        for name in table.keys.sorted(by: { line(of: $0, in: text) < line(of: $1, in: text) }) {
-            let at = "\(path):\(line(of: name, in: text))"
+        let lines = Dictionary(uniqueKeysWithValues: table.keys.map { ($0, line(of: $0, in: text)) })
+        for name in table.keys.sorted(by: { (lines[$0] ?? 0, $0) < (lines[$1] ?? 0, $1) }) {
+            let at = "\(path):\(lines[name] ?? 0)"
             guard let key = keys.first(where: { $0.name == name }) else {
                 let near = NearMiss.suggest(name, among: keys.map(\.name)).map { " (did you mean '\($0)'?)" } ?? ""
                 problems.append("\(at): unknown key '\(name)'\(near); see docs/operations.md for the keys")
