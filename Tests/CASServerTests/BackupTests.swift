@@ -100,6 +100,41 @@ struct BackupTests {
         }
     }
 
+    /// The backup runs while a save holds its write transaction open: it is not blocked, and it holds the
+    /// table as it was before that save (SQLite's snapshot), never a half-written one.
+    @Test func aBackupDuringALongSaveHoldsThePreviousVersion() async throws {
+        try await withDataRoot { parent in
+            let root = parent + "/data"
+            try DataFolderFixture.copy(to: root)
+            var csv = "a,b,c\n"
+            for i in 0..<600_000 { csv += "\(i),\(i % 7).25,text\(i % 101)\n" }
+            try csv.write(toFile: root + "/casuser/alice/big.csv", atomically: true, encoding: .utf8)
+            let archive = parent + "/during-save.tar"
+            try await ServerProcess(dataRoot: root, auth: "password").run { p in
+                let c = try await p.connect("alice", password: "alicepw1")
+                try await ok(c, "table.addTable", ["table": "small", "vars": Self.vars, "rows": .list(Self.rows(0, 3))])
+                try await ok(c, "table.save", ["table": "small", "caslib": "casuser", "name": "data"])
+                try await ok(c, "table.loadTable", ["caslib": "casuser", "path": "big.csv", "casOut": "big"])
+                var backup: (status: Int32, output: String)?
+                for await event in c.stream("table.save", ["table": "big", "caslib": "casuser", "name": "data", "replace": true]) {
+                    if case .progress = event, backup == nil {
+                        backup = try await ServerProcess.cliOutput(["backup", "--data", root, "--out", archive])
+                    }
+                }
+                let b = try #require(backup, "the save must report progress")
+                #expect(b.status == 0, "\(b.output)")
+                await c.close()
+            }
+            let live = try SQLiteBackup.strings(root + "/casuser/alice/.caslite.sqlite", "SELECT row_count FROM caslite_tables WHERE name = 'data'")
+            #expect(live == ["600000"], "the save went through")
+            let restored = parent + "/restored"
+            #expect(try await ServerProcess.cliOutput(["restore", "--from", archive, "--data", restored]).status == 0)
+            try Self.expectConsistent(restored)
+            let counts = try SQLiteBackup.strings(restored + "/casuser/alice/.caslite.sqlite", "SELECT row_count FROM caslite_tables WHERE name = 'data'")
+            #expect(counts == ["3"], "the backup holds the version before the save")
+        }
+    }
+
     @Test func restoreRefusesARunningServerAFullFolderAndForeignArchives() async throws {
         try await withDataRoot { parent in
             let root = parent + "/data"
