@@ -33,6 +33,17 @@ struct ConfigFileTests {
         }
     }
 
+    @Test func flagsAreCheckedByTheSameRules() async throws {
+        try await withDataRoot { root in
+            for (args, expected) in [(["--port", "70000"], "--port: must be between 0 and 65535; got 70000"),
+                                     (["--login-timeout", "0"], "--login-timeout: must be between 0.1 and 3600.0"),
+                                     (["--config", root + "/missing.toml"], "missing.toml: cannot be read")] {
+                let r = try await ServerProcess.cliOutput(["serve", "--data", root] + args)
+                #expect(r.status != 0 && r.output.contains(expected), "\(args): \(r.output)")
+            }
+        }
+    }
+
     @Test func theFileSetsEveryOptionAndFlagsOverrideIt() async throws {
         try await withDataRoot { root in
             let file = root + "/caslite.toml"
