@@ -133,6 +133,7 @@ struct Serve: AsyncParsableCommand {
             throw ExitCode(2)
         }
         let config = settings.config
+        try DataFolderFormats.check(settings.data)
         switch settings.logFormat {
         case .text: LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
         case .json: LoggingSystem.bootstrap { JSONLogHandler(label: $0) }

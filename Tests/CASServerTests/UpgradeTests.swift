@@ -55,14 +55,23 @@ struct UpgradeTests {
         try await withDataRoot { parent in
             let root = parent + "/data"
             try DataFolderFixture.copy(to: root)
-            try DataFolderFixture.setFormat(root + "/public/.caslite.sqlite", 99)
+            try DataFolderFixture.setFormat(root + "/casuser/alice/.caslite.sqlite", 99)
+            // caslite serve checks the caslib databases it knows of before it starts
+            let (status, output) = try await ServerProcess.cliOutput(["serve", "--port", "0", "--data", root])
+            #expect(status != 0 && output.contains("casuser/alice/.caslite.sqlite was written by a newer caslite (storage format 99"), "\(output)")
+            try DataFolderFixture.setFormat(root + "/casuser/alice/.caslite.sqlite", 0)
+            // one it does not check at start (a session caslib's folder) is refused by the actions that open it
+            try FileManager.default.createDirectory(atPath: root + "/casuser/alice/sub", withIntermediateDirectories: true)
+            try FileManager.default.moveItem(atPath: root + "/public/.caslite.sqlite", toPath: root + "/casuser/alice/sub/.caslite.sqlite")
+            try DataFolderFixture.setFormat(root + "/casuser/alice/sub/.caslite.sqlite", 99)
             try await ServerProcess(dataRoot: root, auth: "password").run { p in
                 let alice = try await p.connect("alice", password: "alicepw1")
-                try await fails(alice, "table.loadTable", ["caslib": "public", "path": "ghsaved"], "newer caslite", "storage format 99")
+                try await ok(alice, "table.addCaslib", ["caslib": "sub", "path": "casuser/alice/sub"])
+                try await fails(alice, "table.loadTable", ["caslib": "sub", "path": "ghsaved"], "newer caslite", "storage format 99")
                 try await ok(alice, "table.loadTable", ["caslib": "casuser", "path": "tinycopy"])   // the others still work
                 await alice.close()
             }
-            #expect(try DataFolderFixture.format(root + "/public/.caslite.sqlite") == 99)
+            #expect(try DataFolderFixture.format(root + "/casuser/alice/sub/.caslite.sqlite") == 99)
         }
     }
 }
