@@ -5,7 +5,7 @@ SWIFT ?= swift
 CASLITE_DEBUG := .build/debug/caslite
 DEMO_DATA := caslite-data
 
-.PHONY: deps build test test-swift test-python docs docs-check demo bench clean fixtures fuzz
+.PHONY: deps build test test-swift test-python docs docs-check demo bench clean fixtures fuzz release install deb test-deb
 FIXTURES := .fixtures-cache
 MOBILENET_PTH := $(FIXTURES)/mobilenet_v2-b0353104.pth
 
@@ -113,6 +113,31 @@ bench: deps fixtures $(BENCH_VENV)/.installed $(VENV)/.installed
 	  mkdir -p $(BENCH_DATA)/public/weights && cp -u $(MOBILENET_PTH) $(BENCH_DATA)/public/weights/ && \
 	  $(BENCH_VENV)/bin/python bench/torch/lfw_compare.py .build/release/caslite $(BENCH_DATA) $(BENCH_VENV)/bin/python; \
 	else echo "SKIPPED the LFW fine-tune comparison: $(MOBILENET_PTH) is missing"; fi
+
+## Release build, the Swift runtime linked statically (the .deb depends on Debian's libraries only).
+VERSION := $(shell sed -n 's/.*static let version = "\(.*\)"/\1/p' Sources/CASCore/ServerContext.swift)
+RELEASE_BIN := .build/release/caslite
+PREFIX ?= /usr/local
+release: deps
+	$(SWIFT) build -c release --static-swift-stdlib --product caslite
+
+## `make install PREFIX=/opt/caslite [DESTDIR=…]`: the binary, its --help as text, the docs, and the unit and
+## configuration file to copy into place (docs/operations.md "Install").
+install: release
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/doc/caslite $(DESTDIR)$(PREFIX)/share/caslite
+	install -m 0755 $(RELEASE_BIN) $(DESTDIR)$(PREFIX)/bin/caslite
+	install -m 0644 docs/operations.md docs/security.md README.md $(DESTDIR)$(PREFIX)/share/doc/caslite/
+	scripts/package/help-text.sh $(RELEASE_BIN) > $(DESTDIR)$(PREFIX)/share/doc/caslite/caslite-help.txt
+	install -m 0644 packaging/caslite.service packaging/caslite.toml $(DESTDIR)$(PREFIX)/share/caslite/
+
+## The Debian package (.build/deb/caslite_VERSION_ARCH.deb): dpkg-deb, Depends from dpkg-shlibdeps.
+deb: release
+	@command -v dpkg-shlibdeps >/dev/null || { echo "installing dpkg-dev"; apt-get install -y -qq dpkg-dev >/dev/null; }
+	scripts/package/make-deb.sh $(RELEASE_BIN) $(VERSION) .build/deb
+
+## Installs the package on this machine for real (root), starts the unit's command line, calls it, purges it.
+test-deb: deb
+	scripts/package/test-deb.sh .build/deb/caslite_$(VERSION)_$$(dpkg --print-architecture).deb
 
 clean:
 	rm -rf .build $(DEMO_DATA) demo-output

@@ -24,6 +24,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-certificates.git", exact: "1.21.1"),
         .package(url: "https://github.com/apple/swift-crypto.git", exact: "4.5.2"),
         .package(url: "https://github.com/apple/swift-asn1.git", exact: "1.7.4"),
+        // `caslite serve --config FILE` (docs/operations.md "Configuration"): toml++ through TOMLKit, ~30 s of a first build.
+        .package(url: "https://github.com/LebJe/TOMLKit.git", exact: "0.6.0"),
     ],
     targets: [
         // MARK: system libraries (Debian packages, see .ci/run and Makefile `deps`)
@@ -104,6 +106,7 @@ let package = Package(
                 "CASClient", "CASServer", "CASStandardSets", "CASCore", "CASStorage", "CASTLS", "CEditLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
             ]),
 
         .executableTarget(

@@ -91,7 +91,7 @@ public final class CASConnection: Sendable {
         let ch: NIOAsyncChannel<LineEvent, ByteBuffer>
         let handshake: EventLoopFuture<Void>?
         do {
-            var bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton).channelOption(.socketOption(.tcp_nodelay), value: 1)
+            var bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton).channelOption(.tcpOption(.tcp_nodelay), value: 1)
             if let localAddress { bootstrap = bootstrap.bind(to: try SocketAddress(ipAddress: localAddress, port: 0)) }
             (ch, handshake) = try await bootstrap
                 .connect(host: host, port: port) { c in

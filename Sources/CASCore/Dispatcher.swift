@@ -22,6 +22,7 @@ public struct Dispatcher: Sendable {
         logger[metadataKey: "session"] = "\(session.id)"
         logger[metadataKey: "action"] = "\(action)"
         logger[metadataKey: "request"] = "\(call)"
+        logger[metadataKey: "user"] = "\(session.user)"
 
         let entry: ActionEntry
         let args: Args
@@ -33,7 +34,7 @@ public struct Dispatcher: Sendable {
         } catch {
             let lines = errorLines(error, action: action)
             for l in lines { emit(.log(id: call.request, l)) }
-            return finish(Response(disposition: disposition(error), logs: lines), t0, cpu0)
+            return done(finish(Response(disposition: disposition(error), logs: lines), t0, cpu0), action: "(unresolved)", logger: logger)
         }
 
         let level = LogLevel(rawValue: await session.logLevel.uppercased()) ?? .note
@@ -51,7 +52,15 @@ public struct Dispatcher: Sendable {
         if await session.metrics {
             for m in Self.metricLines(entry.fullName, response.performance) { ctx.note(m); response.logs.append(LogLine(.note, m)) }
         }
-        logger.debug("done", metadata: ["severity": "\(response.disposition.severity.rawValue)"])
+        return done(response, action: entry.fullName, logger: logger)
+    }
+
+    /// Counts a finished call for `/metrics` and writes its log line (severity and elapsed seconds).
+    func done(_ response: Response, action: String, logger: Logger) -> Response {
+        let elapsed = response.performance.elapsedTime
+        server.metrics.record(action: action, severity: response.disposition.severity.rawValue, seconds: elapsed)
+        logger.log(level: server.callLogLevel, "done",
+                   metadata: ["severity": "\(response.disposition.severity.rawValue)", "elapsed": "\(elapsed)"])
         return response
     }
 

@@ -50,6 +50,11 @@ public actor GlobalCatalog {
 
     public func table(_ key: TableKey) -> CASTable? { tables[key] }
 
+    /// Every global table with the bytes it is charged (`/metrics`).
+    public func sizes() -> [(caslib: String, name: String, bytes: Int)] {
+        tables.map { key, t in (t.caslib, t.name, charged[key] ?? t.data.estimatedBytes) }
+    }
+
     /// Adds a global table. Refuses an existing name unless `replace` (promote never replaces; CAS users drop first).
     public func put(_ table: CASTable, replace: Bool) async throws(ActionError) {
         let key = TableKey(caslib: table.caslib, name: table.name)

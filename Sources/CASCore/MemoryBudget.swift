@@ -75,6 +75,9 @@ public final class MemoryBudget: Sendable {
         }
     }
 
+    /// Bytes charged to each session that holds any.
+    public func bySession() -> [String: Int] { state.withLock { $0.bySession } }
+
     /// Bytes charged to the server, or to one session.
     public func used(session: String? = nil) -> Int {
         state.withLock { s in session.map { s.bySession[$0] ?? 0 } ?? s.total }

@@ -27,12 +27,18 @@ public final class ServerContext: Sendable {
     /// Whether every session's user must be a stored user (password logins): a user removed with
     /// `caslite users remove` while logged in loses their sessions at their next call (`Dispatcher`).
     public let storedUsersOnly: Bool
+    /// Finished calls by action and severity, and their latency (`/metrics`).
+    public let metrics = ServerMetrics()
+    /// The level of the one log line each finished call writes (`caslite serve --log-format json` raises it to info).
+    public let callLogLevel: Logger.Level
 
     /// Opens (creating) the data folder and its server database, and restores global caslibs and promoted tables.
     /// The data folder is made private to the server account (0700); files created from now on are private too.
     public init(registry: Registry, dataRoot: String, defaultTimeout: Double = 3600, admins: Set<String> = [],
-                memory: MemoryBudget? = nil, storedUsersOnly: Bool = false, logger: Logger = Logger(label: "caslite")) async throws {
+                memory: MemoryBudget? = nil, storedUsersOnly: Bool = false, logger: Logger = Logger(label: "caslite"),
+                callLogLevel: Logger.Level = .debug) async throws {
         self.storedUsersOnly = storedUsersOnly
+        self.callLogLevel = callLogLevel
         PrivateFiles.restrictNewFiles()
         try CaslibCatalog.prepareDataFolder(dataRoot)
         let root = RealPath.resolve(dataRoot)

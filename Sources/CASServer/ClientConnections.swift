@@ -38,6 +38,9 @@ final class ClientConnections: Sendable {
             ticket.settle()
         }
 
+        /// Whether the server is stopping (`/readyz`).
+        var stopping: Bool { connections.state.withLock { $0.stopping } }
+
         /// The connection ends.
         func leave() {
             loggedIn()

@@ -106,6 +106,9 @@ struct HTTPConnection: Sendable {
         let announced = Int(h.headers.first(name: "content-length") ?? "0") ?? 0
         let hasBody = announced > 0 || h.headers.contains(name: "transfer-encoding")
         if PlaintextRefusal.applies(transport) { return .answer(PlaintextRefusal.rest.response, close: true) }
+        if let ops = OpsRoute(h) {
+            return .answer(await ops.answer(h, routes: routes, entry: entry, &verified), close: hasBody || !h.isKeepAlive)
+        }
         do throws(RESTError) {
             let route = try RESTRoutes.route(h)
             let user: LoginIdentity
@@ -137,7 +140,9 @@ struct HTTPConnection: Sendable {
 
     static func head(_ r: RESTResponse, version: HTTPVersion, close: Bool) -> HTTPResponseHead {
         var headers = HTTPHeaders()
-        headers.add(name: "Content-Type", value: "application/json; charset=utf-8")
+        if !r.headers.contains(where: { $0.0.lowercased() == "content-type" }) {
+            headers.add(name: "Content-Type", value: "application/json; charset=utf-8")
+        }
         headers.add(name: "Content-Length", value: String(r.body.count))
         headers.add(name: "Connection", value: close ? "close" : "keep-alive")
         for (k, v) in r.headers { headers.add(name: k, value: v) }

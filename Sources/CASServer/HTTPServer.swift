@@ -33,7 +33,7 @@ final class HTTPServer: Sendable {
         let channel = try await BindError.binding(host: host, port: port, flag: "--http-port") {
           try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             .bind(host: host, port: port) { child in
                 child.eventLoop.makeCompletedFuture { () -> Accepted in
                     let transport = SniffedTransport()

@@ -26,6 +26,8 @@ struct RESTRoutes: Sendable {
     let maxBodyBytes: Int
     /// The HTTP connection's id: calls are keyed by it (`CallID`), like JSON-lines connections.
     var connection = ConnectionID.next()
+    /// Who may read `/metrics`.
+    var metricsAccess = MetricsAccess.admin
 
     /// Actions whose results swat reads as a list (`res[0]`), not as a keyed object.
     static let listFormActions: Set<String> = ["builtins.reflect"]

@@ -74,7 +74,8 @@ public final class CASServer: Sendable {
         let server = config.maxMemory ?? MemoryBudget.defaults.server
         let memory = MemoryBudget(serverLimit: server, sessionLimit: config.maxSessionMemory ?? server / 2)
         let context = try await ServerContext(registry: registry, dataRoot: config.dataRoot, defaultTimeout: config.sessionTimeout,
-                                              admins: config.admins, memory: memory, storedUsersOnly: config.auth == .password, logger: logger)
+                                              admins: config.admins, memory: memory, storedUsersOnly: config.auth == .password, logger: logger,
+                                              callLogLevel: config.callLogLevel)
         let login = try Login(mode: config.auth, host: config.host, store: context.store, admins: config.admins, limits: config.login,
                               encrypted: tls != nil, allowPlaintextPasswords: config.allowPlaintextPasswords, logger: logger)
         try await UserActionSetStore.loadAtStart(context, dirs: config.actionSetDirs, logger: logger)
@@ -84,7 +85,8 @@ public final class CASServer: Sendable {
         let port = channel.channel.localAddress?.port ?? config.port
         var http: HTTPServer?
         if let httpPort = config.httpPort {
-            let routes = RESTRoutes(dispatcher: dispatcher, login: login, maxBodyBytes: config.maxLineLength)
+            var routes = RESTRoutes(dispatcher: dispatcher, login: login, maxBodyBytes: config.maxLineLength)
+            routes.metricsAccess = config.metricsAccess
             http = try await HTTPServer.start(host: config.host, port: httpPort, tls: tls, routes: routes, clients: clients, logger: logger)
         }
         logger.info("caslite listening on \(config.host):\(port)\(tls == nil ? "" : " (TLS)")")
@@ -102,7 +104,7 @@ public final class CASServer: Sendable {
         let channel = try await BindError.binding(host: config.host, port: config.port, flag: "--port") {
           try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             .bind(host: config.host, port: config.port) { child in
                 child.eventLoop.makeCompletedFuture { () -> (Child, LineLimit, SniffedTransport) in
                     let limit = LineLimit(handshakeBytes, reportsAtOnce: true), transport = SniffedTransport()

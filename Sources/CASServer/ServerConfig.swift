@@ -1,5 +1,14 @@
 import CASCore
 import CASTLS
+import Logging
+
+/// Who may read `/metrics` (docs/security.md "Metrics").
+public enum MetricsAccess: String, Sendable, CaseIterable {
+    /// An administrator's HTTP Basic credentials (Prometheus: `basic_auth` in the scrape config); every series.
+    case admin
+    /// Anyone who reaches the REST port; series that name sessions, users or tables are left out.
+    case open
+}
 
 /// Settings of one caslite server. The defaults are safe for a shared server: passwords are
 /// checked, and the login limits of `LoginLimits` apply.
@@ -37,6 +46,10 @@ public struct ServerConfig: Sendable {
     public var tls: ServerTLS.Files?
     /// Accept `.password` logins in clear text on a non-loopback address (refused by `CASServer.start` otherwise).
     public var allowPlaintextPasswords = false
+    /// Who may read `/metrics` on the REST port (docs/security.md "Metrics").
+    public var metricsAccess: MetricsAccess = .admin
+    /// The level of the log line each finished call writes.
+    public var callLogLevel: Logger.Level = .debug
 
     public init() {}
 }

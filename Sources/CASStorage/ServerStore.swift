@@ -17,15 +17,23 @@ public actor ServerStore {
     public init(path: String) throws(StorageError) {
         self.path = path
         db = try SQLiteDatabase(path: path)
+        try StorageFormat.open(db, kind: .server, prepare: Self.createTables)
+        try PrivateFiles.makePrivate(path)
+    }
+
+    /// Creates the server's tables if they are missing (inside `StorageFormat.open`).
+    static func createTables(_ db: SQLiteDatabase) throws(StorageError) {
         try db.exec("""
             CREATE TABLE IF NOT EXISTS users(name TEXT PRIMARY KEY, hash TEXT NOT NULL, admin INTEGER NOT NULL DEFAULT 0, created REAL);
             CREATE TABLE IF NOT EXISTS action_sets(name TEXT PRIMARY KEY COLLATE NOCASE, owner TEXT NOT NULL);
             """)
-        try TableStore.prepare(db)
-        try Self.prepareAccessSchema(db)
-        try Self.prepareGroupSchema(db)
-        try PrivateFiles.makePrivate(path)
+        try TableStore.createTables(db)
+        try prepareAccessSchema(db)
+        try prepareGroupSchema(db)
     }
+
+    /// Throws when the server's database cannot be read (`/readyz`).
+    public func ping() throws(StorageError) { _ = try db.scalarInt("SELECT count(*) FROM sqlite_master") }
 
     // MARK: users
     //

@@ -36,8 +36,14 @@ public struct StoredTable: Sendable, Equatable {
 /// Saving is one transaction that writes a new data table and then switches the catalog to it, so a
 /// crash mid-save leaves the previous version intact. Loading streams rows with a prepared statement.
 public enum TableStore {
-    /// Creates the catalog tables if they are missing.
+    /// Checks the file's storage format (refusing a newer one, upgrading an older one) and creates the
+    /// catalog tables if they are missing.
     public static func prepare(_ db: SQLiteDatabase) throws(StorageError) {
+        try StorageFormat.open(db, kind: .caslib, prepare: createTables)
+    }
+
+    /// Creates the catalog tables if they are missing (inside `StorageFormat.open`).
+    static func createTables(_ db: SQLiteDatabase) throws(StorageError) {
         try db.exec("""
             CREATE TABLE IF NOT EXISTS caslite_tables(
               caslib TEXT NOT NULL COLLATE NOCASE, name TEXT NOT NULL COLLATE NOCASE, label TEXT, title TEXT, attributes TEXT,

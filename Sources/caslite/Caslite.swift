@@ -7,5 +7,5 @@ struct Caslite: AsyncParsableCommand {
         commandName: "caslite",
         abstract: "A CAS-style action server: sessions, in-memory tables and action sets over a JSON-lines protocol.",
         discussion: "Without --server, call and shell run against an embedded in-process server over a data folder (default ./caslite-data).",
-        subcommands: [Serve.self, Call.self, Run.self, Shell.self, Users.self, Groups.self, Tls.self, HelpCommand.self, Docs.self])
+        subcommands: [Serve.self, Call.self, Run.self, Shell.self, Users.self, Groups.self, Tls.self, Backup.self, Restore.self, ConfigCommand.self, HelpCommand.self, Docs.self])
 }

@@ -15,6 +15,8 @@ struct TrainingRun: Sendable {
         if logLevel >= 1 {
             ctx.note("Training \(data.train.count) images (\(data.levels.count) classes: \(data.levels.joined(separator: ", "))), \(options.epochs) epochs, mini-batch \(options.batchSize), \(n) threads.")
         }
+        let started = ServerClock.monotonic
+        defer { ctx.server.metrics.recordTraining(images: data.train.count * options.epochs, seconds: ServerClock.monotonic - started) }
         do {
             return try await ctx.cpu { () throws -> TrainingResult in
                 EngineThreads.set(n)

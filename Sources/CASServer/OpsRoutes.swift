@@ -1,0 +1,139 @@
+import CASCore
+import CASWire
+import Foundation
+import NIOHTTP1
+
+/// The operator's endpoints on the REST port (docs/operations.md "Health and metrics"), answered at the
+/// request's head, before the swat routes:
+///
+/// | path | who | answer |
+/// |---|---|---|
+/// | `GET /healthz` | anyone | 200 `{"status": "alive"}` while the process serves HTTP |
+/// | `GET /readyz` | anyone | 200 `{"status": "ready"}` when the server database answers and the server is not stopping; else 503 with the reason |
+/// | `GET /metrics` | `--metrics-access`: an administrator (default), or anyone | Prometheus text format 0.0.4 |
+enum OpsRoute {
+    case healthz, readyz, metrics
+
+    /// The route of a GET or HEAD on one of the three paths (exactly, query ignored); nil for anything else.
+    init?(_ head: HTTPRequestHead) {
+        guard head.method == .GET || head.method == .HEAD else { return nil }
+        switch head.uri.split(separator: "?", maxSplits: 1).first ?? "" {
+        case "/healthz": self = .healthz
+        case "/readyz": self = .readyz
+        case "/metrics": self = .metrics
+        default: return nil
+        }
+    }
+
+    func answer(_ head: HTTPRequestHead, routes: RESTRoutes, entry: ClientConnections.Entry, _ verified: inout VerifiedCredentials) async -> RESTResponse {
+        switch self {
+        case .healthz:
+            return .json(["status": "alive"])
+        case .readyz:
+            if entry.stopping { return .json(["status": "stopping"], status: .serviceUnavailable) }
+            do { try await routes.server.store.ping() } catch {
+                return .json(["status": "storage unavailable", "details": .string(error.message)], status: .serviceUnavailable)
+            }
+            return .json(["status": "ready"])
+        case .metrics:
+            var detailed = true
+            if routes.metricsAccess == .admin {
+                let user: LoginIdentity
+                do { user = try await routes.authenticator.authenticate(head.headers, from: entry.address, &verified) } catch { return error.response }
+                guard user.isAdmin else {
+                    return .error(.forbidden, "Only administrators may read /metrics", details: "scrape with an administrator's credentials, or serve with --metrics-access open")
+                }
+            } else {
+                detailed = false
+            }
+            let text = await MetricsText.render(routes.server, detailed: detailed)
+            return RESTResponse(status: .ok, body: Array(text.utf8), headers: [("Content-Type", "text/plain; version=0.0.4; charset=utf-8")])
+        }
+    }
+}
+
+/// The Prometheus text exposition (format 0.0.4) of a server's metrics. Hand-written: the format is a few
+/// lines per family, and swift-prometheus would add a package and a metrics back end for that
+/// (docs/decisions/016-operating-caslite.md). `detailed` adds the series that name sessions, users and tables.
+enum MetricsText {
+    static func render(_ server: ServerContext, detailed: Bool) async -> String {
+        var out = Families()
+        let snap = server.metrics.snapshot()
+        out.family("caslite_build_info", "gauge", "The running caslite's version.")
+        out.sample("caslite_build_info", ["version": ServerContext.version], 1)
+        out.family("caslite_uptime_seconds", "gauge", "Seconds since the server started.")
+        out.sample("caslite_uptime_seconds", [:], ServerClock.now - server.startTime)
+
+        out.family("caslite_actions_total", "counter", "Finished action calls by action and severity (Normal, Warning, Error).")
+        for (k, n) in snap.calls.sorted(by: { ($0.key.action, $0.key.severity) < ($1.key.action, $1.key.severity) }) {
+            out.sample("caslite_actions_total", ["action": k.action, "severity": k.severity], Double(n))
+        }
+        out.family("caslite_action_duration_seconds", "histogram", "Elapsed time of finished action calls, by action.")
+        for (action, h) in snap.latency.sorted(by: { $0.key < $1.key }) {
+            var cumulative = 0
+            for (i, bound) in ServerMetrics.buckets.enumerated() {
+                cumulative += h.counts[i]
+                out.sample("caslite_action_duration_seconds_bucket", ["action": action, "le": number(bound)], Double(cumulative))
+            }
+            out.sample("caslite_action_duration_seconds_bucket", ["action": action, "le": "+Inf"], Double(h.count))
+            out.sample("caslite_action_duration_seconds_sum", ["action": action], h.sum)
+            out.sample("caslite_action_duration_seconds_count", ["action": action], Double(h.count))
+        }
+
+        out.family("caslite_dltrain_images_total", "counter", "Images trained by deepLearn.dlTrain (training images times epochs).")
+        out.sample("caslite_dltrain_images_total", [:], Double(snap.trainedImages))
+        out.family("caslite_dltrain_seconds_total", "counter", "Seconds spent in deepLearn.dlTrain training.")
+        out.sample("caslite_dltrain_seconds_total", [:], snap.trainingSeconds)
+        if let rate = snap.lastTrainingRate {
+            out.family("caslite_dltrain_images_per_second", "gauge", "Images per second of the last finished deepLearn.dlTrain run.")
+            out.sample("caslite_dltrain_images_per_second", [:], rate)
+        }
+
+        let sessions = await server.sessions.all()
+        out.family("caslite_sessions", "gauge", "Sessions in memory.")
+        out.sample("caslite_sessions", [:], Double(sessions.count))
+        out.family("caslite_memory_bytes", "gauge", "Memory charged to tables and running actions, whole server.")
+        out.sample("caslite_memory_bytes", [:], Double(server.memory.used()))
+        out.family("caslite_memory_limit_bytes", "gauge", "The server's memory limit (--max-memory).")
+        out.sample("caslite_memory_limit_bytes", [:], Double(server.memory.serverLimit))
+        let tables = await server.globals.sizes()
+        out.family("caslite_global_tables", "gauge", "Promoted (global) tables in memory.")
+        out.sample("caslite_global_tables", [:], Double(tables.count))
+        out.family("caslite_global_table_bytes_total", "gauge", "Bytes of all promoted tables.")
+        out.sample("caslite_global_table_bytes_total", [:], Double(tables.reduce(0) { $0 + $1.bytes }))
+        guard detailed else { return out.text }
+
+        let bySession = server.memory.bySession()
+        out.family("caslite_session_memory_bytes", "gauge", "Memory charged to one session (tables and running actions).")
+        for s in sessions.sorted(by: { $0.id < $1.id }) {
+            out.sample("caslite_session_memory_bytes", ["session": s.id, "user": s.user], Double(bySession[s.id] ?? 0))
+        }
+        out.family("caslite_table_bytes", "gauge", "Bytes of one promoted table.")
+        for t in tables.sorted(by: { ($0.caslib, $0.name) < ($1.caslib, $1.name) }) {
+            out.sample("caslite_table_bytes", ["caslib": t.caslib, "table": t.name], Double(t.bytes))
+        }
+        return out.text
+    }
+
+    /// A number as Prometheus writes it (integers without a fraction).
+    static func number(_ v: Double) -> String {
+        if v.isNaN { return "NaN" }
+        if v.isInfinite { return v > 0 ? "+Inf" : "-Inf" }
+        return v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : String(v)
+    }
+
+    /// Lines being built: `# HELP`/`# TYPE` headers and samples with escaped label values.
+    struct Families {
+        var text = ""
+        mutating func family(_ name: String, _ type: String, _ help: String) {
+            text += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
+        }
+        mutating func sample(_ name: String, _ labels: [String: String], _ value: Double) {
+            let l = labels.sorted { $0.key < $1.key }.map { "\($0.key)=\"\(escape($0.value))\"" }.joined(separator: ",")
+            text += "\(name)\(l.isEmpty ? "" : "{\(l)}") \(MetricsText.number(value))\n"
+        }
+        func escape(_ s: String) -> String {
+            s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: "\\n")
+        }
+    }
+}
