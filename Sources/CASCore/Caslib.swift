@@ -23,14 +23,18 @@ public struct Caslib: Sendable, Equatable {
     public var owner: String
     /// The identity access controls are bound to (global caslibs; see `ServerStore.objectId`).
     public var id: String
+    /// Whether files in the folder's subfolders are reachable (`addCaslib subDirectories=`; CASUSER and
+    /// Public: yes). Decided in `CaslibPath`.
+    public var subdirectories: Bool
 
-    public init(name: String, path: String, description: String, scope: Scope, owner: String, id: String = "") {
+    public init(name: String, path: String, description: String, scope: Scope, owner: String, id: String = "", subdirectories: Bool = true) {
         self.name = name
         self.path = path
         self.description = description
         self.scope = scope
         self.owner = owner
         self.id = id
+        self.subdirectories = subdirectories
     }
 
     public var personal: Bool { scope == .personal }

@@ -18,7 +18,8 @@ public actor GlobalCaslibs {
                 continue
             }
             let id = try await store.ensureObjectId(caslib: r.name)
-            caslibs[r.name.uppercased()] = Caslib(name: r.name, path: r.path, description: r.description, scope: .global, owner: r.owner, id: id)
+            caslibs[r.name.uppercased()] = Caslib(name: r.name, path: r.path, description: r.description, scope: .global, owner: r.owner, id: id,
+                                                 subdirectories: r.subdirectories)
         }
         return refused
     }
@@ -33,7 +34,7 @@ public actor GlobalCaslibs {
         }
         var lib = c
         do {
-            try await store.addCaslib(CaslibRecord(name: c.name, path: c.path, description: c.description, owner: c.owner))
+            try await store.addCaslib(CaslibRecord(name: c.name, path: c.path, description: c.description, owner: c.owner, subdirectories: c.subdirectories))
             lib.id = try await store.ensureObjectId(caslib: c.name)
         } catch {
             throw ActionError(.alreadyExists, error.message, parameter: "caslib")

@@ -32,12 +32,15 @@ public struct CaslibRecord: Sendable, Equatable {
     public var path: String
     public var description: String
     public var owner: String
+    /// addCaslib's subDirectories: whether files in the folder's subfolders are reachable.
+    public var subdirectories: Bool
 
-    public init(name: String, path: String, description: String, owner: String) {
+    public init(name: String, path: String, description: String, owner: String, subdirectories: Bool = true) {
         self.name = name
         self.path = path
         self.description = description
         self.owner = owner
+        self.subdirectories = subdirectories
     }
 }
 
@@ -68,8 +71,9 @@ extension ServerStore {
     /// Adds a global caslib and gives it a fresh identity (dropping anything left under its name).
     public func addCaslib(_ c: CaslibRecord) throws(StorageError) {
         try inTransaction { () throws(StorageError) in
-            let s = try db.prepare("INSERT INTO caslibs VALUES (?1, ?2, ?3, ?4)")
+            let s = try db.prepare("INSERT INTO caslibs(name, path, description, owner, subdirs) VALUES (?1, ?2, ?3, ?4, ?5)")
             for (i, v) in [c.name, c.path, c.description, c.owner].enumerated() { try s.bind(Int32(i + 1), v) }
+            s.bind(5, Int64(c.subdirectories ? 1 : 0))
             do { try s.run() } catch { throw StorageError(.exists, "A global caslib \(c.name) already exists.") }
             try forgetObjects(caslib: c.name, table: nil)
             _ = try insertObjectId(caslib: c.name, table: "")
@@ -87,9 +91,11 @@ extension ServerStore {
     }
 
     public func caslibs() throws(StorageError) -> [CaslibRecord] {
-        let s = try db.prepare("SELECT name, path, description, owner FROM caslibs ORDER BY name")
+        let s = try db.prepare("SELECT name, path, description, owner, subdirs FROM caslibs ORDER BY name")
         var out: [CaslibRecord] = []
-        while try s.step() { out.append(CaslibRecord(name: s.string(0), path: s.string(1), description: s.string(2), owner: s.string(3))) }
+        while try s.step() {
+            out.append(CaslibRecord(name: s.string(0), path: s.string(1), description: s.string(2), owner: s.string(3), subdirectories: s.int(4) != 0))
+        }
         return out
     }
 

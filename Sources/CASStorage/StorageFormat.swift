@@ -9,7 +9,7 @@ import Foundation
 /// waits, then finds it migrated); a file of a newer format is refused, never changed.
 public enum StorageFormat {
     /// The format this build writes.
-    public static let current: Int64 = 1
+    public static let current: Int64 = 2
 
     /// What a database holds: the server's own database, or a caslib's saved tables.
     public enum Kind: String, Sendable { case server, caslib }
@@ -25,6 +25,12 @@ public enum StorageFormat {
     static let migrations: [Migration] = [
         Migration(to: 1, what: "number the format; keep an upgrade history in caslite_format") { (db: SQLiteDatabase, _: Kind) throws(StorageError) in
             try db.exec("CREATE TABLE IF NOT EXISTS caslite_format(version INTEGER NOT NULL, applied REAL NOT NULL, note TEXT)")
+        },
+        Migration(to: 2, what: "global caslibs keep addCaslib's subDirectories (1 for every caslib added before)") { (db: SQLiteDatabase, kind: Kind) throws(StorageError) in
+            guard kind == .server else { return }
+            let s = try db.prepare("SELECT count(*) FROM pragma_table_info('caslibs') WHERE name = 'subdirs'")
+            guard try s.step(), s.int(0) == 0 else { return }
+            try db.exec("ALTER TABLE caslibs ADD COLUMN subdirs INTEGER NOT NULL DEFAULT 1")
         },
     ]
 

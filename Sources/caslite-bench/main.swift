@@ -102,6 +102,23 @@ print("table.fetch of \(fetchRows) rows x 5 columns (\(String(format: "%.1f", mb
 print("  caslite: \(String(format: "%.2f", best)) s = \(String(format: "%.0f", mb / best)) MB/s  (goal >= 300 MB/s)")
 print("  peer: loopback echo of the same bytes: \(String(format: "%.2f", peerBest)) s = \(String(format: "%.0f", mb / peerBest)) MB/s")
 print("  ratio caslite/peer throughput: \(String(format: "%.2f", (mb / best) / (mb / peerBest)))")
+// Where the time goes: the server's JSON writer alone on the same table, in this process.
+let sameTable = DataTable(name: "Fetch", columns: [
+    Column(name: "_Index_", data: .int64((0..<fetchRows).map { Int64($0 + 1) })),
+    Column(name: "id", data: .double((0..<fetchRows).map { Double($0) })),
+    Column(name: "x", data: .double((0..<fetchRows).map { Double($0) * 0.5 })),
+    Column(name: "y", data: .double((0..<fetchRows).map { Double($0 % 1000) / 7 })),
+    Column(name: "label", data: .varchar((0..<fetchRows).map { "lbl\($0 % 100)" })),
+    Column(name: "n", data: .double((0..<fetchRows).map { Double($0 % 17) })),
+])
+var encodeBest = Double.infinity
+for _ in 0..<3 {
+    let t0 = ServerClock.monotonic
+    let bytes = Value.table(sameTable).jsonBytes()
+    encodeBest = min(encodeBest, ServerClock.monotonic - t0)
+    precondition(bytes.count > fetchRows)
+}
+print("  (the JSON writer alone on the same table: \(String(format: "%.3f", encodeBest)) s = \(String(format: "%.0f", mb / encodeBest)) MB/s)")
 print("")
 
 // 2b. The same two measurements over TLS, next to plaintext through the same client.

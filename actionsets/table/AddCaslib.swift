@@ -17,7 +17,10 @@ struct AddCaslib: Action {
     static let dataSource = P.dict("dataSource", "Data source; srcType PATH (files plus a SQLite database for saved tables).", [
         P.string("srcType", "Kind of data source.", default: "PATH", allowed: ["PATH"]).spec,
     ])
-    static let parameters = [caslib.spec, path.spec, description.spec, session.spec, activeOnAdd.spec, createDirectory.spec, dataSource.spec]
+    static let subDirectories = P.bool("subDirectories", "Make the files in the folder's subfolders reachable (False, the default as in CAS: "
+                                       + "only the files directly in the folder).", default: false).aliases("subDirs")
+    static let parameters = [caslib.spec, path.spec, description.spec, session.spec, activeOnAdd.spec, createDirectory.spec, dataSource.spec,
+                             subDirectories.spec]
 
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
         let name = args[caslib]
@@ -27,7 +30,8 @@ struct AddCaslib: Action {
         }
         let global = !args[session]
         let folder = try CaslibPlacement.folder(args[path], owner: ctx.user, isAdmin: ctx.isAdmin, global: global, catalog: ctx.server.caslibs)
-        var lib = Caslib(name: name, path: folder, description: args[description] ?? "", scope: global ? .global : .session, owner: ctx.user)
+        var lib = Caslib(name: name, path: folder, description: args[description] ?? "", scope: global ? .global : .session, owner: ctx.user,
+                         subdirectories: args[subDirectories])
         try CaslibFolder.prepare(lib, create: args[createDirectory], given: args[path])
         if global { lib = try await ctx.server.globalCaslibs.add(lib) } else { await ctx.session.addCaslib(lib) }
         if args[activeOnAdd] { await ctx.session.setActiveCaslib(lib.name) }

@@ -25,6 +25,12 @@ public enum RealPath {
         }
     }
 
+    /// Whether `path` (already resolved) is a folder.
+    static func isDirectory(_ path: String) -> Bool {
+        var isDir: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &isDir) && isDir.boolValue
+    }
+
     static func readLink(_ path: String) -> String? {
         var buf = [CChar](repeating: 0, count: 4096)
         let n = readlink(path, &buf, buf.count - 1)

@@ -54,12 +54,21 @@ public struct CaslibPath: Sendable {
         if inside.split(separator: "/").contains(where: { $0.hasPrefix(".caslite") }) {
             throw Self.tableDatabase(relative, caslib: caslib, parameter: parameter)
         }
+        if !caslib.subdirectories, inside.contains("/") || (!inside.isEmpty && RealPath.isDirectory(full)) {
+            throw Self.subfolder(relative, caslib: caslib, parameter: parameter)
+        }
         self.caslib = caslib
         self.relative = relative
         self.access = access
         self.absolute = full
         self.base = base
         self.parameter = parameter
+    }
+
+    static func subfolder(_ p: String, caslib: Caslib, parameter: String) -> ActionError {
+        ActionError(.accessDenied, "Parameter '\(parameter)': path \(Names.quote(p)) is in a subfolder of caslib \(caslib.name), which was added with "
+                    + "subDirectories=False; only the files directly in its folder are reachable (add the caslib with subDirectories=True).",
+                    parameter: parameter)
     }
 
     static func tableDatabase(_ p: String, caslib: Caslib, parameter: String) -> ActionError {
@@ -184,7 +193,7 @@ extension CaslibPath {
             let full = dir + "/" + n
             guard full.hasPrefix(base + "/"), let e = Self.entry(full, relative: String(full.dropFirst(base.count + 1)), base: base) else { continue }
             if !e.isDirectory || !filesOnly { out.append(e) }
-            if e.isDirectory, recursive { walk(full, recursive: true, filesOnly: filesOnly, into: &out) }
+            if e.isDirectory, recursive, caslib.subdirectories { walk(full, recursive: true, filesOnly: filesOnly, into: &out) }
         }
     }
 
