@@ -48,6 +48,8 @@ public struct Dispatcher: Sendable {
             Task { await session.withdraw(call) }  // after ctx.cancel(): enqueue sees one or the other
         }
         response = finish(response, t0, cpu0)
+        await session.record(action: entry.fullName, parameters: HistoryEntry.text(Self.withoutClientOptions(params)), severity: response.disposition.severity,
+                             elapsed: response.performance.elapsedTime)
         if await session.metrics {
             for m in Self.metricLines(entry.fullName, response.performance) { ctx.note(m); response.logs.append(LogLine(.note, m)) }
         }

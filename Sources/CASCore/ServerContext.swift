@@ -2,6 +2,7 @@ import CASStorage
 import CASWire
 import Foundation
 import Logging
+import Synchronization
 
 /// What every action can reach of the server: the registry, sessions, caslibs and global tables.
 public final class ServerContext: Sendable {
@@ -27,6 +28,8 @@ public final class ServerContext: Sendable {
     /// Whether every session's user must be a stored user (password logins): a user removed with
     /// `caslite users remove` while logged in loses their sessions at their next call (`Dispatcher`).
     public let storedUsersOnly: Bool
+    /// The REST (swat) front end's address once it is bound, for `builtins.httpAddress`; nil without one.
+    public let httpEndpoint = Mutex<HTTPEndpoint?>(nil)
 
     /// Opens (creating) the data folder and its server database, and restores global caslibs and promoted tables.
     /// The data folder is made private to the server account (0700); files created from now on are private too.
@@ -144,5 +147,17 @@ public actor UserActionSets {
         owners.removeValue(forKey: name.lowercased())
         operatorSets.remove(name.lowercased())
         return sets.removeValue(forKey: name.lowercased())
+    }
+}
+
+/// Where the REST front end listens (`builtins.httpAddress`).
+public struct HTTPEndpoint: Sendable, Equatable {
+    public var host: String
+    public var port: Int
+    public var tls: Bool
+    public init(host: String, port: Int, tls: Bool) {
+        self.host = host
+        self.port = port
+        self.tls = tls
     }
 }

@@ -130,6 +130,19 @@ public actor Session {
     public private(set) var cmplib: [String] = []
     public func setCmplib(_ tables: [String]) { cmplib = tables }
     public func load(set: String) { loadedSets.insert(set.lowercased()) }
+
+    // MARK: history (`builtins.history`)
+
+    /// The actions this session ran, oldest first; at most `HistoryEntry.kept` (the oldest are dropped).
+    public private(set) var history: [HistoryEntry] = []
+    private var historyCount = 0
+
+    /// Records a finished call.
+    public func record(action: String, parameters: String, severity: Severity, elapsed: Double) {
+        historyCount += 1
+        history.append(HistoryEntry(number: historyCount, action: action, parameters: parameters, severity: severity, elapsed: elapsed))
+        if history.count > HistoryEntry.kept { history.removeFirst(history.count - HistoryEntry.kept) }
+    }
     public func unload(set: String) { loadedSets.remove(set.lowercased()) }
 
     // MARK: caslibs (session scope)

@@ -86,6 +86,8 @@ public final class CASServer: Sendable {
         if let httpPort = config.httpPort {
             let routes = RESTRoutes(dispatcher: dispatcher, login: login, maxBodyBytes: config.maxLineLength)
             http = try await HTTPServer.start(host: config.host, port: httpPort, tls: tls, routes: routes, clients: clients, logger: logger)
+            let endpoint = HTTPEndpoint(host: config.host, port: http?.port ?? httpPort, tls: tls != nil)
+            context.httpEndpoint.withLock { $0 = endpoint }
         }
         logger.info("caslite listening on \(config.host):\(port)\(tls == nil ? "" : " (TLS)")")
         return CASServer(context: context, config: config, port: port, http: http, tls: tls, logger: logger, clients: clients, channel: channel,

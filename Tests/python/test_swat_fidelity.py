@@ -1,0 +1,172 @@
+"""What swat's own expectations of CAS check (issue 18), run with the unmodified swat over REST: the
+builtins (echo shapes, log, listNodes, actionSetInfo, userInfo, httpAddress, history, addNode),
+result shapes (no status text on success, OutputCasTables, the session name), datapreprocess.histogram,
+table.tableDetails and deduplication.deduplicate. Expected values are CAS's documented answers (as
+swat's test suite, swat/tests/cas, states them) or pandas / numpy on the same data — never caslite's output."""
+import os
+
+import numpy as np
+import pandas as pd
+import pytest
+import swat
+
+CARS = os.path.join(os.path.dirname(swat.__file__), "tests", "datasources", "cars.csv")
+
+
+@pytest.mark.parametrize("kwargs, expected", [
+    ({}, {}),
+    ({"a": [1, 2, 3]}, {"a": [1, 2, 3]}),
+    ({"x": "a"}, {"x": "a"}),
+    ({"x": 3}, {"x": 3}),
+    ({"x": False}, {"x": 0}),
+    ({"w": "a", "x": "b", "y": 3, "z": False}, {"w": "a", "x": "b", "y": 3, "z": False}),
+    ({"x": []}, {"x": []}),
+    ({"x": {}}, {"x": []}),                                   # CAS has one empty collection: a list
+    ({"emptyTuple": ()}, {"emptyTuple": []}),
+    ({"singleTuple": (7,)}, {"singleTuple": [7]}),
+    ({"w": 3, "x": 4, "y": {5}, "z": 6, "a": [7], "t": (12345, 54321, "hello!")},
+     {"w": 3, "x": 4, "y": [5], "z": 6, "a": [7], "t": [12345, 54321, "hello!"]}),
+    ({"x": 3, "y": {0: 5, "alpha": "beta"}, "test": 4, "orange": True, "fred": 6},
+     {"x": 3, "y": [5, "beta"], "test": 4, "orange": True, "fred": 6}),
+])
+def test_echo_returns_what_cas_returns_with_no_status(conn, kwargs, expected):
+    r = conn.builtins.echo(**kwargs)
+    assert r == expected
+    assert r.status is None and r.severity == 0
+
+
+def test_a_normal_response_has_no_status_or_reason(conn):
+    r = conn.builtins.ping()
+    assert r == {} and r.severity == 0
+    assert r.status is None and r.reason is None and r.status_code == 0
+    bad = conn.table.fetch(table="no_such_table")
+    assert bad.severity == 2 and bad.status                      # an Error keeps its text
+
+
+def test_loadactionset_help_and_actionsetinfo(conn):
+    assert conn.loadactionset("builtins") == {"actionset": "builtins"}
+    assert conn.loadactionset("ohcrumbs") == {}
+    assert conn.builtins.help(actionSet="sccasl") == {}          # not loaded: CAS answers nothing
+    assert conn.builtins.help(action="runCasl") == {}
+    assert conn.loadactionset("sccasl") == {"actionset": "sccasl"}
+    assert list(conn.builtins.help(actionSet="sccasl")["sccasl"]["name"]) == ["runCasl"]
+    b = conn.help()["builtins"]
+    assert list(b.columns) == ["name", "description"]
+    assert b.colinfo["name"].label == "Name" and b.colinfo["description"].label == "Description"
+    for name in ["addNode", "removeNode", "help", "listNodes", "loadActionSet", "log", "queryActionSet", "queryName",
+                 "reflect", "serverStatus", "about", "userInfo", "actionSetInfo", "history", "ping", "echo",
+                 "httpAddress"]:
+        assert name in set(b["name"]), name
+    r = conn.actionsetinfo()
+    assert list(r.keys())[0] == "setinfo"
+    loaded = r["setinfo"]["actionset"].tolist()
+    assert "builtins" in loaded
+    everything = conn.actionsetinfo(all=True)["setinfo"]["actionset"].tolist()
+    assert "builtins" in everything and "unknown" not in everything and len(everything) > len(loaded)
+
+
+def test_log_listnodes_userinfo_httpaddress(server, conn):
+    r = conn.log(logger="App.cas.builtins.log", level="debug")
+    assert r.severity != 0 and "You must be an administrator to set logging levels" in r.status
+    assert conn.log(invalid="parameter").status is not None
+    assert conn.log(logger="App.cas.builtins.log", level="invalid").status is not None
+    r = conn.log(logger="App.cas.builtins.log")
+    assert r.status is None and r.messages[0].startswith("NOTE: Logger: 'App.cas.builtins.log', level: '")
+    r = conn.log()
+    assert r.status is None and len(r.messages) >= 1
+    assert conn.listnodes() != {}
+    info = conn.userinfo()["userInfo"]
+    assert len(info) >= 7 and info["anonymous"] == 0 and info["hostAccount"] in [1, False]
+    assert info["providedName"] == "alice"
+    http = conn.builtins.httpAddress()
+    assert http["protocol"] in ["http", "https"]
+    assert int(http["port"]) == int(server.url.rsplit(":", 1)[1])
+
+
+def test_addnode_and_removenode_are_refused_clearly(conn):
+    r = conn.addnode(node=["pepper"])
+    assert r.severity == 2 and "not supported on this server" in r.status
+    r = conn.addnode(salt="controller", node=["pepper"])
+    assert "ERROR: The action stopped due to errors." in r.messages
+    r = conn.removenode(node=["salt", "pepper"])
+    assert r.severity == 2 and "not supported on this server" in r.status
+
+
+def test_history_lists_this_sessions_actions(conn):
+    conn.builtins.echo(x=1)
+    conn.table.fetch(table="no_such_table")
+    h = conn.history()["History"]
+    actions = list(h["Action"])
+    assert actions[-1] == "table.fetch" and "builtins.echo" in actions   # (swat reflects a set before its first call)
+    assert list(h["Severity"])[-1] == "Error"
+    assert "session.sessionName" in actions                       # swat names the session when it connects
+
+
+def test_the_session_name_is_the_one_swat_sends(server):
+    with server.connect("alice", name="My Connection") as c:
+        assert c.session.sessionname()["name"] == "My Connection"
+        mine = c.session.listsessions()["Session"]
+        assert "My Connection" in set(mine["SessionName"])
+
+
+def test_upload_loadtable_and_addtable_report_output_cas_tables(conn):
+    df = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": ["x", "y", "z"]})
+    up = conn.upload(df, casout={"name": "up2", "replace": True})              # CASResults of table.upload
+    out = up["OutputCasTables"]
+    assert list(out.columns)[:4] == ["casLib", "Name", "Rows", "Columns"]      # swat adds a casTable column
+    assert out["Name"].str.upper().tolist() == ["UP2"] and out["Rows"].tolist() == [3] and out["Columns"].tolist() == [2]
+    added = conn.table.addtable(table="added", vars=[{"name": "v"}], rows=[[1], [2]])
+    assert added["OutputCasTables"]["Rows"].tolist() == [2]
+    assert conn.table.save(table="up2", name="up2saved", caslib="casuser", replace=True).severity == 0
+    loaded = conn.table.loadtable(caslib="casuser", path="up2saved", casout={"name": "back", "replace": True})
+    assert loaded["OutputCasTables"]["Rows"].tolist() == [3] and loaded["tableName"].upper() == "BACK"
+
+
+def cars(conn):
+    return conn.upload_file(CARS, casout={"name": "cars", "replace": True})
+
+
+def test_histogram_bins_as_cas_documents_them(conn):
+    tbl = cars(conn)
+    r = tbl.histogram(vars={"mpg_highway", "mpg_city"})           # a set: CAS lists them in the table's order
+    assert sorted(r.keys()) == ["BinDetails"]
+    details = r["BinDetails"]
+    assert details["Variable"].tolist() == ["MPG_City"] * 11 + ["MPG_Highway"] * 12      # swat's test_responsefunc
+    df = pd.read_csv(CARS)
+    for var in ["MPG_City", "MPG_Highway"]:
+        bins = details[details["Variable"] == var]
+        edges = list(bins["BinLowerBnd"]) + [bins["BinUpperBnd"].iloc[-1]]
+        expected, _ = np.histogram(df[var].dropna(), bins=edges)
+        assert bins["NInBin"].tolist() == expected.tolist()
+        assert bins["Percent"].sum() == pytest.approx(100)
+    grouped = tbl.groupby("Make").histogram()                     # swat's test_response: 38 makes
+    assert len(grouped) == 39 and "ByGroupInfo" in grouped
+    assert all(f"ByGroup{i}.BinDetails" in grouped for i in range(1, 39))
+
+
+def test_histogram_with_nbins_matches_numpy(conn):
+    df = pd.DataFrame({"x": [0.5, 1.0, 2.0, 2.5, 7.0, np.nan, 10.0]})
+    conn.upload_frame(df, casout={"name": "h", "replace": True})
+    d = conn.datapreprocess.histogram(table="h", inputs=["x"], nBins=4)["BinDetails"]
+    counts, edges = np.histogram(df["x"].dropna(), bins=4)
+    assert d["NInBin"].tolist() == counts.tolist()
+    assert np.allclose(d["BinLowerBnd"], edges[:-1]) and np.allclose(d["BinUpperBnd"], edges[1:])
+    bad = conn.datapreprocess.histogram(table="h", inputs=["x"], nBins=4, binWidth=1.0)
+    assert bad.severity == 2 and "binWidth" in bad.status
+
+
+def test_table_details_and_deduplicate_match_pandas(conn):
+    df = pd.DataFrame({"k": ["a", "b", "a", "a", "b", "c"], "x": [1.0, 2.0, 1.0, 3.0, 2.0, 4.0]})
+    conn.upload_frame(df, casout={"name": "dups", "replace": True})
+    details = conn.table.tabledetails(name="dups")["TableDetails"]
+    assert details["Rows"].tolist() == [len(df)]
+    conn.loadactionset("deduplication")
+    conn.deduplication.deduplicate(table="dups", casout={"name": "nodups", "replace": True})
+    got = conn.CASTable("nodups").to_frame()
+    expected = df.drop_duplicates()
+    assert got["k"].tolist() == expected["k"].tolist() and got["x"].tolist() == expected["x"].tolist()
+    conn.deduplication.deduplicate(table={"name": "dups", "groupby": ["k"]}, casout={"name": "onekey", "replace": True},
+                                   noDuplicateKeys=True)
+    one = conn.CASTable("onekey").to_frame()
+    expected = df.drop_duplicates(subset=["k"])
+    assert one["k"].tolist() == expected["k"].tolist() and one["x"].tolist() == expected["x"].tolist()
