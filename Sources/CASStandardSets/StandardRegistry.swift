@@ -2,6 +2,7 @@ import ActionSetAccessControl
 import ActionSetAggregation
 import ActionSetBuiltins
 import ActionSetDataPreprocess
+import ActionSetDataStep
 import ActionSetDeduplication
 import ActionSetDeepLearn
 import ActionSetFCMPAct
@@ -20,7 +21,7 @@ import CASCore
 /// to `CASServer.start(_:sets:)`; the server itself depends on no action set.
 public enum StandardRegistry {
     public static let sets: [ActionSet] = [
-        builtinsActionSet, sessionActionSet, sessionPropActionSet, tableActionSet, accessControlActionSet, simpleActionSet, percentileActionSet, aggregationActionSet, datapreprocessActionSet, deduplicationActionSet, fedSqlActionSet, sccaslActionSet, imageActionSet,
+        builtinsActionSet, sessionActionSet, sessionPropActionSet, tableActionSet, accessControlActionSet, simpleActionSet, percentileActionSet, aggregationActionSet, datapreprocessActionSet, deduplicationActionSet, dataStepActionSet, fedSqlActionSet, sccaslActionSet, imageActionSet,
         samplingActionSet, deepLearnActionSet, fcmpactActionSet,
     ]
 

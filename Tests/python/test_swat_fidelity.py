@@ -170,3 +170,49 @@ def test_table_details_and_deduplicate_match_pandas(conn):
     one = conn.CASTable("onekey").to_frame()
     expected = df.drop_duplicates(subset=["k"])
     assert one["k"].tolist() == expected["k"].tolist() and one["x"].tolist() == expected["x"].tolist()
+
+
+def test_summary_has_cas_columns_and_result_attributes(conn):
+    df = pd.DataFrame({"x": [1.0, 2.0, 4.0], "y": [-3.0, 5.0, 1.5]})       # n = 3: Student's t with 2 df has a closed form
+    tbl = conn.upload_frame(df, casout={"name": "sumcols", "replace": True})
+    out = tbl.summary()["Summary"]
+    assert list(out.columns) == ["Column", "Min", "Max", "N", "NMiss", "Mean", "Sum", "Std", "StdErr", "Var", "USS", "CSS",
+                                 "CV", "TValue", "ProbT"]                   # swat's test_html (a CAS without Skewness)
+    assert out.attrs["Action"] == "summary" and out.attrs["Actionset"] == "simple"
+    rows = out.set_index("Column")
+    for col in ["x", "y"]:
+        x = df[col]
+        t = x.mean() / (x.std() / np.sqrt(len(x)))
+        assert rows.loc[col, "CV"] == pytest.approx(x.std() / x.mean() * 100)
+        assert rows.loc[col, "TValue"] == pytest.approx(t)
+        assert rows.loc[col, "ProbT"] == pytest.approx(1 - abs(t) / np.sqrt(2 + t * t))    # P(|T| > |t|), 2 df
+
+
+def test_datastep_and_views_match_pandas(conn):
+    df = pd.DataFrame({"id": [1.0, 2.0, 3.0, 4.0], "score": [3.5, np.nan, 9.0, 1.0], "name": ["ann", "bob", "cy", "dee"]})
+    tbl = conn.upload_frame(df, casout={"name": "ds_in", "replace": True})
+    out = tbl.datastep("double = score * 2; if id > 1", casout={"name": "ds_out", "replace": True})   # swat: view, then runCode
+    got = out.to_frame()
+    expected = df.assign(double=df["score"] * 2)[df["id"] > 1]
+    assert got["id"].tolist() == expected["id"].tolist()
+    assert np.allclose(got["double"].to_numpy(dtype=float), expected["double"].to_numpy(), equal_nan=True)
+    view = tbl.query("score > 2").to_view(name="ds_view")            # table.view with the where clause
+    assert view.to_frame()["name"].tolist() == df[df["score"] > 2]["name"].tolist()
+
+
+def test_swat_concat_matches_pandas(conn):
+    a = pd.DataFrame({"k": ["x", "y"], "v": [1.0, 2.0]})
+    b = pd.DataFrame({"k": ["z"], "v": [3.0], "w": [9.0]})
+    ta = conn.upload_frame(a, casout={"name": "cat_a", "replace": True})
+    tb = conn.upload_frame(b, casout={"name": "cat_b", "replace": True})
+    got = swat.concat([ta, tb], casout={"name": "cat_ab", "replace": True}).to_frame()
+    expected = pd.concat([a, b], ignore_index=True)
+    assert got["k"].tolist() == expected["k"].tolist() and got["v"].tolist() == expected["v"].tolist()
+    assert np.allclose(got["w"].to_numpy(dtype=float), expected["w"].to_numpy(), equal_nan=True)
+
+
+def test_datastep_refuses_what_it_does_not_run(conn):
+    df = pd.DataFrame({"id": [1.0, 2.0]})
+    conn.upload_frame(df, casout={"name": "ds_r", "replace": True})
+    r = conn.datastep.runcode(code="data o; set ds_r; retain total 0; total + id; run;")
+    assert r.severity == 2 and "statement 3" in r.status and "not supported" in r.status

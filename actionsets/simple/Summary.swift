@@ -4,7 +4,7 @@ import CASWire
 /// `simple.summary`: descriptive statistics of numeric columns (per by-group with `table.groupBy`).
 struct Summary: Action {
     static let name = "summary"
-    static let summary = "Computes N, NMiss, Min, Max, Mean, Sum, Std, Var, StdErr, USS and CSS for numeric columns."
+    static let summary = "Computes N, NMiss, Min, Max, Mean, Sum, Std, StdErr, Var, USS, CSS, CV, TValue and ProbT for numeric columns."
     static let table = P.table()
     static let inputs = P.columns("inputs", "Numeric columns to summarise; all numeric columns when omitted.")
     static let parameters = [table.spec, inputs.spec]
@@ -22,12 +22,16 @@ struct Summary: Action {
         let stats = try await ctx.cpu { chosen.map { ColumnStats($0.data) } }
         let rows: [[Value]] = zip(cols, stats).map { c, s in
             let std = s.variance.squareRoot()
+            let stdErr = std / Double(s.n).squareRoot()
+            let t = s.mean / stdErr
             return [.string(c.name), .double(s.min), .double(s.max), .int(Int64(s.n)), .int(Int64(s.nmiss)), .double(s.mean), .double(s.sum),
-                    .double(std), .double(std / Double(s.n).squareRoot()), .double(s.variance), .double(s.uss), .double(s.css)]
+                    .double(std), .double(stdErr), .double(s.variance), .double(s.uss), .double(s.css), .double(std / s.mean * 100),
+                    .double(t), .double(StudentT.twoSidedP(t, df: Double(s.n - 1)))]
         }
         return ["Summary": .table(.result("Summary", label: "Descriptive Statistics for \(t.name.uppercased())", columns: [
             ("Column", .varchar), ("Min", .double), ("Max", .double), ("N", .double), ("NMiss", .double), ("Mean", .double), ("Sum", .double),
-            ("Std", .double), ("StdErr", .double), ("Var", .double), ("USS", .double), ("CSS", .double),
+            ("Std", .double), ("StdErr", .double), ("Var", .double), ("USS", .double), ("CSS", .double), ("CV", .double), ("TValue", .double),
+            ("ProbT", .double),
         ], rows: rows))]
     }
 }

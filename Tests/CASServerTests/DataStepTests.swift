@@ -1,0 +1,86 @@
+import CASTestSupport
+import CASWire
+import Testing
+
+/// table.view and dataStep.runCode's subset (docs/datastep.md) over both front ends. Expected rows are
+/// what SAS's DATA step semantics give on the data (worked out by hand in each comment).
+@Suite("DATA step subset and views", .serialized)
+struct DataStepTests {
+    static let vars: Value = [["name": "id"], ["name": "name", "type": "varchar"], ["name": "score"]]
+    static let rows: Value = [[1, "ann", 3.5], [2, "bob", .null], [3, "cy", 9], [4, "dee", 1]]
+
+    @Test(arguments: Transport.allCases)
+    func viewsSelectComputeAndSnapshot(_ transport: Transport) async throws {
+        try await TestServer.start(http: true).run { s in
+            let c = try await s.client(transport)
+            try await ok(c, "table.addTable", ["table": "t", "vars": Self.vars, "rows": Self.rows])
+            let v = try await ok(c, "table.view", ["name": "v", "tables": [["name": "t", "where": "score > 2", "vars": ["id", "double"],
+                                                                              "computedVars": ["double"], "computedVarsProgram": "double = score * 2;"]]])
+            #expect(v.results["viewName"] == "v")
+            let t = try await fetchAll(c, "v")
+            #expect(t.columns.map(\.name) == ["id", "double"] && t.ints("id") == [1, 3] && t.ints("double") == [7, 18])
+            try await fails(c, "table.view", ["name": "v2", "tables": [["name": "t"], ["name": "t"]]], "2 tables", "tables")
+            try await fails(c, "table.view", ["name": "v", "tables": [["name": "t"]]], "already exists", "replace")
+            try await fails(c, "table.view", ["name": "a/b", "tables": [["name": "t"]]], "name")
+        }
+    }
+
+    @Test(arguments: Transport.allCases)
+    func runCodeSetsAssignsFiltersAndSelects(_ transport: Transport) async throws {
+        try await TestServer.start(http: true).run { s in
+            let c = try await s.client(transport)
+            try await ok(c, "table.addTable", ["table": "t", "vars": Self.vars, "rows": Self.rows])
+            try await ok(c, "table.addTable", ["table": "u", "vars": [["name": "id"], ["name": "extra", "type": "varchar"]], "rows": [[7, "x"]]])
+            // where drops ann (id 1); y = score * 10; the subsetting if keeps y < 50 — a missing y too, as SAS
+            // compares missing below every number — so it drops cy (90); `then delete` then finds no id 1 left
+            let code = """
+                data "out"(replace=yes);
+                  set t u;
+                  where id > 1;
+                  y = score * 10;
+                  if y < 50 or name = '';
+                  if id = 1 then delete;
+                  keep id y extra name;
+                  rename extra = note;
+                run;
+                """
+            let r = try await ok(c, "dataStep.runCode", ["code": .string(code)])
+            #expect(r.results["OutputCasTables"]?.tableValue?.ints("Rows") == [3])
+            #expect(r.results["InputCasTables"]?.tableValue?.strings("Name") == ["t", "u"])
+            let out = try await fetchAll(c, "out")
+            // bob (y missing), dee (y 10) and u's row (id 7: no score, so y missing; no name)
+            #expect(out.columns.map(\.name) == ["id", "name", "note", "y"])      // the order they were made in, not KEEP's
+            #expect(out.ints("id") == [2, 4, 7] && out.ints("y") == [nil, 10, nil] && out.strings("note").map { $0 ?? "" } == ["", "", "x"])   // REST sends a missing string as ""
+        }
+    }
+
+    @Test(arguments: Transport.allCases)
+    func runCodeRefusesWhatItDoesNotRunAndNamesTheStatement(_ transport: Transport) async throws {
+        try await TestServer.start(http: true).run { s in
+            let c = try await s.client(transport)
+            try await ok(c, "table.addTable", ["table": "t", "vars": Self.vars, "rows": Self.rows])
+            try await ok(c, "table.addTable", ["table": "n", "vars": [["name": "name"]], "rows": [[1]]])
+            let cases: [(String, [String])] = [
+                ("data o; set t; retain x; run;", ["statement 3", "retain x", "not supported"]),
+                ("data o; set t; if id > 1 then do; x = 1; end; run;", ["statement 3", "then delete"]),
+                ("data o; merge t t; by id; run;", ["statement 2", "merge"]),
+                ("data o; set t; output; run;", ["statement 3", "output"]),
+                ("data o p; set t; run;", ["one output table"]),
+                ("set t; run;", ["must begin with a DATA statement"]),
+                ("data o; set t;", ["must end with `run;`"]),
+                ("data o; set t; run; data p; set t; run;", ["one DATA step per call"]),
+                ("data o; set t; y = nosuch + 1; run;", ["statement 3", "nosuch"]),
+                ("data o; set t; keep nosuch; run;", ["KEEP", "nosuch"]),
+                ("data o; set t n; run;", ["name", "both"]),
+                ("data o(copies=2); set t; run;", ["copies", "not supported"]),
+                ("data o; set nosuch; run;", ["nosuch"]),
+                ("data t; set t; run;", ["already exists", "replace"]),
+            ]
+            for (code, fragments) in cases {
+                let r = try await c.call("dataStep.runCode", ["code": .string(code)])
+                #expect(r.disposition.severity == .error, "\(code)")
+                for f in fragments { #expect(r.errorText.contains(f), "'\(f)' not in: \(r.errorText) — \(code)") }
+            }
+        }
+    }
+}

@@ -1,0 +1,68 @@
+import CASCore
+import CASWire
+
+/// SET with several tables: their rows one table after the other, the columns of all of them by
+/// name (case-insensitive, in order of first appearance); a table without a column has missing values
+/// there. A column that is numeric in one table and character in another is an error, as in SAS.
+/// Numbers of different types become doubles.
+enum SetConcatenation {
+    static func concatenate(_ tables: [DataTable]) throws(ActionError) -> DataTable {
+        guard var out = tables.first else { return DataTable(name: "") }
+        guard tables.count > 1 else { return out }
+        var names: [String] = [], types: [String: ColumnType] = [:], templates: [String: Column] = [:]
+        for t in tables {
+            for c in t.columns {
+                let key = c.name.lowercased()
+                guard let seen = types[key] else { names.append(key); types[key] = c.type; templates[key] = c; continue }
+                guard seen.isNumeric == c.type.isNumeric, seen.isNumeric || seen == c.type else {
+                    throw ActionError(.parameterValue, "code: the variable \(Names.quote(c.name)) has been defined as both \(seen.rawValue) and \(c.type.rawValue) in the SET tables.",
+                                      parameter: "code")
+                }
+                if seen != c.type { types[key] = .double }
+            }
+        }
+        out.columns = names.map { key in
+            var c = templates[key]!
+            let parts = tables.map { t in t.column(c.name).map { convert($0.data, to: types[key]!) } ?? missing(types[key]!, t.rowCount) }
+            c.data = joined(parts, type: types[key]!)
+            return c
+        }
+        return out
+    }
+
+    static func convert(_ d: ColumnData, to type: ColumnType) -> ColumnData {
+        guard d.type != type else { return d }
+        return .double((0..<d.count).map { d.double(at: $0) ?? .nan })    // only numbers change type
+    }
+
+    static func missing(_ type: ColumnType, _ n: Int) -> ColumnData {
+        switch type {
+        case .double: .double(Array(repeating: .nan, count: n))
+        case .int64: .int64(Array(repeating: nil, count: n))
+        case .int32: .int32(Array(repeating: nil, count: n))
+        case .varchar: .varchar(Array(repeating: nil, count: n))
+        case .varbinary: .varbinary(Array(repeating: nil, count: n))
+        }
+    }
+
+    /// The parts one after the other (every part already has `type`).
+    static func joined(_ parts: [ColumnData], type: ColumnType) -> ColumnData {
+        var d: [Double] = [], i64: [Int64?] = [], i32: [Int32?] = [], text: [String?] = [], bytes: [[UInt8]?] = []
+        for p in parts {
+            switch p {
+            case .double(let a): d += a
+            case .int64(let a): i64 += a
+            case .int32(let a): i32 += a
+            case .varchar(let a): text += a
+            case .varbinary(let a): bytes += a
+            }
+        }
+        switch type {
+        case .double: return .double(d)
+        case .int64: return .int64(i64)
+        case .int32: return .int32(i32)
+        case .varchar: return .varchar(text)
+        case .varbinary: return .varbinary(bytes)
+        }
+    }
+}
