@@ -216,3 +216,15 @@ def test_datastep_refuses_what_it_does_not_run(conn):
     conn.upload_frame(df, casout={"name": "ds_r", "replace": True})
     r = conn.datastep.runcode(code="data o; set ds_r; retain total 0; total + id; run;")
     assert r.severity == 2 and "statement 3" in r.status and "not supported" in r.status
+
+
+def test_string_methods_use_sas_functions_and_match_pandas(conn):
+    df = pd.DataFrame({"s": ["hello world", "abc  ", "banana", "x-ray vision", "123"]})
+    tbl = conn.upload_frame(df, casout={"name": "strs", "replace": True})
+    col = tbl["s"]
+    assert col.str.len().tolist() == df["s"].str.rstrip().str.len().tolist()      # lengthn: SAS drops trailing blanks
+    assert col.str.title().tolist() == ["Hello World", "Abc  ".rstrip(), "Banana", "X-Ray Vision", "123"]   # propcase
+    assert col.str.count("an").tolist() == df["s"].str.count("an").tolist()
+    assert col.str.find("a").tolist() == df["s"].str.find("a").tolist()
+    assert col.str.isdigit().tolist() == df["s"].str.isdigit().tolist()
+    assert col.str.upper().tolist() == df["s"].str.upper().str.rstrip().tolist()

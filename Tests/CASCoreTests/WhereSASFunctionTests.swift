@@ -1,0 +1,40 @@
+import CASWire
+import Testing
+
+@testable import CASCore
+
+/// SAS functions added for swat's CASTable methods (issue 18), each with the value SAS's function
+/// reference gives (dates: SAS dates count days from 1960-01-01, a Friday).
+@Suite("where: SAS functions")
+struct WhereSASFunctionTests {
+    static let one = DataTable(name: "ONE", columns: [Column(name: "x", data: .double([1]))])
+
+    static let cases: [(String, Value)] = [
+        ("lengthn('abc  ')", 3), ("lengthn('  ')", 0), ("length('  ')", 1), ("trimn('ab  ') || '|'", "ab|"),
+        ("propcase('hello WORLD-wide')", "Hello World-Wide"), ("count('abababa', 'aba')", 2), ("find('hello', 'll')", 3),
+        ("find('hello', 'z')", 0), ("find('hello', 'L', 'i')", 3), ("find('hello', 'l', 4)", 4), ("repeat('ab', 2)", "ababab"), ("compress('a b c')", "abc"), ("compress('a-b-c', '-')", "abc"),
+        ("coalescec('  ', 'x')", "x"), ("notdigit('123a')", 4), ("notdigit('123')", 0), ("notalpha('ab1')", 3), ("notalnum('ab1!')", 4),
+        ("notspace('  a')", 3),
+        ("rounde(2.5)", 2), ("rounde(3.5)", 4), ("round(2.5)", 3), ("rounde(25, 10)", 20), ("rounde(2.5, 0)", 2.5), ("sign(-3)", -1), ("sign(0)", 0),
+        ("fact(5)", 120), ("fact(-1)", .null), ("gamma(5)", 24), ("erf(0)", 0), ("log10(1000)", 3), ("log2(8)", 3),
+        ("gcd(12, 18)", 6), ("lcm(4, 6)", 12), ("coalesce(., 3)", 3), ("modz(7, 3)", 1),
+        ("mdy(1, 1, 1960)", 0), ("mdy(2, 29, 2020)", 21974), ("mdy(2, 30, 2021)", .null), ("day(mdy(2, 29, 2020))", 29),
+        ("weekday(0)", 6), ("year(22000)", 2020), ("month(22000)", 3), ("day(22000)", 26), ("qtr(22000)", 1), ("weekday(22000)", 5),
+        ("year(-1)", 1959), ("datepart(86400 * 3 + 5)", 3), ("timepart(86400 * 3 + 5)", 5), ("hour(3661)", 1), ("minute(3661)", 1),
+        ("second(3661)", 1),
+    ]
+
+    @Test(arguments: cases.indices)
+    func valueAsSASGivesIt(_ i: Int) throws {
+        let (text, expected) = Self.cases[i]
+        let got = try WhereExpression(text).bindValue(to: Self.one).value(row: 0)
+        #expect(got == expected || got.doubleValue == expected.doubleValue && expected.doubleValue != nil, "\(text) = \(got), expected \(expected)")
+    }
+
+    @Test func argumentCountsAndTypesAreChecked() {
+        for (text, fragment) in [("lengthn(1)", "needs a string"), ("count('a')", "takes 2"), ("mdy(1, 2)", "takes 3"), ("day('x')", "needs a number")] {
+            #expect(throws: WhereError.self, "\(text)") { _ = try WhereExpression(text).bindValue(to: Self.one) }
+            do { _ = try WhereExpression(text).bindValue(to: Self.one) } catch { #expect("\(error)".contains(fragment), "\(text): \(error)") }
+        }
+    }
+}
