@@ -228,3 +228,11 @@ def test_string_methods_use_sas_functions_and_match_pandas(conn):
     assert col.str.find("a").tolist() == df["s"].str.find("a").tolist()
     assert col.str.isdigit().tolist() == df["s"].str.isdigit().tolist()
     assert col.str.upper().tolist() == df["s"].str.upper().str.rstrip().tolist()
+
+
+def test_importoptions_length_cuts_character_columns(conn):
+    df = pd.DataFrame({"code": ["abcdef", "xy", "hello"], "n": [1.0, 2.0, 3.0]})
+    tbl = conn.upload_frame(df, casout={"name": "lens", "replace": True},
+                            importoptions={"vars": {"code": {"type": "char", "length": 3}, "n": {"length": 8}}})
+    got = tbl.to_frame()
+    assert got["code"].tolist() == df["code"].str[:3].tolist() and got["n"].tolist() == df["n"].tolist()
