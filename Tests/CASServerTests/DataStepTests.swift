@@ -55,6 +55,28 @@ struct DataStepTests {
     }
 
     @Test(arguments: Transport.allCases)
+    func ifThenElseChainsAndTheOutputReplacesItsInput(_ transport: Transport) async throws {
+        try await TestServer.start(http: true).run { s in
+            let c = try await s.client(transport)
+            try await ok(c, "table.addTable", ["table": "t", "vars": Self.vars, "rows": Self.rows])
+            // scores 3.5, ., 9, 1: band is 'low' below 2, else 'mid' below 5, else 'high' (a missing score is below 2);
+            // fill a missing score with 0 after that; drop name 'cy' with an else-if delete chain; t is replaced
+            let code = """
+                data t; set t;
+                  if score < 2 then band = 'low'; else if score < 5 then band = 'mid'; else band = 'high';
+                  if missing(score) then score = 0;
+                  if name = 'zz' then delete; else if name = 'cy' then delete;
+                run;
+                """
+            try await ok(c, "dataStep.runCode", ["code": .string(code)])
+            let t = try await fetchAll(c, "t")
+            #expect(t.ints("id") == [1, 2, 4])
+            #expect(t.strings("band") == ["mid", "low", "low"] && t.columns.map(\.name) == ["id", "name", "score", "band"])
+            #expect(t.column("score")?.data == .double([3.5, 0, 1]))
+        }
+    }
+
+    @Test(arguments: Transport.allCases)
     func runCodeRefusesWhatItDoesNotRunAndNamesTheStatement(_ transport: Transport) async throws {
         try await TestServer.start(http: true).run { s in
             let c = try await s.client(transport)
@@ -62,7 +84,7 @@ struct DataStepTests {
             try await ok(c, "table.addTable", ["table": "n", "vars": [["name": "name"]], "rows": [[1]]])
             let cases: [(String, [String])] = [
                 ("data o; set t; retain x; run;", ["statement 3", "retain x", "not supported"]),
-                ("data o; set t; if id > 1 then do; x = 1; end; run;", ["statement 3", "then delete"]),
+                ("data o; set t; if id > 1 then do; x = 1; end; run;", ["statement 3", "no DO blocks"]),
                 ("data o; merge t t; by id; run;", ["statement 2", "merge"]),
                 ("data o; set t; output; run;", ["statement 3", "output"]),
                 ("data o p; set t; run;", ["one output table"]),
@@ -74,7 +96,9 @@ struct DataStepTests {
                 ("data o; set t n; run;", ["name", "both"]),
                 ("data o(copies=2); set t; run;", ["copies", "not supported"]),
                 ("data o; set nosuch; run;", ["nosuch"]),
-                ("data t; set t; run;", ["already exists", "replace"]),
+                ("data t(replace=no); set t; run;", ["already exists", "replace"]),
+                ("data o; set t; else x = 1; run;", ["statement 3", "ELSE must follow"]),
+                ("data o; set t; if id > 1 then x = 'a'; else x = 2; run;", ["statement 4", "varchar", "double"]),
             ]
             for (code, fragments) in cases {
                 let r = try await c.call("dataStep.runCode", ["code": .string(code)])

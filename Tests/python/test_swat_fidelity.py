@@ -236,3 +236,17 @@ def test_importoptions_length_cuts_character_columns(conn):
                             importoptions={"vars": {"code": {"type": "char", "length": 3}, "n": {"length": 8}}})
     got = tbl.to_frame()
     assert got["code"].tolist() == df["code"].str[:3].tolist() and got["n"].tolist() == df["n"].tolist()
+
+
+def test_castable_methods_that_run_data_step_code_match_pandas(conn):
+    df = pd.DataFrame({"a": [1.0, -2.0, np.nan, 4.0], "b": [-5.0, np.nan, 7.0, 0.5]})
+    tbl = conn.upload_frame(df, casout={"name": "dsm", "replace": True})
+
+    def frame(t):
+        return t.to_frame()[["a", "b"]].reset_index(drop=True)
+
+    pd.testing.assert_frame_equal(frame(tbl.fillna(0)), df.fillna(0), check_dtype=False)
+    pd.testing.assert_frame_equal(frame(tbl.dropna()), df.dropna().reset_index(drop=True), check_dtype=False)
+    pd.testing.assert_frame_equal(frame(tbl.abs()), df.abs(), check_dtype=False)
+    pd.testing.assert_frame_equal(frame(tbl.clip(lower=-1, upper=3)), df.clip(lower=-1, upper=3), check_dtype=False)
+    pd.testing.assert_frame_equal(frame(tbl.replace(4.0, 40.0)), df.replace(4.0, 40.0), check_dtype=False)

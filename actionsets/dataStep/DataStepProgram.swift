@@ -6,15 +6,24 @@ import Foundation
 /// once, which is what the DATA step's row-by-row execution gives for this subset (no `retain`, no
 /// `output`, no `by`): `name = expression;` (the where language, docs/where.md), `where expression;`
 /// (filters what SET reads), `if expression;` (keeps the rows where it is true), `if expression then
-/// delete;`, `keep`, `drop` and `rename old=new` (applied to the output, wherever they stand),
+/// delete;` and `if expression then name = expression;` with `else …;` / `else if …;` after them, `keep`, `drop` and `rename old=new` (applied to the output, wherever they stand),
 /// `length …;` (accepted and ignored, as in computedVarsProgram) and `call streaminit(n);`. Every
 /// other statement is refused with its number and text.
 struct DataStepProgram: Sendable {
     enum Step: Sendable {
         case assign(name: String, expression: String)
         case keepIf(String)
-        case deleteIf(String)
         case streaminit(Int)
+        /// `if condition then action;` — `delete` or an assignment, on the rows where the condition is true.
+        case when(condition: String, then: Action)
+        /// `else action;` / `else if condition then action;` — on the rows where the IF before it was not true.
+        case otherwise(condition: String?, then: Action)
+    }
+
+    /// What `then` or `else` does.
+    enum Action: Sendable {
+        case delete
+        case assign(name: String, expression: String)
     }
 
     var output: DataSetName
@@ -65,6 +74,18 @@ struct DataStepProgram: Sendable {
             case "rename": rename += try Self.renames(rest, n, text)
             case "length": continue
             case "if": steps.append((n, text, try Self.ifStep(rest, n, text)))
+            case "else":
+                guard let previous = steps.last?.step, Self.isConditional(previous) else {
+                    throw Self.unsupported(n, text, "ELSE must follow an `if … then …;` statement")
+                }
+                if Self.keyword(rest) == "if" {
+                    guard case .when(let c, let a) = try Self.ifStep(String(rest.dropFirst(2)), n, text) else {
+                        throw Self.unsupported(n, text, "`else if` needs `then`")
+                    }
+                    steps.append((n, text, .otherwise(condition: c, then: a)))
+                } else {
+                    steps.append((n, text, .otherwise(condition: nil, then: try Self.action(rest, n, text))))
+                }
             case "call":
                 guard let seed = ComputedVars.streaminit(text.lowercased()) else { throw Self.unsupported(n, text, nil) }
                 steps.append((n, text, .streaminit(seed)))
@@ -77,12 +98,44 @@ struct DataStepProgram: Sendable {
         inputs = sets
     }
 
-    /// `if cond;` or `if cond then delete;`.
+    /// `if cond;` or `if cond then delete;` / `if cond then name = expression;`.
     static func ifStep(_ rest: String, _ n: Int, _ text: String) throws(ActionError) -> Step {
-        guard let then = rest.range(of: #"\bthen\b"#, options: [.regularExpression, .caseInsensitive, .backwards]) else { return .keepIf(rest) }
-        let action = rest[then.upperBound...].trimmingCharacters(in: .whitespaces).lowercased()
-        guard action == "delete" else { throw unsupported(n, text, "IF supports `if condition;` and `if condition then delete;`") }
-        return .deleteIf(String(rest[..<then.lowerBound]))
+        guard let then = thenKeyword(rest) else { return .keepIf(rest) }
+        return .when(condition: String(rest[..<then.lowerBound]), then: try action(String(rest[then.upperBound...]), n, text))
+    }
+
+    /// `delete` or `name = expression`.
+    static func action(_ text: String, _ n: Int, _ statement: String) throws(ActionError) -> Action {
+        let t = text.trimmingCharacters(in: .whitespaces)
+        if t.lowercased() == "delete" { return .delete }
+        guard let (name, expr) = ComputedVars.assignment(t) else {
+            throw unsupported(n, statement, "THEN and ELSE take `delete` or `name = expression` (no DO blocks)")
+        }
+        return .assign(name: name, expression: expr)
+    }
+
+    static func isConditional(_ s: Step) -> Bool {
+        switch s {
+        case .when, .otherwise: true
+        default: false
+        }
+    }
+
+    /// The first `then` outside quotes and parentheses.
+    static func thenKeyword(_ s: String) -> Range<String.Index>? {
+        var quote: Character?, depth = 0, i = s.startIndex
+        while i < s.endIndex {
+            let ch = s[i]
+            if let q = quote { if ch == q { quote = nil } } else if ch == "'" || ch == "\"" { quote = ch } else if ch == "(" { depth += 1 } else if ch == ")" {
+                depth -= 1
+            } else if depth == 0, let r = s.range(of: "then", options: [.caseInsensitive, .anchored], range: i..<s.endIndex),
+                      i == s.startIndex || !(s[s.index(before: i)].isLetter || s[s.index(before: i)].isNumber || s[s.index(before: i)] == "_"),
+                      r.upperBound == s.endIndex || !(s[r.upperBound].isLetter || s[r.upperBound].isNumber || s[r.upperBound] == "_") {
+                return r
+            }
+            i = s.index(after: i)
+        }
+        return nil
     }
 
     static func renames(_ rest: String, _ n: Int, _ text: String) throws(ActionError) -> [(from: String, to: String)] {
@@ -102,7 +155,7 @@ struct DataStepProgram: Sendable {
     }
 
     static func unsupported(_ n: Int, _ text: String, _ why: String?) -> ActionError {
-        ActionError(.parameterValue, "code: statement \(n) (\(Names.quote(String(text.prefix(200))))) is not supported\(why.map { ": " + $0 } ?? ""). caslite's DATA step runs SET, WHERE, assignments, `if condition;`, `if condition then delete;`, KEEP, DROP, RENAME, LENGTH (ignored) and CALL STREAMINIT (docs/datastep.md).",
+        ActionError(.parameterValue, "code: statement \(n) (\(Names.quote(String(text.prefix(200))))) is not supported\(why.map { ": " + $0 } ?? ""). caslite's DATA step runs SET, WHERE, assignments, `if condition;`, `if condition then delete | name = expression;` with ELSE, KEEP, DROP, RENAME, LENGTH (ignored) and CALL STREAMINIT (docs/datastep.md).",
                     parameter: "code")
     }
 }

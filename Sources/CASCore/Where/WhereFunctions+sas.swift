@@ -16,7 +16,7 @@ extension WhereFunctions {
         "rounde": (1...2, "rounde(x[, unit])"), "sign": (1...1, "sign(x)"), "fact": (1...1, "fact(n)"), "gamma": (1...1, "gamma(x)"),
         "lgamma": (1...1, "lgamma(x)"), "erf": (1...1, "erf(x)"), "erfc": (1...1, "erfc(x)"), "log10": (1...1, "log10(x)"),
         "log2": (1...1, "log2(x)"), "modz": (2...2, "modz(x, d)"), "gcd": (2...64, "gcd(a, b, ...)"), "lcm": (2...64, "lcm(a, b, ...)"),
-        "coalesce": (1...64, "coalesce(x, ...)"),
+        "coalesce": (1...64, "coalesce(x, ...)"), "choosen": (2...64, "choosen(n, x1, x2, ...)"),
         "day": (1...1, "day(date)"), "month": (1...1, "month(date)"), "year": (1...1, "year(date)"), "qtr": (1...1, "qtr(date)"),
         "weekday": (1...1, "weekday(date)"), "mdy": (3...3, "mdy(month, day, year)"), "datepart": (1...1, "datepart(datetime)"),
         "timepart": (1...1, "timepart(datetime)"), "hour": (1...1, "hour(time)"), "minute": (1...1, "minute(time)"),
@@ -142,6 +142,12 @@ extension WhereFunctions {
                 return Double(acc ?? 0)
             }
         case "coalesce": return { row in a.lazy.map { $0(row) }.first { !$0.isNaN } ?? .nan }
+        case "choosen":    // the n-th of the values after n (missing when there is no n-th)
+            return { row in
+                let n = x(row)
+                guard n.isFinite, n >= 1, n < Double(a.count) else { return .nan }
+                return a[Int(n)](row)
+            }
         case "day", "month", "year", "qtr", "weekday":
             return { row in
                 let d = x(row)
