@@ -55,7 +55,7 @@ let package = Package(
         .target(name: "ActionSetAccessControl", dependencies: ["CASCore", "CASStorage"], path: "actionsets/accessControl"),
         .target(name: "ActionSetSimple", dependencies: ["CASCore"], path: "actionsets/simple"),
         .target(name: "ActionSetPercentile", dependencies: ["CASCore"], path: "actionsets/percentile"),
-        .target(name: "ActionSetDataPreprocess", dependencies: ["CASCore"], path: "actionsets/datapreprocess"),
+        .target(name: "ActionSetDataPreprocess", dependencies: ["CASCore", "CheckedSize"], path: "actionsets/datapreprocess"),
         .target(name: "ActionSetDeduplication", dependencies: ["CASCore"], path: "actionsets/deduplication"),
         .target(name: "ActionSetDataStep", dependencies: ["CASCore"], path: "actionsets/dataStep"),
         .target(name: "ActionSetAggregation", dependencies: ["CASCore", "ActionSetSimple"], path: "actionsets/aggregation"),  // simple's ColumnStats

@@ -1,4 +1,5 @@
 import CASWire
+import CheckedSize
 
 /// One call a session ran, as `builtins.history` shows it.
 public struct HistoryEntry: Sendable, Equatable {
@@ -13,9 +14,9 @@ public struct HistoryEntry: Sendable, Equatable {
     public var elapsed: Double
 
     /// How many calls a session remembers.
-    public static let kept = 1_000
+    public static let kept = Limits.historyEntries
     /// Longest parameter text kept per call, in characters.
-    public static let maxParameters = 2_000
+    public static let maxParameters = Limits.historyParameterCharacters
 
     public init(number: Int, action: String, parameters: String, severity: Severity, elapsed: Double) {
         self.number = number

@@ -158,6 +158,12 @@ public enum Limits {
     public static let maxStringParameter = 1 << 16
     /// Bytes of a parameter holding a program (CASL scripts, action definitions, computed-variable programs).
     public static let maxProgramParameter = 1 << 24
+    /// Bins of one variable in one histogram (`datapreprocess.histogram`'s `nBins`, or what a `binWidth` makes).
+    public static let maxHistogramBins = 100_000
+    /// Calls a session's history keeps (`builtins.history`); older ones are dropped.
+    public static let historyEntries = 1_000
+    /// Characters of one call's parameters kept in the history.
+    public static let historyParameterCharacters = 2_000
 
     /// `2147483647 (2^31-1)`-style text for messages.
     public static func readable(_ n: Int) -> String {

@@ -108,3 +108,25 @@ struct DataStepTests {
         }
     }
 }
+
+/// Histogram bins and their limits (the memory budget charges every result row).
+@Suite("datapreprocess.histogram bounds", .serialized)
+struct HistogramBoundsTests {
+    @Test(arguments: Transport.allCases)
+    func binsAreCountedAndHugeRequestsAreRefused(_ transport: Transport) async throws {
+        try await TestServer.start(http: true, maxMemory: 16 << 20).run { s in   // 8 MiB per session
+            let c = try await s.client(transport)
+            try await ok(c, "table.addTable", ["table": "h", "vars": [["name": "x"], ["name": "s", "type": "varchar"]],
+                                               "rows": [[0.5, "a"], [1.0, "b"], [2.0, "c"], [2.5, "d"], [7.0, "e"], [.null, "f"], [10.0, "g"]]])
+            // width 5 from 0: [0,5) holds 4 values, [5,10) 1, [10,15) the maximum
+            let r = try await ok(c, "datapreprocess.histogram", ["table": "h", "inputs": ["x"], "binWidth": 5])
+            let t = try #require(r.results["BinDetails"]?.tableValue)
+            #expect(t.ints("NInBin") == [4, 1, 1] && t.ints("BinLowerBnd") == [0, 5, 10])
+            try await fails(c, "datapreprocess.histogram", ["table": "h", "inputs": ["s"]], "varchar", "inputs[1]")
+            try await fails(c, "datapreprocess.histogram", ["table": "h", "inputs": ["x"], "binWidth": 1e-9], "binWidth", "100000")
+            try await fails(c, "datapreprocess.histogram", ["table": "h", "inputs": ["x"], "nBins": 100_000, "binWidth": 1], "not both")
+            let huge = try await c.call("datapreprocess.histogram", ["table": "h", "inputs": ["x"], "nBins": 100_000])   // 16 MB of rows
+            #expect(huge.disposition.severity == .error && huge.errorText.contains("memory"), "\(huge.errorText)")
+        }
+    }
+}

@@ -36,6 +36,11 @@ struct RunCode: Action {
 
     /// WHERE, the statements in order, then KEEP, DROP and RENAME.
     static func run(_ p: DataStepProgram, on t: inout DataTable, check ctx: ActionContext) throws(ActionError) {
+        let work = p.steps.count + p.filters.count
+        guard t.rowCount == 0 || work <= ComputedVars.maxSteps / t.rowCount else {
+            throw ActionError(.parameterValue, "code would run \(work) statements on \(t.rowCount) rows; at most \(ComputedVars.maxSteps) statement evaluations (rows × statements) are allowed.",
+                              parameter: "code")
+        }
         for w in p.filters { t = t.gather(try rows(w, in: t, label: "the WHERE statement")) }
         var rng = CASRandom(seed: 0)
         // rows where the last IF … THEN's condition was not true (what an ELSE after it applies to)

@@ -1,4 +1,5 @@
 import CASCore
+import CheckedSize
 import Foundation
 
 /// Equal-width bins over a column's non-missing range: `[lower + i·width, lower + (i+1)·width)`,
@@ -13,7 +14,7 @@ struct Bins: Sendable, Equatable {
     var count: Int
 
     /// Most bins one variable may have.
-    static let maxBins = 100_000
+    static let maxBins = Limits.maxHistogramBins
 
     /// Bins for `n` non-missing values from `min` to `max`; nil when `n` is 0. `nBins` splits the range
     /// exactly; `binWidth` starts the first bin at a multiple of it.

@@ -24,9 +24,15 @@ struct Histogram: Action {
             }
             let cols = t.data.columns.filter { c in named.contains { $0.name == c.name } }   // the table's order, as CAS
             let (k, w) = (args[nBins], args[binWidth])
+            // every result row is charged to the memory budget before it is made (many bins × many columns × many groups)
+            if let k { try ctx.reserve(k * Swift.max(1, cols.count) * bytesPerRow, for: "histogram bins") }   // ≤ 100 000 × 2^20 × 160: no overflow
             let rows = try await ctx.cpu { () throws -> [[Value]] in
                 var rows: [[Value]] = []
-                for c in cols { rows += try binRows(c, nBins: k, binWidth: w) }
+                for c in cols {
+                    let made = try binRows(c, nBins: k, binWidth: w)
+                    if k == nil { try ctx.reserve(made.count * bytesPerRow, for: "histogram bins") }
+                    rows += made
+                }
                 return rows
             }
             return ["BinDetails": .table(.result("BinDetails", label: "Bin Details", columns: [
@@ -35,6 +41,9 @@ struct Histogram: Action {
             ], rows: rows))]
         }
     }
+
+    /// What one BinDetails row costs in memory, roughly (eight cells and the variable's name).
+    static let bytesPerRow = 160
 
     /// One `BinDetails` row per bin of column `c`.
     static func binRows(_ c: Column, nBins: Int?, binWidth: Double?) throws(ActionError) -> [[Value]] {
