@@ -7,7 +7,7 @@ import Testing
 /// reference gives (dates: SAS dates count days from 1960-01-01, a Friday).
 @Suite("where: SAS functions")
 struct WhereSASFunctionTests {
-    static let one = DataTable(name: "ONE", columns: [Column(name: "x", data: .double([1]))])
+    static let one = DataTable(name: "ONE", columns: [Column(name: "x", data: .double([1])), Column(name: "name", data: .varchar(["a"]))])
 
     static let cases: [(String, Value)] = [
         ("lengthn('abc  ')", 3), ("lengthn('  ')", 0), ("length('  ')", 1), ("trimn('ab  ') || '|'", "ab|"),
@@ -22,6 +22,9 @@ struct WhereSASFunctionTests {
         ("weekday(0)", 6), ("year(22000)", 2020), ("month(22000)", 3), ("day(22000)", 26), ("qtr(22000)", 1), ("weekday(22000)", 5),
         ("year(-1)", 1959), ("datepart(86400 * 3 + 5)", 3), ("timepart(86400 * 3 + 5)", 5), ("hour(3661)", 1), ("minute(3661)", 1),
         ("second(3661)", 1),
+        ("prxmatch('/ell/', 'hello')", 2), ("prxmatch('/^he/', 'hello')", 1), ("prxmatch('/^el/', 'hello')", 0),
+        ("prxmatch('/LO\\s*$/i', 'hello  ')", 4), ("prxmatch('/lo$/', 'hello ')", 0), ("prxmatch('/^\\s*\\d+\\s*$/', ' 123 ')", 1),
+        ("prxmatch('/^\\s*\\d+\\s*$/', '12a')", 0), ("prxmatch('/a\\.b/', 'xa.b')", 2), ("prxmatch('/a\\.b/', 'axb')", 0),
     ]
 
     @Test(arguments: cases.indices)
@@ -32,7 +35,9 @@ struct WhereSASFunctionTests {
     }
 
     @Test func argumentCountsAndTypesAreChecked() {
-        for (text, fragment) in [("lengthn(1)", "needs a string"), ("count('a')", "takes 2"), ("mdy(1, 2)", "takes 3"), ("day('x')", "needs a number")] {
+        for (text, fragment) in [("prxmatch('/a.*b/', 'x')", "'.' is not supported"), ("prxmatch('/\\d+1/', 'x')", "also matches"),
+                                 ("prxmatch('/(a|b)/', 'x')", "not supported"), ("prxmatch('/a/g', 'x')", "flag 'g'"), ("prxmatch(name, 'x')", "pattern literal"),
+                                 ("lengthn(1)", "needs a string"), ("count('a')", "takes 2"), ("mdy(1, 2)", "takes 3"), ("day('x')", "needs a number")] {
             #expect(throws: WhereError.self, "\(text)") { _ = try WhereExpression(text).bindValue(to: Self.one) }
             do { _ = try WhereExpression(text).bindValue(to: Self.one) } catch { #expect("\(error)".contains(fragment), "\(text): \(error)") }
         }

@@ -250,3 +250,16 @@ def test_castable_methods_that_run_data_step_code_match_pandas(conn):
     pd.testing.assert_frame_equal(frame(tbl.abs()), df.abs(), check_dtype=False)
     pd.testing.assert_frame_equal(frame(tbl.clip(lower=-1, upper=3)), df.clip(lower=-1, upper=3), check_dtype=False)
     pd.testing.assert_frame_equal(frame(tbl.replace(4.0, 40.0)), df.replace(4.0, 40.0), check_dtype=False)
+
+
+def test_contains_startswith_endswith_isnumeric_match_pandas(conn):
+    df = pd.DataFrame({"s": ["banana", "Bandana", "apple", "42", " 7 ", "an.x"]})
+    tbl = conn.upload_frame(df, casout={"name": "pats", "replace": True})
+    col = tbl["s"]
+    assert col.str.contains("an").tolist() == df["s"].str.contains("an").tolist()                  # prxmatch('/an/')
+    assert col.str.contains("AN", case=False).tolist() == df["s"].str.contains("AN", case=False).tolist()
+    assert col.str.startswith("ba").tolist() == df["s"].str.startswith("ba").tolist()
+    assert col.str.endswith("na").tolist() == df["s"].str.endswith("na").tolist()
+    assert col.str.isnumeric().tolist() == df["s"].str.strip().str.isnumeric().tolist()           # SAS: blanks around digits
+    with pytest.raises(swat.SWATError, match="no backtracking"):
+        col.str.contains("a.*b").tolist()

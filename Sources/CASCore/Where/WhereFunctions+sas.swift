@@ -9,7 +9,7 @@ import Foundation
 extension WhereFunctions {
     static let sasSignatures: [String: (arity: ClosedRange<Int>, usage: String)] = [
         "lengthn": (1...1, "lengthn(s)"), "trimn": (1...1, "trimn(s)"), "propcase": (1...1, "propcase(s)"),
-        "count": (2...2, "count(s, substring)"), "find": (2...4, "find(s, substring[, modifiers][, start])"), "repeat": (2...2, "repeat(s, n)"),
+        "prxmatch": (2...2, "prxmatch('/pattern/flags', s)"), "count": (2...2, "count(s, substring)"), "find": (2...4, "find(s, substring[, modifiers][, start])"), "repeat": (2...2, "repeat(s, n)"),
         "compress": (1...2, "compress(s[, characters])"), "coalescec": (1...64, "coalescec(s, ...)"),
         "notalnum": (1...1, "notalnum(s)"), "notalpha": (1...1, "notalpha(s)"), "notdigit": (1...1, "notdigit(s)"),
         "notspace": (1...1, "notspace(s)"),
@@ -27,6 +27,17 @@ extension WhereFunctions {
         switch key {
         case "lengthn", "trimn", "propcase", "count", "find", "repeat", "compress", "notalnum", "notalpha", "notdigit", "notspace":
             return try sasText(key, args)
+        case "prxmatch":
+            guard case .string(let text) = args[0].code, args[0].isConstant else {
+                throw WhereError(message: "prxmatch() needs a pattern literal such as '/abc/i' as its first argument", position: args[0].position)
+            }
+            let pattern: WherePattern
+            switch WherePattern.parse(text(0)) {
+            case .success(let p): pattern = p
+            case .failure(var e): e.position = args[0].position; throw e
+            }
+            let s = try WhereBinder.string(args[1], for: "prxmatch()")
+            return .number { Double(pattern.firstMatch(s($0))) }
         case "coalescec":
             let parts = try args.map { (a) throws(WhereError) -> @Sendable (Int) -> String in try WhereBinder.string(a, for: "coalescec()") }
             return .string { row in parts.lazy.map { $0(row) }.first { !$0.allSatisfy { $0 == " " } } ?? "" }
