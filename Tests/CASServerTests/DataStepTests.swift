@@ -83,9 +83,11 @@ struct DataStepTests {
             try await ok(c, "table.addTable", ["table": "t", "vars": Self.vars, "rows": Self.rows])
             try await ok(c, "table.addTable", ["table": "n", "vars": [["name": "name"]], "rows": [[1]]])
             let cases: [(String, [String])] = [
-                ("data o; set t; retain x; run;", ["statement 3", "retain x", "not supported"]),
-                ("data o; set t; if id > 1 then do; x = 1; end; run;", ["statement 3", "no DO blocks"]),
-                ("data o; merge t t; by id; run;", ["statement 2", "merge"]),
+                ("data o; set t; retain x 0; run;", ["statement 3", "retain x 0", "initial values"]),
+                ("data o; set t; do i = 1 to 3; end; run;", ["statement 3", "DO loops"]),
+                ("data o; set t; if id > 1 then do; keep id; end; run;", ["statement 4", "declarations inside a DO block"]),
+                ("data o(in=a); set t; run;", ["in=", "not supported"]),
+                ("data o; set t(in=a); run;", ["statement 2", "in= is read with MERGE"]),
                 ("data o; set t; output; run;", ["statement 3", "output"]),
                 ("data o p; set t; run;", ["one output table"]),
                 ("set t; run;", ["must begin with a DATA statement"]),
@@ -127,6 +129,52 @@ struct HistogramBoundsTests {
             try await fails(c, "datapreprocess.histogram", ["table": "h", "inputs": ["x"], "nBins": 100_000, "binWidth": 1], "not both")
             let huge = try await c.call("datapreprocess.histogram", ["table": "h", "inputs": ["x"], "nBins": 100_000])   // 16 MB of rows
             #expect(huge.disposition.severity == .error && huge.errorText.contains("memory"), "\(huge.errorText)")
+        }
+    }
+}
+
+/// MERGE … BY and DO blocks: the code swat's `merge` writes, with SAS's match-merge rows worked out by hand.
+@Suite("DATA step MERGE", .serialized)
+struct DataStepMergeTests {
+    @Test(arguments: Transport.allCases)
+    func matchMergeRetainsAndFlags(_ transport: Transport) async throws {
+        try await TestServer.start(http: true).run { s in
+            let c = try await s.client(transport)
+            try await ok(c, "table.addTable", ["table": "l", "vars": [["name": "k"], ["name": "a", "type": "varchar"]],
+                                               "rows": [[1, "l1"], [2, "l2a"], [2, "l2b"], [4, "l4"]]])
+            try await ok(c, "table.addTable", ["table": "r", "vars": [["name": "key"], ["name": "b", "type": "varchar"]],
+                                               "rows": [[2, "r2"], [3, "r3"], [1, "r1a"], [1, "r1b"]]])
+            // groups: 1 → l1 with r1a, then l1 kept with r1b; 2 → l2a with r2, l2b with r2 kept; 3 → r3 only; 4 → l4 only.
+            // inner join keeps the groups with both; `_merge` says where each row came from (swat's indicator code)
+            let code = """
+                data "m";
+                  retain k a key b;
+                  merge l(in=__in_left rename=(k=__by_var)) r(in=__in_right rename=(key=__by_var));
+                  by __by_var;
+                  if __in_left or __in_right then do;
+                    if __in_left then do; k = __by_var; end;
+                    if __in_right then do; key = __by_var; end;
+                  end;
+                  else do; delete; end;
+                  length _merge $10;
+                  if __in_left then
+                    if __in_right then _merge = "both";
+                    else _merge = "left_only";
+                  else _merge = "right_only";
+                  drop __by_var;
+                run;
+                """
+            try await ok(c, "dataStep.runCode", ["code": .string(code)])
+            let m = try await fetchAll(c, "m")
+            #expect(m.columns.map(\.name) == ["k", "a", "key", "b", "_merge"])
+            #expect(m.ints("k") == [1, 1, 2, 2, nil, 4] && m.ints("key") == [1, 1, 2, 2, 3, nil])
+            #expect(m.strings("a").map { $0 ?? "" } == ["l1", "l1", "l2a", "l2b", "", "l4"])
+            #expect(m.strings("b").map { $0 ?? "" } == ["r1a", "r1b", "r2", "r2", "r3", ""])
+            #expect(m.strings("_merge") == ["both", "both", "both", "both", "right_only", "left_only"])
+            try await fails(c, "dataStep.runCode", ["code": "data o; merge l r; run;"], "MERGE needs a BY")
+            try await fails(c, "dataStep.runCode", ["code": "data o; set l; by k; run;"], "BY with SET")
+            try await fails(c, "dataStep.runCode", ["code": "data o; merge l r(rename=(key=k)); by nosuch; run;"], "nosuch")
+            try await fails(c, "dataStep.runCode", ["code": "data o; set l; if k > 1 then do; a = 'x'; run;"], "DO without its END")
         }
     }
 }

@@ -263,3 +263,20 @@ def test_contains_startswith_endswith_isnumeric_match_pandas(conn):
     assert col.str.isnumeric().tolist() == df["s"].str.strip().str.isnumeric().tolist()           # SAS: blanks around digits
     with pytest.raises(swat.SWATError, match="no backtracking"):
         col.str.contains("a.*b").tolist()
+
+
+@pytest.mark.parametrize("how", ["inner", "left", "right", "outer"])
+def test_swat_merge_matches_pandas(conn, how):
+    left = pd.DataFrame({"k": [1.0, 2.0, 4.0, 5.0], "a": ["l1", "l2", "l4", "l5"], "v": [10.0, 20.0, 40.0, 50.0]})
+    right = pd.DataFrame({"k": [2.0, 3.0, 5.0, 1.0], "b": ["r2", "r3", "r5", "r1"], "v": [200.0, 300.0, 500.0, 100.0]})
+    tl = conn.upload_frame(left, casout={"name": "mleft", "replace": True})
+    tr = conn.upload_frame(right, casout={"name": "mright", "replace": True})
+    got = swat.merge(tl, tr, on="k", how=how, indicator=True, casout={"name": "merged", "replace": True}).to_frame()
+    expected = pd.merge(left, right, on="k", how=how, indicator=True)
+    cols = ["k", "a", "b", "v_x", "v_y", "_merge"]
+    got = got[cols].sort_values("k").reset_index(drop=True)
+    expected = expected[cols].sort_values("k").reset_index(drop=True)
+    expected["_merge"] = expected["_merge"].astype(str)
+    for c in ["a", "b"]:
+        expected[c] = expected[c].fillna("")                     # swat shows a missing string as ""
+    pd.testing.assert_frame_equal(got, expected, check_dtype=False)

@@ -1,12 +1,21 @@
 import CASCore
 
 /// A table named in a DATA or SET statement: `name`, `"name"`, `"name"n`, `caslib.name`, followed by
-/// data set options in parentheses (`caslib=`, `replace=`, `promote=`; others are refused).
+/// data set options in parentheses (`caslib=`, `replace=`, `promote=`, `in=`, `rename=(old=new …)`; others are refused).
 struct DataSetName: Sendable, Equatable {
     var name: String
     var caslib: String?
     var replace: Bool?
     var promote: Bool?
+    /// `in=name`: a variable that is 1 in the rows this table contributes to (MERGE).
+    var inFlag: String?
+    /// `rename=(old=new …)`, applied as the table is read.
+    var rename: [(from: String, to: String)] = []
+
+    static func == (a: DataSetName, b: DataSetName) -> Bool {
+        a.name == b.name && a.caslib == b.caslib && a.replace == b.replace && a.promote == b.promote && a.inFlag == b.inFlag
+            && a.rename.map(\.from) == b.rename.map(\.from) && a.rename.map(\.to) == b.rename.map(\.to)
+    }
 
     /// The names and options of a DATA or SET statement's list (`text` is what follows the keyword).
     static func list(_ text: String, statement: String) throws(ActionError) -> [DataSetName] {
@@ -50,7 +59,11 @@ struct DataSetName: Sendable, Equatable {
             guard !key.isEmpty, s.first == "=" else { throw Self.problem("the data set option '\(s.prefix(20))'", statement) }
             s = s.dropFirst().drop { $0.isWhitespace }
             var value: String
-            if let (q, rest) = Self.quotedString(s) { value = q; s = rest } else {
+            if key.lowercased() == "rename", s.first == "(" {
+                guard let close = Self.closing(s) else { throw Self.problem("rename=( without its ')'", statement) }
+                value = String(s[s.index(after: s.startIndex)..<close])
+                s = s[s.index(after: close)...]
+            } else if let (q, rest) = Self.quotedString(s) { value = q; s = rest } else {
                 value = String(s.prefix { !$0.isWhitespace && $0 != ")" })
                 s = s.dropFirst(value.count)
             }
@@ -58,11 +71,26 @@ struct DataSetName: Sendable, Equatable {
             case "caslib": caslib = value
             case "replace": replace = try Self.yesNo(value, "replace", statement)
             case "promote": promote = try Self.yesNo(value, "promote", statement)
+            case "in": inFlag = value
+            case "rename":
+                let compact = value.replacingOccurrences(of: #"\s*=\s*"#, with: "=", options: .regularExpression)
+                for pair in compact.split(whereSeparator: \.isWhitespace) {
+                    let p = pair.split(separator: "=").map { Self.nameLiteral(String($0)) }
+                    guard p.count == 2 else { throw Self.problem("rename=(\(value)) (use old=new pairs)", statement) }
+                    rename.append((p[0], p[1]))
+                }
             default:
-                throw ActionError(.parameterValue, "code: the data set option '\(key)' in \(Names.quote(statement)) is not supported: caslite reads caslib=, replace= and promote=.",
+                throw ActionError(.parameterValue, "code: the data set option '\(key)' in \(Names.quote(statement)) is not supported: caslite reads caslib=, replace=, promote=, in= and rename=.",
                                   parameter: "code")
             }
         }
+    }
+
+    /// `"a b"n` → `a b`; a plain name as it is.
+    static func nameLiteral(_ s: String) -> String {
+        guard s.count >= 3, s.last == "n" || s.last == "N", let q = s.first, q == "\"" || q == "'",
+              let (text, rest) = quotedString(Substring(s)), rest.count == 1 else { return s }
+        return text
     }
 
     static func yesNo(_ v: String, _ key: String, _ statement: String) throws(ActionError) -> Bool {
@@ -89,12 +117,21 @@ struct DataSetName: Sendable, Equatable {
         return nil
     }
 
-    /// The index of the `)` closing the `(` at the start of `s` (quotes skipped).
+    /// The index of the `)` closing the `(` at the start of `s` (quotes skipped, inner parentheses paired).
     static func closing(_ s: Substring) -> Substring.Index? {
-        var quote: Character?
+        var quote: Character?, depth = 0
         for i in s.indices.dropFirst() {
             let ch = s[i]
-            if let q = quote { if ch == q { quote = nil } } else if ch == "\"" || ch == "'" { quote = ch } else if ch == ")" { return i }
+            if let q = quote {
+                if ch == q { quote = nil }
+            } else if ch == "\"" || ch == "'" {
+                quote = ch
+            } else if ch == "(" {
+                depth += 1
+            } else if ch == ")" {
+                if depth == 0 { return i }
+                depth -= 1
+            }
         }
         return nil
     }

@@ -9,25 +9,31 @@ enum SetConcatenation {
     static func concatenate(_ tables: [DataTable]) throws(ActionError) -> DataTable {
         guard var out = tables.first else { return DataTable(name: "") }
         guard tables.count > 1 else { return out }
+        out.columns = try union(tables).map { c in
+            var col = c.template
+            col.data = joined(tables.map { t in t.column(c.template.name).map { convert($0.data, to: c.type) } ?? missing(c.type, t.rowCount) }, type: c.type)
+            return col
+        }
+        return out
+    }
+
+    /// The columns of all the tables by name (case-insensitive, in order of first appearance), each with the
+    /// type it has in every table (numbers of different types: double). Numeric in one table and character
+    /// in another is an error, as in SAS.
+    static func union(_ tables: [DataTable]) throws(ActionError) -> [(template: Column, type: ColumnType)] {
         var names: [String] = [], types: [String: ColumnType] = [:], templates: [String: Column] = [:]
         for t in tables {
             for c in t.columns {
                 let key = c.name.lowercased()
                 guard let seen = types[key] else { names.append(key); types[key] = c.type; templates[key] = c; continue }
                 guard seen.isNumeric == c.type.isNumeric, seen.isNumeric || seen == c.type else {
-                    throw ActionError(.parameterValue, "code: the variable \(Names.quote(c.name)) has been defined as both \(seen.rawValue) and \(c.type.rawValue) in the SET tables.",
+                    throw ActionError(.parameterValue, "code: the variable \(Names.quote(c.name)) has been defined as both \(seen.rawValue) and \(c.type.rawValue) in the tables read.",
                                       parameter: "code")
                 }
                 if seen != c.type { types[key] = .double }
             }
         }
-        out.columns = names.map { key in
-            var c = templates[key]!
-            let parts = tables.map { t in t.column(c.name).map { convert($0.data, to: types[key]!) } ?? missing(types[key]!, t.rowCount) }
-            c.data = joined(parts, type: types[key]!)
-            return c
-        }
-        return out
+        return names.map { (templates[$0]!, types[$0]!) }
     }
 
     /// `new` where `hit` is true, `old` (or missing, when there is no old column) elsewhere; numbers as doubles
