@@ -127,6 +127,13 @@ struct HistogramBoundsTests {
             try await fails(c, "datapreprocess.histogram", ["table": "h", "inputs": ["s"]], "varchar", "inputs[1]")
             try await fails(c, "datapreprocess.histogram", ["table": "h", "inputs": ["x"], "binWidth": 1e-9], "binWidth", "100000")
             try await fails(c, "datapreprocess.histogram", ["table": "h", "inputs": ["x"], "nBins": 100_000, "binWidth": 1], "not both")
+            // binning: BUCKET over [0.5, 10] in 2 bins of 4.75 → 0.5, 1, 2, 2.5 in bin 1; 7 and 10 in bin 2; missing in 0
+            try await ok(c, "datapreprocess.binning", ["table": "h", "inputs": ["x"], "nBinsArray": [2], "copyVars": ["s"], "casOut": ["name": "hb"]])
+            #expect(try await fetchAll(c, "hb").ints("BIN_x") == [1, 1, 1, 1, 2, 0, 2])
+            try await fails(c, "datapreprocess.binning", ["table": "h", "inputs": ["x"], "nBinsArray": [2, 3]], "nBinsArray", "one per input")
+            try await fails(c, "datapreprocess.binning", ["table": "h", "inputs": ["s"]], "varchar", "inputs[1]")
+            try await fails(c, "datapreprocess.binning", ["table": ["name": "h", "groupBy": ["s"]]], "table.groupBy")
+            try await fails(c, "datapreprocess.binning", ["table": "h", "inputs": ["x"], "copyVars": ["nosuch"], "casOut": ["name": "hb2"]], "copyVars[1]")
             let huge = try await c.call("datapreprocess.histogram", ["table": "h", "inputs": ["x"], "nBins": 100_000])   // 16 MB of rows
             #expect(huge.disposition.severity == .error && huge.errorText.contains("memory"), "\(huge.errorText)")
         }

@@ -280,3 +280,22 @@ def test_swat_merge_matches_pandas(conn, how):
     for c in ["a", "b"]:
         expected[c] = expected[c].fillna("")                     # swat shows a missing string as ""
     pd.testing.assert_frame_equal(got, expected, check_dtype=False)
+
+
+def test_binning_matches_numpy_and_pandas_qcut(conn):
+    df = pd.DataFrame({"id": np.arange(1.0, 21.0), "x": [3.0, 17.0, 8.0, 1.0, 20.0, 12.0, 5.0, 9.0, 14.0, 2.0,
+                                                         11.0, 6.0, 19.0, 4.0, 15.0, 10.0, 7.0, 18.0, 13.0, 16.0],
+                       "y": [0.5, np.nan, 2.0, 9.5, 4.0, 4.0, 7.0, 1.0, 3.0, 8.0, 6.5, 5.0, 2.5, 9.0, 0.0, 1.5, 3.5, 6.0, 7.5, 8.5]})
+    conn.upload_frame(df, casout={"name": "binme", "replace": True})
+    r = conn.datapreprocess.binning(table="binme", inputs=["y"], nBinsArray=[4], copyVars=["id"],
+                                    casout={"name": "binned", "replace": True})
+    got = conn.CASTable("binned").to_frame().sort_values("id")
+    y = df["y"]
+    lo, hi = y.min(), y.max()
+    expected = np.where(y.isna(), 0, np.minimum(np.floor((y - lo) / ((hi - lo) / 4)), 3) + 1)
+    assert got["BIN_y"].tolist() == expected.tolist()
+    assert r["BinDetails"]["NInBin"].tolist() == [int((expected == k).sum()) for k in [1, 2, 3, 4]]
+    conn.datapreprocess.binning(table="binme", inputs=["x"], method="quantile", nBinsArray=[4], copyVars=["id"],
+                                casout={"name": "qbinned", "replace": True})
+    q = conn.CASTable("qbinned").to_frame().sort_values("id")
+    assert q["BIN_x"].tolist() == (pd.qcut(df["x"], 4, labels=False) + 1).tolist()

@@ -1,8 +1,8 @@
 import CASCore
 
-/// The `datapreprocess` action set: two of CAS's actions, `highCardinality` (swat loads the set before
-/// its grouped statistics, `tbl.groupby(…).mean()`) and `histogram` (swat's `CASTable.histogram`).
+/// The `datapreprocess` action set: three of CAS's actions, `highCardinality` (swat loads the set before
+/// its grouped statistics, `tbl.groupby(…).mean()`), `histogram` (swat's `CASTable.histogram`) and `binning`.
 /// Loaded in every session, as in CAS.
 public let datapreprocessActionSet = ActionSet(
-    name: "datapreprocess", summary: "Data preprocessing: distinct-value counts (highCardinality) and equal-width histograms (histogram).",
-    actions: [HighCardinality.self, Histogram.self])
+    name: "datapreprocess", summary: "Data preprocessing: distinct-value counts (highCardinality), histograms (histogram) and binning (binning).",
+    actions: [HighCardinality.self, Histogram.self, Binning.self])
