@@ -299,3 +299,12 @@ def test_binning_matches_numpy_and_pandas_qcut(conn):
                                 casout={"name": "qbinned", "replace": True})
     q = conn.CASTable("qbinned").to_frame().sort_values("id")
     assert q["BIN_x"].tolist() == (pd.qcut(df["x"], 4, labels=False) + 1).tolist()
+
+
+def test_drop_duplicates_matches_pandas(conn):
+    df = pd.DataFrame({"k": ["a", "b", "a", "c", "b"], "x": [1.0, 2.0, 1.0, 4.0, 5.0]})
+    tbl = conn.upload_frame(df, casout={"name": "dd", "replace": True})
+    got = tbl.drop_duplicates(casout={"name": "dd_all", "replace": True}, subset=["k", "x"]).to_frame()
+    assert sorted(map(tuple, got[["k", "x"]].values.tolist())) == sorted(map(tuple, df.drop_duplicates().values.tolist()))
+    got = tbl.drop_duplicates(casout={"name": "dd_k", "replace": True}, subset=["k"]).to_frame()
+    assert got.sort_values("k")[["k", "x"]].values.tolist() == df.drop_duplicates(subset=["k"]).sort_values("k").values.tolist()
