@@ -177,7 +177,7 @@ def test_summary_has_cas_columns_and_result_attributes(conn):
     tbl = conn.upload_frame(df, casout={"name": "sumcols", "replace": True})
     out = tbl.summary()["Summary"]
     assert list(out.columns) == ["Column", "Min", "Max", "N", "NMiss", "Mean", "Sum", "Std", "StdErr", "Var", "USS", "CSS",
-                                 "CV", "TValue", "ProbT"]                   # swat's test_html (a CAS without Skewness)
+                                 "CV", "TValue", "ProbT", "Skewness", "Kurtosis"]          # swat's test_html
     assert out.attrs["Action"] == "summary" and out.attrs["Actionset"] == "simple"
     rows = out.set_index("Column")
     for col in ["x", "y"]:
@@ -308,3 +308,11 @@ def test_drop_duplicates_matches_pandas(conn):
     assert sorted(map(tuple, got[["k", "x"]].values.tolist())) == sorted(map(tuple, df.drop_duplicates().values.tolist()))
     got = tbl.drop_duplicates(casout={"name": "dd_k", "replace": True}, subset=["k"]).to_frame()
     assert got.sort_values("k")[["k", "x"]].values.tolist() == df.drop_duplicates(subset=["k"]).sort_values("k").values.tolist()
+
+
+def test_skewness_and_kurtosis_match_pandas(conn):
+    df = pd.DataFrame({"x": [1.0, 2.0, 2.5, 4.0, 9.0, np.nan, 3.0], "y": [5.0, -1.0, 0.5, 2.0, 2.0, 8.0, 1.0]})
+    tbl = conn.upload_frame(df, casout={"name": "moments", "replace": True})
+    skew, kurt = tbl.skewness(), tbl.kurtosis()                       # swat reads simple.summary's Skewness / Kurtosis
+    for col in ["x", "y"]:
+        assert skew[col] == pytest.approx(df[col].skew()) and kurt[col] == pytest.approx(df[col].kurt())
