@@ -162,8 +162,8 @@ public enum Limits {
     public static let maxHistogramBins = 100_000
     /// Calls a session's history keeps (`builtins.history`); older ones are dropped.
     public static let historyEntries = 1_000
-    /// Characters of one call's parameters kept in the history.
-    public static let historyParameterCharacters = 2_000
+    /// Characters of one call's parameters kept in the history (1 000 × 500: about 0.5 MB per session at most).
+    public static let historyParameterCharacters = 500
 
     /// `2147483647 (2^31-1)`-style text for messages.
     public static func readable(_ n: Int) -> String {

@@ -63,9 +63,13 @@ struct BuiltinsFidelityTests {
             #expect(t.strings("Severity").suffix(2) == ["Normal", "Error"])
             #expect(h.notes.contains { $0.hasSuffix("action builtins.echo; x=3, name='hello'; /* (SUCCESS) */") }, "\(h.notes)")
             #expect(h.notes.contains { $0.hasSuffix("action table.fetch; table='nope'; /* (FAILED) */") }, "\(h.notes)")
+            // long parameters are cut (a string at 200 characters, the whole text at Limits.historyParameterCharacters)
+            try await ok(c, "builtins.echo", ["long": .string(String(repeating: "x", count: 10_000)), "many": .list((0..<5_000).map { .int($0) })])
+            let cut = try #require(try await ok(c, "builtins.history").results["History"]?.tableValue?.strings("Parameters").last ?? nil)
+            #expect(cut.count <= 520 && cut.hasPrefix("long='xxx") && cut.contains("…"), "\(cut.count)")
             let n = actions.count
             let one = try #require(try await ok(c, "builtins.history", ["first": .int(Int64(n)), "last": .int(Int64(n))]).results["History"]?.tableValue)
-            #expect(one.strings("Action") == ["table.fetch"])
+            #expect(one.strings("Action") == ["table.fetch"])   // numbers count every call; the earlier ones keep theirs
         }
     }
 
