@@ -119,19 +119,24 @@ struct DataSetName: Sendable, Equatable {
 
     /// The index of the `)` closing the `(` at the start of `s` (quotes skipped, inner parentheses paired).
     static func closing(_ s: Substring) -> Substring.Index? {
-        var quote: Character?, depth = 0
-        for i in s.indices.dropFirst() {
+        firstOutsideQuotes(s, from: s.index(after: s.startIndex)) { i, depth in s[i] == ")" && depth == 0 }
+    }
+
+    /// The first index from `start` that `accept` takes, given the parenthesis depth before it; quoted text
+    /// (`'…'`, `"…"`) is skipped. The DATA step parser's one scanner.
+    static func firstOutsideQuotes(_ s: Substring, from start: Substring.Index, _ accept: (Substring.Index, Int) -> Bool) -> Substring.Index? {
+        var quote: Character?, depth = 0, i = start
+        while i < s.endIndex {
             let ch = s[i]
             if let q = quote {
                 if ch == q { quote = nil }
-            } else if ch == "\"" || ch == "'" {
+            } else if ch == "'" || ch == "\"" {
                 quote = ch
-            } else if ch == "(" {
-                depth += 1
-            } else if ch == ")" {
-                if depth == 0 { return i }
-                depth -= 1
+            } else {
+                if accept(i, depth) { return i }
+                if ch == "(" { depth += 1 } else if ch == ")" { depth -= 1 }
             }
+            i = s.index(after: i)
         }
         return nil
     }

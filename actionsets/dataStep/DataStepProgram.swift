@@ -166,26 +166,15 @@ struct DataStepProgram: Sendable {
     }
 
     /// The first `then` outside quotes and parentheses.
-    static func thenKeyword(_ s: String) -> Range<String.Index>? {
-        var quote: Character?, depth = 0, i = s.startIndex
+    static func thenKeyword(_ text: String) -> Range<String.Index>? {
+        let s = Substring(text)
         func isWord(_ c: Character) -> Bool { c.isLetter || c.isNumber || c == "_" }
-        while i < s.endIndex {
-            let ch = s[i]
-            if let q = quote {
-                if ch == q { quote = nil }
-            } else if ch == "'" || ch == "\"" {
-                quote = ch
-            } else if ch == "(" {
-                depth += 1
-            } else if ch == ")" {
-                depth -= 1
-            } else if depth == 0, let r = s.range(of: "then", options: [.caseInsensitive, .anchored], range: i..<s.endIndex),
-                      i == s.startIndex || !isWord(s[s.index(before: i)]), r.upperBound == s.endIndex || !isWord(s[r.upperBound]) {
-                return r
-            }
-            i = s.index(after: i)
+        let found = DataSetName.firstOutsideQuotes(s, from: s.startIndex) { i, depth in
+            guard depth == 0, i == s.startIndex || !isWord(s[s.index(before: i)]),
+                  let r = s.range(of: "then", options: [.caseInsensitive, .anchored], range: i..<s.endIndex) else { return false }
+            return r.upperBound == s.endIndex || !isWord(s[r.upperBound])
         }
-        return nil
+        return found.map { $0..<text.index($0, offsetBy: 4) }
     }
 
     static func unsupported(_ s: Statement, _ why: String?) -> ActionError {
