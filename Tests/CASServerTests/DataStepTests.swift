@@ -99,6 +99,8 @@ struct DataStepTests {
                 ("data o(copies=2); set t; run;", ["copies", "not supported"]),
                 ("data o; set nosuch; run;", ["nosuch"]),
                 ("data t(replace=no); set t; run;", ["already exists", "replace"]),
+                ("data o; set t; " + String(repeating: "if id > 0 then ", count: 5_000) + "x = 1; run;", ["statement 3", "nested"]),
+                ("data o; set t; " + String(repeating: "if id > 0 then do; ", count: 5_000) + "run;", ["nested"]),
                 ("data o; set t; else x = 1; run;", ["statement 3", "ELSE must follow"]),
                 ("data o; set t; if id > 1 then x = 'a'; else x = 2; run;", ["statement 4", "varchar", "double"]),
             ]

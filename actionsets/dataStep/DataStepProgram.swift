@@ -34,6 +34,8 @@ struct DataStepProgram: Sendable {
 
     /// Statements one program may have.
     static let maxStatements = ComputedVars.maxStatements
+    /// IF and DO levels one statement may nest.
+    static let maxNesting = 100
 
     init(_ code: String) throws(ActionError) {
         let all = ComputedVars.statements(code).map(ComputedVars.trimmed)
@@ -101,24 +103,26 @@ struct DataStepProgram: Sendable {
     }
 
     /// One executable statement from the front of `stream` (with the ELSE and the DO block that belong to it).
-    static func node(_ stream: inout ArraySlice<Statement>) throws(ActionError) -> Node {
+    static func node(_ stream: inout ArraySlice<Statement>, depth: Int = 0) throws(ActionError) -> Node {
         let s = stream.removeFirst()
-        return try inline(s.text, s, &stream)
+        return try inline(s.text, s, &stream, depth: depth)
     }
 
     /// `text` (a statement, or what follows THEN / ELSE) as a node; a DO block takes the statements up to its END.
-    static func inline(_ text: String, _ s: Statement, _ stream: inout ArraySlice<Statement>) throws(ActionError) -> Node {
+    static func inline(_ text: String, _ s: Statement, _ stream: inout ArraySlice<Statement>, depth: Int) throws(ActionError) -> Node {
+        // the parser and the run recurse once per level: a bound keeps a hostile program from exhausting the stack
+        guard depth < maxNesting else { throw unsupported(s, "more than \(maxNesting) nested IF / DO levels") }
         let t = text.trimmingCharacters(in: .whitespacesAndNewlines)
         let word = keyword(t)
         switch word {
         case "if":
             let rest = after("if", in: t)
             guard let then = thenKeyword(rest) else { return .keepIf(condition: rest, number: s.number) }
-            let thenPart = try inline(String(rest[then.upperBound...]), s, &stream)
+            let thenPart = try inline(String(rest[then.upperBound...]), s, &stream, depth: depth + 1)
             var otherwise: Node?
             if let next = stream.first, keyword(next.text) == "else" {
                 stream.removeFirst()
-                otherwise = try inline(after("else", in: next.text), next, &stream)
+                otherwise = try inline(after("else", in: next.text), next, &stream, depth: depth + 1)
             }
             return .when(condition: String(rest[..<then.lowerBound]), number: s.number, then: thenPart, otherwise: otherwise)
         case "do":
@@ -128,7 +132,7 @@ struct DataStepProgram: Sendable {
                 if ["set", "merge", "by", "where", "keep", "drop", "rename", "retain", "length"].contains(keyword(next.text)) {
                     throw unsupported(next, "declarations inside a DO block")
                 }
-                nodes.append(try node(&stream))
+                nodes.append(try node(&stream, depth: depth + 1))
             }
             guard stream.first != nil else { throw unsupported(s, "DO without its END") }
             stream.removeFirst()
