@@ -26,6 +26,8 @@ struct Deduplicate: Action {
         let t = try await ctx.filteredTable(ref)
         let data = t.data
         let by = args[noDuplicateKeys] ? keys : data.columns.map(\.name)
+        // the keys of every row (about 48 bytes a cell) and the output are charged before they are made
+        try ctx.reserve(data.rowCount * Swift.max(1, by.count) * 48 + data.estimatedBytes, for: "deduplicate's keys and output")
         let kept = try await ctx.cpu { () throws -> [Int] in
             let groups = try ByGroups(data, by: by, parameter: "table.groupBy")
             return groups.rows.compactMap(\.first).sorted()
