@@ -17,7 +17,9 @@ struct WhereSASFunctionTests {
         ("notspace('  a')", 3),
         ("rounde(2.5)", 2), ("rounde(3.5)", 4), ("round(2.5)", 3), ("rounde(25, 10)", 20), ("rounde(2.5, 0)", 2.5), ("sign(-3)", -1), ("sign(0)", 0),
         ("fact(5)", 120), ("fact(-1)", .null), ("gamma(5)", 24), ("erf(0)", 0), ("log10(1000)", 3), ("log2(8)", 3),
-        ("gcd(12, 18)", 6), ("lcm(4, 6)", 12), ("coalesce(., 3)", 3), ("choosen(2, 10, 20, 30)", 20), ("choosen(4, 10, 20, 30)", .null), ("modz(7, 3)", 1),
+        ("gcd(12, 18)", 6), ("lcm(4, 6)", 12), ("coalesce(., 3)", 3), ("choosen(2, 10, 20, 30)", 20), ("constant('pi')", .double(Double.pi)), ("round(beta(5, 3) * 105, 1e-9)", 1),
+        ("round(logbeta(5, 3) + log(105), 1e-9)", 0), ("round(digamma(1), 1e-9)", -0.577215665), ("round(trigamma(1), 1e-9)", 1.644934067),
+        ("round(digamma(0.5), 1e-9)", -1.963510026), ("round(digamma(-0.5), 1e-9)", 0.036489974), ("digamma(0)", .null), ("beta(0, 1)", .null), ("choosen(4, 10, 20, 30)", .null), ("modz(7, 3)", 1),
         ("mdy(1, 1, 1960)", 0), ("mdy(2, 29, 2020)", 21974), ("mdy(2, 30, 2021)", .null), ("day(mdy(2, 29, 2020))", 29),
         ("weekday(0)", 6), ("year(22000)", 2020), ("month(22000)", 3), ("day(22000)", 26), ("qtr(22000)", 1), ("weekday(22000)", 5),
         ("year(-1)", 1959), ("datepart(86400 * 3 + 5)", 3), ("timepart(86400 * 3 + 5)", 5), ("hour(3661)", 1), ("minute(3661)", 1),
@@ -37,7 +39,7 @@ struct WhereSASFunctionTests {
     @Test func argumentCountsAndTypesAreChecked() {
         for (text, fragment) in [("prxmatch('/a.*b/', 'x')", "'.' is not supported"), ("prxmatch('/\\d+1/', 'x')", "also matches"),
                                  ("prxmatch('/(a|b)/', 'x')", "not supported"), ("prxmatch('/a/g', 'x')", "flag 'g'"), ("prxmatch(name, 'x')", "pattern literal"),
-                                 ("lengthn(1)", "needs a string"), ("count('a')", "takes 2"), ("mdy(1, 2)", "takes 3"), ("day('x')", "needs a number")] {
+                                 ("lengthn(1)", "needs a string"), ("count('a')", "takes 2"), ("mdy(1, 2)", "takes 3"), ("constant('nope')", "'pi'"), ("day('x')", "needs a number")] {
             #expect(throws: WhereError.self, "\(text)") { _ = try WhereExpression(text).bindValue(to: Self.one) }
             do { _ = try WhereExpression(text).bindValue(to: Self.one) } catch { #expect("\(error)".contains(fragment), "\(text): \(error)") }
         }

@@ -16,7 +16,8 @@ extension WhereFunctions {
         "rounde": (1...2, "rounde(x[, unit])"), "sign": (1...1, "sign(x)"), "fact": (1...1, "fact(n)"), "gamma": (1...1, "gamma(x)"),
         "lgamma": (1...1, "lgamma(x)"), "erf": (1...1, "erf(x)"), "erfc": (1...1, "erfc(x)"), "log10": (1...1, "log10(x)"),
         "log2": (1...1, "log2(x)"), "modz": (2...2, "modz(x, d)"), "gcd": (2...64, "gcd(a, b, ...)"), "lcm": (2...64, "lcm(a, b, ...)"),
-        "coalesce": (1...64, "coalesce(x, ...)"), "choosen": (2...64, "choosen(n, x1, x2, ...)"),
+        "coalesce": (1...64, "coalesce(x, ...)"), "beta": (2...2, "beta(a, b)"), "logbeta": (2...2, "logbeta(a, b)"),
+        "digamma": (1...1, "digamma(x)"), "trigamma": (1...1, "trigamma(x)"), "constant": (1...1, "constant('name')"), "choosen": (2...64, "choosen(n, x1, x2, ...)"),
         "day": (1...1, "day(date)"), "month": (1...1, "month(date)"), "year": (1...1, "year(date)"), "qtr": (1...1, "qtr(date)"),
         "weekday": (1...1, "weekday(date)"), "mdy": (3...3, "mdy(month, day, year)"), "datepart": (1...1, "datepart(datetime)"),
         "timepart": (1...1, "timepart(datetime)"), "hour": (1...1, "hour(time)"), "minute": (1...1, "minute(time)"),
@@ -38,6 +39,11 @@ extension WhereFunctions {
             }
             let s = try WhereBinder.string(args[1], for: "prxmatch()")
             return .number { Double(pattern.firstMatch(s($0))) }
+        case "constant":
+            guard case .string(let text) = args[0].code, args[0].isConstant, let v = constants[text(0).lowercased()] else {
+                throw WhereError(message: "constant() takes one of \(constants.keys.sorted().map { "'\($0)'" }.joined(separator: ", "))", position: args[0].position)
+            }
+            return .number { _ in v }
         case "coalescec":
             let parts = try args.map { (a) throws(WhereError) -> @Sendable (Int) -> String in try WhereBinder.string(a, for: "coalescec()") }
             return .string { row in parts.lazy.map { $0(row) }.first { !$0.allSatisfy { $0 == " " } } ?? "" }
@@ -153,6 +159,16 @@ extension WhereFunctions {
                 return Double(acc ?? 0)
             }
         case "coalesce": return { row in a.lazy.map { $0(row) }.first { !$0.isNaN } ?? .nan }
+        case "beta", "logbeta":
+            let b = a[1]
+            return { row in
+                let (p, q) = (x(row), b(row))
+                guard p > 0, q > 0 else { return .nan }
+                let l = Foundation.lgamma(p) + Foundation.lgamma(q) - Foundation.lgamma(p + q)
+                return key == "beta" ? finite(Foundation.exp(l)) : finite(l)
+            }
+        case "digamma": return { polygamma(x($0), order: 0) }
+        case "trigamma": return { polygamma(x($0), order: 1) }
         case "choosen":    // the n-th of the values after n (missing when there is no n-th)
             return { row in
                 let n = x(row)
@@ -190,6 +206,30 @@ extension WhereFunctions {
     }
 
     private static func gcd(_ a: Int64, _ b: Int64) -> Int64 { b == 0 ? a : gcd(b, a % b) }
+
+    /// SAS's CONSTANT names (the numeric ones that do not depend on the machine's integer sizes).
+    static let constants: [String: Double] = [
+        "pi": Double.pi, "e": M_E, "euler": 0.577_215_664_901_532_9, "exactint": 9_007_199_254_740_992, "big": Double.greatestFiniteMagnitude,
+        "small": Double.leastNormalMagnitude, "maceps": Double.ulpOfOne, "logbig": Foundation.log(Double.greatestFiniteMagnitude),
+        "logsmall": Foundation.log(Double.leastNormalMagnitude),
+    ]
+
+    /// ψ(x) (order 0) or ψ′(x) (order 1): the recurrence up to x ≥ 6, then the asymptotic series; missing at 0 and the negative integers.
+    static func polygamma(_ x0: Double, order: Int) -> Double {
+        guard x0.isFinite, !(x0 <= 0 && x0 == x0.rounded()) else { return .nan }
+        if x0 < 0 {   // reflection: ψ(1−x) − ψ(x) = π cot(πx);  ψ′(1−x) + ψ′(x) = π² / sin²(πx)
+            let s = Foundation.sin(Double.pi * x0)
+            return order == 0 ? polygamma(1 - x0, order: 0) - Double.pi * Foundation.cos(Double.pi * x0) / s
+                              : -polygamma(1 - x0, order: 1) + Double.pi * Double.pi / (s * s)
+        }
+        var x = x0, acc = 0.0
+        while x < 6 { acc += order == 0 ? -1 / x : 1 / (x * x); x += 1 }
+        let inv = 1 / x, inv2 = inv * inv
+        if order == 0 {
+            return acc + Foundation.log(x) - 0.5 * inv - inv2 * (1.0 / 12 - inv2 * (1.0 / 120 - inv2 * (1.0 / 252 - inv2 * (1.0 / 240 - inv2 / 132))))
+        }
+        return acc + inv + 0.5 * inv2 + inv * inv2 * (1.0 / 6 - inv2 * (1.0 / 30 - inv2 * (1.0 / 42 - inv2 / 30)))
+    }
 
     /// `v`, or missing when it overflowed.
     private static func finite(_ v: Double) -> Double { v.isFinite ? v : .nan }
