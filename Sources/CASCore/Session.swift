@@ -130,6 +130,7 @@ public actor Session {
     public private(set) var cmplib: [String] = []
     public func setCmplib(_ tables: [String]) { cmplib = tables }
     public func load(set: String) { loadedSets.insert(set.lowercased()) }
+    public func unload(set: String) { loadedSets.remove(set.lowercased()) }
 
     // MARK: history (`builtins.history`)
 
@@ -143,7 +144,6 @@ public actor Session {
         history.append(HistoryEntry(number: historyCount, action: action, parameters: parameters, severity: severity, elapsed: elapsed))
         if history.count > HistoryEntry.kept { history.removeFirst(history.count - HistoryEntry.kept) }
     }
-    public func unload(set: String) { loadedSets.remove(set.lowercased()) }
 
     // MARK: caslibs (session scope)
 
