@@ -57,7 +57,9 @@ let package = Package(
         .target(name: "ActionSetAccessControl", dependencies: ["CASCore", "CASStorage"], path: "actionsets/accessControl"),
         .target(name: "ActionSetSimple", dependencies: ["CASCore"], path: "actionsets/simple"),
         .target(name: "ActionSetPercentile", dependencies: ["CASCore"], path: "actionsets/percentile"),
-        .target(name: "ActionSetDataPreprocess", dependencies: ["CASCore"], path: "actionsets/datapreprocess"),
+        .target(name: "ActionSetDataPreprocess", dependencies: ["CASCore", "CheckedSize"], path: "actionsets/datapreprocess"),
+        .target(name: "ActionSetDeduplication", dependencies: ["CASCore"], path: "actionsets/deduplication"),
+        .target(name: "ActionSetDataStep", dependencies: ["CASCore"], path: "actionsets/dataStep"),
         .target(name: "ActionSetAggregation", dependencies: ["CASCore", "ActionSetSimple"], path: "actionsets/aggregation"),  // simple's ColumnStats
         .target(name: "ActionSetImage", dependencies: ["CASCore", "ImageCodec", "SeededRandom"], path: "actionsets/image"),
         .target(name: "ActionSetFedSql", dependencies: ["CASCore", "CASStorage"], path: "actionsets/fedSql"),  // SQL on SQLite's engine (SQLScratch)
@@ -69,7 +71,7 @@ let package = Package(
             name: "CASStandardSets",
             dependencies: [
                 "CASCore", "ActionSetBuiltins", "ActionSetSession", "ActionSetSessionProp", "ActionSetTable", "ActionSetAccessControl", "ActionSetSimple",
-                "ActionSetPercentile", "ActionSetAggregation", "ActionSetDataPreprocess", "ActionSetFedSql", "ActionSetSCCASL", "ActionSetImage", "ActionSetSampling", "ActionSetDeepLearn", "ActionSetFCMPAct",
+                "ActionSetPercentile", "ActionSetAggregation", "ActionSetDataPreprocess", "ActionSetDeduplication", "ActionSetDataStep", "ActionSetFedSql", "ActionSetSCCASL", "ActionSetImage", "ActionSetSampling", "ActionSetDeepLearn", "ActionSetFCMPAct",
             ]),
         // TLS for both front ends and the client: server contexts (reloadable), client verification with diagnosed
         // failures, the first-byte sniffer, and the certificates of `caslite tls self-signed`.
@@ -128,7 +130,7 @@ let package = Package(
         .target(name: "CASTestSupport", dependencies: [
                     "CASServer", "CASClient", "CASWire", "CASCore", "CASNIO", "CASStorage", "CASTLS",
                     "ActionSetBuiltins", "ActionSetSession", "ActionSetSessionProp", "ActionSetTable", "ActionSetAccessControl", "ActionSetSimple",
-                    "ActionSetPercentile", "ActionSetAggregation", "ActionSetDataPreprocess", "ActionSetFedSql", "ActionSetSCCASL",
+                    "ActionSetPercentile", "ActionSetAggregation", "ActionSetDataPreprocess", "ActionSetDeduplication", "ActionSetDataStep", "ActionSetFedSql", "ActionSetSCCASL",
                     .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                     .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
                 ],

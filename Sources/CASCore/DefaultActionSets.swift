@@ -5,7 +5,7 @@
 /// into a server are ignored.
 public enum DefaultActionSets {
     public static let names: [String] = [
-        "builtins", "session", "sessionProp", "table", "accessControl", "simple", "percentile", "aggregation", "fedSql",
+        "builtins", "session", "sessionProp", "table", "accessControl", "simple", "percentile", "aggregation", "datapreprocess", "dataStep", "fedSql",
     ]
 
     /// Whether a set of this name starts loaded in every session.

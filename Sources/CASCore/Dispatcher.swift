@@ -49,6 +49,9 @@ public struct Dispatcher: Sendable {
             Task { await session.withdraw(call) }  // after ctx.cancel(): enqueue sees one or the other
         }
         response = finish(response, t0, cpu0)
+        response.results = Self.withTableAttributes(response.results, entry)
+        await session.record(action: entry.fullName, parameters: HistoryEntry.text(Self.withoutClientOptions(params)), severity: response.disposition.severity,
+                             elapsed: response.performance.elapsedTime)
         if await session.metrics {
             for m in Self.metricLines(entry.fullName, response.performance) { ctx.note(m); response.logs.append(LogLine(.note, m)) }
         }
@@ -115,6 +118,21 @@ public struct Dispatcher: Sendable {
             response = Response(disposition: disposition(e), logs: ctx.logs)
         }
         return response
+    }
+
+    /// CAS's attributes on each result table (swat's `SASDataFrame.attrs`): `Action` and `Actionset`.
+    /// Attributes an action set itself are kept. CAS's `CreateTime` is left out: a time stamp would make
+    /// two runs' equal results differ.
+    static func withTableAttributes(_ results: ValueDict, _ entry: ActionEntry) -> ValueDict {
+        guard results.entries.contains(where: { $0.value.tableValue != nil }) else { return results }
+        var out = ValueDict()
+        for (k, v) in results.entries {
+            guard case .table(var t) = v else { out.appendUnchecked(k, v); continue }
+            if t.attributes["Action"] == nil { t.attributes["Action"] = .string(entry.action.name) }
+            if t.attributes["Actionset"] == nil { t.attributes["Actionset"] = .string(entry.setName) }
+            out.appendUnchecked(k, .table(t))
+        }
+        return out
     }
 
     /// Client-side options that SWAT sends with every call (`_messageLevel`, `_apiVersion`, …) are not action parameters.

@@ -2,6 +2,7 @@ import CASStorage
 import CASWire
 import Foundation
 import Logging
+import Synchronization
 
 /// What every action can reach of the server: the registry, sessions, caslibs and global tables.
 public final class ServerContext: Sendable {
@@ -31,6 +32,8 @@ public final class ServerContext: Sendable {
     public let metrics = ServerMetrics()
     /// The level of the one log line each finished call writes (`caslite serve --log-format json` raises it to info).
     public let callLogLevel: Logger.Level
+    /// The REST (swat) front end's address once it is bound, for `builtins.httpAddress`; nil without one.
+    public let httpEndpoint = Mutex<HTTPEndpoint?>(nil)
 
     /// Opens (creating) the data folder and its server database, and restores global caslibs and promoted tables.
     /// The data folder is made private to the server account (0700); files created from now on are private too.
@@ -150,5 +153,17 @@ public actor UserActionSets {
         owners.removeValue(forKey: name.lowercased())
         operatorSets.remove(name.lowercased())
         return sets.removeValue(forKey: name.lowercased())
+    }
+}
+
+/// Where the REST front end listens (`builtins.httpAddress`).
+public struct HTTPEndpoint: Sendable, Equatable {
+    public var host: String
+    public var port: Int
+    public var tls: Bool
+    public init(host: String, port: Int, tls: Bool) {
+        self.host = host
+        self.port = port
+        self.tls = tls
     }
 }

@@ -132,6 +132,19 @@ public actor Session {
     public func load(set: String) { loadedSets.insert(set.lowercased()) }
     public func unload(set: String) { loadedSets.remove(set.lowercased()) }
 
+    // MARK: history (`builtins.history`)
+
+    /// The actions this session ran, oldest first; at most `HistoryEntry.kept` (the oldest are dropped).
+    public private(set) var history: [HistoryEntry] = []
+    private var historyCount = 0
+
+    /// Records a finished call.
+    public func record(action: String, parameters: String, severity: Severity, elapsed: Double) {
+        historyCount += 1
+        history.append(HistoryEntry(number: historyCount, action: action, parameters: parameters, severity: severity, elapsed: elapsed))
+        if history.count > HistoryEntry.kept { history.removeFirst(history.count - HistoryEntry.kept) }
+    }
+
     // MARK: caslibs (session scope)
 
     public func caslib(_ name: String) -> Caslib? { caslibs[name.uppercased()] }

@@ -17,7 +17,8 @@ enum RESTEncoding {
         w.raw(",\"statusCode\":")
         w.int(r.disposition.statusCode)
         w.raw(",\"formattedStatus\":")
-        w.string(r.disposition.formattedStatus)
+        // as CAS: no status text on a call that has none (swat's `r.status` is then None, not '')
+        if r.disposition.formattedStatus.isEmpty { w.raw("null") } else { w.string(r.disposition.formattedStatus) }
         w.raw(",\"debugInfo\":null},\"logEntries\":[")
         let logs = r.logs.filter { line in minLevel.map { line.level >= $0 } ?? false }
         for (i, line) in logs.enumerated() {
@@ -31,9 +32,26 @@ enum RESTEncoding {
         w.raw("],\"changedResources\":[],\"metrics\":")
         w.dict(metrics(r.performance))
         w.raw(",\"results\":")
-        if listForm { w.value(.list(r.results.entries.map(\.value))) } else { w.dict(r.results) }
+        let results = casShaped(r.results)
+        if listForm { w.value(.list(results.entries.map(\.value))) } else { w.dict(results) }
         w.byte(UInt8(ascii: "}"))
         return w.bytes
+    }
+
+    /// `results` with every nested empty dictionary written as an empty list: CAS has one empty
+    /// collection, which swat shows as `[]` (`builtins.echo(x={})` returns `{'x': []}`).
+    static func casShaped(_ results: ValueDict) -> ValueDict {
+        var out = ValueDict()
+        for (k, v) in results.entries { out.appendUnchecked(k, casShaped(v)) }
+        return out
+    }
+
+    static func casShaped(_ v: Value) -> Value {
+        switch v {
+        case .dict(let d): d.entries.isEmpty ? .list([]) : .dict(casShaped(d))
+        case .list(let items): .list(items.map(casShaped))
+        default: v
+        }
     }
 
     /// swat's `_messageLevel` option → the lowest level sent back; nil sends no log lines.

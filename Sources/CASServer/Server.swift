@@ -88,6 +88,8 @@ public final class CASServer: Sendable {
             var routes = RESTRoutes(dispatcher: dispatcher, login: login, maxBodyBytes: config.maxLineLength)
             routes.metricsAccess = config.metricsAccess
             http = try await HTTPServer.start(host: config.host, port: httpPort, tls: tls, routes: routes, clients: clients, logger: logger)
+            let endpoint = HTTPEndpoint(host: config.host, port: http?.port ?? httpPort, tls: tls != nil)
+            context.httpEndpoint.withLock { $0 = endpoint }
         }
         logger.info("caslite listening on \(config.host):\(port)\(tls == nil ? "" : " (TLS)")")
         return CASServer(context: context, config: config, port: port, http: http, tls: tls, logger: logger, clients: clients, channel: channel,

@@ -2,6 +2,8 @@ import ActionSetAccessControl
 import ActionSetAggregation
 import ActionSetBuiltins
 import ActionSetDataPreprocess
+import ActionSetDataStep
+import ActionSetDeduplication
 import ActionSetDeepLearn
 import ActionSetFCMPAct
 import ActionSetFedSql
@@ -19,7 +21,7 @@ import CASCore
 /// to `CASServer.start(_:sets:)`; the server itself depends on no action set.
 public enum StandardRegistry {
     public static let sets: [ActionSet] = [
-        builtinsActionSet, sessionActionSet, sessionPropActionSet, tableActionSet, accessControlActionSet, simpleActionSet, percentileActionSet, aggregationActionSet, datapreprocessActionSet, fedSqlActionSet, sccaslActionSet, imageActionSet,
+        builtinsActionSet, sessionActionSet, sessionPropActionSet, tableActionSet, accessControlActionSet, simpleActionSet, percentileActionSet, aggregationActionSet, datapreprocessActionSet, deduplicationActionSet, dataStepActionSet, fedSqlActionSet, sccaslActionSet, imageActionSet,
         samplingActionSet, deepLearnActionSet, astoreActionSet, fcmpactActionSet,
     ]
 

@@ -160,6 +160,12 @@ public enum Limits {
     public static let maxFetchTables = 10_000
     /// Bytes of a parameter holding a program (CASL scripts, action definitions, computed-variable programs).
     public static let maxProgramParameter = 1 << 24
+    /// Bins of one variable in one histogram (`datapreprocess.histogram`'s `nBins`, or what a `binWidth` makes).
+    public static let maxHistogramBins = 100_000
+    /// Calls a session's history keeps (`builtins.history`); older ones are dropped.
+    public static let historyEntries = 1_000
+    /// Characters of one call's parameters kept in the history (1 000 × 500: about 0.5 MB per session at most).
+    public static let historyParameterCharacters = 500
 
     /// `2147483647 (2^31-1)`-style text for messages.
     public static func readable(_ n: Int) -> String {

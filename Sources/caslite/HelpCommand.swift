@@ -70,6 +70,9 @@ struct HelpCommand: AsyncParsableCommand {
     /// `builtins.help` for `name` (nil: the loaded sets): an action set, else an action (`set.action` or bare).
     static func describe(_ name: String?, on conn: CASConnection) async throws -> Response {
         guard let name else { return try await conn.call("builtins.help") }
+        // help describes the sets loaded in the session (as CAS): load the one named first (a private session)
+        let setName = name.split(separator: ".", maxSplits: 1).first.map(String.init) ?? name
+        _ = try? await conn.call("builtins.loadActionSet", ["actionSet": .string(setName)])
         if !name.contains(".") {
             let set = try await conn.call("builtins.help", ["actionSet": .string(name)])
             if set.disposition.severity != .error { return set }

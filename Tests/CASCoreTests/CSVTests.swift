@@ -45,6 +45,13 @@ struct CSVRecordTests {
         #expect(cells(t, "score") == [.double(1.5), .double(2)])
     }
 
+    @Test func aCharacterLengthCutsLongerValuesAndIsIgnoredForNumbers() throws {
+        let o = CSVOptions(columnOverrides: [CSVColumnOverride(name: "code", type: .varchar, length: 3), CSVColumnOverride(name: "n", length: 1)])
+        let t = try read("code,n\nabcdef,12.5\nxy,\ndéjà vu,3\n", o)
+        #expect(cells(t, "code") == ["abc", "xy", "déj"])       // characters, not bytes
+        #expect(cells(t, "n") == [.double(12.5), .null, .double(3)])
+    }
+
     @Test func quotedFieldsWithDelimitersAndEscapedQuotes() throws {
         let t = try read("a,b\n\"x,y\",\"say \"\"hi\"\"\"\n\"\"\"\",plain\n")
         #expect(cells(t, "a") == ["x,y", "\""])

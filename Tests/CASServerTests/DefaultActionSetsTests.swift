@@ -40,10 +40,10 @@ struct DefaultActionSetsTests {
             let c = try await s.client(transport)
             let t = try #require(try await ok(c, "builtins.listActionSets").results["setinfo"]?.tableValue)
             let loaded = Dictionary(uniqueKeysWithValues: zip(t.column("actionset")!.data.strings, t.column("loaded")!.data.strings))
-            for name in ["builtins", "session", "sessionProp", "table", "simple", "percentile", "aggregation", "accessControl"] {
+            for name in ["builtins", "session", "sessionProp", "table", "simple", "percentile", "aggregation", "accessControl", "datapreprocess", "dataStep"] {
                 #expect(loaded[name] == "TRUE", "\(name) is loaded in a new session")
             }
-            #expect(loaded["sccasl"] == "FALSE", "other sets are loaded on request")
+            #expect(loaded["sccasl"] == "FALSE" && loaded["deduplication"] == "FALSE", "other sets are loaded on request")
         }
     }
 }

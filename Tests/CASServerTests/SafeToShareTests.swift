@@ -117,7 +117,7 @@ struct SafeToShareTests {
             try "x\n1\n".write(toFile: team + "/t.csv", atomically: true, encoding: .utf8)
             let png = try ImageCodec.encodePNG(try Image(width: 4, height: 4, format: .rgb, fill: 9))
             try Data(png).write(to: URL(fileURLWithPath: team + "/img/cats/a.png"))
-            try await ok(root, "table.addCaslib", ["caslib": "team", "path": "public/team", "session": false, "activeOnAdd": false])
+            try await ok(root, "table.addCaslib", ["caslib": "team", "path": "public/team", "session": false, "activeOnAdd": false, "subDirectories": true])
             try await ok(root, "accessControl.updSomeAcsCaslib", ["acs": [["caslib": "team", "identity": "alice", "permission": "Read"],
                                                                           ["caslib": "team", "identity": "alice", "permission": "CreateTable"]]])
             for c in [alice, bob] { try await ok(c, "builtins.loadActionSet", ["actionSet": "image"]) }

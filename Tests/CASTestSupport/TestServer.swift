@@ -2,6 +2,8 @@ import ActionSetAccessControl
 import ActionSetAggregation
 import ActionSetBuiltins
 import ActionSetDataPreprocess
+import ActionSetDataStep
+import ActionSetDeduplication
 import ActionSetFedSql
 import ActionSetPercentile
 import ActionSetSCCASL
@@ -40,7 +42,7 @@ public final class TestServer: Sendable {
     /// `testing` set. Targets that test heavier sets pass them in `sets:`.
     public static let coreSets: [ActionSet] = [
         builtinsActionSet, sessionActionSet, sessionPropActionSet, tableActionSet, accessControlActionSet, simpleActionSet,
-        percentileActionSet, aggregationActionSet, datapreprocessActionSet, fedSqlActionSet, sccaslActionSet, testingActionSet,
+        percentileActionSet, aggregationActionSet, datapreprocessActionSet, deduplicationActionSet, dataStepActionSet, fedSqlActionSet, sccaslActionSet, testingActionSet,
     ]
 
     /// A fresh, empty temporary folder.

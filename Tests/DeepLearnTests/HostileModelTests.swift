@@ -208,7 +208,7 @@ struct HostileModelTests {
             let team = s.dataRoot + "/public/team"
             try FileManager.default.createDirectory(atPath: team, withIntermediateDirectories: true)
             let root = try await s.connect("root")
-            try await ok(root, "table.addCaslib", ["caslib": "team", "path": "public/team", "session": false, "activeOnAdd": false])
+            try await ok(root, "table.addCaslib", ["caslib": "team", "path": "public/team", "session": false, "activeOnAdd": false, "subDirectories": true])
             // alice has a model, weights and a scored table of her own, and no permission on team
             let c = try await squaresWithSmallCNN(s, perClass: 4)
             try await ok(c, "deepLearn.dlTrain", trainParams(epochs: 1, weights: "cnn_w", valid: false))

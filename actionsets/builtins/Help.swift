@@ -4,7 +4,7 @@ import CASWire
 /// `builtins.help`: lists loaded action sets and their actions, or describes one action.
 struct Help: Action {
     static let name = "help"
-    static let summary = "Lists the actions of the loaded action sets, or shows the parameters of one action."
+    static let summary = "Lists the actions of the loaded action sets, or shows the parameters of one action (of a loaded set, as in CAS)."
     static let action = P.optionalString("action", "An action (`set.action`) to describe.")
     static let actionSet = P.optionalString("actionSet", "An action set whose actions to list.")
     static let verbose = P.bool("verbose", "Also list every action's parameters.", default: false)
@@ -15,13 +15,19 @@ struct Help: Action {
         let reg = await ctx.server.currentRegistry()
         let loaded = await ctx.session.loadedSets
         if let a = args[action] {
-            let entry = try reg.resolve(a, loaded: Set(reg.sets.map { $0.name.lowercased() }))
+            // as CAS: only the actions of the sets loaded in this session (an Error, and no results, for the others)
+            let entry: ActionEntry
+            do { entry = try reg.resolve(a, loaded: loaded) } catch { var e = error; e.parameter = "action"; throw e }
             for line in Reflect.helpLines(entry) { ctx.note(line) }
             return [entry.setName: .table(listing(reg.set(entry.setName)!, only: entry.action.name))]
         }
         let sets: [ActionSet]
         if let s = args[actionSet] {
             guard let set = reg.set(s) else { throw ActionError.notFound("Action set '\(s)' does not exist.", parameter: "actionSet") }
+            guard loaded.contains(set.name.lowercased()) else {
+                throw ActionError(.actionSetNotLoaded, "Action set '\(set.name)' is not loaded in this session; load it with builtins.loadActionSet.",
+                                  parameter: "actionSet")
+            }
             sets = [set]
         } else {
             sets = reg.sets.filter { loaded.contains($0.name.lowercased()) }
@@ -40,7 +46,10 @@ struct Help: Action {
 
     static func listing(_ set: ActionSet, only: String?, showHidden: Bool = false) -> DataTable {
         let rows: [[Value]] = set.actions.filter { (showHidden || !$0.hidden) && (only == nil || $0.name == only) }.map { [.string($0.name), .string($0.summary)] }
-        return .result(set.name, label: set.summary, columns: [("name", .varchar), ("description", .varchar)], rows: rows)
+        var t = DataTable.result(set.name, label: set.summary, columns: [("name", .varchar), ("description", .varchar)], rows: rows)
+        t.columns[0].label = "Name"
+        t.columns[1].label = "Description"
+        return t
     }
 }
 

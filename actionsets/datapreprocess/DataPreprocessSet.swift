@@ -1,7 +1,8 @@
 import CASCore
 
-/// The `datapreprocess` action set. caslite has one of CAS's actions in it, `highCardinality`;
-/// swat loads the set before its grouped statistics (`tbl.groupby(…).mean()`).
+/// The `datapreprocess` action set: three of CAS's actions, `highCardinality` (swat loads the set before
+/// its grouped statistics, `tbl.groupby(…).mean()`), `histogram` (swat's `CASTable.histogram`) and `binning`.
+/// Loaded in every session, as in CAS.
 public let datapreprocessActionSet = ActionSet(
-    name: "datapreprocess", summary: "Data preprocessing: the number of distinct values of columns (highCardinality).",
-    actions: [HighCardinality.self])
+    name: "datapreprocess", summary: "Data preprocessing: distinct-value counts (highCardinality), histograms (histogram) and binning (binning).",
+    actions: [HighCardinality.self, Histogram.self, Binning.self])

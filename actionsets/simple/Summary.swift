@@ -4,7 +4,7 @@ import CASWire
 /// `simple.summary`: descriptive statistics of numeric columns (per by-group with `table.groupBy`).
 struct Summary: Action {
     static let name = "summary"
-    static let summary = "Computes N, NMiss, Min, Max, Mean, Sum, Std, Var, StdErr, USS and CSS for numeric columns."
+    static let summary = "Computes N, NMiss, Min, Max, Mean, Sum, Std, StdErr, Var, USS, CSS, CV, TValue, ProbT, Skewness and Kurtosis for numeric columns."
     static let table = P.table()
     static let inputs = P.columns("inputs", "Numeric columns to summarise; all numeric columns when omitted.")
     static let parameters = [table.spec, inputs.spec]
@@ -19,15 +19,38 @@ struct Summary: Action {
             c.type.isNumeric ? nil : "Column '\(c.name)' is \(c.type.rawValue); summary needs numeric columns."
         }
         let chosen = cols
-        let stats = try await ctx.cpu { chosen.map { ColumnStats($0.data) } }
-        let rows: [[Value]] = zip(cols, stats).map { c, s in
+        let stats = try await ctx.cpu { chosen.map { c in (ColumnStats(c.data), c.data) }.map { s, d in (s, shape(d, s)) } }
+        let rows: [[Value]] = zip(cols, stats).map { c, both in
+            let (s, shape) = both
             let std = s.variance.squareRoot()
+            let stdErr = std / Double(s.n).squareRoot()
+            let t = s.mean / stdErr
             return [.string(c.name), .double(s.min), .double(s.max), .int(Int64(s.n)), .int(Int64(s.nmiss)), .double(s.mean), .double(s.sum),
-                    .double(std), .double(std / Double(s.n).squareRoot()), .double(s.variance), .double(s.uss), .double(s.css)]
+                    .double(std), .double(stdErr), .double(s.variance), .double(s.uss), .double(s.css), .double(std / s.mean * 100),
+                    .double(t), .double(StudentT.twoSidedP(t, df: Double(s.n - 1))), .double(shape.skewness), .double(shape.kurtosis)]
         }
         return ["Summary": .table(.result("Summary", label: "Descriptive Statistics for \(t.name.uppercased())", columns: [
             ("Column", .varchar), ("Min", .double), ("Max", .double), ("N", .double), ("NMiss", .double), ("Mean", .double), ("Sum", .double),
-            ("Std", .double), ("StdErr", .double), ("Var", .double), ("USS", .double), ("CSS", .double),
+            ("Std", .double), ("StdErr", .double), ("Var", .double), ("USS", .double), ("CSS", .double), ("CV", .double), ("TValue", .double),
+            ("ProbT", .double), ("Skewness", .double), ("Kurtosis", .double),
         ], rows: rows))]
+    }
+
+    /// SAS's sample skewness and excess kurtosis (VARDEF=DF; pandas' `skew()` and `kurt()`): missing with
+    /// fewer than 3 (4) values or no spread.
+    static func shape(_ data: ColumnData, _ s: ColumnStats) -> (skewness: Double, kurtosis: Double) {
+        let n = Double(s.n), sd = s.variance.squareRoot()
+        guard s.n > 2, sd > 0 else { return (.nan, .nan) }
+        var z3 = 0.0, z4 = 0.0
+        for r in 0..<data.count {
+            guard let x = data.double(at: r) else { continue }
+            let z = (x - s.mean) / sd
+            z3 += z * z * z
+            z4 += z * z * z * z
+        }
+        let skew = n / ((n - 1) * (n - 2)) * z3
+        guard s.n > 3 else { return (skew, .nan) }
+        let kurt = n * (n + 1) / ((n - 1) * (n - 2) * (n - 3)) * z4 - 3 * (n - 1) * (n - 1) / ((n - 2) * (n - 3))
+        return (skew, kurt)
     }
 }

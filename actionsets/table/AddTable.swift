@@ -50,7 +50,8 @@ struct AddTable: Action {
         let out = OutTableRef(name: args[table], caslib: args[caslib], replace: args[replace], promote: args[promote])
         let stored = try await ctx.store(t, out: out, defaultName: args[table], parameter: "")
         ctx.note("Added table \(stored.name) to caslib \(stored.caslib) (\(stored.rowCount) rows).")
-        return ["caslib": .string(stored.caslib), "tableName": .string(stored.name), "rows": .int(Int64(stored.rowCount))]
+        return ["caslib": .string(stored.caslib), "tableName": .string(stored.name), "rows": .int(Int64(stored.rowCount)),
+                "OutputCasTables": .table(.outputCasTables([stored]))]
     }
 
     /// Refuses cells that would silently become missing.

@@ -7,11 +7,13 @@ enum ImportOptions: ParamGroup {
     enum Var: ParamGroup {
         static let name = P.optionalString("name", "Column name in the file (with getNames) to override.")
         static let index = P.optionalInt("index", "1-based column position to override, instead of a name.", min: 1)
-        static let type = P.optionalString("type", "Column type (varbinary cells are base64 text).", allowed: ["double", "int64", "int32", "varchar", "varbinary"])
+        static let type = P.optionalString("type", "Column type (varbinary cells are base64 text; char is read as varchar).",
+                                           allowed: ["double", "int64", "int32", "varchar", "char", "varbinary"])
+        static let length = P.optionalInt("length", "A character column's length: longer values are cut to it. Ignored for numbers.", min: 1, max: 32_767)
         static let rename = P.optionalString("rename", "New column name.")
         static let label = P.optionalString("label", "Column label.")
         static let format = P.optionalString("format", "Column format, e.g. BEST12.")
-        static let parameters = [name.spec, index.spec, type.spec, rename.spec, label.spec, format.spec]
+        static let parameters = [name.spec, index.spec, type.spec, rename.spec, label.spec, format.spec, length.spec]
     }
 
     static let fileType = P.string("fileType", """
@@ -55,7 +57,7 @@ enum ImportOptions: ParamGroup {
             }
             o.columnOverrides.append(CSVColumnOverride(
                 name: v[Var.name], index: v[Var.index].map { $0 - 1 }, rename: v[Var.rename], type: v[Var.type].flatMap(ColumnType.init(name:)),
-                label: v[Var.label], format: v[Var.format]))
+                label: v[Var.label], format: v[Var.format], length: v[Var.length]))
         }
         return o
     }

@@ -19,7 +19,7 @@ struct LoadTable: Action {
         if !file.isFile, let saved = try await loadSaved(args[path], lib: lib, ctx: ctx) {
             let stored = try await ctx.store(saved.0, out: out, defaultName: saved.0.name, sourceName: args[path], sourceCaslib: lib.name)
             ctx.note("caslite loaded the saved table \(saved.0.name) as table \(stored.name) in caslib \(stored.caslib).")
-            return ["caslib": .string(stored.caslib), "tableName": .string(stored.name)]
+            return ["caslib": .string(stored.caslib), "tableName": .string(stored.name), "OutputCasTables": .table(.outputCasTables([stored]))]
         }
         guard file.isFile else {
             throw ActionError(.notFound, "There is no file or saved table \(Names.quote(args[path])) in caslib \(lib.name).", parameter: "path")
@@ -34,7 +34,7 @@ struct LoadTable: Action {
         let table = try await ImportOptions.readCSV(bytes, name: defaultName, options: readOptions, ctx: ctx)
         let stored = try await ctx.store(table, out: out, defaultName: defaultName, sourceName: args[path], sourceCaslib: lib.name)
         ctx.note("caslite made the file \(args[path]) available as table \(stored.name) in caslib \(stored.caslib).")
-        return ["caslib": .string(stored.caslib), "tableName": .string(stored.name)]
+        return ["caslib": .string(stored.caslib), "tableName": .string(stored.name), "OutputCasTables": .table(.outputCasTables([stored]))]
     }
 
     /// A saved table of that name in the caslib's database, read row by row (nil when there is none).

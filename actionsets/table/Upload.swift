@@ -20,7 +20,7 @@ struct Upload: Action {
         let table = try await ImportOptions.readCSV(bytes, name: defaultName, options: options, ctx: ctx)
         let stored = try await ctx.store(table, out: args[casOut], defaultName: defaultName)
         ctx.note("Uploaded \(bytes.count) bytes to table \(stored.name) in caslib \(stored.caslib) (\(stored.rowCount) rows, \(stored.data.columns.count) columns).")
-        return ["caslib": .string(stored.caslib), "tableName": .string(stored.name)]
+        return ["caslib": .string(stored.caslib), "tableName": .string(stored.name), "OutputCasTables": .table(.outputCasTables([stored]))]
     }
 
     /// The table name for an uploaded file, as CAS names it: the last component's stem, upper case

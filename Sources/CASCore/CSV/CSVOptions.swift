@@ -47,12 +47,16 @@ public struct CSVColumnOverride: Sendable, Equatable {
     public var label: String?
     /// The SAS format name stored with the column (e.g. `DOLLAR12.2`); not applied while reading.
     public var format: String?
+    /// A character column's length (CAS's `importOptions.vars[i].length`): longer values are cut to this many
+    /// characters. Ignored for numeric columns (SAS's numeric lengths are storage sizes).
+    public var length: Int?
 
     /// An override; set `name` or `index` and any of the rest.
     public init(
         name: String? = nil, index: Int? = nil, rename: String? = nil, type: ColumnType? = nil, label: String? = nil,
-        format: String? = nil
+        format: String? = nil, length: Int? = nil
     ) {
+        self.length = length
         self.name = name
         self.index = index
         self.type = type

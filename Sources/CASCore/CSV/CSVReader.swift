@@ -61,7 +61,11 @@ extension CSVReader {
             var columns: [Column] = []
             for (i, b) in builders.enumerated() {
                 let o = overrides[i]
-                columns.append(Column(name: o?.rename ?? b.name, label: o?.label ?? "", format: o?.format ?? "", data: b.data))
+                var data = b.data
+                if let n = o?.length, case .varchar(let cells) = data {
+                    data = .varchar(cells.map { c in c.map { $0.count > n ? String($0.prefix(n)) : $0 } })
+                }
+                columns.append(Column(name: o?.rename ?? b.name, label: o?.label ?? "", format: o?.format ?? "", data: data))
             }
             try CSVReader.checkUnique(columns.map(\.name), what: "after renaming")
             assert(columns.allSatisfy { $0.data.count == rows })

@@ -45,44 +45,8 @@ public enum ComputedVars {
                 throw ActionError(.parameterValue, "\(parameter).computedVarsProgram statement \(i + 1) (\(Names.quote(stmt))) is not supported: caslite runs `name = expression;` assignments (docs/where.md), `call streaminit(seed);` and ignores `length` statements.",
                                   parameter: "\(parameter).computedVarsProgram")
             }
-            let data: ColumnData
-            // rand("UNIFORM") anywhere in the expression: a hidden column of seeded uniforms per call
-            var withRand = t, text = expr, k = 0
-            while let r = text.range(of: #"rand\s*\(\s*(["'])uniform\1\s*\)"#, options: [.regularExpression, .caseInsensitive]) {
-                let col = "__rand_\(k)__"
-                withRand.columns.append(Column(name: col, data: .double((0..<t.rowCount).map { _ in Double(rng.next() >> 11) * 0x1p-53 })))
-                text.replaceSubrange(r, with: col)
-                k += 1
-            }
-            // put(x, z10.): quote the bare format so the where language reads a string literal
-            while true {  // nested put(put(x, z10.), $char10.): innermost first; the first argument has no top-level comma
-                let quoted = text.replacingOccurrences(of: #"(?i)(put\s*\((?:[^(),;]|\([^()]*\))+,\s*)(\$?[A-Za-z]*[0-9]*\.[0-9]*)(\s*\))"#, with: "$1'$2'$3",
-                                                       options: .regularExpression)
-                if quoted == text { break }
-                text = quoted
-            }
-            let bound: BoundWhere
-            do { bound = try bind(text, to: withRand) } catch {
-                throw ActionError(.parameterValue, "\(parameter).computedVarsProgram statement \(i + 1) (\(Names.quote(stmt))): \(error)",
-                                  parameter: "\(parameter).computedVarsProgram")
-            }
-            switch bound.resultType {
-            case .varchar:
-                var cells: [String?] = []
-                cells.reserveCapacity(t.rowCount)
-                for r in 0..<t.rowCount {
-                    let v = bound.value(row: r).stringValue
-                    if let v, v.utf8.count > Limits.maxComputedString {
-                        throw ActionError(.parameterValue, "\(parameter).computedVarsProgram statement \(i + 1) ('\(stmt.prefix(80))') makes a string of \(v.utf8.count) characters in row \(r + 1); a computed string may be at most \(Limits.maxComputedString) characters.",
-                                          parameter: "\(parameter).computedVarsProgram")
-                    }
-                    cells.append(v)
-                }
-                data = .varchar(cells)
-            case .varbinary: data = .varbinary((0..<t.rowCount).map { bound.value(row: $0).blobValue })
-            default: data = .double((0..<t.rowCount).map { bound.value(row: $0).doubleValue ?? .nan })
-            }
-            replace(&t, Column(name: name, data: data))
+            try assign(name, expr, statement: stmt, to: &t, rng: &rng, label: "\(parameter).computedVarsProgram statement \(i + 1)",
+                       parameter: "\(parameter).computedVarsProgram")
             assigned.append(name.lowercased())
         }
         for (i, n) in declared.enumerated() where !assigned.contains(n.lowercased()) && t.column(n) == nil {
@@ -90,6 +54,51 @@ public enum ComputedVars {
                               parameter: "\(parameter).computedVars[\(i + 1)]")
         }
         return t
+    }
+
+    /// Runs one `name = expression` statement (`statement` is its text, for errors) over every row of `t`,
+    /// adding or replacing the column `name`; `rand("UNIFORM")` draws from `rng`. Errors begin with
+    /// `label` ("table.computedVarsProgram statement 3") and name `parameter`. Also DATA step's (dataStep.runCode).
+    public static func assign(_ name: String, _ expr: String, statement stmt: String, to t: inout DataTable, rng: inout CASRandom,
+                              label: String, parameter: String) throws(ActionError) {
+        let data: ColumnData
+        // rand("UNIFORM") anywhere in the expression: a hidden column of seeded uniforms per call
+        var withRand = t, text = expr, k = 0
+        while let r = text.range(of: #"rand\s*\(\s*(["'])uniform\1\s*\)"#, options: [.regularExpression, .caseInsensitive]) {
+            let col = "__rand_\(k)__"
+            withRand.columns.append(Column(name: col, data: .double((0..<t.rowCount).map { _ in Double(rng.next() >> 11) * 0x1p-53 })))
+            text.replaceSubrange(r, with: col)
+            k += 1
+        }
+        // put(x, z10.): quote the bare format so the where language reads a string literal
+        while true {  // nested put(put(x, z10.), $char10.): innermost first; the first argument has no top-level comma
+            let quoted = text.replacingOccurrences(of: #"(?i)(put\s*\((?:[^(),;]|\([^()]*\))+,\s*)(\$?[A-Za-z]*[0-9]*\.[0-9]*)(\s*\))"#, with: "$1'$2'$3",
+                                                   options: .regularExpression)
+            if quoted == text { break }
+            text = quoted
+        }
+        let bound: BoundWhere
+        do { bound = try bind(text, to: withRand) } catch {
+            throw ActionError(.parameterValue, "\(label) (\(Names.quote(stmt))): \(error)",
+                              parameter: parameter)
+        }
+        switch bound.resultType {
+        case .varchar:
+            var cells: [String?] = []
+            cells.reserveCapacity(t.rowCount)
+            for r in 0..<t.rowCount {
+                let v = bound.value(row: r).stringValue
+                if let v, v.utf8.count > Limits.maxComputedString {
+                    throw ActionError(.parameterValue, "\(label) ('\(stmt.prefix(80))') makes a string of \(v.utf8.count) characters in row \(r + 1); a computed string may be at most \(Limits.maxComputedString) characters.",
+                                      parameter: parameter)
+                }
+                cells.append(v)
+            }
+            data = .varchar(cells)
+        case .varbinary: data = .varbinary((0..<t.rowCount).map { bound.value(row: $0).blobValue })
+        default: data = .double((0..<t.rowCount).map { bound.value(row: $0).doubleValue ?? .nan })
+        }
+        replace(&t, Column(name: name, data: data))
     }
 
     static func replace(_ t: inout DataTable, _ column: Column) {
@@ -112,19 +121,19 @@ public enum ComputedVars {
     }
 
     /// `call streaminit(n)` → n.
-    static func streaminit(_ lower: String) -> Int? {
+    public static func streaminit(_ lower: String) -> Int? {
         let compact = lower.filter { !$0.isWhitespace }
         guard compact.hasPrefix("callstreaminit("), compact.hasSuffix(")") else { return nil }
         return Int(compact.dropFirst("callstreaminit(".count).dropLast())
     }
 
 
-    static func trimmed(_ s: String) -> String {
+    public static func trimmed(_ s: String) -> String {
         String(s.drop { $0.isWhitespace }.reversed().drop { $0.isWhitespace }.reversed())
     }
 
     /// Splits on `;` outside quotes.
-    static func statements(_ program: String) -> [String] {
+    public static func statements(_ program: String) -> [String] {
         var out: [String] = [], cur = "", quote: Character?
         for ch in program {
             if let q = quote {

@@ -7,8 +7,10 @@ enum WhereFunctions {
     private typealias Num = @Sendable (Int) -> Double
     private typealias Str = @Sendable (Int) -> String
 
-    /// Name → (argument count range, description for errors).
-    static let signatures: [String: (arity: ClosedRange<Int>, usage: String)] = [
+    /// Name → (argument count range, description for errors): these and `sasSignatures`.
+    static let signatures = baseSignatures.merging(sasSignatures) { base, _ in base }
+
+    static let baseSignatures: [String: (arity: ClosedRange<Int>, usage: String)] = [
         "missing": (1...1, "missing(x)"),
         "abs": (1...1, "abs(x)"), "int": (1...1, "int(x)"), "floor": (1...1, "floor(x)"), "ceil": (1...1, "ceil(x)"),
         "round": (1...2, "round(x[, unit])"), "sqrt": (1...1, "sqrt(x)"), "exp": (1...1, "exp(x)"), "log": (1...1, "log(x)"),
@@ -33,6 +35,7 @@ enum WhereFunctions {
                 position: position)
         }
         if key == "missing" { return .condition(WhereBinder.missingTest(args[0])) }
+        if sasSignatures[key] != nil { return try compileSAS(key, args) }
         if ["upcase", "lowcase", "trim", "strip", "length", "substr", "reverse", "index"].contains(key) {
             return try text(key, args)
         }
