@@ -84,6 +84,10 @@ struct FedSqlTests {
             #expect(t.column("dmiss")?.data == .int64([0, 1, 0]))
             #expect(t.column("s2")?.data == .varchar(["héllo", "none", ""]))
             try await fails(c, "fedSql.execDirect", ["query": "create table copy as select 1 as x"], "already exists")
+            // casOut's options apply to CREATE TABLE; a second, different name is refused
+            try await ok(c, "fedSql.execDirect", ["query": "create table copy as select 7 as x", "casOut": ["replace": true]])
+            #expect(try await Self.result(c, "select x from copy").column("x")?.data == .int64([7]))
+            try await fails(c, "fedSql.execDirect", ["query": "create table copy2 as select 1 as x", "casOut": ["name": "other"]], "casOut", "name the table once")
             let none = try await Self.result(c, "select d from a where 0")
             #expect(none.rowCount == 0 && none.column("d")?.data == .double([]))
         }

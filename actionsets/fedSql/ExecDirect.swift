@@ -24,7 +24,14 @@ struct ExecDirect: Action {
             try sql { try scratch.run(statement.query, name: "Result") { bytes in try ctx.reserve(bytes, for: "fedSql.execDirect's result") } }
         }
         if let target = statement.target {
-            let out = OutTableRef(name: target.name, caslib: target.schema)
+            // casOut's options (replace, promote, label, caslib) apply to the created table; a second name is a contradiction
+            let given = args[casOut]
+            if let n = given.name, n.lowercased() != target.name.lowercased() {
+                throw ActionError(.parameterValue, "The query creates table \(target.name) but casOut names \(n); name the table once "
+                                  + "(CREATE TABLE, or casOut with a SELECT).", parameter: "casOut")
+            }
+            let out = OutTableRef(name: target.name, caslib: target.schema ?? given.caslib, replace: given.replace, promote: given.promote,
+                                  label: given.label)
             let stored = try await ctx.store(rows, out: out, defaultName: target.name, parameter: "query")
             ctx.note("Table \(stored.name) was created in caslib \(stored.caslib) with \(stored.rowCount) rows returned.")
             return ValueDict()
