@@ -138,7 +138,15 @@ extension ActionContext {
         var d = data
         d.name = out.name ?? defaultName
         try Names.check(d.name, .table, parameter: field("name"))
-        for c in d.columns { try Names.check(c.name, .column, parameter: parameter.isEmpty ? "vars" : parameter) }
+        var seen = Set<String>()
+        for c in d.columns {
+            try Names.check(c.name, .column, parameter: parameter.isEmpty ? "vars" : parameter)
+            // names are compared case-insensitively everywhere: two columns of one name could never both be read
+            guard seen.insert(c.name.lowercased()).inserted else {
+                throw ActionError(.parameterValue, "The table '\(d.name)' would have two columns named '\(c.name)' (names are compared without "
+                                  + "regard to case); rename or drop one.", parameter: parameter.isEmpty ? "vars" : parameter)
+            }
+        }
         if let label = out.label { d.label = label }
         let key = TableKey(caslib: lib.name, name: d.name)
         let existingGlobal = await server.globals.table(key)

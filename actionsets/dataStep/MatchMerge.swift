@@ -42,6 +42,10 @@ enum MatchMerge {
         for (j, flag) in inFlags.enumerated() {
             guard let flag else { continue }
             try Names.check(flag, .column, parameter: "code")
+            if out.columns.contains(where: { $0.name.lowercased() == flag.lowercased() }) || inFlags.filter({ $0?.lowercased() == flag.lowercased() }).count > 1 {
+                throw ActionError(.parameterValue, "code: the in= variable \(Names.quote(flag)) has the name of a column or of another in= variable; "
+                                  + "give it a name of its own.", parameter: "code")
+            }
             out.columns.append(Column(name: flag, data: .double(picks.map { $0[j].row == nil ? 0 : 1 })))
         }
         return out

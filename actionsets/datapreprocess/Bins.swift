@@ -21,11 +21,16 @@ struct Bins: Sendable, Equatable {
     static func make(min: Double, max: Double, n: Int, nBins: Int?, binWidth: Double?) throws(ActionError) -> Bins? {
         guard n > 0 else { return nil }
         let range = max - min
+        // values near ±1.8e308 overflow the range (and widths and bin counts made from it): refused, named
+        guard min.isFinite, max.isFinite, range.isFinite else {
+            throw ActionError(.parameterValue, "Values from \(min) to \(max) span more than a double can hold; bins cannot be made over them "
+                              + "(filter the extreme values with where=).", parameter: "table")
+        }
         if let k = nBins { return Bins(lower: min, width: range > 0 ? range / Double(k) : 1, count: k) }
         let w = binWidth ?? (range > 0 ? nice(range / cbrt(2 * Double(n)).rounded(.up)) : 1)
         let lower = floor(min / w) * w
         let count = floor((max - lower) / w) + 1
-        guard count <= Double(maxBins) else {
+        guard w.isFinite, w > 0, lower.isFinite, count.isFinite, count >= 1, count <= Double(maxBins) else {
             throw ActionError(.parameterRange, "binWidth=\(w) makes more than \(maxBins) bins for values from \(min) to \(max); use a wider bin.",
                               parameter: "binWidth")
         }
@@ -40,7 +45,11 @@ struct Bins: Sendable, Equatable {
     }
 
     /// The bin of `x`; the maximum (and anything past the last bin's end by rounding) goes into the last bin.
-    func index(_ x: Double) -> Int { Swift.min(count - 1, Swift.max(0, Int(floor((x - lower) / width)))) }
+    func index(_ x: Double) -> Int {
+        let i = floor((x - lower) / width)
+        guard i.isFinite else { return i == .infinity ? count - 1 : 0 }   // (NaN: a missing value; callers skip them)
+        return Swift.min(count - 1, Swift.max(0, i >= Double(count) ? count - 1 : Int(Swift.max(i, 0))))
+    }
 
     func lowerBound(_ i: Int) -> Double { lower + Double(i) * width }
 }

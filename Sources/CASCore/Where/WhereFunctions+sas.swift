@@ -84,14 +84,25 @@ extension WhereFunctions {
                 }
                 let hay = prepared(s(row)), needle = prepared(sub(row))
                 let from = start.map { $0(row) } ?? 1
-                guard !needle.isEmpty, needle.count <= hay.count, from.isFinite, from >= 1 else { return 0 }
-                var n = 0, i = Int(from) - 1
-                while i <= hay.count - needle.count {
-                    if Array(hay[i..<(i + needle.count)]) == needle {
-                        if key == "find" { return Double(i + 1) }
+                guard !needle.isEmpty, needle.count <= hay.count, from.isFinite, from >= 1, from <= Double(hay.count) else { return 0 }
+                // Knuth–Morris–Pratt: linear in the two lengths (a naive search is quadratic on 'aaa…ab')
+                var fail = [Int](repeating: 0, count: needle.count)
+                var k = 0
+                for j in 1..<needle.count {
+                    while k > 0 && needle[j] != needle[k] { k = fail[k - 1] }
+                    if needle[j] == needle[k] { k += 1 }
+                    fail[j] = k
+                }
+                var n = 0
+                k = 0
+                for i in (Int(from) - 1)..<hay.count {
+                    while k > 0 && hay[i] != needle[k] { k = fail[k - 1] }
+                    if hay[i] == needle[k] { k += 1 }
+                    if k == needle.count {
+                        if key == "find" { return Double(i - needle.count + 2) }
                         n += 1
-                        i += needle.count    // SAS counts occurrences that do not overlap
-                    } else { i += 1 }
+                        k = 0    // SAS counts occurrences that do not overlap
+                    }
                 }
                 return Double(n)
             }
@@ -100,7 +111,7 @@ extension WhereFunctions {
             return .string { row in
                 let k = n(row), v = s(row)
                 // SAS: the string and n more copies; the result is bounded like any computed string
-                guard k.isFinite, k >= 0, Double(v.count) * (k + 1) <= Double(Limits.maxComputedString) else { return "" }
+                guard !v.isEmpty, k.isFinite, k >= 0, Double(v.count) * (k + 1) <= Double(Limits.maxComputedString) else { return "" }
                 return String(repeating: v, count: Int(k) + 1)
             }
         case "compress":
@@ -192,7 +203,7 @@ extension WhereFunctions {
             let (dayF, yearF) = (a[1], a[2])
             return { row in
                 let m = x(row), d = dayF(row), y = yearF(row)
-                guard [m, d, y].allSatisfy({ $0.isFinite && $0 == $0.rounded() }), (1...12).contains(m), d >= 1, abs(y) < 100_000 else { return .nan }
+                guard [m, d, y].allSatisfy({ $0.isFinite && $0 == $0.rounded() }), (1...12).contains(m), (1...31).contains(d), abs(y) < 100_000 else { return .nan }
                 let days = daysFromCivil(Int(y), Int(m), Int(d))
                 guard civil(days) == (Int(y), Int(m), Int(d)) else { return .nan }    // 31 February and such
                 return Double(days + 3653)
