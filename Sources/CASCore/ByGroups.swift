@@ -48,6 +48,9 @@ public struct ByGroups: Sendable {
         var vars: [Column] = []
         for (k, n) in names.enumerated() {
             guard let c = data.column(n) else { throw ActionError.missingColumn(n, in: data, parameter: "\(parameter)[\(k + 1)]") }
+            guard !vars.contains(where: { $0.name.lowercased() == c.name.lowercased() }) else {
+                throw ActionError(.parameterValue, "Column '\(n)' is named twice in groupBy.", parameter: "\(parameter)[\(k + 1)]")
+            }
             vars.append(Column(name: c.name, label: c.label, format: c.format, data: .empty(c.type)))
         }
         let columns = vars.map { data.column($0.name)!.data }

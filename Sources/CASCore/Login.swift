@@ -107,7 +107,9 @@ public final class Login: Sendable {
         if let wait = throttle.retryAfter(address) { throw await refused(address, .throttled(address, wait), user: user, failure: false) }
         let stored: (user: UserRecord, hash: String)?
         do { stored = try await store.credentials(user) } catch {
-            throw LoginError(.unavailable, "Cannot read users", details: error.message)
+            // the reason names server paths: it goes to the server's log, never to a client that has not logged in
+            logger?.error("Cannot read users for a login from \(address): \(error.message)")
+            throw LoginError(.unavailable, "Cannot read users", details: "the server's user database cannot be read; the server's log says why")
         }
         if mode == .password {
             let given = password ?? "", hash = stored?.hash ?? Passwords.decoy

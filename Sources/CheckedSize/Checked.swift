@@ -156,6 +156,8 @@ public enum Limits {
     /// labels, formats, descriptions and options are short, and what a table or caslib keeps is charged to
     /// the memory budget only as cells are.
     public static let maxStringParameter = 1 << 16
+    /// Layers of one model table (the largest DLPy application, EfficientNetB7, has about 800).
+    public static let maxModelLayers = 10_000
     /// Result tables one `table.fetch` may return (its from..to range in batches of maxRows rows).
     public static let maxFetchTables = 10_000
     /// Bytes of a parameter holding a program (CASL scripts, action definitions, computed-variable programs).

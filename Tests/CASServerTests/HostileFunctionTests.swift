@@ -55,6 +55,18 @@ struct HostileFunctionTests {
         }
     }
 
+    /// Second hostile review: a column named twice.
+    @Test(arguments: Transport.allCases)
+    func namesGivenTwiceAndHugeModelsAreRefused(_ transport: Transport) async throws {
+        try await TestServer.start(http: true).run { s in
+            let c = try await s.client(transport)
+            try await ok(c, "table.addTable", ["table": "t", "vars": [["name": "x"], ["name": "g", "type": "varchar"]], "rows": [[1, "a"], [2, "b"]]])
+            try await fails(c, "table.fetch", ["table": "t", "fetchVars": ["x", "X", "g"]], "named twice", "fetchVars[2]")
+            try await fails(c, "simple.numRows", ["table": ["name": "t", "groupBy": ["g", "G"]]], "named twice", "groupBy[2]")
+            try await ok(c, "builtins.ping")
+        }
+    }
+
     @Test(arguments: Transport.allCases)
     func dataStepOutputsNeverHoldTwoColumnsOfOneName(_ transport: Transport) async throws {
         try await TestServer.start(http: true).run { s in

@@ -31,6 +31,11 @@ struct SubDirectoriesTests {
             let listed = try await ok(c, "table.fileInfo", ["caslib": "flat", "allFiles": true])
             let names = try #require(listed.results["FileInfo"]?.tableValue).strings("Name").compactMap { $0 }
             #expect(names.contains("top.csv") && !names.contains { $0.contains("deep.csv") }, "\(names)")
+            // a link at the top that leads into a subfolder is out of reach too: not listed, not loaded
+            try FileManager.default.createSymbolicLink(atPath: s.casuser() + "/proj/link.csv", withDestinationPath: "sub/deep.csv")
+            let again = try await ok(c, "table.fileInfo", ["caslib": "flat", "allFiles": true])
+            #expect(!(try #require(again.results["FileInfo"]?.tableValue).strings("Name").contains("link.csv")))
+            try await fails(c, "table.loadTable", ["caslib": "flat", "path": "link.csv", "casOut": "l"], "subDirectories=False")
             // the same folder with subDirectories=True
             try await ok(c, "table.addCaslib", ["caslib": "deep", "path": "casuser/alice/proj", "subDirectories": true])
             try await ok(c, "table.loadTable", ["caslib": "deep", "path": "sub/deep.csv", "casOut": "deep"])

@@ -1,4 +1,5 @@
 import CASClient
+import CASCore
 import CASTestSupport
 import CASWire
 import Foundation
@@ -82,6 +83,24 @@ struct LayerOutTests {
             try await fails(c, "deepLearn.dlScore", base.merging(["layerOut": ["name": "valid"]]), "layerOut", "valid")
             // nothing was written by the failed calls
             try await fails(c, "table.columnInfo", ["table": "acts"], "acts")
+        }
+    }
+
+    /// A model table of more than Limits.maxModelLayers layers is refused (a crafted analytic store of
+    /// 100 000 layers held both cores for minutes); a layer named twice in layers= is refused.
+    @Test func hugeModelsAndRepeatedLayersAreRefused() async throws {
+        try await TestServer.start(sets: allSets).run { s in
+            let c = try await squaresWithSmallCNN(s, perClass: 4)
+            try await ok(c, "deepLearn.dlTrain", trainParams(epochs: 1, valid: false))
+            try await fails(c, "deepLearn.dlScore", ["table": "valid", "modelTable": "cnn", "initWeights": "cnn_w", "layerOut": ["name": "a"],
+                                                     "layers": ["conv1", "CONV1"]], "named twice", "layers[2]")
+            let n = Limits.maxModelLayers + 1
+            let rows: [Value] = (0..<n).map { i in [.string("l\(i)"), "layertype", .string(i == 0 ? "Input" : "Full Connect"), .double(1), .double(Double(i))] }
+            try await ok(c, "table.addTable", ["table": "big", "vars": [["name": "_DLKey0_", "type": "varchar"], ["name": "_DLKey1_", "type": "varchar"],
+                                                                        ["name": "_DLChrVal_", "type": "varchar"], ["name": "_DLNumVal_"], ["name": "_DLLayerID_"]],
+                                               "rows": .list(rows)])
+            try await fails(c, "deepLearn.modelInfo", ["model": "big"], "more than \(Limits.maxModelLayers) layers", "model")
+            try await ok(c, "builtins.ping")
         }
     }
 

@@ -41,6 +41,9 @@ struct LayerOut {
             indices = Array(m.layers.indices)
         } else {
             for (i, n) in names.enumerated() {
+                if let k = m.index(of: n), indices.contains(k) {
+                    throw ActionError(.parameterValue, "Layer '\(n)' is named twice in layers.", parameter: "layers[\(i + 1)]")
+                }
                 guard let k = m.index(of: n) else {
                     throw ActionError(.notFound, "Layer '\(n)' (layers[\(i + 1)]) is not a layer of model \(m.modelName); its layers are "
                                       + "\(m.layers.prefix(20).map(\.name).joined(separator: ", "))\(m.layers.count > 20 ? ", …" : "").",

@@ -59,6 +59,10 @@ struct ModelTable: Sendable {
                 if key1 == "modeltype" { modelName = key0 }
                 continue
             }
+            if byId[id] == nil, byId.count >= Limits.maxModelLayers {
+                throw ActionError(.parameterValue, "Model table \(t.name) has more than \(Limits.maxModelLayers) layers; that is the most a model may have.",
+                                  parameter: "model")
+            }
             if key1 == "layertype" {
                 guard let kind = LayerKind(label: chr) else {
                     throw ActionError(.parameterValue, "Model table \(t.name): layer '\(key0)' has an unknown type \"\(chr)\".", parameter: "model")

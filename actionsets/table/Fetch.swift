@@ -34,8 +34,13 @@ struct Fetch: Action {
         if wanted.isEmpty {
             cols = data.columns
         } else {
+            var seen = Set<String>()
             for (i, w) in wanted.enumerated() {
                 guard let c = data.column(w) else { throw ActionError.missingColumn(w, in: data, parameter: "fetchVars[\(i + 1)]") }
+                guard seen.insert(c.name.lowercased()).inserted else {
+                    throw ActionError(.parameterValue, "Column '\(w)' is named twice in fetchVars (names are compared without regard to case).",
+                                      parameter: "fetchVars[\(i + 1)]")
+                }
                 cols.append(c)
             }
         }

@@ -192,6 +192,8 @@ extension CaslibPath {
         for n in names where !n.hasPrefix(".") {
             let full = dir + "/" + n
             guard full.hasPrefix(base + "/"), let e = Self.entry(full, relative: String(full.dropFirst(base.count + 1)), base: base) else { continue }
+            // without subdirectories, a link into a subfolder is out of reach: not listed (so loads skip it)
+            if !caslib.subdirectories, RealPath.resolve(full).dropFirst(base.count + 1).contains("/") { continue }
             if !e.isDirectory || !filesOnly { out.append(e) }
             if e.isDirectory, recursive, caslib.subdirectories { walk(full, recursive: true, filesOnly: filesOnly, into: &out) }
         }
