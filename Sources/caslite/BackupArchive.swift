@@ -124,6 +124,13 @@ enum BackupArchive {
         guard present.isEmpty else {
             throw CommandLineError(description: "\(dataRoot) is not empty: restore into a new folder (or move this one aside first); nothing was changed")
         }
+        // a plain POSIX tar only: GNU tar would also unpack a compressed file, whose size says nothing about what it holds
+        let handle = FileHandle(forReadingAtPath: archive)
+        let head = [UInt8]((try? handle?.read(upToCount: 512)) ?? Data())
+        try? handle?.close()
+        guard head.count == 512, Array(head[257..<262]) == Array("ustar".utf8) else {
+            throw CommandLineError(description: "\(archive) is not a tar file as `caslite backup` writes it (compressed archives are refused: unpack them first); nothing was restored")
+        }
         let staging = try makeStaging(beside: root, suffix: "restore")
         defer { try? FileManager.default.removeItem(atPath: staging) }
         try tar(["--extract", "--file", archive, "--directory", staging, "--no-same-owner", "--no-same-permissions", "--no-overwrite-dir"])
@@ -148,11 +155,16 @@ enum BackupArchive {
             guard kind == S_IFDIR || kind == S_IFREG else {
                 throw CommandLineError(description: "the archive holds \(relative), which is not a regular file or folder: not a caslite backup; nothing was restored")
             }
+            if isSideFile((relative as NSString).lastPathComponent) {
+                throw CommandLineError(description: "the archive holds \(relative), a lock or journal file that `caslite backup` never writes: not a caslite backup; nothing was restored")
+            }
             if kind == S_IFREG && isDatabase(relative) { databases.append(relative) }
         }
-        guard let text = TextFiles.read(staging + "/" + manifestName), let m = try? JSONParser.parse(text),
-              let format = m["archiveFormat"].intValue else {
+        guard let text = TextFiles.read(staging + "/" + manifestName) else {
             throw CommandLineError(description: "the archive has no \(manifestName): not a caslite backup; nothing was restored")
+        }
+        guard let m = try? JSONParser.parse(text), let format = m["archiveFormat"].intValue else {
+            throw CommandLineError(description: "the archive's \(manifestName) is not valid (expected a JSON object with archiveFormat): nothing was restored")
         }
         guard format <= archiveFormat else {
             throw CommandLineError(description: "the archive was made by a newer caslite (\(m["caslite"].stringValue ?? "?"), archive format \(format)); restore it with that version")

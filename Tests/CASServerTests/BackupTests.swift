@@ -171,6 +171,16 @@ struct BackupTests {
             try tar(["-cf", parent + "/foreign.tar", "-C", evil, "."])
             let foreign = try await ServerProcess.cliOutput(["restore", "--from", parent + "/foreign.tar", "--data", target])
             #expect(foreign.status != 0 && foreign.output.contains("not a caslite backup"), "\(foreign.output)")
+            // a compressed archive (its size says nothing of what it unpacks to) and one holding a lock file are refused
+            try tar(["-czf", parent + "/b.tar.gz", "-C", parent, "b.tar"])
+            let zipped = try await ServerProcess.cliOutput(["restore", "--from", parent + "/b.tar.gz", "--data", target])
+            #expect(zipped.status != 0 && zipped.output.contains("compressed archives are refused"), "\(zipped.output)")
+            try "{\"archiveFormat\": 1}".write(toFile: evil + "/caslite-backup.json", atomically: true, encoding: .utf8)
+            try "".write(toFile: evil + "/.caslite.lock", atomically: true, encoding: .utf8)
+            try tar(["-cf", parent + "/locked.tar", "-C", evil, "."])
+            let locked = try await ServerProcess.cliOutput(["restore", "--from", parent + "/locked.tar", "--data", target])
+            #expect(locked.status != 0 && locked.output.contains("lock or journal file"), "\(locked.output)")
+            #expect(((try? FileManager.default.contentsOfDirectory(atPath: target)) ?? []).filter { $0 != ".caslite.lock" }.isEmpty)
         }
     }
 
