@@ -37,6 +37,10 @@ struct HostileFunctionTests {
             #expect(nums("c2") == [2, 0, 0])
             let w = try await ok(c, "table.fetch", ["table": ["name": "t", "where": "find(s, 'a', '', 1e19) > 0 or mdy(1, 1e19, 2000) > 0"]])
             #expect(w.results["Fetch"]?.tableValue?.rowCount == 0)
+            // contains and index with a long needle that almost matches everywhere: linear, not quadratic
+            let needle = String(repeating: "a", count: 16_000) + "b"
+            let w2 = try await ok(c, "table.fetch", ["table": ["name": "t", "where": .string("s contains '\(needle)' or index(s, '\(needle)') > 0 or s contains 'nan'")]])
+            #expect(w2.results["Fetch"]?.tableValue?.rowCount == 1)    // banana
             try await ok(c, "builtins.ping")
         }
     }

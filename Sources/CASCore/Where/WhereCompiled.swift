@@ -69,22 +69,36 @@ enum WhereSemantics {
 
     /// Whether `haystack` contains the byte sequence `needle` (an empty needle is always contained).
     static func contains(_ haystack: String, _ needle: [UInt8]) -> Bool {
-        guard let first = needle.first else { return true }
+        guard !needle.isEmpty else { return true }
         var h = haystack
-        return h.withUTF8 { hb in
-            guard hb.count >= needle.count else { return false }
-            var i = 0
-            let last = hb.count - needle.count
-            while i <= last {
-                if hb[i] == first {
-                    var j = 1
-                    while j < needle.count && hb[i + j] == needle[j] { j += 1 }
-                    if j == needle.count { return true }
-                }
-                i += 1
-            }
-            return false
+        return h.withUTF8 { hb in matches(hb, needle, from: 0) { _ in false } > 0 }
+    }
+
+    /// Knuth–Morris–Pratt over `hay` from position `from`: calls `found` with the position of each match
+    /// (matches do not overlap) until it returns false; returns how many it saw. Linear in both lengths —
+    /// the plain search is quadratic on `aaa…a` against `aaa…ab`, which a where clause can ask for.
+    static func matches<C: RandomAccessCollection>(_ hay: C, _ needle: [C.Element], from: Int,
+                                                   found: (Int) -> Bool) -> Int where C.Element: Equatable, C.Index == Int {
+        guard !needle.isEmpty, from >= 0, hay.count - from >= needle.count else { return 0 }
+        var fail = [Int](repeating: 0, count: needle.count)
+        var k = 0
+        for j in needle.indices.dropFirst() {
+            while k > 0 && needle[j] != needle[k] { k = fail[k - 1] }
+            if needle[j] == needle[k] { k += 1 }
+            fail[j] = k
         }
+        var n = 0
+        k = 0
+        for i in (hay.startIndex + from)..<hay.endIndex {
+            while k > 0 && hay[i] != needle[k] { k = fail[k - 1] }
+            if hay[i] == needle[k] { k += 1 }
+            if k == needle.count {
+                n += 1
+                if !found(i - hay.startIndex - needle.count + 1) { return n }
+                k = 0
+            }
+        }
+        return n
     }
 
     /// Number → text for `||`: integers without a decimal point, missing as ".".

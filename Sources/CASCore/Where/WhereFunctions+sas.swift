@@ -85,25 +85,9 @@ extension WhereFunctions {
                 let hay = prepared(s(row)), needle = prepared(sub(row))
                 let from = start.map { $0(row) } ?? 1
                 guard !needle.isEmpty, needle.count <= hay.count, from.isFinite, from >= 1, from <= Double(hay.count) else { return 0 }
-                // Knuth–Morris–Pratt: linear in the two lengths (a naive search is quadratic on 'aaa…ab')
-                var fail = [Int](repeating: 0, count: needle.count)
-                var k = 0
-                for j in 1..<needle.count {
-                    while k > 0 && needle[j] != needle[k] { k = fail[k - 1] }
-                    if needle[j] == needle[k] { k += 1 }
-                    fail[j] = k
-                }
-                var n = 0
-                k = 0
-                for i in (Int(from) - 1)..<hay.count {
-                    while k > 0 && hay[i] != needle[k] { k = fail[k - 1] }
-                    if hay[i] == needle[k] { k += 1 }
-                    if k == needle.count {
-                        if key == "find" { return Double(i - needle.count + 2) }
-                        n += 1
-                        k = 0    // SAS counts occurrences that do not overlap
-                    }
-                }
+                var at = -1
+                let n = WhereSemantics.matches(hay, needle, from: Int(from) - 1) { i in at = i; return key != "find" }   // SAS counts occurrences that do not overlap
+                if key == "find" { return Double(at + 1) }
                 return Double(n)
             }
         case "repeat":

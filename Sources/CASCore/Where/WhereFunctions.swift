@@ -166,9 +166,9 @@ enum WhereFunctions {
             let e = try WhereBinder.string(args[1], for: "index()")
             return .number { row in
                 let hay = Array(s(row)), needle = Array(e(row))
-                guard !needle.isEmpty, needle.count <= hay.count else { return 0 }
-                for i in 0...(hay.count - needle.count) where Array(hay[i..<(i + needle.count)]) == needle { return Double(i + 1) }
-                return 0
+                var at = -1
+                _ = WhereSemantics.matches(hay, needle, from: 0) { at = $0; return false }
+                return Double(at + 1)
             }
         case "length":
             // SAS: length without trailing blanks, 1 for a blank string.
