@@ -32,7 +32,10 @@ enum OpsRoute {
         case .readyz:
             if entry.stopping { return .json(["status": "stopping"], status: .serviceUnavailable) }
             do { try await routes.server.store.ping() } catch {
-                return .json(["status": "storage unavailable", "details": .string(error.message)], status: .serviceUnavailable)
+                // anyone may ask: the reason (which names server paths) goes to the log, not to the answer
+                routes.server.logger.error("readyz: the server database does not answer: \(error.message)")
+                return .json(["status": "storage unavailable", "details": "the server database cannot be read; the server's log says why"],
+                             status: .serviceUnavailable)
             }
             return .json(["status": "ready"])
         case .metrics:

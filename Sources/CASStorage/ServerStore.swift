@@ -33,7 +33,12 @@ public actor ServerStore {
     }
 
     /// Throws when the server's database cannot be read (`/readyz`).
-    public func ping() throws(StorageError) { _ = try db.scalarInt("SELECT count(*) FROM sqlite_master") }
+    /// Reads the tables logins and caslibs need (a damaged page there fails here, not only at the next login).
+    public func ping() throws(StorageError) {
+        _ = try db.scalarInt("SELECT count(*) FROM sqlite_master")
+        _ = try db.scalarInt("SELECT count(*) FROM users")
+        _ = try db.scalarInt("SELECT count(*) FROM caslibs")
+    }
 
     // MARK: users
     //

@@ -81,7 +81,9 @@ struct TLSServeTests {
                 // a reload that fails is an ERROR in the log and keeps the current certificate
                 try "not a key".write(toFile: first.keyFile, atomically: true, encoding: .utf8)
                 p.signal(SIGHUP)
-                try await waitFor(10) { p.log.contains("TLS reload failed") }
+                // wait for the whole line: the log is read as the process writes it, and a check right after
+                // its first words could see the line half written
+                try await waitFor(10) { p.log.contains("TLS reload failed") && p.log.contains("the current certificate stays in use") }
                 #expect(p.log.contains("error caslite.server") && p.log.contains("the current certificate stays in use"), "\(p.log)")
                 #expect(await Self.connects(p, caFile: second.caFile))
                 try await ok(open, "builtins.ping")
