@@ -94,7 +94,9 @@ extension ActionContext {
             let data = t.data
             let (names, program) = (ref.computedVars, ref.computedVarsProgram ?? "")
             t.data = try await Blocking.run { () throws(ActionError) -> DataTable in
-                try ComputedVars.apply(program, declared: names, to: data, parameter: parameter)
+                try ComputedVars.apply(program, declared: names, to: data, parameter: parameter) { (bytes: Int) throws(ActionError) in
+                    try self.reserve(bytes, for: "the computed columns of \(parameter)")
+                }
             }
         }
         if let w = ref.whereClause, !w.trimmingSpaces.isEmpty {

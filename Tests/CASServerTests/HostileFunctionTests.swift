@@ -71,6 +71,25 @@ struct HostileFunctionTests {
         }
     }
 
+    /// Computed columns are charged to the session's memory as they are made: a program that would make
+    /// 600 MB of strings (it grew the server to the machine's 23 GB before) stops at the budget.
+    @Test(arguments: Transport.allCases)
+    func computedColumnsAreChargedAsTheyAreMade(_ transport: Transport) async throws {
+        try await TestServer.start(http: true, maxMemory: 256 << 20, maxSessionMemory: 32 << 20).run { s in
+            let c = try await s.client(transport)
+            let rows: Value = .list((0..<2_000).map { _ in [.string(String(repeating: "x", count: 100))] })
+            try await ok(c, "table.addTable", ["table": "big", "vars": [["name": "s", "type": "varchar"]], "rows": rows])
+            let names = (0..<100).map { "c\($0)" }
+            let program = names.map { "\($0) = repeat(s, 29);" }.joined(separator: " ")   // 3 000 bytes × 2 000 rows × 100 columns
+            try await fails(c, "table.fetch", ["table": ["name": "big", "computedVars": .list(names.map { .string($0) }),
+                                                         "computedVarsProgram": .string(program)], "to": 1],
+                            "--max-session-memory", "computed columns")
+            // a program that fits still runs, and the session goes on
+            let f = try await ok(c, "table.fetch", ["table": ["name": "big", "computedVars": ["c0"], "computedVarsProgram": "c0 = repeat(s, 2);"], "to": 1])
+            #expect(f.results["Fetch"]?.tableValue?.column("c0")?.data.value(at: 0).stringValue?.count == 300)
+        }
+    }
+
     @Test(arguments: Transport.allCases)
     func dataStepOutputsNeverHoldTwoColumnsOfOneName(_ transport: Transport) async throws {
         try await TestServer.start(http: true).run { s in

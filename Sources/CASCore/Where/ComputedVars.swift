@@ -21,7 +21,10 @@ public enum ComputedVars {
     /// Statement evaluations (rows × assignments) of one program run.
     public static let maxSteps = 1 << 31
 
-    public static func apply(_ program: String, declared: [String], to table: DataTable, parameter: String) throws(ActionError) -> DataTable {
+    /// `charge` is told the bytes of the computed cells as they are made (a few thousand rows at a
+    /// time), so the session's memory budget refuses a program before it fills the machine.
+    public static func apply(_ program: String, declared: [String], to table: DataTable, parameter: String,
+                             charge: ((Int) throws(ActionError) -> Void)? = nil) throws(ActionError) -> DataTable {
         var t = table
         var assigned: [String] = []
         var rng = CASRandom(seed: 0)
@@ -46,7 +49,7 @@ public enum ComputedVars {
                                   parameter: "\(parameter).computedVarsProgram")
             }
             try assign(name, expr, statement: stmt, to: &t, rng: &rng, label: "\(parameter).computedVarsProgram statement \(i + 1)",
-                       parameter: "\(parameter).computedVarsProgram")
+                       parameter: "\(parameter).computedVarsProgram", charge: charge)
             assigned.append(name.lowercased())
         }
         for (i, n) in declared.enumerated() where !assigned.contains(n.lowercased()) && t.column(n) == nil {
@@ -60,7 +63,7 @@ public enum ComputedVars {
     /// adding or replacing the column `name`; `rand("UNIFORM")` draws from `rng`. Errors begin with
     /// `label` ("table.computedVarsProgram statement 3") and name `parameter`. Also DATA step's (dataStep.runCode).
     public static func assign(_ name: String, _ expr: String, statement stmt: String, to t: inout DataTable, rng: inout CASRandom,
-                              label: String, parameter: String) throws(ActionError) {
+                              label: String, parameter: String, charge: ((Int) throws(ActionError) -> Void)? = nil) throws(ActionError) {
         let data: ColumnData
         // rand("UNIFORM") anywhere in the expression: a hidden column of seeded uniforms per call
         var withRand = t, text = expr, k = 0
@@ -82,10 +85,12 @@ public enum ComputedVars {
             throw ActionError(.parameterValue, "\(label) (\(Names.quote(stmt))): \(error)",
                               parameter: parameter)
         }
+        try charge?(t.rowCount &* 16)   // the cells themselves (a double, a string's or blob's reference)
         switch bound.resultType {
         case .varchar:
             var cells: [String?] = []
             cells.reserveCapacity(t.rowCount)
+            var pending = 0
             for r in 0..<t.rowCount {
                 let v = bound.value(row: r).stringValue
                 if let v, v.utf8.count > Limits.maxComputedString {
@@ -93,7 +98,10 @@ public enum ComputedVars {
                                       parameter: parameter)
                 }
                 cells.append(v)
+                pending += v?.utf8.count ?? 0
+                if pending > 1 << 20 { try charge?(pending); pending = 0 }
             }
+            try charge?(pending)
             data = .varchar(cells)
         case .varbinary: data = .varbinary((0..<t.rowCount).map { bound.value(row: $0).blobValue })
         default: data = .double((0..<t.rowCount).map { bound.value(row: $0).doubleValue ?? .nan })
