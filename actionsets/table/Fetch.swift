@@ -44,43 +44,32 @@ struct Fetch: Action {
                 cols.append(c)
             }
         }
-        // Sorted (on any column, fetched or not), the window's rows are gathered. Unsorted, the window
-        // is a run of rows: the whole table shares its columns' storage (no copy); a part is one slice
-        // per column.
+        // Sorted (on any column, fetched or not), each batch's rows are gathered. Unsorted, a batch is a
+        // run of rows: the whole table shares its columns' storage (no copy), a part is one slice per column.
         let order = keys.isEmpty ? nil : Array(data.sortedRows(by: keys)[window])
         data.columns = cols
-        var out: DataTable
-        if let order {
-            out = data.gather(order)
-        } else if window != 0..<data.rowCount {
-            out = data
-            for i in out.columns.indices { out.columns[i].data = data.columns[i].data.slice(window) }
-        } else {
-            out = data
-        }
-        if args[index] {
-            out.columns.insert(Column(name: "_Index_", data: .int64((0..<window.count).map { Int64(first + $0) })), at: 0)
-        }
-        out.label = "Selected Rows from Table \(t.name.uppercased())"
-        out.title = out.label
-        // CAS's batches: maxRows rows a table, Fetch then Fetch1, Fetch2, … (swat orders them by that number)
         let batch = args[maxRows]
-        guard out.rowCount > batch else { return ["Fetch": .table(named(out, "Fetch"))] }
         var results = ValueDict()
-        for (k, start) in stride(from: 0, to: out.rowCount, by: batch).enumerated() {
-            var part = out
-            let range = start..<min(out.rowCount, start + batch)
-            for i in part.columns.indices { part.columns[i].data = out.columns[i].data.slice(range) }
+        // CAS's batches: maxRows rows a table, Fetch then Fetch1, Fetch2, … (swat orders them by that number)
+        for (k, lo) in stride(from: 0, to: Swift.max(window.count, 1), by: batch).enumerated() {
+            let part = lo..<Swift.min(window.count, lo + batch)   // positions in the window
+            var out = data
+            if let order {
+                out = data.gather(Array(order[part]))
+            } else if part.count != data.rowCount {
+                let rows = (window.lowerBound + part.lowerBound)..<(window.lowerBound + part.upperBound)
+                for i in out.columns.indices { out.columns[i].data = data.columns[i].data.slice(rows) }
+            }
+            if args[index] {
+                out.columns.insert(Column(name: "_Index_", data: .int64(part.map { Int64(first + $0) })), at: 0)
+            }
             let key = k == 0 ? "Fetch" : "Fetch\(k)"
-            results.appendUnchecked(key, .table(named(part, key)))
+            out.name = key
+            out.label = "Selected Rows from Table \(t.name.uppercased())"
+            out.title = out.label
+            out.attributes = ValueDict([("Action", .string("fetch")), ("NRows", .int(Int64(out.rowCount)))])
+            results.appendUnchecked(key, .table(out))
         }
         return results
-    }
-
-    static func named(_ t: DataTable, _ name: String) -> DataTable {
-        var t = t
-        t.name = name
-        t.attributes = ValueDict([("Action", .string("fetch")), ("NRows", .int(Int64(t.rowCount)))])
-        return t
     }
 }
