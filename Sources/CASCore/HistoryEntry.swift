@@ -49,7 +49,9 @@ extension HistoryEntry {
         case .bool(let b): out += b ? "true" : "false"
         case .int(let i): out += "\(i)"
         case .double(let d): out += "\(d)"
-        case .string(let s): out += "'" + (s.count > 200 ? String(s.prefix(200)) + "…" : s) + "'"
+        case .string(let s):
+            let head = s.prefix(201)   // (counting all of a 16 MB string's characters would take longer than the call)
+            out += "'" + (head.count > 200 ? String(head.prefix(200)) + "…" : s) + "'"
         case .blob(let b): out += "<\(b.count) bytes>"
         case .table(let t): out += "<table \(t.name), \(t.rowCount) rows>"
         case .list(let items):

@@ -33,7 +33,7 @@ struct Binning: Action {
         let nBins = cols.indices.map { counts.isEmpty ? 10 : counts[counts.count == 1 ? 0 : $0] }
         try ctx.reserve(nBins.reduce(0, +) * Histogram.bytesPerRow + (args.has(casOut) ? t.rowCount * 8 * cols.count : 0), for: "binning")
         let quantile = args[method] == "QUANTILE"
-        let binned = try await ctx.cpu { zip(cols, nBins).map { c, k in assign(c.data, bins: k, quantile: quantile) } }
+        let binned = try await ctx.cpu { try zip(cols, nBins).map { c, k in try assign(c.data, bins: k, quantile: quantile) } }
         var details: [[Value]] = []
         for (c, ids) in zip(cols, binned) { details += detailRows(c, ids, bins: ids.bounds) }
         var results: ValueDict = ["BinDetails": .table(.result("BinDetails", label: "Bin Details", columns: [
@@ -59,12 +59,13 @@ struct Binning: Action {
         var bounds: [(Double, Double)]
     }
 
-    static func assign(_ data: ColumnData, bins k: Int, quantile: Bool) -> Assignment {
+    static func assign(_ data: ColumnData, bins k: Int, quantile: Bool) throws(ActionError) -> Assignment {
         let xs = (0..<data.count).map { data.double(at: $0).flatMap { $0.isFinite ? $0 : nil } }
         let present = xs.compactMap { $0 }
         guard let lo = present.min(), let hi = present.max() else { return Assignment(ids: xs.map { _ in 0 }, bounds: []) }
         if !quantile {
-            let b = Bins(lower: lo, width: hi > lo ? (hi - lo) / Double(k) : 1, count: k)
+            // the histogram's bins (`Bins.make`: the same rule, and ranges past a double refused)
+            guard let b = try Bins.make(min: lo, max: hi, n: present.count, nBins: k, binWidth: nil) else { return Assignment(ids: [], bounds: []) }
             return Assignment(ids: xs.map { $0.map { b.index($0) + 1 } ?? 0 }, bounds: (0..<k).map { (b.lowerBound($0), b.lowerBound($0 + 1)) })
         }
         // QUANTILE: the i-th smallest value goes to bin ⌊i·k/n⌋ + 1, except that equal values share the bin of the first of them

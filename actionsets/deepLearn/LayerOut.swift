@@ -40,14 +40,15 @@ struct LayerOut {
         if names.isEmpty {
             indices = Array(m.layers.indices)
         } else {
+            let position = m.positions
             for (i, n) in names.enumerated() {
-                if let k = m.index(of: n), indices.contains(k) {
-                    throw ActionError(.parameterValue, "Layer '\(n)' is named twice in layers.", parameter: "layers[\(i + 1)]")
-                }
-                guard let k = m.index(of: n) else {
+                guard let k = position[n.lowercased()] else {
                     throw ActionError(.notFound, "Layer '\(n)' (layers[\(i + 1)]) is not a layer of model \(m.modelName); its layers are "
                                       + "\(m.layers.prefix(20).map(\.name).joined(separator: ", "))\(m.layers.count > 20 ? ", …" : "").",
                                       parameter: "layers")
+                }
+                guard !indices.contains(k) else {
+                    throw ActionError(.parameterValue, "Layer '\(n)' is named twice in layers.", parameter: "layers[\(i + 1)]")
                 }
                 indices.append(k)
             }

@@ -13,15 +13,18 @@ struct ModelTable: Sendable {
     static let skippedInputKeys: Set<String> = ["crop", "flip", "mutation"]
 
     func index(of name: String) -> Int? { layers.firstIndex { $0.name == name.lowercased() } }
+    /// Every layer's position by (lower-case) name: for lookups of many names (a model may have 10 000 layers).
+    var positions: [String: Int] { Dictionary(layers.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first }) }
 
     /// The table form.
     func table(name: String) -> DataTable {
         var rows: [[Value]] = [[.string(modelName.lowercased()), "modeltype", .string(Self.modelTypeLabel), 2, .null]]
+        let position = positions
         for (id, l) in layers.enumerated() {
             let lid = Value.double(Double(id))
             rows.append([.string(l.name), "layertype", .string(l.kind.label), .double(l.kind.code), lid])
             for (k, src) in l.sources.enumerated() {
-                rows.append([.string(l.name), .string("srclayers.\(k)"), .string(src), index(of: src).map { .double(Double($0)) } ?? .null, lid])
+                rows.append([.string(l.name), .string("srclayers.\(k)"), .string(src), position[src.lowercased()].map { .double(Double($0)) } ?? .null, lid])
             }
             let p = l.kind.optionPrefix
             if l.kind == .input {

@@ -55,10 +55,10 @@ struct WhereBinder {
             let (hf, nf) = (try Self.string(xo, for: "CONTAINS"), try Self.string(no, for: "CONTAINS"))
             let test: @Sendable (Int) -> Bool
             if no.isConstant {
-                let bytes = Array(nf(0).utf8)
-                test = { WhereSemantics.contains(hf($0), bytes) }
+                let needle = WhereSemantics.Needle(Array(nf(0).utf8))   // prepared once for every row
+                test = { WhereSemantics.contains(hf($0), needle) }
             } else {
-                test = { WhereSemantics.contains(hf($0), Array(nf($0).utf8)) }
+                test = { WhereSemantics.contains(hf($0), WhereSemantics.Needle(Array(nf($0).utf8))) }
             }
             return fold(.condition(Self.negated(test, negated)), [xo, no], here, node.position)
         case .like(let x, let pattern, let negated):

@@ -67,38 +67,51 @@ enum WhereSemantics {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// Whether `haystack` contains the byte sequence `needle` (an empty needle is always contained).
-    static func contains(_ haystack: String, _ needle: [UInt8]) -> Bool {
+    /// Whether `haystack` contains `needle`'s bytes (an empty needle is always contained).
+    static func contains(_ haystack: String, _ needle: Needle<UInt8>) -> Bool {
         guard !needle.isEmpty else { return true }
         var h = haystack
-        return h.withUTF8 { hb in matches(hb, needle, from: 0) { _ in false } > 0 }
+        return h.withUTF8 { hb in needle.matches(in: hb, from: 0) { _ in false } > 0 }
     }
 
-    /// Knuth–Morris–Pratt over `hay` from position `from`: calls `found` with the position of each match
-    /// (matches do not overlap) until it returns false; returns how many it saw. Linear in both lengths —
-    /// the plain search is quadratic on `aaa…a` against `aaa…ab`, which a where clause can ask for.
-    static func matches<C: RandomAccessCollection>(_ hay: C, _ needle: [C.Element], from: Int,
-                                                   found: (Int) -> Bool) -> Int where C.Element: Equatable, C.Index == Int {
-        guard !needle.isEmpty, from >= 0, hay.count - from >= needle.count else { return 0 }
-        var fail = [Int](repeating: 0, count: needle.count)
-        var k = 0
-        for j in needle.indices.dropFirst() {
-            while k > 0 && needle[j] != needle[k] { k = fail[k - 1] }
-            if needle[j] == needle[k] { k += 1 }
-            fail[j] = k
-        }
-        var n = 0
-        k = 0
-        for i in (hay.startIndex + from)..<hay.endIndex {
-            while k > 0 && hay[i] != needle[k] { k = fail[k - 1] }
-            if hay[i] == needle[k] { k += 1 }
-            if k == needle.count {
-                n += 1
-                if !found(i - hay.startIndex - needle.count + 1) { return n }
-                k = 0
+    /// A search text prepared for Knuth–Morris–Pratt: linear in both lengths, where the plain search is
+    /// quadratic on `aaa…a` against `aaa…ab` (which a where clause can ask for). Prepare a constant
+    /// needle once, not per row.
+    struct Needle<Element: Equatable>: Sendable where Element: Sendable {
+        let elements: [Element]
+        /// fail[j]: the length of the longest proper prefix of elements[0...j] that is also its suffix.
+        private let fail: [Int]
+
+        init(_ elements: [Element]) {
+            self.elements = elements
+            var fail = [Int](repeating: 0, count: elements.count)
+            var k = 0
+            for j in elements.indices.dropFirst() {
+                while k > 0 && elements[j] != elements[k] { k = fail[k - 1] }
+                if elements[j] == elements[k] { k += 1 }
+                fail[j] = k
             }
+            self.fail = fail
         }
-        return n
+
+        var isEmpty: Bool { elements.isEmpty }
+
+        /// Calls `found` with the position of each match in `hay` at or after `from` (matches do not
+        /// overlap) until it returns false; returns how many it saw.
+        func matches<C: RandomAccessCollection>(in hay: C, from: Int, found: (Int) -> Bool) -> Int where C.Element == Element, C.Index == Int {
+            guard !elements.isEmpty, from >= 0, hay.count - from >= elements.count else { return 0 }
+            var n = 0, k = 0
+            for i in (hay.startIndex + from)..<hay.endIndex {
+                while k > 0 && hay[i] != elements[k] { k = fail[k - 1] }
+                if hay[i] == elements[k] { k += 1 }
+                if k == elements.count {
+                    n += 1
+                    if !found(i - hay.startIndex - elements.count + 1) { return n }
+                    k = 0
+                }
+            }
+            return n
+        }
     }
 
     /// Number → text for `||`: integers without a decimal point, missing as ".".

@@ -86,7 +86,7 @@ extension WhereFunctions {
                 let from = start.map { $0(row) } ?? 1
                 guard !needle.isEmpty, needle.count <= hay.count, from.isFinite, from >= 1, from <= Double(hay.count) else { return 0 }
                 var at = -1
-                let n = WhereSemantics.matches(hay, needle, from: Int(from) - 1) { i in at = i; return key != "find" }   // SAS counts occurrences that do not overlap
+                let n = WhereSemantics.Needle(needle).matches(in: hay, from: Int(from) - 1) { i in at = i; return key != "find" }   // SAS counts occurrences that do not overlap
                 if key == "find" { return Double(at + 1) }
                 return Double(n)
             }

@@ -167,7 +167,7 @@ enum WhereFunctions {
             return .number { row in
                 let hay = Array(s(row)), needle = Array(e(row))
                 var at = -1
-                _ = WhereSemantics.matches(hay, needle, from: 0) { at = $0; return false }
+                _ = WhereSemantics.Needle(needle).matches(in: hay, from: 0) { at = $0; return false }
                 return Double(at + 1)
             }
         case "length":
