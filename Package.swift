@@ -135,7 +135,7 @@ let package = Package(
                     .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
                 ],
                 path: "Tests/CASTestSupport"),
-        .testTarget(name: "CASWireTests", dependencies: ["CASWire", "CASNIO", "SeededRandom"]),
+        .testTarget(name: "CASWireTests", dependencies: ["CASWire", "CASNIO", "SeededRandom", .product(name: "NIOEmbedded", package: "swift-nio")]),
         .testTarget(name: "CheckedSizeTests", dependencies: ["CheckedSize"]),
         .testTarget(name: "SeededRandomTests", dependencies: ["SeededRandom"]),
         .testTarget(name: "CASStorageTests", dependencies: ["CASStorage", "CASWire", "CheckedSize", "Mutation"]),

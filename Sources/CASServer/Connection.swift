@@ -41,7 +41,7 @@ struct Connection: Sendable {
 
     func run() async {
         let writer = OrderedWriter(channel.channel)
-        let send: @Sendable (ServerFrame) -> Void = { writer.send($0.line) }
+        let send: @Sendable (ServerFrame) -> Void = { frame in writer.stream { frame.writeLine($0) } }
         let entered = await clients.enter(channel.channel, refuse: { [tlsPort] error in
             guard !tlsPort else { return }
             try? await writer.send(ServerFrame.error(id: nil, message: "hello: \(error)").line).get()

@@ -10,27 +10,35 @@ public enum Base64 {
     }()
 
     public static func encode(_ input: [UInt8], into out: inout [UInt8]) {
-        out.reserveCapacity(out.count + (input.count + 2) / 3 * 4)
+        let n = encodedCount(input.count)
+        let old = out.count
+        out.append(contentsOf: repeatElement(0, count: n))
+        out.withUnsafeMutableBufferPointer { o in
+            input.withUnsafeBufferPointer { i in _ = encode(i, to: o.baseAddress! + old) }
+        }
+    }
+
+    /// The length of `count` bytes in base64, padding included.
+    @inline(__always) public static func encodedCount(_ count: Int) -> Int { (count + 2) / 3 * 4 }
+
+    /// Writes `input` in base64 at `out`, which has room for `encodedCount(input.count)` bytes; returns that count.
+    public static func encode(_ input: UnsafeBufferPointer<UInt8>, to out: UnsafeMutablePointer<UInt8>) -> Int {
         alphabet.withUnsafeBufferPointer { a in
-            input.withUnsafeBufferPointer { p in
-                var i = 0
-                while i + 3 <= p.count {
-                    let n = UInt32(p[i]) << 16 | UInt32(p[i + 1]) << 8 | UInt32(p[i + 2])
-                    out.append(a[Int(n >> 18)]); out.append(a[Int(n >> 12 & 63)])
-                    out.append(a[Int(n >> 6 & 63)]); out.append(a[Int(n & 63)])
-                    i += 3
-                }
-                let rest = p.count - i
-                if rest == 1 {
-                    let n = UInt32(p[i]) << 16
-                    out.append(a[Int(n >> 18)]); out.append(a[Int(n >> 12 & 63)])
-                    out.append(UInt8(ascii: "=")); out.append(UInt8(ascii: "="))
-                } else if rest == 2 {
-                    let n = UInt32(p[i]) << 16 | UInt32(p[i + 1]) << 8
-                    out.append(a[Int(n >> 18)]); out.append(a[Int(n >> 12 & 63)])
-                    out.append(a[Int(n >> 6 & 63)]); out.append(UInt8(ascii: "="))
-                }
+            var i = 0, o = out
+            while i + 3 <= input.count {
+                let n = UInt32(input[i]) << 16 | UInt32(input[i + 1]) << 8 | UInt32(input[i + 2])
+                o[0] = a[Int(n >> 18)]; o[1] = a[Int(n >> 12 & 63)]; o[2] = a[Int(n >> 6 & 63)]; o[3] = a[Int(n & 63)]
+                o += 4
+                i += 3
             }
+            let rest = input.count - i
+            if rest > 0 {
+                let n = UInt32(input[i]) << 16 | (rest == 2 ? UInt32(input[i + 1]) << 8 : 0)
+                o[0] = a[Int(n >> 18)]; o[1] = a[Int(n >> 12 & 63)]
+                o[2] = rest == 2 ? a[Int(n >> 6 & 63)] : UInt8(ascii: "="); o[3] = UInt8(ascii: "=")
+                o += 4
+            }
+            return o - out
         }
     }
 

@@ -97,6 +97,18 @@ extension ServerFrame {
     /// One JSON line with its newline.
     public var line: [UInt8] { var b = value.jsonBytes(); b.append(0x0A); return b }
 
+    /// The same line as `line`, handed to `emit` in pieces of about `chunk` bytes while it is written
+    /// (a table of a million rows goes out while its later rows are still being formatted).
+    public func writeLine(chunk: Int = 1 << 20, _ emit: (UnsafeRawBufferPointer) -> Void) {
+        withoutActuallyEscaping(emit) { emit in
+            var w = JSONWriter()
+            w.sink = (chunk, emit)
+            w.value(value)
+            w.byte(0x0A)
+            w.bytes.withUnsafeBytes(emit)
+        }
+    }
+
     public init(line: [UInt8]) throws(FrameError) {
         let v: Value
         do { v = try JSONParser.parse(line) } catch { throw FrameError("malformed JSON from server: \(error.description)") }

@@ -11,6 +11,8 @@ import Foundation
 let args = CommandLine.arguments
 let pingCount = Int(ProcessInfo.processInfo.environment["BENCH_PINGS"] ?? "") ?? 20_000
 let fetchRows = Int(ProcessInfo.processInfo.environment["BENCH_ROWS"] ?? "") ?? 1_000_000
+/// BENCH_ONLY=fetch stops after the fetch lines (for profiling that path alone).
+let only = ProcessInfo.processInfo.environment["BENCH_ONLY"]
 
 func percentile(_ xs: [Double], _ p: Double) -> Double {
     let s = xs.sorted()
@@ -120,6 +122,7 @@ for _ in 0..<3 {
 }
 print("  (the JSON writer alone on the same table: \(String(format: "%.3f", encodeBest)) s = \(String(format: "%.0f", mb / encodeBest)) MB/s)")
 print("")
+if only == "fetch" { await conn.close(); await server.stop(); exit(0) }
 
 // 2b. The same two measurements over TLS, next to plaintext through the same client.
 try await compareTLS(plain: conn, plainPort: server.port, root: root, csv: "\(root)/public/rows.csv", pings: pingCount, rows: fetchRows, fetchMB: mb)

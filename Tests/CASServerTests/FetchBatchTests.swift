@@ -66,4 +66,49 @@ struct FetchBatchTests {
             try await ok(c, "builtins.ping")
         }
     }
+
+    /// A large response is written in chunks while it is formatted; frames the connection sends in the
+    /// meantime (here: answers to malformed lines) must wait for it, never land inside it. (Whether the
+    /// answers really come while the rest is formatted depends on timing; `OrderedWriterTests` checks
+    /// the same rule deterministically.)
+    @Test func aStreamedResponseIsNeverInterleavedWithOtherFrames() async throws {
+        try await TestServer.start(maxLine: 8 << 20).run { s in
+            let sock = try await RawSocket.connect(port: s.server.port)
+            try await sock.send("{\"hello\": {\"user\": \"u\"}}\n")
+            #expect(try await sock.readLine().contains("welcome"))
+            let n = 80_000
+            let rows = (0..<n).map { "[\($0),\(Double($0) / 7),\"row \($0 % 13)\"]" }.joined(separator: ",")
+            try await sock.send("{\"id\":1,\"action\":\"table.addTable\",\"params\":{\"table\":\"big\",\"vars\":[{\"name\":\"i\",\"type\":\"int64\"},"
+                                + "{\"name\":\"x\"},{\"name\":\"s\",\"type\":\"varchar\"}],\"rows\":[\(rows)]}}\n")
+            while true {  // log frames, then the response
+                switch try ServerFrame(line: Array(try await sock.readLine().utf8)) {
+                case .response(1, let r): try #require(r.disposition.severity == .normal, "\(r.logs)")
+                case .error(_, let message): Issue.record("addTable: \(message)"); return
+                default: continue
+                }
+                break
+            }
+            // the fetch (about 4 MB of JSON, several chunks); once its first chunk is here (the rest
+            // still being formatted), 300 bad lines, each answered at once by the connection
+            try await sock.send("{\"id\":2,\"action\":\"table.fetch\",\"params\":{\"table\":\"big\",\"to\":\(n),\"maxRows\":\(n)}}\n")
+            try await sock.waitForBytes(1 << 20)
+            try await sock.send(String(repeating: "not json\n", count: 300))
+            var errors = 0
+            var fetched: DataTable?
+            for _ in 0..<301 {
+                let line = try await sock.readLine()
+                let frame = try ServerFrame(line: Array(line.utf8))   // every line is one whole frame
+                switch frame {
+                case .error(_, let message): #expect(message.contains("malformed JSON")); errors += 1
+                case .response(2, let r): fetched = r.results["Fetch"]?.tableValue
+                default: Issue.record("unexpected frame: \(line.prefix(200))")
+                }
+            }
+            #expect(errors == 300)
+            let t = try #require(fetched)
+            #expect(t.rowCount == n)
+            #expect((0..<n).allSatisfy { t.column("i")!.data.value(at: $0) == .int(Int64($0)) })
+            #expect(t.column("x")!.data.value(at: n - 1) == .double(Double(n - 1) / 7))
+        }
+    }
 }

@@ -111,6 +111,15 @@ public final class RawSocket: Sendable {
         }
     }
 
+    /// Waits until at least `count` bytes are waiting to be read (they stay for `readLine`).
+    public func waitForBytes(_ count: Int) async throws {
+        while pending.withLock({ $0.count }) < count {
+            let chunk = try await receive()
+            guard !chunk.isEmpty else { throw POSIXError(.ECONNRESET) }
+            pending.withLock { $0 += chunk }
+        }
+    }
+
     /// Everything until the peer closes (or the read times out): what was left unread, then the rest.
     public func readToEnd() async -> [UInt8] {
         var out = pending.withLock { p in defer { p.removeAll() }; return p }
