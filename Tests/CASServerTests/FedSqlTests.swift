@@ -55,6 +55,12 @@ struct FedSqlTests {
             // caslib-qualified names, in CAS's quoting
             let q = try await Self.result(c, #"select count(*) as n from casuser.emp join "CASUSER(alice)"."dept" using (dept)"#)
             #expect(q.column("n")?.data == .int64([4]))
+            // a quoted name with a dot is one table name (SQLite reports "a.b" and a.b alike)
+            try await ok(c, "table.addTable", ["table": "q.t", "vars": [["name": "v"]], "rows": [[7]]])
+            #expect(try await Self.result(c, #"select v from "q.t""#).column("v")?.data == .double([7]))
+            #expect(try await Self.result(c, #"select v from casuser."q.t""#).column("v")?.data == .double([7]))
+            // and a.b with no caslib a, nor a table "a.b", reports the caslib
+            try await fails(c, "fedSql.execDirect", ["query": "select * from nolib.emp"], "nolib", "query")
             // casOut writes the rows instead of returning them
             let out = try await ok(c, "fedSql.execDirect", ["query": "select id from emp where id > 3", "casOut": ["name": "late"]])
             #expect(out.results["Result"] == nil)

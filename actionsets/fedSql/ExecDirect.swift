@@ -47,24 +47,38 @@ struct ExecDirect: Action {
 
     /// Copies in every table the query names, one at a time, as SQLite reports them missing. Each is
     /// read through the table gate with Select: a table the caller may not see "does not exist".
+    ///
+    /// SQLite reports `a.b` and a quoted `"a.b"` alike, so a reported name with a dot is read as caslib
+    /// `a`, table `b` first, and as the one table name `a.b` when that fails or SQLite still misses it.
     static func copyTables(_ sqlText: String, into scratch: SQLScratch, _ ctx: ActionContext) async throws {
         var copied = Set<SQLTableName>()
-        while let missing = try await ctx.cpu({ try sql { try scratch.missingTable(in: sqlText) } }) {
+        while let reported = try await ctx.cpu({ try sql { try scratch.missingTable(in: sqlText) } }) {
             try ctx.checkCancellation()
-            guard copied.insert(missing).inserted, copied.count <= maxTables else {
-                throw ActionError(.parameterValue, "The query names more than \(maxTables) tables, or a table SQLite cannot find after it was copied (\(missing)).", parameter: "query")
+            let whole = reported.schema.map { SQLTableName(schema: nil, name: "\($0).\(reported.name)") }
+            var candidates = [reported] + (whole.map { [$0] } ?? [])
+            candidates.removeAll { copied.contains($0) }
+            guard !candidates.isEmpty, copied.count < maxTables else {
+                throw ActionError(.parameterValue, "The query names more than \(maxTables) tables, or a table SQLite cannot find after it was copied (\(reported)).", parameter: "query")
             }
-            let t: CASTable
-            do {
-                t = try await ctx.table(TableRef(name: missing.name, caslib: missing.schema), parameter: "query", for: .select)
-            } catch {
-                var e = error
+            var firstError: ActionError?
+            var found: (CASTable, SQLTableName)?
+            for name in candidates {
+                do {
+                    found = (try await ctx.table(TableRef(name: name.name, caslib: name.schema), parameter: "query", for: .select), name)
+                    break
+                } catch {
+                    firstError = firstError ?? error
+                }
+            }
+            guard let (t, name) = found else {
+                var e = firstError!
                 e.parameter = "query"
                 throw e
             }
+            copied.insert(name)
             try ctx.reserve(t.data.estimatedBytes, for: "fedSql.execDirect's copy of table \(t.name)")
             let data = t.data
-            try await ctx.cpu { try sql { try scratch.load(data, as: missing) } }
+            try await ctx.cpu { try sql { try scratch.load(data, as: name) } }
         }
     }
 
