@@ -131,6 +131,16 @@ enum BackupArchive {
         guard head.count == 512, Array(head[257..<262]) == Array("ustar".utf8) else {
             throw CommandLineError(description: "\(archive) is not a tar file as `caslite backup` writes it (compressed archives are refused: unpack them first); nothing was restored")
         }
+        // the headers first: only files and folders with names below the target, nothing sparse, and room for all of it
+        var fs = statvfs()
+        var room = Int.max
+        if statvfs((root as NSString).deletingLastPathComponent, &fs) == 0 {
+            let (product, overflow) = UInt64(fs.f_bavail).multipliedReportingOverflow(by: UInt64(fs.f_frsize))
+            room = overflow ? Int.max : Int(clamping: product)
+        }
+        do { _ = try TarScan.scan(archive, room: room) } catch {
+            throw CommandLineError(description: "\(error.message); nothing was restored")
+        }
         let staging = try makeStaging(beside: root, suffix: "restore")
         defer { try? FileManager.default.removeItem(atPath: staging) }
         try tar(["--extract", "--file", archive, "--directory", staging, "--no-same-owner", "--no-same-permissions", "--no-overwrite-dir"])

@@ -181,6 +181,32 @@ struct BackupTests {
             let locked = try await ServerProcess.cliOutput(["restore", "--from", parent + "/locked.tar", "--data", target])
             #expect(locked.status != 0 && locked.output.contains("lock or journal file"), "\(locked.output)")
             #expect(((try? FileManager.default.contentsOfDirectory(atPath: target)) ?? []).filter { $0 != ".caslite.lock" }.isEmpty)
+            try FileManager.default.removeItem(atPath: evil + "/.caslite.lock")
+
+            // a sparse member: a small archive that would unpack to 40 GB
+            let sparse = evil + "/sparse.bin"
+            #expect(FileManager.default.createFile(atPath: sparse, contents: nil))
+            #expect(truncate(sparse, 40 << 30) == 0)
+            try tar(["--format=posix", "--sparse", "-cf", parent + "/sparse.tar", "-C", evil, "."])
+            try FileManager.default.removeItem(atPath: sparse)
+            let sparseRefused = try await ServerProcess.cliOutput(["restore", "--from", parent + "/sparse.tar", "--data", target])
+            #expect(sparseRefused.status != 0 && sparseRefused.output.contains("sparse member"), "\(sparseRefused.output)")
+            // an absolute member name (tar -P keeps the leading /)
+            try tar(["--format=posix", "-P", "-cf", parent + "/absolute.tar", evil + "/server.sqlite", evil + "/caslite-backup.json"])
+            let absolute = try await ServerProcess.cliOutput(["restore", "--from", parent + "/absolute.tar", "--data", target])
+            #expect(absolute.status != 0 && absolute.output.contains("outside the folder it unpacks into"), "\(absolute.output)")
+            // a header that declares 2^50 bytes (and holds none): refused before tar runs, for want of room
+            var header = [UInt8](repeating: 0, count: 512)
+            for (i, b) in "huge.bin".utf8.enumerated() { header[i] = b }
+            for (i, b) in "00000000644\0".utf8.enumerated() { header[100 + i] = b }
+            header[124] = 0x80  // GNU's base-256 size: 2^50 big-endian in bytes 125..<136
+            header[129] = 0x04
+            header[156] = UInt8(ascii: "0")
+            for (i, b) in "ustar\u{0}00".utf8.enumerated() { header[257 + i] = b }
+            try Data(header + [UInt8](repeating: 0, count: 1024)).write(to: URL(fileURLWithPath: parent + "/huge.tar"))
+            let huge = try await ServerProcess.cliOutput(["restore", "--from", parent + "/huge.tar", "--data", target])
+            #expect(huge.status != 0 && huge.output.contains("unpacks to more than") && huge.output.contains("\(1 << 50) bytes up to huge.bin"), "\(huge.output)")
+            #expect(((try? FileManager.default.contentsOfDirectory(atPath: target)) ?? []).filter { $0 != ".caslite.lock" }.isEmpty)
         }
     }
 
