@@ -60,6 +60,10 @@ struct ServeSettings {
             if let value, ByteCount.parse(value) == nil { throw SettingsError(source(name), "must be a size such as 16G, 512M or 1048576; got '\(value)'") }
         }
         for (name, value) in [("host", host), ("data", data)] where value.isEmpty { throw SettingsError(source(name), "must not be empty") }
+        // the server's own network rules (no auth none, no clear-text passwords, off loopback), so `config check` sees them too
+        do { try Login.check(mode: auth, host: host, encrypted: tlsCert != nil, allowPlaintextPasswords: allowPlaintextPasswords) } catch {
+            throw SettingsError(source("host"), error.description)
+        }
     }
 
     /// How the operator spelled the option `name`: "--" on the command line, "" in the configuration file.

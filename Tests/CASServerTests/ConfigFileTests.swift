@@ -20,6 +20,8 @@ struct ConfigFileTests {
         ("tls-cert = \"a.pem\"\n", "1: key 'tls-cert': tls-cert and tls-key go together"),
         ("port = 1\n[server]\nhost = \"x\"\n", "2: unknown key 'server'"),
         ("port = = 1\n", "1: "),
+        ("host = \"0.0.0.0\"\nauth = \"none\"\n", "1: key 'host': Authentication 'none' is only allowed on a loopback address"),
+        ("auth = \"password\"\nhost = \"10.1.2.3\"\n", "2: key 'host': Passwords would cross the network in clear text"),
     ])
     func checkNamesTheKeyAndLine(_ text: String, _ expected: String) async throws {
         try await withDataRoot { root in
