@@ -137,7 +137,8 @@ public struct JSONWriter {
         guard !columns.isEmpty, n > 0 else { return }
         // room for typical cells up front: growing a 50 MB buffer by doubling copies it several times
         if sink == nil { bytes.reserveCapacity(bytes.count + n * (2 + 9 * columns.count)) }
-        let block = 4096
+        // 4 096 rows a block, fewer for wide tables: a block holds at most 2^18 cells (a table may have 2^20 columns)
+        let block = max(1, min(4096, (1 << 18) / columns.count))
         var cells = RawBuffer(capacity: block * 16 * columns.count)
         var assembled = RawBuffer(capacity: block * 18 * columns.count)
         var ends = [Int](repeating: 0, count: block * columns.count)

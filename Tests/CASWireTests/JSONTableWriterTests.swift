@@ -57,7 +57,7 @@ struct JSONTableWriterTests {
     }
 
     /// Block edges (4096 rows a block), one row, no rows, one column; both missing-value styles.
-    @Test(arguments: [0, 1, 2, 4095, 4096, 4097, 10_000])
+    @Test(arguments: [0, 1, 2, 10, 4095, 4096, 4097, 10_000])
     func blockWriterWritesTheBytesOfTheCellWriter(_ n: Int) throws {
         let columns = Self.table(rows: n, seed: UInt64(n))
         for style in [JSONWriter.MissingStyle.null, .swat] {
@@ -67,6 +67,14 @@ struct JSONTableWriterTests {
                 plain.rowsByCell(cols, count: n)
                 #expect(fast.bytes == plain.bytes, "\(n) rows, \(cols.count) columns, \(style)")
             }
+        }
+        // a wide table: blocks of fewer rows (at most 2^18 cells a block)
+        if n == 10 {
+            let wide = (0..<70_000).map { columns[$0 % 5] }
+            var fast = JSONWriter(), plain = JSONWriter()
+            fast.rows(wide, count: n)
+            plain.rowsByCell(wide, count: n)
+            #expect(fast.bytes == plain.bytes, "70 000 columns")
         }
         // and the whole table parses back to n rows of 5 cells
         var w = JSONWriter()
