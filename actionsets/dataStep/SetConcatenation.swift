@@ -36,17 +36,6 @@ enum SetConcatenation {
         return names.map { (templates[$0]!, types[$0]!) }
     }
 
-    /// `new` where `hit` is true, `old` (or missing, when there is no old column) elsewhere; numbers as doubles
-    /// when the two differ in type.
-    static func merge(old: ColumnData?, new: ColumnData, where hit: [Bool]) -> ColumnData {
-        let type = old.map { $0.type == new.type ? new.type : ($0.type.isNumeric ? .double : new.type) } ?? new.type
-        let base = old.map { convert($0, to: type) } ?? missing(type, new.count)
-        let fresh = convert(new, to: type)
-        var out = ColumnData.empty(type, capacity: new.count)
-        for r in 0..<new.count { out.append((hit[r] ? fresh : base).value(at: r)) }
-        return out
-    }
-
     static func convert(_ d: ColumnData, to type: ColumnType) -> ColumnData {
         guard d.type != type else { return d }
         return .double((0..<d.count).map { d.double(at: $0) ?? .nan })    // only numbers change type

@@ -32,7 +32,13 @@ public struct WhereExpression: Sendable {
     /// Like ``bind(to:)`` but accepts any result type, for computed values (`upcase(name) || '-' || id`).
     /// For a string result, ``BoundWhere/matches(row:)`` is true when the value is not missing (not blank).
     public func bindValue(to table: DataTable) throws(WhereError) -> BoundWhere {
-        let operand = try WhereBinder(table: table).bind(syntax)
+        try bindValue(to: table, slots: nil)
+    }
+
+    /// Like ``bindValue(to:)``, reading the DATA step's variables and arrays from `slots` before the table's
+    /// columns (a name in `slots.pending` that is neither becomes a numeric slot).
+    public func bindValue(to table: DataTable, slots: WhereSlots?) throws(WhereError) -> BoundWhere {
+        let operand = try WhereBinder(table: table, slots: slots).bind(syntax)
         return BoundWhere(operand.code, rowCount: table.rowCount)
     }
 }
