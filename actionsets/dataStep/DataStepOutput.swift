@@ -10,11 +10,14 @@ enum DataStepOutput {
     struct Sink {
         var rows: [Int] = []
         var slots: [Int]
-        var data: [ColumnData]
+        /// Per written slot, its values (a number slot's in `numbers`, a string slot's in `strings`).
+        var numbers: [[Double]]
+        var strings: [[String?]]
 
-        init(_ slots: [Int], _ kinds: WhereSlots) {
+        init(_ slots: [Int]) {
             self.slots = slots
-            data = slots.map { .empty(kinds.kinds[$0] == .number ? .double : .varchar) }
+            numbers = slots.map { _ in [] }
+            strings = slots.map { _ in [] }
         }
 
         /// Appends the program data vector; returns the bytes it took.
@@ -22,11 +25,21 @@ enum DataStepOutput {
             rows.append(row)
             var bytes = 8
             for (j, k) in slots.enumerated() {
-                let v = pdv.value(k)
-                data[j].append(v)
-                bytes += pdv.kinds[k] == .number ? 8 : 16 + (v.stringValue?.utf8.count ?? 0)
+                if pdv.kinds[k] == .number {
+                    numbers[j].append(pdv.numbers[k])
+                    bytes += 8
+                } else {
+                    let s = pdv.text(k)
+                    strings[j].append(s)
+                    bytes += 16 + (s?.utf8.count ?? 0)
+                }
             }
             return bytes
+        }
+
+        /// The values written to slot `j`'s column.
+        func column(_ j: Int, _ pdv: WhereSlots) -> ColumnData {
+            pdv.kinds[slots[j]] == .number ? .double(numbers[j]) : .varchar(strings[j])
         }
     }
 
@@ -40,7 +53,8 @@ enum DataStepOutput {
             var t = run.table.gather(sink.rows)
             t.name = spec.name
             for (j, k) in sink.slots.enumerated() {
-                if let c = inputs[k] { t.columns[c].data = sink.data[j] } else { t.columns.append(Column(name: run.slots.names[k], data: sink.data[j])) }
+                let data = sink.column(j, run.slots)
+                if let c = inputs[k] { t.columns[c].data = data } else { t.columns.append(Column(name: run.slots.names[k], data: data)) }
             }
             try select(run.program, spec, &t)
             out.append(t)

@@ -18,7 +18,8 @@ extension DataStepRun {
         }
         let inputs = Set(loads.map(\.slot))
         counter = 0
-        hidden.insert(slots.add("_N_", .number))
+        counterSlot = slots.add("_N_", .number)
+        hidden.insert(counterSlot)
         for b in program.by {
             guard let column = table.column(b.name) else { continue }   // DataStepGroups.ordered checked it
             byColumns.append(column.data)
@@ -41,7 +42,7 @@ extension DataStepRun {
         retained.formUnion(context.sums)
         resets = slots.names.indices.filter { !inputs.contains($0) && !retained.contains($0) && !hidden.contains($0) }
         let columns = slots.names.indices.filter { !hidden.contains($0) }
-        sinks = program.outputs.map { _ in DataStepOutput.Sink(columns, slots) }
+        sinks = program.outputs.map { _ in DataStepOutput.Sink(columns) }
     }
 
     /// What compiling a statement needs to know about where it stands.

@@ -57,6 +57,7 @@ final class DataStepRun {
     var resets: [Int] = []
     /// `_N_`, and FIRST.g / LAST.g per BY variable.
     var counter = 0
+    var counterSlot = 0
     var firsts: [Int] = [], lasts: [Int] = []
     var byColumns: [ColumnData] = []
     /// Slots that are not written (`_N_`, FIRST. / LAST., rand's).
@@ -128,7 +129,7 @@ final class DataStepRun {
             case let d: slots.numbers[k] = d.double(at: row) ?? .nan
             }
         }
-        if let n = slots.slot("_n_") { slots.numbers[n] = Double(counter) }
+        slots.numbers[counterSlot] = Double(counter)
         DataStepGroups.flags(byColumns, rows: table.rowCount, row: row, firsts: firsts, lasts: lasts, slots: slots)
     }
 
@@ -142,13 +143,12 @@ final class DataStepRun {
 
     func run(_ step: Step) throws(ActionError) -> Flow {
         switch step {
-        case .assign(let k, let e): try store(k, try value(e), e.statement)
+        case .assign(let k, let e): try store(k, e)
         case .assignElement(let name, let elements, let sub, let e):
-            let i = try value(sub).doubleValue ?? .nan
-            guard let k = slots.element(name, elements, i) else { throw DataStepProgram.failure(sub.statement, slots.fault ?? "") }
-            try store(k, try value(e), e.statement)
+            guard let k = slots.element(name, elements, try number(sub)) else { throw DataStepProgram.failure(sub.statement, slots.fault ?? "") }
+            try store(k, e)
         case .sum(let k, let e):
-            let x = try value(e).doubleValue ?? .nan
+            let x = try number(e)
             let old = slots.numbers[k]
             slots.numbers[k] = old.isNaN ? (x.isNaN ? 0 : x) : (x.isNaN ? old : old + x)
         case .delete: return .delete
@@ -186,8 +186,8 @@ final class DataStepRun {
     /// `do i = from to to by by;` as SAS runs it: the bounds evaluated once; after each pass i += by; the
     /// loop ends when i passes `to` (the index then holds the first value past it).
     func range(_ k: Int, _ from: Expr, _ to: Expr, _ by: Expr?, _ body: [Step]) throws(ActionError) -> Flow {
-        let start = try value(from).doubleValue ?? .nan, stop = try value(to).doubleValue ?? .nan
-        let step = try by.map { e throws(ActionError) in try value(e).doubleValue ?? .nan } ?? 1
+        let start = try number(from), stop = try number(to)
+        let step = try by.map { e throws(ActionError) in try number(e) } ?? 1
         let s = from.statement
         guard start.isFinite, stop.isFinite, step.isFinite, step != 0 else {
             throw DataStepProgram.failure(s, "Invalid DO loop control information: the start (\(WhereFormat.number(start))) or TO (\(WhereFormat.number(stop))) value is missing, or the BY value (\(WhereFormat.number(step))) is missing, zero or not finite.")
@@ -220,27 +220,26 @@ final class DataStepRun {
         try ctx.checkCancellation()
     }
 
-    func value(_ e: Expr) throws(ActionError) -> Value {
+    /// Evaluates `e` with `read` (after filling its rand slots); an error it recorded (an array subscript out of
+    /// range) becomes the statement's error.
+    func evaluate<T>(_ e: Expr, _ read: (BoundWhere, Int) -> T) throws(ActionError) -> T {
         for k in e.rands { slots.numbers[k] = Double(rng.next() >> 11) * 0x1p-53 }
-        let v = e.bound.value(row: row)
+        let v = read(e.bound, row)
         if let f = slots.fault { throw DataStepProgram.failure(e.statement, f) }
         return v
     }
 
-    func test(_ e: Expr) throws(ActionError) -> Bool {
-        for k in e.rands { slots.numbers[k] = Double(rng.next() >> 11) * 0x1p-53 }
-        let v = e.bound.matches(row: row)
-        if let f = slots.fault { throw DataStepProgram.failure(e.statement, f) }
-        return v
-    }
+    func number(_ e: Expr) throws(ActionError) -> Double { try evaluate(e) { $0.number(row: $1) } }
+    func test(_ e: Expr) throws(ActionError) -> Bool { try evaluate(e) { $0.matches(row: $1) } }
 
-    func store(_ k: Int, _ v: Value, _ s: Statement) throws(ActionError) {
+    /// `slot = e` (the kinds agree: checked when compiled).
+    func store(_ k: Int, _ e: Expr) throws(ActionError) {
         switch slots.kinds[k] {
-        case .number: slots.numbers[k] = v.doubleValue ?? .nan
+        case .number: slots.numbers[k] = try number(e)
         case .string:
-            let text = v.stringValue ?? ""
+            let text = try evaluate(e) { $0.text(row: $1) }
             guard text.utf8.count <= Limits.maxComputedString else {
-                throw DataStepProgram.failure(s, "the value of \(slots.names[k]) in row \(row + 1) has \(text.utf8.count) characters; a string may have at most \(Limits.maxComputedString).")
+                throw DataStepProgram.failure(e.statement, "the value of \(slots.names[k]) in row \(row + 1) has \(text.utf8.count) characters; a string may have at most \(Limits.maxComputedString).")
             }
             slots.strings[k] = text
         }

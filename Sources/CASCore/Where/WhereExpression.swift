@@ -86,6 +86,21 @@ public struct BoundWhere: Sendable {
         return rows
     }
 
+    /// The value at `row` as a number without boxing it (conditions give 1 or 0; NaN when missing or not a number).
+    public func number(row: Int) -> Double {
+        switch code {
+        case .number(let f): f(row)
+        case .condition(let c): c(row) ? 1 : 0
+        case .string, .binary: .nan
+        }
+    }
+
+    /// The value at `row` as a string without boxing it (empty when missing or not a string).
+    public func text(row: Int) -> String {
+        if case .string(let f) = code { return f(row) }
+        return ""
+    }
+
     /// The expression's value at `row`: `.double` for numbers (conditions give 1 or 0), `.string` for strings,
     /// `.blob` for binary values, and `.null` when missing (NaN, an empty string, or a missing blob).
     public func value(row: Int) -> Value {

@@ -54,9 +54,12 @@ public final class WhereSlots: @unchecked Sendable {
     public func value(_ k: Int) -> Value {
         switch kinds[k] {
         case .number: numbers[k].isNaN ? .null : .double(numbers[k])
-        case .string: WhereSemantics.isMissing(strings[k]) ? .null : .string(strings[k])
+        case .string: text(k).map { .string($0) } ?? .null
         }
     }
+
+    /// A string slot's value, nil when missing (empty or blank).
+    public func text(_ k: Int) -> String? { WhereSemantics.isMissing(strings[k]) ? nil : strings[k] }
 
     /// Slot `k` made missing.
     public func clear(_ k: Int) {
