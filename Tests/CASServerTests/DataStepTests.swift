@@ -19,7 +19,20 @@ struct DataStepTests {
             #expect(v.results["viewName"] == "v")
             let t = try await fetchAll(c, "v")
             #expect(t.columns.map(\.name) == ["id", "double"] && t.ints("id") == [1, 3] && t.ints("double") == [7, 18])
-            try await fails(c, "table.view", ["name": "v2", "tables": [["name": "t"], ["name": "t"]]], "2 tables", "tables")
+            // several tables: their rows one after the other, each with its own where / computedVars / vars, columns by
+            // name (ID matches id); u has no score, so its rows have a missing one. t: scores 3.5, ., 9, 1
+            // and 0 < score < 5 keeps 3.5 and 1 (ids 1 and 4); u: id 7, with half = 3.5
+            try await ok(c, "table.addTable", ["table": "u", "vars": [["name": "ID"], ["name": "extra", "type": "varchar"]], "rows": [[7, "x"], [8, "y"]]])
+            try await ok(c, "table.view", ["name": "v2", "tables": [["name": "t", "where": "score < 5 and score > 0", "vars": ["id", "score"]],
+                                                                   ["name": "u", "where": "id = 7", "computedVars": ["half"], "computedVarsProgram": "half = id / 2;"]]])
+            let v2 = try await fetchAll(c, "v2")
+            #expect(v2.columns.map(\.name) == ["id", "score", "extra", "half"])
+            #expect(v2.ints("id") == [1, 4, 7])
+            #expect((0..<3).map { v2.column("score")?.data.double(at: $0) } == [3.5, 1, nil] && (0..<3).map { v2.column("half")?.data.double(at: $0) } == [nil, nil, 3.5])
+            #expect(v2.strings("extra").map { $0 ?? "" } == ["", "", "x"])
+            try await ok(c, "table.addTable", ["table": "clash", "vars": [["name": "score", "type": "varchar"]], "rows": [["high"]]])
+            try await fails(c, "table.view", ["name": "v3", "tables": [["name": "t"], ["name": "clash"]]], "tables", "score", "both")
+            try await fails(c, "table.view", ["name": "v3", "tables": [["name": "t"], ["name": "nosuch"]]], "nosuch", "tables[2]")
             try await fails(c, "table.view", ["name": "v", "tables": [["name": "t"]]], "already exists", "replace")
             try await fails(c, "table.view", ["name": "a/b", "tables": [["name": "t"]]], "name")
         }

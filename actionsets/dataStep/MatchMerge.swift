@@ -17,7 +17,7 @@ enum MatchMerge {
         for g in groups { for k in g.keys where seen.insert(k).inserted { keys.append(k) } }
         keys.sort { $0.lexicographicallyPrecedes($1) }
         let lookups = groups.map { g in Dictionary(uniqueKeysWithValues: zip(g.keys, g.rows)) }
-        let columns = try SetConcatenation.union(tables)
+        let columns = try TableConcatenation.union(tables, parameter: "code")
         try charge(bytes(rows: keys.reduce(0) { n, key in n &+ (lookups.map { $0[key]?.count ?? 0 }.max() ?? 0) }, tables, columns: columns, flags: inFlags.count))
         // for every output row: per table, the row it reads (nil: none in this group) and whether it still has one
         var picks: [[(row: Int?, fresh: Bool)]] = []
@@ -29,7 +29,7 @@ enum MatchMerge {
         var out = DataTable(name: tables.first?.name ?? "")
         for (template, type) in columns {
             let sources = tables.indices.filter { tables[$0].column(template.name) != nil }
-            let data = sources.map { SetConcatenation.convert(tables[$0].column(template.name)!.data, to: type) }
+            let data = sources.map { TableConcatenation.convert(tables[$0].column(template.name)!.data, to: type) }
             var col = ColumnData.empty(type, capacity: picks.count)
             for p in picks {
                 // the last table with a row of its own here; else the one that ran out last (its value is kept)

@@ -32,7 +32,7 @@ struct RunCode: Action {
         let results = try await ctx.cpu { () throws -> [DataTable] in
             let t = program.merge
                 ? try MatchMerge.merge(tables, inFlags: program.inputs.map(\.inFlag), by: program.by.map(\.name), charge: charge)
-                : try SetConcatenation.concatenate(tables)
+                : try TableConcatenation.concatenate(tables, parameter: "code")
             return try DataStepRun.run(program, on: t, check: ctx, charge: charge)
         }
         var stored: [CASTable] = []
