@@ -203,6 +203,9 @@ struct DataStepRowTests {
             try await run(c, code)
             let o = try await fetchAll(c, "o")
             #expect(o.columns.map(\.name) == ["id", "s", "z"] && o.ints("z") == [2, 4])
+            // computedVarsProgram shares the statement splitter: its comments are skipped too
+            let f = try await ok(c, "table.fetch", ["table": ["name": "r", "computedVars": ["z"], "computedVarsProgram": "/* doubled; */ z = id * 2;"]])
+            #expect(f.results["Fetch"]?.tableValue?.ints("z") == [2, 4])
             // rename=(id=s s=id) swaps the two, all pairs at once: as a statement, on the output and on the input
             for code in ["data w; set r; rename id=s s=id; run;", "data w(rename=(id=s s=id)); set r; run;", "data w; set r(rename=(id=s s=id)); run;"] {
                 try await run(c, code)
