@@ -48,8 +48,7 @@ enum DataStepOutput {
         var out: [DataTable] = []
         for (spec, sink) in zip(run.program.outputs, run.sinks) {
             // the input columns gathered by row: about the input's bytes per row, charged before they are made
-            let perRow = Double(run.table.estimatedBytes) / Double(max(1, run.table.rowCount))
-            try run.charge(Int(min(Double(Int.max / 4), perRow * Double(sink.rows.count))))
+            try run.charge(DataStepRun.gatherBytes(run.table, sink.rows.count))
             var t = run.table.gather(sink.rows)
             t.name = spec.name
             for (j, k) in sink.slots.enumerated() {

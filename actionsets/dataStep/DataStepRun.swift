@@ -77,7 +77,12 @@ final class DataStepRun {
     static func run(_ p: DataStepProgram, on input: DataTable, check ctx: ActionContext,
                     charge: @escaping (Int) throws(ActionError) -> Void) throws(ActionError) -> [DataTable] {
         var t = input
-        for w in p.filters { t = t.gather(try rows(w, in: t)) }
+        for w in p.filters {   // each WHERE and the BY order copy the rows they keep: charged first
+            let kept = try rows(w, in: t)
+            try charge(gatherBytes(t, kept.count))
+            t = t.gather(kept)
+        }
+        if !p.by.isEmpty && !p.merge && !p.notSorted { try charge(gatherBytes(t, t.rowCount)) }   // DataStepGroups.ordered sorts
         t = try DataStepGroups.ordered(t, p)
         let work = p.body.count
         guard t.rowCount == 0 || work <= ComputedVars.maxSteps / t.rowCount else {
@@ -88,6 +93,12 @@ final class DataStepRun {
         try run.compile()
         try run.execute()
         return try DataStepOutput.tables(run)
+    }
+
+    /// About what `rows` rows of `t` gathered into a new table take (its bytes per row, times `rows`).
+    static func gatherBytes(_ t: DataTable, _ rows: Int) -> Int {
+        let perRow = Double(t.estimatedBytes) / Double(max(1, t.rowCount))
+        return Int(min(Double(Int.max / 4), perRow * Double(rows)))
     }
 
     /// The rows where a WHERE statement's condition is true.
