@@ -92,6 +92,22 @@ struct DataStepRowTests {
     }
 
     @Test(arguments: Transport.allCases)
+    func mergeHasFirstAndLastAndColumnsTheStepDoesNotAssignKeepTheirType(_ transport: Transport) async throws {
+        try await TestServer.start(http: true).run { s in
+            let c = try await s.client(transport)
+            // 2^53 + 1 is not a double: an int64 column the step only reads must come out exact
+            try await ok(c, "table.addTable", ["table": "big", "vars": [["name": "id", "type": "int64"], ["name": "g"]],
+                                               "rows": [[9_007_199_254_740_993, 2], [5, 1], [7, 2]]])
+            try await ok(c, "table.addTable", ["table": "names", "vars": [["name": "g"], ["name": "label", "type": "varchar"]], "rows": [[2, "two"]]])
+            // merged by g: (5, g 1, no label), (2^53+1, g 2, two), (7, g 2, two kept); FIRST.g / LAST.g of the merged groups
+            try await run(c, "data o; merge big names; by g; f = first.g; l = last.g; run;")
+            let o = try await fetchAll(c, "o")
+            #expect(o.column("id")?.data == .int64([5, 9_007_199_254_740_993, 7]))
+            #expect(o.ints("f") == [1, 1, 0] && o.ints("l") == [1, 0, 1] && o.strings("label").map { $0 ?? "" } == ["", "two", "two"])
+        }
+    }
+
+    @Test(arguments: Transport.allCases)
     func doLoopsRunAsSASRunsThem(_ transport: Transport) async throws {
         try await TestServer.start(http: true).run { s in
             let c = try await s.client(transport)
