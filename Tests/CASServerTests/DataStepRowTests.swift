@@ -266,6 +266,9 @@ struct DataStepHostileTests {
                 ("data o; set t; array a{2}; a{" + String(repeating: "a{", count: 5_000) + "1" + String(repeating: "}", count: 5_001) + " = 1; run;", ["statement 4"]),
             ]
             try await DataStepRowTests.refuses(c, cases)
+            // a million array variables on 3 000 rows: 3·10⁹ values to reset and copy, refused before the first row
+            try await ok(c, "table.addTable", ["table": "many", "vars": [["name": "x"]], "rows": .list((0..<3_000).map { [.int($0)] })])
+            try await DataStepRowTests.refuses(c, [("data o; set many; array a{1000000}; run;", ["1000001 variables", "3000 rows"])])
             try await ok(c, "builtins.ping")
         }
     }

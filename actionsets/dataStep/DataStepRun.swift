@@ -91,6 +91,11 @@ final class DataStepRun {
         }
         let run = DataStepRun(p, table: t, ctx: ctx, charge: charge)
         try run.compile()
+        let variables = run.slots.names.count   // each iteration resets and each output copies them
+        guard t.rowCount == 0 || variables <= ComputedVars.maxSteps / t.rowCount else {
+            throw ActionError(.parameterValue, "code has \(variables) variables for \(t.rowCount) rows; at most \(ComputedVars.maxSteps) variable values (rows × variables) are handled.",
+                              parameter: "code")
+        }
         try run.execute()
         return try DataStepOutput.tables(run)
     }
