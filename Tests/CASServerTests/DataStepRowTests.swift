@@ -133,6 +133,21 @@ struct DataStepRowTests {
     }
 
     @Test(arguments: Transport.allCases)
+    func callStreaminitSeedsTheStreamWhereverItStands(_ transport: Transport) async throws {
+        try await TestServer.start(http: true).run { s in
+            let c = try await s.client(transport)
+            try await ok(c, "table.addTable", ["table": "t", "vars": DataStepRowTests.vars, "rows": DataStepRowTests.rows])
+            // SAS: CALL STREAMINIT is a declaration of the seed, wherever it stands; the same seed gives the same draws
+            try await run(c, "data a; set t; call streaminit(42); r = rand('UNIFORM'); output = 1; run;")
+            try await run(c, "data b; set t; if _n_ = 99 then do; call streaminit(42); end; r = rand('UNIFORM'); run;")
+            let (a, b) = (try await fetchAll(c, "a"), try await fetchAll(c, "b"))
+            let ra = (0..<5).map { a.column("r")?.data.double(at: $0) }, rb = (0..<5).map { b.column("r")?.data.double(at: $0) }
+            #expect(ra == rb && Set(ra.compactMap { $0 }).count == 5 && ra.allSatisfy { ($0 ?? -1) >= 0 && ($0 ?? 1) < 1 })
+            #expect(a.ints("output") == [1, 1, 1, 1, 1])   // a variable named output is assigned, not the OUTPUT statement
+        }
+    }
+
+    @Test(arguments: Transport.allCases)
     func arraysReadAndAssignTheirElements(_ transport: Transport) async throws {
         try await TestServer.start(http: true).run { s in
             let c = try await s.client(transport)

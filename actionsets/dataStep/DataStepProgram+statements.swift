@@ -44,7 +44,7 @@ extension DataStepProgram {
         case "continue" where bare: return .jump(.next, s)
         case "return" where bare: return .jump(.ret, s)
         case "stop" where bare: return .jump(.stop, s)
-        case "output":
+        case "output" where ComputedVars.assignment(t) == nil:   // `output = 1` assigns a variable
             let names = names(after("output", in: t))
             for n in names where !outputs.contains(where: { $0.name.lowercased() == n.lowercased() }) {
                 throw failure(s, "OUTPUT names \(Names.quote(n)), which the DATA statement does not (it writes \(outputs.map(\.name).joined(separator: ", "))).")

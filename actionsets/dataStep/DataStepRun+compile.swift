@@ -71,7 +71,9 @@ extension DataStepRun {
             return .sum(slot: k, e)
         case .delete: return .delete
         case .keepIf(let cond, let s): return .keepIf(try expr(cond, s))
-        case .streaminit(let n): return .streaminit(n)
+        case .streaminit(let n):
+            if seed == nil { seed = n }
+            return .streaminit(n)
         case .when(let cond, let s, let then, let otherwise):
             let e = try expr(cond, s)
             return .when(e, try compile(then, &c), try otherwise.map { n throws(ActionError) in try compile(n, &c) })

@@ -47,6 +47,8 @@ final class DataStepRun {
     let ctx: ActionContext
     let charge: (Int) throws(ActionError) -> Void
     var rng = CASRandom(seed: 0)
+    /// The first CALL STREAMINIT's seed: as in SAS, it seeds the stream wherever it stands.
+    var seed: Int?
     var row = 0
     /// DO-loop iterations so far, all loops together (at most `Limits.maxDataStepLoopIterations`).
     var iterations = 0
@@ -116,7 +118,7 @@ final class DataStepRun {
     // MARK: running
 
     func execute() throws(ActionError) {
-        if let seed = program.body.lazy.compactMap(Self.seed).first { rng = CASRandom(seed: seed) }
+        rng = CASRandom(seed: seed ?? 0)
         let implicit = !program.explicitOutput
         for r in 0..<table.rowCount {
             try ctx.checkCancellation()
@@ -129,12 +131,6 @@ final class DataStepRun {
         }
         try charge(pendingBytes)
         pendingBytes = 0
-    }
-
-    /// The CALL STREAMINIT seed, which (as in SAS) seeds the stream wherever it stands.
-    static func seed(_ n: DataStepProgram.Node) -> Int? {
-        if case .streaminit(let s) = n { return s }
-        return nil
     }
 
     func startIteration() {
