@@ -27,6 +27,15 @@ struct DataStepRowTests {
         }
     }
 
+    /// A server with the table t (`vars`, `rows`) and a client over `transport`: where most scenarios start.
+    func withT(_ transport: Transport, _ body: (any TestClient) async throws -> Void) async throws {
+        try await TestServer.start(http: true).run { s in
+            let c = try await s.client(transport)
+            try await ok(c, "table.addTable", ["table": "t", "vars": Self.vars, "rows": Self.rows])
+            try await body(c)
+        }
+    }
+
     func doubles(_ t: DataTable, _ name: String) -> [Double?] {
         guard let col = t.column(name) else { return [] }
         return (0..<t.rowCount).map { col.data.double(at: $0).flatMap { $0.isNaN ? nil : $0 } }
@@ -34,9 +43,7 @@ struct DataStepRowTests {
 
     @Test(arguments: Transport.allCases)
     func explicitOutputWritesTheNamedTablesAndTurnsOffTheImplicitOne(_ transport: Transport) async throws {
-        try await TestServer.start(http: true).run { s in
-            let c = try await s.client(transport)
-            try await ok(c, "table.addTable", ["table": "t", "vars": Self.vars, "rows": Self.rows])
+        try await withT(transport) { c in
             // x > 2 goes to hi, the rest (1, 2, missing: below every number) to lo; one OUTPUT each, so no implicit output
             try await run(c, "data hi lo; set t; if x > 2 then output hi; else output lo; run;")
             #expect(try await fetchAll(c, "hi").ints("x") == [3, 5])
@@ -62,9 +69,7 @@ struct DataStepRowTests {
 
     @Test(arguments: Transport.allCases)
     func byGroupsSetFirstAndLastWhateverTheInputOrder(_ transport: Transport) async throws {
-        try await TestServer.start(http: true).run { s in
-            let c = try await s.client(transport)
-            try await ok(c, "table.addTable", ["table": "t", "vars": Self.vars, "rows": Self.rows])
+        try await withT(transport) { c in
             // CAS groups by g itself: a (2, .), b (1, 3), c (5), input order kept inside a group
             try await run(c, "data o; set t; by g; f = first.g; l = last.g; run;")
             let o = try await fetchAll(c, "o")
@@ -134,9 +139,7 @@ struct DataStepRowTests {
 
     @Test(arguments: Transport.allCases)
     func callStreaminitSeedsTheStreamWhereverItStands(_ transport: Transport) async throws {
-        try await TestServer.start(http: true).run { s in
-            let c = try await s.client(transport)
-            try await ok(c, "table.addTable", ["table": "t", "vars": DataStepRowTests.vars, "rows": DataStepRowTests.rows])
+        try await withT(transport) { c in
             // SAS: CALL STREAMINIT is a declaration of the seed, wherever it stands; the same seed gives the same draws
             try await run(c, "data a; set t; call streaminit(42); r = rand('UNIFORM'); output = 1; run;")
             try await run(c, "data b; set t; if _n_ = 99 then do; call streaminit(42); end; r = rand('UNIFORM'); run;")
@@ -190,9 +193,7 @@ struct DataStepRowTests {
 
     @Test(arguments: Transport.allCases)
     func retainValuesAndSumStatementsCarryFromRowToRow(_ transport: Transport) async throws {
-        try await TestServer.start(http: true).run { s in
-            let c = try await s.client(transport)
-            try await ok(c, "table.addTable", ["table": "t", "vars": Self.vars, "rows": Self.rows])
+        try await withT(transport) { c in
             // x: 1 2 3 . 5. total + x treats the missing x as 0: 1 3 6 6 11. acc from 100: 101 103 106 . (missing + is missing) …
             // last retains the previous row's x (missing before the first row); tag keeps 'x' until it is changed at row 3
             let code = """
