@@ -59,7 +59,8 @@ let package = Package(
         .target(name: "ActionSetPercentile", dependencies: ["CASCore"], path: "actionsets/percentile"),
         .target(name: "ActionSetDataPreprocess", dependencies: ["CASCore", "CheckedSize"], path: "actionsets/datapreprocess"),
         .target(name: "ActionSetDeduplication", dependencies: ["CASCore"], path: "actionsets/deduplication"),
-        .target(name: "ActionSetDataStep", dependencies: ["CASCore"], path: "actionsets/dataStep"),
+        .target(name: "ActionSetDataStep", dependencies: ["CASCore"], path: "actionsets/dataStep",
+                swiftSettings: [.unsafeFlags(["-O"])]),  // the DATA step's row loop: a debug build spent most of it in generic metadata and retains
         .target(name: "ActionSetAggregation", dependencies: ["CASCore", "ActionSetSimple"], path: "actionsets/aggregation"),  // simple's ColumnStats
         .target(name: "ActionSetImage", dependencies: ["CASCore", "ImageCodec", "SeededRandom"], path: "actionsets/image"),
         .target(name: "ActionSetFedSql", dependencies: ["CASCore", "CASStorage"], path: "actionsets/fedSql"),  // SQL on SQLite's engine (SQLScratch)

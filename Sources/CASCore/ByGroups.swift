@@ -10,7 +10,7 @@ public struct ByGroups: Sendable {
         case number(Double)
         case text(String)
 
-        init(_ data: ColumnData, _ row: Int) {
+        public init(_ data: ColumnData, _ row: Int) {
             switch data {
             case .varchar(let a): self = a[row].flatMap { $0.isEmpty ? nil : Value.text($0) } ?? .missing
             case .varbinary(let a): self = a[row].flatMap { $0.isEmpty ? nil : Value.text(String(decoding: $0, as: UTF8.self)) } ?? .missing

@@ -164,6 +164,9 @@ public enum Limits {
     public static let maxProgramParameter = 1 << 24
     /// Bins of one variable in one histogram (`datapreprocess.histogram`'s `nBins`, or what a `binWidth` makes).
     public static let maxHistogramBins = 100_000
+    /// DO-loop iterations of one DATA step run, all loops and rows together (`dataStep.runCode`): a loop whose
+    /// bounds ask for more is refused before it starts, a DO WHILE / UNTIL that runs past it is stopped.
+    public static let maxDataStepLoopIterations = 100_000_000
     /// Calls a session's history keeps (`builtins.history`); older ones are dropped.
     public static let historyEntries = 1_000
     /// Characters of one call's parameters kept in the history (1 000 × 500: about 0.5 MB per session at most).

@@ -214,8 +214,23 @@ def test_swat_concat_matches_pandas(conn):
 def test_datastep_refuses_what_it_does_not_run(conn):
     df = pd.DataFrame({"id": [1.0, 2.0]})
     conn.upload_frame(df, casout={"name": "ds_r", "replace": True})
-    r = conn.datastep.runcode(code="data o; set ds_r; retain total 0; total + id; run;")
+    r = conn.datastep.runcode(code="data o; set ds_r; put id; run;")
     assert r.severity == 2 and "statement 3" in r.status and "not supported" in r.status
+
+
+def test_datastep_retain_sum_and_by_groups_match_pandas(conn):
+    df = pd.DataFrame({"g": ["b", "a", "b", "a", "c"], "x": [1.0, 2.0, 3.0, np.nan, 5.0]})
+    tbl = conn.upload_frame(df, casout={"name": "ds_by", "replace": True})
+    # a sum statement: a running total in which a missing x adds 0
+    got = tbl.datastep("retain total 0; total + x;", casout={"name": "ds_sum", "replace": True}).to_frame()
+    assert got["total"].tolist() == df["x"].fillna(0).cumsum().tolist()
+    # BY with SET: CAS groups the rows by g; FIRST.g keeps each group's first row, a per-group count on its last
+    got = tbl.datastep("by g; if first.g then n = 0; n + 1; if last.g;", casout={"name": "ds_last", "replace": True}).to_frame()
+    expected = df.sort_values("g", kind="stable").groupby("g", sort=True).size()
+    assert got["g"].tolist() == expected.index.tolist() and got["n"].tolist() == expected.tolist()
+    # OUTPUT in a DO loop: a row per pass
+    got = tbl.datastep("where x between 1 and 2; do k = 1 to 3; output; end;", casout={"name": "ds_rep", "replace": True}).to_frame()
+    assert got["x"].tolist() == np.repeat(df[df["x"].between(1, 2)]["x"].to_numpy(), 3).tolist() and got["k"].tolist() == [1, 2, 3] * 2
 
 
 def test_string_methods_use_sas_functions_and_match_pandas(conn):

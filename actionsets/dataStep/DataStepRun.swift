@@ -1,108 +1,275 @@
 import CASCore
 import CASWire
+import CheckedSize
+import Foundation
 
-/// Runs a program's statements over a table: each statement on the rows its enclosing conditions
-/// select (`mask`), conditions evaluated before their branches run (as the DATA step evaluates an IF
-/// once per row), deleted rows marked and left out at the end; then KEEP, DROP, RENAME and the RETAIN order.
-struct DataStepRun {
-    var t: DataTable
-    var deleted: [Bool]
-    var rng = CASRandom(seed: 0)
+/// Runs a program row by row, as the DATA step does. Each iteration reads the next row of the input
+/// (the SET tables one after the other, or the match-merged rows) into the program data vector
+/// (`WhereSlots`), makes the variables the step creates missing again unless they are retained
+/// (RETAIN, sum statements, arrays with initial values), sets `_N_`, `FIRST.g` and `LAST.g`, and runs the
+/// statements; the row is written at the end of the iteration unless an OUTPUT statement stands anywhere
+/// in the program (then only OUTPUT writes). Expressions are the where language's, bound once to the
+/// input table and the slots. Input columns the step never assigns are not copied into the slots:
+/// they are read from the table and gathered into the output by row, so their type is kept exactly.
+final class DataStepRun {
+    typealias Statement = DataStepProgram.Statement
+
+    /// How a statement ends: go on, end the iteration (without writing, or with the implicit output),
+    /// leave or continue the innermost loop, or stop the step.
+    enum Flow { case next, delete, ret, leave, skip, stop }
+
+    /// A bound expression, the hidden slots its `rand("UNIFORM")` calls read, and its statement (for errors).
+    struct Expr {
+        let bound: BoundWhere
+        let rands: [Int]
+        let statement: Statement
+    }
+
+    indirect enum Step {
+        case assign(slot: Int, Expr)
+        case assignElement(array: String, elements: [Int], sub: Expr, Expr)
+        case sum(slot: Int, Expr)
+        case delete
+        case keepIf(Expr)
+        case streaminit(Int)
+        case when(Expr, Step, Step?)
+        case block([Step])
+        case output([Int])
+        case range(slot: Int, from: Expr, to: Expr, by: Expr?, body: [Step])
+        case whileTrue(Expr, [Step])
+        case until(Expr, [Step])
+        case jump(Flow)
+    }
+
+    let program: DataStepProgram
+    let table: DataTable
+    let slots = WhereSlots()
     let ctx: ActionContext
+    let charge: (Int) throws(ActionError) -> Void
+    var rng = CASRandom(seed: 0)
+    /// The first CALL STREAMINIT's seed: as in SAS, it seeds the stream wherever it stands.
+    var seed: Int?
+    var row = 0
+    /// DO-loop iterations so far, all loops together (at most `Limits.maxDataStepLoopIterations`).
+    var iterations = 0
+    var steps: [Step] = []
+    /// Input columns held in slots (the program assigns them): slot and column, loaded at each iteration.
+    var loads: [(slot: Int, column: Int)] = []
+    /// Slots made missing at the start of each iteration (new variables that are not retained).
+    var resets: [Int] = []
+    /// `_N_`, and FIRST.g / LAST.g per BY variable.
+    var counter = 0
+    var counterSlot = 0
+    var firsts: [Int] = [], lasts: [Int] = []
+    var byColumns: [ColumnData] = []
+    /// Slots that are not written (`_N_`, FIRST. / LAST., rand's).
+    var hidden = Set<Int>()
+    var sinks: [DataStepOutput.Sink] = []
+    var pendingBytes = 0
+    private var randCount = 0
 
-    static func run(_ p: DataStepProgram, on table: inout DataTable, check ctx: ActionContext) throws(ActionError) {
-        let work = p.body.count + p.filters.count
-        guard table.rowCount == 0 || work <= ComputedVars.maxSteps / table.rowCount else {
-            throw ActionError(.parameterValue, "code would run \(work) statements on \(table.rowCount) rows; at most \(ComputedVars.maxSteps) statement evaluations (rows × statements) are allowed.",
+    init(_ program: DataStepProgram, table: DataTable, ctx: ActionContext, charge: @escaping (Int) throws(ActionError) -> Void) {
+        self.program = program
+        self.table = table
+        self.ctx = ctx
+        self.charge = charge
+    }
+
+    /// The output tables, one per table of the DATA statement.
+    static func run(_ p: DataStepProgram, on input: DataTable, check ctx: ActionContext,
+                    charge: @escaping (Int) throws(ActionError) -> Void) throws(ActionError) -> [DataTable] {
+        var t = input
+        for w in p.filters {   // each WHERE and the BY order copy the rows they keep: charged first
+            let kept = try rows(w, in: t)
+            try charge(gatherBytes(t, kept.count))
+            t = t.gather(kept)
+        }
+        if !p.by.isEmpty && !p.merge && !p.notSorted { try charge(gatherBytes(t, t.rowCount)) }   // DataStepGroups.ordered sorts
+        t = try DataStepGroups.ordered(t, p)
+        let work = p.body.count
+        guard t.rowCount == 0 || work <= ComputedVars.maxSteps / t.rowCount else {
+            throw ActionError(.parameterValue, "code would run \(work) statements on \(t.rowCount) rows; at most \(ComputedVars.maxSteps) statement evaluations (rows × statements) are allowed.",
                               parameter: "code")
         }
-        for w in p.filters { table = table.gather(try rows(w, in: table, label: "the WHERE statement")) }
-        var r = DataStepRun(t: table, deleted: Array(repeating: false, count: table.rowCount), ctx: ctx)
-        let all = Array(repeating: true, count: table.rowCount)
-        for node in p.body { try r.exec(node, all) }
-        table = r.t.gather(r.deleted.indices.filter { !r.deleted[$0] })
-        try select(p, &table)
-    }
-
-    mutating func exec(_ node: DataStepProgram.Node, _ mask: [Bool]) throws(ActionError) {
-        try ctx.checkCancellation()
-        switch node {
-        case .assign(let name, let expr, let n, let text):
-            let on = zip(mask, deleted).map { $0 && !$1 }
-            try assign(name, expr, on: on, text: text, label: "code: statement \(n)")
-        case .delete:
-            for i in mask.indices where mask[i] { deleted[i] = true }
-        case .keepIf(let cond, let n):
-            let c = try Self.mask(cond, in: t, label: "statement \(n)")
-            for i in mask.indices where mask[i] && !c[i] { deleted[i] = true }
-        case .streaminit(let seed): rng = CASRandom(seed: seed)
-        case .when(let cond, let n, let then, let otherwise):
-            let c = try Self.mask(cond, in: t, label: "statement \(n)")
-            try exec(then, zip(mask, c).map { $0 && $1 })
-            if let otherwise { try exec(otherwise, zip(mask, c).map { $0 && !$1 }) }
-        case .block(let nodes):
-            for n in nodes { try exec(n, mask) }
-        }
-    }
-
-    /// `name = expression` on the rows of `on`; the other rows keep their value (missing in a new column),
-    /// as the DATA step's program data vector would.
-    mutating func assign(_ name: String, _ expr: String, on: [Bool], text: String, label: String) throws(ActionError) {
-        var computed = t
-        try ComputedVars.assign(name, expr, statement: text, to: &computed, rng: &rng, label: label, parameter: "code")
-        guard var column = computed.column(name) else { return }
-        if on.allSatisfy({ $0 }) { t = computed; return }
-        let old = t.column(name)?.data
-        if let old, old.type.isNumeric != column.type.isNumeric || !old.type.isNumeric && old.type != column.type {
-            throw ActionError(.parameterValue, "\(label) (\(Names.quote(text))): the variable \(Names.quote(name)) is \(old.type.rawValue) but is assigned a \(column.type.rawValue) value.",
+        let run = DataStepRun(p, table: t, ctx: ctx, charge: charge)
+        try run.compile()
+        let variables = run.slots.names.count   // each iteration resets and each output copies them
+        guard t.rowCount == 0 || variables <= ComputedVars.maxSteps / t.rowCount else {
+            throw ActionError(.parameterValue, "code has \(variables) variables for \(t.rowCount) rows; at most \(ComputedVars.maxSteps) variable values (rows × variables) are handled.",
                               parameter: "code")
         }
-        column.data = SetConcatenation.merge(old: old, new: column.data, where: on)
-        if let k = t.columns.firstIndex(where: { $0.name.lowercased() == name.lowercased() }) { t.columns[k].data = column.data } else { t.columns.append(column) }
+        try run.execute()
+        return try DataStepOutput.tables(run)
     }
 
-    /// Whether `condition` is true, row by row (a missing value is false).
-    static func mask(_ condition: String, in t: DataTable, label: String) throws(ActionError) -> [Bool] {
-        var m = Array(repeating: false, count: t.rowCount)
-        for r in try rows(condition, in: t, label: label) { m[r] = true }
-        return m
+    /// About what `rows` rows of `t` gathered into a new table take (its bytes per row, times `rows`).
+    static func gatherBytes(_ t: DataTable, _ rows: Int) -> Int {
+        let perRow = Double(t.estimatedBytes) / Double(max(1, t.rowCount))
+        return Int(min(Double(Int.max / 4), perRow * Double(rows)))
     }
 
-    /// The rows where `condition` is true.
-    static func rows(_ condition: String, in t: DataTable, label: String) throws(ActionError) -> [Int] {
+    /// The rows where a WHERE statement's condition is true.
+    static func rows(_ condition: String, in t: DataTable) throws(ActionError) -> [Int] {
         do { return try WhereExpression(condition).bind(to: t).matchingRows() } catch {
-            throw ActionError(.parameterValue, "code: \(label) (\(Names.quote(condition))): \(error)", parameter: "code")
+            throw ActionError(.parameterValue, "code: the WHERE statement (\(Names.quote(condition))): \(error)", parameter: "code")
         }
     }
 
-    /// KEEP, DROP and RENAME on the output columns (a name that is not a column is an error, as in SAS),
-    /// MERGE's in= variables left out (the DATA step does not write them), RETAIN's columns first.
-    static func select(_ p: DataStepProgram, _ t: inout DataTable) throws(ActionError) {
-        func index(_ n: String, _ what: String) throws(ActionError) -> Int {
-            guard let i = t.columns.firstIndex(where: { $0.name.lowercased() == n.lowercased() }) else {
-                throw ActionError(.parameterValue, "code: the variable \(Names.quote(n)) in the \(what) statement is not in the output table (columns: \(t.columns.map(\.name).prefix(20).joined(separator: ", "))).",
-                                  parameter: "code")
+    // MARK: running
+
+    func execute() throws(ActionError) {
+        rng = CASRandom(seed: seed ?? 0)
+        let implicit = !program.explicitOutput
+        for r in 0..<table.rowCount {
+            try ctx.checkCancellation()
+            row = r
+            counter += 1
+            startIteration()
+            let flow = try run(steps)
+            if flow == .stop { break }
+            if implicit && (flow == .next || flow == .ret) { try output(Array(sinks.indices)) }
+        }
+        try charge(pendingBytes)
+        pendingBytes = 0
+    }
+
+    func startIteration() {
+        for k in resets { slots.clear(k) }
+        for (k, c) in loads {
+            switch table.columns[c].data {
+            case .varchar(let a): slots.strings[k] = a[row] ?? ""
+            case let d: slots.numbers[k] = d.double(at: row) ?? .nan
             }
-            return i
         }
-        let flags = Set(p.inputs.compactMap { $0.inFlag?.lowercased() })
-        t.columns.removeAll { flags.contains($0.name.lowercased()) }
-        if !p.order.isEmpty {
-            var first: [Int] = [], firstSet = Set<Int>()
-            for n in p.order {
-                if let i = t.columns.firstIndex(where: { $0.name.lowercased() == n.lowercased() }), firstSet.insert(i).inserted { first.append(i) }
+        slots.numbers[counterSlot] = Double(counter)
+        DataStepGroups.flags(byColumns, rows: table.rowCount, row: row, firsts: firsts, lasts: lasts, slots: slots)
+    }
+
+    func run(_ list: [Step]) throws(ActionError) -> Flow {
+        for s in list {
+            let flow = try run(s)
+            if flow != .next { return flow }
+        }
+        return .next
+    }
+
+    func run(_ step: Step) throws(ActionError) -> Flow {
+        switch step {
+        case .assign(let k, let e): try store(k, e)
+        case .assignElement(let name, let elements, let sub, let e):
+            guard let k = slots.element(name, elements, try number(sub)) else { throw DataStepProgram.failure(sub.statement, slots.fault ?? "") }
+            try store(k, e)
+        case .sum(let k, let e):
+            let x = try number(e)
+            let old = slots.numbers[k]
+            slots.numbers[k] = old.isNaN ? (x.isNaN ? 0 : x) : (x.isNaN ? old : old + x)
+        case .delete: return .delete
+        case .keepIf(let e): if !(try test(e)) { return .delete }
+        case .streaminit: break
+        case .when(let e, let then, let otherwise):
+            if try test(e) { return try run(then) }
+            if let otherwise { return try run(otherwise) }
+        case .block(let list): return try run(list)
+        case .output(let targets): try output(targets)
+        case .range(let k, let from, let to, let by, let body): return try range(k, from, to, by, body)
+        case .whileTrue(let cond, let body):
+            while try test(cond) {
+                try tick(cond.statement)
+                switch try run(body) {
+                case .leave: return .next
+                case .next, .skip: continue
+                case let other: return other
+                }
             }
-            t.columns = first.map { t.columns[$0] } + t.columns.indices.filter { !firstSet.contains($0) }.map { t.columns[$0] }
+        case .until(let cond, let body):
+            repeat {
+                try tick(cond.statement)
+                switch try run(body) {
+                case .leave: return .next
+                case .next, .skip: break
+                case let other: return other
+                }
+            } while !(try test(cond))
+        case .jump(let flow): return flow
         }
-        if !p.keep.isEmpty {   // the columns keep their order (the program data vector's), whatever the KEEP list's
-            var kept = Set<Int>()
-            for n in p.keep { kept.insert(try index(n, "KEEP")) }
-            t.columns = t.columns.indices.filter(kept.contains).map { t.columns[$0] }
+        return .next
+    }
+
+    /// `do i = from to to by by;` as SAS runs it: the bounds evaluated once; after each pass i += by; the
+    /// loop ends when i passes `to` (the index then holds the first value past it).
+    func range(_ k: Int, _ from: Expr, _ to: Expr, _ by: Expr?, _ body: [Step]) throws(ActionError) -> Flow {
+        let start = try number(from), stop = try number(to)
+        let step = try by.map { e throws(ActionError) in try number(e) } ?? 1
+        let s = from.statement
+        guard start.isFinite, stop.isFinite, step.isFinite, step != 0 else {
+            throw DataStepProgram.failure(s, "Invalid DO loop control information: the start (\(WhereFormat.number(start))) or TO (\(WhereFormat.number(stop))) value is missing, or the BY value (\(WhereFormat.number(step))) is missing, zero or not finite.")
         }
-        for n in p.drop { t.columns.remove(at: try index(n, "DROP")) }
-        for (from, to) in p.rename {
-            try Names.check(to, .column, parameter: "code")
-            t.columns[try index(from, "RENAME")].name = to
+        let planned = ((stop - start) / step).rounded(.down) + 1   // a Double: 1e19 stays a number, never an Int
+        let room = Double(Limits.maxDataStepLoopIterations - iterations)
+        if planned > room {
+            throw DataStepProgram.failure(s, "the DO loop would run \(WhereFormat.number(planned)) times; a DATA step runs at most \(Limits.maxDataStepLoopIterations) DO-loop iterations in all (\(iterations) so far).")
         }
+        slots.numbers[k] = start
+        while step > 0 ? slots.numbers[k] <= stop : slots.numbers[k] >= stop {
+            try tick(s)
+            switch try run(body) {
+            case .leave: return .next
+            case .next, .skip: break
+            case let other: return other
+            }
+            slots.numbers[k] += step   // SAS reads the index again: the body may have changed it
+            if slots.numbers[k].isNaN { break }
+        }
+        return .next
+    }
+
+    /// One more loop iteration: counted against the step's limit, and a point where a cancel stops the step.
+    func tick(_ s: Statement) throws(ActionError) {
+        iterations += 1
+        guard iterations <= Limits.maxDataStepLoopIterations else {
+            throw DataStepProgram.failure(s, "the DATA step ran \(Limits.maxDataStepLoopIterations) DO-loop iterations, the most one step may run; check the loop's condition.")
+        }
+        try ctx.checkCancellation()
+    }
+
+    /// Evaluates `e` with `read` (after filling its rand slots); an error it recorded (an array subscript out of
+    /// range) becomes the statement's error.
+    func evaluate<T>(_ e: Expr, _ read: (BoundWhere, Int) -> T) throws(ActionError) -> T {
+        for k in e.rands { slots.numbers[k] = Double(rng.next() >> 11) * 0x1p-53 }
+        let v = read(e.bound, row)
+        if let f = slots.fault { throw DataStepProgram.failure(e.statement, f) }
+        return v
+    }
+
+    func number(_ e: Expr) throws(ActionError) -> Double { try evaluate(e) { $0.number(row: $1) } }
+    func test(_ e: Expr) throws(ActionError) -> Bool { try evaluate(e) { $0.matches(row: $1) } }
+
+    /// `slot = e` (the kinds agree: checked when compiled).
+    func store(_ k: Int, _ e: Expr) throws(ActionError) {
+        switch slots.kinds[k] {
+        case .number: slots.numbers[k] = try number(e)
+        case .string:
+            let text = try evaluate(e) { $0.text(row: $1) }
+            guard text.utf8.count <= Limits.maxComputedString else {
+                throw DataStepProgram.failure(e.statement, "the value of \(slots.names[k]) in row \(row + 1) has \(text.utf8.count) characters; a string may have at most \(Limits.maxComputedString).")
+            }
+            slots.strings[k] = text
+        }
+    }
+
+    /// Writes the program data vector to the output tables `targets`, charging the memory as it goes.
+    func output(_ targets: [Int]) throws(ActionError) {
+        for i in targets { pendingBytes += sinks[i].append(row: row, slots: slots) }
+        if pendingBytes > 1 << 20 {
+            try charge(pendingBytes)
+            pendingBytes = 0
+        }
+    }
+
+    // MARK: names for the rand slots
+
+    func nextRandName() -> String {
+        randCount += 1
+        return "__rand_\(randCount)__"
     }
 }

@@ -8,7 +8,8 @@ import CASWire
 /// the group (a table that ran out keeps its last row's values, as the DATA step retains them); when
 /// no table with the column has rows in the group, it is missing. An `in=` variable is 1 in the groups its table has rows in.
 enum MatchMerge {
-    static func merge(_ tables: [DataTable], inFlags: [String?], by: [String]) throws(ActionError) -> DataTable {
+    /// `charge` is told what the merge allocates (the row picks and the output columns) before it does.
+    static func merge(_ tables: [DataTable], inFlags: [String?], by: [String], charge: (Int) throws(ActionError) -> Void) throws(ActionError) -> DataTable {
         var groups: [ByGroups] = []
         for t in tables { groups.append(try ByGroups(t, by: by, parameter: "code (BY)")) }
         var keys: [[ByGroups.Value]] = []
@@ -16,7 +17,8 @@ enum MatchMerge {
         for g in groups { for k in g.keys where seen.insert(k).inserted { keys.append(k) } }
         keys.sort { $0.lexicographicallyPrecedes($1) }
         let lookups = groups.map { g in Dictionary(uniqueKeysWithValues: zip(g.keys, g.rows)) }
-        let columns = try SetConcatenation.union(tables)
+        let columns = try TableConcatenation.union(tables, parameter: "code")
+        try charge(bytes(rows: keys.reduce(0) { n, key in n &+ (lookups.map { $0[key]?.count ?? 0 }.max() ?? 0) }, tables, columns: columns, flags: inFlags.count))
         // for every output row: per table, the row it reads (nil: none in this group) and whether it still has one
         var picks: [[(row: Int?, fresh: Bool)]] = []
         for key in keys {
@@ -27,7 +29,7 @@ enum MatchMerge {
         var out = DataTable(name: tables.first?.name ?? "")
         for (template, type) in columns {
             let sources = tables.indices.filter { tables[$0].column(template.name) != nil }
-            let data = sources.map { SetConcatenation.convert(tables[$0].column(template.name)!.data, to: type) }
+            let data = sources.map { TableConcatenation.convert(tables[$0].column(template.name)!.data, to: type) }
             var col = ColumnData.empty(type, capacity: picks.count)
             for p in picks {
                 // the last table with a row of its own here; else the one that ran out last (its value is kept)
@@ -49,5 +51,17 @@ enum MatchMerge {
             out.columns.append(Column(name: flag, data: .double(picks.map { $0[j].row == nil ? 0 : 1 })))
         }
         return out
+    }
+
+    /// What merging into `rows` rows allocates: a pick per table and row, and the output's cells (a string
+    /// column's as long, on average, as in the tables read).
+    static func bytes(rows: Int, _ tables: [DataTable], columns: [(template: Column, type: ColumnType)], flags: Int) -> Int {
+        var perRow = Double(tables.count * MemoryLayout<(row: Int?, fresh: Bool)>.stride + flags * 8)
+        for (c, _) in columns {
+            let parts = tables.compactMap { $0.column(c.name) }
+            let cells = parts.reduce(0) { $0 + $1.data.count }
+            perRow += 16 + (c.type == .varchar ? Double(parts.reduce(0) { $0 + $1.data.estimatedBytes }) / Double(max(1, cells)) : 0)
+        }
+        return Int(min(Double(Int.max / 4), perRow * Double(rows)))
     }
 }

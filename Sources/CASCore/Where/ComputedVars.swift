@@ -67,19 +67,13 @@ public enum ComputedVars {
         let data: ColumnData
         // rand("UNIFORM") anywhere in the expression: a hidden column of seeded uniforms per call
         var withRand = t, text = expr, k = 0
-        while let r = text.range(of: #"rand\s*\(\s*(["'])uniform\1\s*\)"#, options: [.regularExpression, .caseInsensitive]) {
+        while let r = text.range(of: randUniform, options: [.regularExpression, .caseInsensitive]) {
             let col = "__rand_\(k)__"
             withRand.columns.append(Column(name: col, data: .double((0..<t.rowCount).map { _ in Double(rng.next() >> 11) * 0x1p-53 })))
             text.replaceSubrange(r, with: col)
             k += 1
         }
-        // put(x, z10.): quote the bare format so the where language reads a string literal
-        while true {  // nested put(put(x, z10.), $char10.): innermost first; the first argument has no top-level comma
-            let quoted = text.replacingOccurrences(of: #"(?i)(put\s*\((?:[^(),;]|\([^()]*\))+,\s*)(\$?[A-Za-z]*[0-9]*\.[0-9]*)(\s*\))"#, with: "$1'$2'$3",
-                                                   options: .regularExpression)
-            if quoted == text { break }
-            text = quoted
-        }
+        text = quotingFormats(text)
         let bound: BoundWhere
         do { bound = try bind(text, to: withRand) } catch {
             throw ActionError(.parameterValue, "\(label) (\(Names.quote(stmt))): \(error)",
@@ -109,21 +103,36 @@ public enum ComputedVars {
         replace(&t, Column(name: name, data: data))
     }
 
+    /// `rand("UNIFORM")` in an expression's text (a regular expression, case-insensitive).
+    public static let randUniform = #"rand\s*\(\s*(["'])uniform\1\s*\)"#
+
+    /// `put(x, z10.)` with its bare format quoted, so the where language reads a string literal.
+    public static func quotingFormats(_ expr: String) -> String {
+        var text = expr
+        while true {  // nested put(put(x, z10.), $char10.): innermost first; the first argument has no top-level comma
+            let quoted = text.replacingOccurrences(of: #"(?i)(put\s*\((?:[^(),;]|\([^()]*\))+,\s*)(\$?[A-Za-z]*[0-9]*\.[0-9]*)(\s*\))"#, with: "$1'$2'$3",
+                                                   options: .regularExpression)
+            if quoted == text { return text }
+            text = quoted
+        }
+    }
+
     static func replace(_ t: inout DataTable, _ column: Column) {
         if let k = t.columns.firstIndex(where: { $0.name.lowercased() == column.name.lowercased() }) { t.columns[k] = column } else { t.columns.append(column) }
     }
 
     /// Binds an expression; when it compares a number with a quoted number (DATA step code such as
     /// `_id_ = '10'`), binds it again with the quotes of numeric literals removed.
-    static func bind(_ expr: String, to t: DataTable) throws(WhereError) -> BoundWhere {
-        do { return try WhereExpression(expr).bindValue(to: t) } catch {
+    /// With `slots`, the DATA step's variables are read before the table's columns.
+    public static func bind(_ expr: String, to t: DataTable, slots: WhereSlots? = nil) throws(WhereError) -> BoundWhere {
+        do { return try WhereExpression(expr).bindValue(to: t, slots: slots) } catch {
             guard error.message.contains("cannot compare"), error.message.contains("(a number)") else { throw error }
             // only quoted numbers that are an operand of a comparison (`_id_ = '10'`, `'10' = x`)
             let op = #"(=|\^=|~=|!=|<>|<=|>=|<|>|\b(?:eq|ne|lt|le|gt|ge)\b)"#
             let unquoted = expr
                 .replacingOccurrences(of: op + #"\s*(['"])(-?[0-9]+(?:\.[0-9]+)?)\2"#, with: "$1 $3", options: [.regularExpression, .caseInsensitive])
                 .replacingOccurrences(of: #"(['"])(-?[0-9]+(?:\.[0-9]+)?)\1\s*"# + op, with: "$2 $3", options: [.regularExpression, .caseInsensitive])
-            guard unquoted != expr, let b = try? WhereExpression(unquoted).bindValue(to: t) else { throw error }
+            guard unquoted != expr, let b = try? WhereExpression(unquoted).bindValue(to: t, slots: slots) else { throw error }
             return b
         }
     }
@@ -140,26 +149,48 @@ public enum ComputedVars {
         String(s.drop { $0.isWhitespace }.reversed().drop { $0.isWhitespace }.reversed())
     }
 
-    /// Splits on `;` outside quotes.
-    public static func statements(_ program: String) -> [String] {
-        var out: [String] = [], cur = "", quote: Character?
-        for ch in program {
+    /// One statement of a program and the line (from 1) it starts on.
+    public struct SourceStatement: Sendable {
+        public var text: String
+        public var line: Int
+    }
+
+    /// Splits on `;` outside quotes; `/* … */` comments count as a blank. `unclosedComment` is the line of a
+    /// comment that never closes (everything after it is comment).
+    public static func split(_ program: String) -> (statements: [SourceStatement], unclosedComment: Int?) {
+        var out: [SourceStatement] = [], cur = "", quote: Character?, line = 1, start = 1, blank = true
+        var rest = Substring(program)
+        while let ch = rest.popFirst() {
+            if ch == "\n" { line += 1 }
+            if blank && !ch.isWhitespace && ch != ";" { start = line; blank = false }
             if let q = quote {
                 cur.append(ch)
                 if ch == q { quote = nil }
             } else if ch == "'" || ch == "\"" {
                 quote = ch
                 cur.append(ch)
+            } else if ch == "/" && rest.first == "*" {
+                guard let end = rest.dropFirst().range(of: "*/") else {
+                    out.append(SourceStatement(text: cur, line: start))
+                    return (out, line)
+                }
+                line += rest[..<end.lowerBound].count { $0 == "\n" }
+                rest = rest[end.upperBound...]
+                cur.append(" ")
             } else if ch == ";" {
-                out.append(cur)
+                out.append(SourceStatement(text: cur, line: start))
                 cur = ""
+                blank = true
             } else {
                 cur.append(ch)
             }
         }
-        out.append(cur)
-        return out
+        out.append(SourceStatement(text: cur, line: start))
+        return (out, nil)
     }
+
+    /// The statements' texts (`split` without the lines).
+    public static func statements(_ program: String) -> [String] { split(program).statements.map(\.text) }
 
     /// `name = expression` (not `==`, `<=`, `>=`, `^=`): the name and the expression text. Also FCMP's.
     public static func assignment(_ stmt: String) -> (name: String, expression: String)? {

@@ -5,6 +5,8 @@ import Foundation
 /// Subtrees made only of literals are evaluated once here (constant folding).
 struct WhereBinder {
     let table: DataTable
+    /// The DATA step's variables, looked up before the table's columns.
+    var slots: WhereSlots? = nil
 
     func bind(_ node: WhereSyntax) throws(WhereError) -> WhereOperand {
         let here = "the expression at position \(node.position)"
@@ -72,16 +74,34 @@ struct WhereBinder {
             let test = Self.missingTest(xo)
             return fold(.condition(Self.negated(test, negated)), [xo], here, node.position)
         case .call(let name, let args):
+            if let slots, let elements = slots.array(name), args.count == 1 {   // SAS also writes a(i)
+                return try Self.element(slots, name, elements, try bind(args[0]), at: node.position)
+            }
+            if let slots, name.lowercased() == "dim", args.count == 1, case .column(let a) = args[0].kind, let elements = slots.array(a) {
+                let n = Double(elements.count)
+                return WhereOperand(code: .number { _ in n }, isConstant: true, what: "dim(\(a))", position: node.position)
+            }
             var bound: [WhereOperand] = []
             for a in args { bound.append(try bind(a)) }
             let code = try WhereFunctions.compile(name, bound, at: node.position)
             return fold(code, bound, "\(name.lowercased())(...) at position \(node.position)", node.position)
+        case .element(let name, let sub):
+            guard let slots, let elements = slots.array(name) else {
+                throw WhereError(message: "'\(name)' is not an array (declare it with an ARRAY statement)", position: node.position)
+            }
+            return try Self.element(slots, name, elements, try bind(sub), at: node.position)
         }
     }
 
     // MARK: leaves
 
     private func column(_ name: String, at position: Int) throws(WhereError) -> WhereOperand {
+        if let slots {
+            if let k = slots.slot(name) { return Self.read(slots, k, name, at: position) }
+            if table.columnIndex(name) == nil, slots.pending.contains(name.lowercased()) {
+                return Self.read(slots, slots.add(name, .number), name, at: position)
+            }
+        }
         guard let index = table.columnIndex(name) else {
             let names = table.columns.map(\.name)
             throw WhereError(

@@ -32,7 +32,13 @@ public struct WhereExpression: Sendable {
     /// Like ``bind(to:)`` but accepts any result type, for computed values (`upcase(name) || '-' || id`).
     /// For a string result, ``BoundWhere/matches(row:)`` is true when the value is not missing (not blank).
     public func bindValue(to table: DataTable) throws(WhereError) -> BoundWhere {
-        let operand = try WhereBinder(table: table).bind(syntax)
+        try bindValue(to: table, slots: nil)
+    }
+
+    /// Like ``bindValue(to:)``, reading the DATA step's variables and arrays from `slots` before the table's
+    /// columns (a name in `slots.pending` that is neither becomes a numeric slot).
+    public func bindValue(to table: DataTable, slots: WhereSlots?) throws(WhereError) -> BoundWhere {
+        let operand = try WhereBinder(table: table, slots: slots).bind(syntax)
         return BoundWhere(operand.code, rowCount: table.rowCount)
     }
 }
@@ -78,6 +84,21 @@ public struct BoundWhere: Sendable {
         var rows: [Int] = []
         for r in range where p(r) { rows.append(r) }
         return rows
+    }
+
+    /// The value at `row` as a number without boxing it (conditions give 1 or 0; NaN when missing or not a number).
+    public func number(row: Int) -> Double {
+        switch code {
+        case .number(let f): f(row)
+        case .condition(let c): c(row) ? 1 : 0
+        case .string, .binary: .nan
+        }
+    }
+
+    /// The value at `row` as a string without boxing it (empty when missing or not a string).
+    public func text(row: Int) -> String {
+        if case .string(let f) = code { return f(row) }
+        return ""
     }
 
     /// The expression's value at `row`: `.double` for numbers (conditions give 1 or 0), `.string` for strings,

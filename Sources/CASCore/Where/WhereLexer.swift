@@ -48,7 +48,7 @@ struct WhereLexer {
 
     /// Two-character operators, tried before single characters.
     private static let pairs: Set<String> = ["**", "||", "^=", "~=", "!=", "<>", "<=", ">=", "¬="]
-    private static let singles: Set<Character> = ["(", ")", ",", ":", "+", "-", "*", "/", "=", "<", ">", "^", "~", "¬", "&", "|", "?"]
+    private static let singles: Set<Character> = ["(", ")", ",", ":", "+", "-", "*", "/", "=", "<", ">", "^", "~", "¬", "&", "|", "?", "{", "}", "[", "]"]
 
     static func tokenize(_ text: String) throws(WhereError) -> [WhereToken] {
         var lexer = WhereLexer(text)
@@ -75,6 +75,11 @@ struct WhereLexer {
         if c == "'" || c == "\"" { return try quoted(start, quote: c) }
         if Self.isIdentifierStart(c) {
             while let d = peek(), Self.isIdentifierPart(d) { i += 1 }
+            // the DATA step's FIRST.g and LAST.g: one name with its dot
+            if ["first", "last"].contains(String(chars[start..<i]).lowercased()), peek() == ".", let d = peek(1), Self.isIdentifierStart(d) {
+                i += 1
+                while let d = peek(), Self.isIdentifierPart(d) { i += 1 }
+            }
             return WhereToken(kind: .identifier(String(chars[start..<i])), position: start)
         }
         if let d = peek(1), Self.pairs.contains(String([c, d])) {
@@ -165,8 +170,8 @@ struct WhereLexer {
 }
 
 /// How numbers print in error messages and in `||` concatenation.
-enum WhereFormat {
-    static func number(_ d: Double) -> String {
+public enum WhereFormat {
+    public static func number(_ d: Double) -> String {
         if d.isNaN { return "." }
         if d == d.rounded(), abs(d) < 1e15 { return String(Int64(d)) }
         return String(d)

@@ -311,6 +311,7 @@ struct WhereParser {
             return inner
         case .identifier(let name):
             if peek(1).isSymbol("(") { return try call(name) }
+            if peek(1).isSymbol("{") || peek(1).isSymbol("[") { return try element(name) }
             if Self.reserved.contains(name.lowercased()) {
                 throw WhereError(
                     message: "expected an operand (number, string, column or '(') but found the keyword '\(name)'"
@@ -321,6 +322,15 @@ struct WhereParser {
         default:
             throw unexpected("an operand (number, string, column or '(')")
         }
+    }
+
+    /// `a{i}` or `a[i]`: a DATA step array's element.
+    private mutating func element(_ name: String) throws(WhereError) -> WhereSyntax {
+        let start = advance().position
+        let close = advance().isSymbol("{") ? "}" : "]"
+        let index = try nested(at: start) { p throws(WhereError) in try p.orExpression() }
+        _ = try expect(symbol: close, "'\(close)' to close the subscript of \(name)")
+        return try node(.element(name, index), at: start)
     }
 
     private mutating func call(_ name: String) throws(WhereError) -> WhereSyntax {

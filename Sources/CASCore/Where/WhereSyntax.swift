@@ -43,6 +43,8 @@ struct WhereSyntax: Sendable {
         case like(WhereSyntax, pattern: String, negated: Bool)
         case isMissing(WhereSyntax, negated: Bool)
         case call(String, [WhereSyntax])
+        /// `a{i}` or `a[i]`: an element of a DATA step array (``WhereSlots``).
+        case element(String, WhereSyntax)
     }
 
     var kind: Kind
@@ -69,6 +71,7 @@ extension WhereSyntax.Kind {
         case .between(let a, let low, let high, _): [a, low, high]
         case .contains(let a, let b, _): [a, b]
         case .call(_, let args): args
+        case .element(_, let index): [index]
         }
     }
 }

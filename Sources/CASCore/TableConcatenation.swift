@@ -1,15 +1,15 @@
-import CASCore
 import CASWire
 
-/// SET with several tables: their rows one table after the other, the columns of all of them by
-/// name (case-insensitive, in order of first appearance); a table without a column has missing values
-/// there. A column that is numeric in one table and character in another is an error, as in SAS.
-/// Numbers of different types become doubles.
-enum SetConcatenation {
-    static func concatenate(_ tables: [DataTable]) throws(ActionError) -> DataTable {
+/// Several tables' rows one table after the other (the DATA step's SET, a view of several tables), the
+/// columns of all of them by name (case-insensitive, in order of first appearance); a table without a
+/// column has missing values there. A column that is numeric in one table and character in another is an
+/// error, as in SAS. Numbers of different types become doubles.
+public enum TableConcatenation {
+    /// The tables' rows one after the other; errors name `parameter`.
+    public static func concatenate(_ tables: [DataTable], parameter: String) throws(ActionError) -> DataTable {
         guard var out = tables.first else { return DataTable(name: "") }
         guard tables.count > 1 else { return out }
-        out.columns = try union(tables).map { c in
+        out.columns = try union(tables, parameter: parameter).map { c in
             var col = c.template
             col.data = joined(tables.map { t in t.column(c.template.name).map { convert($0.data, to: c.type) } ?? missing(c.type, t.rowCount) }, type: c.type)
             return col
@@ -20,15 +20,15 @@ enum SetConcatenation {
     /// The columns of all the tables by name (case-insensitive, in order of first appearance), each with the
     /// type it has in every table (numbers of different types: double). Numeric in one table and character
     /// in another is an error, as in SAS.
-    static func union(_ tables: [DataTable]) throws(ActionError) -> [(template: Column, type: ColumnType)] {
+    public static func union(_ tables: [DataTable], parameter: String) throws(ActionError) -> [(template: Column, type: ColumnType)] {
         var names: [String] = [], types: [String: ColumnType] = [:], templates: [String: Column] = [:]
         for t in tables {
             for c in t.columns {
                 let key = c.name.lowercased()
                 guard let seen = types[key] else { names.append(key); types[key] = c.type; templates[key] = c; continue }
                 guard seen.isNumeric == c.type.isNumeric, seen.isNumeric || seen == c.type else {
-                    throw ActionError(.parameterValue, "code: the variable \(Names.quote(c.name)) has been defined as both \(seen.rawValue) and \(c.type.rawValue) in the tables read.",
-                                      parameter: "code")
+                    throw ActionError(.parameterValue, "\(parameter): the variable \(Names.quote(c.name)) has been defined as both \(seen.rawValue) and \(c.type.rawValue) in the tables read.",
+                                      parameter: parameter)
                 }
                 if seen != c.type { types[key] = .double }
             }
@@ -36,23 +36,12 @@ enum SetConcatenation {
         return names.map { (templates[$0]!, types[$0]!) }
     }
 
-    /// `new` where `hit` is true, `old` (or missing, when there is no old column) elsewhere; numbers as doubles
-    /// when the two differ in type.
-    static func merge(old: ColumnData?, new: ColumnData, where hit: [Bool]) -> ColumnData {
-        let type = old.map { $0.type == new.type ? new.type : ($0.type.isNumeric ? .double : new.type) } ?? new.type
-        let base = old.map { convert($0, to: type) } ?? missing(type, new.count)
-        let fresh = convert(new, to: type)
-        var out = ColumnData.empty(type, capacity: new.count)
-        for r in 0..<new.count { out.append((hit[r] ? fresh : base).value(at: r)) }
-        return out
-    }
-
-    static func convert(_ d: ColumnData, to type: ColumnType) -> ColumnData {
+    public static func convert(_ d: ColumnData, to type: ColumnType) -> ColumnData {
         guard d.type != type else { return d }
         return .double((0..<d.count).map { d.double(at: $0) ?? .nan })    // only numbers change type
     }
 
-    static func missing(_ type: ColumnType, _ n: Int) -> ColumnData {
+    public static func missing(_ type: ColumnType, _ n: Int) -> ColumnData {
         switch type {
         case .double: .double(Array(repeating: .nan, count: n))
         case .int64: .int64(Array(repeating: nil, count: n))
@@ -63,7 +52,7 @@ enum SetConcatenation {
     }
 
     /// The parts one after the other (every part already has `type`).
-    static func joined(_ parts: [ColumnData], type: ColumnType) -> ColumnData {
+    public static func joined(_ parts: [ColumnData], type: ColumnType) -> ColumnData {
         var d: [Double] = [], i64: [Int64?] = [], i32: [Int32?] = [], text: [String?] = [], bytes: [[UInt8]?] = []
         for p in parts {
             switch p {

@@ -1,0 +1,113 @@
+import CASCore
+import CASWire
+import CheckedSize
+
+/// The DATA step's output tables: the rows each OUTPUT (or the implicit output) wrote, then KEEP, DROP,
+/// RENAME and the RETAIN order.
+enum DataStepOutput {
+    /// One output table as it fills: the input row each written row came from (for the input columns the
+    /// step never assigns, gathered at the end) and the values of the slots written.
+    struct Sink {
+        var rows: [Int] = []
+        var slots: [Int]
+        /// Per written slot, its values (a number slot's in `numbers`, a string slot's in `strings`).
+        var numbers: [[Double]]
+        var strings: [[String?]]
+
+        init(_ slots: [Int]) {
+            self.slots = slots
+            numbers = slots.map { _ in [] }
+            strings = slots.map { _ in [] }
+        }
+
+        /// Appends the program data vector; returns the bytes it took.
+        mutating func append(row: Int, slots pdv: WhereSlots) -> Int {
+            rows.append(row)
+            var bytes = 8
+            for (j, k) in slots.enumerated() {
+                if pdv.kinds[k] == .number {
+                    numbers[j].append(pdv.numbers[k])
+                    bytes += 8
+                } else {
+                    let s = pdv.text(k)
+                    strings[j].append(s)
+                    bytes += 16 + (s?.utf8.count ?? 0)
+                }
+            }
+            return bytes
+        }
+
+        /// The values written to slot `j`'s column.
+        func column(_ j: Int, _ pdv: WhereSlots) -> ColumnData {
+            pdv.kinds[slots[j]] == .number ? .double(numbers[j]) : .varchar(strings[j])
+        }
+    }
+
+    static func tables(_ run: DataStepRun) throws(ActionError) -> [DataTable] {
+        let inputs = Dictionary(uniqueKeysWithValues: run.loads.map { ($0.slot, $0.column) })
+        var out: [DataTable] = []
+        for (spec, sink) in zip(run.program.outputs, run.sinks) {
+            // the input columns gathered by row: about the input's bytes per row, charged before they are made
+            try run.charge(DataStepRun.gatherBytes(run.table, sink.rows.count))
+            var t = run.table.gather(sink.rows)
+            t.name = spec.name
+            for (j, k) in sink.slots.enumerated() {
+                let data = sink.column(j, run.slots)
+                if let c = inputs[k] { t.columns[c].data = data } else { t.columns.append(Column(name: run.slots.names[k], data: data)) }
+            }
+            try select(run.program, spec, &t)
+            out.append(t)
+        }
+        return out
+    }
+
+    /// KEEP, DROP and RENAME on the output columns (a name that is not a column is an error, as in SAS),
+    /// MERGE's in= variables left out (the DATA step does not write them), RETAIN's columns first, then the
+    /// output table's own rename= option.
+    static func select(_ p: DataStepProgram, _ spec: DataSetName, _ t: inout DataTable) throws(ActionError) {
+        func index(_ n: String, _ what: String) throws(ActionError) -> Int {
+            guard let i = t.columns.firstIndex(where: { $0.name.lowercased() == n.lowercased() }) else {
+                throw ActionError(.parameterValue, "code: the variable \(Names.quote(n)) in the \(what) statement is not in the output table (columns: \(t.columns.map(\.name).prefix(20).joined(separator: ", "))).",
+                                  parameter: "code")
+            }
+            return i
+        }
+        let flags = Set(p.inputs.compactMap { $0.inFlag?.lowercased() })
+        t.columns.removeAll { flags.contains($0.name.lowercased()) }
+        if !p.order.isEmpty {
+            var first: [Int] = [], firstSet = Set<Int>()
+            for n in p.order {
+                if let i = t.columns.firstIndex(where: { $0.name.lowercased() == n.lowercased() }), firstSet.insert(i).inserted { first.append(i) }
+            }
+            t.columns = first.map { t.columns[$0] } + t.columns.indices.filter { !firstSet.contains($0) }.map { t.columns[$0] }
+        }
+        if !p.keep.isEmpty {   // the columns keep their order (the program data vector's), whatever the KEEP list's
+            var kept = Set<Int>()
+            for n in p.keep { kept.insert(try index(n, "KEEP")) }
+            t.columns = t.columns.indices.filter(kept.contains).map { t.columns[$0] }
+        }
+        for n in p.drop { t.columns.remove(at: try index(n, "DROP")) }
+        try rename(&t, p.rename, what: "the RENAME statement")
+        try rename(&t, spec.rename, what: "rename= of \(spec.name)")
+    }
+
+    /// Renames all the pairs at once, as SAS does (`rename=(a=b b=a)` swaps two columns).
+    static func rename(_ t: inout DataTable, _ pairs: [(from: String, to: String)], what: String) throws(ActionError) {
+        guard !pairs.isEmpty else { return }
+        var targets: [(Int, String)] = []
+        for (from, to) in pairs {
+            guard let i = t.columns.firstIndex(where: { $0.name.lowercased() == from.lowercased() }) else {
+                throw ActionError(.parameterValue, "code: \(what) renames \(Names.quote(from)), which is not a column of \(t.name) (columns: \(t.columns.map(\.name).prefix(20).joined(separator: ", "))).",
+                                  parameter: "code")
+            }
+            try Names.check(to, .column, parameter: "code")
+            targets.append((i, to))
+        }
+        for (i, to) in targets { t.columns[i].name = to }
+        var seen = Set<String>()
+        for c in t.columns where !seen.insert(c.name.lowercased()).inserted {
+            throw ActionError(.parameterValue, "code: after \(what) the table \(t.name) would have two columns named \(Names.quote(c.name)); rename the other one too, or drop it.",
+                              parameter: "code")
+        }
+    }
+}
