@@ -73,13 +73,18 @@ extension ActionContext {
         var t = try await rowsTable(ref, parameter: parameter, for: .select)
         let all = t.data
         let groups = try await Blocking.run { () throws(ActionError) -> ByGroups in try ByGroups(all, by: ref.groupBy, parameter: "\(parameter).groupBy") }
+        guard groups.rows.count <= Limits.maxByGroups else {
+            throw ActionError(.parameterValue, "\(parameter).groupBy forms \(groups.rows.count) by-groups; an action answers with at most "
+                              + "\(Limits.maxByGroups). Group by fewer values, narrow the rows with where, or compute the grouped "
+                              + "statistics into a table with fedSql.execDirect (GROUP BY … with casOut).", parameter: "\(parameter).groupBy")
+        }
         let byNames = groups.variables.map(\.name)
         var selected = ref
         if !ref.vars.isEmpty { selected.vars += byNames.filter { b in !ref.vars.contains { $0.lowercased() == b.lowercased() } } }
         let columns = try selectVars(selected, of: all, parameter: parameter)
         var perGroup: [ValueDict] = []
         for rows in groups.rows {
-            try Task.checkCancellation()
+            try checkCancellation()
             t.data = columns.gather(rows)
             perGroup.append(try await body(t, byNames))
         }

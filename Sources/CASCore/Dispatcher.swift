@@ -108,8 +108,10 @@ public struct Dispatcher: Sendable {
             let severity: Severity = ctx.logs.contains { $0.level >= .warning } ? .warning : .normal
             response = Response(disposition: Disposition(severity: severity), results: results, logs: ctx.logs)
         } catch {
-            if !(error is ActionError) { logger.error("\(error)") }
-            var e = error as? ActionError ?? ActionError(.internalError, "Internal error in \(entry.fullName): \(error)")
+            // Swift's own cancellation (Task.checkCancellation, a cancelled task group) is the client's cancel too
+            let cancelled = error is CancellationError && ctx.isCancelled
+            if !(error is ActionError) && !cancelled { logger.error("\(error)") }
+            var e = error as? ActionError ?? (cancelled ? .cancelled : ActionError(.internalError, "Internal error in \(entry.fullName): \(error)"))
             // errors show caslib-relative paths only, whatever produced them
             let redaction = await ctx.pathRedaction()
             e.message = redaction.redact(e.message)

@@ -160,6 +160,9 @@ public enum Limits {
     public static let maxModelLayers = 10_000
     /// Result tables one `table.fetch` may return (its from..to range in batches of maxRows rows).
     public static let maxFetchTables = 10_000
+    /// By-groups one action may answer with (a result table or more per group). swat asks for larger
+    /// groupings through casOut above the same number (its `cas.dataset.bygroup_casout_threshold`).
+    public static let maxByGroups = 25_000
     /// Bytes of a parameter holding a program (CASL scripts, action definitions, computed-variable programs).
     public static let maxProgramParameter = 1 << 24
     /// Bins of one variable in one histogram (`datapreprocess.histogram`'s `nBins`, or what a `binWidth` makes).

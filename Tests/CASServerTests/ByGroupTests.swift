@@ -102,4 +102,29 @@ struct ByGroupTests {
             #expect(none.disposition.severity == .error)
         }
     }
+
+    /// groupByMode takes CAS's names (NOSORT, its default, and REDISTRIBUTE; NOBYGROUPS too), all grouping
+    /// alike on one server; more by-groups than an action may answer with are refused before any work.
+    @Test func groupByModesAndTheByGroupLimit() async throws {
+        try await TestServer.start().run { s in
+            let c = try await s.client(.jsonLines)
+            try await Self.load(c)
+            var answers: [[String]] = []
+            for mode in ["NOSORT", "REDISTRIBUTE", "NOBYGROUPS", "nosort"] {
+                let r = try await ok(c, "simple.summary", ["table": ["name": "w", "groupBy": ["zone"], "groupByMode": .string(mode)]])
+                answers.append(r.results.keys)
+            }
+            #expect(Set(answers.map { $0.joined(separator: ",") }).count == 1 && answers[0].count == 5)
+            try await fails(c, "simple.summary", ["table": ["name": "w", "groupBy": ["zone"], "groupByMode": "SORTED"]], "groupByMode", "NOSORT")
+            // one group per row: Limits.maxByGroups + 1 groups
+            let n = 25_001
+            try await ok(c, "table.addTable", ["table": "many", "vars": [["name": "k"], ["name": "x"]],
+                                               "rows": .list((0..<n).map { [.double(Double($0)), .double(1)] })])
+            try await fails(c, "simple.summary", ["table": ["name": "many", "groupBy": ["k"]]], "25001 by-groups", "at most 25000", "table.groupBy")
+            try await fails(c, "simple.numRows", ["table": ["name": "many", "groupBy": ["k"]]], "25001 by-groups")
+            // one group fewer is answered
+            let r = try await ok(c, "simple.numRows", ["table": ["name": "many", "where": "k > 0", "groupBy": ["k"]]])
+            #expect(r.results.keys.filter { $0.hasPrefix("ByGroup") && $0 != "ByGroupInfo" }.count == 25_000)
+        }
+    }
 }

@@ -18,10 +18,10 @@ public struct TableRef: Sendable, Equatable {
     /// By-variables (`groupBy`): actions that honour them compute their results once per group
     /// (ByGroups); `groupByMode` is accepted as CAS names it (one server: no redistribution to do).
     public var groupBy: [String] = []
-    public var groupByMode = "NOBYGROUPS"
+    public var groupByMode = "NOSORT"
 
     public init(name: String, caslib: String? = nil, whereClause: String? = nil, vars: [String] = [],
-                computedVars: [String] = [], computedVarsProgram: String? = nil, groupBy: [String] = [], groupByMode: String = "NOBYGROUPS") {
+                computedVars: [String] = [], computedVarsProgram: String? = nil, groupBy: [String] = [], groupByMode: String = "NOSORT") {
         self.name = name
         self.caslib = caslib
         self.whereClause = whereClause
@@ -45,8 +45,8 @@ public struct TableRef: Sendable, Equatable {
         public static let groupBy = P.columns(
             "groupBy", "By-variables: the actions that honour them (simple.summary, freq, crossTab, topk, distinct, percentile.percentile, aggregation.aggregate) return ByGroupInfo and one result table per group; others ignore them.")
         public static let groupByMode = P.string(
-            "groupByMode", "NOBYGROUPS or REDISTRIBUTE, as CAS names them; both group the same way on one server.",
-            default: "NOBYGROUPS", allowed: ["NOBYGROUPS", "REDISTRIBUTE"])
+            "groupByMode", "NOSORT (CAS's default) or REDISTRIBUTE, as CAS names them (NOBYGROUPS is accepted too); on one server all group the same way, groups in the by-values' order.",
+            default: "NOSORT", allowed: ["NOSORT", "REDISTRIBUTE", "NOBYGROUPS"])
         /// The `castable` fields, in CAS's order.
         public static let parameters = [name.spec, caslib.spec, whereClause.spec, vars.spec, groupBy.spec, groupByMode.spec,
                                          computedVars.spec, computedVarsProgram.spec]
