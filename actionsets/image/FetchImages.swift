@@ -43,7 +43,11 @@ struct FetchImages: Action {
         switch ImageFormat.sniff(bytes) {
         case .png: return bytes
         case .raw:
-            if case .float32(let f) = try RawImage.decode(bytes) { return try ImageCodec.encodePNG(f.displayable()) }
+            switch try RawImage.decode(bytes) {
+            case .float32(let f): return try ImageCodec.encodePNG(f.displayable())
+            case .int16(let hu): return try ImageCodec.encodePNG(hu.displayable())
+            case .uint8: break
+            }
             return try ImageCodec.encodePNG(try PixelDecoding.decode(bytes))
         default: return try ImageCodec.encodePNG(try ImageCodec.decode(bytes))
         }

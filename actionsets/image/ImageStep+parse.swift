@@ -14,6 +14,10 @@ extension ImageStep {
                                   parameter: path)
             }
             let step = try parse(chosen, path: "\(path).\(sub)")
+            if case .window = step, !out.isEmpty {
+                throw ActionError(.parameterValue, "Parameter '\(path)': WINDOW turns Hounsfield units into 8-bit pixels and must be the first step.",
+                                  parameter: path)
+            }
             if let last = out.last, case .normalizeMeanStd = last {
                 throw ActionError(.parameterValue, "Parameter '\(path)': NORMALIZE type=MEAN_STD gives float pixels and must be the last step.",
                                   parameter: path)
@@ -29,6 +33,7 @@ extension ImageStep {
             let name = a[Resize.interpolation] ?? (a[Resize.type] == "TO_FIXED_SIZE" ? "BILINEAR" : a[Resize.type])
             let method: ResizeMethod = name == "NEAREST" ? .nearest : name == "AREA" ? .area : .bilinear
             return .resize(width: a[Resize.width], height: a[Resize.height], method: method)
+        case "WINDOW": return try window(a, path: path)
         case "NORMALIZE": return try normalize(a, path: path)
         case "CONVERT_COLOR": return .convertColor(a[ConvertColor.type])
         case "CROP", "GET_PATCH": return .crop(PixelRect(x: a[Rect.x], y: a[Rect.y], width: a[Rect.width], height: a[Rect.height]))
@@ -48,6 +53,22 @@ extension ImageStep {
         default:
             return .mutation(mutationNames[a[MutationStep.type]] ?? .horizontalFlip)
         }
+    }
+
+    static func window(_ a: Selection, path: String) throws(ActionError) -> ImageStep {
+        let center = a[Window.center], width = a[Window.width]
+        if let preset = a[Window.type] {
+            guard center == nil, width == nil else {
+                throw ActionError(.parameterValue, "Parameter '\(path)': give either type=\"\(preset)\" or center and width, not both.",
+                                  parameter: "\(path).type")
+            }
+            return .window(presets[preset]!)
+        }
+        guard let center, let width else {
+            throw ActionError(.parameterMissing, "Parameter '\(path)' needs center and width (in HU), or type=\"LUNG\" or \"MEDIASTINUM\".",
+                              parameter: "\(path).\(center == nil ? "center" : "width")")
+        }
+        return .window(HUWindow(center: center, width: width))
     }
 
     static func normalize(_ a: Selection, path: String) throws(ActionError) -> ImageStep {

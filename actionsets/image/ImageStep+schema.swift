@@ -76,8 +76,22 @@ extension ImageStep {
         static let parameters = [type.spec]
     }
 
+    /// WINDOW: a Hounsfield-unit window (a preset, or center and width) → 8-bit gray.
+    enum Window: ParamGroup {
+        static let type = P.optionalString("type", "A preset: LUNG (center −600, width 1500) or MEDIASTINUM (40, 400); omit it to give center and width.",
+                                           allowed: Array(presets.keys).sorted())
+        static let center = P.optionalDouble("center", "Window center in HU (DICOM WindowCenter), with width.", min: -32_768, max: 32_767)
+        static let width = P.optionalDouble("width", "Window width in HU (DICOM WindowWidth), at least 1, with center.", min: 1, max: 65_536)
+        static let parameters = [type.spec, center.spec, width.spec]
+    }
+
+    /// WINDOW's named windows.
+    static let presets: [String: HUWindow] = ["LUNG": .lung, "MEDIASTINUM": .mediastinum]
+
     /// The step types and their parameters (one selector union, shared by `step` and `functionOptions`).
     static let alternatives: [ParamType.Alternative] = [
+        .init("WINDOW", "Hounsfield units (DICOM images from loadImages) → 8-bit gray by a window (DICOM's linear VOI function); must be the first step.",
+              Window.self),
         .init("RESIZE", "Resize to width × height.", Resize.self),
         .init("NORMALIZE", "MINMAX: min → alpha, max → beta over all color samples (uint8). MEAN_STD: (v − mean[c]) / std[c] (float32, last step only).",
               Normalize.self),

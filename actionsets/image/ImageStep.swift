@@ -6,6 +6,8 @@ import SeededRandom
 /// One processImages step, parsed from `{step={stepType="RESIZE", …}}` (or the older
 /// `{functionOptions={functionType="RESIZE", …}}` / `{options={functionType=…}}`).
 enum ImageStep: Sendable, Equatable {
+    /// Hounsfield units → 8-bit gray; the first step, and only for HU input.
+    case window(HUWindow)
     case resize(width: Int, height: Int, method: ResizeMethod)
     case normalizeMinMax(alpha: Double, beta: Double)
     /// Per-channel `(v − mean) / std`: float32 output, so it must be the last step.
@@ -24,12 +26,40 @@ enum ImageStep: Sendable, Equatable {
         case float32(FloatImage)
     }
 
+    /// What a pipeline starts from: 8-bit pixels, or Hounsfield units (a DICOM cell), which only a
+    /// first WINDOW step accepts.
+    enum Input: Sendable {
+        case uint8(Image)
+        case hu(HUImage)
+    }
+
     /// Applies `steps` in order; `reserve` is told the bytes of each step's image before it is made
     /// (so that a memory budget can refuse it first).
-    static func run(_ steps: [ImageStep], on input: Image,
+    static func run(_ steps: [ImageStep], on input: Input,
+                    reserve: (Int) throws(ImageCodecError) -> Void = { _ throws(ImageCodecError) in }) throws(ImageCodecError) -> Output {
+        var rest = steps[...]
+        let img: Image
+        switch (input, rest.first) {
+        case (.hu(let hu), .window(let w)?):
+            try reserve(hu.width &* hu.height)
+            img = hu.windowed(w)
+            rest = rest.dropFirst()
+        case (.hu, _):
+            throw ImageCodecError(.unsupported, "Hounsfield units (a DICOM image) need a WINDOW step first, e.g. {step={stepType=\"WINDOW\", type=\"LUNG\"}}")
+        case (.uint8, .window?):
+            throw ImageCodecError(.unsupported, "WINDOW needs Hounsfield units (a DICOM image from loadImages); this image has 8-bit pixels")
+        case (.uint8(let u8), _):
+            img = u8
+        }
+        return try run(Array(rest), on: img, offset: steps.count - rest.count, reserve: reserve)
+    }
+
+    /// The 8-bit part of a pipeline; `offset` steps came before (for messages).
+    static func run(_ steps: [ImageStep], on input: Image, offset: Int = 0,
                     reserve: (Int) throws(ImageCodecError) -> Void = { _ throws(ImageCodecError) in }) throws(ImageCodecError) -> Output {
         var img = input
-        for (i, s) in steps.enumerated() {
+        for (j, s) in steps.enumerated() {
+            let i = j + offset
             // a size the caller asked for that no image may have: say which step (processImages refuses the call)
             if let (w, h) = s.growsTo(img) {
                 do { _ = try Image.byteCount(width: w, height: h, format: img.format) } catch {
@@ -56,6 +86,7 @@ enum ImageStep: Sendable, Equatable {
     /// The step as CAS names it (RESIZE, PYRAMID_UP, …), for messages.
     var title: String {
         switch self {
+        case .window: "WINDOW"
         case .resize: "RESIZE"
         case .normalizeMinMax, .normalizeMeanStd: "NORMALIZE"
         case .convertColor: "CONVERT_COLOR"
@@ -83,12 +114,13 @@ enum ImageStep: Sendable, Equatable {
         case .crop(let r): return bytes(min(max(r.width, 0), w), min(max(r.height, 0), h), c)
         case .centerCrop(let cw, let ch): return bytes(min(max(cw, 0), w), min(max(ch, 0), h), c)
         case .mutation(.pyramidUp): return bytes(w &* 2, h &* 2, c)
-        case .normalizeMinMax, .flip, .rotate, .threshold, .mutation: return bytes(w, h, c)
+        case .normalizeMinMax, .flip, .rotate, .threshold, .mutation, .window: return bytes(w, h, c)
         }
     }
 
     func apply(_ img: Image) throws(ImageCodecError) -> Image {
         switch self {
+        case .window: return img  // handled by run (HU input)
         case .resize(let w, let h, let m): return try img.resized(width: w, height: h, method: m)
         case .normalizeMinMax(let a, let b): return img.normalizedMinMax(alpha: a, beta: b)
         case .normalizeMeanStd: return img  // handled by run (float output)

@@ -2,12 +2,13 @@ import CASCore
 import CASWire
 import ImageCodec
 
-/// `image.loadImages`: reads PNG and JPEG files from a caslib folder tree into an image table.
+/// `image.loadImages`: reads PNG, JPEG and DICOM files from a caslib folder tree into an image table.
 struct LoadImages: Action {
     static let name = "loadImages"
     static let summary = """
-        Loads the PNG and JPEG files under a caslib path into a table: _image_ (the file bytes, or with decode=True \
-        CLRI raw BGR pixels), _label_, _path_, _filename_0, _id_, _size_, _type_. Unreadable files are skipped with one warning.
+        Loads the PNG, JPEG and DICOM files under a caslib path into a table: _image_ (the file bytes, or with decode=True \
+        CLRI raw BGR pixels; DICOM always as CLRI int16 Hounsfield units), _label_, _path_, _filename_0, _id_, _size_, _type_. \
+        Unreadable files are skipped with one warning.
         """
     static let path = P.string("path", "File or folder relative to the caslib's folder; the caslib's folder when omitted.", default: "")
     static let caslib = P.caslib("caslib", "Caslib holding the files; the active caslib when omitted.")
@@ -20,8 +21,10 @@ struct LoadImages: Action {
         "decode", "False keeps each file's encoded bytes (the CAS default); True stores decoded pixels as CLRI raw BGR (docs/images.md).",
         default: false)
     static let casOut = P.outTable("casOut", "The output image table.", required: true)
-    static let addColumns = P.stringList("addColumns", "Extra columns: WIDTH (_width_), HEIGHT (_height_), CHANNELCOUNT (_channelCount_), CHANNELTYPE (_channelType_, e.g. CV_8UC3), DEPTH (_depth_, bits per sample).",
-                                         allowed: LoadedImageColumns.extraColumns.map(\.option))
+    static let addColumns = P.stringList(
+        "addColumns",
+        "Extra columns: WIDTH (_width_), HEIGHT (_height_), CHANNELCOUNT (_channelCount_), CHANNELTYPE (_channelType_, e.g. CV_8UC3), DEPTH (_depth_, bits per sample); DICOM elements by keyword (the column has the keyword's name; missing for PNG/JPEG rows): \(DICOMColumns.keywords.map(\.keyword).joined(separator: ", ")).",
+        allowed: LoadedImageColumns.extraColumns.map(\.option) + DICOMColumns.keywords.map(\.keyword))
     static let distribution = P.dict("distribution", "Accepted for CAS compatibility; caslite runs on one node, so rows are always in path order.", [
         P.string("type", "Distribution type.", default: "RANDOM", allowed: ["RANDOM", "ROUNDROBIN"]).spec,
         P.optionalInt("seed", "Seed (ignored on one node).").spec,
@@ -42,7 +45,7 @@ struct LoadImages: Action {
         var cols = LoadedImageColumns(extras: extras, decoded: args[decode])
         var skipped = SkipReport()
         try await read(list, decode: args[decode], levels: args[labelLevels], into: &cols, skipped: &skipped, ctx)
-        skipped.warn(ctx, "files", "are not readable PNG or JPEG images")
+        skipped.warn(ctx, "files", "are not readable PNG, JPEG or DICOM images")
         // As in CAS, casOut without a caslib goes to the active caslib, not to the caslib of the files
         // (DLPy's load_files reads the output from the active caslib, after dropping the caslib it made).
         let out = args[casOut]
@@ -57,12 +60,15 @@ struct LoadImages: Action {
     static func read(_ list: ImageFileList, decode: Bool, levels: Int, into cols: inout LoadedImageColumns,
                      skipped: inout SkipReport, _ ctx: ActionContext) async throws {
         let n = list.entries.count
+        let keywords = cols.dicomKeywords
         for start in stride(from: 0, to: n, by: chunkSize) {
             try ctx.checkCancellation()
             let slice = Array(list.entries[start..<min(start + chunkSize, n)])
             let results = try await ctx.cpu {
                 ImageCodec.parallelMap(count: slice.count) { i in
-                    ImageFileReader.read(slice[i].file, decode: decode) { (n) throws(ActionError) in try ctx.reserve(n, for: "Decoding \(slice[i].relative)") }
+                    ImageFileReader.read(slice[i].file, decode: decode, dicomKeywords: keywords) { (n) throws(ActionError) in
+                        try ctx.reserve(n, for: "Decoding \(slice[i].relative)")
+                    }
                 }
             }
             for (e, r) in zip(slice, results) {

@@ -16,10 +16,14 @@ struct LoadedImageColumns {
     var widths: [Int64?] = [], heights: [Int64?] = [], channels: [Int64?] = [], depths: [Int64?] = []
     var channelTypes: [String?] = []
     var formats: [ImageFormat: Int] = [:]
+    /// The requested DICOM keywords, and per keyword one text per row (missing for PNG/JPEG rows).
+    let dicomKeywords: [String]
+    var dicomTexts: [String: [String?]] = [:]
 
     init(extras: Set<String>, decoded: Bool) {
         self.extras = extras
         self.decoded = decoded
+        dicomKeywords = DICOMColumns.requested(extras)
     }
 
     mutating func append(_ f: ImageFileReader.Loaded, entry e: ImageFileList.Entry, label: String?) {
@@ -29,13 +33,14 @@ struct LoadedImageColumns {
         names.append(e.filename)
         ids.append(Int64(ids.count + 1))
         sizes.append(Int64(f.fileSize))
-        types.append(f.format.fileExtension)
+        types.append(f.fileType)
         widths.append(Int64(f.width))
         heights.append(Int64(f.height))
         channels.append(Int64(f.channels))
         depths.append(Int64(f.bitDepth))
-        channelTypes.append("CV_\(f.bitDepth == 16 ? 16 : 8)UC\(f.channels)")
+        channelTypes.append(f.channelType)
         formats[f.format, default: 0] += 1
+        for k in dicomKeywords { dicomTexts[k, default: []].append(f.dicomTags[k]) }
     }
 
     /// The `_image_` MIME type: CLRI for decoded pixels, else the most common file format's.
@@ -61,6 +66,7 @@ struct LoadedImageColumns {
         for (option, column) in Self.extraColumns where extras.contains(option) {
             cols.append(Column(name: column, data: extraData[option]!))
         }
+        for k in dicomKeywords { cols.append(DICOMColumns.column(k, dicomTexts[k] ?? [])) }
         return DataTable(name: name, columns: cols)
     }
 }

@@ -9,12 +9,21 @@ import ImageCodec
 enum PixelDecoding {
     static func decode(_ bytes: [UInt8]) throws(ImageCodecError) -> Image {
         if ImageFormat.sniff(bytes) == .raw {
-            guard case .uint8(let img) = try RawImage.decode(bytes) else {
-                throw ImageCodecError(.unsupported, "float32 pixels (mean/std normalized) cannot be processed further")
+            switch try RawImage.decode(bytes) {
+            case .uint8(let img): return img
+            case .float32: throw ImageCodecError(.unsupported, "float32 pixels (mean/std normalized) cannot be processed further")
+            case .int16:
+                throw ImageCodecError(.unsupported, "Hounsfield units (a DICOM image) must be windowed first: processImages with a WINDOW step")
             }
-            return img
         }
         return try ImageCodec.decode(bytes, as: .bgr)
+    }
+
+    /// A cell as the start of a processImages pipeline: Hounsfield units stay HU (for WINDOW), the rest
+    /// decodes as ``decode(_:)``.
+    static func stepInput(_ bytes: [UInt8]) throws(ImageCodecError) -> ImageStep.Input {
+        if ImageFormat.sniff(bytes) == .raw, case .int16(let hu) = try RawImage.decode(bytes) { return .hu(hu) }
+        return .uint8(try decode(bytes))
     }
 
     /// The cell type word for `_type_` and summarizeImages counts: png, jpg, clri, or unknown.

@@ -6,8 +6,8 @@ import ImageCodec
 struct ProcessImages: Action {
     static let name = "processImages"
     static let summary = """
-        Applies steps (RESIZE, NORMALIZE, CONVERT_COLOR, CROP, CENTER_CROP, FLIP, ROTATE, THRESHOLD, MUTATIONS) to every image. \
-        Encoded cells are decoded on read to BGR. Output _image_ is CLRI raw pixels (uint8; float32 after NORMALIZE MEAN_STD) so \
+        Applies steps (WINDOW, RESIZE, NORMALIZE, CONVERT_COLOR, CROP, CENTER_CROP, FLIP, ROTATE, THRESHOLD, MUTATIONS) to every image. \
+        Encoded cells are decoded on read to BGR; DICOM cells (Hounsfield units) need WINDOW first. Output _image_ is CLRI raw pixels (uint8; float32 after NORMALIZE MEAN_STD) so \
         training reads them without decoding; decode=False re-encodes as PNG. All other columns are carried through.
         """
     static let table = P.table("table", "The image table.").aliases("imageTable")
@@ -31,7 +31,7 @@ struct ProcessImages: Action {
             // every intermediate image is reserved before it is made, the result before it is kept
             var working = 0
             defer { budget.done(working) }
-            let out = try ImageStep.run(pipeline, on: try PixelDecoding.decode(bytes)) { (n) throws(ImageCodecError) in
+            let out = try ImageStep.run(pipeline, on: try PixelDecoding.stepInput(bytes)) { (n) throws(ImageCodecError) in
                 try budget.reserve(n, for: "Processing image \(r + 1)")
                 working &+= n
             }

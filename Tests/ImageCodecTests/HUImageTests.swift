@@ -1,0 +1,46 @@
+import ImageCodec
+import Testing
+
+/// Hounsfield images: the windowing kernel against a naive per-pixel twin, and the CLRI int16 round trip.
+@Suite("HUImage")
+struct HUImageTests {
+    /// DICOM PS3.3 C.11.2.1.2.1 (linear), 8-bit, rounded half up, one pixel at a time in Double.
+    static func naive(_ x: Int16, _ c: Double, _ w: Double) -> UInt8 {
+        let v = Double(x)
+        if v <= c - 0.5 - (w - 1) / 2 { return 0 }
+        if v > c - 0.5 + (w - 1) / 2 { return 255 }
+        return UInt8(min(255, max(0, (((v - (c - 0.5)) / (w - 1) + 0.5) * 255 + 0.5).rounded(.down))))
+    }
+
+    /// Every int16 value, in a 256 × 256 image.
+    static let all = try! HUImage(width: 256, height: 256, pixels: (0..<65536).map { Int16(truncatingIfNeeded: $0 - 32768) })
+
+    @Test(arguments: [(-600.0, 1500.0), (40, 400), (0, 1), (0.5, 1), (-1000.5, 2.5), (3071, 2), (-32768, 65536), (100, 4096), (12.25, 7.5)])
+    func windowMatchesTheNaiveFormula(center: Double, width: Double) {
+        let out = Self.all.windowed(HUWindow(center: center, width: width))
+        #expect(out.format == .gray && out.width == 256 && out.height == 256)
+        let want = Self.all.pixels.map { Self.naive($0, center, width) }
+        let bad = zip(out.pixels, want).enumerated().filter { $0.element.0 != $0.element.1 }
+        #expect(bad.isEmpty, "\(bad.count) differ, first at HU \(bad.first.map { Int($0.offset) - 32768 } ?? 0)")
+    }
+
+    @Test func presetsAndMonotonicity() {
+        #expect(HUWindow.lung == HUWindow(center: -600, width: 1500))
+        #expect(HUWindow.mediastinum == HUWindow(center: 40, width: 400))
+        let out = Self.all.windowed(.lung).pixels
+        #expect(zip(out, out.dropFirst()).allSatisfy { $0 <= $1 })
+        #expect(out[Int(-1350 + 32768)] == 0 && out[Int(150 + 32768)] == 255)
+    }
+
+    @Test func rawRoundTripAndRefusals() throws {
+        let img = try HUImage(width: 3, height: 2, pixels: [-1024, 0, 40, 3071, -32768, 32767])
+        #expect(try RawImage.decode(img.rawBytes()) == .int16(img))
+        #expect(try ImageCodec.probe(img.rawBytes()).bitDepth == 16)
+        #expect(throws: ImageCodecError.self) { try ImageCodec.decode(img.rawBytes()) }
+        var bad = img.rawBytes()
+        bad[6] = PixelFormat.rgb.rawValue; bad[7] = 3                      // int16 is gray only
+        #expect(throws: ImageCodecError.self) { try RawImage.decode(bad) }
+        #expect(throws: ImageCodecError.self) { try RawImage.decode(Array(img.rawBytes().dropLast())) }
+        #expect(throws: ImageCodecError.self) { try HUImage(width: 2, height: 2, pixels: [1, 2, 3]) }
+    }
+}
