@@ -151,10 +151,11 @@ let package = Package(
         .testTarget(name: "CASLTests", dependencies: ["CASTestSupport", "CASStandardSets", "CASL", "CASCore", "CASServer", "CASClient", "CASStorage", "ImageCodec", "SeededRandom"]),
         .target(name: "RawPNG", path: "Tests/RawPNG"),  // byte-level PNG writer for the image tests
         .target(name: "Mutation", path: "Tests/Mutation"),  // seeded byte mutations for the format fuzzers
+        .target(name: "DICOMFixture", path: "Tests/DICOMFixture"),  // DICOM test files written by DCMTK (dump2dcm, dcmcjpeg, dcmcrle)
         .testTarget(name: "ImageCodecTests", dependencies: ["ImageCodec", "RawPNG", "Mutation", "SeededRandom"]),
-        .testTarget(name: "ImageActionTests", dependencies: ["CASTestSupport", "ActionSetImage", "CASServer", "CASClient", "CASCore", "ImageCodec", "RawPNG", "Mutation"]),
+        .testTarget(name: "ImageActionTests", dependencies: ["CASTestSupport", "ActionSetImage", "CASServer", "CASClient", "CASCore", "ImageCodec", "RawPNG", "Mutation", "DICOMFixture"]),
         .testTarget(name: "DLEngineTests", dependencies: ["DLEngine", "Mutation", "SeededRandom"], resources: [.copy("Fixtures")]),
         .testTarget(name: "FuzzTests", dependencies: ["CASWire", "ImageCodec"]),  // drives a real `caslite serve` process
-        .testTarget(name: "DeepLearnTests", dependencies: ["CASTestSupport", "CASStandardSets", "CASServer", "CASClient", "CASCore", "ImageCodec", "DLEngine", "SeededRandom", "CHDF5"]),  // CHDF5: crafted .h5 files (TinyHDF5)
+        .testTarget(name: "DeepLearnTests", dependencies: ["CASTestSupport", "CASStandardSets", "CASServer", "CASClient", "CASCore", "ImageCodec", "DLEngine", "SeededRandom", "CHDF5", "DICOMFixture"]),  // CHDF5: crafted .h5 files (TinyHDF5)
     ]
 )

@@ -1,6 +1,7 @@
 import CASClient
 import CASTestSupport
 import CASWire
+import DICOMFixture
 import Foundation
 import ImageCodec
 import Mutation

@@ -2,31 +2,34 @@
 // dcmcjpeg (JPEG lossless, process 14 SV1) or dcmcrle (RLE lossless). DCMTK is an independent
 // writer: the server reads these files through GDCM.
 import Foundation
-import Testing
 
-enum DICOMFixture {
+public enum DICOMFixture {
     /// One CT slice as the scanner stored it; the Hounsfield value of a pixel is `stored × slope + intercept`.
-    struct Slice {
-        var rows = 4, columns = 5
+    public struct Slice {
+        public var rows = 4, columns = 5
         /// Stored values, row-major (rows × columns unless a test lies on purpose).
-        var stored: [Int] = []
+        public var stored: [Int] = []
         /// PixelRepresentation: two's complement stored values.
-        var signed = false
-        var slope = 1.0, intercept = -1024.0
-        var instance = 7
-        var position = "-100\\-120.5\\33.75"
-        var modality = "CT"
-        var patientName = "Doe^Jane"
-        var series = "1.2.826.0.1.3680043.2.1125.9.1"
+        public var signed = false
+        public var slope = 1.0, intercept = -1024.0
+        public var instance = 7
+        public var position = "-100\\-120.5\\33.75"
+        public var modality = "CT"
+        public var patientName = "Doe^Jane"
+        public var series = "1.2.826.0.1.3680043.2.1125.9.1"
 
         /// The Hounsfield values a reader must produce (computed here, independently of any reader).
-        var hounsfield: [Int16] { stored.map { Int16(Double($0) * slope + intercept) } }
+        public var hounsfield: [Int16] { stored.map { Int16(Double($0) * slope + intercept) } }
+
+        public init(rows: Int = 4, columns: Int = 5, signed: Bool = false, slope: Double = 1, intercept: Double = -1024) {
+            (self.rows, self.columns, self.signed, self.slope, self.intercept) = (rows, columns, signed, slope, intercept)
+        }
     }
 
-    enum Compression: String, CaseIterable { case none, jpegLossless, rle }
+    public enum Compression: String, CaseIterable, Sendable { case none, jpegLossless, rle }
 
     /// A ramp covering air, lung, fat, water, soft tissue and bone: stored (unsigned) = HU + 1024.
-    static func ctSlice(rows: Int = 4, columns: Int = 5, seed: Int = 0) -> Slice {
+    public static func ctSlice(rows: Int = 4, columns: Int = 5, seed: Int = 0) -> Slice {
         var s = Slice(rows: rows, columns: columns)
         let hu = [-1024, -1000, -850, -600, -400, -100, 0, 40, 60, 240, 400, 1000, 3071]
         s.stored = (0..<(rows * columns)).map { hu[($0 * 5 + seed) % hu.count] + 1024 }
@@ -34,7 +37,7 @@ enum DICOMFixture {
     }
 
     /// The dump2dcm text of `s`.
-    static func dump(_ s: Slice) -> String {
+    public static func dump(_ s: Slice) -> String {
         let words = s.stored.map { String(format: "%04x", UInt16(truncatingIfNeeded: $0)) }.joined(separator: "\\")
         return """
             (0002,0010) UI =LittleEndianExplicit
@@ -67,14 +70,14 @@ enum DICOMFixture {
     }
 
     /// The file DCMTK writes for `s`, compressed as asked.
-    static func bytes(_ s: Slice, _ compression: Compression = .none) throws -> [UInt8] {
+    public static func bytes(_ s: Slice, _ compression: Compression = .none) throws -> [UInt8] {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("caslite-dicom-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let dumpFile = dir.appendingPathComponent("s.dump").path, plain = dir.appendingPathComponent("s.dcm").path
         let out = dir.appendingPathComponent("c.dcm").path
         try dump(s).write(toFile: dumpFile, atomically: true, encoding: .utf8)
-        try run("dump2dcm", ["+te", dumpFile, plain])
+        try run("dump2dcm", ["+te", "+l", "\(256 + 5 * s.stored.count)", dumpFile, plain])  // +l: the pixel line is long
         switch compression {
         case .none: return Array(try Data(contentsOf: URL(fileURLWithPath: plain)))
         case .jpegLossless: try run("dcmcjpeg", ["+e1", plain, out])
@@ -84,7 +87,7 @@ enum DICOMFixture {
     }
 
     /// Runs a DCMTK tool from PATH; throws with its output when it fails.
-    static func run(_ tool: String, _ args: [String]) throws {
+    public static func run(_ tool: String, _ args: [String]) throws {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = [tool] + args
@@ -94,19 +97,20 @@ enum DICOMFixture {
         try p.run()
         let output = pipe.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
-        guard p.terminationStatus == 0 else {
+        // DCMTK tools can report a parse error on stderr and still exit 0: check that they wrote their output
+        guard p.terminationStatus == 0, args.last.map({ FileManager.default.fileExists(atPath: $0) }) ?? true else {
             throw FixtureError("\(tool) \(args.joined(separator: " ")) failed (is dcmtk installed? .ci/run installs it): \(String(decoding: output, as: UTF8.self))")
         }
     }
 
-    struct FixtureError: Error, CustomStringConvertible {
-        var description: String
-        init(_ d: String) { description = d }
+    public struct FixtureError: Error, CustomStringConvertible {
+        public var description: String
+        public init(_ d: String) { description = d }
     }
 
     /// The DICOM linear window (PS3.3 C.11.2.1.2.1) to 0…255, rounded half up, pixel by pixel in Double:
     /// the naive reference the WINDOW step is checked against.
-    static func naiveWindow(_ hu: [Int16], center c: Double, width w: Double) -> [UInt8] {
+    public static func naiveWindow(_ hu: [Int16], center c: Double, width w: Double) -> [UInt8] {
         hu.map { v in
             let x = Double(v)
             if x <= c - 0.5 - (w - 1) / 2 { return 0 }
