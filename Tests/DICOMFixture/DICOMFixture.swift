@@ -14,6 +14,7 @@ public enum DICOMFixture {
         public var slope = 1.0, intercept = -1024.0
         public var instance = 7
         public var position = "-100\\-120.5\\33.75"
+        public var orientation = "1\\0\\0\\0\\1\\0"
         public var modality = "CT"
         public var patientName = "Doe^Jane"
         public var series = "1.2.826.0.1.3680043.2.1125.9.1"
@@ -50,7 +51,7 @@ public enum DICOMFixture {
             (0020,000e) UI [\(s.series)]
             (0020,0013) IS [\(s.instance)]
             (0020,0032) DS [\(s.position)]
-            (0020,0037) DS [1\\0\\0\\0\\1\\0]
+            (0020,0037) DS [\(s.orientation)]
             (0028,0002) US 1
             (0028,0004) CS [MONOCHROME2]
             (0028,0010) US \(s.rows)

@@ -43,4 +43,22 @@ struct HUImageTests {
         #expect(throws: ImageCodecError.self) { try RawImage.decode(Array(img.rawBytes().dropLast())) }
         #expect(throws: ImageCodecError.self) { try HUImage(width: 2, height: 2, pixels: [1, 2, 3]) }
     }
+
+    @Test func volumeRoundTripSlicesAndRefusals() throws {
+        let v = try HUVolume(width: 3, height: 2, depth: 4, spacing: SIMD3(0.5, 0.75, 2.5), origin: SIMD3(-1, 2, 30.5),
+                             pixels: (0..<24).map { Int16($0 * 100 - 1000) })
+        #expect(try HUVolume.decode(v.rawBytes()) == v)
+        #expect(HUVolume.isVolume(v.rawBytes()) && ImageFormat.sniff(v.rawBytes()) == nil)
+        // naive twins: voxel (x, y, z) = pixels[(z·H + y)·W + x]; coronal/sagittal put the last slice on top
+        func voxel(_ x: Int, _ y: Int, _ z: Int) -> Int16 { v.pixels[(z * 2 + y) * 3 + x] }
+        #expect(v.slice(2, along: .axial).pixels == (0..<6).map { voxel($0 % 3, $0 / 3, 2) })
+        #expect(v.slice(1, along: .coronal).pixels == (0..<12).map { voxel($0 % 3, 1, 3 - $0 / 3) })
+        #expect(v.slice(2, along: .sagittal).pixels == (0..<8).map { voxel(2, $0 % 2, 3 - $0 / 2) })
+        #expect([HUVolume.Axis.axial, .coronal, .sagittal].map { v.count(along: $0) } == [4, 2, 3])
+        #expect(throws: ImageCodecError.self) { try HUVolume.decode(Array(v.rawBytes().dropLast())) }
+        var huge = v.rawBytes()
+        for i in 16..<20 { huge[i] = 0xFF }                                  // depth 2^32−1: refused before allocating
+        #expect(throws: ImageCodecError.self) { try HUVolume.decode(huge) }
+        #expect(throws: ImageCodecError.self) { try HUVolume.voxels(width: 32767, height: 32767, depth: 2) }
+    }
 }

@@ -21,6 +21,9 @@ enum ImageFileReader {
         var bitDepth: Int
         /// The requested DICOM elements (addColumns keywords) this file has; empty for PNG/JPEG.
         var dicomTags: [String: String] = [:]
+        /// A DICOM series (`series=True`): its slice count and voxel spacing (mm); nil for a 2-D image.
+        var slices: Int? = nil
+        var spacing: SIMD3<Double>? = nil
         /// OpenCV's name of the stored sample type (`_channelType_`).
         var channelType: String { fileType == "dcm" ? "CV_16SC1" : "CV_\(bitDepth == 16 ? 16 : 8)UC\(channels)" }
     }

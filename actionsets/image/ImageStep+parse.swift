@@ -14,8 +14,11 @@ extension ImageStep {
                                   parameter: path)
             }
             let step = try parse(chosen, path: "\(path).\(sub)")
-            if case .window = step, !out.isEmpty {
-                throw ActionError(.parameterValue, "Parameter '\(path)': WINDOW turns Hounsfield units into 8-bit pixels and must be the first step.",
+            if case .slice = step, !out.isEmpty {
+                throw ActionError(.parameterValue, "Parameter '\(path)': SLICE cuts a 3-D image into 2-D ones and must be the first step.", parameter: path)
+            }
+            if case .window = step, !(out.isEmpty || out == [out[0]] && out[0].isSlice) {
+                throw ActionError(.parameterValue, "Parameter '\(path)': WINDOW turns Hounsfield units into 8-bit pixels and must be the first step (or follow SLICE).",
                                   parameter: path)
             }
             if let last = out.last, case .normalizeMeanStd = last {
@@ -34,6 +37,7 @@ extension ImageStep {
             let method: ResizeMethod = name == "NEAREST" ? .nearest : name == "AREA" ? .area : .bilinear
             return .resize(width: a[Resize.width], height: a[Resize.height], method: method)
         case "WINDOW": return try window(a, path: path)
+        case "SLICE": return .slice(axis: HUVolume.Axis(rawValue: a[Slice.axis].lowercased()) ?? .axial, every: a[Slice.every], start: a[Slice.start])
         case "NORMALIZE": return try normalize(a, path: path)
         case "CONVERT_COLOR": return .convertColor(a[ConvertColor.type])
         case "CROP", "GET_PATCH": return .crop(PixelRect(x: a[Rect.x], y: a[Rect.y], width: a[Rect.width], height: a[Rect.height]))
@@ -53,6 +57,11 @@ extension ImageStep {
         default:
             return .mutation(mutationNames[a[MutationStep.type]] ?? .horizontalFlip)
         }
+    }
+
+    var isSlice: Bool {
+        if case .slice = self { return true }
+        return false
     }
 
     static func window(_ a: Selection, path: String) throws(ActionError) -> ImageStep {

@@ -85,12 +85,22 @@ extension ImageStep {
         static let parameters = [type.spec, center.spec, width.spec]
     }
 
+    /// SLICE: the axis and which slices.
+    enum Slice: ParamGroup {
+        static let axis = P.string("axis", "AXIAL (the stored slices), CORONAL or SAGITTAL.", default: "AXIAL", allowed: ["AXIAL", "CORONAL", "SAGITTAL"])
+        static let every = P.int("every", "Keep every k-th slice.", default: 1, min: 1, max: Limits.maxImageSide)
+        static let start = P.int("start", "Index of the first slice kept (0-based).", default: 0, min: 0, max: Limits.maxImageSide)
+        static let parameters = [axis.spec, every.spec, start.spec]
+    }
+
     /// WINDOW's named windows.
     static let presets: [String: HUWindow] = ["LUNG": .lung, "MEDIASTINUM": .mediastinum]
 
     /// The step types and their parameters (one selector union, shared by `step` and `functionOptions`).
     static let alternatives: [ParamType.Alternative] = [
-        .init("WINDOW", "Hounsfield units (DICOM images from loadImages) → 8-bit gray by a window (DICOM's linear VOI function); must be the first step.",
+        .init("SLICE", "A 3-D image (loadImages series=True) → one output row per slice kept, with _sliceIndex_ and _slicePosition_ (mm from the first slice); must be the first step.",
+              Slice.self),
+        .init("WINDOW", "Hounsfield units (DICOM images from loadImages) → 8-bit gray by a window (DICOM's linear VOI function); must be the first step (after SLICE).",
               Window.self),
         .init("RESIZE", "Resize to width × height.", Resize.self),
         .init("NORMALIZE", "MINMAX: min → alpha, max → beta over all color samples (uint8). MEAN_STD: (v − mean[c]) / std[c] (float32, last step only).",

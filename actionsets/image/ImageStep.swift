@@ -6,7 +6,9 @@ import SeededRandom
 /// One processImages step, parsed from `{step={stepType="RESIZE", …}}` (or the older
 /// `{functionOptions={functionType="RESIZE", …}}` / `{options={functionType=…}}`).
 enum ImageStep: Sendable, Equatable {
-    /// Hounsfield units → 8-bit gray; the first step, and only for HU input.
+    /// A 3-D image (DICOM series) → its slices along an axis, every `every`-th from `start`; the first step.
+    case slice(axis: HUVolume.Axis, every: Int, start: Int)
+    /// Hounsfield units → 8-bit gray; the first step (after SLICE), and only for HU input.
     case window(HUWindow)
     case resize(width: Int, height: Int, method: ResizeMethod)
     case normalizeMinMax(alpha: Double, beta: Double)
@@ -31,11 +33,43 @@ enum ImageStep: Sendable, Equatable {
     enum Input: Sendable {
         case uint8(Image)
         case hu(HUImage)
+        case volume(HUVolume)
+    }
+
+    /// One image a pipeline made: the pixels, and for a slice of a 3-D image its index along the axis
+    /// and its distance from the first slice (mm).
+    struct Made: Sendable {
+        var output: Output
+        var sliceIndex: Int? = nil
+        var slicePosition: Double? = nil
+    }
+
+    /// Applies `steps` to `input`: one image, or with a first SLICE step one per slice kept.
+    static func runAll(_ steps: [ImageStep], on input: Input,
+                       reserve: (Int) throws(ImageCodecError) -> Void = { _ throws(ImageCodecError) in }) throws(ImageCodecError) -> [Made] {
+        guard case .slice(let axis, let every, let start)? = steps.first else {
+            if case .volume = input {
+                throw ImageCodecError(.unsupported, "a 3-D image (DICOM series) needs a SLICE step first, e.g. {step={stepType=\"SLICE\"}}")
+            }
+            return [Made(output: try run(steps, on: input, reserve: reserve))]
+        }
+        guard case .volume(let v) = input else {
+            throw ImageCodecError(.unsupported, "SLICE needs a 3-D image (loadImages series=True); this image is 2-D")
+        }
+        let spacing = axis == .axial ? v.spacing.z : axis == .coronal ? v.spacing.y : v.spacing.x
+        var out: [Made] = []
+        for i in stride(from: start, to: v.count(along: axis), by: every) {
+            let hu = v.slice(i, along: axis)
+            try reserve(hu.width &* hu.height &* 2)
+            out.append(Made(output: try run(Array(steps.dropFirst()), on: .hu(hu), offset: 1, reserve: reserve),
+                            sliceIndex: i, slicePosition: Double(i) * spacing))
+        }
+        return out
     }
 
     /// Applies `steps` in order; `reserve` is told the bytes of each step's image before it is made
     /// (so that a memory budget can refuse it first).
-    static func run(_ steps: [ImageStep], on input: Input,
+    static func run(_ steps: [ImageStep], on input: Input, offset: Int = 0,
                     reserve: (Int) throws(ImageCodecError) -> Void = { _ throws(ImageCodecError) in }) throws(ImageCodecError) -> Output {
         var rest = steps[...]
         let img: Image
@@ -50,8 +84,10 @@ enum ImageStep: Sendable, Equatable {
             throw ImageCodecError(.unsupported, "WINDOW needs Hounsfield units (a DICOM image from loadImages); this image has 8-bit pixels")
         case (.uint8(let u8), _):
             img = u8
+        case (.volume, _):
+            throw ImageCodecError(.unsupported, "a 3-D image (DICOM series) needs a SLICE step first")
         }
-        return try run(Array(rest), on: img, offset: steps.count - rest.count, reserve: reserve)
+        return try run(Array(rest), on: img, offset: offset + steps.count - rest.count, reserve: reserve)
     }
 
     /// The 8-bit part of a pipeline; `offset` steps came before (for messages).
@@ -87,6 +123,7 @@ enum ImageStep: Sendable, Equatable {
     var title: String {
         switch self {
         case .window: "WINDOW"
+        case .slice: "SLICE"
         case .resize: "RESIZE"
         case .normalizeMinMax, .normalizeMeanStd: "NORMALIZE"
         case .convertColor: "CONVERT_COLOR"
@@ -114,13 +151,13 @@ enum ImageStep: Sendable, Equatable {
         case .crop(let r): return bytes(min(max(r.width, 0), w), min(max(r.height, 0), h), c)
         case .centerCrop(let cw, let ch): return bytes(min(max(cw, 0), w), min(max(ch, 0), h), c)
         case .mutation(.pyramidUp): return bytes(w &* 2, h &* 2, c)
-        case .normalizeMinMax, .flip, .rotate, .threshold, .mutation, .window: return bytes(w, h, c)
+        case .normalizeMinMax, .flip, .rotate, .threshold, .mutation, .window, .slice: return bytes(w, h, c)
         }
     }
 
     func apply(_ img: Image) throws(ImageCodecError) -> Image {
         switch self {
-        case .window: return img  // handled by run (HU input)
+        case .window, .slice: return img  // handled by run and runAll (HU and volume input)
         case .resize(let w, let h, let m): return try img.resized(width: w, height: h, method: m)
         case .normalizeMinMax(let a, let b): return img.normalizedMinMax(alpha: a, beta: b)
         case .normalizeMeanStd: return img  // handled by run (float output)

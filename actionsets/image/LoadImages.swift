@@ -29,9 +29,13 @@ struct LoadImages: Action {
         P.string("type", "Distribution type.", default: "RANDOM", allowed: ["RANDOM", "ROUNDROBIN"]).spec,
         P.optionalInt("seed", "Seed (ignored on one node).").spec,
     ])
+    static let series = P.bool(
+        "series",
+        "Load the DICOM slices of each folder (and SeriesInstanceUID) as one 3-D image (CLRV int16 Hounsfield units), ordered by position along the slice normal, spacing kept; adds _slices_ and _spacing_. PNG and JPEG files load as usual.",
+        default: false)
     static let quiet = P.bool("quiet", "Do not log the NOTE with the number of images loaded (the skip WARNING is always logged).", default: false)
     static let parameters = [path.spec, caslib.spec, recurse.spec, labelLevels.spec, decode.spec, casOut.spec, addColumns.spec,
-                             distribution.spec, quiet.spec]
+                             distribution.spec, series.spec, quiet.spec]
 
     /// Files read per chunk: bounds memory (one chunk of file bytes and decoded pixels in flight).
     static let chunkSize = 128
@@ -42,9 +46,16 @@ struct LoadImages: Action {
         let list = try ImageFileList(try await ctx.path(args[path], in: lib, for: .read, parameter: "path"), recurse: args[recurse])
         // the files' bytes end up in the table (decode=True reserves each image's pixels as it decodes)
         try ctx.reserve(list.entries.reduce(0) { $0 &+ $1.size }, for: "Loading \(list.entries.count) image files")
-        var cols = LoadedImageColumns(extras: extras, decoded: args[decode])
+        var cols = LoadedImageColumns(extras: extras, decoded: args[decode], series: args[series])
         var skipped = SkipReport()
-        try await read(list, decode: args[decode], levels: args[labelLevels], into: &cols, skipped: &skipped, ctx)
+        var volumes = args[series] ? DICOMSeries() : nil
+        try await read(list, decode: args[decode], levels: args[labelLevels], into: &cols, series: &volumes, skipped: &skipped, ctx)
+        if let volumes {
+            var unformed = SkipReport()
+            let made = try volumes.volumes(reserve: { (n) throws(ActionError) in try ctx.reserve(n, for: "DICOM series volumes") }, skipped: &unformed)
+            for v in made { cols.append(v.file, entry: v.entry, label: v.label) }
+            unformed.warn(ctx, "DICOM series", "do not form a 3-D image")
+        }
         skipped.warn(ctx, "files", "are not readable PNG, JPEG or DICOM images")
         // As in CAS, casOut without a caslib goes to the active caslib, not to the caslib of the files
         // (DLPy's load_files reads the output from the active caslib, after dropping the caslib it made).
@@ -57,10 +68,11 @@ struct LoadImages: Action {
     }
 
     /// Reads the files chunk by chunk on all cores; progress and cancellation between chunks.
+    /// With `series`, DICOM slices are collected there instead of becoming rows.
     static func read(_ list: ImageFileList, decode: Bool, levels: Int, into cols: inout LoadedImageColumns,
-                     skipped: inout SkipReport, _ ctx: ActionContext) async throws {
+                     series: inout DICOMSeries?, skipped: inout SkipReport, _ ctx: ActionContext) async throws {
         let n = list.entries.count
-        let keywords = cols.dicomKeywords
+        let keywords = series == nil ? cols.dicomKeywords : Array(Set(cols.dicomKeywords + DICOMSeries.keywords))
         for start in stride(from: 0, to: n, by: chunkSize) {
             try ctx.checkCancellation()
             let slice = Array(list.entries[start..<min(start + chunkSize, n)])
@@ -73,6 +85,7 @@ struct LoadImages: Action {
             }
             for (e, r) in zip(slice, results) {
                 switch r {
+                case .loaded(let f) where f.fileType == "dcm" && series != nil: series?.add(f, entry: e, label: ImageFileList.label(e, levels: levels))
                 case .loaded(let f): cols.append(f, entry: e, label: ImageFileList.label(e, levels: levels))
                 case .skipped(let err): skipped.add(e.relative, ImageFileReader.reason(err))
                 case .refused(let err): throw err

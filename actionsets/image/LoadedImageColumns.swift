@@ -11,6 +11,9 @@ struct LoadedImageColumns {
 
     let extras: Set<String>
     let decoded: Bool
+    /// `series=True`: the `_slices_` and `_spacing_` columns.
+    let series: Bool
+    var sliceCounts: [Int64?] = [], spacings: [String?] = []
     var images: [[UInt8]?] = [], labels: [String?] = [], paths: [String?] = [], names: [String?] = []
     var ids: [Int64?] = [], sizes: [Int64?] = [], types: [String?] = []
     var widths: [Int64?] = [], heights: [Int64?] = [], channels: [Int64?] = [], depths: [Int64?] = []
@@ -20,9 +23,10 @@ struct LoadedImageColumns {
     let dicomKeywords: [String]
     var dicomTexts: [String: [String?]] = [:]
 
-    init(extras: Set<String>, decoded: Bool) {
+    init(extras: Set<String>, decoded: Bool, series: Bool = false) {
         self.extras = extras
         self.decoded = decoded
+        self.series = series
         dicomKeywords = DICOMColumns.requested(extras)
     }
 
@@ -41,6 +45,8 @@ struct LoadedImageColumns {
         channelTypes.append(f.channelType)
         formats[f.format, default: 0] += 1
         for k in dicomKeywords { dicomTexts[k, default: []].append(f.dicomTags[k]) }
+        sliceCounts.append(f.slices.map(Int64.init))
+        spacings.append(f.spacing.map { s in [s.x, s.y, s.z].map { "\($0)" }.joined(separator: "\\") })
     }
 
     /// The `_image_` MIME type: CLRI for decoded pixels, else the most common file format's.
@@ -65,6 +71,10 @@ struct LoadedImageColumns {
         ]
         for (option, column) in Self.extraColumns where extras.contains(option) {
             cols.append(Column(name: column, data: extraData[option]!))
+        }
+        if series {
+            cols.append(Column(name: "_slices_", label: "Slices of a DICOM series", data: .int64(sliceCounts)))
+            cols.append(Column(name: "_spacing_", label: "Voxel spacing x\\y\\z (mm)", data: .varchar(spacings)))
         }
         for k in dicomKeywords { cols.append(DICOMColumns.column(k, dicomTexts[k] ?? [])) }
         return DataTable(name: name, columns: cols)

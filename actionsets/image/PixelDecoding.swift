@@ -22,12 +22,13 @@ enum PixelDecoding {
     /// A cell as the start of a processImages pipeline: Hounsfield units stay HU (for WINDOW), the rest
     /// decodes as ``decode(_:)``.
     static func stepInput(_ bytes: [UInt8]) throws(ImageCodecError) -> ImageStep.Input {
+        if HUVolume.isVolume(bytes) { return .volume(try HUVolume.decode(bytes)) }
         if ImageFormat.sniff(bytes) == .raw, case .int16(let hu) = try RawImage.decode(bytes) { return .hu(hu) }
         return .uint8(try decode(bytes))
     }
 
     /// The cell type word for `_type_` and summarizeImages counts: png, jpg, clri, or unknown.
     static func typeName(_ bytes: [UInt8]) -> String {
-        ImageFormat.sniff(bytes)?.fileExtension ?? "unknown"
+        HUVolume.isVolume(bytes) ? "clrv" : ImageFormat.sniff(bytes)?.fileExtension ?? "unknown"
     }
 }
