@@ -111,4 +111,59 @@ struct DICOMSeriesTests {
             #expect(flat.warnings.first?.contains("3-D") == true, "\(flat.warnings)")
         }
     }
+
+    /// The issue's phantom: a body ellipse at +40 HU in air, two lung ellipses at −800 HU that shrink
+    /// towards the ends, no lung in the first and last slice. Returns the HU per slice and which pixels
+    /// are body and lung (the test's own ground truth).
+    static func phantom(slices: Int = 7) -> [(hu: [Int16], body: Int, lung: Int)] {
+        let radii = [0, 1.5, 3, 4, 3, 1.5, 0]
+        return (0..<slices).map { k in
+            var hu = [Int16](repeating: -1000, count: 32 * 32), body = 0, lung = 0
+            for y in 0..<32 {
+                for x in 0..<32 {
+                    let (fx, fy) = (Double(x) - 15.5, Double(y) - 15.5)
+                    guard fx * fx / 196 + fy * fy / 121 <= 1 else { continue }
+                    body += 1
+                    hu[y * 32 + x] = 40
+                    let r = radii[k]
+                    for cx in [-6.0, 6.0] where r > 0 && (fx - cx) * (fx - cx) + fy * fy <= r * r {
+                        hu[y * 32 + x] = -800
+                        lung += 1
+                    }
+                }
+            }
+            return (hu, body, lung)
+        }
+    }
+
+    @Test func lungFilterKeepsTheSlicesWithEnoughLung() async throws {
+        let phantom = Self.phantom()
+        try await TestServer.with(sets: imageSets, loadSets: ["image"]) { s, c in
+            for (k, p) in phantom.enumerated() {
+                var slice = DICOMFixture.Slice(rows: 32, columns: 32)
+                slice.stored = p.hu.map { Int($0) + 1024 }
+                slice.position = "0\\0\\\(2.5 * Double(k))"
+                try s.write(try DICOMFixture.bytes(slice), to: "ct/p1/\(["q", "w", "e", "r", "t", "y", "u"][k]).dcm")
+            }
+            try await ok(c, "image.loadImages", ["path": "ct", "casOut": "vol", "series": true])
+            for percent in [5.0, 1.0, 50.0] {
+                let want = phantom.indices.filter { 100 * Double(phantom[$0].lung) >= percent * Double(phantom[$0].body) }
+                let steps: Value = [["step": ["stepType": "SLICE"]], ["step": ["stepType": "LUNG_FILTER", "minPercent": .double(percent)]],
+                                    ["step": ["stepType": "WINDOW", "type": "LUNG"]]]
+                let r = try await ok(c, "image.processImages", ["table": "vol", "casOut": ["name": "lungs", "replace": true], "steps": steps])
+                #expect(r.notes.contains("LUNG_FILTER kept \(want.count) of 7 slices."), "\(r.notes)")
+                let t = try await fetchAll(c, "lungs")
+                #expect(t.ints("_sliceIndex_") == want.map { $0 }, "\(percent) %")
+                #expect(t.strings("_path_") == want.map { _ in "ct/p1" })
+            }
+            #expect(phantom.indices.filter { 20 * phantom[$0].lung >= phantom[$0].body } == [2, 3, 4], "the phantom is what this test thinks")
+            let window: Value = ["step": ["stepType": "WINDOW", "type": "LUNG"]]
+            try await fails(c, "image.processImages", ["table": "vol", "casOut": "x", "steps": [["step": ["stepType": "SLICE"]], window,
+                                                                                         ["step": ["stepType": "LUNG_FILTER"]]]],
+                            "steps[3]", "LUNG_FILTER", "SLICE, LUNG_FILTER, WINDOW")
+            try await fails(c, "image.processImages", ["table": "vol", "casOut": "x", "steps": [["step": ["stepType": "SLICE"]],
+                                                                                         ["step": ["stepType": "LUNG_FILTER", "lower": -300]]]],
+                            "steps[2].step.lower", "below")
+        }
+    }
 }

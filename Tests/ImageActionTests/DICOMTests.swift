@@ -121,7 +121,7 @@ struct DICOMTests {
             try await ok(c, "image.loadImages", ["path": "e", "casOut": "e"])
             let resize: Value = ["step": ["stepType": "RESIZE", "width": 4, "height": 4]]
             try await fails(c, "image.processImages", ["table": "e", "casOut": "x", "steps": [resize, ["step": ["stepType": "WINDOW", "type": "LUNG"]]]],
-                            "processImages", "steps[2]", "WINDOW", "first step")
+                            "processImages", "steps[2]", "WINDOW", "must come first")
             try await fails(c, "image.processImages", ["table": "e", "casOut": "x", "steps": [["step": ["stepType": "WINDOW", "type": "LUNG", "center": 3]]]],
                             "steps[1].step.type", "either")
             try await fails(c, "image.processImages", ["table": "e", "casOut": "x", "steps": [["step": ["stepType": "WINDOW", "center": 3]]]],

@@ -62,3 +62,51 @@ struct HUImageTests {
         #expect(throws: ImageCodecError.self) { try HUVolume.voxels(width: 32767, height: 32767, depth: 2) }
     }
 }
+
+/// LUNG_FILTER's measure against a naive twin: "outside" grows pass by pass from the border until nothing changes.
+@Suite("HUImage lung area")
+struct LungAreaTests {
+    static func naive(_ img: HUImage, lower: Int, upper: Int) -> (lung: Int, body: Int) {
+        let (w, h) = (img.width, img.height)
+        let air = img.pixels.map { Int($0) <= upper }
+        var outside = (0..<(w * h)).map { i in air[i] && (i % w == 0 || i % w == w - 1 || i / w == 0 || i / w == h - 1) }
+        var changed = true
+        while changed {
+            changed = false
+            for i in 0..<(w * h) where air[i] && !outside[i] {
+                let (x, y) = (i % w, i / w)
+                if (x > 0 && outside[i - 1]) || (x < w - 1 && outside[i + 1]) || (y > 0 && outside[i - w]) || (y < h - 1 && outside[i + w]) {
+                    outside[i] = true
+                    changed = true
+                }
+            }
+        }
+        let body = (0..<(w * h)).filter { !outside[$0] }
+        return (body.filter { air[$0] && Int(img.pixels[$0]) >= lower }.count, body.count)
+    }
+
+    @Test(arguments: [(1, 16, 12), (2, 1, 9), (3, 9, 1), (4, 33, 29), (5, 2, 2)])
+    func matchesTheNaiveFill(seed: Int, width: Int, height: Int) throws {
+        // blobs of air, tissue and bone, with air channels reaching the border
+        var state = UInt64(seed) &* 0x9E37_79B9_7F4A_7C15
+        let px: [Int16] = (0..<(width * height)).map { _ in
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return [-1024, -900, -700, -450, -390, 40, 400][Int(state >> 61) % 7]
+        }
+        let img = try HUImage(width: width, height: height, pixels: px)
+        for (lo, up) in [(-1000, -400), (-950, -600), (-2000, 0)] {
+            let got = img.lungArea(lower: lo, upper: up), want = Self.naive(img, lower: lo, upper: up)
+            #expect(got == want, "\(lo)..\(up)")
+        }
+    }
+
+    @Test func aBodyWithTwoLungs() throws {
+        // 12×8: air frame, body of 40 HU, two lungs of −800 HU (2 + 3 pixels), one air pocket joined to the outside
+        var px = [Int16](repeating: -1000, count: 96)
+        for y in 1..<7 { for x in 1..<11 { px[y * 12 + x] = 40 } }
+        for i in [3 * 12 + 3, 4 * 12 + 3, 3 * 12 + 8, 4 * 12 + 8, 5 * 12 + 8] { px[i] = -800 }
+        px[1 * 12 + 5] = -800  // touches the frame: outside
+        let (lung, body) = try HUImage(width: 12, height: 8, pixels: px).lungArea()
+        #expect(lung == 5 && body == 59)
+    }
+}

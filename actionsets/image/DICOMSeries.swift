@@ -6,7 +6,8 @@ import ImageCodec
 /// ``HUVolume`` ordered by position along the slice normal (not by file name), spacing kept.
 struct DICOMSeries {
     /// The DICOM elements a series needs from every slice (read whatever addColumns asks).
-    static let keywords = ["SeriesInstanceUID", "ImagePositionPatient", "ImageOrientationPatient", "PixelSpacing"]
+    static let keywords = [seriesUID, "ImagePositionPatient", "ImageOrientationPatient", "PixelSpacing"]
+    static let seriesUID = "SeriesInstanceUID"
 
     struct Slice {
         var entry: ImageFileList.Entry
@@ -19,7 +20,7 @@ struct DICOMSeries {
 
     mutating func add(_ file: ImageFileReader.Loaded, entry: ImageFileList.Entry, label: String?) {
         let folder = (entry.relative as NSString).deletingLastPathComponent
-        groups["\(folder)\u{0}\(file.dicomTags["SeriesInstanceUID"] ?? "")", default: []].append(Slice(entry: entry, label: label, file: file))
+        groups["\(folder)\u{0}\(file.dicomTags[Self.seriesUID, default: ""])", default: []].append(Slice(entry: entry, label: label, file: file))
     }
 
     /// One row per group, in folder order: the volume cell, an entry whose path is the folder, and the

@@ -17,9 +17,12 @@ extension ImageStep {
             if case .slice = step, !out.isEmpty {
                 throw ActionError(.parameterValue, "Parameter '\(path)': SLICE cuts a 3-D image into 2-D ones and must be the first step.", parameter: path)
             }
-            if case .window = step, !(out.isEmpty || out == [out[0]] && out[0].isSlice) {
-                throw ActionError(.parameterValue, "Parameter '\(path)': WINDOW turns Hounsfield units into 8-bit pixels and must be the first step (or follow SLICE).",
+            if step.readsHounsfield, !out.allSatisfy(\.readsHounsfield) || out.contains(where: { if case .window = $0 { true } else { false } }) {
+                throw ActionError(.parameterValue, "Parameter '\(path)': \(step.title) reads Hounsfield units and must come first: the order is SLICE, LUNG_FILTER, WINDOW, then the 8-bit steps.",
                                   parameter: path)
+            }
+            if step.readsHounsfield, out.contains(where: { $0.title == step.title }) {
+                throw ActionError(.parameterValue, "Parameter '\(path)': \(step.title) is given twice.", parameter: path)
             }
             if let last = out.last, case .normalizeMeanStd = last {
                 throw ActionError(.parameterValue, "Parameter '\(path)': NORMALIZE type=MEAN_STD gives float pixels and must be the last step.",
@@ -37,6 +40,12 @@ extension ImageStep {
             let method: ResizeMethod = name == "NEAREST" ? .nearest : name == "AREA" ? .area : .bilinear
             return .resize(width: a[Resize.width], height: a[Resize.height], method: method)
         case "WINDOW": return try window(a, path: path)
+        case "LUNG_FILTER":
+            guard a[LungFilter.lower] < a[LungFilter.upper] else {
+                throw ActionError(.parameterValue, "Parameter '\(path).lower' (\(a[LungFilter.lower])) must be below '\(path).upper' (\(a[LungFilter.upper])).",
+                                  parameter: "\(path).lower")
+            }
+            return .lungFilter(lower: a[LungFilter.lower], upper: a[LungFilter.upper], percent: a[LungFilter.minPercent])
         case "SLICE": return .slice(axis: HUVolume.Axis(rawValue: a[Slice.axis].lowercased()) ?? .axial, every: a[Slice.every], start: a[Slice.start])
         case "NORMALIZE": return try normalize(a, path: path)
         case "CONVERT_COLOR": return .convertColor(a[ConvertColor.type])

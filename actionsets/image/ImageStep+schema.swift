@@ -93,6 +93,16 @@ extension ImageStep {
         static let parameters = [axis.spec, every.spec, start.spec]
     }
 
+    /// LUNG_FILTER: what counts as lung, and how much is enough.
+    enum LungFilter: ParamGroup {
+        static let lower = P.int("lower", "Lowest HU of lung (air-like) pixels.", default: -1000, min: -32_768, max: 32_767)
+        static let upper = P.int("upper", "Highest HU of air-like pixels; air touching the image border is outside the body.", default: -400,
+                                 min: -32_768, max: 32_767)
+        static let minPercent = P.double("minPercent", "Keep a slice when its lung area is at least this % of its body area.", default: 5, min: 0, max: 100)
+            .aliases("percent")
+        static let parameters = [lower.spec, upper.spec, minPercent.spec]
+    }
+
     /// WINDOW's named windows.
     static let presets: [String: HUWindow] = ["LUNG": .lung, "MEDIASTINUM": .mediastinum]
 
@@ -100,7 +110,9 @@ extension ImageStep {
     static let alternatives: [ParamType.Alternative] = [
         .init("SLICE", "A 3-D image (loadImages series=True) → one output row per slice kept, with _sliceIndex_ and _slicePosition_ (mm from the first slice); must be the first step.",
               Slice.self),
-        .init("WINDOW", "Hounsfield units (DICOM images from loadImages) → 8-bit gray by a window (DICOM's linear VOI function); must be the first step (after SLICE).",
+        .init("LUNG_FILTER", "Hounsfield units: keeps the slices (or images) whose lung — air-like pixels in lower..upper HU not connected to the image border — is at least minPercent % of the body (all pixels but the air connected to the border); others are dropped without a warning. Before WINDOW.",
+              LungFilter.self),
+        .init("WINDOW", "Hounsfield units (DICOM images from loadImages) → 8-bit gray by a window (DICOM's linear VOI function); must come first (after SLICE and LUNG_FILTER).",
               Window.self),
         .init("RESIZE", "Resize to width × height.", Resize.self),
         .init("NORMALIZE", "MINMAX: min → alpha, max → beta over all color samples (uint8). MEAN_STD: (v − mean[c]) / std[c] (float32, last step only).",

@@ -6,7 +6,7 @@ import ImageCodec
 struct ProcessImages: Action {
     static let name = "processImages"
     static let summary = """
-        Applies steps (SLICE, WINDOW, RESIZE, NORMALIZE, CONVERT_COLOR, CROP, CENTER_CROP, FLIP, ROTATE, THRESHOLD, MUTATIONS) to every image. \
+        Applies steps (SLICE, LUNG_FILTER, WINDOW, RESIZE, NORMALIZE, CONVERT_COLOR, CROP, CENTER_CROP, FLIP, ROTATE, THRESHOLD, MUTATIONS) to every image. \
         Encoded cells are decoded on read to BGR; DICOM cells (Hounsfield units) need WINDOW first, DICOM series (3-D) SLICE then WINDOW. Output _image_ is CLRI raw pixels (uint8; float32 after NORMALIZE MEAN_STD) so \
         training reads them without decoding; decode=False re-encodes as PNG. All other columns are carried through.
         """
@@ -26,6 +26,7 @@ struct ProcessImages: Action {
         let raw = args[decode]
         var kept: [Int] = [], images: [[UInt8]?] = [], sliceIndex: [Int64?] = [], slicePosition: [Double] = []
         var skipped = SkipReport()
+        var dropped = 0  // by LUNG_FILTER
         let budget = ImageRows.Budget(ctx)
         try await ImageRows.forEachChunk(cells, rows: Array(0..<t.data.rowCount), ctx, budget: budget) { r, bytes throws(ImageCodecError) in
             // every intermediate image is reserved before it is made, the result before it is kept
@@ -35,15 +36,17 @@ struct ProcessImages: Action {
                 try budget.reserve(n, for: "Processing image \(r + 1)")
                 working &+= n
             }
-            return try made.map { (m) throws(ImageCodecError) -> ([UInt8], Int?, Double?) in
+            let images = try made.made.map { (m) throws(ImageCodecError) -> ([UInt8], Int?, Double?) in
                 let encoded = try encode(m.output, raw: raw)
                 try budget.reserve(encoded.count, for: "The processed images", kept: true)
                 return (encoded, m.sliceIndex, m.slicePosition)
             }
+            return (images, made.dropped)
         } consume: { rows, results in
             for (r, res) in zip(rows, results) {
                 switch res {
-                case .success(let made):
+                case .success(let (made, d)):
+                    dropped += d
                     for (b, i, p) in made {
                         kept.append(r); images.append(b); sliceIndex.append(i.map(Int64.init)); slicePosition.append(p ?? .nan)
                     }
@@ -63,6 +66,9 @@ struct ProcessImages: Action {
         }
         let stored = try await ctx.store(data, out: args[casOut], defaultName: "PROCESSED", sourceName: t.name, sourceCaslib: t.caslib)
         let rowsIn = Set(kept).count
+        if pipeline.contains(where: { $0.title == "LUNG_FILTER" }) {
+            ctx.note("LUNG_FILTER kept \(kept.count) of \(kept.count + dropped) \(pipeline.first?.isSlice == true ? "slices" : "images").")
+        }
         ctx.note("\(rowsIn) of \(t.data.rowCount) images were processed successfully\(kept.count == rowsIn ? "" : " (\(kept.count) slices)").")
         return OutputTables.result(stored)
     }
