@@ -11,27 +11,29 @@ struct DICOMSeries {
 
     struct Slice {
         var entry: ImageFileList.Entry
-        var label: String?
         var file: ImageFileReader.Loaded
     }
 
     /// Slices by group key (folder + "\0" + SeriesInstanceUID), in arrival (path) order.
     private var groups: [String: [Slice]] = [:]
 
-    mutating func add(_ file: ImageFileReader.Loaded, entry: ImageFileList.Entry, label: String?) {
+    mutating func add(_ file: ImageFileReader.Loaded, entry: ImageFileList.Entry) {
         let folder = (entry.relative as NSString).deletingLastPathComponent
-        groups["\(folder)\u{0}\(file.dicomTags[Self.seriesUID, default: ""])", default: []].append(Slice(entry: entry, label: label, file: file))
+        groups["\(folder)\u{0}\(file.dicomTags[Self.seriesUID, default: ""])", default: []].append(Slice(entry: entry, file: file))
     }
 
-    /// One row per group, in folder order: the volume cell, an entry whose path is the folder, and the
-    /// first slice's label and tags; a group that does not form a volume is skipped with its reason.
+    /// One row per group, in folder order: the volume cell, an entry for the folder (so `_path_` is the
+    /// folder and `labelLevels` counts from the folder that holds it, as for a file), and the first
+    /// slice's tags; a group that does not form a volume is skipped with its reason.
     func volumes(reserve: (Int) throws(ActionError) -> Void, skipped: inout SkipReport) throws(ActionError)
-        -> [(entry: ImageFileList.Entry, label: String?, file: ImageFileReader.Loaded)] {
-        var out: [(entry: ImageFileList.Entry, label: String?, file: ImageFileReader.Loaded)] = []
+        -> [(entry: ImageFileList.Entry, file: ImageFileReader.Loaded)] {
+        var out: [(entry: ImageFileList.Entry, file: ImageFileReader.Loaded)] = []
         for key in groups.keys.sorted() {
             let slices = groups[key]!
             var entry = slices[0].entry
             entry.relative = (entry.relative as NSString).deletingLastPathComponent
+            entry.foldersBelowCaslib = Array(entry.foldersBelowCaslib.dropLast())
+            entry.foldersBelowRoot = Array(entry.foldersBelowRoot.dropLast())
             do {
                 let volume = try Self.volume(slices.map(\.file), reserve: reserve)
                 var file = slices[0].file
@@ -39,7 +41,7 @@ struct DICOMSeries {
                 file.fileSize = slices.reduce(0) { $0 + $1.file.fileSize }
                 file.slices = volume.depth
                 file.spacing = volume.spacing
-                out.append((entry, slices[0].label, file))
+                out.append((entry, file))
             } catch let e as ActionError {
                 throw e
             } catch {

@@ -38,8 +38,8 @@ enum ImageStep: Sendable, Equatable {
         case float32(FloatImage)
     }
 
-    /// What a pipeline starts from: 8-bit pixels, or Hounsfield units (a DICOM cell), which only a
-    /// first WINDOW step accepts.
+    /// What a pipeline starts from: 8-bit pixels, Hounsfield units (a DICOM cell: LUNG_FILTER and WINDOW
+    /// read them), or a 3-D image (a DICOM series: SLICE reads it).
     enum Input: Sendable {
         case uint8(Image)
         case hu(HUImage)

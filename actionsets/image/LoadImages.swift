@@ -50,10 +50,10 @@ struct LoadImages: Action {
         var skipped = SkipReport()
         var volumes = args[series] ? DICOMSeries() : nil
         try await read(list, decode: args[decode], levels: args[labelLevels], into: &cols, series: &volumes, skipped: &skipped, ctx)
-        if let volumes {
+        if let volumes {  // one row per series, after the files
             var unformed = SkipReport()
             let made = try volumes.volumes(reserve: { (n) throws(ActionError) in try ctx.reserve(n, for: "DICOM series volumes") }, skipped: &unformed)
-            for v in made { cols.append(v.file, entry: v.entry, label: v.label) }
+            for v in made { cols.append(v.file, entry: v.entry, label: ImageFileList.label(v.entry, levels: args[labelLevels])) }
             unformed.warn(ctx, "DICOM series", "do not form a 3-D image")
         }
         skipped.warn(ctx, "files", "are not readable PNG, JPEG or DICOM images")
@@ -85,7 +85,7 @@ struct LoadImages: Action {
             }
             for (e, r) in zip(slice, results) {
                 switch r {
-                case .loaded(let f) where f.fileType == "dcm" && series != nil: series?.add(f, entry: e, label: ImageFileList.label(e, levels: levels))
+                case .loaded(let f) where f.fileType == "dcm" && series != nil: series?.add(f, entry: e)
                 case .loaded(let f): cols.append(f, entry: e, label: ImageFileList.label(e, levels: levels))
                 case .skipped(let err): skipped.add(e.relative, ImageFileReader.reason(err))
                 case .refused(let err): throw err
