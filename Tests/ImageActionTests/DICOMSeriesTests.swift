@@ -75,6 +75,7 @@ struct DICOMSeriesTests {
             #expect(t.ints("_sliceIndex_") == [0, 2, 4])
             #expect((0..<3).map { t.column("_slicePosition_")?.data.double(at: $0) } == [0, 5, 10])
             #expect(t.strings("_path_") == ["ct/a", "ct/a", "ct/a"])
+            #expect(t.ints("_id_") == [1, 2, 3] && t.ints("_parentId_") == [1, 1, 1], "one _id_ per slice, the series' as _parentId_")
             for (row, k) in [0, 2, 4].enumerated() {
                 guard case .uint8(let img) = try RawImage.decode(try #require(t.blobs("_image_")[row])) else { Issue.record("not 8-bit"); continue }
                 #expect(img.width == 4 && img.height == 3 && img.pixels == DICOMFixture.naiveWindow(Self.hu(k), center: -600, width: 1500))

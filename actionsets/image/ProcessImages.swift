@@ -60,10 +60,7 @@ struct ProcessImages: Action {
         var data = try carried(t.data, image: args[image], copyVars: args[copyVars]).gather(kept)
         let mime = raw ? ImageColumns.rawMIME : ImageFormat.png.mimeType
         data.columns.insert(Column(name: ImageColumns.image, label: "Image", attributes: ImageColumns.mime(mime), data: .varbinary(images)), at: 0)
-        if pipeline.first?.isSlice == true {
-            data.columns.append(Column(name: "_sliceIndex_", label: "Slice index (0-based, along the SLICE axis)", data: .int64(sliceIndex)))
-            data.columns.append(Column(name: "_slicePosition_", label: "Slice distance from the first slice (mm)", data: .double(slicePosition)))
-        }
+        if pipeline.first?.isSlice == true { sliceColumns(&data, source: t.data, kept: kept, index: sliceIndex, position: slicePosition) }
         let stored = try await ctx.store(data, out: args[casOut], defaultName: "PROCESSED", sourceName: t.name, sourceCaslib: t.caslib)
         let rowsIn = Set(kept).count
         if pipeline.contains(where: { $0.title == "LUNG_FILTER" }) {
@@ -71,6 +68,17 @@ struct ProcessImages: Action {
         }
         ctx.note("\(rowsIn) of \(t.data.rowCount) images were processed successfully\(kept.count == rowsIn ? "" : " (\(kept.count) slices)").")
         return OutputTables.result(stored)
+    }
+
+    /// SLICE output, as augmentImages numbers its patches: `_id_` 1…N (one per slice), the series' `_id_`
+    /// as `_parentId_`, then the slice's index and position.
+    static func sliceColumns(_ data: inout DataTable, source: DataTable, kept: [Int], index: [Int64?], position: [Double]) {
+        let parents = kept.map { r in source.column(ImageColumns.id)?.data.double(at: r).map { Int64($0) } ?? Int64(r + 1) }
+        data.columns.removeAll { [ImageColumns.id, ImageColumns.parentId].map { $0.lowercased() }.contains($0.name.lowercased()) }
+        data.columns.insert(Column(name: ImageColumns.id, label: "Image ID", data: .int64((0..<kept.count).map { Int64($0 + 1) })), at: 1)
+        data.columns.insert(Column(name: ImageColumns.parentId, label: "Source image ID (the 3-D image)", data: .int64(parents)), at: 2)
+        data.columns.append(Column(name: "_sliceIndex_", label: "Slice index (0-based, along the SLICE axis)", data: .int64(index)))
+        data.columns.append(Column(name: "_slicePosition_", label: "Slice distance from the first slice (mm)", data: .double(position)))
     }
 
     static func encode(_ out: ImageStep.Output, raw: Bool) throws(ImageCodecError) -> [UInt8] {
