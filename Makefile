@@ -46,7 +46,7 @@ FUZZ_ITERATIONS ?= 200000
 fuzz: deps
 	$(SWIFT) build --build-tests
 	CASLITE_FUZZ_THOROUGH=1 CASLITE_FUZZ_ITERATIONS=$(FUZZ_ITERATIONS) $(SWIFT) test --no-parallel \
-	  --filter 'SchemaFuzzTests|CSVFuzzTests|TableStoreFuzzTests|WeightsFuzzTests|ImageFuzzTests|CASLTests.FuzzTests'
+	  --filter 'SchemaFuzzTests|CSVFuzzTests|TableStoreFuzzTests|WeightsFuzzTests|ImageFuzzTests|DICOMFuzzTests|CASLTests.FuzzTests'
 
 docs: build
 	$(CASLITE_DEBUG) docs
