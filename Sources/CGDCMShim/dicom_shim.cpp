@@ -1,8 +1,8 @@
 // Every GDCM call of caslite (see include/dicom_shim.h). Nothing escapes this file:
 // - GDCM is C++ and throws: every entry point turns exceptions into an error message (`caught`);
-// - Debian's libgdcm keeps its `assert`s, and divides by zero on some crafted headers: every GDCM call
-//   runs under the trap of gdcm_trap.c (`guarded`), which ends the call with an error instead of
-//   ending the server. GDCM's state is unknown after such a jump: the handle is "poisoned", never
+// - Debian's libgdcm keeps its `assert`s, divides by zero on some crafted headers and reads past its
+//   buffers on some damaged pixel data: every GDCM call runs under the trap of gdcm_trap.c (`guarded`),
+//   which ends the call with an error instead of ending the server. GDCM's state is unknown after such a jump: the handle is "poisoned", never
 //   touched again and not even freed (its memory, about the file's size, is leaked on purpose);
 // - GDCM sizes buffers from the file's claims: every call runs with a cap on single allocations
 //   (alloc_cap.cpp), the file's size while parsing, the checked pixel buffer while decoding.
@@ -79,7 +79,7 @@ int caught(F &body, const char *what, char *err, size_t errlen) {
     return -1;
 }
 
-// `caught(body)` with GDCM's assertions and arithmetic faults trapped (-2, the reason in `err`) and no
+// `caught(body)` with GDCM's assertions and faults trapped (-2, the reason in `err`) and no
 // single allocation above `cap` bytes. Nothing here has a destructor: a trap jumps over the frames of
 // `body`, and the cap is put back by hand.
 template <typename F>
@@ -87,7 +87,7 @@ int guarded(F &body, const char *what, size_t cap, char *err, size_t errlen) {
     sigjmp_buf jb;
     sigjmp_buf *outer = caslite_gdcm_trap;
     size_t outer_cap = caslite_alloc_cap;
-    if (sigsetjmp(jb, 1) != 0) {  // 1: restore the signal mask (SIGFPE is blocked in its handler)
+    if (sigsetjmp(jb, 1) != 0) {  // 1: restore the signal mask (the signal is blocked in its handler)
         caslite_gdcm_trap = outer;
         caslite_alloc_cap = outer_cap;
         set_err(err, errlen, std::string("damaged ") + what + ": " + caslite_gdcm_trap_message);
@@ -113,13 +113,18 @@ int guarded(const caslite_dicom *d, F &body, const char *what, size_t cap, char 
     return r < 0 ? -1 : r;
 }
 
-// GDCM prints warnings and errors to stderr; the server reports its own messages instead.
+// GDCM prints warnings, errors and its assertion reports to stderr; the server reports its own
+// messages instead. (Its bundled JPEG decoders still print "Corrupt JPEG data…" on damaged files.)
 void quiet_gdcm() {
     static std::once_flag once;
     std::call_once(once, [] {
+        static std::ostream nowhere(nullptr);  // a stream without a buffer discards what it is given
         gdcm::Trace::SetDebug(false);
         gdcm::Trace::SetWarning(false);
         gdcm::Trace::SetError(false);
+        gdcm::Trace::SetDebugStream(nowhere);
+        gdcm::Trace::SetWarningStream(nowhere);
+        gdcm::Trace::SetErrorStream(nowhere);
         caslite_gdcm_trap_install();
     });
 }
