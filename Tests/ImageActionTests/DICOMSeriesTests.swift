@@ -110,6 +110,8 @@ struct DICOMSeriesTests {
             let flat = try await ok(c, "image.processImages", ["table": "flat", "casOut": ["name": "y", "replace": true],
                                                                "steps": [["step": ["stepType": "SLICE"]], window]])
             #expect(flat.warnings.first?.contains("3-D") == true, "\(flat.warnings)")
+            let summary = try await ok(c, "image.summarizeImages", ["table": "vol"])
+            #expect(summary.warnings.first?.contains("SLICE and WINDOW") == true, "\(summary.warnings)")
         }
     }
 

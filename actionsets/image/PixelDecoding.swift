@@ -8,6 +8,9 @@ import ImageCodec
 /// already); float32 raw cells are refused (they are final, normalized model input).
 enum PixelDecoding {
     static func decode(_ bytes: [UInt8]) throws(ImageCodecError) -> Image {
+        if HUVolume.isVolume(bytes) {
+            throw ImageCodecError(.unsupported, "a 3-D image (DICOM series) must be cut and windowed first: processImages with SLICE and WINDOW steps")
+        }
         if ImageFormat.sniff(bytes) == .raw {
             switch try RawImage.decode(bytes) {
             case .uint8(let img): return img
