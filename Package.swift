@@ -38,6 +38,10 @@ let package = Package(
         .systemLibrary(name: "CEditLine", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),  // `caslite shell`'s line editor
         .target(name: "CJPEGShim", dependencies: ["CJPEG"]),
         .target(name: "CHDF5Shim", dependencies: ["CHDF5"]),   // every HDF5 call (Caffe weights import)
+        // Every GDCM call (DICOM, libgdcm-dev: C++, no pkg-config file; headers in /usr/include/gdcm-3.0), as a C API.
+        .target(name: "CGDCMShim", cxxSettings: [.define("NDEBUG"), .unsafeFlags(["-I/usr/include/gdcm-3.0", "-O2"])],
+                linkerSettings: [.linkedLibrary("gdcmMSFF"), .linkedLibrary("gdcmDSED"), .linkedLibrary("gdcmDICT"),
+                                 .linkedLibrary("gdcmCommon"), .linkedLibrary("stdc++")]),
         .target(name: "CDNNLShim", cSettings: [.unsafeFlags(["-O2"])], linkerSettings: [.linkedLibrary("dnnl"), .linkedLibrary("gomp")]),
 
         // MARK: CAS side
@@ -62,7 +66,7 @@ let package = Package(
         .target(name: "ActionSetDataStep", dependencies: ["CASCore"], path: "actionsets/dataStep",
                 swiftSettings: [.unsafeFlags(["-O"])]),  // the DATA step's row loop: a debug build spent most of it in generic metadata and retains
         .target(name: "ActionSetAggregation", dependencies: ["CASCore", "ActionSetSimple"], path: "actionsets/aggregation"),  // simple's ColumnStats
-        .target(name: "ActionSetImage", dependencies: ["CASCore", "ImageCodec", "SeededRandom"], path: "actionsets/image"),
+        .target(name: "ActionSetImage", dependencies: ["CASCore", "ImageCodec", "DICOMCodec", "SeededRandom"], path: "actionsets/image"),
         .target(name: "ActionSetFedSql", dependencies: ["CASCore", "CASStorage"], path: "actionsets/fedSql"),  // SQL on SQLite's engine (SQLScratch)
         .target(name: "ActionSetSampling", dependencies: ["CASCore"], path: "actionsets/sampling"),
         .target(name: "ActionSetFCMPAct", dependencies: ["CASCore"], path: "actionsets/fcmpact"),
@@ -118,6 +122,8 @@ let package = Package(
 
         // MARK: image codecs (no CAS imports)
         .target(name: "ImageCodec", dependencies: ["CPNG", "CJPEGShim", "CheckedSize"], swiftSettings: kernelFlags),
+        // DICOM files → Hounsfield-unit images through GDCM (docs/decisions/018-dicom.md); no CAS imports.
+        .target(name: "DICOMCodec", dependencies: ["CGDCMShim", "ImageCodec", "CheckedSize"], swiftSettings: kernelFlags),
 
         // MARK: deep-learning engine (no CAS imports)
         // OpenMP OpenBLAS via rpath: one libgomp pool with oneDNN (docs/engine.md "Threading").
@@ -143,13 +149,14 @@ let package = Package(
         .testTarget(name: "CASCoreTests", dependencies: ["CASCore", "ActionSetBuiltins", "ActionSetTable", "ActionSetSimple", "ActionSetSession", "ActionSetSessionProp", "Mutation", "SeededRandom"]),
         .testTarget(name: "CasliteCLITests", dependencies: ["caslite", "CASWire"]),
         .testTarget(name: "CASServerTests", dependencies: ["CASTestSupport", "CASServer", "CASClient", "CASCore", "CASStorage", "CASNIO", "CASTLS", "ActionSetImage", "ImageCodec"]),
-        .testTarget(name: "CASLTests", dependencies: ["CASTestSupport", "CASStandardSets", "CASL", "CASCore", "CASServer", "CASClient", "CASStorage", "ImageCodec", "SeededRandom"]),
+        .testTarget(name: "CASLTests", dependencies: ["CASTestSupport", "CASStandardSets", "CASL", "CASCore", "CASServer", "CASClient", "CASStorage", "ImageCodec", "SeededRandom", "DICOMFixture"]),
         .target(name: "RawPNG", path: "Tests/RawPNG"),  // byte-level PNG writer for the image tests
         .target(name: "Mutation", path: "Tests/Mutation"),  // seeded byte mutations for the format fuzzers
+        .target(name: "DICOMFixture", path: "Tests/DICOMFixture"),  // DICOM test files written by DCMTK (dump2dcm, dcmcjpeg, dcmcrle)
         .testTarget(name: "ImageCodecTests", dependencies: ["ImageCodec", "RawPNG", "Mutation", "SeededRandom"]),
-        .testTarget(name: "ImageActionTests", dependencies: ["CASTestSupport", "ActionSetImage", "CASServer", "CASClient", "CASCore", "ImageCodec", "RawPNG"]),
+        .testTarget(name: "ImageActionTests", dependencies: ["CASTestSupport", "ActionSetImage", "CASServer", "CASClient", "CASCore", "ImageCodec", "RawPNG", "Mutation", "DICOMFixture"]),
         .testTarget(name: "DLEngineTests", dependencies: ["DLEngine", "Mutation", "SeededRandom"], resources: [.copy("Fixtures")]),
         .testTarget(name: "FuzzTests", dependencies: ["CASWire", "ImageCodec"]),  // drives a real `caslite serve` process
-        .testTarget(name: "DeepLearnTests", dependencies: ["CASTestSupport", "CASStandardSets", "CASServer", "CASClient", "CASCore", "ImageCodec", "DLEngine", "SeededRandom", "CHDF5"]),  // CHDF5: crafted .h5 files (TinyHDF5)
+        .testTarget(name: "DeepLearnTests", dependencies: ["CASTestSupport", "CASStandardSets", "CASServer", "CASClient", "CASCore", "ImageCodec", "DLEngine", "SeededRandom", "CHDF5", "DICOMFixture"]),  // CHDF5: crafted .h5 files (TinyHDF5)
     ]
 )

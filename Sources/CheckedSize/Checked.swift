@@ -144,6 +144,8 @@ public enum Limits {
     public static let maxImageSide = 32_767
     /// Pixels of one image (about 11 585²).
     public static let maxImagePixels = 1 << 27
+    /// Voxels of one 3-D image (a DICOM series; 2 bytes each: 1 GiB; a 600-slice 512² CT has 157 M).
+    public static let maxVolumeVoxels = 1 << 29
     /// Rows of one table.
     public static let maxRows = Int(Int32.max)
     /// Characters of a string a program computes (SAS's longest character value).

@@ -52,11 +52,13 @@ extension ImageCodec {
         case .png: image = try PNGCodec.decode(bytes, target: format, options: options)
         case .jpeg: image = try JPEGCodec.decode(bytes, as: format, options: options)
         case .raw:
-            guard case .uint8(let u8) = try RawImage.decode(bytes) else {
-                throw ImageCodecError(
-                    .unsupported, "this raw image holds float32 samples; read it with RawImage.decode instead")
+            switch try RawImage.decode(bytes) {
+            case .uint8(let u8): image = u8
+            case .float32:
+                throw ImageCodecError(.unsupported, "this raw image holds float32 samples; read it with RawImage.decode instead")
+            case .int16:
+                throw ImageCodecError(.unsupported, "this raw image holds Hounsfield units (int16, from a DICOM file); window it first (processImages step WINDOW)")
             }
-            image = u8
         }
         guard let format, format != image.format else { return image }
         return image.converted(to: format)
@@ -82,7 +84,7 @@ extension ImageCodec {
             let r = try RawImage.probe(bytes)
             return ImageInfo(
                 format: .raw, width: r.width, height: r.height, nativeFormat: r.format,
-                bitDepth: r.isFloat ? 32 : 8, isPalette: false, isInterlacedOrProgressive: false)
+                bitDepth: [1: 8, 2: 32, 3: 16][r.sampleType] ?? 8, isPalette: false, isInterlacedOrProgressive: false)
         }
     }
 

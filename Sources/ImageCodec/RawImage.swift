@@ -6,19 +6,21 @@ import CheckedSize
 //   offset size  field
 //   0      4     magic "CLRI" (43 4C 52 49)
 //   4      1     version = 1
-//   5      1     sample type: 1 = uint8, 2 = float32 little-endian
+//   5      1     sample type: 1 = uint8, 2 = float32 little-endian, 3 = int16 little-endian (Hounsfield units, gray only)
 //   6      1     PixelFormat raw value: 1 gray, 2 gray+alpha, 3 RGB, 4 RGBA, 5 BGR, 6 BGRA
 //   7      1     channels (1...4, must agree with the pixel format)
 //   8      4     width, UInt32 little-endian
 //   12     4     height, UInt32 little-endian
 //   16     ...   width*height*channels samples, HWC (row, column, channel), no padding
 
-/// A decoded raw blob: 8-bit or float32 pixels.
+/// A decoded raw blob: 8-bit, float32 or Hounsfield-unit (int16) pixels.
 public enum RawImage: Sendable, Equatable {
     /// uint8 samples.
     case uint8(Image)
     /// float32 samples.
     case float32(FloatImage)
+    /// int16 Hounsfield units (one channel), from a DICOM file.
+    case int16(HUImage)
 
     /// Header length in bytes; the payload starts here (4-byte aligned for float32).
     public static let headerSize = 16
@@ -26,6 +28,8 @@ public enum RawImage: Sendable, Equatable {
     public static let magic: [UInt8] = [0x43, 0x4C, 0x52, 0x49]
     /// Current version byte.
     public static let version: UInt8 = 1
+    /// Sample type byte of int16 (Hounsfield-unit) blobs.
+    public static let int16SampleType: UInt8 = 3
 
     static func header(width: Int, height: Int, format: PixelFormat, sampleType: UInt8) -> [UInt8] {
         var h = magic + [version, sampleType, format.rawValue, UInt8(format.channels)]
@@ -34,19 +38,21 @@ public enum RawImage: Sendable, Equatable {
     }
 
     /// Width, height, format and sample type from a header, without touching the payload.
-    public static func probe(_ b: UnsafeRawBufferPointer) throws(ImageCodecError) -> (width: Int, height: Int, format: PixelFormat, isFloat: Bool) {
+    public static func probe(_ b: UnsafeRawBufferPointer) throws(ImageCodecError) -> (width: Int, height: Int, format: PixelFormat, sampleType: UInt8) {
         guard b.count >= headerSize, b.prefix(4).elementsEqual(magic) else {
             throw ImageCodecError(.unknownFormat, "not a caslite raw image (no CLRI header)")
         }
         guard b[4] == version else {
             throw ImageCodecError(.unsupported, "raw image version \(b[4]) is not supported (expected \(version))")
         }
-        guard let format = PixelFormat(rawValue: b[6]), Int(b[7]) == format.channels, b[5] == 1 || b[5] == 2 else {
+        guard let format = PixelFormat(rawValue: b[6]), Int(b[7]) == format.channels, (1...3).contains(b[5]),
+              b[5] != int16SampleType || format == .gray
+        else {
             throw ImageCodecError(.corrupt, "raw image header is corrupt (type \(b[5]), format \(b[6]), channels \(b[7]))")
         }
         let w = Int(b.loadUnaligned(fromByteOffset: 8, as: UInt32.self).littleEndian)
         let h = Int(b.loadUnaligned(fromByteOffset: 12, as: UInt32.self).littleEndian)
-        let elem = b[5] == 1 ? 1 : 4
+        let elem = [1: 1, 2: 4, 3: 2][b[5]]!
         let samples: Int
         do { samples = try Image.byteCount(width: w, height: h, format: format) } catch {
             throw ImageCodecError(.corrupt, "raw image header: \(error.message)")
@@ -54,14 +60,22 @@ public enum RawImage: Sendable, Equatable {
         guard b.count == headerSize + samples * elem else {
             throw ImageCodecError(.corrupt, "raw image \(w)×\(h) \(format) needs \(headerSize + samples * elem) bytes, blob has \(b.count)")
         }
-        return (w, h, format, b[5] == 2)
+        return (w, h, format, b[5])
     }
 
     /// Parses a raw blob (validates header and length).
     public static func decode(_ b: UnsafeRawBufferPointer) throws(ImageCodecError) -> RawImage {
-        let (w, h, format, isFloat) = try probe(b)
+        let (w, h, format, sampleType) = try probe(b)
         let payload = UnsafeRawBufferPointer(rebasing: b[headerSize...])
-        if isFloat {
+        if sampleType == int16SampleType {
+            let n = w * h
+            let px = [Int16](unsafeUninitializedCapacity: n) { buf, count in
+                for i in 0..<n { buf[i] = Int16(littleEndian: payload.loadUnaligned(fromByteOffset: i * 2, as: Int16.self)) }
+                count = n
+            }
+            return .int16(HUImage(unchecked: w, h, px))
+        }
+        if sampleType == 2 {
             let n = w * h * format.channels
             let px = [Float](unsafeUninitializedCapacity: n) { buf, count in
                 for i in 0..<n {

@@ -38,12 +38,21 @@ struct FetchImages: Action {
         return ["Images": .table(try resultTable(t.data, rows: rows, pngs: pngs, args))]
     }
 
-    /// PNG cells pass through unchanged; anything else is decoded and encoded as PNG.
+    /// PNG cells pass through unchanged; anything else is decoded and encoded as PNG (Hounsfield units
+    /// min/max scaled, the middle slice of a 3-D image).
     static func asPNG(_ bytes: [UInt8]) throws(ImageCodecError) -> [UInt8] {
+        if HUVolume.isVolume(bytes) {  // a DICOM series: its middle slice
+            let v = try HUVolume.decode(bytes)
+            return try ImageCodec.encodePNG(v.slice(v.depth / 2, along: .axial).displayable())
+        }
         switch ImageFormat.sniff(bytes) {
         case .png: return bytes
         case .raw:
-            if case .float32(let f) = try RawImage.decode(bytes) { return try ImageCodec.encodePNG(f.displayable()) }
+            switch try RawImage.decode(bytes) {
+            case .float32(let f): return try ImageCodec.encodePNG(f.displayable())
+            case .int16(let hu): return try ImageCodec.encodePNG(hu.displayable())
+            case .uint8: break
+            }
             return try ImageCodec.encodePNG(try PixelDecoding.decode(bytes))
         default: return try ImageCodec.encodePNG(try ImageCodec.decode(bytes))
         }

@@ -1,4 +1,5 @@
 import CASCore
+import DICOMCodec
 import Foundation
 import ImageCodec
 
@@ -8,14 +9,23 @@ enum ImageFileReader {
     struct Loaded: Sendable {
         /// The cell: the file's own bytes (decode=False) or a CLRI raw blob of BGR pixels (decode=True).
         var bytes: [UInt8]
-        /// The file's format.
+        /// The cell's format (`.raw` for DICOM: Hounsfield units as a CLRI int16 blob).
         var format: ImageFormat
+        /// `_type_`: png, jpg or dcm.
+        var fileType: String
         /// File size in bytes (`_size_`).
         var fileSize: Int
         var width: Int
         var height: Int
         var channels: Int
         var bitDepth: Int
+        /// The requested DICOM elements (addColumns keywords) this file has; empty for PNG/JPEG.
+        var dicomTags: [String: String] = [:]
+        /// A DICOM series (`series=True`): its slice count and voxel spacing (mm); nil for a 2-D image.
+        var slices: Int? = nil
+        var spacing: SIMD3<Double>? = nil
+        /// OpenCV's name of the stored sample type (`_channelType_`).
+        var channelType: String { fileType == "dcm" ? "CV_16SC1" : "CV_\(bitDepth == 16 ? 16 : 8)UC\(channels)" }
     }
 
     /// One file's outcome: loaded, skipped (with a reason for the warning), or refused by the memory
@@ -27,11 +37,16 @@ enum ImageFileReader {
     }
 
     /// Reads `file`. decode=False checks the header only (PNG chunks before IDAT, JPEG markers up
-    /// to SOS); decode=True decodes all pixels, after reserving their memory with `reserve`.
-    static func read(_ file: CaslibPath, decode: Bool, reserve: (Int) throws(ActionError) -> Void) -> Outcome {
+    /// to SOS); decode=True decodes all pixels, after reserving their memory with `reserve`. DICOM
+    /// files are always decoded to Hounsfield units (``DICOMFileReader``), reading `dicomKeywords`.
+    static func read(_ file: CaslibPath, decode: Bool, dicomKeywords: [String] = [],
+                     reserve: (Int) throws(ActionError) -> Void) -> Outcome {
         let bytes: [UInt8]
         do { bytes = try file.read(maxBytes: maxFileBytes) } catch {
             return .skipped(ImageCodecError(.corrupt, error.code == .badInput ? "larger than \(maxFileBytes >> 20) MiB" : "cannot be read"))
+        }
+        if DICOMFileReader.isDICOM(bytes, name: file.relative) {
+            return DICOMFileReader.read(bytes, keywords: dicomKeywords, reserve: reserve)
         }
         if decode {
             do {
@@ -46,15 +61,16 @@ enum ImageFileReader {
         let r = Result { () throws(ImageCodecError) -> Loaded in
             guard let format = ImageFormat.sniff(bytes), format != .raw else {
                 if bytes.isEmpty { throw ImageCodecError(.empty, "empty file") }
-                throw ImageCodecError(.unknownFormat, "not a PNG or JPEG file")
+                throw ImageCodecError(.unknownFormat, "not a PNG, JPEG or DICOM file")
             }
             if decode {
                 let img = try ImageCodec.decode(bytes, as: .bgr)
-                return Loaded(bytes: img.rawBytes(), format: format, fileSize: bytes.count, width: img.width, height: img.height,
+                return Loaded(bytes: img.rawBytes(), format: format, fileType: format.fileExtension, fileSize: bytes.count,
+                              width: img.width, height: img.height,
                               channels: img.channels, bitDepth: 8)
             }
             let info = try ImageCodec.probe(bytes)
-            return Loaded(bytes: bytes, format: format, fileSize: bytes.count, width: info.width, height: info.height,
+            return Loaded(bytes: bytes, format: format, fileType: format.fileExtension, fileSize: bytes.count, width: info.width, height: info.height,
                           channels: info.channels, bitDepth: info.bitDepth)
         }
         switch r {
@@ -70,7 +86,7 @@ enum ImageFileReader {
     static func reason(_ e: ImageCodecError) -> String {
         switch e.code {
         case .empty: "empty file"
-        case .unknownFormat: "not a PNG or JPEG file"
+        case .unknownFormat: "not a PNG, JPEG or DICOM file"
         default: e.cause.map { "\(e.message): \($0)" } ?? e.message
         }
     }

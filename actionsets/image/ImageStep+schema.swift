@@ -76,8 +76,44 @@ extension ImageStep {
         static let parameters = [type.spec]
     }
 
+    /// WINDOW: a Hounsfield-unit window (a preset, or center and width) → 8-bit gray.
+    enum Window: ParamGroup {
+        static let type = P.optionalString("type", "A preset: LUNG (center −600, width 1500) or MEDIASTINUM (40, 400); omit it to give center and width.",
+                                           allowed: Array(presets.keys).sorted())
+        static let center = P.optionalDouble("center", "Window center in HU (DICOM WindowCenter), with width.", min: -32_768, max: 32_767)
+        static let width = P.optionalDouble("width", "Window width in HU (DICOM WindowWidth), at least 1, with center.", min: 1, max: 65_536)
+        static let parameters = [type.spec, center.spec, width.spec]
+    }
+
+    /// SLICE: the axis and which slices.
+    enum Slice: ParamGroup {
+        static let axis = P.string("axis", "AXIAL (the stored slices), CORONAL or SAGITTAL.", default: "AXIAL", allowed: ["AXIAL", "CORONAL", "SAGITTAL"])
+        static let every = P.int("every", "Keep every k-th slice.", default: 1, min: 1, max: Limits.maxImageSide)
+        static let start = P.int("start", "Index of the first slice kept (0-based).", default: 0, min: 0, max: Limits.maxImageSide)
+        static let parameters = [axis.spec, every.spec, start.spec]
+    }
+
+    /// LUNG_FILTER: what counts as lung, and how much is enough.
+    enum LungFilter: ParamGroup {
+        static let lower = P.int("lower", "Lowest HU of lung (air-like) pixels.", default: -1000, min: -32_768, max: 32_767)
+        static let upper = P.int("upper", "Highest HU of air-like pixels; air touching the image border is outside the body.", default: -400,
+                                 min: -32_768, max: 32_767)
+        static let minPercent = P.double("minPercent", "Keep a slice when its lung area is at least this % of its body area.", default: 5, min: 0, max: 100)
+            .aliases("percent")
+        static let parameters = [lower.spec, upper.spec, minPercent.spec]
+    }
+
+    /// WINDOW's named windows.
+    static let presets: [String: HUWindow] = ["LUNG": .lung, "MEDIASTINUM": .mediastinum]
+
     /// The step types and their parameters (one selector union, shared by `step` and `functionOptions`).
     static let alternatives: [ParamType.Alternative] = [
+        .init("SLICE", "A 3-D image (loadImages series=True) → one output row per slice kept, with _sliceIndex_ and _slicePosition_ (mm from the first slice); must be the first step.",
+              Slice.self),
+        .init("LUNG_FILTER", "Hounsfield units: keeps the slices (or images) whose lung — air-like pixels in lower..upper HU not connected to the image border — is at least minPercent % of the body (all pixels but the air connected to the border); others are dropped without a warning. Before WINDOW.",
+              LungFilter.self),
+        .init("WINDOW", "Hounsfield units (DICOM images from loadImages) → 8-bit gray by a window (DICOM's linear VOI function); must come first (after SLICE and LUNG_FILTER).",
+              Window.self),
         .init("RESIZE", "Resize to width × height.", Resize.self),
         .init("NORMALIZE", "MINMAX: min → alpha, max → beta over all color samples (uint8). MEAN_STD: (v − mean[c]) / std[c] (float32, last step only).",
               Normalize.self),

@@ -8,17 +8,30 @@ import ImageCodec
 /// already); float32 raw cells are refused (they are final, normalized model input).
 enum PixelDecoding {
     static func decode(_ bytes: [UInt8]) throws(ImageCodecError) -> Image {
+        if HUVolume.isVolume(bytes) {
+            throw ImageCodecError(.unsupported, "a 3-D image (DICOM series) must be cut and windowed first: processImages with SLICE and WINDOW steps")
+        }
         if ImageFormat.sniff(bytes) == .raw {
-            guard case .uint8(let img) = try RawImage.decode(bytes) else {
-                throw ImageCodecError(.unsupported, "float32 pixels (mean/std normalized) cannot be processed further")
+            switch try RawImage.decode(bytes) {
+            case .uint8(let img): return img
+            case .float32: throw ImageCodecError(.unsupported, "float32 pixels (mean/std normalized) cannot be processed further")
+            case .int16:
+                throw ImageCodecError(.unsupported, "Hounsfield units (a DICOM image) must be windowed first: processImages with a WINDOW step")
             }
-            return img
         }
         return try ImageCodec.decode(bytes, as: .bgr)
     }
 
+    /// A cell as the start of a processImages pipeline: Hounsfield units stay HU (for WINDOW), the rest
+    /// decodes as ``decode(_:)``.
+    static func stepInput(_ bytes: [UInt8]) throws(ImageCodecError) -> ImageStep.Input {
+        if HUVolume.isVolume(bytes) { return .volume(try HUVolume.decode(bytes)) }
+        if ImageFormat.sniff(bytes) == .raw, case .int16(let hu) = try RawImage.decode(bytes) { return .hu(hu) }
+        return .uint8(try decode(bytes))
+    }
+
     /// The cell type word for `_type_` and summarizeImages counts: png, jpg, clri, or unknown.
     static func typeName(_ bytes: [UInt8]) -> String {
-        ImageFormat.sniff(bytes)?.fileExtension ?? "unknown"
+        HUVolume.isVolume(bytes) ? "clrv" : ImageFormat.sniff(bytes)?.fileExtension ?? "unknown"
     }
 }

@@ -6,8 +6,8 @@ import ImageCodec
 struct ProcessImages: Action {
     static let name = "processImages"
     static let summary = """
-        Applies steps (RESIZE, NORMALIZE, CONVERT_COLOR, CROP, CENTER_CROP, FLIP, ROTATE, THRESHOLD, MUTATIONS) to every image. \
-        Encoded cells are decoded on read to BGR. Output _image_ is CLRI raw pixels (uint8; float32 after NORMALIZE MEAN_STD) so \
+        Applies steps (SLICE, LUNG_FILTER, WINDOW, RESIZE, NORMALIZE, CONVERT_COLOR, CROP, CENTER_CROP, FLIP, ROTATE, THRESHOLD, MUTATIONS) to every image. \
+        Encoded cells are decoded on read to BGR; DICOM cells (Hounsfield units) need WINDOW first, DICOM series (3-D) SLICE then WINDOW. Output _image_ is CLRI raw pixels (uint8; float32 after NORMALIZE MEAN_STD) so \
         training reads them without decoding; decode=False re-encodes as PNG. All other columns are carried through.
         """
     static let table = P.table("table", "The image table.").aliases("imageTable")
@@ -24,24 +24,32 @@ struct ProcessImages: Action {
         let t = try await ctx.filteredTable(args[table])
         let cells = try ImageColumns.imageColumn(t.data, name: args[image], parameter: "image")
         let raw = args[decode]
-        var kept: [Int] = [], images: [[UInt8]?] = []
+        var kept: [Int] = [], images: [[UInt8]?] = [], sliceIndex: [Int64?] = [], slicePosition: [Double] = []
         var skipped = SkipReport()
+        var dropped = 0  // by LUNG_FILTER
         let budget = ImageRows.Budget(ctx)
         try await ImageRows.forEachChunk(cells, rows: Array(0..<t.data.rowCount), ctx, budget: budget) { r, bytes throws(ImageCodecError) in
             // every intermediate image is reserved before it is made, the result before it is kept
             var working = 0
             defer { budget.done(working) }
-            let out = try ImageStep.run(pipeline, on: try PixelDecoding.decode(bytes)) { (n) throws(ImageCodecError) in
+            let made = try ImageStep.runAll(pipeline, on: try PixelDecoding.stepInput(bytes)) { (n) throws(ImageCodecError) in
                 try budget.reserve(n, for: "Processing image \(r + 1)")
                 working &+= n
             }
-            let encoded = try encode(out, raw: raw)
-            try budget.reserve(encoded.count, for: "The processed images", kept: true)
-            return encoded
+            let images = try made.made.map { (m) throws(ImageCodecError) -> ([UInt8], Int?, Double?) in
+                let encoded = try encode(m.output, raw: raw)
+                try budget.reserve(encoded.count, for: "The processed images", kept: true)
+                return (encoded, m.sliceIndex, m.slicePosition)
+            }
+            return (images, made.dropped)
         } consume: { rows, results in
             for (r, res) in zip(rows, results) {
                 switch res {
-                case .success(let b): kept.append(r); images.append(b)
+                case .success(let (made, d)):
+                    dropped += d
+                    for (b, i, p) in made {
+                        kept.append(r); images.append(b); sliceIndex.append(i.map(Int64.init)); slicePosition.append(p ?? .nan)
+                    }
                 case .failure(let e) where e.code == .tooLarge:   // the asked-for size is impossible: an error, never a smaller image
                     throw ActionError(.parameterValue, "\(e.message) (image \(ImageColumns.rowName(t.data, r))).", parameter: "steps")
                 case .failure(let e): skipped.add(ImageColumns.rowName(t.data, r), ImageFileReader.reason(e))
@@ -52,9 +60,25 @@ struct ProcessImages: Action {
         var data = try carried(t.data, image: args[image], copyVars: args[copyVars]).gather(kept)
         let mime = raw ? ImageColumns.rawMIME : ImageFormat.png.mimeType
         data.columns.insert(Column(name: ImageColumns.image, label: "Image", attributes: ImageColumns.mime(mime), data: .varbinary(images)), at: 0)
+        if pipeline.first?.isSlice == true { sliceColumns(&data, source: t.data, kept: kept, index: sliceIndex, position: slicePosition) }
         let stored = try await ctx.store(data, out: args[casOut], defaultName: "PROCESSED", sourceName: t.name, sourceCaslib: t.caslib)
-        ctx.note("\(kept.count) of \(t.data.rowCount) images were processed successfully.")
+        let rowsIn = Set(kept).count
+        if pipeline.contains(where: { $0.title == "LUNG_FILTER" }) {
+            ctx.note("LUNG_FILTER kept \(kept.count) of \(kept.count + dropped) \(pipeline.first?.isSlice == true ? "slices" : "images").")
+        }
+        ctx.note("\(rowsIn) of \(t.data.rowCount) images were processed successfully\(kept.count == rowsIn ? "" : " (\(kept.count) slices)").")
         return OutputTables.result(stored)
+    }
+
+    /// SLICE output, as augmentImages numbers its patches: `_id_` 1…N (one per slice), the series' `_id_`
+    /// as `_parentId_`, then the slice's index and position.
+    static func sliceColumns(_ data: inout DataTable, source: DataTable, kept: [Int], index: [Int64?], position: [Double]) {
+        let parents = kept.map { r in source.column(ImageColumns.id)?.data.double(at: r).map { Int64($0) } ?? Int64(r + 1) }
+        data.columns.removeAll { [ImageColumns.id, ImageColumns.parentId].map { $0.lowercased() }.contains($0.name.lowercased()) }
+        data.columns.insert(Column(name: ImageColumns.id, label: "Image ID", data: .int64((0..<kept.count).map { Int64($0 + 1) })), at: 1)
+        data.columns.insert(Column(name: ImageColumns.parentId, label: "Source image ID (the 3-D image)", data: .int64(parents)), at: 2)
+        data.columns.append(Column(name: "_sliceIndex_", label: "Slice index (0-based, along the SLICE axis)", data: .int64(index)))
+        data.columns.append(Column(name: "_slicePosition_", label: "Slice distance from the first slice (mm)", data: .double(position)))
     }
 
     static func encode(_ out: ImageStep.Output, raw: Bool) throws(ImageCodecError) -> [UInt8] {

@@ -1,0 +1,329 @@
+// Every GDCM call of caslite (see include/dicom_shim.h). Nothing escapes this file:
+// - GDCM is C++ and throws: every entry point turns exceptions into an error message (`caught`);
+// - Debian's libgdcm keeps its `assert`s, divides by zero on some crafted headers and reads past its
+//   buffers on some damaged pixel data: every GDCM call runs under the trap of gdcm_trap.c (`guarded`),
+//   which ends the call with an error instead of ending the server. GDCM's state is unknown after such a jump: the handle is "poisoned", never
+//   touched again and not even freed (its memory, about the file's size, is leaked on purpose);
+// - GDCM sizes buffers from the file's claims: every call runs with a cap on single allocations
+//   (alloc_cap.cpp), the file's size while parsing, the checked pixel buffer while decoding.
+#include "dicom_shim.h"
+#include "alloc_cap.h"
+#include "gdcm_trap.h"
+
+#include <gdcmDict.h>
+#include <gdcmDicts.h>
+#include <gdcmExplicitDataElement.h>
+#include <gdcmGlobal.h>
+#include <gdcmImage.h>
+#include <gdcmImageReader.h>
+#include <gdcmImplicitDataElement.h>
+#include <gdcmStringFilter.h>
+#include <gdcmTrace.h>
+
+#include <cmath>
+#include <csetjmp>
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <mutex>
+#include <new>
+#include <sstream>
+#include <string>
+#include <vector>
+
+struct caslite_dicom {
+    gdcm::ImageReader reader;
+    size_t size = 0;  // of the file: no element can be longer
+    bool poisoned = false;
+};
+
+namespace {
+
+void set_err(char *err, size_t errlen, const std::string &msg) {
+    if (!err || errlen == 0) return;
+    std::snprintf(err, errlen, "%s", msg.c_str());
+}
+
+// A read-only stream over the caller's bytes (no copy), seekable as GDCM's reader needs.
+struct MemoryBuffer : std::streambuf {
+    MemoryBuffer(const void *bytes, size_t size) {
+        char *b = const_cast<char *>(static_cast<const char *>(bytes));
+        setg(b, b, b + size);
+    }
+    pos_type seekoff(off_type off, std::ios_base::seekdir dir, std::ios_base::openmode) override {
+        char *base = dir == std::ios_base::beg ? eback() : dir == std::ios_base::cur ? gptr() : egptr();
+        if (off < eback() - base || off > egptr() - base) return pos_type(off_type(-1));
+        setg(eback(), base + off, egptr());
+        return pos_type(gptr() - eback());
+    }
+    pos_type seekpos(pos_type pos, std::ios_base::openmode which) override {
+        return seekoff(off_type(pos), std::ios_base::beg, which);
+    }
+};
+
+// Slack over a file's size for GDCM's own small allocations (dictionary entries, strings).
+const size_t alloc_slack = 1 << 20;
+
+// `body()` with every C++ exception turned into -1 and a message about `what`.
+template <typename F>
+int caught(F &body, const char *what, char *err, size_t errlen) {
+    try {
+        return body();
+    } catch (const std::bad_alloc &) {
+        set_err(err, errlen, std::string("out of memory reading ") + what + " (or the file claims more bytes than it has)");
+    } catch (const std::exception &e) {
+        set_err(err, errlen, std::string("damaged ") + what + ": " + e.what());
+    } catch (...) {
+        set_err(err, errlen, std::string("damaged ") + what);
+    }
+    return -1;
+}
+
+// `caught(body)` with GDCM's assertions and faults trapped (-2, the reason in `err`) and no
+// single allocation above `cap` bytes. Nothing here has a destructor: a trap jumps over the frames of
+// `body`, and the cap is put back by hand.
+template <typename F>
+int guarded(F &body, const char *what, size_t cap, char *err, size_t errlen) {
+    sigjmp_buf jb;
+    sigjmp_buf *outer = caslite_gdcm_trap;
+    size_t outer_cap = caslite_alloc_cap;
+    if (sigsetjmp(jb, 1) != 0) {  // 1: restore the signal mask (the signal is blocked in its handler)
+        caslite_gdcm_trap = outer;
+        caslite_alloc_cap = outer_cap;
+        set_err(err, errlen, std::string("damaged ") + what + ": " + caslite_gdcm_trap_message);
+        return -2;
+    }
+    caslite_gdcm_trap = &jb;
+    caslite_alloc_cap = cap;
+    int r = caught(body, what, err, errlen);
+    caslite_alloc_cap = outer_cap;
+    caslite_gdcm_trap = outer;
+    return r;
+}
+
+// `guarded` on an open handle: refuses a poisoned one, poisons it when a trap fired. 0 or -1.
+template <typename F>
+int guarded(const caslite_dicom *d, F &body, const char *what, size_t cap, char *err, size_t errlen) {
+    if (d->poisoned) {
+        set_err(err, errlen, "this DICOM file failed GDCM's internal checks earlier");
+        return -1;
+    }
+    int r = guarded(body, what, cap, err, errlen);
+    if (r == -2) const_cast<caslite_dicom *>(d)->poisoned = true;
+    return r < 0 ? -1 : r;
+}
+
+// GDCM prints warnings, errors and its assertion reports to stderr; the server reports its own
+// messages instead. (Its bundled JPEG decoders still print "Corrupt JPEG data…" on damaged files.)
+void quiet_gdcm() {
+    static std::once_flag once;
+    std::call_once(once, [] {
+        static std::ostream nowhere(nullptr);  // a stream without a buffer discards what it is given
+        gdcm::Trace::SetDebug(false);
+        gdcm::Trace::SetWarning(false);
+        gdcm::Trace::SetError(false);
+        gdcm::Trace::SetDebugStream(nowhere);
+        gdcm::Trace::SetWarningStream(nowhere);
+        gdcm::Trace::SetErrorStream(nowhere);
+        caslite_gdcm_trap_install();
+    });
+}
+
+std::string trimmed(std::string s) {
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\0')) s.pop_back();
+    size_t i = 0;
+    while (i < s.size() && s[i] == ' ') i++;
+    return s.substr(i);
+}
+
+// Converts `n` stored samples of type T to int16 HU; -1 with a message at the first value that is not a
+// whole number in int16's range.
+template <typename T>
+int to_hu(const char *raw, size_t n, double slope, double intercept, int16_t *out, char *err, size_t errlen) {
+    const T *p = reinterpret_cast<const T *>(raw);
+    for (size_t i = 0; i < n; i++) {
+        double v = static_cast<double>(p[i]) * slope + intercept;
+        double r = std::nearbyint(v);
+        if (!(std::fabs(v - r) <= 1e-6 * std::fmax(1.0, std::fabs(v))) || r < -32768.0 || r > 32767.0) {
+            std::ostringstream os;
+            os << "pixel " << i << " is " << v << " HU (stored " << static_cast<double>(p[i]) << " × slope " << slope
+               << " + intercept " << intercept << "), not a whole number in -32768...32767";
+            set_err(err, errlen, os.str());
+            return -1;
+        }
+        out[i] = static_cast<int16_t>(r);
+    }
+    return 0;
+}
+
+// Bytes the file's elements claim (meta header with preamble + data set). GDCM zero-fills a truncated
+// last element (the pixel data) with only a warning; comparing this with the file's size catches it.
+unsigned long long claimed_length(const gdcm::File &file) {
+    const gdcm::DataSet &ds = file.GetDataSet();
+    unsigned long long n = static_cast<uint32_t>(file.GetHeader().GetFullLength());
+    if (file.GetHeader().GetDataSetTransferSyntax().IsImplicit()) return n + static_cast<uint32_t>(ds.GetLength<gdcm::ImplicitDataElement>());
+    return n + static_cast<uint32_t>(ds.GetLength<gdcm::ExplicitDataElement>());
+}
+
+// Writes the HU of `img` (dimensions already checked: `n` values, `len` decoded bytes) to `out`.
+int decode_hu(const gdcm::Image &img, size_t n, unsigned long len, int16_t *out, char *err, size_t errlen) {
+    const gdcm::PixelFormat &pf = img.GetPixelFormat();
+    // GDCM pads short uncompressed pixel data instead of failing
+    const gdcm::ByteValue *raw = img.GetDataElement().GetByteValue();
+    unsigned long have = raw ? static_cast<unsigned long>(static_cast<uint32_t>(raw->GetLength())) : 0;
+    if (!img.GetTransferSyntax().IsEncapsulated() && have < len) {
+        set_err(err, errlen, "the pixel data is truncated: " + std::to_string(have) + " of " + std::to_string(len) + " bytes");
+        return -1;
+    }
+    std::vector<char> buf(len);
+    if (!img.GetBuffer(buf.data())) {
+        set_err(err, errlen, "the pixel data cannot be decoded (truncated, or a damaged compressed stream)");
+        return -1;
+    }
+    double s = img.GetSlope(), b = img.GetIntercept();
+    switch (pf.GetScalarType()) {
+    case gdcm::PixelFormat::UINT8: return to_hu<uint8_t>(buf.data(), n, s, b, out, err, errlen);
+    case gdcm::PixelFormat::INT8: return to_hu<int8_t>(buf.data(), n, s, b, out, err, errlen);
+    case gdcm::PixelFormat::UINT12:
+    case gdcm::PixelFormat::UINT16: return to_hu<uint16_t>(buf.data(), n, s, b, out, err, errlen);
+    case gdcm::PixelFormat::INT12:
+    case gdcm::PixelFormat::INT16: return to_hu<int16_t>(buf.data(), n, s, b, out, err, errlen);
+    case gdcm::PixelFormat::UINT32: return to_hu<uint32_t>(buf.data(), n, s, b, out, err, errlen);
+    case gdcm::PixelFormat::INT32: return to_hu<int32_t>(buf.data(), n, s, b, out, err, errlen);
+    case gdcm::PixelFormat::FLOAT32: return to_hu<float>(buf.data(), n, s, b, out, err, errlen);
+    case gdcm::PixelFormat::FLOAT64: return to_hu<double>(buf.data(), n, s, b, out, err, errlen);
+    default:
+        set_err(err, errlen, "pixels of " + std::to_string(pf.GetBitsAllocated()) + " bits allocated are not supported");
+        return -1;
+    }
+}
+
+} // namespace
+
+extern "C" caslite_dicom *caslite_dicom_open(const void *bytes, size_t size, char *err, size_t errlen) {
+    quiet_gdcm();
+    caslite_dicom *d = new (std::nothrow) caslite_dicom();
+    if (!d) {
+        set_err(err, errlen, "out of memory");
+        return nullptr;
+    }
+    d->size = size;
+    auto body = [&]() -> int {
+        MemoryBuffer buffer(bytes, size);
+        std::istream in(&buffer);
+        d->reader.SetStream(in);
+        // Read() copies everything it keeps; the buffer and stream end here and are never read again
+        if (!d->reader.Read()) {
+            set_err(err, errlen, "not a DICOM image GDCM can read (damaged, truncated, or without pixel data)");
+            return -1;
+        }
+        unsigned long long need = claimed_length(d->reader.GetFile());
+        if (need <= size) return 0;
+        set_err(err, errlen, "the DICOM file is truncated: its elements need " + std::to_string(need) + " bytes, the file has " +
+                                 std::to_string(size));
+        return -1;
+    };
+    int r = guarded(body, "DICOM file", size + alloc_slack, err, errlen);
+    if (r == 0) return d;
+    if (r == -1) delete d;  // -2: poisoned, leaked
+    return nullptr;
+}
+
+extern "C" void caslite_dicom_close(caslite_dicom *d) {
+    if (d && !d->poisoned) delete d;
+}
+
+extern "C" int caslite_dicom_info_get(const caslite_dicom *d, caslite_dicom_info *info, char *err, size_t errlen) {
+    auto body = [&]() -> int {
+        const gdcm::Image &img = d->reader.GetImage();
+        const gdcm::PixelFormat &pf = img.GetPixelFormat();
+        std::memset(info, 0, sizeof *info);
+        unsigned nd = img.GetNumberOfDimensions();
+        if (nd < 2) {
+            set_err(err, errlen, "the DICOM file describes no image (no Rows/Columns)");
+            return -1;
+        }
+        info->columns = img.GetDimension(0);
+        info->rows = img.GetDimension(1);
+        info->frames = nd >= 3 ? img.GetDimension(2) : 1;
+        info->samples_per_pixel = pf.GetSamplesPerPixel();
+        info->bits_allocated = pf.GetBitsAllocated();
+        info->bits_stored = pf.GetBitsStored();
+        info->pixel_signed = pf.GetPixelRepresentation() ? 1 : 0;
+        gdcm::PixelFormat::ScalarType st = pf.GetScalarType();
+        info->is_float = (st == gdcm::PixelFormat::FLOAT32 || st == gdcm::PixelFormat::FLOAT64) ? 1 : 0;
+        info->slope = img.GetSlope();
+        info->intercept = img.GetIntercept();
+        const char *ts = gdcm::TransferSyntax::GetTSString(img.GetTransferSyntax());
+        std::snprintf(info->transfer_syntax, sizeof info->transfer_syntax, "%s", ts ? ts : "");
+        return 0;
+    };
+    return guarded(d, body, "DICOM header", d->size + alloc_slack, err, errlen);
+}
+
+extern "C" int caslite_dicom_read_hu(const caslite_dicom *d, int16_t *out, size_t count, size_t max_values, char *err,
+                                     size_t errlen) {
+    auto body = [&]() -> int {
+        const gdcm::Image &img = d->reader.GetImage();
+        const gdcm::PixelFormat &pf = img.GetPixelFormat();
+        unsigned nd = img.GetNumberOfDimensions();
+        if (nd < 2) {
+            set_err(err, errlen, "the DICOM file describes no image (no Rows/Columns)");
+            return -1;
+        }
+        // checked before GDCM allocates the decoded buffer (its size comes from the header's claims)
+        unsigned long long n = 1;
+        for (unsigned i = 0; i < nd && i < 3; i++) {
+            n *= img.GetDimension(i);
+            if (n > max_values) {
+                set_err(err, errlen, "the DICOM header claims more than " + std::to_string(max_values) + " pixels");
+                return -1;
+            }
+        }
+        if (n != count) {
+            set_err(err, errlen, "the DICOM header claims " + std::to_string(n) + " pixels, expected " + std::to_string(count));
+            return -1;
+        }
+        if (pf.GetSamplesPerPixel() != 1) {
+            set_err(err, errlen, "color DICOM images (" + std::to_string(pf.GetSamplesPerPixel()) +
+                                     " samples per pixel) are not supported: Hounsfield units need one sample");
+            return -1;
+        }
+        unsigned long len = img.GetBufferLength();
+        unsigned bytes = pf.GetPixelSize();
+        if (bytes == 0 || len != n * bytes) {
+            set_err(err, errlen, "the DICOM pixel description is inconsistent (" + std::to_string(len) + " bytes for " +
+                                     std::to_string(n) + " pixels)");
+            return -1;
+        }
+        return decode_hu(img, n, len, out, err, errlen);
+    };
+    // the decoded buffer (count values of at most 8 bytes, checked above) and a decompressor's copy of the file
+    size_t cap = d->size + (count > max_values ? max_values : count) * 8 + alloc_slack;
+    return guarded(d, body, "DICOM pixel data", cap, err, errlen);
+}
+
+extern "C" int64_t caslite_dicom_tag(const caslite_dicom *d, const char *keyword, char *out, size_t outlen, char *err,
+                                     size_t errlen) {
+    int64_t length = -1;
+    auto body = [&]() -> int {
+        const gdcm::Dict &dict = gdcm::Global::GetInstance().GetDicts().GetPublicDict();
+        gdcm::Tag tag;
+        dict.GetDictEntryByKeyword(keyword, tag);
+        if (tag == gdcm::Tag(0xffff, 0xffff)) {
+            set_err(err, errlen, std::string("'") + keyword + "' is not a DICOM keyword");
+            return -1;
+        }
+        const gdcm::File &file = d->reader.GetFile();
+        std::string v;
+        if (file.GetDataSet().FindDataElement(tag)) {
+            gdcm::StringFilter sf;
+            sf.SetFile(file);
+            v = trimmed(sf.ToString(tag));
+        }
+        if (outlen > 0) std::snprintf(out, outlen, "%s", v.c_str());
+        length = static_cast<int64_t>(v.size());
+        return 0;
+    };
+    return guarded(d, body, "DICOM element", d->size + alloc_slack, err, errlen) == 0 ? length : -1;
+}

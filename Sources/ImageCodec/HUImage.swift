@@ -1,0 +1,94 @@
+/// A one-channel signed 16-bit image: CT (or other DICOM) pixel values in Hounsfield units, after
+/// RescaleSlope/RescaleIntercept. What loadImages stores for a DICOM file (CLRI sample type 3), and
+/// the input of windowing, which turns it into an 8-bit gray ``Image`` for the rest of the pipeline.
+///
+/// ```swift
+/// let lung = hu.windowed(.lung)   // −600/1500 HU → 0…255
+/// ```
+public struct HUImage: Sendable, Equatable {
+    /// Width in pixels (DICOM Columns).
+    public let width: Int
+    /// Height in pixels (DICOM Rows).
+    public let height: Int
+    /// `width * height` values, row-major.
+    public let pixels: [Int16]
+
+    /// Wraps existing values; throws when the count disagrees or the size passes the image limits.
+    public init(width: Int, height: Int, pixels: [Int16]) throws(ImageCodecError) {
+        let count = try Image.byteCount(width: width, height: height, format: .gray)
+        guard pixels.count == count else {
+            throw .invalid("Hounsfield image \(width)×\(height) needs \(count) values, got \(pixels.count)")
+        }
+        self.width = width
+        self.height = height
+        self.pixels = pixels
+    }
+
+    init(unchecked width: Int, _ height: Int, _ pixels: [Int16]) {
+        self.width = width
+        self.height = height
+        self.pixels = pixels
+    }
+
+    /// The value at column `x`, row `y`.
+    public subscript(x: Int, y: Int) -> Int16 { pixels[y * width + x] }
+
+    /// This image as a raw blob (16-byte CLRI header, sample type 3, + int16 little-endian values).
+    public func rawBytes() -> [UInt8] {
+        var out = RawImage.header(width: width, height: height, format: .gray, sampleType: RawImage.int16SampleType)
+        out.reserveCapacity(out.count + pixels.count * 2)
+        pixels.withUnsafeBytes { out += $0 }  // x86-64 and arm64 are little-endian
+        return out
+    }
+
+    /// For display without a window: values scaled by the image's own min/max to 0…255.
+    public func displayable() -> Image {
+        let lo = pixels.min() ?? 0, hi = pixels.max() ?? 0
+        return windowed(HUWindow(center: (Double(lo) + Double(hi) + 1) / 2, width: Double(hi) - Double(lo) + 1))
+    }
+
+    /// Windowing (VOI LUT, linear): DICOM PS3.3 C.11.2.1.2.1 with an 8-bit output, rounded half up:
+    ///
+    ///     x ≤ c − 0.5 − (w − 1)/2  → 0
+    ///     x > c − 0.5 + (w − 1)/2  → 255
+    ///     else                     → ((x − (c − 0.5)) / (w − 1) + 0.5) × 255
+    ///
+    /// `window.width` ≥ 1 (``HUWindow`` checks). The output is 8-bit gray, same size.
+    public func windowed(_ window: HUWindow) -> Image {
+        let c = window.center - 0.5, w1 = window.width - 1
+        let lo = c - w1 / 2, hi = c + w1 / 2
+        return Image.build(width, height, .gray) { out in
+            pixels.withUnsafeBufferPointer { src in
+                for i in 0..<src.count {
+                    let x = Double(src[i])
+                    if x <= lo {
+                        out[i] = 0
+                    } else if x > hi {
+                        out[i] = 255
+                    } else {
+                        out[i] = roundClampU8(Float(((x - c) / w1 + 0.5) * 255))
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A window in Hounsfield units: the center and width of the HU range mapped to 0…255.
+public struct HUWindow: Sendable, Equatable {
+    /// Window center (DICOM WindowCenter), HU.
+    public var center: Double
+    /// Window width (DICOM WindowWidth), HU, at least 1.
+    public var width: Double
+
+    /// A window; `width` must be at least 1 and both finite (callers validate; this clamps to stay defined).
+    public init(center: Double, width: Double) {
+        self.center = center.isFinite ? center : 0
+        self.width = width.isFinite ? max(width, 1) : 1
+    }
+
+    /// Lung parenchyma: center −600, width 1500.
+    public static let lung = HUWindow(center: -600, width: 1500)
+    /// Mediastinum (soft tissue): center 40, width 400.
+    public static let mediastinum = HUWindow(center: 40, width: 400)
+}
