@@ -37,16 +37,41 @@ extension ColumnData {
 
 extension DataTable {
     /// Row indices in the order given by `keys` (stable: ties keep table order).
-    public func sortedRows(by keys: [SortKey]) -> [Int] {
+    public func sortedRows(by keys: [SortKey]) -> [Int] { sortedRows(by: keys, checkpoint: { () throws(Never) in }) }
+
+    /// The same order, with `checkpoint` run between pieces of the work (about every 65 536 rows sorted
+    /// or merged): it may throw to stop the sort, as a cancel does. Runs of 65 536 rows are sorted by the
+    /// standard library, then merged pairwise.
+    public func sortedRows<E: Error>(by keys: [SortKey], checkpoint: () throws(E) -> Void) throws(E) -> [Int] {
         var idx = Array(0..<rowCount)
         guard !keys.isEmpty else { return idx }
         let cols = keys.map { (columns[$0.column].data, $0.descending) }
-        idx.sort { a, b in
+        func less(_ a: Int, _ b: Int) -> Bool {
             for (c, desc) in cols {
                 let r = c.compare(a, b)
                 if r != 0 { return desc ? r > 0 : r < 0 }
             }
             return a < b
+        }
+        let n = idx.count, piece = 1 << 16
+        for start in stride(from: 0, to: n, by: piece) {
+            try checkpoint()
+            idx[start..<min(n, start + piece)].sort(by: less)
+        }
+        var merged = idx
+        var width = piece
+        while width < n {
+            for lo in stride(from: 0, to: n, by: 2 * width) {
+                let mid = min(n, lo + width), hi = min(n, lo + 2 * width)
+                var i = lo, j = mid, k = lo
+                while k < hi {
+                    if k & (piece - 1) == 0 { try checkpoint() }
+                    if j >= hi || (i < mid && !less(idx[j], idx[i])) { merged[k] = idx[i]; i += 1 } else { merged[k] = idx[j]; j += 1 }
+                    k += 1
+                }
+            }
+            swap(&idx, &merged)
+            width *= 2
         }
         return idx
     }

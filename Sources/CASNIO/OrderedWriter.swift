@@ -15,11 +15,15 @@ import Synchronization
 public struct OrderedWriter: Sendable {
     public let channel: any Channel
     private let interleave: Interleave
+    private let budget: OutboundBudget?
     private static let nextFrame = Atomic<UInt64>(0)
 
-    public init(_ channel: any Channel) {
+    /// With a `budget`, every streamed piece is charged until the socket has taken it: a client that
+    /// does not read its answers cannot make the server hold more than the budget allows.
+    public init(_ channel: any Channel, budget: OutboundBudget? = nil) {
         self.channel = channel
         self.interleave = Interleave(channel)
+        self.budget = budget
     }
 
     /// Queues `bytes` (one whole frame) for writing and flushing; the future fails if the channel is closed.
@@ -35,26 +39,53 @@ public struct OrderedWriter: Sendable {
     /// Writes one frame that `produce` hands over in pieces: each piece is copied and queued for the
     /// socket as it comes, so the first bytes are on their way while the rest is still being
     /// formatted. `produce` runs on the caller's thread; the future is the last piece's write.
+    ///
+    /// When the budget refuses a piece (the bytes waiting for the socket would pass it), the rest is
+    /// dropped, the connection is closed — a frame cut short cannot be mended — and the future fails
+    /// with `OutboundBudget.Exceeded`.
     @discardableResult
     public func stream(_ produce: (_ emit: (UnsafeRawBufferPointer) -> Void) -> Void) -> EventLoopFuture<Void> {
         let frame = Self.frameID()
         let interleave = self.interleave
         let loop = channel.eventLoop
         let allocator = channel.allocator
+        let budget = self.budget
+        var exceeded: OutboundBudget.Exceeded?
         // one piece is held back, so the last one can be marked as the frame's end
-        var held: ByteBuffer?
-        produce { piece in
-            if let h = held {
-                let chunk = Chunk(frame: frame, buffer: h, end: false, promise: nil)
-                loop.execute { interleave.arrive(chunk) }
+        var held: (buffer: ByteBuffer, release: (@Sendable () -> Void)?)?
+        func queue(_ piece: (buffer: ByteBuffer, release: (@Sendable () -> Void)?), end: Bool, promise: EventLoopPromise<Void>?) {
+            var promise = promise
+            if let release = piece.release {
+                let p = promise ?? loop.makePromise(of: Void.self)
+                p.futureResult.whenComplete { _ in release() }
+                promise = p
             }
+            let chunk = Chunk(frame: frame, buffer: piece.buffer, end: end, promise: promise)
+            loop.execute { interleave.arrive(chunk) }
+        }
+        produce { piece in
+            guard exceeded == nil else { return }
+            var release: (@Sendable () -> Void)?
+            if let budget {
+                guard let r = budget.reserve(piece.count) else {
+                    exceeded = OutboundBudget.Exceeded(bytes: piece.count)
+                    return
+                }
+                release = r
+            }
+            if let h = held { queue(h, end: false, promise: nil) }
             var b = allocator.buffer(capacity: piece.count)
             b.writeBytes(piece)
-            held = b
+            held = (b, release)
+        }
+        if let exceeded {
+            held?.release?()
+            let channel = self.channel
+            loop.execute { channel.close(promise: nil) }
+            return loop.makeFailedFuture(exceeded)
         }
         let promise = loop.makePromise(of: Void.self)
-        let last = Chunk(frame: frame, buffer: held ?? allocator.buffer(capacity: 0), end: true, promise: promise)
-        loop.execute { interleave.arrive(last) }
+        queue(held ?? (allocator.buffer(capacity: 0), nil), end: true, promise: promise)
         return promise.futureResult
     }
 
@@ -65,6 +96,17 @@ public struct OrderedWriter: Sendable {
     }
 
     private static func frameID() -> UInt64 { nextFrame.wrappingAdd(1, ordering: .relaxed).newValue }
+}
+
+/// What the bytes waiting for a connection's socket may take: `reserve(n)` takes `n` more bytes and
+/// returns what gives them back (called once the socket has them), or nil when they do not fit.
+public struct OutboundBudget: Sendable {
+    public let reserve: @Sendable (Int) -> (@Sendable () -> Void)?
+
+    public init(reserve: @escaping @Sendable (Int) -> (@Sendable () -> Void)?) { self.reserve = reserve }
+
+    /// The piece the budget refused.
+    public struct Exceeded: Error, Sendable { public let bytes: Int }
 }
 
 /// One piece of a frame on its way to the event loop.

@@ -3,6 +3,7 @@ import CASNIO
 import CASTLS
 import CASWire
 import NIOCore
+import Synchronization
 
 /// One JSON-lines client connection, in two phases:
 ///
@@ -40,8 +41,23 @@ struct Connection: Sendable {
     }
 
     func run() async {
-        let writer = OrderedWriter(channel.channel)
-        let send: @Sendable (ServerFrame) -> Void = { frame in writer.stream { frame.writeLine($0) } }
+        // answers waiting for the socket are charged to the connection's session (the server before login):
+        // a client that stops reading is cut off at its memory limit instead of growing the server
+        let owner = ConnectionOwner()
+        let memory = server.memory, connection = id
+        let budget = OutboundBudget { n in
+            let session = owner.session
+            do { try memory.charge(n, session: session, for: "answers waiting for connection \(connection)") } catch { return nil }
+            return { memory.release(n, session: session) }
+        }
+        let writer = OrderedWriter(channel.channel, budget: budget)
+        let logger = server.logger
+        let send: @Sendable (ServerFrame) -> Void = { frame in
+            writer.stream { frame.writeLine($0) }.whenFailure { error in
+                guard let e = error as? OutboundBudget.Exceeded else { return }
+                logger.warning("connection \(connection): the client is not reading its answers; \(e.bytes) more bytes would pass the memory limit: closing the connection")
+            }
+        }
         let entered = await clients.enter(channel.channel, refuse: { [tlsPort] error in
             guard !tlsPort else { return }
             try? await writer.send(ServerFrame.error(id: nil, message: "hello: \(error)").line).get()
@@ -61,6 +77,7 @@ struct Connection: Sendable {
                 case .handshake:
                     do throws(FrameError) {
                         guard let session = try await handshake(event, entry: entry, send: send) else { continue }
+                        owner.session = session.id
                         phase = .open(session)
                     } catch {
                         try? await writer.send(ServerFrame.error(id: error.id, message: error.message).line).get()
@@ -171,5 +188,15 @@ extension Connection {
         guard let r = text.range(of: "\"id\"") else { return nil }
         let rest = text[r.upperBound...].drop { $0 == " " || $0 == ":" }
         return Int64(rest.prefix { $0.isNumber })
+    }
+}
+
+/// The session a connection's answers are charged to: none until the login, then the session's.
+/// Set once, before the first answer of the session is sent.
+final class ConnectionOwner: Sendable {
+    private let id = Mutex<String?>(nil)
+    var session: String? {
+        get { id.withLock { $0 } }
+        set { id.withLock { $0 = newValue } }
     }
 }

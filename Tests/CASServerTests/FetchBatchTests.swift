@@ -111,4 +111,49 @@ struct FetchBatchTests {
             #expect(t.column("x")!.data.value(at: n - 1) == .double(Double(n - 1) / 7))
         }
     }
+
+    /// A client that asks for a large answer and never reads it is cut off when the bytes waiting for
+    /// its socket pass its session's memory limit: the connection is closed, the server stays up, and
+    /// what was charged for the answer is given back.
+    @Test func aClientThatDoesNotReadIsCutOffAtItsMemoryLimit() async throws {
+        try await TestServer.start(maxSessionMemory: 40 << 20).run { s in
+            let sock = try await RawSocket.connect(port: s.server.port)
+            try await sock.send("{\"hello\": {\"user\": \"u\"}}\n")
+            guard case .welcome(let session, _, _, _) = try ServerFrame(line: Array(try await sock.readLine().utf8)) else {
+                Issue.record("no welcome"); return
+            }
+            // 2 M rows of one double: 16 MB in memory, about 56 MB as JSON
+            try await sock.send("{\"id\":1,\"action\":\"fedSql.execDirect\",\"params\":{\"query\":\"create table big as with recursive c(i) as "
+                                + "(select 1 union all select i + 1 from c where i < 2000000) select i / 7.0 as x from c\"}}\n")
+            var logs: [String] = []
+            answer: while true {
+                switch try ServerFrame(line: Array(try await sock.readLine().utf8)) {
+                case .response(_, let r): try #require(r.disposition.severity == .normal, "\(logs)"); break answer
+                case .log(_, let l): logs.append(l.message)
+                default: continue
+                }
+            }
+            let memory = s.server.context.memory
+            let before = memory.used(session: session)
+            #expect(before >= 16_000_000)
+            try await sock.send("{\"id\":2,\"action\":\"table.fetch\",\"params\":{\"table\":\"big\",\"to\":2000000,\"maxRows\":2000000}}\n")
+            // not reading: the server fills the socket's buffers, then the bytes waiting pass the limit
+            var waited = 0
+            while memory.used(session: session) == before && waited < 200 {  // until the answer has started (at most 20 s)
+                try await Task.sleep(for: .milliseconds(100)); waited += 1
+            }
+            // reading now: the answer is cut short by the closed connection, never a whole line
+            await #expect(throws: (any Error).self) { _ = try await sock.readLine() }
+            // everything charged for the answer is given back, and the server serves the session again
+            // (`before` may still hold the few hundred bytes of the last answer's frames: they are given back
+            // when the event loop has written them, which can be just after the client read them)
+            var settled = 0
+            while memory.used(session: session) > before && settled < 100 { try await Task.sleep(for: .milliseconds(100)); settled += 1 }
+            let after = memory.used(session: session)
+            #expect(after <= before && after >= 16_000_000, "\(before) before the fetch, \(after) after")
+            let again = try await s.client(.jsonLines, "u", session: session)
+            let r = try await ok(again, "table.fetch", ["table": "big", "to": 3])
+            #expect(r.results["Fetch"]?.tableValue?.rowCount == 3)
+        }
+    }
 }

@@ -46,7 +46,10 @@ struct Fetch: Action {
         }
         // Sorted (on any column, fetched or not), each batch's rows are gathered. Unsorted, a batch is a
         // run of rows: the whole table shares its columns' storage (no copy), a part is one slice per column.
-        let order = keys.isEmpty ? nil : Array(data.sortedRows(by: keys)[window])
+        let sorting = data
+        let order = keys.isEmpty ? nil : Array(try await ctx.cpu {
+            try sorting.sortedRows(by: keys) { () throws(ActionError) in try ctx.checkCancellation() }
+        }[window])
         data.columns = cols
         let batch = args[maxRows]
         var results = ValueDict()
