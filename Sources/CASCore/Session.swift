@@ -92,6 +92,12 @@ public actor Session {
 
     public var isBusy: Bool { busy }
 
+    /// Every registered call with its context, and whether it is running (not waiting for its turn).
+    func registeredCalls() -> [(call: CallID, ctx: ActionContext, running: Bool)] {
+        let waiting = Set(waiters.map(\.call))
+        return running.map { ($0.key, $0.value, !waiting.contains($0.key)) }
+    }
+
     /// Cancels every running call and withdraws every queued one (session end).
     func cancelAll() {
         for c in running.values { c.cancel() }

@@ -3,26 +3,8 @@ import CASCore
 
 /// Small SVG charts (no dependencies): a confusion matrix and a training-history line chart.
 enum SVGCharts {
-    /// Text for an SVG element or attribute: markup characters escaped, and characters XML 1.0 cannot
-    /// hold at all (NUL and the other control characters but tab, line feed and carriage return;
-    /// U+FFFE, U+FFFF) replaced by U+FFFD, so every picture is well-formed XML whatever a table holds.
-    static func escape(_ s: String) -> String {
-        var out = ""
-        out.reserveCapacity(s.utf8.count)
-        for u in s.unicodeScalars {
-            switch u {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "\t", "\n", "\r": out.unicodeScalars.append(u)
-            default:
-                let v = u.value
-                out.unicodeScalars.append(v < 0x20 || v == 0xFFFE || v == 0xFFFF ? "\u{FFFD}" : u)
-            }
-        }
-        return out
-    }
+    /// Text for an SVG element or attribute (`Markup.escape`, shared with the web monitor's pages).
+    static func escape(_ s: String) -> String { Markup.escape(s) }
 
     /// Rows = actual levels, columns = predicted levels; cells shaded by their share of the row.
     static func confusion(levels: [String], counts: [[Int]], title: String) -> String {

@@ -1,0 +1,138 @@
+import CASCore
+import CASWire
+import Foundation
+
+/// What the monitor shows, read from the server for one logged-in user and filtered by the one session
+/// rule (`AccessControl.mayManageSession`): a user sees their own sessions and their calls, an
+/// administrator every one. The pages and the JSON endpoints render the same rows.
+struct MonitorSnapshot {
+    let server: ServerContext
+    let viewer: LoginIdentity
+
+    /// `GET /monitor/api/server`.
+    struct ServerRow {
+        var version: String, started: Double, uptime: Double, nodes: Int
+        var memoryUsed: Int, memoryLimit: Int, sessionMemoryLimit: Int, residentBytes: Int?
+        var actionSets: [String], sessions: Int, runningActions: Int
+
+        var json: Value {
+            [
+                "version": .string(version), "started": .string(Session.isoStamp(started)), "uptimeSeconds": .double(uptime),
+                "nodes": .int(Int64(nodes)),
+                "memory": ["usedBytes": .int(Int64(memoryUsed)), "limitBytes": .int(Int64(memoryLimit)),
+                           "sessionLimitBytes": .int(Int64(sessionMemoryLimit)), "residentBytes": residentBytes.map { Value.int(Int64($0)) } ?? .null],
+                "actionSets": .list(actionSets.map(Value.string)), "sessions": .int(Int64(sessions)), "runningActions": .int(Int64(runningActions)),
+            ]
+        }
+    }
+
+    /// One row of `GET /monitor/api/sessions`.
+    struct SessionRow {
+        var id: String, user: String, name: String, state: String, created: Double, idleSeconds: Double
+        var memoryBytes: Int, tables: Int, actions: Int
+
+        var json: Value {
+            [
+                "id": .string(id), "user": .string(user), "name": .string(name), "state": .string(state), "created": .string(Session.isoStamp(created)),
+                "idleSeconds": .double(idleSeconds), "memoryBytes": .int(Int64(memoryBytes)), "tables": .int(Int64(tables)), "actions": .int(Int64(actions)),
+            ]
+        }
+    }
+
+    /// One row of `GET /monitor/api/actions`.
+    struct ActionRow {
+        var id: String, action: String, session: String, user: String, started: Double, elapsed: Double, running: Bool
+        var progress: CASWire.Progress?
+
+        /// Percent done, when the total is known.
+        var percent: Double? {
+            guard let p = progress, p.total > 0 else { return nil }
+            return min(100, Double(p.done) / Double(p.total) * 100)
+        }
+
+        /// Seconds left at the pace so far, when the total is known and some of it is done.
+        var eta: Double? {
+            guard let p = progress, p.total > 0, p.done > 0, elapsed > 0 else { return nil }
+            return max(0, elapsed * Double(p.total - p.done) / Double(p.done))
+        }
+
+        var json: Value {
+            let progressValue: Value = progress.map { p -> Value in
+                ["done": .int(p.done), "total": .int(p.total), "unit": .string(p.unit), "message": .string(p.message)]
+            } ?? .null
+            return [
+                "id": .string(id), "action": .string(action), "session": .string(session), "user": .string(user),
+                "started": .string(Session.isoStamp(started)), "elapsedSeconds": .double(elapsed), "state": .string(running ? "running" : "queued"),
+                "progress": progressValue, "percent": percent.map(Value.double) ?? .null, "etaSeconds": eta.map(Value.double) ?? .null,
+            ]
+        }
+    }
+
+    /// The sessions the viewer may see, oldest first.
+    func visibleSessions() async -> [Session] {
+        await server.sessions.all()
+            .filter { AccessControl.mayManageSession(owner: $0.user, user: viewer.user, isAdmin: viewer.isAdmin) }
+            .sorted { $0.created < $1.created }
+    }
+
+    func serverRow() async -> ServerRow {
+        let now = ServerClock.now
+        let all = await server.sessions.all()
+        var running = 0
+        for s in all { running += await s.runningCalls().count }
+        return ServerRow(version: ServerContext.version, started: server.startTime, uptime: now - server.startTime, nodes: 1,
+                         memoryUsed: server.memory.used(), memoryLimit: server.memory.serverLimit, sessionMemoryLimit: server.memory.sessionLimit,
+                         residentBytes: Self.residentBytes(), actionSets: await server.allSets().map(\.name), sessions: all.count,
+                         runningActions: running)
+    }
+
+    func sessionRows() async -> [SessionRow] {
+        let now = ServerClock.now
+        let memory = server.memory.bySession()
+        var rows: [SessionRow] = []
+        for s in await visibleSessions() {
+            let busy = await s.isBusy
+            rows.append(SessionRow(id: s.id, user: s.user, name: await s.name, state: await s.connections > 0 ? "connected" : "detached",
+                                   created: s.created, idleSeconds: busy ? 0 : max(0, now - (await s.lastActivity)),
+                                   memoryBytes: memory[s.id] ?? 0, tables: await s.tableCount, actions: await s.runningCalls().count))
+        }
+        return rows
+    }
+
+    func actionRows() async -> [ActionRow] {
+        let now = ServerClock.now
+        var rows: [ActionRow] = []
+        for s in await visibleSessions() {
+            for c in await s.runningCalls() {
+                rows.append(ActionRow(id: Self.actionId(s, c.call), action: c.action, session: s.id, user: s.user, started: c.started,
+                                      elapsed: max(0, now - c.started), running: c.running, progress: c.progress))
+            }
+        }
+        return rows
+    }
+
+    /// A call's id in the monitor: `<session>.<connection>.<request>`.
+    static func actionId(_ s: Session, _ call: CallID) -> String { "\(s.id).\(call.connection.value).\(call.request)" }
+
+    /// The visible session with this id; nil for unknown ones and other users' (not told apart).
+    func session(_ id: String) async -> Session? {
+        guard let s = await server.sessions.session(id), AccessControl.mayManageSession(owner: s.user, user: viewer.user, isAdmin: viewer.isAdmin)
+        else { return nil }
+        return s
+    }
+
+    /// The visible session and call a monitor action id names.
+    func call(_ id: String) async -> (Session, CallID)? {
+        guard let sessionId = id.split(separator: ".").first, let s = await session(String(sessionId)) else { return nil }
+        guard let c = await s.runningCalls().first(where: { Self.actionId(s, $0.call) == id }) else { return nil }
+        return (s, c.call)
+    }
+
+    /// The process's resident memory (Linux `/proc/self/statm`); nil elsewhere.
+    static func residentBytes() -> Int? {
+        guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return nil }
+        let fields = text.split(separator: " ")
+        guard fields.count > 1, let pages = Int(fields[1]) else { return nil }
+        return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
+    }
+}
