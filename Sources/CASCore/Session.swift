@@ -187,6 +187,9 @@ public actor Session {
     }
 
     public var tableCount: Int { tables.count }
+
+    /// Every session table, by caslib and name.
+    public var allTables: [CASTable] { tables.values.sorted { ($0.caslib, $0.name) < ($1.caslib, $1.name) } }
 }
 
 /// A connection to the server, as the calls it makes know it: request ids are chosen by clients

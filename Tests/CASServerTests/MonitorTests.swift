@@ -289,6 +289,37 @@ struct MonitorTests {
         }
     }
 
+    @Test func tablesAreShownThroughTheTableGate() async throws {
+        try await withMonitor { s in
+            let alice = try await s.connect("alice", password: "pw")
+            _ = try await s.connect("bob", password: "pw")
+            try await ok(alice, "table.addTable", ["table": "mine", "vars": [["name": "x"], ["name": "y"]], "rows": [[1, 2], [3, 4], [5, 6]]])
+            try await ok(alice, "table.addTable", ["table": "secret", "caslib": "Public", "promote": true, "vars": [["name": "x"]], "rows": [[42]]])
+            let a = try await MonitorBrowser.loggedIn(s, "alice")
+            let b = try await MonitorBrowser.loggedIn(s, "bob")
+            let root = try await MonitorBrowser.loggedIn(s, "root")
+            let names = { (m: MonitorBrowser) in Set(try await m.api("tables")["tables"].listValue?.compactMap { $0["name"].stringValue } ?? []) }
+
+            let mine = try #require(try await a.api("tables")["tables"].listValue?.first { $0["name"] == "mine" })
+            #expect(mine["scope"] == "session")
+            #expect(mine["session"].stringValue == alice.sessionId)
+            #expect(mine["rows"] == 3)
+            #expect(mine["columns"] == 2)
+            #expect(mine["owner"] == "alice")
+            #expect(mine["memoryBytes"].intValue ?? 0 > 0)
+            #expect(try await names(a) == ["mine", "secret"])
+            #expect(try await names(b).isEmpty, "another user's session table and unshared global table are not shown")
+            #expect(try await names(root) == ["mine", "secret"])
+
+            try await ok(alice, "accessControl.updSomeAcsTable", ["acs": [["caslib": "Public", "table": "secret", "identity": "bob", "identityType": "User",
+                                                                       "permType": "Grant", "permission": "ReadInfo"]]])
+            #expect(try await names(b) == ["secret"])
+            let page = try await b.get("/monitor/tables")
+            #expect(page.text.contains("<td>secret</td>") && !page.text.contains("<td>mine</td>"))
+            for m in [a, b, root] { await m.close() }
+        }
+    }
+
     @Test func hostileInputIsRefusedOrEscapedAndTheServerStaysUp() async throws {
         try await withMonitor { s in
             let c = try await s.connect("alice", password: "pw")

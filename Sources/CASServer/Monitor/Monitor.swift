@@ -73,6 +73,7 @@ struct Monitor: Sendable {
         case .server: return await s.serverRow().json
         case .sessions: return ["sessions": .list(await s.sessionRows().map(\.json))]
         case .actions: return ["actions": .list(await s.actionRows().map(\.json))]
+        case .tables: return ["tables": .list(await s.tableRows().map(\.json))]
         }
     }
 

@@ -54,7 +54,8 @@ enum MonitorAssets {
             if (!body) return;
             body.replaceChildren();
             if (rows.length === 0) {
-              const tr = el("tr", null, "empty"), td = el("td", page === "sessions" ? "No sessions." : "No running actions.");
+              const empty = { sessions: "No sessions.", actions: "No running actions.", tables: "No tables." };
+              const tr = el("tr", null, "empty"), td = el("td", empty[page]);
               td.colSpan = columns; tr.append(td); body.append(tr);
               return;
             }
@@ -99,6 +100,13 @@ enum MonitorAssets {
               fill(d.actions, 7, a => [a.action, a.user, code(a.session), a.started, progress(a),
                 a.etaSeconds === null ? "" : duration(a.etaSeconds),
                 button("/monitor/api/actions/" + encodeURIComponent(a.id) + "/cancel", "Cancel")]);
+            },
+            tables(d) {
+              fill(d.tables, 7, t => {
+                const scope = el("span", t.session === null ? "global" : "session ");
+                if (t.session !== null) scope.append(code(t.session));
+                return [t.caslib, t.name, scope, String(t.rows), String(t.columns), bytes(t.memoryBytes), t.owner];
+              });
             },
           };
           async function poll() {

@@ -30,6 +30,7 @@ enum MonitorPages {
         case .server: content = server(await s.serverRow())
         case .sessions: content = sessions(await s.sessionRows(), csrf: csrf)
         case .actions: content = actions(await s.actionRows(), csrf: csrf)
+        case .tables: content = tables(await s.tableRows())
         }
         let body = "<main><h1>\(Markup.escape(page.title))</h1>\(content)<p class=\"updated\" id=\"updated\"></p></main>"
         return html(document(title: page.title, page: page, csrf: csrf, header: header(page, s.viewer, csrf: csrf), body: body), status: .ok)
@@ -63,6 +64,14 @@ enum MonitorPages {
             [Markup.escape(r.action), Markup.escape(r.user), "<code>\(Markup.escape(r.session))</code>", Markup.escape(Session.isoStamp(r.started)),
              progress(r), r.eta.map(duration) ?? "", button("/monitor/api/actions/\(r.id)/cancel", "Cancel", csrf: csrf)]
         }, empty: "No running actions.")
+    }
+
+    static func tables(_ rows: [MonitorSnapshot.TableRow]) -> String {
+        let head = ["Caslib", "Table", "Scope", "Rows", "Columns", "Memory", "Owner"]
+        return table(head, rows.map { r in
+            [Markup.escape(r.caslib), Markup.escape(r.name), r.session.map { "session <code>\(Markup.escape($0))</code>" } ?? "global",
+             String(r.rows), String(r.columns), ByteCount.text(r.memoryBytes), Markup.escape(r.owner)]
+        }, empty: "No tables.")
     }
 
     static func progress(_ r: MonitorSnapshot.ActionRow) -> String {

@@ -9,7 +9,7 @@ enum MonitorRoute: Equatable, Sendable {
     case page(MonitorPage)
     /// `GET /monitor/static/<name>`: the embedded script and style sheet.
     case asset(String)
-    /// `GET /monitor/api/server|sessions|actions`.
+    /// `GET /monitor/api/server|sessions|actions|tables`.
     case api(MonitorPage)
     /// `POST /monitor/api/actions/{id}/cancel`.
     case cancelAction(String)
@@ -48,13 +48,14 @@ enum MonitorRoute: Equatable, Sendable {
 
 /// The monitor's pages; each has a JSON twin under `/monitor/api/`.
 enum MonitorPage: String, CaseIterable, Sendable {
-    case server, sessions, actions
+    case server, sessions, actions, tables
 
     var title: String {
         switch self {
         case .server: "Server"
         case .sessions: "Sessions"
         case .actions: "Running actions"
+        case .tables: "Tables"
         }
     }
 }

@@ -68,6 +68,19 @@ struct MonitorSnapshot {
         }
     }
 
+    /// One row of `GET /monitor/api/tables`.
+    struct TableRow {
+        var caslib: String, name: String, session: String?, rows: Int, columns: Int, memoryBytes: Int, owner: String, created: Double
+
+        var json: Value {
+            [
+                "caslib": .string(caslib), "name": .string(name), "scope": .string(session == nil ? "global" : "session"),
+                "session": session.map(Value.string) ?? .null, "rows": .int(Int64(rows)), "columns": .int(Int64(columns)),
+                "memoryBytes": .int(Int64(memoryBytes)), "owner": .string(owner), "created": .string(Session.isoStamp(created)),
+            ]
+        }
+    }
+
     /// The sessions the viewer may see, oldest first.
     func visibleSessions() async -> [Session] {
         await server.sessions.all()
@@ -109,6 +122,13 @@ struct MonitorSnapshot {
             }
         }
         return rows
+    }
+
+    func tableRows() async -> [TableRow] {
+        await server.visibleTables(user: viewer.user, isAdmin: viewer.isAdmin).map { v in
+            TableRow(caslib: v.table.caslib, name: v.table.name, session: v.session, rows: v.table.rowCount, columns: v.table.data.columns.count,
+                     memoryBytes: v.table.data.estimatedBytes, owner: v.table.creator, created: v.table.created)
+        }
     }
 
     /// A call's id in the monitor: `<session>.<connection>.<request>`.
