@@ -53,6 +53,11 @@ struct Monitor: Sendable {
             return r
         case .page(let page): return await MonitorPages.page(page, snapshot, csrf: me.csrf)
         case .api(let page): return .json(await Self.json(page, snapshot))
+        case .trainingChart(let id):
+            guard let run = snapshot.trainings().first(where: { $0.id == id }) else {
+                throw MonitorError(.notFound, "No training run \(id)", details: "GET /monitor/api/training lists yours")
+            }
+            return RESTResponse(status: .ok, body: Array(MonitorSnapshot.chart(run).utf8), headers: [("Content-Type", "image/svg+xml; charset=utf-8")])
         case .cancelAction(let id):
             guard let (session, call) = await snapshot.call(id), await session.cancel(call) else {
                 throw MonitorError(.notFound, "No running action \(Names.quote(id, limit: 120))", details: "it may have ended; GET /monitor/api/actions lists the running ones")
@@ -74,6 +79,7 @@ struct Monitor: Sendable {
         case .sessions: return ["sessions": .list(await s.sessionRows().map(\.json))]
         case .actions: return ["actions": .list(await s.actionRows().map(\.json))]
         case .tables: return ["tables": .list(await s.tableRows().map(\.json))]
+        case .training: return ["trainings": .list(s.trainings().map(MonitorSnapshot.json))]
         }
     }
 

@@ -84,7 +84,7 @@ enum MonitorAssets {
                 version: d.version, uptime: duration(d.uptimeSeconds), started: d.started, nodes: d.nodes,
                 memory: bytes(d.memory.usedBytes) + " of " + bytes(d.memory.limitBytes),
                 sessionLimit: bytes(d.memory.sessionLimitBytes),
-                resident: d.memory.residentBytes === null ? "unknown" : bytes(d.memory.residentBytes),
+                resident: d.memory.peakResidentBytes === null ? "unknown" : bytes(d.memory.peakResidentBytes),
                 sessions: d.sessions, runningActions: d.runningActions, actionSets: d.actionSets.join(", "),
               };
               for (const [k, v] of Object.entries(values)) {
@@ -107,6 +107,20 @@ enum MonitorAssets {
                 if (t.session !== null) scope.append(code(t.session));
                 return [t.caslib, t.name, scope, String(t.rows), String(t.columns), bytes(t.memoryBytes), t.owner];
               });
+            },
+            training(d) {
+              const shown = Array.from(document.querySelectorAll("section.run")).map(s => s.dataset.run).sort().join(",");
+              if (d.trainings.map(r => String(r.id)).sort().join(",") !== shown) { window.location.reload(); return; }
+              for (const r of d.trainings) {
+                const section = document.querySelector('section.run[data-run="' + r.id + '"]');
+                if (!section || (section.dataset.state !== "running" && r.state === section.dataset.state)) continue;
+                section.dataset.state = r.state;
+                const last = r.history.length ? r.history[r.history.length - 1] : null;
+                let text = r.user + ", session " + r.session + ", started " + r.started + ": " + r.state + ", " + r.history.length + " of " + r.epochs + " epochs";
+                if (last) text += ", loss " + last.loss.toFixed(4) + ", fit error " + (last.fitError * 100).toFixed(2) + "%, learning rate " + last.learningRate;
+                section.querySelector('[data-field="summary"]').textContent = text;
+                section.querySelector("img.chart").src = "/monitor/api/training/" + r.id + "/chart.svg?t=" + Date.now();
+              }
             },
           };
           async function poll() {
@@ -143,6 +157,9 @@ enum MonitorAssets {
         td form { margin: 0; }
         tr.empty td { color: #67707a; font-style: italic; }
         progress { width: 10em; vertical-align: middle; }
+        section.run { background: #fff; border: 1px solid #e2e5e8; padding: .6em 1em; margin-bottom: 1em; }
+        section.run h2 { margin: .2em 0; font-size: 1.1em; }
+        img.chart { max-width: 100%; height: auto; }
         dl.facts { display: grid; grid-template-columns: max-content auto; gap: .4em 1.5em; }
         dl.facts dt { font-weight: 600; }
         dl.facts dd { margin: 0; }

@@ -31,6 +31,7 @@ enum MonitorPages {
         case .sessions: content = sessions(await s.sessionRows(), csrf: csrf)
         case .actions: content = actions(await s.actionRows(), csrf: csrf)
         case .tables: content = tables(await s.tableRows())
+        case .training: content = training(s.trainings())
         }
         let body = "<main><h1>\(Markup.escape(page.title))</h1>\(content)<p class=\"updated\" id=\"updated\"></p></main>"
         return html(document(title: page.title, page: page, csrf: csrf, header: header(page, s.viewer, csrf: csrf), body: body), status: .ok)
@@ -41,7 +42,7 @@ enum MonitorPages {
             ("version", "Version", r.version), ("uptime", "Up for", duration(r.uptime)), ("started", "Started", Session.isoStamp(r.started) ),
             ("nodes", "Nodes", String(r.nodes)), ("memory", "Memory in tables and actions", "\(ByteCount.text(r.memoryUsed)) of \(ByteCount.text(r.memoryLimit))"),
             ("sessionLimit", "Memory limit per session", ByteCount.text(r.sessionMemoryLimit)),
-            ("resident", "Process resident memory", r.residentBytes.map(ByteCount.text) ?? "unknown"),
+            ("resident", "Process resident memory, at most so far", r.peakResidentBytes.map(ByteCount.text) ?? "unknown"),
             ("sessions", "Sessions", String(r.sessions)), ("runningActions", "Running actions", String(r.runningActions)),
             ("actionSets", "Action sets", r.actionSets.joined(separator: ", ")),
         ]
@@ -72,6 +73,26 @@ enum MonitorPages {
             [Markup.escape(r.caslib), Markup.escape(r.name), r.session.map { "session <code>\(Markup.escape($0))</code>" } ?? "global",
              String(r.rows), String(r.columns), ByteCount.text(r.memoryBytes), Markup.escape(r.owner)]
         }, empty: "No tables.")
+    }
+
+    /// One section per run, newest first: what it is, its last epoch, and its curves as an SVG image (the script
+    /// refreshes it while the run trains).
+    static func training(_ runs: [TrainingRecord]) -> String {
+        guard !runs.isEmpty else { return "<p class=\"note\">No training runs yet: deepLearn.dlTrain runs appear here as they train.</p>" }
+        return runs.reversed().map { r in
+            "<section class=\"run\" data-run=\"\(r.id)\" data-state=\"\(r.state.rawValue)\"><h2>\(Markup.escape(r.model))</h2>"
+                + "<p class=\"facts\" data-field=\"summary\">\(Markup.escape(summary(r)))</p>"
+                + "<img class=\"chart\" src=\"/monitor/api/training/\(r.id)/chart.svg\" width=\"560\" height=\"340\" alt=\"\(Markup.escape("Loss and fit error per epoch of \(r.model)"))\"></section>"
+        }.joined()
+    }
+
+    /// `alice, session …, started …: running, 3 of 10 epochs, loss 0.4123, fit error 12.50%, learning rate 0.001`.
+    static func summary(_ r: TrainingRecord) -> String {
+        var s = "\(r.user), session \(r.session), started \(Session.isoStamp(r.started)): \(r.state.rawValue), \(r.points.count) of \(r.epochs) epochs"
+        if let p = r.points.last {
+            s += ", loss \(Fixed.text(p.loss, 4)), fit error \(Fixed.text(p.fitError * 100, 2))%, learning rate \(p.learningRate)"
+        }
+        return s
     }
 
     static func progress(_ r: MonitorSnapshot.ActionRow) -> String {

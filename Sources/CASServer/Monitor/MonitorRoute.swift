@@ -9,8 +9,10 @@ enum MonitorRoute: Equatable, Sendable {
     case page(MonitorPage)
     /// `GET /monitor/static/<name>`: the embedded script and style sheet.
     case asset(String)
-    /// `GET /monitor/api/server|sessions|actions|tables`.
+    /// `GET /monitor/api/server|sessions|actions|tables|training`.
     case api(MonitorPage)
+    /// `GET /monitor/api/training/{id}/chart.svg`: a training run's curves.
+    case trainingChart(Int)
     /// `POST /monitor/api/actions/{id}/cancel`.
     case cancelAction(String)
     /// `POST /monitor/api/sessions/{id}/end`.
@@ -31,6 +33,7 @@ enum MonitorRoute: Equatable, Sendable {
         case (1, let name): self = MonitorPage(rawValue: name).map(Self.page) ?? .unknown
         case (2, "static"): self = .asset(rest[1])
         case (2, "api"): self = MonitorPage(rawValue: rest[1]).map(Self.api) ?? .unknown
+        case (4, "api") where rest[1] == "training" && rest[3] == "chart.svg": self = Int(rest[2]).map(Self.trainingChart) ?? .unknown
         case (4, "api") where rest[1] == "actions" && rest[3] == "cancel": self = .cancelAction(rest[2])
         case (4, "api") where rest[1] == "sessions" && rest[3] == "end": self = .endSession(rest[2])
         default: self = .unknown
@@ -48,7 +51,7 @@ enum MonitorRoute: Equatable, Sendable {
 
 /// The monitor's pages; each has a JSON twin under `/monitor/api/`.
 enum MonitorPage: String, CaseIterable, Sendable {
-    case server, sessions, actions, tables
+    case server, sessions, actions, tables, training
 
     var title: String {
         switch self {
@@ -56,6 +59,7 @@ enum MonitorPage: String, CaseIterable, Sendable {
         case .sessions: "Sessions"
         case .actions: "Running actions"
         case .tables: "Tables"
+        case .training: "Training"
         }
     }
 }

@@ -12,7 +12,7 @@ struct MonitorSnapshot {
     /// `GET /monitor/api/server`.
     struct ServerRow {
         var version: String, started: Double, uptime: Double, nodes: Int
-        var memoryUsed: Int, memoryLimit: Int, sessionMemoryLimit: Int, residentBytes: Int?
+        var memoryUsed: Int, memoryLimit: Int, sessionMemoryLimit: Int, peakResidentBytes: Int?
         var actionSets: [String], sessions: Int, runningActions: Int
 
         var json: Value {
@@ -20,7 +20,7 @@ struct MonitorSnapshot {
                 "version": .string(version), "started": .string(Session.isoStamp(started)), "uptimeSeconds": .double(uptime),
                 "nodes": .int(Int64(nodes)),
                 "memory": ["usedBytes": .int(Int64(memoryUsed)), "limitBytes": .int(Int64(memoryLimit)),
-                           "sessionLimitBytes": .int(Int64(sessionMemoryLimit)), "residentBytes": residentBytes.map { Value.int(Int64($0)) } ?? .null],
+                           "sessionLimitBytes": .int(Int64(sessionMemoryLimit)), "peakResidentBytes": peakResidentBytes.map { Value.int(Int64($0)) } ?? .null],
                 "actionSets": .list(actionSets.map(Value.string)), "sessions": .int(Int64(sessions)), "runningActions": .int(Int64(runningActions)),
             ]
         }
@@ -81,6 +81,11 @@ struct MonitorSnapshot {
         }
     }
 
+    /// The training runs of the viewer's sessions (an administrator: every run), oldest first.
+    func trainings() -> [TrainingRecord] {
+        server.trainings.all().filter { AccessControl.mayManageSession(owner: $0.user, user: viewer.user, isAdmin: viewer.isAdmin) }
+    }
+
     /// The sessions the viewer may see, oldest first.
     func visibleSessions() async -> [Session] {
         await server.sessions.all()
@@ -95,7 +100,7 @@ struct MonitorSnapshot {
         for s in all { running += await s.runningCalls().count }
         return ServerRow(version: ServerContext.version, started: server.startTime, uptime: now - server.startTime, nodes: 1,
                          memoryUsed: server.memory.used(), memoryLimit: server.memory.serverLimit, sessionMemoryLimit: server.memory.sessionLimit,
-                         residentBytes: Self.residentBytes(), actionSets: await server.allSets().map(\.name), sessions: all.count,
+                         peakResidentBytes: Self.peakResidentBytes(), actionSets: await server.allSets().map(\.name), sessions: all.count,
                          runningActions: running)
     }
 
@@ -131,6 +136,28 @@ struct MonitorSnapshot {
         }
     }
 
+    /// A training run as JSON: what it trains, its state and its history so far.
+    static func json(_ r: TrainingRecord) -> Value {
+        let points = r.points.map { p -> Value in
+            ["epoch": .int(Int64(p.epoch)), "learningRate": .double(p.learningRate), "loss": .double(p.loss), "fitError": .double(p.fitError),
+             "validLoss": p.validLoss.map(Value.double) ?? .null, "validError": p.validError.map(Value.double) ?? .null]
+        }
+        return [
+            "id": .int(Int64(r.id)), "model": .string(r.model), "user": .string(r.user), "session": .string(r.session), "state": .string(r.state.rawValue),
+            "epochs": .int(Int64(r.epochs)), "started": .string(Session.isoStamp(r.started)), "history": .list(points),
+        ]
+    }
+
+    /// A training run's loss and fit error (and validation's, when it has one) per epoch.
+    static func chart(_ r: TrainingRecord) -> String {
+        let x = r.points.map { Double($0.epoch) }
+        var series = [("Loss", r.points.map(\.loss)), ("FitError", r.points.map(\.fitError))]
+        if r.points.contains(where: { $0.validLoss != nil }) {
+            series += [("ValidLoss", r.points.map { $0.validLoss ?? .nan }), ("ValidError", r.points.map { $0.validError ?? .nan })]
+        }
+        return SVGChart.lines(x: x, series: series, title: "\(r.model): training history")
+    }
+
     /// A call's id in the monitor: `<session>.<connection>.<request>`.
     static func actionId(_ s: Session, _ call: CallID) -> String { "\(s.id).\(call.connection.value).\(call.request)" }
 
@@ -148,11 +175,10 @@ struct MonitorSnapshot {
         return (s, c.call)
     }
 
-    /// The process's resident memory (Linux `/proc/self/statm`); nil elsewhere.
-    static func residentBytes() -> Int? {
-        guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return nil }
-        let fields = text.split(separator: " ")
-        guard fields.count > 1, let pages = Int(fields[1]) else { return nil }
-        return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
+    /// The most memory the process has held resident (`getrusage`'s `ru_maxrss`, KiB on Linux).
+    static func peakResidentBytes() -> Int? {
+        var u = rusage()
+        guard getrusage(RUSAGE_SELF.rawValue, &u) == 0 else { return nil }
+        return Int(u.ru_maxrss) * 1024
     }
 }
