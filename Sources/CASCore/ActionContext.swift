@@ -42,6 +42,7 @@ public final class ActionContext: Sendable {
     public func log(_ level: LogLevel, _ message: String) {
         let line = LogLine(level, message)
         logLines.withLock { $0.append(line) }
+        session.log.append(actionName, line)
         if level >= streamLevel { emit(.log(id: requestId, line)) }
     }
     public func note(_ message: String) { log(.note, message) }

@@ -26,6 +26,8 @@ public actor Session {
     private var waiters: [(call: CallID, turn: CheckedContinuation<Bool, Never>)] = []
     private var running: [CallID: ActionContext] = [:]
 
+    /// The last lines its actions logged (the web monitor's Log page).
+    public nonisolated let log = SessionLog()
     /// Where this session's tables are charged (nil: not counted, e.g. in unit tests).
     public nonisolated let budget: MemoryBudget?
     /// Bytes charged for each session table.

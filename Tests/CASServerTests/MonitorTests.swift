@@ -320,6 +320,32 @@ struct MonitorTests {
         }
     }
 
+    @Test func theLogPageShowsTheLinesOfOnesOwnSessionsFilteredByLevel() async throws {
+        try await withMonitor { s in
+            let alice = try await s.connect("alice", password: "pw")
+            let bob = try await s.connect("bob", password: "pw")
+            try await ok(alice, "session.sessionName", ["name": "<b>mine</b>"])
+            _ = try await alice.call("table.fetch", ["table": "nosuchtable"])
+            try await ok(bob, "session.sessionName", ["name": "bobs"])
+            let a = try await MonitorBrowser.loggedIn(s, "alice")
+            let lines = try #require(try await a.api("log")["lines"].listValue)
+            #expect(lines.contains { $0["level"] == "NOTE" && $0["message"] == "The session name is now '<b>mine</b>'." && $0["action"] == "session.sessionName" })
+            #expect(lines.contains { $0["level"] == "ERROR" && $0["action"] == "table.fetch" })
+            #expect(lines.allSatisfy { $0["session"].stringValue == alice.sessionId }, "bob's lines are bob's")
+            let errors = try #require(try await a.api("log?level=error")["lines"].listValue)
+            #expect(!errors.isEmpty && errors.allSatisfy { $0["level"] == "ERROR" })
+            #expect(try await a.get("/monitor/api/log?level=LOUD").status == 400)
+            #expect(try await a.api("log?session=\(bob.sessionId)")["lines"].listValue?.isEmpty == true)
+            let page = try await a.get("/monitor/log")
+            #expect(page.text.contains("The session name is now &#39;&lt;b&gt;mine&lt;/b&gt;&#39;."))
+            #expect(!page.text.contains("<b>mine</b>"))
+            let root = try await MonitorBrowser.loggedIn(s, "root")
+            #expect(try await root.api("log?session=\(bob.sessionId)")["lines"].listValue?.count == 1)
+            await a.close()
+            await root.close()
+        }
+    }
+
     @Test func hostileInputIsRefusedOrEscapedAndTheServerStaysUp() async throws {
         try await withMonitor { s in
             let c = try await s.connect("alice", password: "pw")

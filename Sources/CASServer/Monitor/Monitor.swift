@@ -51,8 +51,8 @@ struct Monitor: Sendable {
             var r = RESTResponse.redirect("/")
             r.headers.append(("Set-Cookie", Self.cookie("", tls: tls, maxAge: 0)))
             return r
-        case .page(let page): return await MonitorPages.page(page, snapshot, csrf: me.csrf)
-        case .api(let page): return .json(await Self.json(page, snapshot))
+        case .page(let page): return await MonitorPages.page(page, snapshot, try MonitorQuery(req), csrf: me.csrf)
+        case .api(let page): return .json(await Self.json(page, snapshot, try MonitorQuery(req)))
         case .trainingChart(let id):
             guard let run = snapshot.trainings().first(where: { $0.id == id }) else {
                 throw MonitorError(.notFound, "No training run \(id)", details: "GET /monitor/api/training lists yours")
@@ -73,13 +73,14 @@ struct Monitor: Sendable {
         }
     }
 
-    static func json(_ page: MonitorPage, _ s: MonitorSnapshot) async -> Value {
+    static func json(_ page: MonitorPage, _ s: MonitorSnapshot, _ query: MonitorQuery) async -> Value {
         switch page {
         case .server: return await s.serverRow().json
         case .sessions: return ["sessions": .list(await s.sessionRows().map(\.json))]
         case .actions: return ["actions": .list(await s.actionRows().map(\.json))]
         case .tables: return ["tables": .list(await s.tableRows().map(\.json))]
         case .training: return ["trainings": .list(s.trainings().map(MonitorSnapshot.json))]
+        case .log: return ["lines": .list(await s.logLines(minLevel: query.level, session: query.session).map(MonitorSnapshot.json))]
         }
     }
 
@@ -179,6 +180,28 @@ extension Monitor {
             if out[decode(kv[0])] == nil { out[decode(kv[0])] = kv.count > 1 ? decode(kv[1]) : "" }
         }
         return out
+    }
+}
+
+/// The query of the Log page and its JSON twin: `level=NOTE|WARNING|ERROR` (the lowest shown) and `session=ID`.
+struct MonitorQuery {
+    var level = LogLevel.note
+    var session: String?
+
+    init(_ req: RESTRequest) throws(MonitorError) {
+        guard let q = req.uri.split(separator: "?", maxSplits: 1).dropFirst().first else { return }
+        for pair in q.split(separator: "&") {
+            let kv = pair.split(separator: "=", maxSplits: 1).map { String($0).removingPercentEncoding ?? "" }
+            switch (kv.first, kv.count > 1 ? kv[1] : "") {
+            case ("level", let v):
+                guard let l = LogLevel(rawValue: v.uppercased()) else {
+                    throw MonitorError(.badRequest, "Unknown log level \(Names.quote(v, limit: 40))", details: "use level=NOTE, WARNING or ERROR")
+                }
+                level = l
+            case ("session", let v): session = v.isEmpty ? nil : v
+            default: continue
+            }
+        }
     }
 }
 

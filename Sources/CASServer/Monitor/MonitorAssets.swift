@@ -54,7 +54,7 @@ enum MonitorAssets {
             if (!body) return;
             body.replaceChildren();
             if (rows.length === 0) {
-              const empty = { sessions: "No sessions.", actions: "No running actions.", tables: "No tables." };
+              const empty = { sessions: "No sessions.", actions: "No running actions.", tables: "No tables.", log: "No log lines." };
               const tr = el("tr", null, "empty"), td = el("td", empty[page]);
               td.colSpan = columns; tr.append(td); body.append(tr);
               return;
@@ -108,6 +108,9 @@ enum MonitorAssets {
                 return [t.caslib, t.name, scope, String(t.rows), String(t.columns), bytes(t.memoryBytes), t.owner];
               });
             },
+            log(d) {
+              fill(d.lines, 5, l => [l.time, code(l.session), l.action, l.level, l.message]);
+            },
             training(d) {
               const shown = Array.from(document.querySelectorAll("section.run")).map(s => s.dataset.run).sort().join(",");
               if (d.trainings.map(r => String(r.id)).sort().join(",") !== shown) { window.location.reload(); return; }
@@ -125,7 +128,7 @@ enum MonitorAssets {
           };
           async function poll() {
             try {
-              const r = await fetch("/monitor/api/" + page, { credentials: "same-origin", headers: { Accept: "application/json" } });
+              const r = await fetch("/monitor/api/" + page + window.location.search, { credentials: "same-origin", headers: { Accept: "application/json" } });
               if (r.status === 401) { window.location.assign("/"); return; }
               if (r.ok) {
                 render[page](await r.json());
@@ -165,6 +168,8 @@ enum MonitorAssets {
         dl.facts dd { margin: 0; }
         .error { color: #a4161a; }
         .note, .updated { color: #67707a; font-size: .9em; }
+        p.filter a { margin-right: 1em; }
+        p.filter a[aria-current="true"] { font-weight: 600; }
         button { cursor: pointer; }
         """
 }

@@ -1,5 +1,6 @@
 import CASCore
 import CASWire
+import Foundation
 import NIOHTTP1
 
 /// The monitor's HTML, rendered on the server. Every string that reaches a page passes through
@@ -24,7 +25,7 @@ enum MonitorPages {
         return html(document(title: error, page: nil, csrf: nil, header: "", body: body), status: status)
     }
 
-    static func page(_ page: MonitorPage, _ s: MonitorSnapshot, csrf: String) async -> RESTResponse {
+    static func page(_ page: MonitorPage, _ s: MonitorSnapshot, _ query: MonitorQuery, csrf: String) async -> RESTResponse {
         let content: String
         switch page {
         case .server: content = server(await s.serverRow())
@@ -32,6 +33,7 @@ enum MonitorPages {
         case .actions: content = actions(await s.actionRows(), csrf: csrf)
         case .tables: content = tables(await s.tableRows())
         case .training: content = training(s.trainings())
+        case .log: content = log(await s.logLines(minLevel: query.level, session: query.session), query)
         }
         let body = "<main><h1>\(Markup.escape(page.title))</h1>\(content)<p class=\"updated\" id=\"updated\"></p></main>"
         return html(document(title: page.title, page: page, csrf: csrf, header: header(page, s.viewer, csrf: csrf), body: body), status: .ok)
@@ -73,6 +75,19 @@ enum MonitorPages {
             [Markup.escape(r.caslib), Markup.escape(r.name), r.session.map { "session <code>\(Markup.escape($0))</code>" } ?? "global",
              String(r.rows), String(r.columns), ByteCount.text(r.memoryBytes), Markup.escape(r.owner)]
         }, empty: "No tables.")
+    }
+
+    /// The lines, with links that choose the lowest level shown (the script polls with the same query).
+    static func log(_ lines: [(session: String, line: SessionLogLine)], _ query: MonitorQuery) -> String {
+        let filter = LogLevel.allCases.map { l in
+            let href = "/monitor/log?level=\(l.rawValue)" + (query.session.map { "&session=" + ($0.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "") } ?? "")
+            return "<a href=\"\(Markup.escape(href))\"\(l == query.level ? " aria-current=\"true\"" : "")>\(l.rawValue) and above</a>"
+        }.joined(separator: " ")
+        let rows = table(["Time", "Session", "Action", "Level", "Message"], lines.map { l in
+            [Markup.escape(Session.isoStamp(l.line.time)), "<code>\(Markup.escape(l.session))</code>", Markup.escape(l.line.action),
+             Markup.escape(l.line.line.level.rawValue), Markup.escape(l.line.line.message)]
+        }, empty: "No log lines.")
+        return "<p class=\"filter\">\(filter)</p>\(rows)"
     }
 
     /// One section per run, newest first: what it is, its last epoch, and its curves as an SVG image (the script

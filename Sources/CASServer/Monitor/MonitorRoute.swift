@@ -9,7 +9,7 @@ enum MonitorRoute: Equatable, Sendable {
     case page(MonitorPage)
     /// `GET /monitor/static/<name>`: the embedded script and style sheet.
     case asset(String)
-    /// `GET /monitor/api/server|sessions|actions|tables|training`.
+    /// `GET /monitor/api/server|sessions|actions|tables|training|log`.
     case api(MonitorPage)
     /// `GET /monitor/api/training/{id}/chart.svg`: a training run's curves.
     case trainingChart(Int)
@@ -51,7 +51,7 @@ enum MonitorRoute: Equatable, Sendable {
 
 /// The monitor's pages; each has a JSON twin under `/monitor/api/`.
 enum MonitorPage: String, CaseIterable, Sendable {
-    case server, sessions, actions, tables, training
+    case server, sessions, actions, tables, training, log
 
     var title: String {
         switch self {
@@ -60,6 +60,7 @@ enum MonitorPage: String, CaseIterable, Sendable {
         case .actions: "Running actions"
         case .tables: "Tables"
         case .training: "Training"
+        case .log: "Log"
         }
     }
 }

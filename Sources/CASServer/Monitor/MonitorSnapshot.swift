@@ -86,6 +86,20 @@ struct MonitorSnapshot {
         server.trainings.all().filter { AccessControl.mayManageSession(owner: $0.user, user: viewer.user, isAdmin: viewer.isAdmin) }
     }
 
+    /// The log lines of the visible sessions at `minLevel` or above (of one session when `session` is given), oldest first.
+    func logLines(minLevel: LogLevel, session: String?) async -> [(session: String, line: SessionLogLine)] {
+        var out: [(session: String, line: SessionLogLine)] = []
+        for s in await visibleSessions() where session == nil || s.id == session?.lowercased() {
+            out += s.log.lines(minLevel: minLevel).map { (s.id, $0) }
+        }
+        return out.sorted { $0.line.time < $1.line.time }
+    }
+
+    static func json(_ l: (session: String, line: SessionLogLine)) -> Value {
+        ["time": .string(Session.isoStamp(l.line.time)), "session": .string(l.session), "action": .string(l.line.action),
+         "level": .string(l.line.line.level.rawValue), "message": .string(l.line.line.message)]
+    }
+
     /// The sessions the viewer may see, oldest first.
     func visibleSessions() async -> [Session] {
         await server.sessions.all()
