@@ -149,7 +149,7 @@ enum MonitorPages {
         <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
         <title>caslite monitor — \(Markup.escape(title))</title>
         \(csrf.map { "<meta name=\"csrf-token\" content=\"\(Markup.escape($0))\">" } ?? "")
-        <link rel="stylesheet" href="/monitor/static/monitor.css"><script src="/monitor/static/monitor.js" defer></script></head>
+        <link rel="icon" href="data:,"><link rel="stylesheet" href="/monitor/static/monitor.css"><script src="/monitor/static/monitor.js" defer></script></head>
         <body data-page="\(page?.rawValue ?? "")">\(header)\(body)</body></html>
         """
     }
