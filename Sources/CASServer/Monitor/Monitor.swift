@@ -32,7 +32,9 @@ struct Monitor: Sendable {
         }
         if post { try Self.checkOrigin(req) }
         switch route {
-        case .unknown: throw MonitorError(.notFound, "No such monitor page", details: "the monitor's pages are under /monitor/: server, sessions, actions")
+        case .unknown:
+            throw MonitorError(.notFound, "No such monitor page",
+                               details: "the monitor's pages are /monitor/\(MonitorPage.allCases.map(\.rawValue).joined(separator: ", /monitor/"))")
         case .asset(let name): return try MonitorAssets.response(name)
         case .login: return await logIn(Self.form(req), address: address, tls: tls)
         default: break
