@@ -34,13 +34,19 @@ public struct TrainingRecord: Sendable {
     public var epochs: Int
     public var started: Double
     public var state: State
+    /// At most `TrainingLog.maxPoints`: a long run keeps every second, fourth, … epoch (always the last).
     public var points: [TrainingPoint]
+
+    /// Epochs finished so far.
+    public var epochsDone: Int { points.last.map { $0.epoch + 1 } ?? 0 }
 }
 
 /// The server's running and recent training runs with their per-epoch history, filled while they
-/// train (`start`, `add` after each epoch, `finish`). Only the last `kept` runs are remembered, in memory.
+/// train (`start`, `add` after each epoch, `finish`). Only the last `kept` runs are remembered, in memory,
+/// each with at most `maxPoints` epochs (thinned by half whenever full, so a long run keeps its whole shape).
 public final class TrainingLog: Sendable {
     public static let kept = 50
+    public static let maxPoints = 2000
     private struct State {
         var runs: [TrainingRecord] = []
         var lastId = 0
@@ -61,7 +67,12 @@ public final class TrainingLog: Sendable {
     }
 
     /// Adds a finished epoch to run `id`.
-    public func add(_ id: Int, _ point: TrainingPoint) { update(id) { $0.points.append(point) } }
+    public func add(_ id: Int, _ point: TrainingPoint) {
+        update(id) { r in
+            if r.points.count >= Self.maxPoints { r.points = r.points.enumerated().filter { $0.offset % 2 == 0 }.map(\.element) }
+            r.points.append(point)
+        }
+    }
 
     /// Marks run `id` ended.
     public func finish(_ id: Int, _ state: TrainingRecord.State) { update(id) { $0.state = state } }

@@ -119,7 +119,7 @@ enum MonitorAssets {
                 if (!section || (section.dataset.state !== "running" && r.state === section.dataset.state)) continue;
                 section.dataset.state = r.state;
                 const last = r.history.length ? r.history[r.history.length - 1] : null;
-                let text = r.user + ", session " + r.session + ", started " + r.started + ": " + r.state + ", " + r.history.length + " of " + r.epochs + " epochs";
+                let text = r.user + ", session " + r.session + ", started " + r.started + ": " + r.state + ", " + (last ? last.epoch + 1 : 0) + " of " + r.epochs + " epochs";
                 if (last) text += ", loss " + last.loss.toFixed(4) + ", fit error " + (last.fitError * 100).toFixed(2) + "%, learning rate " + last.learningRate;
                 section.querySelector('[data-field="summary"]').textContent = text;
                 section.querySelector("img.chart").src = "/monitor/api/training/" + r.id + "/chart.svg?t=" + Date.now();

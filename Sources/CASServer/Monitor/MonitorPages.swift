@@ -103,7 +103,7 @@ enum MonitorPages {
 
     /// `alice, session …, started …: running, 3 of 10 epochs, loss 0.4123, fit error 12.50%, learning rate 0.001`.
     static func summary(_ r: TrainingRecord) -> String {
-        var s = "\(r.user), session \(r.session), started \(Session.isoStamp(r.started)): \(r.state.rawValue), \(r.points.count) of \(r.epochs) epochs"
+        var s = "\(r.user), session \(r.session), started \(Session.isoStamp(r.started)): \(r.state.rawValue), \(r.epochsDone) of \(r.epochs) epochs"
         if let p = r.points.last {
             s += ", loss \(Fixed.text(p.loss, 4)), fit error \(Fixed.text(p.fitError * 100, 2))%, learning rate \(p.learningRate)"
         }
