@@ -17,6 +17,10 @@ public final class ActionContext: Sendable {
     private let cancelled = Atomic<Bool>(false)
     /// Bytes this call reserved from the memory budget (`reserve`); given back when it ends.
     let reservedBytes = Mutex<Int>(0)
+    /// When the call was made (seconds since 1970), for the web monitor's running actions.
+    public let started = ServerClock.now
+    /// The last progress frame this call streamed (the web monitor shows it); nil before the first.
+    private let lastProgress = Mutex<Progress?>(nil)
 
     public init(entry: ActionEntry, requestId: Int64, session: Session, server: ServerContext, parent: ActionContext? = nil,
                 streamLevel: LogLevel = .note, emit: @escaping @Sendable (ServerFrame) -> Void) {
@@ -38,6 +42,7 @@ public final class ActionContext: Sendable {
     public func log(_ level: LogLevel, _ message: String) {
         let line = LogLine(level, message)
         logLines.withLock { $0.append(line) }
+        session.log.append(actionName, line)
         if level >= streamLevel { emit(.log(id: requestId, line)) }
     }
     public func note(_ message: String) { log(.note, message) }
@@ -47,8 +52,17 @@ public final class ActionContext: Sendable {
 
     /// Streams a progress frame.
     public func progress(done: Int, total: Int, unit: String, message: String = "") {
-        emit(.progress(id: requestId, Progress(done: Int64(done), total: Int64(total), unit: unit, message: message)))
+        let p = Progress(done: Int64(done), total: Int64(total), unit: unit, message: message)
+        var c: ActionContext? = self
+        while let here = c {  // a nested call's progress is its caller's too (the frame goes out under the caller's id)
+            here.lastProgress.withLock { $0 = p }
+            c = here.parent
+        }
+        emit(.progress(id: requestId, p))
     }
+
+    /// The last progress frame streamed by this call or by a call it made.
+    public var latestProgress: Progress? { lastProgress.withLock { $0 } }
 
     // MARK: cancellation
 

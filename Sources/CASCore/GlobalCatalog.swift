@@ -50,6 +50,9 @@ public actor GlobalCatalog {
 
     public func table(_ key: TableKey) -> CASTable? { tables[key] }
 
+    /// Every global table, by caslib and name.
+    public func all() -> [CASTable] { tables.values.sorted { ($0.caslib, $0.name) < ($1.caslib, $1.name) } }
+
     /// Every global table with the bytes it is charged (`/metrics`).
     public func sizes() -> [(caslib: String, name: String, bytes: Int)] {
         tables.map { key, t in (t.caslib, t.name, charged[key] ?? t.data.estimatedBytes) }

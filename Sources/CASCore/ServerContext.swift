@@ -30,6 +30,8 @@ public final class ServerContext: Sendable {
     public let storedUsersOnly: Bool
     /// Finished calls by action and severity, and their latency (`/metrics`).
     public let metrics = ServerMetrics()
+    /// Running and recent `dlTrain` runs with their per-epoch history (the web monitor's Training page).
+    public let trainings = TrainingLog()
     /// The level of the one log line each finished call writes (`caslite serve --log-format json` raises it to info).
     public let callLogLevel: Logger.Level
     /// The REST (swat) front end's address once it is bound, for `builtins.httpAddress`; nil without one.

@@ -26,6 +26,8 @@ public actor Session {
     private var waiters: [(call: CallID, turn: CheckedContinuation<Bool, Never>)] = []
     private var running: [CallID: ActionContext] = [:]
 
+    /// The last lines its actions logged (the web monitor's Log page).
+    public nonisolated let log = SessionLog()
     /// Where this session's tables are charged (nil: not counted, e.g. in unit tests).
     public nonisolated let budget: MemoryBudget?
     /// Bytes charged for each session table.
@@ -91,6 +93,12 @@ public actor Session {
     }
 
     public var isBusy: Bool { busy }
+
+    /// Every registered call with its context, and whether it is running (not waiting for its turn).
+    func registeredCalls() -> [(call: CallID, ctx: ActionContext, running: Bool)] {
+        let waiting = Set(waiters.map(\.call))
+        return running.map { ($0.key, $0.value, !waiting.contains($0.key)) }
+    }
 
     /// Cancels every running call and withdraws every queued one (session end).
     func cancelAll() {
@@ -181,6 +189,9 @@ public actor Session {
     }
 
     public var tableCount: Int { tables.count }
+
+    /// Every session table, by caslib and name.
+    public var allTables: [CASTable] { tables.values.sorted { ($0.caslib, $0.name) < ($1.caslib, $1.name) } }
 }
 
 /// A connection to the server, as the calls it makes know it: request ids are chosen by clients

@@ -33,9 +33,19 @@ struct HTTPConnection: Sendable {
     /// A request whose head was accepted and whose body is being read.
     struct Reading {
         var head: HTTPRequestHead
-        var route: RESTRoute
-        var user: LoginIdentity
+        var target: Target
         var body = ByteBuffer()
+
+        /// Who serves the request once its body is read.
+        enum Target {
+            case rest(RESTRoute, LoginIdentity)
+            case monitor(MonitorRoute)
+        }
+
+        func limit(_ routes: RESTRoutes) -> Int {
+            if case .monitor = target { return Monitor.maxBodyBytes }
+            return routes.maxBodyBytes
+        }
     }
 
     /// What the head of a request decided.
@@ -78,8 +88,8 @@ struct HTTPConnection: Sendable {
                     case .body(var chunk):
                         guard var r = reading else { continue }
                         reading = nil
-                        guard r.body.readableBytes + chunk.readableBytes <= routes.maxBodyBytes else {
-                            try await write(tooLarge, to: outbound, head: r.head, close: true)
+                        guard r.body.readableBytes + chunk.readableBytes <= r.limit(routes) else {
+                            try await write(tooLarge(r.limit(routes)), to: outbound, head: r.head, close: true)
                             break requests
                         }
                         r.body.writeBuffer(&chunk)
@@ -89,7 +99,11 @@ struct HTTPConnection: Sendable {
                         reading = nil
                         calls.addTask {
                             let request = RESTRequest(head: r.head, body: Array(r.body.readableBytesView))
-                            let response = await routes.handle(r.route, request, r.user)
+                            let response: RESTResponse
+                            switch r.target {
+                            case .rest(let route, let user): response = await routes.handle(route, request, user)
+                            case .monitor(let route): response = await monitor(route, request, entry)
+                            }
                             try await write(response, to: outbound, head: r.head, close: !r.head.isKeepAlive)
                             if !r.head.isKeepAlive { raw.close(promise: nil) }  // answered: ends the connection
                         }
@@ -109,6 +123,11 @@ struct HTTPConnection: Sendable {
         if let ops = OpsRoute(h) {
             return .answer(await ops.answer(h, routes: routes, entry: entry, &verified), close: hasBody || !h.isKeepAlive)
         }
+        if let m = MonitorRoute(path: RESTRequest(head: h, body: []).path) {
+            guard h.method == .POST else { return .answer(await monitor(m, RESTRequest(head: h, body: []), entry), close: hasBody || !h.isKeepAlive) }
+            guard announced <= Monitor.maxBodyBytes else { return .answer(tooLarge(Monitor.maxBodyBytes), close: true) }
+            return .read(Reading(head: h, target: .monitor(m)))
+        }
         do throws(RESTError) {
             let route = try RESTRoutes.route(h)
             let user: LoginIdentity
@@ -120,15 +139,20 @@ struct HTTPConnection: Sendable {
                 let response = await routes.handle(route, RESTRequest(head: h, body: []), user)
                 return .answer(response, close: hasBody || !h.isKeepAlive)  // never wait for a stale body
             }
-            guard announced <= routes.maxBodyBytes else { return .answer(tooLarge, close: true) }
-            return .read(Reading(head: h, route: route, user: user))
+            guard announced <= routes.maxBodyBytes else { return .answer(tooLarge(routes.maxBodyBytes), close: true) }
+            return .read(Reading(head: h, target: .rest(route, user)))
         } catch {
             return .answer(error.response, close: hasBody || !h.isKeepAlive)
         }
     }
 
-    var tooLarge: RESTResponse {
-        RESTResponse.error(.payloadTooLarge, "Request body too large", details: "The server accepts at most \(routes.maxBodyBytes) bytes per request.")
+    func tooLarge(_ limit: Int) -> RESTResponse {
+        RESTResponse.error(.payloadTooLarge, "Request body too large", details: "The server accepts at most \(limit) bytes per request.")
+    }
+
+    /// A web monitor request (its logins need no Authorization header).
+    func monitor(_ route: MonitorRoute, _ request: RESTRequest, _ entry: ClientConnections.Entry) async -> RESTResponse {
+        await routes.monitor.handle(route, request, address: entry.address, tls: tlsPort, loggedIn: entry.loggedIn)
     }
 
     func write(_ r: RESTResponse, to outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>, head: HTTPRequestHead,

@@ -28,6 +28,8 @@ struct RESTRoutes: Sendable {
     var connection = ConnectionID.next()
     /// Who may read `/metrics`.
     var metricsAccess = MetricsAccess.admin
+    /// The web monitor at `/` and `/monitor/` (docs/monitor.md); its logins are shared by every connection.
+    let monitor: Monitor
 
     /// Actions whose results swat reads as a list (`res[0]`), not as a keyed object.
     static let listFormActions: Set<String> = ["builtins.reflect"]
@@ -36,6 +38,7 @@ struct RESTRoutes: Sendable {
         self.dispatcher = dispatcher
         self.authenticator = RESTAuthenticator(login: login)
         self.maxBodyBytes = maxBodyBytes
+        self.monitor = Monitor(server: dispatcher.server, login: login)
     }
 
     var server: ServerContext { dispatcher.server }

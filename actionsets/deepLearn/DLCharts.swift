@@ -59,6 +59,6 @@ struct DLCharts: Action {
         let series = ["Loss", "ValidLoss", "FitError", "ValidError"].compactMap { n in
             h.column(n).map { c in (n, (0..<h.rowCount).map { c.data.double(at: $0) ?? .nan }) }
         }
-        return SVGCharts.lines(x: x, series: series, title: "Training history")
+        return SVGChart.lines(x: x, series: series, title: "Training history")
     }
 }

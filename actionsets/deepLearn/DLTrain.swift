@@ -42,7 +42,7 @@ struct DLTrain: Action {
             ctx.note("Learning rate per mini-batch from FCMP function \(fcmp!.name)(\(fcmp!.arguments.joined(separator: ", "))).")
         }
         let options = try Optimizer.options(opt, count: data.train.count, dlTrainSeed: args[seed], fcmp: fcmp)
-        let outcome = try await TrainingRun(ctx: ctx, logLevel: opt[Optimizer.logLevel], threads: args[nThreads])
+        let outcome = try await TrainingRun(ctx: ctx, logLevel: opt[Optimizer.logLevel], threads: args[nThreads], model: m.modelName)
             .train(engine, data, options)
         let out = args[modelWeights]
         let weights = WeightsTable(model: engine, specs: m, target: args[target], levels: data.levels)

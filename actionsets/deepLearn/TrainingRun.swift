@@ -8,6 +8,8 @@ struct TrainingRun: Sendable {
     let ctx: ActionContext
     let logLevel: Int
     let threads: Int
+    /// The model table's name, for the web monitor's Training page.
+    let model: String
 
     func train(_ engine: Model, _ data: TrainingData, _ options: TrainingOptions) async throws(ActionError) -> TrainingResult {
         let ctx = self.ctx, logLevel = self.logLevel
@@ -17,8 +19,11 @@ struct TrainingRun: Sendable {
         }
         let started = ServerClock.monotonic
         defer { ctx.server.metrics.recordTraining(images: data.train.count * options.epochs, seconds: ServerClock.monotonic - started) }
+        let log = ctx.server.trainings, run = log.start(session: ctx.session.id, user: ctx.user, model: model, epochs: options.epochs)
+        var ended = TrainingRecord.State.failed
+        defer { log.finish(run, ended) }
         do {
-            return try await ctx.cpu { () throws -> TrainingResult in
+            let result = try await ctx.cpu { () throws -> TrainingResult in
                 EngineThreads.set(n)
                 return try Trainer.train(engine, data: data.train, validation: data.valid, options: options, progress: { p in
                     let total = p.batchesPerEpoch * options.epochs
@@ -27,9 +32,13 @@ struct TrainingRun: Sendable {
                     if logLevel >= 3 { ctx.note("Epoch \(p.epoch - 1) batch \(p.batch): loss \(Fixed.text(p.batchLoss, 6)), rate \(p.learningRate)") }
                     return ctx.isCancelled ? .stop : .proceed
                 }, epochEnded: { r in
+                    log.add(run, TrainingPoint(epoch: r.epoch - 1, learningRate: r.learningRate, loss: r.loss, fitError: r.error,
+                                               validLoss: r.validLoss, validError: r.validError))
                     if logLevel >= 2 { ctx.note(Self.epochLine(r)) }
                 })
             }
+            ended = result.stopped ? .stopped : .finished
+            return result
         } catch let e as EngineError {
             throw ActionError(.parameterValue, "Training failed: \(e.message)\(e.layer.map { " (layer \($0))" } ?? "")")
         } catch {

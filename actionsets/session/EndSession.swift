@@ -13,7 +13,7 @@ struct EndSession: Action {
             guard let s = await ctx.server.sessions.session(id) else {
                 throw ActionError.notFound("Session '\(id)' does not exist.", parameter: "uuid")
             }
-            guard ctx.session.isAdmin || s.user == ctx.user else {
+            guard AccessControl.mayManageSession(owner: s.user, user: ctx.user, isAdmin: ctx.session.isAdmin) else {
                 throw ActionError(.accessDenied, "Only its owner or an administrator can end session '\(id)'.", parameter: "uuid")
             }
             target = s

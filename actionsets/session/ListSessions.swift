@@ -11,7 +11,7 @@ struct ListSessions: Action {
         let me = ctx.session
         var rows: [(Double, [Value])] = []
         var groups: [String: String] = [:]
-        for s in await ctx.server.sessions.all() where me.isAdmin || s.user == me.user {
+        for s in await ctx.server.sessions.all() where AccessControl.mayManageSession(owner: s.user, user: me.user, isAdmin: me.isAdmin) {
             if groups[s.user] == nil { groups[s.user] = try await ctx.server.access.groups(of: s.user).joined(separator: " ") }
             rows.append((s.created, [.string(await s.name), .string(s.id), .string(await s.state), "password", .string(s.user),
                                      .string(groups[s.user] ?? ""), .double(await s.timeout), .int(Int64(await s.tableCount)),

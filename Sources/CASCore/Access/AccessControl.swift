@@ -76,3 +76,11 @@ public struct AccessControl: Sendable {
         return nil
     }
 }
+
+extension AccessControl {
+    /// Whether `user` may see a session of `owner`, cancel its calls and end it: its owner and administrators.
+    /// The one rule behind `session.listSessions`, `session.endSession` and the web monitor.
+    public static func mayManageSession(owner: String, user: String, isAdmin: Bool) -> Bool {
+        isAdmin || owner == user
+    }
+}

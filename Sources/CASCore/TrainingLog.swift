@@ -1,0 +1,88 @@
+import Synchronization
+
+/// One epoch of a training run, as `OptIterHistory` reports it.
+public struct TrainingPoint: Sendable, Equatable {
+    /// 0-based, as in CAS's `OptIterHistory`.
+    public var epoch: Int
+    public var learningRate: Double
+    public var loss: Double
+    public var fitError: Double
+    public var validLoss: Double?
+    public var validError: Double?
+
+    public init(epoch: Int, learningRate: Double, loss: Double, fitError: Double, validLoss: Double? = nil, validError: Double? = nil) {
+        self.epoch = epoch
+        self.learningRate = learningRate
+        self.loss = loss
+        self.fitError = fitError
+        self.validLoss = validLoss
+        self.validError = validError
+    }
+}
+
+/// A training run (`deepLearn.dlTrain`) and its history so far, for the web monitor's Training page.
+public struct TrainingRecord: Sendable {
+    /// What became of a run.
+    public enum State: String, Sendable {
+        case running, finished, stopped, failed
+    }
+
+    public var id: Int
+    public var session: String
+    public var user: String
+    public var model: String
+    public var epochs: Int
+    public var started: Double
+    public var state: State
+    /// At most `TrainingLog.maxPoints`: a long run keeps every second, fourth, … epoch (always the last).
+    public var points: [TrainingPoint]
+
+    /// Epochs finished so far.
+    public var epochsDone: Int { points.last.map { $0.epoch + 1 } ?? 0 }
+}
+
+/// The server's running and recent training runs with their per-epoch history, filled while they
+/// train (`start`, `add` after each epoch, `finish`). Only the last `kept` runs are remembered, in memory,
+/// each with at most `maxPoints` epochs (thinned by half whenever full, so a long run keeps its whole shape).
+public final class TrainingLog: Sendable {
+    public static let kept = 50
+    public static let maxPoints = 2000
+    private struct State {
+        var runs: [TrainingRecord] = []
+        var lastId = 0
+    }
+    private let state = Mutex(State())
+
+    public init() {}
+
+    /// Records a run that starts now; returns its id.
+    public func start(session: String, user: String, model: String, epochs: Int) -> Int {
+        state.withLock { s in
+            s.lastId += 1
+            s.runs.append(TrainingRecord(id: s.lastId, session: session, user: user, model: model, epochs: epochs, started: ServerClock.now,
+                                         state: .running, points: []))
+            if s.runs.count > Self.kept { s.runs.removeFirst(s.runs.count - Self.kept) }
+            return s.lastId
+        }
+    }
+
+    /// Adds a finished epoch to run `id`.
+    public func add(_ id: Int, _ point: TrainingPoint) {
+        update(id) { r in
+            if r.points.count >= Self.maxPoints { r.points = r.points.enumerated().filter { $0.offset % 2 == 0 }.map(\.element) }
+            r.points.append(point)
+        }
+    }
+
+    /// Marks run `id` ended.
+    public func finish(_ id: Int, _ state: TrainingRecord.State) { update(id) { $0.state = state } }
+
+    /// Every remembered run, oldest first.
+    public func all() -> [TrainingRecord] { state.withLock { $0.runs } }
+
+    private func update(_ id: Int, _ change: (inout TrainingRecord) -> Void) {
+        state.withLock { s in
+            if let i = s.runs.firstIndex(where: { $0.id == id }) { change(&s.runs[i]) }
+        }
+    }
+}

@@ -1,0 +1,248 @@
+import CASCore
+import CASStorage
+import CASWire
+import Foundation
+import NIOHTTP1
+
+/// The web monitor on the REST port (docs/monitor.md): a login form, cookie logins with a CSRF token,
+/// server-rendered pages, their JSON twins, and cancel / end session. Logins go through the server's
+/// one `Login` (same users, refused-login log lines and back-off); what a user sees is decided by
+/// `AccessControl.mayManageSession`.
+struct Monitor: Sendable {
+    let server: ServerContext
+    let login: Login
+    let logins = MonitorLogins()
+    /// The largest POST body the monitor reads (a login form).
+    static let maxBodyBytes = 16 * 1024
+
+    /// One request, from a client at `address` over a TLS port or not; `loggedIn` is told when a login cookie is accepted.
+    func handle(_ route: MonitorRoute, _ req: RESTRequest, address: String, tls: Bool, loggedIn: () -> Void) async -> RESTResponse {
+        do throws(MonitorError) {
+            return try await serve(route, req, address: address, tls: tls, loggedIn: loggedIn).secured
+        } catch {
+            return error.response(route).secured
+        }
+    }
+
+    func serve(_ route: MonitorRoute, _ req: RESTRequest, address: String, tls: Bool, loggedIn: () -> Void) async throws(MonitorError) -> RESTResponse {
+        let post = req.method == .POST
+        guard post == route.changesState || route == .unknown else {
+            throw MonitorError(.methodNotAllowed, "Method \(req.method.rawValue) is not supported on \(req.path.prefix(200))",
+                               details: route.changesState ? "send a POST" : "send a GET")
+        }
+        if post { try Self.checkOrigin(req) }
+        switch route {
+        case .unknown:
+            throw MonitorError(.notFound, "No such monitor page",
+                               details: "the monitor's pages are /monitor/\(MonitorPage.allCases.map(\.rawValue).joined(separator: ", /monitor/"))")
+        case .asset(let name): return try MonitorAssets.response(name)
+        case .login: return await logIn(Self.form(req), address: address, tls: tls)
+        default: break
+        }
+        guard let (token, me) = await current(req) else {
+            if route == .home { return MonitorPages.login(mode: login.mode, message: nil, status: .ok) }
+            throw MonitorError(.unauthorized, "Not logged in", details: "log in at / first")
+        }
+        loggedIn()
+        if post { try Self.checkCSRF(req, me) }
+        let snapshot = MonitorSnapshot(server: server, viewer: me.identity)
+        switch route {
+        case .home: return .redirect("/monitor/server")
+        case .logout:
+            logins.remove(token)
+            var r = RESTResponse.redirect("/")
+            r.headers.append(("Set-Cookie", Self.cookie("", tls: tls, maxAge: 0)))
+            return r
+        case .page(let page): return await MonitorPages.page(page, snapshot, try MonitorQuery(req), csrf: me.csrf)
+        case .api(let page): return .json(await Self.json(page, snapshot, try MonitorQuery(req)))
+        case .trainingChart(let id):
+            guard let run = snapshot.trainings().first(where: { $0.id == id }) else {
+                throw MonitorError(.notFound, "No training run \(id)", details: "GET /monitor/api/training lists yours")
+            }
+            return RESTResponse(status: .ok, body: Array(MonitorSnapshot.chart(run).utf8), headers: [("Content-Type", "image/svg+xml; charset=utf-8")])
+        case .cancelAction(let id):
+            guard let (session, call) = await snapshot.call(id), await session.cancel(call) else {
+                throw MonitorError(.notFound, "No running action \(Names.quote(id, limit: 120))", details: "it may have ended; GET /monitor/api/actions lists the running ones")
+            }
+            return Self.done(req, page: .actions, ["cancelled": .string(id)])
+        case .endSession(let id):
+            guard let session = await snapshot.session(id) else {
+                throw MonitorError(.notFound, "Session \(Names.quote(id, limit: 120)) not found", details: "it may have ended; GET /monitor/api/sessions lists yours")
+            }
+            await server.sessions.remove(session.id)
+            return Self.done(req, page: .sessions, ["ended": .string(session.id)])
+        case .login, .asset, .unknown: throw MonitorError(.notFound, "No such monitor page", details: "")  // answered above
+        }
+    }
+
+    static func json(_ page: MonitorPage, _ s: MonitorSnapshot, _ query: MonitorQuery) async -> Value {
+        switch page {
+        case .server: return await s.serverRow().json
+        case .sessions: return ["sessions": .list(await s.sessionRows().map(\.json))]
+        case .actions: return ["actions": .list(await s.actionRows().map(\.json))]
+        case .tables: return ["tables": .list(await s.tableRows().map(\.json))]
+        case .training: return ["trainings": .list(s.trainings().map(MonitorSnapshot.json))]
+        case .log: return ["lines": .list(await s.logLines(minLevel: query.level, session: query.session).map(MonitorSnapshot.json))]
+        }
+    }
+
+    /// A form post goes back to its page; a script's post gets JSON.
+    static func done(_ req: RESTRequest, page: MonitorPage, _ v: Value) -> RESTResponse {
+        isForm(req) ? .redirect("/monitor/\(page.rawValue)") : .json(v)
+    }
+}
+
+// MARK: logging in
+
+extension Monitor {
+    /// `POST /monitor/login` with `user` and `password` (a form, or a JSON object from a script).
+    func logIn(_ form: [String: String], address: String, tls: Bool) async -> RESTResponse {
+        let user = form["user"] ?? ""
+        let identity: LoginIdentity
+        do { identity = try await login.authenticate(user: user, password: form["password"], from: address) } catch {
+            let refusal = RESTAuthenticator.refusal(error)
+            var r = MonitorPages.login(mode: login.mode, message: "\(error.error): \(error.details)", status: refusal.status)
+            r.headers += refusal.headers.filter { $0.0 == "Retry-After" }
+            return r
+        }
+        let (token, entry) = logins.create(identity)
+        var r = form["json"] == "1"
+            ? RESTResponse.json(["user": .string(identity.user), "admin": .bool(identity.isAdmin), "csrf": .string(entry.csrf)])
+            : RESTResponse.redirect("/monitor/server")
+        r.headers.append(("Set-Cookie", Self.cookie(token, tls: tls, maxAge: Int(MonitorLogins.maxAge))))
+        return r
+    }
+
+    /// The live login named by the request's cookie. With stored users, a user removed since is logged out.
+    func current(_ req: RESTRequest) async -> (String, MonitorLogins.Entry)? {
+        guard let token = Self.cookieValue(req.headers), let entry = logins.lookup(token) else { return nil }
+        if await removed(entry.identity.user) {
+            logins.remove(token)
+            return nil
+        }
+        return (token, entry)
+    }
+
+    /// Whether `user` was removed since logging in (password logins; a store that cannot be read decides nothing).
+    func removed(_ user: String) async -> Bool {
+        guard server.storedUsersOnly else { return false }
+        do { return try await server.store.user(user) == nil } catch { return false }
+    }
+
+    static func cookie(_ token: String, tls: Bool, maxAge: Int) -> String {
+        "\(MonitorLogins.cookie)=\(token); Path=/; HttpOnly; SameSite=Strict; Max-Age=\(maxAge)\(tls ? "; Secure" : "")"
+    }
+
+    /// The monitor cookie's value among the request's cookies.
+    static func cookieValue(_ headers: HTTPHeaders) -> String? {
+        for header in headers[canonicalForm: "cookie"] {
+            for pair in header.split(separator: ";") {
+                let kv = pair.split(separator: "=", maxSplits: 1)
+                if kv.count == 2, kv[0].trimmingCharacters(in: .whitespaces) == MonitorLogins.cookie {
+                    return kv[1].trimmingCharacters(in: .whitespaces)
+                }
+            }
+        }
+        return nil
+    }
+
+    /// Every POST but the login carries the login's CSRF token, as form field `csrf` or header `X-CSRF-Token`.
+    static func checkCSRF(_ req: RESTRequest, _ login: MonitorLogins.Entry) throws(MonitorError) {
+        let given = req.headers.first(name: "x-csrf-token") ?? form(req)["csrf"] ?? ""
+        guard Secrets.equal(given, login.csrf) else {
+            throw MonitorError(.forbidden, "Missing or wrong CSRF token",
+                               details: "send the token of your login as form field csrf or header X-CSRF-Token (GET the page again for a fresh one)")
+        }
+    }
+
+    /// A browser's POST from another site is refused whatever it carries (`Origin` must name this host).
+    static func checkOrigin(_ req: RESTRequest) throws(MonitorError) {
+        guard let origin = req.headers.first(name: "origin"), let host = req.headers.first(name: "host") else { return }
+        guard origin == "http://\(host)" || origin == "https://\(host)" else {
+            throw MonitorError(.forbidden, "Cross-site request refused", details: "the monitor accepts POSTs from its own pages only")
+        }
+    }
+
+    static func isForm(_ req: RESTRequest) -> Bool {
+        (req.headers.first(name: "content-type") ?? "").lowercased().hasPrefix("application/x-www-form-urlencoded")
+    }
+
+    /// The fields of an `application/x-www-form-urlencoded` body, or of a JSON object's string fields (then `json` is "1").
+    static func form(_ req: RESTRequest) -> [String: String] {
+        if !isForm(req), let v = try? JSONParser.parse(req.body), case .dict(let d) = v {
+            var out = ["json": "1"]
+            for (k, v) in d.entries { if let s = v.stringValue { out[k] = s } }
+            return out
+        }
+        guard let text = String(validating: req.body, as: UTF8.self) else { return [:] }
+        var out: [String: String] = [:]
+        for pair in text.split(separator: "&") {
+            let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let decode = { (s: Substring) in String(s).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? "" }
+            if out[decode(kv[0])] == nil { out[decode(kv[0])] = kv.count > 1 ? decode(kv[1]) : "" }
+        }
+        return out
+    }
+}
+
+/// The query of the Log page and its JSON twin: `level=NOTE|WARNING|ERROR` (the lowest shown) and `session=ID`.
+struct MonitorQuery {
+    var level = LogLevel.note
+    var session: String?
+
+    init(_ req: RESTRequest) throws(MonitorError) {
+        guard let q = req.uri.split(separator: "?", maxSplits: 1).dropFirst().first else { return }
+        for pair in q.split(separator: "&") {
+            let kv = pair.split(separator: "=", maxSplits: 1).map { String($0).removingPercentEncoding ?? "" }
+            switch (kv.first, kv.count > 1 ? kv[1] : "") {
+            case ("level", let v):
+                guard let l = LogLevel(rawValue: v.uppercased()) else {
+                    throw MonitorError(.badRequest, "Unknown log level \(Names.quote(v, limit: 40))", details: "use level=NOTE, WARNING or ERROR")
+                }
+                level = l
+            case ("session", let v): session = v.isEmpty ? nil : v
+            default: continue
+            }
+        }
+    }
+}
+
+/// A monitor request that cannot be served: an HTML page for the pages, `{"error", "details"}` for the rest.
+struct MonitorError: Error {
+    var status: HTTPResponseStatus
+    var error: String
+    var details: String
+
+    init(_ status: HTTPResponseStatus, _ error: String, details: String) {
+        self.status = status
+        self.error = error
+        self.details = details
+    }
+
+    func response(_ route: MonitorRoute) -> RESTResponse {
+        switch route {
+        case .page, .home:
+            return status == .unauthorized ? .redirect("/") : MonitorPages.error(status, error, details: details)
+        default:
+            return .error(status, error, details: details)
+        }
+    }
+}
+
+extension RESTResponse {
+    /// A 303 to `location` (after a form post, or to the login form).
+    static func redirect(_ location: String) -> RESTResponse {
+        RESTResponse(status: .seeOther, body: [], headers: [("Location", location), ("Content-Type", "text/plain; charset=utf-8")])
+    }
+
+    /// With the monitor's headers: no caching, no framing, no sniffing, and a policy that runs only the monitor's own script.
+    var secured: RESTResponse {
+        var r = self
+        r.headers += [
+            ("Content-Security-Policy",
+             "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"),
+            ("X-Content-Type-Options", "nosniff"), ("X-Frame-Options", "DENY"), ("Referrer-Policy", "same-origin"), ("Cache-Control", "no-store"),
+        ]
+        return r
+    }
+}

@@ -1,0 +1,175 @@
+/// The monitor's script and style sheet, embedded in the executable and served at `/monitor/static/<name>`.
+/// Only these names are served: nothing is read from disk, so no path reaches a file.
+enum MonitorAssets {
+    static let files: [String: (type: String, text: String)] = [
+        "monitor.js": ("text/javascript; charset=utf-8", script),
+        "monitor.css": ("text/css; charset=utf-8", style),
+    ]
+
+    static func response(_ name: String) throws(MonitorError) -> RESTResponse {
+        guard let f = files[name] else {
+            throw MonitorError(.notFound, "No such file", details: "the monitor serves /monitor/static/monitor.js and /monitor/static/monitor.css")
+        }
+        return RESTResponse(status: .ok, body: Array(f.text.utf8), headers: [("Content-Type", f.type)])
+    }
+
+    /// Keeps the page's table current: polls the page's JSON twin every 2 s (never faster than once a
+    /// second) and writes text with `textContent` only.
+    static let script = #"""
+        "use strict";
+        (function () {
+          const page = document.body.dataset.page;
+          if (!page) return;
+          const csrfMeta = document.querySelector('meta[name="csrf-token"]');
+          const csrf = csrfMeta ? csrfMeta.content : "";
+          const POLL_MS = 2000;
+
+          function bytes(n) {
+            const units = ["bytes", "KiB", "MiB", "GiB", "TiB", "PiB"];
+            let x = n, u = 0;
+            while (x >= 1024 && u < units.length - 1) { x /= 1024; u++; }
+            return u === 0 ? n + " bytes" : x.toFixed(x < 10 ? 1 : 0) + " " + units[u];
+          }
+          function duration(sec) {
+            const s = Math.round(sec);
+            if (s >= 3600) return Math.floor(s / 3600) + " h " + Math.floor((s % 3600) / 60) + " min";
+            if (s >= 60) return Math.floor(s / 60) + " min " + (s % 60) + " s";
+            return s + " s";
+          }
+          function el(tag, text, cls) {
+            const e = document.createElement(tag);
+            if (text !== undefined && text !== null) e.textContent = String(text);
+            if (cls) e.className = cls;
+            return e;
+          }
+          function button(action, label) {
+            const f = el("form"); f.method = "post"; f.action = action;
+            const h = el("input"); h.type = "hidden"; h.name = "csrf"; h.value = csrf;
+            const b = el("button", label); b.type = "submit";
+            f.append(h, b);
+            return f;
+          }
+          function fill(rows, columns, cells) {
+            const body = document.getElementById("rows");
+            if (!body) return;
+            body.replaceChildren();
+            if (rows.length === 0) {
+              const empty = { sessions: "No sessions.", actions: "No running actions.", tables: "No tables.", log: "No log lines." };
+              const tr = el("tr", null, "empty"), td = el("td", empty[page]);
+              td.colSpan = columns; tr.append(td); body.append(tr);
+              return;
+            }
+            for (const r of rows) {
+              const tr = el("tr");
+              for (const c of cells(r)) { const td = el("td"); td.append(c); tr.append(td); }
+              body.append(tr);
+            }
+          }
+          function progress(a) {
+            const span = el("span");
+            if (a.state === "queued") { span.textContent = "queued"; return span; }
+            if (!a.progress) { span.textContent = "running"; return span; }
+            const p = a.progress;
+            if (a.percent !== null) {
+              const bar = el("progress"); bar.max = 100; bar.value = a.percent;
+              span.append(bar, " " + a.percent.toFixed(1) + "% ");
+            }
+            span.append(el("span", (p.total > 0 ? p.done + "/" + p.total : p.done) + " " + p.unit + " " + p.message));
+            return span;
+          }
+          function code(text) { return el("code", text); }
+          const render = {
+            server(d) {
+              const values = {
+                version: d.version, uptime: duration(d.uptimeSeconds), started: d.started, nodes: d.nodes,
+                memory: bytes(d.memory.usedBytes) + " of " + bytes(d.memory.limitBytes),
+                sessionLimit: bytes(d.memory.sessionLimitBytes),
+                resident: d.memory.peakResidentBytes === null ? "unknown" : bytes(d.memory.peakResidentBytes),
+                sessions: d.sessions, runningActions: d.runningActions, actionSets: d.actionSets.join(", "),
+              };
+              for (const [k, v] of Object.entries(values)) {
+                const dd = document.querySelector('[data-field="' + k + '"]');
+                if (dd) dd.textContent = String(v);
+              }
+            },
+            sessions(d) {
+              fill(d.sessions, 9, s => [s.name, s.user, code(s.id), s.state, duration(s.idleSeconds), bytes(s.memoryBytes),
+                String(s.tables), String(s.actions), button("/monitor/api/sessions/" + encodeURIComponent(s.id) + "/end", "End")]);
+            },
+            actions(d) {
+              fill(d.actions, 7, a => [a.action, a.user, code(a.session), a.started, progress(a),
+                a.etaSeconds === null ? "" : duration(a.etaSeconds),
+                button("/monitor/api/actions/" + encodeURIComponent(a.id) + "/cancel", "Cancel")]);
+            },
+            tables(d) {
+              fill(d.tables, 7, t => {
+                const scope = el("span", t.session === null ? "global" : "session ");
+                if (t.session !== null) scope.append(code(t.session));
+                return [t.caslib, t.name, scope, String(t.rows), String(t.columns), bytes(t.memoryBytes), t.owner];
+              });
+            },
+            log(d) {
+              fill(d.lines, 5, l => [l.time, code(l.session), l.action, l.level, l.message]);
+            },
+            training(d) {
+              const shown = Array.from(document.querySelectorAll("section.run")).map(s => s.dataset.run).sort().join(",");
+              if (d.trainings.map(r => String(r.id)).sort().join(",") !== shown) { window.location.reload(); return; }
+              for (const r of d.trainings) {
+                const section = document.querySelector('section.run[data-run="' + r.id + '"]');
+                if (!section || (section.dataset.state !== "running" && r.state === section.dataset.state)) continue;
+                section.dataset.state = r.state;
+                const last = r.history.length ? r.history[r.history.length - 1] : null;
+                let text = r.user + ", session " + r.session + ", started " + r.started + ": " + r.state + ", " + (last ? last.epoch + 1 : 0) + " of " + r.epochs + " epochs";
+                if (last) text += ", loss " + last.loss.toFixed(4) + ", fit error " + (last.fitError * 100).toFixed(2) + "%, learning rate " + last.learningRate;
+                section.querySelector('[data-field="summary"]').textContent = text;
+                section.querySelector("img.chart").src = "/monitor/api/training/" + r.id + "/chart.svg?t=" + Date.now();
+              }
+            },
+          };
+          async function poll() {
+            try {
+              const r = await fetch("/monitor/api/" + page + window.location.search, { credentials: "same-origin", headers: { Accept: "application/json" } });
+              if (r.status === 401) { window.location.assign("/"); return; }
+              if (r.ok) {
+                render[page](await r.json());
+                const u = document.getElementById("updated");
+                if (u) u.textContent = "Updated " + new Date().toLocaleTimeString();
+              }
+            } catch (e) { /* the server may be restarting: try again at the next tick */ }
+            window.setTimeout(poll, POLL_MS);
+          }
+          window.setTimeout(poll, POLL_MS);
+        })();
+        """#
+
+    static let style = """
+        :root { font-family: system-ui, sans-serif; color: #1d232a; background: #fafafa; }
+        body { margin: 0; }
+        header { display: flex; gap: 1.5em; align-items: center; padding: .6em 1.2em; background: #1f3b57; color: #fff; }
+        header a { color: #d8e6f3; text-decoration: none; margin-right: 1em; }
+        header a[aria-current="page"] { color: #fff; font-weight: 600; border-bottom: 2px solid #fff; }
+        header .who { margin-left: auto; }
+        header form { display: inline; }
+        main { padding: 1em 1.2em; }
+        main.login { max-width: 22em; margin: 4em auto; }
+        main.login label { display: block; margin: .6em 0; }
+        main.login input { display: block; width: 100%; padding: .3em; }
+        table { border-collapse: collapse; width: 100%; background: #fff; }
+        th, td { text-align: left; padding: .35em .6em; border-bottom: 1px solid #e2e5e8; vertical-align: middle; }
+        th { background: #eef1f4; }
+        td form { margin: 0; }
+        tr.empty td { color: #67707a; font-style: italic; }
+        progress { width: 10em; vertical-align: middle; }
+        section.run { background: #fff; border: 1px solid #e2e5e8; padding: .6em 1em; margin-bottom: 1em; }
+        section.run h2 { margin: .2em 0; font-size: 1.1em; }
+        img.chart { max-width: 100%; height: auto; }
+        dl.facts { display: grid; grid-template-columns: max-content auto; gap: .4em 1.5em; }
+        dl.facts dt { font-weight: 600; }
+        dl.facts dd { margin: 0; }
+        .error { color: #a4161a; }
+        .note, .updated { color: #67707a; font-size: .9em; }
+        p.filter a { margin-right: 1em; }
+        p.filter a[aria-current="true"] { font-weight: 600; }
+        button { cursor: pointer; }
+        """
+}

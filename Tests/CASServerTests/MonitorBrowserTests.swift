@@ -1,0 +1,53 @@
+import CASClient
+import CASTestSupport
+import CASWire
+import Foundation
+import Testing
+
+/// The monitor in a real headless Chromium: log in through the form, watch an action started over
+/// JSON-lines appear through the page's script, cancel it with the page's button, and check the client
+/// got the cancel. Skipped (with the reason) where Chromium or chromedriver is not installed.
+@Suite("Web monitor in a browser", .serialized)
+struct MonitorBrowserTests {
+    @Test(.enabled(if: HeadlessBrowser.available, "Chromium and chromedriver are not installed (apt-get install chromium chromium-driver)"))
+    func logInWatchAnActionAndCancelItFromThePage() async throws {
+        try await TestServer.start(auth: .password, users: MonitorTests.users, http: true).run { s in
+            let base = "http://127.0.0.1:\(try #require(s.server.httpPort))"
+            let browser = try await HeadlessBrowser.start()
+            do {
+                #expect(try await browser.logIn(base, "alice", "pw") == base + "/monitor/server")
+                #expect(try await browser.text("header .who") == "alice")
+                try await browser.screenshot("server")
+
+                try await browser.open(base + "/monitor/actions")
+                #expect(try await browser.text("#rows") == "No running actions.")
+                let c = try await s.connect("alice", password: "pw")
+                let tag = "browser-\(UUID().uuidString)"
+                let call = try await MonitorTests().startSleep(c, tag: tag)
+                let row = try await browser.wait("#rows") { $0.contains("testing.sleep") }
+                #expect(row.contains("testing.sleep") && row.contains("ms sleeping"), "the page's script shows the new action: \(row)")
+                #expect(try await browser.find("#rows progress").count == 1)
+                try await browser.screenshot("actions")
+
+                try await browser.click("#rows button")
+                let r = try #require(await call.value)
+                #expect(r.disposition.reason == "abort")
+                #expect(Sleep.outcome(tag) == "cancelled")
+                #expect(try await browser.waitForURL { $0 == base + "/monitor/actions" } == base + "/monitor/actions")
+                try await browser.wait("#rows") { $0 == "No running actions." }
+                try await browser.screenshot("actions-cancelled")
+
+                try await ok(c, "session.sessionName", ["name": "<img src=x onerror=alert(1)>"])
+                try await browser.open(base + "/monitor/sessions")
+                #expect(try await browser.text("#rows").contains("<img src=x onerror=alert(1)>"), "shown as text")
+                #expect(try await browser.find("#rows img").isEmpty, "never as markup")
+                try await browser.screenshot("sessions")
+                #expect(try await browser.severeConsoleMessages() == [], "no script errors or refused resources")
+            } catch {
+                await browser.quit()
+                throw error
+            }
+            await browser.quit()
+        }
+    }
+}

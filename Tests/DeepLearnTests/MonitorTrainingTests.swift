@@ -1,0 +1,124 @@
+import CASClient
+import CASCore
+import CASTestSupport
+import CASWire
+import Testing
+
+/// dlTrain's per-epoch history on the web monitor's Training page (docs/monitor.md), over HTTP.
+@Suite("dlTrain on the web monitor")
+struct MonitorTrainingTests {
+    /// Logs in to the monitor as `user` (auth none: no password) and returns the client and its cookie header.
+    func monitor(_ s: TestServer, _ user: String) async throws -> (RESTClient, [(String, String)]) {
+        let http = try await RESTClient.connect(port: try #require(s.server.httpPort), user: user, password: "")
+        let login = try await http.send("POST", "/monitor/login", body: Array(#"{"user": "\#(user)"}"#.utf8), user: .some(nil))
+        try #require(login.status == 200)
+        let cookie = try #require(login.headers.first(name: "set-cookie")?.split(separator: ";").first)
+        return (http, [("Cookie", String(cookie))])
+    }
+
+    @Test func aTrainingRunsHistoryIsOnTheTrainingPageAsItsOwnerSeesIt() async throws {
+        try await TestServer.start(sets: allSets, http: true).run { s in
+            let c = try await squaresWithSmallCNN(s, perClass: 8)
+            let r = try await ok(c, "deepLearn.dlTrain", trainParams(epochs: 3, valid: true))
+            let history = try r.table("OptIterHistory")
+            let (alice, cookie) = try await monitor(s, "alice")
+            let runs = try #require(try await alice.send("GET", "/monitor/api/training", headers: cookie, user: .some(nil)).json["trainings"].listValue)
+            #expect(runs.count == 1)
+            let run = try #require(runs.first)
+            #expect(run["model"] == "cnn")
+            #expect(run["state"] == "finished")
+            #expect(run["epochs"] == 3)
+            #expect(run["session"].stringValue == c.sessionId)
+            let points = try #require(run["history"].listValue)
+            #expect(points.count == history.rowCount)
+            for (i, p) in points.enumerated() {
+                #expect(p["epoch"].doubleValue == history.column("Epoch")?.data.double(at: i))
+                #expect(p["loss"].doubleValue == history.column("Loss")?.data.double(at: i))
+                #expect(p["fitError"].doubleValue == history.column("FitError")?.data.double(at: i))
+                #expect(p["validLoss"].doubleValue == history.column("ValidLoss")?.data.double(at: i))
+                #expect(p["learningRate"].doubleValue == history.column("LearningRate")?.data.double(at: i))
+            }
+
+            let id = try #require(run["id"].intValue)
+            let chart = try await alice.send("GET", "/monitor/api/training/\(id)/chart.svg", headers: cookie, user: .some(nil))
+            #expect(chart.status == 200)
+            #expect(chart.headers.first(name: "content-type") == "image/svg+xml; charset=utf-8")
+            let svg = String(decoding: chart.body, as: UTF8.self)
+            #expect(svg.hasPrefix("<svg") && svg.components(separatedBy: "<polyline").count == 5, "loss, fit error, valid loss, valid error")
+            let page = String(decoding: try await alice.send("GET", "/monitor/training", headers: cookie, user: .some(nil)).body, as: UTF8.self)
+            #expect(page.contains("src=\"/monitor/api/training/\(id)/chart.svg\""))
+            #expect(page.contains("finished, 3 of 3 epochs"))
+
+            let (bob, bobs) = try await monitor(s, "bob")
+            #expect(try await bob.send("GET", "/monitor/api/training", headers: bobs, user: .some(nil)).json["trainings"].listValue?.isEmpty == true)
+            #expect(try await bob.send("GET", "/monitor/api/training/\(id)/chart.svg", headers: bobs, user: .some(nil)).status == 404)
+            await alice.close()
+            await bob.close()
+            await c.close()
+        }
+    }
+
+    /// The epochs done that a run's summary line states (`…: running, 12 of 5000 epochs, …`).
+    static func epochs(_ summary: String) -> Int { summary.firstMatch(of: /(\d+) of \d+ epochs/).flatMap { Int($0.1) } ?? 0 }
+
+    /// The issue's end-to-end check in a real browser: the Training page's curve gains points while dlTrain
+    /// runs, the run is cancelled from the monitor, and it ends as stopped with the epochs it completed.
+    @Test(.enabled(if: HeadlessBrowser.available, "Chromium and chromedriver are not installed (apt-get install chromium chromium-driver)"))
+    func theTrainingCurveGrowsInTheBrowserAndTheRunIsCancelledFromThePage() async throws {
+        try await TestServer.start(sets: allSets, http: true).run { s in
+            let base = "http://127.0.0.1:\(try #require(s.server.httpPort))"
+            let c = try await squaresWithSmallCNN(s, perClass: 8)
+            let browser = try await HeadlessBrowser.start()
+            do {
+                try await browser.logIn(base, "alice", "")
+                try await browser.open(base + "/monitor/training")
+                let events = c.stream("deepLearn.dlTrain", trainParams(epochs: 20_000, valid: true))
+                let response = Task { () -> (Response, [String])? in
+                    var warnings: [String] = []
+                    for await e in events {
+                        switch e {
+                        case .log(let l) where l.level == .warning: warnings.append(l.message)
+                        case .response(let r): return (r, warnings)
+                        default: continue
+                        }
+                    }
+                    return nil
+                }
+                // the page reloads itself when the run appears, then its script redraws as epochs end
+                let first = try await browser.wait("section.run p", seconds: 20) { Self.epochs($0) >= 2 }
+                let later = try await browser.wait("section.run p", seconds: 20) { Self.epochs($0) > Self.epochs(first) + 2 }
+                #expect(Self.epochs(later) > Self.epochs(first), "\(first) → \(later)")
+                #expect(try await browser.find("section.run img.chart").count == 1)
+                try await browser.screenshot("training")
+
+                try await browser.open(base + "/monitor/actions")
+                try await browser.wait("#rows") { $0.contains("deepLearn.dlTrain") }
+                try await browser.click("#rows button")
+                let (r, warnings) = try #require(await response.value)
+                #expect(r.disposition.severity == .warning, "dlTrain keeps the weights of a cancelled run and warns")
+                #expect(warnings.contains { $0.contains("Training stopped early (cancelled)") }, "\(warnings)")
+                try await browser.open(base + "/monitor/training")
+                #expect(try await browser.text("section.run p").contains(": stopped, "))
+                try await browser.screenshot("training-stopped")
+                #expect(try await browser.severeConsoleMessages() == [])
+            } catch {
+                await browser.quit()
+                throw error
+            }
+            await browser.quit()
+            await c.close()
+        }
+    }
+}
+
+/// A long run keeps at most `TrainingLog.maxPoints` epochs, spread over the whole run, and always its last.
+@Test func aLongRunsHistoryIsThinnedNotCut() {
+    let log = TrainingLog()
+    let id = log.start(session: "s", user: "alice", model: "m", epochs: 10_000)
+    for e in 0..<10_000 { log.add(id, TrainingPoint(epoch: e, learningRate: 0.1, loss: 1, fitError: 0)) }
+    let run = try! #require(log.all().first)
+    #expect(run.points.count <= TrainingLog.maxPoints && run.points.count > TrainingLog.maxPoints / 2)
+    #expect(run.epochsDone == 10_000)
+    #expect(run.points.first!.epoch < 10)
+    #expect(zip(run.points, run.points.dropFirst()).allSatisfy { $0.epoch < $1.epoch })
+}
