@@ -1,6 +1,7 @@
 import CASCore
 import CASTestSupport
 import CASWire
+import Foundation
 import Testing
 
 /// Every new session starts with CAS's usual action sets (`DefaultActionSets`), whichever front end
@@ -45,5 +46,16 @@ struct DefaultActionSetsTests {
             }
             #expect(loaded["sccasl"] == "FALSE" && loaded["deduplication"] == "FALSE", "other sets are loaded on request")
         }
+    }
+
+    /// The docs that list the default sets (protocol and Python guides) list exactly `DefaultActionSets.names`.
+    @Test(arguments: ["docs/protocol.md", "docs/python.md"])
+    func theDocsListTheDefaultSets(_ file: String) throws {
+        let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+        let doc = try String(contentsOfFile: repo + "/" + file, encoding: .utf8)
+        let start = try #require(doc.range(of: "CAS's usual"), "\(file) lists the default sets")
+        let end = try #require(doc.range(of: "DefaultActionSets.swift", range: start.upperBound..<doc.endIndex))
+        let quoted = doc[start.upperBound..<end.lowerBound].split(separator: "`").enumerated().filter { $0.offset % 2 == 1 }.map { String($0.element) }
+        #expect(quoted.filter { $0.allSatisfy(\.isLetter) } == DefaultActionSets.names, "\(file): \(quoted)")
     }
 }
