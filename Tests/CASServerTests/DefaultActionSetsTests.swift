@@ -48,6 +48,20 @@ struct DefaultActionSetsTests {
         }
     }
 
+    /// A script's output and the NOTEs of the actions it calls reach the client on both front ends
+    /// (REST answers with one envelope, which held only runCasl's own lines).
+    @Test(arguments: Transport.allCases)
+    func notesOfTheActionsAScriptCallsReachTheClient(_ transport: Transport) async throws {
+        try await TestServer.start(http: true).run { s in
+            let c = try await s.client(transport)
+            try s.write("a,b\n1,2\n", to: "t.csv")
+            try await ok(c, "builtins.loadActionSet", ["actionSet": "sccasl"])
+            let r = try await ok(c, "sccasl.runCasl", ["code": "print 'hi'; table.loadTable result=x / path='t.csv', casOut={name='t'}; print 'bye';"])
+            #expect(r.notes.filter { !$0.contains("made the file") } == ["hi", "bye"], "\(r.notes)")
+            #expect(r.notes.count == 3 && r.notes[1].contains("made the file t.csv available as table t"), "\(r.notes)")
+        }
+    }
+
     /// The docs that list the default sets (protocol and Python guides) list exactly `DefaultActionSets.names`.
     @Test(arguments: ["docs/protocol.md", "docs/python.md"])
     func theDocsListTheDefaultSets(_ file: String) throws {
