@@ -65,6 +65,14 @@ struct FileTypeTests {
             #expect(try await fetchAll(c, "par").column("PAR2") != nil, "a CSV may start with the letters PAR1")
             try await ok(c, "table.upload", ["data": .blob(Array("a\tb\n3\tw\n".utf8)), "fileName": "up.tsv", "casOut": "up"])
             #expect(try await fetchAll(c, "up").strings("b") == ["w"])
+            // fileType AUTO: a first line with '|' and no commas or tabs is pipe-delimited (CSV keeps the comma)
+            try s.write("a|b\n1|x\n", to: "pipe.txt")
+            try await ok(c, "table.loadTable", ["path": "pipe.txt", "casOut": "pipe"])
+            #expect(try await fetchAll(c, "pipe").strings("b") == ["x"])
+            try await ok(c, "table.upload", ["data": .blob(Array("a|b\n1|y\n".utf8)), "casOut": "pipe2"])
+            #expect(try await fetchAll(c, "pipe2").strings("b") == ["y"])
+            try await ok(c, "table.upload", ["data": .blob(Array("a|b\n1|y\n".utf8)), "casOut": "one", "importOptions": ["fileType": "CSV"]])
+            #expect(try await fetchAll(c, "one").columns.map(\.name) == ["a|b"])
         }
     }
 

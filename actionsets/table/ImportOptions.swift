@@ -21,7 +21,7 @@ enum ImportOptions: ParamGroup {
         CSV (comma-separated; tab-separated for a .tsv or .tab file, as swat uploads them), or DELIMITED (comma unless delimiter says otherwise). CAS's other types \
         (EXCEL, BASESAS, HDAT, PARQUET, …) are refused: caslite does not read them.
         """, default: "AUTO", allowed: FileType.readable + FileType.casOnly)
-    static let delimiter = P.optionalString("delimiter", "Field delimiter (one character); ',' unless fileType AUTO or CSV reads a .tsv or .tab file (tab).")
+    static let delimiter = P.optionalString("delimiter", "Field delimiter (one character); ',' unless fileType AUTO or CSV reads a .tsv or .tab file or a first line of tabs and no commas (tab), or fileType AUTO a first line of '|' and no commas or tabs ('|').")
     static let getNames = P.bool("getNames", "The first row holds column names.", default: true)
     static let vars = P.groupList("vars", "Per-column overrides of type, name, label and format.", Var.self)
     static let parameters = [fileType.spec, delimiter.spec, getNames.spec, vars.spec]
@@ -65,10 +65,9 @@ enum ImportOptions: ParamGroup {
 
     /// The table in `bytes`, read by what they hold — the one place that decides the file type for loadTable
     /// and upload. Refuses what caslite cannot read (a workbook, Parquet, an HTML page, an empty file, …), naming
-    /// what the bytes look like and what caslite reads; reads JSON records, or delimited text with `options` —
-    /// tab-separated when no delimiter was given, fileType is not DELIMITED, and the first line has tabs and no
-    /// commas (swat uploads a .tsv as CSV, nameless). `shown` ("The file 'x.csv'") and `parameter` (the file's
-    /// parameter) go into errors.
+    /// what the bytes look like and what caslite reads; reads JSON records, or delimited text with `options`
+    /// (tab- or pipe-separated when the first line says so: `sniffedDelimiter`). `shown` ("The file 'x.csv'")
+    /// and `parameter` (the file's parameter) go into errors.
     static func read(_ bytes: [UInt8], name: String?, tableName: String, options: CSVOptions, _ a: Args,
                      shown: String, parameter: String, ctx: ActionContext) async throws -> DataTable {
         switch FileType.detect(bytes, name: name, sniffText: a[fileType] == "AUTO") {
@@ -90,12 +89,22 @@ enum ImportOptions: ParamGroup {
             return table
         case .delimitedText:
             var o = options
-            let firstLine = bytes.prefix(65_536).prefix { $0 != 0x0A }
-            if a[delimiter] == nil, a[fileType] != "DELIMITED", firstLine.contains(0x09), !firstLine.contains(UInt8(ascii: ",")) { o.delimiter = 0x09 }
+            if a[delimiter] == nil, let d = sniffedDelimiter(bytes, fileType: a[fileType]) { o.delimiter = d }
             let table = try await readCSV(bytes, name: tableName, options: o, ctx: ctx)
             try checkNames(table, options: o, shown: shown, parameter: parameter)
             return table
         }
+    }
+
+    /// The delimiter the first line shows when none was given: tabs and no commas make it tab-separated
+    /// (fileType AUTO or CSV: swat uploads a .tsv as CSV); with fileType AUTO, '|' and no commas or tabs make
+    /// it pipe-delimited. nil keeps the delimiter the options chose.
+    static func sniffedDelimiter(_ bytes: [UInt8], fileType type: String) -> UInt8? {
+        guard type != "DELIMITED" else { return nil }
+        let firstLine = bytes.prefix(65_536).prefix { $0 != 0x0A }
+        guard !firstLine.contains(UInt8(ascii: ",")) else { return nil }
+        if firstLine.contains(0x09) { return 0x09 }
+        return type == "AUTO" && firstLine.contains(UInt8(ascii: "|")) ? UInt8(ascii: "|") : nil
     }
 
     /// Refuses a column name read from the file that no table may have, blaming the file — or the delimiter,
