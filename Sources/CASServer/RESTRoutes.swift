@@ -86,8 +86,12 @@ struct RESTRoutes: Sendable {
     /// Runs one action call and wraps the response in swat's envelope.
     func call(_ s: Session, _ action: String, _ params: ValueDict) async -> RESTResponse {
         let id = restRequestIds.wrappingAdd(1, ordering: .relaxed).newValue
-        let response = await dispatcher.call(session: s, call: CallID(connection: connection, request: id), action: action, params: params,
-                                             emit: { _ in })
+        // the log lines a JSON-lines client sees streamed: the call's own and those of the actions it calls
+        // (a CASL script's loadTable NOTE), which the response's own log does not hold
+        let streamed = Mutex<[LogLine]>([])
+        var response = await dispatcher.call(session: s, call: CallID(connection: connection, request: id), action: action, params: params,
+                                             emit: { frame in if case .log(_, let line) = frame { streamed.withLock { $0.append(line) } } })
+        response.logs = streamed.withLock { $0 }
         let resolved = try? await server.resolve(action, loaded: await s.loadedSets)
         let listForm = resolved.map { Self.listFormActions.contains($0.fullName.lowercased()) } ?? false
         return RESTResponse(status: .ok, body: RESTEncoding.envelope(response, listForm: listForm, minLevel: RESTEncoding.minLevel(params)))

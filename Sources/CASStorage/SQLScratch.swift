@@ -195,6 +195,7 @@ public final class SQLScratch: @unchecked Sendable {
 
     func prepare(_ sql: String) throws(SQLError) -> OpaquePointer {
         policy.denied = nil
+        policy.schemaChange = false
         var stmt: OpaquePointer?
         var tail: UnsafePointer<CChar>?
         let rc = sql.withCString { p -> Int32 in
@@ -206,8 +207,17 @@ public final class SQLScratch: @unchecked Sendable {
             sqlite3_finalize(stmt)
             throw SQLError(.refused, "The query holds more than one statement; send one at a time.")
         }
-        guard rc == SQLITE_OK else { throw error(rc) }
+        guard rc == SQLITE_OK else { throw policy.schemaChange ? SQLError(.refused, SQLForms.refusal(of: sql)) : error(rc) }
         guard let stmt else { throw SQLError(.refused, "The query is empty.") }
+        let placeholders = sqlite3_bind_parameter_count(stmt)
+        guard placeholders == 0 else {
+            let first = sqlite3_bind_parameter_name(stmt, 1).map { String(cString: $0) } ?? "?"
+            sqlite3_finalize(stmt)
+            throw SQLError(.refused, """
+                The query has \(placeholders) parameter placeholder\(placeholders == 1 ? "" : "s") (\(first)); fedSql.execDirect binds no values, \
+                so write the values into the query (where temperature > 20).
+                """)
+        }
         guard sqlite3_stmt_readonly(stmt) != 0, sqlite3_column_count(stmt) > 0 else {
             sqlite3_finalize(stmt)
             throw SQLError(.refused, "Only queries that read tables (SELECT, WITH … SELECT, VALUES) and CREATE TABLE … AS SELECT are allowed.")
@@ -246,6 +256,9 @@ final class SQLPolicy {
     var readable: Set<String> = []
     /// What the authorizer last refused, for the error message.
     var denied: String?
+    /// The statement would write SQLite's schema table: a CREATE form other than CREATE TABLE name AS <query>,
+    /// or a table-valued function (json_each, pragma_table_info) — `SQLForms.refusal` says which.
+    var schemaChange = false
     var ticks = 0
     var stoppedForWork = false
     let isCancelled: @Sendable () -> Bool
@@ -267,7 +280,9 @@ final class SQLPolicy {
         case SQLITE_DETACH: denied = "DETACH"
         case SQLITE_PRAGMA: denied = "PRAGMA \(a ?? "")"
         case SQLITE_TRANSACTION: denied = "A transaction statement"
-        case SQLITE_INSERT, SQLITE_UPDATE, SQLITE_DELETE: denied = "Changing table \(a ?? "?")"
+        case SQLITE_INSERT, SQLITE_UPDATE, SQLITE_DELETE:
+            denied = "Changing table \(a ?? "?")"
+            schemaChange = ["sqlite_master", "sqlite_temp_master", "sqlite_schema", "sqlite_temp_schema"].contains(a?.lowercased() ?? "")
         default: denied = "This statement"
         }
         return SQLITE_DENY

@@ -20,8 +20,13 @@ public struct JSONParser {
 
     public static func parse(_ text: String) throws(JSONError) -> Value { try parse(Array(text.utf8)) }
 
-    public static func parse(_ p: UnsafeBufferPointer<UInt8>) throws(JSONError) -> Value {
-        var parser = JSONParser(p: p)
+    /// Plain JSON data, as a file holds it: no object becomes a table or a blob, whatever its keys.
+    public static func parseData(_ bytes: [UInt8]) throws(JSONError) -> Value {
+        try bytes.withUnsafeBufferPointer { (p) throws(JSONError) -> Value in try parse(p, protocolShapes: false) }
+    }
+
+    public static func parse(_ p: UnsafeBufferPointer<UInt8>, protocolShapes: Bool = true) throws(JSONError) -> Value {
+        var parser = JSONParser(p: p, protocolShapes: protocolShapes)
         parser.skipSpace()
         let v = try parser.value(depth: 0)
         parser.skipSpace()
@@ -30,6 +35,8 @@ public struct JSONParser {
     }
 
     let p: UnsafeBufferPointer<UInt8>
+    /// Whether `{"_ctb": true, …}` and `{"data", "length"}` objects become tables and blobs (the wire protocol) or stay objects (files).
+    let protocolShapes: Bool
     var i = 0
 
     func fail(_ m: String) -> JSONError { JSONError(message: m, offset: i) }
@@ -199,7 +206,7 @@ public struct JSONParser {
             if p[i] == UInt8(ascii: "}") { i += 1; break }
             throw fail("expected ',' or '}' in object")
         }
-        return Self.special(d)
+        return protocolShapes ? Self.special(d) : .dict(d)
     }
 
     /// Turns protocol-shaped objects into tables and blobs.

@@ -1,6 +1,7 @@
 import CASCore
 import CASTestSupport
 import CASWire
+import Foundation
 import Testing
 
 /// Every new session starts with CAS's usual action sets (`DefaultActionSets`), whichever front end
@@ -45,5 +46,30 @@ struct DefaultActionSetsTests {
             }
             #expect(loaded["sccasl"] == "FALSE" && loaded["deduplication"] == "FALSE", "other sets are loaded on request")
         }
+    }
+
+    /// A script's output and the NOTEs of the actions it calls reach the client on both front ends
+    /// (REST answers with one envelope, which held only runCasl's own lines).
+    @Test(arguments: Transport.allCases)
+    func notesOfTheActionsAScriptCallsReachTheClient(_ transport: Transport) async throws {
+        try await TestServer.start(http: true).run { s in
+            let c = try await s.client(transport)
+            try s.write("a,b\n1,2\n", to: "t.csv")
+            try await ok(c, "builtins.loadActionSet", ["actionSet": "sccasl"])
+            let r = try await ok(c, "sccasl.runCasl", ["code": "print 'hi'; table.loadTable result=x / path='t.csv', casOut={name='t'}; print 'bye';"])
+            #expect(r.notes.filter { !$0.contains("made the file") } == ["hi", "bye"], "\(r.notes)")
+            #expect(r.notes.count == 3 && r.notes[1].contains("made the file t.csv available as table t"), "\(r.notes)")
+        }
+    }
+
+    /// The docs that list the default sets (protocol and Python guides) list exactly `DefaultActionSets.names`.
+    @Test(arguments: ["docs/protocol.md", "docs/python.md"])
+    func theDocsListTheDefaultSets(_ file: String) throws {
+        let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+        let doc = try String(contentsOfFile: repo + "/" + file, encoding: .utf8)
+        let start = try #require(doc.range(of: "CAS's usual"), "\(file) lists the default sets")
+        let end = try #require(doc.range(of: "DefaultActionSets.swift", range: start.upperBound..<doc.endIndex))
+        let quoted = doc[start.upperBound..<end.lowerBound].split(separator: "`").enumerated().filter { $0.offset % 2 == 1 }.map { String($0.element) }
+        #expect(quoted.filter { $0.allSatisfy(\.isLetter) } == DefaultActionSets.names, "\(file): \(quoted)")
     }
 }

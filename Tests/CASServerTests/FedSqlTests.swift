@@ -134,6 +134,41 @@ struct FedSqlTests {
         }
     }
 
+    /// Refusals name what the user wrote (not SQLite's sqlite_master) and advice that can be followed;
+    /// an unbound placeholder is an error, not a NULL.
+    @Test(arguments: Transport.allCases)
+    func refusalsSayWhatTheStatementDidAndWhatToDoInstead(_ transport: Transport) async throws {
+        try await TestServer.start(http: true).run { s in
+            let c = try await s.client(transport)
+            try await Self.addTables(c)
+            let refused: [(String, [String])] = [
+                ("create table if not exists t9 as select 1 x", ["CREATE TABLE IF NOT EXISTS is not supported", "CREATE TABLE name AS <query>", "replace: True"]),
+                ("create temp table t8 as select 1 x", ["CREATE TEMP TABLE is not supported", "CREATE TABLE name AS <query>"]),
+                ("create view v as select 1 x", ["CREATE VIEW is not supported"]),
+                ("select * from json_each('[1,2]')", ["the table-valued function json_each", "are not allowed"]),
+                ("select * from pragma_table_info('emp')", ["the table-valued function pragma_table_info", "are not allowed"]),
+                ("select * from emp where salary > ?", ["1 parameter placeholder (?)", "write the values into the query"]),
+                ("select :x, :y", ["2 parameter placeholders (:x)"]),
+            ]
+            for (query, fragments) in refused {
+                let r = try await Self.refuse(c, ["query": .string(query)], fragments)
+                #expect(!r.errorText.contains("sqlite_"), "\(r.errorText)")
+            }
+            try await ok(c, "fedSql.execDirect", ["query": "create table t1 as select 1 x"])
+            let r = try await Self.refuse(c, ["query": "create table t1 as select 2 x"], ["already exists", "casOut={name: 't1', replace: True}", "casOut.replace"])
+            #expect(!r.errorText.contains("query.replace"), "\(r.errorText)")
+            try await ok(c, "fedSql.execDirect", ["query": "create table t1 as select 2 x", "casOut": ["replace": true]])
+            #expect(try await Self.result(c, "select x from t1").column("x")?.data == .int64([2]))
+        }
+    }
+
+    static func refuse(_ c: any TestClient, _ params: ValueDict, _ fragments: [String], sourceLocation: SourceLocation = #_sourceLocation) async throws -> Response {
+        let r = try await c.call("fedSql.execDirect", params)
+        #expect(r.disposition.severity == .error, "\(params) should fail", sourceLocation: sourceLocation)
+        for f in fragments { #expect(r.errorText.contains(f), "'\(f)' not in: \(r.errorText)", sourceLocation: sourceLocation) }
+        return r
+    }
+
     /// An endless recursive CTE runs until the client cancels it; the progress handler stops SQLite.
     @Test func aCancelStopsARunningQuery() async throws {
         try await TestServer.start().run { s in

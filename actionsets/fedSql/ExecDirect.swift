@@ -32,7 +32,7 @@ struct ExecDirect: Action {
             }
             let out = OutTableRef(name: target.name, caslib: target.schema ?? given.caslib, replace: given.replace, promote: given.promote,
                                   label: given.label)
-            let stored = try await ctx.store(rows, out: out, defaultName: target.name, parameter: "query")
+            let stored = try await storeCreated(rows, out: out, ctx)
             ctx.note("Table \(stored.name) was created in caslib \(stored.caslib) with \(stored.rowCount) rows returned.")
             return ValueDict()
         }
@@ -43,6 +43,21 @@ struct ExecDirect: Action {
             return ["caslib": .string(stored.caslib), "tableName": .string(stored.name)]
         }
         return ["Result": .table(rows)]
+    }
+
+    /// Stores the table a CREATE TABLE … AS makes; an existing one is refused pointing at casOut's replace
+    /// (store's own advice, replace=True on the output parameter, has no query.replace to follow here).
+    static func storeCreated(_ rows: DataTable, out: OutTableRef, _ ctx: ActionContext) async throws -> CASTable {
+        let name = out.name ?? ""
+        let attempt: ActionError
+        do throws(ActionError) {
+            return try await ctx.store(rows, out: out, defaultName: name, parameter: "query")
+        } catch {
+            attempt = error
+        }
+        guard attempt.code == .alreadyExists else { throw attempt }
+        throw ActionError(.alreadyExists, "\(attempt.message.prefix { $0 != ";" }); to overwrite it give casOut={name: '\(name)', replace: True}, "
+                          + "or drop it first (table.dropTable).", parameter: "casOut.replace")
     }
 
     /// Copies in every table the query names, one at a time, as SQLite reports them missing. Each is

@@ -17,10 +17,11 @@ enum ImportOptions: ParamGroup {
     }
 
     static let fileType = P.string("fileType", """
-        File format: AUTO or CSV (comma-separated; tab-separated for a .tsv or .tab file, as swat uploads them), or DELIMITED (comma unless delimiter says otherwise). CAS's other types \
+        File format: AUTO (JSON records — an array of objects or JSON lines — by extension or content, else as CSV), \
+        CSV (comma-separated; tab-separated for a .tsv or .tab file, as swat uploads them), or DELIMITED (comma unless delimiter says otherwise). CAS's other types \
         (EXCEL, BASESAS, HDAT, PARQUET, …) are refused: caslite does not read them.
         """, default: "AUTO", allowed: FileType.readable + FileType.casOnly)
-    static let delimiter = P.optionalString("delimiter", "Field delimiter (one character); ',' unless fileType AUTO or CSV reads a .tsv or .tab file (tab).")
+    static let delimiter = P.optionalString("delimiter", "Field delimiter (one character); ',' unless fileType AUTO or CSV reads a .tsv or .tab file or a first line of tabs and no commas (tab), or fileType AUTO a first line of '|' and no commas or tabs ('|').")
     static let getNames = P.bool("getNames", "The first row holds column names.", default: true)
     static let vars = P.groupList("vars", "Per-column overrides of type, name, label and format.", Var.self)
     static let parameters = [fileType.spec, delimiter.spec, getNames.spec, vars.spec]
@@ -62,17 +63,63 @@ enum ImportOptions: ParamGroup {
         return o
     }
 
-    /// Refuses bytes that are not delimited text (a workbook, Parquet, JSON, an image, …), naming what they
-    /// look like and what caslite reads; then, when no delimiter was given and fileType is not DELIMITED, a
-    /// first line with tabs and no commas makes the file tab-separated (swat uploads a .tsv as CSV, nameless).
-    static func checked(_ options: CSVOptions, _ a: Args, bytes: [UInt8], name: String?, shown: String, parameter: String) throws(ActionError) -> CSVOptions {
-        if case .unsupported(let what) = FileType.detect(bytes, name: name) {
+    /// The table in `bytes`, read by what they hold — the one place that decides the file type for loadTable
+    /// and upload. Refuses what caslite cannot read (a workbook, Parquet, an HTML page, an empty file, …), naming
+    /// what the bytes look like and what caslite reads; reads JSON records, or delimited text with `options`
+    /// (tab- or pipe-separated when the first line says so: `sniffedDelimiter`). `shown` ("The file 'x.csv'")
+    /// and `parameter` (the file's parameter) go into errors.
+    static func read(_ bytes: [UInt8], name: String?, tableName: String, options: CSVOptions, _ a: Args,
+                     shown: String, parameter: String, ctx: ActionContext) async throws -> DataTable {
+        switch FileType.detect(bytes, name: name, sniffText: a[fileType] == "AUTO") {
+        case .unsupported(let what):
             throw ActionError(.badInput, "\(shown) looks like \(what), which caslite cannot read: \(FileType.supported).", parameter: parameter)
+        case .empty:
+            throw ActionError(.badInput, "\(shown) is empty (no bytes, or only blank lines): there is no header or data to load.", parameter: parameter)
+        case .json:
+            guard a[vars].isEmpty, a[delimiter] == nil else {
+                throw ActionError(.parameterValue, "\(shown) holds JSON: importOptions.vars and importOptions.delimiter apply to delimited text only.",
+                                  parameter: a[vars].isEmpty ? "importOptions.delimiter" : "importOptions.vars")
+            }
+            // the parsed values take several times the file's bytes while the columns are built
+            try ctx.reserve(bytes.count &* 8, for: "Reading JSON records")
+            let table = try await ctx.cpu { () throws(ActionError) -> DataTable in
+                try JSONRecords.read(bytes, name: tableName, shown: shown, parameter: parameter)
+            }
+            try checkNames(table, options: nil, shown: shown, parameter: parameter)
+            return table
+        case .delimitedText:
+            var o = options
+            if a[delimiter] == nil, let d = sniffedDelimiter(bytes, fileType: a[fileType]) { o.delimiter = d }
+            let table = try await readCSV(bytes, name: tableName, options: o, ctx: ctx)
+            try checkNames(table, options: o, shown: shown, parameter: parameter)
+            return table
         }
-        var o = options
+    }
+
+    /// The delimiter the first line shows when none was given: tabs and no commas make it tab-separated
+    /// (fileType AUTO or CSV: swat uploads a .tsv as CSV); with fileType AUTO, '|' and no commas or tabs make
+    /// it pipe-delimited. nil keeps the delimiter the options chose.
+    static func sniffedDelimiter(_ bytes: [UInt8], fileType type: String) -> UInt8? {
+        guard type != "DELIMITED" else { return nil }
         let firstLine = bytes.prefix(65_536).prefix { $0 != 0x0A }
-        if a[delimiter] == nil, a[fileType] != "DELIMITED", firstLine.contains(0x09), !firstLine.contains(UInt8(ascii: ",")) { o.delimiter = 0x09 }
-        return o
+        guard !firstLine.contains(UInt8(ascii: ",")) else { return nil }
+        if firstLine.contains(0x09) { return 0x09 }
+        return type == "AUTO" && firstLine.contains(UInt8(ascii: "|")) ? UInt8(ascii: "|") : nil
+    }
+
+    /// Refuses a column name read from the file that no table may have, blaming the file — or the delimiter,
+    /// when the name holds tabs that a tab delimiter would have split at.
+    static func checkNames(_ table: DataTable, options: CSVOptions?, shown: String, parameter: String) throws(ActionError) {
+        for c in table.columns {
+            guard let problem = Names.problem(c.name, .column) else { continue }
+            if let o = options, o.delimiter != 0x09, c.name.contains("\t") {
+                throw ActionError(.parameterValue, """
+                    \(shown): the header \(Names.quote(c.name)) holds tabs but fields were split at '\(Unicode.Scalar(o.delimiter))'; \
+                    for tab-separated text give importOptions.delimiter="\\t" (fileType AUTO or CSV reads a .tsv file as tab-separated).
+                    """, parameter: "importOptions.delimiter")
+            }
+            throw ActionError(.badInput, "\(shown): the column name \(Names.quote(c.name)) in its header is not valid: \(problem).", parameter: parameter)
+        }
     }
 
     /// Parses CSV bytes on the CPU pool with progress and cancellation checks.

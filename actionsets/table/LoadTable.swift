@@ -5,7 +5,7 @@ import CASWire
 /// `table.loadTable`: reads a file from a caslib folder into an in-memory table.
 struct LoadTable: Action {
     static let name = "loadTable"
-    static let summary = "Loads a saved table (table.save) or a CSV, TSV or other delimited text file from a caslib into an in-memory table."
+    static let summary = "Loads a saved table (table.save), a CSV, TSV or other delimited text file, or JSON records from a caslib into an in-memory table."
     static let path = P.string("path", "A saved table's name, or a file path relative to the caslib's folder.")
     static let caslib = P.caslib("caslib", "Caslib holding the file; the active caslib when omitted.")
     static let casOut = P.outTable("casOut", "Output table; named after the file, in the file's caslib, when omitted.")
@@ -28,10 +28,9 @@ struct LoadTable: Action {
         // the raw bytes and the table built from them are both in memory while the file is read
         try ctx.reserve(file.size &* 2, for: "Reading \(file.display)")
         let bytes = try await ctx.cpu { try file.read(maxBytes: Int.max) }
-        let readOptions = try ImportOptions.checked(options, args[ImportOptions.param], bytes: bytes, name: args[path],
-                                                    shown: "The file \(Names.quote(args[path]))", parameter: "path")
         let defaultName = tableName(forPath: args[path])
-        let table = try await ImportOptions.readCSV(bytes, name: defaultName, options: readOptions, ctx: ctx)
+        let table = try await ImportOptions.read(bytes, name: args[path], tableName: defaultName, options: options, args[ImportOptions.param],
+                                                 shown: "The file \(Names.quote(args[path]))", parameter: "path", ctx: ctx)
         let stored = try await ctx.store(table, out: out, defaultName: defaultName, sourceName: args[path], sourceCaslib: lib.name)
         ctx.note("caslite made the file \(args[path]) available as table \(stored.name) in caslib \(stored.caslib).")
         return ["caslib": .string(stored.caslib), "tableName": .string(stored.name), "OutputCasTables": .table(.outputCasTables([stored]))]

@@ -5,7 +5,7 @@ import Foundation
 /// `table.upload`: parses file bytes sent by the client into a table.
 struct Upload: Action {
     static let name = "upload"
-    static let summary = "Creates a table from the bytes of a CSV, TSV or other delimited text file sent by the client."
+    static let summary = "Creates a table from the bytes of a CSV, TSV or other delimited text file, or of JSON records, sent by the client."
     static let data = P.blob("data", "The file's bytes (base64 in JSON).")
     static let fileName = P.optionalString("fileName", "Original file name, used to name the table when casOut has no name.")
     static let casOut = P.outTable("casOut", "Output table.")
@@ -14,10 +14,9 @@ struct Upload: Action {
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
         let bytes = args[data] ?? []
         let defaultName = args[fileName].map(tableName(forFile:)) ?? "UPLOAD"
-        let options = try ImportOptions.checked(ImportOptions.csvOptions(args[ImportOptions.param], fileName: args[fileName]), args[ImportOptions.param],
-                                                bytes: bytes, name: args[fileName],
-                                                shown: args[fileName].map { "The upload \(Names.quote($0))" } ?? "The upload", parameter: "data")
-        let table = try await ImportOptions.readCSV(bytes, name: defaultName, options: options, ctx: ctx)
+        let options = try ImportOptions.csvOptions(args[ImportOptions.param], fileName: args[fileName])
+        let table = try await ImportOptions.read(bytes, name: args[fileName], tableName: defaultName, options: options, args[ImportOptions.param],
+                                                 shown: args[fileName].map { "The upload \(Names.quote($0))" } ?? "The upload", parameter: "data", ctx: ctx)
         let stored = try await ctx.store(table, out: args[casOut], defaultName: defaultName)
         ctx.note("Uploaded \(bytes.count) bytes to table \(stored.name) in caslib \(stored.caslib) (\(stored.rowCount) rows, \(stored.data.columns.count) columns).")
         return ["caslib": .string(stored.caslib), "tableName": .string(stored.name), "OutputCasTables": .table(.outputCasTables([stored]))]
