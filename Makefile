@@ -4,6 +4,12 @@ APT_PACKAGES := libopenblas-dev libopenblas-openmp-dev libdnnl-dev libpng-dev li
 SWIFT ?= swift
 CASLITE_DEBUG := .build/debug/caslite
 DEMO_DATA := caslite-data
+## make demo MONITOR=1: the pipeline trains in a served instance instead of the embedded one, and its web
+## monitor (docs/monitor.md) shows the training live at http://127.0.0.1:$(MONITOR_PORT)/; the instance
+## stays up at the end (its PID is printed). DEMO_EPOCHS shortens or lengthens the fine-tune.
+MONITOR ?=
+MONITOR_PORT ?= 5573
+DEMO_EPOCHS ?= 6
 
 .PHONY: deps build test test-swift test-python docs docs-check demo bench clean fixtures fuzz release install deb test-deb
 FIXTURES := .fixtures-cache
@@ -87,9 +93,24 @@ demo: build
 	mkdir -p $(DEMO_DATA)/public/weights
 	cp -u $(MOBILENET_PTH) $(DEMO_DATA)/public/weights/
 	rm -rf $(DEMO_DATA)/public/covid-ct-output demo-output
-	time $(CASLITE_DEBUG) run --data $(DEMO_DATA) examples/covid-ct/pipeline.casl --set caslib=public --set data=lfw \
-	  --set model=mobilenetv2 --set weights=weights/mobilenet_v2-b0353104.pth --set epochs=6 --set size=64 \
-	  --set outdir=covid-ct-output --set seed=12345 2>&1 | grep -v '^progress:'; test $${PIPESTATUS[0]} = 0
+	where="--data $(DEMO_DATA)"; \
+	if [ -n "$(MONITOR)" ]; then \
+	  rm -f $(DEMO_DATA)/.demo-port; \
+	  $(CASLITE_DEBUG) serve --config none --data $(DEMO_DATA) --port 0 --port-file $(DEMO_DATA)/.demo-port \
+	    --http-port $(MONITOR_PORT) --auth none >$(DEMO_DATA)/serve.log 2>&1 & served=$$!; \
+	  for i in $$(seq 100); do test -s $(DEMO_DATA)/.demo-port && break; sleep 0.1; done; \
+	  test -s $(DEMO_DATA)/.demo-port || { cat $(DEMO_DATA)/serve.log; exit 1; }; \
+	  where="--server 127.0.0.1:$$(cat $(DEMO_DATA)/.demo-port)"; \
+	  echo "== watch the training in the web monitor: http://127.0.0.1:$(MONITOR_PORT)/ (log in with any user name: --auth none)"; \
+	fi; \
+	time $(CASLITE_DEBUG) run $$where examples/covid-ct/pipeline.casl --set caslib=public --set data=lfw \
+	  --set model=mobilenetv2 --set weights=weights/mobilenet_v2-b0353104.pth --set epochs=$(DEMO_EPOCHS) --set size=64 \
+	  --set outdir=covid-ct-output --set seed=12345 2>&1 | grep -v '^progress:'; test $${PIPESTATUS[0]} = 0; \
+	if [ -n "$(MONITOR)" ]; then \
+	  echo "== the served instance stays up for the monitor (http://127.0.0.1:$(MONITOR_PORT)/training): stop it with kill $$served"; \
+	else \
+	  echo "== to watch this training live in the web monitor: make demo MONITOR=1 (docs/monitor.md)"; \
+	fi
 	cp -r $(DEMO_DATA)/public/covid-ct-output demo-output
 	@echo "== pictures in demo-output/:"; ls demo-output/*
 
