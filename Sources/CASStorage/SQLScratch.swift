@@ -29,11 +29,30 @@ public struct SQLError: Error, Sendable, CustomStringConvertible {
     }
     public var kind: Kind
     public var message: String
+    /// Where in the statement SQLite stopped (`sqlite3_error_offset`), when it says: line and column
+    /// (1-based, columns in characters) and the text from there.
+    public var position: (line: Int, column: Int, near: String)?
     public init(_ kind: Kind, _ message: String) {
         self.kind = kind
         self.message = message
     }
     public var description: String { message }
+
+    /// The message, then the position when there is one: `… (line 2, column 8: "frm t")`.
+    public var located: String {
+        guard let p = position else { return message }
+        return "\(message) (line \(p.line), column \(p.column): \"\(p.near)\")"
+    }
+
+    /// Line, column and the next few characters of `sql` at byte `offset`.
+    static func position(in sql: String, byte offset: Int) -> (line: Int, column: Int, near: String)? {
+        let utf8 = Array(sql.utf8)
+        guard offset >= 0, offset <= utf8.count else { return nil }
+        let before = String(decoding: utf8[..<offset], as: UTF8.self)
+        let lines = before.split(separator: "\n", omittingEmptySubsequences: false)
+        let near = String(decoding: utf8[offset...], as: UTF8.self).prefix(20).split(separator: "\n").first.map(String.init) ?? ""
+        return (lines.count, (lines.last?.count ?? 0) + 1, near)
+    }
 }
 
 /// A private in-memory SQLite database for one fedSql statement: the tables the statement names are
@@ -207,7 +226,12 @@ public final class SQLScratch: @unchecked Sendable {
             sqlite3_finalize(stmt)
             throw SQLError(.refused, "The query holds more than one statement; send one at a time.")
         }
-        guard rc == SQLITE_OK else { throw policy.schemaChange ? SQLError(.refused, SQLForms.refusal(of: sql)) : error(rc) }
+        guard rc == SQLITE_OK else {
+            if policy.schemaChange { throw SQLError(.refused, SQLForms.refusal(of: sql)) }
+            var e = error(rc)
+            if e.kind == .sqlite { e.position = SQLError.position(in: sql, byte: Int(sqlite3_error_offset(db))) }
+            throw e
+        }
         guard let stmt else { throw SQLError(.refused, "The query is empty.") }
         let placeholders = sqlite3_bind_parameter_count(stmt)
         guard placeholders == 0 else {

@@ -128,7 +128,11 @@ struct FedSqlTests {
             try await fails(c, "fedSql.execDirect", ["query": "insert into t values (2)"], "not allowed")
             try await fails(c, "fedSql.execDirect", ["query": "select 1; select 2"], "one statement")
             #expect(!FileManager.default.fileExists(atPath: file))
-            try await fails(c, "fedSql.execDirect", ["query": "selec x from t"], "SQLite: near \"selec\": syntax error", "query")
+            try await fails(c, "fedSql.execDirect", ["query": "selec x from t"], "SQLite: near \"selec\": syntax error", "query",
+                            "(line 1, column 1: \"selec x from t\")")
+            // the position of an error on a later line, columns in characters (é is one)
+            try await fails(c, "fedSql.execDirect", ["query": "select x as é\nfrom t\nwher x > 1"], "syntax error",
+                            "(line 3, column 6: \"x > 1\")")
             try await fails(c, "fedSql.execDirect", ["query": "select nope from t"], "SQLite: no such column: nope")
             #expect(try await Self.result(c, "select x from t").rowCount == 1, "the session goes on")
         }

@@ -102,7 +102,7 @@ struct ExecDirect: Action {
         do { return try body() } catch let e as SQLError {
             switch e.kind {
             case .cancelled: throw ActionError.cancelled
-            case .sqlite: throw ActionError(.parameterValue, "SQLite: \(e.message)", parameter: "query", cause: e)
+            case .sqlite: throw ActionError(.parameterValue, "SQLite: \(e.located)", parameter: "query", cause: e)
             case .refused, .tooMuchWork: throw ActionError(.parameterValue, e.message, parameter: "query", cause: e)
             }
         }
