@@ -15,6 +15,8 @@ struct SQLResult {
     var names: [String]
     var declared: [ColumnType?]
     var cells: [[Cell]]
+    /// Infinite reals seen (1e999, an overflow): CAS has no infinity, so they are kept as missing values.
+    var infinite = 0
 
     init(_ stmt: OpaquePointer) {
         let n = Int(sqlite3_column_count(stmt))
@@ -58,7 +60,10 @@ struct SQLResult {
             let cell: Cell
             switch sqlite3_column_type(stmt, c) {
             case SQLITE_INTEGER: cell = .int(sqlite3_column_int64(stmt, c))
-            case SQLITE_FLOAT: cell = .real(sqlite3_column_double(stmt, c))
+            case SQLITE_FLOAT:
+                let v = sqlite3_column_double(stmt, c)
+                if v.isInfinite { infinite += 1 }
+                cell = v.isInfinite ? .null : .real(v)
             case SQLITE_TEXT:
                 let n = Int(sqlite3_column_bytes(stmt, c))
                 let p = sqlite3_column_text(stmt, c)

@@ -249,9 +249,10 @@ public final class SQLScratch: @unchecked Sendable {
         return stmt
     }
 
-    /// Runs `sql` (prepared by `missingTable` until nothing was missing) and returns its rows.
+    /// Runs `sql` (prepared by `missingTable` until nothing was missing) and returns its rows, and how
+    /// many infinite values became missing ones (CAS has no infinity).
     /// `reserve(bytes)` is called as rows accumulate and may throw to stop (a memory budget).
-    public func run(_ sql: String, name: String, reserve: (Int) throws -> Void) throws -> DataTable {
+    public func run(_ sql: String, name: String, reserve: (Int) throws -> Void) throws -> (table: DataTable, infinite: Int) {
         let stmt = try prepare(sql)
         defer { sqlite3_finalize(stmt) }
         policy.ticks = 0
@@ -268,7 +269,7 @@ public final class SQLScratch: @unchecked Sendable {
             }
         }
         try reserve(pending)
-        return result.table(name: name)
+        return (result.table(name: name), result.infinite)
     }
 }
 

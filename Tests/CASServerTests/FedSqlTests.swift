@@ -221,4 +221,24 @@ struct FedSqlTests {
             }
         }
     }
+
+    /// CAS has no infinity: an infinite result value (1e999, an overflow) is a missing value, and the
+    /// call says how many there were.
+    @Test(arguments: Transport.allCases)
+    func infiniteValuesAreMissingWithAWarning(_ transport: Transport) async throws {
+        try await TestServer.start(http: true).run { s in
+            let c = try await s.client(transport)
+            let r = try await ok(c, "fedSql.execDirect", ["query": "select 1e999 as a, -1e999 as b, 2.5 as c union all select 1, 2, 3"])
+            let t = try #require(r.results["Result"]?.tableValue)
+            // a missing value and whole numbers: the column's type comes from the values SQLite returned (over
+            // REST a missing int64 travels as SWAT's sentinel, so the values are compared over JSON-lines)
+            #expect(t.column("a")?.data.type == .int64 && t.column("b")?.data.type == .int64)
+            if transport == .jsonLines { #expect(t.column("a")?.data == .int64([nil, 1]) && t.column("b")?.data == .int64([nil, 2])) }
+            #expect(t.column("c")?.data == .double([2.5, 3]))
+            #expect(r.warnings.contains { $0.contains("2 values of the result were infinite") }, "\(r.warnings)")
+            #expect(r.disposition.severity == .warning)
+            let finite = try await ok(c, "fedSql.execDirect", ["query": "select 1.5 as a"])
+            #expect(finite.warnings.isEmpty)
+        }
+    }
 }

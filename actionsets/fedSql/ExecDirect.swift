@@ -20,8 +20,12 @@ struct ExecDirect: Action {
         let statement = CreateTableAs(args[query])
         let scratch = try sql { try SQLScratch(isCancelled: { ctx.isCancelled }) }
         try await copyTables(statement.query, into: scratch, ctx)
-        let rows = try await ctx.cpu {
+        let (rows, infinite) = try await ctx.cpu {
             try sql { try scratch.run(statement.query, name: "Result") { bytes in try ctx.reserve(bytes, for: "fedSql.execDirect's result") } }
+        }
+        if infinite > 0 {
+            ctx.warning("\(infinite) value\(infinite == 1 ? " of the result was" : "s of the result were") infinite (such as 1e999 or an overflow); "
+                        + "CAS has no infinity, so \(infinite == 1 ? "it is a missing value" : "they are missing values").")
         }
         if let target = statement.target {
             // casOut's options (replace, promote, label, caslib) apply to the created table; a second name is a contradiction
