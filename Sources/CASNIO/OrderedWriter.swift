@@ -141,20 +141,25 @@ final class Interleave: @unchecked Sendable {  // confined to the channel's even
         channel.writeAndFlush(chunk.buffer, promise: chunk.promise)
     }
 
-    /// Writes the waiting frames in the order their first chunks arrived, each whole: the first
-    /// waiting frame's chunks are taken out of the queue in order; if its end has not arrived yet,
-    /// it stays the current frame and its later chunks are written as they come.
+    /// Writes the waiting frames in the order their first chunks arrived, each whole: a frame of one
+    /// piece (every error or log frame) is written at once; for a frame of several pieces, its pieces
+    /// are taken out of the queue in order, and if its end has not arrived yet it stays the current
+    /// frame and its later pieces are written as they come. Only frames of several pieces scan the
+    /// queue, so a burst of small frames behind a long answer drains in linear time.
     private func drain() {
-        while current == nil, let first = waiting.first {
+        var head = 0
+        while current == nil, head < waiting.count {
+            let first = waiting[head]
+            head += 1
+            write(first)
+            guard !first.end else { continue }
             var rest: [Chunk] = []
-            for c in waiting {
-                if c.frame == first.frame && (current == nil || current == c.frame) {
-                    write(c)
-                } else {
-                    rest.append(c)
-                }
+            for c in waiting[head...] {
+                if c.frame == first.frame { write(c) } else { rest.append(c) }
             }
             waiting = rest
+            head = 0
         }
+        waiting.removeFirst(head)
     }
 }
