@@ -80,10 +80,13 @@ enum ImportOptions: ParamGroup {
                 throw ActionError(.parameterValue, "\(shown) holds JSON: importOptions.vars and importOptions.delimiter apply to delimited text only.",
                                   parameter: a[vars].isEmpty ? "importOptions.delimiter" : "importOptions.vars")
             }
-            // the parsed values take several times the file's bytes while the columns are built
+            // the parsed values take several times the file's bytes while the columns are built; each
+            // column's cells (one per record, present or not) are charged as the column is made
             try ctx.reserve(bytes.count &* 8, for: "Reading JSON records")
             let table = try await ctx.cpu { () throws(ActionError) -> DataTable in
-                try JSONRecords.read(bytes, name: tableName, shown: shown, parameter: parameter)
+                try JSONRecords.read(bytes, name: tableName, shown: shown, parameter: parameter) { (n: Int) throws(ActionError) in
+                    try ctx.reserve(n, for: "the columns of the JSON records")
+                }
             }
             try checkNames(table, options: nil, shown: shown, parameter: parameter)
             return table

@@ -1,5 +1,6 @@
 import CASCore
 import CASWire
+import CheckedSize
 
 /// Reads JSON that holds records — an array of objects (`[{"a": 1, "b": "x"}, …]`, as pandas'
 /// `to_json(orient="records")` writes it), JSON lines (one object per line) or a single object — into a table.
@@ -15,12 +16,15 @@ enum JSONRecords {
         """
 
     /// The table in `bytes` (a whole file), named `name`; `shown` ("The file 'x.json'") and `parameter` go into errors.
-    static func read(_ bytes: [UInt8], name: String, shown: String, parameter: String) throws(ActionError) -> DataTable {
+    /// Each column's cells (one per record, present or not) are charged with `reserve` before they are
+    /// made: records that share few keys (a new key on every line) make a table far larger than the file.
+    static func read(_ bytes: [UInt8], name: String, shown: String, parameter: String,
+                     reserve: (Int) throws(ActionError) -> Void) throws(ActionError) -> DataTable {
         let records = try parse(bytes, shown: shown, parameter: parameter)
         guard !records.isEmpty else {
             throw ActionError(.badInput, "\(shown) holds JSON with no records (an empty array): there is nothing to load; \(shapes).", parameter: parameter)
         }
-        return try table(records, name: name, shown: shown, parameter: parameter)
+        return try table(records, name: name, shown: shown, parameter: parameter, reserve: reserve)
     }
 
     /// The objects in `bytes`: the items of a top-level array, one object, or one object per non-blank line.
@@ -55,7 +59,8 @@ enum JSONRecords {
     }
 
     /// The records as columns: double when every value is a number or true/false, varchar otherwise.
-    static func table(_ records: [ValueDict], name: String, shown: String, parameter: String) throws(ActionError) -> DataTable {
+    static func table(_ records: [ValueDict], name: String, shown: String, parameter: String,
+                      reserve: (Int) throws(ActionError) -> Void) throws(ActionError) -> DataTable {
         var index: [String: Int] = [:]
         var names: [String] = []
         var cells: [[Value]] = []  // cells[column][row]
@@ -63,6 +68,13 @@ enum JSONRecords {
             for (key, value) in record {
                 if case .list = value { throw nested(key, r, value, shown, parameter) }
                 if case .dict = value { throw nested(key, r, value, shown, parameter) }
+                if index[key] == nil {
+                    guard names.count < Limits.maxColumns else {
+                        throw ActionError(.badInput, "\(shown): its records have more than \(Limits.maxColumns) different keys; "
+                                          + "the records share too few keys to be one table.", parameter: parameter)
+                    }
+                    try reserve(records.count * MemoryLayout<Value>.stride)  // records are fewer than the file's bytes: no overflow
+                }
                 let c = index[key] ?? {
                     index[key] = names.count
                     names.append(key)
