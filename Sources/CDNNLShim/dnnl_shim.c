@@ -37,6 +37,28 @@ int dlshim_get_num_threads(void) { return g_num_threads > 0 ? g_num_threads : om
 
 const char *dlshim_status_string(int status) { return dnnl_status2str((dnnl_status_t)status); }
 
+int dlshim_has_bf16(void) {
+    return (dnnl_get_effective_cpu_isa() & dnnl_cpu_isa_avx512_core_bf16) == dnnl_cpu_isa_avx512_core_bf16;
+}
+int dlshim_has_vnni(void) {
+    return (dnnl_get_effective_cpu_isa() & dnnl_cpu_isa_avx512_core_vnni) == dnnl_cpu_isa_avx512_core_vnni;
+}
+const char *dlshim_isa_name(void) {
+    switch (dnnl_get_effective_cpu_isa()) {
+    case dnnl_cpu_isa_sse41: return "sse41";
+    case dnnl_cpu_isa_avx: return "avx";
+    case dnnl_cpu_isa_avx2: return "avx2";
+    case dnnl_cpu_isa_avx2_vnni: return "avx2_vnni";
+    case dnnl_cpu_isa_avx512_mic: return "avx512_mic";
+    case dnnl_cpu_isa_avx512_mic_4ops: return "avx512_mic_4ops";
+    case dnnl_cpu_isa_avx512_core: return "avx512_core";
+    case dnnl_cpu_isa_avx512_core_vnni: return "avx512_core_vnni";
+    case dnnl_cpu_isa_avx512_core_bf16: return "avx512_core_bf16";
+    case dnnl_cpu_isa_avx512_core_amx: return "avx512_core_amx";
+    default: return "unknown";
+    }
+}
+
 const char *dlshim_version(void) {
     static char buf[32];
     const dnnl_version_t *v = dnnl_version();
@@ -53,35 +75,37 @@ const char *dlshim_version(void) {
 // growing buffer per calling thread instead of three copies per convolution (for ResNet-50 training
 // that is ~270 MB less). Safe: a buffer is used by one shim call at a time, on the thread that owns it
 // (oneDNN's OpenMP workers only read/write it inside that call).
+enum { TL_WEIGHTS = 0, TL_ACT_A = 1, TL_ACT_B = 2, TL_SLOTS = 3 };   // what one call needs at once
 typedef struct {
-    void *p;
-    size_t cap;
+    void *p[TL_SLOTS];
+    size_t cap[TL_SLOTS];
 } tl_buffer;
 static pthread_key_t g_tl_key;
 static pthread_once_t g_tl_once = PTHREAD_ONCE_INIT;
 static void tl_release(void *v) {
     tl_buffer *b = v;
-    free(b->p);
+    for (int i = 0; i < TL_SLOTS; i++) free(b->p[i]);
     free(b);
 }
 static void tl_make_key(void) { pthread_key_create(&g_tl_key, tl_release); }
 
-/// At least `size` bytes, 64-byte aligned, owned by the calling thread; NULL when out of memory.
-static void *transient_buffer(size_t size) {
+/// At least `size` bytes, 64-byte aligned, owned by the calling thread (one buffer per `slot`, so the
+/// weights and two activation copies of one call do not overlap); NULL when out of memory.
+static void *transient_buffer(int slot, size_t size) {
     pthread_once(&g_tl_once, tl_make_key);
     tl_buffer *b = pthread_getspecific(g_tl_key);
     if (!b) {
         b = calloc(1, sizeof *b);
         if (!b || pthread_setspecific(g_tl_key, b)) { free(b); return NULL; }
     }
-    if (b->cap < size) {
-        free(b->p);
-        b->p = NULL;
-        b->cap = 0;
-        if (posix_memalign(&b->p, 64, size)) { b->p = NULL; return NULL; }
-        b->cap = size;
+    if (b->cap[slot] < size) {
+        free(b->p[slot]);
+        b->p[slot] = NULL;
+        b->cap[slot] = 0;
+        if (posix_memalign(&b->p[slot], 64, size)) { b->p[slot] = NULL; return NULL; }
+        b->cap[slot] = size;
     }
-    return b->p;
+    return b->p[slot];
 }
 
 /// A weight tensor in oneDNN's chosen layout plus the reorder that fills it from / drains it to
@@ -97,6 +121,16 @@ typedef struct {
     const void *filled_from;  // user pointer and version `cached` was last filled from
     uint64_t filled_version;
 } weight_slot;
+
+/// bf16 mode: a float32 activation (the caller's plain NHWC buffer) rounded to a bf16 copy of the same
+/// layout in the thread's transient buffer `tl_slot`, by a oneDNN reorder. Unused (all NULL) in f32 mode.
+typedef struct {
+    dnnl_memory_t f32, lp;     // no memory of their own: handles set per call
+    dnnl_primitive_t reorder;
+    dnnl_memory_t scratch;
+    size_t size;               // bytes of the bf16 copy
+    int tl_slot;
+} act_cast;
 
 // Every primitive runs with a user-provided scratchpad owned by this handle: with oneDNN's default
 // (library-managed, shared) scratchpad, primitives executed concurrently from different threads
@@ -117,6 +151,10 @@ struct dlshim_conv {
     dnnl_memory_t bwd_w_src;
     dnnl_primitive_desc_t bwd_w_hint_pd;
     weight_slot fwd_w, bwd_data_w, bwd_w_w;
+    // bf16 mode only: bf16 descriptions of src and dst, and the casts of src, diff_dst and the
+    // subsampled src (subsample_bwd_w) into them.
+    dnnl_memory_desc_t src_lp_md, dst_lp_md;
+    act_cast src_cast, diff_dst_cast, sub_cast;
 };
 
 /// A primitive attribute with a user-managed scratchpad (and optionally a fused ReLU (1) or ReLU6 (2) post-op).
@@ -201,22 +239,67 @@ static void dims_of(const dlshim_conv_desc *d, dnnl_dims_t strides, dnnl_dims_t 
     pr[0] = d->pad_bottom; pr[1] = d->pad_right;
 }
 
+/// The weight description with oneDNN's choice of layout ("any") in data type `dt`.
+static int weights_any(const dlshim_conv *c, dnnl_data_type_t dt, dnnl_memory_desc_t *md) {
+    const dlshim_conv_desc *d = &c->d;
+    if (d->groups == 1) {
+        dnnl_dims_t wd = {d->oc, d->ic, d->kh, d->kw};
+        return (int)dnnl_memory_desc_init_by_tag(md, 4, wd, dt, dnnl_format_tag_any);
+    }
+    dnnl_dims_t wd = {d->groups, d->oc / d->groups, d->ic / d->groups, d->kh, d->kw};
+    return (int)dnnl_memory_desc_init_by_tag(md, 5, wd, dt, dnnl_format_tag_any);
+}
+
+/// A cast from `f32_md` to `lp_md` (same dims and layout, bf16) using transient slot `tl_slot`.
+static int init_cast(act_cast *a, const dnnl_memory_desc_t *f32_md, const dnnl_memory_desc_t *lp_md, int tl_slot) {
+    a->tl_slot = tl_slot;
+    a->size = dnnl_memory_desc_get_size(lp_md);
+    TRY(dnnl_memory_create(&a->f32, f32_md, g_engine, DNNL_MEMORY_NONE));
+    TRY(dnnl_memory_create(&a->lp, lp_md, g_engine, DNNL_MEMORY_NONE));
+    dnnl_primitive_attr_t attr;
+    TRY(make_attr(&attr, 0));
+    dnnl_primitive_desc_t rpd;
+    dnnl_status_t s = dnnl_reorder_primitive_desc_create(&rpd, f32_md, g_engine, lp_md, g_engine, attr);
+    dnnl_primitive_attr_destroy(attr);
+    TRY(s);
+    int rc = (int)dnnl_primitive_create(&a->reorder, rpd);
+    if (!rc) rc = make_scratch(rpd, &a->scratch);
+    dnnl_primitive_desc_destroy(rpd);
+    return rc;
+}
+
+static void free_cast(act_cast *a) {
+    if (a->scratch) dnnl_memory_destroy(a->scratch);
+    if (a->reorder) dnnl_primitive_destroy(a->reorder);
+    if (a->lp) dnnl_memory_destroy(a->lp);
+    if (a->f32) dnnl_memory_destroy(a->f32);
+}
+
+static int execute(dlshim_conv *c, dnnl_primitive_t p, int nargs, dnnl_exec_arg_t *args, dnnl_memory_t scratch);
+
+/// Rounds the float32 activation `from` to bf16 in the thread's transient buffer; `*out` is its memory.
+static int cast_in(dlshim_conv *c, act_cast *a, const float *from, dnnl_memory_t *out) {
+    void *t = transient_buffer(a->tl_slot, a->size);
+    if (!t) return (int)dnnl_out_of_memory;
+    TRY(dnnl_memory_set_data_handle(a->f32, (void *)from));
+    TRY(dnnl_memory_set_data_handle(a->lp, t));
+    dnnl_exec_arg_t args[3] = {{DNNL_ARG_FROM, a->f32}, {DNNL_ARG_TO, a->lp}};
+    TRY(execute(c, a->reorder, 2, args, a->scratch));
+    *out = a->lp;
+    return 0;
+}
+
 static int create_forward(dlshim_conv *c) {
     const dlshim_conv_desc *d = &c->d;
     dnnl_dims_t strides, dil, pl, pr;
     dims_of(d, strides, dil, pl, pr);
     dnnl_memory_desc_t wei_any;
-    if (d->groups == 1) {
-        dnnl_dims_t wd = {d->oc, d->ic, d->kh, d->kw};
-        TRY(dnnl_memory_desc_init_by_tag(&wei_any, 4, wd, dnnl_f32, dnnl_format_tag_any));
-    } else {
-        dnnl_dims_t wd = {d->groups, d->oc / d->groups, d->ic / d->groups, d->kh, d->kw};
-        TRY(dnnl_memory_desc_init_by_tag(&wei_any, 5, wd, dnnl_f32, dnnl_format_tag_any));
-    }
+    TRY(weights_any(c, d->bf16 ? dnnl_bf16 : dnnl_f32, &wei_any));
     dnnl_convolution_desc_t cd;
     TRY(dnnl_dilated_convolution_forward_desc_init(
         &cd, d->training ? dnnl_forward_training : dnnl_forward_inference, dnnl_convolution_direct,
-        &c->src_md, &wei_any, d->has_bias ? &c->bias_md : NULL, &c->dst_md, strides, dil, pl, pr));
+        d->bf16 ? &c->src_lp_md : &c->src_md, &wei_any, d->has_bias ? &c->bias_md : NULL, &c->dst_md,
+        strides, dil, pl, pr));
     dnnl_primitive_attr_t attr;
     TRY(make_attr(&attr, d->fuse_relu));
     dnnl_status_t s = dnnl_primitive_desc_create(&c->fwd_pd, &cd, attr, g_engine, NULL);
@@ -255,6 +338,12 @@ int dlshim_conv_create(const dlshim_conv_desc *desc, dlshim_conv **out) {
     CK(dnnl_memory_create(&c->dst, &c->dst_md, g_engine, DNNL_MEMORY_NONE));
     CK(dnnl_memory_create(&c->wei, &c->wei_md, g_engine, DNNL_MEMORY_NONE));
     CK(dnnl_memory_create(&c->bias, &c->bias_md, g_engine, DNNL_MEMORY_NONE));
+    if (d->bf16) {
+        CK(dnnl_memory_desc_init_by_tag(&c->src_lp_md, 4, sd, dnnl_bf16, dnnl_nhwc));
+        CK(dnnl_memory_desc_init_by_tag(&c->dst_lp_md, 4, dd, dnnl_bf16, dnnl_nhwc));
+        CK(init_cast(&c->src_cast, &c->src_md, &c->src_lp_md, TL_ACT_A));
+        if (d->training) CK(init_cast(&c->diff_dst_cast, &c->dst_md, &c->dst_lp_md, TL_ACT_B));
+    }
     CK(create_forward(c));
 #undef CK
     *out = c;
@@ -268,11 +357,11 @@ static int create_backward_data(dlshim_conv *c) {
     const dlshim_conv_desc *d = &c->d;
     dnnl_dims_t strides, dil, pl, pr;
     dims_of(d, strides, dil, pl, pr);
-    dnnl_memory_desc_t wei_any = c->wei_md;
-    wei_any.format_kind = dnnl_format_kind_any;
+    dnnl_memory_desc_t wei_any;
+    TRY(weights_any(c, d->bf16 ? dnnl_bf16 : dnnl_f32, &wei_any));
     dnnl_convolution_desc_t cd;
     TRY(dnnl_dilated_convolution_backward_data_desc_init(&cd, dnnl_convolution_direct, &c->src_md, &wei_any,
-                                                         &c->dst_md, strides, dil, pl, pr));
+                                                         d->bf16 ? &c->dst_lp_md : &c->dst_md, strides, dil, pl, pr));
     dnnl_primitive_attr_t attr;
     TRY(make_attr(&attr, 0));
     dnnl_status_t s = dnnl_primitive_desc_create(&c->bwd_data_pd, &cd, attr, g_engine, c->fwd_pd);
@@ -288,29 +377,37 @@ static int create_backward_weights(dlshim_conv *c) {
     const dlshim_conv_desc *d = &c->d;
     dnnl_dims_t strides, dil, pl, pr;
     dims_of(d, strides, dil, pl, pr);
-    dnnl_memory_desc_t wei_any = c->wei_md;
-    wei_any.format_kind = dnnl_format_kind_any;
-    const dnnl_memory_desc_t *src_md = &c->src_md;
+    dnnl_memory_desc_t wei_any;
+    TRY(weights_any(c, dnnl_f32, &wei_any));   // diff_weights stay float32 in bf16 mode too
+    const dnnl_memory_desc_t *src_md = d->bf16 ? &c->src_lp_md : &c->src_md;
+    const dnnl_memory_desc_t *diff_dst_md = d->bf16 ? &c->dst_lp_md : &c->dst_md;
     const_dnnl_primitive_desc_t hint = c->fwd_pd;
-    dnnl_memory_desc_t sub_md;
+    dnnl_memory_desc_t sub_md, sub_lp_md;
     c->subsample_bwd_w = d->kh == 1 && d->kw == 1 && (d->stride_h > 1 || d->stride_w > 1) &&
                          !d->pad_top && !d->pad_left && !d->pad_bottom && !d->pad_right;
     if (c->subsample_bwd_w) {
         dnnl_dims_t sd = {d->n, d->ic, d->oh, d->ow};
         TRY(dnnl_memory_desc_init_by_tag(&sub_md, 4, sd, dnnl_f32, dnnl_nhwc));
         TRY(dnnl_memory_create(&c->bwd_w_src, &sub_md, g_engine, DNNL_MEMORY_ALLOCATE));
+        src_md = &sub_md;
+        if (d->bf16) {
+            TRY(dnnl_memory_desc_init_by_tag(&sub_lp_md, 4, sd, dnnl_bf16, dnnl_nhwc));
+            TRY(init_cast(&c->sub_cast, &sub_md, &sub_lp_md, TL_ACT_A));
+            src_md = &sub_lp_md;
+        }
         strides[0] = strides[1] = 1;
+        dnnl_memory_desc_t hint_wei;
+        TRY(weights_any(c, d->bf16 ? dnnl_bf16 : dnnl_f32, &hint_wei));
         dnnl_convolution_desc_t hd;
-        TRY(dnnl_dilated_convolution_forward_desc_init(&hd, dnnl_forward_training, dnnl_convolution_direct, &sub_md,
-                                                       &wei_any, d->has_bias ? &c->bias_md : NULL, &c->dst_md,
+        TRY(dnnl_dilated_convolution_forward_desc_init(&hd, dnnl_forward_training, dnnl_convolution_direct, src_md,
+                                                       &hint_wei, d->has_bias ? &c->bias_md : NULL, &c->dst_md,
                                                        strides, dil, pl, pr));
         TRY(dnnl_primitive_desc_create(&c->bwd_w_hint_pd, &hd, NULL, g_engine, NULL));
-        src_md = &sub_md;
         hint = c->bwd_w_hint_pd;
     }
     dnnl_convolution_desc_t cd;
     TRY(dnnl_dilated_convolution_backward_weights_desc_init(&cd, dnnl_convolution_direct, src_md, &wei_any,
-                                                            d->has_bias ? &c->bias_md : NULL, &c->dst_md,
+                                                            d->has_bias ? &c->bias_md : NULL, diff_dst_md,
                                                             strides, dil, pl, pr));
     dnnl_primitive_attr_t attr;
     TRY(make_attr(&attr, 0));
@@ -328,6 +425,9 @@ void dlshim_conv_destroy(dlshim_conv *c) {
     free_weight_slot(&c->fwd_w);
     free_weight_slot(&c->bwd_data_w);
     free_weight_slot(&c->bwd_w_w);
+    free_cast(&c->src_cast);
+    free_cast(&c->diff_dst_cast);
+    free_cast(&c->sub_cast);
     if (c->bwd_w_src) dnnl_memory_destroy(c->bwd_w_src);
     if (c->bwd_w_hint_pd) dnnl_primitive_desc_destroy(c->bwd_w_hint_pd);
     if (c->fwd_scratch) dnnl_memory_destroy(c->fwd_scratch);
@@ -352,7 +452,7 @@ void dlshim_conv_destroy(dlshim_conv *c) {
 /// cached copy was filled from (then `weights` is not read at all).
 /// Points `slot->internal` at the calling thread's transient buffer (NULL-safe error when out of memory).
 static int use_transient(weight_slot *slot) {
-    void *t = transient_buffer(slot->size);
+    void *t = transient_buffer(TL_WEIGHTS, slot->size);
     if (!t) return (int)dnnl_out_of_memory;
     return (int)dnnl_memory_set_data_handle(slot->internal, t);
 }
@@ -382,9 +482,13 @@ int dlshim_conv_forward(dlshim_conv *c, const float *src, const float *weights, 
                         uint64_t weights_version) {
     dnnl_memory_t w;
     TRY(weights_in(c, &c->fwd_w, weights, weights_version, &w));
-    TRY(dnnl_memory_set_data_handle(c->src, (void *)src));
+    dnnl_memory_t src_mem = c->src;
+    if (c->d.bf16)
+        TRY(cast_in(c, &c->src_cast, src, &src_mem));
+    else
+        TRY(dnnl_memory_set_data_handle(c->src, (void *)src));
     TRY(dnnl_memory_set_data_handle(c->dst, dst));
-    dnnl_exec_arg_t args[5] = {{DNNL_ARG_SRC, c->src}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DST, c->dst}};
+    dnnl_exec_arg_t args[5] = {{DNNL_ARG_SRC, src_mem}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DST, c->dst}};
     int n = 3;
     if (c->d.has_bias) {
         TRY(dnnl_memory_set_data_handle(c->bias, (void *)bias));
@@ -398,9 +502,13 @@ int dlshim_conv_backward_data(dlshim_conv *c, const float *diff_dst, const float
     if (!c->bwd_data) TRY(create_backward_data(c));
     dnnl_memory_t w;
     TRY(weights_in(c, &c->bwd_data_w, weights, 0, &w));
-    TRY(dnnl_memory_set_data_handle(c->dst, (void *)diff_dst));
+    dnnl_memory_t dd_mem = c->dst;
+    if (c->d.bf16)
+        TRY(cast_in(c, &c->diff_dst_cast, diff_dst, &dd_mem));
+    else
+        TRY(dnnl_memory_set_data_handle(c->dst, (void *)diff_dst));
     TRY(dnnl_memory_set_data_handle(c->src, diff_src));
-    dnnl_exec_arg_t args[4] = {{DNNL_ARG_DIFF_DST, c->dst}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DIFF_SRC, c->src}};
+    dnnl_exec_arg_t args[4] = {{DNNL_ARG_DIFF_DST, dd_mem}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DIFF_SRC, c->src}};
     return execute(c, c->bwd_data, 3, args, c->bwd_data_scratch);
 }
 
@@ -420,17 +528,24 @@ int dlshim_conv_backward_weights(dlshim_conv *c, const float *src, const float *
                            src + ((n * d->ih + oh * d->stride_h) * d->iw + ow * d->stride_w) * d->ic,
                            (size_t)d->ic * sizeof(float));
         src_mem = c->bwd_w_src;
+        if (d->bf16) TRY(cast_in(c, &c->sub_cast, sub, &src_mem));
+    } else if (c->d.bf16) {
+        TRY(cast_in(c, &c->src_cast, src, &src_mem));
     } else {
         TRY(dnnl_memory_set_data_handle(c->src, (void *)src));
     }
-    TRY(dnnl_memory_set_data_handle(c->dst, (void *)diff_dst));
+    dnnl_memory_t dd_mem = c->dst;
+    if (c->d.bf16)
+        TRY(cast_in(c, &c->diff_dst_cast, diff_dst, &dd_mem));
+    else
+        TRY(dnnl_memory_set_data_handle(c->dst, (void *)diff_dst));
     TRY(dnnl_memory_set_data_handle(c->wei, diff_weights));
     dnnl_memory_t w = c->wei;
     if (c->bwd_w_w.reorder) {
         TRY(use_transient(&c->bwd_w_w));
         w = c->bwd_w_w.internal;
     }
-    dnnl_exec_arg_t args[5] = {{DNNL_ARG_SRC, src_mem}, {DNNL_ARG_DIFF_DST, c->dst}, {DNNL_ARG_DIFF_WEIGHTS, w}};
+    dnnl_exec_arg_t args[5] = {{DNNL_ARG_SRC, src_mem}, {DNNL_ARG_DIFF_DST, dd_mem}, {DNNL_ARG_DIFF_WEIGHTS, w}};
     int n = 3;
     if (c->d.has_bias) {
         TRY(dnnl_memory_set_data_handle(c->bias, diff_bias));

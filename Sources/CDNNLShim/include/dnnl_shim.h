@@ -29,7 +29,13 @@ typedef struct dlshim_conv_desc {
     int32_t has_bias;   /* 1: forward adds bias[OC], backward-weights also returns diff_bias */
     int32_t fuse_relu;  /* forward post-op: 0 none, 1 ReLU, 2 ReLU6 (clip to 0..6) */
     int32_t training;   /* 1: forward_training (backward primitives allowed); 0: forward_inference */
+    int32_t bf16;       /* 1: bf16 arithmetic (see below); 0: float32 throughout */
 } dlshim_conv_desc;
+
+// bf16 mode (desc.bf16 == 1) keeps every buffer the caller sees in float32: the shim rounds src,
+// diff_dst and the weights to bf16 (round to nearest even, oneDNN reorders) into per-thread transient
+// buffers, and the primitives accumulate in float32 and write float32 dst, diff_src, diff_weights and
+// diff_bias. Callers keep float32 master weights; only the products run on the CPU's bf16 units.
 
 /// Opaque handle owning the primitives of one convolution shape (created once, reused).
 typedef struct dlshim_conv dlshim_conv;
@@ -63,6 +69,14 @@ const char *dlshim_conv_impl_name(dlshim_conv *conv);
 /// OpenMP's default applies (OMP_NUM_THREADS, else the number of cores), as it does for OpenBLAS.
 void dlshim_set_num_threads(int n);
 int dlshim_get_num_threads(void);
+
+/// 1 when this CPU, as oneDNN is allowed to use it (DNNL_MAX_CPU_ISA), has the AVX-512 BF16 dot
+/// product instructions (vdpbf16ps) that make bf16 convolutions fast; else 0.
+int dlshim_has_bf16(void);
+/// 1 when this CPU, as oneDNN is allowed to use it, has AVX-512 VNNI (vpdpbusd, int8 dot products).
+int dlshim_has_vnni(void);
+/// oneDNN's effective ISA as text, e.g. "avx512_core_bf16" (for messages).
+const char *dlshim_isa_name(void);
 
 /// oneDNN status code as text ("unimplemented", "invalid_arguments", ...).
 const char *dlshim_status_string(int status);

@@ -12,17 +12,22 @@ public final class DNNLConvolution {
     public let fusedActivation: Activation
     public var fusedReLU: Bool { fusedActivation == .relu }
     public let training: Bool
+    /// `.bf16`: the products run in bfloat16 (every buffer passed in and out stays float32).
+    public let precision: Precision
     private let handle: OpaquePointer
 
     /// Creates the forward primitive. `fusedReLU` applies ReLU as a oneDNN post-op.
     /// `training: false` builds a forward_inference primitive with no backward.
-    public convenience init(_ g: ConvGeometry, hasBias: Bool, fusedReLU: Bool = false, training: Bool = true) throws {
-        try self.init(g, hasBias: hasBias, fusedActivation: fusedReLU ? .relu : .identity, training: training)
+    public convenience init(_ g: ConvGeometry, hasBias: Bool, fusedReLU: Bool = false, training: Bool = true,
+                            precision: Precision = .fp32) throws {
+        try self.init(g, hasBias: hasBias, fusedActivation: fusedReLU ? .relu : .identity, training: training, precision: precision)
     }
 
     /// Creates the forward primitive with `fusedActivation` (identity, ReLU or ReLU6) as a post-op.
-    public init(_ g: ConvGeometry, hasBias: Bool, fusedActivation: Activation, training: Bool = true) throws {
+    public init(_ g: ConvGeometry, hasBias: Bool, fusedActivation: Activation, training: Bool = true,
+                precision: Precision = .fp32) throws {
         if let problem = g.problem { throw EngineError(.invalidArgument, "convolution \(g): \(problem)") }
+        try precision.requireSupport()
         let postOp: Int32
         switch fusedActivation {
         case .identity: postOp = 0
@@ -36,7 +41,8 @@ public final class DNNLConvolution {
             stride_h: Int64(g.strideH), stride_w: Int64(g.strideW),
             dilation_h: Int64(g.dilationH), dilation_w: Int64(g.dilationW),
             pad_top: Int64(g.padTop), pad_left: Int64(g.padLeft), pad_bottom: Int64(g.padBottom), pad_right: Int64(g.padRight),
-            groups: Int64(g.groups), has_bias: hasBias ? 1 : 0, fuse_relu: postOp, training: training ? 1 : 0)
+            groups: Int64(g.groups), has_bias: hasBias ? 1 : 0, fuse_relu: postOp, training: training ? 1 : 0,
+            bf16: precision == .bf16 ? 1 : 0)
         var out: OpaquePointer?
         let rc = dlshim_conv_create(&d, &out)
         guard rc == 0, let out else { throw DNNLConvolution.error(rc, "create", g) }
@@ -44,6 +50,7 @@ public final class DNNLConvolution {
         self.hasBias = hasBias
         self.fusedActivation = fusedActivation
         self.training = training
+        self.precision = precision
         handle = out
     }
 

@@ -10,6 +10,8 @@ public struct EngineError: Error, CustomStringConvertible, Equatable, Sendable {
         case tooLarge
         /// An allocation failed.
         case outOfMemory
+        /// The machine lacks what the request needs (an instruction set).
+        case unsupported
     }
 
     public let code: Code

@@ -64,6 +64,10 @@ public final class ConvolutionLayer: Layer {
     public let activation: Activation
     /// The implementation used (oneDNN unless changed, e.g. by tests).
     public var backend: ConvBackend = .oneDNN
+    /// The arithmetic of the oneDNN primitives (`Model.precision` sets it on every layer).
+    public var precision: Precision = .fp32 {
+        didSet { if precision != oldValue { primitives = [:]; foldedPrimitives = [:]; foldedVersions = [:] } }
+    }
 
     private var primitives: [Int: DNNLConvolution] = [:]   // batch size -> primitives
     private var foldedPrimitives: [Int: DNNLConvolution] = [:]   // batch size -> inference primitive with bias and post-op
@@ -118,7 +122,7 @@ public final class ConvolutionLayer: Layer {
 
     private func primitive(_ n: Int) throws -> DNNLConvolution {
         if let p = primitives[n] { return p }
-        let p = try DNNLConvolution(geometry(batch: n), hasBias: hasBias, fusedReLU: activation == .relu)
+        let p = try DNNLConvolution(geometry(batch: n), hasBias: hasBias, fusedReLU: activation == .relu, precision: precision)
         primitives[n] = p
         return p
     }
@@ -142,7 +146,7 @@ public final class ConvolutionLayer: Layer {
         if let cached = foldedPrimitives[g.batch] {
             p = cached
         } else {
-            p = try DNNLConvolution(g, hasBias: true, fusedActivation: bn.activation, training: false)
+            p = try DNNLConvolution(g, hasBias: true, fusedActivation: bn.activation, training: false, precision: precision)
             foldedPrimitives[g.batch] = p
         }
         let oc = g.outC, perFilter = g.weightCount / oc

@@ -105,6 +105,19 @@ public final class Model: @unchecked Sendable {
         for (i, l) in layers.enumerated() where !l.isFrozen { layerVersions[i] = parameterVersion }
     }
 
+    /// The arithmetic of the convolutions and fully connected layers (FP32 unless set). Setting `.bf16`
+    /// throws when the CPU lacks the instructions (`Precision.requireSupport`); batch norm, pooling,
+    /// activations, the loss and SGD stay float32 either way.
+    public private(set) var precision: Precision = .fp32
+    public func setPrecision(_ p: Precision) throws(EngineError) {
+        try p.requireSupport()
+        precision = p
+        for l in layers {
+            if let c = l as? ConvolutionLayer { c.precision = p }
+            if let f = l as? FullyConnectedLayer { f.precision = p }
+        }
+    }
+
     /// When non-nil, forward and backward add their wall time per layer kind ("convolution forward", ...).
     public var profile: [String: Double]?
 
