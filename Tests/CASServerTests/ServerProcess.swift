@@ -20,7 +20,8 @@ final class ServerProcess: @unchecked Sendable {  // `process` is only touched b
     /// The file standard error goes to, when `init(log: true)`.
     private(set) var logFile: String?
 
-    init(dataRoot: String, auth: String = "none", http: Bool = false, arguments: [String] = [], log: Bool = false) throws {
+    init(dataRoot: String, auth: String = "none", http: Bool = false, arguments: [String] = [], log: Bool = false,
+         environment: [String: String] = [:]) throws {
         self.dataRoot = dataRoot
         let portFile = dataRoot + "/port-\(UUID().uuidString)"
         let httpPortFile = portFile + "-http"
@@ -29,6 +30,7 @@ final class ServerProcess: @unchecked Sendable {  // `process` is only touched b
             + (http ? ["--http-port", "0", "--http-port-file", httpPortFile] : []) + arguments
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         if log {
             let file = portFile + ".log"
             FileManager.default.createFile(atPath: file, contents: nil)

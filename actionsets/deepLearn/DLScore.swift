@@ -23,10 +23,11 @@ struct DLScore: Action {
         .aliases("layerList")
     static let layerImageType = P.string("layerImageType", "How layerOut writes activations: JPG (a grayscale image per channel "
                                          + "of each spatial layer) or WIDE (a column per value).", default: "JPG", allowed: ["JPG", "WIDE"])
+    static let precision = PrecisionOption.param()
     static let extras = ["randomFlip", "randomCrop", "randomMutation", "displayClassScoreInfo", "gpu", "logLevel", "miniBatchBufSize"]
         .map { Optimizer.accepted($0, .null) }
     static let parameters = [table.spec, modelTable.spec, initWeights.spec, casOut.spec, copyVars.spec, topProbs.spec, inputs.spec,
-                             encodeName.spec, nThreads.spec, bufferSize.spec, layerOut.spec, layers.spec, layerImageType.spec] + extras
+                             encodeName.spec, nThreads.spec, bufferSize.spec, layerOut.spec, layers.spec, layerImageType.spec, precision.spec] + extras
 
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
         let (m, _) = try await ModelAccess.load(args[modelTable], ctx, parameter: "modelTable")
@@ -39,6 +40,7 @@ struct DLScore: Action {
         let (scored, activations) = try await ctx.cpu { () throws -> (Scoring, LayerOut?) in
             let engine = try EngineGraph.model(m, seed: 0, for: .inference(batch: batch), ctx)
             try w.load(into: engine, parameter: "initWeights")
+            try PrecisionOption.apply(args[precision], to: engine, ctx)
             guard let input = engine.inputLayer as? InputLayer else { throw ActionError(.parameterValue, "The model has no input layer.", parameter: "modelTable") }
             let samples = try ImageData.read(t.data, inputs: column, target: target, shape: input.shape, requireTarget: false)
             var out: LayerOut?

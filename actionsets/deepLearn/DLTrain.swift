@@ -19,16 +19,21 @@ struct DLTrain: Action {
     static let seed = P.int("seed", "Seed of the weight initialisation and (unless optimizer.seed) of the shuffling.", default: 0)
     static let nThreads = P.int("nThreads", "Engine threads (0: all cores).", default: 0, min: 0)
     static let targetOrder = P.string("targetOrder", "Order of the target levels = class indices.", default: "ASCENDING", allowed: ["ASCENDING", "DESCENDING"])
+    static let precision = PrecisionOption.param()
     static let optimizer = P.group("optimizer", "Optimisation settings.", Optimizer.self)
     static let extras = ["missing", "targetMissing", "repeatWeightTable", "recordSeed", "validFreq", "gpu"].map { Optimizer.accepted($0, .null) }
     static let parameters = [table.spec, validTable.spec, inputs.spec, target.spec, nominals.spec, modelTable.spec, initWeights.spec,
-                             modelWeights.spec, seed.spec, nThreads.spec, optimizer.spec, targetOrder.spec] + extras
+                             modelWeights.spec, seed.spec, nThreads.spec, optimizer.spec, targetOrder.spec, precision.spec] + extras
 
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
         let (m, _) = try await ModelAccess.load(args[modelTable], ctx, parameter: "modelTable")
         let seedValue = UInt64(bitPattern: Int64(args[seed]))
         let batch = args[optimizer][Optimizer.miniBatchSize]
-        let engine = try await ctx.cpu { () throws -> Model in try EngineGraph.model(m, seed: seedValue, for: .training(batch: batch), ctx) }
+        let engine = try await ctx.cpu { () throws -> Model in
+            let e = try EngineGraph.model(m, seed: seedValue, for: .training(batch: batch), ctx)
+            try PrecisionOption.apply(args[precision], to: e, ctx)
+            return e
+        }
         let data = try await TrainingData.load(args, ctx, engine: engine)
         if let initial = args[initWeights] {
             let w = try await ModelAccess.weights(initial, ctx, parameter: "initWeights")

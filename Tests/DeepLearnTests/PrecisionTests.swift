@@ -1,0 +1,52 @@
+import CASClient
+import CASTestSupport
+import CASWire
+import DLEngine
+import Testing
+
+/// dlTrain and dlScore `precision=` over the protocol (the engine's bf16 arithmetic is checked in
+/// DLEngineTests/BF16Tests.swift against a naive kernel).
+@Suite("deepLearn precision", .serialized)
+struct PrecisionTests {
+    @Test("precision=BF16 trains and scores the squares like FP32 and says so in the log",
+          .enabled(if: Precision.bf16.isSupported, "this CPU offers oneDNN no AVX-512 BF16: skipped"))
+    func bf16TrainAndScore() async throws {
+        try await TestServer.start(sets: allSets).run { s in
+            let c = try await squaresWithSmallCNN(s, perClass: 16)
+            var p = trainParams(epochs: 8, weights: "w16")
+            p["precision"] = "BF16"
+            let r = try await ok(c, "deepLearn.dlTrain", p)
+            #expect(r.logs.contains { $0.message.contains("BF16 mixed precision") }, "\(r.logs.map(\.message))")
+            let h = try r.table("OptIterHistory")
+            let loss = h.doubles("Loss")
+            #expect(loss.allSatisfy(\.isFinite) && loss.last! < loss.first!, "loss \(loss)")
+            var p32 = trainParams(epochs: 8, weights: "w32")
+            p32["precision"] = "FP32"
+            let h32 = try await ok(c, "deepLearn.dlTrain", p32).table("OptIterHistory")
+            #expect(h32.doubles("Loss") != loss, "BF16 must not be the FP32 run")
+            #expect(abs(h32.doubles("Loss").last! - loss.last!) < 0.25, "FP32 \(h32.doubles("Loss")) BF16 \(loss)")
+            // Scoring the BF16-trained weights in both precisions: the same predictions on this easy set.
+            func score(_ precision: String) async throws -> [String] {
+                try await ok(c, "deepLearn.dlScore", ["table": "valid", "modelTable": "cnn", "initWeights": "w16", "precision": .string(precision),
+                                                      "casOut": ["name": .string("s_\(precision)"), "replace": true], "copyVars": ["_id_"]])
+                return try await fetch(c, "s_\(precision)", vars: ["_id_", "I__label_"]).strings("I__label_")
+            }
+            let b = try await score("BF16"), f = try await score("FP32")
+            #expect(b.count == f.count && !b.isEmpty)
+            #expect(zip(b, f).filter { $0 != $1 }.count <= 1, "BF16 \(b) FP32 \(f)")
+        }
+    }
+
+    @Test("an unknown precision is refused naming the parameter and the choices")
+    func unknownPrecision() async throws {
+        try await TestServer.start(sets: allSets).run { s in
+            let c = try await squaresWithSmallCNN(s, perClass: 4)
+            var p = trainParams(epochs: 1)
+            p["precision"] = "FP16"
+            try await fails(c, "deepLearn.dlTrain", p, "precision", "FP32", "BF16")
+            try await fails(c, "deepLearn.dlScore", ["table": "valid", "modelTable": "cnn", "initWeights": "cnn_w", "precision": "INT4"],
+                            "precision")
+            try await ok(c, "builtins.serverStatus")   // the session stays usable
+        }
+    }
+}
