@@ -24,7 +24,12 @@ CASES = [
     ("resnet50-infer-b4", "resnet50 inference b4", True, None, None),
     ("resnet50-train-b4", "resnet50 train b4 (fwd+bwd+SGD)", False, 1.1, 1.0),
     ("mobilenetv2-head-b4", "mobilenetv2 head-only fine-tune b4", False, None, None),
+    # bf16 (issue: past the FP32 wall): caslite precision=BF16 against PyTorch's autocast bfloat16
+    ("resnet50-infer-b4-bf16", "resnet50 inference b4, bf16", False, None, None),
+    ("resnet50-train-b4-bf16", "resnet50 train b4, bf16 mixed precision", False, None, None),
 ]
+# bf16 cases also compared with the FP32 figures of the same run (both sides)
+FP32_OF = {"resnet50-infer-b4-bf16": "resnet50-infer-b4", "resnet50-train-b4-bf16": "resnet50-train-b4"}
 
 
 def load():
@@ -91,6 +96,10 @@ def main():
             line += f"; onnxruntime {o['img_s']:.2f} img/s, ratio {c['img_s'] / o['img_s']:.2f}"
         if goal:
             line += f" (goal >= {goal}: {'met' if c['img_s'] / t['img_s'] >= goal else 'NOT met'})"
+        if case in FP32_OF:
+            c32, t32 = results[FP32_OF[case]]["caslite"], results[FP32_OF[case]]["pytorch"]
+            line += (f"; vs FP32 PyTorch ratio {c['img_s'] / t32['img_s']:.2f}; speed-up over caslite FP32 "
+                     f"{c['img_s'] / c32['img_s']:.2f}, PyTorch's over its FP32 {t['img_s'] / t32['img_s']:.2f}")
         print(line)
     print("-- peak memory (VmHWM of a process doing only that case: the binary or interpreter with its libraries, "
           "weights, activations, gradients, optimizer state; ratio = caslite ÷ peer, < 1 means caslite uses less)")

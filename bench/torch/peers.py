@@ -6,6 +6,7 @@
 
 usage: peers.py pytorch CASE [threads]       CASE: resnet50-infer-b1 | resnet50-infer-b4 | resnet50-train-b4 |
                                                    mobilenetv2-head-b4
+                                             each also with the suffix -bf16: torch.autocast(cpu, bfloat16)
        peers.py onnxruntime CASE [threads]   CASE: resnet50-infer-b1 | resnet50-infer-b4 (needs ONNX_MODEL)
        peers.py export-onnx PATH             random-weight ResNet-50 (torchvision topology), opset 17, dynamic batch
 
@@ -58,8 +59,15 @@ def report(side, case, batch, t, base, threads):
 
 
 def run_pytorch(case, threads):
+    import contextlib
+
     import torch
     import torch.nn as nn
+    bf16 = case.endswith("-bf16")
+    if bf16:
+        case = case[:-5]
+    # PyTorch's own mixed precision on the CPU: autocast runs convolutions and linear layers in bfloat16.
+    amp = (lambda: torch.autocast("cpu", dtype=torch.bfloat16)) if bf16 else contextlib.nullcontext
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     from models import MobileNetV2, ResNet50
     torch.set_num_threads(threads)
@@ -73,7 +81,7 @@ def run_pytorch(case, threads):
         m = ResNet50(2).eval()
 
         def fn():
-            with torch.inference_mode():
+            with torch.inference_mode(), amp():
                 m(x)
     elif case == "resnet50-train-b4":
         m = ResNet50(2).train()
@@ -81,7 +89,9 @@ def run_pytorch(case, threads):
 
         def fn():
             opt.zero_grad(set_to_none=True)
-            loss(m(x), y).backward()
+            with amp():
+                out = loss(m(x), y)
+            out.backward()
             opt.step()
     elif case == "mobilenetv2-head-b4":
         m = MobileNetV2(2)
@@ -96,11 +106,13 @@ def run_pytorch(case, threads):
 
         def fn():
             opt.zero_grad(set_to_none=True)
-            loss(m(x), y).backward()
+            with amp():
+                out = loss(m(x), y)
+            out.backward()
             opt.step()
     else:
         sys.exit(f"unknown case {case}")
-    report("pytorch", case, batch, timed(fn, warm, runs), base, threads)
+    report("pytorch", case + ("-bf16" if bf16 else ""), batch, timed(fn, warm, runs), base, threads)
 
 
 def run_onnxruntime(case, threads):

@@ -5,6 +5,7 @@
 //       RESULT side=caslite case=NAME batch=N ms=<median> img_s=.. min_ms=.. max_ms=.. peak_mb=.. base_mb=.. threads=N
 //       (bench/torch/compare.py runs these next to the PyTorch / onnxruntime peers).
 //       Cases: resnet50-infer-b1, resnet50-infer-b4, resnet50-train-b4, mobilenetv2-head-b4 (the networks),
+//              each also with the suffix -bf16 (convolutions and fully connected layers in bf16, Precision.bf16),
 //              conv-b4 (ResNet-50's convolutions: oneDNN vs im2col + OpenBLAS sgemm vs the bare sgemm),
 //              threads (one OpenMP pool: sgemm next to oneDNN, and idle CPU after a BLAS call).
 //   dlengine-bench [threads=2] [sections: conv,blas,resnet50,mobilenet]
@@ -44,7 +45,7 @@ func median(runs: Int = 5, _ body: () throws -> Void) rethrows -> Double { try t
 
 func random(_ shape: [Int], seed: UInt64) -> Tensor {
     var r = Xoshiro256(seed: seed)
-    let t = Tensor(shape: shape)
+    let t = try! Tensor(shape: shape)
     for i in 0..<t.count { t[i] = r.nextUniform() - 0.5 }
     return t
 }
@@ -95,9 +96,16 @@ let networkCases: [String: (Int, Int, Int)] = [
     "resnet50-infer-b1": (1, 3, 10), "resnet50-infer-b4": (4, 2, 5), "resnet50-train-b4": (4, 2, 5), "mobilenetv2-head-b4": (4, 3, 10),
 ]
 
+/// The precision a case name asks for (suffix -bf16) and the name without it.
+func precisionOf(_ name: String) -> (String, Precision) {
+    name.hasSuffix("-bf16") ? (String(name.dropLast(5)), .bf16) : (name, .fp32)
+}
+
 func inferenceCase(_ name: String, _ layers: [Layer]) throws {
-    let (n, warm, runs) = networkCases[name]!
+    let (base, precision) = precisionOf(name)
+    let (n, warm, runs) = networkCases[base]!
     let model = try Model(layers: layers, seed: 1)
+    try model.setPrecision(precision)
     let x = random([n] + model.inputLayer.outputShape, seed: 5)
     let t = try timed(warm: warm, runs: runs) { try model.forward(x, training: false) }
     if profiling {
@@ -110,10 +118,12 @@ func inferenceCase(_ name: String, _ layers: [Layer]) throws {
 }
 
 func trainingCase(_ name: String, _ layers: [Layer], frozen: Set<String> = []) throws {
-    let (n, warm, runs) = networkCases[name]!
+    let (base, precision) = precisionOf(name)
+    let (n, warm, runs) = networkCases[base]!
     let model = try Model(layers: layers, seed: 1)
+    try model.setPrecision(precision)
     try model.setFrozen(frozen)
-    let sgd = SGD(model: model, options: SGDOptions(momentum: 0.9))
+    let sgd = try SGD(model: model, options: SGDOptions(momentum: 0.9))
     let x = random([n] + model.inputLayer.outputShape, seed: 6), labels = (0..<n).map { $0 % 2 }
     func step() throws {
         try model.forward(x, training: true)
@@ -162,8 +172,8 @@ func convCase(verbose: Bool) throws {
         let pad = k / 2
         let g = ConvGeometry(batch: n, inH: h, inW: h, inC: ic, outC: oc, kernelH: k, kernelW: k, strideH: s, strideW: s,
                              padding: .symmetric(height: pad, width: pad))
-        let x = random([g.inputCount], seed: 1), w = random([g.weightCount], seed: 2), y = Tensor(shape: [g.outputCount])
-        let dy = random([g.outputCount], seed: 3), dx = Tensor(shape: [g.inputCount]), dw = Tensor(shape: [g.weightCount])
+        let x = random([g.inputCount], seed: 1), w = random([g.weightCount], seed: 2), y = try! Tensor(shape: [g.outputCount])
+        let dy = random([g.outputCount], seed: 3), dx = try! Tensor(shape: [g.inputCount]), dw = try! Tensor(shape: [g.weightCount])
         let prim = try DNNLConvolution(g, hasBias: false)
         let d = [try median { try prim.forward(x: x.base, w: w.base, b: nil, y: y.base) },
                  try median { try prim.backwardData(dy: dy.base, w: w.base, dx: dx.base) },
@@ -174,7 +184,7 @@ func convCase(verbose: Bool) throws {
                  median(runs: runs) { ConvIm2col.backwardWeights(g, x: x.base, dy: dy.base, dw: dw.base, db: nil) }]
         // The forward GEMM of an im2col convolution with the batch folded into N: [OC, K]·[K, N·OH·OW].
         let gm = oc, gn = n * g.outH * g.outW, gk = ic * k * k
-        let a = random([gm * gk], seed: 4), b = random([gk * gn], seed: 5), c = Tensor(shape: [gm * gn])
+        let a = random([gm * gk], seed: 4), b = random([gk * gn], seed: 5), c = try! Tensor(shape: [gm * gn])
         let bare = median { sgemm(gm, gn, gk, a, b, c) }
         for j in 0..<3 { dnnl[j] += d[j] * Double(count); im2col[j] += i[j] * Double(count) }
         gemm += bare * Double(count)
@@ -201,10 +211,10 @@ func threadsCase() throws {
         ConvolutionLayer(name: "conv", source: "x", filters: 512, kernel: 1, bias: false),
     ])
     let conv = model.layer(named: "conv")!
-    let x = random([4, 28, 28, 128], seed: 3), y = Tensor(shape: [4, 28, 28, 512])
+    let x = random([4, 28, 28, 128], seed: 3), y = try! Tensor(shape: [4, 28, 28, 512])
     let fx = random([256, 28 * 28 * 512 / 64], seed: 4)
     let fcModel = try Model(layers: [InputLayer(name: "x", shape: [28 * 28 * 512 / 64]), FullyConnectedLayer(name: "fc", source: "x", outputs: 512)])
-    let fc = fcModel.layer(named: "fc")!, fy = Tensor(shape: [256, 512])
+    let fc = fcModel.layer(named: "fc")!, fy = try! Tensor(shape: [256, 512])
     let ctx = ForwardContext(training: false)
     let convAlone = try median(runs: 15) { try conv.forward([x], y, ctx) }
     let fcAlone = try median(runs: 15) { try fc.forward([fx], fy, ctx) }
@@ -245,7 +255,7 @@ func mobileNetHead() -> ([Layer], Set<String>) {
 // MARK: - main
 
 if let name = caseName {
-    switch name {
+    switch precisionOf(name).0 {
     case "resnet50-infer-b1", "resnet50-infer-b4": try inferenceCase(name, ModelBuilders.resNet50Layers(classes: 2))
     case "resnet50-train-b4": try trainingCase(name, ModelBuilders.resNet50Layers(classes: 2))
     case "mobilenetv2-head-b4":
@@ -277,8 +287,8 @@ if sections.contains("conv") {
         ])
         let layer = model.layer(named: "conv") as! ConvolutionLayer
         let g = layer.geometry(batch: n)
-        let x = random([n, h, h, ic], seed: 1), y = Tensor(shape: [n, g.outH, g.outW, oc])
-        let dy = random(y.shape, seed: 2), dx = Tensor(shape: x.shape), dw = Tensor(shape: [g.weightCount])
+        let x = random([n, h, h, ic], seed: 1), y = try! Tensor(shape: [n, g.outH, g.outW, oc])
+        let dy = random(y.shape, seed: 2), dx = try! Tensor(shape: x.shape), dw = try! Tensor(shape: [g.weightCount])
         let w = layer.parameters[0].value.baseAddress!
         let prim = try DNNLConvolution(g, hasBias: false)
         let r = [try median { try prim.forward(x: x.base, w: w, b: nil, y: y.base) },
