@@ -6,10 +6,12 @@ CASLITE_DEBUG := .build/debug/caslite
 DEMO_DATA := caslite-data
 ## make demo MONITOR=1: the pipeline trains in a served instance instead of the embedded one, and its web
 ## monitor (docs/monitor.md) shows the training live at http://127.0.0.1:$(MONITOR_PORT)/; the instance
-## stays up at the end (its PID is printed). DEMO_EPOCHS shortens or lengthens the fine-tune.
+## stays up at the end (its PID is printed). DEMO_EPOCHS shortens or lengthens the fine-tune; DEMO_PRECISION=BF16
+## trains and scores in bf16 mixed precision (AVX-512 BF16 CPUs, docs/decisions/020-precision.md).
 MONITOR ?=
 MONITOR_PORT ?= 5573
 DEMO_EPOCHS ?= 6
+DEMO_PRECISION ?= FP32
 
 .PHONY: deps build test test-swift test-python docs docs-check demo bench clean fixtures fuzz release install deb test-deb
 FIXTURES := .fixtures-cache
@@ -105,7 +107,7 @@ demo: build
 	fi; \
 	time $(CASLITE_DEBUG) run $$where examples/covid-ct/pipeline.casl --set caslib=public --set data=lfw \
 	  --set model=mobilenetv2 --set weights=weights/mobilenet_v2-b0353104.pth --set epochs=$(DEMO_EPOCHS) --set size=64 \
-	  --set outdir=covid-ct-output --set seed=12345 2>&1 | grep -v '^progress:'; test $${PIPESTATUS[0]} = 0; \
+	  --set outdir=covid-ct-output --set seed=12345 --set precision=$(DEMO_PRECISION) 2>&1 | grep -v '^progress:'; test $${PIPESTATUS[0]} = 0; \
 	if [ -n "$(MONITOR)" ]; then \
 	  echo "== the served instance stays up for the monitor (http://127.0.0.1:$(MONITOR_PORT)/training): stop it with kill $$served"; \
 	else \

@@ -51,7 +51,7 @@ struct PipelineScriptTests {
             let c = try await s.connect("caslite")
             try await ok(c, "builtins.loadActionSet", ["actionSet": "sccasl"])
             let vars: ValueDict = ["caslib": "public", "data": "shapes", "model": "resnet18", "weights": "none",
-                                   "epochs": 4, "size": 32, "outdir": "pipeline-out", "seed": 12345]
+                                   "epochs": 4, "size": 32, "outdir": "pipeline-out", "seed": 12345, "precision": "FP32"]
             let lines = Mutex<[String]>([])
             let r = try await c.call("sccasl.runCasl", ["code": .string(code), "vars": .dict(vars)]) { e in
                 if case .log(let l) = e { lines.withLock { $0.append(l.formatted) } }

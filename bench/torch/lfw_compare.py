@@ -12,6 +12,9 @@ lines arrive unbuffered). Test accuracy is the script's `accuracy` result (dlSco
 PyTorch side: bench/torch/lfw_finetune.py with the partition file (its training wall time covers
 the same span: the epochs with their validation passes).
 
+caslite runs twice, precision=FP32 and precision=BF16 (decision 020; skipped with a reason where the
+CPU has no AVX-512 BF16): the bf16 goal is a test accuracy within 2.5 points of FP32's.
+
 usage: lfw_compare.py CASLITE_BIN DATA_ROOT PYTHON [epochs=6] [size=64] [seed=12345]
   DATA_ROOT holds public/lfw/{face,nonface}/*.png and public/weights/mobilenet_v2-b0353104.pth
 """
@@ -35,7 +38,7 @@ end;
 '''
 
 
-def run_caslite(binary, data_root, epochs, size, seed):
+def run_caslite(binary, data_root, epochs, size, seed, precision="FP32"):
     with open(os.path.join(ROOT, "examples/covid-ct/pipeline.casl")) as f:
         script = f.read() + EPILOGUE
     tmp = tempfile.NamedTemporaryFile("w", suffix=".casl", delete=False)
@@ -43,7 +46,8 @@ def run_caslite(binary, data_root, epochs, size, seed):
     tmp.close()
     cmd = [binary, "run", "--data", data_root, tmp.name, "--set", "caslib=public", "--set", "data=lfw",
            "--set", "model=mobilenetv2", "--set", "weights=weights/mobilenet_v2-b0353104.pth",
-           "--set", f"epochs={epochs}", "--set", f"size={size}", "--set", "outdir=bench-lfw-output", "--set", f"seed={seed}"]
+           "--set", f"epochs={epochs}", "--set", f"size={size}", "--set", "outdir=bench-lfw-output", "--set", f"seed={seed}",
+           "--set", f"precision={precision}"]
     master, slave = pty.openpty()
     t_launch = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=slave, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, close_fds=True)
@@ -118,6 +122,15 @@ def main():
     print(f"{'test accuracy (%, ' + str(counts[1]) + ' images)':30s} {cas['accuracy']:>28.1f} {t_acc:>18.1f}")
     print(f"{'training wall time (s)':30s} {cas['train_s']:>28.2f} {t_train:>18.2f}")
     print(f"training speed ratio (PyTorch time / caslite time): {t_train / cas['train_s']:.2f}; load average after: {' '.join(load)}")
+    if "avx512_bf16" not in open("/proc/cpuinfo").read():
+        print("SKIPPED caslite precision=BF16: this CPU has no AVX-512 BF16")
+    else:
+        bf = run_caslite(binary, data_root, epochs, size, seed, "BF16")
+        gap = cas["accuracy"] - bf["accuracy"]
+        print(f"caslite precision=BF16: test accuracy {bf['accuracy']:.1f} % (FP32 {cas['accuracy']:.1f} %, "
+              f"{'within' if abs(gap) <= 2.5 else 'NOT within'} 2.5 points), training {bf['train_s']:.2f} s "
+              f"(FP32 {cas['train_s']:.2f} s, speed-up {cas['train_s'] / bf['train_s']:.2f})")
+        print(f"RESULT case=lfw-mobilenetv2-bf16 caslite_train_s={bf['train_s']:.3f} caslite_accuracy={bf['accuracy']:.2f}")
     print(f"RESULT case=lfw-mobilenetv2 caslite_train_s={cas['train_s']:.3f} caslite_accuracy={cas['accuracy']:.2f} "
           f"pytorch_train_s={t_train:.3f} pytorch_accuracy={t_acc:.2f} caslite_run_wall_s={cas['wall_s']:.2f}")
 
