@@ -61,4 +61,21 @@ struct PretrainedTests {
         let diff = zip(probs, expected).map { abs($0 - $1) }.max()!
         #expect(diff < 1e-3, "max |p - p_torch| = \(diff)")
     }
+
+    @Test("in BF16 chelsea is still 285 and coffee 967, probabilities within bf16 tolerance of PyTorch's FP32",
+          .enabled(if: PretrainedWeights.mobileNetV2 != nil && Precision.bf16.isSupported,
+                   "needs .fixtures-cache/mobilenet_v2-b0353104.pth and AVX-512 BF16"))
+    func classifyBF16() throws {
+        let (tensors, _) = try TorchStateDict.read(try Data(contentsOf: try #require(PretrainedWeights.mobileNetV2)))
+        let model = try Model(layers: ModelBuilders.mobileNetV2Layers(normalization: .imageNet))
+        try model.loadWeights(tensors)
+        try model.setPrecision(.bf16)
+        let pixels = try ["chelsea_224", "coffee_224"].flatMap { try [UInt8](fixture($0, "rgb")) }.map(Float.init)
+        let probs = try model.forward(Tensor(shape: [2, 224, 224, 3], values: pixels), training: false).array
+        let expected = try WeightsFile.decode(try fixture("imagenet_expected", "dlew"))[0].values
+        let top = (0..<2).map { n in (0..<1000).max { probs[n * 1000 + $0] < probs[n * 1000 + $1] }! }
+        #expect(top == [285, 967])
+        let diff = zip(probs, expected).map { abs($0 - $1) }.max()!
+        #expect(diff < 5e-2 && diff > 1e-5, "max |p_bf16 - p_torch_fp32| = \(diff)")
+    }
 }
