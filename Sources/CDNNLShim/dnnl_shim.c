@@ -155,12 +155,20 @@ struct dlshim_conv {
     // subsampled src (subsample_bwd_w) into them.
     dnnl_memory_desc_t src_lp_md, dst_lp_md;
     act_cast src_cast, diff_dst_cast, sub_cast;
+    // int8 only: src quantization, per-channel weight scales [OC], and the bias in the
+    // accumulator's scale (oneDNN 2.x adds the bias before the output scales).
+    int int8;
+    float src_scale;
+    int src_signed;
+    float *w_scales, *out_scales, *bias_q;
 };
 
-/// A primitive attribute with a user-managed scratchpad (and optionally a fused ReLU (1) or ReLU6 (2) post-op).
-static int make_attr(dnnl_primitive_attr_t *attr, int relu) {
+/// A primitive attribute with a user-managed scratchpad, optional output scales (count > 0), and
+/// optionally a fused ReLU (1) or ReLU6 (2) post-op.
+static int make_scaled_attr(dnnl_primitive_attr_t *attr, int relu, dnnl_dim_t count, int mask, const float *scales) {
     TRY(dnnl_primitive_attr_create(attr));
     TRY(dnnl_primitive_attr_set_scratchpad_mode(*attr, dnnl_scratchpad_mode_user));
+    if (count > 0) TRY(dnnl_primitive_attr_set_output_scales(*attr, count, mask, scales));
     if (relu) {
         dnnl_post_ops_t po;
         TRY(dnnl_post_ops_create(&po));
@@ -174,6 +182,8 @@ static int make_attr(dnnl_primitive_attr_t *attr, int relu) {
     return 0;
 }
 
+static int make_attr(dnnl_primitive_attr_t *attr, int relu) { return make_scaled_attr(attr, relu, 0, 0, NULL); }
+
 /// Allocates the scratchpad a primitive descriptor asks for (NULL when it needs none).
 static int make_scratch(const_dnnl_primitive_desc_t pd, dnnl_memory_t *mem) {
     *mem = NULL;
@@ -182,8 +192,8 @@ static int make_scratch(const_dnnl_primitive_desc_t pd, dnnl_memory_t *mem) {
     return (int)dnnl_memory_create(mem, md, g_engine, DNNL_MEMORY_ALLOCATE);
 }
 
-static int init_weight_slot(weight_slot *slot, const dnnl_memory_desc_t *user_md, dnnl_memory_t user,
-                            const dnnl_memory_desc_t *want_md, int to_user) {
+static int init_weight_slot_scaled(weight_slot *slot, const dnnl_memory_desc_t *user_md, const dnnl_memory_desc_t *want_md,
+                                   int to_user, dnnl_dim_t count, int mask, const float *scales) {
     slot->internal = NULL;
     slot->reorder = NULL;
     slot->scratch = NULL;
@@ -196,7 +206,7 @@ static int init_weight_slot(weight_slot *slot, const dnnl_memory_desc_t *user_md
     TRY(dnnl_memory_create(&slot->internal, want_md, g_engine, DNNL_MEMORY_NONE));
     dnnl_primitive_desc_t rpd;
     dnnl_primitive_attr_t attr;
-    TRY(make_attr(&attr, 0));
+    TRY(make_scaled_attr(&attr, 0, count, mask, scales));
     dnnl_status_t s;
     if (to_user)
         s = dnnl_reorder_primitive_desc_create(&rpd, want_md, g_engine, user_md, g_engine, attr);
@@ -207,8 +217,13 @@ static int init_weight_slot(weight_slot *slot, const dnnl_memory_desc_t *user_md
     int rc = (int)dnnl_primitive_create(&slot->reorder, rpd);
     if (!rc) rc = make_scratch(rpd, &slot->scratch);
     dnnl_primitive_desc_destroy(rpd);
-    (void)user;
     return rc;
+}
+
+static int init_weight_slot(weight_slot *slot, const dnnl_memory_desc_t *user_md, dnnl_memory_t user,
+                            const dnnl_memory_desc_t *want_md, int to_user) {
+    (void)user;
+    return init_weight_slot_scaled(slot, user_md, want_md, to_user, 0, 0, NULL);
 }
 
 static void free_weight_slot(weight_slot *slot) {
@@ -251,13 +266,14 @@ static int weights_any(const dlshim_conv *c, dnnl_data_type_t dt, dnnl_memory_de
 }
 
 /// A cast from `f32_md` to `lp_md` (same dims and layout, bf16) using transient slot `tl_slot`.
-static int init_cast(act_cast *a, const dnnl_memory_desc_t *f32_md, const dnnl_memory_desc_t *lp_md, int tl_slot) {
+static int init_cast_scaled(act_cast *a, const dnnl_memory_desc_t *f32_md, const dnnl_memory_desc_t *lp_md, int tl_slot,
+                            const float *scale) {
     a->tl_slot = tl_slot;
     a->size = dnnl_memory_desc_get_size(lp_md);
     TRY(dnnl_memory_create(&a->f32, f32_md, g_engine, DNNL_MEMORY_NONE));
     TRY(dnnl_memory_create(&a->lp, lp_md, g_engine, DNNL_MEMORY_NONE));
     dnnl_primitive_attr_t attr;
-    TRY(make_attr(&attr, 0));
+    TRY(make_scaled_attr(&attr, 0, scale ? 1 : 0, 0, scale));
     dnnl_primitive_desc_t rpd;
     dnnl_status_t s = dnnl_reorder_primitive_desc_create(&rpd, f32_md, g_engine, lp_md, g_engine, attr);
     dnnl_primitive_attr_destroy(attr);
@@ -266,6 +282,10 @@ static int init_cast(act_cast *a, const dnnl_memory_desc_t *f32_md, const dnnl_m
     if (!rc) rc = make_scratch(rpd, &a->scratch);
     dnnl_primitive_desc_destroy(rpd);
     return rc;
+}
+
+static int init_cast(act_cast *a, const dnnl_memory_desc_t *f32_md, const dnnl_memory_desc_t *lp_md, int tl_slot) {
+    return init_cast_scaled(a, f32_md, lp_md, tl_slot, NULL);
 }
 
 static void free_cast(act_cast *a) {
@@ -294,24 +314,38 @@ static int create_forward(dlshim_conv *c) {
     dnnl_dims_t strides, dil, pl, pr;
     dims_of(d, strides, dil, pl, pr);
     dnnl_memory_desc_t wei_any;
-    TRY(weights_any(c, d->bf16 ? dnnl_bf16 : dnnl_f32, &wei_any));
+    TRY(weights_any(c, c->int8 ? dnnl_s8 : d->bf16 ? dnnl_bf16 : dnnl_f32, &wei_any));
     dnnl_convolution_desc_t cd;
     TRY(dnnl_dilated_convolution_forward_desc_init(
         &cd, d->training ? dnnl_forward_training : dnnl_forward_inference, dnnl_convolution_direct,
-        d->bf16 ? &c->src_lp_md : &c->src_md, &wei_any, d->has_bias ? &c->bias_md : NULL, &c->dst_md,
+        (d->bf16 || c->int8) ? &c->src_lp_md : &c->src_md, &wei_any, d->has_bias ? &c->bias_md : NULL, &c->dst_md,
         strides, dil, pl, pr));
     dnnl_primitive_attr_t attr;
-    TRY(make_attr(&attr, d->fuse_relu));
+    TRY(make_scaled_attr(&attr, d->fuse_relu, c->int8 ? d->oc : 0, 1 << 1, c->out_scales));
     dnnl_status_t s = dnnl_primitive_desc_create(&c->fwd_pd, &cd, attr, g_engine, NULL);
     dnnl_primitive_attr_destroy(attr);
     TRY(s);
     TRY(dnnl_primitive_create(&c->fwd, c->fwd_pd));
     TRY(make_scratch(c->fwd_pd, &c->fwd_scratch));
     const dnnl_memory_desc_t *want = dnnl_primitive_desc_query_md(c->fwd_pd, dnnl_query_weights_md, 0);
+    if (c->int8)   // per output channel: dim 0 of oihw, dims 0 and 1 (g, oc/g) of goihw
+        return init_weight_slot_scaled(&c->fwd_w, &c->wei_md, want, 0, d->oc, d->groups == 1 ? 1 : 3, c->w_scales);
     return init_weight_slot(&c->fwd_w, &c->wei_md, c->wei, want, 0);
 }
 
-int dlshim_conv_create(const dlshim_conv_desc *desc, dlshim_conv **out) {
+static int conv_create(const dlshim_conv_desc *desc, const dlshim_int8 *q, dlshim_conv **out);
+
+int dlshim_conv_create(const dlshim_conv_desc *desc, dlshim_conv **out) { return conv_create(desc, NULL, out); }
+
+int dlshim_conv_create_int8(const dlshim_conv_desc *desc, const dlshim_int8 *q, dlshim_conv **out) {
+    *out = NULL;
+    if (!q || desc->training || desc->bf16 || !(q->src_scale > 0) || !q->w_scales) return (int)dnnl_invalid_arguments;
+    for (int64_t i = 0; i < desc->oc; i++)
+        if (!(q->w_scales[i] > 0)) return (int)dnnl_invalid_arguments;
+    return conv_create(desc, q, out);
+}
+
+static int conv_create(const dlshim_conv_desc *desc, const dlshim_int8 *q, dlshim_conv **out) {
     *out = NULL;
     pthread_once(&g_engine_once, make_engine);
     TRY(g_engine_status);
@@ -321,6 +355,19 @@ int dlshim_conv_create(const dlshim_conv_desc *desc, dlshim_conv **out) {
     c->d = *desc;
     const dlshim_conv_desc *d = &c->d;
     int rc = 0;
+    if (q) {
+        c->int8 = 1;
+        c->src_scale = q->src_scale;
+        c->src_signed = q->src_signed != 0;
+        c->w_scales = malloc((size_t)d->oc * sizeof(float));
+        c->out_scales = malloc((size_t)d->oc * sizeof(float));
+        c->bias_q = malloc((size_t)d->oc * sizeof(float));
+        if (!c->w_scales || !c->out_scales || !c->bias_q) { dlshim_conv_destroy(c); return (int)dnnl_out_of_memory; }
+        for (int64_t i = 0; i < d->oc; i++) {
+            c->w_scales[i] = q->w_scales[i];
+            c->out_scales[i] = 1.f / (q->src_scale * q->w_scales[i]);
+        }
+    }
 #define CK(call) do { rc = (int)(call); if (rc) goto fail; } while (0)
     CK(dnnl_stream_create(&c->stream, g_engine, dnnl_stream_default_flags));
     dnnl_dims_t sd = {d->n, d->ic, d->ih, d->iw}, dd = {d->n, d->oc, d->oh, d->ow}, bd = {d->oc};
@@ -338,6 +385,10 @@ int dlshim_conv_create(const dlshim_conv_desc *desc, dlshim_conv **out) {
     CK(dnnl_memory_create(&c->dst, &c->dst_md, g_engine, DNNL_MEMORY_NONE));
     CK(dnnl_memory_create(&c->wei, &c->wei_md, g_engine, DNNL_MEMORY_NONE));
     CK(dnnl_memory_create(&c->bias, &c->bias_md, g_engine, DNNL_MEMORY_NONE));
+    if (c->int8) {
+        CK(dnnl_memory_desc_init_by_tag(&c->src_lp_md, 4, sd, c->src_signed ? dnnl_s8 : dnnl_u8, dnnl_nhwc));
+        CK(init_cast_scaled(&c->src_cast, &c->src_md, &c->src_lp_md, TL_ACT_A, &c->src_scale));
+    }
     if (d->bf16) {
         CK(dnnl_memory_desc_init_by_tag(&c->src_lp_md, 4, sd, dnnl_bf16, dnnl_nhwc));
         CK(dnnl_memory_desc_init_by_tag(&c->dst_lp_md, 4, dd, dnnl_bf16, dnnl_nhwc));
@@ -428,6 +479,9 @@ void dlshim_conv_destroy(dlshim_conv *c) {
     free_cast(&c->src_cast);
     free_cast(&c->diff_dst_cast);
     free_cast(&c->sub_cast);
+    free(c->w_scales);
+    free(c->out_scales);
+    free(c->bias_q);
     if (c->bwd_w_src) dnnl_memory_destroy(c->bwd_w_src);
     if (c->bwd_w_hint_pd) dnnl_primitive_desc_destroy(c->bwd_w_hint_pd);
     if (c->fwd_scratch) dnnl_memory_destroy(c->fwd_scratch);
@@ -483,14 +537,19 @@ int dlshim_conv_forward(dlshim_conv *c, const float *src, const float *weights, 
     dnnl_memory_t w;
     TRY(weights_in(c, &c->fwd_w, weights, weights_version, &w));
     dnnl_memory_t src_mem = c->src;
-    if (c->d.bf16)
+    if (c->d.bf16 || c->int8)
         TRY(cast_in(c, &c->src_cast, src, &src_mem));
     else
         TRY(dnnl_memory_set_data_handle(c->src, (void *)src));
     TRY(dnnl_memory_set_data_handle(c->dst, dst));
     dnnl_exec_arg_t args[5] = {{DNNL_ARG_SRC, src_mem}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DST, c->dst}};
     int n = 3;
-    if (c->d.has_bias) {
+    if (c->d.has_bias && c->int8) {
+        // oneDNN 2.x int8: dst = out_scale · (acc + bias), so the bias goes in at the accumulator's scale.
+        for (int64_t i = 0; i < c->d.oc; i++) c->bias_q[i] = bias[i] * c->src_scale * c->w_scales[i];
+        TRY(dnnl_memory_set_data_handle(c->bias, c->bias_q));
+        args[n++] = (dnnl_exec_arg_t){DNNL_ARG_BIAS, c->bias};
+    } else if (c->d.has_bias) {
         TRY(dnnl_memory_set_data_handle(c->bias, (void *)bias));
         args[n++] = (dnnl_exec_arg_t){DNNL_ARG_BIAS, c->bias};
     }

@@ -37,6 +37,34 @@ struct PrecisionTests {
         }
     }
 
+    @Test("precision=INT8 scores after calibrating on calibrationTable, like FP32; without it, a clear Error",
+          .enabled(if: Precision.int8.isSupported, "this CPU offers oneDNN no AVX-512 VNNI: skipped"))
+    func int8Score() async throws {
+        try await TestServer.start(sets: allSets).run { s in
+            let c = try await squaresWithSmallCNN(s, perClass: 16)
+            try await ok(c, "deepLearn.dlTrain", trainParams(epochs: 8, weights: "w"))
+            func score(_ extra: ValueDict, _ name: String) async throws -> (Response, [String]) {
+                var p: ValueDict = ["table": "valid", "modelTable": "cnn", "initWeights": "w",
+                                    "casOut": ["name": .string(name), "replace": true], "copyVars": ["_id_"]]
+                for (k, v) in extra { p[k] = v }
+                let r = try await ok(c, "deepLearn.dlScore", p)
+                return (r, try await fetch(c, name, vars: ["_id_", "I__label_"]).strings("I__label_"))
+            }
+            let (_, f) = try await score([:], "s32")
+            let (r8, i8) = try await score(["precision": "INT8", "calibrationTable": "train", "calibrationRows": 16], "s8")
+            #expect(r8.logs.contains { $0.message.contains("INT8") }, "\(r8.logs.map(\.message))")
+            #expect(i8.count == f.count && !i8.isEmpty)
+            #expect(zip(i8, f).filter { $0 != $1 }.count <= 1, "INT8 \(i8) FP32 \(f)")
+            try await fails(c, "deepLearn.dlScore", ["table": "valid", "modelTable": "cnn", "initWeights": "w", "precision": "INT8"],
+                            "calibrationTable")
+            try await fails(c, "deepLearn.dlScore", ["table": "valid", "modelTable": "cnn", "initWeights": "w", "precision": "INT8",
+                                                     "calibrationTable": "nosuchtable"], "nosuchtable")
+            var t = trainParams(epochs: 1)
+            t["precision"] = "INT8"
+            try await fails(c, "deepLearn.dlTrain", t, "precision")   // INT8 is for scoring only
+        }
+    }
+
     @Test("an unknown precision is refused naming the parameter and the choices")
     func unknownPrecision() async throws {
         try await TestServer.start(sets: allSets).run { s in

@@ -23,11 +23,34 @@ struct DLScore: Action {
         .aliases("layerList")
     static let layerImageType = P.string("layerImageType", "How layerOut writes activations: JPG (a grayscale image per channel "
                                          + "of each spatial layer) or WIDE (a column per value).", default: "JPG", allowed: ["JPG", "WIDE"])
-    static let precision = PrecisionOption.param()
+    static let precision = PrecisionOption.scoringParam()
+    static let calibrationTable = P.optionalTable("calibrationTable", "precision=INT8: the images whose activations set the quantization ranges "
+                                                  + "(same image column as table).")
+    static let calibrationRows = P.int("calibrationRows", "precision=INT8: how many rows of calibrationTable calibrate (the first ones).",
+                                       default: 64, min: 1, max: 4096)
     static let extras = ["randomFlip", "randomCrop", "randomMutation", "displayClassScoreInfo", "gpu", "logLevel", "miniBatchBufSize"]
         .map { Optimizer.accepted($0, .null) }
     static let parameters = [table.spec, modelTable.spec, initWeights.spec, casOut.spec, copyVars.spec, topProbs.spec, inputs.spec,
-                             encodeName.spec, nThreads.spec, bufferSize.spec, layerOut.spec, layers.spec, layerImageType.spec, precision.spec] + extras
+                             encodeName.spec, nThreads.spec, bufferSize.spec, layerOut.spec, layers.spec, layerImageType.spec, precision.spec,
+                             calibrationTable.spec, calibrationRows.spec] + extras
+
+    /// Records the convolutions' input ranges on the first `rows` images of `source` (INT8 calibration).
+    static func calibrate(_ engine: Model, _ source: ArrayDataSource, rows: Int, batch: Int, table: String) throws(ActionError) {
+        guard rows > 0 else {
+            throw ActionError(.parameterValue, "calibrationTable \(table) has no rows with an image.", parameter: "calibrationTable")
+        }
+        do {
+            let batches = try stride(from: 0, to: rows, by: batch).map { start in
+                let n = min(batch, rows - start)
+                let t = try Tensor(shape: [n] + source.sampleShape)
+                source.fill(Array(start..<(start + n))[...], into: t)
+                return t
+            }
+            try engine.calibrate(batches)
+        } catch {
+            throw ActionError(.parameterValue, "Calibration on \(table) failed: \(error)", parameter: "calibrationTable")
+        }
+    }
 
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
         let (m, _) = try await ModelAccess.load(args[modelTable], ctx, parameter: "modelTable")
@@ -36,12 +59,29 @@ struct DLScore: Action {
         let column = args[inputs].first ?? "_image_", target = w.target ?? "_label_", batch = args[bufferSize]
         let threads = args[nThreads] > 0 ? min(args[nThreads], ProcessInfo.processInfo.activeProcessorCount) : ProcessInfo.processInfo.activeProcessorCount
         let wantsLayers = args.has(layerOut)
+        let precisionValue = try PrecisionOption.parse(args[precision])
+        var calibrationData: DataTable?
+        if precisionValue == .int8 {
+            try PrecisionOption.requireSupport(.int8)
+            guard let ref = args[calibrationTable] else {
+                throw ActionError(.parameterMissing, "precision=INT8 needs calibrationTable: images that set the quantization ranges.",
+                                  parameter: "calibrationTable")
+            }
+            calibrationData = try await ctx.filteredTable(ref).data
+        } else if args.has(calibrationTable) {
+            ctx.warning("calibrationTable is only used with precision=INT8; ignored.")
+        }
+        let calibrationCount = args[calibrationRows], calibration = calibrationData
         let imageType = LayerOut.ImageType(rawValue: args[layerImageType].uppercased()) ?? .jpg
         let (scored, activations) = try await ctx.cpu { () throws -> (Scoring, LayerOut?) in
             let engine = try EngineGraph.model(m, seed: 0, for: .inference(batch: batch), ctx)
             try w.load(into: engine, parameter: "initWeights")
-            try PrecisionOption.apply(args[precision], to: engine, ctx)
             guard let input = engine.inputLayer as? InputLayer else { throw ActionError(.parameterValue, "The model has no input layer.", parameter: "modelTable") }
+            if let calibration {
+                let cal = try ImageData.read(calibration, inputs: column, target: nil, shape: input.shape, requireTarget: false)
+                try calibrate(engine, cal.source(levels: []), rows: min(calibrationCount, cal.count), batch: batch, table: calibration.name)
+            }
+            try PrecisionOption.apply(args[precision], to: engine, ctx)
             let samples = try ImageData.read(t.data, inputs: column, target: target, shape: input.shape, requireTarget: false)
             var out: LayerOut?
             if wantsLayers {

@@ -19,7 +19,7 @@ struct DLTrain: Action {
     static let seed = P.int("seed", "Seed of the weight initialisation and (unless optimizer.seed) of the shuffling.", default: 0)
     static let nThreads = P.int("nThreads", "Engine threads (0: all cores).", default: 0, min: 0)
     static let targetOrder = P.string("targetOrder", "Order of the target levels = class indices.", default: "ASCENDING", allowed: ["ASCENDING", "DESCENDING"])
-    static let precision = PrecisionOption.param()
+    static let precision = PrecisionOption.trainingParam()
     static let optimizer = P.group("optimizer", "Optimisation settings.", Optimizer.self)
     static let extras = ["missing", "targetMissing", "repeatWeightTable", "recordSeed", "validFreq", "gpu"].map { Optimizer.accepted($0, .null) }
     static let parameters = [table.spec, validTable.spec, inputs.spec, target.spec, nominals.spec, modelTable.spec, initWeights.spec,

@@ -28,6 +28,8 @@ CASES = [
     ("resnet50-infer-b4-bf16", "resnet50 inference b4, bf16", False, None, None),
     ("resnet50-train-b4-bf16", "resnet50 train b4, bf16 mixed precision", False, None, None),
 ]
+# caslite only (no same-recipe int8 peer here): against the FP32 figures of the same run
+INT8_CASES = [("resnet50-infer-b4-int8", "resnet50 inference b4, int8 (calibrated PTQ)", "resnet50-infer-b4")]
 # bf16 cases also compared with the FP32 figures of the same run (both sides)
 FP32_OF = {"resnet50-infer-b4-bf16": "resnet50-infer-b4", "resnet50-train-b4-bf16": "resnet50-train-b4"}
 
@@ -101,6 +103,12 @@ def main():
             line += (f"; vs FP32 PyTorch ratio {c['img_s'] / t32['img_s']:.2f}; speed-up over caslite FP32 "
                      f"{c['img_s'] / c32['img_s']:.2f}, PyTorch's over its FP32 {t['img_s'] / t32['img_s']:.2f}")
         print(line)
+    for case, label, fp32 in INT8_CASES:
+        r = parse(run([bench, "--case", case, "--threads", str(threads)]), [bench, case])
+        c32, t32, o32 = results[fp32]["caslite"], results[fp32]["pytorch"], results[fp32]["onnxruntime"]
+        img_s = float(r["img_s"])
+        print(f"{label}: caslite {img_s:.2f} img/s ({float(r['ms']):.1f} ms/batch); vs caslite FP32 {img_s / c32['img_s']:.2f}, "
+              f"vs PyTorch FP32 {img_s / t32['img_s']:.2f}, vs onnxruntime FP32 {img_s / o32['img_s']:.2f} (one process, load {load()})")
     print("-- peak memory (VmHWM of a process doing only that case: the binary or interpreter with its libraries, "
           "weights, activations, gradients, optimizer state; ratio = caslite ÷ peer, < 1 means caslite uses less)")
     for case, label, ort, _, goal in CASES:

@@ -37,12 +37,25 @@ typedef struct dlshim_conv_desc {
 // buffers, and the primitives accumulate in float32 and write float32 dst, diff_src, diff_weights and
 // diff_bias. Callers keep float32 master weights; only the products run on the CPU's bf16 units.
 
+/// int8 inference (post-training quantization) of one convolution: the caller's buffers stay float32.
+/// The shim quantizes src to round(src · src_scale) (u8, or s8 when src_signed) and the weights per
+/// output channel to round(w · w_scales[oc]) (s8), saturating, with oneDNN reorders; oneDNN accumulates
+/// in int32 and writes float32 dst = acc / (src_scale · w_scales[oc]) + bias (then the fused activation).
+typedef struct dlshim_int8 {
+    float src_scale;
+    int32_t src_signed;
+    const float *w_scales;   /* [OC], copied by dlshim_conv_create_int8 */
+} dlshim_int8;
+
 /// Opaque handle owning the primitives of one convolution shape (created once, reused).
 typedef struct dlshim_conv dlshim_conv;
 
 /// Creates the forward primitive (backward primitives are created lazily on first use).
 /// Returns 0 on success or a oneDNN status code; `*out` is NULL on failure.
 int dlshim_conv_create(const dlshim_conv_desc *desc, dlshim_conv **out);
+/// An int8 inference convolution (desc->training must be 0, desc->bf16 0); used through
+/// dlshim_conv_forward like any other (weights_version caches the quantized weights).
+int dlshim_conv_create_int8(const dlshim_conv_desc *desc, const dlshim_int8 *q, dlshim_conv **out);
 void dlshim_conv_destroy(dlshim_conv *conv);
 
 /// dst = conv(src, weights) (+ bias) (ReLU if fused). Overwrites dst. bias may be NULL when has_bias == 0.

@@ -25,9 +25,15 @@ public final class DNNLConvolution {
 
     /// Creates the forward primitive with `fusedActivation` (identity, ReLU or ReLU6) as a post-op.
     public init(_ g: ConvGeometry, hasBias: Bool, fusedActivation: Activation, training: Bool = true,
-                precision: Precision = .fp32) throws {
+                precision: Precision = .fp32, quantization: Quantization? = nil) throws {
         if let problem = g.problem { throw EngineError(.invalidArgument, "convolution \(g): \(problem)") }
         try precision.requireSupport()
+        if (precision == .int8) != (quantization != nil) || (precision == .int8 && training) {
+            throw EngineError(.invalidArgument, "convolution \(g): INT8 is for inference with a quantization, and only INT8 takes one")
+        }
+        if let q = quantization, q.weightScales.count != g.outC || !(q.sourceScale > 0) || !q.weightScales.allSatisfy({ $0 > 0 && $0.isFinite }) {
+            throw EngineError(.invalidArgument, "convolution \(g): quantization needs a positive source scale and \(g.outC) positive weight scales")
+        }
         let postOp: Int32
         switch fusedActivation {
         case .identity: postOp = 0
@@ -44,7 +50,15 @@ public final class DNNLConvolution {
             groups: Int64(g.groups), has_bias: hasBias ? 1 : 0, fuse_relu: postOp, training: training ? 1 : 0,
             bf16: precision == .bf16 ? 1 : 0)
         var out: OpaquePointer?
-        let rc = dlshim_conv_create(&d, &out)
+        let rc: Int32
+        if let q = quantization {
+            rc = q.weightScales.withUnsafeBufferPointer { ws in
+                var qd = dlshim_int8(src_scale: q.sourceScale, src_signed: q.signedSource ? 1 : 0, w_scales: ws.baseAddress)
+                return dlshim_conv_create_int8(&d, &qd, &out)
+            }
+        } else {
+            rc = dlshim_conv_create(&d, &out)
+        }
         guard rc == 0, let out else { throw DNNLConvolution.error(rc, "create", g) }
         geometry = g
         self.hasBias = hasBias
@@ -55,6 +69,39 @@ public final class DNNLConvolution {
     }
 
     deinit { dlshim_conv_destroy(handle) }
+
+    /// Post-training quantization of one convolution (`Precision.int8`): src is quantized to
+    /// round(x · sourceScale) as u8 (s8 when `signedSource`), the weights of output channel o to
+    /// round(w · weightScales[o]) as s8 (saturating); the result is float32.
+    public struct Quantization: Sendable, Equatable {
+        public var sourceScale: Float
+        public var signedSource: Bool
+        public var weightScales: [Float]
+        public init(sourceScale: Float, signedSource: Bool, weightScales: [Float]) {
+            self.sourceScale = sourceScale
+            self.signedSource = signedSource
+            self.weightScales = weightScales
+        }
+
+        /// Symmetric per-channel scales for weights [OC, …]: 127 / max |w| of each output channel
+        /// (1 for an all-zero channel).
+        public static func weightScales(_ w: UnsafePointer<Float>, outputs: Int, perOutput: Int) -> [Float] {
+            (0..<outputs).map { o in
+                var m: Float = 0
+                for i in 0..<perOutput { m = max(m, abs(w[o * perOutput + i])) }
+                return m > 0 ? 127 / m : 1
+            }
+        }
+
+        /// The source scale for inputs observed in [minimum, maximum]: u8 over 0…max when nothing is
+        /// negative, else s8 over ±max |x|.
+        public static func source(minimum: Float, maximum: Float) -> (scale: Float, signed: Bool) {
+            let signed = minimum < 0
+            let range = signed ? max(-minimum, maximum) : maximum
+            guard range > 0, range.isFinite else { return (1, signed) }
+            return ((signed ? 127 : 255) / range, signed)
+        }
+    }
 
     /// Whether oneDNN wants the weights in a blocked layout (then `forward` reorders them, and a
     /// non-zero `weightsVersion` lets it skip that).

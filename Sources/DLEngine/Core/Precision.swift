@@ -9,12 +9,16 @@ import CDNNLShim
 public enum Precision: String, Sendable, CaseIterable {
     case fp32 = "FP32"
     case bf16 = "BF16"
+    /// Inference only: post-training quantized convolutions (u8/s8 activations, s8 per-channel
+    /// weights, int32 accumulation) on AVX-512 VNNI; needs calibrated input ranges (`Model.calibrate`).
+    case int8 = "INT8"
 
     /// The instruction set this precision's fast path needs, or nil when it needs nothing special.
     public var requiredISA: String? {
         switch self {
         case .fp32: nil
         case .bf16: "AVX-512 BF16 (avx512_core_bf16)"
+        case .int8: "AVX-512 VNNI (avx512_core_vnni)"
         }
     }
 
@@ -24,6 +28,7 @@ public enum Precision: String, Sendable, CaseIterable {
         switch self {
         case .fp32: true
         case .bf16: dlshim_has_bf16() != 0
+        case .int8: dlshim_has_vnni() != 0
         }
     }
 

@@ -66,7 +66,40 @@ public final class ConvolutionLayer: Layer {
     public var backend: ConvBackend = .oneDNN
     /// The arithmetic of the oneDNN primitives (`Model.precision` sets it on every layer).
     public var precision: Precision = .fp32 {
-        didSet { if precision != oldValue { primitives = [:]; foldedPrimitives = [:]; foldedVersions = [:] } }
+        didSet { if precision != oldValue { primitives = [:]; foldedPrimitives = [:]; foldedVersions = [:]; int8Primitives = [:] } }
+    }
+    /// The range of this layer's input seen while `calibrating` (int8 post-training quantization).
+    public internal(set) var inputRange: (min: Float, max: Float)?
+    /// Set by `Model.calibrate`: forwards record `inputRange`.
+    var calibrating = false
+    private var int8Primitives: [Int: (version: UInt64, primitive: DNNLConvolution)] = [:]   // batch size -> (weights version, primitive)
+
+    /// Whether INT8 precision quantizes this convolution: not grouped/depthwise ones (memory-bound, little
+    /// to gain, and the most sensitive to activation quantization) and not a stem on ≤ 4 image channels;
+    /// those run in FP32. Measured on ImageNet MobileNetV2 (docs/decisions/020-precision.md).
+    var runsInt8: Bool { groups == 1 && inputShapes[0][2] > 4 }
+
+    private func record(_ x: Tensor) {
+        guard calibrating else { return }
+        let p = x.pointer
+        var lo = inputRange?.min ?? .infinity, hi = inputRange?.max ?? -.infinity
+        for i in 0..<x.count { lo = min(lo, p[i]); hi = max(hi, p[i]) }
+        inputRange = (lo, hi)
+    }
+
+    /// The int8 primitive for geometry `g` quantizing the weights `w` (raw, or folded with a batch norm)
+    /// per output channel; made again when `version` changes (always for version 0).
+    private func int8Primitive(_ g: ConvGeometry, w: UnsafePointer<Float>, bias: Bool, activation: Activation, version: UInt64) throws -> DNNLConvolution {
+        if version != 0, let cached = int8Primitives[g.batch], cached.version == version { return cached.primitive }
+        guard let range = inputRange else {
+            throw error(.invalidArgument, "INT8 needs the range of this layer's input: calibrate the model first")
+        }
+        let source = DNNLConvolution.Quantization.source(minimum: range.min, maximum: range.max)
+        let q = DNNLConvolution.Quantization(sourceScale: source.scale, signedSource: source.signed,
+                                             weightScales: DNNLConvolution.Quantization.weightScales(w, outputs: g.outC, perOutput: g.weightCount / g.outC))
+        let p = try DNNLConvolution(g, hasBias: bias, fusedActivation: activation, training: false, precision: .int8, quantization: q)
+        int8Primitives[g.batch] = (version, p)
+        return p
     }
 
     private var primitives: [Int: DNNLConvolution] = [:]   // batch size -> primitives
@@ -122,7 +155,7 @@ public final class ConvolutionLayer: Layer {
 
     private func primitive(_ n: Int) throws -> DNNLConvolution {
         if let p = primitives[n] { return p }
-        let p = try DNNLConvolution(geometry(batch: n), hasBias: hasBias, fusedReLU: activation == .relu, precision: precision)
+        let p = try DNNLConvolution(geometry(batch: n), hasBias: hasBias, fusedReLU: activation == .relu, precision: precision == .int8 ? .fp32 : precision)
         primitives[n] = p
         return p
     }
@@ -141,14 +174,8 @@ public final class ConvolutionLayer: Layer {
     /// `version` identifies the content of W and bn's parameters and statistics: the folded weights are
     /// recomputed and reordered only when it changes.
     func forwardFolded(_ x: Tensor, into y: Tensor, batchNorm bn: BatchNormLayer, version: UInt64) throws {
+        record(x)
         let g = geometry(batch: x.batch)
-        let p: DNNLConvolution
-        if let cached = foldedPrimitives[g.batch] {
-            p = cached
-        } else {
-            p = try DNNLConvolution(g, hasBias: true, fusedActivation: bn.activation, training: false, precision: precision)
-            foldedPrimitives[g.batch] = p
-        }
         let oc = g.outC, perFilter = g.weightCount / oc
         let folded = workspace.a.get(g.weightCount + oc), bias = folded + g.weightCount
         let gamma = bn.param("weight").value, beta = bn.param("bias").value
@@ -168,6 +195,16 @@ public final class ConvolutionLayer: Layer {
                 for i in 0..<perFilter { dst[i] = src[i] * scale }
             }
         }
+        let p: DNNLConvolution
+        if precision == .int8 && runsInt8 {   // quantized from the folded weights: made again with each new version
+            p = try int8Primitive(g, w: folded, bias: true, activation: bn.activation, version: refold ? 0 : version)
+            if refold, version != 0 { int8Primitives[g.batch]?.version = version }
+        } else if let cached = foldedPrimitives[g.batch] {
+            p = cached
+        } else {
+            p = try DNNLConvolution(g, hasBias: true, fusedActivation: bn.activation, training: false, precision: precision == .int8 ? .fp32 : precision)
+            foldedPrimitives[g.batch] = p
+        }
         try p.forward(x: x.pointer, w: folded, b: bias, y: y.pointer, weightsVersion: version)
         if refold { foldedVersions[g.batch] = version }
     }
@@ -185,6 +222,14 @@ public final class ConvolutionLayer: Layer {
         let g = geometry(batch: x[0].batch)
         let w = param("weight").value.baseAddress!
         let b = hasBias ? UnsafePointer(param("bias").value.baseAddress!) : nil
+        record(x[0])
+        if precision == .int8, runsInt8, backend == .oneDNN, !ctx.training {
+            let post: Activation = activation == .relu ? .relu : .identity
+            let p = try int8Primitive(g, w: w, bias: hasBias, activation: post, version: ctx.parameterVersion)
+            try p.forward(x: x[0].pointer, w: w, b: b, y: y.pointer, weightsVersion: ctx.parameterVersion)
+            if !p.fusedReLU { activation.apply(y.pointer, count: y.count) }
+            return
+        }
         let k = try kernels(g)
         try k.forward(x: x[0].pointer, w: w, b: b, y: y.pointer, weightsVersion: ctx.parameterVersion)
         if !k.fusesReLU { activation.apply(y.pointer, count: y.count) }

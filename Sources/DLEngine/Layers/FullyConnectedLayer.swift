@@ -53,7 +53,7 @@ public final class FullyConnectedLayer: Layer {
 
     public override func forward(_ x: [Tensor], _ y: Tensor, _ ctx: ForwardContext) throws {
         let n = x[0].batch, i = inputs, o = outputs
-        if precision != .fp32 {
+        if precision == .bf16 {   // INT8 leaves fully connected layers in FP32 (the head is a small part of the work)
             let p = try primitive(n)
             try p.forward(x: x[0].pointer, w: param("weight").value.baseAddress!, b: hasBias ? param("bias").value.baseAddress! : nil,
                           y: y.pointer, weightsVersion: ctx.parameterVersion)
@@ -72,7 +72,7 @@ public final class FullyConnectedLayer: Layer {
     public override func backward(_ x: [Tensor], _ y: Tensor, _ dy: Tensor, _ dx: [Tensor?]) throws {
         let n = x[0].batch, i = inputs, o = outputs
         activation.backward(output: y.pointer, outputGrad: dy.pointer, into: dy.pointer, count: dy.count)
-        if precision != .fp32 { return try backwardPrimitive(x[0], dy, dx[0]) }
+        if precision == .bf16 { return try backwardPrimitive(x[0], dy, dx[0]) }   // INT8: FP32 (inference only anyway)
         if !isFrozen {
             // dW [O, I] += dzᵀ [O, N] · x [N, I]
             BLAS.sgemm(true, false, m: o, n: i, k: n, a: dy.pointer, lda: o, b: x[0].pointer, ldb: i,

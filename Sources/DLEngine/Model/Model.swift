@@ -111,11 +111,27 @@ public final class Model: @unchecked Sendable {
     public private(set) var precision: Precision = .fp32
     public func setPrecision(_ p: Precision) throws(EngineError) {
         try p.requireSupport()
+        if p == .int8, let c = layers.compactMap({ $0 as? ConvolutionLayer }).first(where: { $0.backend == .oneDNN && $0.runsInt8 && $0.inputRange == nil }) {
+            throw EngineError(.invalidArgument, "INT8 needs calibrated input ranges (Model.calibrate); convolution '\(c.name)' has none", layer: c.name)
+        }
         precision = p
         for l in layers {
             if let c = l as? ConvolutionLayer { c.precision = p }
             if let f = l as? FullyConnectedLayer { f.precision = p }
         }
+    }
+
+    /// Runs inference forwards over `batches` in the current precision and records the range of every
+    /// convolution's input (for INT8 post-training quantization: the source scale covers the observed
+    /// range, u8 when it has no negative value). Replaces earlier ranges. Throws in INT8 itself.
+    public func calibrate(_ batches: some Sequence<Tensor>) throws {
+        guard precision != .int8 else { throw EngineError(.invalidArgument, "calibrate in FP32 or BF16, not INT8") }
+        let convs = layers.compactMap { $0 as? ConvolutionLayer }
+        for c in convs { c.inputRange = nil; c.calibrating = true }
+        defer { for c in convs { c.calibrating = false } }
+        var any = false
+        for b in batches { try forward(b, training: false); any = true }
+        if !any { throw EngineError(.invalidArgument, "calibration needs at least one batch") }
     }
 
     /// When non-nil, forward and backward add their wall time per layer kind ("convolution forward", ...).
@@ -287,6 +303,7 @@ public final class Model: @unchecked Sendable {
         guard input.shape.count == shape.count + 1, Array(input.shape.dropFirst()) == shape, input.shape[0] > 0 else {
             throw EngineError(.shapeMismatch, "input batch has shape \(input.shape); expected [N] + \(shape)", layer: inputLayer.name)
         }
+        if training && precision == .int8 { throw EngineError(.invalidArgument, "INT8 is for inference; training runs in FP32 or BF16") }
         let n = input.shape[0]
         try prepareForward(n, training: training)
         let plan = forwardPlan!

@@ -6,6 +6,7 @@
 //       (bench/torch/compare.py runs these next to the PyTorch / onnxruntime peers).
 //       Cases: resnet50-infer-b1, resnet50-infer-b4, resnet50-train-b4, mobilenetv2-head-b4 (the networks),
 //              each also with the suffix -bf16 (convolutions and fully connected layers in bf16, Precision.bf16),
+//              the inference ones with -int8 (calibrated on 8 other random images, Precision.int8),
 //              conv-b4 (ResNet-50's convolutions: oneDNN vs im2col + OpenBLAS sgemm vs the bare sgemm),
 //              threads (one OpenMP pool: sgemm next to oneDNN, and idle CPU after a BLAS call).
 //   dlengine-bench [threads=2] [sections: conv,blas,resnet50,mobilenet]
@@ -96,17 +97,20 @@ let networkCases: [String: (Int, Int, Int)] = [
     "resnet50-infer-b1": (1, 3, 10), "resnet50-infer-b4": (4, 2, 5), "resnet50-train-b4": (4, 2, 5), "mobilenetv2-head-b4": (4, 3, 10),
 ]
 
-/// The precision a case name asks for (suffix -bf16) and the name without it.
+/// The precision a case name asks for (suffix -bf16 or -int8) and the name without it.
 func precisionOf(_ name: String) -> (String, Precision) {
-    name.hasSuffix("-bf16") ? (String(name.dropLast(5)), .bf16) : (name, .fp32)
+    if name.hasSuffix("-bf16") { return (String(name.dropLast(5)), .bf16) }
+    if name.hasSuffix("-int8") { return (String(name.dropLast(5)), .int8) }
+    return (name, .fp32)
 }
 
 func inferenceCase(_ name: String, _ layers: [Layer]) throws {
     let (base, precision) = precisionOf(name)
     let (n, warm, runs) = networkCases[base]!
     let model = try Model(layers: layers, seed: 1)
-    try model.setPrecision(precision)
     let x = random([n] + model.inputLayer.outputShape, seed: 5)
+    if precision == .int8 { try model.calibrate([random([8] + model.inputLayer.outputShape, seed: 9)]) }   // untimed
+    try model.setPrecision(precision)
     let t = try timed(warm: warm, runs: runs) { try model.forward(x, training: false) }
     if profiling {
         model.profile = [:]
