@@ -53,16 +53,16 @@ struct DLScore: Action {
     }
 
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
+        let precisionValue = try PrecisionOption.parse(args[precision])
+        try PrecisionOption.requireSupport(precisionValue)   // before any table is read
         let (m, _) = try await ModelAccess.load(args[modelTable], ctx, parameter: "modelTable")
         let w = try await ModelAccess.weights(args[initWeights], ctx, parameter: "initWeights")
         let t = try await ctx.filteredTable(args[table])
         let column = args[inputs].first ?? "_image_", target = w.target ?? "_label_", batch = args[bufferSize]
         let threads = args[nThreads] > 0 ? min(args[nThreads], ProcessInfo.processInfo.activeProcessorCount) : ProcessInfo.processInfo.activeProcessorCount
         let wantsLayers = args.has(layerOut)
-        let precisionValue = try PrecisionOption.parse(args[precision])
         var calibrationData: DataTable?
         if precisionValue == .int8 {
-            try PrecisionOption.requireSupport(.int8)
             guard let ref = args[calibrationTable] else {
                 throw ActionError(.parameterMissing, "precision=INT8 needs calibrationTable: images that set the quantization ranges.",
                                   parameter: "calibrationTable")
