@@ -55,8 +55,29 @@ struct PrecisionTests {
             #expect(r8.logs.contains { $0.message.contains("INT8") }, "\(r8.logs.map(\.message))")
             #expect(i8.count == f.count && !i8.isEmpty)
             #expect(zip(i8, f).filter { $0 != $1 }.count <= 1, "INT8 \(i8) FP32 \(f)")
-            try await fails(c, "deepLearn.dlScore", ["table": "valid", "modelTable": "cnn", "initWeights": "w", "precision": "INT8"],
-                            "calibrationTable")
+            // The calibration is kept with the weights: rows _int8range_, and INT8 scoring without calibrationTable uses them.
+            #expect(r8.logs.contains { $0.message.contains("Stored the INT8 calibration") }, "\(r8.logs.map(\.message))")
+            let ranges = try await ok(c, "table.fetch", ["table": ["name": "w", "where": "_Tensor_='_int8range_'"], "to": 100]).table("Fetch")
+            #expect(ranges.rowCount == 1 && ranges.strings("_Layer_") == ["conv2"], "the 8-channel conv2 is quantized, the stem is not")
+            let (again, i8again) = try await score(["precision": "INT8"], "s8b")
+            #expect(i8again == i8)
+            #expect(again.logs.contains { $0.message.contains("from the calibration stored in weights table") })
+            // ... and travels with the table through save and load.
+            try await ok(c, "table.save", ["table": "w", "name": "w_int8_saved", "replace": true])
+            try await ok(c, "table.loadTable", ["path": "w_int8_saved", "casOut": ["name": "w_loaded", "replace": true]])
+            let loaded = try await ok(c, "deepLearn.dlScore", ["table": "valid", "modelTable": "cnn", "initWeights": "w_loaded", "precision": "INT8",
+                                                                "casOut": ["name": "s8c", "replace": true]])
+            #expect(loaded.logs.contains { $0.message.contains("from the calibration stored in weights table W_LOADED") ||
+                                           $0.message.contains("from the calibration stored in weights table w_loaded") })
+            #expect(try await fetch(c, "s8c", vars: ["I__label_"]).strings("I__label_") == i8)
+            // A stored range naming a layer that is not a convolution of the model: a clear Error, nothing scored.
+            try await ok(c, "builtins.loadActionSet", ["actionSet": "dataStep"])
+            try await ok(c, "dataStep.runCode", ["code": "data w_bad; set w; if _Tensor_='_int8range_' then _Layer_='output'; run;"])
+            try await fails(c, "deepLearn.dlScore", ["table": "valid", "modelTable": "cnn", "initWeights": "w_bad", "precision": "INT8"],
+                            "does not fit the model", "output")
+            try await ok(c, "deepLearn.dlTrain", trainParams(epochs: 1, weights: "fresh"))   // a new weights table has no calibration
+            try await fails(c, "deepLearn.dlScore", ["table": "valid", "modelTable": "cnn", "initWeights": "fresh", "precision": "INT8"],
+                            "calibrationTable", "no calibration")
             try await fails(c, "deepLearn.dlScore", ["table": "valid", "modelTable": "cnn", "initWeights": "w", "precision": "INT8",
                                                      "calibrationTable": "nosuchtable"], "nosuchtable")
             var t = trainParams(epochs: 1)

@@ -34,6 +34,33 @@ struct DLScore: Action {
                              encodeName.spec, nThreads.spec, bufferSize.spec, layerOut.spec, layers.spec, layerImageType.spec, precision.spec,
                              calibrationTable.spec, calibrationRows.spec] + extras
 
+    /// Keeps a fresh INT8 calibration with the weights (rows `_int8range_`, replacing older ones), so later
+    /// INT8 scoring needs no calibrationTable and a saved weights table carries it. Only a whole table is
+    /// rewritten (not one read through where/vars), and only where the caller may write it; otherwise a NOTE.
+    static func storeCalibration(_ ranges: [String: ClosedRange<Float>], in w: WeightsTable, _ table: CASTable, ref: TableRef,
+                                 _ ctx: ActionContext) async {
+        guard ref.whereClause == nil, ref.vars.isEmpty, ref.computedVars.isEmpty else {
+            ctx.note("The INT8 calibration was not stored: initWeights was read through where/vars/computedVars.")
+            return
+        }
+        var updated = w
+        updated.int8Ranges = ranges
+        var data = table.data
+        let keep = (0..<data.rowCount).filter { data.column("_Tensor_")?.data.value(at: $0).stringValue != "_int8range_" }
+        let extra = updated.table(name: table.name)
+        do {
+            let rangeRows = (0..<extra.rowCount).filter { extra.column("_Tensor_")?.data.value(at: $0).stringValue == "_int8range_" }
+            data = try TableConcatenation.concatenate([data.gather(keep), extra.gather(rangeRows)], parameter: "initWeights")
+            data.name = table.name
+            try await ctx.store(data, out: OutTableRef(name: table.name, caslib: table.caslib, replace: true, promote: table.isGlobal),
+                                defaultName: table.name, parameter: "initWeights")
+            ctx.note("Stored the INT8 calibration of \(ranges.count) convolutions in weights table \(table.name): INT8 scoring with these "
+                     + "weights can now omit calibrationTable.")
+        } catch {
+            ctx.note("The INT8 calibration was not stored in weights table \(table.name) (\(error.message)); pass calibrationTable again next time.")
+        }
+    }
+
     /// Records the convolutions' input ranges on the first `rows` images of `source` (INT8 calibration).
     static func calibrate(_ engine: Model, _ source: ArrayDataSource, rows: Int, batch: Int, table: String) throws(ActionError) {
         guard rows > 0 else {
@@ -56,30 +83,42 @@ struct DLScore: Action {
         let precisionValue = try PrecisionOption.parse(args[precision])
         try PrecisionOption.requireSupport(precisionValue)   // before any table is read
         let (m, _) = try await ModelAccess.load(args[modelTable], ctx, parameter: "modelTable")
-        let w = try await ModelAccess.weights(args[initWeights], ctx, parameter: "initWeights")
+        let weightsRef = args[initWeights]
+        let weightsTable = try await ctx.filteredTable(weightsRef, parameter: "initWeights")
+        let w = try WeightsTable(weightsTable.data, parameter: "initWeights")
         let t = try await ctx.filteredTable(args[table])
         let column = args[inputs].first ?? "_image_", target = w.target ?? "_label_", batch = args[bufferSize]
         let threads = args[nThreads] > 0 ? min(args[nThreads], ProcessInfo.processInfo.activeProcessorCount) : ProcessInfo.processInfo.activeProcessorCount
         let wantsLayers = args.has(layerOut)
         var calibrationData: DataTable?
         if precisionValue == .int8 {
-            guard let ref = args[calibrationTable] else {
-                throw ActionError(.parameterMissing, "precision=INT8 needs calibrationTable: images that set the quantization ranges.",
-                                  parameter: "calibrationTable")
+            if let ref = args[calibrationTable] {
+                calibrationData = try await ctx.filteredTable(ref, parameter: "calibrationTable").data
+            } else if w.int8Ranges.isEmpty {
+                throw ActionError(.parameterMissing, "precision=INT8 needs calibrationTable: images that set the quantization ranges "
+                                  + "(weights table \(weightsTable.name) holds no calibration yet).", parameter: "calibrationTable")
+            } else {
+                ctx.note("INT8 ranges of \(w.int8Ranges.count) convolutions from the calibration stored in weights table \(weightsTable.name).")
             }
-            calibrationData = try await ctx.filteredTable(ref).data
         } else if args.has(calibrationTable) {
             ctx.warning("calibrationTable is only used with precision=INT8; ignored.")
         }
         let calibrationCount = args[calibrationRows], calibration = calibrationData
         let imageType = LayerOut.ImageType(rawValue: args[layerImageType].uppercased()) ?? .jpg
-        let (scored, activations) = try await ctx.cpu { () throws -> (Scoring, LayerOut?) in
+        let (scored, activations, calibrated) = try await ctx.cpu { () throws -> (Scoring, LayerOut?, [String: ClosedRange<Float>]?) in
             let engine = try EngineGraph.model(m, seed: 0, for: .inference(batch: batch), ctx)
             try w.load(into: engine, parameter: "initWeights")
             guard let input = engine.inputLayer as? InputLayer else { throw ActionError(.parameterValue, "The model has no input layer.", parameter: "modelTable") }
+            var calibrated: [String: ClosedRange<Float>]?
             if let calibration {
                 let cal = try ImageData.read(calibration, inputs: column, target: nil, shape: input.shape, requireTarget: false)
                 try calibrate(engine, cal.source(levels: []), rows: min(calibrationCount, cal.count), batch: batch, table: calibration.name)
+                calibrated = engine.calibration
+            } else if precisionValue == .int8 {
+                do { try engine.setCalibration(w.int8Ranges) } catch {
+                    throw ActionError(.parameterValue, "The INT8 calibration in \(weightsTable.name) does not fit the model: \(error); "
+                                      + "pass calibrationTable to calibrate again.", parameter: "initWeights")
+                }
             }
             try PrecisionOption.apply(args[precision], to: engine, ctx)
             let samples = try ImageData.read(t.data, inputs: column, target: target, shape: input.shape, requireTarget: false)
@@ -94,12 +133,13 @@ struct DLScore: Action {
             do {
                 let p = try Trainer.predict(engine, data: samples.source(levels: []), batchSize: batch) { n in try out?.append(engine, samples: n) }
                 return (Scoring(samples: samples, probabilities: p.probabilities, predicted: p.predicted,
-                                levels: levels(w, samples, classes: engine.outputLayer.outputShape.reduce(1, *))), out)
+                                levels: levels(w, samples, classes: engine.outputLayer.outputShape.reduce(1, *))), out, calibrated)
             } catch let e as ActionError { throw e } catch { throw ActionError(.parameterValue, "Scoring failed: \(error)") }
         }
         if scored.samples.count == 0 {
             throw ActionError(.parameterValue, "Table \(t.name) has no rows with an image in \(column) (\(t.rowCount) rows).", parameter: "table")
         }
+        if let calibrated { await storeCalibration(calibrated, in: w, weightsTable, ref: weightsRef, ctx) }
         // As CAS: without casOut the scores are summarized (ScoreInfo) but no table is written.
         var outputs: [CASTable] = []
         if args.has(casOut) {

@@ -8,11 +8,15 @@ import Foundation
 /// `_LayerID_` (double; −1 on metadata rows), `_Layer_`, `_Tensor_` (torch-style name `<layer>.<param>`),
 /// `_Shape_` ("64,3,7,7"), `_Weights_` (varbinary, little-endian float32 in torch layout).
 /// Metadata rows: `_Tensor_="_target_"` (`_Layer_` = target column) and one `_Tensor_="_level_"` row per
-/// target level (`_Layer_` = level, `_Shape_` = its class index).
+/// target level (`_Layer_` = level, `_Shape_` = its class index); after an INT8 calibration one
+/// `_Tensor_="_int8range_"` row per quantized convolution (`_Layer_` = its name, `_Weights_` = the two
+/// float32 bounds of its input range; docs/decisions/020-precision.md).
 struct WeightsTable: Sendable {
     var tensors: [NamedTensor]
     var target: String?
     var levels: [String]
+    /// INT8 calibration: input range per convolution.
+    var int8Ranges: [String: ClosedRange<Float>] = [:]
 
     static let columns: [(String, ColumnType)] = [
         ("_LayerID_", .double), ("_Layer_", .varchar), ("_Tensor_", .varchar), ("_Shape_", .varchar), ("_Weights_", .varbinary),
@@ -52,6 +56,9 @@ struct WeightsTable: Sendable {
         var rows: [[Value]] = []
         if let target { rows.append([.double(-1), .string(target), "_target_", "", .blob([])]) }
         for (i, level) in levels.enumerated() { rows.append([.double(-1), .string(level), "_level_", .string(String(i)), .blob([])]) }
+        for (layer, r) in int8Ranges.sorted(by: { $0.key < $1.key }) {
+            rows.append([.double(-1), .string(layer), "_int8range_", "2", .blob(Self.bytes([r.lowerBound, r.upperBound]))])
+        }
         for t in tensors {
             let l = layer(of: t.name)
             rows.append([layerIds[l].map { .double(Double($0)) } ?? .null, .string(l), .string(t.name),
@@ -77,6 +84,14 @@ struct WeightsTable: Sendable {
             switch name {
             case "_target_": target = text
             case "_level_": levels.append((Int(shapeText) ?? levels.count, text))
+            case "_int8range_":
+                let bytes = c[4].value(at: r).blobValue ?? []
+                let v = bytes.count == 8 ? bytes.withUnsafeBytes { [$0.loadUnaligned(as: Float.self), $0.loadUnaligned(fromByteOffset: 4, as: Float.self)] } : []
+                guard v.count == 2, v[0].isFinite, v[1].isFinite, v[0] <= v[1], int8Ranges[text] == nil else {
+                    throw ActionError(.parameterValue, "\(at): an _int8range_ row needs two finite float32 bounds, low ≤ high, once per layer.",
+                                      parameter: parameter)
+                }
+                int8Ranges[text] = v[0]...v[1]
             default:
                 if let first = rowOf[name] {
                     throw ActionError(.parameterValue, "\(at): tensor \(Names.quote(name)) is also in row \(first + 1); each tensor may appear once.", parameter: parameter)

@@ -121,6 +121,29 @@ public final class Model: @unchecked Sendable {
         }
     }
 
+    /// The calibrated input ranges of the convolutions INT8 quantizes, by layer name.
+    public var calibration: [String: ClosedRange<Float>] {
+        var out: [String: ClosedRange<Float>] = [:]
+        for case let c as ConvolutionLayer in layers where c.runsInt8 {
+            if let r = c.inputRange { out[c.name] = r.min...r.max }
+        }
+        return out
+    }
+
+    /// Sets calibrated ranges (as `calibration` returned them, e.g. stored with the weights); every
+    /// name must be a convolution of this model and every bound finite.
+    public func setCalibration(_ ranges: [String: ClosedRange<Float>]) throws(EngineError) {
+        for (name, r) in ranges {
+            guard let c = layer(named: name) as? ConvolutionLayer else {
+                throw EngineError(.invalidArgument, "calibration names '\(name)', which is not a convolution of this model", layer: name)
+            }
+            guard r.lowerBound.isFinite, r.upperBound.isFinite else {
+                throw EngineError(.invalidArgument, "calibration range \(r) of '\(name)' is not finite", layer: name)
+            }
+            c.inputRange = (r.lowerBound, r.upperBound)
+        }
+    }
+
     /// Runs inference forwards over `batches` in the current precision and records the range of every
     /// convolution's input (for INT8 post-training quantization: the source scale covers the observed
     /// range, u8 when it has no negative value). Replaces earlier ranges. Throws in INT8 itself.
