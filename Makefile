@@ -132,8 +132,9 @@ bench: deps fixtures $(BENCH_VENV)/.installed $(VENV)/.installed
 	python3 bench/images/actions_bench.py .build/release/caslite 200
 	$(VENV)/bin/python bench/python/to_frame_bench.py .build/release/caslite 1000000
 	$(SWIFT) build -c release --package-path bench/dlengine
+	mkdir -p .build/bench && gcc -O3 -fopenmp -mavx512f -mavx512bf16 -mavx512vnni -mavx512bw -mavx512vl bench/peak/peak.c -o .build/bench/peak
 	$(BENCH_VENV)/bin/python bench/torch/compare.py bench/dlengine/.build/release/dlengine-bench $(BENCH_VENV)/bin/python \
-	  .build/bench/resnet50-random.onnx --repeat 3
+	  .build/bench/onnx --repeat 3 --peak .build/bench/peak
 	@echo "== convolution efficiency: the engine's ConvolutionLayer vs raw oneDNN primitives on ResNet-50's 23 shapes (goal >= 0.95)"
 	bench/dlengine/.build/release/dlengine-bench 2 conv
 	@if test -s $(MOBILENET_PTH); then \

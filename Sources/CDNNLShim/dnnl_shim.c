@@ -160,6 +160,7 @@ struct dlshim_conv {
     int int8;
     float src_scale;
     int src_signed;
+    int32_t src_zp;
     float *w_scales, *out_scales, *bias_q;
 };
 
@@ -267,13 +268,14 @@ static int weights_any(const dlshim_conv *c, dnnl_data_type_t dt, dnnl_memory_de
 
 /// A cast from `f32_md` to `lp_md` (same dims and layout, bf16) using transient slot `tl_slot`.
 static int init_cast_scaled(act_cast *a, const dnnl_memory_desc_t *f32_md, const dnnl_memory_desc_t *lp_md, int tl_slot,
-                            const float *scale) {
+                            const float *scale, const int32_t *zero_point) {
     a->tl_slot = tl_slot;
     a->size = dnnl_memory_desc_get_size(lp_md);
     TRY(dnnl_memory_create(&a->f32, f32_md, g_engine, DNNL_MEMORY_NONE));
     TRY(dnnl_memory_create(&a->lp, lp_md, g_engine, DNNL_MEMORY_NONE));
     dnnl_primitive_attr_t attr;
     TRY(make_scaled_attr(&attr, 0, scale ? 1 : 0, 0, scale));
+    if (zero_point && *zero_point) TRY(dnnl_primitive_attr_set_zero_points(attr, DNNL_ARG_DST, 1, 0, zero_point));
     dnnl_primitive_desc_t rpd;
     dnnl_status_t s = dnnl_reorder_primitive_desc_create(&rpd, f32_md, g_engine, lp_md, g_engine, attr);
     dnnl_primitive_attr_destroy(attr);
@@ -285,7 +287,7 @@ static int init_cast_scaled(act_cast *a, const dnnl_memory_desc_t *f32_md, const
 }
 
 static int init_cast(act_cast *a, const dnnl_memory_desc_t *f32_md, const dnnl_memory_desc_t *lp_md, int tl_slot) {
-    return init_cast_scaled(a, f32_md, lp_md, tl_slot, NULL);
+    return init_cast_scaled(a, f32_md, lp_md, tl_slot, NULL, NULL);
 }
 
 static void free_cast(act_cast *a) {
@@ -322,6 +324,7 @@ static int create_forward(dlshim_conv *c) {
         strides, dil, pl, pr));
     dnnl_primitive_attr_t attr;
     TRY(make_scaled_attr(&attr, d->fuse_relu, c->int8 ? d->oc : 0, 1 << 1, c->out_scales));
+    if (c->src_zp) TRY(dnnl_primitive_attr_set_zero_points(attr, DNNL_ARG_SRC, 1, 0, &c->src_zp));
     dnnl_status_t s = dnnl_primitive_desc_create(&c->fwd_pd, &cd, attr, g_engine, NULL);
     dnnl_primitive_attr_destroy(attr);
     TRY(s);
@@ -340,6 +343,7 @@ int dlshim_conv_create(const dlshim_conv_desc *desc, dlshim_conv **out) { return
 int dlshim_conv_create_int8(const dlshim_conv_desc *desc, const dlshim_int8 *q, dlshim_conv **out) {
     *out = NULL;
     if (!q || desc->training || desc->bf16 || !(q->src_scale > 0) || !q->w_scales) return (int)dnnl_invalid_arguments;
+    if (q->src_zero_point < 0 || q->src_zero_point > 255 || (q->src_signed && q->src_zero_point)) return (int)dnnl_invalid_arguments;
     for (int64_t i = 0; i < desc->oc; i++)
         if (!(q->w_scales[i] > 0)) return (int)dnnl_invalid_arguments;
     return conv_create(desc, q, out);
@@ -359,6 +363,7 @@ static int conv_create(const dlshim_conv_desc *desc, const dlshim_int8 *q, dlshi
         c->int8 = 1;
         c->src_scale = q->src_scale;
         c->src_signed = q->src_signed != 0;
+        c->src_zp = q->src_signed ? 0 : q->src_zero_point;
         c->w_scales = malloc((size_t)d->oc * sizeof(float));
         c->out_scales = malloc((size_t)d->oc * sizeof(float));
         c->bias_q = malloc((size_t)d->oc * sizeof(float));
@@ -387,7 +392,7 @@ static int conv_create(const dlshim_conv_desc *desc, const dlshim_int8 *q, dlshi
     CK(dnnl_memory_create(&c->bias, &c->bias_md, g_engine, DNNL_MEMORY_NONE));
     if (c->int8) {
         CK(dnnl_memory_desc_init_by_tag(&c->src_lp_md, 4, sd, c->src_signed ? dnnl_s8 : dnnl_u8, dnnl_nhwc));
-        CK(init_cast_scaled(&c->src_cast, &c->src_md, &c->src_lp_md, TL_ACT_A, &c->src_scale));
+        CK(init_cast_scaled(&c->src_cast, &c->src_md, &c->src_lp_md, TL_ACT_A, &c->src_scale, &c->src_zp));
     }
     if (d->bf16) {
         CK(dnnl_memory_desc_init_by_tag(&c->src_lp_md, 4, sd, dnnl_bf16, dnnl_nhwc));

@@ -19,21 +19,27 @@ private let int8Cases: [ConvCase] = [
 
 @Suite("int8 convolutions: oneDNN against the naive kernel on quantized inputs", .enabled(if: vnniAvailable, Comment(rawValue: noVNNI)))
 struct Int8ConvolutionTests {
-    /// The int8 primitive's forward and the naive kernel on the dequantized values (x̂ = q(x)/sx, ŵ = q(w)/sw).
-    private func run(_ c: ConvCase, signed: Bool, relu: Bool = false) throws -> (got: [Float], reference: [Float], exact: [Float], impl: String) {
+    /// How the source is quantized in a case.
+    enum Mode: CaseIterable { case unsigned, zeroPoint, symmetric }
+
+    /// The int8 primitive's forward and the naive kernel on the dequantized values (x̂ = (q(x) − zp)/sx, ŵ = q(w)/sw).
+    private func run(_ c: ConvCase, mode: Mode, relu: Bool = false) throws -> (got: [Float], reference: [Float], exact: [Float], impl: String) {
         let g = c.g
         var x = randomArray(g.inputCount, seed: 11)
-        if !signed { x = x.map { abs($0) * 3 } }                            // post-ReLU-like, 0…3
+        if mode == .unsigned { x = x.map { abs($0) * 3 } }                  // post-ReLU-like, 0…3
+        if mode == .zeroPoint { x = x.map { $0 < 0 ? $0 * 0.5 : $0 * 2 } }   // asymmetric, −0.5…2
         let w = randomArray(g.weightCount, seed: 12), b = randomArray(g.outC, seed: 13)
         let perOut = g.weightCount / g.outC
         let ws = w.withUnsafeBufferPointer { DNNLConvolution.Quantization.weightScales($0.baseAddress!, outputs: g.outC, perOutput: perOut) }
-        let (sx, isSigned) = DNNLConvolution.Quantization.source(minimum: x.min()!, maximum: x.max()!)
-        #expect(isSigned == signed)
-        let q = DNNLConvolution.Quantization(sourceScale: sx, signedSource: isSigned, weightScales: ws)
+        var (sx, zp) = DNNLConvolution.Quantization.source(minimum: x.min()!, maximum: x.max()!)
+        #expect((zp > 0) == (mode != .unsigned))
+        let signed = mode == .symmetric
+        if signed { sx = 127 / x.map { abs($0) }.max()!; zp = 0 }
+        let q = DNNLConvolution.Quantization(sourceScale: sx, signedSource: signed, zeroPoint: zp, weightScales: ws)
         let prim = try DNNLConvolution(g, hasBias: c.bias, fusedActivation: relu ? .relu : .identity, training: false, precision: .int8, quantization: q)
         let got = try output(g.outputCount) { y in try x.withPointer { xp in try w.withPointer { wp in
             try b.withPointer { try prim.forward(x: xp, w: wp, b: c.bias ? $0 : nil, y: y, weightsVersion: 3) } } } }
-        let xr = x.map { quantized($0, scale: sx, lo: signed ? -128 : 0, hi: signed ? 127 : 255) / sx }
+        let xr = x.map { (min(max(($0 * sx).rounded(.toNearestOrEven) + Float(zp), signed ? -128 : 0), signed ? 127 : 255) - Float(zp)) / sx }
         let wr = w.indices.map { quantized(w[$0], scale: ws[$0 / perOut], lo: -128, hi: 127) / ws[$0 / perOut] }
         func naive(_ x: [Float], _ w: [Float]) -> [Float] {
             let y = output(g.outputCount) { y in x.withPointer { xp in w.withPointer { wp in
@@ -45,18 +51,18 @@ struct Int8ConvolutionTests {
 
     @Test("forward equals the float32 convolution of the quantized values", arguments: int8Cases)
     func againstQuantizedReference(_ c: ConvCase) throws {
-        for signed in [false, true] {
-            let (got, reference, exact, impl) = try run(c, signed: signed)
+        for mode in Mode.allCases {
+            let (got, reference, exact, impl) = try run(c, mode: mode)
             let d = scaledMaxDiff(got, reference)
-            #expect(d < 1e-4, "signed \(signed): differs from the quantized reference by \(d) (\(impl))")
-            #expect(scaledMaxDiff(got, exact) < 5e-2, "signed \(signed): far from float32 (\(impl))")
-            #expect(scaledMaxDiff(got, exact) > 1e-5, "signed \(signed): no quantization visible (\(impl))")
+            #expect(d < 1e-4, "\(mode): differs from the quantized reference by \(d) (\(impl))")
+            #expect(scaledMaxDiff(got, exact) < 5e-2, "\(mode): far from float32 (\(impl))")
+            #expect(scaledMaxDiff(got, exact) > 1e-5, "\(mode): no quantization visible (\(impl))")
         }
     }
 
     @Test("fused ReLU and a cached quantized copy of the weights")
     func reluAndCache() throws {
-        let (got, reference, _, impl) = try run(ConvCase(h: 8, w: 8, ic: 32, oc: 32, k: 3), signed: false, relu: true)
+        let (got, reference, _, impl) = try run(ConvCase(h: 8, w: 8, ic: 32, oc: 32, k: 3), mode: .zeroPoint, relu: true)
         #expect(scaledMaxDiff(got, reference) < 1e-4)
         #expect(got.min() == 0)
         #expect(impl.contains("int8") || impl.contains("x8s8") || impl.contains("vnni"), "implementation \(impl)")
@@ -69,7 +75,9 @@ struct Int8ConvolutionTests {
         var badCount = good; badCount.weightScales = [1, 1]
         var badScale = good; badScale.sourceScale = 0
         var nanScale = good; nanScale.weightScales = [1, .nan, 1, 1]
-        for q in [badCount, badScale, nanScale] {
+        var signedZero = good; signedZero.zeroPoint = 3                       // s8 takes no zero point
+        var bigZero = good; bigZero.signedSource = false; bigZero.zeroPoint = 300
+        for q in [badCount, badScale, nanScale, signedZero, bigZero] {
             #expect(throws: EngineError.self) { try DNNLConvolution(g, hasBias: false, fusedActivation: .identity, training: false, precision: .int8, quantization: q) }
         }
         #expect(throws: EngineError.self) { try DNNLConvolution(g, hasBias: false, fusedActivation: .identity, training: true, precision: .int8, quantization: good) }

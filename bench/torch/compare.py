@@ -2,10 +2,13 @@
 is its own process (so its peak resident memory, VmHWM, is that case's alone), caslite and its peers
 back to back, `--repeat` rounds alternating between the sides; the median of the rounds is reported.
 
-usage: compare.py DLENGINE_BENCH PYTHON ONNX_PATH [--threads 2] [--repeat 1]
+usage: compare.py DLENGINE_BENCH PYTHON ONNX_DIR [--threads 2] [--repeat 1] [--peak PEAK_BIN]
   DLENGINE_BENCH  bench/dlengine/.build/release/dlengine-bench
   PYTHON          a python with torch 2.13 CPU, onnxruntime, onnx, numpy (the Makefile's .venv-bench)
-  ONNX_PATH       where the random-weight ResNet-50 ONNX file is (exported with PyTorch when missing)
+  ONNX_DIR        where the random-weight ResNet-50 / MobileNetV2 ONNX files (and their quantize_static
+                  INT8 versions) are; exported with PyTorch when missing
+  PEAK_BIN        bench/peak/peak.c built: the machine's fp32/bf16/int8 peaks, so each figure also reads
+                  as a fraction of what the cores can do
 
 Prints one line per figure, e.g.
   resnet50 train b4: caslite 6.10 img/s, PyTorch 4.90 img/s, ratio 1.24 (goal >= 1.1)
@@ -18,20 +21,27 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
-# case, label, onnxruntime too?, speed goal vs PyTorch, memory goal vs PyTorch
-CASES = [
-    ("resnet50-infer-b1", "resnet50 inference b1", True, None, None),
-    ("resnet50-infer-b4", "resnet50 inference b4", True, None, None),
-    ("resnet50-train-b4", "resnet50 train b4 (fwd+bwd+SGD)", False, 1.1, 1.0),
-    ("mobilenetv2-head-b4", "mobilenetv2 head-only fine-tune b4", False, None, None),
-    # bf16 (issue: past the FP32 wall): caslite precision=BF16 against PyTorch's autocast bfloat16
-    ("resnet50-infer-b4-bf16", "resnet50 inference b4, bf16", False, None, None),
-    ("resnet50-train-b4-bf16", "resnet50 train b4, bf16 mixed precision", False, None, None),
-]
-# caslite only (no same-recipe int8 peer here): against the FP32 figures of the same run
-INT8_CASES = [("resnet50-infer-b4-int8", "resnet50 inference b4, int8 (calibrated PTQ)", "resnet50-infer-b4")]
-# bf16 cases also compared with the FP32 figures of the same run (both sides)
-FP32_OF = {"resnet50-infer-b4-bf16": "resnet50-infer-b4", "resnet50-train-b4-bf16": "resnet50-train-b4"}
+# case: (label, sides besides caslite, goals {(side, fp32-case or None): ratio})
+# "pytorch" for a -bf16 case is PyTorch's torch.autocast(cpu, bfloat16); "onnxruntime" for a -int8 case is
+# onnxruntime's quantize_static model. Goals name the peer case they compare with (None: the same case).
+CASES = {
+    "resnet50-infer-b1": ("resnet50 inference b1", ["pytorch", "onnxruntime"], {}),
+    "resnet50-infer-b4": ("resnet50 inference b4", ["pytorch", "onnxruntime"], {}),
+    "resnet50-train-b4": ("resnet50 train b4 (fwd+bwd+SGD)", ["pytorch"], {("pytorch", None): 1.1}),
+    "mobilenetv2-head-b4": ("mobilenetv2 head-only fine-tune b4", ["pytorch"], {}),
+    "mobilenetv2-infer-b4": ("mobilenetv2 inference b4", ["pytorch", "onnxruntime"], {}),
+    "resnet50-train-b4-bf16": ("resnet50 train b4, BF16", ["pytorch"],
+                               {("pytorch", "resnet50-train-b4"): 1.6, ("pytorch", None): 1.1}),
+    "resnet50-infer-b4-bf16": ("resnet50 inference b4, BF16", ["pytorch"], {}),
+    "resnet50-infer-b4-int8": ("resnet50 inference b4, INT8", ["onnxruntime"],
+                               {("onnxruntime", "resnet50-infer-b4"): 2.0, ("onnxruntime", None): 1.1}),
+    "mobilenetv2-infer-b4-int8": ("mobilenetv2 inference b4, INT8", ["onnxruntime"],
+                                  {("onnxruntime", "mobilenetv2-infer-b4"): 2.0, ("onnxruntime", None): 1.1}),
+}
+PEER_NAME = {"pytorch": "PyTorch", "onnxruntime": "onnxruntime"}
+# Nominal work per image (multiply-adds × 2) for the fraction-of-peak lines: ResNet-50 4.1 GMAC and MobileNetV2
+# 0.30 GMAC per 224×224 forward; a training step ≈ 3 forwards.
+GFLOP = {"resnet50-infer": 8.2, "resnet50-train": 24.6, "mobilenetv2-infer": 0.6}
 
 
 def load():
@@ -54,74 +64,87 @@ def run(cmd, env=None):
     return p.stdout
 
 
+def label_of(side, case):
+    name = PEER_NAME.get(side, side)
+    if case.endswith("-bf16") and side == "pytorch":
+        return name + " autocast bf16"
+    if case.endswith("-int8") and side == "onnxruntime":
+        return name + " INT8 (quantize_static)"
+    return name + (" FP32" if side != "caslite" else "")
+
+
 def main():
     args = sys.argv[1:]
-    threads, repeat = 2, 1
-    if "--threads" in args:
-        i = args.index("--threads"); threads = int(args[i + 1]); del args[i:i + 2]
-    if "--repeat" in args:
-        i = args.index("--repeat"); repeat = int(args[i + 1]); del args[i:i + 2]
+    threads, repeat, peak_bin = 2, 1, None
+    for flag in ("--threads", "--repeat", "--peak"):
+        if flag in args:
+            i = args.index(flag)
+            if flag == "--threads": threads = int(args[i + 1])
+            elif flag == "--repeat": repeat = int(args[i + 1])
+            else: peak_bin = args[i + 1]
+            del args[i:i + 2]
     if len(args) != 3:
         sys.exit(__doc__)
-    bench, python, onnx = args
+    bench, python, onnx_dir = args
     peers = os.path.join(HERE, "peers.py")
-    if not os.path.exists(onnx):
-        run([python, peers, "export-onnx", onnx])
+    if not os.path.exists(os.path.join(onnx_dir, "mobilenetv2-int8.onnx")):
+        run([python, peers, "export-onnx", onnx_dir])
     versions = run([python, "-c", "import torch, onnxruntime; print(torch.__version__, onnxruntime.__version__)"]).split()
     start_load = load()
     print(f"== DLEngine vs PyTorch {versions[0]} and onnxruntime {versions[1]} (CPU, {threads} threads, random weights, "
           f"224x224, median of {repeat} process(es) per side); load average before: {start_load}", flush=True)
-    env_ort = dict(os.environ, ONNX_MODEL=onnx)
+    peak = None
+    if peak_bin and "avx512_bf16" in open("/proc/cpuinfo").read() and "avx512_vnni" in open("/proc/cpuinfo").read():
+        peak = parse(run([peak_bin, str(threads)]), [peak_bin])
+    elif peak_bin:
+        print("  (no machine peak: this CPU lacks AVX-512 BF16 or VNNI, which bench/peak/peak.c uses)")
+    if peak:
+        print(f"  machine peak ({threads} threads, bench/peak/peak.c): fp32 {float(peak['fp32_gflops']):.0f} GFLOP/s, "
+              f"bf16 {float(peak['bf16_gflops']):.0f} GFLOP/s, int8 {float(peak['int8_gops']):.0f} GOP/s", flush=True)
+    env = dict(os.environ, ONNX_DIR=onnx_dir)
     results = {}
-    for case, label, ort, _, _ in CASES:
-        rounds = {"caslite": [], "pytorch": [], "onnxruntime": []}
+    for case, (label, sides, _) in CASES.items():
+        rounds = {s: [] for s in ["caslite"] + sides}
         for k in range(repeat):
             rounds["caslite"].append(parse(run([bench, "--case", case, "--threads", str(threads)]), [bench, case]))
-            rounds["pytorch"].append(parse(run([python, peers, "pytorch", case, str(threads)]), [peers, case]))
-            if ort:
-                rounds["onnxruntime"].append(parse(run([python, peers, "onnxruntime", case, str(threads)], env_ort), [peers, case]))
-            print(f"  {case} round {k + 1}: " + ", ".join(f"{side} {rs[-1]['ms']} ms" for side, rs in rounds.items() if rs)
+            for side in sides:
+                rounds[side].append(parse(run([python, peers, side, case, str(threads)], env), [peers, side, case]))
+            print(f"  {case} round {k + 1}: " + ", ".join(f"{s} {rs[-1]['ms']} ms" for s, rs in rounds.items())
                   + f" (load {load()})", flush=True)
-        results[case] = {side: {"img_s": statistics.median(float(r["img_s"]) for r in rs),
-                                "ms": statistics.median(float(r["ms"]) for r in rs),
-                                "peak_mb": statistics.median(float(r["peak_mb"]) for r in rs),
-                                "base_mb": statistics.median(float(r["base_mb"]) for r in rs)}
-                         for side, rs in rounds.items() if rs}
+        results[case] = {side: {key: statistics.median(float(r[key]) for r in rs) for key in ("img_s", "ms", "peak_mb", "base_mb")}
+                         for side, rs in rounds.items()}
     print("-- speed (images per second; ratio = caslite ÷ peer, > 1 means caslite is faster)")
-    for case, label, ort, goal, _ in CASES:
+    for case, (label, sides, goals) in CASES.items():
         r = results[case]
-        c, t = r["caslite"], r["pytorch"]
-        line = (f"{label}: caslite {c['img_s']:.2f} img/s ({c['ms']:.1f} ms/batch), PyTorch {t['img_s']:.2f} img/s, "
-                f"ratio {c['img_s'] / t['img_s']:.2f}")
-        if ort:
-            o = r["onnxruntime"]
-            line += f"; onnxruntime {o['img_s']:.2f} img/s, ratio {c['img_s'] / o['img_s']:.2f}"
-        if goal:
-            line += f" (goal >= {goal}: {'met' if c['img_s'] / t['img_s'] >= goal else 'NOT met'})"
-        if case in FP32_OF:
-            c32, t32 = results[FP32_OF[case]]["caslite"], results[FP32_OF[case]]["pytorch"]
-            line += (f"; vs FP32 PyTorch ratio {c['img_s'] / t32['img_s']:.2f}; speed-up over caslite FP32 "
-                     f"{c['img_s'] / c32['img_s']:.2f}, PyTorch's over its FP32 {t['img_s'] / t32['img_s']:.2f}")
-        print(line)
-    for case, label, fp32 in INT8_CASES:
-        r = parse(run([bench, "--case", case, "--threads", str(threads)]), [bench, case])
-        c32, t32, o32 = results[fp32]["caslite"], results[fp32]["pytorch"], results[fp32]["onnxruntime"]
-        img_s = float(r["img_s"])
-        print(f"{label}: caslite {img_s:.2f} img/s ({float(r['ms']):.1f} ms/batch); vs caslite FP32 {img_s / c32['img_s']:.2f}, "
-              f"vs PyTorch FP32 {img_s / t32['img_s']:.2f}, vs onnxruntime FP32 {img_s / o32['img_s']:.2f} (one process, load {load()})")
-    print("-- peak memory (VmHWM of a process doing only that case: the binary or interpreter with its libraries, "
-          "weights, activations, gradients, optimizer state; ratio = caslite ÷ peer, < 1 means caslite uses less)")
-    for case, label, ort, _, goal in CASES:
+        c = r["caslite"]
+        parts = [f"{label}: caslite {c['img_s']:.2f} img/s ({c['ms']:.1f} ms/batch)"]
+        for side in sides:
+            parts.append(f"{label_of(side, case)} {r[side]['img_s']:.2f} img/s, ratio {c['img_s'] / r[side]['img_s']:.2f}")
+        for (side, other), goal in goals.items():
+            peer = results[other or case][side]
+            ratio = c["img_s"] / peer["img_s"]
+            parts.append(f"goal vs {label_of(side, other or case)} >= {goal}: {ratio:.2f} {'met' if ratio >= goal else 'NOT met'}")
+        if "-bf16" in case or "-int8" in case:
+            base = results[case.rsplit("-", 1)[0]]["caslite"]
+            parts.append(f"speed-up over caslite FP32 {c['img_s'] / base['img_s']:.2f}")
+        key = case.replace("-bf16", "").replace("-int8", "").rsplit("-", 1)[0]
+        if peak and key in GFLOP:
+            achieved = GFLOP[key] * c["img_s"]
+            limit = (float(peak["int8_gops"]) if case.endswith("-int8") else float(peak["bf16_gflops"]) if case.endswith("-bf16")
+                     else float(peak["fp32_gflops"]))
+            parts.append(f"{achieved:.0f} G(FL)OP/s nominal = {100 * achieved / limit:.0f} % of the "
+                         f"{'int8' if case.endswith('-int8') else 'bf16' if case.endswith('-bf16') else 'fp32'} peak")
+        print("; ".join(parts))
+    print("-- peak memory (VmHWM of a process doing only that case; ratio = caslite ÷ peer, < 1 means caslite uses less)")
+    for case, (label, sides, _) in CASES.items():
         r = results[case]
-        c, t = r["caslite"], r["pytorch"]
-        line = (f"{label}: caslite {c['peak_mb']:.0f} MB, PyTorch {t['peak_mb']:.0f} MB, ratio {c['peak_mb'] / t['peak_mb']:.2f}; "
-                f"above the process before the model (caslite {c['base_mb']:.0f} MB, PyTorch after import {t['base_mb']:.0f} MB): "
-                f"{c['peak_mb'] - c['base_mb']:.0f} vs {t['peak_mb'] - t['base_mb']:.0f} MB")
-        if ort:
-            o = r["onnxruntime"]
-            line += f"; onnxruntime {o['peak_mb']:.0f} MB"
-        if goal:
-            line += f" (goal <= {goal}: {'met' if c['peak_mb'] / t['peak_mb'] <= goal else 'NOT met'})"
+        c = r["caslite"]
+        line = f"{label}: caslite {c['peak_mb']:.0f} MB (model and run {c['peak_mb'] - c['base_mb']:.0f} MB)"
+        for side in sides:
+            p = r[side]
+            line += f"; {label_of(side, case)} {p['peak_mb']:.0f} MB (ratio {c['peak_mb'] / p['peak_mb']:.2f}, run {p['peak_mb'] - p['base_mb']:.0f} MB)"
+        if case == "resnet50-train-b4":
+            line += f" (goal <= 1.0: {'met' if c['peak_mb'] / r['pytorch']['peak_mb'] <= 1.0 else 'NOT met'})"
         print(line)
     print("-- convolutions and BLAS (caslite only)")
     sys.stdout.write(run([bench, "--case", "conv-b4", "--threads", str(threads)]).split("RESULT")[0])

@@ -7,8 +7,12 @@
 usage: peers.py pytorch CASE [threads]       CASE: resnet50-infer-b1 | resnet50-infer-b4 | resnet50-train-b4 |
                                                    mobilenetv2-head-b4
                                              each also with the suffix -bf16: torch.autocast(cpu, bfloat16)
-       peers.py onnxruntime CASE [threads]   CASE: resnet50-infer-b1 | resnet50-infer-b4 (needs ONNX_MODEL)
-       peers.py export-onnx PATH             random-weight ResNet-50 (torchvision topology), opset 17, dynamic batch
+       peers.py onnxruntime CASE [threads]   CASE: resnet50-infer-b1 | resnet50-infer-b4 | mobilenetv2-infer-b4, each also
+                                             with -int8 (needs ONNX_DIR)
+       peers.py export-onnx DIR              random-weight ResNet-50 (2 classes) and MobileNetV2 (1000 classes), torchvision
+                                             topology, opset 17, dynamic batch: DIR/<net>.onnx, and DIR/<net>-int8.onnx from
+                                             onnxruntime's quantize_static (QDQ, per-channel s8 weights, u8 activations,
+                                             calibrated on 8 other seeded random images, as dlengine-bench calibrates)
 
 Same protocol as dlengine-bench --case: random weights, a seeded random 224x224 batch, `warm` untimed
 runs, then the median of `runs` timed runs. Training steps are zero_grad, forward, cross-entropy,
@@ -29,6 +33,7 @@ CASES = {
     "resnet50-infer-b4": (4, 2, 5),
     "resnet50-train-b4": (4, 2, 5),
     "mobilenetv2-head-b4": (4, 3, 10),
+    "mobilenetv2-infer-b4": (4, 3, 10),
 }
 
 
@@ -77,8 +82,8 @@ def run_pytorch(case, threads):
     x = torch.from_numpy(np.random.default_rng(5).uniform(-0.5, 0.5, (batch, 3, 224, 224)).astype(np.float32))
     y = torch.arange(batch) % 2
     loss = nn.CrossEntropyLoss()
-    if case.startswith("resnet50-infer"):
-        m = ResNet50(2).eval()
+    if case.startswith("resnet50-infer") or case == "mobilenetv2-infer-b4":
+        m = (ResNet50(2) if case.startswith("resnet50") else MobileNetV2(1000)).eval()
 
         def fn():
             with torch.inference_mode(), amp():
@@ -118,32 +123,50 @@ def run_pytorch(case, threads):
 def run_onnxruntime(case, threads):
     import onnxruntime as ort
     base = status_mb("VmRSS")
-    path = os.environ.get("ONNX_MODEL")
-    if not path or not os.path.exists(path):
-        sys.exit("set ONNX_MODEL to the file `peers.py export-onnx` wrote")
-    if not case.startswith("resnet50-infer"):
+    int8 = case.endswith("-int8")
+    base_case = case[:-5] if int8 else case
+    if "-infer-" not in base_case:
         sys.exit(f"onnxruntime runs inference cases only, not {case}")
+    net = base_case.split("-infer-")[0]
+    path = os.path.join(os.environ.get("ONNX_DIR", ""), net + ("-int8" if int8 else "") + ".onnx")
+    if not os.path.exists(path):
+        sys.exit(f"{path} is missing: set ONNX_DIR to the folder `peers.py export-onnx` wrote")
     so = ort.SessionOptions()
     so.intra_op_num_threads = threads
     so.inter_op_num_threads = 1
     so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     sess = ort.InferenceSession(path, so, providers=["CPUExecutionProvider"])
     name = sess.get_inputs()[0].name
-    batch, warm, runs = CASES[case]
+    batch, warm, runs = CASES[base_case]
     x = np.random.default_rng(5).uniform(-0.5, 0.5, (batch, 3, 224, 224)).astype(np.float32)
     report("onnxruntime", case, batch, timed(lambda: sess.run(None, {name: x}), warm, runs), base, threads)
 
 
-def export_onnx(path):
+def export_onnx(folder):
     import torch
+    from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    from models import ResNet50
-    torch.manual_seed(0)
-    m = ResNet50(2).eval()
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    torch.onnx.export(m, torch.randn(1, 3, 224, 224), path, input_names=["input"], output_names=["logits"],
-                      dynamic_axes={"input": {0: "N"}, "logits": {0: "N"}}, opset_version=17, dynamo=False)
-    print(f"wrote {path}")
+    from models import MobileNetV2, ResNet50
+    os.makedirs(folder, exist_ok=True)
+
+    class Reader(CalibrationDataReader):
+        def __init__(self):
+            rng = np.random.default_rng(9)
+            self.batches = iter([{"input": rng.uniform(-0.5, 0.5, (1, 3, 224, 224)).astype(np.float32)} for _ in range(8)])
+
+        def get_next(self):
+            return next(self.batches, None)
+
+    for net, make in (("resnet50", lambda: ResNet50(2)), ("mobilenetv2", lambda: MobileNetV2(1000))):
+        torch.manual_seed(0)
+        m = make().eval()
+        path = os.path.join(folder, net + ".onnx")
+        torch.onnx.export(m, torch.randn(1, 3, 224, 224), path, input_names=["input"], output_names=["logits"],
+                          dynamic_axes={"input": {0: "N"}, "logits": {0: "N"}}, opset_version=17, dynamo=False)
+        q = os.path.join(folder, net + "-int8.onnx")
+        quantize_static(path, q, Reader(), quant_format=QuantFormat.QDQ, per_channel=True,
+                        activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8)
+        print(f"wrote {path} and {q}")
 
 
 def main():

@@ -38,12 +38,14 @@ typedef struct dlshim_conv_desc {
 // diff_bias. Callers keep float32 master weights; only the products run on the CPU's bf16 units.
 
 /// int8 inference (post-training quantization) of one convolution: the caller's buffers stay float32.
-/// The shim quantizes src to round(src · src_scale) (u8, or s8 when src_signed) and the weights per
-/// output channel to round(w · w_scales[oc]) (s8), saturating, with oneDNN reorders; oneDNN accumulates
-/// in int32 and writes float32 dst = acc / (src_scale · w_scales[oc]) + bias (then the fused activation).
+/// The shim quantizes src to round(src · src_scale) + src_zero_point (u8, or s8 when src_signed, which
+/// takes no zero point) and the weights per output channel to round(w · w_scales[oc]) (s8), saturating,
+/// with oneDNN reorders; oneDNN accumulates (q_src − zero point) · q_w in int32 and writes float32
+/// dst = acc / (src_scale · w_scales[oc]) + bias (then the fused activation).
 typedef struct dlshim_int8 {
     float src_scale;
     int32_t src_signed;
+    int32_t src_zero_point;  /* u8 only: an asymmetric range min..max maps to 0..255 */
     const float *w_scales;   /* [OC], copied by dlshim_conv_create_int8 */
 } dlshim_int8;
 

@@ -53,7 +53,8 @@ public final class DNNLConvolution {
         let rc: Int32
         if let q = quantization {
             rc = q.weightScales.withUnsafeBufferPointer { ws in
-                var qd = dlshim_int8(src_scale: q.sourceScale, src_signed: q.signedSource ? 1 : 0, w_scales: ws.baseAddress)
+                var qd = dlshim_int8(src_scale: q.sourceScale, src_signed: q.signedSource ? 1 : 0, src_zero_point: q.zeroPoint,
+                                     w_scales: ws.baseAddress)
                 return dlshim_conv_create_int8(&d, &qd, &out)
             }
         } else {
@@ -71,15 +72,17 @@ public final class DNNLConvolution {
     deinit { dlshim_conv_destroy(handle) }
 
     /// Post-training quantization of one convolution (`Precision.int8`): src is quantized to
-    /// round(x · sourceScale) as u8 (s8 when `signedSource`), the weights of output channel o to
-    /// round(w · weightScales[o]) as s8 (saturating); the result is float32.
+    /// round(x · sourceScale) + zeroPoint as u8 (s8 without zero point when `signedSource`), the weights
+    /// of output channel o to round(w · weightScales[o]) as s8 (saturating); the result is float32.
     public struct Quantization: Sendable, Equatable {
         public var sourceScale: Float
         public var signedSource: Bool
+        public var zeroPoint: Int32
         public var weightScales: [Float]
-        public init(sourceScale: Float, signedSource: Bool, weightScales: [Float]) {
+        public init(sourceScale: Float, signedSource: Bool, zeroPoint: Int32 = 0, weightScales: [Float]) {
             self.sourceScale = sourceScale
             self.signedSource = signedSource
+            self.zeroPoint = zeroPoint
             self.weightScales = weightScales
         }
 
@@ -93,13 +96,14 @@ public final class DNNLConvolution {
             }
         }
 
-        /// The source scale for inputs observed in [minimum, maximum]: u8 over 0…max when nothing is
-        /// negative, else s8 over ±max |x|.
-        public static func source(minimum: Float, maximum: Float) -> (scale: Float, signed: Bool) {
-            let signed = minimum < 0
-            let range = signed ? max(-minimum, maximum) : maximum
-            guard range > 0, range.isFinite else { return (1, signed) }
-            return ((signed ? 127 : 255) / range, signed)
+        /// The source quantization for inputs observed in [minimum, maximum]: u8 over 0…max when nothing
+        /// is negative, else u8 over min…max with the zero point that maps 0 exactly (asymmetric: a
+        /// symmetric s8 range wastes the codes of the side the data does not reach).
+        public static func source(minimum: Float, maximum: Float) -> (scale: Float, zeroPoint: Int32) {
+            let lo = min(minimum, 0), hi = max(maximum, 0)
+            guard hi - lo > 0, lo.isFinite, hi.isFinite else { return (1, 0) }
+            let scale = 255 / (hi - lo)
+            return (scale, Int32(min(max((-lo * scale).rounded(.toNearestOrEven), 0), 255)))
         }
     }
 

@@ -74,10 +74,15 @@ public final class ConvolutionLayer: Layer {
     var calibrating = false
     private var int8Primitives: [Int: (version: UInt64, primitive: DNNLConvolution)] = [:]   // batch size -> (weights version, primitive)
 
-    /// Whether INT8 precision quantizes this convolution: not grouped/depthwise ones (memory-bound, little
-    /// to gain, and the most sensitive to activation quantization) and not a stem on ≤ 4 image channels;
-    /// those run in FP32. Measured on ImageNet MobileNetV2 (docs/decisions/020-precision.md).
-    var runsInt8: Bool { groups == 1 && inputShapes[0][2] > 4 }
+    /// Whether INT8 precision may quantize this convolution: not grouped/depthwise ones (memory-bound,
+    /// little to gain, and the most sensitive to activation quantization) and not a stem on ≤ 4 image
+    /// channels. Measured on ImageNet MobileNetV2 (docs/decisions/020-precision.md).
+    var isInt8Candidate: Bool { groups == 1 && inputShapes[0][2] > 4 }
+    /// Whether INT8 precision quantizes this convolution: a candidate whose calibrated input never went
+    /// below zero (after a ReLU); one fed signed values (MobileNetV2's linear bottlenecks) stays FP32 —
+    /// quantizing those, symmetric or with a zero point, cost 2 of 170 clear top-1 agreements. An
+    /// uncalibrated candidate counts as quantized (so `setPrecision(.int8)` asks for its range).
+    var runsInt8: Bool { isInt8Candidate && (inputRange.map { $0.min >= 0 } ?? true) }
 
     private func record(_ x: Tensor) {
         guard calibrating else { return }
@@ -95,7 +100,7 @@ public final class ConvolutionLayer: Layer {
             throw error(.invalidArgument, "INT8 needs the range of this layer's input: calibrate the model first")
         }
         let source = DNNLConvolution.Quantization.source(minimum: range.min, maximum: range.max)
-        let q = DNNLConvolution.Quantization(sourceScale: source.scale, signedSource: source.signed,
+        let q = DNNLConvolution.Quantization(sourceScale: source.scale, signedSource: false, zeroPoint: source.zeroPoint,
                                              weightScales: DNNLConvolution.Quantization.weightScales(w, outputs: g.outC, perOutput: g.weightCount / g.outC))
         let p = try DNNLConvolution(g, hasBias: bias, fusedActivation: activation, training: false, precision: .int8, quantization: q)
         int8Primitives[g.batch] = (version, p)

@@ -121,10 +121,11 @@ public final class Model: @unchecked Sendable {
         }
     }
 
-    /// The calibrated input ranges of the convolutions INT8 quantizes, by layer name.
+    /// The calibrated input ranges of the convolutions INT8 may quantize, by layer name (a range below
+    /// zero keeps its convolution in FP32).
     public var calibration: [String: ClosedRange<Float>] {
         var out: [String: ClosedRange<Float>] = [:]
-        for case let c as ConvolutionLayer in layers where c.runsInt8 {
+        for case let c as ConvolutionLayer in layers where c.isInt8Candidate {
             if let r = c.inputRange { out[c.name] = r.min...r.max }
         }
         return out

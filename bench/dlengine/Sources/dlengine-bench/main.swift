@@ -4,7 +4,7 @@
 //       one case per process (so VmHWM is that case's peak memory), ending with a machine-readable line
 //       RESULT side=caslite case=NAME batch=N ms=<median> img_s=.. min_ms=.. max_ms=.. peak_mb=.. base_mb=.. threads=N
 //       (bench/torch/compare.py runs these next to the PyTorch / onnxruntime peers).
-//       Cases: resnet50-infer-b1, resnet50-infer-b4, resnet50-train-b4, mobilenetv2-head-b4 (the networks),
+//       Cases: resnet50-infer-b1, resnet50-infer-b4, resnet50-train-b4, mobilenetv2-head-b4, mobilenetv2-infer-b4,
 //              each also with the suffix -bf16 (convolutions and fully connected layers in bf16, Precision.bf16),
 //              the inference ones with -int8 (calibrated on 8 other random images, Precision.int8),
 //              conv-b4 (ResNet-50's convolutions: oneDNN vs im2col + OpenBLAS sgemm vs the bare sgemm),
@@ -95,6 +95,7 @@ func printProfile(_ model: Model, _ title: String) {
 /// (batch, warm-up runs, timed runs); bench/torch/peers.py uses the same table.
 let networkCases: [String: (Int, Int, Int)] = [
     "resnet50-infer-b1": (1, 3, 10), "resnet50-infer-b4": (4, 2, 5), "resnet50-train-b4": (4, 2, 5), "mobilenetv2-head-b4": (4, 3, 10),
+    "mobilenetv2-infer-b4": (4, 3, 10),
 ]
 
 /// The precision a case name asks for (suffix -bf16 or -int8) and the name without it.
@@ -262,6 +263,7 @@ if let name = caseName {
     switch precisionOf(name).0 {
     case "resnet50-infer-b1", "resnet50-infer-b4": try inferenceCase(name, ModelBuilders.resNet50Layers(classes: 2))
     case "resnet50-train-b4": try trainingCase(name, ModelBuilders.resNet50Layers(classes: 2))
+    case "mobilenetv2-infer-b4": try inferenceCase(name, ModelBuilders.mobileNetV2Layers(classes: 1000))
     case "mobilenetv2-head-b4":
         let (layers, frozen) = mobileNetHead()
         try trainingCase(name, layers, frozen: frozen)
