@@ -561,24 +561,24 @@ int dlshim_conv_forward(dlshim_conv *c, const float *src, const float *weights, 
     return execute(c, c->fwd, n, args, c->fwd_scratch);
 }
 
-int dlshim_conv_backward_data(dlshim_conv *c, const float *diff_dst, const float *weights, float *diff_src) {
-    if (!c->d.training) return (int)dnnl_invalid_arguments;
+/// The memory holding diff_dst as the backward primitives read it: the caller's buffer (f32), or its bf16
+/// rounding in the thread's TL_ACT_B buffer.
+static int diff_dst_in(dlshim_conv *c, const float *diff_dst, dnnl_memory_t *out) {
+    if (c->d.bf16) return cast_in(c, &c->diff_dst_cast, diff_dst, out);
+    *out = c->dst;
+    return (int)dnnl_memory_set_data_handle(c->dst, (void *)diff_dst);
+}
+
+static int backward_data(dlshim_conv *c, dnnl_memory_t dd_mem, const float *weights, float *diff_src) {
     if (!c->bwd_data) TRY(create_backward_data(c));
     dnnl_memory_t w;
     TRY(weights_in(c, &c->bwd_data_w, weights, 0, &w));
-    dnnl_memory_t dd_mem = c->dst;
-    if (c->d.bf16)
-        TRY(cast_in(c, &c->diff_dst_cast, diff_dst, &dd_mem));
-    else
-        TRY(dnnl_memory_set_data_handle(c->dst, (void *)diff_dst));
     TRY(dnnl_memory_set_data_handle(c->src, diff_src));
     dnnl_exec_arg_t args[4] = {{DNNL_ARG_DIFF_DST, dd_mem}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DIFF_SRC, c->src}};
     return execute(c, c->bwd_data, 3, args, c->bwd_data_scratch);
 }
 
-int dlshim_conv_backward_weights(dlshim_conv *c, const float *src, const float *diff_dst, float *diff_weights,
-                                 float *diff_bias) {
-    if (!c->d.training) return (int)dnnl_invalid_arguments;
+static int backward_weights(dlshim_conv *c, const float *src, dnnl_memory_t dd_mem, float *diff_weights, float *diff_bias) {
     if (!c->bwd_w) TRY(create_backward_weights(c));
     dnnl_memory_t src_mem = c->src;
     if (c->subsample_bwd_w) {
@@ -598,11 +598,6 @@ int dlshim_conv_backward_weights(dlshim_conv *c, const float *src, const float *
     } else {
         TRY(dnnl_memory_set_data_handle(c->src, (void *)src));
     }
-    dnnl_memory_t dd_mem = c->dst;
-    if (c->d.bf16)
-        TRY(cast_in(c, &c->diff_dst_cast, diff_dst, &dd_mem));
-    else
-        TRY(dnnl_memory_set_data_handle(c->dst, (void *)diff_dst));
     TRY(dnnl_memory_set_data_handle(c->wei, diff_weights));
     dnnl_memory_t w = c->wei;
     if (c->bwd_w_w.reorder) {
@@ -617,6 +612,31 @@ int dlshim_conv_backward_weights(dlshim_conv *c, const float *src, const float *
     }
     TRY(execute(c, c->bwd_w, n, args, c->bwd_w_scratch));
     if (c->bwd_w_w.reorder) TRY(reorder(c, &c->bwd_w_w, c->bwd_w_w.internal, c->wei));
+    return 0;
+}
+
+int dlshim_conv_backward_data(dlshim_conv *c, const float *diff_dst, const float *weights, float *diff_src) {
+    if (!c->d.training) return (int)dnnl_invalid_arguments;
+    dnnl_memory_t dd;
+    TRY(diff_dst_in(c, diff_dst, &dd));
+    return backward_data(c, dd, weights, diff_src);
+}
+
+int dlshim_conv_backward_weights(dlshim_conv *c, const float *src, const float *diff_dst, float *diff_weights,
+                                 float *diff_bias) {
+    if (!c->d.training) return (int)dnnl_invalid_arguments;
+    dnnl_memory_t dd;
+    TRY(diff_dst_in(c, diff_dst, &dd));
+    return backward_weights(c, src, dd, diff_weights, diff_bias);
+}
+
+int dlshim_conv_backward(dlshim_conv *c, const float *src, const float *diff_dst, const float *weights, float *diff_src,
+                         float *diff_weights, float *diff_bias) {
+    if (!c->d.training) return (int)dnnl_invalid_arguments;
+    dnnl_memory_t dd;
+    TRY(diff_dst_in(c, diff_dst, &dd));   // once for both passes (bf16: one rounding of diff_dst instead of two)
+    if (diff_weights) TRY(backward_weights(c, src, dd, diff_weights, diff_bias));
+    if (diff_src) TRY(backward_data(c, dd, weights, diff_src));
     return 0;
 }
 

@@ -72,6 +72,11 @@ int dlshim_conv_backward_data(dlshim_conv *conv, const float *diff_dst, const fl
 int dlshim_conv_backward_weights(dlshim_conv *conv, const float *src, const float *diff_dst,
                                  float *diff_weights, float *diff_bias);
 
+/// Both backward passes of one step: diff_weights/diff_bias (skipped when diff_weights is NULL), then
+/// diff_src (skipped when NULL), reading diff_dst once (in bf16 mode it is rounded once for both).
+int dlshim_conv_backward(dlshim_conv *conv, const float *src, const float *diff_dst, const float *weights, float *diff_src,
+                         float *diff_weights, float *diff_bias);
+
 /// 1 when the forward primitive reads weights in a layout other than the plain one (so it reorders
 /// them, and the weights_version cache applies), else 0.
 int dlshim_conv_reorders_weights(dlshim_conv *conv);

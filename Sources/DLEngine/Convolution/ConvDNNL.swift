@@ -136,6 +136,14 @@ public final class DNNLConvolution {
         if rc != 0 { throw DNNLConvolution.error(rc, "backward-weights", geometry) }
     }
 
+    /// Both backward passes: dw and db (when the primitive has a bias) unless `dw` is nil, then dx unless
+    /// nil; dy is read (in bf16: rounded) once for both.
+    public func backward(x: UnsafePointer<Float>, dy: UnsafePointer<Float>, w: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>?,
+                         dw: UnsafeMutablePointer<Float>?, db: UnsafeMutablePointer<Float>?) throws {
+        let rc = dlshim_conv_backward(handle, x, dy, w, dx, dw, db)
+        if rc != 0 { throw DNNLConvolution.error(rc, "backward", geometry) }
+    }
+
     static func error(_ rc: Int32, _ what: String, _ g: ConvGeometry) -> EngineError {
         let status = String(cString: dlshim_status_string(rc))
         return EngineError(.backend, "oneDNN convolution \(what) failed (\(status)) for \(g); run with ONEDNN_VERBOSE=1 for details")

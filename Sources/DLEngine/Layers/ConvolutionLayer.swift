@@ -18,6 +18,17 @@ protocol ConvolutionKernels {
     func forward(x: UnsafePointer<Float>, w: UnsafePointer<Float>, b: UnsafePointer<Float>?, y: UnsafeMutablePointer<Float>, weightsVersion: UInt64) throws
     func backwardWeights(x: UnsafePointer<Float>, dy: UnsafePointer<Float>, dw: UnsafeMutablePointer<Float>, db: UnsafeMutablePointer<Float>?) throws
     func backwardData(dy: UnsafePointer<Float>, w: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>) throws
+    /// Both passes (dw/db unless `dw` is nil, then dx unless nil); oneDNN reads dy once for both.
+    func backward(x: UnsafePointer<Float>, dy: UnsafePointer<Float>, w: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>?,
+                  dw: UnsafeMutablePointer<Float>?, db: UnsafeMutablePointer<Float>?) throws
+}
+
+extension ConvolutionKernels {
+    func backward(x: UnsafePointer<Float>, dy: UnsafePointer<Float>, w: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>?,
+                  dw: UnsafeMutablePointer<Float>?, db: UnsafeMutablePointer<Float>?) throws {
+        if let dw { try backwardWeights(x: x, dy: dy, dw: dw, db: db) }
+        if let dx { try backwardData(dy: dy, w: w, dx: dx) }
+    }
 }
 
 /// The direct implementations as static functions of a geometry (`ConvIm2col`, `ConvReference`).
@@ -245,19 +256,16 @@ public final class ConvolutionLayer: Layer {
         let k = try kernels(g)
         activation.backward(output: y.pointer, outputGrad: dy.pointer, into: dy.pointer, count: dy.count)   // dz, in place
         let w = param("weight")
-        if !isFrozen {
-            let dw = workspace.a.get(g.weightCount + g.outC)    // [OC, IC/G, KH, KW] then [OC]
-            let db = hasBias ? dw + g.weightCount : nil
-            try k.backwardWeights(x: x[0].pointer, dy: dy.pointer, dw: dw, db: db)
+        let dw = isFrozen ? nil : workspace.a.get(g.weightCount + g.outC)    // [OC, IC/G, KH, KW] then [OC]
+        let db = hasBias ? dw.map { $0 + g.weightCount } : nil
+        // First writer of dx: the kernel overwrites it directly; else into scratch, then added.
+        let direct = dx[0] != nil && isFresh(0)
+        let dxTarget = dx[0].map { direct ? $0.pointer : workspace.b.get(g.inputCount) }
+        try k.backward(x: x[0].pointer, dy: dy.pointer, w: w.value.baseAddress!, dx: dxTarget, dw: dw, db: db)
+        if let dw {
             Elementwise.accumulate(dw, into: w.grad!.baseAddress!, count: g.weightCount)
             if let db { Elementwise.accumulate(db, into: param("bias").grad!.baseAddress!, count: g.outC) }
         }
-        if let dxT = dx[0], isFresh(0) {                     // first writer: the kernel overwrites dx directly
-            try k.backwardData(dy: dy.pointer, w: w.value.baseAddress!, dx: dxT.pointer)
-        } else if let dxT = dx[0] {
-            let tmp = workspace.b.get(g.inputCount)             // [N, IH, IW, IC]
-            try k.backwardData(dy: dy.pointer, w: w.value.baseAddress!, dx: tmp)
-            Elementwise.accumulate(tmp, into: dxT.pointer, count: g.inputCount)
-        }
+        if let dxT = dx[0], let dxTarget, !direct { Elementwise.accumulate(dxTarget, into: dxT.pointer, count: g.inputCount) }
     }
 }
