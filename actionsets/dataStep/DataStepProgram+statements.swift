@@ -50,6 +50,8 @@ extension DataStepProgram {
                 throw failure(s, "OUTPUT names \(Names.quote(n)), which the DATA statement does not (it writes \(outputs.map(\.name).joined(separator: ", "))).")
             }
             return .output(names, s)
+        case "select": return try select(after("select", in: t), s, &stream, outputs: outputs, depth: depth)
+        case "when", "otherwise": throw unsupported(s, "\(word.uppercased()) must stand inside a SELECT group")
         case "else": throw unsupported(s, "ELSE must follow an `if … then …;` statement")
         case "end": throw unsupported(s, "END without its DO")
         case "call":
@@ -61,6 +63,72 @@ extension DataStepProgram {
             if let (name, expr) = sumStatement(t) { return .sum(name: name, expression: expr, s) }
             throw unsupported(s, nil)
         }
+    }
+
+    /// SAS's SELECT group — `select [(e)]; when (a, b) S; …; [otherwise [S];] end;` — as nested IF/ELSE
+    /// nodes: with `(e)`, a WHEN matches when e equals one of its values; without, when one of its
+    /// conditions is true. No OTHERWISE and no WHEN matching is SAS's run-time error. `e` is evaluated
+    /// once per WHEN, so it may not call RAND (SAS evaluates it once).
+    static func select(_ head: String, _ s: Statement, _ stream: inout ArraySlice<Statement>, outputs: [DataSetName],
+                       depth: Int) throws(ActionError) -> Node {
+        var subject: String?
+        if !head.isEmpty {
+            let h = Substring(head)
+            guard h.first == "(", let close = DataSetName.closing(h), h[h.index(after: close)...].allSatisfy(\.isWhitespace) else {
+                throw failure(s, "expected `select;` or `select (expression);`")
+            }
+            let e = String(h[h.index(after: h.startIndex)..<close])
+            if keywordOutside(e.lowercased().replacingOccurrences(of: "(", with: " ("), "rand") != nil {
+                throw unsupported(s, "RAND in a SELECT expression (caslite evaluates it once per WHEN)")
+            }
+            subject = e
+        }
+        var arms: [(String, Node, Statement)] = []
+        var otherwise: Node?
+        while let next = stream.first {
+            let text = next.text.trimmingCharacters(in: .whitespacesAndNewlines), word = keyword(text)
+            if word == "end" && text.lowercased() == "end" { break }
+            stream.removeFirst()
+            switch word {
+            case "when":
+                guard otherwise == nil else { throw failure(next, "WHEN after OTHERWISE; OTHERWISE comes last in a SELECT group") }
+                let rest = Substring(after("when", in: text))
+                guard rest.first == "(", let close = DataSetName.closing(rest) else { throw failure(next, "expected `when (value, …) statement;`") }
+                let items = topLevelItems(String(rest[rest.index(after: rest.startIndex)..<close]))
+                guard !items.isEmpty, items.allSatisfy({ !$0.isEmpty }) else { throw failure(next, "WHEN needs at least one value or condition") }
+                let condition = items.map { item in subject.map { "((\($0)) = (\(item)))" } ?? "(\(item))" }.joined(separator: " or ")
+                let body = String(rest[rest.index(after: close)...])
+                let then: Node = body.allSatisfy(\.isWhitespace) ? .block([])
+                    : try inline(body, next, &stream, outputs: outputs, depth: depth + 1)
+                arms.append((condition, then, next))
+            case "otherwise":
+                guard otherwise == nil else { throw failure(next, "a SELECT group has one OTHERWISE") }
+                let body = after("otherwise", in: text)
+                otherwise = body.isEmpty ? .block([]) : try inline(body, next, &stream, outputs: outputs, depth: depth + 1)
+            default:
+                throw failure(next, "a SELECT group holds WHEN and OTHERWISE statements up to its END")
+            }
+        }
+        guard let end = stream.first else { throw unsupported(s, "SELECT without its END") }
+        _ = end
+        stream.removeFirst()
+        guard !arms.isEmpty else { throw failure(s, "a SELECT group needs at least one WHEN") }
+        var node = otherwise ?? .fail("no WHEN clause of the SELECT group at line \(s.line) matched and it has no OTHERWISE (SAS: \"Unsatisfied WHEN clause and no OTHERWISE statement\").", s)
+        for (condition, then, statement) in arms.reversed() {
+            node = .when(condition: condition, statement, then: then, otherwise: node)
+        }
+        return node
+    }
+
+    /// The comma-separated items of `text` outside quotes and parentheses, trimmed.
+    static func topLevelItems(_ text: String) -> [String] {
+        var items: [String] = [], s = Substring(text), start = s.startIndex
+        while let comma = DataSetName.firstOutsideQuotes(s, from: start, { i, depth in depth == 0 && s[i] == "," }) {
+            items.append(s[start..<comma].trimmingCharacters(in: .whitespacesAndNewlines))
+            start = s.index(after: comma)
+        }
+        items.append(s[start...].trimmingCharacters(in: .whitespacesAndNewlines))
+        return items
     }
 
     /// What follows DO: nothing (a block), `while (c)`, `until (c)` or `i = a to b [by c]`.
@@ -78,8 +146,16 @@ extension DataStepProgram {
             let inner = String(cond[cond.index(after: cond.startIndex)..<close])
             return word == "while" ? .whileTrue(inner) : .until(inner)
         }
-        guard let (index, bounds) = ComputedVars.assignment(rest), let to = keywordOutside(bounds, "to") else {
-            throw unsupported(s, "DO takes `do;`, `do i = 1 to n [by k];`, `do while (c);` or `do until (c);`")
+        guard let (index, bounds) = ComputedVars.assignment(rest) else {
+            throw unsupported(s, "DO takes `do;`, `do i = 1 to n [by k];`, `do i = a, b, …;`, `do while (c);` or `do until (c);`")
+        }
+        guard let to = keywordOutside(bounds, "to") else {
+            let values = topLevelItems(bounds)
+            guard values.allSatisfy({ !$0.isEmpty }) else { throw failure(s, "an empty value in the DO list") }
+            for extra in ["while", "until", "by"] where values.contains(where: { keywordOutside($0, extra) != nil }) {
+                throw unsupported(s, "a DO value list with \(extra.uppercased())")
+            }
+            return .values(index: index, values)
         }
         let from = String(bounds[..<to.lowerBound]), tail = String(bounds[to.upperBound...])
         for extra in ["while", "until"] where keywordOutside(tail, extra) != nil {

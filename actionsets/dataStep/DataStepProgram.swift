@@ -24,6 +24,8 @@ struct DataStepProgram: Sendable {
         case output([String], Statement)
         case loop(Loop, body: [Node], Statement)
         case jump(Jump, Statement)
+        /// A run-time error at this point (SELECT without OTHERWISE when no WHEN matched).
+        case fail(String, Statement)
     }
 
     enum Target: Sendable {
@@ -35,6 +37,8 @@ struct DataStepProgram: Sendable {
         /// `do i = from to to [by by];`
         case range(index: String, from: String, to: String, by: String?)
         case whileTrue(String)
+        /// `do i = a, b, c;`: the index takes each value in turn.
+        case values(index: String, [String])
         case until(String)
     }
 

@@ -89,6 +89,12 @@ extension DataStepRun {
                 let k = slots.slot(index) ?? slots.add(index, .number)
                 guard slots.kinds[k] == .number, !hidden.contains(k) else { throw DataStepProgram.failure(s, "the DO loop's index \(index) must be a numeric variable the step may change.") }
                 return .range(slot: k, from: f, to: t, by: b, body: try body.map { n throws(ActionError) in try compile(n, &c) })
+            case .values(let index, let texts):
+                let exprs = try texts.map { t throws(ActionError) in try expr(t, s) }
+                let k = try target(index, exprs[0], s)
+                for e in exprs.dropFirst() { try check(k, e, s, "the DO loop's index \(index)") }
+                guard !hidden.contains(k) else { throw DataStepProgram.failure(s, "the DO loop's index \(index) must be a variable the step may change.") }
+                return .values(slot: k, exprs, body: try body.map { n throws(ActionError) in try compile(n, &c) })
             case .whileTrue(let cond):
                 let e = try expr(cond, s)
                 return .whileTrue(e, try body.map { n throws(ActionError) in try compile(n, &c) })
@@ -96,6 +102,7 @@ extension DataStepRun {
                 let steps = try body.map { n throws(ActionError) in try compile(n, &c) }
                 return .until(try expr(cond, s), steps)
             }
+        case .fail(let message, let s): return .fail(message, s)
         case .jump(let flow, let s):
             if (flow == .leave || flow == .next) && c.loops == 0 {
                 throw DataStepProgram.failure(s, "\(flow == .leave ? "LEAVE" : "CONTINUE") stands outside every DO loop.")
@@ -193,6 +200,7 @@ extension DataStepRun {
             case .block(let nodes): nodes.forEach(walk)
             case .loop(let loop, let nodes, _):
                 if case .range(let index, _, _, _) = loop { out.insert(index.lowercased()) }
+                if case .values(let index, _) = loop { out.insert(index.lowercased()) }
                 nodes.forEach(walk)
             default: break
             }

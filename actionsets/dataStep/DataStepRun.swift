@@ -38,7 +38,9 @@ final class DataStepRun {
         case range(slot: Int, from: Expr, to: Expr, by: Expr?, body: [Step])
         case whileTrue(Expr, [Step])
         case until(Expr, [Step])
+        case values(slot: Int, [Expr], body: [Step])
         case jump(Flow)
+        case fail(String, Statement)
     }
 
     let program: DataStepProgram
@@ -190,7 +192,18 @@ final class DataStepRun {
                 case let other: return other
                 }
             } while !(try test(cond))
+        case .values(let k, let values, let body):
+            for v in values {
+                try tick(v.statement)
+                try store(k, v)
+                switch try run(body) {
+                case .leave: return .next
+                case .next, .skip: continue
+                case let other: return other
+                }
+            }
         case .jump(let flow): return flow
+        case .fail(let message, let s): throw DataStepProgram.failure(s, message)
         }
         return .next
     }

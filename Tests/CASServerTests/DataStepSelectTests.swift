@@ -1,0 +1,94 @@
+import CASTestSupport
+import CASWire
+import Testing
+
+/// SELECT groups and DO value lists of the DATA step (docs/datastep.md). Expected rows are what SAS's
+/// DATA step gives (worked out by hand in each comment).
+@Suite("DATA step SELECT and DO lists", .serialized)
+struct DataStepSelectTests {
+    static let vars: Value = [["name": "id"], ["name": "name", "type": "varchar"], ["name": "score"]]
+    static let rows: Value = [[1, "ann", 3.5], [2, "bob", .null], [3, "cy", 9], [4, "dee", 1]]
+
+    @Test func selectWithAndWithoutAnExpression() async throws {
+        try await TestServer.start().run { s in
+            let c = try await s.connect()
+            try await ok(c, "table.addTable", ["table": "t", "vars": Self.vars, "rows": Self.rows])
+            // select (id): 1 and 4 → 'edge', 2 → 'two' (a DO block also sets k), others → 'mid';
+            // select; first true WHEN: score missing (bob) → 'none', score > 5 (cy) → 'high', else 'low'
+            let code = """
+                data out;
+                  set t;
+                  select (id);
+                    when (1, 4) kind = 'edge';
+                    when (2) do; kind = 'two'; k = 2; end;
+                    otherwise kind = 'mid';
+                  end;
+                  select;
+                    when (missing(score)) level = 'none';
+                    when (score > 5) level = 'high';
+                    otherwise level = 'low';
+                  end;
+                  select (name);
+                    when ('cy') ;
+                    when ('ann', 'bob') n = 1;
+                    otherwise;
+                  end;
+                run;
+                """
+            try await ok(c, "dataStep.runCode", ["code": .string(code)])
+            let out = try await fetchAll(c, "out")
+            #expect(out.strings("kind").map { $0 ?? "" } == ["edge", "two", "mid", "edge"])
+            #expect(out.strings("level").map { $0 ?? "" } == ["low", "none", "high", "low"])
+            #expect((0..<4).map { out.column("k")?.data.double(at: $0) } == [nil, 2, nil, nil])
+            #expect((0..<4).map { out.column("n")?.data.double(at: $0) } == [1, 1, nil, nil])
+        }
+    }
+
+    @Test func selectErrors() async throws {
+        try await TestServer.start().run { s in
+            let c = try await s.connect()
+            try await ok(c, "table.addTable", ["table": "t", "vars": Self.vars, "rows": Self.rows])
+            // no OTHERWISE: id 3 matches no WHEN → SAS's run-time error, naming the SELECT's line; no table written
+            try await fails(c, "dataStep.runCode", ["code": "data out;\n set t;\n select (id);\n when (1, 2, 4) x = 1;\n end;\nrun;"],
+                            "no WHEN clause", "line 3", "OTHERWISE")
+            try await fails(c, "table.fetch", ["table": "out"], "out")
+            try await fails(c, "dataStep.runCode", ["code": "data out; set t; select (id); otherwise x = 0; when (1) x = 1; end; run;"],
+                            "WHEN after OTHERWISE")
+            try await fails(c, "dataStep.runCode", ["code": "data out; set t; select (id); when (1) x = 1; run;"], "SELECT")
+            try await fails(c, "dataStep.runCode", ["code": "data out; set t; select (rand('uniform') > 0.5); when (1) x = 1; otherwise; end; run;"],
+                            "RAND")
+            try await fails(c, "dataStep.runCode", ["code": "data out; set t; when (1) x = 1; run;"], "SELECT group")
+            try await fails(c, "dataStep.runCode", ["code": "data out; set t; select (id); x = 1; end; run;"], "WHEN and OTHERWISE")
+            try await fails(c, "dataStep.runCode", ["code": "data out; set t; select; end; run;"], "at least one WHEN")
+            try await ok(c, "builtins.serverStatus")
+        }
+    }
+
+    @Test func doValueLists() async throws {
+        try await TestServer.start().run { s in
+            let c = try await s.connect()
+            try await ok(c, "table.addTable", ["table": "t", "vars": Self.vars, "rows": [[1, "ann", 3.5]]])
+            // do i = 2, 5, 11: total = 18, i keeps the last value (11); the character list writes one row per word;
+            // LEAVE at 'b' stops the second list after 'a'
+            let code = """
+                data out;
+                  set t;
+                  total = 0;
+                  do i = 2, 5, 11; total = total + i; end;
+                  do w = 'x', 'yy', 'zzz'; output; end;
+                  do v = 'a', 'b', 'c'; if v = 'b' then leave; last = v; end;
+                run;
+                """
+            try await ok(c, "dataStep.runCode", ["code": .string(code)])
+            let out = try await fetchAll(c, "out")
+            #expect(out.rowCount == 3)
+            #expect((0..<3).map { out.column("total")?.data.double(at: $0) } == [18, 18, 18])
+            #expect((0..<3).map { out.column("i")?.data.double(at: $0) } == [11, 11, 11])
+            #expect(out.strings("w").map { $0 ?? "" } == ["x", "yy", "zzz"])
+            // OUTPUT ran before the third loop: v and last are still missing in every written row
+            #expect(out.strings("last").map { $0 ?? "" } == ["", "", ""])
+            try await fails(c, "dataStep.runCode", ["code": "data out2; set t; do i = 1, 'a'; end; run;"], "index i")
+            try await fails(c, "dataStep.runCode", ["code": "data out2; set t; do i = 1, , 3; end; run;"], "empty value")
+        }
+    }
+}
