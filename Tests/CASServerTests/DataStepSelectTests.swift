@@ -64,6 +64,41 @@ struct DataStepSelectTests {
         }
     }
 
+    @Test func lagAndDif() async throws {
+        try await TestServer.start().run { s in
+            let c = try await s.connect()
+            try await ok(c, "table.addTable", ["table": "t", "vars": Self.vars, "rows": Self.rows])
+            // scores 3.5, ., 9, 1 and ids 1-4: LAG(score) = ., 3.5, ., 9; LAG2(id) = ., ., 1, 2; DIF(id) = ., 1, 1, 1;
+            // a LAG under IF runs only when the IF is true (SAS's queue per call): for ids 3 and 4 it gives '' then 'cy';
+            // LAG(LAG(id)) is LAG2 of id; a word like lagoon or a variable lag_x is not a call
+            let code = """
+                data out;
+                  set t;
+                  prev = lag(score);
+                  prev2 = lag2(id);
+                  d = dif(id);
+                  if id > 2 then cond = lag(name);
+                  nested = lag( lag(id) );
+                  lag_x = 1; lagoon = lag_x + 1;
+                  text = 'lag(x) stays text';
+                run;
+                """
+            try await ok(c, "dataStep.runCode", ["code": .string(code)])
+            let out = try await fetchAll(c, "out")
+            func col(_ n: String) -> [Double?] { (0..<out.rowCount).map { out.column(n)?.data.double(at: $0) } }
+            #expect(col("prev") == [nil, 3.5, nil, 9])
+            #expect(col("prev2") == [nil, nil, 1, 2])
+            #expect(col("d") == [nil, 1, 1, 1])
+            #expect(col("nested") == [nil, nil, 1, 2])
+            #expect(out.strings("cond").map { $0 ?? "" } == ["", "", "", "cy"])
+            #expect(col("lagoon") == [2, 2, 2, 2])
+            #expect(out.strings("text").first == "lag(x) stays text")
+            #expect(!out.columns.contains { $0.name.hasPrefix("__") }, "hidden slots are not written: \(out.columns.map(\.name))")
+            try await fails(c, "dataStep.runCode", ["code": "data o; set t; x = lag101(id); run;"], "LAG101", "1 to 100")
+            try await fails(c, "dataStep.runCode", ["code": "data o; set t; x = dif(name); run;"], "DIF1 needs a number")
+        }
+    }
+
     @Test func doValueLists() async throws {
         try await TestServer.start().run { s in
             let c = try await s.connect()

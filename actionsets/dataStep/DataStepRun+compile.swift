@@ -150,9 +150,55 @@ extension DataStepRun {
             hidden.insert(rands.last!)
             t.replaceSubrange(r, with: name)
         }
-        do { return Expr(bound: try ComputedVars.bind(t, to: table, slots: slots), rands: rands, statement: s) } catch {
+        let lags = try rewriteLags(&t, s)
+        do { return Expr(bound: try ComputedVars.bind(t, to: table, slots: slots), rands: rands, statement: s, lags: lags) } catch {
             throw DataStepProgram.failure(s, "\(error)")
         }
+    }
+
+    /// Replaces each `lagN(x)` (N = 1…100, default 1) in `t` by a hidden slot and `difN(x)` by `((x) - slot)`,
+    /// the slot holding x as it was N executions of that call ago (missing before); nested calls work.
+    func rewriteLags(_ t: inout String, _ s: Statement) throws(ActionError) -> [LagCall] {
+        var calls: [LagCall] = []
+        while let (range, dif, n, argument) = try Self.firstLag(t, s) {
+            let arg = try expr(argument, s)
+            guard let kind = Self.kind(arg) else { throw DataStepProgram.failure(s, "\(dif ? "DIF" : "LAG") of a binary value") }
+            if dif && kind != .number { throw DataStepProgram.failure(s, "DIF\(n) needs a number, not \(Names.quote(argument))") }
+            let name = nextRandName()
+            let k = slots.add(name, kind)
+            hidden.insert(k)
+            lagQueues.append([Value](repeating: kind == .number ? .double(.nan) : .string(""), count: n))
+            calls.append(LagCall(slot: k, argument: arg, queue: lagQueues.count - 1))
+            t.replaceSubrange(range, with: dif ? "((\(argument)) - \(name))" : name)
+        }
+        return calls
+    }
+
+    /// The first `lagN(…)` or `difN(…)` call outside quotes: its range, whether DIF, N and the argument text.
+    static func firstLag(_ t: String, _ s: Statement) throws(ActionError) -> (Range<String.Index>, Bool, Int, String)? {
+        let text = Substring(t)
+        func isWord(_ c: Character) -> Bool { c.isLetter || c.isNumber || c == "_" }
+        var found: (Range<String.Index>, Bool, Int, String)?
+        var problem: String?
+        _ = DataSetName.firstOutsideQuotes(text, from: text.startIndex) { i, _ in
+            guard i == text.startIndex || !isWord(text[text.index(before: i)]) else { return false }
+            let rest = text[i...]
+            let lower = rest.prefix(3).lowercased()
+            guard lower == "lag" || lower == "dif" else { return false }
+            var j = text.index(i, offsetBy: 3)
+            var digits = ""
+            while j < text.endIndex, text[j].isNumber { digits.append(text[j]); j = text.index(after: j) }
+            var k = j
+            while k < text.endIndex, text[k] == " " { k = text.index(after: k) }
+            guard k < text.endIndex, text[k] == "(" else { return false }   // `lagoon(`, `lag_x` are other names
+            guard let close = DataSetName.closing(text[k...]) else { problem = "an unclosed \(lower.uppercased())( call"; return true }
+            let n = digits.isEmpty ? 1 : Int(digits) ?? 0
+            guard (1...100).contains(n) else { problem = "\(lower.uppercased())\(digits) (n must be 1 to 100)"; return true }
+            found = (i..<text.index(after: close), lower == "dif", n, String(text[text.index(after: k)..<close]))
+            return true
+        }
+        if let problem { throw DataStepProgram.failure(s, problem) }
+        return found
     }
 
     func number(_ text: String, _ s: Statement, _ what: String) throws(ActionError) -> Expr {

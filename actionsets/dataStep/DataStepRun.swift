@@ -23,6 +23,16 @@ final class DataStepRun {
         let bound: BoundWhere
         let rands: [Int]
         let statement: Statement
+        /// The LAGn / DIFn calls in the expression, each read from a hidden slot filled before each evaluation.
+        var lags: [LagCall] = []
+    }
+
+    /// One LAGn(argument) call site: its queue of the last n argument values (`lagQueues[queue]`), read
+    /// into `slot` each time the expression is evaluated (then the current argument value is queued).
+    struct LagCall {
+        let slot: Int
+        let argument: Expr
+        let queue: Int
     }
 
     indirect enum Step {
@@ -249,6 +259,19 @@ final class DataStepRun {
     /// range) becomes the statement's error.
     func evaluate<T>(_ e: Expr, _ read: (BoundWhere, Int) -> T) throws(ActionError) -> T {
         for k in e.rands { slots.numbers[k] = Double(rng.next() >> 11) * 0x1p-53 }
+        for l in e.lags {   // SAS's LAG: the value queued n executions of this call ago, then this one's is queued
+            let current: Value
+            switch slots.kinds[l.slot] {
+            case .number: current = .double(try number(l.argument))
+            case .string: current = .string(try evaluate(l.argument) { $0.text(row: $1) })
+            }
+            let previous = lagQueues[l.queue].removeFirst()
+            lagQueues[l.queue].append(current)
+            switch slots.kinds[l.slot] {
+            case .number: slots.numbers[l.slot] = previous.doubleValue ?? .nan
+            case .string: slots.strings[l.slot] = previous.stringValue ?? ""
+            }
+        }
         let v = read(e.bound, row)
         if let f = slots.fault { throw DataStepProgram.failure(e.statement, f) }
         return v
@@ -280,6 +303,9 @@ final class DataStepRun {
     }
 
     // MARK: names for the rand slots
+
+    /// Queues of the LAG call sites (n values each, missing at first).
+    var lagQueues: [[Value]] = []
 
     func nextRandName() -> String {
         randCount += 1
