@@ -9,8 +9,10 @@ import NIOHTTP1
 /// one `Login` (same users, refused-login log lines and back-off); what a user sees is decided by
 /// `AccessControl.mayManageSession`.
 struct Monitor: Sendable {
-    let server: ServerContext
+    /// Runs the actions behind the Tables page's buttons, as for any client.
+    let dispatcher: Dispatcher
     let login: Login
+    var server: ServerContext { dispatcher.server }
     let logins = MonitorLogins()
     /// The largest POST body the monitor reads (a login form).
     static let maxBodyBytes = 16 * 1024
@@ -20,7 +22,7 @@ struct Monitor: Sendable {
         do throws(MonitorError) {
             return try await serve(route, req, address: address, tls: tls, loggedIn: loggedIn).secured
         } catch {
-            return error.response(route).secured
+            return error.response(route, html: Self.isForm(req)).secured
         }
     }
 
@@ -71,6 +73,13 @@ struct Monitor: Sendable {
             }
             await server.sessions.remove(session.id)
             return Self.done(req, page: .sessions, ["ended": .string(session.id)])
+        case .tablePage: return MonitorPages.table(try await snapshot.tableDetail(try MonitorTableRef(Self.query(req))), snapshot, csrf: me.csrf)
+        case .tableDetail: return .json(try await snapshot.tableDetail(try MonitorTableRef(Self.query(req))).json)
+        case .caslibs: return .json(["caslibs": .list(await snapshot.caslibRows().map(\.json))])
+        case .tableOperation(let op):
+            let fields = Self.query(req).merging(Self.form(req)) { _, body in body }
+            let result = try await run(op, try MonitorTableRef(fields), replace: ["1", "true", "on"].contains(fields["replace"]?.lowercased() ?? ""), snapshot)
+            return Self.done(req, page: .tables, result)
         case .login, .asset, .unknown: throw MonitorError(.notFound, "No such monitor page", details: "")  // answered above
         }
     }
@@ -84,6 +93,61 @@ struct Monitor: Sendable {
         case .training: return ["trainings": .list(s.trainings().map(MonitorSnapshot.json))]
         case .log: return ["lines": .list(await s.logLines(minLevel: query.level, session: query.session).map(MonitorSnapshot.json))]
         }
+    }
+
+    /// Runs the action behind a Tables page button — `table.dropTable`, `table.promote` or `table.save` — through the
+    /// dispatcher, so the access controls, the log lines and the history are the action's own. A session table's
+    /// action runs in its session (refused while that session runs another action, rather than queued behind it);
+    /// a global table's in a session of the viewer's made for the call and ended after it.
+    func run(_ op: TableOperation, _ ref: MonitorTableRef, replace: Bool, _ snapshot: MonitorSnapshot) async throws(MonitorError) -> Value {
+        let v = try await snapshot.visibleTable(ref)
+        let (_, rights) = await snapshot.rights(v)
+        let permitted = switch op {
+        case .drop: rights.drop
+        case .promote: rights.promote
+        case .save: rights.save
+        }
+        let session: Session
+        if let sid = v.session {
+            guard let s = await server.sessions.session(sid) else { throw MonitorError(.notFound, "Session \(Names.quote(sid, limit: 60)) has ended", details: "") }
+            guard await !s.isBusy else {
+                throw MonitorError(.conflict, "Session \(s.id) is running an action", details: "a session runs one action at a time; try again when it has finished")
+            }
+            session = s
+        } else {
+            session = await server.sessions.create(user: snapshot.viewer.user, isAdmin: snapshot.viewer.isAdmin)
+        }
+        let response = await dispatcher.call(session: session, call: CallID(connection: ConnectionID.next(), request: 1), action: op.action,
+                                             params: op.parameters(ref, replace: replace), emit: { _ in })
+        if v.session == nil { await server.sessions.remove(session.id) }
+        guard response.disposition.severity != .error else {
+            let d = response.disposition
+            let status: HTTPResponseStatus = switch d.statusCode {
+            case ActionError.Code.accessDenied.rawValue: .forbidden
+            case ActionError.Code.notFound.rawValue: .notFound
+            case ActionError.Code.alreadyExists.rawValue: .conflict
+            default: .badRequest
+            }
+            throw MonitorError(status, d.formattedStatus, details: permitted ? "\(op.action) refused" : "you may not \(op.rawValue) this table")
+        }
+        return [op.done: ["caslib": .string(v.table.caslib), "name": .string(v.table.name)]]
+    }
+
+    /// The fields of the request's query string.
+    static func query(_ req: RESTRequest) -> [String: String] {
+        guard let q = req.uri.split(separator: "?", maxSplits: 1).dropFirst().first else { return [:] }
+        return urlencoded(q)
+    }
+
+    /// `a=1&b=x+y` as fields (percent-decoded, `+` a space); the first of a repeated name wins.
+    static func urlencoded(_ text: Substring) -> [String: String] {
+        var out: [String: String] = [:]
+        for pair in text.split(separator: "&") {
+            let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let decode = { (s: Substring) in String(s).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? "" }
+            if out[decode(kv[0])] == nil { out[decode(kv[0])] = kv.count > 1 ? decode(kv[1]) : "" }
+        }
+        return out
     }
 
     /// A form post goes back to its page; a script's post gets JSON.
@@ -175,13 +239,7 @@ extension Monitor {
             return out
         }
         guard let text = String(validating: req.body, as: UTF8.self) else { return [:] }
-        var out: [String: String] = [:]
-        for pair in text.split(separator: "&") {
-            let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let decode = { (s: Substring) in String(s).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? "" }
-            if out[decode(kv[0])] == nil { out[decode(kv[0])] = kv.count > 1 ? decode(kv[1]) : "" }
-        }
-        return out
+        return urlencoded(text[...])
     }
 }
 
@@ -219,9 +277,12 @@ struct MonitorError: Error {
         self.details = details
     }
 
-    func response(_ route: MonitorRoute) -> RESTResponse {
+    /// The answer: an HTML page for pages and form posts, JSON for scripts.
+    func response(_ route: MonitorRoute, html: Bool = false) -> RESTResponse {
         switch route {
-        case .page, .home:
+        case .tableOperation where html && status != .unauthorized:
+            return MonitorPages.error(status, error, details: details)
+        case .page, .home, .tablePage:
             return status == .unauthorized ? .redirect("/") : MonitorPages.error(status, error, details: details)
         default:
             return .error(status, error, details: details)

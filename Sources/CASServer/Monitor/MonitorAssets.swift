@@ -42,12 +42,35 @@ enum MonitorAssets {
             if (cls) e.className = cls;
             return e;
           }
-          function button(action, label) {
+          function button(action, label, fields) {
             const f = el("form"); f.method = "post"; f.action = action;
-            const h = el("input"); h.type = "hidden"; h.name = "csrf"; h.value = csrf;
+            for (const [name, value] of [["csrf", csrf]].concat(fields || [])) {
+              const h = el("input"); h.type = "hidden"; h.name = name; h.value = value; f.append(h);
+            }
             const b = el("button", label); b.type = "submit";
-            f.append(h, b);
+            f.append(b);
             return f;
+          }
+          function acl(t) {
+            if (t.session !== null) return "its session only";
+            if (t.acl === null) return "not shown (no ReadInfo on the caslib)";
+            if (t.acl.length === 0) return "owner and administrators (no entries)";
+            return t.acl.map(e => (e.grant ? "+" : "\u2212") + e.permission + " " +
+              (e.identityType === "Group" ? (e.identity === "*" ? "every user" : "group " + e.identity) : e.identity) + " (" + e.on + ")").join("; ");
+          }
+          function tableButtons(t) {
+            const span = el("span");
+            const fields = [["caslib", t.caslib], ["name", t.name]].concat(t.session === null ? [] : [["session", t.session]]);
+            for (const [op, label] of [["drop", "Drop"], ["promote", "Promote"], ["save", "Save"]]) {
+              if (t.rights[op]) span.append(button("/monitor/api/tables/" + op, label, fields), " ");
+            }
+            return span;
+          }
+          function tableLink(t) {
+            const q = new URLSearchParams({ caslib: t.caslib, name: t.name });
+            if (t.session !== null) q.set("session", t.session);
+            const a = el("a", t.name); a.href = "/monitor/table?" + q.toString();
+            return a;
           }
           function fill(rows, columns, cells) {
             const body = document.getElementById("rows");
@@ -102,10 +125,10 @@ enum MonitorAssets {
                 button("/monitor/api/actions/" + encodeURIComponent(a.id) + "/cancel", "Cancel")]);
             },
             tables(d) {
-              fill(d.tables, 7, t => {
+              fill(d.tables, 9, t => {
                 const scope = el("span", t.session === null ? "global" : "session ");
                 if (t.session !== null) scope.append(code(t.session));
-                return [t.caslib, t.name, scope, String(t.rows), String(t.columns), bytes(t.memoryBytes), t.owner];
+                return [t.caslib, tableLink(t), scope, String(t.rows), String(t.columns), bytes(t.memoryBytes), t.owner, acl(t), tableButtons(t)];
               });
             },
             log(d) {

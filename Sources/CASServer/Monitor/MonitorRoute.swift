@@ -17,6 +17,14 @@ enum MonitorRoute: Equatable, Sendable {
     case cancelAction(String)
     /// `POST /monitor/api/sessions/{id}/end`.
     case endSession(String)
+    /// `GET /monitor/table?caslib=…&name=…[&session=…]`: a table's columns and first rows.
+    case tablePage
+    /// `GET /monitor/api/table?caslib=…&name=…[&session=…]`: the same as JSON.
+    case tableDetail
+    /// `GET /monitor/api/caslibs`.
+    case caslibs
+    /// `POST /monitor/api/tables/drop|promote|save` with the fields caslib, name (and session).
+    case tableOperation(TableOperation)
     /// Under `/monitor/` but nothing there: a 404.
     case unknown
 
@@ -30,12 +38,16 @@ enum MonitorRoute: Equatable, Sendable {
         case (0, _), (1, ""): self = .page(.server)
         case (1, "login"): self = .login
         case (1, "logout"): self = .logout
+        case (1, "table"): self = .tablePage
         case (1, let name): self = MonitorPage(rawValue: name).map(Self.page) ?? .unknown
+        case (2, "api") where rest[1] == "table": self = .tableDetail
+        case (2, "api") where rest[1] == "caslibs": self = .caslibs
         case (2, "static"): self = .asset(rest[1])
         case (2, "api"): self = MonitorPage(rawValue: rest[1]).map(Self.api) ?? .unknown
         case (4, "api") where rest[1] == "training" && rest[3] == "chart.svg": self = Int(rest[2]).map(Self.trainingChart) ?? .unknown
         case (4, "api") where rest[1] == "actions" && rest[3] == "cancel": self = .cancelAction(rest[2])
         case (4, "api") where rest[1] == "sessions" && rest[3] == "end": self = .endSession(rest[2])
+        case (3, "api") where rest[1] == "tables": self = TableOperation(rawValue: rest[2]).map(Self.tableOperation) ?? .unknown
         default: self = .unknown
         }
     }
@@ -43,7 +55,7 @@ enum MonitorRoute: Equatable, Sendable {
     /// Whether the route changes something (POST only, with a CSRF token).
     var changesState: Bool {
         switch self {
-        case .login, .logout, .cancelAction, .endSession: true
+        case .login, .logout, .cancelAction, .endSession, .tableOperation: true
         default: false
         }
     }

@@ -1,4 +1,5 @@
 import CASCore
+import CASStorage
 import CASWire
 import Foundation
 
@@ -71,12 +72,19 @@ struct MonitorSnapshot {
     /// One row of `GET /monitor/api/tables`.
     struct TableRow {
         var caslib: String, name: String, session: String?, rows: Int, columns: Int, memoryBytes: Int, owner: String, created: Double
+        /// What the viewer may do with it (the buttons shown).
+        var rights: TableRights
+        /// A global table's access-control entries and its caslib's, when the viewer may list them.
+        var access: [ACLEntry]?
+
+        var ref: MonitorTableRef { MonitorTableRef(caslib: caslib, name: name, session: session) }
 
         var json: Value {
             [
                 "caslib": .string(caslib), "name": .string(name), "scope": .string(session == nil ? "global" : "session"),
                 "session": session.map(Value.string) ?? .null, "rows": .int(Int64(rows)), "columns": .int(Int64(columns)),
                 "memoryBytes": .int(Int64(memoryBytes)), "owner": .string(owner), "created": .string(Session.isoStamp(created)),
+                "rights": rights.json, "acl": access.map { .list($0.map(MonitorSnapshot.json)) } ?? .null,
             ]
         }
     }
@@ -144,10 +152,16 @@ struct MonitorSnapshot {
     }
 
     func tableRows() async -> [TableRow] {
-        await server.visibleTables(user: viewer.user, isAdmin: viewer.isAdmin).map { v in
-            TableRow(caslib: v.table.caslib, name: v.table.name, session: v.session, rows: v.table.rowCount, columns: v.table.data.columns.count,
-                     memoryBytes: v.table.data.estimatedBytes, owner: v.table.creator, created: v.table.created)
-        }
+        var rows: [TableRow] = []
+        for v in await server.visibleTables(user: viewer.user, isAdmin: viewer.isAdmin) { rows.append(await tableRow(v)) }
+        return rows
+    }
+
+    func tableRow(_ v: VisibleTable) async -> TableRow {
+        let (lib, rights) = await rights(v)
+        return TableRow(caslib: v.table.caslib, name: v.table.name, session: v.session, rows: v.table.rowCount, columns: v.table.data.columns.count,
+                        memoryBytes: v.table.data.estimatedBytes, owner: v.table.creator, created: v.table.created, rights: rights,
+                        access: await accessEntries(v, lib))
     }
 
     /// A training run as JSON: what it trains, its state and its history so far.
