@@ -52,18 +52,22 @@ public final class TrainingLog: Sendable {
         var lastId = 0
     }
     private let state = Mutex(State())
+    /// Told of every start, epoch and end (the monitor's live Training page).
+    let events: ServerEvents?
 
-    public init() {}
+    public init(events: ServerEvents? = nil) { self.events = events }
 
     /// Records a run that starts now; returns its id.
     public func start(session: String, user: String, model: String, epochs: Int) -> Int {
-        state.withLock { s in
+        let r = state.withLock { s in
             s.lastId += 1
             s.runs.append(TrainingRecord(id: s.lastId, session: session, user: user, model: model, epochs: epochs, started: ServerClock.now,
                                          state: .running, points: []))
             if s.runs.count > Self.kept { s.runs.removeFirst(s.runs.count - Self.kept) }
-            return s.lastId
+            return s.runs[s.runs.count - 1]
         }
+        announce(r)
+        return r.id
     }
 
     /// Adds a finished epoch to run `id`.
@@ -81,8 +85,15 @@ public final class TrainingLog: Sendable {
     public func all() -> [TrainingRecord] { state.withLock { $0.runs } }
 
     private func update(_ id: Int, _ change: (inout TrainingRecord) -> Void) {
-        state.withLock { s in
-            if let i = s.runs.firstIndex(where: { $0.id == id }) { change(&s.runs[i]) }
+        let changed: TrainingRecord? = state.withLock { s in
+            guard let i = s.runs.firstIndex(where: { $0.id == id }) else { return nil }
+            change(&s.runs[i])
+            return s.runs[i]
         }
+        if let r = changed { announce(r) }
+    }
+
+    private func announce(_ r: TrainingRecord) {
+        events?.publish(ServerEvent(.training(id: r.id), session: r.session, owner: r.user, action: "deepLearn.dlTrain"))
     }
 }

@@ -80,6 +80,8 @@ struct Monitor: Sendable {
             let fields = Self.query(req).merging(Self.form(req)) { _, body in body }
             let result = try await run(op, try MonitorTableRef(fields), replace: ["1", "true", "on"].contains(fields["replace"]?.lowercased() ?? ""), snapshot)
             return Self.done(req, page: .tables, result)
+        case .events:  // a GET is streamed by HTTPConnection before it gets here
+            throw MonitorError(.methodNotAllowed, "The event stream needs a GET", details: "open it with EventSource or curl -N")
         case .login, .asset, .unknown: throw MonitorError(.notFound, "No such monitor page", details: "")  // answered above
         }
     }
@@ -179,13 +181,29 @@ extension Monitor {
 
     /// The live login named by the request's cookie. With stored users, a user removed since is logged out.
     func current(_ req: RESTRequest) async -> (String, MonitorLogins.Entry)? {
-        guard let token = Self.cookieValue(req.headers), let entry = logins.lookup(token) else { return nil }
+        guard let token = Self.cookieValue(req.headers), let entry = await current(token: token) else { return nil }
+        return (token, entry)
+    }
+
+    /// The live login of a cookie token (its idle clock restarts); a user removed since is logged out.
+    func current(token: String) async -> MonitorLogins.Entry? {
+        guard let entry = logins.lookup(token) else { return nil }
         if await removed(entry.identity.user) {
             logins.remove(token)
             return nil
         }
-        return (token, entry)
+        return entry
     }
+
+    /// `GET /monitor/api/events` with a live login: its stream (nil without one: the request is answered as any other, 401).
+    func events(_ req: RESTRequest, loggedIn: () -> Void) async -> MonitorEventStream? {
+        guard let (token, me) = await current(req) else { return nil }
+        loggedIn()
+        return MonitorEventStream(monitor: self, token: token, viewer: me.identity)
+    }
+
+    /// The head of the event stream: no length (it ends when the connection closes), never cached, the monitor's headers.
+    static let eventsHead = RESTResponse(status: .ok, body: [], headers: [("Content-Type", "text/event-stream; charset=utf-8"), ("X-Accel-Buffering", "no")]).secured
 
     /// Whether `user` was removed since logging in (password logins; a store that cannot be read decides nothing).
     func removed(_ user: String) async -> Bool {

@@ -13,8 +13,9 @@ enum MonitorAssets {
         return RESTResponse(status: .ok, body: Array(f.text.utf8), headers: [("Content-Type", f.type)])
     }
 
-    /// Keeps the page's table current: polls the page's JSON twin every 2 s (never faster than once a
-    /// second) and writes text with `textContent` only.
+    /// Keeps the page's table current and writes text with `textContent` only. The Running actions, Training and
+    /// Log pages follow the event stream (`/monitor/api/events`): each event asks for the page's JSON twin, at most
+    /// once a second. The other pages, and these while the stream is not open, poll it every 2 s.
     static let script = #"""
         "use strict";
         (function () {
@@ -22,7 +23,9 @@ enum MonitorAssets {
           if (!page) return;
           const csrfMeta = document.querySelector('meta[name="csrf-token"]');
           const csrf = csrfMeta ? csrfMeta.content : "";
-          const POLL_MS = 2000;
+          const POLL_MS = 2000, MIN_MS = 1000;
+          // pages the event stream (/monitor/api/events) keeps current; the others poll
+          const LIVE_PAGES = ["actions", "training", "log"];
 
           function bytes(n) {
             const units = ["bytes", "KiB", "MiB", "GiB", "TiB", "PiB"];
@@ -149,19 +152,37 @@ enum MonitorAssets {
               }
             },
           };
-          async function poll() {
+          let lastFetch = 0, pending = null, live = false;
+          async function refresh() {
+            lastFetch = Date.now();
             try {
               const r = await fetch("/monitor/api/" + page + window.location.search, { credentials: "same-origin", headers: { Accept: "application/json" } });
               if (r.status === 401) { window.location.assign("/"); return; }
               if (r.ok) {
                 render[page](await r.json());
                 const u = document.getElementById("updated");
-                if (u) u.textContent = "Updated " + new Date().toLocaleTimeString();
+                if (u) u.textContent = (live ? "Live, updated " : "Updated ") + new Date().toLocaleTimeString();
               }
             } catch (e) { /* the server may be restarting: try again at the next tick */ }
+          }
+          // an event asks for a refresh: at most one a second (MIN_MS), however fast events come
+          function schedule() {
+            if (pending !== null) return;
+            pending = window.setTimeout(() => { pending = null; refresh(); }, Math.max(0, lastFetch + MIN_MS - Date.now()));
+          }
+          // polling: every POLL_MS while the event stream is not open (or on pages it does not drive)
+          function poll() {
+            if (!live) refresh();
             window.setTimeout(poll, POLL_MS);
           }
           window.setTimeout(poll, POLL_MS);
+          if (LIVE_PAGES.includes(page) && window.EventSource) {
+            const events = new EventSource("/monitor/api/events");
+            events.onopen = () => { live = true; schedule(); };
+            events.onerror = () => { live = false; };  // EventSource reconnects by itself; polling covers the gap
+            for (const name of ["call", "progress", "log", "training", "gap"]) events.addEventListener(name, schedule);
+            events.addEventListener("logout", () => { events.close(); window.location.assign("/"); });
+          }
         })();
         """#
 
@@ -180,7 +201,7 @@ enum MonitorAssets {
         table { border-collapse: collapse; width: 100%; background: #fff; }
         th, td { text-align: left; padding: .35em .6em; border-bottom: 1px solid #e2e5e8; vertical-align: middle; }
         th { background: #eef1f4; }
-        td form { margin: 0; }
+        td form, p.buttons form { display: inline-block; margin: 0 .3em 0 0; }
         tr.empty td { color: #67707a; font-style: italic; }
         progress { width: 10em; vertical-align: middle; }
         section.run { background: #fff; border: 1px solid #e2e5e8; padding: .6em 1em; margin-bottom: 1em; }

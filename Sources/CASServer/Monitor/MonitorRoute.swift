@@ -23,6 +23,8 @@ enum MonitorRoute: Equatable, Sendable {
     case tableDetail
     /// `GET /monitor/api/caslibs`.
     case caslibs
+    /// `GET /monitor/api/events`: Server-Sent Events (`MonitorEventStream`).
+    case events
     /// `POST /monitor/api/tables/drop|promote|save` with the fields caslib, name (and session).
     case tableOperation(TableOperation)
     /// Under `/monitor/` but nothing there: a 404.
@@ -42,6 +44,7 @@ enum MonitorRoute: Equatable, Sendable {
         case (1, let name): self = MonitorPage(rawValue: name).map(Self.page) ?? .unknown
         case (2, "api") where rest[1] == "table": self = .tableDetail
         case (2, "api") where rest[1] == "caslibs": self = .caslibs
+        case (2, "api") where rest[1] == "events": self = .events
         case (2, "static"): self = .asset(rest[1])
         case (2, "api"): self = MonitorPage(rawValue: rest[1]).map(Self.api) ?? .unknown
         case (4, "api") where rest[1] == "training" && rest[3] == "chart.svg": self = Int(rest[2]).map(Self.trainingChart) ?? .unknown
