@@ -57,11 +57,15 @@ struct Monitor: Sendable {
             return r
         case .page(let page): return await MonitorPages.page(page, snapshot, try MonitorQuery(req), csrf: me.csrf)
         case .api(let page): return .json(await Self.json(page, snapshot, try MonitorQuery(req)))
-        case .trainingChart(let id):
+        case .trainingChart(let id, let chart):
             guard let run = snapshot.trainings().first(where: { $0.id == id }) else {
                 throw MonitorError(.notFound, "No training run \(id)", details: "GET /monitor/api/training lists yours")
             }
-            return RESTResponse(status: .ok, body: Array(MonitorSnapshot.chart(run).utf8), headers: [("Content-Type", "image/svg+xml; charset=utf-8")])
+            guard let svg = MonitorSnapshot.chart(run, chart) else {
+                throw MonitorError(.notFound, "Training run \(id) has no \(chart.rawValue)",
+                                   details: chart == .batches ? "dlTrain records batches with optimizer.logLevel=3" : "score the model with dlScore on labelled rows")
+            }
+            return RESTResponse(status: .ok, body: Array(svg.utf8), headers: [("Content-Type", "image/svg+xml; charset=utf-8")])
         case .cancelAction(let id):
             guard let (session, call) = await snapshot.call(id), await session.cancel(call) else {
                 throw MonitorError(.notFound, "No running action \(Names.quote(id, limit: 120))", details: "it may have ended; GET /monitor/api/actions lists the running ones")

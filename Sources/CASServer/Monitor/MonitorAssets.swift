@@ -142,13 +142,20 @@ enum MonitorAssets {
               if (d.trainings.map(r => String(r.id)).sort().join(",") !== shown) { window.location.reload(); return; }
               for (const r of d.trainings) {
                 const section = document.querySelector('section.run[data-run="' + r.id + '"]');
-                if (!section || (section.dataset.state !== "running" && r.state === section.dataset.state)) continue;
+                if (!section) continue;
+                // a batch chart or a confusion matrix that appeared since the page was drawn: draw it again
+                if ((r.batches.length > 0 && !section.querySelector("img.batches")) || (r.confusion !== null && !section.querySelector("img.confusion"))) {
+                  window.location.reload(); return;
+                }
+                if (section.dataset.state !== "running" && r.state === section.dataset.state) continue;
                 section.dataset.state = r.state;
                 const last = r.history.length ? r.history[r.history.length - 1] : null;
                 let text = r.user + ", session " + r.session + ", started " + r.started + ": " + r.state + ", " + (last ? last.epoch + 1 : 0) + " of " + r.epochs + " epochs";
                 if (last) text += ", loss " + last.loss.toFixed(4) + ", fit error " + (last.fitError * 100).toFixed(2) + "%, learning rate " + last.learningRate;
                 section.querySelector('[data-field="summary"]').textContent = text;
                 section.querySelector("img.chart").src = "/monitor/api/training/" + r.id + "/chart.svg?t=" + Date.now();
+                const batches = section.querySelector("img.batches");
+                if (batches) batches.src = "/monitor/api/training/" + r.id + "/batches.svg?t=" + Date.now();
               }
             },
           };
@@ -206,7 +213,7 @@ enum MonitorAssets {
         progress { width: 10em; vertical-align: middle; }
         section.run { background: #fff; border: 1px solid #e2e5e8; padding: .6em 1em; margin-bottom: 1em; }
         section.run h2 { margin: .2em 0; font-size: 1.1em; }
-        img.chart { max-width: 100%; height: auto; }
+        img.chart, img.confusion { max-width: 100%; height: auto; vertical-align: top; }
         dl.facts { display: grid; grid-template-columns: max-content auto; gap: .4em 1.5em; }
         dl.facts dt { font-weight: 600; }
         dl.facts dd { margin: 0; }

@@ -152,7 +152,10 @@ enum MonitorPages {
         return runs.reversed().map { r in
             "<section class=\"run\" data-run=\"\(r.id)\" data-state=\"\(r.state.rawValue)\"><h2>\(Markup.escape(r.model))</h2>"
                 + "<p class=\"facts\" data-field=\"summary\">\(Markup.escape(summary(r)))</p>"
-                + "<img class=\"chart\" src=\"/monitor/api/training/\(r.id)/chart.svg\" width=\"560\" height=\"340\" alt=\"\(Markup.escape("Loss and fit error per epoch of \(r.model)"))\"></section>"
+                + "<img class=\"chart\" src=\"/monitor/api/training/\(r.id)/chart.svg\" width=\"560\" height=\"340\" alt=\"\(Markup.escape("Loss and fit error per epoch of \(r.model)"))\">"
+                + (r.batches.isEmpty ? "" : "<img class=\"chart batches\" src=\"/monitor/api/training/\(r.id)/batches.svg\" width=\"560\" height=\"340\" alt=\"\(Markup.escape("Loss per batch of \(r.model)"))\">")
+                + (r.confusion == nil ? "" : "<img class=\"confusion\" src=\"/monitor/api/training/\(r.id)/confusion.svg\" alt=\"\(Markup.escape("Confusion matrix of \(r.model)"))\">")
+                + "</section>"
         }.joined()
     }
 

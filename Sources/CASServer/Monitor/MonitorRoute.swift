@@ -11,8 +11,8 @@ enum MonitorRoute: Equatable, Sendable {
     case asset(String)
     /// `GET /monitor/api/server|sessions|actions|tables|training|log`.
     case api(MonitorPage)
-    /// `GET /monitor/api/training/{id}/chart.svg`: a training run's curves.
-    case trainingChart(Int)
+    /// `GET /monitor/api/training/{id}/chart.svg|batches.svg|confusion.svg`: a training run's pictures.
+    case trainingChart(Int, TrainingChart)
     /// `POST /monitor/api/actions/{id}/cancel`.
     case cancelAction(String)
     /// `POST /monitor/api/sessions/{id}/end`.
@@ -47,7 +47,8 @@ enum MonitorRoute: Equatable, Sendable {
         case (2, "api") where rest[1] == "events": self = .events
         case (2, "static"): self = .asset(rest[1])
         case (2, "api"): self = MonitorPage(rawValue: rest[1]).map(Self.api) ?? .unknown
-        case (4, "api") where rest[1] == "training" && rest[3] == "chart.svg": self = Int(rest[2]).map(Self.trainingChart) ?? .unknown
+        case (4, "api") where rest[1] == "training":
+            if let id = Int(rest[2]), let chart = TrainingChart(rawValue: rest[3]) { self = .trainingChart(id, chart) } else { self = .unknown }
         case (4, "api") where rest[1] == "actions" && rest[3] == "cancel": self = .cancelAction(rest[2])
         case (4, "api") where rest[1] == "sessions" && rest[3] == "end": self = .endSession(rest[2])
         case (3, "api") where rest[1] == "tables": self = TableOperation(rawValue: rest[2]).map(Self.tableOperation) ?? .unknown
@@ -78,4 +79,14 @@ enum MonitorPage: String, CaseIterable, Sendable {
         case .log: "Log"
         }
     }
+}
+
+/// The pictures of a training run.
+enum TrainingChart: String, Sendable {
+    /// Loss and fit error (and validation's) per epoch.
+    case history = "chart.svg"
+    /// Loss per mini-batch (`logLevel=3`).
+    case batches = "batches.svg"
+    /// The confusion matrix of the model's last dlScore.
+    case confusion = "confusion.svg"
 }

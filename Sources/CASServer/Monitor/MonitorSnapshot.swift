@@ -170,10 +170,32 @@ struct MonitorSnapshot {
             ["epoch": .int(Int64(p.epoch)), "learningRate": .double(p.learningRate), "loss": .double(p.loss), "fitError": .double(p.fitError),
              "validLoss": p.validLoss.map(Value.double) ?? .null, "validError": p.validError.map(Value.double) ?? .null]
         }
+        let batches = r.batches.map { b -> Value in
+            ["epoch": .int(Int64(b.epoch)), "batch": .int(Int64(b.batch)), "batchesPerEpoch": .int(Int64(b.batches)), "loss": .double(b.loss),
+             "learningRate": .double(b.learningRate)]
+        }
+        let confusion: Value = r.confusion.map { c in
+            ["levels": .list(c.levels.map(Value.string)), "counts": .list(c.counts.map { .list($0.map { .int(Int64($0)) }) }),
+             "table": .string(c.table), "time": .string(Session.isoStamp(c.time))]
+        } ?? .null
         return [
             "id": .int(Int64(r.id)), "model": .string(r.model), "user": .string(r.user), "session": .string(r.session), "state": .string(r.state.rawValue),
-            "epochs": .int(Int64(r.epochs)), "started": .string(Session.isoStamp(r.started)), "history": .list(points),
+            "epochs": .int(Int64(r.epochs)), "started": .string(Session.isoStamp(r.started)), "history": .list(points), "batches": .list(batches),
+            "confusion": confusion,
         ]
+    }
+
+    /// One of a run's pictures; nil when it has none of that kind (no batches recorded, never scored).
+    static func chart(_ r: TrainingRecord, _ kind: TrainingChart) -> String? {
+        switch kind {
+        case .history: return chart(r)
+        case .batches:
+            guard !r.batches.isEmpty else { return nil }
+            return SVGChart.lines(x: r.batches.map(\.position), series: [("BatchLoss", r.batches.map(\.loss))], title: "\(r.model): loss per batch")
+        case .confusion:
+            guard let c = r.confusion else { return nil }
+            return SVGChart.confusion(levels: c.levels, counts: c.counts, title: "Confusion matrix of \(c.table)")
+        }
     }
 
     /// A training run's loss and fit error (and validation's, when it has one) per epoch.
