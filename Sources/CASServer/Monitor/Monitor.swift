@@ -14,6 +14,8 @@ struct Monitor: Sendable {
     let login: Login
     var server: ServerContext { dispatcher.server }
     let logins = MonitorLogins()
+    /// The process's CPU use, for the Server page.
+    let cpu = ProcessCPU()
     /// The largest POST body the monitor reads (a login form).
     static let maxBodyBytes = 16 * 1024
 
@@ -47,7 +49,7 @@ struct Monitor: Sendable {
         }
         loggedIn()
         if post { try Self.checkCSRF(req, me) }
-        let snapshot = MonitorSnapshot(server: server, viewer: me.identity)
+        let snapshot = MonitorSnapshot(server: server, viewer: me.identity, cpu: cpu)
         switch route {
         case .home: return .redirect("/monitor/server")
         case .logout:
@@ -176,6 +178,7 @@ extension Monitor {
             return r
         }
         let (token, entry) = logins.create(identity)
+        server.metrics.recordMonitorLogin()
         var r = form["json"] == "1"
             ? RESTResponse.json(["user": .string(identity.user), "admin": .bool(identity.isAdmin), "csrf": .string(entry.csrf)])
             : RESTResponse.redirect("/monitor/server")

@@ -42,7 +42,8 @@ enum MonitorPages {
     static func server(_ r: MonitorSnapshot.ServerRow) -> String {
         let items: [(String, String, String)] = [
             ("version", "Version", r.version), ("uptime", "Up for", duration(r.uptime)), ("started", "Started", Session.isoStamp(r.started) ),
-            ("nodes", "Nodes", String(r.nodes)), ("memory", "Memory in tables and actions", "\(ByteCount.text(r.memoryUsed)) of \(ByteCount.text(r.memoryLimit))"),
+            ("nodes", "Nodes", "\(r.nodes): \(r.host) (controller, up, \(ProcessInfo.processInfo.activeProcessorCount) cores)"),
+            ("cpu", "CPU in use", cpuText(r.cpu)), ("memory", "Memory in tables and actions", "\(ByteCount.text(r.memoryUsed)) of \(ByteCount.text(r.memoryLimit))"),
             ("sessionLimit", "Memory limit per session", ByteCount.text(r.sessionMemoryLimit)),
             ("resident", "Process resident memory, at most so far", r.peakResidentBytes.map(ByteCount.text) ?? "unknown"),
             ("sessions", "Sessions", String(r.sessions)), ("runningActions", "Running actions", String(r.runningActions)),
@@ -50,6 +51,12 @@ enum MonitorPages {
         ]
         let rows = items.map { "<dt>\(Markup.escape($0.1))</dt><dd data-field=\"\($0.0)\">\(Markup.escape($0.2))</dd>" }.joined()
         return "<dl class=\"facts\">\(rows)</dl>"
+    }
+
+    /// `0.42 of 2 cores (21.0%) over the last 2.0 s`.
+    static func cpuText(_ u: ProcessCPU.Use?) -> String {
+        guard let u else { return "unknown (no /proc/self/stat)" }
+        return "\(Fixed.text(u.usedCores, 2)) of \(u.cores) cores (\(Fixed.text(u.percent, 1))%) over the last \(Fixed.text(u.interval, 1)) s"
     }
 
     static func sessions(_ rows: [MonitorSnapshot.SessionRow], csrf: String) -> String {

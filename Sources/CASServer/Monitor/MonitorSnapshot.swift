@@ -9,12 +9,18 @@ import Foundation
 struct MonitorSnapshot {
     let server: ServerContext
     let viewer: LoginIdentity
+    /// Measures the process's CPU use (the Server page); nil: not measured.
+    var cpu: ProcessCPU? = nil
 
     /// `GET /monitor/api/server`.
     struct ServerRow {
         var version: String, started: Double, uptime: Double, nodes: Int
         var memoryUsed: Int, memoryLimit: Int, sessionMemoryLimit: Int, peakResidentBytes: Int?
         var actionSets: [String], sessions: Int, runningActions: Int
+        /// CPU use since the previous reading; nil while it cannot be measured.
+        var cpu: ProcessCPU.Use?
+        /// This machine's name: the one node until the MPI scale-out exists.
+        var host: String
 
         var json: Value {
             [
@@ -23,6 +29,8 @@ struct MonitorSnapshot {
                 "memory": ["usedBytes": .int(Int64(memoryUsed)), "limitBytes": .int(Int64(memoryLimit)),
                            "sessionLimitBytes": .int(Int64(sessionMemoryLimit)), "peakResidentBytes": peakResidentBytes.map { Value.int(Int64($0)) } ?? .null],
                 "actionSets": .list(actionSets.map(Value.string)), "sessions": .int(Int64(sessions)), "runningActions": .int(Int64(runningActions)),
+                "cpu": cpu?.json ?? .null,
+                "nodeList": [["name": .string(host), "role": "controller", "state": "up", "cores": .int(Int64(ProcessInfo.processInfo.activeProcessorCount))]],
             ]
         }
     }
@@ -123,7 +131,7 @@ struct MonitorSnapshot {
         return ServerRow(version: ServerContext.version, started: server.startTime, uptime: now - server.startTime, nodes: 1,
                          memoryUsed: server.memory.used(), memoryLimit: server.memory.serverLimit, sessionMemoryLimit: server.memory.sessionLimit,
                          peakResidentBytes: Self.peakResidentBytes(), actionSets: await server.allSets().map(\.name), sessions: all.count,
-                         runningActions: running)
+                         runningActions: running, cpu: await cpu?.use(), host: ProcessInfo.processInfo.hostName)
     }
 
     func sessionRows() async -> [SessionRow] {
