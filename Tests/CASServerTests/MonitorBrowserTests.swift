@@ -58,6 +58,13 @@ struct MonitorBrowserTests {
                 #expect(head.contains("Acura"), "the first rows, HTML shown as text")
                 #expect(try await browser.find("#head b").isEmpty)
                 try await browser.screenshot("table")
+
+                try await browser.open(base + "/monitor/log")
+                try await browser.wait("#updated") { $0.hasPrefix("Live") }
+                _ = try await c.call("table.fetch", ["table": "nosuchtable"])  // an ERROR line, pushed to the open page
+                let log = try await browser.wait("#rows") { $0.contains("nosuchtable") }
+                #expect(log.contains("ERROR"))
+                try await browser.screenshot("log")
                 #expect(try await browser.severeConsoleMessages() == [], "no script errors or refused resources")
             } catch {
                 await browser.quit()

@@ -124,7 +124,10 @@ struct MonitorTrainingTests {
             do {
                 try await browser.logIn(base, "alice", "")
                 try await browser.open(base + "/monitor/training")
-                let events = c.stream("deepLearn.dlTrain", trainParams(epochs: 20_000, valid: true))
+                var params = trainParams(epochs: 20_000, valid: true)
+                params["optimizer"] = ["algorithm": ["method": "MOMENTUM", "learningRate": 0.05, "momentum": 0.9], "miniBatchSize": 4,
+                                       "maxEpochs": 20_000, "logLevel": 3]  // every batch: the page draws the loss per batch too
+                let events = c.stream("deepLearn.dlTrain", params)
                 let response = Task { () -> (Response, [String])? in
                     var warnings: [String] = []
                     for await e in events {
@@ -140,7 +143,7 @@ struct MonitorTrainingTests {
                 let first = try await browser.wait("section.run p", seconds: 20) { Self.epochs($0) >= 2 }
                 let later = try await browser.wait("section.run p", seconds: 20) { Self.epochs($0) > Self.epochs(first) + 2 }
                 #expect(Self.epochs(later) > Self.epochs(first), "\(first) → \(later)")
-                #expect(try await browser.find("section.run img.chart").count == 1)
+                #expect(try await browser.find("section.run img.chart").count >= 1)
                 try await browser.screenshot("training")
 
                 try await browser.open(base + "/monitor/actions")
@@ -151,7 +154,14 @@ struct MonitorTrainingTests {
                 #expect(warnings.contains { $0.contains("Training stopped early (cancelled)") }, "\(warnings)")
                 try await browser.open(base + "/monitor/training")
                 #expect(try await browser.text("section.run p").contains(": stopped, "))
+                #expect(try await browser.find("section.run img.batches").count == 1, "the loss per batch (logLevel=3)")
                 try await browser.screenshot("training-stopped")
+
+                // scoring the model: its confusion matrix joins the run on the page
+                try await ok(c, "deepLearn.dlScore", ["table": "valid", "modelTable": "cnn", "initWeights": "cnn_w"])
+                try await browser.open(base + "/monitor/training")
+                #expect(try await browser.find("section.run img.confusion").count == 1)
+                try await browser.screenshot("training-scored")
                 #expect(try await browser.severeConsoleMessages() == [])
             } catch {
                 await browser.quit()

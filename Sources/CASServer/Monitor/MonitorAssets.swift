@@ -211,7 +211,8 @@ enum MonitorAssets {
         table { border-collapse: collapse; width: 100%; background: #fff; }
         th, td { text-align: left; padding: .35em .6em; border-bottom: 1px solid #e2e5e8; vertical-align: middle; }
         th { background: #eef1f4; }
-        td form, p.buttons form { display: inline-block; margin: 0 .3em 0 0; }
+        td form, div.buttons form { display: inline-block; margin: 0 .3em 0 0; }
+        div.buttons { margin: 1em 0; }
         tr.empty td { color: #67707a; font-style: italic; }
         progress { width: 10em; vertical-align: middle; }
         section.run { background: #fff; border: 1px solid #e2e5e8; padding: .6em 1em; margin-bottom: 1em; }

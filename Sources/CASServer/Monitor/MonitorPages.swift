@@ -134,7 +134,7 @@ enum MonitorPages {
         } else {
             rows = "<p class=\"note\">You may see this table but not read its rows (Select).</p>"
         }
-        let body = "<main><h1>\(Markup.escape(r.name))</h1>\(dl)<p class=\"buttons\">\(tableButtons(r, csrf: csrf))</p><h2>Columns</h2>\(columns)\(rows)"
+        let body = "<main><h1>\(Markup.escape(r.name))</h1>\(dl)<div class=\"buttons\">\(tableButtons(r, csrf: csrf))</div><h2>Columns</h2>\(columns)\(rows)"
             + "<p><a href=\"/monitor/tables\">All tables</a></p></main>"
         return html(document(title: r.name, page: nil, csrf: csrf, header: header(.tables, s.viewer, csrf: csrf), body: body), status: .ok)
     }
