@@ -9,13 +9,14 @@ import Testing
 /// The Server page's CPU use and nodes, and the monitor's logins and event streams in `/metrics`.
 @Suite("Web monitor: server page and metrics", .serialized)
 struct MonitorServerTests {
-    @Test func cpuSecondsAreReadAfterTheCommandNamesLastParenthesis() {
-        // a command name may hold spaces and parentheses; utime is field 14, stime 15 (1 234 and 766 ticks)
-        let stat = "4242 (odd) name (x) R 1 4242 4242 0 -1 4194304 100 0 0 0 1234 766 0 0 20 0 3 0 7165808 3133440 394 1844674"
-        #expect(ProcessCPU.cpuSeconds(stat: stat, ticksPerSecond: 100) == 20.0)
-        #expect(ProcessCPU.cpuSeconds(stat: "4242 (cut) R 1 2", ticksPerSecond: 100) == nil)
-        #expect(ProcessCPU.cpuSeconds(stat: "no parenthesis", ticksPerSecond: 100) == nil)
-        #expect(ProcessCPU.read() != nil, "this is Linux: /proc/self/stat is there")
+    @Test func theProcesssCPUTimeGrowsWithWorkDone() throws {
+        let before = try #require(ProcessCPU.cpuSeconds())
+        let start = Date()
+        var x = 0.0
+        while Date().timeIntervalSince(start) < 0.3 { x = (x + 1).squareRoot() }
+        #expect(x > 0)
+        let after = try #require(ProcessCPU.cpuSeconds())
+        #expect(after - before > 0.05, "0.3 s of spinning on this thread is CPU time of the process: \(after - before)")
     }
 
     @Test func theServerPageShowsTheCPUInUseMeasuredOverAnInterval() async throws {

@@ -109,7 +109,7 @@ enum MonitorAssets {
               const values = {
                 version: d.version, uptime: duration(d.uptimeSeconds), started: d.started,
                 nodes: d.nodes + ": " + d.nodeList.map(n => n.name + " (" + n.role + ", " + n.state + ", " + n.cores + " cores)").join(", "),
-                cpu: d.cpu === null ? "unknown (no /proc/self/stat)" : d.cpu.usedCores.toFixed(2) + " of " + d.cpu.cores + " cores (" +
+                cpu: d.cpu === null ? "unknown" : d.cpu.usedCores.toFixed(2) + " of " + d.cpu.cores + " cores (" +
                   d.cpu.percent.toFixed(1) + "%) over the last " + d.cpu.intervalSeconds.toFixed(1) + " s",
                 memory: bytes(d.memory.usedBytes) + " of " + bytes(d.memory.limitBytes),
                 sessionLimit: bytes(d.memory.sessionLimitBytes),

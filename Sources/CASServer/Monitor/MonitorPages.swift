@@ -55,7 +55,7 @@ enum MonitorPages {
 
     /// `0.42 of 2 cores (21.0%) over the last 2.0 s`.
     static func cpuText(_ u: ProcessCPU.Use?) -> String {
-        guard let u else { return "unknown (no /proc/self/stat)" }
+        guard let u else { return "unknown" }
         return "\(Fixed.text(u.usedCores, 2)) of \(u.cores) cores (\(Fixed.text(u.percent, 1))%) over the last \(Fixed.text(u.interval, 1)) s"
     }
 

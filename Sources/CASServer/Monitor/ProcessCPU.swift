@@ -3,8 +3,8 @@ import CASWire
 import Foundation
 import Synchronization
 
-/// The server process's CPU use for the monitor's Server page: CPU time (`/proc/self/stat`, user + system)
-/// over wall time between two readings. A reading is kept at least `minInterval` apart from the one before
+/// The server process's CPU use for the monitor's Server page: CPU time (user + system, `getrusage`) over wall
+/// time between two readings. A reading is kept at least `minInterval` apart from the one before
 /// it (sooner requests get the last measurement); the first request measures over `firstInterval`.
 final class ProcessCPU: Sendable {
     /// CPU time used by the process and when it was read (monotonic seconds).
@@ -33,7 +33,7 @@ final class ProcessCPU: Sendable {
     static let firstInterval = Duration.milliseconds(250)
     private let last = Mutex<(sample: Sample?, use: Use?)>((nil, nil))
 
-    /// The CPU use since the previous reading; nil where `/proc/self/stat` cannot be read.
+    /// The CPU use since the previous reading; nil where the process's CPU time cannot be read.
     func use() async -> Use? {
         guard var now = Self.read() else { return nil }
         let (previous, lastUse) = last.withLock { ($0.sample, $0.use) }
@@ -54,17 +54,15 @@ final class ProcessCPU: Sendable {
     }
 
     static func read() -> Sample? {
-        guard let text = try? String(contentsOfFile: "/proc/self/stat", encoding: .utf8), let cpu = cpuSeconds(stat: text) else { return nil }
-        return Sample(wall: ServerClock.monotonic, cpu: cpu)
+        cpuSeconds().map { Sample(wall: ServerClock.monotonic, cpu: $0) }
     }
 
-    /// User + system CPU seconds from a `/proc/<pid>/stat` line: fields 14 and 15, in clock ticks, counted after the
-    /// command name's closing parenthesis (the name itself may hold spaces and parentheses).
-    static func cpuSeconds(stat: String, ticksPerSecond: Double = Double(sysconf(Int32(_SC_CLK_TCK)))) -> Double? {
-        guard let close = stat.lastIndex(of: ")"), ticksPerSecond > 0 else { return nil }
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        // fields[0] is field 3 (state): utime is field 14, stime field 15
-        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
-        return (user + system) / ticksPerSecond
+    /// User + system CPU seconds the process has used (`getrusage`, microseconds; the same counters as the utime and
+    /// stime fields of `/proc/self/stat`, without reading a file: files are reached only through CASCore/Access).
+    static func cpuSeconds() -> Double? {
+        var u = rusage()
+        guard getrusage(RUSAGE_SELF.rawValue, &u) == 0 else { return nil }
+        let seconds = { (t: timeval) in Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+        return seconds(u.ru_utime) + seconds(u.ru_stime)
     }
 }
