@@ -124,6 +124,7 @@ struct MonitorEventsTests {
             _ = try await stream.until("call") { $0["state"] == "ended" }
 
             #expect(try await a.post("/monitor/logout", csrf: a.csrf).status == 303)
+            try await Task.sleep(for: .milliseconds(1100))  // the login is checked at most once a second (and every 15 s)
             try await ok(alice, "session.sessionName", ["name": "after"])  // the next event finds the login gone
             _ = try await stream.until("logout")
             #expect(await stream.sock.closedByPeer(), "the server closes the stream's connection")

@@ -9,7 +9,8 @@ import Synchronization
 /// Bounded for a client that does not read: events wait in a buffer of `buffer` entries; when it is full the oldest
 /// are dropped, and the next event written is preceded by a `gap` event (the page then re-reads the snapshot). Writes
 /// wait for the socket (NIO's writability), so nothing else grows. The stream ends when the login ends (logout, expiry,
-/// the user removed: a `logout` event first), when the server stops, or when the client goes.
+/// the user removed: a `logout` event first; checked at most once a second and at every heartbeat), when the server
+/// stops, or when the client goes.
 struct MonitorEventStream: Sendable {
     let monitor: Monitor
     let token: String
@@ -18,6 +19,8 @@ struct MonitorEventStream: Sendable {
     static let buffer = 256
     /// A comment line this often keeps proxies from closing the connection; the login is checked then too.
     static let heartbeat = Duration.seconds(15)
+    /// The login is checked before an event when it was last checked this long ago (seconds), and at every heartbeat.
+    static let loginCheckInterval = 1.0
 
     enum Item: Sendable {
         case event(ServerEvent)
@@ -46,10 +49,16 @@ struct MonitorEventStream: Sendable {
         }
         do {
             try await write("retry: 2000\n: caslite monitor events for \(viewer.user)\n\n")
+            var checked = ServerClock.monotonic
             for await item in items {
-                guard await loginIsLive() else {
-                    try await write("event: logout\ndata: {}\n\n")
-                    return
+                // the login (and whether its user still exists, a database read) at most once a second, and at every tick
+                if case .tick = item { checked = -.infinity }
+                if ServerClock.monotonic - checked >= Self.loginCheckInterval {
+                    guard await loginIsLive() else {
+                        try await write("event: logout\ndata: {}\n\n")
+                        return
+                    }
+                    checked = ServerClock.monotonic
                 }
                 let lost = dropped.exchange(0, ordering: .relaxed)
                 if lost > 0 { try await write("event: gap\ndata: {\"dropped\": \(lost)}\n\n") }
