@@ -1,4 +1,5 @@
 import CASClient
+import CASCore
 import CASTestSupport
 import CASWire
 import Foundation
@@ -174,6 +175,37 @@ struct MonitorTablesTests {
             #expect(try await a.postJSON("/monitor/api/tables/explode", ["caslib": "Public", "name": "t"], csrf: a.csrf).status == 404)
             a.csrf = nil
             for m in [a, b] { await m.close() }
+        }
+    }
+
+    @Test func aBusySessionsTableIsRefusedNotQueuedAndAnAdministratorActsInTheOwnersSession() async throws {
+        try await withMonitor { s in
+            let alice = try await s.connect("alice", password: "pw")
+            try await ok(alice, "table.addTable", ["table": "t", "vars": [["name": "x"]], "rows": [[1]]])
+            let a = try await MonitorBrowser.loggedIn(s, "alice")
+            let r = try await MonitorBrowser.loggedIn(s, "root")
+            let fields: Value = ["caslib": "CASUSER(alice)", "name": "t", "session": .string(alice.sessionId)]
+
+            let sleeping = try await MonitorTests().startSleep(alice, tag: "busy")
+            let started = ServerClock.monotonic
+            let busy = try await a.postJSON("/monitor/api/tables/drop", fields, csrf: a.csrf)
+            #expect(busy.status == 409, "\(busy.text)")
+            #expect(try busy.json["details"].stringValue?.contains("one action at a time") == true)
+            #expect(ServerClock.monotonic - started < 10, "answered at once, not after the 60 s sleep")
+            let id = try #require(try await a.api("actions")["actions"][0]["id"].stringValue)
+            #expect(try await a.postJSON("/monitor/api/actions/\(id)/cancel", csrf: a.csrf).status == 200)
+            _ = await sleeping.value
+            #expect(try await a.tableRow("t") != nil)
+
+            // the administrator's drop runs in alice's session: its NOTE is in her session's log
+            let dropped = try await r.postJSON("/monitor/api/tables/drop", fields, csrf: r.csrf)
+            #expect(dropped.status == 200, "\(dropped.text)")
+            #expect(try await a.tableRow("t") == nil)
+            let lines = try #require(try await a.api("log")["lines"].listValue)
+            #expect(lines.contains { $0["action"] == "table.dropTable" && $0["session"].stringValue == alice.sessionId
+                && $0["message"].stringValue?.contains("dropped table t") == true }, "\(lines)")
+            await a.close()
+            await r.close()
         }
     }
 }
