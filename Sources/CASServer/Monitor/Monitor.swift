@@ -109,15 +109,12 @@ struct Monitor: Sendable {
     /// a global table's in a session of the viewer's made for the call and ended after it.
     func run(_ op: TableOperation, _ ref: MonitorTableRef, replace: Bool, _ snapshot: MonitorSnapshot) async throws(MonitorError) -> Value {
         let v = try await snapshot.visibleTable(ref)
-        let (_, rights) = await snapshot.rights(v)
-        let permitted = switch op {
-        case .drop: rights.drop
-        case .promote: rights.promote
-        case .save: rights.save
-        }
+        let permitted = await snapshot.rights(v).1.allows(op)
         let session: Session
         if let sid = v.session {
-            guard let s = await server.sessions.session(sid) else { throw MonitorError(.notFound, "Session \(Names.quote(sid, limit: 60)) has ended", details: "") }
+            guard let s = await server.sessions.session(sid) else {
+                throw MonitorError(.notFound, "Session \(Names.quote(sid, limit: 60)) has ended", details: "its tables ended with it")
+            }
             guard await !s.isBusy else {
                 throw MonitorError(.conflict, "Session \(s.id) is running an action", details: "a session runs one action at a time; try again when it has finished")
             }

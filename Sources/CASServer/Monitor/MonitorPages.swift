@@ -95,13 +95,7 @@ enum MonitorPages {
 
     /// The Drop / Promote / Save buttons the viewer's rights allow.
     static func tableButtons(_ r: MonitorSnapshot.TableRow, csrf: String) -> String {
-        let allowed: [TableOperation] = TableOperation.allCases.filter { op in
-            switch op {
-            case .drop: r.rights.drop
-            case .promote: r.rights.promote
-            case .save: r.rights.save
-            }
-        }
+        let allowed = TableOperation.allCases.filter(r.rights.allows)
         var fields = [("caslib", r.caslib), ("name", r.name)]
         if let s = r.session { fields.append(("session", s)) }
         return allowed.map { button("/monitor/api/tables/\($0.rawValue)", $0.label, csrf: csrf, fields: fields) }.joined(separator: " ")

@@ -48,6 +48,15 @@ struct TableRights: Equatable {
     var save = false
 
     var json: Value { ["select": .bool(select), "drop": .bool(drop), "promote": .bool(promote), "save": .bool(save)] }
+
+    /// Whether the button of `op` is shown.
+    func allows(_ op: TableOperation) -> Bool {
+        switch op {
+        case .drop: drop
+        case .promote: promote
+        case .save: save
+        }
+    }
 }
 
 /// The operations of the Tables page's buttons; each runs the action of the same name.
