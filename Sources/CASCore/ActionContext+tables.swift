@@ -10,8 +10,7 @@ extension ActionContext {
     /// the global caslibs it has ReadInfo on.
     public func visibleCaslibs() async throws(ActionError) -> [Caslib] {
         let builtins = server.caslibs.builtins(for: user)
-        var globals: [Caslib] = []
-        for c in await server.globalCaslibs.all() where try await allowed(.readInfo, on: .caslib(c)) { globals.append(c) }
+        let globals = try await server.readableGlobalCaslibs(user: user, isAdmin: isAdmin)
         return await session.sessionCaslibs + builtins + globals
     }
 
@@ -200,8 +199,8 @@ extension ActionContext {
 
     /// Promote on the caslib, or LimitedPromote for a table whose source is that caslib.
     func requirePromote(into lib: Caslib, sourceCaslib: String, parameter: String) async throws(ActionError) {
-        if sourceCaslib.uppercased() == lib.name.uppercased(), try await allowed(.limitedPromote, on: .caslib(lib)) { return }
-        try await require(.promote, on: .caslib(lib), parameter: parameter)
+        if try await server.access.mayPromote(into: lib, sourceCaslib: sourceCaslib, user: user, isAdmin: isAdmin) { return }
+        try await require(.promote, on: .caslib(lib), parameter: parameter)  // refused: the error names Promote
     }
 
     /// Drops a table: the session-scope one if there is one, else the global one (DropTable on it).

@@ -44,6 +44,7 @@ public final class ActionContext: Sendable {
         logLines.withLock { $0.append(line) }
         session.log.append(actionName, line)
         if level >= streamLevel { emit(.log(id: requestId, line)) }
+        publish(.log(line))
     }
     public func note(_ message: String) { log(.note, message) }
     public func warning(_ message: String) { log(.warning, message) }
@@ -59,6 +60,12 @@ public final class ActionContext: Sendable {
             c = here.parent
         }
         emit(.progress(id: requestId, p))
+        publish(.progress(p))
+    }
+
+    /// Tells the web monitor's live pages (`ServerEvents`) what this call streamed.
+    func publish(_ kind: ServerEvent.Kind) {
+        server.events.publish(ServerEvent(kind, session: session.id, owner: session.user, action: actionName))
     }
 
     /// The last progress frame streamed by this call or by a call it made.

@@ -39,6 +39,7 @@ public struct Dispatcher: Sendable {
 
         let level = LogLevel(rawValue: await session.logLevel.uppercased()) ?? .note
         let ctx = ActionContext(entry: entry, requestId: call.request, session: session, server: server, streamLevel: level, emit: emit)
+        ctx.publish(.started)
         var response = await withTaskCancellationHandler {
             guard await session.enqueue(call, ctx) else { return cancelledBeforeItsTurn(ctx) }
             let r = await execute(entry, args, ctx, logger: logger)
@@ -49,6 +50,7 @@ public struct Dispatcher: Sendable {
             Task { await session.withdraw(call) }  // after ctx.cancel(): enqueue sees one or the other
         }
         response = finish(response, t0, cpu0)
+        ctx.publish(.ended(response.disposition.severity))
         response.results = Self.withTableAttributes(response.results, entry)
         await session.record(action: entry.fullName, parameters: HistoryEntry.text(Self.withoutClientOptions(params)), severity: response.disposition.severity,
                              elapsed: response.performance.elapsedTime)

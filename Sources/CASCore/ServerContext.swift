@@ -31,7 +31,9 @@ public final class ServerContext: Sendable {
     /// Finished calls by action and severity, and their latency (`/metrics`).
     public let metrics = ServerMetrics()
     /// Running and recent `dlTrain` runs with their per-epoch history (the web monitor's Training page).
-    public let trainings = TrainingLog()
+    public let trainings: TrainingLog
+    /// Progress, log, call and training events for the web monitor's live pages (`/monitor/api/events`).
+    public let events: ServerEvents
     /// The level of the one log line each finished call writes (`caslite serve --log-format json` raises it to info).
     public let callLogLevel: Logger.Level
     /// The REST (swat) front end's address once it is bound, for `builtins.httpAddress`; nil without one.
@@ -44,6 +46,9 @@ public final class ServerContext: Sendable {
                 callLogLevel: Logger.Level = .debug) async throws {
         self.storedUsersOnly = storedUsersOnly
         self.callLogLevel = callLogLevel
+        let events = ServerEvents()
+        self.events = events
+        self.trainings = TrainingLog(events: events)
         PrivateFiles.restrictNewFiles()
         try CaslibCatalog.prepareDataFolder(dataRoot)
         let root = RealPath.resolve(dataRoot)

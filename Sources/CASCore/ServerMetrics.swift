@@ -24,6 +24,8 @@ public final class ServerMetrics: Sendable {
         public var trainedImages = 0
         public var trainingSeconds = 0.0
         public var lastTrainingRate: Double?
+        /// Successful web monitor logins.
+        public var monitorLogins = 0
     }
 
     public struct ActionSeverity: Hashable, Sendable {
@@ -62,6 +64,9 @@ public final class ServerMetrics: Sendable {
             s.lastTrainingRate = Double(images) / seconds
         }
     }
+
+    /// Counts one successful web monitor login.
+    public func recordMonitorLogin() { state.withLock { $0.monitorLogins += 1 } }
 
     public func snapshot() -> Snapshot { state.withLock { $0 } }
 }

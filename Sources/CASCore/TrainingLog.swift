@@ -20,6 +20,41 @@ public struct TrainingPoint: Sendable, Equatable {
     }
 }
 
+/// One mini-batch of a training run (recorded when dlTrain's `logLevel` is 3, which logs every batch).
+public struct BatchPoint: Sendable, Equatable {
+    /// 0-based epoch, 1-based batch within it, of `batches` per epoch.
+    public var epoch: Int, batch: Int, batches: Int
+    public var loss: Double
+    public var learningRate: Double
+
+    public init(epoch: Int, batch: Int, batches: Int, loss: Double, learningRate: Double) {
+        self.epoch = epoch
+        self.batch = batch
+        self.batches = batches
+        self.loss = loss
+        self.learningRate = learningRate
+    }
+
+    /// Where the batch ends, in epochs (`epoch + batch / batches`): the x of the batch chart.
+    public var position: Double { Double(epoch) + Double(batch) / Double(max(batches, 1)) }
+}
+
+/// The confusion matrix of a dlScore of the run's model: counts[actual][predicted] over `levels`.
+public struct ConfusionMatrix: Sendable, Equatable {
+    public var levels: [String]
+    public var counts: [[Int]]
+    /// The scored table, and when it was scored.
+    public var table: String
+    public var time: Double
+
+    public init(levels: [String], counts: [[Int]], table: String, time: Double = ServerClock.now) {
+        self.levels = levels
+        self.counts = counts
+        self.table = table
+        self.time = time
+    }
+}
+
 /// A training run (`deepLearn.dlTrain`) and its history so far, for the web monitor's Training page.
 public struct TrainingRecord: Sendable {
     /// What became of a run.
@@ -36,6 +71,10 @@ public struct TrainingRecord: Sendable {
     public var state: State
     /// At most `TrainingLog.maxPoints`: a long run keeps every second, fourth, … epoch (always the last).
     public var points: [TrainingPoint]
+    /// Per-batch losses when the run logs every batch (`logLevel=3`); at most `TrainingLog.maxPoints`, thinned as `points`.
+    public var batches: [BatchPoint] = []
+    /// The last dlScore of the model by the run's user after it trained, when the scored rows had labels.
+    public var confusion: ConfusionMatrix?
 
     /// Epochs finished so far.
     public var epochsDone: Int { points.last.map { $0.epoch + 1 } ?? 0 }
@@ -52,18 +91,22 @@ public final class TrainingLog: Sendable {
         var lastId = 0
     }
     private let state = Mutex(State())
+    /// Told of every start, epoch and end (the monitor's live Training page).
+    let events: ServerEvents?
 
-    public init() {}
+    public init(events: ServerEvents? = nil) { self.events = events }
 
     /// Records a run that starts now; returns its id.
     public func start(session: String, user: String, model: String, epochs: Int) -> Int {
-        state.withLock { s in
+        let r = state.withLock { s in
             s.lastId += 1
             s.runs.append(TrainingRecord(id: s.lastId, session: session, user: user, model: model, epochs: epochs, started: ServerClock.now,
                                          state: .running, points: []))
             if s.runs.count > Self.kept { s.runs.removeFirst(s.runs.count - Self.kept) }
-            return s.lastId
+            return s.runs[s.runs.count - 1]
         }
+        announce(r)
+        return r.id
     }
 
     /// Adds a finished epoch to run `id`.
@@ -74,6 +117,20 @@ public final class TrainingLog: Sendable {
         }
     }
 
+    /// Adds a finished mini-batch to run `id`.
+    public func addBatch(_ id: Int, _ point: BatchPoint) {
+        update(id) { r in
+            if r.batches.count >= Self.maxPoints { r.batches = r.batches.enumerated().filter { $0.offset % 2 == 0 }.map(\.element) }
+            r.batches.append(point)
+        }
+    }
+
+    /// Attaches a dlScore's confusion matrix to the newest run of `model` by `user` (none: nothing is recorded).
+    public func scored(model: String, user: String, _ matrix: ConfusionMatrix) {
+        let id = state.withLock { s in s.runs.last { $0.model.uppercased() == model.uppercased() && $0.user == user }?.id }
+        if let id { update(id) { $0.confusion = matrix } }
+    }
+
     /// Marks run `id` ended.
     public func finish(_ id: Int, _ state: TrainingRecord.State) { update(id) { $0.state = state } }
 
@@ -81,8 +138,15 @@ public final class TrainingLog: Sendable {
     public func all() -> [TrainingRecord] { state.withLock { $0.runs } }
 
     private func update(_ id: Int, _ change: (inout TrainingRecord) -> Void) {
-        state.withLock { s in
-            if let i = s.runs.firstIndex(where: { $0.id == id }) { change(&s.runs[i]) }
+        let changed: TrainingRecord? = state.withLock { s in
+            guard let i = s.runs.firstIndex(where: { $0.id == id }) else { return nil }
+            change(&s.runs[i])
+            return s.runs[i]
         }
+        if let r = changed { announce(r) }
+    }
+
+    private func announce(_ r: TrainingRecord) {
+        events?.publish(ServerEvent(.training(id: r.id), session: r.session, owner: r.user, action: "deepLearn.dlTrain"))
     }
 }

@@ -54,6 +54,8 @@ struct HTTPConnection: Sendable {
         case answer(RESTResponse, close: Bool)
         /// Read the body, then serve.
         case read(Reading)
+        /// Stream the monitor's events until they end, then close (`GET /monitor/api/events`).
+        case stream(MonitorEventStream)
     }
 
     func run() async {
@@ -84,6 +86,11 @@ struct HTTPConnection: Sendable {
                             if close { break requests }
                         case .read(let r):
                             reading = r
+                        case .stream(let events):
+                            calls.addTask {
+                                try await stream(events, to: outbound, head: h)
+                                raw.close(promise: nil)  // the stream ended: so does the connection
+                            }
                         }
                     case .body(var chunk):
                         guard var r = reading else { continue }
@@ -124,6 +131,10 @@ struct HTTPConnection: Sendable {
             return .answer(await ops.answer(h, routes: routes, entry: entry, &verified), close: hasBody || !h.isKeepAlive)
         }
         if let m = MonitorRoute(path: RESTRequest(head: h, body: []).path) {
+            if m == .events, h.method == .GET, !hasBody,
+               let events = await routes.monitor.events(RESTRequest(head: h, body: []), loggedIn: entry.loggedIn) {
+                return .stream(events)
+            }
             guard h.method == .POST else { return .answer(await monitor(m, RESTRequest(head: h, body: []), entry), close: hasBody || !h.isKeepAlive) }
             guard announced <= Monitor.maxBodyBytes else { return .answer(tooLarge(Monitor.maxBodyBytes), close: true) }
             return .read(Reading(head: h, target: .monitor(m)))
@@ -160,6 +171,15 @@ struct HTTPConnection: Sendable {
         try await outbound.write(.head(Self.head(r, version: head.version, close: close)))
         if head.method != .HEAD { try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: r.body)))) }
         try await outbound.write(.end(nil))
+    }
+
+    /// Writes the event stream's head and then each event as it comes, flushed; the connection closes after it.
+    func stream(_ events: MonitorEventStream, to outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>, head: HTTPRequestHead) async throws {
+        var h = Self.head(Monitor.eventsHead, version: head.version, close: true)
+        h.headers.remove(name: "Content-Length")
+        try await outbound.write(.head(h))
+        await events.run { text in try await outbound.write(.body(.byteBuffer(ByteBuffer(string: text)))) }
+        try? await outbound.write(.end(nil))
     }
 
     static func head(_ r: RESTResponse, version: HTTPVersion, close: Bool) -> HTTPResponseHead {

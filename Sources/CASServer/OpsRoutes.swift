@@ -49,7 +49,7 @@ enum OpsRoute {
             } else {
                 detailed = false
             }
-            let text = await MetricsText.render(routes.server, detailed: detailed)
+            let text = await MetricsText.render(routes.server, detailed: detailed, monitorLogins: routes.monitor.logins.count())
             return RESTResponse(status: .ok, body: Array(text.utf8), headers: [("Content-Type", "text/plain; version=0.0.4; charset=utf-8")])
         }
     }
@@ -59,7 +59,7 @@ enum OpsRoute {
 /// lines per family, and swift-prometheus would add a package and a metrics back end for that
 /// (docs/decisions/016-operating-caslite.md). `detailed` adds the series that name sessions, users and tables.
 enum MetricsText {
-    static func render(_ server: ServerContext, detailed: Bool) async -> String {
+    static func render(_ server: ServerContext, detailed: Bool, monitorLogins: Int) async -> String {
         var out = Families()
         let snap = server.metrics.snapshot()
         out.family("caslite_build_info", "gauge", "The running caslite's version.")
@@ -104,6 +104,12 @@ enum MetricsText {
         out.sample("caslite_global_tables", [:], Double(tables.count))
         out.family("caslite_global_table_bytes_total", "gauge", "Bytes of all promoted tables.")
         out.sample("caslite_global_table_bytes_total", [:], Double(tables.reduce(0) { $0 + $1.bytes }))
+        out.family("caslite_monitor_logins_total", "counter", "Successful web monitor logins.")
+        out.sample("caslite_monitor_logins_total", [:], Double(snap.monitorLogins))
+        out.family("caslite_monitor_logins", "gauge", "Live web monitor logins (cookies that have not expired or logged out).")
+        out.sample("caslite_monitor_logins", [:], Double(monitorLogins))
+        out.family("caslite_monitor_event_streams", "gauge", "Open web monitor event streams (/monitor/api/events).")
+        out.sample("caslite_monitor_event_streams", [:], Double(server.events.count))
         guard detailed else { return out.text }
 
         let bySession = server.memory.bySession()

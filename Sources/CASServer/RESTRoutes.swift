@@ -38,7 +38,7 @@ struct RESTRoutes: Sendable {
         self.dispatcher = dispatcher
         self.authenticator = RESTAuthenticator(login: login)
         self.maxBodyBytes = maxBodyBytes
-        self.monitor = Monitor(server: dispatcher.server, login: login)
+        self.monitor = Monitor(dispatcher: dispatcher, login: login)
     }
 
     var server: ServerContext { dispatcher.server }

@@ -150,6 +150,7 @@ public final class CASServer: Sendable {
         reaper.cancel()
         try? await channel.channel.close()
         await http?.stopListening()
+        context.events.finishAll()  // the monitor's live pages end their streams
         clients.closeAll()
         // not cancelled: the accept loop must still take the connections NIO accepted before the listener
         // closed (ClientConnections refuses them now); an accepted NIOAsyncChannel that nobody takes traps

@@ -27,6 +27,8 @@ struct MonitorBrowserTests {
                 let row = try await browser.wait("#rows") { $0.contains("testing.sleep") }
                 #expect(row.contains("testing.sleep") && row.contains("ms sleeping"), "the page's script shows the new action: \(row)")
                 #expect(try await browser.find("#rows progress").count == 1)
+                let status = try await browser.wait("#updated") { $0.hasPrefix("Live") }
+                #expect(status.hasPrefix("Live, updated"), "the page follows the event stream, not polling: \(status)")
                 try await browser.screenshot("actions")
 
                 try await browser.click("#rows button")
@@ -42,6 +44,27 @@ struct MonitorBrowserTests {
                 #expect(try await browser.text("#rows").contains("<img src=x onerror=alert(1)>"), "shown as text")
                 #expect(try await browser.find("#rows img").isEmpty, "never as markup")
                 try await browser.screenshot("sessions")
+
+                let rows: [Value] = (1...25).map { i in [.int(Int64(i)), .string(["Acura", "Audi", "BMW", "<b>Buick</b>"][i % 4]), .double(Double(20_000 + 1_375 * i))] }
+                try await ok(c, "table.addTable", ["table": "cars", "caslib": "Public", "vars": [["name": "id", "type": "int64"], ["name": "make", "type": "varchar"],
+                                                                                           ["name": "msrp", "format": "DOLLAR8."]], "rows": .list(rows)])
+                try await browser.open(base + "/monitor/tables")
+                #expect(try await browser.text("#rows").contains("cars"))
+                #expect(try await browser.text("#caslibs").contains("CASUSER(alice)"))
+                try await browser.wait("#rows") { $0.contains("Promote") }  // the script redraws the rows with their buttons
+                try await browser.screenshot("tables")
+                try await browser.click("#rows a")
+                let head = try await browser.wait("#head") { $0.contains("<b>Buick</b>") }
+                #expect(head.contains("Acura"), "the first rows, HTML shown as text")
+                #expect(try await browser.find("#head b").isEmpty)
+                try await browser.screenshot("table")
+
+                try await browser.open(base + "/monitor/log")
+                try await browser.wait("#updated") { $0.hasPrefix("Live") }
+                _ = try await c.call("table.fetch", ["table": "nosuchtable"])  // an ERROR line, pushed to the open page
+                let log = try await browser.wait("#rows") { $0.contains("nosuchtable") }
+                #expect(log.contains("ERROR"))
+                try await browser.screenshot("log")
                 #expect(try await browser.severeConsoleMessages() == [], "no script errors or refused resources")
             } catch {
                 await browser.quit()

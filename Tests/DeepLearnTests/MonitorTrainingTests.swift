@@ -16,6 +16,58 @@ struct MonitorTrainingTests {
         return (http, [("Cookie", String(cookie))])
     }
 
+    @Test func perBatchPointsWithLogLevel3AndTheConfusionMatrixOfALaterDlScore() async throws {
+        try await TestServer.start(sets: allSets, http: true).run { s in
+            let c = try await squaresWithSmallCNN(s, perClass: 8)
+            var params = trainParams(epochs: 2, valid: false)
+            params["optimizer"] = ["algorithm": ["method": "MOMENTUM", "learningRate": 0.05, "momentum": 0.9], "miniBatchSize": 4, "maxEpochs": 2, "logLevel": 3]
+            try await ok(c, "deepLearn.dlTrain", params)
+            try await ok(c, "deepLearn.dlTrain", trainParams(epochs: 1, weights: "quiet_w", valid: false))  // logLevel 2: no batches
+            let (alice, cookie) = try await monitor(s, "alice")
+            let get = { (path: String) in try await alice.send("GET", path, headers: cookie, user: .some(nil)) }
+            let runs = try #require(try await get("/monitor/api/training").json["trainings"].listValue)
+            #expect(runs.count == 2)
+            let (detailed, quiet) = (runs[0], runs[1])
+            let batches = try #require(detailed["batches"].listValue)
+            let train = try await fetchAll(c, "train")
+            let perEpoch = try #require(batches.first?["batchesPerEpoch"].intValue)
+            #expect(perEpoch >= Int64(train.rowCount / 4), "mini-batches of 4 rows")
+            #expect(batches.count == 2 * Int(perEpoch), "every batch of both epochs")
+            #expect(batches.first?["epoch"] == 0 && batches.first?["batch"] == 1)
+            #expect(batches.last?["epoch"] == 1 && batches.last?["batch"] == .int(perEpoch))
+            #expect(batches.allSatisfy { ($0["loss"].doubleValue ?? .nan).isFinite })
+            #expect(quiet["batches"] == [])
+            #expect(detailed["confusion"] == .null, "not scored yet")
+            let detailedId = try #require(detailed["id"].intValue), quietId = try #require(quiet["id"].intValue)
+            let batchChart = try await get("/monitor/api/training/\(detailedId)/batches.svg")
+            #expect(batchChart.status == 200)
+            #expect(String(decoding: batchChart.body, as: UTF8.self).contains("BatchLoss"))
+            #expect(try await get("/monitor/api/training/\(quietId)/batches.svg").status == 404)
+            #expect(try await get("/monitor/api/training/\(detailedId)/confusion.svg").status == 404)
+
+            // scoring the model on labelled rows: the matrix goes with the newest run of that model (the quiet one)
+            try await ok(c, "deepLearn.dlScore", ["table": "valid", "modelTable": "cnn", "initWeights": "quiet_w", "casOut": ["name": "scored", "replace": true]])
+            let scoredRuns = try #require(try await get("/monitor/api/training").json["trainings"].listValue)
+            let matrix = try #require(scoredRuns[1]["confusion"].dictValue.map(Value.dict))
+            #expect(matrix["table"] == "valid")
+            let levels = try #require(matrix["levels"].listValue)
+            let counts = try #require(matrix["counts"].listValue?.map { $0.listValue?.compactMap(\.intValue) ?? [] })
+            #expect(counts.count == levels.count && counts.allSatisfy { $0.count == levels.count })
+            let valid = try await fetchAll(c, "valid")
+            #expect(counts.flatMap { $0 }.reduce(0, +) == Int64(valid.rowCount), "every labelled row counted once")
+            let picture = try await get("/monitor/api/training/\(quietId)/confusion.svg")
+            #expect(picture.status == 200 && String(decoding: picture.body, as: UTF8.self).contains("predicted"))
+            let page = String(decoding: try await get("/monitor/training").body, as: UTF8.self)
+            #expect(page.contains("src=\"/monitor/api/training/\(quietId)/confusion.svg\"") && page.contains("src=\"/monitor/api/training/\(detailedId)/batches.svg\""))
+
+            let (bob, bobs) = try await monitor(s, "bob")
+            #expect(try await bob.send("GET", "/monitor/api/training/\(quietId)/confusion.svg", headers: bobs, user: .some(nil)).status == 404)
+            await alice.close()
+            await bob.close()
+            await c.close()
+        }
+    }
+
     @Test func aTrainingRunsHistoryIsOnTheTrainingPageAsItsOwnerSeesIt() async throws {
         try await TestServer.start(sets: allSets, http: true).run { s in
             let c = try await squaresWithSmallCNN(s, perClass: 8)
@@ -72,7 +124,10 @@ struct MonitorTrainingTests {
             do {
                 try await browser.logIn(base, "alice", "")
                 try await browser.open(base + "/monitor/training")
-                let events = c.stream("deepLearn.dlTrain", trainParams(epochs: 20_000, valid: true))
+                var params = trainParams(epochs: 20_000, valid: true)
+                params["optimizer"] = ["algorithm": ["method": "MOMENTUM", "learningRate": 0.05, "momentum": 0.9], "miniBatchSize": 4,
+                                       "maxEpochs": 20_000, "logLevel": 3]  // every batch: the page draws the loss per batch too
+                let events = c.stream("deepLearn.dlTrain", params)
                 let response = Task { () -> (Response, [String])? in
                     var warnings: [String] = []
                     for await e in events {
@@ -88,7 +143,7 @@ struct MonitorTrainingTests {
                 let first = try await browser.wait("section.run p", seconds: 20) { Self.epochs($0) >= 2 }
                 let later = try await browser.wait("section.run p", seconds: 20) { Self.epochs($0) > Self.epochs(first) + 2 }
                 #expect(Self.epochs(later) > Self.epochs(first), "\(first) → \(later)")
-                #expect(try await browser.find("section.run img.chart").count == 1)
+                #expect(try await browser.find("section.run img.chart").count >= 1)
                 try await browser.screenshot("training")
 
                 try await browser.open(base + "/monitor/actions")
@@ -99,7 +154,14 @@ struct MonitorTrainingTests {
                 #expect(warnings.contains { $0.contains("Training stopped early (cancelled)") }, "\(warnings)")
                 try await browser.open(base + "/monitor/training")
                 #expect(try await browser.text("section.run p").contains(": stopped, "))
+                #expect(try await browser.find("section.run img.batches").count == 1, "the loss per batch (logLevel=3)")
                 try await browser.screenshot("training-stopped")
+
+                // scoring the model: its confusion matrix joins the run on the page
+                try await ok(c, "deepLearn.dlScore", ["table": "valid", "modelTable": "cnn", "initWeights": "cnn_w"])
+                try await browser.open(base + "/monitor/training")
+                #expect(try await browser.find("section.run img.confusion").count == 1)
+                try await browser.screenshot("training-scored")
                 #expect(try await browser.severeConsoleMessages() == [])
             } catch {
                 await browser.quit()

@@ -42,7 +42,7 @@ struct DLCharts: Action {
         let levels = Set(pairs.flatMap { [$0.0, $0.1] }).sorted()
         var counts = [[Int]](repeating: [Int](repeating: 0, count: levels.count), count: levels.count)
         for (x, y) in pairs { counts[levels.firstIndex(of: x)!][levels.firstIndex(of: y)!] += 1 }
-        return SVGCharts.confusion(levels: levels, counts: counts, title: "Confusion matrix of \(t.name)")
+        return SVGChart.confusion(levels: levels, counts: counts, title: "Confusion matrix of \(t.name)")
     }
 
     static func historyTable(_ args: Args, _ ctx: ActionContext) async throws -> DataTable? {

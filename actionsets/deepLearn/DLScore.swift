@@ -156,6 +156,9 @@ struct DLScore: Action {
             ctx.note("Wrote the activations of \(activations.selected.count) layers (\(imageType.rawValue)) into table \(maps.name).")
             outputs.append(maps)
         }
+        if let counts = scored.confusion() {  // the web monitor's Training page shows it with the run that trained the model
+            ctx.server.trainings.scored(model: m.modelName, user: ctx.user, ConfusionMatrix(levels: scored.levels, counts: counts, table: t.name))
+        }
         return ["ScoreInfo": .table(scored.info(read: t.rowCount)), "ClassAccuracy": .table(scored.classAccuracy()),
                 "OutputCasTables": .table(.outputCasTables(outputs))]
     }

@@ -57,6 +57,15 @@ struct Scoring: Sendable {
     }
 
     /// Per-class accuracy of the labelled rows.
+    /// counts[actual][predicted] over the labelled rows; nil when no row has a label.
+    func confusion() -> [[Int]]? {
+        let l = labelled
+        guard !l.isEmpty else { return nil }
+        var counts = [[Int]](repeating: [Int](repeating: 0, count: k), count: k)
+        for (n, actual) in l where predicted[n] >= 0 && predicted[n] < k { counts[actual][predicted[n]] += 1 }
+        return counts
+    }
+
     func classAccuracy() -> DataTable {
         let l = labelled
         return .result("ClassAccuracy", label: "Accuracy by Class", columns: [("Level", .varchar), ("NObs", .double), ("Correct", .double), ("Accuracy", .double)],

@@ -29,7 +29,11 @@ struct TrainingRun: Sendable {
                     let total = p.batchesPerEpoch * options.epochs
                     ctx.progress(done: (p.epoch - 1) * p.batchesPerEpoch + p.batch, total: total, unit: "batch",
                                  message: "epoch \(p.epoch - 1) batch \(p.batch)/\(p.batchesPerEpoch) loss \(Fixed.text(p.batchLoss, 4))")
-                    if logLevel >= 3 { ctx.note("Epoch \(p.epoch - 1) batch \(p.batch): loss \(Fixed.text(p.batchLoss, 6)), rate \(p.learningRate)") }
+                    if logLevel >= 3 {
+                        ctx.note("Epoch \(p.epoch - 1) batch \(p.batch): loss \(Fixed.text(p.batchLoss, 6)), rate \(p.learningRate)")
+                        log.addBatch(run, BatchPoint(epoch: p.epoch - 1, batch: p.batch, batches: p.batchesPerEpoch, loss: p.batchLoss,
+                                                     learningRate: p.learningRate))
+                    }
                     return ctx.isCancelled ? .stop : .proceed
                 }, epochEnded: { r in
                     log.add(run, TrainingPoint(epoch: r.epoch - 1, learningRate: r.learningRate, loss: r.loss, fitError: r.error,

@@ -83,4 +83,14 @@ extension AccessControl {
     public static func mayManageSession(owner: String, user: String, isAdmin: Bool) -> Bool {
         isAdmin || owner == user
     }
+
+    /// Whether `user` may promote a table whose source is `sourceCaslib` into `lib`: Promote on the caslib, or
+    /// LimitedPromote for a table loaded from that caslib. The one rule behind `table.promote`, `casOut promote=`
+    /// and the web monitor's Promote button.
+    public func mayPromote(into lib: Caslib, sourceCaslib: String, user: String, isAdmin: Bool) async throws(ActionError) -> Bool {
+        if sourceCaslib.uppercased() == lib.name.uppercased(), try await allowed(.limitedPromote, user: user, isAdmin: isAdmin, on: .caslib(lib)) {
+            return true
+        }
+        return try await allowed(.promote, user: user, isAdmin: isAdmin, on: .caslib(lib))
+    }
 }

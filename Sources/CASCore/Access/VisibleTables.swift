@@ -25,10 +25,48 @@ extension ServerContext {
     /// (another user's personal caslib) is not theirs to see. A failed check shows nothing.
     func mayReadInfo(_ t: CASTable, user: String, isAdmin: Bool) async -> Bool {
         if isAdmin { return true }
-        let builtins = caslibs.builtins(for: user)
-        let lib: Caslib?
-        if let b = builtins.first(where: { $0.name.uppercased() == t.caslib.uppercased() }) { lib = b } else { lib = await globalCaslibs.caslib(t.caslib) }
-        guard let lib else { return false }
+        guard let lib = await caslib(named: t.caslib, user: user, session: nil) else { return false }
         return (try? await access.allowed(.readInfo, user: user, isAdmin: isAdmin, on: .table(lib, t))) == true
+    }
+}
+
+/// A caslib a user may see outside an action (the web monitor).
+public struct VisibleCaslib: Sendable {
+    public var caslib: Caslib
+    /// The session that added it (`addCaslib session=True`); nil for the built-in and global caslibs.
+    public var session: String?
+}
+
+extension ServerContext {
+    /// The global caslibs `user` has ReadInfo on (an administrator: every one), in name order. The global part of
+    /// what `table.caslibInfo` lists.
+    public func readableGlobalCaslibs(user: String, isAdmin: Bool) async throws(ActionError) -> [Caslib] {
+        var out: [Caslib] = []
+        for c in await globalCaslibs.all() where try await access.allowed(.readInfo, user: user, isAdmin: isAdmin, on: .caslib(c)) {
+            out.append(c)
+        }
+        return out
+    }
+
+    /// Every caslib `user` may see: their `CASUSER` and `Public`, the global caslibs they have ReadInfo on, and the
+    /// session caslibs of the sessions they may manage (`AccessControl.mayManageSession`). A failed check shows nothing more.
+    public func visibleCaslibs(user: String, isAdmin: Bool) async -> [VisibleCaslib] {
+        var out = caslibs.builtins(for: user).map { VisibleCaslib(caslib: $0, session: nil) }
+        let builtinNames = Set(out.map { $0.caslib.name.uppercased() })
+        let globals = (try? await readableGlobalCaslibs(user: user, isAdmin: isAdmin)) ?? []
+        out += globals.filter { !builtinNames.contains($0.name.uppercased()) }.map { VisibleCaslib(caslib: $0, session: nil) }
+        for s in await sessions.all().sorted(by: { $0.created < $1.created })
+        where AccessControl.mayManageSession(owner: s.user, user: user, isAdmin: isAdmin) {
+            out += await s.sessionCaslibs.map { VisibleCaslib(caslib: $0, session: s.id) }
+        }
+        return out
+    }
+
+    /// The caslib a table of `session` (nil: a global table) names, as that session's user resolves it: a session
+    /// caslib, the user's built-in ones, or a global one.
+    public func caslib(named name: String, user: String, session: Session?) async -> Caslib? {
+        if let s = session, let c = await s.caslib(name) { return c }
+        if let b = caslibs.builtins(for: user).first(where: { $0.name.uppercased() == name.uppercased() }) { return b }
+        return await globalCaslibs.caslib(name)
     }
 }

@@ -9,9 +9,13 @@ import NIOHTTP1
 /// one `Login` (same users, refused-login log lines and back-off); what a user sees is decided by
 /// `AccessControl.mayManageSession`.
 struct Monitor: Sendable {
-    let server: ServerContext
+    /// Runs the actions behind the Tables page's buttons, as for any client.
+    let dispatcher: Dispatcher
     let login: Login
+    var server: ServerContext { dispatcher.server }
     let logins = MonitorLogins()
+    /// The process's CPU use, for the Server page.
+    let cpu = ProcessCPU()
     /// The largest POST body the monitor reads (a login form).
     static let maxBodyBytes = 16 * 1024
 
@@ -20,7 +24,7 @@ struct Monitor: Sendable {
         do throws(MonitorError) {
             return try await serve(route, req, address: address, tls: tls, loggedIn: loggedIn).secured
         } catch {
-            return error.response(route).secured
+            return error.response(route, html: Self.isForm(req)).secured
         }
     }
 
@@ -45,7 +49,7 @@ struct Monitor: Sendable {
         }
         loggedIn()
         if post { try Self.checkCSRF(req, me) }
-        let snapshot = MonitorSnapshot(server: server, viewer: me.identity)
+        let snapshot = MonitorSnapshot(server: server, viewer: me.identity, cpu: cpu)
         switch route {
         case .home: return .redirect("/monitor/server")
         case .logout:
@@ -55,11 +59,15 @@ struct Monitor: Sendable {
             return r
         case .page(let page): return await MonitorPages.page(page, snapshot, try MonitorQuery(req), csrf: me.csrf)
         case .api(let page): return .json(await Self.json(page, snapshot, try MonitorQuery(req)))
-        case .trainingChart(let id):
+        case .trainingChart(let id, let chart):
             guard let run = snapshot.trainings().first(where: { $0.id == id }) else {
                 throw MonitorError(.notFound, "No training run \(id)", details: "GET /monitor/api/training lists yours")
             }
-            return RESTResponse(status: .ok, body: Array(MonitorSnapshot.chart(run).utf8), headers: [("Content-Type", "image/svg+xml; charset=utf-8")])
+            guard let svg = MonitorSnapshot.chart(run, chart) else {
+                throw MonitorError(.notFound, "Training run \(id) has no \(chart.rawValue)",
+                                   details: chart == .batches ? "dlTrain records batches with optimizer.logLevel=3" : "score the model with dlScore on labelled rows")
+            }
+            return RESTResponse(status: .ok, body: Array(svg.utf8), headers: [("Content-Type", "image/svg+xml; charset=utf-8")])
         case .cancelAction(let id):
             guard let (session, call) = await snapshot.call(id), await session.cancel(call) else {
                 throw MonitorError(.notFound, "No running action \(Names.quote(id, limit: 120))", details: "it may have ended; GET /monitor/api/actions lists the running ones")
@@ -71,6 +79,15 @@ struct Monitor: Sendable {
             }
             await server.sessions.remove(session.id)
             return Self.done(req, page: .sessions, ["ended": .string(session.id)])
+        case .tablePage: return MonitorPages.table(try await snapshot.tableDetail(try MonitorTableRef(Self.query(req))), snapshot, csrf: me.csrf)
+        case .tableDetail: return .json(try await snapshot.tableDetail(try MonitorTableRef(Self.query(req))).json)
+        case .caslibs: return .json(["caslibs": .list(await snapshot.caslibRows().map(\.json))])
+        case .tableOperation(let op):
+            let fields = Self.query(req).merging(Self.form(req)) { _, body in body }
+            let result = try await run(op, try MonitorTableRef(fields), replace: ["1", "true", "on"].contains(fields["replace"]?.lowercased() ?? ""), snapshot)
+            return Self.done(req, page: .tables, result)
+        case .events:  // a GET is streamed by HTTPConnection before it gets here
+            throw MonitorError(.methodNotAllowed, "The event stream needs a GET", details: "open it with EventSource or curl -N")
         case .login, .asset, .unknown: throw MonitorError(.notFound, "No such monitor page", details: "")  // answered above
         }
     }
@@ -84,6 +101,58 @@ struct Monitor: Sendable {
         case .training: return ["trainings": .list(s.trainings().map(MonitorSnapshot.json))]
         case .log: return ["lines": .list(await s.logLines(minLevel: query.level, session: query.session).map(MonitorSnapshot.json))]
         }
+    }
+
+    /// Runs the action behind a Tables page button — `table.dropTable`, `table.promote` or `table.save` — through the
+    /// dispatcher, so the access controls, the log lines and the history are the action's own. A session table's
+    /// action runs in its session (refused while that session runs another action, rather than queued behind it);
+    /// a global table's in a session of the viewer's made for the call and ended after it.
+    func run(_ op: TableOperation, _ ref: MonitorTableRef, replace: Bool, _ snapshot: MonitorSnapshot) async throws(MonitorError) -> Value {
+        let v = try await snapshot.visibleTable(ref)
+        let permitted = await snapshot.rights(v).1.allows(op)
+        let session: Session
+        if let sid = v.session {
+            guard let s = await server.sessions.session(sid) else {
+                throw MonitorError(.notFound, "Session \(Names.quote(sid, limit: 60)) has ended", details: "its tables ended with it")
+            }
+            guard await !s.isBusy else {
+                throw MonitorError(.conflict, "Session \(s.id) is running an action", details: "a session runs one action at a time; try again when it has finished")
+            }
+            session = s
+        } else {
+            session = await server.sessions.create(user: snapshot.viewer.user, isAdmin: snapshot.viewer.isAdmin)
+        }
+        let response = await dispatcher.call(session: session, call: CallID(connection: ConnectionID.next(), request: 1), action: op.action,
+                                             params: op.parameters(ref, replace: replace), emit: { _ in })
+        if v.session == nil { await server.sessions.remove(session.id) }
+        guard response.disposition.severity != .error else {
+            let d = response.disposition
+            let status: HTTPResponseStatus = switch d.statusCode {
+            case ActionError.Code.accessDenied.rawValue: .forbidden
+            case ActionError.Code.notFound.rawValue: .notFound
+            case ActionError.Code.alreadyExists.rawValue: .conflict
+            default: .badRequest
+            }
+            throw MonitorError(status, d.formattedStatus, details: permitted ? "\(op.action) refused" : "you may not \(op.rawValue) this table")
+        }
+        return [op.done: ["caslib": .string(v.table.caslib), "name": .string(v.table.name)]]
+    }
+
+    /// The fields of the request's query string.
+    static func query(_ req: RESTRequest) -> [String: String] {
+        guard let q = req.uri.split(separator: "?", maxSplits: 1).dropFirst().first else { return [:] }
+        return urlencoded(q)
+    }
+
+    /// `a=1&b=x+y` as fields (percent-decoded, `+` a space); the first of a repeated name wins.
+    static func urlencoded(_ text: Substring) -> [String: String] {
+        var out: [String: String] = [:]
+        for pair in text.split(separator: "&") {
+            let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let decode = { (s: Substring) in String(s).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? "" }
+            if out[decode(kv[0])] == nil { out[decode(kv[0])] = kv.count > 1 ? decode(kv[1]) : "" }
+        }
+        return out
     }
 
     /// A form post goes back to its page; a script's post gets JSON.
@@ -106,6 +175,7 @@ extension Monitor {
             return r
         }
         let (token, entry) = logins.create(identity)
+        server.metrics.recordMonitorLogin()
         var r = form["json"] == "1"
             ? RESTResponse.json(["user": .string(identity.user), "admin": .bool(identity.isAdmin), "csrf": .string(entry.csrf)])
             : RESTResponse.redirect("/monitor/server")
@@ -115,13 +185,29 @@ extension Monitor {
 
     /// The live login named by the request's cookie. With stored users, a user removed since is logged out.
     func current(_ req: RESTRequest) async -> (String, MonitorLogins.Entry)? {
-        guard let token = Self.cookieValue(req.headers), let entry = logins.lookup(token) else { return nil }
+        guard let token = Self.cookieValue(req.headers), let entry = await current(token: token) else { return nil }
+        return (token, entry)
+    }
+
+    /// The live login of a cookie token (its idle clock restarts); a user removed since is logged out.
+    func current(token: String) async -> MonitorLogins.Entry? {
+        guard let entry = logins.lookup(token) else { return nil }
         if await removed(entry.identity.user) {
             logins.remove(token)
             return nil
         }
-        return (token, entry)
+        return entry
     }
+
+    /// `GET /monitor/api/events` with a live login: its stream (nil without one: the request is answered as any other, 401).
+    func events(_ req: RESTRequest, loggedIn: () -> Void) async -> MonitorEventStream? {
+        guard let (token, me) = await current(req) else { return nil }
+        loggedIn()
+        return MonitorEventStream(monitor: self, token: token, viewer: me.identity)
+    }
+
+    /// The head of the event stream: no length (it ends when the connection closes), never cached, the monitor's headers.
+    static let eventsHead = RESTResponse(status: .ok, body: [], headers: [("Content-Type", "text/event-stream; charset=utf-8"), ("X-Accel-Buffering", "no")]).secured
 
     /// Whether `user` was removed since logging in (password logins; a store that cannot be read decides nothing).
     func removed(_ user: String) async -> Bool {
@@ -175,13 +261,7 @@ extension Monitor {
             return out
         }
         guard let text = String(validating: req.body, as: UTF8.self) else { return [:] }
-        var out: [String: String] = [:]
-        for pair in text.split(separator: "&") {
-            let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let decode = { (s: Substring) in String(s).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? "" }
-            if out[decode(kv[0])] == nil { out[decode(kv[0])] = kv.count > 1 ? decode(kv[1]) : "" }
-        }
-        return out
+        return urlencoded(text[...])
     }
 }
 
@@ -219,9 +299,12 @@ struct MonitorError: Error {
         self.details = details
     }
 
-    func response(_ route: MonitorRoute) -> RESTResponse {
+    /// The answer: an HTML page for pages and form posts, JSON for scripts.
+    func response(_ route: MonitorRoute, html: Bool = false) -> RESTResponse {
         switch route {
-        case .page, .home:
+        case .tableOperation where html && status != .unauthorized:
+            return MonitorPages.error(status, error, details: details)
+        case .page, .home, .tablePage:
             return status == .unauthorized ? .redirect("/") : MonitorPages.error(status, error, details: details)
         default:
             return .error(status, error, details: details)

@@ -13,8 +13,9 @@ enum MonitorAssets {
         return RESTResponse(status: .ok, body: Array(f.text.utf8), headers: [("Content-Type", f.type)])
     }
 
-    /// Keeps the page's table current: polls the page's JSON twin every 2 s (never faster than once a
-    /// second) and writes text with `textContent` only.
+    /// Keeps the page's table current and writes text with `textContent` only. The Running actions, Training and
+    /// Log pages follow the event stream (`/monitor/api/events`): each event asks for the page's JSON twin, at most
+    /// once a second. The other pages, and these while the stream is not open, poll it every 2 s.
     static let script = #"""
         "use strict";
         (function () {
@@ -22,7 +23,9 @@ enum MonitorAssets {
           if (!page) return;
           const csrfMeta = document.querySelector('meta[name="csrf-token"]');
           const csrf = csrfMeta ? csrfMeta.content : "";
-          const POLL_MS = 2000;
+          const POLL_MS = 2000, MIN_MS = 1000;
+          // pages the event stream (/monitor/api/events) keeps current; the others poll
+          const LIVE_PAGES = ["actions", "training", "log"];
 
           function bytes(n) {
             const units = ["bytes", "KiB", "MiB", "GiB", "TiB", "PiB"];
@@ -42,12 +45,35 @@ enum MonitorAssets {
             if (cls) e.className = cls;
             return e;
           }
-          function button(action, label) {
+          function button(action, label, fields) {
             const f = el("form"); f.method = "post"; f.action = action;
-            const h = el("input"); h.type = "hidden"; h.name = "csrf"; h.value = csrf;
+            for (const [name, value] of [["csrf", csrf]].concat(fields || [])) {
+              const h = el("input"); h.type = "hidden"; h.name = name; h.value = value; f.append(h);
+            }
             const b = el("button", label); b.type = "submit";
-            f.append(h, b);
+            f.append(b);
             return f;
+          }
+          function acl(t) {
+            if (t.session !== null) return "its session only";
+            if (t.acl === null) return "not shown (no ReadInfo on the caslib)";
+            if (t.acl.length === 0) return "owner and administrators (no entries)";
+            return t.acl.map(e => (e.grant ? "+" : "\u2212") + e.permission + " " +
+              (e.identityType === "Group" ? (e.identity === "*" ? "every user" : "group " + e.identity) : e.identity) + " (" + e.on + ")").join("; ");
+          }
+          function tableButtons(t) {
+            const span = el("span");
+            const fields = [["caslib", t.caslib], ["name", t.name]].concat(t.session === null ? [] : [["session", t.session]]);
+            for (const [op, label] of [["drop", "Drop"], ["promote", "Promote"], ["save", "Save"]]) {
+              if (t.rights[op]) span.append(button("/monitor/api/tables/" + op, label, fields), " ");
+            }
+            return span;
+          }
+          function tableLink(t) {
+            const q = new URLSearchParams({ caslib: t.caslib, name: t.name });
+            if (t.session !== null) q.set("session", t.session);
+            const a = el("a", t.name); a.href = "/monitor/table?" + q.toString();
+            return a;
           }
           function fill(rows, columns, cells) {
             const body = document.getElementById("rows");
@@ -81,7 +107,10 @@ enum MonitorAssets {
           const render = {
             server(d) {
               const values = {
-                version: d.version, uptime: duration(d.uptimeSeconds), started: d.started, nodes: d.nodes,
+                version: d.version, uptime: duration(d.uptimeSeconds), started: d.started,
+                nodes: d.nodes + ": " + d.nodeList.map(n => n.name + " (" + n.role + ", " + n.state + ", " + n.cores + " cores)").join(", "),
+                cpu: d.cpu === null ? "unknown" : d.cpu.usedCores.toFixed(2) + " of " + d.cpu.cores + " cores (" +
+                  d.cpu.percent.toFixed(1) + "%) over the last " + d.cpu.intervalSeconds.toFixed(1) + " s",
                 memory: bytes(d.memory.usedBytes) + " of " + bytes(d.memory.limitBytes),
                 sessionLimit: bytes(d.memory.sessionLimitBytes),
                 resident: d.memory.peakResidentBytes === null ? "unknown" : bytes(d.memory.peakResidentBytes),
@@ -102,10 +131,10 @@ enum MonitorAssets {
                 button("/monitor/api/actions/" + encodeURIComponent(a.id) + "/cancel", "Cancel")]);
             },
             tables(d) {
-              fill(d.tables, 7, t => {
+              fill(d.tables, 9, t => {
                 const scope = el("span", t.session === null ? "global" : "session ");
                 if (t.session !== null) scope.append(code(t.session));
-                return [t.caslib, t.name, scope, String(t.rows), String(t.columns), bytes(t.memoryBytes), t.owner];
+                return [t.caslib, tableLink(t), scope, String(t.rows), String(t.columns), bytes(t.memoryBytes), t.owner, acl(t), tableButtons(t)];
               });
             },
             log(d) {
@@ -116,29 +145,54 @@ enum MonitorAssets {
               if (d.trainings.map(r => String(r.id)).sort().join(",") !== shown) { window.location.reload(); return; }
               for (const r of d.trainings) {
                 const section = document.querySelector('section.run[data-run="' + r.id + '"]');
-                if (!section || (section.dataset.state !== "running" && r.state === section.dataset.state)) continue;
+                if (!section) continue;
+                // a batch chart or a confusion matrix that appeared since the page was drawn: draw it again
+                if ((r.batches.length > 0 && !section.querySelector("img.batches")) || (r.confusion !== null && !section.querySelector("img.confusion"))) {
+                  window.location.reload(); return;
+                }
+                if (section.dataset.state !== "running" && r.state === section.dataset.state) continue;
                 section.dataset.state = r.state;
                 const last = r.history.length ? r.history[r.history.length - 1] : null;
                 let text = r.user + ", session " + r.session + ", started " + r.started + ": " + r.state + ", " + (last ? last.epoch + 1 : 0) + " of " + r.epochs + " epochs";
                 if (last) text += ", loss " + last.loss.toFixed(4) + ", fit error " + (last.fitError * 100).toFixed(2) + "%, learning rate " + last.learningRate;
                 section.querySelector('[data-field="summary"]').textContent = text;
                 section.querySelector("img.chart").src = "/monitor/api/training/" + r.id + "/chart.svg?t=" + Date.now();
+                const batches = section.querySelector("img.batches");
+                if (batches) batches.src = "/monitor/api/training/" + r.id + "/batches.svg?t=" + Date.now();
               }
             },
           };
-          async function poll() {
+          let lastFetch = 0, pending = null, live = false;
+          async function refresh() {
+            lastFetch = Date.now();
             try {
               const r = await fetch("/monitor/api/" + page + window.location.search, { credentials: "same-origin", headers: { Accept: "application/json" } });
               if (r.status === 401) { window.location.assign("/"); return; }
               if (r.ok) {
                 render[page](await r.json());
                 const u = document.getElementById("updated");
-                if (u) u.textContent = "Updated " + new Date().toLocaleTimeString();
+                if (u) u.textContent = (live ? "Live, updated " : "Updated ") + new Date().toLocaleTimeString();
               }
             } catch (e) { /* the server may be restarting: try again at the next tick */ }
+          }
+          // an event asks for a refresh: at most one a second (MIN_MS), however fast events come
+          function schedule() {
+            if (pending !== null) return;
+            pending = window.setTimeout(() => { pending = null; refresh(); }, Math.max(0, lastFetch + MIN_MS - Date.now()));
+          }
+          // polling: every POLL_MS while the event stream is not open (or on pages it does not drive)
+          function poll() {
+            if (!live) refresh();
             window.setTimeout(poll, POLL_MS);
           }
           window.setTimeout(poll, POLL_MS);
+          if (LIVE_PAGES.includes(page) && window.EventSource) {
+            const events = new EventSource("/monitor/api/events");
+            events.onopen = () => { live = true; schedule(); };
+            events.onerror = () => { live = false; };  // EventSource reconnects by itself; polling covers the gap
+            for (const name of ["call", "progress", "log", "training", "gap"]) events.addEventListener(name, schedule);
+            events.addEventListener("logout", () => { events.close(); window.location.assign("/"); });
+          }
         })();
         """#
 
@@ -157,12 +211,13 @@ enum MonitorAssets {
         table { border-collapse: collapse; width: 100%; background: #fff; }
         th, td { text-align: left; padding: .35em .6em; border-bottom: 1px solid #e2e5e8; vertical-align: middle; }
         th { background: #eef1f4; }
-        td form { margin: 0; }
+        td form, div.buttons form { display: inline-block; margin: 0 .3em 0 0; }
+        div.buttons { margin: 1em 0; }
         tr.empty td { color: #67707a; font-style: italic; }
         progress { width: 10em; vertical-align: middle; }
         section.run { background: #fff; border: 1px solid #e2e5e8; padding: .6em 1em; margin-bottom: 1em; }
         section.run h2 { margin: .2em 0; font-size: 1.1em; }
-        img.chart { max-width: 100%; height: auto; }
+        img.chart, img.confusion { max-width: 100%; height: auto; vertical-align: top; }
         dl.facts { display: grid; grid-template-columns: max-content auto; gap: .4em 1.5em; }
         dl.facts dt { font-weight: 600; }
         dl.facts dd { margin: 0; }

@@ -50,6 +50,9 @@ final class MonitorLogins: Sendable {
         }
     }
 
+    /// Live logins now (expired ones not counted).
+    func count(now: Double = ServerClock.now) -> Int { entries.withLock { $0.values.filter { !Self.expired($0, now: now) }.count } }
+
     /// Ends a login (logout).
     func remove(_ token: String) { _ = entries.withLock { $0.removeValue(forKey: token) } }
 

@@ -31,7 +31,7 @@ enum MonitorPages {
         case .server: content = server(await s.serverRow())
         case .sessions: content = sessions(await s.sessionRows(), csrf: csrf)
         case .actions: content = actions(await s.actionRows(), csrf: csrf)
-        case .tables: content = tables(await s.tableRows())
+        case .tables: content = caslibs(await s.caslibRows()) + "<h2>Tables in memory</h2>" + tables(await s.tableRows(), csrf: csrf)
         case .training: content = training(s.trainings())
         case .log: content = log(await s.logLines(minLevel: query.level, session: query.session), query)
         }
@@ -42,7 +42,8 @@ enum MonitorPages {
     static func server(_ r: MonitorSnapshot.ServerRow) -> String {
         let items: [(String, String, String)] = [
             ("version", "Version", r.version), ("uptime", "Up for", duration(r.uptime)), ("started", "Started", Session.isoStamp(r.started) ),
-            ("nodes", "Nodes", String(r.nodes)), ("memory", "Memory in tables and actions", "\(ByteCount.text(r.memoryUsed)) of \(ByteCount.text(r.memoryLimit))"),
+            ("nodes", "Nodes", "\(r.nodes): \(r.host) (controller, up, \(ProcessInfo.processInfo.activeProcessorCount) cores)"),
+            ("cpu", "CPU in use", cpuText(r.cpu)), ("memory", "Memory in tables and actions", "\(ByteCount.text(r.memoryUsed)) of \(ByteCount.text(r.memoryLimit))"),
             ("sessionLimit", "Memory limit per session", ByteCount.text(r.sessionMemoryLimit)),
             ("resident", "Process resident memory, at most so far", r.peakResidentBytes.map(ByteCount.text) ?? "unknown"),
             ("sessions", "Sessions", String(r.sessions)), ("runningActions", "Running actions", String(r.runningActions)),
@@ -50,6 +51,12 @@ enum MonitorPages {
         ]
         let rows = items.map { "<dt>\(Markup.escape($0.1))</dt><dd data-field=\"\($0.0)\">\(Markup.escape($0.2))</dd>" }.joined()
         return "<dl class=\"facts\">\(rows)</dl>"
+    }
+
+    /// `0.42 of 2 cores (21.0%) over the last 2.0 s`.
+    static func cpuText(_ u: ProcessCPU.Use?) -> String {
+        guard let u else { return "unknown" }
+        return "\(Fixed.text(u.usedCores, 2)) of \(u.cores) cores (\(Fixed.text(u.percent, 1))%) over the last \(Fixed.text(u.interval, 1)) s"
     }
 
     static func sessions(_ rows: [MonitorSnapshot.SessionRow], csrf: String) -> String {
@@ -69,12 +76,61 @@ enum MonitorPages {
         }, empty: "No running actions.")
     }
 
-    static func tables(_ rows: [MonitorSnapshot.TableRow]) -> String {
-        let head = ["Caslib", "Table", "Scope", "Rows", "Columns", "Memory", "Owner"]
+    static func tables(_ rows: [MonitorSnapshot.TableRow], csrf: String) -> String {
+        let head = ["Caslib", "Table", "Scope", "Rows", "Columns", "Memory", "Owner", "Access", ""]
         return table(head, rows.map { r in
-            [Markup.escape(r.caslib), Markup.escape(r.name), r.session.map { "session <code>\(Markup.escape($0))</code>" } ?? "global",
-             String(r.rows), String(r.columns), ByteCount.text(r.memoryBytes), Markup.escape(r.owner)]
+            [Markup.escape(r.caslib), "<a href=\"/monitor/table?\(Markup.escape(r.ref.query))\">\(Markup.escape(r.name))</a>",
+             r.session.map { "session <code>\(Markup.escape($0))</code>" } ?? "global",
+             String(r.rows), String(r.columns), ByteCount.text(r.memoryBytes), Markup.escape(r.owner), Markup.escape(accessSummary(r)),
+             tableButtons(r, csrf: csrf)]
         }, empty: "No tables.")
+    }
+
+    /// `session table` / `+Select bob (table); −DropTable every user (caslib)` / `owner and administrators only`.
+    static func accessSummary(_ r: MonitorSnapshot.TableRow) -> String {
+        guard r.session == nil else { return "its session only" }
+        guard let entries = r.access else { return "not shown (no ReadInfo on the caslib)" }
+        return entries.isEmpty ? "owner and administrators (no entries)" : entries.map(MonitorSnapshot.text).joined(separator: "; ")
+    }
+
+    /// The Drop / Promote / Save buttons the viewer's rights allow.
+    static func tableButtons(_ r: MonitorSnapshot.TableRow, csrf: String) -> String {
+        let allowed = TableOperation.allCases.filter(r.rights.allows)
+        var fields = [("caslib", r.caslib), ("name", r.name)]
+        if let s = r.session { fields.append(("session", s)) }
+        return allowed.map { button("/monitor/api/tables/\($0.rawValue)", $0.label, csrf: csrf, fields: fields) }.joined(separator: " ")
+    }
+
+    static func caslibs(_ rows: [MonitorSnapshot.CaslibRow]) -> String {
+        let head = ["Caslib", "Scope", "Description", "Path", "Subdirectories", "Owner"]
+        return "<h2>Caslibs</h2>" + table(head, rows.map { r in
+            [Markup.escape(r.caslib.name), Markup.escape(r.caslib.scope.rawValue) + (r.session.map { " <code>\(Markup.escape($0))</code>" } ?? ""),
+             Markup.escape(r.caslib.description), "<code>\(Markup.escape(r.path))</code>", r.caslib.subdirectories ? "yes" : "no",
+             Markup.escape(r.caslib.owner)]
+        }, empty: "No caslibs.", id: "caslibs")
+    }
+
+    /// One table: what it is, its columns, its first rows (with Select), and the buttons.
+    static func table(_ d: MonitorSnapshot.TableDetail, _ s: MonitorSnapshot, csrf: String) -> RESTResponse {
+        let r = d.row
+        let facts: [(String, String)] = [
+            ("Caslib", r.caslib), ("Scope", r.session.map { "session \($0)" } ?? "global"), ("Rows", String(r.rows)), ("Columns", String(r.columns)),
+            ("Memory", ByteCount.text(r.memoryBytes)), ("Owner", r.owner), ("Created", Session.isoStamp(r.created)), ("Access", accessSummary(r)),
+        ]
+        let dl = "<dl class=\"facts\">" + facts.map { "<dt>\(Markup.escape($0.0))</dt><dd>\(Markup.escape($0.1))</dd>" }.joined() + "</dl>"
+        let columns = table(["Column", "Label", "Type", "Length", "Format"], d.columns.map { c in
+            [Markup.escape(c.name), Markup.escape(c.label), Markup.escape(c.type.rawValue), String(c.width), Markup.escape(c.format)]
+        }, empty: "No columns.", id: "columns")
+        let rows: String
+        if let head = d.head {
+            rows = "<h2>First \(min(d.limit, r.rows)) of \(r.rows) rows</h2>"
+                + table(d.columns.map(\.name), head.map { $0.map { Markup.escape(MonitorSnapshot.cellText($0)) } }, empty: "No rows.", id: "head")
+        } else {
+            rows = "<p class=\"note\">You may see this table but not read its rows (Select).</p>"
+        }
+        let body = "<main><h1>\(Markup.escape(r.name))</h1>\(dl)<div class=\"buttons\">\(tableButtons(r, csrf: csrf))</div><h2>Columns</h2>\(columns)\(rows)"
+            + "<p><a href=\"/monitor/tables\">All tables</a></p></main>"
+        return html(document(title: r.name, page: nil, csrf: csrf, header: header(.tables, s.viewer, csrf: csrf), body: body), status: .ok)
     }
 
     /// The lines, with links that choose the lowest level shown (the script polls with the same query).
@@ -97,7 +153,10 @@ enum MonitorPages {
         return runs.reversed().map { r in
             "<section class=\"run\" data-run=\"\(r.id)\" data-state=\"\(r.state.rawValue)\"><h2>\(Markup.escape(r.model))</h2>"
                 + "<p class=\"facts\" data-field=\"summary\">\(Markup.escape(summary(r)))</p>"
-                + "<img class=\"chart\" src=\"/monitor/api/training/\(r.id)/chart.svg\" width=\"560\" height=\"340\" alt=\"\(Markup.escape("Loss and fit error per epoch of \(r.model)"))\"></section>"
+                + "<img class=\"chart\" src=\"/monitor/api/training/\(r.id)/chart.svg\" width=\"560\" height=\"340\" alt=\"\(Markup.escape("Loss and fit error per epoch of \(r.model)"))\">"
+                + (r.batches.isEmpty ? "" : "<img class=\"chart batches\" src=\"/monitor/api/training/\(r.id)/batches.svg\" width=\"560\" height=\"340\" alt=\"\(Markup.escape("Loss per batch of \(r.model)"))\">")
+                + (r.confusion == nil ? "" : "<img class=\"confusion\" src=\"/monitor/api/training/\(r.id)/confusion.svg\" alt=\"\(Markup.escape("Confusion matrix of \(r.model)"))\">")
+                + "</section>"
         }.joined()
     }
 
@@ -120,16 +179,18 @@ enum MonitorPages {
 
     // MARK: pieces
 
-    static func table(_ head: [String], _ rows: [[String]], empty: String) -> String {
+    static func table(_ head: [String], _ rows: [[String]], empty: String, id: String = "rows") -> String {
         let th = head.map { "<th>\(Markup.escape($0))</th>" }.joined()
         let body = rows.isEmpty
             ? "<tr class=\"empty\"><td colspan=\"\(head.count)\">\(Markup.escape(empty))</td></tr>"
             : rows.map { "<tr>" + $0.map { "<td>\($0)</td>" }.joined() + "</tr>" }.joined()
-        return "<table><thead><tr>\(th)</tr></thead><tbody id=\"rows\">\(body)</tbody></table>"
+        return "<table><thead><tr>\(th)</tr></thead><tbody id=\"\(id)\">\(body)</tbody></table>"
     }
 
-    static func button(_ action: String, _ label: String, csrf: String) -> String {
-        "<form method=\"post\" action=\"\(Markup.escape(action))\"><input type=\"hidden\" name=\"csrf\" value=\"\(Markup.escape(csrf))\"><button type=\"submit\">\(Markup.escape(label))</button></form>"
+    /// A POST form of one button, carrying the CSRF token and `fields` as hidden inputs.
+    static func button(_ action: String, _ label: String, csrf: String, fields: [(String, String)] = []) -> String {
+        let hidden = ([("csrf", csrf)] + fields).map { "<input type=\"hidden\" name=\"\(Markup.escape($0.0))\" value=\"\(Markup.escape($0.1))\">" }.joined()
+        return "<form method=\"post\" action=\"\(Markup.escape(action))\">\(hidden)<button type=\"submit\">\(Markup.escape(label))</button></form>"
     }
 
     static func header(_ current: MonitorPage, _ viewer: LoginIdentity, csrf: String) -> String {

@@ -11,12 +11,22 @@ enum MonitorRoute: Equatable, Sendable {
     case asset(String)
     /// `GET /monitor/api/server|sessions|actions|tables|training|log`.
     case api(MonitorPage)
-    /// `GET /monitor/api/training/{id}/chart.svg`: a training run's curves.
-    case trainingChart(Int)
+    /// `GET /monitor/api/training/{id}/chart.svg|batches.svg|confusion.svg`: a training run's pictures.
+    case trainingChart(Int, TrainingChart)
     /// `POST /monitor/api/actions/{id}/cancel`.
     case cancelAction(String)
     /// `POST /monitor/api/sessions/{id}/end`.
     case endSession(String)
+    /// `GET /monitor/table?caslib=…&name=…[&session=…]`: a table's columns and first rows.
+    case tablePage
+    /// `GET /monitor/api/table?caslib=…&name=…[&session=…]`: the same as JSON.
+    case tableDetail
+    /// `GET /monitor/api/caslibs`.
+    case caslibs
+    /// `GET /monitor/api/events`: Server-Sent Events (`MonitorEventStream`).
+    case events
+    /// `POST /monitor/api/tables/drop|promote|save` with the fields caslib, name (and session).
+    case tableOperation(TableOperation)
     /// Under `/monitor/` but nothing there: a 404.
     case unknown
 
@@ -30,12 +40,18 @@ enum MonitorRoute: Equatable, Sendable {
         case (0, _), (1, ""): self = .page(.server)
         case (1, "login"): self = .login
         case (1, "logout"): self = .logout
+        case (1, "table"): self = .tablePage
         case (1, let name): self = MonitorPage(rawValue: name).map(Self.page) ?? .unknown
+        case (2, "api") where rest[1] == "table": self = .tableDetail
+        case (2, "api") where rest[1] == "caslibs": self = .caslibs
+        case (2, "api") where rest[1] == "events": self = .events
         case (2, "static"): self = .asset(rest[1])
         case (2, "api"): self = MonitorPage(rawValue: rest[1]).map(Self.api) ?? .unknown
-        case (4, "api") where rest[1] == "training" && rest[3] == "chart.svg": self = Int(rest[2]).map(Self.trainingChart) ?? .unknown
+        case (4, "api") where rest[1] == "training":
+            if let id = Int(rest[2]), let chart = TrainingChart(rawValue: rest[3]) { self = .trainingChart(id, chart) } else { self = .unknown }
         case (4, "api") where rest[1] == "actions" && rest[3] == "cancel": self = .cancelAction(rest[2])
         case (4, "api") where rest[1] == "sessions" && rest[3] == "end": self = .endSession(rest[2])
+        case (3, "api") where rest[1] == "tables": self = TableOperation(rawValue: rest[2]).map(Self.tableOperation) ?? .unknown
         default: self = .unknown
         }
     }
@@ -43,7 +59,7 @@ enum MonitorRoute: Equatable, Sendable {
     /// Whether the route changes something (POST only, with a CSRF token).
     var changesState: Bool {
         switch self {
-        case .login, .logout, .cancelAction, .endSession: true
+        case .login, .logout, .cancelAction, .endSession, .tableOperation: true
         default: false
         }
     }
@@ -63,4 +79,14 @@ enum MonitorPage: String, CaseIterable, Sendable {
         case .log: "Log"
         }
     }
+}
+
+/// The pictures of a training run.
+enum TrainingChart: String, Sendable {
+    /// Loss and fit error (and validation's) per epoch.
+    case history = "chart.svg"
+    /// Loss per mini-batch (`logLevel=3`).
+    case batches = "batches.svg"
+    /// The confusion matrix of the model's last dlScore.
+    case confusion = "confusion.svg"
 }

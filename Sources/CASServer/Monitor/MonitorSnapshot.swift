@@ -1,4 +1,5 @@
 import CASCore
+import CASStorage
 import CASWire
 import Foundation
 
@@ -8,12 +9,18 @@ import Foundation
 struct MonitorSnapshot {
     let server: ServerContext
     let viewer: LoginIdentity
+    /// Measures the process's CPU use (the Server page); nil: not measured.
+    var cpu: ProcessCPU? = nil
 
     /// `GET /monitor/api/server`.
     struct ServerRow {
         var version: String, started: Double, uptime: Double, nodes: Int
         var memoryUsed: Int, memoryLimit: Int, sessionMemoryLimit: Int, peakResidentBytes: Int?
         var actionSets: [String], sessions: Int, runningActions: Int
+        /// CPU use since the previous reading; nil while it cannot be measured.
+        var cpu: ProcessCPU.Use?
+        /// This machine's name: the one node until the MPI scale-out exists.
+        var host: String
 
         var json: Value {
             [
@@ -22,6 +29,8 @@ struct MonitorSnapshot {
                 "memory": ["usedBytes": .int(Int64(memoryUsed)), "limitBytes": .int(Int64(memoryLimit)),
                            "sessionLimitBytes": .int(Int64(sessionMemoryLimit)), "peakResidentBytes": peakResidentBytes.map { Value.int(Int64($0)) } ?? .null],
                 "actionSets": .list(actionSets.map(Value.string)), "sessions": .int(Int64(sessions)), "runningActions": .int(Int64(runningActions)),
+                "cpu": cpu?.json ?? .null,
+                "nodeList": [["name": .string(host), "role": "controller", "state": "up", "cores": .int(Int64(ProcessInfo.processInfo.activeProcessorCount))]],
             ]
         }
     }
@@ -71,12 +80,19 @@ struct MonitorSnapshot {
     /// One row of `GET /monitor/api/tables`.
     struct TableRow {
         var caslib: String, name: String, session: String?, rows: Int, columns: Int, memoryBytes: Int, owner: String, created: Double
+        /// What the viewer may do with it (the buttons shown).
+        var rights: TableRights
+        /// A global table's access-control entries and its caslib's, when the viewer may list them.
+        var access: [ACLEntry]?
+
+        var ref: MonitorTableRef { MonitorTableRef(caslib: caslib, name: name, session: session) }
 
         var json: Value {
             [
                 "caslib": .string(caslib), "name": .string(name), "scope": .string(session == nil ? "global" : "session"),
                 "session": session.map(Value.string) ?? .null, "rows": .int(Int64(rows)), "columns": .int(Int64(columns)),
                 "memoryBytes": .int(Int64(memoryBytes)), "owner": .string(owner), "created": .string(Session.isoStamp(created)),
+                "rights": rights.json, "acl": access.map { .list($0.map(MonitorSnapshot.json)) } ?? .null,
             ]
         }
     }
@@ -115,7 +131,7 @@ struct MonitorSnapshot {
         return ServerRow(version: ServerContext.version, started: server.startTime, uptime: now - server.startTime, nodes: 1,
                          memoryUsed: server.memory.used(), memoryLimit: server.memory.serverLimit, sessionMemoryLimit: server.memory.sessionLimit,
                          peakResidentBytes: Self.peakResidentBytes(), actionSets: await server.allSets().map(\.name), sessions: all.count,
-                         runningActions: running)
+                         runningActions: running, cpu: await cpu?.use(), host: ProcessInfo.processInfo.hostName)
     }
 
     func sessionRows() async -> [SessionRow] {
@@ -144,10 +160,16 @@ struct MonitorSnapshot {
     }
 
     func tableRows() async -> [TableRow] {
-        await server.visibleTables(user: viewer.user, isAdmin: viewer.isAdmin).map { v in
-            TableRow(caslib: v.table.caslib, name: v.table.name, session: v.session, rows: v.table.rowCount, columns: v.table.data.columns.count,
-                     memoryBytes: v.table.data.estimatedBytes, owner: v.table.creator, created: v.table.created)
-        }
+        var rows: [TableRow] = []
+        for v in await server.visibleTables(user: viewer.user, isAdmin: viewer.isAdmin) { rows.append(await tableRow(v)) }
+        return rows
+    }
+
+    func tableRow(_ v: VisibleTable) async -> TableRow {
+        let (lib, rights) = await rights(v)
+        return TableRow(caslib: v.table.caslib, name: v.table.name, session: v.session, rows: v.table.rowCount, columns: v.table.data.columns.count,
+                        memoryBytes: v.table.data.estimatedBytes, owner: v.table.creator, created: v.table.created, rights: rights,
+                        access: await accessEntries(v, lib))
     }
 
     /// A training run as JSON: what it trains, its state and its history so far.
@@ -156,10 +178,32 @@ struct MonitorSnapshot {
             ["epoch": .int(Int64(p.epoch)), "learningRate": .double(p.learningRate), "loss": .double(p.loss), "fitError": .double(p.fitError),
              "validLoss": p.validLoss.map(Value.double) ?? .null, "validError": p.validError.map(Value.double) ?? .null]
         }
+        let batches = r.batches.map { b -> Value in
+            ["epoch": .int(Int64(b.epoch)), "batch": .int(Int64(b.batch)), "batchesPerEpoch": .int(Int64(b.batches)), "loss": .double(b.loss),
+             "learningRate": .double(b.learningRate)]
+        }
+        let confusion: Value = r.confusion.map { c in
+            ["levels": .list(c.levels.map(Value.string)), "counts": .list(c.counts.map { .list($0.map { .int(Int64($0)) }) }),
+             "table": .string(c.table), "time": .string(Session.isoStamp(c.time))]
+        } ?? .null
         return [
             "id": .int(Int64(r.id)), "model": .string(r.model), "user": .string(r.user), "session": .string(r.session), "state": .string(r.state.rawValue),
-            "epochs": .int(Int64(r.epochs)), "started": .string(Session.isoStamp(r.started)), "history": .list(points),
+            "epochs": .int(Int64(r.epochs)), "started": .string(Session.isoStamp(r.started)), "history": .list(points), "batches": .list(batches),
+            "confusion": confusion,
         ]
+    }
+
+    /// One of a run's pictures; nil when it has none of that kind (no batches recorded, never scored).
+    static func chart(_ r: TrainingRecord, _ kind: TrainingChart) -> String? {
+        switch kind {
+        case .history: return chart(r)
+        case .batches:
+            guard !r.batches.isEmpty else { return nil }
+            return SVGChart.lines(x: r.batches.map(\.position), series: [("BatchLoss", r.batches.map(\.loss))], title: "\(r.model): loss per batch")
+        case .confusion:
+            guard let c = r.confusion else { return nil }
+            return SVGChart.confusion(levels: c.levels, counts: c.counts, title: "Confusion matrix of \(c.table)")
+        }
     }
 
     /// A training run's loss and fit error (and validation's, when it has one) per epoch.

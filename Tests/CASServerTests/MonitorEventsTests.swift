@@ -1,0 +1,170 @@
+import CASClient
+import CASCore
+import CASTestSupport
+import CASWire
+import Foundation
+import Testing
+
+/// `GET /monitor/api/events` read as a browser's EventSource reads it, over a raw 127.0.0.1 socket: the response
+/// head, then `event:` / `data:` lines (any chunk-size lines between them are skipped).
+struct EventStreamReader {
+    let sock: RawSocket
+    /// The status line and headers, lowercased names.
+    var status = ""
+    var headers: [String: String] = [:]
+
+    static func open(_ s: TestServer, cookie: String?) async throws -> EventStreamReader {
+        let sock = try await RawSocket.connect(port: try #require(s.server.httpPort))
+        let cookieLine = cookie.map { "Cookie: caslite_monitor=\($0)\r\n" } ?? ""
+        try await sock.send("GET /monitor/api/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\(cookieLine)\r\n")
+        var r = EventStreamReader(sock: sock)
+        r.status = try await sock.readLine().trimmingCharacters(in: .whitespacesAndNewlines)
+        while true {
+            let line = try await sock.readLine().trimmingCharacters(in: .whitespacesAndNewlines)
+            if line.isEmpty { break }
+            let kv = line.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            if kv.count == 2 { r.headers[kv[0].lowercased()] = kv[1] }
+        }
+        return r
+    }
+
+    /// The next event (name and JSON data); throws when the stream ends first.
+    func next() async throws -> (name: String, data: Value) {
+        var name: String?
+        while true {
+            let line = try await sock.readLine().trimmingCharacters(in: CharacterSet(charactersIn: "\r"))
+            if line.hasPrefix("event: ") { name = String(line.dropFirst(7)) }
+            if line.hasPrefix("data: "), let n = name { return (n, try JSONParser.parse(Array(line.utf8.dropFirst(6)))) }
+        }
+    }
+
+    /// Reads events until one named `name` satisfies `match`; returns it and every event read before it.
+    func until(_ name: String, _ match: (Value) -> Bool = { _ in true }) async throws -> (Value, [(name: String, data: Value)]) {
+        var seen: [(name: String, data: Value)] = []
+        while true {
+            let e = try await next()
+            if e.name == name, match(e.data) { return (e.data, seen) }
+            seen.append(e)
+        }
+    }
+}
+
+/// The monitor's live feed (Server-Sent Events): the protocol's progress and log frames, calls made and ended, to the
+/// sessions' owners only; the stream ends with the login and with the server, and a reader that does not read holds a
+/// bounded buffer.
+@Suite("Web monitor: live events", .serialized)
+struct MonitorEventsTests {
+    func withMonitor(_ body: (TestServer) async throws -> Void) async throws {
+        try await TestServer.start(auth: .password, users: MonitorTests.users, http: true).run(body)
+    }
+
+    @Test func theProtocolsFramesReachTheSessionsOwnerAndAdministratorsOnly() async throws {
+        try await withMonitor { s in
+            let a = try await MonitorBrowser.loggedIn(s, "alice")
+            let b = try await MonitorBrowser.loggedIn(s, "bob")
+            let r = try await MonitorBrowser.loggedIn(s, "root")
+            let mine = try await EventStreamReader.open(s, cookie: a.cookie)
+            #expect(mine.status.hasPrefix("HTTP/1.1 200"))
+            #expect(mine.headers["content-type"] == "text/event-stream; charset=utf-8")
+            #expect(mine.headers["cache-control"] == "no-store")
+            #expect(mine.headers["content-length"] == nil)
+            let bobs = try await EventStreamReader.open(s, cookie: b.cookie)
+            let roots = try await EventStreamReader.open(s, cookie: r.cookie)
+
+            let alice = try await s.connect("alice", password: "pw")
+            let bob = try await s.connect("bob", password: "pw")
+            let sleeping = try await MonitorTests().startSleep(alice, tag: "<b>watched</b>")
+            let (started, _) = try await mine.until("call") { $0["action"] == "testing.sleep" && $0["state"] == "started" }
+            #expect(started["session"].stringValue == alice.sessionId)
+            #expect(started["user"] == "alice")
+            let (progress, _) = try await mine.until("progress")
+            #expect(progress["action"] == "testing.sleep")
+            #expect(progress["progress"]["unit"].stringValue?.isEmpty == false)
+            _ = try await roots.until("progress") { $0["session"].stringValue == alice.sessionId }
+
+            let other = try await s.connect("alice", password: "pw")  // a session runs one action at a time
+            _ = try await other.call("table.fetch", ["table": "nosuchtable"])
+            let (error, _) = try await mine.until("log") { $0["level"] == "ERROR" }
+            #expect(error["action"] == "table.fetch")
+            #expect(error["message"].stringValue?.contains("nosuchtable") == true)
+
+            let id = try #require(try await a.api("actions")["actions"][0]["id"].stringValue)
+            #expect(try await a.postJSON("/monitor/api/actions/\(id)/cancel", csrf: a.csrf).status == 200)
+            let (ended, _) = try await mine.until("call") { $0["action"] == "testing.sleep" && $0["state"] == "ended" }
+            #expect(ended["severity"] == "Error")
+            #expect(await sleeping.value?.disposition.reason == "abort")
+
+            // bob's stream carries his own session's events and none of alice's
+            try await ok(bob, "session.sessionName", ["name": "bobs"])
+            let (_, before) = try await bobs.until("call") { $0["session"].stringValue == bob.sessionId && $0["state"] == "ended" }
+            #expect(!before.contains { $0.data["session"].stringValue == alice.sessionId }, "\(before.map(\.name))")
+            for m in [a, b, r] { await m.close() }
+        }
+    }
+
+    @Test func withoutALoginThereIsNoStream() async throws {
+        try await withMonitor { s in
+            let none = try await EventStreamReader.open(s, cookie: nil)
+            #expect(none.status.hasPrefix("HTTP/1.1 401"))
+            let forged = try await EventStreamReader.open(s, cookie: String(repeating: "ab", count: 32))
+            #expect(forged.status.hasPrefix("HTTP/1.1 401"))
+            let b = try await MonitorBrowser.loggedIn(s, "bob")
+            let post = try await b.postJSON("/monitor/api/events", csrf: b.csrf)
+            #expect(post.status == 405)
+            await b.close()
+        }
+    }
+
+    @Test func theStreamEndsWhenTheLoginEnds() async throws {
+        try await withMonitor { s in
+            let a = try await MonitorBrowser.loggedIn(s, "alice")
+            let stream = try await EventStreamReader.open(s, cookie: a.cookie)
+            let alice = try await s.connect("alice", password: "pw")
+            try await ok(alice, "session.sessionName", ["name": "before"])
+            _ = try await stream.until("call") { $0["state"] == "ended" }
+
+            #expect(try await a.post("/monitor/logout", csrf: a.csrf).status == 303)
+            try await Task.sleep(for: .milliseconds(1100))  // the login is checked at most once a second (and every 15 s)
+            try await ok(alice, "session.sessionName", ["name": "after"])  // the next event finds the login gone
+            _ = try await stream.until("logout")
+            #expect(await stream.sock.closedByPeer(), "the server closes the stream's connection")
+            #expect(s.server.context.events.count == 0, "and forgets the subscriber")
+            await a.close()
+        }
+    }
+
+    @Test func theStreamEndsWhenTheServerStops() async throws {
+        let s = try await TestServer.start(auth: .password, users: MonitorTests.users, http: true)
+        let a = try await MonitorBrowser.loggedIn(s, "alice")
+        let stream = try await EventStreamReader.open(s, cookie: a.cookie)
+        while s.server.context.events.count == 0 { try await Task.sleep(for: .milliseconds(10)) }
+        await a.close()
+        await s.stop()
+        #expect(await stream.sock.closedByPeer())
+    }
+
+    @Test func aReaderThatDoesNotReadHoldsABoundedBufferAndIsToldWhatItMissed() async throws {
+        try await withMonitor { s in
+            let a = try await MonitorBrowser.loggedIn(s, "alice")
+            let stream = try await EventStreamReader.open(s, cookie: a.cookie)
+            let events = s.server.context.events
+            while events.count == 0 { try await Task.sleep(for: .milliseconds(10)) }
+            // 20 000 lines of 4 KiB (80 MB) published while the reader reads nothing
+            let message = String(repeating: "x", count: 4096)
+            let total = 20_000
+            for i in 0..<total {
+                events.publish(ServerEvent(.log(LogLine(.note, "\(i) \(message)")), session: "s", owner: "alice", action: "testing.flood"))
+            }
+            events.publish(ServerEvent(.log(LogLine(.note, "last")), session: "s", owner: "alice", action: "testing.flood"))
+            let (_, read) = try await stream.until("log") { $0["message"] == "last" }
+            let delivered = read.filter { $0.name == "log" }.count
+            let dropped = read.filter { $0.name == "gap" }.compactMap { $0.data["dropped"].intValue }.reduce(0, +)
+            #expect(dropped > 0, "the buffer is bounded: what did not fit was dropped, not held")
+            #expect(delivered + Int(dropped) == total, "every event was either delivered or counted in a gap event")
+            #expect(delivered < total / 2, "\(delivered) delivered")
+            let page = try await a.get("/monitor/api/server")
+            #expect(page.status == 200, "the server stays up")
+            await a.close()
+        }
+    }
+}
