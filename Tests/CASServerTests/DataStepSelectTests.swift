@@ -99,6 +99,24 @@ struct DataStepSelectTests {
         }
     }
 
+    @Test func putWritesLogLines() async throws {
+        try await TestServer.start().run { s in
+            let c = try await s.connect()
+            try await ok(c, "table.addTable", ["table": "t", "vars": Self.vars, "rows": Self.rows])
+            let r = try await ok(c, "dataStep.runCode", ["code": "data _null_x; set t; if id <= 2 then put 'row' _n_ name= score= 'it''s'; run;"])
+            let lines = r.logs.map(\.message)
+            #expect(lines.contains("row 1 name=ann score=3.5 it's"), "\(lines)")
+            #expect(lines.contains("row 2 name=bob score=. it's"), "\(lines)")
+            #expect(!lines.contains { $0.hasPrefix("row 3") })
+            try await fails(c, "dataStep.runCode", ["code": "data o; set t; put x 5.2; run;"], "PUT")
+            try await fails(c, "dataStep.runCode", ["code": "data o; set t; put 'open; run;"], "run;")   // the quote runs to the end
+            // a PUT in a long loop: at most 10 000 lines, then one NOTE
+            let many = try await ok(c, "dataStep.runCode", ["code": "data o; set t; do i = 1 to 3000; put i; end; run;"])
+            #expect(many.logs.filter { Double($0.message) != nil }.count == 10_000)
+            #expect(many.logs.contains { $0.message.contains("the rest of this step's PUT output is left out") })
+        }
+    }
+
     @Test func doValueLists() async throws {
         try await TestServer.start().run { s in
             let c = try await s.connect()

@@ -97,11 +97,11 @@ struct DataStepTests {
             try await ok(c, "table.addTable", ["table": "n", "vars": [["name": "name"]], "rows": [[1]]])
             let cases: [(String, [String])] = [
                 ("data o; set t; format x 8.; run;", ["dataStep.runCode", "statement 3", "format x 8.", "not supported"]),
-                ("data o; set t; do i = 1, 2, 3; end; run;", ["statement 3", "DO takes"]),
+                ("data o; set t; do i = 1, 5 to 7; end; run;", ["statement 3", "a DO value list with TO"]),
                 ("data o; set t; if id > 1 then do; keep id; end; run;", ["statement 4", "declarations inside a DO block"]),
                 ("data o(in=a); set t; run;", ["in=", "not supported"]),
                 ("data o; set t(in=a); run;", ["statement 2", "in= is read with MERGE"]),
-                ("data o; set t; put id; run;", ["statement 3", "put id"]),
+                ("data o; set t; input id; run;", ["statement 3", "input id"]),
                 ("data; set t; run;", ["names the tables to write"]),
                 ("set t; run;", ["must begin with a DATA statement"]),
                 ("data o; set t;", ["must end with `run;`"]),

@@ -44,6 +44,8 @@ extension DataStepProgram {
         case "continue" where bare: return .jump(.next, s)
         case "return" where bare: return .jump(.ret, s)
         case "stop" where bare: return .jump(.stop, s)
+        case "put" where ComputedVars.assignment(t) == nil:      // `put = 1` assigns a variable
+            return .put(try putItems(after("put", in: t), s), s)
         case "output" where ComputedVars.assignment(t) == nil:   // `output = 1` assigns a variable
             let names = names(after("output", in: t))
             for n in names where !outputs.contains(where: { $0.name.lowercased() == n.lowercased() }) {
@@ -120,6 +122,44 @@ extension DataStepProgram {
         return node
     }
 
+    /// PUT's items: quoted texts ('it''s' doubles a quote, as in SAS), variable names, and `name=`.
+    static func putItems(_ text: String, _ s: Statement) throws(ActionError) -> [PutItem] {
+        var items: [PutItem] = []
+        var rest = Substring(text)
+        while true {
+            rest = rest.drop { $0.isWhitespace }
+            guard let first = rest.first else { break }
+            if first == "'" || first == "\"" {
+                var literal = "", i = rest.index(after: rest.startIndex), closed = false
+                while i < rest.endIndex {
+                    if rest[i] == first {
+                        let next = rest.index(after: i)
+                        if next < rest.endIndex, rest[next] == first { literal.append(first); i = rest.index(after: next); continue }
+                        closed = true
+                        i = next
+                        break
+                    }
+                    literal.append(rest[i])
+                    i = rest.index(after: i)
+                }
+                guard closed else { throw failure(s, "PUT has an unclosed quoted text") }
+                items.append(.text(literal))
+                rest = rest[i...]
+                continue
+            }
+            let word = rest.prefix { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "." }
+            guard !word.isEmpty, word.first!.isLetter || word.first == "_" else {
+                throw unsupported(s, "PUT writes quoted texts, variables and `name=` (no formats, pointers or line controls)")
+            }
+            rest = rest.dropFirst(word.count)
+            let named = rest.first == "="
+            if named { rest = rest.dropFirst() }
+            if word.lowercased() == "_all_" || word.lowercased() == "_infile_" { throw unsupported(s, "PUT \(word)") }
+            items.append(.variable(String(word), named: named))
+        }
+        return items
+    }
+
     /// The comma-separated items of `text` outside quotes and parentheses, trimmed.
     static func topLevelItems(_ text: String) -> [String] {
         var items: [String] = [], s = Substring(text), start = s.startIndex
@@ -158,6 +198,7 @@ extension DataStepProgram {
             return .values(index: index, values)
         }
         let from = String(bounds[..<to.lowerBound]), tail = String(bounds[to.upperBound...])
+        if topLevelItems(bounds).count > 1 { throw unsupported(s, "a DO value list with TO (`do i = 1, 5 to 7`)") }
         for extra in ["while", "until"] where keywordOutside(tail, extra) != nil {
             throw unsupported(s, "a DO loop with both TO and \(extra.uppercased())")
         }

@@ -24,6 +24,8 @@ struct DataStepProgram: Sendable {
         case output([String], Statement)
         case loop(Loop, body: [Node], Statement)
         case jump(Jump, Statement)
+        /// PUT: a log line of literal texts and variable values (`x` or `x=`).
+        case put([PutItem], Statement)
         /// A run-time error at this point (SELECT without OTHERWISE when no WHEN matched).
         case fail(String, Statement)
     }
@@ -43,6 +45,7 @@ struct DataStepProgram: Sendable {
     }
 
     enum Jump: Sendable { case leave, next, ret, stop }
+    enum PutItem: Sendable { case text(String), variable(String, named: Bool) }
 
     /// `array a{3} $ x y z (initial values);`
     struct ArrayDeclaration: Sendable {

@@ -103,6 +103,16 @@ extension DataStepRun {
                 return .until(try expr(cond, s), steps)
             }
         case .fail(let message, let s): return .fail(message, s)
+        case .put(let items, let s):
+            return .put(try items.map { item throws(ActionError) -> PutPart in
+                switch item {
+                case .text(let t): return .text(t)
+                case .variable(let name, let named):
+                    let e = try expr(name, s)
+                    guard Self.kind(e) != nil else { throw DataStepProgram.failure(s, "PUT cannot write the binary value of \(name)") }
+                    return .value(e, label: named ? name : nil)
+                }
+            })
         case .jump(let flow, let s):
             if (flow == .leave || flow == .next) && c.loops == 0 {
                 throw DataStepProgram.failure(s, "\(flow == .leave ? "LEAVE" : "CONTINUE") stands outside every DO loop.")

@@ -51,7 +51,13 @@ final class DataStepRun {
         case values(slot: Int, [Expr], body: [Step])
         case jump(Flow)
         case fail(String, Statement)
+        case put([PutPart])
     }
+
+    enum PutPart { case text(String), value(Expr, label: String?) }
+
+    /// PUT lines one step may write to the log; past it one NOTE says the rest were left out.
+    static let maxPutLines = 10_000
 
     let program: DataStepProgram
     let table: DataTable
@@ -214,6 +220,24 @@ final class DataStepRun {
             }
         case .jump(let flow): return flow
         case .fail(let message, let s): throw DataStepProgram.failure(s, message)
+        case .put(let parts):
+            putLines += 1
+            if putLines == Self.maxPutLines + 1 { ctx.note("PUT: more than \(Self.maxPutLines) lines; the rest of this step's PUT output is left out.") }
+            guard putLines <= Self.maxPutLines else { break }
+            var words: [String] = []
+            for p in parts {
+                switch p {
+                case .text(let t): words.append(t)
+                case .value(let e, let label):
+                    let v: String
+                    if Self.kind(e) == .string { v = try evaluate(e) { $0.text(row: $1) } } else {
+                        let x = try number(e)
+                        v = x.isNaN ? "." : WhereFormat.number(x)
+                    }
+                    words.append(label.map { "\($0)=\(v)" } ?? v)
+                }
+            }
+            ctx.note(String(words.joined(separator: " ").prefix(Limits.maxComputedString)))
         }
         return .next
     }
@@ -304,6 +328,8 @@ final class DataStepRun {
 
     // MARK: names for the rand slots
 
+    /// PUT lines written so far.
+    var putLines = 0
     /// Queues of the LAG call sites (n values each, missing at first).
     var lagQueues: [[Value]] = []
 
