@@ -84,3 +84,36 @@ struct Int8ConvolutionTests {
         #expect(throws: EngineError.self) { try DNNLConvolution(g, hasBias: false, fusedActivation: .identity, training: false, precision: .int8) }
     }
 }
+
+@Suite("int8 degenerate ranges", .enabled(if: Precision.int8.isSupported, "no AVX-512 VNNI"))
+struct Int8DegenerateTests {
+    @Test("ranges below 1e-20 or above 1e20, and scales whose product leaves float32, give no quantization")
+    func make() {
+        let w: [Float] = [0.5, -0.25, 1e-39, 0]
+        w.withUnsafeBufferPointer { p in
+            #expect(DNNLConvolution.Quantization.make(minimum: 0, maximum: 1, weights: p.baseAddress!, outputs: 2, perOutput: 2) != nil)
+            #expect(DNNLConvolution.Quantization.make(minimum: 0, maximum: 1e-38, weights: p.baseAddress!, outputs: 2, perOutput: 2) == nil)
+            #expect(DNNLConvolution.Quantization.make(minimum: 0, maximum: 3e38, weights: p.baseAddress!, outputs: 2, perOutput: 2) == nil)
+            #expect(DNNLConvolution.Quantization.make(minimum: -3e38, maximum: 3e38, weights: p.baseAddress!, outputs: 2, perOutput: 2) == nil)
+            // a channel of (near-)zero weights quantizes to zeros with scale 1
+            #expect(DNNLConvolution.Quantization.weightScales(p.baseAddress!, outputs: 2, perOutput: 2) == [254, 1])
+        }
+        #expect(DNNLConvolution.Quantization.source(minimum: 0, maximum: 1e-45) == (1, 0))
+    }
+
+    @Test("a model whose activations are tiny, or whose stored range is huge, scores as in FP32 instead of failing")
+    func degenerateModels() throws {
+        let model = try ModelBuilders.smallCNN(inputShape: [8, 8, 1], classes: 4, seed: 3)
+        let data = patternDataset(perClass: 2, seed: 2)
+        let x = try Tensor(shape: [8, 8, 8, 1], values: data.values.map { $0 * 1e-39 })
+        let fp32 = try model.forward(x, training: false).array
+        try model.calibrate([x])
+        try model.setPrecision(.int8)
+        #expect(try model.forward(x, training: false).array == fp32)
+        try model.setPrecision(.fp32)
+        try model.setCalibration(["conv2": 0...3e38])
+        try model.setPrecision(.int8)
+        let huge = try model.forward(x, training: false).array
+        #expect(huge == fp32 && huge.allSatisfy { $0.isFinite })
+    }
+}

@@ -124,9 +124,9 @@ struct MonitorTrainingTests {
             do {
                 try await browser.logIn(base, "alice", "")
                 try await browser.open(base + "/monitor/training")
-                var params = trainParams(epochs: 20_000, valid: true)
+                var params = trainParams(epochs: 1_000_000, valid: true)   // runs until cancelled (20 000 epochs of 3 batches could end first)
                 params["optimizer"] = ["algorithm": ["method": "MOMENTUM", "learningRate": 0.05, "momentum": 0.9], "miniBatchSize": 4,
-                                       "maxEpochs": 20_000, "logLevel": 3]  // every batch: the page draws the loss per batch too
+                                       "maxEpochs": 1_000_000, "logLevel": 3]  // every batch: the page draws the loss per batch too
                 let events = c.stream("deepLearn.dlTrain", params)
                 let response = Task { () -> (Response, [String])? in
                     var warnings: [String] = []
@@ -149,7 +149,14 @@ struct MonitorTrainingTests {
                 try await browser.open(base + "/monitor/actions")
                 try await browser.wait("#rows") { $0.contains("deepLearn.dlTrain") }
                 try await browser.click("#rows button")
-                let (r, warnings) = try #require(await response.value)
+                // the run has no natural end: a click that did not cancel it must fail the test, not hang it
+                let outcome = try await withThrowingTaskGroup(of: (Response, [String])?.self) { g in
+                    g.addTask { await response.value }
+                    g.addTask { try await Task.sleep(for: .seconds(90)); return nil }
+                    defer { g.cancelAll() }
+                    return try await g.next() ?? nil
+                }
+                let (r, warnings) = try #require(outcome, "the Cancel button did not end dlTrain within 90 s")
                 #expect(r.disposition.severity == .warning, "dlTrain keeps the weights of a cancelled run and warns")
                 #expect(warnings.contains { $0.contains("Training stopped early (cancelled)") }, "\(warnings)")
                 try await browser.open(base + "/monitor/training")

@@ -87,23 +87,40 @@ public final class DNNLConvolution {
         }
 
         /// Symmetric per-channel scales for weights [OC, …]: 127 / max |w| of each output channel
-        /// (1 for an all-zero channel).
+        /// (1 for a channel whose largest weight is below `tiny`: it quantizes to zeros).
         public static func weightScales(_ w: UnsafePointer<Float>, outputs: Int, perOutput: Int) -> [Float] {
             (0..<outputs).map { o in
                 var m: Float = 0
                 for i in 0..<perOutput { m = max(m, abs(w[o * perOutput + i])) }
-                return m > 0 ? 127 / m : 1
+                return m >= tiny ? 127 / m : 1
             }
+        }
+
+        /// Ranges and weights below this magnitude count as zero, above `huge` as unusable.
+        public static let tiny: Float = 1e-20, huge: Float = 1e20
+
+        /// The quantization of a convolution whose input was seen in [minimum, maximum], or nil when it
+        /// would not be exact enough to trust in float32 arithmetic: a range narrower than `tiny` or wider
+        /// than `huge`, or output scales 1 / (source scale · weight scale) outside 1e-30…1e30. Such a
+        /// convolution runs in FP32.
+        public static func make(minimum: Float, maximum: Float, weights w: UnsafePointer<Float>, outputs: Int, perOutput: Int) -> Quantization? {
+            let span = Double(max(maximum, 0)) - Double(min(minimum, 0))
+            guard span.isFinite, span >= Double(tiny), span <= Double(huge) else { return nil }
+            let s = source(minimum: minimum, maximum: maximum)
+            let ws = weightScales(w, outputs: outputs, perOutput: perOutput)
+            guard ws.allSatisfy({ let p = Double(s.scale) * Double($0); return p > 1e-30 && p < 1e30 }) else { return nil }
+            return Quantization(sourceScale: s.scale, signedSource: false, zeroPoint: s.zeroPoint, weightScales: ws)
         }
 
         /// The source quantization for inputs observed in [minimum, maximum]: u8 over 0…max when nothing
         /// is negative, else u8 over min…max with the zero point that maps 0 exactly (asymmetric: a
         /// symmetric s8 range wastes the codes of the side the data does not reach).
         public static func source(minimum: Float, maximum: Float) -> (scale: Float, zeroPoint: Int32) {
-            let lo = min(minimum, 0), hi = max(maximum, 0)
-            guard hi - lo > 0, lo.isFinite, hi.isFinite else { return (1, 0) }
-            let scale = 255 / (hi - lo)
-            return (scale, Int32(min(max((-lo * scale).rounded(.toNearestOrEven), 0), 255)))
+            let lo = Double(min(minimum, 0)), hi = Double(max(maximum, 0))
+            let span = hi - lo
+            guard span.isFinite, span >= Double(tiny), span <= Double(huge) else { return (1, 0) }   // degenerate: see `make`
+            let scale = 255 / span
+            return (Float(scale), Int32(min(max((-lo * scale).rounded(.toNearestOrEven), 0), 255)))
         }
     }
 

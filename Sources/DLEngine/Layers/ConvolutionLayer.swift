@@ -110,10 +110,13 @@ public final class ConvolutionLayer: Layer {
         guard let range = inputRange else {
             throw error(.invalidArgument, "INT8 needs the range of this layer's input: calibrate the model first")
         }
-        let source = DNNLConvolution.Quantization.source(minimum: range.min, maximum: range.max)
-        let q = DNNLConvolution.Quantization(sourceScale: source.scale, signedSource: false, zeroPoint: source.zeroPoint,
-                                             weightScales: DNNLConvolution.Quantization.weightScales(w, outputs: g.outC, perOutput: g.weightCount / g.outC))
-        let p = try DNNLConvolution(g, hasBias: bias, fusedActivation: activation, training: false, precision: .int8, quantization: q)
+        let p: DNNLConvolution
+        if let q = DNNLConvolution.Quantization.make(minimum: range.min, maximum: range.max, weights: w, outputs: g.outC,
+                                                     perOutput: g.weightCount / g.outC) {
+            p = try DNNLConvolution(g, hasBias: bias, fusedActivation: activation, training: false, precision: .int8, quantization: q)
+        } else {   // a degenerate range or weights: exact enough only in FP32
+            p = try DNNLConvolution(g, hasBias: bias, fusedActivation: activation, training: false)
+        }
         int8Primitives[g.batch] = (version, p)
         return p
     }

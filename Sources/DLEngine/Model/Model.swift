@@ -112,7 +112,7 @@ public final class Model: @unchecked Sendable {
     public func setPrecision(_ p: Precision) throws(EngineError) {
         try p.requireSupport()
         if p == .int8, let c = layers.compactMap({ $0 as? ConvolutionLayer }).first(where: { $0.backend == .oneDNN && $0.runsInt8 && $0.inputRange == nil }) {
-            throw EngineError(.invalidArgument, "INT8 needs calibrated input ranges (Model.calibrate); convolution '\(c.name)' has none", layer: c.name)
+            throw EngineError(.invalidArgument, "INT8 needs the calibrated input range of every convolution it quantizes; '\(c.name)' has none", layer: c.name)
         }
         precision = p
         for l in layers {
