@@ -86,6 +86,71 @@ struct PrecisionTests {
         }
     }
 
+    @Test("crafted or damaged _int8range_ rows: no crash, FP32 ignores them, a new calibration replaces them",
+          .enabled(if: Precision.int8.isSupported, "this CPU offers oneDNN no AVX-512 VNNI: skipped"))
+    func craftedRanges() async throws {
+        try await TestServer.start(sets: allSets).run { s in
+            let c = try await squaresWithSmallCNN(s, perClass: 8)
+            try await ok(c, "builtins.loadActionSet", ["actionSet": "dataStep"])
+            try await ok(c, "deepLearn.dlTrain", trainParams(epochs: 2, weights: "w"))
+            func withRange(_ name: String, _ bytes: [UInt8]) async throws {
+                let w = try await ok(c, "table.fetch", ["table": "w", "to": 1000, "maxRows": 1000, "index": false]).table("Fetch")
+                var rows: [Value] = (0..<w.rowCount).map { r in .list(w.columns.map { $0.data.value(at: r) }) }
+                rows.append([-1, "conv2", "_int8range_", "2", .blob(bytes)])
+                try await ok(c, "table.addTable", ["table": .string(name), "replace": true, "rows": .list(rows),
+                                                   "vars": .list(w.columns.map { ["name": .string($0.name), "type": .string($0.type.rawValue)] })])
+            }
+            func floats(_ a: Float, _ b: Float) -> [UInt8] { [a, b].withUnsafeBytes { Array($0) } }
+            // a range of width 1e-38 made the zero point NaN and trapped the server; now that convolution runs in FP32
+            try await withRange("tiny", floats(0, 1e-38))
+            let tiny = try await ok(c, "deepLearn.dlScore", ["table": "valid", "modelTable": "cnn", "initWeights": "tiny", "precision": "INT8"])
+            #expect(tiny.logs.contains { $0.message.contains("from the calibration stored") })
+            try await withRange("huge", floats(0, 3e38))
+            try await ok(c, "deepLearn.dlScore", ["table": "valid", "modelTable": "cnn", "initWeights": "huge", "precision": "INT8"])
+            // a damaged row: FP32 and BF16 scoring and dlTrain initWeights ignore it; INT8 from it is an Error; a new calibration replaces it
+            try await withRange("bad", floats(.nan, 1))
+            try await ok(c, "deepLearn.dlScore", ["table": "valid", "modelTable": "cnn", "initWeights": "bad"])
+            var again = trainParams(epochs: 1, weights: "bad2")
+            again["initWeights"] = "bad"
+            try await ok(c, "deepLearn.dlTrain", again)
+            try await fails(c, "deepLearn.dlScore", ["table": "valid", "modelTable": "cnn", "initWeights": "bad", "precision": "INT8"],
+                            "damaged", "calibrationTable")
+            try await ok(c, "deepLearn.dlScore", ["table": "valid", "modelTable": "cnn", "initWeights": "bad", "precision": "INT8",
+                                                  "calibrationTable": "train"])
+            let ranges = try await ok(c, "table.fetch", ["table": ["name": "bad", "where": "_Tensor_='_int8range_'"], "to": 100]).table("Fetch")
+            #expect(ranges.rowCount == 1)
+            try await ok(c, "deepLearn.dlScore", ["table": "valid", "modelTable": "cnn", "initWeights": "bad", "precision": "INT8"])
+            // calibrationRows without INT8: a WARNING, not silence
+            let warned = try await ok(c, "deepLearn.dlScore", ["table": "valid", "modelTable": "cnn", "initWeights": "w", "calibrationRows": 8])
+            #expect(warned.logs.contains { $0.level == .warning && $0.message.contains("calibrationRows") })
+            // a calibration table whose images do not fit names calibrationTable
+            try await fails(c, "deepLearn.dlScore", ["table": "valid", "modelTable": "cnn", "initWeights": "w", "precision": "INT8",
+                                                     "calibrationTable": "w"], "calibrationTable")
+        }
+    }
+
+    @Test("a model with nothing INT8 would quantize scores in FP32, says so and stores no calibration",
+          .enabled(if: Precision.int8.isSupported, "this CPU offers oneDNN no AVX-512 VNNI: skipped"))
+    func nothingToQuantize() async throws {
+        try await TestServer.start(sets: allSets).run { s in
+            let c = try await deepLearnSession(s)
+            try await addSquares(c, "squares", perClass: 8)
+            try await splitSquares(c)
+            try await ok(c, "deepLearn.buildModel", ["model": ["name": "stem", "replace": true], "type": "CNN"])
+            try await ok(c, "deepLearn.addLayer", ["model": "stem", "name": "data", "layer": ["type": "input", "nChannels": 3, "width": 16, "height": 16]])
+            try await ok(c, "deepLearn.addLayer", ["model": "stem", "name": "c1", "layer": ["type": "convolution", "nFilters": 4, "width": 3, "act": "relu"],
+                                                  "srcLayers": ["data"]])
+            try await ok(c, "deepLearn.addLayer", ["model": "stem", "name": "output", "layer": ["type": "output", "n": 2, "act": "softmax"], "srcLayers": ["c1"]])
+            var p = trainParams(epochs: 1, weights: "sw")
+            p["modelTable"] = "stem"
+            try await ok(c, "deepLearn.dlTrain", p)
+            let r = try await ok(c, "deepLearn.dlScore", ["table": "valid", "modelTable": "stem", "initWeights": "sw", "precision": "INT8",
+                                                          "calibrationTable": "train"])
+            #expect(r.logs.contains { $0.message.contains("No convolution of model stem runs in INT8") }, "\(r.logs.map(\.message))")
+            #expect(!r.logs.contains { $0.message.contains("Stored the INT8 calibration") })
+        }
+    }
+
     @Test("an unknown precision is refused naming the parameter and the choices")
     func unknownPrecision() async throws {
         try await TestServer.start(sets: allSets).run { s in

@@ -43,6 +43,14 @@ struct DLScore: Action {
             ctx.note("The INT8 calibration was not stored: initWeights was read through where/vars/computedVars.")
             return
         }
+        // Written back only if the table is still the one read: a dlTrain (or anything) that replaced it meanwhile wins.
+        var current = TableRef(name: table.name)
+        current.caslib = table.caslib
+        guard let now = try? await ctx.table(current, parameter: "initWeights"), now.modified == table.modified,
+              now.data.rowCount == table.data.rowCount else {
+            ctx.note("The INT8 calibration was not stored: weights table \(table.name) changed while this call ran; pass calibrationTable again next time.")
+            return
+        }
         var updated = w
         updated.int8Ranges = ranges
         var data = table.data
@@ -54,28 +62,30 @@ struct DLScore: Action {
             data.name = table.name
             try await ctx.store(data, out: OutTableRef(name: table.name, caslib: table.caslib, replace: true, promote: table.isGlobal),
                                 defaultName: table.name, parameter: "initWeights")
-            ctx.note("Stored the INT8 calibration of \(ranges.count) convolutions in weights table \(table.name): INT8 scoring with these "
-                     + "weights can now omit calibrationTable.")
+            ctx.note("Stored the INT8 calibration (\(ranges.count) convolution ranges) in weights table \(table.name): INT8 scoring with "
+                     + "these weights can now omit calibrationTable.")
         } catch {
             ctx.note("The INT8 calibration was not stored in weights table \(table.name) (\(error.message)); pass calibrationTable again next time.")
         }
     }
 
     /// Records the convolutions' input ranges on the first `rows` images of `source` (INT8 calibration).
-    static func calibrate(_ engine: Model, _ source: ArrayDataSource, rows: Int, batch: Int, table: String) throws(ActionError) {
+    static func calibrate(_ engine: Model, _ source: ArrayDataSource, rows: Int, batch: Int, table: String, _ ctx: ActionContext) throws(ActionError) {
         guard rows > 0 else {
             throw ActionError(.parameterValue, "calibrationTable \(table) has no rows with an image.", parameter: "calibrationTable")
         }
         do {
-            let batches = try stride(from: 0, to: rows, by: batch).map { start in
-                let n = min(batch, rows - start)
+            try engine.calibrate(batches: (rows + batch - 1) / batch) { i in
+                try ctx.checkCancellation()
+                let start = i * batch, n = min(batch, rows - start)
                 let t = try Tensor(shape: [n] + source.sampleShape)
                 source.fill(Array(start..<(start + n))[...], into: t)
                 return t
             }
-            try engine.calibrate(batches)
+        } catch let e as ActionError where e.code == .cancelled {
+            throw e
         } catch {
-            throw ActionError(.parameterValue, "Calibration on \(table) failed: \(error)", parameter: "calibrationTable")
+            throw ActionError(.parameterValue, "Calibration on \(table) failed: \((error as? EngineError)?.message ?? "\(error)")", parameter: "calibrationTable")
         }
     }
 
@@ -94,14 +104,16 @@ struct DLScore: Action {
         if precisionValue == .int8 {
             if let ref = args[calibrationTable] {
                 calibrationData = try await ctx.filteredTable(ref, parameter: "calibrationTable").data
+            } else if let problem = w.int8RangeProblem {
+                throw ActionError(.parameterValue, "The INT8 calibration stored in weights table \(weightsTable.name) is damaged (\(problem)); "
+                                  + "pass calibrationTable to calibrate again.", parameter: "calibrationTable")
             } else if w.int8Ranges.isEmpty {
                 throw ActionError(.parameterMissing, "precision=INT8 needs calibrationTable: images that set the quantization ranges "
                                   + "(weights table \(weightsTable.name) holds no calibration yet).", parameter: "calibrationTable")
-            } else {
-                ctx.note("INT8 ranges of \(w.int8Ranges.count) convolutions from the calibration stored in weights table \(weightsTable.name).")
             }
-        } else if args.has(calibrationTable) {
-            ctx.warning("calibrationTable is only used with precision=INT8; ignored.")
+        } else {
+            if args.has(calibrationTable) { ctx.warning("calibrationTable is only used with precision=INT8; ignored.") }
+            if args.has(calibrationRows) { ctx.warning("calibrationRows is only used with precision=INT8; ignored.") }
         }
         let calibrationCount = args[calibrationRows], calibration = calibrationData
         let imageType = LayerOut.ImageType(rawValue: args[layerImageType].uppercased()) ?? .jpg
@@ -111,17 +123,26 @@ struct DLScore: Action {
             guard let input = engine.inputLayer as? InputLayer else { throw ActionError(.parameterValue, "The model has no input layer.", parameter: "modelTable") }
             var calibrated: [String: ClosedRange<Float>]?
             if let calibration {
-                let cal = try ImageData.read(calibration, inputs: column, target: nil, shape: input.shape, requireTarget: false)
-                try calibrate(engine, cal.source(levels: []), rows: min(calibrationCount, cal.count), batch: batch, table: calibration.name)
+                let cal = try ImageData.read(calibration, inputs: column, target: nil, shape: input.shape, requireTarget: false, ctx: ctx,
+                                             limit: calibrationCount, parameter: "calibrationTable")
+                try calibrate(engine, cal.source(levels: []), rows: cal.count, batch: batch, table: calibration.name, ctx)
                 calibrated = engine.calibration
             } else if precisionValue == .int8 {
                 do { try engine.setCalibration(w.int8Ranges) } catch {
-                    throw ActionError(.parameterValue, "The INT8 calibration in \(weightsTable.name) does not fit the model: \(error); "
-                                      + "pass calibrationTable to calibrate again.", parameter: "initWeights")
+                    throw ActionError(.parameterValue, "The INT8 calibration in \(weightsTable.name) does not fit the model: \((error as? EngineError)?.message ?? "\(error)"); "
+                                      + "pass calibrationTable to calibrate again.", parameter: "calibrationTable")
                 }
+                ctx.note("INT8 ranges from the calibration stored in weights table \(weightsTable.name).")
             }
-            try PrecisionOption.apply(args[precision], to: engine, ctx)
-            let samples = try ImageData.read(t.data, inputs: column, target: target, shape: input.shape, requireTarget: false)
+            if precisionValue == .int8 && engine.quantizedConvolutions.isEmpty {
+                // nothing to quantize (every convolution is grouped, the image stem, or fed signed values): say so, store nothing
+                ctx.note("No convolution of model \(m.modelName) runs in INT8 (grouped ones, the stem on the image channels and those fed "
+                         + "values below zero stay FP32): scoring in FP32.")
+                calibrated = nil
+            } else {
+                try PrecisionOption.apply(args[precision], to: engine, ctx)
+            }
+            let samples = try ImageData.read(t.data, inputs: column, target: target, shape: input.shape, requireTarget: false, ctx: ctx)
             var out: LayerOut?
             if wantsLayers {
                 let o = try LayerOut(model: m, engine: engine, names: args[layers], type: imageType)
@@ -131,7 +152,10 @@ struct DLScore: Action {
             }
             EngineThreads.set(threads)
             do {
-                let p = try Trainer.predict(engine, data: samples.source(levels: []), batchSize: batch) { n in try out?.append(engine, samples: n) }
+                let p = try Trainer.predict(engine, data: samples.source(levels: []), batchSize: batch) { n in
+                    try ctx.checkCancellation()
+                    try out?.append(engine, samples: n)
+                }
                 return (Scoring(samples: samples, probabilities: p.probabilities, predicted: p.predicted,
                                 levels: levels(w, samples, classes: engine.outputLayer.outputShape.reduce(1, *))), out, calibrated)
             } catch let e as ActionError { throw e } catch { throw ActionError(.parameterValue, "Scoring failed: \(error)") }
@@ -140,6 +164,7 @@ struct DLScore: Action {
             throw ActionError(.parameterValue, "Table \(t.name) has no rows with an image in \(column) (\(t.rowCount) rows).", parameter: "table")
         }
         if let calibrated { await storeCalibration(calibrated, in: w, weightsTable, ref: weightsRef, ctx) }
+        try ctx.checkCancellation()
         // As CAS: without casOut the scores are summarized (ScoreInfo) but no table is written.
         var outputs: [CASTable] = []
         if args.has(casOut) {

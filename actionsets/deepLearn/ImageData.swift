@@ -5,14 +5,24 @@ import ImageCodec
 
 /// Reads the image and label columns of a table (`_image_`: PNG/JPEG bytes or CLRI raw pixels).
 enum ImageData {
-    /// Decodes every row; `shape` is the input layer's [H, W, C]. A wrong size is an error naming both sizes.
-    static func read(_ t: DataTable, inputs: String, target: String?, shape: [Int], requireTarget: Bool) throws(ActionError) -> ImageSamples {
+    /// Decodes every row (the first `limit` rows with an image); `shape` is the input layer's [H, W, C]. A
+    /// wrong size is an error naming both sizes. The decoded floats are charged to the session's memory
+    /// first. Errors name `parameter` (the table's parameter) next to `inputs`.
+    static func read(_ t: DataTable, inputs: String, target: String?, shape: [Int], requireTarget: Bool, ctx: ActionContext,
+                     limit: Int = .max, parameter: String = "table") throws(ActionError) -> ImageSamples {
+        let which = parameter == "table" ? "inputs" : "\(parameter), inputs"
         guard let img = t.column(inputs) else {
-            throw ActionError(.notFound, "Column '\(inputs)' (inputs) does not exist in table \(t.name).", parameter: "inputs")
+            throw ActionError(.notFound, "Column '\(inputs)' (\(which)) does not exist in table \(t.name).", parameter: parameter == "table" ? "inputs" : parameter)
         }
         guard case .varbinary(let blobs) = img.data else {
-            throw ActionError(.parameterValue, "Column '\(inputs)' of table \(t.name) must be varbinary (images), not \(img.type.rawValue).", parameter: "inputs")
+            throw ActionError(.parameterValue, "Column '\(inputs)' of table \(t.name) must be varbinary (images), not \(img.type.rawValue).",
+                              parameter: parameter == "table" ? "inputs" : parameter)
         }
+        var present = 0
+        for r in 0..<t.rowCount where blobs[r] != nil && present < limit { present += 1 }
+        let floats = present.multipliedReportingOverflow(by: shape.reduce(1, *))
+        let bytes = floats.partialValue.multipliedReportingOverflow(by: MemoryLayout<Float>.size)
+        try ctx.reserve(floats.overflow || bytes.overflow ? Int.max : bytes.partialValue, for: "\(present) decoded images of table \(t.name)")
         var labelColumn: Column?
         if let target {
             labelColumn = t.column(target)
@@ -23,11 +33,13 @@ enum ImageData {
         }
         var out = ImageSamples(values: [], rows: [], labels: [], shape: shape)
         out.values.reserveCapacity(t.rowCount * shape.reduce(1, *))
-        for r in 0..<t.rowCount {
+        for r in 0..<t.rowCount where out.rows.count < limit {
             guard let bytes = blobs[r] else { continue }
             let label = labelColumn.map { $0.data.isMissing(at: r) ? nil : LevelText.text($0.data.value(at: r)) }
             if requireTarget, label ?? nil == nil { continue }
-            out.values += try pixels(bytes, row: r, shape: shape)
+            do { out.values += try pixels(bytes, row: r, shape: shape) } catch {
+                throw parameter == "table" ? error : ActionError(error.code, "\(parameter) \(t.name): \(error.message)", parameter: parameter)
+            }
             out.rows.append(r)
             out.labels.append(label ?? nil)
         }

@@ -38,10 +38,11 @@ enum PrecisionOption {
         let p = try parse(value)
         try requireSupport(p)
         do { try engine.setPrecision(p) } catch {
-            throw ActionError(.parameterValue, "precision=\(p.rawValue): \(error.message).", parameter: "precision")
+            throw ActionError(.parameterValue, "precision=\(p.rawValue): \(error.message)\(p == .int8 ? "; pass calibrationTable to calibrate again" : "").",
+                              parameter: p == .int8 ? "calibrationTable" : "precision")
         }
         if p == .int8 {
-            ctx.note("Convolutions run in INT8 on \(Precision.effectiveISA) (u8/s8 activations from the calibration ranges, per-channel "
+            ctx.note("\(engine.quantizedConvolutions.count) convolutions run in INT8 on \(Precision.effectiveISA) (u8/s8 activations from the calibration ranges, per-channel "
                      + "s8 weights); grouped and depthwise convolutions, the stem on image channels and fully connected layers in FP32.")
         } else if p != .fp32 {
             ctx.note("Convolutions and fully connected layers run in \(p.rawValue) mixed precision on \(Precision.effectiveISA) "

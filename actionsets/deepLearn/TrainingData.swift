@@ -41,7 +41,7 @@ struct TrainingData: Sendable {
     static func decode(_ t: DataTable, _ column: String, _ target: String, _ shape: [Int], _ ctx: ActionContext) async throws(ActionError) -> ImageSamples {
         do {
             return try await ctx.cpu { () throws -> ImageSamples in
-                try ImageData.read(t, inputs: column, target: target, shape: shape, requireTarget: true)
+                try ImageData.read(t, inputs: column, target: target, shape: shape, requireTarget: true, ctx: ctx)
             }
         } catch let e as ActionError { throw e } catch { throw ActionError(.internalError, "\(error)") }
     }

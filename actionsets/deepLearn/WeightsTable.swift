@@ -17,6 +17,9 @@ struct WeightsTable: Sendable {
     var levels: [String]
     /// INT8 calibration: input range per convolution.
     var int8Ranges: [String: ClosedRange<Float>] = [:]
+    /// What is wrong with an `_int8range_` row, if one is malformed: only INT8 scoring from the stored
+    /// calibration fails on it (FP32/BF16 ignore the rows, a new calibration replaces them).
+    var int8RangeProblem: String?
 
     static let columns: [(String, ColumnType)] = [
         ("_LayerID_", .double), ("_Layer_", .varchar), ("_Tensor_", .varchar), ("_Shape_", .varchar), ("_Weights_", .varbinary),
@@ -87,11 +90,11 @@ struct WeightsTable: Sendable {
             case "_int8range_":
                 let bytes = c[4].value(at: r).blobValue ?? []
                 let v = bytes.count == 8 ? bytes.withUnsafeBytes { [$0.loadUnaligned(as: Float.self), $0.loadUnaligned(fromByteOffset: 4, as: Float.self)] } : []
-                guard v.count == 2, v[0].isFinite, v[1].isFinite, v[0] <= v[1], int8Ranges[text] == nil else {
-                    throw ActionError(.parameterValue, "\(at): an _int8range_ row needs two finite float32 bounds, low ≤ high, once per layer.",
-                                      parameter: parameter)
+                if v.count == 2, v[0].isFinite, v[1].isFinite, v[0] <= v[1], int8Ranges[text] == nil {
+                    int8Ranges[text] = v[0]...v[1]
+                } else if int8RangeProblem == nil {
+                    int8RangeProblem = "\(at): an _int8range_ row needs two finite float32 bounds, low ≤ high, once per layer"
                 }
-                int8Ranges[text] = v[0]...v[1]
             default:
                 if let first = rowOf[name] {
                     throw ActionError(.parameterValue, "\(at): tensor \(Names.quote(name)) is also in row \(first + 1); each tensor may appear once.", parameter: parameter)

@@ -149,13 +149,24 @@ public final class Model: @unchecked Sendable {
     /// convolution's input (for INT8 post-training quantization: the source scale covers the observed
     /// range, u8 when it has no negative value). Replaces earlier ranges. Throws in INT8 itself.
     public func calibrate(_ batches: some Sequence<Tensor>) throws {
+        let list = Array(batches)
+        try calibrate(batches: list.count) { list[$0] }
+    }
+
+    /// `calibrate` over `count` batches made one at a time by `batch(i)` (so only one is in memory).
+    public func calibrate(batches count: Int, _ batch: (Int) throws -> Tensor) throws {
         guard precision != .int8 else { throw EngineError(.invalidArgument, "calibrate in FP32 or BF16, not INT8") }
+        guard count > 0 else { throw EngineError(.invalidArgument, "calibration needs at least one batch") }
         let convs = layers.compactMap { $0 as? ConvolutionLayer }
         for c in convs { c.inputRange = nil; c.calibrating = true }
         defer { for c in convs { c.calibrating = false } }
-        var any = false
-        for b in batches { try forward(b, training: false); any = true }
-        if !any { throw EngineError(.invalidArgument, "calibration needs at least one batch") }
+        for i in 0..<count { try forward(try batch(i), training: false) }
+    }
+
+    /// The convolutions INT8 quantizes with the current calibration (candidates whose range is known and
+    /// not below zero).
+    public var quantizedConvolutions: [String] {
+        layers.compactMap { $0 as? ConvolutionLayer }.filter { $0.runsInt8 && $0.inputRange != nil }.map(\.name)
     }
 
     /// When non-nil, forward and backward add their wall time per layer kind ("convolution forward", ...).
