@@ -26,8 +26,8 @@ struct DLScore: Action {
     static let precision = PrecisionOption.scoringParam()
     static let calibrationTable = P.optionalTable("calibrationTable", "precision=INT8: the images whose activations set the quantization ranges "
                                                   + "(same image column as table).")
-    static let calibrationRows = P.int("calibrationRows", "precision=INT8: how many rows of calibrationTable calibrate (the first ones).",
-                                       default: 64, min: 1, max: 4096)
+    static let calibrationRows = P.optionalInt("calibrationRows", "precision=INT8: how many rows of calibrationTable calibrate (the first "
+                                               + "ones; 64 when not given).", min: 1, max: 4096)
     static let extras = ["randomFlip", "randomCrop", "randomMutation", "displayClassScoreInfo", "gpu", "logLevel", "miniBatchBufSize"]
         .map { Optimizer.accepted($0, .null) }
     static let parameters = [table.spec, modelTable.spec, initWeights.spec, casOut.spec, copyVars.spec, topProbs.spec, inputs.spec,
@@ -115,7 +115,7 @@ struct DLScore: Action {
             if args.has(calibrationTable) { ctx.warning("calibrationTable is only used with precision=INT8; ignored.") }
             if args.has(calibrationRows) { ctx.warning("calibrationRows is only used with precision=INT8; ignored.") }
         }
-        let calibrationCount = args[calibrationRows], calibration = calibrationData
+        let calibrationCount = args[calibrationRows] ?? 64, calibration = calibrationData
         let imageType = LayerOut.ImageType(rawValue: args[layerImageType].uppercased()) ?? .jpg
         let (scored, activations, calibrated) = try await ctx.cpu { () throws -> (Scoring, LayerOut?, [String: ClosedRange<Float>]?) in
             let engine = try EngineGraph.model(m, seed: 0, for: .inference(batch: batch), ctx)
