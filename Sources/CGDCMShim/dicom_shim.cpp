@@ -20,6 +20,7 @@
 #include <gdcmStringFilter.h>
 #include <gdcmTrace.h>
 
+#include <algorithm>
 #include <cmath>
 #include <csetjmp>
 #include <cstdio>
@@ -165,9 +166,31 @@ unsigned long long claimed_length(const gdcm::File &file) {
     return n + static_cast<uint32_t>(ds.GetLength<gdcm::ExplicitDataElement>());
 }
 
-// Writes the HU of `img` (dimensions already checked: `n` values, `len` decoded bytes) to `out`.
-int decode_hu(const gdcm::Image &img, size_t n, unsigned long len, int16_t *out, char *err, size_t errlen) {
-    const gdcm::PixelFormat &pf = img.GetPixelFormat();
+// Columns × rows × frames of `img`, checked against `max_values` as it is multiplied (before GDCM
+// allocates anything from the header's claims) and required to equal `count`. -1 with a message.
+int check_pixels(const gdcm::Image &img, size_t count, size_t max_values, char *err, size_t errlen) {
+    unsigned nd = img.GetNumberOfDimensions();
+    if (nd < 2) {
+        set_err(err, errlen, "the DICOM file describes no image (no Rows/Columns)");
+        return -1;
+    }
+    unsigned long long n = 1;
+    for (unsigned i = 0; i < nd && i < 3; i++) {
+        n *= img.GetDimension(i);
+        if (n > max_values) {
+            set_err(err, errlen, "the DICOM header claims more than " + std::to_string(max_values) + " pixels");
+            return -1;
+        }
+    }
+    if (n != count) {
+        set_err(err, errlen, "the DICOM header claims " + std::to_string(n) + " pixels, expected " + std::to_string(count));
+        return -1;
+    }
+    return 0;
+}
+
+// The decoded pixel data of `img` (`len` bytes, checked by the caller) in `buf`. -1 with a message.
+int decoded_buffer(const gdcm::Image &img, unsigned long len, std::vector<char> &buf, char *err, size_t errlen) {
     // GDCM pads short uncompressed pixel data instead of failing
     const gdcm::ByteValue *raw = img.GetDataElement().GetByteValue();
     unsigned long have = raw ? static_cast<unsigned long>(static_cast<uint32_t>(raw->GetLength())) : 0;
@@ -175,11 +198,19 @@ int decode_hu(const gdcm::Image &img, size_t n, unsigned long len, int16_t *out,
         set_err(err, errlen, "the pixel data is truncated: " + std::to_string(have) + " of " + std::to_string(len) + " bytes");
         return -1;
     }
-    std::vector<char> buf(len);
+    buf.resize(len);
     if (!img.GetBuffer(buf.data())) {
         set_err(err, errlen, "the pixel data cannot be decoded (truncated, or a damaged compressed stream)");
         return -1;
     }
+    return 0;
+}
+
+// Writes the HU of `img` (dimensions already checked: `n` values, `len` decoded bytes) to `out`.
+int decode_hu(const gdcm::Image &img, size_t n, unsigned long len, int16_t *out, char *err, size_t errlen) {
+    const gdcm::PixelFormat &pf = img.GetPixelFormat();
+    std::vector<char> buf;
+    if (decoded_buffer(img, len, buf, err, errlen) != 0) return -1;
     double s = img.GetSlope(), b = img.GetIntercept();
     switch (pf.GetScalarType()) {
     case gdcm::PixelFormat::UINT8: return to_hu<uint8_t>(buf.data(), n, s, b, out, err, errlen);
@@ -208,6 +239,22 @@ extern "C" caslite_dicom *caslite_dicom_open(const void *bytes, size_t size, cha
         return nullptr;
     }
     d->size = size;
+    // A deflated data set (transfer syntax 1.2.840.10008.1.2.1.99) is larger than the file: GDCM inflates it
+    // while reading. Known from the meta header alone (GDCM reads up to the first data set element).
+    bool deflated = false;
+    auto probe = [&]() -> int {
+        MemoryBuffer buffer(bytes, size);
+        std::istream in(&buffer);
+        gdcm::Reader meta;
+        meta.SetStream(in);
+        meta.ReadUpToTag(gdcm::Tag(0x0008, 0x0000));
+        deflated = meta.GetFile().GetHeader().GetDataSetTransferSyntax() == gdcm::TransferSyntax::DeflatedExplicitVRLittleEndian;
+        return 0;
+    };
+    if (guarded(probe, "DICOM meta header", size + alloc_slack, err, errlen) == -2) {
+        delete d;  // the trap fired in probe's own reader (leaked); d was not touched
+        return nullptr;
+    }
     auto body = [&]() -> int {
         MemoryBuffer buffer(bytes, size);
         std::istream in(&buffer);
@@ -217,13 +264,16 @@ extern "C" caslite_dicom *caslite_dicom_open(const void *bytes, size_t size, cha
             set_err(err, errlen, "not a DICOM image GDCM can read (damaged, truncated, or without pixel data)");
             return -1;
         }
+        if (deflated) return 0;  // inflated elements are longer than the file; a cut stream fails to inflate
         unsigned long long need = claimed_length(d->reader.GetFile());
         if (need <= size) return 0;
         set_err(err, errlen, "the DICOM file is truncated: its elements need " + std::to_string(need) + " bytes, the file has " +
                                  std::to_string(size));
         return -1;
     };
-    int r = guarded(body, "DICOM file", size + alloc_slack, err, errlen);
+    // deflate compresses at most 1032:1; the inflated data set is capped at the largest HU image allowed (2^27 × 2 bytes)
+    size_t cap = size + alloc_slack + (deflated ? std::min(size * 1032, size_t(1) << 28) : 0);
+    int r = guarded(body, "DICOM file", cap, err, errlen);
     if (r == 0) return d;
     if (r == -1) delete d;  // -2: poisoned, leaked
     return nullptr;
@@ -256,6 +306,12 @@ extern "C" int caslite_dicom_info_get(const caslite_dicom *d, caslite_dicom_info
         info->intercept = img.GetIntercept();
         const char *ts = gdcm::TransferSyntax::GetTSString(img.GetTransferSyntax());
         std::snprintf(info->transfer_syntax, sizeof info->transfer_syntax, "%s", ts ? ts : "");
+        const char *pi = gdcm::PhotometricInterpretation::GetPIString(img.GetPhotometricInterpretation());
+        std::snprintf(info->photometric, sizeof info->photometric, "%s", pi ? pi : "");
+        for (unsigned i = 0; i < 3; i++) {
+            info->spacing[i] = i < nd ? img.GetSpacing(i) : 1.0;
+            info->origin[i] = img.GetOrigin(i);
+        }
         return 0;
     };
     return guarded(d, body, "DICOM header", d->size + alloc_slack, err, errlen);
@@ -266,24 +322,8 @@ extern "C" int caslite_dicom_read_hu(const caslite_dicom *d, int16_t *out, size_
     auto body = [&]() -> int {
         const gdcm::Image &img = d->reader.GetImage();
         const gdcm::PixelFormat &pf = img.GetPixelFormat();
-        unsigned nd = img.GetNumberOfDimensions();
-        if (nd < 2) {
-            set_err(err, errlen, "the DICOM file describes no image (no Rows/Columns)");
-            return -1;
-        }
-        // checked before GDCM allocates the decoded buffer (its size comes from the header's claims)
-        unsigned long long n = 1;
-        for (unsigned i = 0; i < nd && i < 3; i++) {
-            n *= img.GetDimension(i);
-            if (n > max_values) {
-                set_err(err, errlen, "the DICOM header claims more than " + std::to_string(max_values) + " pixels");
-                return -1;
-            }
-        }
-        if (n != count) {
-            set_err(err, errlen, "the DICOM header claims " + std::to_string(n) + " pixels, expected " + std::to_string(count));
-            return -1;
-        }
+        if (check_pixels(img, count, max_values, err, errlen) != 0) return -1;
+        size_t n = count;
         if (pf.GetSamplesPerPixel() != 1) {
             set_err(err, errlen, "color DICOM images (" + std::to_string(pf.GetSamplesPerPixel()) +
                                      " samples per pixel) are not supported: Hounsfield units need one sample");
@@ -300,6 +340,74 @@ extern "C" int caslite_dicom_read_hu(const caslite_dicom *d, int16_t *out, size_
     };
     // the decoded buffer (count values of at most 8 bytes, checked above) and a decompressor's copy of the file
     size_t cap = d->size + (count > max_values ? max_values : count) * 8 + alloc_slack;
+    return guarded(d, body, "DICOM pixel data", cap, err, errlen);
+}
+
+namespace {
+
+// 8-bit RGB of a decoded color buffer (`n` pixels of 3 samples, `bytes` 1 or 2 per sample, planar or not).
+void to_rgb8(const char *buf, size_t n, unsigned bytes, bool planar, bool ybr, uint8_t *out) {
+    auto sample = [&](size_t i, unsigned c) -> double {
+        size_t k = planar ? c * n + i : i * 3 + c;
+        if (bytes == 1) return static_cast<uint8_t>(buf[k]);
+        uint16_t v;
+        std::memcpy(&v, buf + 2 * k, 2);
+        return v / 257.0;
+    };
+    auto u8 = [](double v) { return static_cast<uint8_t>(std::min(255.0, std::max(0.0, std::floor(v + 0.5)))); };
+    for (size_t i = 0; i < n; i++) {
+        double a = sample(i, 0), b = sample(i, 1), c = sample(i, 2);
+        if (ybr) {  // PS3.3 C.7.6.3.1.2: Y, Cb, Cr (full range) to R, G, B
+            double y = a, cb = b - 128, cr = c - 128;
+            a = y + 1.402 * cr;
+            b = y - 0.344136 * cb - 0.714136 * cr;
+            c = y + 1.772 * cb;
+        }
+        out[3 * i] = u8(a);
+        out[3 * i + 1] = u8(b);
+        out[3 * i + 2] = u8(c);
+    }
+}
+
+} // namespace
+
+extern "C" int caslite_dicom_read_rgb8(const caslite_dicom *d, uint8_t *out, size_t pixels, size_t max_pixels, char *err,
+                                       size_t errlen) {
+    auto body = [&]() -> int {
+        const gdcm::Image &img = d->reader.GetImage();
+        const gdcm::PixelFormat &pf = img.GetPixelFormat();
+        if (check_pixels(img, pixels, max_pixels, err, errlen) != 0) return -1;
+        size_t n = pixels;
+        unsigned bytes = pf.GetBitsAllocated() / 8;
+        if (pf.GetSamplesPerPixel() != 3 || (pf.GetBitsAllocated() != 8 && pf.GetBitsAllocated() != 16)) {
+            set_err(err, errlen, "color DICOM images need 3 samples of 8 or 16 bits (this one has " + std::to_string(pf.GetSamplesPerPixel()) +
+                                     " of " + std::to_string(pf.GetBitsAllocated()) + ")");
+            return -1;
+        }
+        gdcm::PhotometricInterpretation::PIType pi = img.GetPhotometricInterpretation();
+        bool encapsulated = img.GetTransferSyntax().IsEncapsulated();
+        // JPEG and JPEG 2000 decoders hand back RGB (the codec undoes its color transform); RLE and
+        // uncompressed data stay in the stored color space
+        bool ybr = pi == gdcm::PhotometricInterpretation::YBR_FULL || (!encapsulated && pi == gdcm::PhotometricInterpretation::YBR_FULL_422);
+        if (pi != gdcm::PhotometricInterpretation::RGB && pi != gdcm::PhotometricInterpretation::YBR_FULL &&
+            pi != gdcm::PhotometricInterpretation::YBR_FULL_422 && pi != gdcm::PhotometricInterpretation::YBR_RCT &&
+            pi != gdcm::PhotometricInterpretation::YBR_ICT) {
+            const char *s = gdcm::PhotometricInterpretation::GetPIString(pi);
+            set_err(err, errlen, std::string("color DICOM images in ") + (s ? s : "this photometric interpretation") + " are not supported");
+            return -1;
+        }
+        unsigned long len = img.GetBufferLength();
+        if (len != n * 3 * bytes) {
+            set_err(err, errlen, "the DICOM pixel description is inconsistent (" + std::to_string(len) + " bytes for " + std::to_string(n) +
+                                     " color pixels)");
+            return -1;
+        }
+        std::vector<char> buf;
+        if (decoded_buffer(img, len, buf, err, errlen) != 0) return -1;
+        to_rgb8(buf.data(), n, bytes, img.GetPlanarConfiguration() == 1, ybr, out);
+        return 0;
+    };
+    size_t cap = d->size + (pixels > max_pixels ? max_pixels : pixels) * 6 + alloc_slack;
     return guarded(d, body, "DICOM pixel data", cap, err, errlen);
 }
 

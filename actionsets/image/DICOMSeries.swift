@@ -37,9 +37,9 @@ struct DICOMSeries {
             do {
                 let volume = try Self.volume(slices.map(\.file), reserve: reserve)
                 var file = slices[0].file
-                file.bytes = volume.rawBytes()
+                file.bytes = volume.bytes
                 file.fileSize = slices.reduce(0) { $0 + $1.file.fileSize }
-                file.slices = volume.depth
+                file.slices = slices.count
                 file.spacing = volume.spacing
                 out.append((entry, file))
             } catch let e as ActionError {
@@ -51,8 +51,10 @@ struct DICOMSeries {
         return out
     }
 
-    /// The slices as one volume: same size and orientation, sorted along the normal, uniform gaps.
-    static func volume(_ files: [ImageFileReader.Loaded], reserve: (Int) throws(ActionError) -> Void) throws -> HUVolume {
+    /// The slices as one volume (a CLRV blob and its spacing): same size and orientation, sorted along the
+    /// normal, uniform gaps.
+    static func volume(_ files: [ImageFileReader.Loaded], reserve: (Int) throws(ActionError) -> Void) throws
+        -> (bytes: [UInt8], spacing: SIMD3<Double>) {
         let geometry = try files.map { try Geometry($0) }
         let first = geometry[0]
         for (g, f) in zip(geometry, files) {
@@ -70,15 +72,10 @@ struct DICOMSeries {
         }
         let (w, h, d) = (files[0].width, files[0].height, files.count)
         try reserve(try HUVolume.voxels(width: w, height: h, depth: d) * 2)
-        var pixels: [Int16] = []
-        pixels.reserveCapacity(w * h * d)
-        for i in order {
-            guard case .int16(let hu) = try RawImage.decode(files[i].bytes) else { throw ImageCodecError(.corrupt, "not a Hounsfield slice") }
-            pixels += hu.pixels
-        }
-        let o = geometry[order[0]].position
-        return try HUVolume(width: w, height: h, depth: d, spacing: SIMD3(first.pixelSpacing.x, first.pixelSpacing.y, step),
-                            origin: o, pixels: pixels)
+        let spacing = SIMD3(first.pixelSpacing.x, first.pixelSpacing.y, step)
+        let bytes = try HUVolume.rawBytes(slices: order.map { files[$0].bytes }, width: w, height: h, spacing: spacing,
+                                          origin: geometry[order[0]].position)
+        return (bytes, spacing)
     }
 
     /// Where one slice lies, from its DICOM elements.
