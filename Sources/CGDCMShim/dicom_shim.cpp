@@ -30,6 +30,7 @@
 #include <new>
 #include <sstream>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 struct caslite_dicom {
@@ -142,6 +143,20 @@ std::string trimmed(std::string s) {
 template <typename T>
 int to_hu(const char *raw, size_t n, double slope, double intercept, int16_t *out, char *err, size_t errlen) {
     const T *p = reinterpret_cast<const T *>(raw);
+    // The common case (integer samples, whole slope and intercept: 1 and -1024) in integers: the same
+    // results as the double loop below, without a rounding test per pixel. Any value out of int16's
+    // range sends the whole image to the double loop, which names it.
+    if (std::is_integral<T>::value && sizeof(T) <= 4 && slope == std::nearbyint(slope) && intercept == std::nearbyint(intercept) &&
+        std::fabs(slope) <= 65536 && std::fabs(intercept) <= 65536) {
+        int64_t s = static_cast<int64_t>(slope), b = static_cast<int64_t>(intercept);
+        bool in_range = true;
+        for (size_t i = 0; i < n; i++) {
+            int64_t v = static_cast<int64_t>(p[i]) * s + b;
+            in_range &= v >= -32768 && v <= 32767;
+            out[i] = static_cast<int16_t>(v);
+        }
+        if (in_range) return 0;
+    }
     for (size_t i = 0; i < n; i++) {
         double v = static_cast<double>(p[i]) * slope + intercept;
         double r = std::nearbyint(v);

@@ -64,17 +64,26 @@ public struct HUImage: Sendable, Equatable {
         let c = window.center - 0.5, w1 = window.width - 1
         let lo = c - w1 / 2, hi = c + w1 / 2
         let (black, white): (UInt8, UInt8) = inverted ? (255, 0) : (0, 255)
+        func level(_ x: Double) -> UInt8 {
+            if x <= lo { return black }
+            if x > hi { return white }
+            let v = roundClampU8(Float(((x - c) / w1 + 0.5) * 255))
+            return inverted ? 255 - v : v
+        }
+        // Values are int16: the ramp's levels are computed once per value it covers (a table of at most
+        // 65 536, e.g. 1 501 for the lung window) when the image has more pixels than that.
+        let first = Int(max(-32768, lo.rounded(.down))), last = Int(min(32767, hi.rounded(.up)))
+        let ramp = last >= first && last - first < pixels.count ? (first...last).map { level(Double($0)) } : nil
         return Image.build(width, height, .gray) { out in
             pixels.withUnsafeBufferPointer { src in
-                for i in 0..<src.count {
-                    let x = Double(src[i])
-                    if x <= lo {
-                        out[i] = black
-                    } else if x > hi {
-                        out[i] = white
-                    } else {
-                        let v = roundClampU8(Float(((x - c) / w1 + 0.5) * 255))
-                        out[i] = inverted ? 255 - v : v
+                guard let ramp else {
+                    for i in 0..<src.count { out[i] = level(Double(src[i])) }
+                    return
+                }
+                ramp.withUnsafeBufferPointer { table in
+                    for i in 0..<src.count {
+                        let x = Int(src[i])
+                        out[i] = x < first ? black : x > last ? white : table[x - first]
                     }
                 }
             }

@@ -143,8 +143,8 @@ public struct HUVolume: Sendable, Equatable {
             let n: Int
             do throws(ImageCodecError) { n = try voxels(width: w, height: h, depth: d) } catch { throw ImageCodecError(.corrupt, "volume header: \(error.message)") }
             guard b.count == headerSize + 2 * n else { throw ImageCodecError(.corrupt, "volume \(w)×\(h)×\(d) needs \(headerSize + 2 * n) bytes, blob has \(b.count)") }
-            let px = [Int16](unsafeUninitializedCapacity: n) { buf, count in
-                for i in 0..<n { buf[i] = Int16(littleEndian: b.loadUnaligned(fromByteOffset: headerSize + 2 * i, as: Int16.self)) }
+            let px = [Int16](unsafeUninitializedCapacity: n) { buf, count in  // x86-64 and arm64 are little-endian
+                UnsafeMutableRawBufferPointer(buf).copyMemory(from: UnsafeRawBufferPointer(rebasing: b[headerSize...]))
                 count = n
             }
             return HUVolume(unchecked: w, h, d, SIMD3(f64(24), f64(32), f64(40)), SIMD3(f64(48), f64(56), f64(64)), px,

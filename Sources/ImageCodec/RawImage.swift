@@ -75,8 +75,8 @@ public enum RawImage: Sendable, Equatable {
         let payload = UnsafeRawBufferPointer(rebasing: b[headerSize...])
         if sampleType == int16SampleType || sampleType == int16InvertedSampleType {
             let n = w * h
-            let px = [Int16](unsafeUninitializedCapacity: n) { buf, count in
-                for i in 0..<n { buf[i] = Int16(littleEndian: payload.loadUnaligned(fromByteOffset: i * 2, as: Int16.self)) }
+            let px = [Int16](unsafeUninitializedCapacity: n) { buf, count in  // x86-64 and arm64 are little-endian
+                UnsafeMutableRawBufferPointer(buf).copyMemory(from: payload)
                 count = n
             }
             return .int16(HUImage(unchecked: w, h, px, inverted: sampleType == int16InvertedSampleType))
