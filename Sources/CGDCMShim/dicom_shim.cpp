@@ -15,6 +15,7 @@
 #include <gdcmExplicitDataElement.h>
 #include <gdcmGlobal.h>
 #include <gdcmImage.h>
+#include <gdcmImageApplyLookupTable.h>
 #include <gdcmImageReader.h>
 #include <gdcmImplicitDataElement.h>
 #include <gdcmStringFilter.h>
@@ -384,14 +385,54 @@ void to_rgb8(const char *buf, size_t n, unsigned bytes, bool planar, bool ybr, u
     }
 }
 
+// Uncompressed YBR_FULL_422 (PS3.3 C.7.6.3.1.2): two neighbouring pixels of a row share their chroma and are
+// stored as Y1 Y2 Cb Cr, so the data is 2 bytes per pixel where GDCM's buffer length says 3. Read from the
+// element's bytes (nothing to decompress), expanded to Y Cb Cr per pixel, then converted like YBR_FULL.
+int ybr422_to_rgb8(const gdcm::Image &img, size_t n, unsigned bytes, uint8_t *out, char *err, size_t errlen) {
+    if (bytes != 1 || img.GetDimension(0) % 2 != 0) {
+        set_err(err, errlen, "YBR_FULL_422 needs 8-bit samples and an even number of columns");
+        return -1;
+    }
+    const gdcm::ByteValue *raw = img.GetDataElement().GetByteValue();
+    unsigned long have = raw ? static_cast<unsigned long>(static_cast<uint32_t>(raw->GetLength())) : 0;
+    if (!raw || have < n * 2) {
+        set_err(err, errlen, "the pixel data is truncated: " + std::to_string(have) + " of " + std::to_string(n * 2) + " bytes");
+        return -1;
+    }
+    const char *p = raw->GetPointer();
+    std::vector<char> full(n * 3);
+    for (size_t i = 0; i + 1 < n; i += 2) {
+        const char *q = p + 2 * i;  // Y1 Y2 Cb Cr
+        char *a = &full[3 * i], *b = &full[3 * i + 3];
+        a[0] = q[0], a[1] = q[2], a[2] = q[3];
+        b[0] = q[1], b[1] = q[2], b[2] = q[3];
+    }
+    to_rgb8(full.data(), n, 1, false, true, out);
+    return 0;
+}
+
 } // namespace
 
 extern "C" int caslite_dicom_read_rgb8(const caslite_dicom *d, uint8_t *out, size_t pixels, size_t max_pixels, char *err,
                                        size_t errlen) {
     auto body = [&]() -> int {
-        const gdcm::Image &img = d->reader.GetImage();
+        const gdcm::Image &stored = d->reader.GetImage();
+        if (check_pixels(stored, pixels, max_pixels, err, errlen) != 0) return -1;
+        // PALETTE COLOR: one index per pixel, looked up in the file's red, green and blue tables by GDCM
+        gdcm::ImageApplyLookupTable palette;
+        const gdcm::Image *rgb = &stored;
+        if (stored.GetPhotometricInterpretation() == gdcm::PhotometricInterpretation::PALETTE_COLOR) {
+            std::vector<char> indices;  // the truncation check on the stored indices, before GDCM reads them
+            if (decoded_buffer(stored, stored.GetBufferLength(), indices, err, errlen) != 0) return -1;
+            palette.SetInput(stored);
+            if (!palette.Apply()) {
+                set_err(err, errlen, "the palette (PALETTE COLOR lookup tables) cannot be applied");
+                return -1;
+            }
+            rgb = &palette.GetOutput();
+        }
+        const gdcm::Image &img = *rgb;
         const gdcm::PixelFormat &pf = img.GetPixelFormat();
-        if (check_pixels(img, pixels, max_pixels, err, errlen) != 0) return -1;
         size_t n = pixels;
         unsigned bytes = pf.GetBitsAllocated() / 8;
         if (pf.GetSamplesPerPixel() != 3 || (pf.GetBitsAllocated() != 8 && pf.GetBitsAllocated() != 16)) {
@@ -409,6 +450,13 @@ extern "C" int caslite_dicom_read_rgb8(const caslite_dicom *d, uint8_t *out, siz
             pi != gdcm::PhotometricInterpretation::YBR_ICT) {
             const char *s = gdcm::PhotometricInterpretation::GetPIString(pi);
             set_err(err, errlen, std::string("color DICOM images in ") + (s ? s : "this photometric interpretation") + " are not supported");
+            return -1;
+        }
+        if (!encapsulated && pi == gdcm::PhotometricInterpretation::YBR_FULL_422) return ybr422_to_rgb8(img, n, bytes, out, err, errlen);
+        // GDCM 3.0's RLE decoder puts the byte segments of 16-bit color samples in the wrong places (pydicom's
+        // SC_rgb_rle_16bit.dcm: red 0xFFFF,0,0 comes back 0x0000,0xFF00,0x00FF); refused rather than wrong
+        if (bytes == 2 && img.GetTransferSyntax() == gdcm::TransferSyntax::RLELossless) {
+            set_err(err, errlen, "16-bit color RLE is not decoded correctly by GDCM 3.0; store it uncompressed or as 8-bit color");
             return -1;
         }
         unsigned long len = img.GetBufferLength();

@@ -58,7 +58,9 @@ public final class DICOMFile {
         }
         let ts = withUnsafeBytes(of: i.transfer_syntax) { p in String(decoding: p.prefix { $0 != 0 }, as: UTF8.self) }
         // GDCM gives the element's value as stored: odd lengths padded with a space ("MONOCHROME1 ")
-        let pi = withUnsafeBytes(of: i.photometric) { p in String(decoding: p.prefix { $0 != 0 && $0 != 0x20 }, as: UTF8.self) }
+        let pi = withUnsafeBytes(of: i.photometric) { p in
+            String(decoding: p.prefix { $0 != 0 }.reversed().drop { $0 == 0x20 }.reversed(), as: UTF8.self)
+        }
         info = Info(width: Int(i.columns), height: Int(i.rows), frames: Int(i.frames), samplesPerPixel: Int(i.samples_per_pixel),
                     bitsAllocated: Int(i.bits_allocated), bitsStored: Int(i.bits_stored), isSigned: i.pixel_signed != 0,
                     slope: i.slope, intercept: i.intercept, transferSyntax: ts, photometric: pi,
@@ -67,7 +69,8 @@ public final class DICOMFile {
 
     /// What ``decodedBytes()`` and the decoding functions make of this file; color multi-frame files are refused.
     public func kind() throws(ImageCodecError) -> Kind {
-        switch (info.samplesPerPixel, info.frames) {
+        let palette = info.photometric == "PALETTE COLOR"  // one index per pixel, RGB through the file's tables
+        switch (palette ? 3 : info.samplesPerPixel, info.frames) {
         case (1, 1): return .hounsfield
         case (1, _): return .volume
         case (3, 1): return .color
@@ -99,8 +102,8 @@ public final class DICOMFile {
                             inverted: isMonochrome1)
     }
 
-    /// A color file as an 8-bit RGB image: YBR converted to RGB, planes interleaved, 16-bit samples
-    /// scaled as a 16-bit PNG is (round(v / 257)).
+    /// A color file as an 8-bit RGB image: YBR converted to RGB, PALETTE COLOR looked up in the file's
+    /// tables, planes interleaved, 16-bit samples scaled as a 16-bit PNG is (round(v / 257)).
     public func rgb() throws(ImageCodecError) -> Image {
         let n = try decodedBytes()
         guard try kind() == .color else { throw ImageCodecError(.invalidArgument, "not a color DICOM file") }
@@ -123,8 +126,8 @@ public final class DICOMFile {
         guard info.frames == 1 else {
             throw ImageCodecError(.unsupported, "multi-frame DICOM (\(info.frames) frames) is a 3-D image: load it with series=True")
         }
-        guard info.samplesPerPixel == 1 else {
-            throw ImageCodecError(.unsupported, "color DICOM (\(info.samplesPerPixel) samples per pixel) has no Hounsfield units")
+        guard info.samplesPerPixel == 1, info.photometric != "PALETTE COLOR" else {
+            throw ImageCodecError(.unsupported, "color DICOM (\(info.photometric)) has no Hounsfield units")
         }
         do { return try Image.byteCount(width: info.width, height: info.height, format: .gray) * 2 } catch {
             throw ImageCodecError(.corrupt, "DICOM header: \(error.message)")

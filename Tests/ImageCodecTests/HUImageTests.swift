@@ -31,6 +31,7 @@ struct HUImageTests {
         let out = inverted.windowed(HUWindow(center: center, width: width))
         #expect(out.pixels == Self.all.pixels.map { 255 - Self.naive($0, center, width) })
         #expect(try RawImage.decode(inverted.rawBytes()) == .int16(inverted) && inverted.rawBytes()[5] == 4)
+        #expect(try ImageCodec.probe(inverted.rawBytes()).bitDepth == 16)
         #expect(try RawImage.decode(Self.all.rawBytes()) != .int16(inverted), "the flag survives the round trip")
     }
 

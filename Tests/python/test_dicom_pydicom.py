@@ -87,7 +87,9 @@ def oracle_volume(folder):
 
 def test_each_file_decodes_to_pydicoms_hounsfield_units(image, conn, ct):
     root, files = ct
-    r = image.loadImages(path="pydicom-ct", casout={"name": "ct_files", "replace": True}, addColumns=["InstanceNumber"])
+    keywords = ["InstanceNumber", "ImagePositionPatient", "ImageOrientationPatient", "PixelSpacing", "SliceThickness",
+                "WindowCenter", "WindowWidth", "Rows", "Columns", "SeriesInstanceUID", "Modality"]
+    r = image.loadImages(path="pydicom-ct", casout={"name": "ct_files", "replace": True}, addColumns=keywords)
     assert r.severity == 0, r.messages
     t = fetch(conn, "ct_files")
     assert len(t) == sum(len(w) for _, w in files.values())
@@ -101,6 +103,12 @@ def test_each_file_decodes_to_pydicoms_hounsfield_units(image, conn, ct):
         assert np.array_equal(got, want), f"{folder}/{name} ({syntax.name}): HU differ from pydicom's"
         assert np.array_equal(got, phantom.hu[k]), f"{folder}/{name}: HU differ from the phantom"
         assert int(row["InstanceNumber"]) == ds.InstanceNumber and row["_type_"] == "dcm"
+        # metadata as pydicom reads it (numbers compared as numbers: the text form is the writer's)
+        for k in ("ImagePositionPatient", "ImageOrientationPatient", "PixelSpacing"):
+            assert [float(v) for v in row[k].split("\\")] == pytest.approx([float(v) for v in ds[k].value]), (name, k)
+        for k in ("SliceThickness", "WindowCenter", "WindowWidth", "Rows", "Columns"):
+            assert float(row[k]) == float(ds[k].value), (name, k)
+        assert row["SeriesInstanceUID"] == ds.SeriesInstanceUID and row["Modality"] == ds.Modality
         seen.add(syntax.name)
     assert seen == {s.name for s in dp.ALL_SYNTAXES}, seen
 

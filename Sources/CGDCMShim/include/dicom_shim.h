@@ -51,7 +51,7 @@ int caslite_dicom_info_get(const caslite_dicom *d, caslite_dicom_info *info, cha
 int caslite_dicom_read_hu(const caslite_dicom *d, int16_t *out, size_t count, size_t max_values, char *err, size_t errlen);
 
 /// Decodes a single-frame color image (3 samples per pixel: RGB, YBR_FULL, YBR_FULL_422, YBR_RCT/ICT, any
-/// planar configuration, 8 or 16 bits) to `pixels` × 3 bytes of interleaved 8-bit RGB in `out`: YBR_FULL by
+/// planar configuration, 8 or 16 bits; or PALETTE COLOR indices through the file's lookup tables) to `pixels` × 3 bytes of interleaved 8-bit RGB in `out`: YBR_FULL by
 /// PS3.3 C.7.6.3.1.2, 16-bit samples as round(v / 257). Refuses, before allocating, when columns×rows×frames
 /// differs from `pixels` or exceeds `max_pixels`.
 int caslite_dicom_read_rgb8(const caslite_dicom *d, uint8_t *out, size_t pixels, size_t max_pixels, char *err, size_t errlen);
