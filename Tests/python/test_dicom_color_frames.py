@@ -214,9 +214,11 @@ def test_monochrome1_keeps_hounsfield_units_and_windows_inverted(image, conn, se
 
 
 def test_damaged_deflated_color_and_multiframe_files_are_skipped_one_by_one(image, conn, server):
-    """Seeded mutations (cuts, byte flips, boundary values) of pydicom-written files on the newer decoding paths:
-    deflated and big endian gray, RLE and planar color, an Enhanced CT. Every file is loaded or skipped with a
-    reason; the server answers afterwards; whatever loaded is a valid cell."""
+    """Seeded mutations (cuts, byte flips, boundary values) of files on the newer decoding paths: deflated and big
+    endian gray, RLE and planar color, an Enhanced CT (written by pydicom), pydicom's uncompressed YBR_FULL_422 and
+    PALETTE COLOR samples. Every file is loaded or skipped with a reason; the server answers afterwards; whatever
+    loaded is a valid cell. 24 mutations per seed; CASLITE_FUZZ_ITERATIONS=N makes it N in all (`make fuzz`)."""
+    import os
     from pydicom.uid import DeflatedExplicitVRLittleEndian, ExplicitVRBigEndian
     root = server.data / "casuser" / "alice" / "pydicom-hostile"
     seeds_dir = root.parent / "pydicom-hostile-seeds"
@@ -229,12 +231,16 @@ def test_damaged_deflated_color_and_multiframe_files_are_skipped_one_by_one(imag
     rgb_file(seeds_dir / "rle.dcm", rgb, rle=True)
     rgb_file(seeds_dir / "planar.dcm", rgb, planar=1)
     enhanced_ct(seeds_dir / "enhanced.dcm", frames=3, rows=8, columns=8)
+    for name in ("SC_ybr_full_422_uncompressed.dcm", "examples_palette.dcm"):
+        (seeds_dir / name).write_bytes(open(pydicom.data.get_testdata_file(name), "rb").read())
+    seeds = sorted(seeds_dir.iterdir())
+    per_seed = max(24, int(os.environ.get("CASLITE_FUZZ_ITERATIONS", "0")) // len(seeds))
     rng = np.random.default_rng(23)
     root.mkdir(exist_ok=True)
     n = 0
-    for seed in sorted(seeds_dir.iterdir()):
+    for seed in seeds:
         good = seed.read_bytes()
-        for i in range(24):
+        for i in range(per_seed):
             b = bytearray(good)
             kind = i % 3
             if kind == 0:
@@ -260,7 +266,7 @@ def test_damaged_deflated_color_and_multiframe_files_are_skipped_one_by_one(imag
     # the unmutated seeds all load
     r = image.loadImages(path="pydicom-hostile-seeds", series=True, casout={"name": "seeds", "replace": True})
     assert r.severity == 0, r.messages
-    assert len(fetch(conn, "seeds")) == 5
+    assert len(fetch(conn, "seeds")) == len(seeds) == 7
 
 
 # pydicom's bundled color files (lossless ones: JPEG baseline decoders differ in their IDCT by a few levels)
