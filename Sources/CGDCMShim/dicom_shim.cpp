@@ -10,6 +10,7 @@
 #include "alloc_cap.h"
 #include "gdcm_trap.h"
 
+#include <gdcmAttribute.h>
 #include <gdcmDict.h>
 #include <gdcmDicts.h>
 #include <gdcmExplicitDataElement.h>
@@ -18,6 +19,7 @@
 #include <gdcmImageApplyLookupTable.h>
 #include <gdcmImageReader.h>
 #include <gdcmImplicitDataElement.h>
+#include <gdcmSequenceOfItems.h>
 #include <gdcmStringFilter.h>
 #include <gdcmTrace.h>
 
@@ -25,6 +27,7 @@
 #include <cmath>
 #include <csetjmp>
 #include <cstdio>
+#include <cstdint>
 #include <cstring>
 #include <exception>
 #include <mutex>
@@ -32,6 +35,7 @@
 #include <sstream>
 #include <string>
 #include <type_traits>
+#include <zlib.h>
 #include <vector>
 
 struct caslite_dicom {
@@ -245,6 +249,46 @@ int decode_hu(const gdcm::Image &img, size_t n, unsigned long len, int16_t *out,
     }
 }
 
+// The largest inflated data set accepted: the largest int16 image the limits allow (2^27 pixels × 2 bytes).
+const size_t max_inflated = size_t(1) << 28;
+
+// Whether bytes[start...] is one complete raw deflate stream that inflates to at most `max_out` bytes
+// (zlib, output discarded); false with the reason otherwise.
+bool deflate_stream_ok(const unsigned char *bytes, size_t size, size_t start, size_t max_out, char *err, size_t errlen) {
+    if (start >= size) {
+        set_err(err, errlen, "the deflated DICOM file has no data set after its meta header");
+        return false;
+    }
+    z_stream z;
+    std::memset(&z, 0, sizeof z);
+    if (inflateInit2(&z, -15) != Z_OK) {  // -15: raw deflate, as DICOM stores it (PS3.5 A.5)
+        set_err(err, errlen, "out of memory starting zlib");
+        return false;
+    }
+    static thread_local unsigned char sink[1 << 16];
+    z.next_in = const_cast<unsigned char *>(bytes + start);
+    z.avail_in = static_cast<uInt>(std::min(size - start, size_t(UINT32_MAX)));
+    std::string why;
+    for (;;) {
+        z.next_out = sink;
+        z.avail_out = sizeof sink;
+        int r = inflate(&z, Z_NO_FLUSH);
+        if (r == Z_STREAM_END) break;
+        if (z.total_out > max_out) {
+            why = "it inflates to more than " + std::to_string(max_out >> 20) + " MiB";
+        } else if (r == Z_BUF_ERROR || (r == Z_OK && z.avail_in == 0 && z.avail_out != 0)) {
+            why = "the deflated data set is truncated";
+        } else if (r != Z_OK) {
+            why = std::string("the deflated data set is damaged (zlib: ") + (z.msg ? z.msg : "error " + std::to_string(r)) + ")";
+        }
+        if (!why.empty()) break;
+    }
+    inflateEnd(&z);
+    if (why.empty()) return true;
+    set_err(err, errlen, why);
+    return false;
+}
+
 } // namespace
 
 extern "C" caslite_dicom *caslite_dicom_open(const void *bytes, size_t size, char *err, size_t errlen) {
@@ -258,6 +302,7 @@ extern "C" caslite_dicom *caslite_dicom_open(const void *bytes, size_t size, cha
     // A deflated data set (transfer syntax 1.2.840.10008.1.2.1.99) is larger than the file: GDCM inflates it
     // while reading. Known from the meta header alone (GDCM reads up to the first data set element).
     bool deflated = false;
+    size_t meta_end = 0;
     auto probe = [&]() -> int {
         MemoryBuffer buffer(bytes, size);
         std::istream in(&buffer);
@@ -265,10 +310,17 @@ extern "C" caslite_dicom *caslite_dicom_open(const void *bytes, size_t size, cha
         meta.SetStream(in);
         meta.ReadUpToTag(gdcm::Tag(0x0008, 0x0000));
         deflated = meta.GetFile().GetHeader().GetDataSetTransferSyntax() == gdcm::TransferSyntax::DeflatedExplicitVRLittleEndian;
+        meta_end = static_cast<uint32_t>(meta.GetFile().GetHeader().GetFullLength());  // preamble and group 0002
         return 0;
     };
     if (guarded(probe, "DICOM meta header", size + alloc_slack, err, errlen) == -2) {
         delete d;  // the trap fired in probe's own reader (leaked); d was not touched
+        return nullptr;
+    }
+    // GDCM's inflating stream never ends on a cut or damaged deflate stream (a truncated deflated file kept a
+    // worker at 100 % CPU for good): the stream is inflated once here, output discarded, before GDCM sees it
+    if (deflated && !deflate_stream_ok(static_cast<const unsigned char *>(bytes), size, meta_end, max_inflated, err, errlen)) {
+        delete d;
         return nullptr;
     }
     auto body = [&]() -> int {
@@ -288,7 +340,7 @@ extern "C" caslite_dicom *caslite_dicom_open(const void *bytes, size_t size, cha
         return -1;
     };
     // deflate compresses at most 1032:1; the inflated data set is capped at the largest HU image allowed (2^27 × 2 bytes)
-    size_t cap = size + alloc_slack + (deflated ? std::min(size * 1032, size_t(1) << 28) : 0);
+    size_t cap = size + alloc_slack + (deflated ? std::min(size * 1032, max_inflated) : 0);
     int r = guarded(body, "DICOM file", cap, err, errlen);
     if (r == 0) return d;
     if (r == -1) delete d;  // -2: poisoned, leaked
@@ -472,6 +524,62 @@ extern "C" int caslite_dicom_read_rgb8(const caslite_dicom *d, uint8_t *out, siz
     };
     size_t cap = d->size + (pixels > max_pixels ? max_pixels : pixels) * 6 + alloc_slack;
     return guarded(d, body, "DICOM pixel data", cap, err, errlen);
+}
+
+namespace {
+
+// The first item's data set of sequence `tag` in `ds`, or null.
+const gdcm::DataSet *first_item(const gdcm::DataSet &ds, const gdcm::Tag &tag) {
+    if (!ds.FindDataElement(tag)) return nullptr;
+    gdcm::SmartPointer<gdcm::SequenceOfItems> items = ds.GetDataElement(tag).GetValueAsSQ();
+    if (!items || items->GetNumberOfItems() < 1) return nullptr;
+    return &items->GetItem(1).GetNestedDataSet();
+}
+
+// PixelSpacing (row, column) from PixelMeasuresSequence in the shared functional groups, or in the first frame's.
+bool enhanced_pixel_spacing(const gdcm::DataSet &ds, double *xy) {
+    const gdcm::Tag shared(0x5200, 0x9229), per_frame(0x5200, 0x9230), measures(0x0028, 0x9110);
+    for (const gdcm::Tag &group : {shared, per_frame}) {
+        const gdcm::DataSet *g = first_item(ds, group);
+        const gdcm::DataSet *m = g ? first_item(*g, measures) : nullptr;
+        gdcm::Attribute<0x0028, 0x0030> ps;
+        if (!m || !m->FindDataElement(ps.GetTag()) || m->GetDataElement(ps.GetTag()).IsEmpty()) continue;
+        ps.SetFromDataElement(m->GetDataElement(ps.GetTag()));
+        xy[0] = ps[1], xy[1] = ps[0];  // PixelSpacing is row spacing \ column spacing
+        return true;
+    }
+    return false;
+}
+
+} // namespace
+
+extern "C" int caslite_dicom_frame_geometry(const caslite_dicom *d, double *positions, size_t frames, double *orientation,
+                                            double *spacing, char *err, size_t errlen) {
+    int found = 0;
+    auto body = [&]() -> int {
+        const gdcm::Image &img = d->reader.GetImage();
+        for (unsigned i = 0; i < 6; i++) orientation[i] = img.GetDirectionCosines(i);
+        const gdcm::DataSet &ds = d->reader.GetFile().GetDataSet();
+        if (!enhanced_pixel_spacing(ds, spacing)) spacing[0] = img.GetSpacing(0), spacing[1] = img.GetSpacing(1);
+        const gdcm::Tag per_frame(0x5200, 0x9230), plane_position(0x0020, 0x9113);
+        if (!ds.FindDataElement(per_frame)) return 0;
+        gdcm::SmartPointer<gdcm::SequenceOfItems> items = ds.GetDataElement(per_frame).GetValueAsSQ();
+        if (!items || items->GetNumberOfItems() != frames) return 0;
+        for (size_t f = 0; f < frames; f++) {
+            const gdcm::DataSet &item = items->GetItem(f + 1).GetNestedDataSet();
+            if (!item.FindDataElement(plane_position)) return 0;
+            gdcm::SmartPointer<gdcm::SequenceOfItems> plane = item.GetDataElement(plane_position).GetValueAsSQ();
+            if (!plane || plane->GetNumberOfItems() < 1) return 0;
+            const gdcm::DataSet &pos = plane->GetItem(1).GetNestedDataSet();
+            gdcm::Attribute<0x0020, 0x0032> ipp;
+            if (!pos.FindDataElement(ipp.GetTag())) return 0;
+            ipp.SetFromDataElement(pos.GetDataElement(ipp.GetTag()));
+            for (unsigned k = 0; k < 3; k++) positions[3 * f + k] = ipp[k];
+        }
+        found = 1;
+        return 0;
+    };
+    return guarded(d, body, "DICOM per-frame positions", d->size + alloc_slack, err, errlen) < 0 ? -1 : found;
 }
 
 extern "C" int64_t caslite_dicom_tag(const caslite_dicom *d, const char *keyword, char *out, size_t outlen, char *err,

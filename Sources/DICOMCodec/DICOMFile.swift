@@ -102,6 +102,19 @@ public final class DICOMFile {
                             inverted: isMonochrome1)
     }
 
+    /// Where each frame of a multi-frame file lies: the per-frame ImagePositionPatient of an enhanced file, the
+    /// direction cosines (row, column) GDCM derived, and the column and row spacing (mm) from the functional
+    /// groups; nil when the file gives no position per frame.
+    public func frameGeometry() throws(ImageCodecError) -> (positions: [SIMD3<Double>], orientation: [Double], pixelSpacing: SIMD2<Double>)? {
+        var err = [CChar](repeating: 0, count: 512)
+        var flat = [Double](repeating: 0, count: 3 * info.frames), orientation = [Double](repeating: 0, count: 6)
+        var xy = [Double](repeating: 1, count: 2)
+        let r = caslite_dicom_frame_geometry(handle, &flat, info.frames, &orientation, &xy, &err, err.count)
+        guard r >= 0 else { throw ImageCodecError(.corrupt, "DICOM per-frame positions", cause: Self.message(err)) }
+        guard r == 1 else { return nil }
+        return ((0..<info.frames).map { SIMD3(flat[3 * $0], flat[3 * $0 + 1], flat[3 * $0 + 2]) }, orientation, SIMD2(xy[0], xy[1]))
+    }
+
     /// A color file as an 8-bit RGB image: YBR converted to RGB, PALETTE COLOR looked up in the file's
     /// tables, planes interleaved, 16-bit samples scaled as a 16-bit PNG is (round(v / 257)).
     public func rgb() throws(ImageCodecError) -> Image {

@@ -47,8 +47,9 @@ def gray_frames(ds, frames, bits=16, signed=True):
 
 
 def enhanced_ct(path, seed=11, frames=5, rows=12, columns=10):
-    """An Enhanced CT: stored int16, rescale 0.5 / -1024 and geometry in the functional groups; returns (stored
-    frames, slope, intercept, spacing x y z, first position)."""
+    """An Enhanced CT: stored int16, rescale 0.5 / -1024 and geometry in the functional groups, the frames stored
+    in a seeded order that is not their order in space; returns (stored frames, slope, intercept, spacing x y z,
+    lowest position)."""
     rng = np.random.default_rng(seed)
     stored = [rng.integers(-40, 4000, (rows, columns)) * 2 for _ in range(frames)]   # even: HU = stored/2 − 1024 whole
     ds = base(ENHANCED_CT, rows, columns, seed)
@@ -65,9 +66,10 @@ def enhanced_ct(path, seed=11, frames=5, rows=12, columns=10):
     shared.PixelValueTransformationSequence = Sequence([transform])
     ds.SharedFunctionalGroupsSequence = Sequence([shared])
     per = []
+    place = rng.permutation(frames)                      # frame k lies at slot place[k] along z
     for k in range(frames):
         item, pos = Dataset(), Dataset()
-        pos.ImagePositionPatient = [-50.0, -60.0, 20.0 + 3.0 * k]
+        pos.ImagePositionPatient = [-50.0, -60.0, 20.0 + 3.0 * int(place[k])]
         item.PlanePositionSequence = Sequence([pos])
         per.append(item)
     ds.PerFrameFunctionalGroupsSequence = Sequence(per)
@@ -115,11 +117,14 @@ def test_multiframe_gray_files_are_3d_images(image, conn, server):
     gray_frames(sc, sc_frames, signed=False)
     sc.save_as(root / "scans" / "capture.dcm", enforce_file_format=True)
 
-    # pydicom's reading: stored frames, and the rescale from the shared functional group
+    # pydicom's reading: stored frames, the rescale from the shared functional group, the frames sorted by their
+    # per-frame positions along the normal (z here)
     ds = pydicom.dcmread(root / "scans" / "enhanced.dcm")
     t = ds.SharedFunctionalGroupsSequence[0].PixelValueTransformationSequence[0]
-    want = ds.pixel_array * float(t.RescaleSlope) + float(t.RescaleIntercept)
-    assert np.array_equal(want, np.stack(stored) * slope + intercept)
+    z = [float(f.PlanePositionSequence[0].ImagePositionPatient[2]) for f in ds.PerFrameFunctionalGroupsSequence]
+    assert z != sorted(z), "the frames are stored out of order"
+    want = (ds.pixel_array * float(t.RescaleSlope) + float(t.RescaleIntercept))[np.argsort(z)]
+    assert np.array_equal(want, (np.stack(stored) * slope + intercept)[np.argsort(z)])
 
     r = image.loadImages(path="pydicom-mf", series=True, casout={"name": "mf", "replace": True}, addColumns=["Modality"])
     assert r.severity == 0, r.messages
@@ -127,10 +132,10 @@ def test_multiframe_gray_files_are_3d_images(image, conn, server):
     assert list(rows["_path_"]) == ["pydicom-mf/scans/capture.dcm", "pydicom-mf/scans/enhanced.dcm"]
     assert list(rows["_slices_"]) == [3, 5] and list(rows["_type_"]) == ["dcm", "dcm"]
     vol, sp, org = clrv(rows["_image_"].iloc[1])
-    assert np.array_equal(vol, want), "Enhanced CT frames are not pydicom's HU"
+    assert np.array_equal(vol, want), "Enhanced CT frames are not pydicom's HU in position order"
     assert sp == pytest.approx(spacing) and org == pytest.approx(origin)
     cap, sp, _ = clrv(rows["_image_"].iloc[0])
-    assert np.array_equal(cap, pydicom.dcmread(root / "scans" / "capture.dcm").pixel_array)
+    assert np.array_equal(cap, pydicom.dcmread(root / "scans" / "capture.dcm").pixel_array), "no positions: file order"
     assert sp[2] == pytest.approx(1.0), "no spacing between frames in the file: 1 mm"
     # the volume slices as a series does
     r = image.processImages(table="mf", casout={"name": "mf_slices", "replace": True},

@@ -13,7 +13,8 @@ enum DICOMFileReader {
 
     /// Parses the header, charges the decoded size to `reserve` (refused → the action ends), decodes,
     /// and reads the `keywords` elements. Anything wrong with the file skips it with a reason.
-    /// A gray file becomes an int16 HU cell; a multi-frame gray file a CLRV volume (only with `volumes`,
+    /// A gray file becomes an int16 HU cell; a multi-frame gray file a CLRV volume, its frames ordered along
+    /// the normal when the file gives per-frame positions (only with `volumes`,
     /// i.e. series=True: otherwise it is skipped with that advice); a color file an 8-bit BGR cell, as a
     /// decoded PNG is.
     static func read(_ bytes: [UInt8], keywords: [String], volumes: Bool = false,
@@ -34,7 +35,8 @@ enum DICOMFileReader {
                 return .loaded(ImageFileReader.Loaded(bytes: hu.rawBytes(), format: .raw, fileType: "dcm", fileSize: bytes.count,
                                                       width: hu.width, height: hu.height, channels: 1, bitDepth: 16, dicomTags: tags))
             case .volume:
-                let v = try file.hounsfieldVolume()
+                var v = try file.hounsfieldVolume()
+                if let g = try file.frameGeometry() { v = try DICOMSeries.ordered(v, positions: g.positions, orientation: g.orientation, pixelSpacing: g.pixelSpacing) }
                 return .loaded(ImageFileReader.Loaded(bytes: v.rawBytes(), format: .raw, fileType: "dcm", fileSize: bytes.count,
                                                       width: v.width, height: v.height, channels: 1, bitDepth: 16, dicomTags: tags,
                                                       slices: v.depth, spacing: v.spacing))

@@ -56,6 +56,15 @@ int caslite_dicom_read_hu(const caslite_dicom *d, int16_t *out, size_t count, si
 /// differs from `pixels` or exceeds `max_pixels`.
 int caslite_dicom_read_rgb8(const caslite_dicom *d, uint8_t *out, size_t pixels, size_t max_pixels, char *err, size_t errlen);
 
+/// The position of every frame of a multi-frame file from its per-frame functional groups (Enhanced CT/MR:
+/// PerFrameFunctionalGroupsSequence → PlanePositionSequence → ImagePositionPatient), 3 × `frames` values in
+/// `positions`, the direction cosines GDCM derived (6 values) in `orientation`, and the column and row spacing
+/// (x, y) in `spacing` (PixelMeasuresSequence's PixelSpacing, shared or of the first frame; else GDCM's). 1 when
+/// every frame has a position, 0 when the file does not say, -1 on error. (GDCM's own spacing falls back to 1 mm
+/// when an enhanced file's frames are not stored in order.)
+int caslite_dicom_frame_geometry(const caslite_dicom *d, double *positions, size_t frames, double *orientation, double *spacing,
+                                 char *err, size_t errlen);
+
 /// The value of the data element named by its DICOM keyword ("Modality", "ImagePositionPatient", …),
 /// as GDCM prints it (multiple values separated by '\\', trailing padding removed), NUL-terminated in
 /// `out` (truncated to `outlen`). Returns the full length, 0 when the file has no such element (or it
