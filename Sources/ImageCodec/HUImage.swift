@@ -12,9 +12,12 @@ public struct HUImage: Sendable, Equatable {
     public let height: Int
     /// `width * height` values, row-major.
     public let pixels: [Int16]
+    /// Shown inverted (DICOM MONOCHROME1: the lowest value is white): the values are the same Hounsfield
+    /// units, only windowing differs (255 − the MONOCHROME2 result).
+    public let inverted: Bool
 
     /// Wraps existing values; throws when the count disagrees or the size passes the image limits.
-    public init(width: Int, height: Int, pixels: [Int16]) throws(ImageCodecError) {
+    public init(width: Int, height: Int, pixels: [Int16], inverted: Bool = false) throws(ImageCodecError) {
         let count = try Image.byteCount(width: width, height: height, format: .gray)
         guard pixels.count == count else {
             throw .invalid("Hounsfield image \(width)×\(height) needs \(count) values, got \(pixels.count)")
@@ -22,12 +25,14 @@ public struct HUImage: Sendable, Equatable {
         self.width = width
         self.height = height
         self.pixels = pixels
+        self.inverted = inverted
     }
 
-    init(unchecked width: Int, _ height: Int, _ pixels: [Int16]) {
+    init(unchecked width: Int, _ height: Int, _ pixels: [Int16], inverted: Bool = false) {
         self.width = width
         self.height = height
         self.pixels = pixels
+        self.inverted = inverted
     }
 
     /// The value at column `x`, row `y`.
@@ -35,7 +40,7 @@ public struct HUImage: Sendable, Equatable {
 
     /// This image as a raw blob (16-byte CLRI header, sample type 3, + int16 little-endian values).
     public func rawBytes() -> [UInt8] {
-        var out = RawImage.header(width: width, height: height, format: .gray, sampleType: RawImage.int16SampleType)
+        var out = RawImage.header(width: width, height: height, format: .gray, sampleType: RawImage.int16SampleType(inverted: inverted))
         out.reserveCapacity(out.count + pixels.count * 2)
         pixels.withUnsafeBytes { out += $0 }  // x86-64 and arm64 are little-endian
         return out
@@ -53,20 +58,32 @@ public struct HUImage: Sendable, Equatable {
     ///     x > c − 0.5 + (w − 1)/2  → 255
     ///     else                     → ((x − (c − 0.5)) / (w − 1) + 0.5) × 255
     ///
-    /// `window.width` ≥ 1 (``HUWindow`` checks). The output is 8-bit gray, same size.
+    /// `window.width` ≥ 1 (``HUWindow`` checks). The output is 8-bit gray, same size; an ``inverted``
+    /// (MONOCHROME1) image gives 255 minus that.
     public func windowed(_ window: HUWindow) -> Image {
         let c = window.center - 0.5, w1 = window.width - 1
         let lo = c - w1 / 2, hi = c + w1 / 2
+        let (black, white): (UInt8, UInt8) = inverted ? (255, 0) : (0, 255)
+        func level(_ x: Double) -> UInt8 {
+            if x <= lo { return black }
+            if x > hi { return white }
+            let v = roundClampU8(Float(((x - c) / w1 + 0.5) * 255))
+            return inverted ? 255 - v : v
+        }
+        // Values are int16: the ramp's levels are computed once per value it covers (a table of at most
+        // 65 536, e.g. 1 501 for the lung window) when the image has more pixels than that.
+        let first = Int(max(-32768, lo.rounded(.down))), last = Int(min(32767, hi.rounded(.up)))
+        let ramp = last >= first && last - first < pixels.count ? (first...last).map { level(Double($0)) } : nil
         return Image.build(width, height, .gray) { out in
             pixels.withUnsafeBufferPointer { src in
-                for i in 0..<src.count {
-                    let x = Double(src[i])
-                    if x <= lo {
-                        out[i] = 0
-                    } else if x > hi {
-                        out[i] = 255
-                    } else {
-                        out[i] = roundClampU8(Float(((x - c) / w1 + 0.5) * 255))
+                guard let ramp else {
+                    for i in 0..<src.count { out[i] = level(Double(src[i])) }
+                    return
+                }
+                ramp.withUnsafeBufferPointer { table in
+                    for i in 0..<src.count {
+                        let x = Int(src[i])
+                        out[i] = x < first ? black : x > last ? white : table[x - first]
                     }
                 }
             }

@@ -84,7 +84,7 @@ extension ImageCodec {
             let r = try RawImage.probe(bytes)
             return ImageInfo(
                 format: .raw, width: r.width, height: r.height, nativeFormat: r.format,
-                bitDepth: [1: 8, 2: 32, 3: 16][r.sampleType] ?? 8, isPalette: false, isInterlacedOrProgressive: false)
+                bitDepth: [1: 8, 2: 32, 3: 16, 4: 16][r.sampleType] ?? 8, isPalette: false, isInterlacedOrProgressive: false)
         }
     }
 

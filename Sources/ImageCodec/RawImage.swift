@@ -6,7 +6,8 @@ import CheckedSize
 //   offset size  field
 //   0      4     magic "CLRI" (43 4C 52 49)
 //   4      1     version = 1
-//   5      1     sample type: 1 = uint8, 2 = float32 little-endian, 3 = int16 little-endian (Hounsfield units, gray only)
+//   5      1     sample type: 1 = uint8, 2 = float32 little-endian, 3 = int16 little-endian (Hounsfield units, gray only),
+//                4 = int16 as 3, shown inverted (DICOM MONOCHROME1: the lowest value is white)
 //   6      1     PixelFormat raw value: 1 gray, 2 gray+alpha, 3 RGB, 4 RGBA, 5 BGR, 6 BGRA
 //   7      1     channels (1...4, must agree with the pixel format)
 //   8      4     width, UInt32 little-endian
@@ -30,6 +31,11 @@ public enum RawImage: Sendable, Equatable {
     public static let version: UInt8 = 1
     /// Sample type byte of int16 (Hounsfield-unit) blobs.
     public static let int16SampleType: UInt8 = 3
+    /// Sample type byte of int16 blobs from MONOCHROME1 files (shown inverted: windowing gives 255 − v).
+    public static let int16InvertedSampleType: UInt8 = 4
+
+    /// The int16 sample type for an image shown inverted or not.
+    static func int16SampleType(inverted: Bool) -> UInt8 { inverted ? int16InvertedSampleType : int16SampleType }
 
     static func header(width: Int, height: Int, format: PixelFormat, sampleType: UInt8) -> [UInt8] {
         var h = magic + [version, sampleType, format.rawValue, UInt8(format.channels)]
@@ -45,14 +51,14 @@ public enum RawImage: Sendable, Equatable {
         guard b[4] == version else {
             throw ImageCodecError(.unsupported, "raw image version \(b[4]) is not supported (expected \(version))")
         }
-        guard let format = PixelFormat(rawValue: b[6]), Int(b[7]) == format.channels, (1...3).contains(b[5]),
-              b[5] != int16SampleType || format == .gray
+        guard let format = PixelFormat(rawValue: b[6]), Int(b[7]) == format.channels, (1...4).contains(b[5]),
+              b[5] < int16SampleType || format == .gray
         else {
             throw ImageCodecError(.corrupt, "raw image header is corrupt (type \(b[5]), format \(b[6]), channels \(b[7]))")
         }
         let w = Int(b.loadUnaligned(fromByteOffset: 8, as: UInt32.self).littleEndian)
         let h = Int(b.loadUnaligned(fromByteOffset: 12, as: UInt32.self).littleEndian)
-        let elem = [1: 1, 2: 4, 3: 2][b[5]]!
+        let elem = [1: 1, 2: 4, 3: 2, 4: 2][b[5]]!
         let samples: Int
         do { samples = try Image.byteCount(width: w, height: h, format: format) } catch {
             throw ImageCodecError(.corrupt, "raw image header: \(error.message)")
@@ -67,13 +73,13 @@ public enum RawImage: Sendable, Equatable {
     public static func decode(_ b: UnsafeRawBufferPointer) throws(ImageCodecError) -> RawImage {
         let (w, h, format, sampleType) = try probe(b)
         let payload = UnsafeRawBufferPointer(rebasing: b[headerSize...])
-        if sampleType == int16SampleType {
+        if sampleType == int16SampleType || sampleType == int16InvertedSampleType {
             let n = w * h
-            let px = [Int16](unsafeUninitializedCapacity: n) { buf, count in
-                for i in 0..<n { buf[i] = Int16(littleEndian: payload.loadUnaligned(fromByteOffset: i * 2, as: Int16.self)) }
+            let px = [Int16](unsafeUninitializedCapacity: n) { buf, count in  // x86-64 and arm64 are little-endian
+                UnsafeMutableRawBufferPointer(buf).copyMemory(from: payload)
                 count = n
             }
-            return .int16(HUImage(unchecked: w, h, px))
+            return .int16(HUImage(unchecked: w, h, px, inverted: sampleType == int16InvertedSampleType))
         }
         if sampleType == 2 {
             let n = w * h * format.channels

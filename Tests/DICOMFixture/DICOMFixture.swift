@@ -1,5 +1,5 @@
 // DICOM fixtures written by DCMTK (Debian `dcmtk`, installed by .ci/run): a text dump → dump2dcm, then
-// dcmcjpeg (JPEG lossless, process 14 SV1) or dcmcrle (RLE lossless). DCMTK is an independent
+// dcmcjpeg (JPEG lossless, process 14 SV1), dcmcrle (RLE lossless) or dcmconv +td (deflated). DCMTK is an independent
 // writer: the server reads these files through GDCM.
 import Foundation
 
@@ -27,7 +27,9 @@ public enum DICOMFixture {
         }
     }
 
-    public enum Compression: String, CaseIterable, Sendable { case none, jpegLossless, rle }
+    /// How DCMTK stores the pixels: as written, JPEG lossless (dcmcjpeg), RLE (dcmcrle), or the whole data
+    /// set deflated (dcmconv +td: the file is smaller than its elements claim).
+    public enum Compression: String, CaseIterable, Sendable { case none, jpegLossless, rle, deflated }
 
     /// A ramp covering air, lung, fat, water, soft tissue and bone: stored (unsigned) = HU + 1024.
     public static func ctSlice(rows: Int = 4, columns: Int = 5, seed: Int = 0) -> Slice {
@@ -83,6 +85,7 @@ public enum DICOMFixture {
         case .none: return Array(try Data(contentsOf: URL(fileURLWithPath: plain)))
         case .jpegLossless: try run("dcmcjpeg", ["+e1", plain, out])
         case .rle: try run("dcmcrle", [plain, out])
+        case .deflated: try run("dcmconv", ["+td", plain, out])
         }
         return Array(try Data(contentsOf: URL(fileURLWithPath: out)))
     }

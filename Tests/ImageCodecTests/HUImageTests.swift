@@ -24,6 +24,17 @@ struct HUImageTests {
         #expect(bad.isEmpty, "\(bad.count) differ, first at HU \(bad.first.map { Int($0.offset) - 32768 } ?? 0)")
     }
 
+    /// MONOCHROME1 (the lowest value white): the same HU, the window's naive result turned over (255 − v).
+    @Test(arguments: [(-600.0, 1500.0), (40, 400), (0, 1), (-1000.5, 2.5)])
+    func invertedWindowIsTheNaiveFormulaTurnedOver(center: Double, width: Double) throws {
+        let inverted = try HUImage(width: 256, height: 256, pixels: Self.all.pixels, inverted: true)
+        let out = inverted.windowed(HUWindow(center: center, width: width))
+        #expect(out.pixels == Self.all.pixels.map { 255 - Self.naive($0, center, width) })
+        #expect(try RawImage.decode(inverted.rawBytes()) == .int16(inverted) && inverted.rawBytes()[5] == 4)
+        #expect(try ImageCodec.probe(inverted.rawBytes()).bitDepth == 16)
+        #expect(try RawImage.decode(Self.all.rawBytes()) != .int16(inverted), "the flag survives the round trip")
+    }
+
     @Test func presetsAndMonotonicity() {
         #expect(HUWindow.lung == HUWindow(center: -600, width: 1500))
         #expect(HUWindow.mediastinum == HUWindow(center: 40, width: 400))
@@ -48,6 +59,9 @@ struct HUImageTests {
         let v = try HUVolume(width: 3, height: 2, depth: 4, spacing: SIMD3(0.5, 0.75, 2.5), origin: SIMD3(-1, 2, 30.5),
                              pixels: (0..<24).map { Int16($0 * 100 - 1000) })
         #expect(try HUVolume.decode(v.rawBytes()) == v)
+        let m1 = try HUVolume(width: 3, height: 2, depth: 4, spacing: v.spacing, origin: v.origin, pixels: v.pixels, inverted: true)
+        #expect(try HUVolume.decode(m1.rawBytes()) == m1 && m1 != v && m1.rawBytes()[5] == 4)
+        #expect([HUVolume.Axis.axial, .coronal, .sagittal].allSatisfy { m1.slice(1, along: $0).inverted && !v.slice(1, along: $0).inverted })
         #expect(HUVolume.isVolume(v.rawBytes()) && ImageFormat.sniff(v.rawBytes()) == nil)
         // naive twins: voxel (x, y, z) = pixels[(z·H + y)·W + x]; coronal/sagittal put the last slice on top
         func voxel(_ x: Int, _ y: Int, _ z: Int) -> Int16 { v.pixels[(z * 2 + y) * 3 + x] }

@@ -13,16 +13,38 @@ enum DICOMFileReader {
 
     /// Parses the header, charges the decoded size to `reserve` (refused → the action ends), decodes,
     /// and reads the `keywords` elements. Anything wrong with the file skips it with a reason.
-    static func read(_ bytes: [UInt8], keywords: [String], reserve: (Int) throws(ActionError) -> Void) -> ImageFileReader.Outcome {
-        do {
+    /// A gray file becomes an int16 HU cell; a multi-frame gray file a CLRV volume, its frames ordered along
+    /// the normal when the file gives per-frame positions (only with `volumes`,
+    /// i.e. series=True: otherwise it is skipped with that advice); a color file an 8-bit BGR cell, as a
+    /// decoded PNG is.
+    static func read(_ bytes: [UInt8], keywords: [String], volumes: Bool = false,
+                     reserve: (Int) throws(ActionError) -> Void) -> ImageFileReader.Outcome {
+        do throws(ImageCodecError) {
             let file = try DICOMFile(bytes)
-            let size = try file.hounsfieldBytes()
+            let kind = try file.kind()
+            if kind == .volume && !volumes {
+                throw ImageCodecError(.unsupported, "multi-frame DICOM (\(file.info.frames) frames) is a 3-D image: load it with series=True")
+            }
+            let size = try file.decodedBytes()
             do { try reserve(size) } catch { return .refused(error) }
-            let hu = try file.hounsfield()
             var tags: [String: String] = [:]
             for k in keywords { tags[k] = try file.tag(k) }
-            return .loaded(ImageFileReader.Loaded(bytes: hu.rawBytes(), format: .raw, fileType: "dcm", fileSize: bytes.count,
-                                                  width: hu.width, height: hu.height, channels: 1, bitDepth: 16, dicomTags: tags))
+            switch kind {
+            case .hounsfield:
+                let hu = try file.hounsfield()
+                return .loaded(ImageFileReader.Loaded(bytes: hu.rawBytes(), format: .raw, fileType: "dcm", fileSize: bytes.count,
+                                                      width: hu.width, height: hu.height, channels: 1, bitDepth: 16, dicomTags: tags))
+            case .volume:
+                var v = try file.hounsfieldVolume()
+                if let g = try file.frameGeometry() { v = try DICOMSeries.ordered(v, positions: g.positions, orientation: g.orientation, pixelSpacing: g.pixelSpacing) }
+                return .loaded(ImageFileReader.Loaded(bytes: v.rawBytes(), format: .raw, fileType: "dcm", fileSize: bytes.count,
+                                                      width: v.width, height: v.height, channels: 1, bitDepth: 16, dicomTags: tags,
+                                                      slices: v.depth, spacing: v.spacing))
+            case .color:
+                let img = try file.rgb().converted(to: .bgr)
+                return .loaded(ImageFileReader.Loaded(bytes: img.rawBytes(), format: .raw, fileType: "dcm", fileSize: bytes.count,
+                                                      width: img.width, height: img.height, channels: 3, bitDepth: 8, dicomTags: tags))
+            }
         } catch {
             return .skipped(error)
         }

@@ -25,7 +25,7 @@ enum ImageFileReader {
         var slices: Int? = nil
         var spacing: SIMD3<Double>? = nil
         /// OpenCV's name of the stored sample type (`_channelType_`).
-        var channelType: String { fileType == "dcm" ? "CV_16SC1" : "CV_\(bitDepth == 16 ? 16 : 8)UC\(channels)" }
+        var channelType: String { fileType == "dcm" && channels == 1 ? "CV_16SC1" : "CV_\(bitDepth == 16 ? 16 : 8)UC\(channels)" }
     }
 
     /// One file's outcome: loaded, skipped (with a reason for the warning), or refused by the memory
@@ -38,15 +38,16 @@ enum ImageFileReader {
 
     /// Reads `file`. decode=False checks the header only (PNG chunks before IDAT, JPEG markers up
     /// to SOS); decode=True decodes all pixels, after reserving their memory with `reserve`. DICOM
-    /// files are always decoded to Hounsfield units (``DICOMFileReader``), reading `dicomKeywords`.
-    static func read(_ file: CaslibPath, decode: Bool, dicomKeywords: [String] = [],
+    /// files are always decoded (``DICOMFileReader``), reading `dicomKeywords`; multi-frame ones only
+    /// with `dicomVolumes`.
+    static func read(_ file: CaslibPath, decode: Bool, dicomKeywords: [String] = [], dicomVolumes: Bool = false,
                      reserve: (Int) throws(ActionError) -> Void) -> Outcome {
         let bytes: [UInt8]
         do { bytes = try file.read(maxBytes: maxFileBytes) } catch {
             return .skipped(ImageCodecError(.corrupt, error.code == .badInput ? "larger than \(maxFileBytes >> 20) MiB" : "cannot be read"))
         }
         if DICOMFileReader.isDICOM(bytes, name: file.relative) {
-            return DICOMFileReader.read(bytes, keywords: dicomKeywords, reserve: reserve)
+            return DICOMFileReader.read(bytes, keywords: dicomKeywords, volumes: dicomVolumes, reserve: reserve)
         }
         if decode {
             do {

@@ -7,7 +7,7 @@ struct LoadImages: Action {
     static let name = "loadImages"
     static let summary = """
         Loads the PNG, JPEG and DICOM files under a caslib path into a table: _image_ (the file bytes, or with decode=True \
-        CLRI raw BGR pixels; DICOM always as CLRI int16 Hounsfield units), _label_, _path_, _filename_0, _id_, _size_, _type_. \
+        CLRI raw BGR pixels; DICOM always decoded: gray as CLRI int16 Hounsfield units, color as CLRI BGR), _label_, _path_, _filename_0, _id_, _size_, _type_. \
         Unreadable files are skipped with one warning.
         """
     static let path = P.string("path", "File or folder relative to the caslib's folder; the caslib's folder when omitted.", default: "")
@@ -31,7 +31,7 @@ struct LoadImages: Action {
     ])
     static let series = P.bool(
         "series",
-        "Load the DICOM slices of each folder (and SeriesInstanceUID) as one 3-D image (CLRV int16 Hounsfield units), ordered by position along the slice normal, spacing kept; adds _slices_ and _spacing_. PNG and JPEG files load as usual.",
+        "Load the DICOM slices of each folder (and SeriesInstanceUID) as one 3-D image (CLRV int16 Hounsfield units), ordered by position along the slice normal, spacing kept; a multi-frame gray DICOM file (Enhanced CT) is a 3-D image of its own; adds _slices_ and _spacing_. PNG, JPEG and color DICOM files load as usual.",
         default: false)
     static let quiet = P.bool("quiet", "Do not log the NOTE with the number of images loaded (the skip WARNING is always logged).", default: false)
     static let parameters = [path.spec, caslib.spec, recurse.spec, labelLevels.spec, decode.spec, casOut.spec, addColumns.spec,
@@ -73,19 +73,20 @@ struct LoadImages: Action {
                      series: inout DICOMSeries?, skipped: inout SkipReport, _ ctx: ActionContext) async throws {
         let n = list.entries.count
         let keywords = series == nil ? cols.dicomKeywords : Array(Set(cols.dicomKeywords + DICOMSeries.keywords))
+        let volumes = series != nil  // multi-frame DICOM files are 3-D images: read only with series=True
         for start in stride(from: 0, to: n, by: chunkSize) {
             try ctx.checkCancellation()
             let slice = Array(list.entries[start..<min(start + chunkSize, n)])
             let results = try await ctx.cpu {
                 ImageCodec.parallelMap(count: slice.count) { i in
-                    ImageFileReader.read(slice[i].file, decode: decode, dicomKeywords: keywords) { (n) throws(ActionError) in
+                    ImageFileReader.read(slice[i].file, decode: decode, dicomKeywords: keywords, dicomVolumes: volumes) { (n) throws(ActionError) in
                         try ctx.reserve(n, for: "Decoding \(slice[i].relative)")
                     }
                 }
             }
             for (e, r) in zip(slice, results) {
                 switch r {
-                case .loaded(let f) where f.fileType == "dcm" && series != nil: series?.add(f, entry: e)
+                case .loaded(let f) where f.fileType == "dcm" && f.channels == 1 && f.slices == nil && series != nil: series?.add(f, entry: e)
                 case .loaded(let f): cols.append(f, entry: e, label: ImageFileList.label(e, levels: levels))
                 case .skipped(let err): skipped.add(e.relative, ImageFileReader.reason(err))
                 case .refused(let err): throw err

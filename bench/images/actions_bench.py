@@ -5,10 +5,13 @@ the same run. Prints images/s and the ratio; never asserts timings.
 
 Usage: python3 actions_bench.py CASLITE_BINARY [N] [WORKDIR]     (needs pillow and numpy)
 """
-import io, json, os, shutil, socket, subprocess, sys, tempfile, time
+import io, os, sys, tempfile, time
 
 import numpy as np
 from PIL import Image
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from caslite_server import served  # noqa: E402
 
 caslite = sys.argv[1]
 n = int(sys.argv[2]) if len(sys.argv) > 2 else 200
@@ -42,35 +45,6 @@ def fixtures():
                 photo_like(i).save(p, fmt, **kw)
 
 
-class Client:
-    """A minimal JSON-lines client (docs/protocol.md)."""
-
-    def __init__(self, port):
-        self.s = socket.create_connection(("127.0.0.1", port))
-        self.f = self.s.makefile("rb")
-        self.next_id = 0
-        self.send({"hello": {"user": user, "protocol": 1}})
-        json.loads(self.f.readline())
-
-    def close(self):
-        self.f.close()
-        self.s.close()
-
-    def send(self, obj):
-        self.s.sendall((json.dumps(obj) + "\n").encode())
-
-    def call(self, action, params):
-        self.next_id += 1
-        self.send({"id": self.next_id, "action": action, "params": params})
-        while True:
-            msg = json.loads(self.f.readline())
-            if "response" in msg:
-                r = msg["response"]
-                if r["disposition"]["severity"] == "Error":
-                    raise RuntimeError(f"{action}: {r}")
-                return r
-
-
 def caslite_pass(c, ext):
     t0 = time.perf_counter()
     r = c.call("image.loadImages", {"path": f"bench/{ext}", "casOut": {"name": "raw", "replace": True}, "decode": False})
@@ -100,17 +74,7 @@ def pillow_pass(ext):
 
 def main():
     fixtures()
-    portfile = os.path.join(work, "port")
-    if os.path.exists(portfile):
-        os.remove(portfile)
-    server = subprocess.Popen([caslite, "serve", "--data", work, "--port", "0", "--port-file", portfile, "--auth", "none"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        for _ in range(300):
-            if os.path.exists(portfile) and open(portfile).read().strip():
-                break
-            time.sleep(0.05)
-        c = Client(int(open(portfile).read().strip()))
+    with served(caslite, work, user) as c:
         c.call("builtins.loadActionSet", {"actionSet": "image"})
         print(f"image actions: loadImages(decode=False) + processImages(RESIZE 224 bilinear, MINMAX 0..255), "
               f"{n} 512x512 files per format, best of 3; Pillow {Image.__version__} + numpy {np.__version__}, 1 thread")
@@ -119,14 +83,6 @@ def main():
             cas = min(caslite_pass(c, ext) for _ in range(3))
             pil = min(pillow_pass(ext) for _ in range(3))
             print(f"{ext:6} {n / cas:14.0f} {n / pil:13.0f} {pil / cas:5.2f}x   (loadImages {split[ext] * 1000:.0f} ms of {cas * 1000:.0f} ms)")
-        c.close()
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
 
 
 main()

@@ -29,6 +29,9 @@ typedef struct {
     double slope;               // RescaleSlope (1 when absent)
     double intercept;           // RescaleIntercept (0 when absent)
     char transfer_syntax[72];   // UID, e.g. 1.2.840.10008.1.2.1
+    char photometric[24];       // PhotometricInterpretation as GDCM reads it: MONOCHROME2, MONOCHROME1, RGB, YBR_FULL, …
+    double spacing[3];          // x, y, z in mm, as GDCM derives them (z: 1 when the file does not say)
+    double origin[3];           // the first frame's ImagePositionPatient (or the enhanced per-frame position)
 } caslite_dicom_info;
 
 /// Parses a DICOM file held in memory (the bytes are copied). NULL and a message when it is not a
@@ -46,6 +49,21 @@ int caslite_dicom_info_get(const caslite_dicom *d, caslite_dicom_info *info, cha
 /// allocating anything, when columns×rows×frames differs from `count` or exceeds `max_values`, and
 /// refuses values that are not whole numbers in −32768…32767 (the message says which value).
 int caslite_dicom_read_hu(const caslite_dicom *d, int16_t *out, size_t count, size_t max_values, char *err, size_t errlen);
+
+/// Decodes a single-frame color image (3 samples per pixel: RGB, YBR_FULL, YBR_FULL_422, YBR_RCT/ICT, any
+/// planar configuration, 8 or 16 bits; or PALETTE COLOR indices through the file's lookup tables) to `pixels` × 3 bytes of interleaved 8-bit RGB in `out`: YBR_FULL by
+/// PS3.3 C.7.6.3.1.2, 16-bit samples as round(v / 257). Refuses, before allocating, when columns×rows×frames
+/// differs from `pixels` or exceeds `max_pixels`.
+int caslite_dicom_read_rgb8(const caslite_dicom *d, uint8_t *out, size_t pixels, size_t max_pixels, char *err, size_t errlen);
+
+/// The position of every frame of a multi-frame file from its per-frame functional groups (Enhanced CT/MR:
+/// PerFrameFunctionalGroupsSequence → PlanePositionSequence → ImagePositionPatient), 3 × `frames` values in
+/// `positions`, the direction cosines GDCM derived (6 values) in `orientation`, and the column and row spacing
+/// (x, y) in `spacing` (PixelMeasuresSequence's PixelSpacing, shared or of the first frame; else GDCM's). 1 when
+/// every frame has a position, 0 when the file does not say, -1 on error. (GDCM's own spacing falls back to 1 mm
+/// when an enhanced file's frames are not stored in order.)
+int caslite_dicom_frame_geometry(const caslite_dicom *d, double *positions, size_t frames, double *orientation, double *spacing,
+                                 char *err, size_t errlen);
 
 /// The value of the data element named by its DICOM keyword ("Modality", "ImagePositionPatient", …),
 /// as GDCM prints it (multiple values separated by '\\', trailing padding removed), NUL-terminated in
