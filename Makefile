@@ -99,7 +99,7 @@ demo: build
 	@echo "== the COVID-CT seed pipeline (examples/covid-ct/pipeline.casl) on those DICOM lung slices"
 	time $(CASLITE_DEBUG) run --data $(DEMO_DATA) examples/covid-ct/pipeline.casl --set caslib=public --set data=ct-slices \
 	  --set model=mobilenetv2 --set weights=weights/mobilenet_v2-b0353104.pth --set epochs=$(DEMO_EPOCHS) --set size=64 \
-	  --set outdir=covid-ct-dicom-output --set seed=12345 2>&1 | grep -v '^progress:'; test $${PIPESTATUS[0]} = 0
+	  --set outdir=covid-ct-dicom-output --set seed=12345 --set precision=$(DEMO_PRECISION) 2>&1 | grep -v '^progress:'; test $${PIPESTATUS[0]} = 0
 	@echo "== the COVID-CT seed pipeline (examples/covid-ct) on scikit-image's LFW faces / non-faces"
 	scripts/demo/python-deps.sh
 	python3 scripts/demo/make_lfw_folders.py $(DEMO_DATA)/public/lfw $(FIXTURES)/wheels
