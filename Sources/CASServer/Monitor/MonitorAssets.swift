@@ -180,9 +180,12 @@ enum MonitorAssets {
             if (pending !== null) return;
             pending = window.setTimeout(() => { pending = null; refresh(); }, Math.max(0, lastFetch + MIN_MS - Date.now()));
           }
-          // polling: every POLL_MS while the event stream is not open (or on pages it does not drive)
+          // polling: every POLL_MS while the event stream is not open (or on pages it does not drive), and every
+          // 5 × POLL_MS while it is, in case events stop coming on an open stream
+          let polls = 0;
           function poll() {
-            if (!live) refresh();
+            polls += 1;
+            if (!live || polls % 5 === 0) refresh();
             window.setTimeout(poll, POLL_MS);
           }
           window.setTimeout(poll, POLL_MS);
