@@ -214,7 +214,7 @@ def test_swat_concat_matches_pandas(conn):
 def test_datastep_refuses_what_it_does_not_run(conn):
     df = pd.DataFrame({"id": [1.0, 2.0]})
     conn.upload_frame(df, casout={"name": "ds_r", "replace": True})
-    r = conn.datastep.runcode(code="data o; set ds_r; put id; run;")
+    r = conn.datastep.runcode(code="data o; set ds_r; input id; run;")
     assert r.severity == 2 and "statement 3" in r.status and "not supported" in r.status
 
 
