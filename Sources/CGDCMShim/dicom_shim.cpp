@@ -19,6 +19,7 @@
 #include <gdcmImageApplyLookupTable.h>
 #include <gdcmImageReader.h>
 #include <gdcmImplicitDataElement.h>
+#include <gdcmSequenceOfFragments.h>
 #include <gdcmSequenceOfItems.h>
 #include <gdcmStringFilter.h>
 #include <gdcmTrace.h>
@@ -209,8 +210,79 @@ int check_pixels(const gdcm::Image &img, size_t count, size_t max_values, char *
     return 0;
 }
 
+uint32_t be32(const unsigned char *p) { return (uint32_t(p[0]) << 24) | (uint32_t(p[1]) << 16) | (uint32_t(p[2]) << 8) | p[3]; }
+uint16_t be16(const unsigned char *p) { return uint16_t((p[0] << 8) | p[1]); }
+
+// JPEG 2000 pixel data must describe the image the header describes before OpenJPEG decodes it into a
+// buffer sized from the header: a codestream wider or taller than Rows × Columns (one changed tag) made
+// the decoder write past that buffer and corrupt the heap (glibc abort: not a trap the shim can catch).
+// Every fragment that starts a codestream (SOC FF4F followed by SIZ FF51, possibly after JP2 boxes) is
+// checked: size, components, precision, sign, no subsampling. 0 when consistent, -1 with a message.
+int check_j2k(const gdcm::Image &img, char *err, size_t errlen) {
+    gdcm::TransferSyntax ts = img.GetTransferSyntax();
+    if (ts != gdcm::TransferSyntax::JPEG2000Lossless && ts != gdcm::TransferSyntax::JPEG2000 &&
+        ts != gdcm::TransferSyntax::JPEG2000Part2Lossless && ts != gdcm::TransferSyntax::JPEG2000Part2)
+        return 0;
+    const gdcm::SequenceOfFragments *sf = img.GetDataElement().GetSequenceOfFragments();
+    if (!sf || sf->GetNumberOfFragments() == 0) {
+        set_err(err, errlen, "the JPEG 2000 pixel data has no fragments");
+        return -1;
+    }
+    const gdcm::PixelFormat &pf = img.GetPixelFormat();
+    unsigned cols = img.GetDimension(0), rows = img.GetDimension(1);
+    int codestreams = 0;
+    for (unsigned i = 0; i < sf->GetNumberOfFragments(); i++) {
+        const gdcm::ByteValue *bv = sf->GetFragment(i).GetByteValue();
+        if (!bv) continue;
+        const unsigned char *p = reinterpret_cast<const unsigned char *>(bv->GetPointer());
+        size_t len = static_cast<uint32_t>(bv->GetLength());
+        size_t look = std::min<size_t>(len, 4096), at = look;
+        for (size_t k = 0; k + 4 <= look; k++)
+            if (p[k] == 0xFF && p[k + 1] == 0x4F && p[k + 2] == 0xFF && p[k + 3] == 0x51) { at = k + 4; break; }
+        if (at == look) continue;   // a continuation fragment of a frame
+        codestreams++;
+        // SIZ: Lsiz Rsiz Xsiz Ysiz XOsiz YOsiz XTsiz YTsiz XTOsiz YTOsiz Csiz, then Ssiz XRsiz YRsiz per component
+        if (at + 38 > len) { set_err(err, errlen, "the JPEG 2000 codestream's SIZ marker is truncated"); return -1; }
+        const unsigned char *siz = p + at;
+        uint32_t xs = be32(siz + 4), ys = be32(siz + 8), xo = be32(siz + 12), yo = be32(siz + 16);
+        unsigned csiz = be16(siz + 36);
+        if (xo >= xs || yo >= ys || xs - xo != cols || ys - yo != rows) {
+            set_err(err, errlen, "the JPEG 2000 codestream is " + std::to_string(xs > xo ? xs - xo : 0) + "x" + std::to_string(ys > yo ? ys - yo : 0) +
+                                     " pixels but the DICOM header says Columns " + std::to_string(cols) + ", Rows " + std::to_string(rows));
+            return -1;
+        }
+        if (csiz != pf.GetSamplesPerPixel() || at + 38 + 3 * size_t(csiz) > len) {
+            set_err(err, errlen, "the JPEG 2000 codestream has " + std::to_string(csiz) + " components but the DICOM header says SamplesPerPixel " +
+                                     std::to_string(pf.GetSamplesPerPixel()));
+            return -1;
+        }
+        for (unsigned c = 0; c < csiz; c++) {
+            unsigned ssiz = siz[38 + 3 * c], xr = siz[39 + 3 * c], yr = siz[40 + 3 * c];
+            unsigned precision = (ssiz & 0x7F) + 1;
+            bool is_signed = (ssiz & 0x80) != 0;
+            if (xr != 1 || yr != 1) { set_err(err, errlen, "subsampled JPEG 2000 components are not supported"); return -1; }
+            if (precision > pf.GetBitsAllocated()) {
+                set_err(err, errlen, "the JPEG 2000 codestream has " + std::to_string(precision) + "-bit samples but the DICOM header says BitsAllocated " +
+                                         std::to_string(pf.GetBitsAllocated()));
+                return -1;
+            }
+            if (is_signed != (pf.GetPixelRepresentation() == 1)) {
+                set_err(err, errlen, std::string("the JPEG 2000 codestream's samples are ") + (is_signed ? "signed" : "unsigned") +
+                                         " but the DICOM header's PixelRepresentation says " + (is_signed ? "unsigned" : "signed"));
+                return -1;
+            }
+        }
+    }
+    if (codestreams == 0) {
+        set_err(err, errlen, "the JPEG 2000 pixel data holds no codestream (no SOC/SIZ markers)");
+        return -1;
+    }
+    return 0;
+}
+
 // The decoded pixel data of `img` (`len` bytes, checked by the caller) in `buf`. -1 with a message.
 int decoded_buffer(const gdcm::Image &img, unsigned long len, std::vector<char> &buf, char *err, size_t errlen) {
+    if (check_j2k(img, err, errlen) != 0) return -1;
     // GDCM pads short uncompressed pixel data instead of failing
     const gdcm::ByteValue *raw = img.GetDataElement().GetByteValue();
     unsigned long have = raw ? static_cast<unsigned long>(static_cast<uint32_t>(raw->GetLength())) : 0;
@@ -494,9 +566,10 @@ extern "C" int caslite_dicom_read_rgb8(const caslite_dicom *d, uint8_t *out, siz
         }
         gdcm::PhotometricInterpretation::PIType pi = img.GetPhotometricInterpretation();
         bool encapsulated = img.GetTransferSyntax().IsEncapsulated();
-        // JPEG and JPEG 2000 decoders hand back RGB (the codec undoes its color transform); RLE and
-        // uncompressed data stay in the stored color space
-        bool ybr = pi == gdcm::PhotometricInterpretation::YBR_FULL || (!encapsulated && pi == gdcm::PhotometricInterpretation::YBR_FULL_422);
+        // JPEG 2000 decoders hand back RGB (the codec undoes its color transform, YBR_RCT/ICT); GDCM's JPEG
+        // decoder hands back YBR_FULL and YBR_FULL_422 as stored (upsampled, not converted: pydicom and dcmj2pnm
+        // convert them); RLE and uncompressed data stay in the stored color space
+        bool ybr = pi == gdcm::PhotometricInterpretation::YBR_FULL || pi == gdcm::PhotometricInterpretation::YBR_FULL_422;
         if (pi != gdcm::PhotometricInterpretation::RGB && pi != gdcm::PhotometricInterpretation::YBR_FULL &&
             pi != gdcm::PhotometricInterpretation::YBR_FULL_422 && pi != gdcm::PhotometricInterpretation::YBR_RCT &&
             pi != gdcm::PhotometricInterpretation::YBR_ICT) {

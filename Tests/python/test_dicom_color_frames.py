@@ -299,3 +299,51 @@ def test_pydicoms_color_samples_match_its_rgb(image, conn, server):
         assert t.loc[name, "_channelType_"] == "CV_8UC3" and got.shape == want.shape, name
         tolerance = 1 if ds.PhotometricInterpretation.startswith("YBR") else 0   # two YBR → RGB roundings
         assert np.abs(got - want).max() <= tolerance, f"{name} ({ds.PhotometricInterpretation}): off by {np.abs(got - want).max()}"
+
+
+def test_jpeg2000_whose_header_disagrees_with_its_codestream_is_skipped(image, conn, server):
+    """A JPEG 2000 file whose Rows or Columns is smaller than its codestream made OpenJPEG write past the buffer
+    GDCM sized from the header (heap corruption, the server aborted); a codestream of signed samples under
+    PixelRepresentation 0 (or the reverse) gave HU off by 2^BitsStored. Both are now skipped with a reason naming the
+    disagreement; the unchanged file still loads, with pydicom's HU."""
+    from pydicom.pixels import apply_modality_lut
+    root = server.data / "casuser" / "alice" / "pydicom-j2k"
+    root.mkdir(parents=True, exist_ok=True)
+    good = pydicom.dcmread(pydicom.data.get_testdata_file("693_J2KI.dcm"))
+    good.save_as(root / "good.dcm", enforce_file_format=True)
+    for name, change in (("narrow", {"Columns": 2}), ("short", {"Rows": 2}), ("resigned", {"PixelRepresentation": 1 - good.PixelRepresentation})):
+        ds = pydicom.dcmread(pydicom.data.get_testdata_file("693_J2KI.dcm"))
+        for k, v in change.items():
+            setattr(ds, k, v)
+        ds.save_as(root / f"{name}.dcm", enforce_file_format=True)
+    r = image.loadImages(path="pydicom-j2k", casout={"name": "j2k", "replace": True})
+    assert r.severity < 2, r.messages
+    warnings = " ".join(m for m in r.messages if m.startswith("WARNING"))
+    assert "narrow.dcm" in warnings and "short.dcm" in warnings and "resigned.dcm" in warnings, r.messages
+    assert "JPEG 2000 codestream is" in warnings and "PixelRepresentation" in warnings, r.messages
+    t = fetch(conn, "j2k")
+    assert len(t) == 1
+    hu = clri(t["_image_"][0])
+    expected = apply_modality_lut(good.pixel_array, good)
+    assert np.array_equal(hu[:, :, 0], expected)
+    assert conn.serverstatus().severity == 0
+
+
+def test_jpeg_baseline_ybr_full_422_is_converted_to_rgb(image, conn, server):
+    """The commonest color JPEG in DICOM (baseline, YBR_FULL_422) was stored as raw Y/Cb/Cr. It must match pydicom's
+    RGB within a JPEG decoder's rounding (IDCT and upsampling differ by a few levels between libjpeg builds)."""
+    root = server.data / "casuser" / "alice" / "pydicom-jpeg422"
+    root.mkdir(parents=True, exist_ok=True)
+    names = ["SC_rgb_dcmtk_+eb+cy+s2.dcm", "SC_rgb_dcmtk_+eb+cy+np.dcm", "SC_rgb_dcmtk_+eb+cy+n2.dcm"]
+    for name in names:
+        (root / name).write_bytes(open(pydicom.data.get_testdata_file(name), "rb").read())
+    r = image.loadImages(path="pydicom-jpeg422", casout={"name": "j422", "replace": True})
+    assert r.severity == 0, r.messages
+    t = fetch(conn, "j422", sortby="_path_")
+    assert len(t) == len(names)
+    for path, cell in zip(t["_path_"], t["_image_"]):
+        ds = pydicom.dcmread(pydicom.data.get_testdata_file(path.split("/")[-1]))
+        rgb = ds.pixel_array.astype(int)            # pydicom converts YBR to RGB by default
+        bgr = clri(cell).astype(int)
+        diff = np.abs(bgr[:, :, ::-1] - rgb)
+        assert diff.mean() < 3 and np.percentile(diff, 99) <= 12, (path, diff.mean(), diff.max())
