@@ -19,6 +19,12 @@ struct MonitorEventStream: Sendable {
     static let buffer = 256
     /// A comment line this often keeps proxies from closing the connection; the login is checked then too.
     static let heartbeat = Duration.seconds(15)
+    /// Events written per second at most: the pages only use events as refresh triggers (a refresh at most once a
+    /// second), and a fast dlTrain at logLevel=3 makes thousands a second, which hung the browser tab that read
+    /// them. Past that, the newest event is held and written at the next tick (every `tick`), after one `gap` event
+    /// counting the ones it replaced: a burst still ends with its last event.
+    static let maxPerSecond = 20
+    static let tick = Duration.seconds(1)
     /// The login is checked before an event when it was last checked this long ago (seconds), and at every heartbeat.
     static let loginCheckInterval = 1.0
 
@@ -38,7 +44,7 @@ struct MonitorEventStream: Sendable {
         }, finish: { feed.finish() })
         let ticker = Task {
             while !Task.isCancelled {
-                try? await Task.sleep(for: Self.heartbeat)
+                try? await Task.sleep(for: Self.tick)
                 feed.yield(.tick)
             }
         }
@@ -50,9 +56,25 @@ struct MonitorEventStream: Sendable {
         do {
             try await write("retry: 2000\n: caslite monitor events for \(viewer.user)\n\n")
             var checked = ServerClock.monotonic
+            var windowStart = ServerClock.monotonic, sentInWindow = 0, ticks = 0
+            var held: ServerEvent?
+            let ticksPerHeartbeat = Int(Self.heartbeat / Self.tick)
             for await item in items {
-                // the login (and whether its user still exists, a database read) at most once a second, and at every tick
-                if case .tick = item { checked = -.infinity }
+                // the login (and whether its user still exists, a database read) at most once a second, and at every heartbeat
+                if case .tick = item {
+                    ticks += 1
+                    if ticks % ticksPerHeartbeat == 0 { checked = -.infinity }
+                }
+                if case .event(let e) = item {
+                    let now = ServerClock.monotonic
+                    if now - windowStart >= 1 { windowStart = now; sentInWindow = 0 }
+                    if sentInWindow >= Self.maxPerSecond {
+                        if held != nil { dropped.add(1, ordering: .relaxed) }
+                        held = e
+                        continue
+                    }
+                    sentInWindow += 1
+                }
                 if ServerClock.monotonic - checked >= Self.loginCheckInterval {
                     guard await loginIsLive() else {
                         try await write("event: logout\ndata: {}\n\n")
@@ -63,7 +85,14 @@ struct MonitorEventStream: Sendable {
                 let lost = dropped.exchange(0, ordering: .relaxed)
                 if lost > 0 { try await write("event: gap\ndata: {\"dropped\": \(lost)}\n\n") }
                 switch item {
-                case .tick: try await write(": keep-alive\n\n")
+                case .tick:
+                    if let h = held {
+                        held = nil
+                        windowStart = ServerClock.monotonic
+                        sentInWindow = 1
+                        try await write(Self.text(h))
+                    }
+                    if ticks % ticksPerHeartbeat == 0 { try await write(": keep-alive\n\n") }
                 case .event(let e): try await write(Self.text(e))
                 }
             }
