@@ -44,6 +44,20 @@ struct DataStepSelectTests {
         }
     }
 
+    @Test func aSelectOfManyWhensIsFlatNotDeep() async throws {
+        try await TestServer.start().run { s in
+            let c = try await s.connect()
+            try await ok(c, "table.addTable", ["table": "t", "vars": Self.vars, "rows": Self.rows])
+            // 9 000 WHENs: as nested IF/ELSE nodes this was 9 000 levels of recursion in compile and run
+            let whens = (1...9_000).map { "when (\($0 * 10)) k = \($0);" }.joined(separator: "\n")
+            let code = "data out; set t; select (id * 10 + 8960); \(whens) otherwise k = -1; end; run;"
+            try await ok(c, "dataStep.runCode", ["code": .string(code)])
+            // ids 1-4 give 8970…9000: WHENs 897…900
+            let out = try await fetchAll(c, "out")
+            #expect((0..<4).map { out.column("k")?.data.double(at: $0) } == [897, 898, 899, 900])
+        }
+    }
+
     @Test func selectErrors() async throws {
         try await TestServer.start().run { s in
             let c = try await s.connect()

@@ -67,8 +67,8 @@ extension DataStepProgram {
         }
     }
 
-    /// SAS's SELECT group — `select [(e)]; when (a, b) S; …; [otherwise [S];] end;` — as nested IF/ELSE
-    /// nodes: with `(e)`, a WHEN matches when e equals one of its values; without, when one of its
+    /// SAS's SELECT group — `select [(e)]; when (a, b) S; …; [otherwise [S];] end;` — as one flat node:
+    /// with `(e)`, a WHEN matches when e equals one of its values; without, when one of its
     /// conditions is true. No OTHERWISE and no WHEN matching is SAS's run-time error. `e` is evaluated
     /// once per WHEN, so it may not call RAND (SAS evaluates it once).
     static func select(_ head: String, _ s: Statement, _ stream: inout ArraySlice<Statement>, outputs: [DataSetName],
@@ -85,7 +85,7 @@ extension DataStepProgram {
             }
             subject = e
         }
-        var arms: [(String, Node, Statement)] = []
+        var arms: [SelectArm] = []
         var otherwise: Node?
         while let next = stream.first {
             let text = next.text.trimmingCharacters(in: .whitespacesAndNewlines), word = keyword(text)
@@ -102,7 +102,7 @@ extension DataStepProgram {
                 let body = String(rest[rest.index(after: close)...])
                 let then: Node = body.allSatisfy(\.isWhitespace) ? .block([])
                     : try inline(body, next, &stream, outputs: outputs, depth: depth + 1)
-                arms.append((condition, then, next))
+                arms.append(SelectArm(condition: condition, statement: next, then: then))
             case "otherwise":
                 guard otherwise == nil else { throw failure(next, "a SELECT group has one OTHERWISE") }
                 let body = after("otherwise", in: text)
@@ -115,11 +115,8 @@ extension DataStepProgram {
         _ = end
         stream.removeFirst()
         guard !arms.isEmpty else { throw failure(s, "a SELECT group needs at least one WHEN") }
-        var node = otherwise ?? .fail("no WHEN clause of the SELECT group at line \(s.line) matched and it has no OTHERWISE (SAS: \"Unsatisfied WHEN clause and no OTHERWISE statement\").", s)
-        for (condition, then, statement) in arms.reversed() {
-            node = .when(condition: condition, statement, then: then, otherwise: node)
-        }
-        return node
+        return .select(arms: arms, otherwise: otherwise ?? .fail("no WHEN clause of the SELECT group at line \(s.line) matched and it has no "
+                                                                 + "OTHERWISE (SAS: \"Unsatisfied WHEN clause and no OTHERWISE statement\").", s))
     }
 
     /// PUT's items: quoted texts ('it''s' doubles a quote, as in SAS), variable names, and `name=`.

@@ -19,6 +19,9 @@ struct DataStepProgram: Sendable {
         case keepIf(condition: String, Statement)
         case streaminit(Int)
         case when(condition: String, Statement, then: Node, otherwise: Node?)
+        /// A SELECT group: the first arm whose condition holds runs, else `otherwise`. Flat, not nested IFs:
+        /// a group of 10 000 WHENs must not become 10 000 levels of recursion.
+        case select(arms: [SelectArm], otherwise: Node)
         case block([Node])
         /// `output;` (every table of the DATA statement) or `output a b;`.
         case output([String], Statement)
@@ -46,6 +49,11 @@ struct DataStepProgram: Sendable {
 
     enum Jump: Sendable { case leave, next, ret, stop }
     enum PutItem: Sendable { case text(String), variable(String, named: Bool) }
+    struct SelectArm: Sendable {
+        let condition: String
+        let statement: Statement
+        let then: Node
+    }
 
     /// `array a{3} $ x y z (initial values);`
     struct ArrayDeclaration: Sendable {
@@ -162,6 +170,7 @@ struct DataStepProgram: Sendable {
         switch n {
         case .output: true
         case .when(_, _, let a, let b): hasOutput(a) || b.map(hasOutput) == true
+        case .select(let arms, let otherwise): arms.contains { hasOutput($0.then) } || hasOutput(otherwise)
         case .block(let nodes), .loop(_, let nodes, _): nodes.contains(where: hasOutput)
         default: false
         }

@@ -77,6 +77,9 @@ extension DataStepRun {
         case .when(let cond, let s, let then, let otherwise):
             let e = try expr(cond, s)
             return .when(e, try compile(then, &c), try otherwise.map { n throws(ActionError) in try compile(n, &c) })
+        case .select(let arms, let otherwise):
+            return .select(try arms.map { a throws(ActionError) in (try expr(a.condition, a.statement), try compile(a.then, &c)) },
+                           otherwise: try compile(otherwise, &c))
         case .block(let nodes): return .block(try nodes.map { n throws(ActionError) in try compile(n, &c) })
         case .output(let names, _):
             return .output(names.isEmpty ? Array(program.outputs.indices) : names.compactMap { n in program.outputs.firstIndex { $0.name.lowercased() == n.lowercased() } })
@@ -253,6 +256,7 @@ extension DataStepRun {
             switch n {
             case .assign(.variable(let name), _, _), .sum(let name, _, _): out.insert(name.lowercased())
             case .when(_, _, let a, let b): walk(a); if let b { walk(b) }
+            case .select(let arms, let otherwise): arms.forEach { walk($0.then) }; walk(otherwise)
             case .block(let nodes): nodes.forEach(walk)
             case .loop(let loop, let nodes, _):
                 if case .range(let index, _, _, _) = loop { out.insert(index.lowercased()) }

@@ -43,6 +43,7 @@ final class DataStepRun {
         case keepIf(Expr)
         case streaminit(Int)
         case when(Expr, Step, Step?)
+        case select([(Expr, Step)], otherwise: Step)
         case block([Step])
         case output([Int])
         case range(slot: Int, from: Expr, to: Expr, by: Expr?, body: [Step])
@@ -187,6 +188,9 @@ final class DataStepRun {
         case .when(let e, let then, let otherwise):
             if try test(e) { return try run(then) }
             if let otherwise { return try run(otherwise) }
+        case .select(let arms, let otherwise):
+            for (e, then) in arms where try test(e) { return try run(then) }
+            return try run(otherwise)
         case .block(let list): return try run(list)
         case .output(let targets): try output(targets)
         case .range(let k, let from, let to, let by, let body): return try range(k, from, to, by, body)
