@@ -172,6 +172,9 @@ public enum Limits {
     /// DO-loop iterations of one DATA step run, all loops and rows together (`dataStep.runCode`): a loop whose
     /// bounds ask for more is refused before it starts, a DO WHILE / UNTIL that runs past it is stopped.
     public static let maxDataStepLoopIterations = 100_000_000
+    /// Parentheses, function calls, `not` and unary minus nested in one expression (the where parser, and the DATA
+    /// step's LAG/DIF calls, which it rewrites before parsing): each level is a few stack frames.
+    public static let maxExpressionNesting = 200
     /// Calls a session's history keeps (`builtins.history`); older ones are dropped.
     public static let historyEntries = 1_000
     /// Characters of one call's parameters kept in the history (1 000 × 500: about 0.5 MB per session at most).

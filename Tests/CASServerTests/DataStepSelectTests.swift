@@ -131,6 +131,17 @@ struct DataStepSelectTests {
         }
     }
 
+    @Test func deeplyNestedLagsAreRefusedNotRecursed() async throws {
+        try await TestServer.start().run { s in
+            let c = try await s.connect()
+            try await ok(c, "table.addTable", ["table": "t", "vars": Self.vars, "rows": Self.rows])
+            let deep = String(repeating: "lag(", count: 5_000) + "id" + String(repeating: ")", count: 5_000)
+            try await fails(c, "dataStep.runCode", ["code": .string("data o; set t; x = \(deep); run;")], "LAG")
+            // a few levels are fine: LAG(LAG(LAG(id))) is LAG3
+            try await ok(c, "dataStep.runCode", ["code": "data o; set t; x = lag(lag(lag(id))); run;"])
+        }
+    }
+
     @Test func doValueLists() async throws {
         try await TestServer.start().run { s in
             let c = try await s.connect()

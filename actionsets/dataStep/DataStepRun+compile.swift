@@ -173,6 +173,11 @@ extension DataStepRun {
     /// the slot holding x as it was N executions of that call ago (missing before); nested calls work.
     func rewriteLags(_ t: inout String, _ s: Statement) throws(ActionError) -> [LagCall] {
         var calls: [LagCall] = []
+        lagNesting += 1
+        defer { lagNesting -= 1 }
+        guard lagNesting <= Limits.maxExpressionNesting else {
+            throw DataStepProgram.failure(s, "LAG/DIF calls nested more than \(Limits.maxExpressionNesting) deep")
+        }
         while let (range, dif, n, argument) = try Self.firstLag(t, s) {
             let arg = try expr(argument, s)
             guard let kind = Self.kind(arg) else { throw DataStepProgram.failure(s, "\(dif ? "DIF" : "LAG") of a binary value") }

@@ -332,6 +332,8 @@ final class DataStepRun {
 
     // MARK: names for the rand slots
 
+    /// LAG/DIF calls being rewritten inside each other (at most `Limits.maxExpressionNesting`).
+    var lagNesting = 0
     /// PUT lines written so far.
     var putLines = 0
     /// Queues of the LAG call sites (n values each, missing at first).

@@ -16,7 +16,7 @@ struct WhereParser {
     private var index = 0
     /// Parentheses, function calls, `not` and unary minus open inside each other at most this deep: the parser
     /// recurses once per level (several frames each), so a 4 KB string of `-` must not reach the stack's end.
-    static let maxNesting = 200
+    static let maxNesting = Limits.maxExpressionNesting
     /// The tallest tree the parser builds (`x=1 or x=2 or …` is one level per `or`): binding, evaluating and
     /// freeing recurse once per level. Long lists of alternatives belong in `in (…)`.
     static let maxHeight = 500
