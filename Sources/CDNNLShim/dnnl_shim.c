@@ -122,8 +122,9 @@ typedef struct {
     uint64_t filled_version;
 } weight_slot;
 
-/// bf16 mode: a float32 activation (the caller's plain NHWC buffer) rounded to a bf16 copy of the same
-/// layout in the thread's transient buffer `tl_slot`, by a oneDNN reorder. Unused (all NULL) in f32 mode.
+/// bf16 and int8 modes: a float32 activation (the caller's plain NHWC buffer) rounded (bf16) or quantized (u8/s8)
+/// into a copy of the same layout in the thread's transient buffer `tl_slot`, by a oneDNN reorder. Unused (all
+/// NULL) in f32 mode.
 typedef struct {
     dnnl_memory_t f32, lp;     // no memory of their own: handles set per call
     dnnl_primitive_t reorder;
@@ -193,8 +194,24 @@ static int make_scratch(const_dnnl_primitive_desc_t pd, dnnl_memory_t *mem) {
     return (int)dnnl_memory_create(mem, md, g_engine, DNNL_MEMORY_ALLOCATE);
 }
 
-static int init_weight_slot_scaled(weight_slot *slot, const dnnl_memory_desc_t *user_md, const dnnl_memory_desc_t *want_md,
-                                   int to_user, dnnl_dim_t count, int mask, const float *scales) {
+/// A reorder from `from` to `to` with its scratchpad; takes (and always destroys) `attr`.
+static int make_reorder(const dnnl_memory_desc_t *from, const dnnl_memory_desc_t *to, dnnl_primitive_attr_t attr,
+                        dnnl_primitive_t *prim, dnnl_memory_t *scratch) {
+    dnnl_primitive_desc_t rpd;
+    dnnl_status_t s = dnnl_reorder_primitive_desc_create(&rpd, from, g_engine, to, g_engine, attr);
+    dnnl_primitive_attr_destroy(attr);
+    TRY(s);
+    int rc = (int)dnnl_primitive_create(prim, rpd);
+    if (!rc) rc = make_scratch(rpd, scratch);
+    dnnl_primitive_desc_destroy(rpd);
+    return rc;
+}
+
+/// The weight slot for a primitive that wants `want_md` while the caller holds `user_md` (`to_user`: the
+/// reorder drains the primitive's layout back to the caller's). `count` > 0: per-channel output scales of the
+/// reorder (int8 weights).
+static int init_weight_slot(weight_slot *slot, const dnnl_memory_desc_t *user_md, const dnnl_memory_desc_t *want_md, int to_user,
+                            dnnl_dim_t count, int mask, const float *scales) {
     slot->internal = NULL;
     slot->reorder = NULL;
     slot->scratch = NULL;
@@ -205,26 +222,10 @@ static int init_weight_slot_scaled(weight_slot *slot, const dnnl_memory_desc_t *
     if (dnnl_memory_desc_equal(user_md, want_md)) return 0;
     slot->size = dnnl_memory_desc_get_size(want_md);
     TRY(dnnl_memory_create(&slot->internal, want_md, g_engine, DNNL_MEMORY_NONE));
-    dnnl_primitive_desc_t rpd;
     dnnl_primitive_attr_t attr;
     TRY(make_scaled_attr(&attr, 0, count, mask, scales));
-    dnnl_status_t s;
-    if (to_user)
-        s = dnnl_reorder_primitive_desc_create(&rpd, want_md, g_engine, user_md, g_engine, attr);
-    else
-        s = dnnl_reorder_primitive_desc_create(&rpd, user_md, g_engine, want_md, g_engine, attr);
-    dnnl_primitive_attr_destroy(attr);
-    TRY(s);
-    int rc = (int)dnnl_primitive_create(&slot->reorder, rpd);
-    if (!rc) rc = make_scratch(rpd, &slot->scratch);
-    dnnl_primitive_desc_destroy(rpd);
-    return rc;
-}
-
-static int init_weight_slot(weight_slot *slot, const dnnl_memory_desc_t *user_md, dnnl_memory_t user,
-                            const dnnl_memory_desc_t *want_md, int to_user) {
-    (void)user;
-    return init_weight_slot_scaled(slot, user_md, want_md, to_user, 0, 0, NULL);
+    return to_user ? make_reorder(want_md, user_md, attr, &slot->reorder, &slot->scratch)
+                   : make_reorder(user_md, want_md, attr, &slot->reorder, &slot->scratch);
 }
 
 static void free_weight_slot(weight_slot *slot) {
@@ -266,28 +267,19 @@ static int weights_any(const dlshim_conv *c, dnnl_data_type_t dt, dnnl_memory_de
     return (int)dnnl_memory_desc_init_by_tag(md, 5, wd, dt, dnnl_format_tag_any);
 }
 
-/// A cast from `f32_md` to `lp_md` (same dims and layout, bf16) using transient slot `tl_slot`.
-static int init_cast_scaled(act_cast *a, const dnnl_memory_desc_t *f32_md, const dnnl_memory_desc_t *lp_md, int tl_slot,
-                            const float *scale, const int32_t *zero_point) {
+/// A cast from `f32_md` to `lp_md` (same dims and layout, bf16 or int8) using transient slot `tl_slot`; int8
+/// casts scale by `*scale` and add `*zero_point` (NULL: none).
+static int init_cast(act_cast *a, const dnnl_memory_desc_t *f32_md, const dnnl_memory_desc_t *lp_md, int tl_slot,
+                     const float *scale, const int32_t *zero_point) {
     a->tl_slot = tl_slot;
     a->size = dnnl_memory_desc_get_size(lp_md);
     TRY(dnnl_memory_create(&a->f32, f32_md, g_engine, DNNL_MEMORY_NONE));
     TRY(dnnl_memory_create(&a->lp, lp_md, g_engine, DNNL_MEMORY_NONE));
     dnnl_primitive_attr_t attr;
     TRY(make_scaled_attr(&attr, 0, scale ? 1 : 0, 0, scale));
-    if (zero_point && *zero_point) TRY(dnnl_primitive_attr_set_zero_points(attr, DNNL_ARG_DST, 1, 0, zero_point));
-    dnnl_primitive_desc_t rpd;
-    dnnl_status_t s = dnnl_reorder_primitive_desc_create(&rpd, f32_md, g_engine, lp_md, g_engine, attr);
-    dnnl_primitive_attr_destroy(attr);
-    TRY(s);
-    int rc = (int)dnnl_primitive_create(&a->reorder, rpd);
-    if (!rc) rc = make_scratch(rpd, &a->scratch);
-    dnnl_primitive_desc_destroy(rpd);
-    return rc;
-}
-
-static int init_cast(act_cast *a, const dnnl_memory_desc_t *f32_md, const dnnl_memory_desc_t *lp_md, int tl_slot) {
-    return init_cast_scaled(a, f32_md, lp_md, tl_slot, NULL, NULL);
+    dnnl_status_t zs = zero_point && *zero_point ? dnnl_primitive_attr_set_zero_points(attr, DNNL_ARG_DST, 1, 0, zero_point) : dnnl_success;
+    if (zs != dnnl_success) { dnnl_primitive_attr_destroy(attr); return (int)zs; }
+    return make_reorder(f32_md, lp_md, attr, &a->reorder, &a->scratch);
 }
 
 static void free_cast(act_cast *a) {
@@ -297,7 +289,6 @@ static void free_cast(act_cast *a) {
     if (a->f32) dnnl_memory_destroy(a->f32);
 }
 
-static int execute(dlshim_conv *c, dnnl_primitive_t p, int nargs, dnnl_exec_arg_t *args, dnnl_memory_t scratch);
 
 /// Rounds the float32 activation `from` to bf16 in the thread's transient buffer; `*out` is its memory.
 static int cast_in(dlshim_conv *c, act_cast *a, const float *from, dnnl_memory_t *out) {
@@ -332,8 +323,8 @@ static int create_forward(dlshim_conv *c) {
     TRY(make_scratch(c->fwd_pd, &c->fwd_scratch));
     const dnnl_memory_desc_t *want = dnnl_primitive_desc_query_md(c->fwd_pd, dnnl_query_weights_md, 0);
     if (c->int8)   // per output channel: dim 0 of oihw, dims 0 and 1 (g, oc/g) of goihw
-        return init_weight_slot_scaled(&c->fwd_w, &c->wei_md, want, 0, d->oc, d->groups == 1 ? 1 : 3, c->w_scales);
-    return init_weight_slot(&c->fwd_w, &c->wei_md, c->wei, want, 0);
+        return init_weight_slot(&c->fwd_w, &c->wei_md, want, 0, d->oc, d->groups == 1 ? 1 : 3, c->w_scales);
+    return init_weight_slot(&c->fwd_w, &c->wei_md, want, 0, 0, 0, NULL);
 }
 
 static int conv_create(const dlshim_conv_desc *desc, const dlshim_int8 *q, dlshim_conv **out);
@@ -392,13 +383,13 @@ static int conv_create(const dlshim_conv_desc *desc, const dlshim_int8 *q, dlshi
     CK(dnnl_memory_create(&c->bias, &c->bias_md, g_engine, DNNL_MEMORY_NONE));
     if (c->int8) {
         CK(dnnl_memory_desc_init_by_tag(&c->src_lp_md, 4, sd, c->src_signed ? dnnl_s8 : dnnl_u8, dnnl_nhwc));
-        CK(init_cast_scaled(&c->src_cast, &c->src_md, &c->src_lp_md, TL_ACT_A, &c->src_scale, &c->src_zp));
+        CK(init_cast(&c->src_cast, &c->src_md, &c->src_lp_md, TL_ACT_A, &c->src_scale, &c->src_zp));
     }
     if (d->bf16) {
         CK(dnnl_memory_desc_init_by_tag(&c->src_lp_md, 4, sd, dnnl_bf16, dnnl_nhwc));
         CK(dnnl_memory_desc_init_by_tag(&c->dst_lp_md, 4, dd, dnnl_bf16, dnnl_nhwc));
-        CK(init_cast(&c->src_cast, &c->src_md, &c->src_lp_md, TL_ACT_A));
-        if (d->training) CK(init_cast(&c->diff_dst_cast, &c->dst_md, &c->dst_lp_md, TL_ACT_B));
+        CK(init_cast(&c->src_cast, &c->src_md, &c->src_lp_md, TL_ACT_A, NULL, NULL));
+        if (d->training) CK(init_cast(&c->diff_dst_cast, &c->dst_md, &c->dst_lp_md, TL_ACT_B, NULL, NULL));
     }
     CK(create_forward(c));
 #undef CK
@@ -426,7 +417,7 @@ static int create_backward_data(dlshim_conv *c) {
     TRY(dnnl_primitive_create(&c->bwd_data, c->bwd_data_pd));
     TRY(make_scratch(c->bwd_data_pd, &c->bwd_data_scratch));
     const dnnl_memory_desc_t *want = dnnl_primitive_desc_query_md(c->bwd_data_pd, dnnl_query_weights_md, 0);
-    return init_weight_slot(&c->bwd_data_w, &c->wei_md, c->wei, want, 0);
+    return init_weight_slot(&c->bwd_data_w, &c->wei_md, want, 0, 0, 0, NULL);
 }
 
 static int create_backward_weights(dlshim_conv *c) {
@@ -448,7 +439,7 @@ static int create_backward_weights(dlshim_conv *c) {
         src_md = &sub_md;
         if (d->bf16) {
             TRY(dnnl_memory_desc_init_by_tag(&sub_lp_md, 4, sd, dnnl_bf16, dnnl_nhwc));
-            TRY(init_cast(&c->sub_cast, &sub_md, &sub_lp_md, TL_ACT_A));
+            TRY(init_cast(&c->sub_cast, &sub_md, &sub_lp_md, TL_ACT_A, NULL, NULL));
             src_md = &sub_lp_md;
         }
         strides[0] = strides[1] = 1;
@@ -473,7 +464,7 @@ static int create_backward_weights(dlshim_conv *c) {
     TRY(dnnl_primitive_create(&c->bwd_w, c->bwd_w_pd));
     TRY(make_scratch(c->bwd_w_pd, &c->bwd_w_scratch));
     const dnnl_memory_desc_t *got = dnnl_primitive_desc_query_md(c->bwd_w_pd, dnnl_query_diff_weights_md, 0);
-    return init_weight_slot(&c->bwd_w_w, &c->wei_md, c->wei, got, 1);
+    return init_weight_slot(&c->bwd_w_w, &c->wei_md, got, 1, 0, 0, NULL);
 }
 
 void dlshim_conv_destroy(dlshim_conv *c) {
