@@ -22,10 +22,7 @@ public struct HUImage: Sendable, Equatable {
         guard pixels.count == count else {
             throw .invalid("Hounsfield image \(width)×\(height) needs \(count) values, got \(pixels.count)")
         }
-        self.width = width
-        self.height = height
-        self.pixels = pixels
-        self.inverted = inverted
+        self.init(unchecked: width, height, pixels, inverted: inverted)
     }
 
     init(unchecked width: Int, _ height: Int, _ pixels: [Int16], inverted: Bool = false) {

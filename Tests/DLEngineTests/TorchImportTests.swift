@@ -94,6 +94,19 @@ struct PretrainedTests {
         return out
     }
 
+    /// ImageNet MobileNetV2 with torchvision's weights (the test is enabled only when they are there).
+    static func pretrained() throws -> Model {
+        let (tensors, _) = try TorchStateDict.read(try Data(contentsOf: try #require(PretrainedWeights.mobileNetV2)))
+        let model = try Model(layers: ModelBuilders.mobileNetV2Layers(normalization: .imageNet))
+        try model.loadWeights(tensors)
+        return model
+    }
+
+    /// The chelsea and coffee photos, 224×224 RGB, one after the other.
+    static func photos() throws -> [Float] {
+        try ["chelsea_224", "coffee_224"].flatMap { try [UInt8](fixture($0, "rgb")) }.map(Float.init)
+    }
+
     /// Top-1 class of each row of `probs` [n, 1000].
     static func top1(_ probs: [Float]) -> [Int] {
         (0..<(probs.count / 1000)).map { n in (0..<1000).max { probs[n * 1000 + $0] < probs[n * 1000 + $1] }! }
@@ -103,10 +116,8 @@ struct PretrainedTests {
           .enabled(if: PretrainedWeights.mobileNetV2 != nil && Precision.int8.isSupported,
                    "needs .fixtures-cache/mobilenet_v2-b0353104.pth and AVX-512 VNNI"))
     func classifyInt8() throws {
-        let (tensors, _) = try TorchStateDict.read(try Data(contentsOf: try #require(PretrainedWeights.mobileNetV2)))
-        let model = try Model(layers: ModelBuilders.mobileNetV2Layers(normalization: .imageNet))
-        try model.loadWeights(tensors)
-        let pixels = try ["chelsea_224", "coffee_224"].flatMap { try [UInt8](fixture($0, "rgb")) }.map(Float.init)
+        let model = try Self.pretrained()
+        let pixels = try Self.photos()
         let images = try Tensor(shape: [2, 224, 224, 3], values: pixels)
         let set = Self.crops(of: pixels, images: 2, count: 200, seed: 7)
         func predict(_ values: [Float]) throws -> [Float] {
@@ -150,15 +161,12 @@ struct PretrainedTests {
           .enabled(if: PretrainedWeights.mobileNetV2 != nil && Precision.bf16.isSupported,
                    "needs .fixtures-cache/mobilenet_v2-b0353104.pth and AVX-512 BF16"))
     func classifyBF16() throws {
-        let (tensors, _) = try TorchStateDict.read(try Data(contentsOf: try #require(PretrainedWeights.mobileNetV2)))
-        let model = try Model(layers: ModelBuilders.mobileNetV2Layers(normalization: .imageNet))
-        try model.loadWeights(tensors)
+        let model = try Self.pretrained()
         try model.setPrecision(.bf16)
-        let pixels = try ["chelsea_224", "coffee_224"].flatMap { try [UInt8](fixture($0, "rgb")) }.map(Float.init)
+        let pixels = try Self.photos()
         let probs = try model.forward(Tensor(shape: [2, 224, 224, 3], values: pixels), training: false).array
         let expected = try WeightsFile.decode(try fixture("imagenet_expected", "dlew"))[0].values
-        let top = (0..<2).map { n in (0..<1000).max { probs[n * 1000 + $0] < probs[n * 1000 + $1] }! }
-        #expect(top == [285, 967])
+        #expect(Self.top1(probs) == [285, 967])
         let diff = zip(probs, expected).map { abs($0 - $1) }.max()!
         #expect(diff < 5e-2 && diff > 1e-5, "max |p_bf16 - p_torch_fp32| = \(diff)")
     }

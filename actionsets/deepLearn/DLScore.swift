@@ -140,7 +140,7 @@ struct DLScore: Action {
                          + "values below zero stay FP32): scoring in FP32.")
                 calibrated = nil
             } else {
-                try PrecisionOption.apply(args[precision], to: engine, ctx)
+                try PrecisionOption.apply(precisionValue, to: engine, ctx)
             }
             let samples = try ImageData.read(t.data, inputs: column, target: target, shape: input.shape, requireTarget: false, ctx: ctx)
             var out: LayerOut?

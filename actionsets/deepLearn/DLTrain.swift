@@ -26,12 +26,14 @@ struct DLTrain: Action {
                              modelWeights.spec, seed.spec, nThreads.spec, optimizer.spec, targetOrder.spec, precision.spec] + extras
 
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
+        let precisionValue = try PrecisionOption.parse(args[precision])
+        try PrecisionOption.requireSupport(precisionValue)   // before any table is read
         let (m, _) = try await ModelAccess.load(args[modelTable], ctx, parameter: "modelTable")
         let seedValue = UInt64(bitPattern: Int64(args[seed]))
         let batch = args[optimizer][Optimizer.miniBatchSize]
         let engine = try await ctx.cpu { () throws -> Model in
             let e = try EngineGraph.model(m, seed: seedValue, for: .training(batch: batch), ctx)
-            try PrecisionOption.apply(args[precision], to: e, ctx)
+            try PrecisionOption.apply(precisionValue, to: e, ctx)
             return e
         }
         let data = try await TrainingData.load(args, ctx, engine: engine)

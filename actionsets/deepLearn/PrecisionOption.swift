@@ -33,17 +33,17 @@ enum PrecisionOption {
         }
     }
 
-    /// Sets `value` on `engine`; a CPU without the instructions gets an Error naming the parameter and the ISA.
-    static func apply(_ value: String, to engine: Model, _ ctx: ActionContext) throws(ActionError) {
-        let p = try parse(value)
-        try requireSupport(p)
+    /// Sets `p` (parsed and checked against the CPU by `parse` and `requireSupport` before any table was read) on
+    /// `engine`, with a NOTE saying what runs in it.
+    static func apply(_ p: Precision, to engine: Model, _ ctx: ActionContext) throws(ActionError) {
         do { try engine.setPrecision(p) } catch {
             throw ActionError(.parameterValue, "precision=\(p.rawValue): \(error.message)\(p == .int8 ? "; pass calibrationTable to calibrate again" : "").",
                               parameter: p == .int8 ? "calibrationTable" : "precision")
         }
         if p == .int8 {
             ctx.note("\(engine.quantizedConvolutions.count) convolutions run in INT8 on \(Precision.effectiveISA) (u8/s8 activations from the calibration ranges, per-channel "
-                     + "s8 weights); grouped and depthwise convolutions, the stem on image channels and fully connected layers in FP32.")
+                     + "s8 weights); grouped and depthwise convolutions, the stem on image channels, those fed values below zero and fully "
+                     + "connected layers in FP32.")
         } else if p != .fp32 {
             ctx.note("Convolutions and fully connected layers run in \(p.rawValue) mixed precision on \(Precision.effectiveISA) "
                      + "(float32 accumulation, master weights, batch-norm statistics and loss).")

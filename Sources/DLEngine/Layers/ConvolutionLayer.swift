@@ -79,6 +79,8 @@ public final class ConvolutionLayer: Layer {
     public var precision: Precision = .fp32 {
         didSet { if precision != oldValue { primitives = [:]; foldedPrimitives = [:]; foldedVersions = [:]; int8Primitives = [:] } }
     }
+    /// The precision of the primitives that are not INT8's (INT8 runs its other convolutions in FP32).
+    private var floatPrecision: Precision { precision == .int8 ? .fp32 : precision }
     /// The range of this layer's input seen while `calibrating` (int8 post-training quantization).
     public internal(set) var inputRange: (min: Float, max: Float)?
     /// Set by `Model.calibrate`: forwards record `inputRange`.
@@ -174,7 +176,7 @@ public final class ConvolutionLayer: Layer {
 
     private func primitive(_ n: Int) throws -> DNNLConvolution {
         if let p = primitives[n] { return p }
-        let p = try DNNLConvolution(geometry(batch: n), hasBias: hasBias, fusedReLU: activation == .relu, precision: precision == .int8 ? .fp32 : precision)
+        let p = try DNNLConvolution(geometry(batch: n), hasBias: hasBias, fusedReLU: activation == .relu, precision: floatPrecision)
         primitives[n] = p
         return p
     }
@@ -221,7 +223,7 @@ public final class ConvolutionLayer: Layer {
         } else if let cached = foldedPrimitives[g.batch] {
             p = cached
         } else {
-            p = try DNNLConvolution(g, hasBias: true, fusedActivation: bn.activation, training: false, precision: precision == .int8 ? .fp32 : precision)
+            p = try DNNLConvolution(g, hasBias: true, fusedActivation: bn.activation, training: false, precision: floatPrecision)
             foldedPrimitives[g.batch] = p
         }
         try p.forward(x: x.pointer, w: folded, b: bias, y: y.pointer, weightsVersion: version)
