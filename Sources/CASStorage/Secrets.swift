@@ -17,4 +17,15 @@ public enum Secrets {
         guard !x.isEmpty else { return true }
         return x.withUnsafeBytes { px in y.withUnsafeBytes { py in sodium_memcmp(px.baseAddress!, py.baseAddress!, x.count) == 0 } }
     }
+
+    /// A 32-byte BLAKE2b digest of `bytes` (libsodium's `crypto_generichash`), as lowercase hex: detects
+    /// damaged data (not a signature: anyone can recompute it).
+    public static func digest(_ bytes: [UInt8]) -> String {
+        _ = Passwords.ready
+        var out = [UInt8](repeating: 0, count: 32)
+        bytes.withUnsafeBufferPointer { b in
+            _ = crypto_generichash(&out, 32, b.baseAddress, UInt64(b.count), nil, 0)
+        }
+        return out.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+    }
 }

@@ -74,6 +74,12 @@ let otherLayerCases: [LayerCase] = [
     LayerCase("input scale/offset/std", [[2, 2, 3]]) {
         InputLayer(name: "in", shape: [2, 2, 3], scale: 0.5, offsets: [0.1, -0.2, 0.3], std: [2, 0.5, 1])
     },
+    LayerCase("scale per channel [1,1,C]", [[3, 2, 4], [1, 1, 4]]) { ScaleLayer(name: "s", sources: ["x", "f"]) },
+    LayerCase("scale per channel [1,C,1] + sigmoid", [[2, 3, 5], [1, 5, 1]]) { ScaleLayer(name: "s", sources: ["x", "f"], activation: .sigmoid) },
+    LayerCase("scale per value", [[2, 2, 3], [2, 2, 3]]) { ScaleLayer(name: "s", sources: ["x", "f"]) },
+    LayerCase("channel shuffle 3 groups", [[2, 2, 6]]) { ChannelShuffleLayer(name: "cs", source: "x", groups: 3) },
+    LayerCase("reshape [1,1,C] to [1,C,1]", [[1, 1, 6]]) { ReshapeLayer(name: "r", source: "x", shape: [1, 6, 1]) },
+    LayerCase("reshape [2,3,4] to [4,2,3] + tanh", [[2, 3, 4]]) { ReshapeLayer(name: "r", source: "x", shape: [4, 2, 3], activation: .tanh) },
 ]
 
 @Suite("Layer gradients (finite differences)")

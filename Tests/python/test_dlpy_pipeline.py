@@ -235,7 +235,7 @@ def test_dlpy_feature_maps_features_and_astore(conn, pets, tmp_path):
 
     model.save_to_astore(path=str(tmp_path))
     saved = tmp_path / "dlpy_maps.astore"
-    assert saved.read_bytes().startswith(b"CASLITE-ASTORE 1\n")
+    assert saved.read_bytes().startswith(b"CASLITE-ASTORE 2\nblake2b ")
 
 
 def _write_resnet50_caffe_h5(path, seed=50):

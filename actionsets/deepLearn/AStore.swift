@@ -1,19 +1,24 @@
 import CASCore
+import CASStorage
 import CASWire
 
 /// caslite's analytic store: a model table and its weights in one blob, kept in a one-row table
 /// (`_Key_` the model name, `_State_` the blob) as `dlExportModel casOut=` writes it, and as a file
 /// through `astore.download` / `astore.upload`.
 ///
-/// The blob is the line `CASLITE-ASTORE 1`, then one JSON object `{"model": <model table>, "weights":
-/// <weights table>}` with both tables in the protocol's table form (docs/protocol.md "Values"). It is
-/// not SAS's ASTORE format: SAS's `astore` files cannot be read, and caslite's cannot be read by SAS.
+/// The blob is the line `CASLITE-ASTORE 2`, the line `blake2b <hex digest of the rest>`, then one JSON
+/// object `{"model": <model table>, "weights": <weights table>}` with both tables in the protocol's table
+/// form (docs/protocol.md "Values"). The digest catches damage the JSON parser cannot see (a changed digit
+/// of a weight). Version 1 blobs (no digest line) are still read. It is not SAS's ASTORE format: SAS's
+/// `astore` files cannot be read, and caslite's cannot be read by SAS.
 enum AStore {
-    static let magic = Array("CASLITE-ASTORE 1\n".utf8)
+    static let magic = Array("CASLITE-ASTORE 2\n".utf8)
+    static let magicV1 = Array("CASLITE-ASTORE 1\n".utf8)
+    static let digestPrefix = Array("blake2b ".utf8)
 
     static func blob(model m: ModelTable, weights w: WeightsTable) -> [UInt8] {
-        let body = Value.dict(["model": .table(m.table(name: m.modelName)), "weights": .table(w.table(name: "\(m.modelName)_weights"))])
-        return magic + body.jsonBytes()
+        let body = Value.dict(["model": .table(m.table(name: m.modelName)), "weights": .table(w.table(name: "\(m.modelName)_weights"))]).jsonBytes()
+        return magic + digestPrefix + Array(Secrets.digest(body).utf8) + [UInt8(ascii: "\n")] + body
     }
 
     static func table(model m: ModelTable, weights w: WeightsTable, name: String) -> DataTable {
@@ -41,12 +46,24 @@ enum AStore {
 
     /// The model and weights in a blob; anything else is refused with what was expected.
     static func read(_ blob: [UInt8], parameter: String) throws(ActionError) -> (ModelTable, WeightsTable) {
-        guard blob.count > magic.count, Array(blob.prefix(magic.count)) == magic else {
-            throw ActionError(.parameterValue, "The data is not a caslite analytic store (it does not start with \"CASLITE-ASTORE 1\"); "
+        let json: [UInt8]
+        if blob.starts(with: magic) {
+            let rest = blob.dropFirst(magic.count)
+            guard rest.starts(with: digestPrefix), let end = rest.firstIndex(of: UInt8(ascii: "\n")) else {
+                throw ActionError(.parameterValue, "The analytic store is damaged: its digest line is missing.", parameter: parameter)
+            }
+            json = Array(rest[(end + 1)...])
+            guard String(decoding: rest[(rest.startIndex + digestPrefix.count)..<end], as: UTF8.self) == Secrets.digest(json) else {
+                throw ActionError(.parameterValue, "The analytic store is damaged: its contents do not match its digest.", parameter: parameter)
+            }
+        } else if blob.starts(with: magicV1) {
+            json = Array(blob[magicV1.count...])
+        } else {
+            throw ActionError(.parameterValue, "The data is not a caslite analytic store (it does not start with \"CASLITE-ASTORE\"); "
                               + "SAS ASTORE files cannot be read.", parameter: parameter)
         }
         let body: Value
-        do { body = try JSONParser.parse(Array(blob[magic.count...])) } catch {
+        do { body = try JSONParser.parse(json) } catch {
             throw ActionError(.parameterValue, "The analytic store is damaged: \(error.description).", parameter: parameter)
         }
         guard case .table(let model) = body["model"], case .table(let weights) = body["weights"] else {

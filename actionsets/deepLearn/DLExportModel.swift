@@ -23,8 +23,9 @@ struct DLExportModel: Action {
         guard args[path] != nil || args.has(casOut) else {
             throw ActionError(.parameterMissing, "Give path= (a weights file in a caslib) or casOut= (an analytic store table).", parameter: "path")
         }
-        let (m, _) = try await ModelAccess.load(args[modelTable], ctx, parameter: "modelTable")
+        let (model, _) = try await ModelAccess.load(args[modelTable], ctx, parameter: "modelTable")
         let w = try await ModelAccess.weights(args[initWeights], ctx, parameter: "initWeights")
+        let m = model.withClasses(from: w)
         var file: CaslibPath?
         var lib: Caslib?
         if let p = args[path] {

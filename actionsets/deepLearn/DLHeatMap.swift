@@ -23,8 +23,9 @@ struct DLHeatMap: Action {
                              maxImages.spec, caslib.spec, path.spec, replace.spec]
 
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
-        let (m, _) = try await ModelAccess.load(args[modelTable], ctx, parameter: "modelTable")
+        let (model, _) = try await ModelAccess.load(args[modelTable], ctx, parameter: "modelTable")
         let w = try await ModelAccess.weights(args[initWeights], ctx, parameter: "initWeights")
+        let m = model.withClasses(from: w)
         let t = try await ctx.filteredTable(args[table])
         let target = w.target ?? "_label_", limit = args[maxImages]
         let (mw, mh, st) = (args[maskWidth], args[maskHeight], args[stepSize])

@@ -92,10 +92,11 @@ struct DLScore: Action {
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
         let precisionValue = try PrecisionOption.parse(args[precision])
         try PrecisionOption.requireSupport(precisionValue)   // before any table is read
-        let (m, _) = try await ModelAccess.load(args[modelTable], ctx, parameter: "modelTable")
+        let (model, _) = try await ModelAccess.load(args[modelTable], ctx, parameter: "modelTable")
         let weightsRef = args[initWeights]
         let weightsTable = try await ctx.filteredTable(weightsRef, parameter: "initWeights")
         let w = try WeightsTable(weightsTable.data, parameter: "initWeights")
+        let m = model.withClasses(from: w)
         let t = try await ctx.filteredTable(args[table])
         let column = args[inputs].first ?? "_image_", target = w.target ?? "_label_", batch = args[bufferSize]
         let threads = args[nThreads] > 0 ? min(args[nThreads], ProcessInfo.processInfo.activeProcessorCount) : ProcessInfo.processInfo.activeProcessorCount

@@ -28,7 +28,14 @@ struct DLTrain: Action {
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
         let precisionValue = try PrecisionOption.parse(args[precision])
         try PrecisionOption.requireSupport(precisionValue)   // before any table is read
-        let (m, _) = try await ModelAccess.load(args[modelTable], ctx, parameter: "modelTable")
+        var (loaded, _) = try await ModelAccess.load(args[modelTable], ctx, parameter: "modelTable")
+        let unsized = loaded.outputsWithoutClasses
+        if !unsized.isEmpty {
+            let n = try await TrainingData.levelCount(args, ctx)
+            loaded = loaded.withClasses { _ in n }
+            ctx.note("Output layer \(unsized.joined(separator: ", ")) has n = \(n), the number of levels of target \(args[target]).")
+        }
+        let m = loaded
         let seedValue = UInt64(bitPattern: Int64(args[seed]))
         let batch = args[optimizer][Optimizer.miniBatchSize]
         let engine = try await ctx.cpu { () throws -> Model in

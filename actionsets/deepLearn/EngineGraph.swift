@@ -19,8 +19,7 @@ enum EngineGraph {
         guard !m.layers.isEmpty else {
             throw ActionError(.parameterValue, "Model \(m.modelName) has no layers; add them with deepLearn.addLayer.", parameter: "model")
         }
-        var layers: [Layer] = []
-        for (i, s) in m.layers.enumerated() { layers += try engineLayers(s, seed: seed &+ UInt64(i)) }
+        let layers = try engineLayers(m, seed: seed)
         do {
             let (batch, training, what): (Int, Bool, String) = switch use {
             case .parameters: (1, false, "Model \(m.modelName)")
@@ -36,6 +35,65 @@ enum EngineGraph {
         } catch {
             throw ActionError(.internalError, "Model \(m.modelName): \(error)")
         }
+    }
+
+    /// Every spec's engine layers in model order, with the parts CAS adds on its own: a dropout layer
+    /// after a layer with a `dropout` option (its consumers read the dropout), and 1×1 projections in
+    /// front of a residual layer whose sources differ in shape (`projected`).
+    static func engineLayers(_ m: ModelTable, seed: UInt64) throws(ActionError) -> [Layer] {
+        var layers: [Layer] = []
+        var readAs: [String: String] = [:]      // spec name → the engine layer its consumers read
+        var shapes: [String: [Int]] = [:]       // engine layer → per-sample output shape (while shapes are known)
+        for (i, spec) in m.layers.enumerated() {
+            var s = spec
+            s.sources = s.sources.map { readAs[$0] ?? $0 }
+            var added: [Layer] = []
+            func known(_ names: [String]) -> [[Int]]? {
+                let found = names.compactMap { shapes[$0] }
+                return found.count == names.count ? found : nil
+            }
+            if s.kind == .residual, s.sources.count >= 2, let inputs = known(s.sources) {
+                let (projections, sources) = try projected(s, inputs)
+                added += projections
+                s.sources = sources
+            }
+            added += try engineLayers(s, seed: seed &+ UInt64(i))
+            if let rate = s.number("dropout"), rate > 0, s.kind != .dropout, s.kind != .output, let last = added.last {
+                added.append(DropoutLayer(name: "\(s.name)#dropout", source: last.name, rate: Float(rate), seed: seed &+ UInt64(i) &+ 0x5eed))
+            }
+            for l in added {
+                if let inputs = known(l.sources) { shapes[l.name] = try? l.outputShape(given: inputs) }
+            }
+            if let last = added.last, last.name != s.name { readAs[s.name] = last.name }
+            layers += added
+        }
+        return layers
+    }
+
+    /// CAS adds a projection when a residual layer's sources differ in shape (DLPy's ResNet*_SAS rely on it):
+    /// every source that differs from the target shape — the smallest spatial size, then the most channels —
+    /// goes through a 1×1 convolution without bias, with the stride that brings it to the target size.
+    static func projected(_ s: LayerSpec, _ shapes: [[Int]]) throws(ActionError) -> ([Layer], [String]) {
+        guard shapes.contains(where: { $0 != shapes[0] }) else { return ([], s.sources) }
+        guard shapes.allSatisfy({ $0.count == 3 }) else {
+            throw ActionError(.parameterValue, "Residual layer '\(s.name)': its sources have shapes \(shapes.map { "\($0)" }.joined(separator: ", ")), which no projection can match.",
+                              parameter: "srcLayers")
+        }
+        let target = shapes.min { a, b in a[0] * a[1] != b[0] * b[1] ? a[0] * a[1] < b[0] * b[1] : a[2] > b[2] }!
+        var layers: [Layer] = [], sources: [String] = []
+        for (k, (source, shape)) in zip(s.sources, shapes).enumerated() {
+            guard shape != target else { sources.append(source); continue }
+            let sh = (shape[0] + target[0] - 1) / target[0], sw = (shape[1] + target[1] - 1) / target[1]
+            guard (shape[0] + sh - 1) / sh == target[0], (shape[1] + sw - 1) / sw == target[1] else {
+                throw ActionError(.parameterValue, "Residual layer '\(s.name)': source '\(source)' is \(shape[1])x\(shape[0]) but the sum is \(target[1])x\(target[0]); no stride of a projection maps one onto the other.",
+                                  parameter: "srcLayers")
+            }
+            let p = ConvolutionLayer(name: "\(s.name)#proj\(k)", source: source, filters: target[2], kernel: 1, kernelW: 1, stride: sh, strideW: sw,
+                                     padding: .same, groups: 1, bias: false, activation: .identity)
+            layers.append(p)
+            sources.append(p.name)
+        }
+        return (layers, sources)
     }
 
     static func activation(_ s: LayerSpec, auto: Activation) throws(ActionError) -> Activation {
@@ -80,9 +138,21 @@ enum EngineGraph {
         switch s.kind {
         case .input:
             let c = s.int("nchannels") ?? 3
-            return [InputLayer(name: s.name, shape: [s.int("height") ?? 0, s.int("width") ?? 0, c], scale: Float(s.number("scale") ?? 1),
-                               offsets: s.list("offsets")?.map(Float.init), std: s.word("std") == "VALUES" ? s.list("std")?.map(Float.init) : nil)]
-        case .convolution:
+            let input = InputLayer(name: s.name, shape: [s.int("height") ?? 0, s.int("width") ?? 0, c], scale: Float(s.number("scale") ?? 1),
+                                   offsets: s.list("offsets")?.map(Float.init), std: s.word("std") == "VALUES" ? s.list("std")?.map(Float.init) : nil,
+                                   augmentation: augmentation(s, seed: seed))
+            return [input]
+        case .scale:
+            guard s.sources.count == 2 else {
+                throw ActionError(.parameterValue, "Scale layer '\(s.name)' needs two source layers (the data, then the factors), got \(s.sources.count).", parameter: "srcLayers")
+            }
+            return [ScaleLayer(name: s.name, sources: s.sources, activation: try activation(s, auto: .identity))]
+        case .reshape:
+            return [ReshapeLayer(name: s.name, source: try source(s), shape: [s.int("height") ?? 1, s.int("width") ?? 1, s.int("depth") ?? 1],
+                                 activation: try activation(s, auto: .identity))]
+        case .channelShuffle:
+            return [ChannelShuffleLayer(name: s.name, source: try source(s), groups: s.int("ngroups") ?? 1)]
+        case .convolution, .groupConvolution:
             let stride = s.int("stride") ?? 1
             return [ConvolutionLayer(name: s.name, source: try source(s), filters: s.int("nfilters") ?? 1, kernel: s.int("height") ?? 3,
                                      kernelW: s.int("width") ?? 3, stride: s.int("stridevertical") ?? stride,
@@ -104,6 +174,22 @@ enum EngineGraph {
         case .dropout:
             return [DropoutLayer(name: s.name, source: try source(s), rate: Float(s.number("dropout") ?? 0.5), seed: seed)]
         }
+    }
+
+    /// The input layer's training-time augmentation (CAS's randomFlip, randomCrop, randomMutation).
+    static func augmentation(_ s: LayerSpec, seed: UInt64) -> Augmentation {
+        let flip: Augmentation.Flip = switch s.word("flip") {
+        case "H": .horizontal
+        case "V": .vertical
+        case "HV": .both
+        default: .none
+        }
+        let crop: Augmentation.Crop = switch s.word("crop") {
+        case "UNIQUE": .unique
+        case "RANDOMRESIZED": .randomResized
+        default: .none
+        }
+        return Augmentation(flip: flip, crop: crop, mutation: s.word("mutation") == "RANDOM", seed: seed)
     }
 
     static func atLeastTwo(_ s: LayerSpec) throws(ActionError) -> [String] {
@@ -131,7 +217,11 @@ enum EngineGraph {
             throw ActionError(.parameterValue, "Output layer '\(s.name)': only act=SOFTMAX is supported (got \(act)).", parameter: "layer.act")
         }
         if s.int("nofullconnect") == 1 { return [SoftmaxCrossEntropyLayer(name: s.name, source: try source(s))] }
-        return [FullyConnectedLayer(name: s.name, source: try source(s), outputs: s.int("n") ?? 2, bias: s.int("no_bias") != 1),
+        guard let n = s.int("n") else {
+            throw ActionError(.parameterValue, "Output layer '\(s.name)' has no n (number of classes): dlTrain sets it from the target's levels; for this action set n with addLayer or use weights trained by dlTrain.",
+                              parameter: "model")
+        }
+        return [FullyConnectedLayer(name: s.name, source: try source(s), outputs: n, bias: s.int("no_bias") != 1),
                 SoftmaxCrossEntropyLayer(name: softmaxName(s.name), source: s.name)]
     }
 

@@ -9,6 +9,9 @@ enum Enumerations {
         "pool": ["MAX": ("Max Pooling", 1), "MEAN": ("Mean Pooling", 2)],
         "error": ["AUTO": ("Automatic", 0), "ENTROPY": ("Entropy", 2)],
         "std": ["NONE": ("No Standardization", 2), "VALUES": ("Per-channel values", 20)],
+        "crop": ["NONE": ("No cropping", 1), "UNIQUE": ("Unique", 2), "RANDOMRESIZED": ("Random resized", 3)],
+        "flip": ["NONE": ("No flipping", 1), "H": ("Horizontal", 2), "V": ("Vertical", 3), "HV": ("Horizontal and vertical", 4)],
+        "mutation": ["NONE": ("No mutations", 1), "RANDOM": ("Random", 2)],
     ]
 
     /// Model-table keys whose value is a label rather than a number (`poolingtype` holds `pool`).

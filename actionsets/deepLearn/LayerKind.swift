@@ -1,6 +1,6 @@
 /// Layer types, with CAS's model-table label and code (as in the model tables DLPy ships; docs/deeplearn.md).
 enum LayerKind: String, Sendable, CaseIterable {
-    case input, convolution, pooling, fc, output, batchnorm, residual, concat, dropout
+    case input, convolution, groupConvolution, pooling, fc, output, batchnorm, residual, concat, scale, channelShuffle, reshape, dropout
 
     var label: String {
         switch self {
@@ -12,11 +12,15 @@ enum LayerKind: String, Sendable, CaseIterable {
         case .batchnorm: "Batch Normalization"
         case .residual: "Residual Layer"
         case .concat: "Concat"
+        case .groupConvolution: "Group Convolution"
+        case .scale: "Scale"
+        case .channelShuffle: "Channel Shuffle"
+        case .reshape: "Reshape"
         case .dropout: "Dropout"
         }
     }
 
-    /// CAS's layer-type code; dropout (an option in CAS, a layer here) uses 20, not a CAS code.
+    /// CAS's layer-type code (those DLPy's model-table reader knows); dropout (an option in CAS, a layer here) uses 20, not a CAS code.
     var code: Double {
         switch self {
         case .input: 1
@@ -27,6 +31,10 @@ enum LayerKind: String, Sendable, CaseIterable {
         case .batchnorm: 8
         case .residual: 9
         case .concat: 10
+        case .scale: 12
+        case .groupConvolution: 17
+        case .channelShuffle: 18
+        case .reshape: 14
         case .dropout: 20
         }
     }
@@ -42,6 +50,10 @@ enum LayerKind: String, Sendable, CaseIterable {
         case .batchnorm: "bnopts"
         case .residual: "residualopts"
         case .concat: "concatopts"
+        case .groupConvolution: "groupconvopts"
+        case .scale: "scaleopts"
+        case .channelShuffle: "channelshuffleopts"
+        case .reshape: "reshapeopts"
         case .dropout: "dropoutopts"
         }
     }

@@ -11,8 +11,8 @@ enum LayerOptions {
     static let initSpec = P.string("init", "Weight initialisation (the engine uses He/Kaiming uniform for every choice).",
                                    default: "XAVIER", allowed: Enumerations.allowed("init")).spec
     static let includeBias = P.bool("includeBias", "Whether the layer has a bias term.", default: true).spec
-    static let dropout = P.double("dropout", "Dropout rate applied to the layer's output (only 0 supported here; use a dropout layer).",
-                                  default: 0, min: 0, max: 1).spec
+    static let dropout = P.double("dropout", "Dropout rate applied to the layer's output in training (0 = none; below 1).",
+                                  default: 0, min: 0, max: 0.999).spec
     /// Largest spatial size (width, height, stride, padding) a layer may declare: an image's largest side.
     static let maxSide = Limits.maxImageSide
     /// Largest channel, filter or group count.
@@ -25,9 +25,13 @@ enum LayerOptions {
         P.double("scale", "Pixel values are multiplied by this first.", default: 1).spec,
         P.doubleList("offsets", "Per-channel values subtracted after scaling.").spec,
         P.value("std", "Per-channel divisors after the offsets (a list), or NONE.").spec,
-        P.string("randomFlip", "Random flipping (only NONE).", default: "NONE", allowed: ["NONE"]).spec,
-        P.string("randomCrop", "Random cropping (only NONE).", default: "NONE", allowed: ["NONE"]).spec,
-        P.string("randomMutation", "Random mutations (only NONE).", default: "NONE", allowed: ["NONE"]).spec,
+        P.doubleList("normStds", "Per-channel standard deviations the values are divided by after the offsets (CAS's name; same as a std list).").spec,
+        P.string("randomFlip", "Training only: flip each image at random, horizontally (H), vertically (V), either (HV), or NONE.",
+                 default: "NONE", allowed: Enumerations.allowed("flip")).spec,
+        P.string("randomCrop", "Training only: UNIQUE (a window of the input size at a random place; images already of that size are unchanged), RANDOMRESIZED (a random 8-100 % part resized back), or NONE.",
+                 default: "NONE", allowed: Enumerations.allowed("crop")).spec,
+        P.string("randomMutation", "Training only: RANDOM brightness and contrast changes per image, or NONE.",
+                 default: "NONE", allowed: Enumerations.allowed("mutation")).spec,
         dropout,
     ]
     static let convolution: [ParamSpec] = [
@@ -36,8 +40,9 @@ enum LayerOptions {
         P.int("stride", "Stride in both directions.", default: 1, min: 1, max: maxSide).spec,
         size("strideHorizontal", "Horizontal stride (default: stride).", min: 1), size("strideVertical", "Vertical stride (default: stride).", min: 1),
         size("padding", "Padding on every side; CAS \"same\" padding (output = ceil(input/stride)) when omitted."),
-        size("padHeight", "Padding at top and bottom."), size("padWidth", "Padding at left and right."),
-        P.int("groups", "Convolution groups (caslite; nChannels = depthwise).", default: 1, min: 1, max: maxChannels).spec,
+        P.optionalInt("padHeight", "Padding at top and bottom.", min: 0, max: maxSide).aliases("paddingHeight").spec,
+        P.optionalInt("padWidth", "Padding at left and right.", min: 0, max: maxSide).aliases("paddingWidth").spec,
+        P.int("groups", "Convolution groups (nChannels = depthwise).", default: 1, min: 1, max: maxChannels).aliases("nGroups").spec,
         act("AUTO"), includeBias, initSpec, dropout,
     ]
     static let pooling: [ParamSpec] = [
@@ -45,25 +50,34 @@ enum LayerOptions {
         size("stride", "Stride (default: width).", min: 1),
         size("strideHorizontal", "Horizontal stride (DLPy sends it; must equal strideVertical: the engine pools with one stride).", min: 1),
         size("strideVertical", "Vertical stride (default: stride).", min: 1),
-        P.string("pool", "MAX or MEAN.", default: "MAX", allowed: ["MAX", "MEAN"]).spec,
+        P.string("pool", "MAX, or MEAN (alias AVERAGE).", default: "MAX", allowed: ["MAX", "MEAN", "AVERAGE"]).spec,
         size("padding", "Padding on every side; CAS \"same\" padding when omitted."),
         dropout,
     ]
     static let fc: [ParamSpec] = [P.optionalInt("n", "Number of neurons (one tensor holds at most 2^31-1 weights: inputs × n).", min: 1, max: Int(Int32.max), required: true).spec, act("AUTO"), includeBias, initSpec, dropout]
     static let output: [ParamSpec] = [
-        P.optionalInt("n", "Number of classes (default: the number of target levels, fixed at build time here: required).", min: 1, max: 1 << 24)
+        P.optionalInt("n", "Number of classes (default: the number of target levels, set by dlTrain from the training table).", min: 1, max: 1 << 24)
             .aliases("nClasses").spec,
         act("SOFTMAX"), P.string("error", "Loss: AUTO or ENTROPY (cross-entropy).", default: "AUTO", allowed: Enumerations.allowed("error")).spec,
         includeBias, initSpec,
         P.bool("fullConnect", "Whether the output layer has its own fully connected part (false: softmax of its source).", default: true).spec,
     ]
     static let actOnly: [ParamSpec] = [act("AUTO")]
+    static let reshape: [ParamSpec] = [
+        size("width", "Output width (required).", min: 1), size("height", "Output height (required).", min: 1),
+        P.optionalInt("depth", "Output depth = channels (required).", min: 1, max: maxChannels).spec, act("AUTO"),
+    ]
+    static let channelShuffle: [ParamSpec] = [
+        P.int("nGroups", "Number of channel groups to interleave (the channels must divide evenly).", default: 1, min: 1, max: maxChannels).spec,
+        P.double("scale", "Multiplies the output (only 1 is supported).", default: 1, min: 1, max: 1).spec,
+    ]
     static let dropoutLayer: [ParamSpec] = [P.double("dropout", "Fraction of values zeroed in training.", default: 0.5, min: 0, max: 1).spec]
 
     static let alternatives: [ParamType.Alternative] = [
         .init("input", "Input layer: image size, channels and normalisation.", input),
         .init("convolution", "Convolution (+ activation).", convolution),
         .init("convo", "Same as convolution (DLPy's name).", convolution),
+        .init("groupconvo", "Grouped convolution (DLPy's GroupConv2d; nGroups = nChannels is depthwise).", convolution),
         .init("pooling", "Max or mean pooling; width 0 = global mean pooling.", pooling),
         .init("pool", "Same as pooling (DLPy's name).", pooling),
         .init("fc", "Fully connected layer.", fc),
@@ -72,13 +86,16 @@ enum LayerOptions {
         .init("batchnorm", "Batch normalisation (+ activation).", actOnly),
         .init("residual", "Element-wise sum of its sources (+ activation).", actOnly),
         .init("concat", "Channel concatenation of its sources.", actOnly),
+        .init("scale", "Multiplies its first source by per-channel factors from its second (+ activation).", actOnly),
+        .init("channelshuffle", "Interleaves the channels of nGroups groups (ShuffleNet).", channelShuffle),
+        .init("reshape", "Lays each sample's values out again as height × width × depth (CAS's channel-major order).", reshape),
         .init("dropout", "Dropout layer (caslite; CAS has dropout as an option).", dropoutLayer),
     ]
 
     static let kindOf: [String: LayerKind] = [
         "input": .input, "convolution": .convolution, "convo": .convolution, "pooling": .pooling, "pool": .pooling,
         "fc": .fc, "fullconnect": .fc, "output": .output, "batchnorm": .batchnorm, "residual": .residual, "concat": .concat,
-        "dropout": .dropout,
+        "dropout": .dropout, "groupconvo": .groupConvolution, "scale": .scale, "channelshuffle": .channelShuffle, "reshape": .reshape,
     ]
 
     /// A validated `layer` value as a spec (name and sources set by the caller). Every option is
@@ -97,9 +114,14 @@ enum LayerOptions {
         switch (key, value) {
         case ("includebias", .bool(let b)): s.numbers["no_bias"] = b ? 0 : 1
         case ("fullconnect", .bool(let b)): s.numbers["nofullconnect"] = b ? 0 : 1
-        case ("randomflip", _), ("randomcrop", _), ("randommutation", _): break
+        case ("randomflip", .string(let w)): s.words["flip"] = w.uppercased()
+        case ("randomcrop", .string(let w)): s.words["crop"] = w.uppercased()
+        case ("randommutation", .string(let w)): s.words["mutation"] = w.uppercased()
+        case ("pool", .string(let w)): s.words["pool"] = w.uppercased() == "AVERAGE" ? "MEAN" : w.uppercased()
+        case ("normstds", .list(let l)): s.setList("std", l.compactMap(\.doubleValue)); s.words["std"] = "VALUES"
         case ("offsets", .list(let l)): s.setList("offsets", l.compactMap(\.doubleValue))
         case ("std", .list(let l)): s.setList("std", l.compactMap(\.doubleValue)); s.words["std"] = "VALUES"
+        case ("std", .string(let w)) where s.words["std"] == "VALUES" && w.uppercased() == "NONE": break   // normStds came first
         case ("std", .string(let w)):
             guard w.uppercased() == "NONE" else {
                 throw ActionError(.parameterValue, "layer.std: only a list of per-channel values or NONE is supported, not \"\(w)\".", parameter: "layer.std")
@@ -119,7 +141,8 @@ enum LayerOptions {
                 throw ActionError(.parameterValue, "Input layer '\(s.name)' needs width and height (the image size).", parameter: "layer.width")
             }
             if s.words["std"] == nil { s.words["std"] = "NONE" }
-        case .convolution:
+            for key in ["crop", "flip", "mutation"] where s.words[key] == nil { s.words[key] = "NONE" }
+        case .convolution, .groupConvolution:
             if s.numbers["width"] == nil { s.numbers["width"] = 3 }
             if s.numbers["height"] == nil { s.numbers["height"] = s.numbers["width"] }
         case .pooling:
@@ -133,15 +156,13 @@ enum LayerOptions {
             if s.numbers["stride"] == nil { s.numbers["stride"] = sv ?? sh ?? s.numbers["width"] }
             s.numbers["stridehorizontal"] = nil
             s.numbers["stridevertical"] = nil
-        case .output:
-            guard s.int("n") != nil || s.numbers["nofullconnect"] == 1 else {
-                throw ActionError(.parameterValue, "Output layer '\(s.name)' needs n (the number of classes).", parameter: "layer.n")
+        case .reshape:
+            guard s.int("width") != nil, s.int("height") != nil, s.int("depth") != nil else {
+                throw ActionError(.parameterValue, "Reshape layer '\(s.name)' needs width, height and depth.", parameter: "layer.width")
             }
         default: break
         }
-        if let d = s.number("dropout"), d > 0, s.kind != .dropout {
-            throw ActionError(.parameterValue, "Layer '\(s.name)': the dropout option is not supported; add a dropout layer instead.",
-                              parameter: "layer.dropout")
-        }
+        if s.kind != .dropout, s.number("dropout") == 0 { s.numbers["dropout"] = nil }
+        if s.kind == .channelShuffle { s.numbers["scale"] = nil }
     }
 }

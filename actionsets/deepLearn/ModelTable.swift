@@ -10,7 +10,6 @@ struct ModelTable: Sendable {
     var layers: [LayerSpec]
 
     static let modelTypeLabel = "Convolutional Neural Network"
-    static let skippedInputKeys: Set<String> = ["crop", "flip", "mutation"]
 
     func index(of name: String) -> Int? { layers.firstIndex { $0.name == name.lowercased() } }
     /// Every layer's position by (lower-case) name: for lookups of many names (a model may have 10 000 layers).
@@ -27,11 +26,6 @@ struct ModelTable: Sendable {
                 rows.append([.string(l.name), .string("srclayers.\(k)"), .string(src), position[src.lowercased()].map { .double(Double($0)) } ?? .null, lid])
             }
             let p = l.kind.optionPrefix
-            if l.kind == .input {
-                for (key, label) in [("crop", "No cropping"), ("flip", "No flipping"), ("mutation", "No mutations")] {
-                    rows.append([.string(l.name), .string("\(p).\(key)"), .string(label), 1, lid])
-                }
-            }
             for key in l.words.keys.sorted() {
                 let (label, code) = Enumerations.label(key, l.words[key]!)
                 rows.append([.string(l.name), .string("\(p).\(Enumerations.tableKey(key))"), .string(label), .double(code), lid])
@@ -78,7 +72,6 @@ struct ModelTable: Sendable {
                 let key = String(key1[key1.index(after: dot)...])
                 var s = byId[id] ?? LayerSpec(name: key0, kind: .input, sources: [])
                 let wordKey = Enumerations.wordKey(key)
-                if Self.skippedInputKeys.contains(key) { continue }
                 if Enumerations.table[wordKey] != nil {
                     s.words[wordKey] = Enumerations.word(wordKey, label: chr) ?? chr.uppercased()
                 } else if let num {
@@ -94,6 +87,28 @@ struct ModelTable: Sendable {
         }
         guard layers.indices.elementsEqual(byId.keys.sorted()) else {
             throw ActionError(.parameterValue, "Model table \(t.name): layer ids must be 0, 1, 2, … without gaps.", parameter: "model")
+        }
+    }
+
+    /// Output layers with their own fully connected part but no n (CAS: n comes from the target's levels).
+    var outputsWithoutClasses: [String] {
+        layers.filter { $0.kind == .output && $0.int("nofullconnect") != 1 && $0.int("n") == nil }.map(\.name)
+    }
+
+    /// The model with `n` set on every output layer that has none: `classes(layer)` gives it.
+    func withClasses(_ classes: (String) -> Int?) -> ModelTable {
+        var m = self
+        for i in m.layers.indices where m.outputsWithoutClasses.contains(m.layers[i].name) {
+            if let n = classes(m.layers[i].name) { m.layers[i].numbers["n"] = Double(n) }
+        }
+        return m
+    }
+
+    /// With n of outputs that have none taken from trained weights: the output's weight rows (`[n, inputs]`),
+    /// else the number of target levels recorded by dlTrain.
+    func withClasses(from w: WeightsTable) -> ModelTable {
+        withClasses { name in
+            w.tensors.first { $0.name == "\(name).weight" }?.shape.first ?? (w.levels.isEmpty ? nil : w.levels.count)
         }
     }
 

@@ -38,6 +38,22 @@ struct TrainingData: Sendable {
         return data
     }
 
+    /// The number of target levels among the rows dlTrain trains on (an image and a target value): the
+    /// n of output layers that have none, as CAS takes it from the data.
+    static func levelCount(_ args: Args, _ ctx: ActionContext) async throws(ActionError) -> Int {
+        let column = args[DLTrain.inputs].first ?? "_image_", target = args[DLTrain.target]
+        let t = try await ctx.filteredTable(args[DLTrain.table])
+        guard let labels = t.data.column(target) else {
+            throw ActionError(.notFound, "Target column '\(target)' does not exist in table \(t.name).", parameter: "target")
+        }
+        var levels = Set<String>()
+        let images = t.data.column(column)
+        for r in 0..<t.data.rowCount where !labels.data.isMissing(at: r) && !(images?.data.isMissing(at: r) ?? true) {
+            levels.insert(LevelText.text(labels.data.value(at: r)))
+        }
+        return levels.count
+    }
+
     static func decode(_ t: DataTable, _ column: String, _ target: String, _ shape: [Int], _ ctx: ActionContext) async throws(ActionError) -> ImageSamples {
         do {
             return try await ctx.cpu { () throws -> ImageSamples in

@@ -48,11 +48,13 @@ struct WeightsTable: Sendable {
 
     private var layerIds: [String: Int] = [:]
 
-    /// The layer a tensor name belongs to (the longest layer name that prefixes it).
+    /// The layer a tensor name belongs to (the longest layer name that prefixes it; `res1#proj0.weight`,
+    /// a part the engine adds to layer res1, belongs to res1).
     func layer(of tensor: String) -> String { Self.layer(of: tensor, among: layerIds.keys) }
 
     static func layer(of tensor: String, among names: some Collection<String>) -> String {
-        names.filter { tensor.hasPrefix($0 + ".") }.max { $0.count < $1.count } ?? String(tensor.split(separator: ".").first ?? "")
+        names.filter { tensor.hasPrefix($0 + ".") || tensor.hasPrefix($0 + "#") }.max { $0.count < $1.count }
+            ?? String(tensor.split(separator: ".").first ?? "")
     }
 
     func table(name: String) -> DataTable {

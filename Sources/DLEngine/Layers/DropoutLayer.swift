@@ -7,8 +7,7 @@ public final class DropoutLayer: Layer {
     public let seed: UInt64
     private let mask = Scratch()
     private var maskActive = false
-    /// Floats held by the mask scratch (memory accounting).
-    var maskCapacity: Int { mask.capacity }
+    override var scratchCapacity: Int { mask.capacity }
 
     public init(name: String, source: String, rate: Float = 0.5, seed: UInt64 = 0) {
         self.rate = rate

@@ -73,6 +73,9 @@ public class Layer {
         defer { freshInputGradient = [] }
         try backward(x, y, dy, dx)
     }
+    /// Floats this layer keeps in scratch of its own between forward and backward (memory accounting;
+    /// `Model.estimate` counts them as one activation-sized buffer per batch in training).
+    var scratchCapacity: Int { 0 }
     /// Scratch memory for the duration of one forward or backward call; `Model` gives all its layers
     /// the same one (one layer runs at a time), a stand-alone layer has its own.
     var workspace = Workspace()
@@ -156,6 +159,10 @@ public class Layer {
     }
 
     /// Checks the input count; `nil` means any number ≥ 1.
+    /// The output shape this layer would have for `inputs` (per sample), without changing the layer:
+    /// for model builders that must know a shape before the model exists.
+    public func outputShape(given inputs: [[Int]]) throws -> [Int] { try inferShape(inputs) }
+
     func expectInputs(_ inputs: [[Int]], _ count: Int?) throws {
         if let count, inputs.count != count {
             throw error(.invalidLayer, "expects \(count) source layer(s), got \(inputs.count)")
@@ -172,8 +179,8 @@ public class Layer {
 
 /// A growable scratch allocation owned by one layer (reused across calls, never shrinks).
 final class Scratch {
-    private(set) var pointer = UnsafeMutablePointer<Float>.allocate(capacity: 1)
-    private(set) var capacity = 1
+    private(set) var pointer = UnsafeMutablePointer<Float>.allocate(capacity: 0)
+    private(set) var capacity = 0
 
     /// At least `count` floats, contents undefined.
     func get(_ count: Int) -> UnsafeMutablePointer<Float> {

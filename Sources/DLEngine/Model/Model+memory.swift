@@ -81,7 +81,8 @@ extension Model {
                 if training { scratchB = max(scratchB, try batchBytes(geometry.inputCount / n, "convolution input gradient")) }
                 e.backend += geometry.weightCount * float
             }
-            if training, l is DropoutLayer { masks += try batchBytes(sizes[i], "dropout mask") }
+            if training, l is DropoutLayer || l is ScaleLayer { masks += try batchBytes(sizes[i], "\(l.kind) scratch") }
+            if training, let input = l as? InputLayer, input.augmentation.changesImages { masks += sizes[i] * float }   // one sample
         }
         e.workspace = scratchA + scratchB + masks
         if training {
@@ -101,7 +102,7 @@ extension Model {
         let float = MemoryLayout<Float>.stride
         let slabs = parameters.capacity + buffers.capacity + (backwardSlots.isEmpty ? 0 : gradients.capacity)
         let slots = (forwardSlots + backwardSlots).reduce(0) { $0 + $1.capacity }
-        let scratch = layers.reduce(workspace.a.capacity + workspace.b.capacity) { $0 + (($1 as? DropoutLayer)?.maskCapacity ?? 0) }
+        let scratch = layers.reduce(workspace.a.capacity + workspace.b.capacity) { $0 + $1.scratchCapacity }
         return (slabs + slots + scratch) * float
     }
 }

@@ -1,0 +1,102 @@
+"""DLPy's model zoo (issue: every classification application in `dlpy.applications`) through the
+unmodified DLPy call: build, train one epoch on a small image table, score it.
+
+Each application is called as a DLPy user would: its own defaults except the class count and, where
+the architecture allows it, a smaller image (the default 224×224 on 2 cores would make this suite
+slow, and the layer options under test do not depend on the size). Runs when `dlpy` is importable.
+"""
+import random
+import time
+
+import pytest
+
+try:
+    import matplotlib
+    matplotlib.use("Agg")
+    import dlpy  # noqa: F401
+    from dlpy import applications as apps
+    from dlpy.images import ImageTable
+    HAVE_DLPY = True
+except Exception:  # pragma: no cover - depends on the venv
+    HAVE_DLPY = False
+
+pytestmark = pytest.mark.skipif(not HAVE_DLPY, reason="sas-dlpy is not installed in this venv")
+
+
+def _write_shapes(folder, size, per_class=4):
+    """Two classes: a bright square or a dark square on mid gray, at random places (seeded)."""
+    from PIL import Image
+    rnd = random.Random(size)
+    for cls, col in (("bright", (240, 230, 220)), ("dark", (15, 20, 25))):
+        (folder / cls).mkdir(parents=True, exist_ok=True)
+        for i in range(per_class):
+            im = Image.new("RGB", (size, size), (128, 128, 128))
+            side = size // 3
+            x, y = rnd.randint(0, size - side), rnd.randint(0, size - side)
+            im.paste(col, (x, y, x + side, y + side))
+            im.save(folder / cls / f"{cls}_{i:02d}.png")
+
+
+def image_table(conn, server, size):
+    """A labelled image table of `size`×`size` PNGs (8 rows, 2 classes) loaded with loadImages."""
+    folder = server.data / "public" / f"zoo_{size}"
+    if not folder.exists():
+        _write_shapes(folder, size)
+    conn.loadactionset("image")
+    name = f"zoo_{size}"
+    r = conn.image.loadImages(caslib="Public", path=f"zoo_{size}", recurse=True, labelLevels=1,
+                              casout={"name": name, "replace": True})
+    assert r.severity == 0, r.messages
+    return ImageTable.from_table(conn.CASTable(name))
+
+
+# (application, keyword arguments besides conn and model_table, image size)
+CLASSIFIERS = [
+    ("VGG11", {"n_classes": 2, "width": 32, "height": 32}, 32),
+    ("VGG13", {"n_classes": 2, "width": 32, "height": 32}, 32),
+    ("VGG16", {"n_classes": 2, "width": 32, "height": 32}, 32),
+    ("VGG19", {"n_classes": 2, "width": 32, "height": 32}, 32),
+    ("ResNet18_SAS", {"n_classes": 2, "width": 32, "height": 32}, 32),
+    ("ResNet18_Caffe", {"n_classes": 2, "width": 32, "height": 32}, 32),
+    ("ResNet34_SAS", {"n_classes": 2, "width": 32, "height": 32}, 32),
+    ("ResNet34_Caffe", {"n_classes": 2, "width": 32, "height": 32}, 32),
+    ("ResNet50_SAS", {"n_classes": 2, "width": 32, "height": 32}, 32),
+    ("ResNet50_Caffe", {"n_classes": 2, "width": 32, "height": 32}, 32),
+    ("ResNet101_SAS", {"n_classes": 2, "width": 32, "height": 32}, 32),
+    ("ResNet101_Caffe", {"n_classes": 2, "width": 32, "height": 32}, 32),
+    ("ResNet152_SAS", {"n_classes": 2, "width": 32, "height": 32}, 32),
+    ("ResNet152_Caffe", {"n_classes": 2, "width": 32, "height": 32}, 32),
+    ("ResNet_Wide", {}, 32),
+    ("DenseNet", {}, 32),
+    ("DenseNet121", {"n_classes": 2, "width": 32, "height": 32}, 32),
+    ("Darknet", {"n_classes": 2, "width": 32, "height": 32}, 32),
+    ("Darknet_Reference", {"n_classes": 2, "width": 32, "height": 32}, 32),
+    ("InceptionV3", {"n_classes": 2, "width": 75, "height": 75}, 75),
+    ("MobileNetV1", {"n_classes": 2, "width": 32, "height": 32}, 32),
+    ("MobileNetV2", {"n_classes": 2, "width": 32, "height": 32}, 32),
+    ("ShuffleNetV1", {"n_classes": 2, "width": 32, "height": 32}, 32),
+] + [(f"EfficientNetB{i}", {"n_classes": 2}, [224, 240, 260, 300, 380, 456, 528, 600][i]) for i in range(8)]
+
+
+@pytest.mark.parametrize("app,kwargs,size", CLASSIFIERS, ids=[c[0] for c in CLASSIFIERS])
+def test_classifier_builds_trains_and_scores(server, app, kwargs, size):
+    conn = server.connect("alice")
+    try:
+        t0 = time.time()
+        tbl = image_table(conn, server, size)
+        model = getattr(apps, app)(conn, model_table=f"zoo_{app}", **kwargs)
+        hist = model.fit(data=tbl, inputs="_image_", target="_label_", mini_batch_size=2, max_epochs=1, lr=0.0001,
+                         seed=1234, log_level=0)
+        assert hist.severity == 0, hist.messages
+        opt = hist["OptIterHistory"]
+        assert len(opt) == 1 and opt["Loss"].notna().all()
+        r = model.predict(data=tbl)
+        assert r.severity == 0, r.messages
+        info = r["ScoreInfo"].set_index("Descr")["Value"]
+        assert int(float(str(info["Number of Observations Read"]).replace(",", ""))) == 8
+        scored = conn.CASTable(model.valid_res_tbl.name).to_frame()
+        assert len(scored) == 8
+        assert set(scored["I__label_"].str.strip()) <= {"bright", "dark"}
+        print(f"{app}: {time.time() - t0:.1f} s")
+    finally:
+        conn.terminate()
