@@ -100,3 +100,17 @@ def test_classifier_builds_trains_and_scores(server, app, kwargs, size):
         print(f"{app}: {time.time() - t0:.1f} s")
     finally:
         conn.terminate()
+
+
+def test_recurrent_models_are_refused_saying_so(server):
+    conn = server.connect("alice")
+    try:
+        conn.loadactionset("deepLearn")
+        r = conn.deepLearn.buildModel(model={"name": "rnn", "replace": True}, type="RNN")
+        assert r.severity == 2
+        assert any("recurrent models" in m and "not supported" in m for m in r.messages), r.messages
+        # DLPy's own text application stops at the same refusal
+        with pytest.raises(Exception):
+            apps.TextClassification(conn, model_table="text_clf")
+    finally:
+        conn.terminate()

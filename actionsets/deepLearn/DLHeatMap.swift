@@ -34,7 +34,8 @@ struct DLHeatMap: Action {
             let engine = try EngineGraph.model(m, seed: 0, for: .inference(batch: HeatMap.batch), ctx)
             try w.load(into: engine, parameter: "initWeights")
             guard let input = engine.inputLayer as? InputLayer else { throw ActionError(.parameterValue, "The model has no input layer.", parameter: "modelTable") }
-            let s = try ImageData.read(t.data, inputs: "_image_", target: target, shape: input.shape, requireTarget: false, ctx: ctx, limit: limit)
+            let s = try ImageData.read(t.data, inputs: "_image_", target: target, shape: input.shape, requireTarget: false, ctx: ctx, limit: limit,
+                                       window: .of(input, training: nil))
             let levels = DLScore.levels(w, s, classes: engine.outputLayer.outputShape.reduce(1, *))
             let mask = (w: mw ?? max(input.shape[1] / 4, 1), h: mh ?? max(input.shape[0] / 4, 1))
             return try (0..<min(limit, s.count)).map { n in

@@ -125,7 +125,7 @@ struct DLScore: Action {
             var calibrated: [String: ClosedRange<Float>]?
             if let calibration {
                 let cal = try ImageData.read(calibration, inputs: column, target: nil, shape: input.shape, requireTarget: false, ctx: ctx,
-                                             limit: calibrationCount, parameter: "calibrationTable")
+                                             limit: calibrationCount, parameter: "calibrationTable", window: .of(input, training: nil))
                 try calibrate(engine, cal.source(levels: []), rows: cal.count, batch: batch, table: calibration.name, ctx)
                 calibrated = engine.calibration
             } else if precisionValue == .int8 {
@@ -143,7 +143,8 @@ struct DLScore: Action {
             } else {
                 try PrecisionOption.apply(precisionValue, to: engine, ctx)
             }
-            let samples = try ImageData.read(t.data, inputs: column, target: target, shape: input.shape, requireTarget: false, ctx: ctx)
+            let samples = try ImageData.read(t.data, inputs: column, target: target, shape: input.shape, requireTarget: false, ctx: ctx,
+                                             window: .of(input, training: nil))
             var out: LayerOut?
             if wantsLayers {
                 let o = try LayerOut(model: m, engine: engine, names: args[layers], type: imageType)

@@ -15,7 +15,8 @@ struct TrainingData: Sendable {
         }
         let column = args[DLTrain.inputs].first ?? "_image_", target = args[DLTrain.target], shape = input.shape
         let t = try await ctx.filteredTable(args[DLTrain.table])
-        let train = try await decode(t.data, column, target, shape, ctx)
+        let train = try await decode(t.data, column, target, shape, ctx,
+                                     .of(input, training: UInt64(bitPattern: Int64(args[DLTrain.seed]))))
         guard train.count > 0 else {
             throw ActionError(.parameterValue, "Table \(t.name) has no usable rows (an image in \(column) and a value of \(target)); it has \(t.rowCount) rows.",
                               parameter: "table")
@@ -29,7 +30,7 @@ struct TrainingData: Sendable {
         var data = TrainingData(train: train.source(levels: levels), valid: nil, levels: levels)
         if let validTable = args[DLTrain.validTable] {
             let v = try await ctx.filteredTable(validTable, parameter: "validTable")
-            let valid = try await decode(v.data, column, target, shape, ctx)
+            let valid = try await decode(v.data, column, target, shape, ctx, .of(input, training: nil))
             if let unknown = valid.labels.compactMap({ $0 }).first(where: { !levels.contains($0) }) {
                 throw ActionError(.parameterValue, "validTable \(v.name) has target level '\(unknown)', which the training table does not have.", parameter: "validTable")
             }
@@ -54,10 +55,11 @@ struct TrainingData: Sendable {
         return levels.count
     }
 
-    static func decode(_ t: DataTable, _ column: String, _ target: String, _ shape: [Int], _ ctx: ActionContext) async throws(ActionError) -> ImageSamples {
+    static func decode(_ t: DataTable, _ column: String, _ target: String, _ shape: [Int], _ ctx: ActionContext,
+                       _ window: ImageData.Window) async throws(ActionError) -> ImageSamples {
         do {
             return try await ctx.cpu { () throws -> ImageSamples in
-                try ImageData.read(t, inputs: column, target: target, shape: shape, requireTarget: true, ctx: ctx)
+                try ImageData.read(t, inputs: column, target: target, shape: shape, requireTarget: true, ctx: ctx, window: window)
             }
         } catch let e as ActionError { throw e } catch { throw ActionError(.internalError, "\(error)") }
     }
