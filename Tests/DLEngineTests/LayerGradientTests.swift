@@ -77,6 +77,12 @@ let otherLayerCases: [LayerCase] = [
     LayerCase("scale per channel [1,1,C]", [[3, 2, 4], [1, 1, 4]]) { ScaleLayer(name: "s", sources: ["x", "f"]) },
     LayerCase("scale per channel [1,C,1] + sigmoid", [[2, 3, 5], [1, 5, 1]]) { ScaleLayer(name: "s", sources: ["x", "f"], activation: .sigmoid) },
     LayerCase("scale per value", [[2, 2, 3], [2, 2, 3]]) { ScaleLayer(name: "s", sources: ["x", "f"]) },
+    LayerCase("transposed conv 3x3 stride 2 pad 1 out-pad 1", [[3, 3, 2]]) {
+        TransposedConvolutionLayer(name: "t", source: "x", filters: 3, kernel: 3, stride: 2, padding: 1, outputPadding: 1)
+    },
+    LayerCase("transposed conv 2x3 stride 1x2, relu, no bias", [[2, 3, 3]]) {
+        TransposedConvolutionLayer(name: "t", source: "x", filters: 2, kernel: 2, kernelW: 3, stride: 1, strideW: 2, bias: false, activation: .relu)
+    },
     LayerCase("channel shuffle 3 groups", [[2, 2, 6]]) { ChannelShuffleLayer(name: "cs", source: "x", groups: 3) },
     LayerCase("reshape [1,1,C] to [1,C,1]", [[1, 1, 6]]) { ReshapeLayer(name: "r", source: "x", shape: [1, 6, 1]) },
     LayerCase("reshape [2,3,4] to [4,2,3] + tanh", [[2, 3, 4]]) { ReshapeLayer(name: "r", source: "x", shape: [4, 2, 3], activation: .tanh) },

@@ -103,4 +103,29 @@ struct ZooLayerTests {
         #expect(k >= 0.75 && k <= 1.25)
         for i in 1..<image.count { #expect(abs((y[i] - y[0]) - k * (image[i] - image[0])) < 1e-3) }
     }
+
+    @Test(arguments: [(3, 2, 1, 1), (4, 2, 0, 0), (3, 1, 1, 0), (2, 3, 0, 2)])
+    func transposedConvolutionMatchesItsDefinition(_ k: Int, _ stride: Int, _ pad: Int, _ outPad: Int) throws {
+        // Naive: every input value spreads kernel·value over the output window it maps to (torch's ConvTranspose2d).
+        let (n, h, w, c, f) = (2, 3, 4, 3, 2)
+        let layer = TransposedConvolutionLayer(name: "t", source: "x", filters: f, kernel: k, stride: stride, padding: pad, outputPadding: outPad)
+        layer.inputShapes = [[h, w, c]]
+        layer.outputShape = try layer.inferShape([[h, w, c]])
+        let (oh, ow) = (layer.outputShape[0], layer.outputShape[1])
+        #expect(oh == (h - 1) * stride - 2 * pad + k + outPad && ow == (w - 1) * stride - 2 * pad + k + outPad)
+        let params = try Tensor(shape: [layer.parameterCount], values: randomArray(layer.parameterCount, seed: 11))
+        let grads = try Tensor(shape: [layer.parameterCount]), buffers = try Tensor(shape: [0])
+        layer.bind(values: params.base, grads: grads.base, buffers: buffers.base)
+        let x = randomArray(n * h * w * c, seed: 12)
+        let y = try run(layer, [x], [[h, w, c]], batch: n)
+        let wt = Array(layer.param("weight").value), bias = Array(layer.param("bias").value)
+        var expected = [Float](repeating: 0, count: n * oh * ow * f)
+        for b in 0..<n { for i in 0..<h { for j in 0..<w { for ci in 0..<c { for fo in 0..<f { for u in 0..<k { for v in 0..<k {
+            let (oy, ox) = (i * stride - pad + u, j * stride - pad + v)
+            guard oy >= 0, oy < oh, ox >= 0, ox < ow else { continue }
+            expected[((b * oh + oy) * ow + ox) * f + fo] += x[((b * h + i) * w + j) * c + ci] * wt[((ci * f + fo) * k + u) * k + v]
+        } } } } } } }
+        for p in 0..<(n * oh * ow) { for fo in 0..<f { expected[p * f + fo] += bias[fo] } }
+        for i in expected.indices { #expect(abs(y[i] - expected[i]) < 1e-4, "value \(i)") }
+    }
 }
