@@ -183,4 +183,34 @@ struct ZooOptionTests {
                             "is 16x16", "crops 20x20 windows", "not smaller")
         }
     }
+
+    @Test func transposedConvolutionUpsamplesAsDLPyComputesIt() async throws {
+        try await TestServer.start(sets: allSets).run { s in
+            let c = try await deepLearnSession(s)
+            try await addSquares(c, "squares", perClass: 4)
+            // DLPy's UNet: Conv2DTranspose(n, 3, stride=2, padding=1, output_size=…) sends outputpadding 1.
+            try await add(c, "up", [
+                ("data", Self.input, []),
+                ("down", ["type": "convo", "nFilters": 4, "width": 3, "stride": 2], ["data"]),
+                ("tconv", ["type": "transconvo", "nFilters": 3, "width": 3, "height": 3, "stride": 2, "padding": 1, "outputpadding": 1,
+                           "act": "relu"], ["down"]),
+                ("cat", ["type": "concat"], ["data", "tconv"]),
+                ("pool", ["type": "pool", "width": 0, "pool": "mean"], ["cat"]),
+                ("out", ["type": "output", "n": 2], ["pool"]),
+            ])
+            let t = try await modelRows(c, "up", layer: "tconv")
+            #expect(t["layertype"]?.0 == "Transpose Convolution" && t["layertype"]?.1 == 16 && t["transposeconvopts.outputpadding"]?.1 == 1)
+            let info = try await ok(c, "deepLearn.modelInfo", ["model": "up"]).table("LayerInfo")
+            let shapes = Dictionary(uniqueKeysWithValues: zip(info.strings("Layer"), info.strings("OutputShape")))
+            #expect(shapes["down"] == "8x8x4" && shapes["tconv"] == "16x16x3")
+            let r = try await train(c, "up", epochs: 2)
+            #expect(try r.table("OptIterHistory").doubles("Loss").allSatisfy(\.isFinite))
+            let w = try await fetch(c, "up_w")
+            let i = try #require(w.strings("_Tensor_").firstIndex(of: "tconv.weight"))
+            #expect(w.strings("_Shape_")[i] == "4,3,3,3")
+            try await ok(c, "deepLearn.addLayer", ["model": "up", "name": "tconv", "replace": true, "srcLayers": ["down"],
+                                                   "layer": ["type": "transconvo", "nFilters": 3, "width": 3, "stride": 2, "outputpadding": 2]])
+            try await fails(c, "deepLearn.modelInfo", ["model": "up"], "output padding", "smaller than the stride")
+        }
+    }
 }

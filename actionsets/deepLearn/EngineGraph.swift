@@ -147,6 +147,14 @@ enum EngineGraph {
                 throw ActionError(.parameterValue, "Scale layer '\(s.name)' needs two source layers (the data, then the factors), got \(s.sources.count).", parameter: "srcLayers")
             }
             return [ScaleLayer(name: s.name, sources: s.sources, activation: try activation(s, auto: .identity))]
+        case .transposedConvolution:
+            let stride = s.int("stride") ?? 1, pad = s.int("padding") ?? 0, outPad = s.int("outputpadding") ?? 0
+            return [TransposedConvolutionLayer(name: s.name, source: try source(s), filters: s.int("nfilters") ?? 1, kernel: s.int("height") ?? 3,
+                                               kernelW: s.int("width") ?? 3, stride: s.int("stridevertical") ?? stride,
+                                               strideW: s.int("stridehorizontal") ?? stride, padding: s.int("padheight") ?? pad,
+                                               paddingW: s.int("padwidth") ?? pad, outputPadding: s.int("outputpaddingheight") ?? outPad,
+                                               outputPaddingW: s.int("outputpaddingwidth") ?? outPad, bias: s.int("no_bias") != 1,
+                                               activation: try activation(s, auto: .relu))]
         case .reshape:
             return [ReshapeLayer(name: s.name, source: try source(s), shape: [s.int("height") ?? 1, s.int("width") ?? 1, s.int("depth") ?? 1],
                                  activation: try activation(s, auto: .identity))]

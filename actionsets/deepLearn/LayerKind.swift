@@ -1,6 +1,6 @@
 /// Layer types, with CAS's model-table label and code (as in the model tables DLPy ships; docs/deeplearn.md).
 enum LayerKind: String, Sendable, CaseIterable {
-    case input, convolution, groupConvolution, pooling, fc, output, batchnorm, residual, concat, scale, channelShuffle, reshape, dropout
+    case input, convolution, groupConvolution, transposedConvolution, pooling, fc, output, batchnorm, residual, concat, scale, channelShuffle, reshape, dropout
 
     var label: String {
         switch self {
@@ -13,6 +13,7 @@ enum LayerKind: String, Sendable, CaseIterable {
         case .residual: "Residual Layer"
         case .concat: "Concat"
         case .groupConvolution: "Group Convolution"
+        case .transposedConvolution: "Transpose Convolution"
         case .scale: "Scale"
         case .channelShuffle: "Channel Shuffle"
         case .reshape: "Reshape"
@@ -33,6 +34,7 @@ enum LayerKind: String, Sendable, CaseIterable {
         case .concat: 10
         case .scale: 12
         case .groupConvolution: 17
+        case .transposedConvolution: 16
         case .channelShuffle: 18
         case .reshape: 14
         case .dropout: 20
@@ -51,6 +53,7 @@ enum LayerKind: String, Sendable, CaseIterable {
         case .residual: "residualopts"
         case .concat: "concatopts"
         case .groupConvolution: "groupconvopts"
+        case .transposedConvolution: "transposeconvopts"
         case .scale: "scaleopts"
         case .channelShuffle: "channelshuffleopts"
         case .reshape: "reshapeopts"

@@ -34,15 +34,26 @@ enum LayerOptions {
                  default: "NONE", allowed: Enumerations.allowed("mutation")).spec,
         dropout,
     ]
-    static let convolution: [ParamSpec] = [
+    /// Filters, kernel and strides: the same for convolutions and transposed convolutions.
+    static let kernelAndStrides: [ParamSpec] = [
         P.optionalInt("nFilters", "Number of filters (output channels).", min: 1, max: maxChannels, required: true).spec,
         size("width", "Kernel width (default 3).", min: 1), size("height", "Kernel height (default: width).", min: 1),
         P.int("stride", "Stride in both directions.", default: 1, min: 1, max: maxSide).spec,
         size("strideHorizontal", "Horizontal stride (default: stride).", min: 1), size("strideVertical", "Vertical stride (default: stride).", min: 1),
-        size("padding", "Padding on every side; CAS \"same\" padding (output = ceil(input/stride)) when omitted."),
-        P.optionalInt("padHeight", "Padding at top and bottom.", min: 0, max: maxSide).aliases("paddingHeight").spec,
-        P.optionalInt("padWidth", "Padding at left and right.", min: 0, max: maxSide).aliases("paddingWidth").spec,
+    ]
+    /// `padding` (described per layer type), then its per-direction spellings.
+    static func paddings(_ padding: String) -> [ParamSpec] {
+        [size("padding", padding),
+         P.optionalInt("padHeight", "Padding at top and bottom.", min: 0, max: maxSide).aliases("paddingHeight").spec,
+         P.optionalInt("padWidth", "Padding at left and right.", min: 0, max: maxSide).aliases("paddingWidth").spec]
+    }
+    static let convolution: [ParamSpec] = kernelAndStrides + paddings("Padding on every side; CAS \"same\" padding (output = ceil(input/stride)) when omitted.") + [
         P.int("groups", "Convolution groups (nChannels = depthwise).", default: 1, min: 1, max: maxChannels).aliases("nGroups").spec,
+        act("AUTO"), includeBias, initSpec, dropout,
+    ]
+    static let transposedConvolution: [ParamSpec] = kernelAndStrides + paddings("Rows and columns taken off each side of the full output (default 0).") + [
+        size("outputPadding", "Rows and columns added back at the bottom/right (smaller than the stride; default 0)."),
+        size("outputPaddingHeight", "Output padding at the bottom."), size("outputPaddingWidth", "Output padding at the right."),
         act("AUTO"), includeBias, initSpec, dropout,
     ]
     static let pooling: [ParamSpec] = [
@@ -77,6 +88,7 @@ enum LayerOptions {
         .init("input", "Input layer: image size, channels and normalisation.", input),
         .init("convolution", "Convolution (+ activation).", convolution),
         .init("convo", "Same as convolution (DLPy's name).", convolution),
+        .init("transconvo", "Transposed convolution (upsampling; output (in−1)·stride − 2·padding + kernel + outputPadding).", transposedConvolution),
         .init("groupconvo", "Grouped convolution (DLPy's GroupConv2d; nGroups = nChannels is depthwise).", convolution),
         .init("pooling", "Max or mean pooling; width 0 = global mean pooling.", pooling),
         .init("pool", "Same as pooling (DLPy's name).", pooling),
@@ -95,7 +107,7 @@ enum LayerOptions {
     static let kindOf: [String: LayerKind] = [
         "input": .input, "convolution": .convolution, "convo": .convolution, "pooling": .pooling, "pool": .pooling,
         "fc": .fc, "fullconnect": .fc, "output": .output, "batchnorm": .batchnorm, "residual": .residual, "concat": .concat,
-        "dropout": .dropout, "groupconvo": .groupConvolution, "scale": .scale, "channelshuffle": .channelShuffle, "reshape": .reshape,
+        "dropout": .dropout, "groupconvo": .groupConvolution, "transconvo": .transposedConvolution, "scale": .scale, "channelshuffle": .channelShuffle, "reshape": .reshape,
     ]
 
     /// A validated `layer` value as a spec (name and sources set by the caller). Every option is
@@ -142,7 +154,7 @@ enum LayerOptions {
             }
             if s.words["std"] == nil { s.words["std"] = "NONE" }
             for key in ["crop", "flip", "mutation"] where s.words[key] == nil { s.words[key] = "NONE" }
-        case .convolution, .groupConvolution:
+        case .convolution, .groupConvolution, .transposedConvolution:
             if s.numbers["width"] == nil { s.numbers["width"] = 3 }
             if s.numbers["height"] == nil { s.numbers["height"] = s.numbers["width"] }
         case .pooling:
