@@ -128,4 +128,47 @@ struct ZooLayerTests {
         for p in 0..<(n * oh * ow) { for fo in 0..<f { expected[p * f + fo] += bias[fo] } }
         for i in expected.indices { #expect(abs(y[i] - expected[i]) < 1e-4, "value \(i)") }
     }
+
+    @Test func perPixelSoftmaxGradientsMatchFiniteDifferences() throws {
+        let (n, h, w, k) = (2, 3, 2, 3)
+        let labels = (0..<(n * h * w)).map { ($0 * 7 + 1) % k }
+        let layer = SoftmaxCrossEntropyLayer(name: "seg", source: "x", classWeights: [1, 2, 0.5], perPosition: true)
+        layer.labels = labels
+        let harness = try LayerHarness(layer, inputShapes: [[h, w, k]], batch: n, customLoss: { h in
+            (h.layer as! SoftmaxCrossEntropyLayer).lossAndErrors(logits: h.inputs[0], probabilities: h.output, labels: labels).loss
+        })
+        #expect(layer.outputShape == [h, w, k] && layer.positions == h * w)
+        try harness.check(samples: 12, eps: 1e-3)
+    }
+
+    @Test func aSmallSegmentationModelLearnsAMask() throws {
+        // 8×8 gray images of random bright blobs; class 1 where a pixel is bright. Seeded.
+        var rng = Xoshiro256(seed: 21)
+        let (count, side) = (24, 8)
+        var values: [Float] = [], masks: [Int] = []
+        for _ in 0..<count {
+            let (cx, cy, r) = (Int(rng.nextUniform() * 8), Int(rng.nextUniform() * 8), 1 + Int(rng.nextUniform() * 3))
+            for y in 0..<side {
+                for x in 0..<side {
+                    let inside = (x - cx) * (x - cx) + (y - cy) * (y - cy) <= r * r
+                    values.append((inside ? 0.8 : 0.2) + (rng.nextUniform() - 0.5) * 0.2)
+                    masks.append(inside ? 1 : 0)
+                }
+            }
+        }
+        let data = MaskDataSource(values: values, masks: masks, sampleShape: [side, side, 1], positions: side * side)
+        let model = try Model(layers: [
+            InputLayer(name: "data", shape: [side, side, 1]),
+            ConvolutionLayer(name: "conv1", source: "data", filters: 8, kernel: 3, activation: .relu),
+            ConvolutionLayer(name: "conv2", source: "conv1", filters: 2, kernel: 1),
+            SoftmaxCrossEntropyLayer(name: "seg", source: "conv2", perPosition: true),
+        ], seed: 3)
+        let result = try Trainer.train(model, data: data, options: TrainingOptions(epochs: 30, batchSize: 4, learningRate: 0.1, seed: 5))
+        let first = try #require(result.history.first), last = try #require(result.history.last)
+        #expect(last.loss < first.loss / 2, "loss \(first.loss) → \(last.loss)")
+        let score = try Trainer.score(model, data: data, batchSize: 8)
+        #expect(score.labels.count == count * side * side)
+        #expect(score.errorRate < 0.05, "pixel error \(score.errorRate)")
+        #expect(last.error < 0.05, "training pixel error \(last.error) is a share of pixels")
+    }
 }

@@ -402,8 +402,8 @@ public final class Model: @unchecked Sendable {
         guard let out = outputLayer as? SoftmaxCrossEntropyLayer else {
             throw EngineError(.invalidLayer, "training needs a softmax output layer, '\(outputLayer.name)' is \(outputLayer.kind)", layer: outputLayer.name)
         }
-        guard let input = lastInput, labels.count == input.shape[0] else {
-            throw EngineError(.invalidArgument, "backward needs a forward first and one label per sample")
+        guard let input = lastInput, labels.count == input.shape[0] * out.positions else {
+            throw EngineError(.invalidArgument, "backward needs a forward first and one label per sample\(out.perPosition ? " and pixel" : "")")
         }
         guard lastForwardTraining else {
             throw EngineError(.invalidArgument, "backward needs a training-mode forward first (the last forward was inference)")

@@ -7,8 +7,15 @@ public protocol DataSource {
     var sampleShape: [Int] { get }
     /// Target class of sample `i` (0-based).
     func label(_ i: Int) -> Int
+    /// Target classes of sample `i`: one per pixel for a per-pixel (segmentation) output, row-major; the
+    /// default is `[label(i)]`.
+    func labels(_ i: Int) -> [Int]
     /// Copies samples `indices` into `batch` (already shaped `[indices.count] + sampleShape`).
     func fill(_ indices: ArraySlice<Int>, into batch: Tensor)
+}
+
+public extension DataSource {
+    func labels(_ i: Int) -> [Int] { [label(i)] }
 }
 
 /// Samples held in one flat array, sample after sample (NHWC within a sample).
@@ -28,9 +35,44 @@ public struct ArrayDataSource: DataSource, Sendable {
     public func label(_ i: Int) -> Int { labels[i] }
 
     public func fill(_ indices: ArraySlice<Int>, into batch: Tensor) {
-        let size = sampleShape.reduce(1, *)
+        Self.copy(values, sampleSize: sampleShape.reduce(1, *), indices, into: batch)
+    }
+
+    /// Copies samples `indices` of `values` (samples of `sampleSize` floats) into `batch`.
+    static func copy(_ values: [Float], sampleSize size: Int, _ indices: ArraySlice<Int>, into batch: Tensor) {
         values.withUnsafeBufferPointer { v in
             for (k, i) in indices.enumerated() { (batch.base + k * size).update(from: v.baseAddress! + i * size, count: size) }
         }
+    }
+}
+
+/// Images with a class per pixel (segmentation masks), sample after sample.
+public struct MaskDataSource: DataSource, Sendable {
+    public let values: [Float]
+    /// Per sample `positions` classes, row-major.
+    public let masks: [Int]
+    public let sampleShape: [Int]
+    public let positions: Int
+
+    public init(values: [Float], masks: [Int], sampleShape: [Int], positions: Int) {
+        precondition(positions > 0 && masks.count % positions == 0, "masks do not hold whole samples")
+        precondition(values.count == masks.count / positions * sampleShape.reduce(1, *), "values do not match masks × sample shape")
+        self.values = values
+        self.masks = masks
+        self.sampleShape = sampleShape
+        self.positions = positions
+    }
+
+    public var count: Int { masks.count / positions }
+    public func labels(_ i: Int) -> [Int] { Array(masks[(i * positions)..<((i + 1) * positions)]) }
+    /// The sample's most frequent class (for per-sample uses such as stratifying).
+    public func label(_ i: Int) -> Int {
+        var counts: [Int: Int] = [:]
+        for c in labels(i) { counts[c, default: 0] += 1 }
+        return counts.max { $0.value != $1.value ? $0.value < $1.value : $0.key > $1.key }?.key ?? 0
+    }
+
+    public func fill(_ indices: ArraySlice<Int>, into batch: Tensor) {
+        ArrayDataSource.copy(values, sampleSize: sampleShape.reduce(1, *), indices, into: batch)
     }
 }

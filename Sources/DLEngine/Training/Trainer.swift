@@ -69,13 +69,14 @@ public enum Trainer {
         var rng = Xoshiro256(seed: options.seed)
         let batch = try Tensor(shape: [options.batchSize] + data.sampleShape, what: "input batch")
         var order = Array(0..<data.count), history: [HistoryRow] = [], iteration = 0
+        let positions = (model.outputLayer as? SoftmaxCrossEntropyLayer)?.positions ?? 1   // labelled pixels per image
         let batches = (data.count + options.batchSize - 1) / options.batchSize
         for epoch in 0..<options.epochs {
             if options.shuffle { rng.shuffle(&order) }
             var lossSum = 0.0, errors = 0, firstRate = 0.0
             for b in 0..<batches {
                 let ids = order[(b * options.batchSize)..<min((b + 1) * options.batchSize, data.count)]
-                let labels = ids.map { data.label($0) }
+                let labels = ids.flatMap { data.labels($0) }
                 batch.reshape([ids.count] + data.sampleShape)
                 data.fill(ids, into: batch)
                 let rate = schedule.rate(epoch: epoch, iteration: iteration)
@@ -93,7 +94,7 @@ public enum Trainer {
                 if progress(p) == .stop { return TrainingResult(history: history, stopped: true) }
             }
             var row = HistoryRow(epoch: epoch + 1, learningRate: firstRate, loss: lossSum / Double(data.count),
-                                 error: Double(errors) / Double(data.count))
+                                 error: Double(errors) / Double(data.count * positions))
             if let validation {
                 let v = try evaluate(model, data: validation, batchSize: options.batchSize)
                 row.validLoss = v.loss
@@ -128,9 +129,9 @@ public enum Trainer {
             data.fill(ids, into: batch)
             let p = try model.forward(batch, training: false)
             probabilities.append(contentsOf: p.buffer)
-            lossSum += model.lossAndErrors(labels: ids.map { data.label($0) }).loss * Double(ids.count)
+            lossSum += model.lossAndErrors(labels: ids.flatMap { data.labels($0) }).loss * Double(ids.count)
         }
-        return ScoreResult(probabilities: probabilities, classes: k, labels: (0..<data.count).map { data.label($0) },
+        return ScoreResult(probabilities: probabilities, classes: k, labels: (0..<data.count).flatMap { data.labels($0) },
                            loss: data.count > 0 ? lossSum / Double(data.count) : 0)
     }
 
