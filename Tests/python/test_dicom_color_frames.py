@@ -347,3 +347,34 @@ def test_jpeg_baseline_ybr_full_422_is_converted_to_rgb(image, conn, server):
         bgr = clri(cell).astype(int)
         diff = np.abs(bgr[:, :, ::-1] - rgb)
         assert diff.mean() < 3 and np.percentile(diff, 99) <= 12, (path, diff.mean(), diff.max())
+
+
+@pytest.mark.parametrize("name", ["MR_small_jpeg_ls_lossless.dcm", "MR_small_RLE.dcm", "SC_rgb_jpeg_dcmtk.dcm"])
+def test_jpeg_jpegls_and_rle_whose_header_disagrees_with_their_stream_are_skipped(image, conn, server, name):
+    """pydicom's bundled JPEG-LS, RLE and JPEG baseline files with Rows or Columns made 2 smaller: GDCM decoded the
+    stream and kept a cropped piece (JPEG-LS, RLE) or took the stream's own size over the header's (JPEG). Both are
+    skipped with a reason naming the disagreement; the unchanged file still loads as pydicom reads it."""
+    from pydicom.pixels import apply_modality_lut
+    root = server.data / "casuser" / "alice" / f"pydicom-crop-{name[:-4]}"
+    root.mkdir(parents=True, exist_ok=True)
+    good = pydicom.dcmread(pydicom.data.get_testdata_file(name))
+    good.save_as(root / "good.dcm", enforce_file_format=True)
+    for bad, change in (("narrow", {"Columns": good.Columns - 2}), ("short", {"Rows": good.Rows - 2})):
+        ds = pydicom.dcmread(pydicom.data.get_testdata_file(name))
+        for k, v in change.items():
+            setattr(ds, k, v)
+        ds.save_as(root / f"{bad}.dcm", enforce_file_format=True)
+    r = image.loadImages(path=root.name, casout={"name": "crop", "replace": True})
+    assert r.severity < 2, r.messages
+    warnings = [m for m in r.messages if m.startswith("WARNING")]
+    assert len(warnings) == 1 and warnings[0].startswith("WARNING: 2 files are not readable"), r.messages
+    for bad, (columns, rows) in (("narrow", (good.Columns - 2, good.Rows)), ("short", (good.Columns, good.Rows - 2))):
+        assert f"{bad}.dcm (" in warnings[0] and f"but the DICOM header says Columns {columns}, Rows {rows}" in warnings[0], r.messages
+    t = fetch(conn, "crop")
+    assert list(t["_filename_0"]) == ["good.dcm"]
+    cell = clri(t["_image_"][0])
+    if good.SamplesPerPixel == 1:
+        assert np.array_equal(cell[:, :, 0], apply_modality_lut(good.pixel_array, good))
+    else:   # a JPEG decoder's rounding differs by a level or two between libjpeg builds
+        assert cell.shape == (good.Rows, good.Columns, 3) and np.abs(cell[:, :, ::-1].astype(int) - good.pixel_array).mean() < 3
+    assert conn.serverstatus().severity == 0
