@@ -6,9 +6,10 @@ import ImageCodec
 /// ``HUVolume`` ordered by position along the slice normal (not by file name), spacing kept.
 struct DICOMSeries {
     /// The DICOM elements a series needs from every slice (read whatever addColumns asks).
-    static let keywords = [seriesUID, "ImagePositionPatient", "ImageOrientationPatient", "PixelSpacing", "Modality", "SliceThickness",
-                           "SpacingBetweenSlices"]
-    static let seriesUID = "SeriesInstanceUID"
+    static let keywords = [seriesUID, "ImagePositionPatient", "ImageOrientationPatient", "PixelSpacing", modality] + oneSliceSpacings
+    static let seriesUID = "SeriesInstanceUID", modality = "Modality"
+    /// Where a one-slice series' z spacing comes from, in this order.
+    static let oneSliceSpacings = ["SliceThickness", "SpacingBetweenSlices"]
 
     struct Slice {
         var entry: ImageFileList.Entry
@@ -58,7 +59,7 @@ struct DICOMSeries {
         let files = slices.map(\.file)
         let geometry = try slices.map { try Geometry($0.file, name: $0.entry.filename) }
         let first = geometry[0]
-        let modalities = Set(files.map { $0.dicomTags["Modality"] ?? "none" })
+        let modalities = Set(files.map { $0.dicomTags[Self.modality, default: "none"] })
         guard modalities.count == 1 else {
             throw ImageCodecError(.unsupported, "slices differ in Modality (\(modalities.sorted().joined(separator: " and "))): not one 3-D image")
         }
@@ -80,7 +81,7 @@ struct DICOMSeries {
     /// The z spacing of a one-slice series: SliceThickness, else SpacingBetweenSlices (the first that is a positive
     /// finite number), else 1 mm (unknown; docs/images.md).
     static func oneSliceSpacing(_ tags: [String: String]) -> Double {
-        for k in ["SliceThickness", "SpacingBetweenSlices"] {
+        for k in oneSliceSpacings {
             if let v = tags[k].flatMap({ Double($0.trimmingCharacters(in: .whitespaces)) }), v.isFinite, v > 0 { return v }
         }
         return 1
