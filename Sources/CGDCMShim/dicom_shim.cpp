@@ -30,6 +30,7 @@
 #include <cstdio>
 #include <cstdint>
 #include <cstring>
+#include <dlfcn.h>
 #include <exception>
 #include <mutex>
 #include <new>
@@ -121,8 +122,41 @@ int guarded(const caslite_dicom *d, F &body, const char *what, size_t cap, char 
     return r < 0 ? -1 : r;
 }
 
+// The first message GDCM's bundled libjpeg (IJG 6b, 8/12/16-bit builds) gave on this thread since it was last cleared.
+thread_local std::string jpeg_message;
+
+// The start of IJG's `struct jpeg_error_mgr` (jpeglib.h): the methods up to format_message.
+struct jpeg_error_methods {
+    void (*error_exit)(void *);
+    void (*emit_message)(void *, int);
+    void (*output_message)(void *);
+    void (*format_message)(void *, char *);
+};
+
+// libjpeg's output_message, replaced: the message is kept for the shim call (which reports it with the file's
+// name) instead of printed to stderr. `cinfo` is a j_common_ptr, whose first member is the error manager.
+void keep_jpeg_message(void *cinfo) {
+    jpeg_error_methods *e = *static_cast<jpeg_error_methods **>(cinfo);
+    char buf[256] = {0};  // JMSG_LENGTH_MAX is 200
+    e->format_message(cinfo, buf);
+    if (jpeg_message.empty()) jpeg_message = buf;
+}
+
+// libjpeg's jpeg_std_error (the library's own, found after this executable's) with output_message replaced.
+jpeg_error_methods *hooked_std_error(jpeg_error_methods *err, const char *symbol) {
+    using std_error = jpeg_error_methods *(*)(jpeg_error_methods *);
+    std_error real = reinterpret_cast<std_error>(dlsym(RTLD_NEXT, symbol));
+    if (!real) {
+        std::fprintf(stderr, "caslite: %s not found in GDCM's libjpeg\n", symbol);
+        std::abort();
+    }
+    jpeg_error_methods *r = real(err);
+    r->output_message = keep_jpeg_message;
+    return r;
+}
+
 // GDCM prints warnings, errors and its assertion reports to stderr; the server reports its own
-// messages instead. (Its bundled JPEG decoders still print "Corrupt JPEG data…" on damaged files.)
+// messages instead (libjpeg's through `jpeg_message`).
 void quiet_gdcm() {
     static std::once_flag once;
     std::call_once(once, [] {
@@ -185,6 +219,80 @@ unsigned long long claimed_length(const gdcm::File &file) {
     unsigned long long n = static_cast<uint32_t>(file.GetHeader().GetFullLength());
     if (file.GetHeader().GetDataSetTransferSyntax().IsImplicit()) return n + static_cast<uint32_t>(ds.GetLength<gdcm::ImplicitDataElement>());
     return n + static_cast<uint32_t>(ds.GetLength<gdcm::ExplicitDataElement>());
+}
+
+// The first item's data set of sequence `tag` in `ds`, or null.
+const gdcm::DataSet *first_item(const gdcm::DataSet &ds, const gdcm::Tag &tag) {
+    if (!ds.FindDataElement(tag)) return nullptr;
+    gdcm::SmartPointer<gdcm::SequenceOfItems> items = ds.GetDataElement(tag).GetValueAsSQ();
+    if (!items || items->GetNumberOfItems() < 1) return nullptr;
+    return &items->GetItem(1).GetNestedDataSet();
+}
+
+// The value of element `tag` in `ds` as stored (trailing padding removed; at most 64 bytes), "" when absent or empty.
+std::string element_text(const gdcm::DataSet &ds, const gdcm::Tag &tag) {
+    if (!ds.FindDataElement(tag)) return "";
+    const gdcm::ByteValue *bv = ds.GetDataElement(tag).GetByteValue();
+    if (!bv) return "";
+    return trimmed(std::string(bv->GetPointer(), std::min<size_t>(static_cast<uint32_t>(bv->GetLength()), 64)));
+}
+
+// RescaleSlope / RescaleIntercept in `ds`, when present, must be a finite number (the slope also non-zero): GDCM
+// reads "NaN", "inf" and "0" as slope 1 / intercept 0 without a word, which would store wrong Hounsfield units.
+int check_rescale(const gdcm::DataSet &ds, char *err, size_t errlen) {
+    const struct { gdcm::Tag tag; const char *name; bool slope; } items[] = {
+        {gdcm::Tag(0x0028, 0x1053), "RescaleSlope", true}, {gdcm::Tag(0x0028, 0x1052), "RescaleIntercept", false}};
+    for (const auto &e : items) {
+        std::string t = element_text(ds, e.tag);
+        if (t.empty()) continue;
+        char *end = nullptr;
+        double v = std::strtod(t.c_str(), &end);
+        if (end != t.c_str() && *end == '\0' && std::isfinite(v) && (!e.slope || v != 0)) continue;
+        set_err(err, errlen, std::string(e.name) + " is '" + t + "': not a finite" + (e.slope ? ", non-zero" : "") + " number");
+        return -1;
+    }
+    return 0;
+}
+
+// The rescale of the file: the top level, and an enhanced file's PixelValueTransformationSequence (shared, then the
+// first frame's), where GDCM reads it from.
+int check_rescales(const gdcm::DataSet &ds, char *err, size_t errlen) {
+    if (check_rescale(ds, err, errlen) != 0) return -1;
+    const gdcm::Tag shared(0x5200, 0x9229), per_frame(0x5200, 0x9230), transformation(0x0028, 0x9145);
+    for (const gdcm::Tag &group : {shared, per_frame}) {
+        const gdcm::DataSet *g = first_item(ds, group);
+        const gdcm::DataSet *t = g ? first_item(*g, transformation) : nullptr;
+        if (t && check_rescale(*t, err, errlen) != 0) return -1;
+    }
+    return 0;
+}
+
+// The value of the US element `A` (a gdcm::Attribute type) in `ds` as the file states it, or -1 when absent or
+// empty. (GDCM's PixelFormat quietly keeps its defaults for values it finds inconsistent.)
+template <typename A>
+long us_element(const gdcm::DataSet &ds) {
+    A a;
+    if (!ds.FindDataElement(a.GetTag()) || ds.GetDataElement(a.GetTag()).IsEmpty()) return -1;
+    a.SetFromDataElement(ds.GetDataElement(a.GetTag()));
+    return a.GetValue();
+}
+
+// BitsAllocated, BitsStored and HighBit as stored must agree (PS3.5 8.1.1): BitsAllocated 1, 8, 12 (ACR-NEMA packed),
+// 16, 32 or 64; 1 <= BitsStored <= BitsAllocated; HighBit = BitsStored - 1. GDCM keeps its own defaults for values it
+// finds wrong and decodes anyway.
+int check_bits(const gdcm::DataSet &ds, char *err, size_t errlen) {
+    long allocated = us_element<gdcm::Attribute<0x0028, 0x0100>>(ds), stored = us_element<gdcm::Attribute<0x0028, 0x0101>>(ds),
+         high = us_element<gdcm::Attribute<0x0028, 0x0102>>(ds);
+    std::string why;
+    if (allocated >= 0 && allocated != 1 && allocated != 8 && allocated != 12 && allocated != 16 && allocated != 32 && allocated != 64)
+        why = "BitsAllocated is " + std::to_string(allocated) + ": not 1, 8, 12, 16, 32 or 64";
+    else if (stored >= 0 && (stored < 1 || (allocated >= 0 && stored > allocated)))
+        why = "BitsStored is " + std::to_string(stored) + " but BitsAllocated is " + std::to_string(allocated) + ": BitsStored must be 1 to BitsAllocated";
+    else if (high >= 0 && stored >= 0 && high != stored - 1)
+        why = "HighBit is " + std::to_string(high) + " but BitsStored is " + std::to_string(stored) + ": HighBit must be BitsStored - 1";
+    if (why.empty()) return 0;
+    set_err(err, errlen, why);
+    return -1;
 }
 
 // Columns × rows × frames of `img`, checked against `max_values` as it is multiplied (before GDCM
@@ -280,9 +388,130 @@ int check_j2k(const gdcm::Image &img, char *err, size_t errlen) {
     return 0;
 }
 
+// The frame header of a JPEG or JPEG-LS stream starting at `p`: 1 with its size, components and precision; 0 when `p`
+// does not start a stream (no SOI: a continuation fragment); -1 when the markers end before a frame header (SOFn, or
+// SOF55 for JPEG-LS).
+int jpeg_frame_header(const unsigned char *p, size_t len, unsigned &x, unsigned &y, unsigned &components, unsigned &precision) {
+    if (len < 2 || p[0] != 0xFF || p[1] != 0xD8) return 0;
+    size_t at = 2;
+    while (at + 4 <= len) {
+        if (p[at] != 0xFF) return -1;
+        unsigned m = p[at + 1];
+        if (m == 0xFF) { at++; continue; }                                         // fill byte
+        if (m == 0x01 || (m >= 0xD0 && m <= 0xD7)) { at += 2; continue; }          // markers without a length
+        size_t l = be16(p + at + 2);
+        bool sof = (m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC) || m == 0xF7;
+        if (sof) {
+            if (l < 8 || at + 10 > len) return -1;
+            precision = p[at + 4], y = be16(p + at + 5), x = be16(p + at + 7), components = p[at + 9];
+            return 1;
+        }
+        if (m == 0xDA || m == 0xD9 || l < 2) return -1;                            // a scan or the end before any frame header
+        at += 2 + l;
+    }
+    return -1;
+}
+
+// JPEG (baseline, extended, lossless) and JPEG-LS pixel data must describe the image the header describes: a stream
+// larger than Rows × Columns was decoded and silently cropped to the header's size. Every fragment that starts a
+// stream (SOI) is checked: size, components, precision. 0 when consistent (or not JPEG), -1 with a message.
+int check_jpeg(const gdcm::Image &img, char *err, size_t errlen) {
+    switch (gdcm::TransferSyntax::TSType(img.GetTransferSyntax())) {
+    case gdcm::TransferSyntax::JPEGBaselineProcess1: case gdcm::TransferSyntax::JPEGExtendedProcess2_4:
+    case gdcm::TransferSyntax::JPEGExtendedProcess3_5: case gdcm::TransferSyntax::JPEGSpectralSelectionProcess6_8:
+    case gdcm::TransferSyntax::JPEGFullProgressionProcess10_12: case gdcm::TransferSyntax::JPEGLosslessProcess14:
+    case gdcm::TransferSyntax::JPEGLosslessProcess14_1: case gdcm::TransferSyntax::JPEGLSLossless:
+    case gdcm::TransferSyntax::JPEGLSNearLossless: break;
+    default: return 0;
+    }
+    const gdcm::SequenceOfFragments *sf = img.GetDataElement().GetSequenceOfFragments();
+    const gdcm::PixelFormat &pf = img.GetPixelFormat();
+    unsigned cols = img.GetDimension(0), rows = img.GetDimension(1);
+    int streams = 0;
+    for (unsigned i = 0; sf && i < sf->GetNumberOfFragments(); i++) {
+        const gdcm::ByteValue *bv = sf->GetFragment(i).GetByteValue();
+        if (!bv) continue;
+        unsigned x = 0, y = 0, components = 0, precision = 0;
+        int r = jpeg_frame_header(reinterpret_cast<const unsigned char *>(bv->GetPointer()), static_cast<uint32_t>(bv->GetLength()), x, y,
+                                  components, precision);
+        if (r == 0) continue;
+        if (r < 0) { set_err(err, errlen, "a JPEG stream of the pixel data has no frame header (SOF marker)"); return -1; }
+        streams++;
+        if (x != cols || y != rows) {
+            set_err(err, errlen, "the JPEG stream is " + std::to_string(x) + "x" + std::to_string(y) + " pixels but the DICOM header says Columns " +
+                                     std::to_string(cols) + ", Rows " + std::to_string(rows));
+            return -1;
+        }
+        if (components != pf.GetSamplesPerPixel() || precision > pf.GetBitsAllocated()) {
+            set_err(err, errlen, "the JPEG stream has " + std::to_string(components) + " components of " + std::to_string(precision) +
+                                     " bits but the DICOM header says SamplesPerPixel " + std::to_string(pf.GetSamplesPerPixel()) +
+                                     ", BitsAllocated " + std::to_string(pf.GetBitsAllocated()));
+            return -1;
+        }
+    }
+    if (streams == 0) {
+        set_err(err, errlen, "the JPEG pixel data holds no JPEG stream (no SOI marker)");
+        return -1;
+    }
+    return 0;
+}
+
+// Bytes a PackBits (RLE, PS3.5 G.3.1) segment decodes to, counted without decoding; stops counting past `stop`.
+size_t packbits_length(const unsigned char *p, size_t len, size_t stop) {
+    size_t i = 0, out = 0;
+    while (i < len && out <= stop) {
+        int h = static_cast<int8_t>(p[i++]);
+        if (h >= 0) {                     // h + 1 literal bytes (as many as there are)
+            size_t n = std::min<size_t>(size_t(h) + 1, len - i);
+            out += n, i += n;
+        } else if (h != -128) {           // the next byte 1 - h times
+            if (i >= len) break;
+            out += size_t(1 - h), i++;
+        }
+    }
+    return out;
+}
+
+// RLE pixel data (PS3.5 Annex G) must describe the image the header describes: each frame's fragment has
+// SamplesPerPixel × BitsAllocated / 8 segments, each decoding to Rows × Columns bytes (one more is allowed: an even
+// pad). A stream for a larger image was decoded and silently cropped. 0 when consistent (or not RLE), -1 with a message.
+int check_rle(const gdcm::Image &img, char *err, size_t errlen) {
+    if (img.GetTransferSyntax() != gdcm::TransferSyntax::RLELossless) return 0;
+    const gdcm::SequenceOfFragments *sf = img.GetDataElement().GetSequenceOfFragments();
+    const gdcm::PixelFormat &pf = img.GetPixelFormat();
+    size_t plane = size_t(img.GetDimension(0)) * img.GetDimension(1);
+    unsigned segments = pf.GetSamplesPerPixel() * (pf.GetBitsAllocated() / 8);
+    for (unsigned f = 0; sf && f < sf->GetNumberOfFragments(); f++) {
+        const gdcm::ByteValue *bv = sf->GetFragment(f).GetByteValue();
+        const unsigned char *p = bv ? reinterpret_cast<const unsigned char *>(bv->GetPointer()) : nullptr;
+        size_t len = bv ? static_cast<uint32_t>(bv->GetLength()) : 0;
+        auto le32 = [&](size_t at) { return uint32_t(p[at]) | (uint32_t(p[at + 1]) << 8) | (uint32_t(p[at + 2]) << 16) | (uint32_t(p[at + 3]) << 24); };
+        if (len < 64 || le32(0) != segments) {
+            set_err(err, errlen, "RLE frame " + std::to_string(f + 1) + " has " + (len < 64 ? "no RLE header" : std::to_string(le32(0)) + " segments") +
+                                     "; the DICOM header (SamplesPerPixel, BitsAllocated) needs " + std::to_string(segments));
+            return -1;
+        }
+        for (unsigned k = 0; k < segments; k++) {
+            size_t from = le32(4 + 4 * k), to = k + 1 < segments ? le32(8 + 4 * k) : len;
+            if (from < 64 || from > to || to > len) {
+                set_err(err, errlen, "RLE frame " + std::to_string(f + 1) + " has a damaged segment table");
+                return -1;
+            }
+            size_t n = packbits_length(p + from, to - from, plane + 1);
+            if (n != plane && n != plane + 1) {
+                set_err(err, errlen, "RLE frame " + std::to_string(f + 1) + " segment " + std::to_string(k + 1) + " decodes to " +
+                                         (n > plane + 1 ? "more than " + std::to_string(plane + 1) : std::to_string(n)) + " bytes but Columns × Rows is " +
+                                         std::to_string(plane) + ": the stream does not match the DICOM header");
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
+
 // The decoded pixel data of `img` (`len` bytes, checked by the caller) in `buf`. -1 with a message.
 int decoded_buffer(const gdcm::Image &img, unsigned long len, std::vector<char> &buf, char *err, size_t errlen) {
-    if (check_j2k(img, err, errlen) != 0) return -1;
+    if (check_j2k(img, err, errlen) != 0 || check_jpeg(img, err, errlen) != 0 || check_rle(img, err, errlen) != 0) return -1;
     // GDCM pads short uncompressed pixel data instead of failing
     const gdcm::ByteValue *raw = img.GetDataElement().GetByteValue();
     unsigned long have = raw ? static_cast<unsigned long>(static_cast<uint32_t>(raw->GetLength())) : 0;
@@ -291,8 +520,17 @@ int decoded_buffer(const gdcm::Image &img, unsigned long len, std::vector<char> 
         return -1;
     }
     buf.resize(len);
-    if (!img.GetBuffer(buf.data())) {
-        set_err(err, errlen, "the pixel data cannot be decoded (truncated, or a damaged compressed stream)");
+    jpeg_message.clear();
+    bool decoded = img.GetBuffer(buf.data());
+    std::string said;
+    said.swap(jpeg_message);
+    if (!decoded) {
+        set_err(err, errlen, "the pixel data cannot be decoded (truncated, or a damaged compressed stream)" + (said.empty() ? "" : ": " + said));
+        return -1;
+    }
+    // a warning means missing or damaged data filled in by the decoder; bytes after the end of the image do not
+    if (!said.empty() && said.find("extraneous bytes") == std::string::npos) {
+        set_err(err, errlen, "the JPEG decoder reports: " + said);
         return -1;
     }
     return 0;
@@ -362,6 +600,19 @@ bool deflate_stream_ok(const unsigned char *bytes, size_t size, size_t start, si
 }
 
 } // namespace
+
+// GDCM calls these when it sets up a JPEG decoder; this executable's definitions come first (ELF interposition, as
+// gdcm_trap.c's __assert_fail): libjpeg's warnings ("Corrupt JPEG data: premature end of data segment", printed to
+// stderr without a file name while the missing data was zero-filled) become the failing file's error instead.
+extern "C" void *gdcmjpeg8_jpeg_std_error(void *err) {
+    return hooked_std_error(static_cast<jpeg_error_methods *>(err), "gdcmjpeg8_jpeg_std_error");
+}
+extern "C" void *gdcmjpeg12_jpeg_std_error(void *err) {
+    return hooked_std_error(static_cast<jpeg_error_methods *>(err), "gdcmjpeg12_jpeg_std_error");
+}
+extern "C" void *gdcmjpeg16_jpeg_std_error(void *err) {
+    return hooked_std_error(static_cast<jpeg_error_methods *>(err), "gdcmjpeg16_jpeg_std_error");
+}
 
 extern "C" caslite_dicom *caslite_dicom_open(const void *bytes, size_t size, char *err, size_t errlen) {
     quiet_gdcm();
@@ -433,8 +684,17 @@ extern "C" int caslite_dicom_info_get(const caslite_dicom *d, caslite_dicom_info
             set_err(err, errlen, "the DICOM file describes no image (no Rows/Columns)");
             return -1;
         }
+        const gdcm::DataSet &ds = d->reader.GetFile().GetDataSet();
+        if (check_rescales(ds, err, errlen) != 0 || check_bits(ds, err, errlen) != 0) return -1;
         info->columns = img.GetDimension(0);
         info->rows = img.GetDimension(1);
+        // GDCM takes a JPEG stream's own size over Rows/Columns: a header that disagrees with its pixel data is refused
+        long rows = us_element<gdcm::Attribute<0x0028, 0x0010>>(ds), columns = us_element<gdcm::Attribute<0x0028, 0x0011>>(ds);
+        if ((rows >= 0 && rows != long(info->rows)) || (columns >= 0 && columns != long(info->columns))) {
+            set_err(err, errlen, "the pixel data is " + std::to_string(info->columns) + "x" + std::to_string(info->rows) +
+                                     " pixels but the DICOM header says Columns " + std::to_string(columns) + ", Rows " + std::to_string(rows));
+            return -1;
+        }
         info->frames = nd >= 3 ? img.GetDimension(2) : 1;
         info->samples_per_pixel = pf.GetSamplesPerPixel();
         info->bits_allocated = pf.GetBitsAllocated();
@@ -444,6 +704,11 @@ extern "C" int caslite_dicom_info_get(const caslite_dicom *d, caslite_dicom_info
         info->is_float = (st == gdcm::PixelFormat::FLOAT32 || st == gdcm::PixelFormat::FLOAT64) ? 1 : 0;
         info->slope = img.GetSlope();
         info->intercept = img.GetIntercept();
+        if (!std::isfinite(info->slope) || info->slope == 0 || !std::isfinite(info->intercept)) {
+            set_err(err, errlen, "the rescale GDCM derived is slope " + std::to_string(info->slope) + ", intercept " +
+                                     std::to_string(info->intercept) + ": not finite numbers with a non-zero slope");
+            return -1;
+        }
         const char *ts = gdcm::TransferSyntax::GetTSString(img.GetTransferSyntax());
         std::snprintf(info->transfer_syntax, sizeof info->transfer_syntax, "%s", ts ? ts : "");
         const char *pi = gdcm::PhotometricInterpretation::GetPIString(img.GetPhotometricInterpretation());
@@ -600,14 +865,6 @@ extern "C" int caslite_dicom_read_rgb8(const caslite_dicom *d, uint8_t *out, siz
 }
 
 namespace {
-
-// The first item's data set of sequence `tag` in `ds`, or null.
-const gdcm::DataSet *first_item(const gdcm::DataSet &ds, const gdcm::Tag &tag) {
-    if (!ds.FindDataElement(tag)) return nullptr;
-    gdcm::SmartPointer<gdcm::SequenceOfItems> items = ds.GetDataElement(tag).GetValueAsSQ();
-    if (!items || items->GetNumberOfItems() < 1) return nullptr;
-    return &items->GetItem(1).GetNestedDataSet();
-}
 
 // PixelSpacing (row, column) from PixelMeasuresSequence in the shared functional groups, or in the first frame's.
 bool enhanced_pixel_spacing(const gdcm::DataSet &ds, double *xy) {

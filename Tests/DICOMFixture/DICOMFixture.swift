@@ -18,6 +18,12 @@ public enum DICOMFixture {
         public var modality = "CT"
         public var patientName = "Doe^Jane"
         public var series = "1.2.826.0.1.3680043.2.1125.9.1"
+        public var pixelSpacing = "0.7\\0.7"
+        /// SliceThickness and SpacingBetweenSlices as written (nil: the element is left out).
+        public var sliceThickness: String? = "1.25"
+        public var spacingBetweenSlices: String? = nil
+        /// BitsAllocated, BitsStored, HighBit as written (the pixel data stays 16-bit words).
+        public var bits = (allocated: 16, stored: 16, high: 15)
 
         /// The Hounsfield values a reader must produce (computed here, independently of any reader).
         public var hounsfield: [Int16] { stored.map { Int16(Double($0) * slope + intercept) } }
@@ -27,9 +33,9 @@ public enum DICOMFixture {
         }
     }
 
-    /// How DCMTK stores the pixels: as written, JPEG lossless (dcmcjpeg), RLE (dcmcrle), or the whole data
+    /// How DCMTK stores the pixels: as written, JPEG lossless (dcmcjpeg), JPEG-LS lossless (dcmcjpls), RLE (dcmcrle), or the whole data
     /// set deflated (dcmconv +td: the file is smaller than its elements claim).
-    public enum Compression: String, CaseIterable, Sendable { case none, jpegLossless, rle, deflated }
+    public enum Compression: String, CaseIterable, Sendable { case none, jpegLossless, jpegLS, rle, deflated }
 
     /// A ramp covering air, lung, fat, water, soft tissue and bone: stored (unsigned) = HU + 1024.
     public static func ctSlice(rows: Int = 4, columns: Int = 5, seed: Int = 0) -> Slice {
@@ -49,7 +55,8 @@ public enum DICOMFixture {
             (0008,0060) CS [\(s.modality)]
             (0010,0010) PN [\(s.patientName)]
             (0010,0020) LO [P123]
-            (0018,0050) DS [1.25]
+            \(s.sliceThickness.map { "(0018,0050) DS [\($0)]\n" } ?? "")\
+            \(s.spacingBetweenSlices.map { "(0018,0088) DS [\($0)]\n" } ?? "")\
             (0020,000e) UI [\(s.series)]
             (0020,0013) IS [\(s.instance)]
             (0020,0032) DS [\(s.position)]
@@ -58,10 +65,10 @@ public enum DICOMFixture {
             (0028,0004) CS [MONOCHROME2]
             (0028,0010) US \(s.rows)
             (0028,0011) US \(s.columns)
-            (0028,0030) DS [0.7\\0.7]
-            (0028,0100) US 16
-            (0028,0101) US 16
-            (0028,0102) US 15
+            (0028,0030) DS [\(s.pixelSpacing)]
+            (0028,0100) US \(s.bits.allocated)
+            (0028,0101) US \(s.bits.stored)
+            (0028,0102) US \(s.bits.high)
             (0028,0103) US \(s.signed ? 1 : 0)
             (0028,1050) DS [40\\-600]
             (0028,1051) DS [400\\1500]
@@ -84,6 +91,7 @@ public enum DICOMFixture {
         switch compression {
         case .none: return Array(try Data(contentsOf: URL(fileURLWithPath: plain)))
         case .jpegLossless: try run("dcmcjpeg", ["+e1", plain, out])
+        case .jpegLS: try run("dcmcjpls", ["+el", plain, out])
         case .rle: try run("dcmcrle", [plain, out])
         case .deflated: try run("dcmconv", ["+td", plain, out])
         }

@@ -64,6 +64,84 @@ struct DICOMSeriesTests {
         }
     }
 
+    /// Writes a two-slice series under `folder` (z 0 and 2.5 unless `z` says otherwise), `change` applied to slice 1.
+    static func pair(_ s: TestServer, _ folder: String, z: Double = 2.5, _ change: (inout DICOMFixture.Slice) -> Void = { _ in }) throws {
+        try s.write(try DICOMFixture.bytes(slice(0, z: 0)), to: "\(folder)/0.dcm")
+        var second = slice(1, z: z)
+        change(&second)
+        try s.write(try DICOMFixture.bytes(second), to: "\(folder)/1.dcm")
+    }
+
+    /// A two-slice series in `folder` (slice 1 at `z`, changed by `change`) that must be skipped for `reason`.
+    struct Unformed {
+        var folder: String
+        var z = 2.5
+        var change: (inout DICOMFixture.Slice) -> Void = { _ in }
+        var reason: String
+    }
+
+    /// Writes the `cases` under `root`, loads it with series=True: nothing loads, one WARNING gives each reason.
+    func expectUnformed(_ s: TestServer, _ c: any TestClient, _ root: String, _ cases: [Unformed]) async throws {
+        for k in cases { try Self.pair(s, "\(root)/\(k.folder)", z: k.z, k.change) }
+        let r = try await ok(c, "image.loadImages", ["path": .string(root), "casOut": ["name": "none", "replace": true], "series": true])
+        #expect(try await fetchAll(c, "none").rowCount == 0)
+        let w = r.warnings.first ?? ""
+        #expect(r.warnings.count == 1 && w.hasPrefix("\(cases.count) DICOM series do not form a 3-D image"), "\(r.warnings)")
+        for k in cases { #expect(w.contains("\(root)/\(k.folder)/ (2 slices) (\(k.reason)"), "\(k.folder): \(w)") }
+    }
+
+    @Test func badGeometryIsSkippedWithItsOwnReason() async throws {
+        // a NaN position was sorted last and loaded; 1e-9 mm became the slice spacing; PixelSpacing 0 was stored;
+        // orientations that define no plane were reported as "not evenly spaced"; CT and MR slices made one volume
+        let cases = [
+            Unformed(folder: "nan", change: { $0.position = "-100\\-120\\NaN" },
+                     reason: "slice 1.dcm has no valid ImagePositionPatient (3 finite numbers; it has '-100\\-120\\NaN'))"),
+            Unformed(folder: "tiny", z: 1e-9, reason: "the slices are 1e-09 mm apart on average along the normal, less than 0.01 mm"),
+            Unformed(folder: "zero", change: { $0.pixelSpacing = "0\\0.7" },
+                     reason: "slice 1.dcm has PixelSpacing 0.0\\0.7: the spacing must be positive millimetres)"),
+            Unformed(folder: "negative", change: { $0.pixelSpacing = "0.7\\-1" },
+                     reason: "slice 1.dcm has PixelSpacing 0.7\\-1.0: the spacing must be positive millimetres)"),
+            Unformed(folder: "nanspacing", change: { $0.pixelSpacing = "nan\\0.7" },
+                     reason: "slice 1.dcm has no valid PixelSpacing (2 finite numbers; it has 'nan\\0.7'))"),
+            Unformed(folder: "flat", change: { $0.orientation = "0\\0\\0\\0\\1\\0" },
+                     reason: "slice 1.dcm has ImageOrientationPatient 0.0\\0.0\\0.0\\0.0\\1.0\\0.0: its row and column directions are not unit vectors)"),
+            Unformed(folder: "parallel", change: { $0.orientation = "1\\0\\0\\1\\0\\0" },
+                     reason: "slice 1.dcm has ImageOrientationPatient 1.0\\0.0\\0.0\\1.0\\0.0\\0.0: its row and column directions are not at right angles)"),
+            Unformed(folder: "nanorientation", change: { $0.orientation = "1\\0\\0\\0\\NaN\\0" },
+                     reason: "slice 1.dcm has no valid ImageOrientationPatient (6 finite numbers; it has '1\\0\\0\\0\\NaN\\0'))"),
+            Unformed(folder: "modality", change: { $0.modality = "MR" }, reason: "slices differ in Modality (CT and MR): not one 3-D image)"),
+        ]
+        try await TestServer.with(sets: imageSets, loadSets: ["image"]) { s, c in
+            // the WARNING names the first 5 series: two loads
+            try await expectUnformed(s, c, "a", Array(cases[..<5]))
+            try await expectUnformed(s, c, "b", Array(cases[5...]))
+        }
+    }
+
+    @Test func aOneSliceSeriesTakesItsSpacingFromSliceThickness() async throws {
+        try await TestServer.with(sets: imageSets, loadSets: ["image"]) { s, c in
+            var thick = Self.slice(0, z: 0)                         // SliceThickness 1.25 (the fixture's)
+            thick.spacingBetweenSlices = "3"
+            try s.write(try DICOMFixture.bytes(thick), to: "one/a/0.dcm")
+            var between = Self.slice(0, z: 0)
+            (between.sliceThickness, between.spacingBetweenSlices) = (nil, "3")
+            try s.write(try DICOMFixture.bytes(between), to: "one/b/0.dcm")
+            var neither = Self.slice(0, z: 0)
+            (neither.sliceThickness, neither.spacingBetweenSlices) = ("0", nil)
+            try s.write(try DICOMFixture.bytes(neither), to: "one/c/0.dcm")
+            let r = try await ok(c, "image.loadImages", ["path": "one", "casOut": "one", "series": true])
+            #expect(r.warnings.isEmpty, "\(r.warnings)")
+            let t = try await fetchAll(c, "one")
+            #expect(t.strings("_path_") == ["one/a", "one/b", "one/c"])
+            #expect(t.strings("_spacing_") == ["0.7\\0.7\\1.25", "0.7\\0.7\\3.0", "0.7\\0.7\\1.0"])
+            #expect(try t.blobs("_image_").map { try volume($0).spacing.z } == [1.25, 3, 1])
+            // SLICE gives the one slice, its position 0
+            let steps: Value = [["step": ["stepType": "SLICE"]], ["step": ["stepType": "WINDOW", "type": "LUNG"]]]
+            try await ok(c, "image.processImages", ["table": "one", "casOut": "flat", "steps": steps])
+            #expect(try await fetchAll(c, "flat").ints("_sliceIndex_") == [0, 0, 0])
+        }
+    }
+
     @Test func sliceEveryKthThenWindow() async throws {
         try await TestServer.with(sets: imageSets, loadSets: ["image"]) { s, c in
             for k in 0..<5 { try s.write(try DICOMFixture.bytes(Self.slice(k, z: 2.5 * Double(k))), to: "ct/a/\(k).dcm") }
@@ -110,6 +188,14 @@ struct DICOMSeriesTests {
             let flat = try await ok(c, "image.processImages", ["table": "flat", "casOut": ["name": "y", "replace": true],
                                                                "steps": [["step": ["stepType": "SLICE"]], window]])
             #expect(flat.warnings.first?.contains("3-D") == true, "\(flat.warnings)")
+            // a start past the end kept nothing and said nothing
+            let past = try await ok(c, "image.processImages", ["table": "vol", "casOut": ["name": "z", "replace": true],
+                                                               "steps": [["step": ["stepType": "SLICE", "start": 5]], window]])
+            #expect(past.warnings == ["1 images could not be processed and were skipped: v/a (SLICE start=5 is past the end: this 3-D image has 2 slices along AXIAL (start 0…1))."],
+                    "\(past.warnings)")
+            let sagittal = try await ok(c, "image.processImages", ["table": "vol", "casOut": ["name": "z", "replace": true],
+                                                                   "steps": [["step": ["stepType": "SLICE", "axis": "SAGITTAL", "start": 3]], window]])
+            #expect(sagittal.warnings.isEmpty && sagittal.notes.contains("1 of 1 images were processed successfully."), "\(sagittal.warnings) \(sagittal.notes)")
             let summary = try await ok(c, "image.summarizeImages", ["table": "vol"])
             #expect(summary.warnings.first?.contains("SLICE and WINDOW") == true, "\(summary.warnings)")
         }

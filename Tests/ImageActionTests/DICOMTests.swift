@@ -50,9 +50,9 @@ struct DICOMTests {
             for k in DICOMFixture.Compression.allCases { try s.write(try DICOMFixture.bytes(slice, k), to: "z/\(k.rawValue).dcm") }
             try await ok(c, "image.loadImages", ["path": "z", "casOut": "z"])
             let t = try await fetchAll(c, "z")
-            #expect(t.strings("_filename_0") == ["deflated.dcm", "jpegLossless.dcm", "none.dcm", "rle.dcm"])
+            #expect(t.strings("_filename_0") == ["deflated.dcm", "jpegLS.dcm", "jpegLossless.dcm", "none.dcm", "rle.dcm"])
             let cells = try t.blobs("_image_").map { try hu($0) }
-            #expect(cells.count == 4)
+            #expect(cells.count == 5)
             for h in cells { #expect(h.pixels == slice.hounsfield) }
         }
     }
@@ -175,14 +175,124 @@ struct DICOMTests {
         }
     }
 
+    /// `bytes` with the US element (0028,eeee) of an explicit-VR little-endian file set to `value`.
+    static func patchUS(_ bytes: [UInt8], element: UInt8, _ value: UInt16) throws -> [UInt8] {
+        let tag: [UInt8] = [0x28, 0x00, element, 0x00, 0x55, 0x53, 0x02, 0x00]
+        guard let at = (0..<(bytes.count - 10)).first(where: { Array(bytes[$0..<($0 + 8)]) == tag }) else {
+            throw DICOMFixture.FixtureError("no (0028,\(element)) US element")
+        }
+        var out = bytes
+        (out[at + 8], out[at + 9]) = (UInt8(value & 0xFF), UInt8(value >> 8))
+        return out
+    }
+
+    /// The skip WARNING of a load of `path`, which must load nothing.
+    func skipWarning(_ c: any TestClient, _ path: String) async throws -> String {
+        let r = try await ok(c, "image.loadImages", ["path": .string(path), "casOut": ["name": "bad", "replace": true]])
+        #expect(try await fetchAll(c, "bad").rowCount == 0)
+        #expect(r.warnings.count == 1, "\(r.warnings)")
+        return r.warnings.first ?? ""
+    }
+
+    @Test func aRescaleThatIsNotAFiniteNumberIsRefusedByName() async throws {
+        // GDCM read each of these as slope 1 / intercept 0 and the file loaded with wrong Hounsfield units
+        let cases: [(String, Double, Double, String)] = [
+            ("slope-nan", .nan, -1024, "RescaleSlope is 'nan': not a finite, non-zero number"),
+            ("slope-inf", .infinity, -1024, "RescaleSlope is 'inf': not a finite, non-zero number"),
+            ("slope-zero", 0, -1024, "RescaleSlope is '0.0': not a finite, non-zero number"),
+            ("intercept-nan", 1, .nan, "RescaleIntercept is 'nan': not a finite number"),
+            ("intercept-inf", 1, -.infinity, "RescaleIntercept is '-inf': not a finite number"),
+        ]
+        try await TestServer.with(sets: imageSets, loadSets: ["image"]) { s, c in
+            for (name, slope, intercept, _) in cases {
+                var slice = DICOMFixture.ctSlice()
+                (slice.slope, slice.intercept) = (slope, intercept)
+                try s.write(try DICOMFixture.bytes(slice), to: "rescale/\(name).dcm")
+            }
+            let w = try await skipWarning(c, "rescale")
+            #expect(w.hasPrefix("5 files are not readable"), "\(w)")
+            for (name, _, _, reason) in cases { #expect(w.contains("rescale/\(name).dcm (not a readable DICOM image: \(reason))"), "\(name): \(w)") }
+        }
+    }
+
+    @Test func inconsistentBitFieldsAreRefusedWithTheReason() async throws {
+        let cases: [(String, (allocated: Int, stored: Int, high: Int), String)] = [
+            ("high-bit", (16, 12, 2), "HighBit is 2 but BitsStored is 12: HighBit must be BitsStored - 1"),
+            ("allocated", (65535, 16, 15), "BitsAllocated is 65535: not 1, 8, 12, 16, 32 or 64"),
+            ("stored", (16, 17, 16), "BitsStored is 17 but BitsAllocated is 16: BitsStored must be 1 to BitsAllocated"),
+        ]
+        try await TestServer.with(sets: imageSets, loadSets: ["image"]) { s, c in
+            for (name, bits, _) in cases {
+                var slice = DICOMFixture.ctSlice()
+                slice.bits = bits
+                try s.write(try DICOMFixture.bytes(slice), to: "bits/\(name).dcm")
+            }
+            let w = try await skipWarning(c, "bits")
+            #expect(w.hasPrefix("3 files are not readable"), "\(w)")
+            for (name, _, reason) in cases { #expect(w.contains("bits/\(name).dcm (not a readable DICOM image: \(reason))"), "\(name): \(w)") }
+        }
+    }
+
+    @Test func aCompressedStreamLargerThanRowsAndColumnsIsRefused() async throws {
+        // an 8×8 image compressed, then Rows (or Columns) changed to 4 in the header: GDCM decoded the stream and
+        // handed back a cropped piece
+        let slice = DICOMFixture.ctSlice(rows: 8, columns: 8, seed: 4)
+        try await TestServer.with(sets: imageSets, loadSets: ["image"]) { s, c in
+            for k in [DICOMFixture.Compression.jpegLossless, .jpegLS, .rle] {
+                let file = try DICOMFixture.bytes(slice, k)
+                try s.write(try Self.patchUS(file, element: 0x10, 4), to: "crop/\(k.rawValue)-rows.dcm")
+                if k != .rle { try s.write(try Self.patchUS(file, element: 0x11, 4), to: "crop/\(k.rawValue)-columns.dcm") }
+            }
+            let w = try await skipWarning(c, "crop")
+            #expect(w.hasPrefix("5 files are not readable"), "\(w)")
+            // GDCM takes the size of a JPEG lossless stream (the header disagrees) but the header's for JPEG-LS (the stream disagrees)
+            for (rc, rows, columns) in [("rows", 4, 8), ("columns", 8, 4)] {
+                #expect(w.contains("crop/jpegLossless-\(rc).dcm (not a readable DICOM image: the pixel data is 8x8 pixels but the DICOM header says Columns \(columns), Rows \(rows))"), "\(w)")
+                #expect(w.contains("crop/jpegLS-\(rc).dcm (DICOM pixel data: the JPEG stream is 8x8 pixels but the DICOM header says Columns \(columns), Rows \(rows))"), "\(w)")
+            }
+            #expect(w.contains("crop/rle-rows.dcm (DICOM pixel data: RLE frame 1 segment 1 decodes to more than 33 bytes but Columns × Rows is 32"), "\(w)")
+            // the same files unchanged load, JPEG-LS included
+            for k in [DICOMFixture.Compression.jpegLossless, .jpegLS, .rle] { try s.write(try DICOMFixture.bytes(slice, k), to: "whole/\(k.rawValue).dcm") }
+            try await ok(c, "image.loadImages", ["path": "whole", "casOut": "whole"])
+            for cell in try await fetchAll(c, "whole").blobs("_image_") { #expect(try hu(cell).pixels == slice.hounsfield) }
+        }
+    }
+
+    @Test func aTruncatedJPEGStreamIsRefusedNotZeroFilled() async throws {
+        // the JPEG lossless stream loses 40 bytes before its end marker: libjpeg zero-filled the rest, printed "Corrupt
+        // JPEG data" on the server's stderr without a file name, and the file loaded
+        let file = try DICOMFixture.bytes(DICOMFixture.ctSlice(rows: 8, columns: 8, seed: 5), .jpegLossless)
+        let soi = try #require((0..<(file.count - 1)).first { file[$0] == 0xFF && file[$0 + 1] == 0xD8 })
+        let item = soi - 8                                                      // (FFFE,E000) and its 4-byte length
+        #expect(Array(file[item..<(item + 4)]) == [0xFE, 0xFF, 0x00, 0xE0])
+        let length = Int(file[item + 4]) | Int(file[item + 5]) << 8 | Int(file[item + 6]) << 16 | Int(file[item + 7]) << 24
+        let stream = Array(file[soi..<(soi + length)])
+        let eoi = try #require(stream.indices.dropLast().last { stream[$0] == 0xFF && stream[$0 + 1] == 0xD9 })
+        let cut = Array(stream[..<(eoi - 40)]) + [0xFF, 0xD9] + Array(stream[(eoi + 2)...])
+        let n = UInt32(cut.count)
+        let truncated = Array(file[..<(item + 4)]) + [UInt8(n & 0xFF), UInt8(n >> 8 & 0xFF), UInt8(n >> 16 & 0xFF), UInt8(n >> 24)] + cut
+            + Array(file[(soi + length)...])
+        try await TestServer.with(sets: imageSets, loadSets: ["image"]) { s, c in
+            try s.write(truncated, to: "cut/short.dcm")
+            let w = try await skipWarning(c, "cut")
+            #expect(w == "1 files are not readable PNG, JPEG or DICOM images and were skipped: cut/short.dcm (DICOM pixel data: the JPEG decoder reports: Corrupt JPEG data: premature end of data segment).", "\(w)")
+        }
+    }
+
     @Test func aLinkOutOfTheCaslibIsRefused() async throws {
         try await TestServer.with(sets: imageSets, loadSets: ["image"]) { s, c in
             let dcm = try DICOMFixture.bytes(DICOMFixture.ctSlice())
             try s.write(dcm, to: "l/in.dcm")
             try Data(dcm).write(to: URL(fileURLWithPath: "\(s.dataRoot)/secret.dcm"))
             try FileManager.default.createSymbolicLink(atPath: "\(s.casuser())/l/out.dcm", withDestinationPath: "\(s.dataRoot)/secret.dcm")
-            try await ok(c, "image.loadImages", ["path": "l", "casOut": "l", "addColumns": ["PatientName"]])
+            let r = try await ok(c, "image.loadImages", ["path": "l", "casOut": "l", "addColumns": ["PatientName"]])
             #expect(try await fetchAll(c, "l").strings("_filename_0") == ["in.dcm"])
+            // the link is not read, and the user is told why a file is missing
+            #expect(r.warnings == ["1 entry outside the caslib was skipped (symbolic links that lead out of caslib CASUSER(alice) are not followed)."],
+                    "\(r.warnings)")
+            let info = try await ok(c, "table.fileInfo", ["caslib": "CASUSER(alice)", "path": "l"])
+            #expect(info.notes.contains("1 entry outside the caslib was skipped (symbolic links that lead out of caslib CASUSER(alice) are not followed)."),
+                    "\(info.notes)")
             try await fails(c, "image.loadImages", ["path": "l/out.dcm", "casOut": "m"], "escapes")
         }
     }

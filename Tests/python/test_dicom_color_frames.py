@@ -347,3 +347,46 @@ def test_jpeg_baseline_ybr_full_422_is_converted_to_rgb(image, conn, server):
         bgr = clri(cell).astype(int)
         diff = np.abs(bgr[:, :, ::-1] - rgb)
         assert diff.mean() < 3 and np.percentile(diff, 99) <= 12, (path, diff.mean(), diff.max())
+
+
+# pydicom's bundled compressed files, the oracle for each (pydicom cannot decode JPEG-LS without plugins: the same
+# image uncompressed), and what the reason says about the disagreement ({c}, {r}: the changed Columns, Rows)
+CROPPED = {
+    "MR_small_jpeg_ls_lossless.dcm": ("MR_small.dcm", "but the DICOM header says Columns {c}, Rows {r}"),
+    "MR_small_RLE.dcm": ("MR_small_RLE.dcm", "bytes but Columns × Rows is {n}: the stream does not match the DICOM header"),
+    "SC_rgb_jpeg_dcmtk.dcm": ("SC_rgb_jpeg_dcmtk.dcm", "but the DICOM header says Columns {c}, Rows {r}"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CROPPED))
+def test_jpeg_jpegls_and_rle_whose_header_disagrees_with_their_stream_are_skipped(image, conn, server, name):
+    """pydicom's bundled JPEG-LS, RLE and JPEG baseline files with Rows or Columns made 2 smaller: GDCM decoded the
+    stream and kept a cropped piece (JPEG-LS, RLE) or took the stream's own size over the header's (JPEG). Both are
+    skipped with a reason naming the disagreement; the unchanged file still loads as pydicom reads it."""
+    oracle, reason = CROPPED[name]
+    from pydicom.pixels import apply_modality_lut
+    root = server.data / "casuser" / "alice" / f"pydicom-crop-{name[:-4]}"
+    root.mkdir(parents=True, exist_ok=True)
+    good = pydicom.dcmread(pydicom.data.get_testdata_file(name))
+    good.save_as(root / "good.dcm", enforce_file_format=True)
+    for bad, change in (("narrow", {"Columns": good.Columns - 2}), ("short", {"Rows": good.Rows - 2})):
+        ds = pydicom.dcmread(pydicom.data.get_testdata_file(name))
+        for k, v in change.items():
+            setattr(ds, k, v)
+        ds.save_as(root / f"{bad}.dcm", enforce_file_format=True)
+    r = image.loadImages(path=root.name, casout={"name": "crop", "replace": True})
+    assert r.severity < 2, r.messages
+    warnings = [m for m in r.messages if m.startswith("WARNING")]
+    assert len(warnings) == 1 and warnings[0].startswith("WARNING: 2 files are not readable"), r.messages
+    for bad, (columns, rows) in (("narrow", (good.Columns - 2, good.Rows)), ("short", (good.Columns, good.Rows - 2))):
+        why = reason.format(c=columns, r=rows, n=columns * rows)
+        assert f"{bad}.dcm (" in warnings[0] and why in warnings[0].split(f"{bad}.dcm (", 1)[1].split(".dcm (", 1)[0], r.messages
+    t = fetch(conn, "crop")
+    assert list(t["_filename_0"]) == ["good.dcm"]
+    cell = clri(t["_image_"][0])
+    if good.SamplesPerPixel == 1:
+        want = pydicom.dcmread(pydicom.data.get_testdata_file(oracle))
+        assert np.array_equal(cell[:, :, 0], apply_modality_lut(want.pixel_array, want))
+    else:   # a JPEG decoder's rounding differs by a level or two between libjpeg builds
+        assert cell.shape == (good.Rows, good.Columns, 3) and np.abs(cell[:, :, ::-1].astype(int) - good.pixel_array).mean() < 3
+    assert conn.serverstatus().severity == 0

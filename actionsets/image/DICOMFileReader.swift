@@ -36,7 +36,14 @@ enum DICOMFileReader {
                                                       width: hu.width, height: hu.height, channels: 1, bitDepth: 16, dicomTags: tags))
             case .volume:
                 var v = try file.hounsfieldVolume()
-                if let g = try file.frameGeometry() { v = try DICOMSeries.ordered(v, positions: g.positions, orientation: g.orientation, pixelSpacing: g.pixelSpacing) }
+                if let g = try file.frameGeometry() {
+                    v = try DICOMSeries.ordered(v, positions: g.positions, orientation: g.orientation, pixelSpacing: g.pixelSpacing)
+                } else {
+                    try DICOMSeries.checkPixelSpacing(SIMD2(v.spacing.x, v.spacing.y), of: "the file")
+                    guard v.spacing.z.isFinite, v.spacing.z > 0 else {
+                        throw ImageCodecError(.unsupported, "the file's frames are \(v.spacing.z) mm apart: the spacing must be positive millimetres")
+                    }
+                }
                 return .loaded(ImageFileReader.Loaded(bytes: v.rawBytes(), format: .raw, fileType: "dcm", fileSize: bytes.count,
                                                       width: v.width, height: v.height, channels: 1, bitDepth: 16, dicomTags: tags,
                                                       slices: v.depth, spacing: v.spacing))

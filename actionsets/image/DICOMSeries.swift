@@ -6,8 +6,10 @@ import ImageCodec
 /// ``HUVolume`` ordered by position along the slice normal (not by file name), spacing kept.
 struct DICOMSeries {
     /// The DICOM elements a series needs from every slice (read whatever addColumns asks).
-    static let keywords = [seriesUID, "ImagePositionPatient", "ImageOrientationPatient", "PixelSpacing"]
-    static let seriesUID = "SeriesInstanceUID"
+    static let keywords = [seriesUID, "ImagePositionPatient", "ImageOrientationPatient", "PixelSpacing", modality] + oneSliceSpacings
+    static let seriesUID = "SeriesInstanceUID", modality = "Modality"
+    /// Where a one-slice series' z spacing comes from, in this order.
+    static let oneSliceSpacings = ["SliceThickness", "SpacingBetweenSlices"]
 
     struct Slice {
         var entry: ImageFileList.Entry
@@ -35,7 +37,7 @@ struct DICOMSeries {
             entry.foldersBelowCaslib = Array(entry.foldersBelowCaslib.dropLast())
             entry.foldersBelowRoot = Array(entry.foldersBelowRoot.dropLast())
             do {
-                let volume = try Self.volume(slices.map(\.file), reserve: reserve)
+                let volume = try Self.volume(slices, reserve: reserve)
                 var file = slices[0].file
                 file.bytes = volume.bytes
                 file.fileSize = slices.reduce(0) { $0 + $1.file.fileSize }
@@ -51,19 +53,23 @@ struct DICOMSeries {
         return out
     }
 
-    /// The slices as one volume (a CLRV blob and its spacing): same size and orientation, sorted along the
-    /// normal, uniform gaps.
-    static func volume(_ files: [ImageFileReader.Loaded], reserve: (Int) throws(ActionError) -> Void) throws
-        -> (bytes: [UInt8], spacing: SIMD3<Double>) {
-        let geometry = try files.map { try Geometry($0) }
+    /// The slices as one volume (a CLRV blob and its spacing): same size, orientation and modality, valid geometry,
+    /// sorted along the normal, uniform gaps. One slice: z spacing from SliceThickness, else SpacingBetweenSlices, else 1.
+    static func volume(_ slices: [Slice], reserve: (Int) throws(ActionError) -> Void) throws -> (bytes: [UInt8], spacing: SIMD3<Double>) {
+        let files = slices.map(\.file)
+        let geometry = try slices.map { try Geometry($0.file, name: $0.entry.filename) }
         let first = geometry[0]
+        let modalities = Set(files.map { $0.dicomTags[Self.modality, default: "none"] })
+        guard modalities.count == 1 else {
+            throw ImageCodecError(.unsupported, "slices differ in Modality (\(modalities.sorted().joined(separator: " and "))): not one 3-D image")
+        }
         for (g, f) in zip(geometry, files) {
             guard f.width == files[0].width, f.height == files[0].height else { throw ImageCodecError(.unsupported, "slices differ in size") }
             guard zip(g.orientation, first.orientation).allSatisfy({ abs($0 - $1) < 1e-4 }) else {
                 throw ImageCodecError(.unsupported, "slices differ in ImageOrientationPatient")
             }
         }
-        let (order, step) = try Self.alongNormal(geometry.map(\.distance))
+        let (order, step) = try Self.alongNormal(geometry.map(\.distance), oneSlice: oneSliceSpacing(files[0].dicomTags))
         let (w, h, d) = (files[0].width, files[0].height, files.count)
         try reserve(try HUVolume.voxels(width: w, height: h, depth: d) * 2)
         let spacing = SIMD3(first.pixelSpacing.x, first.pixelSpacing.y, step)
@@ -72,30 +78,66 @@ struct DICOMSeries {
         return (bytes, spacing)
     }
 
-    /// The order of slices at `distances` along the normal, and the mean step; throws when the gaps are not even
-    /// (any gap more than 1 % or 0.01 mm off the mean: a missing or repeated slice).
-    static func alongNormal(_ distances: [Double]) throws(ImageCodecError) -> (order: [Int], step: Double) {
+    /// The z spacing of a one-slice series: SliceThickness, else SpacingBetweenSlices (the first that is a positive
+    /// finite number), else 1 mm (unknown; docs/images.md).
+    static func oneSliceSpacing(_ tags: [String: String]) -> Double {
+        for k in oneSliceSpacings {
+            if let v = tags[k].flatMap({ Double($0.trimmingCharacters(in: .whitespaces)) }), v.isFinite, v > 0 { return v }
+        }
+        return 1
+    }
+
+    /// Slices closer than this along the normal (mm) cannot be told apart from a repeated slice: the evenly-spaced
+    /// check's own tolerance (positions are often written with 2 or 3 decimals).
+    static let minSliceStep = 0.01
+
+    /// The order of slices at `distances` along the normal, and the mean step (`oneSlice` for a single slice); throws
+    /// when a distance is not finite, the slices are closer than ``minSliceStep``, or the gaps are not even (any gap
+    /// more than 1 % or 0.01 mm off the mean: a missing or repeated slice).
+    static func alongNormal(_ distances: [Double], oneSlice: Double = 1) throws(ImageCodecError) -> (order: [Int], step: Double) {
+        guard distances.allSatisfy(\.isFinite) else { throw ImageCodecError(.unsupported, "a slice position along the normal is not a finite number") }
         let order = distances.indices.sorted { distances[$0] < distances[$1] }
         let sorted = order.map { distances[$0] }
         let gaps = zip(sorted.dropFirst(), sorted).map { $0 - $1 }
-        let step = gaps.isEmpty ? 1 : (sorted.last! - sorted[0]) / Double(gaps.count)
-        if let bad = gaps.first(where: { abs($0 - step) > max(0.01, 0.01 * step) }) ?? (step <= 0 ? step : nil) {
+        guard !gaps.isEmpty else { return (order, oneSlice) }
+        let step = (sorted.last! - sorted[0]) / Double(gaps.count)
+        guard step >= minSliceStep else {
+            throw ImageCodecError(.unsupported, "the slices are \(step) mm apart on average along the normal, less than \(minSliceStep) mm: repeated slices (the same position twice) or positions too close to order")
+        }
+        if let bad = gaps.first(where: { abs($0 - step) > max(0.01, 0.01 * step) }) {
             throw ImageCodecError(.unsupported, "slice positions are not evenly spaced along the normal (a gap of \(bad) mm, \(step) mm on average: a missing or repeated slice?)")
         }
         return (order, step)
     }
 
-    /// The unit normal of a slice plane from ImageOrientationPatient (row direction × column direction).
-    static func normal(_ o: [Double]) -> SIMD3<Double> {
+    /// The unit normal of a slice plane from ImageOrientationPatient (row direction × column direction); throws when
+    /// the two directions are not unit vectors (within 1 %) at right angles (within 0.01 of a zero dot product).
+    static func normal(_ o: [Double], of name: String) throws(ImageCodecError) -> SIMD3<Double> {
         let r = SIMD3(o[0], o[1], o[2]), c = SIMD3(o[3], o[4], o[5])
+        let text = o.map { "\($0)" }.joined(separator: "\\")
+        func length(_ v: SIMD3<Double>) -> Double { (v * v).sum().squareRoot() }
+        guard o.allSatisfy(\.isFinite), abs(length(r) - 1) <= 0.01, abs(length(c) - 1) <= 0.01 else {
+            throw ImageCodecError(.unsupported, "\(name) has ImageOrientationPatient \(text): its row and column directions are not unit vectors")
+        }
+        guard abs((r * c).sum()) <= 0.01 else {
+            throw ImageCodecError(.unsupported, "\(name) has ImageOrientationPatient \(text): its row and column directions are not at right angles")
+        }
         return SIMD3(r.y * c.z - r.z * c.y, r.z * c.x - r.x * c.z, r.x * c.y - r.y * c.x)
+    }
+
+    /// Refuses a pixel spacing (x, y in mm) that is not two positive finite numbers.
+    static func checkPixelSpacing(_ xy: SIMD2<Double>, of name: String) throws(ImageCodecError) {
+        guard xy.x.isFinite, xy.y.isFinite, xy.x > 0, xy.y > 0 else {
+            throw ImageCodecError(.unsupported, "\(name) has PixelSpacing \(xy.y)\\\(xy.x): the spacing must be positive millimetres")
+        }
     }
 
     /// A multi-frame file's volume with its frames put in order along the normal by their per-frame positions
     /// (an Enhanced CT need not store them in order), the z spacing and origin taken from those positions.
     static func ordered(_ v: HUVolume, positions: [SIMD3<Double>], orientation: [Double], pixelSpacing: SIMD2<Double>)
         throws(ImageCodecError) -> HUVolume {
-        let n = normal(orientation)
+        let n = try normal(orientation, of: "the file")
+        try checkPixelSpacing(pixelSpacing, of: "the file")
         let (order, step) = try alongNormal(positions.map { ($0 * n).sum() })
         let plane = v.width * v.height
         let pixels = order.flatMap { v.pixels[($0 * plane)..<(($0 + 1) * plane)] }
@@ -112,17 +154,24 @@ struct DICOMSeries {
         /// Position along the slice normal (row direction × column direction).
         var distance: Double
 
-        init(_ f: ImageFileReader.Loaded) throws {
+        init(_ f: ImageFileReader.Loaded, name: String) throws {
             func numbers(_ k: String, _ n: Int) throws -> [Double] {
-                let v = (f.dicomTags[k] ?? "").split(separator: "\\").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
-                guard v.count == n else { throw ImageCodecError(.unsupported, "a slice has no valid \(k) (\(n) numbers)") }
+                let text = f.dicomTags[k] ?? ""
+                let parsed = text.split(separator: "\\", omittingEmptySubsequences: false).map { Double($0.trimmingCharacters(in: .whitespaces)) }
+                let v = parsed.compactMap { $0 }
+                guard parsed.count == n, v.count == n, v.allSatisfy(\.isFinite) else {
+                    let shown = text.isEmpty ? "none" : "'\(text.prefix(80))'"
+                    throw ImageCodecError(.unsupported, "slice \(name) has no valid \(k) (\(n) finite numbers; it has \(shown))")
+                }
                 return v
             }
             let p = try numbers("ImagePositionPatient", 3), o = try numbers("ImageOrientationPatient", 6), s = try numbers("PixelSpacing", 2)
-            let n = DICOMSeries.normal(o)
+            let n = try DICOMSeries.normal(o, of: "slice \(name)")
+            let xy = SIMD2(s[1], s[0])  // PixelSpacing is row spacing \ column spacing
+            try DICOMSeries.checkPixelSpacing(xy, of: "slice \(name)")
             position = SIMD3(p[0], p[1], p[2])
             orientation = o
-            pixelSpacing = SIMD2(s[1], s[0])  // PixelSpacing is row spacing \ column spacing
+            pixelSpacing = xy
             distance = (position * n).sum()
         }
     }

@@ -33,10 +33,15 @@ struct ImageFileList: Sendable {
             return
         }
         let root = folder.normalized
-        entries = try folder.list(recursive: recurse, filesOnly: true).map { (e) throws(ActionError) -> Entry in
+        let listing = folder.listing(recursive: recurse, filesOnly: true)
+        entries = try listing.entries.map { (e) throws(ActionError) -> Entry in
             Self.entry(try folder.sibling(e.relative), e.relative, size: e.size, root: root)
         }
+        skippedNote = listing.skippedNote(folder.caslib)
     }
+
+    /// What the listing left out (symbolic links leading outside the caslib), worded by the gate; nil when nothing.
+    var skippedNote: String?
 
     static func entry(_ file: CaslibPath, _ relative: String, size: Int, root: String) -> Entry {
         func folders(below top: String) -> [String] {

@@ -69,8 +69,12 @@ enum ImageStep: Sendable, Equatable {
             throw ImageCodecError(.unsupported, "SLICE needs a 3-D image (loadImages series=True); this image is 2-D")
         }
         let spacing = axis == .axial ? v.spacing.z : axis == .coronal ? v.spacing.y : v.spacing.x
+        let count = v.count(along: axis)
+        guard start < count else {
+            throw ImageCodecError(.unsupported, "SLICE start=\(start) is past the end: this 3-D image has \(count) slices along \(axis.rawValue.uppercased()) (start 0…\(count - 1))")
+        }
         var out: [Made] = [], dropped = 0
-        for i in stride(from: start, to: v.count(along: axis), by: every) {
+        for i in stride(from: start, to: count, by: every) {
             let hu = v.slice(i, along: axis)
             try reserve(hu.width &* hu.height &* 2)
             guard let rest = try filtered(Array(steps.dropFirst()), .hu(hu)) else {

@@ -57,6 +57,7 @@ struct LoadImages: Action {
             unformed.warn(ctx, "DICOM series", "do not form a 3-D image")
         }
         skipped.warn(ctx, "files", "are not readable PNG, JPEG or DICOM images")
+        if let note = list.skippedNote { ctx.warning(note) }
         // As in CAS, casOut without a caslib goes to the active caslib, not to the caslib of the files
         // (DLPy's load_files reads the output from the active caslib, after dropping the caslib it made).
         let out = args[casOut]

@@ -13,15 +13,17 @@ struct FileInfo: Action {
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
         let lib = try await ctx.caslib(args[caslib])
         let folder = try await ctx.path(args[path], in: lib, for: .list, parameter: "path")
-        var entries: [CaslibFileEntry]
+        var listing = CaslibListing()
         if args[path].isEmpty {
-            entries = folder.list()
+            listing = folder.listing()
         } else {
             guard let e = folder.entry else {
                 throw ActionError(.notFound, "There is no file or folder \(Names.quote(args[path])) in caslib \(lib.name).", parameter: "path")
             }
-            entries = e.isDirectory ? folder.list() : [e]
+            listing = e.isDirectory ? folder.listing() : CaslibListing(entries: [e])
         }
+        if let note = listing.skippedNote(lib) { ctx.note(note) }
+        let entries = listing.entries
         var rows: [[Value]] = entries.map { e in
             [.string(permString(e.permissions, dir: e.isDirectory)), .string(e.owner), .string(e.name), .int(Int64(e.size)),
              .string(Session.isoStamp(e.modified)), .double(e.modified), .string(e.isDirectory ? "folder" : "file")]

@@ -152,6 +152,24 @@ public struct CaslibFileEntry: Sendable {
     public var owner: String
 }
 
+/// A folder listing and what it left out.
+public struct CaslibListing: Sendable {
+    public var entries: [CaslibFileEntry] = []
+    /// Symbolic links not listed because they lead outside the caslib (never followed, never read).
+    public var linksOutside = 0
+
+    public init(entries: [CaslibFileEntry] = [], linksOutside: Int = 0) {
+        (self.entries, self.linksOutside) = (entries, linksOutside)
+    }
+
+    /// The one wording of what was left out, for the action's NOTE or WARNING; nil when nothing was.
+    public func skippedNote(_ caslib: Caslib) -> String? {
+        guard linksOutside > 0 else { return nil }
+        let n = linksOutside == 1 ? "1 entry" : "\(linksOutside) entries"
+        return "\(n) outside the caslib \(linksOutside == 1 ? "was" : "were") skipped (symbolic links that lead out of caslib \(caslib.name) are not followed)."
+    }
+}
+
 // MARK: reading, listing
 
 extension CaslibPath {
@@ -173,9 +191,17 @@ extension CaslibPath {
     /// every folder below it with `recursive`. Symbolic links are listed only when they lead to a file
     /// inside the caslib; linked folders are never entered (no cycles, no escapes).
     public func list(recursive: Bool = false, filesOnly: Bool = false) -> [CaslibFileEntry] {
-        var out: [CaslibFileEntry] = []
+        listing(recursive: recursive, filesOnly: filesOnly).entries
+    }
+
+    /// ``list(recursive:filesOnly:)`` and the number of symbolic links it left out because they lead outside
+    /// the caslib (or, without subdirectories, into a subfolder): a user who put links in a folder sees why
+    /// files are missing (``CaslibListing/skippedNote``).
+    public func listing(recursive: Bool = false, filesOnly: Bool = false) -> CaslibListing {
+        var out = CaslibListing()
         walk(absolute, recursive: recursive, filesOnly: filesOnly, into: &out)
-        return out.sorted { $0.relative < $1.relative }
+        out.entries.sort { $0.relative < $1.relative }
+        return out
     }
 
     /// This path's own entry when it names a file or a folder that a listing would show (hidden names,
@@ -184,31 +210,44 @@ extension CaslibPath {
         guard access == .list || access == .read, absolute != base,
               !relative.split(separator: "/").contains(where: { $0.hasPrefix(".") && $0 != "." && $0 != ".." }) else { return nil }
         let entry = (base + "/" + relative.split(separator: "/").joined(separator: "/"))
-        return Self.entry(entry, relative: normalized, base: base)
+        var outside = false
+        return Self.entry(entry, relative: normalized, base: base, outside: &outside)
     }
 
-    private func walk(_ dir: String, recursive: Bool, filesOnly: Bool, into out: inout [CaslibFileEntry]) {
+    private func walk(_ dir: String, recursive: Bool, filesOnly: Bool, into out: inout CaslibListing) {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { return }
         for n in names where !n.hasPrefix(".") {
             let full = dir + "/" + n
-            guard full.hasPrefix(base + "/"), let e = Self.entry(full, relative: String(full.dropFirst(base.count + 1)), base: base) else { continue }
+            var outside = false
+            guard full.hasPrefix(base + "/"),
+                  let e = Self.entry(full, relative: String(full.dropFirst(base.count + 1)), base: base, outside: &outside) else {
+                if outside { out.linksOutside += 1 }
+                continue
+            }
             // without subdirectories, a link into a subfolder is out of reach: not listed (so loads skip it)
-            if !caslib.subdirectories, RealPath.resolve(full).dropFirst(base.count + 1).contains("/") { continue }
-            if !e.isDirectory || !filesOnly { out.append(e) }
+            if !caslib.subdirectories, RealPath.resolve(full).dropFirst(base.count + 1).contains("/") {
+                out.linksOutside += 1
+                continue
+            }
+            if !e.isDirectory || !filesOnly { out.entries.append(e) }
             if e.isDirectory, recursive, caslib.subdirectories { walk(full, recursive: true, filesOnly: filesOnly, into: &out) }
         }
     }
 
-    /// A regular file or folder (a link only when it leads to a file inside the caslib) as a listing entry.
-    private static func entry(_ full: String, relative rel: String, base: String) -> CaslibFileEntry? {
+    /// A regular file or folder (a link only when it leads to a file inside the caslib) as a listing entry;
+    /// nil otherwise, with `outside` set for a link whose target lies outside the caslib (or in its table database).
+    private static func entry(_ full: String, relative rel: String, base: String, outside: inout Bool) -> CaslibFileEntry? {
         let fm = FileManager.default
         guard let attrs = try? fm.attributesOfItem(atPath: full) else { return nil }
         var type = attrs[.type] as? FileAttributeType
         var shown = attrs
         if type == .typeSymbolicLink {
             let target = RealPath.resolve(full)
-            guard target.hasPrefix(base + "/"), !target.dropFirst(base.count).contains("/.caslite"),
-                  let t = try? fm.attributesOfItem(atPath: target), t[.type] as? FileAttributeType == .typeRegular else { return nil }
+            guard target.hasPrefix(base + "/"), !target.dropFirst(base.count).contains("/.caslite") else {
+                outside = true
+                return nil
+            }
+            guard let t = try? fm.attributesOfItem(atPath: target), t[.type] as? FileAttributeType == .typeRegular else { return nil }
             type = .typeRegular
             shown = t
         }
