@@ -528,8 +528,11 @@ int decoded_buffer(const gdcm::Image &img, unsigned long len, std::vector<char> 
         set_err(err, errlen, "the pixel data cannot be decoded (truncated, or a damaged compressed stream)" + (said.empty() ? "" : ": " + said));
         return -1;
     }
-    // a warning means missing or damaged data filled in by the decoder; bytes after the end of the image do not
-    if (!said.empty() && said.find("extraneous bytes") == std::string::npos) {
+    // libjpeg's warnings that mean missing or damaged data the decoder filled in (JWRN_HIT_MARKER,
+    // JWRN_HUFF_BAD_CODE, JWRN_MUST_RESYNC, JWRN_JPEG_EOF, JWRN_BOGUS_PROGRESSION); the others (extraneous
+    // bytes between segments, non-sequential SOS parameters, unknown JFIF/Adobe codes) leave the image whole
+    bool corrupt = said.find("Corrupt JPEG data") != std::string::npos && said.find("extraneous bytes") == std::string::npos;
+    if (corrupt || said.find("Premature end") != std::string::npos || said.find("Inconsistent progression") != std::string::npos) {
         set_err(err, errlen, "the JPEG decoder reports: " + said);
         return -1;
     }
