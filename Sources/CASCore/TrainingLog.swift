@@ -187,7 +187,7 @@ public final class TrainingLog: Sendable {
         guard !fitting.isEmpty, let id = newest(user: user, where: { r in
             model.map { r.model.uppercased() == $0.uppercased() } ?? scoredTable.map { r.scoredTables.contains($0.uppercased()) } ?? false
         }) else { return nil }
-        let changed: TrainingRecord? = state.withLock { s in
+        let changed = state.withLock { s -> TrainingRecord? in
             guard let i = s.runs.firstIndex(where: { $0.id == id }) else { return nil }
             for var p in fitting {
                 s.lastPicture += 1

@@ -61,7 +61,7 @@ struct MonitorBrowserTests {
                 try await ok(c, "table.addTable", ["table": "arrived", "vars": [["name": "x"]], "rows": [[1]]])  // a table event
                 #expect(try await browser.wait("#rows", seconds: 5) { $0.contains("arrived") }.contains("arrived"))
                 try await browser.screenshot("tables")
-                try await browser.click("#rows a")
+                try await browser.click("#rows a[href*='name=cars']")
                 let head = try await browser.wait("#head") { $0.contains("<b>Buick</b>") }
                 #expect(head.contains("Acura"), "the first rows, HTML shown as text")
                 #expect(try await browser.find("#head b").isEmpty)

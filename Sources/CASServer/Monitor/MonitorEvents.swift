@@ -212,7 +212,9 @@ final class PendingEvents: Sendable {
                 reason = "\(s.bytes + n) bytes of events would wait for it, past its share (\(share) bytes: Limits.monitorEventBytes, "
                     + "\(Limits.monitorEventBytes), over \(streams.count) open streams)"
             } else {
-                do { try memory.charge(n, session: nil, for: "monitor events waiting for \(user)'s browser") } catch { reason = error.message }
+                do throws(ActionError) {
+                    try memory.charge(n, session: nil, for: "monitor events waiting for \(user)'s browser")
+                } catch { reason = error.message }
             }
             guard let reason else {
                 s.bytes += n
