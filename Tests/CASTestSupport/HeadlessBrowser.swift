@@ -92,6 +92,11 @@ public final class HeadlessBrowser: Sendable {
         return Int(try await command("POST", "/execute/sync", ["script": .string(script), "args": [.string(css)]]).intValue ?? -1)
     }
 
+    /// Scrolls the first element `css` finds to the top of the window (for a screenshot of it).
+    public func scroll(to css: String) async throws {
+        try await command("POST", "/execute/sync", ["script": "document.querySelector(arguments[0]).scrollIntoView();", "args": [.string(css)]])
+    }
+
     /// Waits (up to `seconds`) until the text of `css` satisfies `ok`; returns the last text seen.
     @discardableResult
     public func wait(_ css: String, seconds: Double = 10, until ok: (String) -> Bool) async throws -> String {

@@ -140,7 +140,8 @@ struct MonitorTrainingTests {
                     #expect(reply.headers.first(name: "content-type") == "image/png")
                     #expect(Array(reply.body.prefix(8)) == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
                 }
-                #expect(page.contains("<img class=\"picture\" src=\"\(url)\""), "an image on the run's page, never inline markup")
+                #expect(page.contains("<img class=\"picture \(p["kind"] == "evaluation" ? "evaluation" : "heatmap")\" src=\"\(url)\""),
+                        "an image on the run's page, never inline markup")
             }
             #expect(!page.contains("<svg"), "no picture's markup is inlined into the page")
             let id = try #require(run["id"].intValue)
@@ -257,6 +258,8 @@ struct MonitorTrainingTests {
                 }
                 #expect(loaded == 4, "each picture loads as an image")
                 try await browser.screenshot("training-scored")
+                try await browser.scroll(to: "section.run h3")
+                try await browser.screenshot("training-pictures")
                 #expect(try await browser.severeConsoleMessages() == [])
             } catch {
                 await browser.quit()

@@ -228,6 +228,7 @@ enum MonitorAssets {
         div.pictures { display: flex; flex-wrap: wrap; gap: 1em; }
         div.pictures figure { margin: 0; max-width: 660px; }
         div.pictures figcaption { color: #67707a; font-size: .9em; }
+        img.heatmap { min-width: 160px; image-rendering: pixelated; }
         dl.facts { display: grid; grid-template-columns: max-content auto; gap: .4em 1.5em; }
         dl.facts dt { font-weight: 600; }
         dl.facts dd { margin: 0; }

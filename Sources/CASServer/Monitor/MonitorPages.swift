@@ -165,7 +165,7 @@ enum MonitorPages {
         guard !r.pictures.isEmpty else { return "" }
         let figures = r.pictures.reversed().map { p in
             let what = p.kind == .evaluation ? "Evaluation" : "Heat map"
-            return "<figure><img class=\"picture\" src=\"\(MonitorSnapshot.pictureURL(r, p))\" alt=\"\(Markup.escape("\(what): \(p.caption)"))\">"
+            return "<figure><img class=\"picture \(p.kind == .evaluation ? "evaluation" : "heatmap")\" src=\"\(MonitorSnapshot.pictureURL(r, p))\" alt=\"\(Markup.escape("\(what): \(p.caption)"))\">"
                 + "<figcaption>\(Markup.escape("\(what), \(p.caption)"))</figcaption></figure>"
         }
         return "<h3>Pictures of the model</h3><div class=\"pictures\">\(figures.joined())</div>"
