@@ -168,6 +168,41 @@ struct MonitorEventsTests {
         }
     }
 
+    /// The stream never stalls for a reader that reads: through four seconds of a flood (far more than the 20 events a
+    /// second a stream writes), events keep arriving every second or so, and the flood's last event arrives.
+    @Test func aReadingStreamKeepsDeliveringThroughAFlood() async throws {
+        try await withMonitor { s in
+            let a = try await MonitorBrowser.loggedIn(s, "alice")
+            let stream = try await EventStreamReader.open(s, cookie: a.cookie)
+            let events = s.server.context.events
+            while events.count == 0 { try await Task.sleep(for: .milliseconds(10)) }
+            let flood = Task.detached {
+                let end = Date().addingTimeInterval(4)
+                var i: Int64 = 0
+                while Date() < end {
+                    events.publish(ServerEvent(.progress(Progress(done: i, total: 0, unit: "step", message: "flood")), session: "s", owner: "alice",
+                                               action: "testing.flood"))
+                    i += 1
+                    if i % 100 == 0 { try? await Task.sleep(for: .milliseconds(1)) }
+                }
+                events.publish(ServerEvent(.log(LogLine(.note, "last")), session: "s", owner: "alice", action: "testing.flood"))
+                return i
+            }
+            var arrivals: [Date] = []
+            while true {
+                let e = try await stream.next()
+                arrivals.append(Date())
+                if e.name == "log" && e.data["message"] == "last" { break }
+            }
+            let published = await flood.value
+            let gaps = zip(arrivals, arrivals.dropFirst()).map { $1.timeIntervalSince($0) }
+            #expect(published > 1000, "a flood: \(published) events")
+            #expect(arrivals.count >= 40, "events kept coming through the flood: \(arrivals.count)")
+            #expect((gaps.max() ?? 0) < 5, "no stall: the longest wait between two events was \(gaps.max() ?? 0) s")
+            await a.close()
+        }
+    }
+
     @Test func sessionAndTableEventsNameWhatOnlyThoseWhoMaySeeItSee() async throws {
         try await withMonitor { s in
             let (a, b, r) = (try await MonitorBrowser.loggedIn(s, "alice"), try await MonitorBrowser.loggedIn(s, "bob"),
