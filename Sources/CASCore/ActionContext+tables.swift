@@ -192,7 +192,7 @@ extension ActionContext {
             throw ActionError(.parameterValue, "Caslib \(lib.name) has session scope; promote into a global caslib such as Public.", parameter: "caslib")
         }
         try await requirePromote(into: lib, sourceCaslib: t.sourceCaslib, parameter: parameter)
-        try await server.globals.put(t, replace: false)
+        try await server.globals.put(t, replace: false, as: .promoted)
         if !keepSessionCopy { await session.drop(key) }
         return t
     }

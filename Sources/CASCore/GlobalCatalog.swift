@@ -19,11 +19,19 @@ public actor GlobalCatalog {
     let store: ServerStore?
     /// Where global tables are charged (to the server, not to a session).
     let budget: MemoryBudget?
+    /// Told of every table added, promoted or dropped (the web monitor's Tables page).
+    let events: ServerEvents?
 
-    public init(databasePath: String?, store: ServerStore? = nil, budget: MemoryBudget? = nil) {
+    public init(databasePath: String?, store: ServerStore? = nil, budget: MemoryBudget? = nil, events: ServerEvents? = nil) {
         self.databasePath = databasePath
         self.store = store
         self.budget = budget
+        self.events = events
+    }
+
+    /// Tells the monitor's event streams; a global table's event names no session (who sees it is the table's rule).
+    private func announce(_ kind: ServerEvent.TableChange.Kind, _ t: CASTable) {
+        events?.publish(ServerEvent(.table(.init(kind, caslib: t.caslib, name: t.name, global: true)), session: "", owner: "", action: ""))
     }
 
     /// Restores every promoted table from the database (server start), with its identity; identities
@@ -59,7 +67,8 @@ public actor GlobalCatalog {
     }
 
     /// Adds a global table. Refuses an existing name unless `replace` (promote never replaces; CAS users drop first).
-    public func put(_ table: CASTable, replace: Bool) async throws(ActionError) {
+    /// `change` is what the monitor's event says happened (`promoted` for `table.promote`).
+    public func put(_ table: CASTable, replace: Bool, as change: ServerEvent.TableChange.Kind = .added) async throws(ActionError) {
         let key = TableKey(caslib: table.caslib, name: table.name)
         if tables[key] != nil && !replace {
             throw ActionError(.alreadyExists, "A global table \(table.name) already exists in caslib \(table.caslib); drop it first (promote does not replace).")
@@ -84,6 +93,7 @@ public actor GlobalCatalog {
         if bytes < old { budget?.release(old - bytes, session: nil) }
         charged[key] = bytes
         tables[key] = t
+        announce(change, t)
     }
 
     private func newIdentity(_ t: CASTable) async throws(ActionError) -> String {
@@ -106,6 +116,7 @@ public actor GlobalCatalog {
         }
         tables[key] = nil
         budget?.release(charged.removeValue(forKey: key) ?? 0, session: nil)
+        announce(.dropped, t)
         // its access controls go with it: a table created later under this name starts with its owner's rights only
         do { try await store?.forgetTable(caslib: t.caslib, table: t.name) } catch {
             throw ActionError(.internalError, "Dropped global table \(t.name), but could not delete its access controls: \(error.message)")

@@ -36,6 +36,8 @@ public final class ServerContext: Sendable {
     public let events: ServerEvents
     /// The level of the one log line each finished call writes (`caslite serve --log-format json` raises it to info).
     public let callLogLevel: Logger.Level
+    /// The machines of the server (the Server page's nodes): this one today, filled by the MPI controller later.
+    public let nodes = ServerNodes()
     /// The REST (swat) front end's address once it is bound, for `builtins.httpAddress`; nil without one.
     public let httpEndpoint = Mutex<HTTPEndpoint?>(nil)
 
@@ -57,10 +59,10 @@ public final class ServerContext: Sendable {
         let publicId = try await store.ensureObjectId(caslib: "Public")
         self.registry = registry
         self.memory = memory ?? MemoryBudget(serverLimit: MemoryBudget.defaults.server, sessionLimit: MemoryBudget.defaults.session)
-        self.sessions = SessionManager(defaultTimeout: defaultTimeout, alwaysLoaded: registry.alwaysLoaded, budget: self.memory)
+        self.sessions = SessionManager(defaultTimeout: defaultTimeout, alwaysLoaded: registry.alwaysLoaded, budget: self.memory, events: events)
         self.caslibs = CaslibCatalog(dataRoot: root, publicId: publicId)
         self.access = AccessControl(store: store)
-        self.globals = GlobalCatalog(databasePath: dbPath, store: store, budget: self.memory)
+        self.globals = GlobalCatalog(databasePath: dbPath, store: store, budget: self.memory, events: events)
         self.globalCaslibs = GlobalCaslibs(store: store)
         self.logger = logger
         self.startTime = ServerClock.now

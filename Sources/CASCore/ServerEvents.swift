@@ -2,8 +2,10 @@ import CASWire
 import Synchronization
 
 /// Something the web monitor streams live (Server-Sent Events): the progress and log frames a call sends its
-/// client, a call starting and ending, a training run's epoch. Each names its session and the session's owner, so a
-/// subscriber shows it only to whom `AccessControl.mayManageSession` allows.
+/// client, a call starting and ending, a training run's epoch, a session connecting or ending, a table added or
+/// dropped. Each names its session and the session's owner, so a subscriber shows it only to whom
+/// `AccessControl.mayManageSession` allows; a global table's event names no session, and a subscriber names the table
+/// only to whom `ServerContext.mayReadInfo(globalTable:)` allows.
 public struct ServerEvent: Sendable {
     public enum Kind: Sendable {
         /// A progress frame, as the protocol streams it.
@@ -16,6 +18,35 @@ public struct ServerEvent: Sendable {
         case ended(Severity)
         /// Training run `id` finished an epoch or changed state (`TrainingLog`).
         case training(id: Int)
+        /// The session was created, a connection attached or left, or it ended.
+        case session(SessionChange)
+        /// A table was added, dropped or promoted: a session table (of the event's session) or a global one.
+        case table(TableChange)
+    }
+
+    /// What became of a session.
+    public enum SessionChange: String, Sendable {
+        case created, connected, detached, ended
+    }
+
+    /// A table added, dropped or promoted (made global).
+    public struct TableChange: Sendable {
+        public enum Kind: String, Sendable {
+            case added, dropped, promoted
+        }
+
+        public var kind: Kind
+        public var caslib: String
+        public var name: String
+        /// A global table (visible by its access controls), not a session table.
+        public var global: Bool
+
+        public init(_ kind: Kind, caslib: String, name: String, global: Bool) {
+            self.kind = kind
+            self.caslib = caslib
+            self.name = name
+            self.global = global
+        }
     }
 
     public var kind: Kind
@@ -34,14 +65,33 @@ public struct ServerEvent: Sendable {
         self.time = time
     }
 
-    /// The SSE event name: `progress`, `log`, `call` or `training`.
+    /// The SSE event name: `progress`, `log`, `call`, `training`, `session` or `table`.
     public var name: String {
         switch kind {
         case .progress: "progress"
         case .log: "log"
         case .started, .ended: "call"
         case .training: "training"
+        case .session: "session"
+        case .table: "table"
         }
+    }
+
+    /// The global table the event is about (its visibility is the table's, not a session's); nil for every other event.
+    public var globalTable: TableChange? {
+        if case .table(let t) = kind, t.global { return t }
+        return nil
+    }
+
+    /// About how many bytes the event holds while it waits for a slow reader (its strings and a fixed overhead).
+    public var bytes: Int {
+        let text: Int = switch kind {
+        case .progress(let p): p.unit.utf8.count + p.message.utf8.count
+        case .log(let l): l.message.utf8.count
+        case .table(let t): t.caslib.utf8.count + t.name.utf8.count
+        case .started, .ended, .training, .session: 0
+        }
+        return 256 + text + session.utf8.count + owner.utf8.count + action.utf8.count
     }
 }
 

@@ -32,9 +32,13 @@ public actor Session {
     public nonisolated let budget: MemoryBudget?
     /// Bytes charged for each session table.
     private var charged: [TableKey: Int] = [:]
+    /// Told of its connections, its end and its tables (the web monitor's live pages); nil: nobody (unit tests).
+    public nonisolated let events: ServerEvents?
 
-    public init(user: String, isAdmin: Bool = false, timeout: Double = 3600, alwaysLoaded: Set<String>, budget: MemoryBudget? = nil) {
+    public init(user: String, isAdmin: Bool = false, timeout: Double = 3600, alwaysLoaded: Set<String>, budget: MemoryBudget? = nil,
+                events: ServerEvents? = nil) {
         self.budget = budget
+        self.events = events
         self.id = UUID().uuidString.lowercased()
         self.user = user
         self.isAdmin = isAdmin
@@ -109,10 +113,21 @@ public actor Session {
 
     // MARK: connections and lifetime
 
-    public func attach() { connections += 1; lastActivity = ServerClock.now }
-    public func detach() { connections = max(0, connections - 1); lastActivity = ServerClock.now }
+    public func attach() {
+        connections += 1
+        lastActivity = ServerClock.now
+        announce(.session(.connected))
+    }
+
+    public func detach() {
+        connections = max(0, connections - 1)
+        lastActivity = ServerClock.now
+        announce(.session(.detached))
+    }
+
     public func touch() { lastActivity = ServerClock.now }
     public func end() {
+        if !ended { announce(.session(.ended)) }
         ended = true
         cancelAll()
         tables.removeAll()
@@ -174,11 +189,19 @@ public actor Session {
         if bytes > old { try budget?.charge(bytes - old, session: id, for: "Table \(table.name)") } else { budget?.release(old - bytes, session: id) }
         charged[key] = bytes
         tables[key] = table
+        announce(.table(.init(.added, caslib: table.caslib, name: table.name, global: false)))
     }
 
     @discardableResult public func drop(_ key: TableKey) -> CASTable? {
         budget?.release(charged.removeValue(forKey: key) ?? 0, session: id)
-        return tables.removeValue(forKey: key)
+        guard let t = tables.removeValue(forKey: key) else { return nil }
+        announce(.table(.init(.dropped, caslib: t.caslib, name: t.name, global: false)))
+        return t
+    }
+
+    /// Tells the monitor's event streams about this session (shown to whom may manage it).
+    nonisolated func announce(_ kind: ServerEvent.Kind) {
+        events?.publish(ServerEvent(kind, session: id, owner: user, action: ""))
     }
 
     /// Bytes of memory charged for this session's tables.

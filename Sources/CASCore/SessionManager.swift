@@ -7,16 +7,20 @@ public actor SessionManager {
     let alwaysLoaded: Set<String>
 
     let budget: MemoryBudget?
+    /// Told of sessions created, connected, detached and ended, and of their tables (the web monitor's live pages).
+    let events: ServerEvents?
 
-    public init(defaultTimeout: Double = 3600, alwaysLoaded: Set<String>, budget: MemoryBudget? = nil) {
+    public init(defaultTimeout: Double = 3600, alwaysLoaded: Set<String>, budget: MemoryBudget? = nil, events: ServerEvents? = nil) {
         self.defaultTimeout = defaultTimeout
         self.alwaysLoaded = alwaysLoaded
         self.budget = budget
+        self.events = events
     }
 
     public func create(user: String, isAdmin: Bool = false) -> Session {
-        let s = Session(user: user, isAdmin: isAdmin, timeout: defaultTimeout, alwaysLoaded: alwaysLoaded, budget: budget)
+        let s = Session(user: user, isAdmin: isAdmin, timeout: defaultTimeout, alwaysLoaded: alwaysLoaded, budget: budget, events: events)
         sessions[s.id] = s
+        s.announce(.session(.created))
         return s
     }
 

@@ -1,3 +1,4 @@
+import CheckedSize
 import Synchronization
 
 /// One epoch of a training run, as `OptIterHistory` reports it.
@@ -55,6 +56,34 @@ public struct ConfusionMatrix: Sendable, Equatable {
     }
 }
 
+/// A picture made from a trained model (`dlEvaluatePictures`' SVG, `dlHeatMap`'s PNG), kept with the run that trained it.
+public struct TrainingPicture: Sendable, Equatable {
+    public enum Kind: String, Sendable {
+        /// An image with its class probabilities (`dlEvaluatePictures`): `image/svg+xml`.
+        case evaluation
+        /// An occlusion heat map (`dlHeatMap`): `image/png`.
+        case heatMap
+    }
+
+    /// Unique in the server's training log: the picture's address (`/monitor/api/training/{run}/picture/{number}`).
+    public var number = 0
+    public var kind: Kind
+    /// `evaluation: id 3: actual circle, predicted square`.
+    public var caption: String
+    public var bytes: [UInt8]
+    public var time: Double
+
+    public init(_ kind: Kind, caption: String, bytes: [UInt8], time: Double = ServerClock.now) {
+        self.kind = kind
+        self.caption = caption
+        self.bytes = bytes
+        self.time = time
+    }
+
+    /// The content type it is served as.
+    public var contentType: String { kind == .evaluation ? "image/svg+xml; charset=utf-8" : "image/png" }
+}
+
 /// A training run (`deepLearn.dlTrain`) and its history so far, for the web monitor's Training page.
 public struct TrainingRecord: Sendable {
     /// What became of a run.
@@ -75,6 +104,12 @@ public struct TrainingRecord: Sendable {
     public var batches: [BatchPoint] = []
     /// The last dlScore of the model by the run's user after it trained, when the scored rows had labels.
     public var confusion: ConfusionMatrix?
+    /// The tables dlScore wrote with the model since (upper-cased, the last `TrainingLog.keptOutputs`): a
+    /// `dlEvaluatePictures` of one of them is this run's.
+    public var scoredTables: [String] = []
+    /// The pictures made from the model, oldest first: at most `Limits.trainingPicturesPerRun`, and
+    /// `Limits.trainingPictureBytes` with every other run's.
+    public var pictures: [TrainingPicture] = []
 
     /// Epochs finished so far.
     public var epochsDone: Int { points.last.map { $0.epoch + 1 } ?? 0 }
@@ -86,9 +121,12 @@ public struct TrainingRecord: Sendable {
 public final class TrainingLog: Sendable {
     public static let kept = 50
     public static let maxPoints = 2000
+    /// dlScore output tables remembered per run (for `dlEvaluatePictures`).
+    public static let keptOutputs = 16
     private struct State {
         var runs: [TrainingRecord] = []
         var lastId = 0
+        var lastPicture = 0
     }
     private let state = Mutex(State())
     /// Told of every start, epoch and end (the monitor's live Training page).
@@ -125,10 +163,56 @@ public final class TrainingLog: Sendable {
         }
     }
 
-    /// Attaches a dlScore's confusion matrix to the newest run of `model` by `user` (none: nothing is recorded).
-    public func scored(model: String, user: String, _ matrix: ConfusionMatrix) {
-        let id = state.withLock { s in s.runs.last { $0.model.uppercased() == model.uppercased() && $0.user == user }?.id }
-        if let id { update(id) { $0.confusion = matrix } }
+    /// Attaches a dlScore's confusion matrix (when its rows had labels) and its output table (when it wrote one) to
+    /// the newest run of `model` by `user` (none: nothing is recorded).
+    public func scored(model: String, user: String, _ matrix: ConfusionMatrix?, output: String?) {
+        guard matrix != nil || output != nil, let id = newest(user: user, where: { $0.model.uppercased() == model.uppercased() }) else { return }
+        update(id) { r in
+            if let matrix { r.confusion = matrix }
+            if let output {
+                r.scoredTables.removeAll { $0 == output.uppercased() }
+                r.scoredTables.append(output.uppercased())
+                if r.scoredTables.count > Self.keptOutputs { r.scoredTables.removeFirst(r.scoredTables.count - Self.keptOutputs) }
+            }
+        }
+    }
+
+    /// Keeps pictures made from a trained model with the newest run of `user` that trained `model` (dlHeatMap) or whose
+    /// model wrote the scored table `scoredTable` (dlEvaluatePictures). Returns that run's id; nil when there is none
+    /// (nothing is kept). Beyond `Limits.trainingPicturesPerRun` the run's oldest are dropped, beyond
+    /// `Limits.trainingPictureBytes` the oldest of any run; a picture larger than that alone is not kept.
+    @discardableResult
+    public func addPictures(_ pictures: [TrainingPicture], user: String, model: String? = nil, scoredTable: String? = nil) -> Int? {
+        let fitting = pictures.filter { $0.bytes.count <= Limits.trainingPictureBytes }.suffix(Limits.trainingPicturesPerRun)
+        guard !fitting.isEmpty, let id = newest(user: user, where: { r in
+            model.map { r.model.uppercased() == $0.uppercased() } ?? scoredTable.map { r.scoredTables.contains($0.uppercased()) } ?? false
+        }) else { return nil }
+        let changed = state.withLock { s -> TrainingRecord? in
+            guard let i = s.runs.firstIndex(where: { $0.id == id }) else { return nil }
+            for var p in fitting {
+                s.lastPicture += 1
+                p.number = s.lastPicture
+                s.runs[i].pictures.append(p)
+            }
+            let extra = s.runs[i].pictures.count - Limits.trainingPicturesPerRun
+            if extra > 0 { s.runs[i].pictures.removeFirst(extra) }
+            // the byte bound over every run: the oldest picture goes first
+            var total = s.runs.reduce(0) { $0 + $1.pictures.reduce(0) { $0 + $1.bytes.count } }
+            while total > Limits.trainingPictureBytes {
+                let runs = s.runs
+                guard let oldest = runs.indices.flatMap({ r in runs[r].pictures.indices.map { (run: r, picture: $0) } })
+                    .min(by: { runs[$0.run].pictures[$0.picture].number < runs[$1.run].pictures[$1.picture].number }) else { break }
+                total -= s.runs[oldest.run].pictures.remove(at: oldest.picture).bytes.count
+            }
+            return s.runs[i]
+        }
+        if let r = changed { announce(r) }
+        return id
+    }
+
+    /// The newest run of `user` that `matches`.
+    private func newest(user: String, where matches: (TrainingRecord) -> Bool) -> Int? {
+        state.withLock { s in s.runs.last { $0.user == user && matches($0) }?.id }
     }
 
     /// Marks run `id` ended.

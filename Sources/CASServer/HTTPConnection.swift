@@ -88,7 +88,7 @@ struct HTTPConnection: Sendable {
                             reading = r
                         case .stream(let events):
                             calls.addTask {
-                                try await stream(events, to: outbound, head: h)
+                                try await stream(events, to: outbound, head: h, close: { raw.close(promise: nil) })
                                 raw.close(promise: nil)  // the stream ended: so does the connection
                             }
                         }
@@ -174,11 +174,12 @@ struct HTTPConnection: Sendable {
     }
 
     /// Writes the event stream's head and then each event as it comes, flushed; the connection closes after it.
-    func stream(_ events: MonitorEventStream, to outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>, head: HTTPRequestHead) async throws {
+    func stream(_ events: MonitorEventStream, to outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>, head: HTTPRequestHead,
+                close: @escaping @Sendable () -> Void) async throws {
         var h = Self.head(Monitor.eventsHead, version: head.version, close: true)
         h.headers.remove(name: "Content-Length")
         try await outbound.write(.head(h))
-        await events.run { text in try await outbound.write(.body(.byteBuffer(ByteBuffer(string: text)))) }
+        await events.run(write: { text in try await outbound.write(.body(.byteBuffer(ByteBuffer(string: text)))) }, close: close)
         try? await outbound.write(.end(nil))
     }
 

@@ -180,6 +180,16 @@ public enum Limits {
     /// Characters of one call's parameters kept in the history (1 000 × 500: about 0.5 MB per session at most).
     public static let historyParameterCharacters = 500
 
+    /// Bytes of events the web monitor's event streams (`/monitor/api/events`) may hold, all together, for browsers that
+    /// have not read them yet: each open stream may hold its share (this divided by the streams open) before it is
+    /// closed. What they hold is also charged to the server's memory budget.
+    public static let monitorEventBytes = 16 << 20
+    /// Pictures (`dlEvaluatePictures`, `dlHeatMap`) the web monitor keeps with one training run; older ones are dropped.
+    public static let trainingPicturesPerRun = 24
+    /// Bytes of the pictures kept with all training runs together (the oldest are dropped first). In memory, not
+    /// charged to any session: the bound is this constant.
+    public static let trainingPictureBytes = 32 << 20
+
     /// `2147483647 (2^31-1)`-style text for messages.
     public static func readable(_ n: Int) -> String {
         if n > 0, n & (n - 1) == 0 { return "\(n) (2^\(n.trailingZeroBitCount))" }

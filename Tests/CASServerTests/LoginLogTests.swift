@@ -1,5 +1,6 @@
 import CASCore
 import CASStorage
+import CASTestSupport
 import Foundation
 import Logging
 import Synchronization
@@ -9,29 +10,17 @@ import Testing
 /// would be invisible, and behind a proxy it delays everyone).
 @Suite("Login: refused logins are logged")
 struct LoginLogTests {
-    final class Captured: Sendable {
-        let lines = Mutex<[(Logger.Level, String)]>([])
-    }
-
-    struct CapturingHandler: LogHandler {
-        let captured: Captured
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .info
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? { get { nil } set {} }
-        func log(event: LogEvent) { captured.lines.withLock { $0.append((event.level, "\(event.message)")) } }
-    }
-
     @Test func aWrongPasswordAndABadNameAreWarningsNamingUserAndAddress() async throws {
         let dir = NSTemporaryDirectory() + "caslite-loginlog-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let store = try ServerStore(path: dir + "/server.sqlite")
         try await store.addUser("alice", password: "right", admin: false, now: 0)
-        let captured = Captured()
+        let captured = CapturedLog()
         var limits = LoginLimits()
         limits.failureDelay = 0
         let login = try Login(mode: .password, host: "127.0.0.1", store: store, limits: limits,
-                              logger: Logger(label: "test") { _ in CapturingHandler(captured: captured) })
+                              logger: Logger(label: "test") { _ in CapturingLogHandler(captured: captured) })
         _ = try await login.authenticate(user: "alice", password: "right", from: "192.0.2.7")
         await #expect(throws: LoginError.self) { try await login.authenticate(user: "alice", password: "wrong", from: "192.0.2.7") }
         await #expect(throws: LoginError.self) { try await login.authenticate(user: "a\u{0}b", password: "x", from: "198.51.100.1") }

@@ -43,6 +43,11 @@ struct MonitorBrowserTests {
                 try await browser.open(base + "/monitor/sessions")
                 #expect(try await browser.text("#rows").contains("<img src=x onerror=alert(1)>"), "shown as text")
                 #expect(try await browser.find("#rows img").isEmpty, "never as markup")
+                // the page follows the event stream: a new session appears without waiting for a poll
+                try await browser.wait("#updated") { $0.hasPrefix("Live") }
+                let arriving = try await s.connect("alice", password: "pw")
+                try await ok(arriving, "session.sessionName", ["name": "arrived live"])
+                #expect(try await browser.wait("#rows", seconds: 5) { $0.contains("arrived live") }.contains("arrived live"))
                 try await browser.screenshot("sessions")
 
                 let rows: [Value] = (1...25).map { i in [.int(Int64(i)), .string(["Acura", "Audi", "BMW", "<b>Buick</b>"][i % 4]), .double(Double(20_000 + 1_375 * i))] }
@@ -52,8 +57,11 @@ struct MonitorBrowserTests {
                 #expect(try await browser.text("#rows").contains("cars"))
                 #expect(try await browser.text("#caslibs").contains("CASUSER(alice)"))
                 try await browser.wait("#rows") { $0.contains("Promote") }  // the script redraws the rows with their buttons
+                try await browser.wait("#updated") { $0.hasPrefix("Live") }
+                try await ok(c, "table.addTable", ["table": "arrived", "vars": [["name": "x"]], "rows": [[1]]])  // a table event
+                #expect(try await browser.wait("#rows", seconds: 5) { $0.contains("arrived") }.contains("arrived"))
                 try await browser.screenshot("tables")
-                try await browser.click("#rows a")
+                try await browser.click("#rows a[href*='name=cars']")
                 let head = try await browser.wait("#head") { $0.contains("<b>Buick</b>") }
                 #expect(head.contains("Acura"), "the first rows, HTML shown as text")
                 #expect(try await browser.find("#head b").isEmpty)

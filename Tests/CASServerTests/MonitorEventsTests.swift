@@ -167,4 +167,126 @@ struct MonitorEventsTests {
             await a.close()
         }
     }
+
+    /// The stream never stalls for a reader that reads: through four seconds of a flood (far more than the 20 events a
+    /// second a stream writes), events keep arriving every second or so, and the flood's last event arrives.
+    @Test func aReadingStreamKeepsDeliveringThroughAFlood() async throws {
+        try await withMonitor { s in
+            let a = try await MonitorBrowser.loggedIn(s, "alice")
+            let stream = try await EventStreamReader.open(s, cookie: a.cookie)
+            let events = s.server.context.events
+            while events.count == 0 { try await Task.sleep(for: .milliseconds(10)) }
+            let flood = Task.detached {
+                let end = Date().addingTimeInterval(4)
+                var i: Int64 = 0
+                while Date() < end {
+                    events.publish(ServerEvent(.progress(Progress(done: i, total: 0, unit: "step", message: "flood")), session: "s", owner: "alice",
+                                               action: "testing.flood"))
+                    i += 1
+                    if i % 100 == 0 { try? await Task.sleep(for: .milliseconds(1)) }
+                }
+                events.publish(ServerEvent(.log(LogLine(.note, "last")), session: "s", owner: "alice", action: "testing.flood"))
+                return i
+            }
+            var arrivals: [Date] = []
+            while true {
+                let e = try await stream.next()
+                arrivals.append(Date())
+                if e.name == "log" && e.data["message"] == "last" { break }
+            }
+            let published = await flood.value
+            let gaps = zip(arrivals, arrivals.dropFirst()).map { $1.timeIntervalSince($0) }
+            #expect(published > 1000, "a flood: \(published) events")
+            #expect(arrivals.count >= 40, "events kept coming through the flood: \(arrivals.count)")
+            #expect((gaps.max() ?? 0) < 5, "no stall: the longest wait between two events was \(gaps.max() ?? 0) s")
+            await a.close()
+        }
+    }
+
+    @Test func sessionAndTableEventsNameWhatOnlyThoseWhoMaySeeItSee() async throws {
+        try await withMonitor { s in
+            let (a, b, r) = (try await MonitorBrowser.loggedIn(s, "alice"), try await MonitorBrowser.loggedIn(s, "bob"),
+                             try await MonitorBrowser.loggedIn(s, "root"))
+            let mine = try await EventStreamReader.open(s, cookie: a.cookie)
+            let bobs = try await EventStreamReader.open(s, cookie: b.cookie)
+            let roots = try await EventStreamReader.open(s, cookie: r.cookie)
+            while s.server.context.events.count < 3 { try await Task.sleep(for: .milliseconds(10)) }
+
+            let alice = try await s.connect("alice", password: "pw")
+            let (created, _) = try await mine.until("session") { $0["session"].stringValue == alice.sessionId && $0["state"] == "created" }
+            #expect(created["user"] == "alice")
+            _ = try await mine.until("session") { $0["session"].stringValue == alice.sessionId && $0["state"] == "connected" }
+            try await ok(alice, "table.addTable", ["table": "hushsession", "vars": [["name": "x"]], "rows": [[1]]])
+            let (added, _) = try await mine.until("table") { $0["name"] == "HUSHSESSION" || $0["name"] == "hushsession" }
+            #expect(added["change"] == "added" && added["scope"] == "session" && added["caslib"] == "CASUSER(alice)")
+            #expect(added["session"].stringValue == alice.sessionId)
+
+            // promoted into her personal caslib: a global table bob may not see
+            try await Task.sleep(for: .milliseconds(1100))  // a new second: the stream's 20 events a second start again
+            try await ok(alice, "table.promote", ["name": "hushsession", "caslib": "CASUSER(alice)"])
+            let (promoted, _) = try await roots.until("table") { $0["change"] == "promoted" }
+            #expect(promoted["scope"] == "global" && promoted["name"].stringValue?.lowercased() == "hushsession", "an administrator sees its name")
+            #expect(promoted["session"] == .null && promoted["user"] == .null)
+            _ = try await mine.until("table") { $0["change"] == "promoted" && $0["name"].stringValue?.lowercased() == "hushsession" }
+            try await Task.sleep(for: .milliseconds(1100))
+            try await ok(alice, "table.dropTable", ["name": "hushsession", "caslib": "CASUSER(alice)"])
+            let (dropped, _) = try await roots.until("table") { $0["change"] == "dropped" && $0["scope"] == "global" }
+            #expect(dropped["name"].stringValue?.lowercased() == "hushsession")
+
+            // bob's own session, then what his stream carried until it: no name, session or user of alice's
+            let bob = try await s.connect("bob", password: "pw")
+            let (_, before) = try await bobs.until("session") { $0["session"].stringValue == bob.sessionId && $0["state"] == "connected" }
+            let text = before.map { "\($0.name) \($0.data)" }.joined(separator: "\n")
+            #expect(!text.lowercased().contains("hush") && !text.contains(alice.sessionId) && !text.contains("alice"), "\(text)")
+            #expect(before.contains { $0.name == "table" && $0.data["change"] == "dropped" && $0.data["name"] == .null },
+                    "a global table's drop is told without its name: \(text)")
+            #expect(!before.contains { $0.name == "table" && $0.data["change"] == "promoted" }, "its promotion not at all")
+
+            // her session ends: her stream and the administrator's are told, bob's is not
+            #expect(try await a.postJSON("/monitor/api/sessions/\(alice.sessionId)/end", csrf: a.csrf).status == 200)
+            _ = try await mine.until("session") { $0["session"].stringValue == alice.sessionId && $0["state"] == "ended" }
+            _ = try await roots.until("session") { $0["session"].stringValue == alice.sessionId && $0["state"] == "ended" }
+            try await ok(bob, "session.sessionName", ["name": "marker"])
+            let (_, later) = try await bobs.until("call") { $0["session"].stringValue == bob.sessionId && $0["state"] == "ended" }
+            #expect(!later.contains { $0.data["session"].stringValue == alice.sessionId })
+            for m in [a, b, r] { await m.close() }
+        }
+    }
+
+    @Test func streamsThatDoNotReadAreClosedOnceOverTheirShareOfTheEventBudget() async throws {
+        let log = CapturedLog()
+        try await TestServer.start(auth: .password, users: MonitorTests.users, http: true, log: log).run { s in
+            let a = try await MonitorBrowser.loggedIn(s, "alice")
+            let events = s.server.context.events, memory = s.server.context.memory
+            var stalled: [EventStreamReader] = []
+            for _ in 0..<4 { stalled.append(try await EventStreamReader.open(s, cookie: a.cookie)) }  // never read again
+            while events.count < 4 { try await Task.sleep(for: .milliseconds(10)) }
+            let before = memory.used()
+            // progress frames of 1 MiB each: the first second's fill the sockets, the rest wait in the streams
+            let message = String(repeating: "p", count: 1 << 20)
+            var most = 0
+            for i in 0..<400 {
+                events.publish(ServerEvent(.progress(Progress(done: Int64(i), total: 400, unit: "step", message: message)), session: "s", owner: "alice",
+                                           action: "testing.flood"))
+                most = max(most, memory.used() - before)
+                if i % 20 == 19 { try await Task.sleep(for: .milliseconds(50)) }  // the writers run meanwhile
+            }
+            #expect(most <= Limits.monitorEventBytes, "what waits for the streams, all together, stays within the budget: \(most)")
+            #expect(most > 0, "and was charged to the memory budget")
+            for r in stalled { #expect(await r.sock.closedByPeer(), "a stream over its share is closed") }
+            while events.count > 0 { try await Task.sleep(for: .milliseconds(10)) }
+            #expect(memory.used() == before, "what they held is released")
+            let warnings = log.lines.withLock { $0 }.filter { $0.0 == .warning && $0.1.contains("monitor event stream of alice") }
+            #expect(warnings.count == 4, "\(warnings)")
+            #expect(warnings.first?.1.contains("past its share") == true && warnings.first?.1.contains("closing the stream") == true, "\(warnings)")
+
+            // a reader that reads is unaffected
+            let reading = try await EventStreamReader.open(s, cookie: a.cookie)
+            while events.count == 0 { try await Task.sleep(for: .milliseconds(10)) }
+            events.publish(ServerEvent(.log(LogLine(.note, "after")), session: "s", owner: "alice", action: "testing.flood"))
+            _ = try await reading.until("log") { $0["message"] == "after" }
+            #expect(try await a.get("/monitor/api/server").status == 200, "the server stays up")
+            await a.close()
+        }
+    }
 }

@@ -1,4 +1,5 @@
 import CASClient
+import CASCore
 @testable import CASServer
 import CASTestSupport
 import CASWire
@@ -17,6 +18,25 @@ struct MonitorServerTests {
         #expect(x > 0)
         let after = try #require(ProcessCPU.cpuSeconds())
         #expect(after - before > 0.05, "0.3 s of spinning on this thread is CPU time of the process: \(after - before)")
+    }
+
+    @Test func theNodesComeFromTheServerContextsNodeList() async throws {
+        try await TestServer.start(auth: .password, users: MonitorTests.users, http: true).run { s in
+            let a = try await MonitorBrowser.loggedIn(s, "alice")
+            let one = try await a.api("server")
+            #expect(one["nodes"] == 1)
+            #expect(one["nodeList"] == [["name": .string(ProcessInfo.processInfo.hostName), "role": "controller", "state": "up",
+                                         "cores": .int(Int64(ProcessInfo.processInfo.activeProcessorCount))]])
+            // what a controller of the MPI scale-out would report: the JSON and the page show the list as it is
+            s.server.context.nodes.set([NodeState(name: "ctl", role: .controller, state: .up, cores: 8),
+                                        NodeState(name: "<w1>", role: .worker, state: .down, cores: 16)])
+            let two = try await a.api("server")
+            #expect(two["nodes"] == 2)
+            #expect(two["nodeList"][1] == ["name": "<w1>", "role": "worker", "state": "down", "cores": 16])
+            let page = try await a.get("/monitor/server")
+            #expect(page.text.contains("2: ctl (controller, up, 8 cores), &lt;w1&gt; (worker, down, 16 cores)"), "\(page.text)")
+            await a.close()
+        }
     }
 
     @Test func theServerPageShowsTheCPUInUseMeasuredOverAnInterval() async throws {

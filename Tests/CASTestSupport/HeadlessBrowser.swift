@@ -85,6 +85,18 @@ public final class HeadlessBrowser: Sendable {
         return try await command("GET", "/element/\(e)/text").stringValue ?? ""
     }
 
+    /// How many of the images `css` finds have loaded and decoded (`complete`, with a natural width): a picture served
+    /// with a wrong type or broken bytes is not.
+    public func loadedImages(_ css: String) async throws -> Int {
+        let script = "return Array.from(document.querySelectorAll(arguments[0])).filter(i => i.complete && i.naturalWidth > 0).length;"
+        return Int(try await command("POST", "/execute/sync", ["script": .string(script), "args": [.string(css)]]).intValue ?? -1)
+    }
+
+    /// Scrolls the first element `css` finds to the top of the window (for a screenshot of it).
+    public func scroll(to css: String) async throws {
+        try await command("POST", "/execute/sync", ["script": "document.querySelector(arguments[0]).scrollIntoView();", "args": [.string(css)]])
+    }
+
     /// Waits (up to `seconds`) until the text of `css` satisfies `ok`; returns the last text seen.
     @discardableResult
     public func wait(_ css: String, seconds: Double = 10, until ok: (String) -> Bool) async throws -> String {

@@ -57,7 +57,8 @@ public final class TestServer: Sendable {
     public static func start(sets: [ActionSet] = coreSets, admins: Set<String> = [], timeout: Double = 3600, reapInterval: Double = 30,
                              maxLine: Int = 1 << 20, auth: AuthMode = .none, users: [(String, String, Bool)] = [], login: LoginLimits = LoginLimits(),
                              http: Bool = false, dataRoot: String? = nil, actionSetDirs: [String] = [], loadSets: [String] = [],
-                             maxMemory: Int? = nil, maxSessionMemory: Int? = nil, tls: ServerTLS.Files? = nil) async throws -> TestServer {
+                             maxMemory: Int? = nil, maxSessionMemory: Int? = nil, tls: ServerTLS.Files? = nil,
+                             log: CapturedLog? = nil) async throws -> TestServer {
         let root = try dataRoot ?? freshRoot()
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         if !users.isEmpty {
@@ -78,7 +79,8 @@ public final class TestServer: Sendable {
         c.maxMemory = maxMemory
         c.maxSessionMemory = maxSessionMemory
         c.tls = tls
-        let server = try await CASServer.start(c, sets: sets, logger: Logger(label: "test") { _ in SilentLogHandler() })
+        let logger = log.map { l in Logger(label: "test") { _ in CapturingLogHandler(captured: l) } } ?? Logger(label: "test") { _ in SilentLogHandler() }
+        let server = try await CASServer.start(c, sets: sets, logger: logger)
         return TestServer(server: server, dataRoot: root, loadSets: loadSets)
     }
 
@@ -159,6 +161,22 @@ public final class TestServer: Sendable {
 /// Runs `body` against a fresh server and stops it however `body` ends.
 public func withServer(sets: [ActionSet] = TestServer.coreSets, actionSetDirs: [String] = [], _ body: (TestServer) async throws -> Void) async throws {
     try await TestServer.start(sets: sets, actionSetDirs: actionSetDirs).run(body)
+}
+
+/// The lines a test's server or login logged (`CapturingLogHandler`), level and message.
+public final class CapturedLog: Sendable {
+    public let lines = Mutex<[(Logger.Level, String)]>([])
+    public init() {}
+}
+
+/// Keeps the log lines at `info` and above in a `CapturedLog`.
+public struct CapturingLogHandler: LogHandler {
+    let captured: CapturedLog
+    public var metadata: Logger.Metadata = [:]
+    public var logLevel: Logger.Level = .info
+    public init(captured: CapturedLog) { self.captured = captured }
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? { get { nil } set {} }
+    public func log(event: LogEvent) { captured.lines.withLock { $0.append((event.level, "\(event.message)")) } }
 }
 
 /// Drops the server's log output during tests.

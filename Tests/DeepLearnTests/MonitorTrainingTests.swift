@@ -110,6 +110,78 @@ struct MonitorTrainingTests {
         }
     }
 
+    @Test func evaluationPicturesAndHeatMapsAreShownWithTheRunThatTrainedTheModel() async throws {
+        try await TestServer.start(sets: allSets, http: true).run { s in
+            let c = try await squaresWithSmallCNN(s, perClass: 8)
+            try await ok(c, "deepLearn.dlTrain", trainParams(epochs: 1, valid: false))
+            try await ok(c, "deepLearn.dlScore", ["table": "valid", "modelTable": "cnn", "initWeights": "cnn_w", "casOut": ["name": "scored", "replace": true],
+                                                  "copyVars": ["_id_", "_label_"]])
+            try await ok(c, "deepLearn.dlEvaluatePictures", ["table": "scored", "imageTable": "valid", "nImages": 2])
+            try await ok(c, "deepLearn.dlHeatMap", ["table": "valid", "model": "cnn", "initWeights": "cnn_w", "maskWidth": 5, "maskHeight": 5,
+                                                    "stepSize": 2, "maxImages": 2, "casOut": ["name": "heat", "replace": true]])
+            let (alice, cookie) = try await monitor(s, "alice")
+            let get = { (path: String) in try await alice.send("GET", path, headers: cookie, user: .some(nil)) }
+            let run = try #require(try await get("/monitor/api/training").json["trainings"].listValue?.first)
+            let pictures = try #require(run["pictures"].listValue)
+            #expect(pictures.map(\.["kind"]) == ["evaluation", "evaluation", "heatMap", "heatMap"])
+            #expect(pictures.allSatisfy { $0["caption"].stringValue?.hasPrefix("id ") == true })
+            let page = String(decoding: try await get("/monitor/training").body, as: UTF8.self)
+            for p in pictures {
+                let url = try #require(p["url"].stringValue)
+                let reply = try await get(url)
+                #expect(reply.status == 200)
+                #expect(reply.headers.first(name: "x-content-type-options") == "nosniff")
+                #expect(reply.headers.first(name: "content-security-policy")?.hasPrefix("default-src 'none'") == true)
+                #expect(Int64(reply.body.count) == p["bytes"].intValue)
+                if p["kind"] == "evaluation" {
+                    #expect(reply.headers.first(name: "content-type") == "image/svg+xml; charset=utf-8")
+                    #expect(String(decoding: reply.body, as: UTF8.self).hasPrefix("<svg") && String(decoding: reply.body, as: UTF8.self).contains("class probabilities"))
+                } else {
+                    #expect(reply.headers.first(name: "content-type") == "image/png")
+                    #expect(Array(reply.body.prefix(8)) == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
+                }
+                #expect(page.contains("<img class=\"picture \(p["kind"] == "evaluation" ? "evaluation" : "heatmap")\" src=\"\(url)\""),
+                        "an image on the run's page, never inline markup")
+            }
+            #expect(!page.contains("<svg"), "no picture's markup is inlined into the page")
+            let id = try #require(run["id"].intValue)
+            #expect(try await get("/monitor/api/training/\(id)/picture/999999").status == 404)
+
+            let (bob, bobs) = try await monitor(s, "bob")
+            for p in pictures {
+                #expect(try await bob.send("GET", try #require(p["url"].stringValue), headers: bobs, user: .some(nil)).status == 404, "another user's run")
+            }
+            await alice.close()
+            await bob.close()
+            await c.close()
+        }
+    }
+
+    @Test func aRunKeepsABoundedNumberAndSizeOfPictures() throws {
+        let log = TrainingLog()
+        #expect(log.addPictures([TrainingPicture(.heatMap, caption: "x", bytes: [1])], user: "alice", model: "cnn") == nil, "no run of that model: nothing kept")
+        let first = log.start(session: "s", user: "alice", model: "cnn", epochs: 1)
+        let many = (0..<(Limits.trainingPicturesPerRun + 5)).map { TrainingPicture(.heatMap, caption: "\($0)", bytes: [UInt8](repeating: 1, count: 100)) }
+        #expect(log.addPictures(many, user: "alice", model: "CNN") == first)
+        #expect(log.addPictures(many, user: "bob", model: "cnn") == nil, "another user's run is not bob's")
+        var run = try #require(log.all().first)
+        #expect(run.pictures.count == Limits.trainingPicturesPerRun)
+        #expect(run.pictures.last?.caption == "\(Limits.trainingPicturesPerRun + 4)", "the newest are kept")
+        #expect(Set(run.pictures.map(\.number)).count == run.pictures.count, "each has its own number")
+
+        // the byte bound holds over every run: a second run's big pictures push out the first run's oldest
+        let second = log.start(session: "s", user: "alice", model: "big", epochs: 1)
+        let big = Limits.trainingPictureBytes / 3
+        log.addPictures((0..<3).map { TrainingPicture(.evaluation, caption: "big \($0)", bytes: [UInt8](repeating: 2, count: big)) }, user: "alice", model: "big")
+        let total = log.all().reduce(0) { $0 + $1.pictures.reduce(0) { $0 + $1.bytes.count } }
+        #expect(total <= Limits.trainingPictureBytes)
+        run = try #require(log.all().first { $0.id == first })
+        #expect(run.pictures.count < Limits.trainingPicturesPerRun, "the oldest went first")
+        #expect(log.all().first { $0.id == second }?.pictures.count == 3)
+        let huge = TrainingPicture(.evaluation, caption: "huge", bytes: [UInt8](repeating: 0, count: Limits.trainingPictureBytes + 1))
+        #expect(log.addPictures([huge], user: "alice", model: "big") == nil, "a picture larger than the bound alone is not kept")
+    }
+
     /// The epochs done that a run's summary line states (`…: running, 12 of 5000 epochs, …`).
     static func epochs(_ summary: String) -> Int { summary.firstMatch(of: /(\d+) of \d+ epochs/).flatMap { Int($0.1) } ?? 0 }
 
@@ -165,10 +237,29 @@ struct MonitorTrainingTests {
                 try await browser.screenshot("training-stopped")
 
                 // scoring the model: its confusion matrix joins the run on the page
-                try await ok(c, "deepLearn.dlScore", ["table": "valid", "modelTable": "cnn", "initWeights": "cnn_w"])
+                try await ok(c, "deepLearn.dlScore", ["table": "valid", "modelTable": "cnn", "initWeights": "cnn_w", "casOut": ["name": "scored", "replace": true],
+                                                      "copyVars": ["_id_", "_label_"]])
                 try await browser.open(base + "/monitor/training")
                 #expect(try await browser.find("section.run img.confusion").count == 1)
+                try await browser.wait("#updated") { $0.hasPrefix("Live") }
+
+                // pictures made from the model join it on the open page (its script redraws it): SVG and PNG images
+                try await ok(c, "deepLearn.dlEvaluatePictures", ["table": "scored", "imageTable": "valid", "nImages": 2])
+                try await ok(c, "deepLearn.dlHeatMap", ["table": "valid", "model": "cnn", "initWeights": "cnn_w", "maskWidth": 5, "maskHeight": 5,
+                                                        "stepSize": 2, "maxImages": 2, "casOut": ["name": "heat", "replace": true]])
+                let captions = try await browser.wait("section.run div.pictures", seconds: 10) {
+                    $0.components(separatedBy: "Heat map,").count == 3 && $0.components(separatedBy: "Evaluation,").count == 3
+                }
+                #expect(captions.contains("Heat map,") && captions.contains("Evaluation,"), "\(captions)")
+                var loaded = 0
+                for _ in 0..<50 where loaded < 4 {
+                    loaded = try await browser.loadedImages("section.run img.picture")
+                    if loaded < 4 { try await Task.sleep(for: .milliseconds(100)) }
+                }
+                #expect(loaded == 4, "each picture loads as an image")
                 try await browser.screenshot("training-scored")
+                try await browser.scroll(to: "section.run h3")
+                try await browser.screenshot("training-pictures")
                 #expect(try await browser.severeConsoleMessages() == [])
             } catch {
                 await browser.quit()

@@ -102,6 +102,9 @@ struct DLEvaluatePictures: Action {
                                       .blob(Array(svgs[i].utf8)), files[i].map(Value.string) ?? .null]
                                  })
         t.columns[4].attributes = ["MIMEType": "image/svg+xml"]
+        // kept with the training run whose model wrote the scored table (the web monitor's Training page)
+        ctx.server.trainings.addPictures(picks.enumerated().map { i, p in TrainingPicture(.evaluation, caption: caption(p), bytes: Array(svgs[i].utf8)) },
+                                         user: ctx.user, scoredTable: scored.name)
         if !picks.isEmpty { ctx.note("Made \(picks.count) evaluation picture\(picks.count == 1 ? "" : "s")\(args[path] == nil ? "" : " in \(args[path]!)").") }
         return ["EvaluatePictures": .table(t)]
     }
@@ -128,13 +131,18 @@ struct DLEvaluatePictures: Action {
         return kept + "_" + String(String(hash, radix: 16).suffix(8))
     }
 
+    /// `id 3: actual circle, predicted square (misclassified)`: the picture's title and its caption on the monitor.
+    static func caption(_ p: Pick) -> String {
+        "id \(p.id): actual \(p.actual), predicted \(p.predicted)" + (p.actual == p.predicted ? "" : " (misclassified)")
+    }
+
     /// The picture: the image (max 224 px, as an embedded PNG) left, the probability bars right.
     static func svg(_ p: Pick) -> String {
         let side = 224, barsLeft = side + 150, barW = 260, rowH = 28
         let h = max(side + 70, 70 + rowH * p.probabilities.count + 20), w = barsLeft + barW + 70
         let ok = p.actual == p.predicted
         var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(w)\" height=\"\(h)\" font-family=\"sans-serif\" font-size=\"12\">\n"
-        let title = "id \(p.id): actual \(p.actual), predicted \(p.predicted)" + (ok ? "" : " (misclassified)")
+        let title = caption(p)
         s += "<text x=\"\(w / 2)\" y=\"22\" text-anchor=\"middle\" font-size=\"14\" fill=\"\(ok ? "#1a7f37" : "#b42318")\">\(SVGCharts.escape(title))</text>\n"
         if let png = p.image.flatMap(displayPNG) {
             s += "<image x=\"10\" y=\"45\" width=\"\(side)\" height=\"\(side)\" preserveAspectRatio=\"xMidYMid meet\" href=\"data:image/png;base64,\(Base64.encode(png))\"/>\n"

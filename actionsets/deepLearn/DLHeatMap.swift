@@ -46,6 +46,8 @@ struct DLHeatMap: Action {
         let files = try folder?.writeFiles(rows.map { ("heatmap_\(DLEvaluatePictures.safeName($0.id)).png", $0.png) }, replace: args[replace]) ?? []
         let out = args[casOut]
         let stored = try await ctx.store(HeatMapRow.table(rows, target: target), out: out, defaultName: "\(t.name)_heatmaps")
+        // kept with the newest training run of the model (the web monitor's Training page)
+        ctx.server.trainings.addPictures(rows.map { TrainingPicture(.heatMap, caption: $0.caption, bytes: $0.png) }, user: ctx.user, model: m.modelName)
         ctx.note("Wrote \(rows.count) heat maps to table \(stored.name)\(files.isEmpty ? "" : " and \(files.count) PNG files").")
         return ["HeatMapInfo": .table(HeatMapRow.info(rows, files: files)), "OutputCasTables": .table(.outputCasTables([stored]))]
     }

@@ -183,9 +183,10 @@ struct DLScore: Action {
             ctx.note("Wrote the activations of \(activations.selected.count) layers (\(imageType.rawValue)) into table \(maps.name).")
             outputs.append(maps)
         }
-        if let counts = scored.confusion() {  // the web monitor's Training page shows it with the run that trained the model
-            ctx.server.trainings.scored(model: m.modelName, user: ctx.user, ConfusionMatrix(levels: scored.levels, counts: counts, table: t.name))
-        }
+        // the web monitor's Training page shows the matrix with the run that trained the model, and the output table
+        // ties a later dlEvaluatePictures of it to that run
+        ctx.server.trainings.scored(model: m.modelName, user: ctx.user, scored.confusion().map { ConfusionMatrix(levels: scored.levels, counts: $0, table: t.name) },
+                                    output: args.has(casOut) ? outputs.first?.name : nil)
         return ["ScoreInfo": .table(scored.info(read: t.rowCount)), "ClassAccuracy": .table(scored.classAccuracy()),
                 "OutputCasTables": .table(.outputCasTables(outputs))]
     }

@@ -26,6 +26,11 @@ struct HeatMapRow: Sendable {
                           worst: (map.worst.x, map.worst.y, Double(map.worst.p)), mask: mask, png: png)
     }
 
+    /// `id 3: circle, P(true) 0.9312, lowest 0.1200 with the mask at (8, 4)`: its caption on the web monitor.
+    var caption: String {
+        "id \(id): \(label), P(true) \(Fixed.text(base, 4)), lowest \(Fixed.text(worst.p, 4)) with the mask at (\(worst.x), \(worst.y))"
+    }
+
     static func table(_ rows: [HeatMapRow], target: String) -> DataTable {
         var t = DataTable.result("HeatMaps", columns: [("_id_", .varchar), (target, .varchar), ("I_\(target)", .varchar), ("P_True", .double),
                                                        ("MinMaskedP", .double), ("WorstX", .double), ("WorstY", .double), ("_HeatMap_", .varbinary)],

@@ -21,6 +21,14 @@ extension ServerContext {
         return out
     }
 
+    /// Whether `user` may see the global table `key` now (ReadInfo, as `visibleTables` decides): the monitor's event
+    /// stream names a global table only then. An administrator may; anyone else not once the table is gone.
+    public func mayReadInfo(globalTable key: TableKey, user: String, isAdmin: Bool) async -> Bool {
+        if isAdmin { return true }
+        guard let t = await globals.table(key) else { return false }
+        return await mayReadInfo(t, user: user, isAdmin: isAdmin)
+    }
+
     /// ReadInfo on a global table, through `AccessControl`; a table whose caslib the user cannot name
     /// (another user's personal caslib) is not theirs to see. A failed check shows nothing.
     func mayReadInfo(_ t: CASTable, user: String, isAdmin: Bool) async -> Bool {

@@ -68,6 +68,13 @@ struct Monitor: Sendable {
                                    details: chart == .batches ? "dlTrain records batches with optimizer.logLevel=3" : "score the model with dlScore on labelled rows")
             }
             return RESTResponse(status: .ok, body: Array(svg.utf8), headers: [("Content-Type", "image/svg+xml; charset=utf-8")])
+        case .trainingPicture(let id, let number):
+            // another user's run answers as one that does not exist
+            guard let picture = snapshot.trainings().first(where: { $0.id == id })?.pictures.first(where: { $0.number == number }) else {
+                throw MonitorError(.notFound, "Training run \(id) has no picture \(number)",
+                                   details: "GET /monitor/api/training lists each run's pictures (older ones are dropped)")
+            }
+            return RESTResponse(status: .ok, body: picture.bytes, headers: [("Content-Type", picture.contentType)])
         case .cancelAction(let id):
             guard let (session, call) = await snapshot.call(id), await session.cancel(call) else {
                 throw MonitorError(.notFound, "No running action \(Names.quote(id, limit: 120))", details: "it may have ended; GET /monitor/api/actions lists the running ones")

@@ -13,9 +13,9 @@ enum MonitorAssets {
         return RESTResponse(status: .ok, body: Array(f.text.utf8), headers: [("Content-Type", f.type)])
     }
 
-    /// Keeps the page's table current and writes text with `textContent` only. The Running actions, Training and
-    /// Log pages follow the event stream (`/monitor/api/events`): each event asks for the page's JSON twin, at most
-    /// once a second. The other pages, and these while the stream is not open, poll it every 2 s.
+    /// Keeps the page's table current and writes text with `textContent` only. The Sessions, Running actions, Tables,
+    /// Training and Log pages follow the event stream (`/monitor/api/events`): each event asks for the page's JSON twin,
+    /// at most once a second. The Server page, and these while the stream is not open, poll it every 2 s.
     static let script = #"""
         "use strict";
         (function () {
@@ -25,7 +25,7 @@ enum MonitorAssets {
           const csrf = csrfMeta ? csrfMeta.content : "";
           const POLL_MS = 2000, MIN_MS = 1000;
           // pages the event stream (/monitor/api/events) keeps current; the others poll
-          const LIVE_PAGES = ["actions", "training", "log"];
+          const LIVE_PAGES = ["sessions", "actions", "tables", "training", "log"];
 
           function bytes(n) {
             const units = ["bytes", "KiB", "MiB", "GiB", "TiB", "PiB"];
@@ -147,7 +147,11 @@ enum MonitorAssets {
                 const section = document.querySelector('section.run[data-run="' + r.id + '"]');
                 if (!section) continue;
                 // a batch chart or a confusion matrix that appeared since the page was drawn: draw it again
-                if ((r.batches.length > 0 && !section.querySelector("img.batches")) || (r.confusion !== null && !section.querySelector("img.confusion"))) {
+                // (and pictures made from the model since: dlEvaluatePictures, dlHeatMap)
+                const pictures = r.pictures.map(p => p.url).join(",");
+                const shownPictures = Array.from(section.querySelectorAll("img.picture")).map(i => new URL(i.src).pathname).reverse().join(",");
+                if ((r.batches.length > 0 && !section.querySelector("img.batches")) || (r.confusion !== null && !section.querySelector("img.confusion")) ||
+                    pictures !== shownPictures) {
                   window.location.reload(); return;
                 }
                 if (section.dataset.state !== "running" && r.state === section.dataset.state) continue;
@@ -193,7 +197,7 @@ enum MonitorAssets {
             const events = new EventSource("/monitor/api/events");
             events.onopen = () => { live = true; schedule(); };
             events.onerror = () => { live = false; };  // EventSource reconnects by itself; polling covers the gap
-            for (const name of ["call", "progress", "log", "training", "gap"]) events.addEventListener(name, schedule);
+            for (const name of ["call", "progress", "log", "training", "session", "table", "gap"]) events.addEventListener(name, schedule);
             events.addEventListener("logout", () => { events.close(); window.location.assign("/"); });
           }
         })();
@@ -220,7 +224,11 @@ enum MonitorAssets {
         progress { width: 10em; vertical-align: middle; }
         section.run { background: #fff; border: 1px solid #e2e5e8; padding: .6em 1em; margin-bottom: 1em; }
         section.run h2 { margin: .2em 0; font-size: 1.1em; }
-        img.chart, img.confusion { max-width: 100%; height: auto; vertical-align: top; }
+        img.chart, img.confusion, img.picture { max-width: 100%; height: auto; vertical-align: top; }
+        div.pictures { display: flex; flex-wrap: wrap; gap: 1em; }
+        div.pictures figure { margin: 0; max-width: 660px; }
+        div.pictures figcaption { color: #67707a; font-size: .9em; }
+        img.heatmap { min-width: 160px; image-rendering: pixelated; }
         dl.facts { display: grid; grid-template-columns: max-content auto; gap: .4em 1.5em; }
         dl.facts dt { font-weight: 600; }
         dl.facts dd { margin: 0; }

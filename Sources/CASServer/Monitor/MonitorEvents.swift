@@ -1,14 +1,21 @@
 import CASCore
 import CASWire
+import Logging
 import Synchronization
 
 /// `GET /monitor/api/events`: one logged-in browser's live feed, as Server-Sent Events (`text/event-stream`). It
 /// carries the `ServerEvents` of the sessions the viewer may see (`AccessControl.mayManageSession`): `progress` and
 /// `log` (the frames the protocol streams), `call` (a call made or ended) and `training` (an epoch or a state change).
 ///
+/// It also carries `session` (created, connected, detached, ended) and `table` (added, dropped, promoted) events: a
+/// session table's by the session rule; a global table's named only to a viewer `ServerContext.mayReadInfo(globalTable:)`
+/// allows, and a global table's drop, whose access controls went with it, without its name to everyone else.
+///
 /// Bounded for a client that does not read: events wait in a buffer of `buffer` entries; when it is full the oldest
 /// are dropped, and the next event written is preceded by a `gap` event (the page then re-reads the snapshot). Writes
-/// wait for the socket (NIO's writability), so nothing else grows. The stream ends when the login ends (logout, expiry,
+/// wait for the socket (NIO's writability), so nothing else grows. What waits is charged to the server's memory budget
+/// and bounded for all streams together (`PendingEvents`): a stream holding more than its share of
+/// `Limits.monitorEventBytes` is closed, with a WARNING naming its user. The stream ends when the login ends (logout, expiry,
 /// the user removed: a `logout` event first; checked at most once a second and at every heartbeat), when the server
 /// stops, or when the client goes.
 struct MonitorEventStream: Sendable {
@@ -33,25 +40,43 @@ struct MonitorEventStream: Sendable {
         case tick
     }
 
-    /// Writes the stream with `write` until it ends. `write` throws when the client has gone.
-    func run(write: @Sendable (String) async throws -> Void) async {
+    /// Writes the stream with `write` until it ends. `write` throws when the client has gone; `close` closes the
+    /// connection (a stream over its share of the event budget, whose writes may be waiting for a client that never reads).
+    func run(write: @Sendable (String) async throws -> Void, close: @escaping @Sendable () -> Void) async {
         let (items, feed) = AsyncStream<Item>.makeStream(bufferingPolicy: .bufferingNewest(Self.buffer))
         let dropped = Atomic<Int>(0)
-        let events = monitor.server.events
+        let server = monitor.server, events = server.events
+        let pending = PendingEvents(memory: server.memory, streams: events, user: viewer.user, logger: server.logger) {
+            feed.finish()
+            close()
+        }
         let id = events.subscribe({ [viewer] e in
-            guard AccessControl.mayManageSession(owner: e.owner, user: viewer.user, isAdmin: viewer.isAdmin) else { return }
-            if case .dropped = feed.yield(.event(e)) { dropped.add(1, ordering: .relaxed) }
+            // a global table's event goes on to the writer, which asks the access controls (an await) before naming it
+            guard e.globalTable != nil || AccessControl.mayManageSession(owner: e.owner, user: viewer.user, isAdmin: viewer.isAdmin) else { return }
+            guard pending.add(e.bytes) else { return }
+            switch feed.yield(.event(e)) {
+            case .dropped(let old):
+                dropped.add(1, ordering: .relaxed)
+                if case .event(let o) = old { pending.remove(o.bytes) }
+            case .terminated: pending.remove(e.bytes)
+            case .enqueued: break
+            @unknown default: break
+            }
         }, finish: { feed.finish() })
         let ticker = Task {
             while !Task.isCancelled {
                 try? await Task.sleep(for: Self.tick)
-                feed.yield(.tick)
+                if case .dropped(.event(let old)) = feed.yield(.tick) {  // a full buffer: the tick took the oldest event's place
+                    dropped.add(1, ordering: .relaxed)
+                    pending.remove(old.bytes)
+                }
             }
         }
         defer {
             ticker.cancel()
             events.unsubscribe(id)
             feed.finish()
+            pending.close()
         }
         do {
             try await write("retry: 2000\n: caslite monitor events for \(viewer.user)\n\n")
@@ -66,6 +91,7 @@ struct MonitorEventStream: Sendable {
                     if ticks % ticksPerHeartbeat == 0 { checked = -.infinity }
                 }
                 if case .event(let e) = item {
+                    pending.remove(e.bytes)
                     let now = ServerClock.monotonic
                     if now - windowStart >= 1 { windowStart = now; sentInWindow = 0 }
                     if sentInWindow >= Self.maxPerSecond {
@@ -90,10 +116,12 @@ struct MonitorEventStream: Sendable {
                         held = nil
                         windowStart = ServerClock.monotonic
                         sentInWindow = 1
-                        try await write(Self.text(h))
+                        if let text = await text(h) { try await write(text) }
                     }
                     if ticks % ticksPerHeartbeat == 0 { try await write(": keep-alive\n\n") }
-                case .event(let e): try await write(Self.text(e))
+                case .event(let e):
+                    guard let text = await text(e) else { continue }
+                    try await write(text)
                 }
             }
         } catch {
@@ -103,6 +131,17 @@ struct MonitorEventStream: Sendable {
 
     /// Whether the login is still live (it may have logged out, expired, or its user been removed).
     func loginIsLive() async -> Bool { await monitor.current(token: token) != nil }
+
+    /// The event as this viewer may see it, in SSE form; nil when it is not theirs to see. A global table is named only to
+    /// a viewer with ReadInfo on it; its drop (the table and its access controls gone) is told to the others unnamed.
+    func text(_ e: ServerEvent) async -> String? {
+        guard let t = e.globalTable else { return Self.text(e) }
+        if await monitor.server.mayReadInfo(globalTable: TableKey(caslib: t.caslib, name: t.name), user: viewer.user, isAdmin: viewer.isAdmin) {
+            return Self.text(e)
+        }
+        guard t.kind == .dropped else { return nil }
+        return "event: table\ndata: \((["time": .string(Session.isoStamp(e.time)), "change": "dropped", "scope": "global"] as Value).jsonString)\n\n"
+    }
 
     /// One event in SSE form: `event: <name>` and one `data:` line of JSON.
     static func text(_ e: ServerEvent) -> String {
@@ -122,7 +161,94 @@ struct MonitorEventStream: Sendable {
             v["state"] = "ended"
             v["severity"] = .string(severity.rawValue)
         case .training(let id): v["run"] = .int(Int64(id))
+        case .session(let change): v["state"] = .string(change.rawValue)
+        case .table(let t):
+            v["change"] = .string(t.kind.rawValue)
+            v["scope"] = .string(t.global ? "global" : "session")
+            v["caslib"] = .string(t.caslib)
+            v["name"] = .string(t.name)
+            if t.global {  // no session made it anyone's: who sees it is the table's rule
+                v["session"] = nil
+                v["user"] = nil
+            }
         }
         return .dict(v)
+    }
+}
+
+/// The bytes of events one stream holds for its browser. They are charged to the server's memory budget (no session:
+/// the monitor's, as answers waiting for a JSON-lines connection before its login), and bounded for all streams
+/// together: a stream may hold `Limits.monitorEventBytes` divided by the streams open. An event that would take it past
+/// its share, or past the memory budget, closes the stream (`overflow`), with a WARNING naming its user; the browser's
+/// EventSource reconnects and its page re-reads the snapshot.
+final class PendingEvents: Sendable {
+    private let state = Mutex<(bytes: Int, closed: Bool)>((0, false))
+    let memory: MemoryBudget
+    /// The open streams (their count divides the budget).
+    let streams: ServerEvents
+    let user: String
+    let logger: Logger
+    let overflow: @Sendable () -> Void
+
+    init(memory: MemoryBudget, streams: ServerEvents, user: String, logger: Logger, overflow: @escaping @Sendable () -> Void) {
+        self.memory = memory
+        self.streams = streams
+        self.user = user
+        self.logger = logger
+        self.overflow = overflow
+    }
+
+    /// What one stream may hold now.
+    var share: Int { Limits.monitorEventBytes / max(1, streams.count) }
+
+    /// Charges an event about to be queued; false when the stream is closed, or is closed now because the event would
+    /// pass its share or the memory budget.
+    func add(_ n: Int) -> Bool {
+        let share = self.share
+        let refusal: String? = state.withLock { s in
+            guard !s.closed else { return "" }
+            var reason: String?
+            if s.bytes + n > share {
+                reason = "\(s.bytes + n) bytes of events would wait for it, past its share (\(share) bytes: Limits.monitorEventBytes, "
+                    + "\(Limits.monitorEventBytes), over \(streams.count) open streams)"
+            } else {
+                do throws(ActionError) {
+                    try memory.charge(n, session: nil, for: "monitor events waiting for \(user)'s browser")
+                } catch { reason = error.message }
+            }
+            guard let reason else {
+                s.bytes += n
+                return nil
+            }
+            s.closed = true
+            memory.release(s.bytes, session: nil)
+            s.bytes = 0
+            return reason
+        }
+        guard let refusal else { return true }
+        if !refusal.isEmpty {
+            logger.warning("monitor event stream of \(user): the browser is not reading its events; \(refusal): closing the stream")
+            overflow()
+        }
+        return false
+    }
+
+    /// An event left the queue (written, or dropped for a newer one).
+    func remove(_ n: Int) {
+        state.withLock { s in
+            guard !s.closed else { return }
+            s.bytes -= n
+            memory.release(n, session: nil)
+        }
+    }
+
+    /// The stream ended: what it still held is released.
+    func close() {
+        state.withLock { s in
+            guard !s.closed else { return }
+            s.closed = true
+            memory.release(s.bytes, session: nil)
+            s.bytes = 0
+        }
     }
 }

@@ -42,7 +42,7 @@ enum MonitorPages {
     static func server(_ r: MonitorSnapshot.ServerRow) -> String {
         let items: [(String, String, String)] = [
             ("version", "Version", r.version), ("uptime", "Up for", duration(r.uptime)), ("started", "Started", Session.isoStamp(r.started) ),
-            ("nodes", "Nodes", "\(r.nodes): \(r.host) (controller, up, \(ProcessInfo.processInfo.activeProcessorCount) cores)"),
+            ("nodes", "Nodes", "\(r.nodes): " + r.nodeList.map { "\($0.name) (\($0.role.rawValue), \($0.state.rawValue), \($0.cores) cores)" }.joined(separator: ", ")),
             ("cpu", "CPU in use", cpuText(r.cpu)), ("memory", "Memory in tables and actions", "\(ByteCount.text(r.memoryUsed)) of \(ByteCount.text(r.memoryLimit))"),
             ("sessionLimit", "Memory limit per session", ByteCount.text(r.sessionMemoryLimit)),
             ("resident", "Process resident memory, at most so far", r.peakResidentBytes.map(ByteCount.text) ?? "unknown"),
@@ -156,8 +156,19 @@ enum MonitorPages {
                 + "<img class=\"chart\" src=\"/monitor/api/training/\(r.id)/chart.svg\" width=\"560\" height=\"340\" alt=\"\(Markup.escape("Loss and fit error per epoch of \(r.model)"))\">"
                 + (r.batches.isEmpty ? "" : "<img class=\"chart batches\" src=\"/monitor/api/training/\(r.id)/batches.svg\" width=\"560\" height=\"340\" alt=\"\(Markup.escape("Loss per batch of \(r.model)"))\">")
                 + (r.confusion == nil ? "" : "<img class=\"confusion\" src=\"/monitor/api/training/\(r.id)/confusion.svg\" alt=\"\(Markup.escape("Confusion matrix of \(r.model)"))\">")
-                + "</section>"
+                + pictures(r) + "</section>"
         }.joined()
+    }
+
+    /// The pictures made from the run's model, newest first, each an image (never inline markup) with its caption.
+    static func pictures(_ r: TrainingRecord) -> String {
+        guard !r.pictures.isEmpty else { return "" }
+        let figures = r.pictures.reversed().map { p in
+            let what = p.kind == .evaluation ? "Evaluation" : "Heat map"
+            return "<figure><img class=\"picture \(p.kind == .evaluation ? "evaluation" : "heatmap")\" src=\"\(MonitorSnapshot.pictureURL(r, p))\" alt=\"\(Markup.escape("\(what): \(p.caption)"))\">"
+                + "<figcaption>\(Markup.escape("\(what), \(p.caption)"))</figcaption></figure>"
+        }
+        return "<h3>Pictures of the model</h3><div class=\"pictures\">\(figures.joined())</div>"
     }
 
     /// `alice, session …, started …: running, 3 of 10 epochs, loss 0.4123, fit error 12.50%, learning rate 0.001`.

@@ -13,6 +13,8 @@ enum MonitorRoute: Equatable, Sendable {
     case api(MonitorPage)
     /// `GET /monitor/api/training/{id}/chart.svg|batches.svg|confusion.svg`: a training run's pictures.
     case trainingChart(Int, TrainingChart)
+    /// `GET /monitor/api/training/{id}/picture/{number}`: a picture made from the run's model (SVG or PNG).
+    case trainingPicture(Int, Int)
     /// `POST /monitor/api/actions/{id}/cancel`.
     case cancelAction(String)
     /// `POST /monitor/api/sessions/{id}/end`.
@@ -49,6 +51,8 @@ enum MonitorRoute: Equatable, Sendable {
         case (2, "api"): self = MonitorPage(rawValue: rest[1]).map(Self.api) ?? .unknown
         case (4, "api") where rest[1] == "training":
             if let id = Int(rest[2]), let chart = TrainingChart(rawValue: rest[3]) { self = .trainingChart(id, chart) } else { self = .unknown }
+        case (5, "api") where rest[1] == "training" && rest[3] == "picture":
+            if let id = Int(rest[2]), let n = Int(rest[4]) { self = .trainingPicture(id, n) } else { self = .unknown }
         case (4, "api") where rest[1] == "actions" && rest[3] == "cancel": self = .cancelAction(rest[2])
         case (4, "api") where rest[1] == "sessions" && rest[3] == "end": self = .endSession(rest[2])
         case (3, "api") where rest[1] == "tables": self = TableOperation(rawValue: rest[2]).map(Self.tableOperation) ?? .unknown

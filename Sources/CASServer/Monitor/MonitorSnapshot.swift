@@ -19,8 +19,8 @@ struct MonitorSnapshot {
         var actionSets: [String], sessions: Int, runningActions: Int
         /// CPU use since the previous reading; nil while it cannot be measured.
         var cpu: ProcessCPU.Use?
-        /// This machine's name: the one node until the MPI scale-out exists.
-        var host: String
+        /// The server's machines, from `ServerContext.nodes` (one until the MPI scale-out exists).
+        var nodeList: [NodeState]
 
         var json: Value {
             [
@@ -30,7 +30,9 @@ struct MonitorSnapshot {
                            "sessionLimitBytes": .int(Int64(sessionMemoryLimit)), "peakResidentBytes": peakResidentBytes.map { Value.int(Int64($0)) } ?? .null],
                 "actionSets": .list(actionSets.map(Value.string)), "sessions": .int(Int64(sessions)), "runningActions": .int(Int64(runningActions)),
                 "cpu": cpu?.json ?? .null,
-                "nodeList": [["name": .string(host), "role": "controller", "state": "up", "cores": .int(Int64(ProcessInfo.processInfo.activeProcessorCount))]],
+                "nodeList": .list(nodeList.map { n in
+                    ["name": .string(n.name), "role": .string(n.role.rawValue), "state": .string(n.state.rawValue), "cores": .int(Int64(n.cores))]
+                }),
             ]
         }
     }
@@ -128,10 +130,11 @@ struct MonitorSnapshot {
         let all = await server.sessions.all()
         var running = 0
         for s in all { running += await s.runningCalls().count }
-        return ServerRow(version: ServerContext.version, started: server.startTime, uptime: now - server.startTime, nodes: 1,
+        let nodes = server.nodes.all()
+        return ServerRow(version: ServerContext.version, started: server.startTime, uptime: now - server.startTime, nodes: nodes.count,
                          memoryUsed: server.memory.used(), memoryLimit: server.memory.serverLimit, sessionMemoryLimit: server.memory.sessionLimit,
                          peakResidentBytes: Self.peakResidentBytes(), actionSets: await server.allSets().map(\.name), sessions: all.count,
-                         runningActions: running, cpu: await cpu?.use(), host: ProcessInfo.processInfo.hostName)
+                         runningActions: running, cpu: await cpu?.use(), nodeList: nodes)
     }
 
     func sessionRows() async -> [SessionRow] {
@@ -186,12 +189,19 @@ struct MonitorSnapshot {
             ["levels": .list(c.levels.map(Value.string)), "counts": .list(c.counts.map { .list($0.map { .int(Int64($0)) }) }),
              "table": .string(c.table), "time": .string(Session.isoStamp(c.time))]
         } ?? .null
+        let pictures = r.pictures.map { p -> Value in
+            ["number": .int(Int64(p.number)), "kind": .string(p.kind.rawValue), "caption": .string(p.caption), "type": .string(p.contentType),
+             "bytes": .int(Int64(p.bytes.count)), "time": .string(Session.isoStamp(p.time)), "url": .string(pictureURL(r, p))]
+        }
         return [
             "id": .int(Int64(r.id)), "model": .string(r.model), "user": .string(r.user), "session": .string(r.session), "state": .string(r.state.rawValue),
             "epochs": .int(Int64(r.epochs)), "started": .string(Session.isoStamp(r.started)), "history": .list(points), "batches": .list(batches),
-            "confusion": confusion,
+            "confusion": confusion, "pictures": .list(pictures),
         ]
     }
+
+    /// Where a run's picture is served.
+    static func pictureURL(_ r: TrainingRecord, _ p: TrainingPicture) -> String { "/monitor/api/training/\(r.id)/picture/\(p.number)" }
 
     /// One of a run's pictures; nil when it has none of that kind (no batches recorded, never scored).
     static func chart(_ r: TrainingRecord, _ kind: TrainingChart) -> String? {
