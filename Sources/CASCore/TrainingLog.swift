@@ -180,7 +180,7 @@ public final class TrainingLog: Sendable {
     /// Keeps pictures made from a trained model with the newest run of `user` that trained `model` (dlHeatMap) or whose
     /// model wrote the scored table `scoredTable` (dlEvaluatePictures). Returns that run's id; nil when there is none
     /// (nothing is kept). Beyond `Limits.trainingPicturesPerRun` the run's oldest are dropped, beyond
-    /// `Limits.trainingPictureBytes` the oldest of any run; a picture larger than that alone is not kept.
+    /// `Limits.trainingPictureBytes` the oldest of the user holding the most bytes; a picture larger than that alone is not kept.
     @discardableResult
     public func addPictures(_ pictures: [TrainingPicture], user: String, model: String? = nil, scoredTable: String? = nil) -> Int? {
         let fitting = pictures.filter { $0.bytes.count <= Limits.trainingPictureBytes }.suffix(Limits.trainingPicturesPerRun)
@@ -196,11 +196,15 @@ public final class TrainingLog: Sendable {
             }
             let extra = s.runs[i].pictures.count - Limits.trainingPicturesPerRun
             if extra > 0 { s.runs[i].pictures.removeFirst(extra) }
-            // the byte bound over every run: the oldest picture goes first
+            // the byte bound over every run: the oldest picture of the user who holds the most bytes goes first,
+            // so one user's pictures never push out another's while that one holds less
             var total = s.runs.reduce(0) { $0 + $1.pictures.reduce(0) { $0 + $1.bytes.count } }
             while total > Limits.trainingPictureBytes {
                 let runs = s.runs
-                guard let oldest = runs.indices.flatMap({ r in runs[r].pictures.indices.map { (run: r, picture: $0) } })
+                var held: [String: Int] = [:]
+                for r in runs { held[r.user, default: 0] += r.pictures.reduce(0) { $0 + $1.bytes.count } }
+                guard let biggest = held.max(by: { $0.value != $1.value ? $0.value < $1.value : $0.key > $1.key })?.key,
+                      let oldest = runs.indices.filter({ runs[$0].user == biggest }).flatMap({ r in runs[r].pictures.indices.map { (run: r, picture: $0) } })
                     .min(by: { runs[$0.run].pictures[$0.picture].number < runs[$1.run].pictures[$1.picture].number }) else { break }
                 total -= s.runs[oldest.run].pictures.remove(at: oldest.picture).bytes.count
             }

@@ -184,6 +184,8 @@ public enum Limits {
     /// have not read them yet: each open stream may hold its share (this divided by the streams open) before it is
     /// closed. What they hold is also charged to the server's memory budget.
     public static let monitorEventBytes = 16 << 20
+    /// Web-monitor event streams one user may have open at once (one per browser tab; a review opened thousands).
+    public static let monitorStreamsPerUser = 16
     /// Pictures (`dlEvaluatePictures`, `dlHeatMap`) the web monitor keeps with one training run; older ones are dropped.
     public static let trainingPicturesPerRun = 24
     /// Bytes of the pictures kept with all training runs together (the oldest are dropped first). In memory, not

@@ -289,4 +289,32 @@ struct MonitorEventsTests {
             await a.close()
         }
     }
+
+    /// Review finding: one user opened thousands of event streams (40 KB and a connection each). A user has at most
+    /// `Limits.monitorStreamsPerUser`; the next is told so and ends; closing one makes room; other users are unaffected.
+    @Test func aUserHasABoundedNumberOfEventStreams() async throws {
+        try await TestServer.start(auth: .password, users: MonitorTests.users, http: true).run { s in
+            let a = try await MonitorBrowser.loggedIn(s, "alice"), b = try await MonitorBrowser.loggedIn(s, "bob")
+            let events = s.server.context.events
+            var open: [EventStreamReader] = []
+            for _ in 0..<Limits.monitorStreamsPerUser { open.append(try await EventStreamReader.open(s, cookie: a.cookie)) }
+            while events.count < Limits.monitorStreamsPerUser { try await Task.sleep(for: .milliseconds(10)) }
+            let refused = try await EventStreamReader.open(s, cookie: a.cookie)
+            let (answer, _) = try await refused.until("refused")
+            #expect(answer["error"].stringValue?.contains("\(Limits.monitorStreamsPerUser) event streams open") == true)
+            #expect(await refused.sock.closedByPeer())
+            #expect(events.count == Limits.monitorStreamsPerUser)
+            let bobs = try await EventStreamReader.open(s, cookie: b.cookie)
+            while events.count < Limits.monitorStreamsPerUser + 1 { try await Task.sleep(for: .milliseconds(10)) }
+            _ = open.removeLast()   // its socket closes as it goes
+            while events.count > Limits.monitorStreamsPerUser { try await Task.sleep(for: .milliseconds(10)) }
+            let again = try await EventStreamReader.open(s, cookie: a.cookie)
+            while events.count < Limits.monitorStreamsPerUser + 1 { try await Task.sleep(for: .milliseconds(10)) }
+            events.publish(ServerEvent(.log(LogLine(.note, "room")), session: "s", owner: "alice", action: "testing.streams"))
+            _ = try await again.until("log") { $0["message"] == "room" }
+            _ = bobs
+            await a.close()
+            await b.close()
+        }
+    }
 }

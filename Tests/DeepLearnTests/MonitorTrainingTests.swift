@@ -182,6 +182,24 @@ struct MonitorTrainingTests {
         #expect(log.addPictures([huge], user: "alice", model: "big") == nil, "a picture larger than the bound alone is not kept")
     }
 
+    /// Review finding: bob's big pictures pushed alice's off her Training page. The user holding the most bytes loses first.
+    @Test func oneUsersPicturesDoNotPushOutAnothers() throws {
+        let log = TrainingLog()
+        let alice = log.start(session: "a", user: "alice", model: "cnn", epochs: 1)
+        log.addPictures((0..<2).map { TrainingPicture(.heatMap, caption: "a\($0)", bytes: [UInt8](repeating: 1, count: 1000)) }, user: "alice", model: "cnn")
+        let bob = log.start(session: "b", user: "bob", model: "cnn", epochs: 1)
+        let chunk = Limits.trainingPictureBytes / 4
+        for round in 0..<3 {
+            log.addPictures((0..<4).map { TrainingPicture(.evaluation, caption: "b\(round)\($0)", bytes: [UInt8](repeating: 2, count: chunk)) },
+                            user: "bob", model: "cnn")
+        }
+        let runs = log.all()
+        #expect(runs.first { $0.id == alice }?.pictures.map(\.caption) == ["a0", "a1"])
+        let bobs = try #require(runs.first { $0.id == bob }?.pictures)
+        #expect(!bobs.isEmpty && bobs.last?.caption == "b23", "bob keeps his newest")
+        #expect(runs.reduce(0) { $0 + $1.pictures.reduce(0) { $0 + $1.bytes.count } } <= Limits.trainingPictureBytes)
+    }
+
     /// The epochs done that a run's summary line states (`…: running, 12 of 5000 epochs, …`).
     static func epochs(_ summary: String) -> Int { summary.firstMatch(of: /(\d+) of \d+ epochs/).flatMap { Int($0.1) } ?? 0 }
 

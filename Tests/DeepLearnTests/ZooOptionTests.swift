@@ -213,4 +213,35 @@ struct ZooOptionTests {
             try await fails(c, "deepLearn.modelInfo", ["model": "up"], "output padding", "smaller than the stride")
         }
     }
+
+    @Test func theReviewsFindingsAreRefusedOrAcceptedAsDLPySendsThem() async throws {
+        try await TestServer.start(sets: allSets).run { s in
+            let c = try await deepLearnSession(s)
+            try await add(c, "r", [("data", Self.input, [])])
+            // '#' names the parts caslite adds (c1#dropout, r#proj0): a user layer may not take such a name
+            try await fails(c, "deepLearn.addLayer", ["model": "r", "name": "c1#dropout", "layer": ["type": "convo", "nFilters": 2], "srcLayers": ["data"]],
+                            "reserved", "Layer name")
+            // DLPy's Conv2DTranspose always sends std, mean and init_bias; pooling takes paddingHeight/Width
+            try await ok(c, "deepLearn.addLayer", ["model": "r", "name": "t", "srcLayers": ["data"], "layer": [
+                "type": "transconvo", "nFilters": 2, "width": 2, "stride": 2, "std": 1, "mean": 0, "initbias": 0, "truncationfactor": 2]])
+            try await ok(c, "deepLearn.addLayer", ["model": "r", "name": "p", "srcLayers": ["t"], "layer": [
+                "type": "pool", "width": 2, "pool": "mean", "paddingHeight": 1, "paddingWidth": 0]])
+            try await fails(c, "deepLearn.addLayer", ["model": "r", "name": "d", "srcLayers": ["p"], "layer": ["type": "dropout", "dropout": 1.0]],
+                            "layer.dropout")
+            // a reshape whose size overflows is refused, not a trap (a crafted model table reaches the engine unchecked)
+            try await ok(c, "deepLearn.addLayer", ["model": "r", "name": "rs", "srcLayers": ["p"], "layer": ["type": "reshape", "width": 1, "height": 1, "depth": 1]])
+            let fetched = try await fetch(c, "r")
+            let keys: [String] = fetched.strings("_DLKey1_")
+            var rows = fetched
+            let i = try #require(keys.firstIndex(of: "reshapeopts.depth"))
+            guard case .double(var nums) = rows.column("_DLNumVal_")!.data else { Issue.record("numbers"); return }
+            nums[i] = 1e18
+            rows.columns[rows.columns.firstIndex { $0.name == "_DLNumVal_" }!] = Column(name: "_DLNumVal_", data: .double(nums))
+            try await ok(c, "table.addTable", ["table": "crafted", "replace": true, "vars": .list(rows.columns.map { col in
+                ["name": .string(col.name), "type": .string(col.type == .double ? "double" : "varchar")] }),
+                "rows": .list((0..<rows.rowCount).map { r in .list(rows.columns.map { $0.data.value(at: r) }) })])
+            try await fails(c, "deepLearn.modelInfo", ["model": "crafted"], "height × width × depth")
+            try await ok(c, "builtins.serverStatus")
+        }
+    }
 }

@@ -191,6 +191,12 @@ def run_dlpy_pipeline(conn, pets, capsys):
     if right < len(res):
         model.plot_evaluate_res(img_type="M", n_images=2)
     model.plot_evaluate_res(img_type="A", n_images=2, randomize=True, seed=3)   # call streaminit + rand("UNIFORM")
+    # caslite's own picture action through plain swat: its SVG column comes back as bytes (swat hands image/* columns
+    # to Pillow, which cannot read SVG: a review saw swat raise UnidentifiedImageError)
+    pics = conn.deepLearn.dlEvaluatePictures(table=model.valid_res_tbl.name, imageTable=test.name, nImages=2)
+    assert pics.severity == 0, pics.messages
+    svg = pics["EvaluatePictures"]["Picture"].iloc[0]
+    assert isinstance(svg, (bytes, bytearray)) and bytes(svg).lstrip().startswith(b"<svg"), type(svg)
     # occlusion heat maps: DLPy masks the images itself and looks rows up with `_id_ = '<n>'`
     model.heat_map_analysis(data=test, mask_width=8, mask_height=8, step_size=4, max_display=1)
     # model, weights and the weights' extended attributes saved as tables in the Public caslib's folder

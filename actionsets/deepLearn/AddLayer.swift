@@ -15,6 +15,10 @@ struct AddLayer: Action {
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
         var (m, t) = try await ModelAccess.load(args[model], ctx)
         let name = args[layerName].lowercased()
+        guard !name.contains("#") else {
+            throw ActionError(.parameterValue, "Layer name '\(name)': '#' is reserved for the parts caslite adds to a layer (`<layer>#dropout`, `<residual>#proj0`, `<output>#softmax`); choose a name without it.",
+                              parameter: "name")
+        }
         let sources = args[srcLayers].map { $0.lowercased() }
         let spec = try LayerOptions.spec(name: name, layer: args[layer]!, sources: sources)
         try checkSources(spec, m)

@@ -28,7 +28,7 @@ struct DLCharts: Action {
         }
         var t = DataTable.result("Charts", columns: [("Name", .varchar), ("Chart", .varbinary), ("File", .varchar)],
                                  rows: charts.enumerated().map { i, c in [.string(c.0), .blob(Array(c.1.utf8)), files.indices.contains(i) ? files[i] : .null] })
-        t.columns[1].attributes = ["MIMEType": "image/svg+xml"]
+        // no image/* MIMEType: swat hands such columns to Pillow, which cannot read SVG (the column is SVG text as bytes)
         return ["Charts": .table(t)]
     }
 

@@ -101,7 +101,7 @@ struct DLEvaluatePictures: Action {
                                      [.string(p.id), .string(p.actual), .string(p.predicted), .double(p.probabilities.first { $0.0 == p.predicted }?.1 ?? .nan),
                                       .blob(Array(svgs[i].utf8)), files[i].map(Value.string) ?? .null]
                                  })
-        t.columns[4].attributes = ["MIMEType": "image/svg+xml"]
+        // no image/* MIMEType: swat hands such columns to Pillow, which cannot read SVG (the column is SVG text as bytes)
         // kept with the training run whose model wrote the scored table (the web monitor's Training page)
         ctx.server.trainings.addPictures(picks.enumerated().map { i, p in TrainingPicture(.evaluation, caption: caption(p), bytes: Array(svgs[i].utf8)) },
                                          user: ctx.user, scoredTable: scored.name)

@@ -11,6 +11,13 @@ enum LayerOptions {
     static let initSpec = P.string("init", "Weight initialisation (the engine uses He/Kaiming uniform for every choice).",
                                    default: "XAVIER", allowed: Enumerations.allowed("init")).spec
     static let includeBias = P.bool("includeBias", "Whether the layer has a bias term.", default: true).spec
+    /// Options of CAS's weight initialisation that DLPy always sends (recorded; the engine uses He-uniform).
+    static let initDetails: [ParamSpec] = [
+        P.optionalDouble("initBias", "Initial bias value (recorded; biases start at 0).").spec,
+        P.optionalDouble("std", "Standard deviation for init=NORMAL (recorded).").spec,
+        P.optionalDouble("mean", "Mean for init=NORMAL (recorded).").spec,
+        P.optionalDouble("truncationFactor", "Truncation for init=NORMAL (recorded).").spec,
+    ]
     static let dropout = P.double("dropout", "Dropout rate applied to the layer's output in training (0 = none; below 1).",
                                   default: 0, min: 0, max: 0.999).spec
     /// Largest spatial size (width, height, stride, padding) a layer may declare: an image's largest side.
@@ -50,12 +57,12 @@ enum LayerOptions {
     static let convolution: [ParamSpec] = kernelAndStrides + paddings("Padding on every side; CAS \"same\" padding (output = ceil(input/stride)) when omitted.") + [
         P.int("groups", "Convolution groups (nChannels = depthwise).", default: 1, min: 1, max: maxChannels).aliases("nGroups").spec,
         act("AUTO"), includeBias, initSpec, dropout,
-    ]
+    ] + initDetails
     static let transposedConvolution: [ParamSpec] = kernelAndStrides + paddings("Rows and columns taken off each side of the full output (default 0).") + [
         size("outputPadding", "Rows and columns added back at the bottom/right (smaller than the stride; default 0)."),
         size("outputPaddingHeight", "Output padding at the bottom."), size("outputPaddingWidth", "Output padding at the right."),
         act("AUTO"), includeBias, initSpec, dropout,
-    ]
+    ] + initDetails
     static let pooling: [ParamSpec] = [
         size("width", "Window width; 0 means global pooling (mean only)."), size("height", "Window height (default: width)."),
         size("stride", "Stride (default: width).", min: 1),
@@ -63,9 +70,11 @@ enum LayerOptions {
         size("strideVertical", "Vertical stride (default: stride).", min: 1),
         P.string("pool", "MAX, or MEAN (alias AVERAGE).", default: "MAX", allowed: ["MAX", "MEAN", "AVERAGE"]).spec,
         size("padding", "Padding on every side; CAS \"same\" padding when omitted."),
+        P.optionalInt("padHeight", "Padding at top and bottom.", min: 0, max: maxSide).aliases("paddingHeight").spec,
+        P.optionalInt("padWidth", "Padding at left and right.", min: 0, max: maxSide).aliases("paddingWidth").spec,
         dropout,
     ]
-    static let fc: [ParamSpec] = [P.optionalInt("n", "Number of neurons (one tensor holds at most 2^31-1 weights: inputs × n).", min: 1, max: Int(Int32.max), required: true).spec, act("AUTO"), includeBias, initSpec, dropout]
+    static let fc: [ParamSpec] = [P.optionalInt("n", "Number of neurons (one tensor holds at most 2^31-1 weights: inputs × n).", min: 1, max: Int(Int32.max), required: true).spec, act("AUTO"), includeBias, initSpec, dropout] + initDetails
     static let output: [ParamSpec] = [
         P.optionalInt("n", "Number of classes (default: the number of target levels, set by dlTrain from the training table).", min: 1, max: 1 << 24)
             .aliases("nClasses").spec,
@@ -82,7 +91,7 @@ enum LayerOptions {
         P.int("nGroups", "Number of channel groups to interleave (the channels must divide evenly).", default: 1, min: 1, max: maxChannels).spec,
         P.double("scale", "Multiplies the output (only 1 is supported).", default: 1, min: 1, max: 1).spec,
     ]
-    static let dropoutLayer: [ParamSpec] = [P.double("dropout", "Fraction of values zeroed in training.", default: 0.5, min: 0, max: 1).spec]
+    static let dropoutLayer: [ParamSpec] = [P.double("dropout", "Fraction of values zeroed in training (below 1).", default: 0.5, min: 0, max: 0.999).spec]
 
     static let alternatives: [ParamType.Alternative] = [
         .init("input", "Input layer: image size, channels and normalisation.", input),

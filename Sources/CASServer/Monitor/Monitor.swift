@@ -14,6 +14,8 @@ struct Monitor: Sendable {
     let login: Login
     var server: ServerContext { dispatcher.server }
     let logins = MonitorLogins()
+    /// Open event streams per user.
+    let streams = MonitorStreams()
     /// The process's CPU use, for the Server page.
     let cpu = ProcessCPU()
     /// The largest POST body the monitor reads (a login form).

@@ -43,6 +43,12 @@ struct MonitorEventStream: Sendable {
     /// Writes the stream with `write` until it ends. `write` throws when the client has gone; `close` closes the
     /// connection (a stream over its share of the event budget, whose writes may be waiting for a client that never reads).
     func run(write: @Sendable (String) async throws -> Void, close: @escaping @Sendable () -> Void) async {
+        // one user's streams are bounded (each costs a connection and memory): past the bound the stream says so and ends
+        guard monitor.streams.enter(viewer.user) else {
+            try? await write("retry: 60000\nevent: refused\ndata: {\"error\": \"\(viewer.user) has \(Limits.monitorStreamsPerUser) event streams open already\"}\n\n")
+            return
+        }
+        defer { monitor.streams.leave(viewer.user) }
         let (items, feed) = AsyncStream<Item>.makeStream(bufferingPolicy: .bufferingNewest(Self.buffer))
         let dropped = Atomic<Int>(0)
         let server = monitor.server, events = server.events
@@ -251,4 +257,27 @@ final class PendingEvents: Sendable {
             s.bytes = 0
         }
     }
+}
+
+/// Open event streams per user: at most `Limits.monitorStreamsPerUser` each (a browser tab holds one).
+final class MonitorStreams: Sendable {
+    private let open = Mutex<[String: Int]>([:])
+
+    /// Counts a new stream of `user`; false when the user has the most already.
+    func enter(_ user: String) -> Bool {
+        open.withLock { o in
+            guard o[user, default: 0] < Limits.monitorStreamsPerUser else { return false }
+            o[user, default: 0] += 1
+            return true
+        }
+    }
+
+    func leave(_ user: String) {
+        open.withLock { o in
+            o[user, default: 1] -= 1
+            if o[user] == 0 { o[user] = nil }
+        }
+    }
+
+    func count(_ user: String) -> Int { open.withLock { $0[user] ?? 0 } }
 }

@@ -1,3 +1,5 @@
+import CheckedSize
+
 /// Multiplies a feature map by per-channel (or per-element) factors from a second source, then an
 /// optional activation (CAS scale layer; EfficientNet's squeeze-and-excitation: x · σ(s)).
 ///   x [N, H, W, C], s [N, …] with C values (per channel: [1, 1, C], [1, C, 1], [C]) or [N, H, W, C] (per element)  ->  y [N, H, W, C]
@@ -132,8 +134,11 @@ public final class ReshapeLayer: Layer {
 
     override func inferShape(_ inputs: [[Int]]) throws -> [Int] {
         try expectInputs(inputs, 1)
-        guard shape.count == 3, shape.allSatisfy({ $0 >= 1 }), inputs[0].reduce(1, *) == shape.reduce(1, *) else {
-            throw error(.shapeMismatch, "cannot lay out \(inputs[0].reduce(1, *)) values (shape \(inputs[0])) as height × width × depth \(shape)")
+        guard shape.count == 3, shape.allSatisfy({ $0 >= 1 }) else { throw error(.invalidLayer, "height, width and depth must be at least 1, got \(shape)") }
+        let values = inputs[0].reduce(1, *)   // an earlier layer's shape: already within Limits.maxTensorElements
+        let target = try checked { () throws(SizeError) in try Checked.product(shape, "height × width × depth \(shape)", max: Limits.maxTensorElements) }
+        guard values == target else {
+            throw error(.shapeMismatch, "cannot lay out \(values) values (shape \(inputs[0])) as height × width × depth \(shape)")
         }
         return shape
     }
