@@ -567,7 +567,8 @@ const size_t max_inflated = size_t(1) << 28;
 
 // Whether bytes[start...] is one complete raw deflate stream that inflates to at most `max_out` bytes
 // (zlib, output discarded); false with the reason otherwise.
-bool deflate_stream_ok(const unsigned char *bytes, size_t size, size_t start, size_t max_out, char *err, size_t errlen) {
+bool deflate_stream_ok(const unsigned char *bytes, size_t size, size_t start, size_t max_out, char *err, size_t errlen,
+                       std::vector<unsigned char> *keep = nullptr) {
     if (start >= size) {
         set_err(err, errlen, "the deflated DICOM file has no data set after its meta header");
         return false;
@@ -586,6 +587,7 @@ bool deflate_stream_ok(const unsigned char *bytes, size_t size, size_t start, si
         z.next_out = sink;
         z.avail_out = sizeof sink;
         int r = inflate(&z, Z_NO_FLUSH);
+        if (keep && z.total_out <= max_out) keep->insert(keep->end(), sink, sink + (sizeof sink - z.avail_out));
         if (r == Z_STREAM_END) break;
         if (z.total_out > max_out) {
             why = "it inflates to more than " + std::to_string(max_out >> 20) + " MiB";
@@ -600,6 +602,77 @@ bool deflate_stream_ok(const unsigned char *bytes, size_t size, size_t start, si
     if (why.empty()) return true;
     set_err(err, errlen, why);
     return false;
+}
+
+// Sequences GDCM may meet nested in a data set. It parses nested sequences recursively (50 000 levels in a 1 MB file
+// overflowed the stack and killed the server) and measures an undefined-length item by measuring everything inside
+// it, again at every level above (16 levels of undefined-length sequences in 300 bytes kept a thread busy for good;
+// 10 levels took 0.8 s). Real files nest a few levels (enhanced multi-frame: 2; structured reports: rarely past 6).
+const int max_sequence_depth = 8;
+
+// Scans the data set's element headers from `start` (no values are read, only lengths) and refuses one whose
+// sequences nest deeper than max_sequence_depth, before GDCM parses it. Truncation and other damage are left to
+// GDCM and the checks after it: the scan just stops at the end of the bytes. A sequence is an element with VR SQ
+// (explicit VR), or with an undefined length, or — implicit VR, where the VR is not written — a value that starts
+// with an item tag, as GDCM also guesses.
+int check_nesting(const unsigned char *p, size_t size, size_t start, bool explicit_vr, bool big_endian, char *err, size_t errlen) {
+    const uint32_t undefined = 0xFFFFFFFFu;
+    auto u16 = [&](size_t at) -> uint32_t { return big_endian ? (uint32_t(p[at]) << 8) | p[at + 1] : p[at] | (uint32_t(p[at + 1]) << 8); };
+    auto u32 = [&](size_t at) -> uint32_t {
+        return big_endian ? (u16(at) << 16) | u16(at + 2) : u16(at) | (u16(at + 2) << 16);
+    };
+    struct Open { size_t end; bool sequence; };   // end: SIZE_MAX for an undefined length
+    std::vector<Open> open;
+    int depth = 0;
+    auto pop = [&]() { if (open.back().sequence) depth--; open.pop_back(); };
+    size_t pos = start;
+    while (pos + 8 <= size) {
+        while (!open.empty() && open.back().end <= pos) pop();
+        uint32_t group = u16(pos), element = u16(pos + 2);
+        if (group == 0xFFFE) {
+            uint32_t len = u32(pos + 4);
+            pos += 8;
+            if (element == 0xE000) {           // an item: its contents are elements
+                open.push_back({len == undefined ? SIZE_MAX : pos + len, false});
+            } else if (!open.empty()) {        // item (E00D) or sequence (E0DD) delimiter closes the innermost
+                pop();
+            }
+            continue;
+        }
+        size_t header = 8;
+        uint32_t len;
+        bool sequence;
+        if (explicit_vr) {
+            char vr[3] = {char(p[pos + 4]), char(p[pos + 5]), 0};
+            static const char *long_vrs[] = {"OB", "OD", "OF", "OL", "OV", "OW", "SQ", "SV", "UC", "UN", "UR", "UT", "UV"};
+            bool long_form = false;
+            for (const char *v : long_vrs) long_form = long_form || std::strcmp(v, vr) == 0;
+            if (long_form) {
+                if (pos + 12 > size) break;
+                len = u32(pos + 8);
+                header = 12;
+            } else {
+                len = u16(pos + 6);
+            }
+            sequence = std::strcmp(vr, "SQ") == 0 || len == undefined;
+        } else {
+            len = u32(pos + 4);
+            sequence = len == undefined ||
+                       (pos + 12 <= size && len >= 8 && u16(pos + 8) == 0xFFFE && u16(pos + 10) == 0xE000);
+        }
+        pos += header;
+        if (!sequence) {
+            pos += len;                        // past the value (beyond the end: the scan stops)
+            continue;
+        }
+        if (++depth > max_sequence_depth) {
+            set_err(err, errlen, "sequences nested more than " + std::to_string(max_sequence_depth) +
+                                     " deep (a crafted file; the parser would recurse without bound)");
+            return -1;
+        }
+        open.push_back({len == undefined ? SIZE_MAX : pos + len, true});
+    }
+    return 0;
 }
 
 } // namespace
@@ -627,7 +700,7 @@ extern "C" caslite_dicom *caslite_dicom_open(const void *bytes, size_t size, cha
     d->size = size;
     // A deflated data set (transfer syntax 1.2.840.10008.1.2.1.99) is larger than the file: GDCM inflates it
     // while reading. Known from the meta header alone (GDCM reads up to the first data set element).
-    bool deflated = false;
+    bool deflated = false, explicit_vr = true, big_endian = false;
     size_t meta_end = 0;
     auto probe = [&]() -> int {
         MemoryBuffer buffer(bytes, size);
@@ -635,7 +708,10 @@ extern "C" caslite_dicom *caslite_dicom_open(const void *bytes, size_t size, cha
         gdcm::Reader meta;
         meta.SetStream(in);
         meta.ReadUpToTag(gdcm::Tag(0x0008, 0x0000));
-        deflated = meta.GetFile().GetHeader().GetDataSetTransferSyntax() == gdcm::TransferSyntax::DeflatedExplicitVRLittleEndian;
+        const gdcm::TransferSyntax ts = meta.GetFile().GetHeader().GetDataSetTransferSyntax();
+        deflated = ts == gdcm::TransferSyntax::DeflatedExplicitVRLittleEndian;
+        explicit_vr = ts.IsValid() ? ts.IsExplicit() : false;   // no meta header: implicit VR little endian
+        big_endian = ts.IsValid() && ts.GetSwapCode() == gdcm::SwapCode::BigEndian;
         meta_end = static_cast<uint32_t>(meta.GetFile().GetHeader().GetFullLength());  // preamble and group 0002
         return 0;
     };
@@ -645,7 +721,16 @@ extern "C" caslite_dicom *caslite_dicom_open(const void *bytes, size_t size, cha
     }
     // GDCM's inflating stream never ends on a cut or damaged deflate stream (a truncated deflated file kept a
     // worker at 100 % CPU for good): the stream is inflated once here, output discarded, before GDCM sees it
-    if (deflated && !deflate_stream_ok(static_cast<const unsigned char *>(bytes), size, meta_end, max_inflated, err, errlen)) {
+    std::vector<unsigned char> inflated;
+    if (deflated && !deflate_stream_ok(static_cast<const unsigned char *>(bytes), size, meta_end, max_inflated, err, errlen, &inflated)) {
+        delete d;
+        return nullptr;
+    }
+    // GDCM's parser recurses into nested sequences: their depth is checked first, on the (inflated) data set
+    int nesting = deflated ? check_nesting(inflated.data(), inflated.size(), 0, true, false, err, errlen)
+                           : check_nesting(static_cast<const unsigned char *>(bytes), size, meta_end, explicit_vr, big_endian, err, errlen);
+    std::vector<unsigned char>().swap(inflated);
+    if (nesting != 0) {
         delete d;
         return nullptr;
     }

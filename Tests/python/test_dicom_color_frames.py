@@ -390,3 +390,43 @@ def test_jpeg_jpegls_and_rle_whose_header_disagrees_with_their_stream_are_skippe
     else:   # a JPEG decoder's rounding differs by a level or two between libjpeg builds
         assert cell.shape == (good.Rows, good.Columns, 3) and np.abs(cell[:, :, ::-1].astype(int) - good.pixel_array).mean() < 3
     assert conn.serverstatus().severity == 0
+
+
+def _nested(depth, defined):
+    """`depth` sequences (0008,1115) nested one in the other's single item, explicit VR little endian bytes:
+    defined lengths, or undefined lengths closed by delimiters."""
+    import struct
+    if defined:
+        inner = b""
+        for _ in range(depth):
+            item = struct.pack("<HHI", 0xFFFE, 0xE000, len(inner)) + inner
+            inner = struct.pack("<HH2sHI", 0x0008, 0x1115, b"SQ", 0, len(item)) + item
+        return inner
+    opening = struct.pack("<HH2sHI", 0x0008, 0x1115, b"SQ", 0, 0xFFFFFFFF) + struct.pack("<HHI", 0xFFFE, 0xE000, 0xFFFFFFFF)
+    closing = struct.pack("<HHI", 0xFFFE, 0xE00D, 0) + struct.pack("<HHI", 0xFFFE, 0xE0DD, 0)
+    return opening * depth + closing * depth
+
+
+@pytest.mark.parametrize("depth,defined", [(50000, True), (16, False), (1000, False)])
+def test_sequences_nested_without_bound_are_skipped_not_parsed(image, conn, server, depth, defined):
+    """Review finding: GDCM parses nested sequences recursively — 50 000 defined-length levels (1 MB) overflowed the
+    stack and killed the server; 16 undefined-length levels (300 bytes) kept a thread busy for good. The shim scans the
+    element headers first and skips such a file with the reason; a file nested a few levels still loads."""
+    import io
+    root = server.data / "casuser" / "alice" / f"nested-{depth}-{defined}"
+    root.mkdir(parents=True, exist_ok=True)
+    ds = base(pydicom.uid.CTImageStorage, 8, 8, seed=3)
+    gray_frames(ds, [np.arange(64).reshape(8, 8)])
+    bio = io.BytesIO()
+    ds.save_as(bio, enforce_file_format=True)
+    good = bio.getvalue()
+    at = good.find(b"\x10\x00\x10\x00")   # before (0010,0010) PatientName, or the first group-0010 element
+    at = at if at > 0 else good.find(b"\x28\x00")
+    (root / "deep.dcm").write_bytes(good[:at] + _nested(depth, defined) + good[at:])
+    (root / "shallow.dcm").write_bytes(good[:at] + _nested(3, defined) + good[at:])
+    r = image.loadImages(path=f"nested-{depth}-{defined}", casout={"name": "nested", "replace": True})
+    assert r.severity < 2, r.messages
+    warnings = " ".join(m for m in r.messages if m.startswith("WARNING"))
+    assert "deep.dcm" in warnings and "nested more than" in warnings, r.messages
+    assert len(fetch(conn, "nested")) == 1, "the shallow file loads"
+    assert conn.serverstatus().severity == 0
