@@ -197,10 +197,13 @@ int to_hu(const char *raw, size_t n, double slope, double intercept, int16_t *ou
         }
         if (in_range) return 0;
     }
+    // rounding noise is forgiven up to 1e-6 (relative past 1 HU), but never more than a thousandth of one stored step:
+    // a slope of 1e-9 would otherwise turn every stored value into the intercept (a review's crafted file)
+    const double step_tolerance = std::fabs(slope) * 1e-3;
     for (size_t i = 0; i < n; i++) {
         double v = static_cast<double>(p[i]) * slope + intercept;
         double r = std::nearbyint(v);
-        if (!(std::fabs(v - r) <= 1e-6 * std::fmax(1.0, std::fabs(v))) || r < -32768.0 || r > 32767.0) {
+        if (!(std::fabs(v - r) <= std::fmin(1e-6 * std::fmax(1.0, std::fabs(v)), step_tolerance)) || r < -32768.0 || r > 32767.0) {
             std::ostringstream os;
             os << "pixel " << i << " is " << v << " HU (stored " << static_cast<double>(p[i]) << " × slope " << slope
                << " + intercept " << intercept << "), not a whole number in -32768...32767";

@@ -110,11 +110,17 @@ struct DICOMSeriesTests {
             Unformed(folder: "nanorientation", change: { $0.orientation = "1\\0\\0\\0\\NaN\\0" },
                      reason: "slice 1.dcm has no valid ImageOrientationPatient (6 finite numbers; it has '1\\0\\0\\0\\NaN\\0'))"),
             Unformed(folder: "modality", change: { $0.modality = "MR" }, reason: "slices differ in Modality (CT and MR): not one 3-D image)"),
+            // review findings: a gantry tilt (positions shifted sideways) was stacked into a sheared volume; slices with
+            // different PixelSpacing made one volume with the first's spacing
+            Unformed(folder: "tilt", change: { $0.position = "-95\\-120\\2.5" },
+                     reason: "slice positions do not lie along the normal (one is 5.0 mm to the side at 2.5 mm along it: a gantry tilt?)"),
+            Unformed(folder: "spacing", change: { $0.pixelSpacing = "0.9\\0.9" }, reason: "slices differ in PixelSpacing ("),
         ]
         try await TestServer.with(sets: imageSets, loadSets: ["image"]) { s, c in
             // the WARNING names the first 5 series: two loads
             try await expectUnformed(s, c, "a", Array(cases[..<5]))
-            try await expectUnformed(s, c, "b", Array(cases[5...]))
+            try await expectUnformed(s, c, "b", Array(cases[5..<10]))
+            try await expectUnformed(s, c, "c", Array(cases[10...]))
         }
     }
 

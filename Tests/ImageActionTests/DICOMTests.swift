@@ -215,6 +215,17 @@ struct DICOMTests {
         }
     }
 
+    @Test func aSlopeTooSmallToKeepStoredValuesApartIsRefused() async throws {
+        // review finding: slope 1e-9 put every pixel within the whole-number tolerance of the intercept (all 0 HU)
+        try await TestServer.with(sets: imageSets, loadSets: ["image"]) { s, c in
+            var slice = DICOMFixture.ctSlice()
+            (slice.slope, slice.intercept) = (1e-9, 0)
+            try s.write(try DICOMFixture.bytes(slice), to: "tiny/slope.dcm")
+            let w = try await skipWarning(c, "tiny")
+            #expect(w.contains("tiny/slope.dcm") && w.contains("not a whole number"), "\(w)")
+        }
+    }
+
     @Test func inconsistentBitFieldsAreRefusedWithTheReason() async throws {
         let cases: [(String, (allocated: Int, stored: Int, high: Int), String)] = [
             ("high-bit", (16, 12, 2), "HighBit is 2 but BitsStored is 12: HighBit must be BitsStored - 1"),

@@ -68,6 +68,17 @@ struct DICOMSeries {
             guard zip(g.orientation, first.orientation).allSatisfy({ abs($0 - $1) < 1e-4 }) else {
                 throw ImageCodecError(.unsupported, "slices differ in ImageOrientationPatient")
             }
+            guard abs(g.pixelSpacing.x - first.pixelSpacing.x) <= 1e-4 * first.pixelSpacing.x,
+                  abs(g.pixelSpacing.y - first.pixelSpacing.y) <= 1e-4 * first.pixelSpacing.y else {
+                throw ImageCodecError(.unsupported, "slices differ in PixelSpacing (\(first.pixelSpacing.y)\\\(first.pixelSpacing.x) and \(g.pixelSpacing.y)\\\(g.pixelSpacing.x))")
+            }
+            // each slice must sit on the line through the first along the normal: a gantry tilt shifts them sideways,
+            // and stacking them would shear the volume (the in-plane offset may be 0.05 mm, or 1 % of the distance)
+            let along = g.distance - first.distance, offset = g.position - first.position - along * first.normal
+            let sideways = (offset * offset).sum().squareRoot()
+            guard sideways <= max(0.05, 0.01 * abs(along)) else {
+                throw ImageCodecError(.unsupported, "slice positions do not lie along the normal (one is \(sideways) mm to the side at \(along) mm along it: a gantry tilt?); a tilted series is not a regular 3-D image")
+            }
         }
         let (order, step) = try Self.alongNormal(geometry.map(\.distance), oneSlice: oneSliceSpacing(files[0].dicomTags))
         let (w, h, d) = (files[0].width, files[0].height, files.count)
@@ -153,6 +164,8 @@ struct DICOMSeries {
         var pixelSpacing: SIMD2<Double>
         /// Position along the slice normal (row direction × column direction).
         var distance: Double
+        /// The unit normal of the slice plane.
+        var normal: SIMD3<Double>
 
         init(_ f: ImageFileReader.Loaded, name: String) throws {
             func numbers(_ k: String, _ n: Int) throws -> [Double] {
@@ -173,6 +186,7 @@ struct DICOMSeries {
             orientation = o
             pixelSpacing = xy
             distance = (position * n).sum()
+            normal = n / (n * n).sum().squareRoot()
         }
     }
 }
