@@ -280,6 +280,30 @@ long us_element(const gdcm::DataSet &ds) {
     return a.GetValue();
 }
 
+// PhotometricInterpretation, SamplesPerPixel and PixelRepresentation as stored must be DICOM's and agree (PS3.3
+// C.7.6.3.1): GDCM read an unknown interpretation as MONOCHROME2, and 3 samples under MONOCHROME2 as a gray image
+// made of the first third of the data. A file without the element (old ACR-NEMA) passes with one sample.
+int check_photometric(const gdcm::DataSet &ds, char *err, size_t errlen) {
+    std::string pi = element_text(ds, gdcm::Tag(0x0028, 0x0004));
+    long samples = us_element<gdcm::Attribute<0x0028, 0x0002>>(ds), representation = us_element<gdcm::Attribute<0x0028, 0x0103>>(ds);
+    static const char *one[] = {"MONOCHROME1", "MONOCHROME2", "PALETTE COLOR"};
+    static const char *three[] = {"RGB", "YBR_FULL", "YBR_FULL_422", "YBR_PARTIAL_420", "YBR_PARTIAL_422", "YBR_ICT", "YBR_RCT"};
+    long expected = pi.empty() ? 1 : 0;
+    for (const char *v : one) if (pi == v) expected = 1;
+    for (const char *v : three) if (pi == v) expected = 3;
+    std::string why;
+    if (expected == 0)
+        why = "PhotometricInterpretation is '" + pi + "': not one DICOM defines";
+    else if (samples >= 0 && samples != expected)
+        why = "SamplesPerPixel is " + std::to_string(samples) + " but PhotometricInterpretation " + (pi.empty() ? "(absent)" : pi) +
+              " has " + std::to_string(expected);
+    else if (representation > 1)
+        why = "PixelRepresentation is " + std::to_string(representation) + ": not 0 (unsigned) or 1 (signed)";
+    if (why.empty()) return 0;
+    set_err(err, errlen, why);
+    return -1;
+}
+
 // BitsAllocated, BitsStored and HighBit as stored must agree (PS3.5 8.1.1): BitsAllocated 1, 8, 12 (ACR-NEMA packed),
 // 16, 32 or 64; 1 <= BitsStored <= BitsAllocated; HighBit = BitsStored - 1. GDCM keeps its own defaults for values it
 // finds wrong and decodes anyway.
@@ -776,7 +800,7 @@ extern "C" int caslite_dicom_info_get(const caslite_dicom *d, caslite_dicom_info
             return -1;
         }
         const gdcm::DataSet &ds = d->reader.GetFile().GetDataSet();
-        if (check_rescales(ds, err, errlen) != 0 || check_bits(ds, err, errlen) != 0) return -1;
+        if (check_rescales(ds, err, errlen) != 0 || check_bits(ds, err, errlen) != 0 || check_photometric(ds, err, errlen) != 0) return -1;
         info->columns = img.GetDimension(0);
         info->rows = img.GetDimension(1);
         // GDCM takes a JPEG stream's own size over Rows/Columns: a header that disagrees with its pixel data is refused

@@ -24,6 +24,8 @@ public enum DICOMFixture {
         public var spacingBetweenSlices: String? = nil
         /// BitsAllocated, BitsStored, HighBit as written (the pixel data stays 16-bit words).
         public var bits = (allocated: 16, stored: 16, high: 15)
+        /// SamplesPerPixel and PhotometricInterpretation as written (a hostile file may make them disagree).
+        public var samplesPerPixel = 1, photometric = "MONOCHROME2"
 
         /// The Hounsfield values a reader must produce (computed here, independently of any reader).
         public var hounsfield: [Int16] { stored.map { Int16(Double($0) * slope + intercept) } }
@@ -61,8 +63,8 @@ public enum DICOMFixture {
             (0020,0013) IS [\(s.instance)]
             (0020,0032) DS [\(s.position)]
             (0020,0037) DS [\(s.orientation)]
-            (0028,0002) US 1
-            (0028,0004) CS [MONOCHROME2]
+            (0028,0002) US \(s.samplesPerPixel)
+            (0028,0004) CS [\(s.photometric)]
             (0028,0010) US \(s.rows)
             (0028,0011) US \(s.columns)
             (0028,0030) DS [\(s.pixelSpacing)]

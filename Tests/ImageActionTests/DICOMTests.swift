@@ -215,6 +215,23 @@ struct DICOMTests {
         }
     }
 
+    @Test func aPhotometricInterpretationThatIsNotDICOMsOrDisagreesWithTheSamplesIsRefused() async throws {
+        // review findings: 'FOO' loaded as MONOCHROME2; 3 samples under MONOCHROME2 loaded a third of the data as gray
+        let cases: [(String, Int, String, String)] = [
+            ("foo", 1, "FOO", "PhotometricInterpretation is 'FOO': not one DICOM defines"),
+            ("three", 3, "MONOCHROME2", "SamplesPerPixel is 3 but PhotometricInterpretation MONOCHROME2 has 1"),
+        ]
+        try await TestServer.with(sets: imageSets, loadSets: ["image"]) { s, c in
+            for (name, samples, pi, _) in cases {
+                var slice = DICOMFixture.ctSlice()
+                (slice.samplesPerPixel, slice.photometric) = (samples, pi)
+                try s.write(try DICOMFixture.bytes(slice), to: "photometric/\(name).dcm")
+            }
+            let w = try await skipWarning(c, "photometric")
+            for (name, _, _, reason) in cases { #expect(w.contains("photometric/\(name).dcm") && w.contains(reason), "\(name): \(w)") }
+        }
+    }
+
     @Test func aSlopeTooSmallToKeepStoredValuesApartIsRefused() async throws {
         // review finding: slope 1e-9 put every pixel within the whole-number tolerance of the intercept (all 0 HU)
         try await TestServer.with(sets: imageSets, loadSets: ["image"]) { s, c in
