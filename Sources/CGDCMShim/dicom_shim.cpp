@@ -661,6 +661,10 @@ int check_nesting(const unsigned char *p, size_t size, size_t start, bool explic
             pos += 8;
             if (element == 0xE000) {           // an item: its contents are elements
                 open.push_back({len == undefined ? SIZE_MAX : pos + len, false});
+                if (open.size() > size_t(2 * max_sequence_depth + 1)) {   // items directly in items: no sequence between them
+                    set_err(err, errlen, "items nested more than " + std::to_string(max_sequence_depth) + " deep (a crafted file)");
+                    return -1;
+                }
             } else if (!open.empty()) {        // item (E00D) or sequence (E0DD) delimiter closes the innermost
                 pop();
             }

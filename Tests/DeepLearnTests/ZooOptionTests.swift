@@ -140,6 +140,9 @@ struct ZooOptionTests {
                 ("out", ["type": "output"], ["pool"]),
             ])
             try await fails(c, "deepLearn.modelInfo", ["model": "auto"], "Output layer 'out' has no n", "dlTrain sets it")
+            // no usable rows: said of the table, not as an output of 0 classes
+            try await fails(c, "deepLearn.dlTrain", ["table": ["name": "squares", "where": "_id_ > 1000"], "modelTable": "auto",
+                                                     "modelWeights": ["name": "auto_none", "replace": true]], "has no usable rows", "parameter table")
             let r = try await train(c, "auto")
             #expect(r.notes.contains { $0.contains("Output layer out has n = 2") }, "\(r.notes)")
             let w = try await fetch(c, "auto_w")

@@ -30,8 +30,11 @@ struct DLTrain: Action {
         try PrecisionOption.requireSupport(precisionValue)   // before any table is read
         var (loaded, _) = try await ModelAccess.load(args[modelTable], ctx, parameter: "modelTable")
         let unsized = loaded.outputsWithoutClasses
+        var trainingTable: CASTable?   // read here only when the levels size an output layer; once either way
         if !unsized.isEmpty {
-            let n = try await TrainingData.levelCount(args, ctx)
+            let t = try await ctx.filteredTable(args[table])
+            trainingTable = t
+            let n = try TrainingData.levelCount(t, args)
             loaded = loaded.withClasses { _ in n }
             ctx.note("Output layer \(unsized.joined(separator: ", ")) has n = \(n), the number of levels of target \(args[target]).")
         }
@@ -43,7 +46,7 @@ struct DLTrain: Action {
             try PrecisionOption.apply(precisionValue, to: e, ctx)
             return e
         }
-        let data = try await TrainingData.load(args, ctx, engine: engine)
+        let data = try await TrainingData.load(args, ctx, engine: engine, table: trainingTable)
         if let initial = args[initWeights] {
             let w = try await ModelAccess.weights(initial, ctx, parameter: "initWeights")
             try w.load(into: engine, parameter: "initWeights")

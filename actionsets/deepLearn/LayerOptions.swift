@@ -69,11 +69,7 @@ enum LayerOptions {
         size("strideHorizontal", "Horizontal stride (DLPy sends it; must equal strideVertical: the engine pools with one stride).", min: 1),
         size("strideVertical", "Vertical stride (default: stride).", min: 1),
         P.string("pool", "MAX, or MEAN (alias AVERAGE).", default: "MAX", allowed: ["MAX", "MEAN", "AVERAGE"]).spec,
-        size("padding", "Padding on every side; CAS \"same\" padding when omitted."),
-        P.optionalInt("padHeight", "Padding at top and bottom.", min: 0, max: maxSide).aliases("paddingHeight").spec,
-        P.optionalInt("padWidth", "Padding at left and right.", min: 0, max: maxSide).aliases("paddingWidth").spec,
-        dropout,
-    ]
+    ] + paddings("Padding on every side; CAS \"same\" padding when omitted.") + [dropout]
     static let fc: [ParamSpec] = [P.optionalInt("n", "Number of neurons (one tensor holds at most 2^31-1 weights: inputs × n).", min: 1, max: Int(Int32.max), required: true).spec, act("AUTO"), includeBias, initSpec, dropout] + initDetails
     static let output: [ParamSpec] = [
         P.optionalInt("n", "Number of classes (default: the number of target levels, set by dlTrain from the training table).", min: 1, max: 1 << 24)

@@ -98,7 +98,8 @@ struct ModelTable: Sendable {
     /// The model with `n` set on every output layer that has none: `classes(layer)` gives it.
     func withClasses(_ classes: (String) -> Int?) -> ModelTable {
         var m = self
-        for i in m.layers.indices where m.outputsWithoutClasses.contains(m.layers[i].name) {
+        let unsized = Set(outputsWithoutClasses)
+        for i in m.layers.indices where unsized.contains(m.layers[i].name) {
             if let n = classes(m.layers[i].name) { m.layers[i].numbers["n"] = Double(n) }
         }
         return m

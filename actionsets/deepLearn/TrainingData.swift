@@ -9,17 +9,18 @@ struct TrainingData: Sendable {
     /// Target levels in class-index order (sorted ascending, or descending with targetOrder).
     var levels: [String]
 
-    static func load(_ args: Args, _ ctx: ActionContext, engine: Model) async throws(ActionError) -> TrainingData {
+    /// `table`: the training table when the caller already read it (`args[DLTrain.table]`, filtered).
+    static func load(_ args: Args, _ ctx: ActionContext, engine: Model, table: CASTable? = nil) async throws(ActionError) -> TrainingData {
         guard let input = engine.inputLayer as? InputLayer, let out = engine.outputLayer as? SoftmaxCrossEntropyLayer else {
             throw ActionError(.parameterValue, "The model needs an input layer and a softmax output layer.", parameter: "modelTable")
         }
         let column = args[DLTrain.inputs].first ?? "_image_", target = args[DLTrain.target], shape = input.shape
-        let t = try await ctx.filteredTable(args[DLTrain.table])
+        let t: CASTable
+        if let table { t = table } else { t = try await ctx.filteredTable(args[DLTrain.table]) }
         let train = try await decode(t.data, column, target, shape, ctx,
                                      .of(input, training: UInt64(bitPattern: Int64(args[DLTrain.seed]))))
         guard train.count > 0 else {
-            throw ActionError(.parameterValue, "Table \(t.name) has no usable rows (an image in \(column) and a value of \(target)); it has \(t.rowCount) rows.",
-                              parameter: "table")
+            throw noUsableRows(t, column, target)
         }
         var levels = Set(train.labels.compactMap { $0 }).sorted()
         if args[DLTrain.targetOrder] == "DESCENDING" { levels.reverse() }
@@ -41,9 +42,8 @@ struct TrainingData: Sendable {
 
     /// The number of target levels among the rows dlTrain trains on (an image and a target value): the
     /// n of output layers that have none, as CAS takes it from the data.
-    static func levelCount(_ args: Args, _ ctx: ActionContext) async throws(ActionError) -> Int {
+    static func levelCount(_ t: CASTable, _ args: Args) throws(ActionError) -> Int {
         let column = args[DLTrain.inputs].first ?? "_image_", target = args[DLTrain.target]
-        let t = try await ctx.filteredTable(args[DLTrain.table])
         guard let labels = t.data.column(target) else {
             throw ActionError(.notFound, "Target column '\(target)' does not exist in table \(t.name).", parameter: "target")
         }
@@ -52,7 +52,15 @@ struct TrainingData: Sendable {
         for r in 0..<t.data.rowCount where !labels.data.isMissing(at: r) && !(images?.data.isMissing(at: r) ?? true) {
             levels.insert(LevelText.text(labels.data.value(at: r)))
         }
+        guard !levels.isEmpty else {   // an output of 0 classes would fail later, naming the model instead of the data
+            throw noUsableRows(t, column, target)
+        }
         return levels.count
+    }
+
+    static func noUsableRows(_ t: CASTable, _ column: String, _ target: String) -> ActionError {
+        ActionError(.parameterValue, "Table \(t.name) has no usable rows (an image in \(column) and a value of \(target)); it has \(t.rowCount) rows.",
+                    parameter: "table")
     }
 
     static func decode(_ t: DataTable, _ column: String, _ target: String, _ shape: [Int], _ ctx: ActionContext,

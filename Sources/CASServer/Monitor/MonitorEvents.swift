@@ -279,5 +279,4 @@ final class MonitorStreams: Sendable {
         }
     }
 
-    func count(_ user: String) -> Int { open.withLock { $0[user] ?? 0 } }
 }

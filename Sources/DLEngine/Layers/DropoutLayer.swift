@@ -8,6 +8,7 @@ public final class DropoutLayer: Layer {
     private let mask = Scratch()
     private var maskActive = false
     override var scratchCapacity: Int { mask.capacity }
+    override func trainingScratch(batch: Int) -> (perSample: Int, fixed: Int) { (outputShape.reduce(1, *), 0) }
 
     public init(name: String, source: String, rate: Float = 0.5, seed: UInt64 = 0) {
         self.rate = rate

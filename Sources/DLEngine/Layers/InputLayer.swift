@@ -25,6 +25,10 @@ public final class InputLayer: Layer {
     }
 
     override var scratchCapacity: Int { sample.capacity }
+    /// One sample while augmenting.
+    override func trainingScratch(batch: Int) -> (perSample: Int, fixed: Int) {
+        (0, augmentation.changesImages && shape.count == 3 ? shape.reduce(1, *) : 0)
+    }
 
     public override var kind: String { "input" }
 

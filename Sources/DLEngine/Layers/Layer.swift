@@ -73,9 +73,12 @@ public class Layer {
         defer { freshInputGradient = [] }
         try backward(x, y, dy, dx)
     }
-    /// Floats this layer keeps in scratch of its own between forward and backward (memory accounting;
-    /// `Model.estimate` counts them as one activation-sized buffer per batch in training).
+    /// Floats this layer keeps in scratch of its own between forward and backward (memory accounting, against
+    /// `trainingScratch`).
     var scratchCapacity: Int { 0 }
+    /// The most floats of that scratch a training step on `batch` samples takes: the larger of `perSample` floats per
+    /// sample and `fixed` floats (`Model.estimate` multiplies with checked arithmetic). Valid after `inferShape`.
+    func trainingScratch(batch: Int) -> (perSample: Int, fixed: Int) { (0, 0) }
     /// Scratch memory for the duration of one forward or backward call; `Model` gives all its layers
     /// the same one (one layer runs at a time), a stand-alone layer has its own.
     var workspace = Workspace()

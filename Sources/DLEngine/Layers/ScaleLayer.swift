@@ -16,6 +16,7 @@ public final class ScaleLayer: Layer {
 
     public override var kind: String { "scale" }
     override var scratchCapacity: Int { grad.capacity }
+    override func trainingScratch(batch: Int) -> (perSample: Int, fixed: Int) { (outputShape.reduce(1, *), 0) }
 
     /// True when the factors hold one value per channel (broadcast over H and W).
     var perChannel: Bool { inputShapes.count == 2 && inputShapes[1] != inputShapes[0] }

@@ -39,6 +39,8 @@ public final class TransposedConvolutionLayer: Layer {
     /// Scratch: the input gradient or the weight gradient before they are added in.
     private let scratch = Scratch()
     override var scratchCapacity: Int { scratch.capacity }
+    /// The input gradient or the weight gradient, whichever is larger.
+    override func trainingScratch(batch: Int) -> (perSample: Int, fixed: Int) { (inputShapes[0].reduce(1, *), adjoint(batch: batch).weightCount) }
 
     override func inferShape(_ inputs: [[Int]]) throws -> [Int] {
         try expectInputs(inputs, 1)

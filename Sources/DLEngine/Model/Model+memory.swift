@@ -81,12 +81,10 @@ extension Model {
                 if training { scratchB = max(scratchB, try batchBytes(geometry.inputCount / n, "convolution input gradient")) }
                 e.backend += geometry.weightCount * float
             }
-            if training, l is DropoutLayer || l is ScaleLayer { masks += try batchBytes(sizes[i], "\(l.kind) scratch") }
-            if training, let t = l as? TransposedConvolutionLayer {
-                let inputs = try batchBytes(t.inputShapes[0].reduce(1, *), "transposed convolution scratch")
-                masks += max(inputs, t.adjoint(batch: n).weightCount * float)
+            if training {
+                let scratch = l.trainingScratch(batch: n)
+                masks += max(try batchBytes(scratch.perSample, "\(l.kind) scratch"), scratch.fixed * float)
             }
-            if training, let input = l as? InputLayer, input.augmentation.changesImages { masks += sizes[i] * float }   // one sample
         }
         e.workspace = scratchA + scratchB + masks
         if training {
