@@ -513,6 +513,11 @@ int check_rle(const gdcm::Image &img, char *err, size_t errlen) {
         const unsigned char *p = bv ? reinterpret_cast<const unsigned char *>(bv->GetPointer()) : nullptr;
         size_t len = bv ? static_cast<uint32_t>(bv->GetLength()) : 0;
         auto le32 = [&](size_t at) { return uint32_t(p[at]) | (uint32_t(p[at + 1]) << 8) | (uint32_t(p[at + 2]) << 16) | (uint32_t(p[at + 3]) << 24); };
+        if (segments < 1 || segments > 15) {   // the 64-byte header holds at most 15 segment offsets (PS3.5 G.3.1)
+            set_err(err, errlen, "the DICOM header (SamplesPerPixel, BitsAllocated) needs " + std::to_string(segments) +
+                                     " RLE segments per frame; RLE holds 1 to 15");
+            return -1;
+        }
         if (len < 64 || le32(0) != segments) {
             set_err(err, errlen, "RLE frame " + std::to_string(f + 1) + " has " + (len < 64 ? "no RLE header" : std::to_string(le32(0)) + " segments") +
                                      "; the DICOM header (SamplesPerPixel, BitsAllocated) needs " + std::to_string(segments));
