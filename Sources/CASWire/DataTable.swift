@@ -112,6 +112,17 @@ public enum ColumnData: Sendable, Equatable {
         }
     }
 
+    /// A new column holding the given rows, in order; nil rows are missing cells (a left join's unmatched rows).
+    public func gather(optional rows: [Int?]) -> ColumnData {
+        switch self {
+        case .double(let a): .double(rows.map { $0.map { a[$0] } ?? .nan })
+        case .int64(let a): .int64(rows.map { $0.flatMap { a[$0] } })
+        case .int32(let a): .int32(rows.map { $0.flatMap { a[$0] } })
+        case .varchar(let a): .varchar(rows.map { $0.flatMap { a[$0] } })
+        case .varbinary(let a): .varbinary(rows.map { $0.flatMap { a[$0] } })
+        }
+    }
+
     /// A new column holding rows `range`.
     public func slice(_ range: Range<Int>) -> ColumnData {
         switch self {

@@ -26,6 +26,10 @@ struct DLHeatMap: Action {
         let (model, _) = try await ModelAccess.load(args[modelTable], ctx, parameter: "modelTable")
         let w = try await ModelAccess.weights(args[initWeights], ctx, parameter: "initWeights")
         let m = model.withClasses(from: w)
+        if let seg = m.layers.last(where: { $0.kind == .segmentation }) {
+            throw ActionError(.parameterValue, "Model \(m.modelName) ends in segmentation layer '\(seg.name)': occlusion heat maps explain one class per image; score it with dlScore (predicted masks).",
+                              parameter: "modelTable")
+        }
         let t = try await ctx.filteredTable(args[table])
         let target = w.target ?? "_label_", limit = args[maxImages]
         let (mw, mh, st) = (args[maskWidth], args[maskHeight], args[stepSize])

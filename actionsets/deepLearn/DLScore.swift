@@ -116,6 +116,9 @@ struct DLScore: Action {
             if args.has(calibrationTable) { ctx.warning("calibrationTable is only used with precision=INT8; ignored.") }
             if args.has(calibrationRows) { ctx.warning("calibrationRows is only used with precision=INT8; ignored.") }
         }
+        if m.layers.contains(where: { $0.kind == .segmentation }) {
+            return try await segmentation(args, ctx, m, w, t, precisionValue)
+        }
         let calibrationCount = args[calibrationRows] ?? 64, calibration = calibrationData
         let imageType = LayerOut.ImageType(rawValue: args[layerImageType].uppercased()) ?? .jpg
         let (scored, activations, calibrated) = try await ctx.cpu { () throws -> (Scoring, LayerOut?, [String: ClosedRange<Float>]?) in
@@ -188,6 +191,48 @@ struct DLScore: Action {
         ctx.server.trainings.scored(model: m.modelName, user: ctx.user, scored.confusion().map { ConfusionMatrix(levels: scored.levels, counts: $0, table: t.name) },
                                     output: args.has(casOut) ? outputs.first?.name : nil)
         return ["ScoreInfo": .table(scored.info(read: t.rowCount)), "ClassAccuracy": .table(scored.classAccuracy()),
+                "OutputCasTables": .table(.outputCasTables(outputs))]
+    }
+
+    /// dlScore of a segmentation model (SegmentationScore): predicted masks instead of class columns.
+    static func segmentation(_ args: Args, _ ctx: ActionContext, _ m: ModelTable, _ w: WeightsTable, _ t: CASTable,
+                             _ precisionValue: Precision) async throws -> ValueDict {
+        guard precisionValue != .int8 else {
+            throw ActionError(.parameterValue, "precision=INT8 is not supported for model \(m.modelName) (a segmentation model); use FP32 or BF16.", parameter: "precision")
+        }
+        for (has, unsupported) in [(args.has(layerOut), "layerOut"), (args[topProbs] > 0, "topProbs")] where has {
+            throw ActionError(.parameterValue, "\(unsupported) is not supported for model \(m.modelName) (a segmentation model: dlScore writes predicted masks).",
+                              parameter: unsupported)
+        }
+        let column = args[inputs].first ?? "_image_", target = w.target ?? "labels", batch = args[bufferSize]
+        let threads = args[nThreads] > 0 ? min(args[nThreads], ProcessInfo.processInfo.activeProcessorCount) : ProcessInfo.processInfo.activeProcessorCount
+        let scored = try await ctx.cpu { () throws -> SegmentationScore in
+            let engine = try EngineGraph.model(m, seed: 0, for: .inference(batch: batch), ctx)
+            try w.load(into: engine, parameter: "initWeights")
+            try PrecisionOption.apply(precisionValue, to: engine, ctx)
+            guard let masks = SegmentationMasks(m, engine) else {
+                throw ActionError(.parameterValue, "Model \(m.modelName): its segmentation layer is not the model's output.", parameter: "modelTable")
+            }
+            EngineThreads.set(threads)
+            return try SegmentationScore.score(engine, masks, t.data, column: column, target: target, batch: batch, ctx)
+        }
+        if scored.rows.isEmpty {
+            throw ActionError(.parameterValue, "Table \(t.name) has no rows with an image in \(column) (\(t.rowCount) rows).", parameter: "table")
+        }
+        var outputs: [CASTable] = []
+        if args.has(casOut) {
+            let spec = m.layers.last { $0.kind == .segmentation }
+            let data = try scored.table(t.data, copyVars: args[copyVars], base64: spec?.word("outputimagetype") == "BASE64")
+            let stored = try await ctx.store(data, out: args[casOut], defaultName: "\(t.name)_scored")
+            ctx.note("Scored \(scored.rows.count) of \(t.rowCount) rows into table \(stored.name) (predicted masks in _DL_PredMask_\(scored.truth.isEmpty ? "" : ", compared with the masks in \(target)")).")
+            outputs.append(stored)
+        } else {
+            ctx.note("Scored \(scored.rows.count) of \(t.rowCount) rows (no casOut: no table written).")
+        }
+        ctx.server.trainings.scored(model: m.modelName, user: ctx.user,
+                                    scored.confusion().map { ConfusionMatrix(levels: scored.masks.levels, counts: $0, table: t.name) },
+                                    output: args.has(casOut) ? outputs.first?.name : nil)
+        return ["ScoreInfo": .table(scored.info(read: t.rowCount)), "SegmentationAccuracy": .table(scored.accuracy()),
                 "OutputCasTables": .table(.outputCasTables(outputs))]
     }
 

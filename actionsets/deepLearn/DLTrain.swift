@@ -46,7 +46,8 @@ struct DLTrain: Action {
             try PrecisionOption.apply(precisionValue, to: e, ctx)
             return e
         }
-        let data = try await TrainingData.load(args, ctx, engine: engine, table: trainingTable)
+        let segmentation = SegmentationMasks(m, engine)
+        let data = try await TrainingData.load(args, ctx, engine: engine, table: trainingTable, segmentation: segmentation)
         if let initial = args[initWeights] {
             let w = try await ModelAccess.weights(initial, ctx, parameter: "initWeights")
             try w.load(into: engine, parameter: "initWeights")

@@ -33,6 +33,10 @@ extension EngineGraph {
                 s.kind = .fc
                 s.numbers = ["n": Double(x.outputs), "no_bias": x.hasBias ? 0 : 1]
                 s.words = ["act": word(x.activation)]
+            } else if let x = l as? SoftmaxCrossEntropyLayer, x.perPosition {
+                s.kind = .segmentation
+                s.numbers = ["targetscale": 1]
+                s.words = ["act": "AUTO", "error": "AUTO", "outputimagetype": "WIDE"]
             } else if l is SoftmaxCrossEntropyLayer {
                 s.kind = .output
                 s.numbers = ["nofullconnect": 1]

@@ -181,6 +181,12 @@ enum EngineGraph {
             return [ConcatLayer(name: s.name, sources: try atLeastTwo(s))]
         case .dropout:
             return [DropoutLayer(name: s.name, source: try source(s), rate: Float(s.number("dropout") ?? 0.5), seed: seed)]
+        case .segmentation:
+            let act = s.word("act") ?? "AUTO"
+            guard act == "SOFTMAX" || act == "AUTO" else {
+                throw ActionError(.parameterValue, "Segmentation layer '\(s.name)': only act=AUTO or SOFTMAX is supported (got \(act)).", parameter: "layer.act")
+            }
+            return [SoftmaxCrossEntropyLayer(name: s.name, source: try source(s), perPosition: true)]
         }
     }
 

@@ -12,6 +12,7 @@ enum Enumerations {
         "crop": ["NONE": ("No cropping", 1), "UNIQUE": ("Unique", 2), "RANDOMRESIZED": ("Random resized", 3)],
         "flip": ["NONE": ("No flipping", 1), "H": ("Horizontal", 2), "V": ("Vertical", 3), "HV": ("Horizontal and vertical", 4)],
         "mutation": ["NONE": ("No mutations", 1), "RANDOM": ("Random", 2)],
+        "outputimagetype": ["WIDE": ("Wide", 1), "PNG": ("PNG", 2), "BASE64": ("Base64", 3)],
     ]
 
     /// Model-table keys whose value is a label rather than a number (`poolingtype` holds `pool`).

@@ -1,6 +1,6 @@
 /// Layer types, with CAS's model-table label and code (as in the model tables DLPy ships; docs/deeplearn.md).
 enum LayerKind: String, Sendable, CaseIterable {
-    case input, convolution, groupConvolution, transposedConvolution, pooling, fc, output, batchnorm, residual, concat, scale, channelShuffle, reshape, dropout
+    case input, convolution, groupConvolution, transposedConvolution, pooling, fc, output, batchnorm, residual, concat, scale, channelShuffle, reshape, dropout, segmentation
 
     var label: String {
         switch self {
@@ -18,6 +18,7 @@ enum LayerKind: String, Sendable, CaseIterable {
         case .channelShuffle: "Channel Shuffle"
         case .reshape: "Reshape"
         case .dropout: "Dropout"
+        case .segmentation: "Segmentation"
         }
     }
 
@@ -38,6 +39,7 @@ enum LayerKind: String, Sendable, CaseIterable {
         case .channelShuffle: 18
         case .reshape: 14
         case .dropout: 20
+        case .segmentation: 19
         }
     }
 
@@ -58,6 +60,7 @@ enum LayerKind: String, Sendable, CaseIterable {
         case .channelShuffle: "channelshuffleopts"
         case .reshape: "reshapeopts"
         case .dropout: "dropoutopts"
+        case .segmentation: "segmentationopts"
         }
     }
 

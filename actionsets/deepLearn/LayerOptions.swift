@@ -87,6 +87,15 @@ enum LayerOptions {
         P.int("nGroups", "Number of channel groups to interleave (the channels must divide evenly).", default: 1, min: 1, max: maxChannels).spec,
         P.double("scale", "Multiplies the output (only 1 is supported).", default: 1, min: 1, max: 1).spec,
     ]
+    static let segmentation: [ParamSpec] = [
+        P.string("act", "Activation: AUTO or SOFTMAX (a softmax over the classes at every pixel).", default: "AUTO", allowed: ["AUTO", "SOFTMAX"]).spec,
+        P.string("error", "Loss: AUTO or ENTROPY (cross-entropy per pixel, averaged).", default: "AUTO", allowed: Enumerations.allowed("error")).spec,
+        P.double("targetScale", "Target mask pixel values are multiplied by this to give the class (e.g. 1/255 for masks of 0 and 255).",
+                 default: 1, min: 1e-6, max: 1e6).spec,
+        P.string("outputImageType", "dlScore's predicted mask: PNG or BASE64 (a PNG image; WIDE, CAS's one column per pixel, is written as PNG here).",
+                 default: "WIDE", allowed: ["WIDE", "PNG", "BASE64"]).spec,
+        P.bool("outputImageProb", "Whether dlScore also writes per-class probability images (not supported: must be false).", default: false).spec,
+    ]
     static let dropoutLayer: [ParamSpec] = [P.double("dropout", "Fraction of values zeroed in training (below 1).", default: 0.5, min: 0, max: 0.999).spec]
 
     static let alternatives: [ParamType.Alternative] = [
@@ -107,12 +116,14 @@ enum LayerOptions {
         .init("channelshuffle", "Interleaves the channels of nGroups groups (ShuffleNet).", channelShuffle),
         .init("reshape", "Lays each sample's values out again as height × width × depth (CAS's channel-major order).", reshape),
         .init("dropout", "Dropout layer (caslite; CAS has dropout as an option).", dropoutLayer),
+        .init("segmentation", "Per-pixel softmax output with cross-entropy against a class mask (its source's channels are the classes).", segmentation),
     ]
 
     static let kindOf: [String: LayerKind] = [
         "input": .input, "convolution": .convolution, "convo": .convolution, "pooling": .pooling, "pool": .pooling,
         "fc": .fc, "fullconnect": .fc, "output": .output, "batchnorm": .batchnorm, "residual": .residual, "concat": .concat,
         "dropout": .dropout, "groupconvo": .groupConvolution, "transconvo": .transposedConvolution, "scale": .scale, "channelshuffle": .channelShuffle, "reshape": .reshape,
+        "segmentation": .segmentation,
     ]
 
     /// A validated `layer` value as a spec (name and sources set by the caller). Every option is
@@ -131,6 +142,11 @@ enum LayerOptions {
         switch (key, value) {
         case ("includebias", .bool(let b)): s.numbers["no_bias"] = b ? 0 : 1
         case ("fullconnect", .bool(let b)): s.numbers["nofullconnect"] = b ? 0 : 1
+        case ("outputimageprob", .bool(let b)):
+            guard !b else {
+                throw ActionError(.parameterValue, "layer.outputImageProb: per-class probability images are not supported; set it to false (dlScore writes the predicted mask).",
+                                  parameter: "layer.outputImageProb")
+            }
         case ("randomflip", .string(let w)): s.words["flip"] = w.uppercased()
         case ("randomcrop", .string(let w)): s.words["crop"] = w.uppercased()
         case ("randommutation", .string(let w)): s.words["mutation"] = w.uppercased()

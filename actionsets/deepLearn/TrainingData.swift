@@ -4,19 +4,33 @@ import DLEngine
 
 /// dlTrain's decoded training (and validation) images with class indices.
 struct TrainingData: Sendable {
-    var train: ArrayDataSource
-    var valid: ArrayDataSource?
+    var train: any DataSource & Sendable
+    var valid: (any DataSource & Sendable)?
     /// Target levels in class-index order (sorted ascending, or descending with targetOrder).
     var levels: [String]
 
     /// `table`: the training table when the caller already read it (`args[DLTrain.table]`, filtered).
-    static func load(_ args: Args, _ ctx: ActionContext, engine: Model, table: CASTable? = nil) async throws(ActionError) -> TrainingData {
+    /// `segmentation`: the model's segmentation output (the targets are mask images, not levels).
+    static func load(_ args: Args, _ ctx: ActionContext, engine: Model, table: CASTable? = nil,
+                     segmentation: SegmentationMasks? = nil) async throws(ActionError) -> TrainingData {
         guard let input = engine.inputLayer as? InputLayer, let out = engine.outputLayer as? SoftmaxCrossEntropyLayer else {
             throw ActionError(.parameterValue, "The model needs an input layer and a softmax output layer.", parameter: "modelTable")
         }
         let column = args[DLTrain.inputs].first ?? "_image_", target = args[DLTrain.target], shape = input.shape
         let t: CASTable
         if let table { t = table } else { t = try await ctx.filteredTable(args[DLTrain.table]) }
+        if let segmentation {
+            try SegmentationMasks.checkAugmentation(input, segmentation.layer)
+            let train = try await decode(t.data, column, nil, shape, ctx, .exact)
+            var data = TrainingData(train: try segmentation.samples(train, t.data, target: target, parameter: "table", ctx), valid: nil,
+                                    levels: segmentation.levels)
+            if let validTable = args[DLTrain.validTable] {
+                let v = try await ctx.filteredTable(validTable, parameter: "validTable")
+                let valid = try await decode(v.data, column, nil, shape, ctx, .exact)
+                data.valid = try segmentation.samples(valid, v.data, target: target, parameter: "validTable", ctx)
+            }
+            return data
+        }
         let train = try await decode(t.data, column, target, shape, ctx,
                                      .of(input, training: UInt64(bitPattern: Int64(args[DLTrain.seed]))))
         guard train.count > 0 else {
@@ -63,11 +77,12 @@ struct TrainingData: Sendable {
                     parameter: "table")
     }
 
-    static func decode(_ t: DataTable, _ column: String, _ target: String, _ shape: [Int], _ ctx: ActionContext,
+    /// `target` nil: every row with an image (segmentation reads its masks afterwards).
+    static func decode(_ t: DataTable, _ column: String, _ target: String?, _ shape: [Int], _ ctx: ActionContext,
                        _ window: ImageData.Window) async throws(ActionError) -> ImageSamples {
         do {
             return try await ctx.cpu { () throws -> ImageSamples in
-                try ImageData.read(t, inputs: column, target: target, shape: shape, requireTarget: true, ctx: ctx, window: window)
+                try ImageData.read(t, inputs: column, target: target, shape: shape, requireTarget: target != nil, ctx: ctx, window: window)
             }
         } catch let e as ActionError { throw e } catch { throw ActionError(.internalError, "\(error)") }
     }

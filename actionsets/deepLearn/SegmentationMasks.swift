@@ -1,0 +1,101 @@
+import CASCore
+import CASWire
+import DLEngine
+import ImageCodec
+
+/// The targets of a model whose output is a `segmentation` layer: a mask image per row (DLPy's
+/// `create_segmentation_table` puts them in column `labels`), each pixel's value × the layer's
+/// `targetScale`, rounded, is that pixel's class (masks of 0 and 255 with targetScale 1/255 give classes 0 and 1).
+struct SegmentationMasks: Sendable {
+    /// The segmentation layer: its name, classes (its source's channels) and output size.
+    let layer: String
+    let classes: Int
+    let height: Int
+    let width: Int
+    let targetScale: Double
+
+    /// The model's segmentation output, or nil when it classifies whole images.
+    init?(_ m: ModelTable, _ engine: Model) {
+        guard let out = engine.outputLayer as? SoftmaxCrossEntropyLayer, out.perPosition,
+              let spec = m.layers.last(where: { $0.kind == .segmentation }) else { return nil }
+        let shape = out.outputShape
+        layer = spec.name
+        classes = out.classes
+        (height, width) = (shape[0], shape[1])
+        targetScale = spec.number("targetscale") ?? 1
+    }
+
+    /// Class names: the class indices.
+    var levels: [String] { (0..<classes).map(String.init) }
+
+    /// Training samples: the decoded images of the rows that also have a mask, and their masks. Rows without a
+    /// mask are not used (as rows without a target are not for classification). Masks are charged to the
+    /// session's memory first.
+    func samples(_ images: ImageSamples, _ t: DataTable, target: String, parameter: String, _ ctx: ActionContext) throws(ActionError) -> MaskDataSource {
+        let targetParameter = parameter == "table" ? "target" : parameter
+        guard let column = t.column(target) else {
+            throw ActionError(.notFound, "Target column '\(target)' (the masks of segmentation layer '\(layer)') does not exist in table \(t.name) (columns: \(t.columns.map(\.name).joined(separator: ", "))).",
+                              parameter: targetParameter)
+        }
+        guard case .varbinary(let blobs) = column.data else {
+            throw ActionError(.parameterValue, "Target column '\(target)' of table \(t.name) must hold mask images (varbinary) for segmentation layer '\(layer)', not \(column.type.rawValue).",
+                              parameter: targetParameter)
+        }
+        let positions = height * width, size = images.shape.reduce(1, *)
+        let count = images.rows.filter { blobs[$0] != nil }.count
+        let bytes = count.multipliedReportingOverflow(by: positions * MemoryLayout<Int>.size)
+        try ctx.reserve(bytes.overflow ? Int.max : bytes.partialValue, for: "\(count) masks of table \(t.name)")
+        var values: [Float] = [], masks: [Int] = []
+        values.reserveCapacity(count * size)
+        masks.reserveCapacity(count * positions)
+        for (k, row) in images.rows.enumerated() {
+            guard let mask = blobs[row] else { continue }
+            masks += try classes(of: mask, row: row, table: t.name, parameter: targetParameter)
+            values += images.values[(k * size)..<((k + 1) * size)]
+        }
+        guard count > 0 else {
+            throw ActionError(.parameterValue, "Table \(t.name) has no usable rows (an image and a mask in \(target)); it has \(t.rowCount) rows.",
+                              parameter: parameter)
+        }
+        return MaskDataSource(values: values, masks: masks, sampleShape: images.shape, positions: positions)
+    }
+
+    /// One mask's classes, row-major: its first channel × targetScale, rounded; the size must be the layer's output size.
+    func classes(of bytes: [UInt8], row: Int, table: String, parameter: String) throws(ActionError) -> [Int] {
+        let first: [Float], w: Int, h: Int
+        do {
+            if ImageFormat.sniff(bytes) == .raw, case .float32(let f) = try RawImage.decode(bytes) {
+                (w, h) = (f.width, f.height)
+                first = stride(from: 0, to: f.pixels.count, by: f.channels).map { f.pixels[$0] }
+            } else {
+                let image = try ImageCodec.decode(bytes)
+                (w, h) = (image.width, image.height)
+                first = stride(from: 0, to: image.pixels.count, by: image.channels).map { Float(image.pixels[$0]) }
+            }
+        } catch {
+            throw ActionError(.parameterValue, "The mask in row \(row + 1) of table \(table) cannot be decoded: \(error).", parameter: parameter)
+        }
+        guard w == width, h == height else {
+            throw ActionError(.parameterValue, "The mask in row \(row + 1) of table \(table) is \(w)x\(h), but segmentation layer '\(layer)' outputs \(width)x\(height) (one class per pixel); resize the masks or the images.",
+                              parameter: parameter)
+        }
+        var out = [Int](repeating: 0, count: first.count)
+        for (i, p) in first.enumerated() {
+            let v = (Double(p) * targetScale).rounded()
+            guard v.isFinite, v >= 0, v < Double(classes) else {
+                throw ActionError(.parameterValue, "The mask in row \(row + 1) of table \(table) has pixel value \(p) at (\(i % width), \(i / width)), which is class \(v.isFinite ? "\(Int(v))" : "\(v)") with targetScale \(targetScale); segmentation layer '\(layer)' has classes 0–\(classes - 1) (set the layer's targetScale, e.g. 1/255 for masks of 0 and 255).",
+                                  parameter: parameter)
+            }
+            out[i] = Int(v)
+        }
+        return out
+    }
+
+    /// Models whose input layer flips or crops in training are refused: the mask would not move with the image.
+    static func checkAugmentation(_ input: InputLayer, _ layer: String) throws(ActionError) {
+        guard input.augmentation.flip == .none, input.augmentation.crop == .none else {
+            throw ActionError(.parameterValue, "The input layer's randomFlip/randomCrop move the image but not its mask; a model with segmentation layer '\(layer)' must use randomFlip=NONE and randomCrop=NONE.",
+                              parameter: "modelTable")
+        }
+    }
+}
