@@ -28,9 +28,13 @@ struct SegmentationScore: Sendable {
         guard let input = engine.inputLayer as? InputLayer else { throw ActionError(.parameterValue, "The model has no input layer.", parameter: "modelTable") }
         let samples = try ImageData.read(t, inputs: column, target: nil, shape: input.shape, requireTarget: false, ctx: ctx)
         let positions = masks.height * masks.width, k = masks.classes
-        try ctx.reserve(samples.count.multipliedReportingOverflow(by: positions).partialValue, for: "\(samples.count) predicted masks")
+        let masksColumn = t.column(target).flatMap { c -> [[UInt8]?]? in if case .varbinary(let b) = c.data { b } else { nil } }
+        // the predicted classes (a byte per pixel) and the true ones (an Int per pixel) where the table has masks
+        let perPixel = 1 + (masksColumn == nil ? 0 : MemoryLayout<Int>.size)
+        let need = samples.count.multipliedReportingOverflow(by: positions * perPixel)
+        try ctx.reserve(need.overflow ? Int.max : need.partialValue, for: "\(samples.count) predicted masks")
         var truth: [Int: [Int]] = [:]
-        if let c = t.column(target), case .varbinary(let blobs) = c.data {
+        if let blobs = masksColumn {
             for (n, row) in samples.rows.enumerated() {
                 if let b = blobs[row] { truth[n] = try masks.classes(of: b, row: row, table: t.name, parameter: "table") }
             }
