@@ -67,6 +67,24 @@ struct ProcessImagesTests {
         }
     }
 
+    /// DLPy's display_segmentation_images: HIST_EQUALIZATION on a mask column named `labels`, read back as `labels`.
+    @Test func histEqualizationOnAnotherImageColumnKeepsItsName() async throws {
+        try await TestServer.with(sets: imageSets, loadSets: ["image"]) { s, c in
+            let mask = try ImageCodec.encodePNG(try Image(width: 3, height: 2, format: .gray, pixels: [0, 0, 1, 0, 1, 1]))
+            let photo = try ImageCodec.encodePNG(Fixture.image(4, 4, .rgb, seed: 9))
+            try await ok(c, "table.addTable", ["table": "seg", "vars": [["name": "_image_", "type": "varbinary"], ["name": "labels", "type": "varbinary"],
+                                                                         ["name": "_filename_0", "type": "varchar"]],
+                                               "rows": [[.blob(photo), .blob(mask), "m.png"]]])
+            try await ok(c, "image.processImages", ["table": "seg", "casOut": "eq", "image": "labels", "copyVars": ["_filename_0"], "decode": false,
+                                                    "imageFunctions": [["options": ["functiontype": "HIST_EQUALIZATION", "method": "GLOBAL"]]]])
+            let t = try await fetchAll(c, "eq")
+            #expect(t.columns.map(\.name) == ["labels", "_filename_0"])
+            #expect(try ImageCodec.decode(try #require(t.blobs("labels")[0]), as: .gray).pixels == [0, 0, 255, 0, 255, 255])  // read as BGR, each channel equalized
+            try await fails(c, "image.processImages", ["table": "seg", "casOut": "eq2", "image": "labels",
+                                                       "steps": [["step": ["stepType": "HIST_EQUALIZATION", "method": "ADAPTIVE"]]]], "method", "GLOBAL")
+        }
+    }
+
     @Test func geometryColorAndThresholdSteps() async throws {
         try await TestServer.with(sets: imageSets, loadSets: ["image"]) { s, c in
             let src = Fixture.image(20, 10, .rgb, seed: 4)

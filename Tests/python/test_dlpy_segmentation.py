@@ -16,7 +16,8 @@ try:
     import dlpy  # noqa: F401
     from dlpy import applications as apps
     from dlpy.model import Optimizer, MomentumSolver
-    from dlpy.utils import create_segmentation_table
+    from dlpy.utils import create_segmentation_table, display_segmentation_results
+    import matplotlib.pyplot as plt
     HAVE_DLPY = True
 except Exception:  # pragma: no cover - depends on the venv
     HAVE_DLPY = False
@@ -98,6 +99,19 @@ def test_unet_with_batch_norm_trains_on_masks_and_beats_the_background_baseline(
         cell = scored.iloc[0]["_DL_PredMask_"]
         pred = cell if hasattr(cell, "getdata") else Image.open(io.BytesIO(bytes(cell)))
         assert pred.size == (SIZE, SIZE) and set(pred.getdata()) <= {0, 1}
+
+        # DLPy's picture: image, true mask, predicted mask per row (processImages HIST_EQUALIZATION, dlJoin, fetchImages)
+        plt.close("all")
+        display_segmentation_results(conn, tbl, n_images=2, image_column="_image_", segmentation_labels_table=tbl,
+                                     label_column="labels", segmentation_prediction_table=model.valid_res_tbl.name,
+                                     prediction_column="_DL_PredMask_", filename_column="_filename_0")
+        fig = plt.gcf()
+        assert len(fig.axes) == 6
+        shown = [ax.get_images()[0].get_array() for ax in fig.axes]
+        # the masks are shown equalized (0/1 → 0/255): two levels, the square bright
+        for mask in (shown[1], shown[2], shown[4], shown[5]):
+            assert set(int(v) for v in mask.ravel()) <= {0, 255} and mask.max() == 255
+        plt.close("all")
     finally:
         conn.terminate()
 

@@ -63,6 +63,7 @@ extension ImageStep {
         case "THRESHOLD":
             let t = ThresholdType(casName: a[Threshold.type]) ?? .binary
             return .threshold(level: UInt8(a[Threshold.value]), maxValue: UInt8(a[Threshold.maxValue]), type: t)
+        case "HIST_EQUALIZATION": return .equalizeHistogram
         default:
             return .mutation(mutationNames[a[MutationStep.type]] ?? .horizontalFlip)
         }

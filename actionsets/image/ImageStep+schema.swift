@@ -68,6 +68,13 @@ extension ImageStep {
         static let parameters = [type.spec, value.spec, maxValue.spec]
     }
 
+    /// HIST_EQUALIZATION: the method (GLOBAL only).
+    enum HistEqualization: ParamGroup {
+        static let method = P.string("method", "GLOBAL: one histogram per channel over the whole image (OpenCV's equalizeHist).",
+                                     default: "GLOBAL", allowed: ["GLOBAL"])
+        static let parameters = [method.spec]
+    }
+
     /// MUTATIONS: which CAS mutation.
     enum MutationStep: ParamGroup {
         static let type = P.string(
@@ -124,6 +131,7 @@ extension ImageStep {
         .init("FLIP", "Mirror the image.", Flip.self),
         .init("ROTATE", "Rotate by a quarter turn.", Rotate.self),
         .init("THRESHOLD", "OpenCV threshold per sample (alpha untouched).", Threshold.self),
+        .init("HIST_EQUALIZATION", "Histogram equalization per color channel (alpha untouched): spreads the values present over 0..255.", HistEqualization.self),
         .init("MUTATIONS", "A CAS mutation.", MutationStep.self),
     ]
 

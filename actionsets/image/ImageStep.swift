@@ -30,6 +30,8 @@ enum ImageStep: Sendable, Equatable {
     case flip(FlipDirection)
     case rotate(Rotation)
     case threshold(level: UInt8, maxValue: UInt8, type: ThresholdType)
+    /// HIST_EQUALIZATION method GLOBAL (per color channel).
+    case equalizeHistogram
     case mutation(Mutation)
 
     /// The output of a pipeline: 8-bit pixels, or float32 after a mean/std NORMALIZE.
@@ -163,6 +165,7 @@ enum ImageStep: Sendable, Equatable {
         case .flip: "FLIP"
         case .rotate: "ROTATE"
         case .threshold: "THRESHOLD"
+        case .equalizeHistogram: "HIST_EQUALIZATION"
         case .mutation(let m): Self.mutationNames.first { $0.value == m }?.key ?? "MUTATIONS"
         }
     }
@@ -182,7 +185,7 @@ enum ImageStep: Sendable, Equatable {
         case .crop(let r): return bytes(min(max(r.width, 0), w), min(max(r.height, 0), h), c)
         case .centerCrop(let cw, let ch): return bytes(min(max(cw, 0), w), min(max(ch, 0), h), c)
         case .mutation(.pyramidUp): return bytes(w &* 2, h &* 2, c)
-        case .normalizeMinMax, .flip, .rotate, .threshold, .mutation, .window, .slice, .lungFilter: return bytes(w, h, c)
+        case .normalizeMinMax, .flip, .rotate, .threshold, .equalizeHistogram, .mutation, .window, .slice, .lungFilter: return bytes(w, h, c)
         }
     }
 
@@ -198,6 +201,7 @@ enum ImageStep: Sendable, Equatable {
         case .flip(let d): return img.flipped(d)
         case .rotate(let r): return img.rotated(r)
         case .threshold(let l, let m, let t): return img.thresholded(level: l, maxValue: m, type: t)
+        case .equalizeHistogram: return img.histogramEqualized()
         case .mutation(let m):
             var rng = SplitMix64(seed: 0)
             return try img.mutated(m, using: &rng)

@@ -6,8 +6,8 @@ import ImageCodec
 struct ProcessImages: Action {
     static let name = "processImages"
     static let summary = """
-        Applies steps (SLICE, LUNG_FILTER, WINDOW, RESIZE, NORMALIZE, CONVERT_COLOR, CROP, CENTER_CROP, FLIP, ROTATE, THRESHOLD, MUTATIONS) to every image. \
-        Encoded cells are decoded on read to BGR; DICOM cells (Hounsfield units) need WINDOW first, DICOM series (3-D) SLICE then WINDOW. Output _image_ is CLRI raw pixels (uint8; float32 after NORMALIZE MEAN_STD) so \
+        Applies steps (SLICE, LUNG_FILTER, WINDOW, RESIZE, NORMALIZE, CONVERT_COLOR, CROP, CENTER_CROP, FLIP, ROTATE, THRESHOLD, HIST_EQUALIZATION, MUTATIONS) to every image. \
+        Encoded cells are decoded on read to BGR; DICOM cells (Hounsfield units) need WINDOW first, DICOM series (3-D) SLICE then WINDOW. The output image column (named as the input's, _image_ by default) holds CLRI raw pixels (uint8; float32 after NORMALIZE MEAN_STD) so \
         training reads them without decoding; decode=False re-encodes as PNG. All other columns are carried through.
         """
     static let table = P.table("table", "The image table.").aliases("imageTable")
@@ -59,7 +59,9 @@ struct ProcessImages: Action {
         skipped.warn(ctx, "images", "could not be processed")
         var data = try carried(t.data, image: args[image], copyVars: args[copyVars]).gather(kept)
         let mime = raw ? ImageColumns.rawMIME : ImageFormat.png.mimeType
-        data.columns.insert(Column(name: ImageColumns.image, label: "Image", attributes: ImageColumns.mime(mime), data: .varbinary(images)), at: 0)
+        // the processed image keeps its column's name (DLPy processes a `labels` mask column and reads `labels` back)
+        let name = t.data.column(args[image])?.name ?? ImageColumns.image
+        data.columns.insert(Column(name: name, label: "Image", attributes: ImageColumns.mime(mime), data: .varbinary(images)), at: 0)
         if pipeline.first?.isSlice == true { sliceColumns(&data, source: t.data, kept: kept, index: sliceIndex, position: slicePosition) }
         let stored = try await ctx.store(data, out: args[casOut], defaultName: "PROCESSED", sourceName: t.name, sourceCaslib: t.caslib)
         let rowsIn = Set(kept).count
