@@ -1,4 +1,5 @@
 import Foundation
+import SeededRandom
 import Testing
 @testable import DLEngine
 
@@ -138,6 +139,41 @@ struct OptimizerTests {
             }
             #expect(scaledMaxDiff(Array(m.parameters.array[0..<2]), expected) < 1e-6, "\(opts): \(m.parameters.array)")
         }
+    }
+
+    @Test("Adam matches torch.optim.Adam's algorithm, computed here in Double, over several steps (vector body and tail)")
+    func adam() throws {
+        let m = try Model(layers: [InputLayer(name: "in", shape: [5]), FullyConnectedLayer(name: "fc", source: "in", outputs: 7, bias: true),
+                                   SoftmaxCrossEntropyLayer(name: "out", source: "fc")])
+        let n = m.parameterCount   // 42: two 16-wide blocks and a tail of 10
+        var rng = SplitMix64(seed: 21)
+        func uniform() -> Double { Double(rng.next() >> 11) / Double(1 << 53) * 2 - 1 }
+        let start = (0..<n).map { _ in Float(uniform()) }
+        m.parameters.base.update(from: start, count: n)
+        let (lr, b1, b2, eps, wd) = (0.01, 0.8, 0.99, 1e-8, 0.01)
+        let opt = try SGD(model: m, options: SGDOptions(weightDecay: wd, adam: AdamSettings(beta1: b1, beta2: b2, epsilon: eps)))
+        var w = start.map(Double.init), mean = [Double](repeating: 0, count: n), sq = [Double](repeating: 0, count: n)
+        for t in 1...5 {
+            let g = (0..<n).map { _ in Float(uniform() * 0.5) }
+            m.gradients.base.update(from: g, count: n)
+            opt.step(m, rate: lr)
+            for i in 0..<n {
+                let grad = Double(g[i]) + wd * w[i]
+                mean[i] = b1 * mean[i] + (1 - b1) * grad
+                sq[i] = b2 * sq[i] + (1 - b2) * grad * grad
+                let denom = (sq[i].squareRoot() / (1 - pow(b2, Double(t))).squareRoot()) + eps
+                w[i] -= lr / (1 - pow(b1, Double(t))) * mean[i] / denom
+            }
+        }
+        let got = Array(m.parameters.array[0..<n])
+        let worst = zip(got, w).map { abs(Double($0) - $1) }.max()!
+        #expect(worst < 2e-6, "largest difference \(worst)")
+        #expect(opt.steps == 5 && SGDOptions(adam: AdamSettings()).slabs == 2 && SGDOptions().slabs == 1)
+        // the estimate charges Adam's second slab
+        let layers: [Layer] = [InputLayer(name: "in", shape: [5]), FullyConnectedLayer(name: "fc", source: "in", outputs: 7, bias: true),
+                               SoftmaxCrossEntropyLayer(name: "out", source: "fc")]
+        let one = try Model.estimate(layers: layers, batchSize: 2, training: true), two = try Model.estimate(layers: layers, batchSize: 2, training: true, optimizerSlabs: 2)
+        #expect(two.optimizer == 2 * one.optimizer && two.total - one.total == n * 4)
     }
 
     @Test("step, multistep, poly")

@@ -34,5 +34,17 @@ struct OptimizerTests {
                                                             "gamma": 0.5, "stepSize": 1],
                                               "miniBatchSize": 8, "maxEpochs": 3], weights: "w4")
         #expect(shortStep.doubles("LearningRate") == [0.05, 0.025, 0.0125])
+        // ADAM (DLPy's AdamSolver sends method, beta1, beta2): defaults as declared, other betas train differently
+        let adam = try await history(c, ["algorithm": ["method": "ADAM", "learningRate": 0.01], "miniBatchSize": 8, "maxEpochs": 3], weights: "w5")
+        let adamExplicit = try await history(c, ["algorithm": ["method": "ADAM", "learningRate": 0.01, "beta1": 0.9, "beta2": 0.999],
+                                                 "miniBatchSize": 8, "maxEpochs": 3], weights: "w6")
+        #expect(adam == adamExplicit && adam.doubles("Loss") != implicit.doubles("Loss"))
+        #expect(adam.doubles("Loss").last! < adam.doubles("Loss").first!)
+        let adamOther = try await history(c, ["algorithm": ["method": "ADAM", "learningRate": 0.01, "beta1": 0.5], "miniBatchSize": 8, "maxEpochs": 3],
+                                          weights: "w7")
+        #expect(adamOther.doubles("Loss") != adam.doubles("Loss"))
+        var p = trainParams(epochs: 1, weights: "w8", valid: false)
+        p["optimizer"] = ["algorithm": ["method": "ADAM", "beta2": 1.0]]
+        try await fails(c, "deepLearn.dlTrain", p, "optimizer.algorithm.beta2")
     }
 }

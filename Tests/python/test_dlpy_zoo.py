@@ -122,3 +122,20 @@ def test_recurrent_models_are_refused_saying_so(server):
             apps.TextClassification(conn, model_table="text_clf")
     finally:
         conn.terminate()
+
+
+def test_dlpys_adam_solver_trains(server):
+    """DLPy's AdamSolver (method ADAM, beta1, beta2) through fit: the loss falls over the epochs."""
+    from dlpy.model import Optimizer, AdamSolver
+    conn = server.connect("alice")
+    try:
+        tbl = image_table(conn, server, 32)
+        model = apps.ResNet18_SAS(conn, model_table="zoo_adam", n_classes=2, width=32, height=32)
+        opt = Optimizer(algorithm=AdamSolver(learning_rate=0.001, beta1=0.9, beta2=0.999), mini_batch_size=4, max_epochs=4,
+                        log_level=0, seed=1234)
+        hist = model.fit(data=tbl, inputs="_image_", target="_label_", optimizer=opt, seed=1234)
+        assert hist.severity == 0, hist.messages
+        loss = list(hist["OptIterHistory"]["Loss"])
+        assert len(loss) == 4 and loss[-1] < loss[0], loss
+    finally:
+        conn.terminate()

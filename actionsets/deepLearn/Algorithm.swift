@@ -5,9 +5,12 @@ import DLEngine
 /// dlTrain's `optimizer.algorithm`: the SGD variant and the learning-rate policy (CAS names, plus
 /// the ones DLPy always sends), and the reading of the policy.
 enum Algorithm: ParamGroup {
-    static let method = P.string("method", "VANILLA (plain SGD) or MOMENTUM.", default: "VANILLA", allowed: ["VANILLA", "MOMENTUM"])
+    static let method = P.string("method", "VANILLA (plain SGD), MOMENTUM or ADAM (PyTorch's Adam: beta1, beta2, ε 1e-8; L2 weightDecay in the gradient).",
+                                 default: "VANILLA", allowed: ["VANILLA", "MOMENTUM", "ADAM"])
     static let learningRate = P.double("learningRate", "Base learning rate.", default: 0.001, min: 0)
     static let momentum = P.double("momentum", "Momentum (method=MOMENTUM).", default: 0.9, min: 0, max: 1)
+    static let beta1 = P.double("beta1", "ADAM: decay of the first-moment (mean) estimate.", default: 0.9, min: 0, max: 0.999999)
+    static let beta2 = P.double("beta2", "ADAM: decay of the second-moment (uncentred variance) estimate.", default: 0.999, min: 0, max: 0.999999)
     static let weightDecay = P.double("weightDecay", "L2 weight decay (PyTorch style, on every trainable tensor); regL2 is used when 0.",
                                       default: 0, min: 0)
     static let learningRatePolicy = P.string(
@@ -26,9 +29,18 @@ enum Algorithm: ParamGroup {
         "FCMP function (fcmpact.addRoutines, found through sessionProp.setSessOpt cmplib=) giving the rate per mini-batch from rate, iterNum, batch and initRate; replaces learningRatePolicy.")
     static let clipGradMax = P.double("clipGradMax", "Accepted; ignored.", default: 0)
     static let clipGradMin = P.double("clipGradMin", "Accepted; ignored.", default: 0)
-    static let parameters = [method.spec, learningRate.spec, momentum.spec, weightDecay.spec, learningRatePolicy.spec, gamma.spec,
+    static let parameters = [method.spec, learningRate.spec, momentum.spec, beta1.spec, beta2.spec, weightDecay.spec, learningRatePolicy.spec, gamma.spec,
                              stepSize.spec, steps.spec, power.spec, maxLearningRate.spec, patience.spec, useLocking.spec,
                              fcmpLearningRate.spec, clipGradMax.spec, clipGradMin.spec]
+
+    /// The optimizer `a` names: SGD (VANILLA, MOMENTUM) or Adam.
+    static func sgd(_ a: Args, weightDecay: Double) -> SGDOptions {
+        switch a[method] {
+        case "ADAM": SGDOptions(weightDecay: weightDecay, adam: AdamSettings(beta1: a[beta1], beta2: a[beta2]))
+        case "MOMENTUM": SGDOptions(momentum: a[momentum], weightDecay: weightDecay)
+        default: SGDOptions(weightDecay: weightDecay)
+        }
+    }
 
     /// The learning-rate policy of `a` over `iterations` mini-batches starting at `rate`.
     static func policy(_ a: Args, iterations: Int, rate: Double) throws(ActionError) -> LearningRatePolicy {

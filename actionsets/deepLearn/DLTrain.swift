@@ -41,8 +41,9 @@ struct DLTrain: Action {
         let m = loaded
         let seedValue = UInt64(bitPattern: Int64(args[seed]))
         let batch = args[optimizer][Optimizer.miniBatchSize]
+        let slabs = Algorithm.sgd(args[optimizer][Optimizer.algorithm], weightDecay: 0).slabs
         let engine = try await ctx.cpu { () throws -> Model in
-            let e = try EngineGraph.model(m, seed: seedValue, for: .training(batch: batch), ctx)
+            let e = try EngineGraph.model(m, seed: seedValue, for: .training(batch: batch, optimizerSlabs: slabs), ctx)
             try PrecisionOption.apply(precisionValue, to: e, ctx)
             return e
         }

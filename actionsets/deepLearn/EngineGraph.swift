@@ -9,8 +9,9 @@ enum EngineGraph {
         case parameters
         /// Scoring `batch` images at a time.
         case inference(batch: Int)
-        /// Training on mini-batches of `batch` images (gradients, momentum, activations kept for backward).
-        case training(batch: Int)
+        /// Training on mini-batches of `batch` images (gradients, `optimizerSlabs` parameter-sized optimizer slabs —
+        /// SGDOptions.slabs —, activations kept for backward).
+        case training(batch: Int, optimizerSlabs: Int = 1)
     }
 
     /// Builds the engine model after reserving the memory `use` needs from the session's budget (before
@@ -21,12 +22,12 @@ enum EngineGraph {
         }
         let layers = try engineLayers(m, seed: seed)
         do {
-            let (batch, training, what): (Int, Bool, String) = switch use {
-            case .parameters: (1, false, "Model \(m.modelName)")
-            case .inference(let n): (n, false, "Model \(m.modelName) scoring \(n) images at a time")
-            case .training(let n): (n, true, "Model \(m.modelName) training on mini-batches of \(n)")
+            let (batch, training, slabs, what): (Int, Bool, Int, String) = switch use {
+            case .parameters: (1, false, 0, "Model \(m.modelName)")
+            case .inference(let n): (n, false, 0, "Model \(m.modelName) scoring \(n) images at a time")
+            case .training(let n, let slabs): (n, true, slabs, "Model \(m.modelName) training on mini-batches of \(n)")
             }
-            let need = try Model.estimate(layers: layers, batchSize: batch, training: training)
+            let need = try Model.estimate(layers: layers, batchSize: batch, training: training, optimizerSlabs: slabs)
             try ctx.reserve(need.total, for: what)
             return try Model(layers: layers, seed: seed)
         } catch let e as EngineError {

@@ -47,10 +47,8 @@ enum Optimizer: ParamGroup {
             policy = try Algorithm.policy(a, iterations: epochs * batches(count, batch), rate: rate)  // ≤ 10^6 · 2^31: no overflow
         }
         let wd = a[Algorithm.weightDecay] > 0 ? a[Algorithm.weightDecay] : o[regL2]
-        let momentum = a[Algorithm.method] == "MOMENTUM" ? a[Algorithm.momentum] : 0
         let s = o[seed] != 0 ? o[seed] : dlTrainSeed
-        return TrainingOptions(epochs: epochs, batchSize: batch, learningRate: rate, policy: policy,
-                               sgd: SGDOptions(momentum: momentum, nesterov: false, weightDecay: wd),
+        return TrainingOptions(epochs: epochs, batchSize: batch, learningRate: rate, policy: policy, sgd: Algorithm.sgd(a, weightDecay: wd),
                                seed: UInt64(bitPattern: Int64(s)))
     }
 

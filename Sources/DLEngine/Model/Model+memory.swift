@@ -12,7 +12,7 @@ public struct MemoryEstimate: Sendable, Equatable, CustomStringConvertible {
     public var parameters = 0
     /// Parameter gradients (training only: inference never touches that slab).
     public var gradients = 0
-    /// SGD momentum (training only).
+    /// Optimizer state: SGD momentum, or Adam's two moments (training only).
     public var optimizer = 0
     /// Activation buffers for one batch (training keeps every layer's output; inference shares buffers).
     public var activations = 0
@@ -44,9 +44,10 @@ extension Model {
     ///     let cost = try Model.estimate(layers: layers, batchSize: 32, training: true)
     ///     guard cost.total <= sessionBudget else { refuse("the model needs \(cost.total) bytes") }
     ///     let model = try Model(layers: layers)
-    public static func estimate(layers: [Layer], batchSize: Int, training: Bool) throws -> MemoryEstimate {
+    /// `optimizerSlabs`: parameter-sized slabs the optimizer keeps (`SGDOptions.slabs`: 1 for SGD, 2 for Adam).
+    public static func estimate(layers: [Layer], batchSize: Int, training: Bool, optimizerSlabs: Int = 1) throws -> MemoryEstimate {
         let graph = try validate(layers)
-        return try estimate(layers: layers, graph: graph, batchSize: batchSize, training: training)
+        return try estimate(layers: layers, graph: graph, batchSize: batchSize, training: training, optimizerSlabs: optimizerSlabs)
     }
 
     /// `Model.estimate(layers:batchSize:training:)` for this model.
@@ -56,7 +57,7 @@ extension Model {
         return try Model.estimate(layers: layers, graph: graph, batchSize: batchSize, training: training)
     }
 
-    static func estimate(layers: [Layer], graph g: Graph, batchSize n: Int, training: Bool) throws -> MemoryEstimate {
+    static func estimate(layers: [Layer], graph g: Graph, batchSize n: Int, training: Bool, optimizerSlabs: Int = 1) throws -> MemoryEstimate {
         guard n >= 1 else { throw EngineError(.invalidArgument, "batch size must be at least 1, got \(n)") }
         let float = MemoryLayout<Float>.stride
         // One tensor of `perSample` floats for each of the n samples, checked like the allocation.
@@ -89,7 +90,7 @@ extension Model {
         e.workspace = scratchA + scratchB + masks
         if training {
             e.gradients = g.parameterCount * float
-            e.optimizer = g.parameterCount * float
+            e.optimizer = g.parameterCount * float * optimizerSlabs
             var reach = [Bool](repeating: false, count: layers.count)   // as needsBackward() with nothing frozen
             for i in g.order { reach[i] = layers[i].parameterCount > 0 || g.sourceIndices[i].contains { reach[$0] } }
             let backward = BufferPlan.backward(order: g.order, sources: g.sourceIndices, sizes: sizes, reach: reach, output: g.outputIndex)
