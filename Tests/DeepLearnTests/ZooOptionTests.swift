@@ -217,6 +217,35 @@ struct ZooOptionTests {
         }
     }
 
+    /// DLPy's Model.from_table reads the table back by CAS's keys and sends the labels it read as option values.
+    @Test func theModelTableCarriesWhatDLPysReaderReads() async throws {
+        try await TestServer.start(sets: allSets).run { s in
+            let c = try await deepLearnSession(s)
+            try await add(c, "rt", [
+                ("data", Self.input, []),
+                ("c1", ["type": "convo", "nFilters": 4, "width": 3, "act": "Rectifier", "paddingHeight": 1, "paddingWidth": 0], ["data"]),
+                ("c2", ["type": "convo", "nFilters": 4, "width": 3, "act": "Logistic"], ["c1"]),
+                ("g", ["type": "groupconvo", "nFilters": 4, "nGroups": 4, "width": 3, "act": "Leaky Activation function"], ["c2"]),
+                ("t", ["type": "transconvo", "nFilters": 2, "width": 3, "stride": 2, "padding": 1, "outputPadding": 1, "act": "Identity"], ["g"]),
+                ("bn", ["type": "batchnorm", "act": "Automatic"], ["t"]),
+                ("out", ["type": "output", "n": 2, "fullConnect": true, "error": "Entropy"], ["bn"]),
+            ])
+            let c1 = try await modelRows(c, "rt", layer: "c1")
+            #expect(c1["convopts.act"]?.0 == "Rectifier" && c1["convopts.pad_top"]?.1 == 1 && c1["convopts.pad_left"]?.1 == 0)
+            #expect(try await modelRows(c, "rt", layer: "c2")["convopts.act"]?.0 == "Logistic")
+            #expect(try await modelRows(c, "rt", layer: "c2")["convopts.pad_top"]?.1 == -1, "no padding option: CAS same, -1")
+            let g = try await modelRows(c, "rt", layer: "g")
+            #expect(g["groupconvopts.ngroups"]?.1 == 4 && g["groupconvopts.act"]?.0 == "Leaky Activation function")
+            let t = try await modelRows(c, "rt", layer: "t")
+            #expect(t["transposeconvopts.outputpaddingheight"]?.1 == 1 && t["transposeconvopts.pad_left"]?.1 == 1)
+            #expect(try await modelRows(c, "rt", layer: "out")["outputopts.noFullConnect"]?.1 == 0)
+            // the table read back builds the same shapes: c1 pads 1 row top and bottom, no column
+            let info = try await ok(c, "deepLearn.modelInfo", ["model": "rt"]).table("LayerInfo")
+            let shapes = Dictionary(uniqueKeysWithValues: zip(info.strings("Layer"), info.strings("OutputShape")))
+            #expect(shapes["c1"] == "16x14x4" && shapes["c2"] == "16x14x4" && shapes["t"] == "32x28x2", "\(shapes)")  // H×W×C
+        }
+    }
+
     @Test func theReviewsFindingsAreRefusedOrAcceptedAsDLPySendsThem() async throws {
         try await TestServer.start(sets: allSets).run { s in
             let c = try await deepLearnSession(s)

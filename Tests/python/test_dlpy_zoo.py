@@ -139,3 +139,37 @@ def test_dlpys_adam_solver_trains(server):
         assert len(loss) == 4 and loss[-1] < loss[0], loss
     finally:
         conn.terminate()
+
+
+ROUND_TRIPS = [("VGG11", {"n_classes": 2, "width": 32, "height": 32}), ("ResNet18_SAS", {"n_classes": 2, "width": 32, "height": 32}),
+               ("MobileNetV2", {"n_classes": 2, "width": 32, "height": 32}), ("ShuffleNetV1", {"n_classes": 2, "width": 32, "height": 32}),
+               ("EfficientNetB0", {"n_classes": 2}), ("UNet", {"n_classes": 2, "n_channels": 1, "width": 32, "height": 32}),
+               ("DenseNet121", {"n_classes": 2, "width": 32, "height": 32})]
+# Not InceptionV3: DLPy's reader drops pooling layers' padding (extract_pooling_layer reads width, height, stride),
+# so its rebuilt pools pad as CAS does by default and the concatenations no longer line up.
+
+
+@pytest.mark.parametrize("app,kwargs", ROUND_TRIPS, ids=[a for a, _ in ROUND_TRIPS])
+def test_model_from_table_rebuilds_the_same_network(server, app, kwargs):
+    """DLPy's Model.from_table reads a model table back into layer objects and compiles them into a new table
+    (act labels such as "Rectifier", pad_top/pad_left, groupconvopts.ngroups, outputopts.noFullConnect): the new
+    model has the same layers, shapes and parameter counts."""
+    from dlpy.model import Model
+    conn = server.connect("alice")
+    try:
+        conn.loadactionset("deepLearn")
+        getattr(apps, app)(conn, model_table=f"rt_{app}", **kwargs)
+        a = conn.deepLearn.modelInfo(model=f"rt_{app}")
+        # DLPy compiles the layers it read back into the model's own table (the name in its modeltype row): the
+        # layers of the rebuilt table must describe the same network
+        rebuilt = Model.from_table(conn.CASTable(f"rt_{app}"), display_note=False)
+        rebuilt.compile()
+        b = conn.deepLearn.modelInfo(model=rebuilt.model_table["name"])
+        cols = ["Layer", "Type", "OutputShape", "Parameters"]
+        la, lb = a["LayerInfo"][cols], b["LayerInfo"][cols]
+        # DLPy's reader also drops a pooling layer's dropout option (EfficientNet's): not compared
+        pools = set(la["Layer"][la["Type"].str.contains("pool")])
+        la = la[~la["Layer"].map(lambda n: n.endswith("#dropout") and n[:-8] in pools)]
+        assert len(la) == len(lb) and la.values.tolist() == lb.values.tolist()
+    finally:
+        conn.terminate()

@@ -123,7 +123,10 @@ enum EngineGraph {
     /// the same output size with all padding at the bottom/right.
     static func padding(_ s: LayerSpec, pooling: Bool = false) -> Padding {
         let keys = ["pad_top", "pad_left", "pad_bottom", "pad_right"]
-        if keys.contains(where: { (s.int($0) ?? -1) >= 0 }) {
+        if s.number("pad_bottom") == nil, s.number("pad_right") == nil {
+            // CAS's pad_top/pad_left (DLPy's padding_height/width): the same on both sides; −1 (or one alone) is CAS "same"
+            if let t = s.int("pad_top"), let l = s.int("pad_left"), t >= 0, l >= 0 { return .symmetric(height: t, width: l) }
+        } else if keys.contains(where: { (s.int($0) ?? -1) >= 0 }) {
             let v = keys.map { max(0, s.int($0) ?? 0) }
             return .explicit(top: v[0], left: v[1], bottom: v[2], right: v[3])
         }

@@ -26,4 +26,22 @@ enum Enumerations {
     }
 
     static func allowed(_ key: String) -> [String] { (table[key] ?? [:]).keys.sorted() }
+
+    /// The words, then the other spellings a value may arrive in: the model-table labels upper-cased (DLPy's
+    /// `Model.from_table` sends `act="Rectifier"` back) and CAS's own names for the same choice.
+    static func accepted(_ key: String) -> [String] {
+        let words = allowed(key)
+        let labels = (table[key] ?? [:]).values.map { $0.0.uppercased() }.filter { !words.contains($0) }
+        return words + (Set(labels).union((synonyms[key] ?? [:]).keys).subtracting(words)).sorted()
+    }
+
+    /// CAS's other names for a word (`act=RECTIFIER` is RELU, LOGISTIC is SIGMOID).
+    static let synonyms: [String: [String: String]] = ["act": ["RECTIFIER": "RELU", "LOGISTIC": "SIGMOID"]]
+
+    /// The word a validated value (one of `accepted(key)`) stands for.
+    static func canonical(_ key: String, _ value: String) -> String {
+        let v = value.uppercased()
+        if table[key]?[v] != nil { return v }
+        return synonyms[key]?[v] ?? word(key, label: v) ?? v
+    }
 }

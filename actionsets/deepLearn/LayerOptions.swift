@@ -6,10 +6,10 @@ import CASWire
 enum LayerOptions {
     static func act(_ d: String) -> ParamSpec {
         P.string("act", "Activation: AUTO (the type's usual one), IDENTITY, RELU, RELU6, LEAKY, SIGMOID, TANH, SOFTMAX.",
-                 default: d, allowed: Enumerations.allowed("act")).spec
+                 default: d, allowed: Enumerations.accepted("act")).spec
     }
     static let initSpec = P.string("init", "Weight initialisation (the engine uses He/Kaiming uniform for every choice).",
-                                   default: "XAVIER", allowed: Enumerations.allowed("init")).spec
+                                   default: "XAVIER", allowed: Enumerations.accepted("init")).spec
     static let includeBias = P.bool("includeBias", "Whether the layer has a bias term.", default: true).spec
     /// Options of CAS's weight initialisation that DLPy always sends (recorded; the engine uses He-uniform).
     static let initDetails: [ParamSpec] = [
@@ -74,7 +74,7 @@ enum LayerOptions {
     static let output: [ParamSpec] = [
         P.optionalInt("n", "Number of classes (default: the number of target levels, set by dlTrain from the training table).", min: 1, max: 1 << 24)
             .aliases("nClasses").spec,
-        act("SOFTMAX"), P.string("error", "Loss: AUTO or ENTROPY (cross-entropy).", default: "AUTO", allowed: Enumerations.allowed("error")).spec,
+        act("SOFTMAX"), P.string("error", "Loss: AUTO or ENTROPY (cross-entropy).", default: "AUTO", allowed: Enumerations.accepted("error")).spec,
         includeBias, initSpec,
         P.bool("fullConnect", "Whether the output layer has its own fully connected part (false: softmax of its source).", default: true).spec,
     ]
@@ -89,7 +89,7 @@ enum LayerOptions {
     ]
     static let segmentation: [ParamSpec] = [
         P.string("act", "Activation: AUTO or SOFTMAX (a softmax over the classes at every pixel).", default: "AUTO", allowed: ["AUTO", "SOFTMAX"]).spec,
-        P.string("error", "Loss: AUTO or ENTROPY (cross-entropy per pixel, averaged).", default: "AUTO", allowed: Enumerations.allowed("error")).spec,
+        P.string("error", "Loss: AUTO or ENTROPY (cross-entropy per pixel, averaged).", default: "AUTO", allowed: Enumerations.accepted("error")).spec,
         P.double("targetScale", "Target mask pixel values are multiplied by this to give the class (e.g. 1/255 for masks of 0 and 255).",
                  default: 1, min: 1e-6, max: 1e6).spec,
         P.string("outputImageType", "dlScore's predicted mask: PNG or BASE64 (a PNG image; WIDE, CAS's one column per pixel, is written as PNG here).",
@@ -160,7 +160,7 @@ enum LayerOptions {
                 throw ActionError(.parameterValue, "layer.std: only a list of per-channel values or NONE is supported, not \"\(w)\".", parameter: "layer.std")
             }
             s.words["std"] = "NONE"
-        case (_, .string(let w)): s.words[key] = w.uppercased()
+        case (_, .string(let w)): s.words[key] = Enumerations.canonical(key, w)
         case (_, let v):
             if let d = v.doubleValue { s.numbers[key] = d }
         }

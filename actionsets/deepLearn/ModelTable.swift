@@ -30,13 +30,38 @@ struct ModelTable: Sendable {
                 let (label, code) = Enumerations.label(key, l.words[key]!)
                 rows.append([.string(l.name), .string("\(p).\(Enumerations.tableKey(key))"), .string(label), .double(code), lid])
             }
-            for key in l.numbers.keys.sorted() {
-                rows.append([.string(l.name), .string("\(p).\(key)"), .string(key), .double(l.numbers[key]!), lid])
+            for (key, value) in Self.tableNumbers(l) {
+                rows.append([.string(l.name), .string("\(p).\(key)"), .string(key), .double(value), lid])
             }
         }
         return .result(name, label: "Model table of \(modelName)", columns: [
             ("_DLKey0_", .varchar), ("_DLKey1_", .varchar), ("_DLChrVal_", .varchar), ("_DLNumVal_", .double), ("_DLLayerID_", .double),
         ], rows: rows)
+    }
+
+    /// Keys DLPy's `Model.from_table` reads in CAS's spelling (it compares them exactly).
+    static let casSpelling = ["nofullconnect": "noFullConnect", "targetscale": "targetScale"]
+
+    /// A layer's numeric rows as the table keeps them, sorted: its options (in CAS's spelling), plus what DLPy's
+    /// `Model.from_table` reads that the options hold under other names — convolutions' `pad_top`/`pad_left` (CAS's
+    /// padding height and width, −1 for CAS's "same"), a group convolution's `ngroups`, a transposed convolution's
+    /// `outputpaddingheight`/`outputpaddingwidth`. Reading the table back
+    /// gives the same model (`init`: the mirrors mean what the options say).
+    static func tableNumbers(_ l: LayerSpec) -> [(String, Double)] {
+        var numbers = l.numbers
+        if [.convolution, .groupConvolution, .transposedConvolution].contains(l.kind),
+           !["pad_top", "pad_left", "pad_bottom", "pad_right"].contains(where: { numbers[$0] != nil }) {
+            let height = numbers["padheight"] ?? numbers["padding"], width = numbers["padwidth"] ?? numbers["padding"]
+            // only both or neither: one alone is CAS "same" (EngineGraph.padding)
+            numbers["pad_top"] = height != nil && width != nil ? height : -1
+            numbers["pad_left"] = height != nil && width != nil ? width : -1
+        }
+        if l.kind == .groupConvolution, let g = numbers["groups"] { numbers["ngroups"] = g }
+        if l.kind == .transposedConvolution, let p = numbers["outputpadding"] {   // DLPy reads only the per-direction keys
+            numbers["outputpaddingheight"] = numbers["outputpaddingheight"] ?? p
+            numbers["outputpaddingwidth"] = numbers["outputpaddingwidth"] ?? p
+        }
+        return numbers.keys.sorted().map { (casSpelling[$0] ?? $0, numbers[$0]!) }
     }
 
     /// Reads a model table back; refuses tables that are not model tables, naming what is wrong.
@@ -69,7 +94,8 @@ struct ModelTable: Sendable {
             } else if key1.hasPrefix("srclayers.") {
                 sources[id, default: []].append((Int(key1.dropFirst(10)) ?? 0, chr.lowercased()))
             } else if let dot = key1.firstIndex(of: ".") {
-                let key = String(key1[key1.index(after: dot)...])
+                var key = String(key1[key1.index(after: dot)...]).lowercased()
+                if key == "ngroups", byId[id]?.kind == .groupConvolution { key = "groups" }   // tableNumbers' mirror for DLPy
                 var s = byId[id] ?? LayerSpec(name: key0, kind: .input, sources: [])
                 let wordKey = Enumerations.wordKey(key)
                 if Enumerations.table[wordKey] != nil {
