@@ -157,6 +157,6 @@ let package = Package(
         .testTarget(name: "ImageActionTests", dependencies: ["CASTestSupport", "ActionSetImage", "CASServer", "CASClient", "CASCore", "ImageCodec", "RawPNG", "Mutation", "DICOMFixture"]),
         .testTarget(name: "DLEngineTests", dependencies: ["DLEngine", "Mutation", "SeededRandom"], resources: [.copy("Fixtures")]),
         .testTarget(name: "FuzzTests", dependencies: ["CASWire", "ImageCodec"]),  // drives a real `caslite serve` process
-        .testTarget(name: "DeepLearnTests", dependencies: ["CASTestSupport", "CASStandardSets", "CASServer", "CASClient", "CASCore", "ImageCodec", "DLEngine", "SeededRandom", "CHDF5", "DICOMFixture"]),  // CHDF5: crafted .h5 files (TinyHDF5)
+        .testTarget(name: "DeepLearnTests", dependencies: ["RawPNG", "CASTestSupport", "CASStandardSets", "CASServer", "CASClient", "CASCore", "ImageCodec", "DLEngine", "SeededRandom", "CHDF5", "DICOMFixture"]),  // CHDF5: crafted .h5 files (TinyHDF5)
     ]
 )

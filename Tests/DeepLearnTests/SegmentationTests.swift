@@ -2,6 +2,7 @@ import CASClient
 import CASTestSupport
 import CASWire
 import ImageCodec
+import RawPNG
 import SeededRandom
 import Testing
 
@@ -143,6 +144,71 @@ struct SegmentationTests {
             guard case .varbinary(let preds) = p.column("_DL_PredMask_")!.data else { Issue.record("column"); return }
             let values = Set(try preds.flatMap { try ImageCodec.decode($0!).pixels })
             #expect(values == [0, 255])
+        }
+    }
+
+    /// Copies model table `model` to `crafted` with the value of row `key` replaced (a model table is a table anyone may edit).
+    static func craft(_ c: CASConnection, _ model: String, key: String, value: Double) async throws {
+        var rows = try await fetch(c, model)
+        let keys: [String] = rows.strings("_DLKey1_")
+        guard let i = keys.firstIndex(of: key), case .double(var nums) = rows.column("_DLNumVal_")!.data else { Issue.record("no row \(key)"); return }
+        nums[i] = value
+        rows.columns[rows.columns.firstIndex { $0.name == "_DLNumVal_" }!] = Column(name: "_DLNumVal_", data: .double(nums))
+        try await ok(c, "table.addTable", ["table": "crafted", "replace": true, "vars": .list(rows.columns.map { col in
+            ["name": .string(col.name), "type": .string(col.type == .double ? "double" : "varchar")] }),
+            "rows": .list((0..<rows.rowCount).map { r in .list(rows.columns.map { $0.data.value(at: r) }) })])
+    }
+
+    /// The hostile review's findings: each is refused with an Error that names what is wrong, and the server stays up.
+    @Test func craftedModelsAndMasksAreRefusedAndTheServerStaysUp() async throws {
+        try await TestServer.start(sets: allSets).run { s in
+            let c = try await deepLearnSession(s)
+            try await Self.addImagesAndMasks(c, n: 4)
+            try await ok(c, "deepLearn.dlJoin", ["table": "images", "annotatedTable": "masks", "id": "_id_", "casOut": ["name": "joined", "replace": true]])
+            try await Self.buildSegmenter(c)
+            #expect(try await Self.train(c, epochs: 1).ok)
+            // targetScale 0 or 1e300 written into the model table (the server once trapped converting them)
+            for bad in [0, 1e300, -1] as [Double] {   // (NaN is stored as a missing value: the default 1)
+                try await Self.craft(c, "seg", key: "segmentationopts.targetScale", value: bad)
+                try await fails(c, "deepLearn.dlScore", ["table": "joined", "modelTable": "crafted", "initWeights": "seg_w", "casOut": ["name": "p", "replace": true]],
+                                "targetScale", "between 1e-06 and 1e+06")
+                let t = try await c.call("deepLearn.dlTrain", ["table": "joined", "modelTable": "crafted", "target": "labels", "modelWeights": ["name": "w2", "replace": true]])
+                #expect(t.errorText.contains("targetScale"), "\(bad): \(t.errorText)")
+            }
+            // a targetScale that codes two classes as one 8-bit value cannot write predicted masks
+            try await Self.craft(c, "seg", key: "segmentationopts.targetScale", value: 1e6)
+            try await fails(c, "deepLearn.dlScore", ["table": "joined", "modelTable": "crafted", "initWeights": "seg_w", "casOut": ["name": "p", "replace": true]],
+                            "distinct 8-bit values")
+            // 1/255 on masks of 0 and 1: every pixel is class 0, said with a warning
+            try await Self.buildSegmenter(c, targetScale: 1.0 / 255)
+            let empty = try await Self.train(c, epochs: 1)
+            #expect(empty.warnings.contains { $0.contains("No pixel") && $0.contains("class 1") && $0.contains("targetScale") }, "\(empty.warnings)")
+            // a segmentation layer something reads is not the output
+            try await Self.buildSegmenter(c)
+            try await ok(c, "deepLearn.addLayer", ["model": "seg", "name": "after", "srcLayers": ["seg"], "layer": ["type": "convo", "nFilters": 2]])
+            let notLast = try await Self.train(c, epochs: 1)
+            #expect(notLast.errorText.contains("Segmentation layer 'seg'") && notLast.errorText.contains("layer 'after' reads it"), "\(notLast.errorText)")
+            // a classification model trained on the mask column: one clear sentence, not every mask's bytes
+            try await buildSmallCNN(c, "cls")
+            let cls = try await c.call("deepLearn.dlTrain", ["table": "joined", "modelTable": "cls", "target": "labels", "modelWeights": ["name": "cw", "replace": true]])
+            #expect(cls.errorText.contains("holds images") && cls.errorText.count < 400, "\(cls.errorText)")
+            // 16-bit and palette masks would decode to other values than the classes
+            try await Self.buildSegmenter(c)
+            let deep = RawPNG(width: 16, height: 16, colorType: .gray, bitDepth: 16, samples: [Int](repeating: 1, count: 256)).encoded()
+            let palette = RawPNG(width: 16, height: 16, colorType: .palette, samples: [Int](repeating: 1, count: 256),
+                                 palette: [(0, 0, 0), (128, 0, 0)]).encoded()
+            for (mask, words) in [(deep, "16-bit"), (palette, "palette")] {
+                try await ok(c, "table.addTable", ["table": "m2", "replace": true, "vars": [["name": "_id_", "type": "int64"], ["name": "labels", "type": "varbinary"]],
+                                                   "rows": [[0, .blob(mask)]]])
+                try await ok(c, "deepLearn.dlJoin", ["table": "images", "annotatedTable": "m2", "id": "_id_", "casOut": ["name": "j2", "replace": true]])
+                let r = try await Self.train(c, table: "j2", epochs: 1)
+                #expect(r.errorText.contains(words) && r.errorText.contains("row 1"), "\(r.errorText)")
+            }
+            // ids of different kinds are not matched through their text
+            try await ok(c, "table.addTable", ["table": "textids", "replace": true, "vars": [["name": "_id_", "type": "varchar"], ["name": "x", "type": "double"]],
+                                               "rows": [["1", 1]]])
+            try await fails(c, "deepLearn.dlJoin", ["table": "images", "annotatedTable": "textids", "id": "_id_", "casOut": "j3"], "int64", "varchar", "numbers with numbers")
+            try await ok(c, "builtins.serverStatus")
         }
     }
 

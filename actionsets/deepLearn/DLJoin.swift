@@ -20,6 +20,12 @@ struct DLJoin: Action {
         let key = args[id]
         guard let lk = left.column(key) else { throw ActionError.missingColumn(key, in: left, parameter: "id") }
         guard let rk = right.column(key) else { throw ActionError.missingColumn(key, in: right, parameter: "id") }
+        // ids compare as numbers (1 and 1.0 match) or as text (exactly), never a number with a text
+        let numeric: Set<ColumnType> = [.double, .int64, .int32]
+        guard lk.type != .varbinary, rk.type != .varbinary, numeric.contains(lk.type) == numeric.contains(rk.type) else {
+            throw ActionError(.parameterValue, "id column \(key) is \(lk.type.rawValue) in table \(left.name) but \(rk.type.rawValue) in annotatedTable \(right.name); dlJoin matches numbers with numbers and text with text.",
+                              parameter: "id")
+        }
         // one annotation row per id: a second one would make the join ambiguous
         var byId: [String: Int] = [:]
         for r in 0..<right.rowCount where !rk.data.isMissing(at: r) {

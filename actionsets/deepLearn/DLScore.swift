@@ -206,13 +206,15 @@ struct DLScore: Action {
         }
         let column = args[inputs].first ?? "_image_", target = w.target ?? "labels", batch = args[bufferSize]
         let threads = args[nThreads] > 0 ? min(args[nThreads], ProcessInfo.processInfo.activeProcessorCount) : ProcessInfo.processInfo.activeProcessorCount
+        let wantsTable = args.has(casOut)
         let scored = try await ctx.cpu { () throws -> SegmentationScore in
             let engine = try EngineGraph.model(m, seed: 0, for: .inference(batch: batch), ctx)
             try w.load(into: engine, parameter: "initWeights")
             try PrecisionOption.apply(precisionValue, to: engine, ctx)
-            guard let masks = SegmentationMasks(m, engine) else {
-                throw ActionError(.parameterValue, "Model \(m.modelName): its segmentation layer is not the model's output.", parameter: "modelTable")
+            guard let masks = try SegmentationMasks(m, engine) else {
+                throw ActionError(.internalError, "model \(m.modelName) has no segmentation layer")
             }
+            if wantsTable { _ = try masks.codes() }   // before any scoring: the masks must be writable
             EngineThreads.set(threads)
             return try SegmentationScore.score(engine, masks, t.data, column: column, target: target, batch: batch, ctx)
         }
@@ -232,8 +234,9 @@ struct DLScore: Action {
         ctx.server.trainings.scored(model: m.modelName, user: ctx.user,
                                     scored.confusion().map { ConfusionMatrix(levels: scored.masks.levels, counts: $0, table: t.name) },
                                     output: args.has(casOut) ? outputs.first?.name : nil)
-        return ["ScoreInfo": .table(scored.info(read: t.rowCount)), "SegmentationAccuracy": .table(scored.accuracy()),
-                "OutputCasTables": .table(.outputCasTables(outputs))]
+        var results: ValueDict = ["ScoreInfo": .table(scored.info(read: t.rowCount)), "OutputCasTables": .table(.outputCasTables(outputs))]
+        if !scored.truth.isEmpty { results["SegmentationAccuracy"] = .table(scored.accuracy()) }
+        return results
     }
 
     /// The class levels: from the weights table (dlTrain writes them), else class indices.

@@ -47,7 +47,7 @@ struct DLTrain: Action {
             try PrecisionOption.apply(precisionValue, to: e, ctx)
             return e
         }
-        let segmentation = SegmentationMasks(m, engine)
+        let segmentation = try SegmentationMasks(m, engine)
         let data = try await TrainingData.load(args, ctx, engine: engine, table: trainingTable, segmentation: segmentation)
         if let initial = args[initWeights] {
             let w = try await ModelAccess.weights(initial, ctx, parameter: "initWeights")

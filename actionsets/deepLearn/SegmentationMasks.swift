@@ -14,15 +14,39 @@ struct SegmentationMasks: Sendable {
     let width: Int
     let targetScale: Double
 
-    /// The model's segmentation output, or nil when it classifies whole images.
-    init?(_ m: ModelTable, _ engine: Model) {
-        guard let out = engine.outputLayer as? SoftmaxCrossEntropyLayer, out.perPosition,
-              let spec = m.layers.last(where: { $0.kind == .segmentation }) else { return nil }
+    /// The range addLayer allows for targetScale; a model table edited by hand is checked against it here.
+    static let targetScales = 1e-6...1e6
+
+    /// The model's segmentation output, or nil when it classifies whole images. A segmentation layer that is not
+    /// the model's output, or a targetScale out of range (a model table is a table anyone may edit), is an error.
+    init?(_ m: ModelTable, _ engine: Model) throws(ActionError) {
+        guard let spec = m.layers.last(where: { $0.kind == .segmentation }) else { return nil }
+        guard let out = engine.outputLayer as? SoftmaxCrossEntropyLayer, out.perPosition, out.name == spec.name else {
+            let readers = m.layers.filter { $0.sources.contains(spec.name) }.map(\.name)
+            throw ActionError(.parameterValue, "Segmentation layer '\(spec.name)' of model \(m.modelName) must be the model's output (the layer nothing reads)\(readers.isEmpty ? "" : "; layer '\(readers[0])' reads it").",
+                              parameter: "modelTable")
+        }
+        let scale = spec.number("targetscale") ?? 1
+        guard Self.targetScales.contains(scale) else {
+            throw ActionError(.parameterValue, "Segmentation layer '\(spec.name)' of model \(m.modelName) has targetScale \(scale); it must be between 1e-06 and 1e+06.",
+                              parameter: "modelTable")
+        }
         let shape = out.outputShape
         layer = spec.name
         classes = out.classes
         (height, width) = (shape[0], shape[1])
-        targetScale = spec.number("targetscale") ?? 1
+        targetScale = scale
+    }
+
+    /// The 8-bit value each class is written as in a predicted mask (class ÷ targetScale), or an error when two
+    /// classes would share a value or one would not fit in 0…255.
+    func codes() throws(ActionError) -> [UInt8] {
+        let values = (0..<classes).map { (Double($0) / targetScale).rounded() }
+        guard values.allSatisfy({ $0 <= 255 }), Set(values).count == classes else {
+            throw ActionError(.parameterValue, "Segmentation layer '\(layer)': with targetScale \(targetScale) its \(classes) classes are coded as \(values.prefix(4).map { Fixed.text($0, 0) }.joined(separator: ", "))\(classes > 4 ? ", …" : ""), which do not fit distinct 8-bit values; predicted masks cannot be written (a targetScale of 1 or 1/255 codes up to 256 classes).",
+                              parameter: "modelTable")
+        }
+        return values.map { UInt8($0) }
     }
 
     /// Class names: the class indices.
@@ -57,6 +81,11 @@ struct SegmentationMasks: Sendable {
             throw ActionError(.parameterValue, "Table \(t.name) has no usable rows (an image and a mask in \(target)); it has \(t.rowCount) rows.",
                               parameter: parameter)
         }
+        var seen = [Bool](repeating: false, count: classes)
+        for c in masks { seen[c] = true }
+        if let missing = seen.firstIndex(of: false), parameter == "table" {
+            ctx.warning("No pixel of the masks in \(target) of table \(t.name) is class \(missing)\(seen.filter { !$0 }.count > 1 ? " (nor \(seen.filter { !$0 }.count - 1) other classes)" : ""): check segmentation layer '\(layer)''s targetScale (\(targetScale)) against the mask values.")
+        }
         return MaskDataSource(values: values, masks: masks, sampleShape: images.shape, positions: positions)
     }
 
@@ -64,6 +93,13 @@ struct SegmentationMasks: Sendable {
     func classes(of bytes: [UInt8], row: Int, table: String, parameter: String) throws(ActionError) -> [Int] {
         let first: [Float], w: Int, h: Int
         do {
+            if ImageFormat.sniff(bytes) == .png {
+                let info = try ImageCodec.probe(bytes)
+                guard !info.isPalette, info.bitDepth <= 8 else {
+                    throw ActionError(.parameterValue, "The mask in row \(row + 1) of table \(table) is a \(info.isPalette ? "palette (indexed-colour) PNG: its pixels decode to colours, not class numbers" : "\(info.bitDepth)-bit PNG: masks are read as 8-bit values"); save the masks as 8-bit gray images whose values are the classes.",
+                                      parameter: parameter)
+                }
+            }
             if ImageFormat.sniff(bytes) == .raw, case .float32(let f) = try RawImage.decode(bytes) {
                 (w, h) = (f.width, f.height)
                 first = stride(from: 0, to: f.pixels.count, by: f.channels).map { f.pixels[$0] }
@@ -72,18 +108,20 @@ struct SegmentationMasks: Sendable {
                 (w, h) = (image.width, image.height)
                 first = stride(from: 0, to: image.pixels.count, by: image.channels).map { Float(image.pixels[$0]) }
             }
+        } catch let e as ActionError {
+            throw e
         } catch {
             throw ActionError(.parameterValue, "The mask in row \(row + 1) of table \(table) cannot be decoded: \(error).", parameter: parameter)
         }
         guard w == width, h == height else {
-            throw ActionError(.parameterValue, "The mask in row \(row + 1) of table \(table) is \(w)x\(h), but segmentation layer '\(layer)' outputs \(width)x\(height) (one class per pixel); resize the masks or the images.",
+            throw ActionError(.parameterValue, "The mask in row \(row + 1) of table \(table) is \(w)x\(h), but segmentation layer '\(layer)' outputs \(width)x\(height) (one class per pixel); resize the masks (image.processImages RESIZE with interpolation=NEAREST, which keeps class values) or the images.",
                               parameter: parameter)
         }
         var out = [Int](repeating: 0, count: first.count)
         for (i, p) in first.enumerated() {
             let v = (Double(p) * targetScale).rounded()
             guard v.isFinite, v >= 0, v < Double(classes) else {
-                throw ActionError(.parameterValue, "The mask in row \(row + 1) of table \(table) has pixel value \(p) at (\(i % width), \(i / width)), which is class \(v.isFinite ? "\(Int(v))" : "\(v)") with targetScale \(targetScale); segmentation layer '\(layer)' has classes 0–\(classes - 1) (set the layer's targetScale, e.g. 1/255 for masks of 0 and 255).",
+                throw ActionError(.parameterValue, "The mask in row \(row + 1) of table \(table) has pixel value \(p) at x=\(i % width), y=\(i / width), which is class \(Fixed.text(v, 0)) with targetScale \(targetScale); segmentation layer '\(layer)' has classes 0–\(classes - 1) (set the layer's targetScale, e.g. 1/255 for masks of 0 and 255).",
                                   parameter: parameter)
             }
             out[i] = Int(v)

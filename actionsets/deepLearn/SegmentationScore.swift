@@ -68,8 +68,7 @@ struct SegmentationScore: Sendable {
     }
 
     /// The predicted mask of sample `n` as an 8-bit gray PNG coded like the training masks (class ÷ targetScale).
-    func png(_ n: Int) throws(ActionError) -> [UInt8] {
-        let code = (0..<masks.classes).map { UInt8(clamping: Int((Double($0) / masks.targetScale).rounded())) }
+    func png(_ n: Int, codes code: [UInt8]) throws(ActionError) -> [UInt8] {
         let pixels = predicted[(n * positions)..<((n + 1) * positions)].map { code[Int($0)] }
         do {
             return try ImageCodec.encodePNG(try Image(width: masks.width, height: masks.height, format: .gray, pixels: pixels))
@@ -94,7 +93,8 @@ struct SegmentationScore: Sendable {
             out.columns.append(g)
         }
         var images: [[UInt8]] = []
-        for n in rows.indices { images.append(try png(n)) }
+        let codes = try masks.codes()
+        for n in rows.indices { images.append(try png(n, codes: codes)) }
         out.columns.append(base64 ? Column(name: "_DL_PredMask_", label: "Predicted mask (PNG, base64)", data: .varchar(images.map { Data($0).base64EncodedString() }))
                                   : Column(name: "_DL_PredMask_", label: "Predicted mask", data: .varbinary(images)))
         if !truth.isEmpty {
@@ -119,7 +119,7 @@ struct SegmentationScore: Sendable {
             let total = truth.count * positions, right = (0..<masks.classes).map { c[$0][$0] }.reduce(0, +)
             rows += [("Pixel Misclassification Error (%)", Fixed.text(Double(total - right) / Double(total) * 100, 4)),
                      ("Loss Error", Fixed.text(lossSum / Double(total), 6)),
-                     ("Mean IoU", Fixed.text(meanIoU(c), 6))]
+                     ("Mean IoU (%)", Fixed.text(meanIoU(c) * 100, 4))]
         }
         return .result("ScoreInfo", label: "Score Information", columns: [("Descr", .varchar), ("Value", .varchar)],
                        rows: rows.map { [.string($0.0), .string($0.1)] })

@@ -31,6 +31,10 @@ struct TrainingData: Sendable {
             }
             return data
         }
+        if let c = t.data.column(target), c.type == .varbinary {
+            throw ActionError(.parameterValue, "Target column '\(target)' of table \(t.name) holds images (varbinary); an output layer needs a class column. For masks (one class per pixel) end the model with a segmentation layer.",
+                              parameter: "target")
+        }
         let train = try await decode(t.data, column, target, shape, ctx,
                                      .of(input, training: UInt64(bitPattern: Int64(args[DLTrain.seed]))))
         guard train.count > 0 else {
@@ -39,7 +43,7 @@ struct TrainingData: Sendable {
         var levels = Set(train.labels.compactMap { $0 }).sorted()
         if args[DLTrain.targetOrder] == "DESCENDING" { levels.reverse() }
         guard levels.count == out.classes else {
-            throw ActionError(.parameterValue, "The model's output layer has \(out.classes) classes, but target \(target) has \(levels.count) levels (\(levels.prefix(10).joined(separator: ", "))); set the output layer's n to \(levels.count).",
+            throw ActionError(.parameterValue, "The model's output layer has \(out.classes) classes, but target \(target) has \(levels.count) levels (\(levels.prefix(10).map { $0.count > 40 ? $0.prefix(40) + "…" : $0 }.joined(separator: ", "))); set the output layer's n to \(levels.count).",
                               parameter: "target")
         }
         var data = TrainingData(train: train.source(levels: levels), valid: nil, levels: levels)
@@ -60,6 +64,10 @@ struct TrainingData: Sendable {
         let column = args[DLTrain.inputs].first ?? "_image_", target = args[DLTrain.target]
         guard let labels = t.data.column(target) else {
             throw ActionError(.notFound, "Target column '\(target)' does not exist in table \(t.name).", parameter: "target")
+        }
+        guard labels.type != .varbinary else {
+            throw ActionError(.parameterValue, "Target column '\(target)' of table \(t.name) holds images (varbinary); an output layer needs a class column. For masks (one class per pixel) end the model with a segmentation layer.",
+                              parameter: "target")
         }
         var levels = Set<String>()
         let images = t.data.column(column)
