@@ -51,15 +51,14 @@ struct ModelTable: Sendable {
         var numbers = l.numbers
         if [.convolution, .groupConvolution, .transposedConvolution].contains(l.kind),
            !["pad_top", "pad_left", "pad_bottom", "pad_right"].contains(where: { numbers[$0] != nil }) {
-            let height = numbers["padheight"] ?? numbers["padding"], width = numbers["padwidth"] ?? numbers["padding"]
+            let height = l.number("padheight") ?? l.number("padding"), width = l.number("padwidth") ?? l.number("padding")
             // only both or neither: one alone is CAS "same" (EngineGraph.padding)
             numbers["pad_top"] = height != nil && width != nil ? height : -1
             numbers["pad_left"] = height != nil && width != nil ? width : -1
         }
-        if l.kind == .groupConvolution, let g = numbers["groups"] { numbers["ngroups"] = g }
-        if l.kind == .transposedConvolution, let p = numbers["outputpadding"] {   // DLPy reads only the per-direction keys
-            numbers["outputpaddingheight"] = numbers["outputpaddingheight"] ?? p
-            numbers["outputpaddingwidth"] = numbers["outputpaddingwidth"] ?? p
+        if l.kind == .groupConvolution, let g = l.number("groups") { numbers["ngroups"] = g }
+        if l.kind == .transposedConvolution, let p = l.number("outputpadding") {   // DLPy reads only the per-direction keys
+            for key in ["outputpaddingheight", "outputpaddingwidth"] where l.number(key) == nil { numbers[key] = p }
         }
         return numbers.keys.sorted().map { (casSpelling[$0] ?? $0, numbers[$0]!) }
     }
