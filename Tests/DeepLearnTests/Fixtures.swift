@@ -120,3 +120,16 @@ func fetch(_ c: CASConnection, _ name: String, vars: [String] = []) async throws
     if !vars.isEmpty { p["fetchVars"] = .list(vars.map { .string($0) }) }
     return try await ok(c, "table.fetch", p).table("Fetch")
 }
+
+/// Copies model table `model` to `crafted` with the number of row `key` replaced: a model table is a table anyone
+/// may edit, so what addLayer checks must be checked again where the table is read.
+func craftModelTable(_ c: CASConnection, _ model: String, key: String, value: Double) async throws {
+    var rows = try await fetch(c, model)
+    let keys: [String] = rows.strings("_DLKey1_")
+    guard let i = keys.firstIndex(of: key), case .double(var nums) = rows.column("_DLNumVal_")!.data else { Issue.record("no row \(key)"); return }
+    nums[i] = value
+    rows.columns[rows.columns.firstIndex { $0.name == "_DLNumVal_" }!] = Column(name: "_DLNumVal_", data: .double(nums))
+    try await ok(c, "table.addTable", ["table": "crafted", "replace": true, "vars": .list(rows.columns.map { col in
+        ["name": .string(col.name), "type": .string(col.type == .double ? "double" : "varchar")] }),
+        "rows": .list((0..<rows.rowCount).map { r in .list(rows.columns.map { $0.data.value(at: r) }) })])
+}

@@ -19,8 +19,9 @@ struct SegmentationTests {
         return try ImageCodec.encodePNG(m)
     }
 
-    /// Table `images` (_id_, _image_, _label_) and table `masks` (_id_, labels, _label_): the squares and their masks.
-    static func addImagesAndMasks(_ c: CASConnection, n: Int = 16, inside: UInt8 = 1, maskSize: Int = 16) async throws {
+    /// Table `images` (_id_, _image_, _label_) and table `masks` (_id_, labels, _label_): the squares and their masks;
+    /// with `join`, also `joined` (dlJoin of the two on _id_).
+    static func addImagesAndMasks(_ c: CASConnection, n: Int = 16, inside: UInt8 = 1, maskSize: Int = 16, join: Bool = false) async throws {
         var images: [Value] = [], masks: [Value] = []
         for i in 0..<n {
             let a = i % 2 == 0
@@ -31,6 +32,9 @@ struct SegmentationTests {
             ["name": "_id_", "type": "int64"], ["name": "_image_", "type": "varbinary"], ["name": "_label_", "type": "varchar"]], "rows": .list(images)])
         try await ok(c, "table.addTable", ["table": "masks", "replace": true, "vars": [
             ["name": "_id_", "type": "int64"], ["name": "labels", "type": "varbinary"], ["name": "_label_", "type": "varchar"]], "rows": .list(masks)])
+        if join {
+            try await ok(c, "deepLearn.dlJoin", ["table": "images", "annotatedTable": "masks", "id": "_id_", "casOut": ["name": "joined", "replace": true]])
+        }
     }
 
     /// input 16x16x3 → conv 8 → conv 2 (3x3, same padding) → segmentation.
@@ -89,8 +93,7 @@ struct SegmentationTests {
     @Test func aSegmentationModelTrainsOnMasksAndScoresPredictedMasks() async throws {
         try await TestServer.start(sets: allSets).run { s in
             let c = try await deepLearnSession(s)
-            try await Self.addImagesAndMasks(c)
-            try await ok(c, "deepLearn.dlJoin", ["table": "images", "annotatedTable": "masks", "id": "_id_", "casOut": ["name": "joined", "replace": true]])
+            try await Self.addImagesAndMasks(c, join: true)
             try await Self.buildSegmenter(c)
             let seg = try await ZooOptionTests().modelRows(c, "seg", layer: "seg")
             #expect(seg["layertype"]?.0 == "Segmentation" && seg["layertype"]?.1 == 19 && seg["segmentationopts.outputimagetype"]?.0 == "PNG")
@@ -130,8 +133,7 @@ struct SegmentationTests {
     @Test func masksCodedZeroAnd255TrainWithTargetScaleAndComeBackCodedTheSameWay() async throws {
         try await TestServer.start(sets: allSets).run { s in
             let c = try await deepLearnSession(s)
-            try await Self.addImagesAndMasks(c, n: 8, inside: 255)
-            try await ok(c, "deepLearn.dlJoin", ["table": "images", "annotatedTable": "masks", "id": "_id_", "casOut": ["name": "joined", "replace": true]])
+            try await Self.addImagesAndMasks(c, n: 8, inside: 255, join: true)
             try await Self.buildSegmenter(c)
             // targetScale 1: 255 is class 255 of 2: refused naming the row, the value and the fix
             let r = try await Self.train(c, epochs: 1)
@@ -147,36 +149,23 @@ struct SegmentationTests {
         }
     }
 
-    /// Copies model table `model` to `crafted` with the value of row `key` replaced (a model table is a table anyone may edit).
-    static func craft(_ c: CASConnection, _ model: String, key: String, value: Double) async throws {
-        var rows = try await fetch(c, model)
-        let keys: [String] = rows.strings("_DLKey1_")
-        guard let i = keys.firstIndex(of: key), case .double(var nums) = rows.column("_DLNumVal_")!.data else { Issue.record("no row \(key)"); return }
-        nums[i] = value
-        rows.columns[rows.columns.firstIndex { $0.name == "_DLNumVal_" }!] = Column(name: "_DLNumVal_", data: .double(nums))
-        try await ok(c, "table.addTable", ["table": "crafted", "replace": true, "vars": .list(rows.columns.map { col in
-            ["name": .string(col.name), "type": .string(col.type == .double ? "double" : "varchar")] }),
-            "rows": .list((0..<rows.rowCount).map { r in .list(rows.columns.map { $0.data.value(at: r) }) })])
-    }
-
     /// The hostile review's findings: each is refused with an Error that names what is wrong, and the server stays up.
     @Test func craftedModelsAndMasksAreRefusedAndTheServerStaysUp() async throws {
         try await TestServer.start(sets: allSets).run { s in
             let c = try await deepLearnSession(s)
-            try await Self.addImagesAndMasks(c, n: 4)
-            try await ok(c, "deepLearn.dlJoin", ["table": "images", "annotatedTable": "masks", "id": "_id_", "casOut": ["name": "joined", "replace": true]])
+            try await Self.addImagesAndMasks(c, n: 4, join: true)
             try await Self.buildSegmenter(c)
             #expect(try await Self.train(c, epochs: 1).ok)
             // targetScale 0 or 1e300 written into the model table (the server once trapped converting them)
             for bad in [0, 1e300, -1] as [Double] {   // (NaN is stored as a missing value: the default 1)
-                try await Self.craft(c, "seg", key: "segmentationopts.targetScale", value: bad)
+                try await craftModelTable(c, "seg", key: "segmentationopts.targetScale", value: bad)
                 try await fails(c, "deepLearn.dlScore", ["table": "joined", "modelTable": "crafted", "initWeights": "seg_w", "casOut": ["name": "p", "replace": true]],
                                 "targetScale", "between 1e-06 and 1e+06")
                 let t = try await c.call("deepLearn.dlTrain", ["table": "joined", "modelTable": "crafted", "target": "labels", "modelWeights": ["name": "w2", "replace": true]])
                 #expect(t.errorText.contains("targetScale"), "\(bad): \(t.errorText)")
             }
             // a targetScale that codes two classes as one 8-bit value cannot write predicted masks
-            try await Self.craft(c, "seg", key: "segmentationopts.targetScale", value: 1e6)
+            try await craftModelTable(c, "seg", key: "segmentationopts.targetScale", value: 1e6)
             try await fails(c, "deepLearn.dlScore", ["table": "joined", "modelTable": "crafted", "initWeights": "seg_w", "casOut": ["name": "p", "replace": true]],
                             "distinct 8-bit values")
             // 1/255 on masks of 0 and 1: every pixel is class 0, said with a warning
@@ -215,8 +204,7 @@ struct SegmentationTests {
     @Test func wrongMasksAndAugmentationAreRefusedNamingWhatIsWrong() async throws {
         try await TestServer.start(sets: allSets).run { s in
             let c = try await deepLearnSession(s)
-            try await Self.addImagesAndMasks(c, n: 4, maskSize: 12)
-            try await ok(c, "deepLearn.dlJoin", ["table": "images", "annotatedTable": "masks", "id": "_id_", "casOut": ["name": "joined", "replace": true]])
+            try await Self.addImagesAndMasks(c, n: 4, maskSize: 12, join: true)
             try await Self.buildSegmenter(c)
             let small = try await Self.train(c, epochs: 1)
             #expect(small.errorText.contains("12x12") && small.errorText.contains("16x16") && small.errorText.contains("segmentation layer 'seg'"), "\(small.errorText)")
@@ -224,8 +212,7 @@ struct SegmentationTests {
             let text = try await c.call("deepLearn.dlTrain", ["table": "joined", "modelTable": "seg", "target": "_label_", "modelWeights": ["name": "w", "replace": true]])
             #expect(text.errorText.contains("must hold mask images"), "\(text.errorText)")
             // a flip would move the image and not its mask
-            try await Self.addImagesAndMasks(c, n: 4)
-            try await ok(c, "deepLearn.dlJoin", ["table": "images", "annotatedTable": "masks", "id": "_id_", "casOut": ["name": "joined", "replace": true]])
+            try await Self.addImagesAndMasks(c, n: 4, join: true)
             try await Self.buildSegmenter(c, input: ["type": "input", "nChannels": 3, "width": 16, "height": 16, "randomFlip": "h"])
             let flipped = try await Self.train(c, epochs: 1)
             #expect(flipped.errorText.contains("randomFlip") && flipped.errorText.contains("mask"), "\(flipped.errorText)")

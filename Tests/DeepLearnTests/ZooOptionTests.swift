@@ -262,16 +262,7 @@ struct ZooOptionTests {
                             "layer.dropout")
             // a reshape whose size overflows is refused, not a trap (a crafted model table reaches the engine unchecked)
             try await ok(c, "deepLearn.addLayer", ["model": "r", "name": "rs", "srcLayers": ["p"], "layer": ["type": "reshape", "width": 1, "height": 1, "depth": 1]])
-            let fetched = try await fetch(c, "r")
-            let keys: [String] = fetched.strings("_DLKey1_")
-            var rows = fetched
-            let i = try #require(keys.firstIndex(of: "reshapeopts.depth"))
-            guard case .double(var nums) = rows.column("_DLNumVal_")!.data else { Issue.record("numbers"); return }
-            nums[i] = 1e18
-            rows.columns[rows.columns.firstIndex { $0.name == "_DLNumVal_" }!] = Column(name: "_DLNumVal_", data: .double(nums))
-            try await ok(c, "table.addTable", ["table": "crafted", "replace": true, "vars": .list(rows.columns.map { col in
-                ["name": .string(col.name), "type": .string(col.type == .double ? "double" : "varchar")] }),
-                "rows": .list((0..<rows.rowCount).map { r in .list(rows.columns.map { $0.data.value(at: r) }) })])
+            try await craftModelTable(c, "r", key: "reshapeopts.depth", value: 1e18)
             try await fails(c, "deepLearn.modelInfo", ["model": "crafted"], "height × width × depth")
             try await ok(c, "builtins.serverStatus")
         }

@@ -69,13 +69,16 @@ struct SegmentationMasks: Sendable {
         let count = images.rows.filter { blobs[$0] != nil }.count
         let bytes = count.multipliedReportingOverflow(by: positions * MemoryLayout<Int>.size)
         try ctx.reserve(bytes.overflow ? Int.max : bytes.partialValue, for: "\(count) masks of table \(t.name)")
-        var values: [Float] = [], masks: [Int] = []
-        values.reserveCapacity(count * size)
+        // the decoded images are kept as they are when every row has a mask (the usual case); otherwise the rows
+        // without one are left out of a copy
+        let all = count == images.count
+        var values: [Float] = all ? images.values : [], masks: [Int] = []
+        if !all { values.reserveCapacity(count * size) }
         masks.reserveCapacity(count * positions)
         for (k, row) in images.rows.enumerated() {
             guard let mask = blobs[row] else { continue }
             masks += try classes(of: mask, row: row, table: t.name, parameter: targetParameter)
-            values += images.values[(k * size)..<((k + 1) * size)]
+            if !all { values += images.values[(k * size)..<((k + 1) * size)] }
         }
         guard count > 0 else {
             throw ActionError(.parameterValue, "Table \(t.name) has no usable rows (an image and a mask in \(target)); it has \(t.rowCount) rows.",
