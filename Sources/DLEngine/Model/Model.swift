@@ -412,6 +412,26 @@ public final class Model: @unchecked Sendable {
             throw EngineError(.invalidArgument, "label \(bad) outside 0..<\(out.classes)", layer: out.name)
         }
         out.labels = labels
+        try backwardPass(input: input)
+    }
+
+    /// Backward pass for the last training forward of a model ending in a YOLO detection layer, with `targets`:
+    /// per sample `maxLabels` × (class, x, y, w, h) (YoloDetectionLayer). Adds (+=) into `gradients`.
+    public func backward(targets: [Float]) throws {
+        guard let out = outputLayer as? YoloDetectionLayer else {
+            throw EngineError(.invalidLayer, "box targets need a detection output layer, '\(outputLayer.name)' is \(outputLayer.kind)", layer: outputLayer.name)
+        }
+        guard let input = lastInput, targets.count == input.shape[0] * out.targetsPerSample else {
+            throw EngineError(.invalidArgument, "backward needs a forward first and \(out.targetsPerSample) target values per sample")
+        }
+        guard lastForwardTraining else {
+            throw EngineError(.invalidArgument, "backward needs a training-mode forward first (the last forward was inference)")
+        }
+        out.targets = targets
+        try backwardPass(input: input)
+    }
+
+    private func backwardPass(input: Tensor) throws {
         let n = input.shape[0]
         let reach = needsBackward()
         if backwardPlan == nil || reach != backwardReach || backwardBatch < n {
@@ -454,6 +474,13 @@ public final class Model: @unchecked Sendable {
         var t = timespec()
         clock_gettime(CLOCK_MONOTONIC, &t)
         return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
+    }
+
+    /// Loss, missed truth boxes and truth boxes of the last forward against box `targets` (detection output only).
+    public func detectionLoss(targets: [Float]) -> (loss: Double, errors: Int, truths: Int) {
+        guard let out = outputLayer as? YoloDetectionLayer,
+              let raw = activations[sourceIndices[outputIndex][0]], let decoded = activations[outputIndex] else { return (.nan, 0, 0) }
+        return out.loss(raw: raw, decoded: decoded, targets: targets)
     }
 
     /// Loss and error count of the last forward against `labels` (softmax output only).

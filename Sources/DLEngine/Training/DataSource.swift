@@ -12,10 +12,41 @@ public protocol DataSource {
     func labels(_ i: Int) -> [Int]
     /// Copies samples `indices` into `batch` (already shaped `[indices.count] + sampleShape`).
     func fill(_ indices: ArraySlice<Int>, into batch: Tensor)
+    /// Box targets of sample `i` for a detection output: `maxLabels` × (class, x, y, w, h), class −1 for an
+    /// unused slot (BoxDataSource); the default is empty (no boxes).
+    func boxes(_ i: Int) -> [Float]
 }
 
 public extension DataSource {
     func labels(_ i: Int) -> [Int] { [label(i)] }
+    func boxes(_ i: Int) -> [Float] { [] }
+}
+
+/// Images with truth boxes (object detection), sample after sample: per sample `maxLabels` × (class, x, y, w, h)
+/// in image-relative centre units, class −1 for an unused slot.
+public struct BoxDataSource: DataSource, Sendable {
+    public let values: [Float]
+    public let targets: [Float]
+    public let sampleShape: [Int]
+    public let maxLabels: Int
+
+    public init(values: [Float], targets: [Float], sampleShape: [Int], maxLabels: Int) {
+        precondition(maxLabels > 0 && targets.count % (maxLabels * 5) == 0, "targets do not hold whole samples")
+        precondition(values.count == targets.count / (maxLabels * 5) * sampleShape.reduce(1, *), "values do not match targets × sample shape")
+        self.values = values
+        self.targets = targets
+        self.sampleShape = sampleShape
+        self.maxLabels = maxLabels
+    }
+
+    public var count: Int { targets.count / (maxLabels * 5) }
+    public func boxes(_ i: Int) -> [Float] { Array(targets[(i * maxLabels * 5)..<((i + 1) * maxLabels * 5)]) }
+    /// The class of the sample's first box (0 without boxes), for per-sample uses such as stratifying.
+    public func label(_ i: Int) -> Int { max(0, Int(targets[i * maxLabels * 5])) }
+
+    public func fill(_ indices: ArraySlice<Int>, into batch: Tensor) {
+        ArrayDataSource.copy(values, sampleSize: sampleShape.reduce(1, *), indices, into: batch)
+    }
 }
 
 /// Samples held in one flat array, sample after sample (NHWC within a sample).

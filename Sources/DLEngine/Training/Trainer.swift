@@ -69,22 +69,19 @@ public enum Trainer {
         var rng = Xoshiro256(seed: options.seed)
         let batch = try Tensor(shape: [options.batchSize] + data.sampleShape, what: "input batch")
         var order = Array(0..<data.count), history: [HistoryRow] = [], iteration = 0
-        let positions = (model.outputLayer as? SoftmaxCrossEntropyLayer)?.positions ?? 1   // labelled pixels per image
         let batches = (data.count + options.batchSize - 1) / options.batchSize
         for epoch in 0..<options.epochs {
             if options.shuffle { rng.shuffle(&order) }
-            var lossSum = 0.0, errors = 0, firstRate = 0.0
+            var lossSum = 0.0, errors = 0, cases = 0, firstRate = 0.0
             for b in 0..<batches {
                 let ids = order[(b * options.batchSize)..<min((b + 1) * options.batchSize, data.count)]
-                let labels = ids.flatMap { data.labels($0) }
                 batch.reshape([ids.count] + data.sampleShape)
                 data.fill(ids, into: batch)
                 let rate = schedule.rate(epoch: epoch, iteration: iteration)
                 if b == 0 { firstRate = rate }
                 try model.forward(batch, training: true)
-                let (loss, err) = model.lossAndErrors(labels: labels)
-                model.zeroGradients()
-                try model.backward(labels: labels)
+                let (loss, err, graded) = try lossAndBackward(model, data, ids)
+                cases += graded
                 sgd.step(model, rate: rate)
                 model.step &+= 1
                 iteration += 1
@@ -94,7 +91,7 @@ public enum Trainer {
                 if progress(p) == .stop { return TrainingResult(history: history, stopped: true) }
             }
             var row = HistoryRow(epoch: epoch + 1, learningRate: firstRate, loss: lossSum / Double(data.count),
-                                 error: Double(errors) / Double(data.count * positions))
+                                 error: Double(errors) / Double(max(1, cases)))
             if let validation {
                 let v = try evaluate(model, data: validation, batchSize: options.batchSize)
                 row.validLoss = v.loss
@@ -107,8 +104,39 @@ public enum Trainer {
         return TrainingResult(history: history, stopped: false)
     }
 
-    /// Inference-mode mean loss and error rate over `data`.
+    /// Loss, errors and graded cases (samples, pixels or truth boxes) of the last training forward on samples `ids`,
+    /// then its backward pass (gradients zeroed first).
+    static func lossAndBackward(_ model: Model, _ data: DataSource, _ ids: ArraySlice<Int>) throws -> (Double, Int, Int) {
+        model.zeroGradients()
+        if model.outputLayer is YoloDetectionLayer {
+            let targets = ids.flatMap { data.boxes($0) }
+            let (loss, errors, truths) = model.detectionLoss(targets: targets)
+            try model.backward(targets: targets)
+            return (loss, errors, truths)
+        }
+        let labels = ids.flatMap { data.labels($0) }
+        let (loss, errors) = model.lossAndErrors(labels: labels)
+        try model.backward(labels: labels)
+        return (loss, errors, labels.count)
+    }
+
+    /// Inference-mode mean loss and error rate over `data` (for a detection model: the share of truth boxes missed).
     public static func evaluate(_ model: Model, data: DataSource, batchSize: Int = 64) throws -> (loss: Double, error: Double) {
+        if model.outputLayer is YoloDetectionLayer {
+            try check(model, data)
+            let bs = max(1, batchSize)
+            let batch = try Tensor(shape: [bs] + data.sampleShape, what: "input batch")
+            var lossSum = 0.0, errors = 0, truths = 0
+            for start in stride(from: 0, to: data.count, by: bs) {
+                let ids = Array(start..<min(start + bs, data.count))[...]
+                batch.reshape([ids.count] + data.sampleShape)
+                data.fill(ids, into: batch)
+                try model.forward(batch, training: false)
+                let r = model.detectionLoss(targets: ids.flatMap { data.boxes($0) })
+                lossSum += r.loss * Double(ids.count); errors += r.errors; truths += r.truths
+            }
+            return (lossSum / Double(data.count), Double(errors) / Double(max(1, truths)))
+        }
         let s = try score(model, data: data, batchSize: batchSize)
         return (s.loss, s.errorRate)
     }
