@@ -158,6 +158,9 @@ public enum Limits {
     /// labels, formats, descriptions and options are short, and what a table or caslib keeps is charged to
     /// the memory budget only as cells are.
     public static let maxStringParameter = 1 << 16
+    /// Objects (boxes) one image may hold in a detection table, and boxes dlScore writes per image (`maxLabelPerImage`,
+    /// `maxBoxes`: each is five columns per object).
+    public static let maxObjectsPerImage = 1_000
     /// Layers of one model table (the largest DLPy application, EfficientNetB7, has about 800).
     public static let maxModelLayers = 10_000
     /// Result tables one `table.fetch` may return (its from..to range in batches of maxRows rows).

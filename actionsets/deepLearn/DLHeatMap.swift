@@ -30,6 +30,10 @@ struct DLHeatMap: Action {
             throw ActionError(.parameterValue, "Model \(m.modelName) ends in segmentation layer '\(seg.name)': occlusion heat maps explain one class per image; score it with dlScore (predicted masks).",
                               parameter: "modelTable")
         }
+        if let det = m.layers.last(where: { $0.kind == .detection }) {
+            throw ActionError(.parameterValue, "Model \(m.modelName) ends in detection layer '\(det.name)': occlusion heat maps explain one class per image; score it with dlScore (boxes).",
+                              parameter: "modelTable")
+        }
         let t = try await ctx.filteredTable(args[table])
         let target = w.target ?? "_label_", limit = args[maxImages]
         let (mw, mh, st) = (args[maskWidth], args[maskHeight], args[stepSize])

@@ -119,6 +119,9 @@ struct DLScore: Action {
         if m.layers.contains(where: { $0.kind == .segmentation }) {
             return try await segmentation(args, ctx, m, w, t, precisionValue)
         }
+        if m.layers.contains(where: { $0.kind == .detection }) {
+            return try await detection(args, ctx, m, w, t, precisionValue)
+        }
         let calibrationCount = args[calibrationRows] ?? 64, calibration = calibrationData
         let imageType = LayerOut.ImageType(rawValue: args[layerImageType].uppercased()) ?? .jpg
         let (scored, activations, calibrated) = try await ctx.cpu { () throws -> (Scoring, LayerOut?, [String: ClosedRange<Float>]?) in
@@ -197,13 +200,7 @@ struct DLScore: Action {
     /// dlScore of a segmentation model (SegmentationScore): predicted masks instead of class columns.
     static func segmentation(_ args: Args, _ ctx: ActionContext, _ m: ModelTable, _ w: WeightsTable, _ t: CASTable,
                              _ precisionValue: Precision) async throws -> ValueDict {
-        guard precisionValue != .int8 else {
-            throw ActionError(.parameterValue, "precision=INT8 is not supported for model \(m.modelName) (a segmentation model); use FP32 or BF16.", parameter: "precision")
-        }
-        for (has, unsupported) in [(args.has(layerOut), "layerOut"), (args[topProbs] > 0, "topProbs")] where has {
-            throw ActionError(.parameterValue, "\(unsupported) is not supported for model \(m.modelName) (a segmentation model: dlScore writes predicted masks).",
-                              parameter: unsupported)
-        }
+        try refuseClassOptions(args, m, precisionValue, kind: "segmentation", writes: "predicted masks")
         let column = args[inputs].first ?? "_image_", target = w.target ?? "labels", batch = args[bufferSize]
         let threads = args[nThreads] > 0 ? min(args[nThreads], ProcessInfo.processInfo.activeProcessorCount) : ProcessInfo.processInfo.activeProcessorCount
         let wantsTable = args.has(casOut)
@@ -237,6 +234,46 @@ struct DLScore: Action {
         var results: ValueDict = ["ScoreInfo": .table(scored.info(read: t.rowCount)), "OutputCasTables": .table(.outputCasTables(outputs))]
         if !scored.truth.isEmpty { results["SegmentationAccuracy"] = .table(scored.accuracy()) }
         return results
+    }
+
+    /// INT8, layerOut and topProbs serve models that classify whole images; a `kind` model (segmentation, detection) refuses them.
+    static func refuseClassOptions(_ args: Args, _ m: ModelTable, _ precisionValue: Precision, kind: String, writes: String) throws(ActionError) {
+        guard precisionValue != .int8 else {
+            throw ActionError(.parameterValue, "precision=INT8 is not supported for model \(m.modelName) (a \(kind) model); use FP32 or BF16.", parameter: "precision")
+        }
+        for (has, unsupported) in [(args.has(layerOut), "layerOut"), (args[topProbs] > 0, "topProbs")] where has {
+            throw ActionError(.parameterValue, "\(unsupported) is not supported for model \(m.modelName) (a \(kind) model: dlScore writes \(writes)).",
+                              parameter: unsupported)
+        }
+    }
+
+    /// dlScore of a detection model (DetectionScore): boxes per image instead of class columns.
+    static func detection(_ args: Args, _ ctx: ActionContext, _ m: ModelTable, _ w: WeightsTable, _ t: CASTable,
+                          _ precisionValue: Precision) async throws -> ValueDict {
+        try refuseClassOptions(args, m, precisionValue, kind: "detection", writes: "boxes")
+        let column = args[inputs].first ?? "_image_", batch = args[bufferSize]
+        let threads = args[nThreads] > 0 ? min(args[nThreads], ProcessInfo.processInfo.activeProcessorCount) : ProcessInfo.processInfo.activeProcessorCount
+        let scored = try await ctx.cpu { () throws -> DetectionScore in
+            let engine = try EngineGraph.model(m, seed: 0, for: .inference(batch: batch), ctx)
+            try w.load(into: engine, parameter: "initWeights")
+            try PrecisionOption.apply(precisionValue, to: engine, ctx)
+            guard let targets = try DetectionTargets(m, engine) else { throw ActionError(.internalError, "model \(m.modelName) has no detection layer") }
+            EngineThreads.set(threads)
+            return try DetectionScore.score(engine, targets, t.data, column: column, levels: w.levels, batch: batch, ctx)
+        }
+        if scored.rows.isEmpty {
+            throw ActionError(.parameterValue, "Table \(t.name) has no rows with an image in \(column) (\(t.rowCount) rows).", parameter: "table")
+        }
+        var outputs: [CASTable] = []
+        let total = scored.found.map(\.count).reduce(0, +)
+        if args.has(casOut) {
+            let stored = try await ctx.store(try scored.table(t.data, copyVars: args[copyVars]), out: args[casOut], defaultName: "\(t.name)_scored")
+            ctx.note("Scored \(scored.rows.count) of \(t.rowCount) rows into table \(stored.name): \(total) objects detected (threshold \(Fixed.text(Double(scored.targets.threshold), 3)), non-maximum suppression at IoU \(Fixed.text(Double(scored.targets.iouThreshold), 3))).")
+            outputs.append(stored)
+        } else {
+            ctx.note("Scored \(scored.rows.count) of \(t.rowCount) rows (no casOut: no table written): \(total) objects detected.")
+        }
+        return ["ScoreInfo": .table(scored.info(read: t.rowCount)), "OutputCasTables": .table(.outputCasTables(outputs))]
     }
 
     /// The class levels: from the weights table (dlTrain writes them), else class indices.

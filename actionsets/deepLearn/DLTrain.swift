@@ -21,9 +21,11 @@ struct DLTrain: Action {
     static let targetOrder = P.string("targetOrder", "Order of the target levels = class indices.", default: "ASCENDING", allowed: ["ASCENDING", "DESCENDING"])
     static let precision = PrecisionOption.trainingParam()
     static let optimizer = P.group("optimizer", "Optimisation settings.", Optimizer.self)
+    static let dataSpecs = P.groupList("dataSpecs", "Which columns feed which layer (DLPy's data_specs): an IMAGE spec for the input layer, an OBJECTDETECTION spec (_nObjects_, then class and four coordinates per object) for a detection layer.",
+                                       DataSpecKeys.self)
     static let extras = ["missing", "targetMissing", "repeatWeightTable", "recordSeed", "validFreq", "gpu"].map { Optimizer.accepted($0, .null) }
     static let parameters = [table.spec, validTable.spec, inputs.spec, target.spec, nominals.spec, modelTable.spec, initWeights.spec,
-                             modelWeights.spec, seed.spec, nThreads.spec, optimizer.spec, targetOrder.spec, precision.spec] + extras
+                             modelWeights.spec, seed.spec, nThreads.spec, optimizer.spec, targetOrder.spec, precision.spec, dataSpecs.spec] + extras
 
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
         let precisionValue = try PrecisionOption.parse(args[precision])
@@ -47,8 +49,10 @@ struct DLTrain: Action {
             try PrecisionOption.apply(precisionValue, to: e, ctx)
             return e
         }
-        let segmentation = try SegmentationMasks(m, engine)
-        let data = try await TrainingData.load(args, ctx, engine: engine, table: trainingTable, segmentation: segmentation)
+        let segmentation = try SegmentationMasks(m, engine), detection = try DetectionTargets(m, engine)
+        let specs = try DataSpecKeys.read(args[dataSpecs], m)
+        let data = try await TrainingData.load(args, ctx, engine: engine, table: trainingTable, segmentation: segmentation,
+                                               detection: detection, specs: specs)
         if let initial = args[initWeights] {
             let w = try await ModelAccess.weights(initial, ctx, parameter: "initWeights")
             try w.load(into: engine, parameter: "initWeights")
@@ -64,7 +68,7 @@ struct DLTrain: Action {
         let outcome = try await TrainingRun(ctx: ctx, logLevel: opt[Optimizer.logLevel], threads: args[nThreads], model: m.modelName)
             .train(engine, data, options)
         let out = args[modelWeights]
-        let weights = WeightsTable(model: engine, specs: m, target: args[target], levels: data.levels)
+        let weights = WeightsTable(model: engine, specs: m, target: detection == nil ? args[target] : "_Object_", levels: data.levels)
         let stored = try await ctx.store(weights.table(name: out.name ?? "\(m.modelName)_weights"), out: OutTableRef(
             name: out.name, caslib: out.caslib, replace: out.replace || isInPlace(args), promote: out.promote), defaultName: "\(m.modelName)_weights",
             parameter: "modelWeights")

@@ -191,6 +191,8 @@ enum EngineGraph {
                 throw ActionError(.parameterValue, "Segmentation layer '\(s.name)': only act=AUTO or SOFTMAX is supported (got \(act)).", parameter: "layer.act")
             }
             return [SoftmaxCrossEntropyLayer(name: s.name, source: try source(s), perPosition: true)]
+        case .detection:
+            return [YoloDetectionLayer(name: s.name, source: try source(s), options: try DetectionTargets.options(s))]
         }
     }
 

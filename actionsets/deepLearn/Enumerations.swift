@@ -13,6 +13,8 @@ enum Enumerations {
         "flip": ["NONE": ("No flipping", 1), "H": ("Horizontal", 2), "V": ("Vertical", 3), "HV": ("Horizontal and vertical", 4)],
         "mutation": ["NONE": ("No mutations", 1), "RANDOM": ("Random", 2)],
         "outputimagetype": ["WIDE": ("Wide", 1), "PNG": ("PNG", 2), "BASE64": ("Base64", 3)],
+        "coordtype": ["RECT": ("RECT", 1), "YOLO": ("YOLO", 2), "COCO": ("COCO", 3)],
+        "detectionmodeltype": ["YOLOV1": ("YOLOV1", 1), "YOLOV2": ("YOLOV2", 2)],
     ]
 
     /// Model-table keys whose value is a label rather than a number (`poolingtype` holds `pool`).

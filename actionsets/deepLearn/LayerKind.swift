@@ -1,6 +1,6 @@
 /// Layer types, with CAS's model-table label and code (as in the model tables DLPy ships; docs/deeplearn.md).
 enum LayerKind: String, Sendable, CaseIterable {
-    case input, convolution, groupConvolution, transposedConvolution, pooling, fc, output, batchnorm, residual, concat, scale, channelShuffle, reshape, dropout, segmentation
+    case input, convolution, groupConvolution, transposedConvolution, pooling, fc, output, batchnorm, residual, concat, scale, channelShuffle, reshape, dropout, segmentation, detection
 
     var label: String {
         switch self {
@@ -19,6 +19,7 @@ enum LayerKind: String, Sendable, CaseIterable {
         case .reshape: "Reshape"
         case .dropout: "Dropout"
         case .segmentation: "Segmentation"
+        case .detection: "Detection"
         }
     }
 
@@ -40,6 +41,7 @@ enum LayerKind: String, Sendable, CaseIterable {
         case .reshape: 14
         case .dropout: 20
         case .segmentation: 19
+        case .detection: 11
         }
     }
 
@@ -61,6 +63,7 @@ enum LayerKind: String, Sendable, CaseIterable {
         case .reshape: "reshapeopts"
         case .dropout: "dropoutopts"
         case .segmentation: "segmentationopts"
+        case .detection: "detectionopts"
         }
     }
 

@@ -96,6 +96,32 @@ enum LayerOptions {
                  default: "WIDE", allowed: ["WIDE", "PNG", "BASE64"]).spec,
         P.bool("outputImageProb", "Whether dlScore also writes per-class probability images (not supported: must be false).", default: false).spec,
     ]
+    /// CAS's YOLO v2 `detection` layer (docs/decisions/022-detection.md): what DLPy's YoloV2 and Tiny_YoloV2 send.
+    static let detection: [ParamSpec] = [
+        P.string("act", "Activation of the predictions: AUTO (YOLO's own: logistic centre offsets and objectness, exponential sizes) or LOGISTIC/SIGMOID (the same).",
+                 default: "AUTO", allowed: ["AUTO", "LOGISTIC", "SIGMOID"]).spec,
+        P.string("detectionModelType", "YOLOV2 (YOLOV1 is not supported).", default: "YOLOV2", allowed: ["YOLOV2", "YOLOV1"]).spec,
+        P.doubleList("anchors", "Anchor box sizes in grid cells, width then height for each of the predictionsPerGrid anchors (required).").spec,
+        P.bool("softmaxForClassProb", "Softmax over the class scores of a prediction (false: a logistic per class).", default: true).spec,
+        P.string("coordType", "How the table's boxes (and dlScore's) are written: YOLO (centre x, y, width, height, relative to the image), COCO (xmin, ymin, xmax, ymax in pixels) or RECT (x, y of the top left, width, height in pixels).",
+                 default: "RECT", allowed: ["RECT", "COCO", "YOLO"]).spec,
+        P.optionalInt("classNumber", "Number of object classes (required; the source must have predictionsPerGrid × (5 + classNumber) channels).", min: 1, max: maxChannels).spec,
+        P.optionalInt("gridNumber", "Grid cells per side (the source's height and width; checked when given).", min: 1, max: maxSide).spec,
+        P.optionalInt("predictionsPerGrid", "Predictions (anchors) per grid cell (default: half the anchors' values).", min: 1, max: 1024).spec,
+        P.bool("doSqrt", "Width and height errors on square roots of the sizes (false: on the log-space offsets).", default: true).spec,
+        P.double("coordScale", "Weight of the box errors of the predictions responsible for an object.", default: 1, min: 0, max: 1e6).spec,
+        P.double("objectScale", "Weight of the objectness error of those predictions.", default: 5, min: 0, max: 1e6).spec,
+        P.double("predictionNotAObjectScale", "Weight of the objectness of predictions that are not responsible for an object.", default: 1, min: 0, max: 1e6).spec,
+        P.double("classScale", "Weight of the class error.", default: 1, min: 0, max: 1e6).spec,
+        P.double("detectionThreshold", "dlScore keeps predictions whose objectness × class probability reaches this.", default: 0.3, min: 0, max: 1).spec,
+        P.double("iouThreshold", "dlScore's non-maximum suppression drops a box overlapping a better one of its class by more than this.", default: 0.45, min: 0, max: 1).spec,
+        P.bool("randomBoxes", "Randomise the boxes when loading them (not supported: must be false).", default: false).spec,
+        P.int("maxLabelPerImage", "Most objects one image may hold in the training table.", default: 30, min: 1, max: Limits.maxObjectsPerImage).spec,
+        P.int("maxBoxes", "Most boxes dlScore writes per image.", default: 30, min: 1, max: Limits.maxObjectsPerImage).spec,
+        P.bool("matchAnchorSize", "Force predictions to the anchors' sizes (not supported: must be false).", default: false).spec,
+        P.int("numToForceCoord", "Leading images trained with predictions forced to the anchors (not supported: must be 0).", default: 0, min: 0, max: 0).spec,
+        P.optionalDouble("forceCoordScale", "Weight of that forcing (recorded; unused while numToForceCoord is 0).").spec,
+    ]
     static let dropoutLayer: [ParamSpec] = [P.double("dropout", "Fraction of values zeroed in training (below 1).", default: 0.5, min: 0, max: 0.999).spec]
 
     static let alternatives: [ParamType.Alternative] = [
@@ -117,13 +143,14 @@ enum LayerOptions {
         .init("reshape", "Lays each sample's values out again as height × width × depth (CAS's channel-major order).", reshape),
         .init("dropout", "Dropout layer (caslite; CAS has dropout as an option).", dropoutLayer),
         .init("segmentation", "Per-pixel softmax output with cross-entropy against a class mask (its source's channels are the classes).", segmentation),
+        .init("detection", "YOLO v2 object detection output: boxes per grid cell and anchor, trained against the table's objects.", detection),
     ]
 
     static let kindOf: [String: LayerKind] = [
         "input": .input, "convolution": .convolution, "convo": .convolution, "pooling": .pooling, "pool": .pooling,
         "fc": .fc, "fullconnect": .fc, "output": .output, "batchnorm": .batchnorm, "residual": .residual, "concat": .concat,
         "dropout": .dropout, "groupconvo": .groupConvolution, "transconvo": .transposedConvolution, "scale": .scale, "channelshuffle": .channelShuffle, "reshape": .reshape,
-        "segmentation": .segmentation,
+        "segmentation": .segmentation, "detection": .detection,
     ]
 
     /// A validated `layer` value as a spec (name and sources set by the caller). Every option is
@@ -153,6 +180,7 @@ enum LayerOptions {
         case ("pool", .string(let w)): s.words["pool"] = w.uppercased() == "AVERAGE" ? "MEAN" : w.uppercased()
         case ("normstds", .list(let l)): s.setList("std", l.compactMap(\.doubleValue)); s.words["std"] = "VALUES"
         case ("offsets", .list(let l)): s.setList("offsets", l.compactMap(\.doubleValue))
+        case ("anchors", .list(let l)): s.setList("anchors", l.compactMap(\.doubleValue))
         case ("std", .list(let l)): s.setList("std", l.compactMap(\.doubleValue)); s.words["std"] = "VALUES"
         case ("std", .string(let w)) where s.words["std"] == "VALUES" && w.uppercased() == "NONE": break   // normStds came first
         case ("std", .string(let w)):
@@ -160,6 +188,12 @@ enum LayerOptions {
                 throw ActionError(.parameterValue, "layer.std: only a list of per-channel values or NONE is supported, not \"\(w)\".", parameter: "layer.std")
             }
             s.words["std"] = "NONE"
+        case ("randomboxes", .bool(true)), ("matchanchorsize", .bool(true)):
+            let name = key == "randomboxes" ? "randomBoxes" : "matchAnchorSize"
+            throw ActionError(.parameterValue, "layer.\(name)=true is not supported for detection layers; set it to false.", parameter: "layer.\(name)")
+        case ("detectionmodeltype", .string(let w)) where w.uppercased() != "YOLOV2":
+            throw ActionError(.parameterValue, "layer.detectionModelType=\(w.uppercased()) is not supported; detection layers are YOLOV2.", parameter: "layer.detectionModelType")
+        case (_, .bool(let b)): s.numbers[key] = b ? 1 : 0
         case (_, .string(let w)): s.words[key] = Enumerations.canonical(key, w)
         case (_, let v):
             if let d = v.doubleValue { s.numbers[key] = d }
@@ -189,6 +223,8 @@ enum LayerOptions {
             if s.numbers["stride"] == nil { s.numbers["stride"] = sv ?? sh ?? s.numbers["width"] }
             s.numbers["stridehorizontal"] = nil
             s.numbers["stridevertical"] = nil
+        case .detection:
+            try DetectionTargets.complete(&s)
         case .reshape:
             guard s.int("width") != nil, s.int("height") != nil, s.int("depth") != nil else {
                 throw ActionError(.parameterValue, "Reshape layer '\(s.name)' needs width, height and depth.", parameter: "layer.width")

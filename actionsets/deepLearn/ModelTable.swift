@@ -40,7 +40,10 @@ struct ModelTable: Sendable {
     }
 
     /// Keys DLPy's `Model.from_table` reads in CAS's spelling (it compares them exactly).
-    static let casSpelling = ["nofullconnect": "noFullConnect", "targetscale": "targetScale"]
+    static let casSpelling = ["nofullconnect": "noFullConnect", "targetscale": "targetScale"].merging(
+        ["numToForceCoord", "softmaxForClassProb", "detectionThreshold", "forceCoordScale", "predictionNotAObjectScale", "coordScale",
+         "predictionsPerGrid", "objectScale", "iouThreshold", "classScale", "maxLabelPerImage", "maxBoxes", "matchAnchorSize", "doSqrt",
+         "classNumber", "gridNumber", "randomBoxes"].map { ($0.lowercased(), $0) }) { a, _ in a }
 
     /// A layer's numeric rows as the table keeps them, sorted: its options (in CAS's spelling), plus what DLPy's
     /// `Model.from_table` reads that the options hold under other names — convolutions' `pad_top`/`pad_left` (CAS's

@@ -132,10 +132,11 @@ struct SegmentationMasks: Sendable {
         return out
     }
 
-    /// Models whose input layer flips or crops in training are refused: the mask would not move with the image.
-    static func checkAugmentation(_ input: InputLayer, _ layer: String) throws(ActionError) {
+    /// Models whose input layer flips or crops in training are refused: the mask (or the boxes) would not move with the image.
+    static func checkAugmentation(_ input: InputLayer, _ layer: String, what: String = "its mask") throws(ActionError) {
         guard input.augmentation.flip == .none, input.augmentation.crop == .none else {
-            throw ActionError(.parameterValue, "The input layer's randomFlip/randomCrop move the image but not its mask; a model with segmentation layer '\(layer)' must use randomFlip=NONE and randomCrop=NONE.",
+            let kind = what == "its mask" ? "segmentation" : "detection"
+            throw ActionError(.parameterValue, "The input layer's randomFlip/randomCrop move the image but not \(what); a model with \(kind) layer '\(layer)' must use randomFlip=NONE and randomCrop=NONE.",
                               parameter: "modelTable")
         }
     }

@@ -11,14 +11,36 @@ struct TrainingData: Sendable {
 
     /// `table`: the training table when the caller already read it (`args[DLTrain.table]`, filtered).
     /// `segmentation`: the model's segmentation output (the targets are mask images, not levels).
+    /// `detection`: the model's detection output (the targets are the objects of each row; `specs` the dataSpecs).
     static func load(_ args: Args, _ ctx: ActionContext, engine: Model, table: CASTable? = nil,
-                     segmentation: SegmentationMasks? = nil) async throws(ActionError) -> TrainingData {
-        guard let input = engine.inputLayer as? InputLayer, let out = engine.outputLayer as? SoftmaxCrossEntropyLayer else {
-            throw ActionError(.parameterValue, "The model needs an input layer and a softmax output layer.", parameter: "modelTable")
+                     segmentation: SegmentationMasks? = nil, detection: DetectionTargets? = nil,
+                     specs: (image: String?, objects: [String]?) = (nil, nil)) async throws(ActionError) -> TrainingData {
+        guard let input = engine.inputLayer as? InputLayer else {
+            throw ActionError(.parameterValue, "The model needs an input layer.", parameter: "modelTable")
         }
-        let column = args[DLTrain.inputs].first ?? "_image_", target = args[DLTrain.target], shape = input.shape
+        let column = specs.image ?? args[DLTrain.inputs].first ?? "_image_", target = args[DLTrain.target], shape = input.shape
         let t: CASTable
         if let table { t = table } else { t = try await ctx.filteredTable(args[DLTrain.table]) }
+        if let detection {
+            try SegmentationMasks.checkAugmentation(input, detection.layer, what: "its boxes")
+            let train = try await decode(t.data, column, nil, shape, ctx, .exact)
+            let columns = try detection.columns(t.data, named: specs.objects, parameter: "table")
+            let levels = try detection.levels(train, t.data, columns, parameter: "table")
+            if levels.count < detection.options.classes {
+                ctx.note("Detection layer '\(detection.layer)' has \(detection.options.classes) classes; table \(t.name) has \(levels.count) (\(levels.prefix(10).joined(separator: ", "))): the other \(detection.options.classes - levels.count) are never trained.")
+            }
+            var data = TrainingData(train: try detection.samples(train, t.data, columns, levels: levels, parameter: "table", ctx), valid: nil, levels: levels)
+            if let validTable = args[DLTrain.validTable] {
+                let v = try await ctx.filteredTable(validTable, parameter: "validTable")
+                let valid = try await decode(v.data, column, nil, shape, ctx, .exact)
+                let vc = try detection.columns(v.data, named: specs.objects, parameter: "validTable")
+                data.valid = try detection.samples(valid, v.data, vc, levels: levels, parameter: "validTable", ctx)
+            }
+            return data
+        }
+        guard let out = engine.outputLayer as? SoftmaxCrossEntropyLayer else {
+            throw ActionError(.parameterValue, "The model needs a softmax output layer (output, segmentation) or a detection layer at its end.", parameter: "modelTable")
+        }
         if let segmentation {
             try SegmentationMasks.checkAugmentation(input, segmentation.layer)
             let train = try await decode(t.data, column, nil, shape, ctx, .exact)

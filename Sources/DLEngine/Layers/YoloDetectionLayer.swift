@@ -19,12 +19,15 @@ public struct YoloOptions: Sendable, Equatable {
     public var ignoreIoU: Float
     /// Truth boxes per image in a target vector (CAS `maxLabelPerImage`).
     public var maxLabels: Int
+    /// Grid cells per side the source must have (CAS `gridNumber`); nil: any grid.
+    public var grid: Int?
 
     public init(classes: Int, anchors: [Float], softmaxClasses: Bool = true, doSqrt: Bool = true, coordScale: Float = 1,
-                objectScale: Float = 5, noObjectScale: Float = 1, classScale: Float = 1, ignoreIoU: Float = 0.6, maxLabels: Int = 30) {
+                objectScale: Float = 5, noObjectScale: Float = 1, classScale: Float = 1, ignoreIoU: Float = 0.6, maxLabels: Int = 30,
+                grid: Int? = nil) {
         self.classes = classes; self.anchors = anchors; self.softmaxClasses = softmaxClasses; self.doSqrt = doSqrt
         self.coordScale = coordScale; self.objectScale = objectScale; self.noObjectScale = noObjectScale; self.classScale = classScale
-        self.ignoreIoU = ignoreIoU; self.maxLabels = maxLabels
+        self.ignoreIoU = ignoreIoU; self.maxLabels = maxLabels; self.grid = grid
     }
 
     /// Anchors per grid cell.
@@ -97,6 +100,9 @@ public final class YoloDetectionLayer: Layer {
         guard o.anchors.allSatisfy({ $0.isFinite && $0 > 0 }) else { throw error(.invalidArgument, "anchor sizes must be positive, got \(o.anchors)") }
         guard o.maxLabels >= 1 else { throw error(.invalidArgument, "maxLabels must be positive") }
         guard inputs[0].count == 3 else { throw error(.shapeMismatch, "needs an image-shaped source [H, W, channels], got \(inputs[0])") }
+        if let g = o.grid, inputs[0][0] != g || inputs[0][1] != g {
+            throw error(.shapeMismatch, "gridNumber is \(g) but its source is \(inputs[0][1])x\(inputs[0][0]) cells")
+        }
         let want = o.predictionsPerCell * o.valuesPerPrediction
         guard inputs[0][2] == want else {
             throw error(.shapeMismatch, "its source has \(inputs[0][2]) channels; \(o.predictionsPerCell) predictions per cell × (5 + \(o.classes) classes) need \(want)")
