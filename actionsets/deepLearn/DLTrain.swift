@@ -23,7 +23,7 @@ struct DLTrain: Action {
     static let optimizer = P.group("optimizer", "Optimisation settings.", Optimizer.self)
     static let dataSpecs = P.groupList("dataSpecs", "Which columns feed which layer (DLPy's data_specs): an IMAGE spec for the input layer, an OBJECTDETECTION spec (_nObjects_, then class and four coordinates per object) for a detection layer.",
                                        DataSpecKeys.self)
-    static let extras = ["missing", "targetMissing", "repeatWeightTable", "recordSeed", "validFreq", "gpu"].map { Optimizer.accepted($0, .null) }
+    static let extras = ["missing", "targetMissing", "repeatWeightTable", "recordSeed", "validFreq", "gpu", "forceEqualPadding"].map { Optimizer.accepted($0, .null) }
     static let parameters = [table.spec, validTable.spec, inputs.spec, target.spec, nominals.spec, modelTable.spec, initWeights.spec,
                              modelWeights.spec, seed.spec, nThreads.spec, optimizer.spec, targetOrder.spec, precision.spec, dataSpecs.spec] + extras
 
