@@ -144,7 +144,8 @@ def test_dlpys_adam_solver_trains(server):
 ROUND_TRIPS = [("VGG11", {"n_classes": 2, "width": 32, "height": 32}), ("ResNet18_SAS", {"n_classes": 2, "width": 32, "height": 32}),
                ("MobileNetV2", {"n_classes": 2, "width": 32, "height": 32}), ("ShuffleNetV1", {"n_classes": 2, "width": 32, "height": 32}),
                ("EfficientNetB0", {"n_classes": 2}), ("UNet", {"n_classes": 2, "n_channels": 1, "width": 32, "height": 32}),
-               ("DenseNet121", {"n_classes": 2, "width": 32, "height": 32})]
+               ("DenseNet121", {"n_classes": 2, "width": 32, "height": 32}),
+               ("Tiny_YoloV2", {"anchors": [1.0, 1.0], "n_classes": 2, "width": 64, "height": 64, "predictions_per_grid": 1, "grid_number": 2})]
 # Not InceptionV3: DLPy's reader drops pooling layers' padding (extract_pooling_layer reads width, height, stride),
 # so its rebuilt pools pad as CAS does by default and the concatenations no longer line up.
 

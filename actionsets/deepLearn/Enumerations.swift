@@ -1,3 +1,6 @@
+import CASCore
+import CASWire
+
 /// The enumerated layer options: each word's model-table label and code. Codes CAS uses where known
 /// (those found in the model tables DLPy ships); the others are caslite's own (docs/deeplearn.md).
 enum Enumerations {
@@ -35,6 +38,20 @@ enum Enumerations {
         let words = allowed(key)
         let labels = (table[key] ?? [:]).values.map { $0.0.uppercased() }.filter { !words.contains($0) }
         return words + (Set(labels).union((synonyms[key] ?? [:]).keys).subtracting(words)).sorted()
+    }
+
+    /// The word `v` names for option `key`: a word or label (any case), or the model table's code of one (DLPy's
+    /// `Model.from_table` sends `coordType=2.0`). Anything else is an Error naming the choices.
+    static func wordOrCode(_ key: String, _ v: Value, parameter: String) throws(ActionError) -> String {
+        let choices = table[key] ?? [:]
+        if let text = v.stringValue {
+            let w = canonical(key, text)
+            if choices[w] != nil { return w }
+        } else if let d = v.doubleValue, let hit = choices.first(where: { $0.value.1 == d }) {
+            return hit.key
+        }
+        throw ActionError(.parameterValue, "\(parameter) must be one of \(allowed(key).joined(separator: ", ")) (or its code \(choices.values.map(\.1).sorted().map { Fixed.text($0, 0) }.joined(separator: "/"))), not \(v.jsonString).",
+                          parameter: parameter)
     }
 
     /// CAS's other names for a word (`act=RECTIFIER` is RELU, LOGISTIC is SIGMOID).

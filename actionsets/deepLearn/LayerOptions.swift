@@ -99,12 +99,11 @@ enum LayerOptions {
     /// CAS's YOLO v2 `detection` layer (docs/decisions/022-detection.md): what DLPy's YoloV2 and Tiny_YoloV2 send.
     static let detection: [ParamSpec] = [
         P.string("act", "Activation of the predictions: AUTO (YOLO's own: logistic centre offsets and objectness, exponential sizes) or LOGISTIC/SIGMOID (the same).",
-                 default: "AUTO", allowed: ["AUTO", "LOGISTIC", "SIGMOID"]).spec,
-        P.string("detectionModelType", "YOLOV2 (YOLOV1 is not supported).", default: "YOLOV2", allowed: ["YOLOV2", "YOLOV1"]).spec,
+                 default: "AUTO", allowed: ["AUTO", "AUTOMATIC", "LOGISTIC", "SIGMOID"]).spec,
+        P.value("detectionModelType", "YOLOV2 (YOLOV1 is not supported); the model table's code 2 is accepted too (DLPy's Model.from_table sends it).").spec,
         P.doubleList("anchors", "Anchor box sizes in grid cells, width then height for each of the predictionsPerGrid anchors (required).").spec,
         P.bool("softmaxForClassProb", "Softmax over the class scores of a prediction (false: a logistic per class).", default: true).spec,
-        P.string("coordType", "How the table's boxes (and dlScore's) are written: YOLO (centre x, y, width, height, relative to the image), COCO (xmin, ymin, xmax, ymax in pixels) or RECT (x, y of the top left, width, height in pixels).",
-                 default: "RECT", allowed: ["RECT", "COCO", "YOLO"]).spec,
+        P.value("coordType", "How the table's boxes (and dlScore's) are written: YOLO (centre x, y, width, height, relative to the image), COCO (xmin, ymin, xmax, ymax in pixels) or RECT (x, y of the top left, width, height in pixels; the default); the model table's codes 1 RECT, 2 YOLO, 3 COCO are accepted too.").spec,
         P.optionalInt("classNumber", "Number of object classes (required; the source must have predictionsPerGrid × (5 + classNumber) channels).", min: 1, max: maxChannels).spec,
         P.optionalInt("gridNumber", "Grid cells per side (the source's height and width; checked when given).", min: 1, max: maxSide).spec,
         P.optionalInt("predictionsPerGrid", "Predictions (anchors) per grid cell (default: half the anchors' values).", min: 1, max: 1024).spec,
@@ -191,8 +190,13 @@ enum LayerOptions {
         case ("randomboxes", .bool(true)), ("matchanchorsize", .bool(true)):
             let name = key == "randomboxes" ? "randomBoxes" : "matchAnchorSize"
             throw ActionError(.parameterValue, "layer.\(name)=true is not supported for detection layers; set it to false.", parameter: "layer.\(name)")
-        case ("detectionmodeltype", .string(let w)) where w.uppercased() != "YOLOV2":
-            throw ActionError(.parameterValue, "layer.detectionModelType=\(w.uppercased()) is not supported; detection layers are YOLOV2.", parameter: "layer.detectionModelType")
+        case ("coordtype", let v), ("detectionmodeltype", let v):
+            let name = key == "coordtype" ? "coordType" : "detectionModelType"
+            let word = try Enumerations.wordOrCode(key, v, parameter: "layer.\(name)")
+            guard word != "YOLOV1" else {
+                throw ActionError(.parameterValue, "layer.detectionModelType=YOLOV1 is not supported; detection layers are YOLOV2.", parameter: "layer.detectionModelType")
+            }
+            s.words[key] = word
         case (_, .bool(let b)): s.numbers[key] = b ? 1 : 0
         case (_, .string(let w)): s.words[key] = Enumerations.canonical(key, w)
         case (_, let v):

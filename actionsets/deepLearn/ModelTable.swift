@@ -28,7 +28,8 @@ struct ModelTable: Sendable {
             let p = l.kind.optionPrefix
             for key in l.words.keys.sorted() {
                 let (label, code) = Enumerations.label(key, l.words[key]!)
-                rows.append([.string(l.name), .string("\(p).\(Enumerations.tableKey(key))"), .string(label), .double(code), lid])
+                let tableKey = Enumerations.tableKey(key)
+                rows.append([.string(l.name), .string("\(p).\(Self.casSpelling[tableKey] ?? tableKey)"), .string(label), .double(code), lid])
             }
             for (key, value) in Self.tableNumbers(l) {
                 rows.append([.string(l.name), .string("\(p).\(key)"), .string(key), .double(value), lid])
@@ -43,7 +44,7 @@ struct ModelTable: Sendable {
     static let casSpelling = ["nofullconnect": "noFullConnect", "targetscale": "targetScale"].merging(
         ["numToForceCoord", "softmaxForClassProb", "detectionThreshold", "forceCoordScale", "predictionNotAObjectScale", "coordScale",
          "predictionsPerGrid", "objectScale", "iouThreshold", "classScale", "maxLabelPerImage", "maxBoxes", "matchAnchorSize", "doSqrt",
-         "classNumber", "gridNumber", "randomBoxes"].map { ($0.lowercased(), $0) }) { a, _ in a }
+         "classNumber", "gridNumber", "randomBoxes", "coordType", "yoloVersion"].map { ($0.lowercased(), $0) }) { a, _ in a }
 
     /// A layer's numeric rows as the table keeps them, sorted: its options (in CAS's spelling), plus what DLPy's
     /// `Model.from_table` reads that the options hold under other names — convolutions' `pad_top`/`pad_left` (CAS's
@@ -60,6 +61,7 @@ struct ModelTable: Sendable {
             numbers["pad_left"] = height != nil && width != nil ? width : -1
         }
         if l.kind == .groupConvolution, let g = l.number("groups") { numbers["ngroups"] = g }
+        if l.kind == .detection { numbers["yoloversion"] = 2 }   // DLPy reads the model type from this number
         if l.kind == .transposedConvolution, let p = l.number("outputpadding") {   // DLPy reads only the per-direction keys
             for key in ["outputpaddingheight", "outputpaddingwidth"] where l.number(key) == nil { numbers[key] = p }
         }
