@@ -99,7 +99,7 @@ struct DetectionTrainingTests {
             try await Self.buildDetector(c)
             let rows = try await ZooOptionTests().modelRows(c, "det", layer: "detection1")
             #expect(rows["layertype"]?.0 == "Detection" && rows["layertype"]?.1 == 11)
-            #expect(rows["detectionopts.classNumber"]?.1 == 2 && rows["detectionopts.anchors.3"]?.1 == 1.8 && rows["detectionopts.coordtype"]?.0 == "YOLO",
+            #expect(rows["detectionopts.classNumber"]?.1 == 2 && rows["detectionopts.anchors.3"]?.1 == 1.8 && rows["detectionopts.coordType"]?.0 == "YOLO" && rows["detectionopts.yoloVersion"]?.1 == 2,
                     "\(rows.keys.sorted())")
             let r = try await Self.train(c)
             #expect(r.disposition.severity == .normal, "\(r.errorText)")
