@@ -26,13 +26,16 @@ public struct Dispatcher: Sendable {
 
         let entry: ActionEntry
         let args: Args
+        var resolved: ActionEntry?
         do {
             try await checkUserStillExists(session)
             entry = try await server.resolve(action, loaded: await session.loadedSets)
+            resolved = entry
             let given = Self.withoutClientOptions(params)
             args = entry.action.acceptsAnyParameters ? Args(given) : Args(try Validator.validate(given, entry.action.parameters))
         } catch {
-            let lines = errorLines(error, action: action)
+            // a parameter error names the action as the registry spells it (swat sends names lower-cased)
+            let lines = errorLines(error, action: resolved?.fullName ?? action)
             for l in lines { emit(.log(id: call.request, l)) }
             return done(finish(Response(disposition: disposition(error), logs: lines), t0, cpu0), action: "(unresolved)", logger: logger)
         }

@@ -23,6 +23,8 @@ struct BadInputTests {
             try await fails(c, "table.fecth", ValueDict(), "Did you mean 'table.fetch'")
             try await stillHealthy(c)
             try await fails(c, "table.fetch", ["table": "kept", "bogus": 1], "table.fetch", "'bogus' is not recognized")
+            // swat sends lower-cased names; the error names the action as the registry spells it
+            try await fails(c, "table.tableinfo", ["bogus": 1], "table.tableInfo: Parameter 'bogus'")
             try await stillHealthy(c)
             try await fails(c, "table.fetch", ["table": "kept", "from": "abc"], "table.fetch", "'from' expects an integer")
             try await stillHealthy(c)
