@@ -78,6 +78,51 @@ struct DetectionTests {
         #expect(throws: EngineError.self) { try layer(YoloOptions(classes: 0, anchors: [1, 1]), rows: 2, cols: 2) }
     }
 
+    /// 8×8 images, each black but for one bright pixel; its box (detection) or its mask pixel (segmentation) is the
+    /// target. After a training forward with random flips, the targets the loss saw must sit where the bright pixel
+    /// of the augmented image is.
+    @Test(arguments: [false, true])
+    func randomFlipsMoveBoxesAndMasksWithTheImage(segmentation: Bool) throws {
+        let (n, side) = (12, 8)
+        var rng = Xoshiro256(seed: 4), values: [Float] = [], boxes: [Float] = [], masks: [Int] = [], pixels: [(Int, Int)] = []
+        for _ in 0..<n {
+            let (px, py) = (Int(rng.next() % 8), Int(rng.next() % 8))
+            pixels.append((px, py))
+            values += (0..<(side * side)).map { $0 == py * side + px ? 1 : 0 }
+            boxes += [0, (Float(px) + 0.5) / 8, (Float(py) + 0.5) / 8, 0.25, 0.25] + [-1, 0, 0, 0, 0]
+            masks += (0..<(side * side)).map { $0 == py * side + px ? 1 : 0 }
+        }
+        let input = InputLayer(name: "data", shape: [side, side, 1], augmentation: Augmentation(flip: .both, seed: 9))
+        let o = YoloOptions(classes: 2, anchors: [1, 1], maxLabels: 2)
+        let model = try Model(layers: [
+            input,
+            ConvolutionLayer(name: "head", source: "data", filters: segmentation ? 2 : o.valuesPerPrediction, kernel: 1, activation: .identity),
+            segmentation ? SoftmaxCrossEntropyLayer(name: "out", source: "head", perPosition: true) : YoloDetectionLayer(name: "out", source: "head", options: o),
+        ], seed: 1)
+        let data: DataSource = segmentation ? MaskDataSource(values: values, masks: masks, sampleShape: [side, side, 1], positions: side * side)
+                                            : BoxDataSource(values: values, targets: boxes, sampleShape: [side, side, 1], maxLabels: 2)
+        let batch = try Tensor(shape: [n, side, side, 1])
+        data.fill(Array(0..<n)[...], into: batch)
+        try model.forward(batch, training: true)
+        _ = try Trainer.lossAndBackward(model, data, Array(0..<n)[...])
+        let seen = try #require(model.activation(of: "data"))
+        var moved = 0
+        for k in 0..<n {
+            let image = (0..<(side * side)).map { seen[k * side * side + $0] }
+            let bright = image.indices.max { image[$0] < image[$1] }!
+            let (bx, by) = (bright % side, bright / side)
+            if (bx, by) != pixels[k] { moved += 1 }
+            if segmentation {
+                let labels = (model.outputLayer as! SoftmaxCrossEntropyLayer).labels
+                #expect(labels[(k * side * side)..<((k + 1) * side * side)].firstIndex(of: 1)! - k * side * side == bright, "sample \(k)")
+            } else {
+                let t = (model.outputLayer as! YoloDetectionLayer).targets
+                #expect(abs(t[k * 10 + 1] - (Float(bx) + 0.5) / 8) < 1e-6 && abs(t[k * 10 + 2] - (Float(by) + 0.5) / 8) < 1e-6, "sample \(k)")
+            }
+        }
+        #expect(moved >= 3, "only \(moved) of \(n) images were flipped")
+    }
+
     @Test func aSmallDetectorLearnsWhereTheSquareIs() throws {
         // 16×16 gray images with one bright square (side 4–7) of class 0 (on the left half) or 1 (right half). Seeded.
         var rng = Xoshiro256(seed: 17)

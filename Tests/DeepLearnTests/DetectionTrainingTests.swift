@@ -176,8 +176,8 @@ struct DetectionTrainingTests {
             try await fails(c, "deepLearn.dlTrain", ["table": "three", "modelTable": "det"], "3 object classes", "classNumber=2")
             // augmentation that would move the image but not its boxes
             try await ok(c, "deepLearn.addLayer", ["model": "det", "name": "Input1", "replace": true,
-                                                   "layer": ["type": "input", "nChannels": 3, "width": 32, "height": 32, "randomFlip": "H"]])
-            try await fails(c, "deepLearn.dlTrain", ["table": "objects", "modelTable": "det"], "randomFlip", "boxes")
+                                                   "layer": ["type": "input", "nChannels": 3, "width": 32, "height": 32, "randomCrop": "RANDOMRESIZED"]])
+            try await fails(c, "deepLearn.dlTrain", ["table": "objects", "modelTable": "det"], "RANDOMRESIZED", "boxes")
             // the server is still up and the table intact
             #expect(try await fetch(c, "objects").rowCount == 8)
         }

@@ -132,11 +132,12 @@ struct SegmentationMasks: Sendable {
         return out
     }
 
-    /// Models whose input layer flips or crops in training are refused: the mask (or the boxes) would not move with the image.
+    /// Models whose input layer crops at random in training are refused: the mask (or the boxes) would not move with
+    /// the image. Random flips move them too (the trainer flips the targets with the image).
     static func checkAugmentation(_ input: InputLayer, _ layer: String, what: String = "its mask") throws(ActionError) {
-        guard input.augmentation.flip == .none, input.augmentation.crop == .none else {
+        guard input.augmentation.crop != .randomResized else {
             let kind = what == "its mask" ? "segmentation" : "detection"
-            throw ActionError(.parameterValue, "The input layer's randomFlip/randomCrop move the image but not \(what); a model with \(kind) layer '\(layer)' must use randomFlip=NONE and randomCrop=NONE.",
+            throw ActionError(.parameterValue, "The input layer's randomCrop=RANDOMRESIZED moves the image but not \(what); a model with \(kind) layer '\(layer)' must use randomCrop=NONE (randomFlip is allowed: the trainer flips \(what) with the image).",
                               parameter: "modelTable")
         }
     }

@@ -34,13 +34,32 @@ public struct Augmentation: Sendable, Equatable {
 
     /// Augments one image in place ([height, width, channels], NHWC).
     public func apply(_ image: UnsafeMutablePointer<Float>, height h: Int, width w: Int, channels c: Int, step: UInt64, sample: Int) {
-        var rng = Xoshiro256(seed: seed &+ step &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(sample) &* 0xD1B5_4A32_D192_ED03)
+        var rng = generator(step: step, sample: sample)
         if crop == .randomResized { randomResizedCrop(image, h, w, c, &rng) }
-        let flipH = (flip == .horizontal || flip == .both) && rng.nextUniform() < 0.5
-        let flipV = (flip == .vertical || flip == .both) && rng.nextUniform() < 0.5
+        let (flipH, flipV) = draws(&rng)
         if flipH { Self.mirror(image, h, w, c, horizontally: true) }
         if flipV { Self.mirror(image, h, w, c, horizontally: false) }
         if mutation { mutate(image, h * w * c, &rng) }
+    }
+
+    func generator(step: UInt64, sample: Int) -> Xoshiro256 {
+        Xoshiro256(seed: seed &+ step &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(sample) &* 0xD1B5_4A32_D192_ED03)
+    }
+
+    func draws(_ rng: inout Xoshiro256) -> (Bool, Bool) {
+        let h = (flip == .horizontal || flip == .both) && rng.nextUniform() < 0.5
+        let v = (flip == .vertical || flip == .both) && rng.nextUniform() < 0.5
+        return (h, v)
+    }
+
+    /// The flips `apply` makes to sample `sample` of the batch at training step `step`, for targets that must move with
+    /// the image (segmentation masks, detection boxes). Without RANDOMRESIZED crops only (a crop draws first, and would
+    /// move the targets too); nil with one.
+    public func flips(step: UInt64, sample: Int) -> (horizontal: Bool, vertical: Bool)? {
+        guard crop != .randomResized else { return nil }
+        var rng = generator(step: step, sample: sample)
+        let (h, v) = draws(&rng)
+        return (h, v)
     }
 
     static func mirror(_ p: UnsafeMutablePointer<Float>, _ h: Int, _ w: Int, _ c: Int, horizontally: Bool) {

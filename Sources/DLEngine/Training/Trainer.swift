@@ -106,18 +106,51 @@ public enum Trainer {
 
     /// Loss, errors and graded cases (samples, pixels or truth boxes) of the last training forward on samples `ids`,
     /// then its backward pass (gradients zeroed first).
+    /// Targets that locate things in the image (masks, boxes) move with the input layer's random flips.
     static func lossAndBackward(_ model: Model, _ data: DataSource, _ ids: ArraySlice<Int>) throws -> (Double, Int, Int) {
         model.zeroGradients()
+        let augmentation = (model.inputLayer as? InputLayer)?.augmentation
+        func flips(_ k: Int) -> (horizontal: Bool, vertical: Bool) {
+            guard let a = augmentation, a.flip != .none else { return (false, false) }
+            return a.flips(step: model.step, sample: k) ?? (false, false)
+        }
         if model.outputLayer is YoloDetectionLayer {
-            let targets = ids.flatMap { data.boxes($0) }
+            let targets = ids.enumerated().flatMap { k, id in flipped(boxes: data.boxes(id), flips(k)) }
             let (loss, errors, truths) = model.detectionLoss(targets: targets)
             try model.backward(targets: targets)
             return (loss, errors, truths)
         }
-        let labels = ids.flatMap { data.labels($0) }
+        var labels = ids.flatMap { data.labels($0) }
+        if let seg = model.outputLayer as? SoftmaxCrossEntropyLayer, seg.perPosition {
+            let (h, w) = (seg.outputShape[0], seg.outputShape[1])
+            labels = ids.indices.enumerated().flatMap { k, _ in
+                flipped(mask: Array(labels[(k * h * w)..<((k + 1) * h * w)]), height: h, width: w, flips(k))
+            }
+        }
         let (loss, errors) = model.lossAndErrors(labels: labels)
         try model.backward(labels: labels)
         return (loss, errors, labels.count)
+    }
+
+    /// Boxes (maxLabels × (class, x, y, w, h), image-relative centres) as a flipped image shows them.
+    static func flipped(boxes: [Float], _ f: (horizontal: Bool, vertical: Bool)) -> [Float] {
+        guard f.horizontal || f.vertical else { return boxes }
+        var b = boxes
+        for i in stride(from: 0, to: b.count, by: 5) where b[i] >= 0 {
+            if f.horizontal { b[i + 1] = 1 - b[i + 1] }
+            if f.vertical { b[i + 2] = 1 - b[i + 2] }
+        }
+        return b
+    }
+
+    /// A row-major class mask as a flipped image shows it.
+    static func flipped(mask: [Int], height h: Int, width w: Int, _ f: (horizontal: Bool, vertical: Bool)) -> [Int] {
+        guard f.horizontal || f.vertical else { return mask }
+        var out = mask
+        for y in 0..<h {
+            for x in 0..<w { out[y * w + x] = mask[(f.vertical ? h - 1 - y : y) * w + (f.horizontal ? w - 1 - x : x)] }
+        }
+        return out
     }
 
     /// Inference-mode mean loss and error rate over `data` (for a detection model: the share of truth boxes missed).
