@@ -135,8 +135,10 @@ extension ActionContext {
     /// table loaded from that caslib). The table's memory is charged to the budget first; what the call
     /// reserved while building it is given back then (the table is the memory it reserved).
     @discardableResult
+    /// `ifModified`: store only over the table the caller read (its `modified` time), atomically (Session.put,
+    /// GlobalCatalog.put); a table replaced in between is kept and this store fails.
     public func store(_ data: DataTable, out: OutTableRef, defaultName: String, parameter: String = "casOut",
-                      sourceName: String = "", sourceCaslib: String = "") async throws(ActionError) -> CASTable {
+                      sourceName: String = "", sourceCaslib: String = "", ifModified: Double? = nil) async throws(ActionError) -> CASTable {
         // `parameter` is the output parameter list (`casOut`); empty: the action takes its fields at the top level
         // (`table.addTable`: table, caslib, replace, promote), so errors name those
         func field(_ f: String) -> String { parameter.isEmpty ? (f == "name" ? "table" : f) : "\(parameter).\(f)" }
@@ -164,7 +166,7 @@ extension ActionContext {
         var t = CASTable(data: d, caslib: lib.name, creator: user, sourceName: sourceName, sourceCaslib: sourceCaslib)
         releaseReservations()
         guard out.promote else {
-            try await session.put(t)
+            try await session.put(t, ifModified: ifModified)
             return t
         }
         if let old = existingGlobal {
@@ -174,7 +176,7 @@ extension ActionContext {
         } else {
             try await requirePromote(into: lib, sourceCaslib: sourceCaslib, parameter: field("promote"))
         }
-        try await server.globals.put(t, replace: out.replace)
+        try await server.globals.put(t, replace: out.replace, ifModified: ifModified)
         await session.drop(key)
         return t
     }

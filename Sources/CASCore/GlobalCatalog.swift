@@ -68,7 +68,10 @@ public actor GlobalCatalog {
 
     /// Adds a global table. Refuses an existing name unless `replace` (promote never replaces; CAS users drop first).
     /// `change` is what the monitor's event says happened (`promoted` for `table.promote`).
-    public func put(_ table: CASTable, replace: Bool, as change: ServerEvent.TableChange.Kind = .added) async throws(ActionError) {
+    /// With `ifModified`, stores only if the table it replaces is still the one the caller read (its `modified`
+    /// time): checked after this writer holds the key, so no other put of the key can land in between.
+    public func put(_ table: CASTable, replace: Bool, as change: ServerEvent.TableChange.Kind = .added,
+                    ifModified expected: Double? = nil) async throws(ActionError) {
         let key = TableKey(caslib: table.caslib, name: table.name)
         if tables[key] != nil && !replace {
             throw ActionError(.alreadyExists, "A global table \(table.name) already exists in caslib \(table.caslib); drop it first (promote does not replace).")
@@ -77,9 +80,12 @@ public actor GlobalCatalog {
             throw ActionError(.alreadyExists, "Global table \(table.name) in caslib \(table.caslib) is being written by another session; try again.")
         }
         defer { writing.remove(key) }
+        if let expected, tables[key]?.modified != expected {
+            throw ActionError(.alreadyExists, "Global table \(table.name) in caslib \(table.caslib) changed since it was read; not overwritten.")
+        }
         var t = table
         t.isGlobal = true
-        t.modified = ServerClock.now
+        t.modified = max(ServerClock.now, (tables[key]?.modified ?? 0).nextUp)   // every replace is seen, even within one clock tick
         let bytes = t.data.estimatedBytes, old = charged[key] ?? 0
         if bytes > old { try budget?.charge(bytes - old, session: nil, for: "Global table \(t.name)") }
         do {

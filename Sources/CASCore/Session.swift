@@ -181,9 +181,16 @@ public actor Session {
 
     /// Adds or replaces a session table, charging its memory (the growth, when it replaces one) to the
     /// session's budget first; refused when the budget would be passed.
-    public func put(_ table: CASTable) throws(ActionError) {
+    /// Stores `table`. With `ifModified`, only if the table it replaces is still the one the caller read (its
+    /// `modified` time), checked and stored in one step of this actor: a replace landing in between wins.
+    public func put(_ table: CASTable, ifModified expected: Double? = nil) throws(ActionError) {
         guard !ended else { throw ActionError(.notFound, "Session \(id) has ended.") }
         let key = TableKey(caslib: table.caslib, name: table.name)
+        if let expected, tables[key]?.modified != expected {
+            throw ActionError(.alreadyExists, "Table \(table.name) in caslib \(table.caslib) changed since it was read; not overwritten.")
+        }
+        var table = table
+        if let old = tables[key], table.modified <= old.modified { table.modified = old.modified.nextUp }   // every replace is seen
         let bytes = table.data.estimatedBytes
         let old = charged[key] ?? 0
         if bytes > old { try budget?.charge(bytes - old, session: id, for: "Table \(table.name)") } else { budget?.release(old - bytes, session: id) }

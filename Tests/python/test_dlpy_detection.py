@@ -15,7 +15,7 @@ try:
     matplotlib.use("Agg")
     import numpy as np
     import pandas as pd
-    from dlpy.applications import Tiny_YoloV2
+    from dlpy.applications import Tiny_YoloV2, YoloV2, YoloV2_MultiSize
     from dlpy.model import Optimizer, MomentumSolver, DataSpec
     from dlpy.utils import create_object_detection_table, display_object_detections
     import matplotlib.pyplot as plt
@@ -143,5 +143,30 @@ def test_model_from_table_keeps_every_detection_option(server):
         assert det["coord_type"] == 3.0 and det["anchors"] == [0.6, 0.6, 0.9, 0.9]
         rebuilt.compile()
         assert rows() == before
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("app", ["YoloV2", "YoloV2_MultiSize"])
+def test_dlpys_other_yolo_v2_builders_train_one_epoch_and_score(server, voc, app):
+    """YoloV2 (a plain stack) and YoloV2_MultiSize (a reshape of an earlier feature map concatenated with the last one)
+    build through the unmodified DLPy call, train one epoch and write boxes."""
+    folder, truth = voc
+    conn = server.connect("carol")
+    try:
+        targets = create_object_detection_table(conn, data_path=str(folder), coord_type="yolo", output="det_carol", image_size=SIZE)
+        builder = {"YoloV2": YoloV2, "YoloV2_MultiSize": YoloV2_MultiSize}[app]
+        model = builder(conn, anchors=[0.6, 0.6, 0.9, 0.9], model_table=app.lower(), n_classes=2, width=SIZE, height=SIZE,
+                        predictions_per_grid=2, grid_number=SIZE // 32, coord_type="yolo", detection_threshold=0.0)
+        specs = [DataSpec(type_="IMAGE", layer="Input1", data=["_image_"]),
+                 DataSpec(type_="OBJECTDETECTION", layer="Detection1", data=["_nObjects_"] + targets)]
+        opt = Optimizer(algorithm=MomentumSolver(learning_rate=0.0001, momentum=0.9), mini_batch_size=4, max_epochs=1, log_level=0, seed=5)
+        hist = model.fit(data="det_carol", optimizer=opt, data_specs=specs, force_equal_padding=True)
+        assert len(hist.OptIterHistory) == 1 and np.isfinite(hist.OptIterHistory["Loss"].iloc[0])
+        model.predict(data="det_carol")
+        scored = model.valid_res_tbl.to_frame()
+        # detectionThreshold 0: every image gets boxes (at most maxBoxes), each with a class the table has
+        assert len(scored) == len(truth) and (scored["_nObjects_"] >= 1).all()
+        assert set(scored["_Object0_"]) <= {"red", "blue"}
     finally:
         conn.close()

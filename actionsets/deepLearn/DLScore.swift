@@ -61,7 +61,7 @@ struct DLScore: Action {
             data = try TableConcatenation.concatenate([data.gather(keep), extra.gather(rangeRows)], parameter: "initWeights")
             data.name = table.name
             try await ctx.store(data, out: OutTableRef(name: table.name, caslib: table.caslib, replace: true, promote: table.isGlobal),
-                                defaultName: table.name, parameter: "initWeights")
+                                defaultName: table.name, parameter: "initWeights", ifModified: table.modified)
             ctx.note("Stored the INT8 calibration (\(ranges.count) convolution ranges) in weights table \(table.name): INT8 scoring with "
                      + "these weights can now omit calibrationTable.")
         } catch {
