@@ -22,6 +22,10 @@ extension DataStepRun {
             }
             guard !names.isEmpty else { throw DataStepProgram.failure(s, "OF names no variables") }
             t.replaceSubrange(range, with: names.joined(separator: ", "))
+            // many OF lists of one large array must not grow the expression without bound: the program's own limit
+            guard t.utf8.count <= Limits.maxProgramParameter else {
+                throw DataStepProgram.failure(s, "its OF lists written out are longer than \(Limits.readable(Limits.maxProgramParameter)) bytes")
+            }
         }
     }
 

@@ -34,6 +34,7 @@ struct Transposition: Sendable {
         var columns: [OutColumn] = []
         var slots: [[Int: Int]] = []
         var duplicates: [String] = []
+        try charge(data.rowCount * 64 + groups.count * 64)   // the group maps: a key and a row per input row, one map per group
         if idColumns.isEmpty {
             let widest = groups.map(\.count).max() ?? 0
             try checkCount(widest, what: "rows in one by-group (without id, one column per row)")
@@ -41,7 +42,6 @@ struct Transposition: Sendable {
             for c in columns { try validate(c) }
             slots = groups.map { rows in Dictionary(uniqueKeysWithValues: rows.enumerated().map { ($0, $1) }) }
         } else {
-            try charge(data.rowCount * 32)   // the group maps: a key and a row per input row
             var index: [String: Int] = [:]
             for rows in groups {
                 try check()
@@ -154,10 +154,10 @@ struct Transposition: Sendable {
         let numeric = vars.allSatisfy { $0.type.isNumeric }
         let outRows = groups.count.multipliedReportingOverflow(by: vars.count)
         let cells = outRows.partialValue.multipliedReportingOverflow(by: columns.count + byColumns.count + 1)
-        guard !outRows.overflow, !cells.overflow, cells.partialValue <= Int.max / 24 else {
+        guard !outRows.overflow, !cells.overflow, cells.partialValue <= Int.max / 48 else {
             throw ActionError(.parameterValue, "The transposed table would have too many cells.", parameter: "transpose")
         }
-        try charge(cells.partialValue * (numeric ? 8 : 24))
+        try charge(cells.partialValue * (numeric ? 8 : 24) + outRows.partialValue * 16)   // the cells, and the (group, variable) pairs
         // (group, variable) per output row, groups in order
         let pairs = groups.indices.flatMap { g in vars.indices.map { (g, $0) } }
         var out: [Column] = byColumns.map { c in
