@@ -63,6 +63,7 @@ let package = Package(
         .target(name: "ActionSetPercentile", dependencies: ["CASCore"], path: "actionsets/percentile"),
         .target(name: "ActionSetDataPreprocess", dependencies: ["CASCore", "CheckedSize"], path: "actionsets/datapreprocess"),
         .target(name: "ActionSetDeduplication", dependencies: ["CASCore"], path: "actionsets/deduplication"),
+        .target(name: "ActionSetTranspose", dependencies: ["CASCore"], path: "actionsets/transpose"),
         .target(name: "ActionSetDataStep", dependencies: ["CASCore"], path: "actionsets/dataStep",
                 swiftSettings: [.unsafeFlags(["-O"])]),  // the DATA step's row loop: a debug build spent most of it in generic metadata and retains
         .target(name: "ActionSetAggregation", dependencies: ["CASCore", "ActionSetSimple"], path: "actionsets/aggregation"),  // simple's ColumnStats
@@ -76,7 +77,7 @@ let package = Package(
             name: "CASStandardSets",
             dependencies: [
                 "CASCore", "ActionSetBuiltins", "ActionSetSession", "ActionSetSessionProp", "ActionSetTable", "ActionSetAccessControl", "ActionSetSimple",
-                "ActionSetPercentile", "ActionSetAggregation", "ActionSetDataPreprocess", "ActionSetDeduplication", "ActionSetDataStep", "ActionSetFedSql", "ActionSetSCCASL", "ActionSetImage", "ActionSetSampling", "ActionSetDeepLearn", "ActionSetFCMPAct",
+                "ActionSetPercentile", "ActionSetAggregation", "ActionSetDataPreprocess", "ActionSetDeduplication", "ActionSetTranspose", "ActionSetDataStep", "ActionSetFedSql", "ActionSetSCCASL", "ActionSetImage", "ActionSetSampling", "ActionSetDeepLearn", "ActionSetFCMPAct",
             ]),
         // TLS for both front ends and the client: server contexts (reloadable), client verification with diagnosed
         // failures, the first-byte sniffer, and the certificates of `caslite tls self-signed`.
@@ -137,7 +138,7 @@ let package = Package(
         .target(name: "CASTestSupport", dependencies: [
                     "CASServer", "CASClient", "CASWire", "CASCore", "CASNIO", "CASStorage", "CASTLS",
                     "ActionSetBuiltins", "ActionSetSession", "ActionSetSessionProp", "ActionSetTable", "ActionSetAccessControl", "ActionSetSimple",
-                    "ActionSetPercentile", "ActionSetAggregation", "ActionSetDataPreprocess", "ActionSetDeduplication", "ActionSetDataStep", "ActionSetFedSql", "ActionSetSCCASL",
+                    "ActionSetPercentile", "ActionSetAggregation", "ActionSetDataPreprocess", "ActionSetDeduplication", "ActionSetTranspose", "ActionSetDataStep", "ActionSetFedSql", "ActionSetSCCASL",
                     .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                     .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
                 ],

@@ -28,7 +28,7 @@ public struct ByGroups: Sendable {
         }
 
         /// The formatted value (BEST12.-like for numbers, `.` for a missing number).
-        func formatted(numeric: Bool) -> String {
+        public func formatted(numeric: Bool) -> String {
             switch self {
             case .missing: numeric ? "." : ""
             case .number(let d): d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) : String(d)

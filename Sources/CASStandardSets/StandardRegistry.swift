@@ -15,13 +15,14 @@ import ActionSetSession
 import ActionSetSessionProp
 import ActionSetSimple
 import ActionSetTable
+import ActionSetTranspose
 import CASCore
 
 /// The action sets compiled into caslite, in the order help lists them. The executable passes them
 /// to `CASServer.start(_:sets:)`; the server itself depends on no action set.
 public enum StandardRegistry {
     public static let sets: [ActionSet] = [
-        builtinsActionSet, sessionActionSet, sessionPropActionSet, tableActionSet, accessControlActionSet, simpleActionSet, percentileActionSet, aggregationActionSet, datapreprocessActionSet, deduplicationActionSet, dataStepActionSet, fedSqlActionSet, sccaslActionSet, imageActionSet,
+        builtinsActionSet, sessionActionSet, sessionPropActionSet, tableActionSet, accessControlActionSet, simpleActionSet, percentileActionSet, aggregationActionSet, datapreprocessActionSet, deduplicationActionSet, transposeActionSet, dataStepActionSet, fedSqlActionSet, sccaslActionSet, imageActionSet,
         samplingActionSet, deepLearnActionSet, astoreActionSet, fcmpactActionSet,
     ]
 

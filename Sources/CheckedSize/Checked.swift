@@ -168,6 +168,9 @@ public enum Limits {
     /// By-groups one action may answer with (a result table or more per group). swat asks for larger
     /// groupings through casOut above the same number (its `cas.dataset.bygroup_casout_threshold`).
     public static let maxByGroups = 25_000
+    /// Columns one `transpose.transpose` may make from its id values (one per distinct value): a hostile id
+    /// column with a million distinct values is refused while it is read, before any output is allocated.
+    public static let maxTransposedColumns = 32_767
     /// Bytes of a parameter holding a program (CASL scripts, action definitions, computed-variable programs).
     public static let maxProgramParameter = 1 << 24
     /// Bins of one variable in one histogram (`datapreprocess.histogram`'s `nBins`, or what a `binWidth` makes).

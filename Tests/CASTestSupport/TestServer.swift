@@ -11,6 +11,7 @@ import ActionSetSession
 import ActionSetSessionProp
 import ActionSetSimple
 import ActionSetTable
+import ActionSetTranspose
 import CASClient
 import CASCore
 import CASServer
@@ -42,7 +43,7 @@ public final class TestServer: Sendable {
     /// `testing` set. Targets that test heavier sets pass them in `sets:`.
     public static let coreSets: [ActionSet] = [
         builtinsActionSet, sessionActionSet, sessionPropActionSet, tableActionSet, accessControlActionSet, simpleActionSet,
-        percentileActionSet, aggregationActionSet, datapreprocessActionSet, deduplicationActionSet, dataStepActionSet, fedSqlActionSet, sccaslActionSet, testingActionSet,
+        percentileActionSet, aggregationActionSet, datapreprocessActionSet, deduplicationActionSet, transposeActionSet, dataStepActionSet, fedSqlActionSet, sccaslActionSet, testingActionSet,
     ]
 
     /// A fresh, empty temporary folder.

@@ -62,6 +62,9 @@ struct DataStepProgram: Sendable {
         var character: Bool
         var initial: [Value]
         var statement: Statement
+
+        /// `_numeric_` / `_character_`: every numeric (character) variable the step has when it is compiled.
+        static func isVariableList(_ element: String) -> Bool { element == "_numeric_" || element == "_character_" }
     }
 
     struct ByVariable: Sendable {

@@ -6,7 +6,8 @@ import Foundation
 /// time: from the input, the declarations, then the statements in order) and every expression bound once.
 extension DataStepRun {
     func compile() throws(ActionError) {
-        let written = Self.written(program)
+        let arrays = try program.arrays.map { a throws(ActionError) in try expanded(a) }
+        let written = Self.written(program, arrays: arrays)
         for (c, column) in table.columns.enumerated() where written.contains(column.name.lowercased()) {
             switch column.data {
             case .varchar: loads.append((slots.add(column.name, .string), c))
@@ -34,7 +35,7 @@ extension DataStepRun {
             retained.insert(k)
             if let initial { try setInitial(k, initial, name) }
         }
-        for a in program.arrays { try declare(a, &retained) }
+        for a in arrays { try declare(a, &retained) }
         slots.pending = Set(written.filter { slots.slot($0) == nil })
         var context = Context()
         steps = try program.body.map { n throws(ActionError) in try compile(n, &context) }
@@ -163,6 +164,7 @@ extension DataStepRun {
             hidden.insert(rands.last!)
             t.replaceSubrange(r, with: name)
         }
+        try rewriteOfLists(&t, s)
         let lags = try rewriteLags(&t, s)
         do { return Expr(bound: try ComputedVars.bind(t, to: table, slots: slots), rands: rands, statement: s, lags: lags) } catch {
             throw DataStepProgram.failure(s, "\(error)")
@@ -253,10 +255,27 @@ extension DataStepRun {
         }
     }
 
+    /// `array a _numeric_;` (`_character_`) with its elements: as SAS makes it where the ARRAY stands after SET,
+    /// the input's numeric (character) columns in the table's order, then the RETAIN variables of that type
+    /// declared with an initial value. Variables the statements make later are not in it.
+    func expanded(_ a: DataStepProgram.ArrayDeclaration) throws(ActionError) -> DataStepProgram.ArrayDeclaration {
+        guard a.elements.count == 1, let list = a.elements.first, DataStepProgram.ArrayDeclaration.isVariableList(list) else { return a }
+        let character = list == "_character_"
+        var names = table.columns.filter { character ? $0.type == .varchar : $0.type.isNumeric }.map(\.name)
+        for (name, initial) in program.retained {
+            guard let v = initial, (v.stringValue != nil) == character, !names.contains(where: { $0.lowercased() == name.lowercased() }) else { continue }
+            names.append(name)
+        }
+        guard !names.isEmpty else { throw DataStepProgram.failure(a.statement, "the array \(a.name) {\(list)} has no variables: the input has no \(character ? "character" : "numeric") column.") }
+        var out = a
+        out.elements = names
+        return out
+    }
+
     /// The names the program assigns (lower-cased): targets, sum statements, DO indexes, RETAIN and ARRAY names.
-    static func written(_ p: DataStepProgram) -> Set<String> {
+    static func written(_ p: DataStepProgram, arrays: [DataStepProgram.ArrayDeclaration]) -> Set<String> {
         var out = Set(p.retained.map { $0.name.lowercased() })
-        for a in p.arrays { out.formUnion(a.elements.map { $0.lowercased() }) }
+        for a in arrays { out.formUnion(a.elements.map { $0.lowercased() }) }
         func walk(_ n: DataStepProgram.Node) {
             switch n {
             case .assign(.variable(let name), _, _), .sum(let name, _, _): out.insert(name.lowercased())

@@ -44,12 +44,15 @@ enum DataStepSource {
     static func array(_ rest: String, _ s: Statement) throws(ActionError) -> DataStepProgram.ArrayDeclaration {
         let name = String(rest.prefix { $0.isLetter || $0.isNumber || $0 == "_" })
         var tail = rest.dropFirst(name.count).drop { $0.isWhitespace }
-        guard let first = name.first, first.isLetter || first == "_", let open = tail.first,
-              let close = ["{": "}", "[": "]", "(": ")"][open] as Character?, let end = tail.firstIndex(of: close) else {
+        guard let first = name.first, first.isLetter || first == "_" else {
             throw DataStepProgram.failure(s, "expected `array name{n} variables;` (or name[*])")
         }
-        let size = tail[tail.index(after: tail.startIndex)..<end].trimmingCharacters(in: .whitespaces)
-        tail = tail[tail.index(after: end)...].drop { $0.isWhitespace }
+        var size = "*"   // `array a x y z;`: as SAS, the elements give the dimension
+        if let open = tail.first, let close = ["{": "}", "[": "]", "(": ")"][open] as Character? {
+            guard let end = tail.firstIndex(of: close) else { throw DataStepProgram.failure(s, "expected `array name{n} variables;` (or name[*])") }
+            size = tail[tail.index(after: tail.startIndex)..<end].trimmingCharacters(in: .whitespaces)
+            tail = tail[tail.index(after: end)...].drop { $0.isWhitespace }
+        }
         var character = false
         if tail.first == "$" {
             character = true
@@ -70,13 +73,21 @@ enum DataStepSource {
         var elements: [String] = []
         for w in try words(String(tail), s) {
             let lower = w.lowercased()
-            if ["_temporary_", "_numeric_", "_character_", "_all_"].contains(lower) {
-                throw DataStepProgram.failure(s, "\(w) arrays are not supported; name the variables")
+            if ["_temporary_", "_all_"].contains(lower) {
+                throw DataStepProgram.failure(s, "\(w) arrays are not supported; name the variables (or use _numeric_ / _character_)")
+            }
+            if lower == "_numeric_" || lower == "_character_" {   // expanded against the input when the step is compiled
+                guard elements.isEmpty, initial.isEmpty, size == "*", character == (lower == "_character_") else {
+                    throw DataStepProgram.failure(s, "\(w) stands alone after the array name (`array a \(character ? "$ " : "")\(w);` or `a{*}`), without initial values"
+                                                  + (character == (lower == "_character_") ? "" : "; a $ array takes _character_, a numeric one _numeric_"))
+                }
+                elements = [lower]
+                continue
             }
             elements += try expand(w, s)
             guard elements.count <= maxVariables else { throw DataStepProgram.failure(s, "the array names more than \(maxVariables) variables") }
         }
-        if size != "*" {
+        if size != "*" && !elements.contains(where: DataStepProgram.ArrayDeclaration.isVariableList) {
             guard let n = Int(size), n >= 1, n <= maxVariables else {
                 throw DataStepProgram.failure(s, "the dimension {\(size)} of array \(name) must be a whole number from 1 to \(maxVariables) or *")
             }
@@ -86,6 +97,9 @@ enum DataStepSource {
             }
         }
         guard !elements.isEmpty else { throw DataStepProgram.failure(s, "the array \(name){*} names no variables") }
+        if elements.count > 1, elements.contains(where: DataStepProgram.ArrayDeclaration.isVariableList) {
+            throw DataStepProgram.failure(s, "_numeric_ and _character_ stand alone after the array name")
+        }
         guard initial.count <= elements.count else {
             throw DataStepProgram.failure(s, "the array \(name) has \(elements.count) elements but \(initial.count) initial values")
         }

@@ -12,7 +12,10 @@ struct RunCode: Action {
     static let code = P.string("code", "The DATA step program: `data out; set in1 in2; … run;`.").program()
     static let single = P.string("single", "Accepted for CAS compatibility (one thread or many: caslite runs the step once).", default: "NO",
                                  allowed: ["YES", "NO"])
-    static let parameters = [code.spec, single.spec]
+    static let nThreads = P.optionalInt(
+        "nThreads", "Accepted for CAS compatibility (the threads per worker CAS would run the step on; DLPy sends nthreads=1 to keep the rows' order). caslite runs the step on one thread, in the rows' order, whatever it says.",
+        min: 0, max: 65_536)
+    static let parameters = [code.spec, single.spec, nThreads.spec]
 
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
         let program = try DataStepProgram(args[code])

@@ -7,7 +7,7 @@ struct DLJoin: Action {
     static let name = "dlJoin"
     static let summary = "Joins a table with its annotation table on an id column (rows of table with exactly one matching annotation row)."
     static let table = P.table("table", "The data table (its rows and columns come first).")
-    static let annotatedTable = P.table("annotatedTable", "The annotation table (its other columns are added).")
+    static let annotatedTable = P.table("annotatedTable", "The annotation table (its other columns are added).").aliases("annotation")
     static let id = P.string("id", "The id column both tables have (e.g. _filename_0).", default: "_id_")
     static let joinType = P.string("joinType", "INNER: rows of table whose id has an annotation row (LEFT also keeps the others, with missing annotations).",
                                    default: "INNER", allowed: ["INNER", "LEFT"])
@@ -15,9 +15,9 @@ struct DLJoin: Action {
     static let parameters = [table.spec, annotatedTable.spec, id.spec, joinType.spec, casOut.spec]
 
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
-        let left = try await ctx.filteredTable(args[table]).data
-        let right = try await ctx.filteredTable(args[annotatedTable], parameter: "annotatedTable").data
         let key = args[id]
+        let left = try await ctx.filteredTable(withId(args[table], key)).data
+        let right = try await ctx.filteredTable(withId(args[annotatedTable], key), parameter: "annotatedTable").data
         guard let lk = left.column(key) else { throw ActionError.missingColumn(key, in: left, parameter: "id") }
         guard let rk = right.column(key) else { throw ActionError.missingColumn(key, in: right, parameter: "id") }
         // ids compare as numbers (1 and 1.0 match) or as text (exactly), never a number with a text
@@ -60,5 +60,14 @@ struct DLJoin: Action {
         let stored = try await ctx.store(out, out: args[casOut], defaultName: "\(left.name)_joined")
         ctx.note("Joined \(rows.count) of \(left.rowCount) rows of table \(left.name) with annotatedTable \(right.name) on \(key) into table \(stored.name).")
         return ["OutputCasTables": .table(.outputCasTables([stored]))]
+    }
+
+    /// The reference with the id column among its `vars` when it selects some: DLPy joins
+    /// `CASTable(images, computedVars=['idjoin'], vars=['_image_'])` on idjoin, as CAS reads the id whatever vars says.
+    static func withId(_ ref: TableRef, _ key: String) -> TableRef {
+        guard !ref.vars.isEmpty, !ref.vars.contains(where: { $0.lowercased() == key.lowercased() }) else { return ref }
+        var r = ref
+        r.vars.append(key)
+        return r
     }
 }

@@ -5,4 +5,4 @@ import CASCore
 /// pixel order: docs/images.md §"The image action set".
 public let imageActionSet = ActionSet(
     name: "image", summary: "Images: load image files into tables, process (resize, normalize, …), summarize, fetch, save and augment them.",
-    actions: [LoadImages.self, ProcessImages.self, SummarizeImages.self, FetchImages.self, SaveImages.self, AugmentImages.self])
+    actions: [LoadImages.self, ProcessImages.self, SummarizeImages.self, FetchImages.self, SaveImages.self, AugmentImages.self, ExtractDetectedObjects.self])

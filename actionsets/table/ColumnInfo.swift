@@ -16,7 +16,7 @@ struct ColumnInfo: Action {
         let rows: [[Value]] = t.data.columns.enumerated().map { i, c in
             let (fmt, w, d) = splitFormat(c.format)
             return [.string(c.name), .string(c.label), .int(Int64(i + 1)), .string(c.type.rawValue), .int(Int64(c.width)),
-                    .int(Int64(c.type.isNumeric ? 12 : c.width)), .string(fmt), .int(Int64(w)), .int(Int64(d))]
+                    .int(Int64(w > 0 ? w : c.type.isNumeric ? 12 : c.width)), .string(fmt), .int(Int64(w)), .int(Int64(d))]   // a format's width is the formatted length
         }
         return ["ColumnInfo": .table(.result("ColumnInfo", label: "Column Information for \(t.name.uppercased()) in Caslib \(t.caslib)", columns: [
             ("Column", .varchar), ("Label", .varchar), ("ID", .int32), ("Type", .varchar), ("RawLength", .int32),

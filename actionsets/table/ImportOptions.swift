@@ -24,7 +24,10 @@ enum ImportOptions: ParamGroup {
     static let delimiter = P.optionalString("delimiter", "Field delimiter (one character); ',' unless fileType AUTO or CSV reads a .tsv or .tab file or a first line of tabs and no commas (tab), or fileType AUTO a first line of '|' and no commas or tabs ('|').")
     static let getNames = P.bool("getNames", "The first row holds column names.", default: true)
     static let vars = P.groupList("vars", "Per-column overrides of type, name, label and format.", Var.self)
-    static let parameters = [fileType.spec, delimiter.spec, getNames.spec, vars.spec]
+    static let varChars = P.bool(
+        "varChars", "Accepted for CAS compatibility: CAS reads text as VARCHAR instead of CHAR with it; caslite's text columns are always varchar.",
+        default: false)
+    static let parameters = [fileType.spec, delimiter.spec, getNames.spec, vars.spec, varChars.spec]
 
     static let param = P.group("importOptions", "How to read the file.", ImportOptions.self)
 

@@ -38,10 +38,11 @@ public struct TableRef: Sendable, Equatable {
         public static let caslib = P.caslib("caslib", "Caslib of the table; lookups go session scope first, then global.")
         public static let whereClause = P.optionalString("where", "Row filter in the where-expression language (docs/where.md).").program()
         public static let vars = P.columns("vars", "Columns to use; all columns when omitted.")
-        public static let computedVars = P.columns("computedVars", "Columns the computedVarsProgram adds; where and vars can use them.")
+        public static let computedVars = P.columns("computedVars", "Columns the computedVarsProgram adds; where and vars can use them.").aliases("compVars")
         public static let computedVarsProgram = P.optionalString(
             "computedVarsProgram",
             "Statements `name = expression;` (the where-expression language, docs/where.md) computing computedVars; `length` statements are accepted and ignored.").program()
+            .aliases("compPgm")
         public static let groupBy = P.columns(
             "groupBy", "By-variables: the actions that honour them (simple.summary, freq, crossTab, topk, distinct, percentile.percentile, aggregation.aggregate) return ByGroupInfo and one result table per group; others ignore them.")
         public static let groupByMode = P.string(
@@ -85,8 +86,10 @@ public struct OutTableRef: Sendable, Equatable {
         public static let label = P.optionalString("label", "Label of the output table.")
         public static let blockSize = P.optionalDouble(
             "blockSize", "Accepted for CAS compatibility and ignored (CAS's block size for threads; DLPy sends it, sometimes as a fraction).", min: 0)
+        public static let replication = P.optionalInt(
+            "replication", "Accepted for CAS compatibility and ignored (the copies CAS keeps on other workers; one server keeps one).", min: 0, max: 1_000)
         /// The `casouttable` fields, in CAS's order.
-        public static let parameters = [name.spec, caslib.spec, replace.spec, promote.spec, label.spec, blockSize.spec]
+        public static let parameters = [name.spec, caslib.spec, replace.spec, promote.spec, label.spec, blockSize.spec, replication.spec]
     }
 
     /// Reads a validated `casouttable` parameter list.

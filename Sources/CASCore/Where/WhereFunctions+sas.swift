@@ -22,6 +22,8 @@ extension WhereFunctions {
         "weekday": (1...1, "weekday(date)"), "mdy": (3...3, "mdy(month, day, year)"), "datepart": (1...1, "datepart(datetime)"),
         "timepart": (1...1, "timepart(datetime)"), "hour": (1...1, "hour(time)"), "minute": (1...1, "minute(time)"),
         "second": (1...1, "second(time)"),
+        "cmiss": (1...Limits.maxColumns, "cmiss(x, ...) or cmiss(of a[*])"), "nmiss": (1...Limits.maxColumns, "nmiss(x, ...) or nmiss(of a[*])"),
+        "inputc": (2...2, "inputc(s, '$w.')"),
     ]
 
     static func compileSAS(_ key: String, _ args: [WhereOperand]) throws(WhereError) -> WhereCompiled {
@@ -44,6 +46,13 @@ extension WhereFunctions {
                 throw WhereError(message: "constant() takes one of \(constants.keys.sorted().map { "'\($0)'" }.joined(separator: ", "))", position: args[0].position)
             }
             return .number { _ in v }
+        case "cmiss":   // missing values of any type: a missing number, a blank string
+            let tests = args.map(WhereBinder.missingTest)
+            return .number { row in Double(tests.reduce(0) { $0 + ($1(row) ? 1 : 0) }) }
+        case "nmiss":
+            let nums = try args.map { (a) throws(WhereError) -> @Sendable (Int) -> Double in try WhereBinder.number(a, for: "nmiss()") }
+            return .number { row in Double(nums.reduce(0) { $0 + ($1(row).isNaN ? 1 : 0) }) }
+        case "inputc": return try inputc(args)
         case "coalescec":
             let parts = try args.map { (a) throws(WhereError) -> @Sendable (Int) -> String in try WhereBinder.string(a, for: "coalescec()") }
             return .string { row in parts.lazy.map { $0(row) }.first { !$0.allSatisfy { $0 == " " } } ?? "" }
@@ -51,6 +60,27 @@ extension WhereFunctions {
             var nums: [@Sendable (Int) -> Double] = []
             for a in args { nums.append(try WhereBinder.number(a, for: "\(key)()")) }
             return .number(sasNumeric(key, nums))
+        }
+    }
+
+    /// inputc(s, 'informat'): s read with a character informat — `$w.` (the first w characters, leading
+    /// blanks removed), `$CHARw.` (the first w, as they are), `$.`; a bare `w.` reads as `$w.` (DLPy's
+    /// object-detection tables send one, and CAS runs them). The informat is a string literal.
+    private static func inputc(_ args: [WhereOperand]) throws(WhereError) -> WhereCompiled {
+        let s = try WhereBinder.string(args[0], for: "inputc()")
+        guard case .string(let fmtFn) = args[1].code, args[1].isConstant else {
+            throw WhereError(message: "inputc() needs an informat literal such as '$8.' as its second argument", position: args[1].position)
+        }
+        let informat = fmtFn(0).uppercased().trimmingCharacters(in: .whitespaces)
+        guard let m = informat.wholeMatch(of: /(\$CHAR|\$)?(\d{0,5})\./), (Int(m.2) ?? 1) >= 1, (Int(m.2) ?? 1) <= Limits.maxComputedString else {
+            throw WhereError(message: "inputc(): informat '\(informat)' is not supported ($w., $CHARw. or w. with w from 1 to \(Limits.maxComputedString))",
+                             position: args[1].position)
+        }
+        let width = Int(m.2), keepBlanks = m.1 == "$CHAR"
+        return .string { row in
+            let v = s(row)
+            let cut = width.map { String(v.prefix($0)) } ?? v
+            return keepBlanks ? cut : String(cut.drop { $0 == " " })
         }
     }
 
