@@ -31,12 +31,12 @@ struct BuilderTests {
     }
 
     /// The torch twins' counts (bench/torch/models.py: `sum(p.numel() for p in m.parameters())`; VGG16 and Inception v3
-    /// are torchvision's 138,357,544 and 23,834,568 at 1000 classes) and state_dict sizes without num_batches_tracked.
+    /// are torchvision's 138,357,544 and 23,834,568 at 1000 classes; the benchmark's 2-class heads only change the last
+    /// layer) and state_dict sizes without num_batches_tracked.
     @Test("VGG16, Inception v3 and Tiny YOLOv2 have their torch twins' parameter counts and names")
     func zooCounts() throws {
         let vgg = try Model(layers: ModelBuilders.vgg16Layers())
         #expect(vgg.parameterCount == 138_357_544)
-        #expect(try Model(layers: ModelBuilders.vgg16Layers(classes: 2)).parameterCount == 134_268_738)
         #expect(vgg.namedBlocks.count == 32)
         #expect(vgg.layer(named: "features.30")!.outputShape == [7, 7, 512])
         #expect(vgg.namedBlocks.first { $0.name == "features.28.weight" }!.block.shape == [512, 512, 3, 3])
@@ -45,7 +45,6 @@ struct BuilderTests {
 
         let inception = try Model(layers: ModelBuilders.inceptionV3Layers())
         #expect(inception.parameterCount == 23_834_568)
-        #expect(try Model(layers: ModelBuilders.inceptionV3Layers(classes: 2)).parameterCount == 21_789_666)
         #expect(inception.namedBlocks.count == 566 - 94)
         for (name, shape) in [("maxpool2", [35, 35, 192]), ("Mixed_5b", [35, 35, 256]), ("Mixed_5d", [35, 35, 288]),
                               ("Mixed_6a", [17, 17, 768]), ("Mixed_6e", [17, 17, 768]), ("Mixed_7a", [8, 8, 1280]),
