@@ -5,7 +5,9 @@
 //       RESULT side=caslite case=NAME batch=N ms=<median> img_s=.. min_ms=.. max_ms=.. peak_mb=.. base_mb=.. threads=N
 //       (bench/torch/compare.py runs these next to the PyTorch / onnxruntime peers).
 //       Cases: resnet50-infer-b1, resnet50-infer-b4, resnet50-train-b4, mobilenetv2-head-b4, mobilenetv2-infer-b4,
-//              each also with the suffix -bf16 (convolutions and fully connected layers in bf16, Precision.bf16),
+//              mobilenetv2-train-b4, vgg16-infer-b4, vgg16-train-b4, inceptionv3-infer-b4, inceptionv3-train-b4,
+//              tinyyolov2-infer-b4, tinyyolov2-train-b4 (DLPy's Tiny YOLOv2, 416x416, 0..255 pixels; training on seeded
+//              random truth boxes), each also with the suffix -bf16 (convolutions and fully connected layers in bf16, Precision.bf16),
 //              the inference ones with -int8 (calibrated on 8 other random images, Precision.int8),
 //              conv-b4 (ResNet-50's convolutions: oneDNN vs im2col + OpenBLAS sgemm vs the bare sgemm),
 //              threads (one OpenMP pool: sgemm next to oneDNN, and idle CPU after a BLAS call).
@@ -95,7 +97,8 @@ func printProfile(_ model: Model, _ title: String) {
 /// (batch, warm-up runs, timed runs); bench/torch/peers.py uses the same table.
 let networkCases: [String: (Int, Int, Int)] = [
     "resnet50-infer-b1": (1, 3, 10), "resnet50-infer-b4": (4, 2, 5), "resnet50-train-b4": (4, 2, 5), "mobilenetv2-head-b4": (4, 3, 10),
-    "mobilenetv2-infer-b4": (4, 3, 10),
+    "mobilenetv2-infer-b4": (4, 3, 10), "mobilenetv2-train-b4": (4, 3, 10), "vgg16-infer-b4": (4, 2, 5), "vgg16-train-b4": (4, 2, 5),
+    "inceptionv3-infer-b4": (4, 2, 5), "inceptionv3-train-b4": (4, 2, 5), "tinyyolov2-infer-b4": (4, 3, 10), "tinyyolov2-train-b4": (4, 2, 5),
 ]
 
 /// The precision a case name asks for (suffix -bf16 or -int8) and the name without it.
@@ -105,11 +108,33 @@ func precisionOf(_ name: String) -> (String, Precision) {
     return (name, .fp32)
 }
 
-func inferenceCase(_ name: String, _ layers: [Layer]) throws {
+/// A seeded random input batch: values in -0.5..<0.5, or 0..<255 (`pixels`, for a model that scales its input as DLPy's do).
+func input(_ shape: [Int], seed: UInt64, pixels: Bool) -> Tensor {
+    let x = random(shape, seed: seed)
+    if pixels { for i in 0..<x.count { x[i] = (x[i] + 0.5) * 255 } }
+    return x
+}
+
+/// Seeded random truth boxes for a detection training step (bench/torch/models.py `random_boxes` draws the same
+/// kind, from numpy's generator): per image `perImage` boxes (class 0..<classes, centre 0.1..0.9, size 0.05..0.5),
+/// then unused slots (class -1) up to `maxLabels`.
+func randomBoxes(batch: Int, maxLabels: Int = 30, perImage: Int = 3, classes: Int = 20, seed: UInt64 = 7) -> [Float] {
+    var r = Xoshiro256(seed: seed)
+    var t: [Float] = []
+    for _ in 0..<batch {
+        for i in 0..<maxLabels {
+            t += i < perImage ? [Float(Int(r.nextUniform() * Float(classes)) % classes), 0.1 + 0.8 * r.nextUniform(), 0.1 + 0.8 * r.nextUniform(),
+                                 0.05 + 0.45 * r.nextUniform(), 0.05 + 0.45 * r.nextUniform()] : [-1, 0, 0, 0, 0]
+        }
+    }
+    return t
+}
+
+func inferenceCase(_ name: String, _ layers: [Layer], pixels: Bool = false) throws {
     let (base, precision) = precisionOf(name)
     let (n, warm, runs) = networkCases[base]!
     let model = try Model(layers: layers, seed: 1)
-    let x = random([n] + model.inputLayer.outputShape, seed: 5)
+    let x = input([n] + model.inputLayer.outputShape, seed: 5, pixels: pixels)
     if precision == .int8 { try model.calibrate([random([8] + model.inputLayer.outputShape, seed: 9)]) }   // untimed
     try model.setPrecision(precision)
     let t = try timed(warm: warm, runs: runs) { try model.forward(x, training: false) }
@@ -122,18 +147,22 @@ func inferenceCase(_ name: String, _ layers: [Layer]) throws {
     result(name, batch: n, t)
 }
 
-func trainingCase(_ name: String, _ layers: [Layer], frozen: Set<String> = []) throws {
+/// A training step: forward, zero gradients, backward (class labels, or box `targets` for a detection output), SGD momentum 0.9.
+func trainingCase(_ name: String, _ layers: [Layer], frozen: Set<String> = [], targets: [Float]? = nil, pixels: Bool = false) throws {
     let (base, precision) = precisionOf(name)
     let (n, warm, runs) = networkCases[base]!
     let model = try Model(layers: layers, seed: 1)
     try model.setPrecision(precision)
     try model.setFrozen(frozen)
     let sgd = try SGD(model: model, options: SGDOptions(momentum: 0.9))
-    let x = random([n] + model.inputLayer.outputShape, seed: 6), labels = (0..<n).map { $0 % 2 }
+    let x = input([n] + model.inputLayer.outputShape, seed: 6, pixels: pixels), labels = (0..<n).map { $0 % 2 }
+    func backward() throws {
+        if let targets { try model.backward(targets: targets) } else { try model.backward(labels: labels) }
+    }
     func step() throws {
         try model.forward(x, training: true)
         model.zeroGradients()
-        try model.backward(labels: labels)
+        try backward()
         sgd.step(model, rate: 0.001)
     }
     let t = try timed(warm: warm, runs: runs, step)
@@ -143,7 +172,7 @@ func trainingCase(_ name: String, _ layers: [Layer], frozen: Set<String> = []) t
         var t0 = now()
         model.zeroGradients()
         model.profile!["zero gradients"] = now() - t0
-        try model.backward(labels: labels)
+        try backward()
         t0 = now()
         sgd.step(model, rate: 0.001)
         model.profile!["sgd step"] = now() - t0
@@ -264,6 +293,14 @@ if let name = caseName {
     case "resnet50-infer-b1", "resnet50-infer-b4": try inferenceCase(name, ModelBuilders.resNet50Layers(classes: 2))
     case "resnet50-train-b4": try trainingCase(name, ModelBuilders.resNet50Layers(classes: 2))
     case "mobilenetv2-infer-b4": try inferenceCase(name, ModelBuilders.mobileNetV2Layers(classes: 1000))
+    case "mobilenetv2-train-b4": try trainingCase(name, ModelBuilders.mobileNetV2Layers(classes: 2))
+    case "vgg16-infer-b4": try inferenceCase(name, ModelBuilders.vgg16Layers(classes: 2))
+    case "vgg16-train-b4": try trainingCase(name, ModelBuilders.vgg16Layers(classes: 2))
+    case "inceptionv3-infer-b4": try inferenceCase(name, ModelBuilders.inceptionV3Layers(classes: 2))
+    case "inceptionv3-train-b4": try trainingCase(name, ModelBuilders.inceptionV3Layers(classes: 2))
+    case "tinyyolov2-infer-b4": try inferenceCase(name, ModelBuilders.tinyYoloV2Layers(), pixels: true)
+    case "tinyyolov2-train-b4":
+        try trainingCase(name, ModelBuilders.tinyYoloV2Layers(), targets: randomBoxes(batch: networkCases["tinyyolov2-train-b4"]!.0), pixels: true)
     case "mobilenetv2-head-b4":
         let (layers, frozen) = mobileNetHead()
         try trainingCase(name, layers, frozen: frozen)
