@@ -131,3 +131,13 @@ def test_iterating_over_groupby_matches_pandas(conn):
     got = {key[0]: part.to_frame().sort_values("wind")["wind"].tolist() for key, part in tbl.groupby("zone")}   # simple.groupBy
     expected = {key: part.sort_values("wind")["wind"].tolist() for key, part in df.groupby("zone")}
     assert got == expected
+
+
+def test_freq_formats_a_missing_character_value_blank_and_a_missing_number_as_a_dot(conn):
+    """SAS formats a missing character value as blank and a missing number as '.': DLPy's evaluate_object_detection
+    takes every non-blank FmtVar of the object class columns for a class name."""
+    import pandas as pd
+    conn.upload_frame(pd.DataFrame({"c": ["cat", None, "dog", None], "x": [1.0, None, 2.0, 1.0]}), casout=dict(name="fmtmiss", replace=True))
+    f = conn.simple.freq(table="fmtmiss", inputs=["c", "x"])["Frequency"]
+    assert sorted(f[f["Column"] == "c"]["FmtVar"]) == ["", "cat", "dog"]
+    assert sorted(f[f["Column"] == "x"]["FmtVar"]) == [".", "1", "2"]

@@ -56,7 +56,9 @@ struct Freq: Action {
             for r in 0..<c.data.count { counts[Level(c.data, r), default: 0] += 1 }
             for (i, (level, n)) in counts.sorted(by: { $0.key < $1.key }).enumerated() where withMissing || level != .missing {
                 let isChar = c.type == .varchar || c.type == .varbinary
-                b.append([.string(c.name), isChar ? level.value : .null, isChar ? .null : level.value, .string(level.display),
+                // a missing character value is formatted blank, a missing number "." (SAS; DLPy drops blank class names)
+                b.append([.string(c.name), isChar ? level.value : .null, isChar ? .null : level.value,
+                          .string(isChar && level == .missing ? "" : level.display),
                           .int(Int64(i + 1)), .double(Double(n))])
             }
         }
