@@ -57,9 +57,17 @@ def voc(server):
     return folder, write_voc(folder, 24)
 
 
+def connect(server, user):
+    """DLPy's create_object_detection_table names the tables it loads from the data's caslib without a caslib: the
+    data's caslib (Public here) must be the active one (docs/python.md)."""
+    conn = server.connect(user)
+    conn.setsessopt(caslib="public")
+    return conn
+
+
 def test_tiny_yolov2_trains_on_a_voc_folder_and_beats_the_mean_box_baseline(server, voc):
     folder, truth = voc
-    conn = server.connect("alice")
+    conn = connect(server, "alice")
     try:
         targets = create_object_detection_table(conn, data_path=str(folder), coord_type="yolo", output="det_train", image_size=SIZE)
         tbl = conn.CASTable("det_train")
@@ -106,7 +114,7 @@ def test_tiny_yolov2_trains_on_a_voc_folder_and_beats_the_mean_box_baseline(serv
 
 def test_a_detection_table_with_a_third_class_is_refused_naming_the_layer(server, voc):
     folder, _ = voc
-    conn = server.connect("bob")
+    conn = connect(server, "bob")
     try:
         targets = create_object_detection_table(conn, data_path=str(folder), coord_type="yolo", output="det_bob", image_size=SIZE)
         Tiny_YoloV2(conn, anchors=[0.6, 0.6], model_table="tiny_one", n_classes=1, width=SIZE, height=SIZE,
@@ -152,7 +160,7 @@ def test_dlpys_other_yolo_v2_builders_train_one_epoch_and_score(server, voc, app
     """YoloV2 (a plain stack) and YoloV2_MultiSize (a reshape of an earlier feature map concatenated with the last one)
     build through the unmodified DLPy call, train one epoch and write boxes."""
     folder, truth = voc
-    conn = server.connect("carol")
+    conn = connect(server, "carol")
     try:
         targets = create_object_detection_table(conn, data_path=str(folder), coord_type="yolo", output="det_carol", image_size=SIZE)
         builder = {"YoloV2": YoloV2, "YoloV2_MultiSize": YoloV2_MultiSize}[app]

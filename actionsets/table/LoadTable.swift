@@ -8,15 +8,13 @@ struct LoadTable: Action {
     static let summary = "Loads a saved table (table.save), a CSV, TSV or other delimited text file, or JSON records from a caslib into an in-memory table."
     static let path = P.string("path", "A saved table's name, or a file path relative to the caslib's folder.")
     static let caslib = P.caslib("caslib", "Caslib holding the file; the active caslib when omitted.")
-    static let casOut = P.outTable("casOut", "Output table; named after the file, in the file's caslib, when omitted (a casOut without caslib: the active caslib).")
+    static let casOut = P.outTable("casOut", "Output table; named after the file, in the file's caslib, when omitted.")
     static let parameters = [path.spec, caslib.spec, ImportOptions.param.spec, casOut.spec]
 
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
         let lib = try await ctx.caslib(args[caslib])
         var out = args[casOut]
-        // as CAS: without casOut the table lands in the source's caslib; a casOut without a caslib means the active
-        // caslib, as every casOut does (DLPy's create_object_detection_table loads files of Public by name into the session's)
-        if !args.has(casOut) { out.caslib = lib.name }
+        if out.caslib == nil { out.caslib = lib.name }  // as CAS: the table lands in the source's caslib
         let file = try await ctx.path(args[path], in: lib, for: .read, parameter: "path")
         if !file.isFile, let saved = try await loadSaved(args[path], lib: lib, ctx: ctx) {
             let stored = try await ctx.store(saved.0, out: out, defaultName: saved.0.name, sourceName: args[path], sourceCaslib: lib.name)
