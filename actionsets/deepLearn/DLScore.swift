@@ -99,7 +99,7 @@ struct DLScore: Action {
         let m = model.withClasses(from: w)
         let t = try await ctx.filteredTable(args[table])
         let column = args[inputs].first ?? "_image_", target = w.target ?? "_label_", batch = args[bufferSize]
-        let threads = args[nThreads] > 0 ? min(args[nThreads], ProcessInfo.processInfo.activeProcessorCount) : ProcessInfo.processInfo.activeProcessorCount
+        let threads = TrainingRun.threads(args[nThreads])
         let wantsLayers = args.has(layerOut)
         var calibrationData: DataTable?
         if precisionValue == .int8 {
@@ -202,7 +202,7 @@ struct DLScore: Action {
                              _ precisionValue: Precision) async throws -> ValueDict {
         try refuseClassOptions(args, m, precisionValue, kind: "segmentation", writes: "predicted masks")
         let column = args[inputs].first ?? "_image_", target = w.target ?? "labels", batch = args[bufferSize]
-        let threads = args[nThreads] > 0 ? min(args[nThreads], ProcessInfo.processInfo.activeProcessorCount) : ProcessInfo.processInfo.activeProcessorCount
+        let threads = TrainingRun.threads(args[nThreads])
         let wantsTable = args.has(casOut)
         let scored = try await ctx.cpu { () throws -> SegmentationScore in
             let engine = try EngineGraph.model(m, seed: 0, for: .inference(batch: batch), ctx)
@@ -252,7 +252,7 @@ struct DLScore: Action {
                           _ precisionValue: Precision) async throws -> ValueDict {
         try refuseClassOptions(args, m, precisionValue, kind: "detection", writes: "boxes")
         let column = args[inputs].first ?? "_image_", batch = args[bufferSize]
-        let threads = args[nThreads] > 0 ? min(args[nThreads], ProcessInfo.processInfo.activeProcessorCount) : ProcessInfo.processInfo.activeProcessorCount
+        let threads = TrainingRun.threads(args[nThreads])
         let scored = try await ctx.cpu { () throws -> DetectionScore in
             let engine = try EngineGraph.model(m, seed: 0, for: .inference(batch: batch), ctx)
             try w.load(into: engine, parameter: "initWeights")

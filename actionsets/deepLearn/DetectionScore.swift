@@ -27,11 +27,12 @@ struct DetectionScore: Sendable {
         var found: [[Detection]] = []
         found.reserveCapacity(samples.count)
         do {
-            _ = try Trainer.predict(engine, data: samples.source(levels: []), batchSize: batch) { n in
+            // each batch's decoded output is read at once: only the kept boxes outlive it
+            try Trainer.forEachBatch(engine, data: samples.source(levels: []), batchSize: batch) { ids, out in
                 try ctx.checkCancellation()
-                guard let out = engine.activation(of: layer.name) else { throw ActionError(.internalError, "the detection output was not kept") }
-                for k in 0..<n {
-                    found.append(layer.detections(out, sample: k, threshold: targets.threshold, iouThreshold: targets.iouThreshold, maxBoxes: targets.maxBoxes))
+                for k in ids.indices {
+                    found.append(layer.detections(out, sample: k - ids.startIndex, threshold: targets.threshold, iouThreshold: targets.iouThreshold,
+                                                  maxBoxes: targets.maxBoxes))
                 }
             }
         } catch let e as ActionError { throw e } catch { throw ActionError(.parameterValue, "Scoring failed: \(error)") }
@@ -39,7 +40,7 @@ struct DetectionScore: Sendable {
         // the table's own objects, when it has them in the layout dlTrain reads
         var truth: [[(String, DetectionBox)]]?
         if let columns = try? targets.columns(t, named: nil, parameter: "table") {
-            truth = try samples.rows.map { try targets.objects(t, row: $0, columns, parameter: "table") }
+            truth = try targets.objects(samples, t, columns, parameter: "table")
         }
         return DetectionScore(targets: targets, rows: samples.rows, found: found, levels: names, truth: truth)
     }

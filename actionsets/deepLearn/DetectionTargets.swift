@@ -190,18 +190,24 @@ struct DetectionTargets: Sendable {
         return out
     }
 
-    /// Training samples: the decoded images and their boxes (`levels` gives the class indices; a class not among
-    /// them is an error). The boxes are charged to the session's memory first.
-    func samples(_ images: ImageSamples, _ t: DataTable, _ c: Columns, levels: [String], parameter: String, _ ctx: ActionContext) throws(ActionError) -> BoxDataSource {
+    /// The objects of every decoded image's row, read once (`objects(_:row:_:parameter:)`).
+    func objects(_ images: ImageSamples, _ t: DataTable, _ c: Columns, parameter: String) throws(ActionError) -> [[(String, DetectionBox)]] {
+        try images.rows.map { row throws(ActionError) in try objects(t, row: row, c, parameter: parameter) }
+    }
+
+    /// Training samples: the decoded images and their `objects` (`levels` gives the class indices; a class not among
+    /// them is an error naming the image's row). The boxes are charged to the session's memory first.
+    func samples(_ images: ImageSamples, _ objects: [[(String, DetectionBox)]], table: String, levels: [String], parameter: String,
+                 _ ctx: ActionContext) throws(ActionError) -> BoxDataSource {
         let per = options.maxLabels * 5
         let bytes = images.count.multipliedReportingOverflow(by: per * MemoryLayout<Float>.size)
-        try ctx.reserve(bytes.overflow ? Int.max : bytes.partialValue, for: "boxes of \(images.count) images of table \(t.name)")
+        try ctx.reserve(bytes.overflow ? Int.max : bytes.partialValue, for: "boxes of \(images.count) images of table \(table)")
         let index = Dictionary(uniqueKeysWithValues: levels.enumerated().map { ($0.element, $0.offset) })
         var targets = [Float](repeating: -1, count: images.count * per)
         for (k, row) in images.rows.enumerated() {
-            for (i, (cls, box)) in try objects(t, row: row, c, parameter: parameter).enumerated() {
+            for (i, (cls, box)) in objects[k].enumerated() {
                 guard let ci = index[cls] else {
-                    throw ActionError(.parameterValue, "Row \(row + 1) of table \(t.name) has object class '\(cls)', which the training table does not have (\(levels.prefix(10).joined(separator: ", "))).",
+                    throw ActionError(.parameterValue, "Row \(row + 1) of table \(table) has object class '\(cls)', which the training table does not have (\(levels.prefix(10).joined(separator: ", "))).",
                                       parameter: parameter)
                 }
                 targets.replaceSubrange((k * per + i * 5)..<(k * per + i * 5 + 5), with: [Float(ci), box.x, box.y, box.w, box.h])
@@ -210,10 +216,9 @@ struct DetectionTargets: Sendable {
         return BoxDataSource(values: images.values, targets: targets, sampleShape: images.shape, maxLabels: options.maxLabels)
     }
 
-    /// The object classes of the rows with an image, sorted: the class indices. More than the layer's classNumber is an error.
-    func levels(_ images: ImageSamples, _ t: DataTable, _ c: Columns, parameter: String) throws(ActionError) -> [String] {
-        var seen = Set<String>()
-        for row in images.rows { for (cls, _) in try objects(t, row: row, c, parameter: parameter) { seen.insert(cls) } }
+    /// The object classes of `objects` (the training rows'), sorted: the class indices. More than the layer's classNumber is an error.
+    func levels(_ objects: [[(String, DetectionBox)]], table t: DataTable, _ c: Columns, parameter: String) throws(ActionError) -> [String] {
+        let seen = Set(objects.joined().map(\.0))
         guard !seen.isEmpty else {
             throw ActionError(.parameterValue, "Table \(t.name) has no objects in its object columns (\(c.objects.first?.cls ?? "")…) for detection layer '\(layer)'.", parameter: parameter)
         }

@@ -25,16 +25,18 @@ struct TrainingData: Sendable {
             try SegmentationMasks.checkAugmentation(input, detection.layer, what: "its boxes")
             let train = try await decode(t.data, column, nil, shape, ctx, .exact)
             let columns = try detection.columns(t.data, named: specs.objects, parameter: "table")
-            let levels = try detection.levels(train, t.data, columns, parameter: "table")
+            let objects = try detection.objects(train, t.data, columns, parameter: "table")
+            let levels = try detection.levels(objects, table: t.data, columns, parameter: "table")
             if levels.count < detection.options.classes {
                 ctx.note("Detection layer '\(detection.layer)' has \(detection.options.classes) classes; table \(t.name) has \(levels.count) (\(levels.prefix(10).joined(separator: ", "))): the other \(detection.options.classes - levels.count) are never trained.")
             }
-            var data = TrainingData(train: try detection.samples(train, t.data, columns, levels: levels, parameter: "table", ctx), valid: nil, levels: levels)
+            var data = TrainingData(train: try detection.samples(train, objects, table: t.name, levels: levels, parameter: "table", ctx), valid: nil, levels: levels)
             if let validTable = args[DLTrain.validTable] {
                 let v = try await ctx.filteredTable(validTable, parameter: "validTable")
                 let valid = try await decode(v.data, column, nil, shape, ctx, .exact)
                 let vc = try detection.columns(v.data, named: specs.objects, parameter: "validTable")
-                data.valid = try detection.samples(valid, v.data, vc, levels: levels, parameter: "validTable", ctx)
+                data.valid = try detection.samples(valid, try detection.objects(valid, v.data, vc, parameter: "validTable"), table: v.name, levels: levels,
+                                                   parameter: "validTable", ctx)
             }
             return data
         }

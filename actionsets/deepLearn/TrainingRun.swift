@@ -11,9 +11,15 @@ struct TrainingRun: Sendable {
     /// The model table's name, for the web monitor's Training page.
     let model: String
 
+    /// Engine threads for an action's `nThreads`: 0 means every core, more than the cores is capped.
+    static func threads(_ requested: Int) -> Int {
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        return requested > 0 ? min(requested, cores) : cores
+    }
+
     func train(_ engine: Model, _ data: TrainingData, _ options: TrainingOptions) async throws(ActionError) -> TrainingResult {
         let ctx = self.ctx, logLevel = self.logLevel
-        let n = threads > 0 ? min(threads, ProcessInfo.processInfo.activeProcessorCount) : ProcessInfo.processInfo.activeProcessorCount
+        let n = Self.threads(threads)
         if logLevel >= 1 {
             ctx.note("Training \(data.train.count) images (\(data.levels.count) classes: \(data.levels.joined(separator: ", "))), \(options.epochs) epochs, mini-batch \(options.batchSize), \(n) threads.")
         }

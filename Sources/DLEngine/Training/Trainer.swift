@@ -123,9 +123,7 @@ public enum Trainer {
         var labels = ids.flatMap { data.labels($0) }
         if let seg = model.outputLayer as? SoftmaxCrossEntropyLayer, seg.perPosition {
             let (h, w) = (seg.outputShape[0], seg.outputShape[1])
-            labels = ids.indices.enumerated().flatMap { k, _ in
-                flipped(mask: Array(labels[(k * h * w)..<((k + 1) * h * w)]), height: h, width: w, flips(k))
-            }
+            labels = (0..<ids.count).flatMap { k in flipped(mask: Array(labels[(k * h * w)..<((k + 1) * h * w)]), height: h, width: w, flips(k)) }
         }
         let (loss, errors) = model.lossAndErrors(labels: labels)
         try model.backward(labels: labels)
@@ -153,18 +151,26 @@ public enum Trainer {
         return out
     }
 
+    /// Inference-mode forward passes over `data` in order, `batchSize` samples at a time: `body` gets each batch's
+    /// sample indices and the model's output for them (valid until the next batch).
+    public static func forEachBatch(_ model: Model, data: DataSource, batchSize: Int,
+                                    _ body: (ArraySlice<Int>, Tensor) throws -> Void) throws {
+        try check(model, data)
+        let bs = max(1, batchSize)
+        let batch = try Tensor(shape: [bs] + data.sampleShape, what: "input batch")
+        for start in stride(from: 0, to: data.count, by: bs) {
+            let ids = Array(start..<min(start + bs, data.count))[...]
+            batch.reshape([ids.count] + data.sampleShape)
+            data.fill(ids, into: batch)
+            try body(ids, try model.forward(batch, training: false))
+        }
+    }
+
     /// Inference-mode mean loss and error rate over `data` (for a detection model: the share of truth boxes missed).
     public static func evaluate(_ model: Model, data: DataSource, batchSize: Int = 64) throws -> (loss: Double, error: Double) {
         if model.outputLayer is YoloDetectionLayer {
-            try check(model, data)
-            let bs = max(1, batchSize)
-            let batch = try Tensor(shape: [bs] + data.sampleShape, what: "input batch")
             var lossSum = 0.0, errors = 0, truths = 0
-            for start in stride(from: 0, to: data.count, by: bs) {
-                let ids = Array(start..<min(start + bs, data.count))[...]
-                batch.reshape([ids.count] + data.sampleShape)
-                data.fill(ids, into: batch)
-                try model.forward(batch, training: false)
+            try forEachBatch(model, data: data, batchSize: batchSize) { ids, _ in
                 let r = model.detectionLoss(targets: ids.flatMap { data.boxes($0) })
                 lossSum += r.loss * Double(ids.count); errors += r.errors; truths += r.truths
             }
@@ -176,19 +182,13 @@ public enum Trainer {
 
     /// Inference-mode scoring: probabilities, predictions, loss, confusion matrix.
     public static func score(_ model: Model, data: DataSource, batchSize: Int = 64) throws -> ScoreResult {
-        try check(model, data)
         guard let out = model.outputLayer as? SoftmaxCrossEntropyLayer else {
             throw EngineError(.invalidLayer, "scoring needs a softmax output layer", layer: model.outputLayer.name)
         }
-        let k = out.classes, bs = max(1, batchSize)
-        let batch = try Tensor(shape: [bs] + data.sampleShape, what: "input batch")
+        let k = out.classes
         var probabilities: [Float] = [], lossSum = 0.0
         probabilities.reserveCapacity(data.count * k)
-        for start in stride(from: 0, to: data.count, by: bs) {
-            let ids = Array(start..<min(start + bs, data.count))[...]
-            batch.reshape([ids.count] + data.sampleShape)
-            data.fill(ids, into: batch)
-            let p = try model.forward(batch, training: false)
+        try forEachBatch(model, data: data, batchSize: batchSize) { ids, p in
             probabilities.append(contentsOf: p.buffer)
             lossSum += model.lossAndErrors(labels: ids.flatMap { data.labels($0) }).loss * Double(ids.count)
         }
@@ -201,16 +201,11 @@ public enum Trainer {
     /// `afterBatch` runs after each batch's forward with the batch's sample count (to read kept activations).
     public static func predict(_ model: Model, data: DataSource, batchSize: Int = 64,
                                afterBatch: ((Int) throws -> Void)? = nil) throws -> (probabilities: [Float], predicted: [Int]) {
-        try check(model, data)
-        let k = model.outputLayer.outputShape.reduce(1, *), bs = max(1, batchSize)
-        let batch = try Tensor(shape: [bs] + data.sampleShape, what: "input batch")
+        let k = model.outputLayer.outputShape.reduce(1, *)
         var probabilities: [Float] = []
         probabilities.reserveCapacity(data.count * k)
-        for start in stride(from: 0, to: data.count, by: bs) {
-            let ids = Array(start..<min(start + bs, data.count))[...]
-            batch.reshape([ids.count] + data.sampleShape)
-            data.fill(ids, into: batch)
-            probabilities.append(contentsOf: try model.forward(batch, training: false).buffer)
+        try forEachBatch(model, data: data, batchSize: batchSize) { ids, p in
+            probabilities.append(contentsOf: p.buffer)
             try afterBatch?(ids.count)
         }
         let predicted = (0..<data.count).map { n in
