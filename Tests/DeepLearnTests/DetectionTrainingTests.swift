@@ -178,6 +178,14 @@ struct DetectionTrainingTests {
             try await ok(c, "deepLearn.addLayer", ["model": "det", "name": "Input1", "replace": true,
                                                    "layer": ["type": "input", "nChannels": 3, "width": 32, "height": 32, "randomCrop": "RANDOMRESIZED"]])
             try await fails(c, "deepLearn.dlTrain", ["table": "objects", "modelTable": "det"], "RANDOMRESIZED", "boxes")
+            // a model table edited by hand: values addLayer would never have stored are named, not used
+            try await ok(c, "deepLearn.addLayer", ["model": "det", "name": "Input1", "replace": true,
+                                                   "layer": ["type": "input", "nChannels": 3, "width": 32, "height": 32]])
+            for (key, edit, named) in [("classNumber", "_DLNumVal_ = 2.5", "classNumber 2.5"), ("doSqrt", "_DLNumVal_ = 17", "doSqrt 17"),
+                                       ("coordType", "_DLChrVal_ = 'FOO'", "coordType FOO")] {
+                try await ok(c, "dataStep.runCode", ["code": .string("data edited; set det; if _DLKey1_ = 'detectionopts.\(key)' then \(edit); run;")])
+                try await fails(c, "deepLearn.dlTrain", ["table": "objects", "modelTable": "edited"], named, "rebuild the layer")
+            }
             // the server is still up and the table intact
             #expect(try await fetch(c, "objects").rowCount == 8)
         }

@@ -1,6 +1,7 @@
 import CASClient
 import CASTestSupport
 import CASWire
+import DLEngine
 import Foundation
 import ImageCodec
 import Testing
@@ -19,6 +20,49 @@ struct HostileModelTests {
             rows.append(.list(t.columns.map { col in col.name == column && r == row ? value : col.data.value(at: r) }))
         }
         try await ok(c, "table.addTable", ["table": .string(name), "replace": true, "vars": .list(vars), "rows": .list(rows)])
+    }
+
+    /// A learning rate that blows the weights up: the run stops at the first mini-batch whose loss is not a number,
+    /// with an Error naming optimizer.algorithm.learningRate, and writes no weights (an earlier weights table is kept).
+    /// A run whose loss grows without reaching NaN warns. Weights that overflow at scoring give rows without a
+    /// prediction (I_ missing, a WARNING), never the first level.
+    @Test func aDivergingRunIsAnErrorAndDivergedWeightsScoreNothing() async throws {
+        try await TestServer.start(sets: allSets).run { s in
+            let c = try await squaresWithSmallCNN(s, perClass: 4)
+            try await ok(c, "deepLearn.dlTrain", trainParams(epochs: 1, weights: "cnn_w", valid: false))
+            let before = try await fetchAll(c, "cnn_w")
+            var p = trainParams(epochs: 3, weights: "cnn_w", valid: false)
+            p["optimizer"] = ["algorithm": ["method": "VANILLA", "learningRate": 1e30], "miniBatchSize": 4, "maxEpochs": 3]
+            let r = try await fails(c, "deepLearn.dlTrain", p, "diverged", "optimizer.algorithm.learningRate", "1e+30", "no weights table was written")
+            #expect(r.errorText.contains("epoch 0"), "\(r.errorText)")
+            let after = try await fetchAll(c, "cnn_w")
+            #expect(after.blobs("_Weights_") == before.blobs("_Weights_"), "the earlier weights table changed")
+            try await ok(c, "builtins.ping")
+
+            // weights that overflow: every output-layer weight the largest float (every logit +inf, softmax NaN)
+            let row = try #require((0..<before.rowCount).first { before.strings("_Tensor_")[$0] == "output.weight" })
+            let n = try #require(before.blobs("_Weights_")[row]).count / 4
+            let huge = (0..<n).flatMap { _ in withUnsafeBytes(of: Float.greatestFiniteMagnitude.bitPattern.littleEndian, Array.init) }
+            try await tampered(c, "cnn_w", as: "huge_w", column: "_Weights_", row: row, value: .blob(huge))
+            let sc = try await ok(c, "deepLearn.dlScore", ["table": "valid", "modelTable": "cnn", "initWeights": "huge_w",
+                                                         "casOut": ["name": "scored", "replace": true], "topProbs": 1])
+            #expect(sc.warnings.contains { $0.contains("no prediction") && $0.contains("not a number") }, "\(sc.warnings)")
+            let scored = try await fetchAll(c, "scored")
+            let none = scored.strings("I__label_").filter { $0 == nil || $0 == "" }.count
+            #expect(scored.rowCount > 0 && none == scored.rowCount, "\(scored.strings("I__label_"))")
+            #expect(scored.strings("_DL_Top1Level_").allSatisfy { $0 == nil || $0 == "" })
+            #expect(try sc.table("ScoreInfo").info("Misclassification Error (%)") == "100.0000")
+        }
+    }
+
+    /// The trainer's yardstick for a run that blew up without reaching NaN.
+    @Test func aLossThatGrewTenfoldIsNamed() {
+        var r = TrainingResult(history: [HistoryRow(epoch: 1, learningRate: 0.1, loss: 0.7, error: 0.5)], stopped: false, firstBatchLoss: 0.69)
+        #expect(r.grew() == nil)
+        r.history.append(HistoryRow(epoch: 2, learningRate: 0.1, loss: 1.7e10, error: 0.5))
+        #expect(abs((r.grew() ?? 0) - 1.7e10 / 0.69) < 1)
+        r.firstBatchLoss = .nan
+        #expect(r.grew() == nil)
     }
 
     @Test func modelNumbersBeyondEveryLimitAreErrors() async throws {

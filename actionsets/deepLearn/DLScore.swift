@@ -171,6 +171,9 @@ struct DLScore: Action {
         if scored.samples.count == 0 {
             throw ActionError(.parameterValue, "Table \(t.name) has no rows with an image in \(column) (\(t.rowCount) rows).", parameter: "table")
         }
+        if scored.unscorable > 0 {
+            ctx.warning("\(scored.unscorable) of \(scored.samples.count) rows have no prediction (I_\(target) missing): the model's output for them is not a number — its weights diverged in training (lower the learning rate) or hold NaN/infinite values.")
+        }
         if let calibrated { await storeCalibration(calibrated, in: w, weightsTable, ref: weightsRef, ctx) }
         try ctx.checkCancellation()
         // As CAS: without casOut the scores are summarized (ScoreInfo) but no table is written.

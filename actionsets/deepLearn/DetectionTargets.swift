@@ -63,6 +63,18 @@ struct DetectionTargets: Sendable {
         guard !anchors.isEmpty, anchors.count % 2 == 0, anchors.allSatisfy({ $0 > 0 && $0 <= Double(Limits.maxImageSide) }) else {
             throw bad("anchors \(anchors.prefix(6)) (width, height pairs above 0 are needed)")
         }
+        // whole numbers and on/off flags as addLayer would have stored them (2.5 classes or doSqrt=17 are edits)
+        for key in ["classnumber", "maxlabelperimage", "gridnumber", "predictionspergrid", "maxboxes"] {
+            if let v = s.number(key), v != v.rounded() { throw bad("\(ModelTable.casSpelling[key] ?? key) \(v) (a whole number)") }
+        }
+        for key in ["dosqrt", "softmaxforclassprob"] {
+            if let v = s.number(key), v != 0, v != 1 { throw bad("\(ModelTable.casSpelling[key] ?? key) \(v) (0 or 1)") }
+        }
+        for key in ["coordtype", "detectionmodeltype"] {
+            if let w = s.word(key), !Enumerations.allowed(key).contains(w) {
+                throw bad("\(ModelTable.casSpelling[key] ?? key) \(w) (one of \(Enumerations.allowed(key).joined(separator: ", ")))")
+            }
+        }
         guard let classes = s.int("classnumber"), (1...65_536).contains(classes) else { throw bad("classNumber \(s.number("classnumber") ?? .nan)") }
         let maxLabels = s.int("maxlabelperimage") ?? 30
         guard (1...Limits.maxObjectsPerImage).contains(maxLabels) else { throw bad("maxLabelPerImage \(maxLabels) (1 to \(Limits.maxObjectsPerImage))") }

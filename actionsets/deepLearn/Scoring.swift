@@ -13,6 +13,20 @@ struct Scoring: Sendable {
     var k: Int { levels.count }
     func p(_ n: Int, _ j: Int) -> Float { probabilities[n * k + j] }
 
+    /// `predicted` of a row whose probabilities are not all numbers (a diverged model): no level, a missing I_ column.
+    static let noPrediction = -1
+
+    init(samples: ImageSamples, probabilities: [Float], predicted: [Int], levels: [String]) {
+        self.samples = samples; self.probabilities = probabilities; self.levels = levels
+        let k = levels.count
+        self.predicted = predicted.enumerated().map { n, best in
+            probabilities[(n * k)..<((n + 1) * k)].allSatisfy(\.isFinite) ? best : Self.noPrediction
+        }
+    }
+
+    /// Rows without a prediction (their model output is not a number).
+    var unscorable: Int { predicted.filter { $0 == Self.noPrediction }.count }
+
     /// Rows whose label is one of the levels: (sample, true class).
     var labelled: [(Int, Int)] {
         let index = Dictionary(uniqueKeysWithValues: levels.enumerated().map { ($0.element, $0.offset) })
@@ -33,12 +47,16 @@ struct Scoring: Sendable {
             let name = "P_\(target)\(encode ? level.replacingSpaces : level)"
             out.columns.append(Column(name: name, label: "Predicted: \(target)=\(level)", data: .double((0..<samples.count).map { Double(p($0, j)) })))
         }
-        out.columns.append(Column(name: "I_\(target)", label: "Into: \(target)", data: .varchar(predicted.map { levels[$0] })))
-        out.columns.append(Column(name: "_DL_PredP_", label: "Predicted probability", data: .double((0..<samples.count).map { Double(p($0, predicted[$0])) })))
+        out.columns.append(Column(name: "I_\(target)", label: "Into: \(target)",
+                                  data: .varchar(predicted.map { $0 == Self.noPrediction ? nil : levels[$0] })))
+        out.columns.append(Column(name: "_DL_PredP_", label: "Predicted probability", data: .double((0..<samples.count).map {
+            predicted[$0] == Self.noPrediction ? .nan : Double(p($0, predicted[$0])) })))
         for i in 0..<min(topProbs, k) {
-            let ranked = (0..<samples.count).map { n in (0..<k).sorted { p(n, $0) > p(n, $1) || (p(n, $0) == p(n, $1) && $0 < $1) }[i] }
-            out.columns.append(Column(name: "_DL_Top\(i + 1)Level_", data: .varchar(ranked.map { levels[$0] })))
-            out.columns.append(Column(name: "_DL_Top\(i + 1)P_", data: .double(ranked.enumerated().map { Double(p($0.offset, $0.element)) })))
+            let ranked = (0..<samples.count).map { n in
+                predicted[n] == Self.noPrediction ? nil : (0..<k).sorted { p(n, $0) > p(n, $1) || (p(n, $0) == p(n, $1) && $0 < $1) }[i]
+            }
+            out.columns.append(Column(name: "_DL_Top\(i + 1)Level_", data: .varchar(ranked.map { $0.map { levels[$0] } })))
+            out.columns.append(Column(name: "_DL_Top\(i + 1)P_", data: .double(ranked.enumerated().map { n, j in j.map { Double(p(n, $0)) } ?? .nan })))
         }
         return out
     }

@@ -49,6 +49,9 @@ struct TrainingRun: Sendable {
             }
             ended = result.stopped ? .stopped : .finished
             return result
+        } catch let e as EngineError where e.code == .diverged {
+            throw ActionError(.parameterValue, "Training diverged: \(e.message). Lower optimizer.algorithm.learningRate (\(options.learningRate)) "
+                + "or scale the inputs (input layer scale/offsets); no weights table was written.", parameter: "optimizer.algorithm.learningRate")
         } catch let e as EngineError {
             throw ActionError(.parameterValue, "Training failed: \(e.message)\(e.layer.map { " (layer \($0))" } ?? "")")
         } catch {

@@ -12,6 +12,8 @@ public struct EngineError: Error, CustomStringConvertible, Equatable, Sendable {
         case outOfMemory
         /// The machine lacks what the request needs (an instruction set).
         case unsupported
+        /// Training's loss stopped being a number (NaN or infinite): the weights blew up.
+        case diverged
     }
 
     public let code: Code

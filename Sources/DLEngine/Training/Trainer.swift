@@ -28,6 +28,11 @@ public struct HistoryRow: Sendable, Equatable {
     public var error: Double
     public var validLoss: Double?
     public var validError: Double?
+
+    public init(epoch: Int, learningRate: Double, loss: Double, error: Double, validLoss: Double? = nil, validError: Double? = nil) {
+        self.epoch = epoch; self.learningRate = learningRate; self.loss = loss; self.error = error
+        self.validLoss = validLoss; self.validError = validError
+    }
 }
 
 /// Reported between batches; the callback's answer decides whether training goes on.
@@ -47,6 +52,19 @@ public struct TrainingResult: Sendable {
     public var history: [HistoryRow]
     /// True when the callback stopped the run; `history` then holds the completed epochs.
     public var stopped: Bool
+    /// The loss of the run's first mini-batch (the yardstick for "the loss grew": `grew`).
+    public var firstBatchLoss: Double
+
+    public init(history: [HistoryRow], stopped: Bool, firstBatchLoss: Double = .nan) {
+        self.history = history; self.stopped = stopped; self.firstBatchLoss = firstBatchLoss
+    }
+
+    /// How many times the first mini-batch's loss the last epoch's mean loss is, when that is more than `factor`
+    /// (a run that blew up without reaching NaN); nil otherwise.
+    public func grew(by factor: Double = 10) -> Double? {
+        guard let last = history.last?.loss, firstBatchLoss.isFinite, firstBatchLoss > 0, last > factor * firstBatchLoss else { return nil }
+        return last / firstBatchLoss
+    }
 }
 
 /// Mini-batch SGD training and evaluation of a `Model`. Deterministic for a given model seed,
@@ -68,7 +86,7 @@ public enum Trainer {
         var schedule = LearningRateSchedule(baseRate: options.learningRate, policy: options.policy)
         var rng = Xoshiro256(seed: options.seed)
         let batch = try Tensor(shape: [options.batchSize] + data.sampleShape, what: "input batch")
-        var order = Array(0..<data.count), history: [HistoryRow] = [], iteration = 0
+        var order = Array(0..<data.count), history: [HistoryRow] = [], iteration = 0, firstBatchLoss = Double.nan
         let batches = (data.count + options.batchSize - 1) / options.batchSize
         for epoch in 0..<options.epochs {
             if options.shuffle { rng.shuffle(&order) }
@@ -81,6 +99,11 @@ public enum Trainer {
                 if b == 0 { firstRate = rate }
                 try model.forward(batch, training: true)
                 let (loss, err, graded) = try lossAndBackward(model, data, ids)
+                // checked before the step: weights that already give a NaN/infinite loss are not stepped further
+                guard loss.isFinite else {
+                    throw EngineError(.diverged, "the loss of mini-batch \(b + 1) of \(batches) in epoch \(epoch) (0-based) is \(loss.isNaN ? "not a number" : "infinite")")
+                }
+                if iteration == 0 { firstBatchLoss = loss }
                 cases += graded
                 sgd.step(model, rate: rate)
                 model.step &+= 1
@@ -88,7 +111,7 @@ public enum Trainer {
                 lossSum += loss * Double(ids.count)
                 errors += err
                 let p = TrainingProgress(epoch: epoch + 1, batch: b + 1, batchesPerEpoch: batches, batchLoss: loss, learningRate: rate)
-                if progress(p) == .stop { return TrainingResult(history: history, stopped: true) }
+                if progress(p) == .stop { return TrainingResult(history: history, stopped: true, firstBatchLoss: firstBatchLoss) }
             }
             var row = HistoryRow(epoch: epoch + 1, learningRate: firstRate, loss: lossSum / Double(data.count),
                                  error: Double(errors) / Double(max(1, cases)))
@@ -101,7 +124,7 @@ public enum Trainer {
             history.append(row)
             epochEnded(row)
         }
-        return TrainingResult(history: history, stopped: false)
+        return TrainingResult(history: history, stopped: false, firstBatchLoss: firstBatchLoss)
     }
 
     /// Loss, errors and graded cases (samples, pixels or truth boxes) of the last training forward on samples `ids`,
