@@ -47,6 +47,29 @@ struct ErrorTests {
         }
     }
 
+    /// A model whose last layer is not an output layer is not scored (its activations are not class probabilities);
+    /// modelInfo counts detection and segmentation layers as output layers, as CAS does.
+    @Test func aModelWithoutAnOutputLayerIsNotScored() async throws {
+        try await TestServer.start(sets: allSets).run { s in
+            let c = try await squaresWithSmallCNN(s, perClass: 4)
+            try await ok(c, "deepLearn.dlTrain", trainParams(epochs: 1, valid: false))
+            try await ok(c, "deepLearn.buildModel", ["model": ["name": "headless", "replace": true], "type": "CNN"])
+            try await ok(c, "deepLearn.addLayer", ["model": "headless", "name": "data",
+                                                   "layer": ["type": "input", "nChannels": 3, "width": 16, "height": 16, "scale": 0.00392156862745098]])
+            try await ok(c, "deepLearn.addLayer", ["model": "headless", "name": "conv1", "srcLayers": ["data"],
+                                                   "layer": ["type": "convolution", "nFilters": 8, "width": 3, "height": 3, "stride": 1, "act": "relu"]])
+            let conv1Only: Value = ["name": "cnn_w", "where": "_Tensor_ not in ('conv2.weight', 'conv2.bias', 'output.weight', 'output.bias')"]
+            try await fails(c, "deepLearn.dlScore", ["table": "valid", "modelTable": "headless", "initWeights": conv1Only],
+                            "headless", "no output layer", "conv1", "type=output")
+            try await fails(c, "deepLearn.dlTrain", trainParams(epochs: 1, valid: false).merging(["modelTable": "headless"]), "output layer")
+            let info = try await ok(c, "deepLearn.modelInfo", ["model": "headless"])
+            #expect(try info.table("ModelInfo").info("Number of Output Layers") == "0")
+            try await DetectionTrainingTests.buildDetector(c)
+            let det = try await ok(c, "deepLearn.modelInfo", ["model": "det"])
+            #expect(try det.table("ModelInfo").info("Number of Output Layers") == "1")
+        }
+    }
+
     @Test func cancelMidTrainingLeavesUsableWeights() async throws {
         try await TestServer.start(sets: allSets).run { s in
             let c = try await deepLearnSession(s)

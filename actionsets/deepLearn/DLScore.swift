@@ -128,6 +128,10 @@ struct DLScore: Action {
             let engine = try EngineGraph.model(m, seed: 0, for: .inference(batch: batch), ctx)
             try w.load(into: engine, parameter: "initWeights")
             guard let input = engine.inputLayer as? InputLayer else { throw ActionError(.parameterValue, "The model has no input layer.", parameter: "modelTable") }
+            guard engine.outputLayer is SoftmaxCrossEntropyLayer else {
+                throw ActionError(.parameterValue, "Model \(m.modelName) has no output layer to score: its last layer '\(engine.outputLayer.name)' is \(engine.outputLayer.kind); add one (type=output, segmentation or detection) with deepLearn.addLayer.",
+                                  parameter: "modelTable")
+            }
             var calibrated: [String: ClosedRange<Float>]?
             if let calibration {
                 let cal = try ImageData.read(calibration, inputs: column, target: nil, shape: input.shape, requireTarget: false, ctx: ctx,

@@ -32,7 +32,7 @@ enum ModelAccess {
         for l in model.layers { for b in l.parameters { if b.name == "bias" { biases += b.value.count } else { weights += b.value.count } } }
         let rows: [(String, String)] = [
             ("Model Name", m.modelName), ("Model Type", ModelTable.modelTypeLabel), ("Number of Layers", String(m.layers.count)),
-            ("Number of Input Layers", count(.input)), ("Number of Output Layers", count(.output)),
+            ("Number of Input Layers", count(.input)), ("Number of Output Layers", String(m.layers.filter { [.output, .segmentation, .detection].contains($0.kind) }.count)),
             ("Number of Convolutional Layers", count(.convolution)), ("Number of Pooling Layers", count(.pooling)),
             ("Number of Fully Connected Layers", count(.fc)), ("Number of Batch Normalization Layers", count(.batchnorm)),
             ("Number of Residual Layers", count(.residual)), ("Number of Weight Parameters", String(weights)),
