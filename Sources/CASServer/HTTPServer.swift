@@ -39,7 +39,12 @@ final class HTTPServer: Sendable {
                     let transport = SniffedTransport()
                     try child.pipeline.syncOperations.addHandler(TLSSniffer(tls: tls, result: transport))
                     // No pipelining assistance: a GET may be answered before its (stale) body arrives.
-                    try child.pipeline.syncOperations.configureHTTPServerPipeline(withPipeliningAssistance: false, withErrorHandling: true)
+                    var limits = NIOHTTPDecoderLimitConfiguration()
+                    limits.maxHeaderFieldSize = Limits.maxHTTPHeaderBytes
+                    limits.maxHeaderListSize = Limits.maxHTTPHeaderBytes
+                    try child.pipeline.syncOperations.configureHTTPServerPipeline(withPipeliningAssistance: false, withErrorHandling: false,
+                                                                                  withEncoderConfiguration: .init(), withDecoderLimitConfiguration: limits)
+                    try child.pipeline.syncOperations.addHandler(RESTProtocolErrorHandler())
                     return accepted.hold((try Child(wrappingChannelSynchronously: child), transport), for: child)
                 }
             }

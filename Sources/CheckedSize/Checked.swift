@@ -171,6 +171,11 @@ public enum Limits {
     /// Columns one `transpose.transpose` may make from its id values (one per distinct value): a hostile id
     /// column with a million distinct values is refused while it is read, before any output is allocated.
     public static let maxTransposedColumns = 32_767
+    /// Bytes of one HTTP request's header lines on the REST port. swat's `upload_frame` puts one
+    /// `importOptions.vars` entry per column (about 40 bytes) in its JSON-Parameters header: 1 MiB is some
+    /// 25 000 columns. Read before the credentials are checked, so with `LoginLimits.maxPending` (256)
+    /// connections waiting this bounds pre-login header memory at 256 MiB (docs/security.md).
+    public static let maxHTTPHeaderBytes = 1 << 20
     /// Bytes of a parameter holding a program (CASL scripts, action definitions, computed-variable programs).
     public static let maxProgramParameter = 1 << 24
     /// Bins of one variable in one histogram (`datapreprocess.histogram`'s `nBins`, or what a `binWidth` makes).

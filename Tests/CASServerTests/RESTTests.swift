@@ -101,6 +101,37 @@ struct RESTTests {
         }
     }
 
+    /// swat's upload_frame of a wide frame: a JSON-Parameters header of 5 000 columns (past SwiftNIO's 80 KB default) is
+    /// read; headers past Limits.maxHTTPHeaderBytes get a 400 whose JSON says so (swat shows it), not an empty 400.
+    @Test func wideUploadHeadersAreReadAndOversizedOnesAreNamed() async throws {
+        try await RESTServer.with { s in
+            let id = try await s.newSession()
+            let n = 5_000
+            let vars = (0..<n).map { #""c\#($0)": {"type": "double"}"# }.joined(separator: ", ")
+            let params = #"{"casout": {"name": "wide", "replace": true}, "importoptions": {"filetype": "csv", "vars": {\#(vars)}}}"#
+            #expect(params.utf8.count > 80 * 1024)
+            let csv = (0..<n).map { "c\($0)" }.joined(separator: ",") + "\n" + (0..<n).map { String($0) }.joined(separator: ",") + "\n"
+            let up = try await s.send("PUT", "/cas/sessions/\(id)/actions/table.upload", body: Array(csv.utf8),
+                                      headers: ["JSON-Parameters": params, "Content-Type": "application/octet-stream"])
+            #expect(up.json["disposition"]["severity"] == "Normal", "\(up.json)")
+            let info = try await s.call(id, "table.tableInfo", ["name": "wide"])
+            #expect(info["results"]["TableInfo"].tableValue?.column("Columns")?.data.double(at: 0) == Double(n))
+
+            // past the limit: a fresh connection (the server closes this one after answering)
+            let big = try await RESTClient.connect(port: s.server.httpPort!, user: "alice", password: "pw")
+            let huge = String(repeating: "x", count: Limits.maxHTTPHeaderBytes + 1)
+            let r = try await big.json("PUT", "/cas/sessions/\(id)/actions/table.upload", body: Array("a\n1\n".utf8),
+                                       headers: [("JSON-Parameters", huge)], user: .some("alice"), password: "pw")
+            #expect(r.status == 400)
+            #expect(r.json["error"].stringValue?.contains("larger than \(Limits.maxHTTPHeaderBytes) bytes") == true, "\(r.json)")
+            #expect(r.json["details"].stringValue?.contains("upload_frame") == true)
+            await big.close()
+            // the server and the session are still there
+            let ping = try await s.call(id, "builtins.ping")
+            #expect(ping["disposition"]["severity"] == "Normal")
+        }
+    }
+
     @Test func badJSONBadParametersAndUnknownSessions() async throws {
         try await RESTServer.with { s in
             let id = try await s.newSession()

@@ -47,6 +47,18 @@ def test_loadactionset_and_help(conn):
     assert not hasattr(conn, "noSuchActionSet")
 
 
+def test_upload_frame_of_a_wide_frame(conn):
+    # swat puts one importOptions.vars entry per column in the JSON-Parameters header: 6 000 columns are
+    # ~250 KB of header, past SwiftNIO's 80 KB default (an empty 400 and a JSONDecodeError before)
+    n = 6000
+    df = pd.DataFrame(np.arange(n * 2, dtype=float).reshape(2, n), columns=[f"c{i}" for i in range(n)])
+    t = conn.upload_frame(df, casout={"name": "wide", "replace": True})
+    assert t.shape == (2, n)
+    back = t.to_frame()
+    assert list(back.columns[:3]) == ["c0", "c1", "c2"]
+    assert back["c5999"].sort_values().tolist() == [5999.0, 11999.0]
+
+
 def test_upload_frame_and_castable(conn):
     tbl = upload(conn, "scores")
     assert len(tbl) == 5
