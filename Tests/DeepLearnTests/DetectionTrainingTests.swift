@@ -170,6 +170,8 @@ struct DetectionTrainingTests {
             // a box without area, a count beyond the columns, three classes for a two-class layer: named by row
             _ = try await Self.addObjects(c, "flat", n: 8) { i, row in if i == 3 { row[6] = .double(0) } }
             try await fails(c, "deepLearn.dlTrain", ["table": "flat", "modelTable": "det"], "Row 4", "no area")
+            _ = try await Self.addObjects(c, "wide", n: 8) { i, row in if i == 5 { row[6] = .double(5) } }
+            try await fails(c, "deepLearn.dlTrain", ["table": "wide", "modelTable": "det"], "Row 6", "wider or taller than the image")
             _ = try await Self.addObjects(c, "counted", n: 8) { i, row in if i == 2 { row[2] = 7 } }
             try await fails(c, "deepLearn.dlTrain", ["table": "counted", "modelTable": "det"], "Row 3", "_nObjects_")
             _ = try await Self.addObjects(c, "three", n: 8) { i, row in if i == 1 { row[3] = "green" } }
@@ -182,7 +184,8 @@ struct DetectionTrainingTests {
             try await ok(c, "deepLearn.addLayer", ["model": "det", "name": "Input1", "replace": true,
                                                    "layer": ["type": "input", "nChannels": 3, "width": 32, "height": 32]])
             for (key, edit, named) in [("classNumber", "_DLNumVal_ = 2.5", "classNumber 2.5"), ("doSqrt", "_DLNumVal_ = 17", "doSqrt 17"),
-                                       ("coordType", "_DLChrVal_ = 'FOO'", "coordType FOO")] {
+                                       ("coordType", "_DLChrVal_ = 'FOO'", "coordType FOO"),
+                                       ("predictionsPerGrid", "_DLNumVal_ = 1000", "predictionsPerGrid 1000")] {
                 try await ok(c, "dataStep.runCode", ["code": .string("data edited; set det; if _DLKey1_ = 'detectionopts.\(key)' then \(edit); run;")])
                 try await fails(c, "deepLearn.dlTrain", ["table": "objects", "modelTable": "edited"], named, "rebuild the layer")
             }

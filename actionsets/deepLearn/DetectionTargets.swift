@@ -76,6 +76,9 @@ struct DetectionTargets: Sendable {
             }
         }
         guard let classes = s.int("classnumber"), (1...65_536).contains(classes) else { throw bad("classNumber \(s.number("classnumber") ?? .nan)") }
+        if let p = s.int("predictionspergrid"), p != anchors.count / 2 {
+            throw bad("predictionsPerGrid \(p) for \(anchors.count / 2) anchors (one prediction per anchor)")
+        }
         let maxLabels = s.int("maxlabelperimage") ?? 30
         guard (1...Limits.maxObjectsPerImage).contains(maxLabels) else { throw bad("maxLabelPerImage \(maxLabels) (1 to \(Limits.maxObjectsPerImage))") }
         var scales: [Float] = []
@@ -193,8 +196,9 @@ struct DetectionTargets: Sendable {
             case "COCO": DetectionBox(x: Float((v[0] + v[2]) / 2 / W), y: Float((v[1] + v[3]) / 2 / H), w: Float((v[2] - v[0]) / W), h: Float((v[3] - v[1]) / H))
             default: DetectionBox(x: Float((v[0] + v[2] / 2) / W), y: Float((v[1] + v[3] / 2) / H), w: Float(v[2] / W), h: Float(v[3] / H))
             }
-            guard box.w > 0, box.h > 0, box.w.isFinite, box.h.isFinite, (0...1).contains(box.x), (0...1).contains(box.y) else {
-                throw ActionError(.parameterValue, "Row \(r + 1) of table \(t.name): object \(i) (\(text)) has box \(zip(o.coords, v).map { "\($0)=\(Fixed.text($1, 4))" }.joined(separator: " ")), which with coordType=\(coordType)\(coordType == "YOLO" ? "" : " on \(width)x\(height) images") has no area or a centre outside the image.",
+            // at most the image's size (a thousandth over for rounding in the annotation)
+            guard box.w > 0, box.h > 0, box.w <= 1.001, box.h <= 1.001, (0...1).contains(box.x), (0...1).contains(box.y) else {
+                throw ActionError(.parameterValue, "Row \(r + 1) of table \(t.name): object \(i) (\(text)) has box \(zip(o.coords, v).map { "\($0)=\(Fixed.text($1, 4))" }.joined(separator: " ")), which with coordType=\(coordType)\(coordType == "YOLO" ? "" : " on \(width)x\(height) images") has no area, a centre outside the image, or is wider or taller than the image.",
                                   parameter: parameter)
             }
             out.append((text, box))
