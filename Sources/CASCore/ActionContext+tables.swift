@@ -69,13 +69,58 @@ extension ActionContext {
     public func perByGroup(_ ref: TableRef, parameter: String = "table",
                            _ body: (CASTable, [String]) async throws -> ValueDict) async throws -> ValueDict {
         guard !ref.groupBy.isEmpty else { return try await body(filteredTable(ref, parameter: parameter), []) }
+        let (groups, perGroup) = try await eachByGroup(ref, parameter: parameter, limit: Limits.maxByGroups, body)
+        return groups.results(perGroup)
+    }
+
+    /// `perByGroup` writing result table `result` to `casOut` instead of answering it (CAS's casOut form of the
+    /// statistics actions, which swat uses above `cas.dataset.bygroup_casout_threshold` by-groups): one table
+    /// stacking every group's rows, after the by-variables' raw and formatted (`<name>_f`) values; result
+    /// column `X` becomes `_X_` unless `names` says otherwise. `optional` columns are left out when no row has a
+    /// value (CAS writes `_Charvar_` only for character inputs: swat tells the kinds apart by it). Any number of
+    /// groups; the output is charged to the session's memory as it grows. Answers `OutputCasTables`.
+    public func byGroupsToTable(_ ref: TableRef, casOut: OutTableRef, result: String, names: [String: String] = [:],
+                                optional: Set<String> = [], defaultName: String, parameter: String = "table",
+                                _ body: (CASTable, [String]) async throws -> ValueDict) async throws -> ValueDict {
+        func tableOf(_ r: ValueDict) throws(ActionError) -> DataTable {
+            guard case .table(let t)? = r[result] else { throw ActionError(.internalError, "no \(result) table to write to casOut") }
+            return t
+        }
+        var out: DataTable, byCount = 0
+        if ref.groupBy.isEmpty {
+            out = try tableOf(try await body(filteredTable(ref, parameter: parameter), []))
+        } else {
+            let (groups, perGroup) = try await eachByGroup(ref, parameter: parameter, limit: nil) { t, by in
+                let r = try await body(t, by)
+                try reserve(try tableOf(r).estimatedBytes, for: "the casOut table of \(result)")
+                return r
+            }
+            out = try groups.stacked(perGroup.map { r throws(ActionError) in try tableOf(r) })
+            byCount = 2 * groups.variables.count
+        }
+        out.columns = out.columns.enumerated().compactMap { i, c in
+            guard i >= byCount else { return c }
+            if optional.contains(c.name), (0..<c.data.count).allSatisfy({ c.data.value(at: $0).isNull }) { return nil }
+            var renamed = c
+            renamed.name = names[c.name] ?? "_\(c.name)_"
+            renamed.label = ""
+            return renamed
+        }
+        out.attributes = [:]
+        let stored = try await store(out, out: casOut, defaultName: defaultName)
+        return ["OutputCasTables": .table(.outputCasTables([stored]))]
+    }
+
+    /// Runs `body` on each by-group's rows of `ref` (more than `limit` groups is an error naming table.groupBy).
+    func eachByGroup(_ ref: TableRef, parameter: String, limit: Int?,
+                     _ body: (CASTable, [String]) async throws -> ValueDict) async throws -> (ByGroups, [ValueDict]) {
         var t = try await rowsTable(ref, parameter: parameter, for: .select)
         let all = t.data
         let groups = try await Blocking.run { () throws(ActionError) -> ByGroups in try ByGroups(all, by: ref.groupBy, parameter: "\(parameter).groupBy") }
-        guard groups.rows.count <= Limits.maxByGroups else {
+        if let limit, groups.rows.count > limit {
             throw ActionError(.parameterValue, "\(parameter).groupBy forms \(groups.rows.count) by-groups; an action answers with at most "
-                              + "\(Limits.maxByGroups). Group by fewer values, narrow the rows with where, or compute the grouped "
-                              + "statistics into a table with fedSql.execDirect (GROUP BY … with casOut).", parameter: "\(parameter).groupBy")
+                              + "\(limit). Group by fewer values, narrow the rows with where, write the statistics to a table with "
+                              + "casOut=, or compute them with fedSql.execDirect (GROUP BY … with casOut).", parameter: "\(parameter).groupBy")
         }
         let byNames = groups.variables.map(\.name)
         var selected = ref
@@ -87,7 +132,7 @@ extension ActionContext {
             t.data = columns.gather(rows)
             perGroup.append(try await body(t, byNames))
         }
-        return groups.results(perGroup)
+        return (groups, perGroup)
     }
 
     /// The reference's table with `computedVars` and `where` applied: the rows an action reads.

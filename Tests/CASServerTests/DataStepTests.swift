@@ -9,6 +9,29 @@ struct DataStepTests {
     static let vars: Value = [["name": "id"], ["name": "name", "type": "varchar"], ["name": "score"]]
     static let rows: Value = [[1, "ann", 3.5], [2, "bob", .null], [3, "cy", 9], [4, "dee", 1]]
 
+    /// keep=/drop= data set options (swat's merge of topk's transposed tables: `merge a(keep=g g_f x in=__n) b(keep=g g_f g m
+    /// in=__c);`, a name twice), and KEEP/DROP/RENAME statements naming a variable the step does not have: a WARNING
+    /// and ignored, as SAS ("has never been referenced"; swat drops `_NAME_` after a keep= removed it).
+    @Test func keepAndDropOptionsAndStatementsNamingNothing() async throws {
+        try await TestServer.start().run { s in
+            let c = try await s.client(.jsonLines)
+            try await ok(c, "table.addTable", ["table": "t", "vars": Self.vars, "rows": Self.rows])
+            try await ok(c, "table.addTable", ["table": "u", "vars": [["name": "id"], ["name": "tag", "type": "varchar"], ["name": "w"]],
+                                               "rows": [[1, "a", 10], [3, "c", 30]]])
+            let r = try await ok(c, "dataStep.runCode", ["code": """
+                data o; merge t(keep=id score in=a) u(keep=id id tag in=b); by id; if a and b; drop _NAME_; rename nope=x; run;
+                """])
+            #expect(r.warnings.contains { $0.contains("_NAME_") && $0.contains("DROP") }, "\(r.warnings)")
+            #expect(r.warnings.contains { $0.contains("nope") && $0.contains("RENAME") }, "\(r.warnings)")
+            let o = try await fetchAll(c, "o")
+            #expect(o.columns.map(\.name) == ["id", "score", "tag"])
+            #expect(o.ints("id") == [1, 3] && o.strings("tag") == ["a", "c"])
+            try await ok(c, "dataStep.runCode", ["code": "data p(drop=score); set t(drop=name); keep id score zz; run;"])
+            let p = try await fetchAll(c, "p")
+            #expect(p.columns.map(\.name) == ["id"] && p.rowCount == 4)
+        }
+    }
+
     @Test(arguments: Transport.allCases)
     func viewsSelectComputeAndSnapshot(_ transport: Transport) async throws {
         try await TestServer.start(http: true).run { s in
@@ -107,7 +130,9 @@ struct DataStepTests {
                 ("data o; set t;", ["must end with `run;`"]),
                 ("data o; set t; run; data p; set t; run;", ["one DATA step per call"]),
                 ("data o; set t; y = nosuch + 1; run;", ["statement 3", "nosuch"]),
-                ("data o; set t; keep nosuch; run;", ["KEEP", "nosuch"]),
+                ("data o; set t(keep=id nosuch); run;", ["keep=", "nosuch", "not a column"]),
+                ("data o(drop=nosuch); set t; run;", ["drop=", "nosuch"]),
+                ("data o; set t(keep=); run;", ["keep= without variable names"]),
                 ("data o; set t n; run;", ["name", "both"]),
                 ("data o(copies=2); set t; run;", ["copies", "not supported"]),
                 ("data o; set nosuch; run;", ["nosuch"]),

@@ -1,7 +1,7 @@
 import CASCore
 
 /// A table named in a DATA or SET statement: `name`, `"name"`, `"name"n`, `caslib.name`, followed by
-/// data set options in parentheses (`caslib=`, `replace=`, `promote=`, `in=`, `rename=(old=new …)`; others are refused).
+/// data set options in parentheses (`caslib=`, `replace=`, `promote=`, `in=`, `keep=`, `drop=`, `rename=(old=new …)`; others are refused).
 struct DataSetName: Sendable, Equatable {
     var name: String
     var caslib: String?
@@ -11,10 +11,14 @@ struct DataSetName: Sendable, Equatable {
     var inFlag: String?
     /// `rename=(old=new …)`, applied as the table is read.
     var rename: [(from: String, to: String)] = []
+    /// `keep=a b …` / `drop=a b …` (or in parentheses): the columns read from (written to) this table, by the names
+    /// before rename=, as SAS applies them.
+    var keep: [String]?
+    var drop: [String] = []
 
     static func == (a: DataSetName, b: DataSetName) -> Bool {
         a.name == b.name && a.caslib == b.caslib && a.replace == b.replace && a.promote == b.promote && a.inFlag == b.inFlag
-            && a.rename.map(\.from) == b.rename.map(\.from) && a.rename.map(\.to) == b.rename.map(\.to)
+            && a.rename.map(\.from) == b.rename.map(\.from) && a.rename.map(\.to) == b.rename.map(\.to) && a.keep == b.keep && a.drop == b.drop
     }
 
     /// The names and options of a DATA or SET statement's list (`text` is what follows the keyword).
@@ -59,6 +63,26 @@ struct DataSetName: Sendable, Equatable {
             guard !key.isEmpty, s.first == "=" else { throw Self.problem("the data set option '\(s.prefix(20))'", statement) }
             s = s.dropFirst().drop { $0.isWhitespace }
             var value: String
+            if ["keep", "drop"].contains(key.lowercased()) {
+                // a list of names up to the next `option=` or the end (or in parentheses)
+                var names: [String] = []
+                if s.first == "(" {
+                    guard let close = Self.closing(s) else { throw Self.problem("\(key)=( without its ')'", statement) }
+                    names = s[s.index(after: s.startIndex)..<close].split(whereSeparator: \.isWhitespace).map { Self.nameLiteral(String($0)) }
+                    s = s[s.index(after: close)...]
+                } else {
+                    while true {
+                        s = s.drop { $0.isWhitespace }
+                        let word = s.prefix { !$0.isWhitespace && $0 != ")" && $0 != "=" }
+                        guard !word.isEmpty, s.dropFirst(word.count).drop(while: \.isWhitespace).first != "=" else { break }
+                        names.append(Self.nameLiteral(String(word)))
+                        s = s.dropFirst(word.count)
+                    }
+                }
+                guard !names.isEmpty else { throw Self.problem("\(key)= without variable names", statement) }
+                if key.lowercased() == "keep" { keep = (keep ?? []) + names } else { drop += names }
+                continue
+            }
             if key.lowercased() == "rename", s.first == "(" {
                 guard let close = Self.closing(s) else { throw Self.problem("rename=( without its ')'", statement) }
                 value = String(s[s.index(after: s.startIndex)..<close])
@@ -80,7 +104,7 @@ struct DataSetName: Sendable, Equatable {
                     rename.append((p[0], p[1]))
                 }
             default:
-                throw ActionError(.parameterValue, "code: the data set option '\(key)' in \(Names.quote(statement)) is not supported: caslite reads caslib=, replace=, promote=, in= and rename=.",
+                throw ActionError(.parameterValue, "code: the data set option '\(key)' in \(Names.quote(statement)) is not supported: caslite reads caslib=, replace=, promote=, in=, keep=, drop= and rename=.",
                                   parameter: "code")
             }
         }

@@ -55,20 +55,21 @@ enum DataStepOutput {
                 let data = sink.column(j, run.slots)
                 if let c = inputs[k] { t.columns[c].data = data } else { t.columns.append(Column(name: run.slots.names[k], data: data)) }
             }
-            try select(run.program, spec, &t)
+            try select(run.program, spec, &t) { run.ctx.warning($0) }
             out.append(t)
         }
         return out
     }
 
-    /// KEEP, DROP and RENAME on the output columns (a name that is not a column is an error, as in SAS),
-    /// MERGE's in= variables left out (the DATA step does not write them), RETAIN's columns first, then the
-    /// output table's own rename= option.
-    static func select(_ p: DataStepProgram, _ spec: DataSetName, _ t: inout DataTable) throws(ActionError) {
-        func index(_ n: String, _ what: String) throws(ActionError) -> Int {
+    /// KEEP, DROP and RENAME on the output columns (a name that is not a column is a WARNING and ignored, as SAS's
+    /// "has never been referenced"; swat's reshaping code drops `_NAME_` where it may be gone), MERGE's in=
+    /// variables left out (the DATA step does not write them), RETAIN's columns first, then the output table's own
+    /// keep=, drop= and rename= options (errors, as SAS's data set options).
+    static func select(_ p: DataStepProgram, _ spec: DataSetName, _ t: inout DataTable, warn: (String) -> Void) throws(ActionError) {
+        func index(_ n: String, _ what: String) -> Int? {
             guard let i = t.columns.firstIndex(where: { $0.name.lowercased() == n.lowercased() }) else {
-                throw ActionError(.parameterValue, "code: the variable \(Names.quote(n)) in the \(what) statement is not in the output table (columns: \(t.columns.map(\.name).prefix(20).joined(separator: ", "))).",
-                                  parameter: "code")
+                warn("The variable \(Names.quote(n)) in the \(what) statement is not in the output table \(t.name); ignored.")
+                return nil
             }
             return i
         }
@@ -83,12 +84,34 @@ enum DataStepOutput {
         }
         if !p.keep.isEmpty {   // the columns keep their order (the program data vector's), whatever the KEEP list's
             var kept = Set<Int>()
-            for n in p.keep { kept.insert(try index(n, "KEEP")) }
+            for n in p.keep { if let i = index(n, "KEEP") { kept.insert(i) } }
             t.columns = t.columns.indices.filter(kept.contains).map { t.columns[$0] }
         }
-        for n in p.drop { t.columns.remove(at: try index(n, "DROP")) }
-        try rename(&t, p.rename, what: "the RENAME statement")
+        for n in p.drop { if let i = index(n, "DROP") { t.columns.remove(at: i) } }
+        let known = p.rename.filter { pair in index(pair.from, "RENAME") != nil }
+        try rename(&t, known, what: "the RENAME statement")
+        try keepAndDrop(&t, spec)
         try rename(&t, spec.rename, what: "rename= of \(spec.name)")
+    }
+
+    /// A table's keep= and drop= data set options (a name twice is one column; one that is not a column is an error,
+    /// as in SAS). The columns keep their order.
+    static func keepAndDrop(_ t: inout DataTable, _ spec: DataSetName) throws(ActionError) {
+        func index(_ n: String, _ what: String) throws(ActionError) -> Int {
+            guard let i = t.columns.firstIndex(where: { $0.name.lowercased() == n.lowercased() }) else {
+                throw ActionError(.parameterValue, "code: \(what)= of \(spec.name) names \(Names.quote(n)), which is not a column of it (columns: \(t.columns.map(\.name).prefix(20).joined(separator: ", "))).",
+                                  parameter: "code")
+            }
+            return i
+        }
+        if let keep = spec.keep {
+            var kept = Set<Int>()
+            for n in keep { kept.insert(try index(n, "keep")) }
+            t.columns = t.columns.indices.filter(kept.contains).map { t.columns[$0] }
+        }
+        var dropped = Set<Int>()
+        for n in spec.drop { dropped.insert(try index(n, "drop")) }
+        t.columns = t.columns.indices.filter { !dropped.contains($0) }.map { t.columns[$0] }
     }
 
     /// Renames all the pairs at once, as SAS does (`rename=(a=b b=a)` swaps two columns).

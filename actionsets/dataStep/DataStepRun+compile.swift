@@ -261,15 +261,24 @@ extension DataStepRun {
     func expanded(_ a: DataStepProgram.ArrayDeclaration) throws(ActionError) -> DataStepProgram.ArrayDeclaration {
         guard a.elements.count == 1, let list = a.elements.first, DataStepProgram.ArrayDeclaration.isVariableList(list) else { return a }
         let character = list == "_character_"
-        var names = table.columns.filter { character ? $0.type == .varchar : $0.type.isNumeric }.map(\.name)
-        for (name, initial) in program.retained {
-            guard let v = initial, (v.stringValue != nil) == character, !names.contains(where: { $0.lowercased() == name.lowercased() }) else { continue }
-            names.append(name)
-        }
+        let names = variables(list)
         guard !names.isEmpty else { throw DataStepProgram.failure(a.statement, "the array \(a.name) {\(list)} has no variables: the input has no \(character ? "character" : "numeric") column.") }
         var out = a
         out.elements = names
         return out
+    }
+
+    /// The variables a SAS list name stands for where it is used after SET: `_numeric_` (`_character_`) the input's
+    /// numeric (character) columns in the table's order, then the RETAIN variables of that type declared with an
+    /// initial value; `_all_` both kinds, in that order. Variables the statements make later are not in it.
+    func variables(_ list: String) -> [String] {
+        let kinds = list == "_all_" ? [false, true] : [list == "_character_"]
+        var names = table.columns.filter { c in kinds.contains(c.type == .varchar) && c.type != .varbinary }.map(\.name)
+        for (name, initial) in program.retained {
+            guard let v = initial, kinds.contains(v.stringValue != nil), !names.contains(where: { $0.lowercased() == name.lowercased() }) else { continue }
+            names.append(name)
+        }
+        return names
     }
 
     /// The names the program assigns (lower-cased): targets, sum statements, DO indexes, RETAIN and ARRAY names.

@@ -2,6 +2,7 @@ import CASCore
 
 /// SAS's OF lists in function arguments — `cmiss(of a[*])`, `sum(of x1-x3 y)` — written out as the
 /// variables they name before an expression is bound, so the where language sees a plain argument list.
+/// `_all_`, `_numeric_` and `_character_` are the variables from SET (and RETAIN with a value) of that kind.
 extension DataStepRun {
     /// `t` with each `of LIST` (after `(` or `,`, up to the call's closing parenthesis) replaced by its
     /// variables joined by commas: `a[*]` / `a{*}` are an array's elements, `x1-x3` a name range, others names.
@@ -15,6 +16,8 @@ extension DataStepRun {
                         throw DataStepProgram.failure(s, "OF \(Names.quote(item)): expected an array as \(array)[*] (declared with ARRAY before this statement)")
                     }
                     names += elements.map { slots.names[$0] }
+                } else if ["_all_", "_numeric_", "_character_"].contains(item.lowercased()) {
+                    names += variables(item.lowercased())
                 } else {
                     names += try DataStepSource.expand(item, s)
                 }

@@ -25,6 +25,7 @@ struct RunCode: Action {
         }
         let tables = try zip(program.inputs, inputs).map { spec, t throws(ActionError) in
             var data = t.data
+            try DataStepOutput.keepAndDrop(&data, spec)
             try DataStepOutput.rename(&data, spec.rename, what: "rename= of \(spec.name)")
             return data
         }

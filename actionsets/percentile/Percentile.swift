@@ -11,7 +11,8 @@ struct PercentileAction: Action {
     static let inputs = P.columns("inputs", "Numeric columns; all numeric columns when omitted.")
     static let values = P.doubleList("values", "Percentiles to compute.", default: [25, 50, 75], min: 0, max: 100)
     static let multiTable = P.bool("multiTable", "Accepted for compatibility: results are always one Percentile table.", default: false)
-    static let parameters = [table.spec, inputs.spec, values.spec, multiTable.spec]
+    static let casOut = P.outTable("casOut", "Write the percentiles to this table (the by-variables, _Column_, _Pctl_, _Value_) instead of answering them.")
+    static let parameters = [table.spec, inputs.spec, values.spec, multiTable.spec, casOut.spec]
 
     /// Definition 5 on sorted values.
     static func percentile(_ sorted: [Double], _ pct: Double) -> Double {
@@ -26,7 +27,11 @@ struct PercentileAction: Action {
     }
 
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
-        try await ctx.perByGroup(args[table]) { t, by in try await percentiles(t, args, ctx, by: by) }
+        if args.has(casOut) {
+            return try await ctx.byGroupsToTable(args[table], casOut: args[casOut], result: "Percentile", names: ["Variable": "_Column_"],
+                                                 defaultName: "Percentile") { t, by in try await percentiles(t, args, ctx, by: by) }
+        }
+        return try await ctx.perByGroup(args[table]) { t, by in try await percentiles(t, args, ctx, by: by) }
     }
 
     /// The `Percentile` table of `t`; by-variables are left out unless named in `inputs`.

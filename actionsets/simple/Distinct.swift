@@ -9,10 +9,15 @@ struct Distinct: Action {
     static let table = P.table()
     static let inputs = P.columns("inputs", "Columns to count; all columns except varbinary ones when omitted.")
     static let includeMissing = P.bool("includeMissing", "Count missing as one more distinct value when a column has any.", default: true)
-    static let parameters = [table.spec, inputs.spec, includeMissing.spec]
+    static let casOut = P.outTable("casOut", "Write the counts to this table (the by-variables, _Column_, _NDis_, _NMiss_) instead of answering them.")
+    static let parameters = [table.spec, inputs.spec, includeMissing.spec, casOut.spec]
 
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
-        try await ctx.perByGroup(args[table]) { t, _ in try await distinct(t, args, ctx) }
+        if args.has(casOut) {
+            return try await ctx.byGroupsToTable(args[table], casOut: args[casOut], result: "Distinct", names: ["NDistinct": "_NDis_"],
+                                                 defaultName: "Distinct") { t, _ in try await distinct(t, args, ctx) }
+        }
+        return try await ctx.perByGroup(args[table]) { t, _ in try await distinct(t, args, ctx) }
     }
 
     /// The `Distinct` table of `t` (by-variables included, as CAS: swat's `nunique` drops them).

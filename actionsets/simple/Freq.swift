@@ -39,10 +39,16 @@ struct Freq: Action {
     static let table = P.table()
     static let inputs = P.columns("inputs", "Columns to count; all columns when omitted.")
     static let includeMissing = P.bool("includeMissing", "Count missing values as a level.", default: true)
-    static let parameters = [table.spec, inputs.spec, includeMissing.spec]
+    static let casOut = P.outTable("casOut", "Write the levels to this table (the by-variables, _Column_, _Charvar_ or _Numvar_, _Fmtvar_, _Level_, _Frequency_) instead of answering them.")
+    static let parameters = [table.spec, inputs.spec, includeMissing.spec, casOut.spec]
 
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
-        try await ctx.perByGroup(args[table]) { t, by in try frequency(t, args, by: by) }
+        if args.has(casOut) {
+            return try await ctx.byGroupsToTable(args[table], casOut: args[casOut], result: "Frequency",
+                                                 names: ["CharVar": "_Charvar_", "NumVar": "_Numvar_", "FmtVar": "_Fmtvar_"],
+                                                 optional: ["CharVar", "NumVar"], defaultName: "Frequency") { t, by in try frequency(t, args, by: by) }
+        }
+        return try await ctx.perByGroup(args[table]) { t, by in try frequency(t, args, by: by) }
     }
 
     /// The `Frequency` table of `t`; by-variables are not counted unless named in `inputs`.

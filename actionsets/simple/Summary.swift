@@ -7,10 +7,17 @@ struct Summary: Action {
     static let summary = "Computes N, NMiss, Min, Max, Mean, Sum, Std, StdErr, Var, USS, CSS, CV, TValue, ProbT, Skewness and Kurtosis for numeric columns."
     static let table = P.table()
     static let inputs = P.columns("inputs", "Numeric columns to summarise; all numeric columns when omitted.")
-    static let parameters = [table.spec, inputs.spec]
+    static let casOut = P.outTable("casOut", "Write the statistics to this table (one row per column and by-group: the by-variables, _Column_, _Min_, …) instead of answering them.")
+    static let parameters = [table.spec, inputs.spec, casOut.spec]
 
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
-        try await ctx.perByGroup(args[table]) { t, by in try await summary(t, args, ctx, by: by) }
+        if args.has(casOut) {
+            return try await ctx.byGroupsToTable(args[table], casOut: args[casOut], result: "Summary",
+                                                 names: ["N": "_NObs_", "TValue": "_T_", "ProbT": "_PRT_"], defaultName: "Summary") { t, by in
+                try await summary(t, args, ctx, by: by)
+            }
+        }
+        return try await ctx.perByGroup(args[table]) { t, by in try await summary(t, args, ctx, by: by) }
     }
 
     /// The `Summary` table of `t`; by-variables are not summarised unless named in `inputs`.

@@ -19,10 +19,16 @@ struct TopK: Action {
     static let includeMissing = P.bool("includeMissing", "Rank missing as a value (lowest by value).", default: true)
     static let raw = P.bool("raw", "Accepted for compatibility: values are always raw (FmtVar holds the text).", default: false)
     static let maxTie = P.int("maxTie", "Accepted for compatibility: ties are broken by value, never expanded.", default: 0, min: 0)
-    static let parameters = [table.spec, inputs.spec, topk.spec, bottomk.spec, order.spec, includeMissing.spec, raw.spec, maxTie.spec]
+    static let casOut = P.outTable("casOut", "Write the ranked values to this table (the by-variables, _Column_, _Fmtvar_, _Rank_, _Charvar_ and/or _Numvar_, _Score_) instead of answering them.")
+    static let parameters = [table.spec, inputs.spec, topk.spec, bottomk.spec, order.spec, includeMissing.spec, raw.spec, maxTie.spec, casOut.spec]
 
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
-        try await ctx.perByGroup(args[table]) { t, _ in try await ranked(t, args, ctx) }
+        if args.has(casOut) {
+            return try await ctx.byGroupsToTable(args[table], casOut: args[casOut], result: "Topk",
+                                                 names: ["CharVar": "_Charvar_", "NumVar": "_Numvar_", "FmtVar": "_Fmtvar_"],
+                                                 optional: ["CharVar", "NumVar"], defaultName: "Topk") { t, _ in try await ranked(t, args, ctx) }
+        }
+        return try await ctx.perByGroup(args[table]) { t, _ in try await ranked(t, args, ctx) }
     }
 
     /// The `Topk` and `TopkMisc` tables of `t`.
