@@ -1,3 +1,4 @@
+import Foundation
 import CASWire
 import Logging
 
@@ -127,20 +128,25 @@ public struct Dispatcher: Sendable {
         return response
     }
 
-    /// CAS's attributes on each result table (swat's `SASDataFrame.attrs`): `Action` and `Actionset`.
-    /// Attributes an action set itself are kept. CAS's `CreateTime` is left out: a time stamp would make
-    /// two runs' equal results differ.
+    /// CAS's attributes on each result table (swat's `SASDataFrame.attrs`): `Action`, `Actionset` and `CreateTime`
+    /// (when the results were made, a SAS datetime: seconds since 1960-01-01 UTC). Attributes an action set
+    /// itself are kept.
     static func withTableAttributes(_ results: ValueDict, _ entry: ActionEntry) -> ValueDict {
         guard results.entries.contains(where: { $0.value.tableValue != nil }) else { return results }
         var out = ValueDict()
+        let created = Date().timeIntervalSince1970 + sasEpochOffset
         for (k, v) in results.entries {
             guard case .table(var t) = v else { out.appendUnchecked(k, v); continue }
             if t.attributes["Action"] == nil { t.attributes["Action"] = .string(entry.action.name) }
             if t.attributes["Actionset"] == nil { t.attributes["Actionset"] = .string(entry.setName) }
+            if t.attributes["CreateTime"] == nil { t.attributes["CreateTime"] = .double(created.rounded(.down)) }
             out.appendUnchecked(k, .table(t))
         }
         return out
     }
+
+    /// Seconds from SAS's epoch (1960-01-01) to Unix's (1970-01-01).
+    static let sasEpochOffset: Double = 315_619_200
 
     /// Client-side options that SWAT sends with every call (`_messageLevel`, `_apiVersion`, …) are not action parameters.
     static func withoutClientOptions(_ p: ValueDict) -> ValueDict {

@@ -179,6 +179,9 @@ def test_summary_has_cas_columns_and_result_attributes(conn):
     assert list(out.columns) == ["Column", "Min", "Max", "N", "NMiss", "Mean", "Sum", "Std", "StdErr", "Var", "USS", "CSS",
                                  "CV", "TValue", "ProbT", "Skewness", "Kurtosis"]          # swat's test_html
     assert out.attrs["Action"] == "summary" and out.attrs["Actionset"] == "simple"
+    # CAS's CreateTime: a SAS datetime (seconds since 1960-01-01) of the call, within a minute of now
+    now = (pd.Timestamp.now(tz="UTC") - pd.Timestamp("1960-01-01", tz="UTC")).total_seconds()
+    assert abs(out.attrs["CreateTime"] - now) < 60
     rows = out.set_index("Column")
     for col in ["x", "y"]:
         x = df[col]
