@@ -90,12 +90,16 @@ extension ActionContext {
         if ref.groupBy.isEmpty {
             out = try tableOf(try await body(filteredTable(ref, parameter: parameter), []))
         } else {
-            let (groups, perGroup) = try await eachByGroup(ref, parameter: parameter, limit: nil) { t, by in
-                let r = try await body(t, by)
-                try reserve(try tableOf(r).estimatedBytes, for: "the casOut table of \(result)")
-                return r
+            var tables: [DataTable] = []   // only the result table is kept of each group's answer
+            let (groups, _) = try await eachByGroup(ref, parameter: parameter, limit: nil) { t, by in
+                let table = try tableOf(try await body(t, by))
+                // the group's rows and their copy in the stacked table (by-variables: about 16 bytes a cell more)
+                try reserve(2 * (table.estimatedBytes + table.rowCount * 32 * ref.groupBy.count), for: "the casOut table of \(result)")
+                tables.append(table)
+                return [:]
             }
-            out = try groups.stacked(perGroup.map { r throws(ActionError) in try tableOf(r) })
+            out = try groups.stacked(tables)
+            tables = []
             byCount = 2 * groups.variables.count
         }
         out.columns = out.columns.enumerated().compactMap { i, c in

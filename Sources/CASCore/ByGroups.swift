@@ -103,28 +103,28 @@ public struct ByGroups: Sendable {
     }
 
     /// Every group's `tables` (one per group, the same columns) stacked, each row after its group's by-variables:
-    /// the raw value and `<name>_f`, the formatted one, as in `ByGroupInfo`.
+    /// the raw value and `<name>_f`, the formatted one, as in `ByGroupInfo`. Built column by column.
     public func stacked(_ tables: [DataTable]) throws(ActionError) -> DataTable {
-        guard let first = tables.first else {
+        let keyed = tables.enumerated().map { g, t in
+            var k = t
+            var by: [Column] = []
+            for (v, value) in keys[g].enumerated() {
+                let n = t.rowCount, name = variables[v].name, raw = value.raw(numeric: isNumeric(v))
+                by.append(Column(name: name, data: isNumeric(v) ? .double(Array(repeating: raw.doubleValue ?? .nan, count: n))
+                                                                : .varchar(Array(repeating: raw.stringValue, count: n))))
+                by.append(Column(name: "\(name)_f", data: .varchar(Array(repeating: value.formatted(numeric: isNumeric(v)), count: n))))
+            }
+            k.columns = by + t.columns
+            return k
+        }
+        guard !keyed.isEmpty else {
             var empty = DataTable(name: "")
             for (v, c) in variables.enumerated() {
                 empty.columns += [Column(name: c.name, data: .empty(isNumeric(v) ? .double : .varchar)), Column(name: "\(c.name)_f", data: .empty(.varchar))]
             }
             return empty
         }
-        var rows: [[CASWire.Value]] = []
-        for (g, t) in tables.enumerated() {
-            guard t.columns.map(\.name) == first.columns.map(\.name) else {
-                throw ActionError(.internalError, "by-group \(g + 1)'s result has other columns than the first's")
-            }
-            var by: [CASWire.Value] = []
-            for (v, value) in keys[g].enumerated() { by += [value.raw(numeric: isNumeric(v)), .string(value.formatted(numeric: isNumeric(v)))] }
-            for r in 0..<t.rowCount { rows.append(by + t.columns.map { $0.data.value(at: r) }) }
-        }
-        var cols: [(String, ColumnType)] = []
-        for (v, c) in variables.enumerated() { cols += [(c.name, isNumeric(v) ? .double : .varchar), ("\(c.name)_f", .varchar)] }
-        cols += first.columns.map { ($0.name, $0.type) }
-        return .result(first.name, columns: cols, rows: rows)
+        return try TableConcatenation.concatenate(keyed, parameter: "table.groupBy")
     }
 
     /// The results of an action run once per group: `ByGroupInfo`, then each group's result tables
