@@ -97,6 +97,27 @@ struct TrainingTests {
         #expect(throws: EngineError.self) { try Trainer.train(model, data: wrong, options: TrainingOptions(epochs: 1)) }
     }
 
+    @Test("weights that stop being numbers end the run even while the loss stays finite")
+    func divergedWeightsAreCaught() throws {
+        let model = try ModelBuilders.smallCNN(inputShape: [8, 8, 1], classes: 4, seed: 1)
+        // training normalises with the batch's statistics, so a NaN running variance never reaches the loss
+        let bn = try #require(model.layer(named: "bn2"))
+        let runningVar = try #require(bn.buffers.first { $0.name == "running_var" })
+        runningVar.value[0] = .nan
+        var losses: [Double] = []
+        let options = TrainingOptions(epochs: 2, batchSize: 8, learningRate: 0.01, seed: 1)
+        do {
+            _ = try Trainer.train(model, data: patternDataset(perClass: 4, seed: 2), options: options) { p in
+                losses.append(p.batchLoss)
+                return .proceed
+            }
+            Issue.record("training went on with a NaN running variance")
+        } catch let e as EngineError {
+            #expect(e.code == .diverged && e.layer == "bn2" && e.message.contains("running_var") && e.message.contains("epoch 0"), "\(e)")
+        }
+        #expect(losses.count == 2 && losses.allSatisfy(\.isFinite), "one epoch of finite losses before the check: \(losses)")
+    }
+
     @Test("head-only fine-tuning changes only the head")
     func headOnly() throws {
         let model = try ModelBuilders.smallCNN(inputShape: [8, 8, 1], classes: 4, seed: 1)

@@ -113,6 +113,11 @@ public enum Trainer {
                 let p = TrainingProgress(epoch: epoch + 1, batch: b + 1, batchesPerEpoch: batches, batchLoss: loss, learningRate: rate)
                 if progress(p) == .stop { return TrainingResult(history: history, stopped: true, firstBatchLoss: firstBatchLoss) }
             }
+            // a loss can stay finite while weights are not (a ReLU or max pool turns NaN inputs into numbers)
+            if let bad = nonFinite(model) {
+                throw EngineError(.diverged, "after epoch \(epoch) (0-based) the \(bad.block) of layer \(bad.layer) holds values that are not numbers",
+                                  layer: bad.layer)
+            }
             var row = HistoryRow(epoch: epoch + 1, learningRate: firstRate, loss: lossSum / Double(data.count),
                                  error: Double(errors) / Double(max(1, cases)))
             if let validation {
@@ -125,6 +130,14 @@ public enum Trainer {
             epochEnded(row)
         }
         return TrainingResult(history: history, stopped: false, firstBatchLoss: firstBatchLoss)
+    }
+
+    /// The first parameter or running statistic holding a NaN or an infinity.
+    static func nonFinite(_ model: Model) -> (layer: String, block: String)? {
+        for l in model.layers {
+            for b in l.parameters + l.buffers where !b.value.allSatisfy(\.isFinite) { return (l.name, b.name) }
+        }
+        return nil
     }
 
     /// Loss, errors and graded cases (samples, pixels or truth boxes) of the last training forward on samples `ids`,
