@@ -93,8 +93,10 @@ extension ActionContext {
             var tables: [DataTable] = []   // only the result table is kept of each group's answer
             let (groups, _) = try await eachByGroup(ref, parameter: parameter, limit: nil) { t, by in
                 let table = try tableOf(try await body(t, by))
-                // the group's rows and their copy in the stacked table (by-variables: about 16 bytes a cell more)
-                try reserve(2 * (table.estimatedBytes + table.rowCount * 32 * ref.groupBy.count), for: "the casOut table of \(result)")
+                // the group's rows, their copy in the stacked table (by-variables: about 32 bytes a cell more) and each small
+                // column array's own overhead (header, spare capacity: ~96 bytes), which a group of a few rows multiplies
+                let cells = table.rowCount * 32 * 2 * ref.groupBy.count, arrays = (table.columns.count + 2 * ref.groupBy.count) * 96
+                try reserve(2 * (table.estimatedBytes + cells) + arrays, for: "the casOut table of \(result)")
                 tables.append(table)
                 return [:]
             }

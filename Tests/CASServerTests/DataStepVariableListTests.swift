@@ -11,6 +11,23 @@ struct DataStepVariableListTests {
     static let vars: Value = [["name": "id"], ["name": "name", "type": "varchar"], ["name": "a"], ["name": "b"]]
     static let rows: Value = [[1, "ann", 1.5, 2], [2, "bob", .null, 4], [3, "", .null, .null]]
 
+    /// OF _all_ / _numeric_ / _character_ (swat's `cmiss(of _all_)`), and hundreds of OF lists in one statement, written
+    /// out in one pass (each used to rescan the statement from its start). Row 1: a 1.5, b 2; row 2: a missing, b 4.
+    @Test func ofAllNumericAndCharacterListsAndManyOfListsInOneStatement() async throws {
+        try await TestServer.start().run { s in
+            let c = try await s.client(.jsonLines)
+            try await ok(c, "table.addTable", ["table": "t", "vars": Self.vars, "rows": Self.rows])
+            let many = Array(repeating: "sum(of a b)", count: 450).joined(separator: " + ")
+            try await ok(c, "dataStep.runCode", ["code": .string("""
+                data o; set t; all = cmiss(of _all_); num = nmiss(of _numeric_); chr = cmiss(of _character_); big = \(many); run;
+                """)])
+            let o = try await fetchAll(c, "o")
+            // _all_: id, name, a, b → row 3 misses name, a, b (3); _numeric_: id, a, b → a and b (2); _character_: name
+            #expect(o.ints("all") == [0, 1, 3] && o.ints("num") == [0, 1, 2] && o.ints("chr") == [0, 0, 1])
+            #expect(o.column("big")?.data.double(at: 0) == 450 * 3.5 && o.column("big")?.data.double(at: 1) == 450 * 4)
+        }
+    }
+
     @Test(arguments: Transport.allCases)
     func numericArraysOfListsAndMissingCounts(_ transport: Transport) async throws {
         try await TestServer.start(http: true).run { s in

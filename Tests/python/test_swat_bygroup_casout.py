@@ -102,3 +102,18 @@ def test_more_by_groups_than_an_action_answers(conn):
     t = conn.CASTable("many_summary").to_frame()
     assert len(t) == n and set(["g", "g_f", "_Column_", "_Mean_", "_NObs_"]) <= set(t.columns)
     assert (t["_Mean_"] == 2.0).all() and (t["_NObs_"] == 2).all() and (t["_Column_"] == "x").all()
+
+
+def test_grouped_describe_and_summary_subset(conn):
+    """swat's grouped describe() reads simple.summary's subSet choices from reflect; subSet keeps those statistics."""
+    df = pd.read_csv(CARS)[["Origin", "MSRP", "Horsepower"]].astype({"MSRP": float, "Horsepower": float})
+    tbl = conn.upload_frame(df, casout={"name": "cars_describe", "replace": True})
+    got = tbl.groupby("Origin").describe()
+    expected = df.groupby("Origin").describe()
+    for col in ["MSRP", "Horsepower"]:
+        for stat in ["count", "mean", "std", "min", "max"]:
+            np.testing.assert_allclose(got[(col, stat)].sort_index().to_numpy(dtype=float),
+                                       expected[(col, stat)].sort_index().to_numpy(dtype=float), rtol=1e-9, err_msg=f"{col} {stat}")
+    s = conn.simple.summary(table="cars_describe", inputs=["MSRP"], subSet=["MEAN", "N", "T"])["Summary"]
+    assert list(s.columns) == ["Column", "N", "Mean", "TValue"]
+    assert s["Mean"].iloc[0] == pytest.approx(df["MSRP"].mean())

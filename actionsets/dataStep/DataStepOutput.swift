@@ -65,13 +65,20 @@ enum DataStepOutput {
     /// "has never been referenced"; swat's reshaping code drops `_NAME_` where it may be gone), MERGE's in=
     /// variables left out (the DATA step does not write them), RETAIN's columns first, then the output table's own
     /// keep=, drop= and rename= options (errors, as SAS's data set options).
-    static func select(_ p: DataStepProgram, _ spec: DataSetName, _ t: inout DataTable, warn: (String) -> Void) throws(ActionError) {
+    static func select(_ p: DataStepProgram, _ spec: DataSetName, _ t: inout DataTable, warn: @escaping (String) -> Void) throws(ActionError) {
+        var missing = 0
         func index(_ n: String, _ what: String) -> Int? {
             guard let i = t.columns.firstIndex(where: { $0.name.lowercased() == n.lowercased() }) else {
-                warn("The variable \(Names.quote(n)) in the \(what) statement is not in the output table \(t.name); ignored.")
+                missing += 1   // a WARNING each for the first few, then one count (a list of a million names is one line)
+                if missing <= maxNamedWarnings { warn("The variable \(Names.quote(n)) in the \(what) statement is not in the output table \(t.name); ignored.") }
                 return nil
             }
             return i
+        }
+        defer {
+            if missing > maxNamedWarnings {
+                warn("\(missing - maxNamedWarnings) more variables in KEEP, DROP or RENAME statements are not in the output table \(t.name); ignored.")
+            }
         }
         let flags = Set(p.inputs.compactMap { $0.inFlag?.lowercased() })
         t.columns.removeAll { flags.contains($0.name.lowercased()) }
@@ -90,27 +97,38 @@ enum DataStepOutput {
         for n in p.drop { if let i = index(n, "DROP") { t.columns.remove(at: i) } }
         let known = p.rename.filter { pair in index(pair.from, "RENAME") != nil }
         try rename(&t, known, what: "the RENAME statement")
-        try keepAndDrop(&t, spec)
+        try keepAndDrop(&t, spec, warn: warn)
         try rename(&t, spec.rename, what: "rename= of \(spec.name)")
     }
 
-    /// A table's keep= and drop= data set options (a name twice is one column; one that is not a column is an error,
-    /// as in SAS). The columns keep their order.
-    static func keepAndDrop(_ t: inout DataTable, _ spec: DataSetName) throws(ActionError) {
-        func index(_ n: String, _ what: String) throws(ActionError) -> Int {
+    /// WARNINGs named one by one before they are only counted.
+    static let maxNamedWarnings = 20
+
+    /// A table's keep= and drop= data set options (a name twice is one column). A name the table lacks is an error on
+    /// an input table; on an output table (`warn` given) a WARNING and ignored — SAS's DKRICOND=ERROR and
+    /// DKROCOND=WARN defaults. The columns keep their order.
+    static func keepAndDrop(_ t: inout DataTable, _ spec: DataSetName, warn: ((String) -> Void)? = nil) throws(ActionError) {
+        var missing = 0
+        func index(_ n: String, _ what: String) throws(ActionError) -> Int? {
             guard let i = t.columns.firstIndex(where: { $0.name.lowercased() == n.lowercased() }) else {
-                throw ActionError(.parameterValue, "code: \(what)= of \(spec.name) names \(Names.quote(n)), which is not a column of it (columns: \(t.columns.map(\.name).prefix(20).joined(separator: ", "))).",
-                                  parameter: "code")
+                guard let warn else {
+                    throw ActionError(.parameterValue, "code: \(what)= of \(spec.name) names \(Names.quote(n)), which is not a column of it (columns: \(t.columns.map(\.name).prefix(20).joined(separator: ", "))).",
+                                      parameter: "code")
+                }
+                missing += 1
+                if missing <= maxNamedWarnings { warn("The variable \(Names.quote(n)) in \(what)= of \(spec.name) is not in the output table; ignored.") }
+                return nil
             }
             return i
         }
+        defer { if missing > maxNamedWarnings { warn?("\(missing - maxNamedWarnings) more variables in keep= or drop= of \(spec.name) are not in the output table; ignored.") } }
         if let keep = spec.keep {
             var kept = Set<Int>()
-            for n in keep { kept.insert(try index(n, "keep")) }
+            for n in keep { if let i = try index(n, "keep") { kept.insert(i) } }
             t.columns = t.columns.indices.filter(kept.contains).map { t.columns[$0] }
         }
         var dropped = Set<Int>()
-        for n in spec.drop { dropped.insert(try index(n, "drop")) }
+        for n in spec.drop { if let i = try index(n, "drop") { dropped.insert(i) } }
         t.columns = t.columns.indices.filter { !dropped.contains($0) }.map { t.columns[$0] }
     }
 

@@ -6,56 +6,72 @@ import CASCore
 extension DataStepRun {
     /// `t` with each `of LIST` (after `(` or `,`, up to the call's closing parenthesis) replaced by its
     /// variables joined by commas: `a[*]` / `a{*}` are an array's elements, `x1-x3` a name range, others names.
+    /// One pass over the text (thousands of OF lists in one statement cost their length, not its square), with
+    /// cancellation checked as it goes.
     func rewriteOfLists(_ t: inout String, _ s: Statement) throws(ActionError) {
-        while let (range, list) = try Self.firstOfList(t, s) {
-            var names: [String] = []
-            for item in list.split(whereSeparator: \.isWhitespace).map(String.init) {
-                if let star = item.firstIndex(where: { "[{(".contains($0) }) {
-                    let array = String(item[..<star])
-                    guard item.dropFirst(array.count + 1).dropLast() == "*", let elements = slots.array(array) else {
-                        throw DataStepProgram.failure(s, "OF \(Names.quote(item)): expected an array as \(array)[*] (declared with ARRAY before this statement)")
-                    }
-                    names += elements.map { slots.names[$0] }
-                } else if ["_all_", "_numeric_", "_character_"].contains(item.lowercased()) {
-                    names += variables(item.lowercased())
-                } else {
-                    names += try DataStepSource.expand(item, s)
+        guard t.range(of: "of", options: .caseInsensitive) != nil else { return }
+        let chars = Array(t)
+        var out = "", i = 0, depth = 0, lists = 0
+        var quote: Character?, lastNonSpace: Character?
+        out.reserveCapacity(t.utf8.count)
+        while i < chars.count {
+            let ch = chars[i]
+            if let q = quote {
+                out.append(ch)
+                if ch == q { quote = nil }
+                i += 1
+                continue
+            }
+            if depth > 0, ch == "o" || ch == "O", i + 2 < chars.count, chars[i + 1] == "f" || chars[i + 1] == "F", chars[i + 2].isWhitespace,
+               lastNonSpace == "(" || lastNonSpace == "," {
+                // the list runs to the call's closing parenthesis (or a comma) at this depth
+                var j = i + 3, level = 0
+                while j < chars.count {
+                    let c = chars[j]
+                    if c == "(" || c == "[" || c == "{" { level += 1 } else if c == ")" || c == "]" || c == "}" {
+                        if level == 0 { break }
+                        level -= 1
+                    } else if c == "," && level == 0 { break }
+                    j += 1
                 }
-                guard names.count <= DataStepSource.maxVariables else { throw DataStepProgram.failure(s, "an OF list names more than \(DataStepSource.maxVariables) variables") }
+                let names = try ofListNames(String(chars[(i + 3)..<j]).trimmingCharacters(in: .whitespaces), s)
+                out += names.joined(separator: ", ")
+                lastNonSpace = names.last?.last
+                lists += 1
+                if lists % 1_000 == 0 { try ctx.checkCancellation() }
+                // many OF lists of one large array must not grow the expression without bound: the program's own limit
+                guard out.utf8.count <= Limits.maxProgramParameter else {
+                    throw DataStepProgram.failure(s, "its OF lists written out are longer than \(Limits.readable(Limits.maxProgramParameter)) bytes")
+                }
+                i = j
+                continue
             }
-            guard !names.isEmpty else { throw DataStepProgram.failure(s, "OF names no variables") }
-            t.replaceSubrange(range, with: names.joined(separator: ", "))
-            // many OF lists of one large array must not grow the expression without bound: the program's own limit
-            guard t.utf8.count <= Limits.maxProgramParameter else {
-                throw DataStepProgram.failure(s, "its OF lists written out are longer than \(Limits.readable(Limits.maxProgramParameter)) bytes")
-            }
+            if ch == "'" || ch == "\"" { quote = ch } else if ch == "(" { depth += 1 } else if ch == ")" { depth -= 1 }
+            if !ch.isWhitespace { lastNonSpace = ch }
+            out.append(ch)
+            i += 1
         }
+        t = out
     }
 
-    /// The first `of LIST` argument outside quotes: the range from `of` to the end of the list, and the list.
-    static func firstOfList(_ t: String, _ s: Statement) throws(ActionError) -> (Range<String.Index>, String)? {
-        let text = Substring(t)
-        func isWord(_ c: Character) -> Bool { c.isLetter || c.isNumber || c == "_" }
-        var found: (Range<String.Index>, String)?
-        _ = DataSetName.firstOutsideQuotes(text, from: text.startIndex) { i, depth in
-            guard depth > 0, text[i...].prefix(2).lowercased() == "of" else { return false }
-            let after = text.index(i, offsetBy: 2, limitedBy: text.endIndex) ?? text.endIndex
-            guard after < text.endIndex, text[after].isWhitespace else { return false }
-            let before = text[..<i].last { !$0.isWhitespace }
-            guard before == "(" || before == "," else { return false }
-            // the list runs to the call's closing parenthesis (or a comma) at this depth
-            var j = after, level = 0
-            while j < text.endIndex {
-                let c = text[j]
-                if c == "(" || c == "[" || c == "{" { level += 1 } else if c == ")" || c == "]" || c == "}" {
-                    if level == 0 { break }
-                    level -= 1
-                } else if c == "," && level == 0 { break }
-                j = text.index(after: j)
+    /// The variables one OF list names.
+    func ofListNames(_ list: String, _ s: Statement) throws(ActionError) -> [String] {
+        var names: [String] = []
+        for item in list.split(whereSeparator: \.isWhitespace).map(String.init) {
+            if let star = item.firstIndex(where: { "[{(".contains($0) }) {
+                let array = String(item[..<star])
+                guard item.dropFirst(array.count + 1).dropLast() == "*", let elements = slots.array(array) else {
+                    throw DataStepProgram.failure(s, "OF \(Names.quote(item)): expected an array as \(array)[*] (declared with ARRAY before this statement)")
+                }
+                names += elements.map { slots.names[$0] }
+            } else if ["_all_", "_numeric_", "_character_"].contains(item.lowercased()) {
+                names += variables(item.lowercased())
+            } else {
+                names += try DataStepSource.expand(item, s)
             }
-            found = (i..<j, String(text[after..<j]).trimmingCharacters(in: .whitespaces))
-            return true
+            guard names.count <= DataStepSource.maxVariables else { throw DataStepProgram.failure(s, "an OF list names more than \(DataStepSource.maxVariables) variables") }
         }
-        return found
+        guard !names.isEmpty else { throw DataStepProgram.failure(s, "OF names no variables") }
+        return names
     }
 }

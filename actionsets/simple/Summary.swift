@@ -8,7 +8,12 @@ struct Summary: Action {
     static let table = P.table()
     static let inputs = P.columns("inputs", "Numeric columns to summarise; all numeric columns when omitted.")
     static let casOut = P.outTable("casOut", "Write the statistics to this table (one row per column and by-group: the by-variables, _Column_, _Min_, …) instead of answering them.")
-    static let parameters = [table.spec, inputs.spec, casOut.spec]
+    /// CAS's statistic names → the Summary columns they keep.
+    static let subSets: [String: String] = ["MIN": "Min", "MAX": "Max", "N": "N", "NMISS": "NMiss", "MEAN": "Mean", "SUM": "Sum", "STD": "Std",
+                                           "STDERR": "StdErr", "VAR": "Var", "USS": "USS", "CSS": "CSS", "CV": "CV", "T": "TValue",
+                                           "TSTAT": "TValue", "PROBT": "ProbT", "SKEWNESS": "Skewness", "KURTOSIS": "Kurtosis"]
+    static let subSet = P.stringList("subSet", "Only these statistics (CAS's names; all when omitted).", allowed: subSets.keys.sorted())
+    static let parameters = [table.spec, inputs.spec, subSet.spec, casOut.spec]
 
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
         if args.has(casOut) {
@@ -36,11 +41,14 @@ struct Summary: Action {
                     .double(std), .double(stdErr), .double(s.variance), .double(s.uss), .double(s.css), .double(std / s.mean * 100),
                     .double(t), .double(StudentT.twoSidedP(t, df: Double(s.n - 1))), .double(shape.skewness), .double(shape.kurtosis)]
         }
-        return ["Summary": .table(.result("Summary", label: "Descriptive Statistics for \(t.name.uppercased())", columns: [
+        var table = DataTable.result("Summary", label: "Descriptive Statistics for \(t.name.uppercased())", columns: [
             ("Column", .varchar), ("Min", .double), ("Max", .double), ("N", .double), ("NMiss", .double), ("Mean", .double), ("Sum", .double),
             ("Std", .double), ("StdErr", .double), ("Var", .double), ("USS", .double), ("CSS", .double), ("CV", .double), ("TValue", .double),
             ("ProbT", .double), ("Skewness", .double), ("Kurtosis", .double),
-        ], rows: rows))]
+        ], rows: rows)
+        let wanted = Set(args[subSet].compactMap { subSets[$0.uppercased()] })
+        if !wanted.isEmpty { table.columns.removeAll { $0.name != "Column" && !wanted.contains($0.name) } }
+        return ["Summary": .table(table)]
     }
 
     /// SAS's sample skewness and excess kurtosis (VARDEF=DF; pandas' `skew()` and `kurt()`): missing with
