@@ -79,6 +79,27 @@ public enum Names {
     }
 
     /// `"text"` shortened to 200 characters, control characters shown as `\u{…}`: safe to echo back.
+    /// A SAS name literal's name: `"my var"n` (or `'my var'N`, a doubled quote standing for one) → `my var`; anything
+    /// else as it is. swat writes names with blanks this way in `vars`, `inputs` and DATA step code.
+    public static func unliteral(_ s: String) -> String {
+        guard s.count >= 3, s.last == "n" || s.last == "N", let q = s.first, q == "\"" || q == "'" else { return s }
+        let inner = s.dropFirst().dropLast(2)
+        guard s.dropLast().last == q else { return s }
+        var out = "", i = inner.startIndex
+        while i < inner.endIndex {
+            if inner[i] == q {
+                let next = inner.index(after: i)
+                guard next < inner.endIndex, inner[next] == q else { return s }   // a lone quote inside: not one literal
+                out.append(q)
+                i = inner.index(after: next)
+                continue
+            }
+            out.append(inner[i])
+            i = inner.index(after: i)
+        }
+        return out.isEmpty ? s : out
+    }
+
     public static func quote(_ s: String, limit: Int = 200) -> String {
         var out = "'"
         var n = 0

@@ -13,6 +13,12 @@ struct NamesTests {
         #expect(Names.problem(name, .user) == nil)
     }
 
+    @Test func nameLiteralsAreUnwrappedOnlyWhenWhole() {
+        #expect(Names.unliteral("\"my var\"n") == "my var" && Names.unliteral("'my var'N") == "my var")
+        #expect(Names.unliteral("'it''s'n") == "it's")
+        for kept in ["plain", "\"no n\"", "\"a\"b\"n", "\"\"n", "n", "'x'nn", "'a' 'b'n"] { #expect(Names.unliteral(kept) == kept, "\(kept)") }
+    }
+
     @Test func tablesAndColumns() {
         for bad in ["", "   ", "a/b", "..\\x", "t\u{0}", "t\u{7}", String(repeating: "t", count: 257)] {
             #expect(Names.problem(bad, .table) != nil, "\(bad.debugDescription) accepted as a table")

@@ -9,6 +9,31 @@ struct DataStepTests {
     static let vars: Value = [["name": "id"], ["name": "name", "type": "varchar"], ["name": "score"]]
     static let rows: Value = [[1, "ann", 3.5], [2, "bob", .null], [3, "cy", 9], [4, "dee", 1]]
 
+    /// Name literals (`"my var"n`, which swat writes for every name with a blank) are one name in KEEP, DROP, RETAIN,
+    /// RENAME, BY, OF lists and keep=/drop=/rename= options — not split at the blank, not a string initial value.
+    @Test func nameLiteralsAreNamesEverywhere() async throws {
+        try await TestServer.start().run { s in
+            let c = try await s.client(.jsonLines)
+            try await ok(c, "table.addTable", ["table": "sp", "vars": [["name": "my var", "type": "varchar"], ["name": "v 2"], ["name": "Z"]],
+                                               "rows": [["a", 1, 5], ["b", 2, 6], ["a", 3, 7], ["b", 4, 8]]])
+            try await ok(c, "dataStep.runCode", ["code": #"data o; set sp; keep "my var"n Z; run;"#])
+            #expect(try await fetchAll(c, "o").columns.map(\.name) == ["my var", "Z"])
+            try await ok(c, "dataStep.runCode", ["code": #"data o; set sp; drop "v 2"n; run;"#])
+            #expect(try await fetchAll(c, "o").columns.map(\.name) == ["my var", "Z"])
+            // q and "my var"n are two retained variables (q without a value), not q = 'my var'
+            let r = try await ok(c, "dataStep.runCode", ["code": #"data o; retain q "my var"n; set sp; q = 1; run;"#])
+            let o = try await fetchAll(c, "o")
+            #expect(o.columns.map(\.name).prefix(2) == ["q", "my var"] && o.strings("my var") == ["a", "b", "a", "b"], "\(r.warnings)")
+            try await ok(c, "dataStep.runCode", ["code": #"data o; set sp(keep="my var"n "v 2"n rename=("v 2"n = v2)); rename "my var"n=mv; t = sum(of v2 v2); run;"#])
+            let p = try await fetchAll(c, "o")
+            #expect(p.columns.map(\.name) == ["mv", "v2", "t"] && p.ints("t") == [2, 4, 6, 8])
+            // BY a name literal: the step orders the rows by it (a, a, b, b)
+            try await ok(c, "dataStep.runCode", ["code": #"data o; set sp; by "my var"n; run;"#])
+            let b = try await fetchAll(c, "o")
+            #expect(b.strings("my var") == ["a", "a", "b", "b"])
+        }
+    }
+
     /// keep=/drop= data set options (swat's merge of topk's transposed tables: `merge a(keep=g g_f x in=__n) b(keep=g g_f g m
     /// in=__c);`, a name twice), and KEEP/DROP/RENAME statements naming a variable the step does not have: a WARNING
     /// and ignored, as SAS ("has never been referenced"; swat drops `_NAME_` after a keep= removed it).

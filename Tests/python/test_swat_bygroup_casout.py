@@ -117,3 +117,17 @@ def test_grouped_describe_and_summary_subset(conn):
     s = conn.simple.summary(table="cars_describe", inputs=["MSRP"], subSet=["MEAN", "N", "T"])["Summary"]
     assert list(s.columns) == ["Column", "N", "Mean", "TValue"]
     assert s["Mean"].iloc[0] == pytest.approx(df["MSRP"].mean())
+
+
+def test_a_by_column_with_a_blank_in_its_name(cars):
+    """swat writes such names as name literals ("my origin"n) in its DATA step code."""
+    df, tbl = cars
+    conn = tbl.get_connection()
+    spaced = df[["Origin", "MSRP", "Make"]].rename(columns={"Origin": "my origin"})
+    t = conn.upload_frame(spaced, casout={"name": "cars_spaced", "replace": True})
+    expected = spaced.groupby("my origin")["MSRP"].sum().reset_index()
+    got = frame_of(t["MSRP"].groupby("my origin", as_index=False).sum(), "my origin")
+    assert list(got["my origin"]) == list(expected["my origin"])
+    np.testing.assert_allclose(got["MSRP"], expected["MSRP"])
+    mx = frame_of(t[["my origin", "Make", "MSRP"]].groupby("my origin", as_index=False).max(), "my origin")
+    assert list(mx["Make"]) == list(spaced.groupby("my origin")["Make"].max())

@@ -68,15 +68,20 @@ struct DataSetName: Sendable, Equatable {
                 var names: [String] = []
                 if s.first == "(" {
                     guard let close = Self.closing(s) else { throw Self.problem("\(key)=( without its ')'", statement) }
-                    names = s[s.index(after: s.startIndex)..<close].split(whereSeparator: \.isWhitespace).map { Self.nameLiteral(String($0)) }
+                    var inner = s[s.index(after: s.startIndex)..<close]
+                    while let (word, after, unterminated) = Self.nextWord(inner) {
+                        guard !unterminated else { throw Self.problem("\(key)= with an unclosed quote", statement) }
+                        names.append(Self.nameLiteral(word))
+                        inner = after
+                    }
                     s = s[s.index(after: close)...]
                 } else {
-                    while true {
-                        s = s.drop { $0.isWhitespace }
-                        let word = s.prefix { !$0.isWhitespace && $0 != ")" && $0 != "=" }
-                        guard !word.isEmpty, s.dropFirst(word.count).drop(while: \.isWhitespace).first != "=" else { break }
-                        names.append(Self.nameLiteral(String(word)))
-                        s = s.dropFirst(word.count)
+                    // names up to the next `option=`
+                    while let (word, after, unterminated) = Self.nextWord(s, stopAt: [")", "="]) {
+                        guard !unterminated else { throw Self.problem("\(key)= with an unclosed quote", statement) }
+                        guard after.drop(while: \.isWhitespace).first != "=" else { break }
+                        names.append(Self.nameLiteral(word))
+                        s = after
                     }
                 }
                 guard !names.isEmpty else { throw Self.problem("\(key)= without variable names", statement) }
@@ -97,12 +102,16 @@ struct DataSetName: Sendable, Equatable {
             case "promote": promote = try Self.yesNo(value, "promote", statement)
             case "in": inFlag = value
             case "rename":
-                let compact = value.replacingOccurrences(of: #"\s*=\s*"#, with: "=", options: .regularExpression)
-                for pair in compact.split(whereSeparator: \.isWhitespace) {
-                    let p = pair.split(separator: "=").map { Self.nameLiteral(String($0)) }
-                    guard p.count == 2 else { throw Self.problem("rename=(\(value)) (use old=new pairs)", statement) }
-                    rename.append((p[0], p[1]))
+                var rest = Substring(value), words: [String] = []
+                while let (word, after, unterminated) = Self.nextWord(rest, stopAt: ["="]) ?? (rest.drop(while: \.isWhitespace).first == "=" ? ("=", rest.drop(while: \.isWhitespace).dropFirst(), false) : nil) {
+                    guard !unterminated else { throw Self.problem("rename=(\(value)) with an unclosed quote", statement) }
+                    words.append(word)
+                    rest = after
                 }
+                guard words.count % 3 == 0, stride(from: 1, to: words.count, by: 3).allSatisfy({ words[$0] == "=" }) else {
+                    throw Self.problem("rename=(\(value)) (use old=new pairs)", statement)
+                }
+                for k in stride(from: 0, to: words.count, by: 3) { rename.append((Self.nameLiteral(words[k]), Self.nameLiteral(words[k + 2]))) }
             default:
                 throw ActionError(.parameterValue, "code: the data set option '\(key)' in \(Names.quote(statement)) is not supported: caslite reads caslib=, replace=, promote=, in=, keep=, drop= and rename=.",
                                   parameter: "code")
@@ -110,12 +119,24 @@ struct DataSetName: Sendable, Equatable {
         }
     }
 
-    /// `"a b"n` → `a b`; a plain name as it is.
-    static func nameLiteral(_ s: String) -> String {
-        guard s.count >= 3, s.last == "n" || s.last == "N", let q = s.first, q == "\"" || q == "'",
-              let (text, rest) = quotedString(Substring(s)), rest.count == 1 else { return s }
-        return text
+    /// The first blank-separated word of `text` and what follows it: a quoted string is one word, and so is a name
+    /// literal (`"my var"n`); nil when `text` is blank, or a quote is not closed (`unterminated`).
+    static func nextWord(_ text: Substring, stopAt stops: Set<Character> = []) -> (word: String, rest: Substring, unterminated: Bool)? {
+        let rest = text.drop { $0.isWhitespace }
+        guard let c = rest.first, !stops.contains(c) else { return nil }
+        if c == "'" || c == "\"" {
+            guard var (_, after) = quotedString(rest) else { return ("", rest, true) }
+            if let n = after.first, n == "n" || n == "N", after.dropFirst().first.map({ $0.isWhitespace || $0 == "=" || stops.contains($0) }) ?? true {
+                after = after.dropFirst()
+            }
+            return (String(rest[..<after.startIndex]), after, false)
+        }
+        let w = rest.prefix { !$0.isWhitespace && !stops.contains($0) }
+        return (String(w), rest.dropFirst(w.count), false)
     }
+
+    /// `"a b"n` → `a b`; a plain name as it is.
+    static func nameLiteral(_ s: String) -> String { Names.unliteral(s) }
 
     static func yesNo(_ v: String, _ key: String, _ statement: String) throws(ActionError) -> Bool {
         switch v.lowercased() {

@@ -47,7 +47,7 @@ extension DataStepProgram {
         case "put" where ComputedVars.assignment(t) == nil:      // `put = 1` assigns a variable
             return .put(try putItems(after("put", in: t), s), s)
         case "output" where ComputedVars.assignment(t) == nil:   // `output = 1` assigns a variable
-            let names = names(after("output", in: t))
+            let names = try names(after("output", in: t), s)
             for n in names where !outputs.contains(where: { $0.name.lowercased() == n.lowercased() }) {
                 throw failure(s, "OUTPUT names \(Names.quote(n)), which the DATA statement does not (it writes \(outputs.map(\.name).joined(separator: ", "))).")
             }

@@ -127,8 +127,8 @@ struct DataStepProgram: Sendable {
                 merge = word == "merge"
             case "by": (by, notSorted) = try Self.byStatement(rest, s)
             case "where": filters.append(rest)
-            case "keep": keep += Self.names(rest)
-            case "drop": drop += Self.names(rest)
+            case "keep": keep += try Self.names(rest, s)
+            case "drop": drop += try Self.names(rest, s)
             case "rename": rename += try Self.renames(rest, s)
             case "length": break
             case "retain":
@@ -153,7 +153,7 @@ struct DataStepProgram: Sendable {
     /// `by [descending] a [descending] b … [notsorted];`
     static func byStatement(_ rest: String, _ s: Statement) throws(ActionError) -> ([ByVariable], Bool) {
         var by: [ByVariable] = [], notSorted = false, descending = false
-        for word in Self.names(rest) {
+        for word in try Self.names(rest, s) {
             switch word.lowercased() {
             case "descending": descending = true
             case "notsorted": notSorted = true
@@ -189,15 +189,13 @@ struct DataStepProgram: Sendable {
     }
 
     static func renames(_ rest: String, _ s: Statement) throws(ActionError) -> [(from: String, to: String)] {
-        let compact = rest.replacingOccurrences(of: #"\s*=\s*"#, with: "=", options: .regularExpression)
-        return try compact.split(whereSeparator: \.isWhitespace).map { pair throws(ActionError) in
-            let p = pair.split(separator: "=").map { DataSetName.nameLiteral(String($0)) }
-            guard p.count == 2 else { throw unsupported(s, "RENAME takes old=new pairs") }
-            return (p[0], p[1])
-        }
+        try DataStepSource.pairs(rest, s, what: "RENAME")
     }
 
-    static func names(_ rest: String) -> [String] { rest.split(whereSeparator: \.isWhitespace).map { DataSetName.nameLiteral(String($0)) } }
+    /// Names separated by blanks (name literals `"my var"n` included).
+    static func names(_ rest: String, _ s: Statement) throws(ActionError) -> [String] {
+        try DataStepSource.words(rest, s).map(DataSetName.nameLiteral)
+    }
 
     /// The statement's first word, lower-cased (`if`, `set`, …; `x` for `x = 1`).
     static func keyword(_ text: String) -> String {

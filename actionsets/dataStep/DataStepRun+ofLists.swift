@@ -57,7 +57,7 @@ extension DataStepRun {
     /// The variables one OF list names.
     func ofListNames(_ list: String, _ s: Statement) throws(ActionError) -> [String] {
         var names: [String] = []
-        for item in list.split(whereSeparator: \.isWhitespace).map(String.init) {
+        for item in try DataStepSource.words(list, s) {
             if let star = item.firstIndex(where: { "[{(".contains($0) }) {
                 let array = String(item[..<star])
                 guard item.dropFirst(array.count + 1).dropLast() == "*", let elements = slots.array(array) else {

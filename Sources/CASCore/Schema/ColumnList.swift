@@ -17,6 +17,6 @@ extension P {
     public static func columns(_ name: String, _ description: String, required: Bool = false) -> Param<[String]> {
         groupList(name, description, ColumnItem.self, required: required)
             .with { $0.isColumnList = true }
-            .map { items in items.map { $0[ColumnItem.name] } }
+            .map { items in items.map { Names.unliteral($0[ColumnItem.name]) } }   // swat sends "my var"n for names with blanks
     }
 }
