@@ -19,11 +19,12 @@ struct DataStepVariableListTests {
             try await ok(c, "table.addTable", ["table": "t", "vars": Self.vars, "rows": Self.rows])
             let many = Array(repeating: "sum(of a b)", count: 450).joined(separator: " + ")
             try await ok(c, "dataStep.runCode", ["code": .string("""
-                data o; set t; all = cmiss(of _all_); num = nmiss(of _numeric_); chr = cmiss(of _character_); big = \(many); run;
+                data o; set t; all = cmiss(of _all_); num = nmiss(of _numeric_); chr = cmiss(of _character_); nn = n(of _numeric_); big = \(many); run;
                 """)])
             let o = try await fetchAll(c, "o")
             // _all_: id, name, a, b → row 3 misses name, a, b (3); _numeric_: id, a, b → a and b (2); _character_: name
             #expect(o.ints("all") == [0, 1, 3] && o.ints("num") == [0, 1, 2] && o.ints("chr") == [0, 0, 1])
+            #expect(o.ints("nn") == [3, 2, 1])   // SAS's N: id, a, b not missing
             #expect(o.column("big")?.data.double(at: 0) == 450 * 3.5 && o.column("big")?.data.double(at: 1) == 450 * 4)
         }
     }

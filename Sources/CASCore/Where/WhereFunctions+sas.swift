@@ -23,6 +23,7 @@ extension WhereFunctions {
         "timepart": (1...1, "timepart(datetime)"), "hour": (1...1, "hour(time)"), "minute": (1...1, "minute(time)"),
         "second": (1...1, "second(time)"),
         "cmiss": (1...Limits.maxColumns, "cmiss(x, ...) or cmiss(of a[*])"), "nmiss": (1...Limits.maxColumns, "nmiss(x, ...) or nmiss(of a[*])"),
+        "n": (1...Limits.maxColumns, "n(x, ...) or n(of a[*])"),
         "inputc": (2...2, "inputc(s, '$w.')"),
     ]
 
@@ -52,6 +53,9 @@ extension WhereFunctions {
         case "nmiss":
             let nums = try args.map { (a) throws(WhereError) -> @Sendable (Int) -> Double in try WhereBinder.number(a, for: "nmiss()") }
             return .number { row in Double(nums.reduce(0) { $0 + ($1(row).isNaN ? 1 : 0) }) }
+        case "n":   // SAS's N: the numeric arguments that are not missing
+            let nums = try args.map { (a) throws(WhereError) -> @Sendable (Int) -> Double in try WhereBinder.number(a, for: "n()") }
+            return .number { row in Double(nums.reduce(0) { $0 + ($1(row).isNaN ? 0 : 1) }) }
         case "inputc": return try inputc(args)
         case "coalescec":
             let parts = try args.map { (a) throws(WhereError) -> @Sendable (Int) -> String in try WhereBinder.string(a, for: "coalescec()") }
