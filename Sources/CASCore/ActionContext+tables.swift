@@ -69,7 +69,7 @@ extension ActionContext {
     public func perByGroup(_ ref: TableRef, parameter: String = "table",
                            _ body: (CASTable, [String]) async throws -> ValueDict) async throws -> ValueDict {
         guard !ref.groupBy.isEmpty else { return try await body(filteredTable(ref, parameter: parameter), []) }
-        let (groups, perGroup) = try await eachByGroup(ref, parameter: parameter, limit: Limits.maxByGroups, body)
+        let (groups, perGroup) = try await eachByGroup(ref, parameter: parameter, limit: Limits.maxByGroups) { t, by, _ in try await body(t, by) }
         return groups.results(perGroup)
     }
 
@@ -90,18 +90,18 @@ extension ActionContext {
         if ref.groupBy.isEmpty {
             out = try tableOf(try await body(filteredTable(ref, parameter: parameter), []))
         } else {
-            var tables: [DataTable] = []   // only the result table is kept of each group's answer
-            let (groups, _) = try await eachByGroup(ref, parameter: parameter, limit: nil) { t, by in
+            var stack: ByGroups.Stack?, group = 0
+            let (groups, _) = try await eachByGroup(ref, parameter: parameter, limit: nil) { t, by, groups in
                 let table = try tableOf(try await body(t, by))
-                // the group's rows, their copy in the stacked table (by-variables: about 32 bytes a cell more) and each small
-                // column array's own overhead (header, spare capacity: ~96 bytes), which a group of a few rows multiplies
-                let cells = table.rowCount * 32 * 2 * ref.groupBy.count, arrays = (table.columns.count + 2 * ref.groupBy.count) * 96
-                try reserve(2 * (table.estimatedBytes + cells) + arrays, for: "the casOut table of \(result)")
-                tables.append(table)
+                // the group's rows as the stacked table holds them (by-variables: about 32 bytes a cell more), twice: the
+                // arrays grow by doubling
+                try reserve(2 * (table.estimatedBytes + table.rowCount * 32 * 2 * ref.groupBy.count), for: "the casOut table of \(result)")
+                if stack == nil { stack = ByGroups.Stack(groups) }
+                try stack!.append(group: group, table)
+                group += 1
                 return [:]
             }
-            out = try groups.stacked(tables)
-            tables = []
+            out = stack?.table ?? DataTable(name: result)
             byCount = 2 * groups.variables.count
         }
         out.columns = out.columns.enumerated().compactMap { i, c in
@@ -119,7 +119,7 @@ extension ActionContext {
 
     /// Runs `body` on each by-group's rows of `ref` (more than `limit` groups is an error naming table.groupBy).
     func eachByGroup(_ ref: TableRef, parameter: String, limit: Int?,
-                     _ body: (CASTable, [String]) async throws -> ValueDict) async throws -> (ByGroups, [ValueDict]) {
+                     _ body: (CASTable, [String], ByGroups) async throws -> ValueDict) async throws -> (ByGroups, [ValueDict]) {
         var t = try await rowsTable(ref, parameter: parameter, for: .select)
         let all = t.data
         let groups = try await Blocking.run { () throws(ActionError) -> ByGroups in try ByGroups(all, by: ref.groupBy, parameter: "\(parameter).groupBy") }
@@ -136,7 +136,8 @@ extension ActionContext {
         for rows in groups.rows {
             try checkCancellation()
             t.data = columns.gather(rows)
-            perGroup.append(try await body(t, byNames))
+            let r = try await body(t, byNames, groups)
+            if !r.isEmpty { perGroup.append(r) }
         }
         return (groups, perGroup)
     }

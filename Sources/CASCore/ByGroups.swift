@@ -69,7 +69,7 @@ public struct ByGroups: Sendable {
         return variables.map { c in Column(name: c.name, label: c.label, format: c.format, data: data.column(c.name)!.data.gather(firstRows)) }
     }
 
-    private func isNumeric(_ v: Int) -> Bool { variables[v].type.isNumeric }
+    func isNumeric(_ v: Int) -> Bool { variables[v].type.isNumeric }
 
     /// CAS's `ByGroupInfo` table: per by-variable its raw value and `<name>_f`, the formatted one,
     /// then `_key_`, the formatted values joined by commas.
@@ -102,29 +102,34 @@ public struct ByGroups: Sendable {
         return a
     }
 
-    /// Every group's `tables` (one per group, the same columns) stacked, each row after its group's by-variables:
-    /// the raw value and `<name>_f`, the formatted one, as in `ByGroupInfo`. Built column by column.
-    public func stacked(_ tables: [DataTable]) throws(ActionError) -> DataTable {
-        let keyed = tables.enumerated().map { g, t in
-            var k = t
+    /// Groups' result tables stacked as they come (each group's rows after its by-variables: the raw value and
+    /// `<name>_f`, the formatted one, as in `ByGroupInfo`), column by column, so a group's small table is not kept.
+    public struct Stack: Sendable {
+        let groups: ByGroups
+        public private(set) var table = DataTable(name: "")
+        private var started = false
+
+        public init(_ groups: ByGroups) { self.groups = groups }
+
+        public mutating func append(group g: Int, _ t: DataTable) throws(ActionError) {
             var by: [Column] = []
-            for (v, value) in keys[g].enumerated() {
-                let n = t.rowCount, name = variables[v].name, raw = value.raw(numeric: isNumeric(v))
-                by.append(Column(name: name, data: isNumeric(v) ? .double(Array(repeating: raw.doubleValue ?? .nan, count: n))
-                                                                : .varchar(Array(repeating: raw.stringValue, count: n))))
-                by.append(Column(name: "\(name)_f", data: .varchar(Array(repeating: value.formatted(numeric: isNumeric(v)), count: n))))
+            for (v, value) in groups.keys[g].enumerated() {
+                let n = t.rowCount, name = groups.variables[v].name, numeric = groups.isNumeric(v), raw = value.raw(numeric: numeric)
+                by.append(Column(name: name, data: numeric ? .double(Array(repeating: raw.doubleValue ?? .nan, count: n))
+                                                           : .varchar(Array(repeating: raw.stringValue, count: n))))
+                by.append(Column(name: "\(name)_f", data: .varchar(Array(repeating: value.formatted(numeric: numeric), count: n))))
             }
-            k.columns = by + t.columns
-            return k
-        }
-        guard !keyed.isEmpty else {
-            var empty = DataTable(name: "")
-            for (v, c) in variables.enumerated() {
-                empty.columns += [Column(name: c.name, data: .empty(isNumeric(v) ? .double : .varchar)), Column(name: "\(c.name)_f", data: .empty(.varchar))]
+            let columns = by + t.columns
+            guard started else {
+                table = DataTable(name: t.name, columns: columns)
+                started = true
+                return
             }
-            return empty
+            guard columns.map({ $0.name.lowercased() }) == table.columns.map({ $0.name.lowercased() }) else {
+                throw ActionError(.internalError, "by-group \(g + 1)'s result has other columns than the first's")
+            }
+            for (i, c) in columns.enumerated() { table.columns[i].data.append(contentsOf: c.data) }
         }
-        return try TableConcatenation.concatenate(keyed, parameter: "table.groupBy")
     }
 
     /// The results of an action run once per group: `ByGroupInfo`, then each group's result tables

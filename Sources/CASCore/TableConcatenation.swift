@@ -72,3 +72,19 @@ public enum TableConcatenation {
         }
     }
 }
+
+extension ColumnData {
+    /// Appends `other`'s cells in place (amortised: the array is taken out of the enum first so it is not copied);
+    /// `other` must have this column's type (`TableConcatenation.convert` makes numbers agree).
+    public mutating func append(contentsOf other: ColumnData) {
+        // switch on self alone (a tuple would hold a second reference and make `a += b` copy the whole array)
+        switch self {
+        case .double(var a): if case .double(let b) = other { self = .double([]); a += b; self = .double(a); return }
+        case .int64(var a): if case .int64(let b) = other { self = .int64([]); a += b; self = .int64(a); return }
+        case .int32(var a): if case .int32(let b) = other { self = .int32([]); a += b; self = .int32(a); return }
+        case .varchar(var a): if case .varchar(let b) = other { self = .varchar([]); a += b; self = .varchar(a); return }
+        case .varbinary(var a): if case .varbinary(let b) = other { self = .varbinary([]); a += b; self = .varbinary(a); return }
+        }
+        self = TableConcatenation.joined([self, TableConcatenation.convert(other, to: type)], type: type)
+    }
+}
