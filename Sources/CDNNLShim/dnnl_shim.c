@@ -365,13 +365,14 @@ static int subsamples_bwd_w(const dlshim_conv_desc *d) {
 /// without AVX-512, where oneDNN 2.6.3's jit:avx2 kernels ran VGG16's 3x3 convolutions up to 2.3x faster on
 /// nChw8c than on NHWC (docs/engine.md), and only with whole 8-channel blocks per group (no padded blocks:
 /// a 16->7 1x1 detection head trained wrong in the engine when blocked, though the shim's own results
-/// agree with NHWC; see docs/engine.md). NHWC stays where it was measured fast (AVX-512: brgconv).
+/// agree with NHWC; see docs/engine.md), and not for 1x1 kernels (MobileNetV2 training and ResNet-50
+/// inference, 1x1-heavy, measured slower blocked). NHWC stays where it was measured fast (AVX-512: brgconv).
 static int wants_blocked(const dlshim_conv *c) {
     const dlshim_conv_desc *d = &c->d;
     if (d->bf16 || c->int8 || subsamples_bwd_w(d)) return 0;
     if (d->act_layout == DLSHIM_LAYOUT_BLOCKED) return 1;
     if (d->act_layout != DLSHIM_LAYOUT_AUTO) return 0;
-    if ((d->ic / d->groups) % 8 || (d->oc / d->groups) % 8) return 0;
+    if ((d->ic / d->groups) % 8 || (d->oc / d->groups) % 8 || d->kh * d->kw == 1) return 0;
     return (dnnl_get_effective_cpu_isa() & dnnl_cpu_isa_avx512_core) != dnnl_cpu_isa_avx512_core;
 }
 
