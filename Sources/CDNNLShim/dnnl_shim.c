@@ -122,14 +122,15 @@ typedef struct {
     uint64_t filled_version;
 } weight_slot;
 
-/// bf16 and int8 modes: a float32 activation (the caller's plain NHWC buffer) rounded (bf16) or quantized (u8/s8)
-/// into a copy of the same layout in the thread's transient buffer `tl_slot`, by a oneDNN reorder. Unused (all
-/// NULL) in f32 mode.
+/// An activation moved between the caller's plain float32 NHWC buffer (`user`) and the copy a primitive
+/// reads or writes (`internal`, in the thread's transient buffer `tl_slot`) by a oneDNN reorder: rounded
+/// (bf16) or quantized (u8/s8) in the same layout, or float32 in a blocked layout (blocked mode, where
+/// `to_user` reorders an output back). Unused (all NULL) when neither applies.
 typedef struct {
-    dnnl_memory_t f32, lp;     // no memory of their own: handles set per call
-    dnnl_primitive_t reorder;
+    dnnl_memory_t user, internal;   // no memory of their own: handles set per call
+    dnnl_primitive_t reorder;       // user -> internal, or internal -> user when to_user
     dnnl_memory_t scratch;
-    size_t size;               // bytes of the bf16 copy
+    size_t size;                    // bytes of the internal copy
     int tl_slot;
 } act_cast;
 
@@ -156,6 +157,12 @@ struct dlshim_conv {
     // subsampled src (subsample_bwd_w) into them.
     dnnl_memory_desc_t src_lp_md, dst_lp_md;
     act_cast src_cast, diff_dst_cast, sub_cast;
+    // Blocked mode (act_layout): the layouts the primitives compute src/diff_src and dst/diff_dst in
+    // (oneDNN's choice for the forward, imposed on the backward passes), and the moves into them
+    // (src_cast, diff_dst_cast) and out of them (dst_out, diff_src_out).
+    int blocked;
+    dnnl_memory_desc_t src_blk_md, dst_blk_md;
+    act_cast dst_out, diff_src_out;
     // int8 only: src quantization, per-channel weight scales [OC], and the bias in the
     // accumulator's scale (oneDNN 2.x adds the bias before the output scales).
     int int8;
@@ -267,58 +274,180 @@ static int weights_any(const dlshim_conv *c, dnnl_data_type_t dt, dnnl_memory_de
     return (int)dnnl_memory_desc_init_by_tag(md, 5, wd, dt, dnnl_format_tag_any);
 }
 
-/// A cast from `f32_md` to `lp_md` (same dims and layout, bf16 or int8) using transient slot `tl_slot`; int8
+/// A move between the caller's `user_md` and a primitive's `internal_md` (bf16 or int8 in the same layout, or
+/// float32 blocked) using transient slot `tl_slot`: into the internal copy, or out of it when `to_user`. int8
 /// casts scale by `*scale` and add `*zero_point` (NULL: none).
-static int init_cast(act_cast *a, const dnnl_memory_desc_t *f32_md, const dnnl_memory_desc_t *lp_md, int tl_slot,
-                     const float *scale, const int32_t *zero_point) {
+static int init_move(act_cast *a, const dnnl_memory_desc_t *user_md, const dnnl_memory_desc_t *internal_md, int tl_slot,
+                     int to_user, const float *scale, const int32_t *zero_point) {
     a->tl_slot = tl_slot;
-    a->size = dnnl_memory_desc_get_size(lp_md);
-    TRY(dnnl_memory_create(&a->f32, f32_md, g_engine, DNNL_MEMORY_NONE));
-    TRY(dnnl_memory_create(&a->lp, lp_md, g_engine, DNNL_MEMORY_NONE));
+    a->size = dnnl_memory_desc_get_size(internal_md);
+    TRY(dnnl_memory_create(&a->user, user_md, g_engine, DNNL_MEMORY_NONE));
+    TRY(dnnl_memory_create(&a->internal, internal_md, g_engine, DNNL_MEMORY_NONE));
     dnnl_primitive_attr_t attr;
     TRY(make_scaled_attr(&attr, 0, scale ? 1 : 0, 0, scale));
     dnnl_status_t zs = zero_point && *zero_point ? dnnl_primitive_attr_set_zero_points(attr, DNNL_ARG_DST, 1, 0, zero_point) : dnnl_success;
     if (zs != dnnl_success) { dnnl_primitive_attr_destroy(attr); return (int)zs; }
-    return make_reorder(f32_md, lp_md, attr, &a->reorder, &a->scratch);
+    return to_user ? make_reorder(internal_md, user_md, attr, &a->reorder, &a->scratch)
+                   : make_reorder(user_md, internal_md, attr, &a->reorder, &a->scratch);
+}
+
+static int init_cast(act_cast *a, const dnnl_memory_desc_t *user_md, const dnnl_memory_desc_t *internal_md, int tl_slot,
+                     const float *scale, const int32_t *zero_point) {
+    return init_move(a, user_md, internal_md, tl_slot, 0, scale, zero_point);
 }
 
 static void free_cast(act_cast *a) {
     if (a->scratch) dnnl_memory_destroy(a->scratch);
     if (a->reorder) dnnl_primitive_destroy(a->reorder);
-    if (a->lp) dnnl_memory_destroy(a->lp);
-    if (a->f32) dnnl_memory_destroy(a->f32);
+    if (a->internal) dnnl_memory_destroy(a->internal);
+    if (a->user) dnnl_memory_destroy(a->user);
 }
 
 
-/// Rounds the float32 activation `from` to bf16 in the thread's transient buffer; `*out` is its memory.
+/// Moves the float32 activation `from` into its internal copy (bf16, int8 or blocked) in the thread's
+/// transient buffer; `*out` is that copy's memory.
 static int cast_in(dlshim_conv *c, act_cast *a, const float *from, dnnl_memory_t *out) {
     void *t = transient_buffer(a->tl_slot, a->size);
     if (!t) return (int)dnnl_out_of_memory;
-    TRY(dnnl_memory_set_data_handle(a->f32, (void *)from));
-    TRY(dnnl_memory_set_data_handle(a->lp, t));
-    dnnl_exec_arg_t args[3] = {{DNNL_ARG_FROM, a->f32}, {DNNL_ARG_TO, a->lp}};
+    TRY(dnnl_memory_set_data_handle(a->user, (void *)from));
+    TRY(dnnl_memory_set_data_handle(a->internal, t));
+    dnnl_exec_arg_t args[3] = {{DNNL_ARG_FROM, a->user}, {DNNL_ARG_TO, a->internal}};
     TRY(execute(c, a->reorder, 2, args, a->scratch));
-    *out = a->lp;
+    *out = a->internal;
     return 0;
+}
+
+/// The memory a primitive writes an output into, to be moved to the caller's `to` by `output_end`: the
+/// caller's buffer itself (`plain`, pointed at `to`), or the internal blocked copy in the thread's buffer.
+static int output_begin(act_cast *a, dnnl_memory_t plain, float *to, dnnl_memory_t *out) {
+    if (!a->reorder) {
+        *out = plain;
+        return (int)dnnl_memory_set_data_handle(plain, to);
+    }
+    void *t = transient_buffer(a->tl_slot, a->size);
+    if (!t) return (int)dnnl_out_of_memory;
+    TRY(dnnl_memory_set_data_handle(a->internal, t));
+    *out = a->internal;
+    return 0;
+}
+
+/// Reorders the internal copy filled since `output_begin` into the caller's `to` (nothing when unblocked).
+static int output_end(dlshim_conv *c, act_cast *a, float *to) {
+    if (!a->reorder) return 0;
+    TRY(dnnl_memory_set_data_handle(a->user, to));
+    dnnl_exec_arg_t args[3] = {{DNNL_ARG_FROM, a->internal}, {DNNL_ARG_TO, a->user}};
+    return execute(c, a->reorder, 2, args, a->scratch);
+}
+
+/// Blocked mode: the moves of src and diff_dst into the blocked layouts (TL_ACT_A, TL_ACT_B) and of dst and
+/// diff_src out of them (TL_ACT_B, TL_ACT_A: diff_src reuses src's buffer, which backward_weights has read
+/// by then). A side whose layout oneDNN left at NHWC gets no move.
+static int init_blocked_moves(dlshim_conv *c) {
+    if (!dnnl_memory_desc_equal(&c->src_blk_md, &c->src_md)) {
+        TRY(init_move(&c->src_cast, &c->src_md, &c->src_blk_md, TL_ACT_A, 0, NULL, NULL));
+        if (c->d.training) TRY(init_move(&c->diff_src_out, &c->src_md, &c->src_blk_md, TL_ACT_A, 1, NULL, NULL));
+    }
+    if (!dnnl_memory_desc_equal(&c->dst_blk_md, &c->dst_md)) {
+        TRY(init_move(&c->dst_out, &c->dst_md, &c->dst_blk_md, TL_ACT_B, 1, NULL, NULL));
+        if (c->d.training) TRY(init_move(&c->diff_dst_cast, &c->dst_md, &c->dst_blk_md, TL_ACT_B, 0, NULL, NULL));
+    }
+    return 0;
+}
+
+/// The strided 1x1 convolutions whose weight gradient goes through a subsampled copy of src (see
+/// `subsample_bwd_w`).
+static int subsamples_bwd_w(const dlshim_conv_desc *d) {
+    return d->kh == 1 && d->kw == 1 && (d->stride_h > 1 || d->stride_w > 1) && !d->pad_top && !d->pad_left &&
+           !d->pad_bottom && !d->pad_right;
+}
+
+/// Whether act_layout lets this convolution try oneDNN's blocked activation layouts. AUTO: float32 on a CPU
+/// without AVX-512, where oneDNN 2.6.3's jit:avx2 kernels ran VGG16's 3x3 convolutions up to 2.3x faster on
+/// nChw8c than on NHWC (docs/engine.md), and only with whole 8-channel blocks per group (no padded blocks:
+/// a 16->7 1x1 detection head trained wrong in the engine when blocked, though the shim's own results
+/// agree with NHWC; see docs/engine.md), and not for 1x1 kernels (MobileNetV2 training and ResNet-50
+/// inference, 1x1-heavy, measured slower blocked). NHWC stays where it was measured fast (AVX-512: brgconv).
+static int wants_blocked(const dlshim_conv *c) {
+    const dlshim_conv_desc *d = &c->d;
+    if (d->bf16 || c->int8 || subsamples_bwd_w(d)) return 0;
+    if (d->act_layout == DLSHIM_LAYOUT_BLOCKED) return 1;
+    if (d->act_layout != DLSHIM_LAYOUT_AUTO) return 0;
+    if ((d->ic / d->groups) % 8 || (d->oc / d->groups) % 8 || d->kh * d->kw == 1) return 0;
+    return (dnnl_get_effective_cpu_isa() & dnnl_cpu_isa_avx512_core) != dnnl_cpu_isa_avx512_core;
+}
+
+/// The forward primitive descriptor, with src and dst in oneDNN's choice of layout when `blocked`.
+static int forward_pd(dlshim_conv *c, int blocked, dnnl_primitive_desc_t *pd) {
+    const dlshim_conv_desc *d = &c->d;
+    dnnl_dims_t strides, dil, pl, pr;
+    dims_of(d, strides, dil, pl, pr);
+    dnnl_memory_desc_t wei_any, src_any, dst_any;
+    TRY(weights_any(c, c->int8 ? dnnl_s8 : d->bf16 ? dnnl_bf16 : dnnl_f32, &wei_any));
+    const dnnl_memory_desc_t *src_md = (d->bf16 || c->int8) ? &c->src_lp_md : &c->src_md, *dst_md = &c->dst_md;
+    if (blocked) {
+        TRY(dnnl_memory_desc_init_by_tag(&src_any, 4, c->src_md.dims, dnnl_f32, dnnl_format_tag_any));
+        TRY(dnnl_memory_desc_init_by_tag(&dst_any, 4, c->dst_md.dims, dnnl_f32, dnnl_format_tag_any));
+        src_md = &src_any;
+        dst_md = &dst_any;
+    }
+    dnnl_convolution_desc_t cd;
+    TRY(dnnl_dilated_convolution_forward_desc_init(
+        &cd, d->training ? dnnl_forward_training : dnnl_forward_inference, dnnl_convolution_direct,
+        src_md, &wei_any, d->has_bias ? &c->bias_md : NULL, dst_md, strides, dil, pl, pr));
+    dnnl_primitive_attr_t attr;
+    TRY(make_scaled_attr(&attr, d->fuse_relu, c->int8 ? d->oc : 0, 1 << 1, c->out_scales));
+    if (c->src_zp) TRY(dnnl_primitive_attr_set_zero_points(attr, DNNL_ARG_SRC, 1, 0, &c->src_zp));
+    dnnl_status_t s = dnnl_primitive_desc_create(pd, &cd, attr, g_engine, NULL);
+    dnnl_primitive_attr_destroy(attr);
+    return (int)s;
+}
+
+static int is_reference(const_dnnl_primitive_desc_t pd) {
+    const char *name = NULL;
+    return dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &name) == dnnl_success && name &&
+           strncmp(name, "ref", 3) == 0;
+}
+
+static int backward_data_pd(dlshim_conv *c, dnnl_primitive_desc_t *pd);
+static int backward_weights_pd(dlshim_conv *c, const dnnl_memory_desc_t *src_md, const dnnl_dims_t strides,
+                               const_dnnl_primitive_desc_t hint, dnnl_primitive_desc_t *pd);
+
+/// Whether every pass this convolution may run has a non-reference implementation in the blocked layouts of
+/// `c->fwd_pd` (set as c->src_blk_md / c->dst_blk_md with c->blocked = 1 while asking).
+static int blocked_passes_fast(dlshim_conv *c) {
+    if (is_reference(c->fwd_pd)) return 0;
+    if (!c->d.training) return 1;
+    dnnl_primitive_desc_t pd = NULL;
+    int fast = backward_data_pd(c, &pd) == 0 && !is_reference(pd);
+    if (pd) dnnl_primitive_desc_destroy(pd);
+    pd = NULL;
+    dnnl_dims_t strides = {c->d.stride_h, c->d.stride_w};
+    fast = fast && backward_weights_pd(c, &c->src_blk_md, strides, c->fwd_pd, &pd) == 0 && !is_reference(pd);
+    if (pd) dnnl_primitive_desc_destroy(pd);
+    return fast;
+}
+
+/// Settles the activation layout: blocked when wanted, chosen by oneDNN other than NHWC, and served by
+/// non-reference kernels in every pass; then `c->fwd_pd` is the forward in that layout and the moves
+/// between NHWC and it are made.
+static int choose_layout(dlshim_conv *c) {
+    if (wants_blocked(c)) {
+        TRY(forward_pd(c, 1, &c->fwd_pd));
+        c->src_blk_md = *dnnl_primitive_desc_query_md(c->fwd_pd, dnnl_query_src_md, 0);
+        c->dst_blk_md = *dnnl_primitive_desc_query_md(c->fwd_pd, dnnl_query_dst_md, 0);
+        int plain = dnnl_memory_desc_equal(&c->src_blk_md, &c->src_md) && dnnl_memory_desc_equal(&c->dst_blk_md, &c->dst_md);
+        c->blocked = 1;
+        if (!plain && blocked_passes_fast(c)) return init_blocked_moves(c);
+        c->blocked = 0;
+        dnnl_primitive_desc_destroy(c->fwd_pd);
+        c->fwd_pd = NULL;
+    }
+    return forward_pd(c, 0, &c->fwd_pd);
 }
 
 static int create_forward(dlshim_conv *c) {
     const dlshim_conv_desc *d = &c->d;
-    dnnl_dims_t strides, dil, pl, pr;
-    dims_of(d, strides, dil, pl, pr);
-    dnnl_memory_desc_t wei_any;
-    TRY(weights_any(c, c->int8 ? dnnl_s8 : d->bf16 ? dnnl_bf16 : dnnl_f32, &wei_any));
-    dnnl_convolution_desc_t cd;
-    TRY(dnnl_dilated_convolution_forward_desc_init(
-        &cd, d->training ? dnnl_forward_training : dnnl_forward_inference, dnnl_convolution_direct,
-        (d->bf16 || c->int8) ? &c->src_lp_md : &c->src_md, &wei_any, d->has_bias ? &c->bias_md : NULL, &c->dst_md,
-        strides, dil, pl, pr));
-    dnnl_primitive_attr_t attr;
-    TRY(make_scaled_attr(&attr, d->fuse_relu, c->int8 ? d->oc : 0, 1 << 1, c->out_scales));
-    if (c->src_zp) TRY(dnnl_primitive_attr_set_zero_points(attr, DNNL_ARG_SRC, 1, 0, &c->src_zp));
-    dnnl_status_t s = dnnl_primitive_desc_create(&c->fwd_pd, &cd, attr, g_engine, NULL);
-    dnnl_primitive_attr_destroy(attr);
-    TRY(s);
+    TRY(choose_layout(c));
     TRY(dnnl_primitive_create(&c->fwd, c->fwd_pd));
     TRY(make_scratch(c->fwd_pd, &c->fwd_scratch));
     const dnnl_memory_desc_t *want = dnnl_primitive_desc_query_md(c->fwd_pd, dnnl_query_weights_md, 0);
@@ -400,38 +529,61 @@ fail:
     return rc;
 }
 
-static int create_backward_data(dlshim_conv *c) {
+/// The backward-data primitive descriptor in the convolution's activation layout.
+static int backward_data_pd(dlshim_conv *c, dnnl_primitive_desc_t *pd) {
     const dlshim_conv_desc *d = &c->d;
     dnnl_dims_t strides, dil, pl, pr;
     dims_of(d, strides, dil, pl, pr);
     dnnl_memory_desc_t wei_any;
     TRY(weights_any(c, d->bf16 ? dnnl_bf16 : dnnl_f32, &wei_any));
+    const dnnl_memory_desc_t *diff_dst_md = c->blocked ? &c->dst_blk_md : d->bf16 ? &c->dst_lp_md : &c->dst_md;
     dnnl_convolution_desc_t cd;
-    TRY(dnnl_dilated_convolution_backward_data_desc_init(&cd, dnnl_convolution_direct, &c->src_md, &wei_any,
-                                                         d->bf16 ? &c->dst_lp_md : &c->dst_md, strides, dil, pl, pr));
+    TRY(dnnl_dilated_convolution_backward_data_desc_init(&cd, dnnl_convolution_direct, c->blocked ? &c->src_blk_md : &c->src_md,
+                                                         &wei_any, diff_dst_md, strides, dil, pl, pr));
     dnnl_primitive_attr_t attr;
     TRY(make_attr(&attr, 0));
-    dnnl_status_t s = dnnl_primitive_desc_create(&c->bwd_data_pd, &cd, attr, g_engine, c->fwd_pd);
+    dnnl_status_t s = dnnl_primitive_desc_create(pd, &cd, attr, g_engine, c->fwd_pd);
     dnnl_primitive_attr_destroy(attr);
-    TRY(s);
+    return (int)s;
+}
+
+static int create_backward_data(dlshim_conv *c) {
+    TRY(backward_data_pd(c, &c->bwd_data_pd));
     TRY(dnnl_primitive_create(&c->bwd_data, c->bwd_data_pd));
     TRY(make_scratch(c->bwd_data_pd, &c->bwd_data_scratch));
     const dnnl_memory_desc_t *want = dnnl_primitive_desc_query_md(c->bwd_data_pd, dnnl_query_weights_md, 0);
     return init_weight_slot(&c->bwd_data_w, &c->wei_md, want, 0, 0, 0, NULL);
 }
 
+/// The backward-weights primitive descriptor reading `src_md` with `strides` (the subsampled copy has
+/// stride 1), diff_dst in the convolution's activation layout.
+static int backward_weights_pd(dlshim_conv *c, const dnnl_memory_desc_t *src_md, const dnnl_dims_t strides,
+                               const_dnnl_primitive_desc_t hint, dnnl_primitive_desc_t *pd) {
+    const dlshim_conv_desc *d = &c->d;
+    dnnl_dims_t st = {strides[0], strides[1]}, dil, pl, pr, ignored;
+    dims_of(d, ignored, dil, pl, pr);
+    dnnl_memory_desc_t wei_any;
+    TRY(weights_any(c, dnnl_f32, &wei_any));   // diff_weights stay float32 in bf16 mode too
+    const dnnl_memory_desc_t *diff_dst_md = c->blocked ? &c->dst_blk_md : d->bf16 ? &c->dst_lp_md : &c->dst_md;
+    dnnl_convolution_desc_t cd;
+    TRY(dnnl_dilated_convolution_backward_weights_desc_init(&cd, dnnl_convolution_direct, src_md, &wei_any,
+                                                            d->has_bias ? &c->bias_md : NULL, diff_dst_md,
+                                                            st, dil, pl, pr));
+    dnnl_primitive_attr_t attr;
+    TRY(make_attr(&attr, 0));
+    dnnl_status_t s = dnnl_primitive_desc_create(pd, &cd, attr, g_engine, hint);
+    dnnl_primitive_attr_destroy(attr);
+    return (int)s;
+}
+
 static int create_backward_weights(dlshim_conv *c) {
     const dlshim_conv_desc *d = &c->d;
     dnnl_dims_t strides, dil, pl, pr;
     dims_of(d, strides, dil, pl, pr);
-    dnnl_memory_desc_t wei_any;
-    TRY(weights_any(c, dnnl_f32, &wei_any));   // diff_weights stay float32 in bf16 mode too
-    const dnnl_memory_desc_t *src_md = d->bf16 ? &c->src_lp_md : &c->src_md;
-    const dnnl_memory_desc_t *diff_dst_md = d->bf16 ? &c->dst_lp_md : &c->dst_md;
+    const dnnl_memory_desc_t *src_md = c->blocked ? &c->src_blk_md : d->bf16 ? &c->src_lp_md : &c->src_md;
     const_dnnl_primitive_desc_t hint = c->fwd_pd;
     dnnl_memory_desc_t sub_md, sub_lp_md;
-    c->subsample_bwd_w = d->kh == 1 && d->kw == 1 && (d->stride_h > 1 || d->stride_w > 1) &&
-                         !d->pad_top && !d->pad_left && !d->pad_bottom && !d->pad_right;
+    c->subsample_bwd_w = subsamples_bwd_w(d);
     if (c->subsample_bwd_w) {
         dnnl_dims_t sd = {d->n, d->ic, d->oh, d->ow};
         TRY(dnnl_memory_desc_init_by_tag(&sub_md, 4, sd, dnnl_f32, dnnl_nhwc));
@@ -452,15 +604,7 @@ static int create_backward_weights(dlshim_conv *c) {
         TRY(dnnl_primitive_desc_create(&c->bwd_w_hint_pd, &hd, NULL, g_engine, NULL));
         hint = c->bwd_w_hint_pd;
     }
-    dnnl_convolution_desc_t cd;
-    TRY(dnnl_dilated_convolution_backward_weights_desc_init(&cd, dnnl_convolution_direct, src_md, &wei_any,
-                                                            d->has_bias ? &c->bias_md : NULL, diff_dst_md,
-                                                            strides, dil, pl, pr));
-    dnnl_primitive_attr_t attr;
-    TRY(make_attr(&attr, 0));
-    dnnl_status_t s = dnnl_primitive_desc_create(&c->bwd_w_pd, &cd, attr, g_engine, hint);
-    dnnl_primitive_attr_destroy(attr);
-    TRY(s);
+    TRY(backward_weights_pd(c, src_md, strides, hint, &c->bwd_w_pd));
     TRY(dnnl_primitive_create(&c->bwd_w, c->bwd_w_pd));
     TRY(make_scratch(c->bwd_w_pd, &c->bwd_w_scratch));
     const dnnl_memory_desc_t *got = dnnl_primitive_desc_query_md(c->bwd_w_pd, dnnl_query_diff_weights_md, 0);
@@ -475,6 +619,8 @@ void dlshim_conv_destroy(dlshim_conv *c) {
     free_cast(&c->src_cast);
     free_cast(&c->diff_dst_cast);
     free_cast(&c->sub_cast);
+    free_cast(&c->dst_out);
+    free_cast(&c->diff_src_out);
     free(c->w_scales);
     free(c->out_scales);
     free(c->bias_q);
@@ -532,13 +678,13 @@ int dlshim_conv_forward(dlshim_conv *c, const float *src, const float *weights, 
                         uint64_t weights_version) {
     dnnl_memory_t w;
     TRY(weights_in(c, &c->fwd_w, weights, weights_version, &w));
-    dnnl_memory_t src_mem = c->src;
-    if (c->d.bf16 || c->int8)
+    dnnl_memory_t src_mem = c->src, dst_mem;
+    if (c->src_cast.reorder)   // bf16, int8 or blocked
         TRY(cast_in(c, &c->src_cast, src, &src_mem));
     else
         TRY(dnnl_memory_set_data_handle(c->src, (void *)src));
-    TRY(dnnl_memory_set_data_handle(c->dst, dst));
-    dnnl_exec_arg_t args[5] = {{DNNL_ARG_SRC, src_mem}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DST, c->dst}};
+    TRY(output_begin(&c->dst_out, c->dst, dst, &dst_mem));
+    dnnl_exec_arg_t args[5] = {{DNNL_ARG_SRC, src_mem}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DST, dst_mem}};
     int n = 3;
     if (c->d.has_bias && c->int8) {
         // oneDNN 2.x int8: dst = out_scale · (acc + bias), so the bias goes in at the accumulator's scale.
@@ -549,13 +695,14 @@ int dlshim_conv_forward(dlshim_conv *c, const float *src, const float *weights, 
         TRY(dnnl_memory_set_data_handle(c->bias, (void *)bias));
         args[n++] = (dnnl_exec_arg_t){DNNL_ARG_BIAS, c->bias};
     }
-    return execute(c, c->fwd, n, args, c->fwd_scratch);
+    TRY(execute(c, c->fwd, n, args, c->fwd_scratch));
+    return output_end(c, &c->dst_out, dst);
 }
 
 /// The memory holding diff_dst as the backward primitives read it: the caller's buffer (f32), or its bf16
-/// rounding in the thread's TL_ACT_B buffer.
+/// rounding or blocked copy in the thread's TL_ACT_B buffer.
 static int diff_dst_in(dlshim_conv *c, const float *diff_dst, dnnl_memory_t *out) {
-    if (c->d.bf16) return cast_in(c, &c->diff_dst_cast, diff_dst, out);
+    if (c->diff_dst_cast.reorder) return cast_in(c, &c->diff_dst_cast, diff_dst, out);
     *out = c->dst;
     return (int)dnnl_memory_set_data_handle(c->dst, (void *)diff_dst);
 }
@@ -564,9 +711,11 @@ static int backward_data(dlshim_conv *c, dnnl_memory_t dd_mem, const float *weig
     if (!c->bwd_data) TRY(create_backward_data(c));
     dnnl_memory_t w;
     TRY(weights_in(c, &c->bwd_data_w, weights, 0, &w));
-    TRY(dnnl_memory_set_data_handle(c->src, diff_src));
-    dnnl_exec_arg_t args[4] = {{DNNL_ARG_DIFF_DST, dd_mem}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DIFF_SRC, c->src}};
-    return execute(c, c->bwd_data, 3, args, c->bwd_data_scratch);
+    dnnl_memory_t ds_mem;
+    TRY(output_begin(&c->diff_src_out, c->src, diff_src, &ds_mem));
+    dnnl_exec_arg_t args[4] = {{DNNL_ARG_DIFF_DST, dd_mem}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DIFF_SRC, ds_mem}};
+    TRY(execute(c, c->bwd_data, 3, args, c->bwd_data_scratch));
+    return output_end(c, &c->diff_src_out, diff_src);
 }
 
 static int backward_weights(dlshim_conv *c, const float *src, dnnl_memory_t dd_mem, float *diff_weights, float *diff_bias) {
@@ -584,7 +733,7 @@ static int backward_weights(dlshim_conv *c, const float *src, dnnl_memory_t dd_m
                            (size_t)d->ic * sizeof(float));
         src_mem = c->bwd_w_src;
         if (d->bf16) TRY(cast_in(c, &c->sub_cast, sub, &src_mem));
-    } else if (c->d.bf16) {
+    } else if (c->src_cast.reorder) {   // bf16 or blocked
         TRY(cast_in(c, &c->src_cast, src, &src_mem));
     } else {
         TRY(dnnl_memory_set_data_handle(c->src, (void *)src));
@@ -638,3 +787,5 @@ const char *dlshim_conv_impl_name(dlshim_conv *c) {
 }
 
 int dlshim_conv_reorders_weights(dlshim_conv *c) { return c->fwd_w.reorder != NULL; }
+
+int dlshim_conv_blocked(dlshim_conv *c) { return c->blocked; }

@@ -31,8 +31,9 @@ let convCases: [ConvCase] = [
     ConvCase(n: 3, h: 16, w: 16, ic: 4, oc: 8, k: 1, s: 2, pad: .symmetric(height: 0, width: 0), bias: false),  // ResNet downsample
 ]
 
-/// Runs the three implementations on one case and returns (forward, dx, dw, db) per implementation.
-private func runAll(_ c: ConvCase) throws -> [[[Float]]] {
+/// Runs the three implementations on one case (oneDNN computing in `layout`) and returns (forward, dx, dw, db)
+/// per implementation.
+private func runAll(_ c: ConvCase, layout: DNNLConvolution.ActivationLayout) throws -> [[[Float]]] {
     let g = c.g
     let x = randomArray(g.inputCount, seed: 1), w = randomArray(g.weightCount, seed: 2)
     let b = randomArray(g.outC, seed: 3), dy = randomArray(g.outputCount, seed: 4)
@@ -61,7 +62,7 @@ private func runAll(_ c: ConvCase) throws -> [[[Float]]] {
     let gemm = try run({ ConvIm2col.forward(g, x: $0, w: $1, b: $2, y: $3) },
                        { ConvIm2col.backwardData(g, dy: $0, w: $1, dx: $2) },
                        { ConvIm2col.backwardWeights(g, x: $0, dy: $1, dw: $2, db: $3) })
-    let prim = try DNNLConvolution(g, hasBias: c.bias)
+    let prim = try DNNLConvolution(g, hasBias: c.bias, layout: layout)
     // Three rounds on one primitive: oneDNN 2.6.3 had a multi-threaded 1x1 stride-2 backward-weights
     // kernel that was right on odd calls only (worked around in the shim).
     let dnnl = try (0..<3).map { _ in
@@ -74,10 +75,10 @@ private func runAll(_ c: ConvCase) throws -> [[[Float]]] {
 
 @Suite("Convolution kernels: naive vs im2col+sgemm vs oneDNN")
 struct ConvolutionKernelTests {
-    @Test("all three agree", arguments: convCases)
-    func threeWay(_ c: ConvCase) throws {
+    @Test("all three agree, oneDNN in NHWC and in its blocked layouts", arguments: convCases, [DNNLConvolution.ActivationLayout.nhwc, .blocked])
+    func threeWay(_ c: ConvCase, layout: DNNLConvolution.ActivationLayout) throws {
         #expect(c.g.problem == nil)
-        let r = try runAll(c)
+        let r = try runAll(c, layout: layout)
         let names = ["forward", "backward-data", "backward-weights", "backward-bias"]
         for (impl, label) in [(1, "im2col"), (2, "oneDNN"), (3, "oneDNN 2nd call"), (4, "oneDNN 3rd call")] {
             for part in 0..<4 {

@@ -9,8 +9,8 @@ import Testing
 @Suite("oneDNN transient weight buffers")
 struct TransientBufferTests {
     /// forward, backward-data, backward-weights of one blocked-weight convolution, three times.
-    static func run(_ g: ConvGeometry, seed: UInt64) throws -> [[Float]] {
-        let p = try DNNLConvolution(g, hasBias: false)
+    static func run(_ g: ConvGeometry, seed: UInt64, layout: DNNLConvolution.ActivationLayout) throws -> [[Float]] {
+        let p = try DNNLConvolution(g, hasBias: false, layout: layout)
         let x = randomArray(g.inputCount, seed: seed), w = randomArray(g.weightCount, seed: seed + 1), dy = randomArray(g.outputCount, seed: seed + 2)
         var out: [[Float]] = []
         for _ in 0..<3 {
@@ -21,14 +21,15 @@ struct TransientBufferTests {
         return out
     }
 
-    @Test("two threads, two shapes, same results as alone")
-    func concurrent() throws {
+    /// Blocked layouts also move the activations through per-thread buffers.
+    @Test("two threads, two shapes, same results as alone", arguments: [DNNLConvolution.ActivationLayout.nhwc, .blocked])
+    func concurrent(_ layout: DNNLConvolution.ActivationLayout) throws {
         let shapes = [ConvGeometry(batch: 2, inH: 10, inW: 10, inC: 32, outC: 64, kernelH: 3, kernelW: 3),
                       ConvGeometry(batch: 3, inH: 7, inW: 7, inC: 64, outC: 32, kernelH: 1, kernelW: 1)]
-        let alone = try shapes.enumerated().map { try Self.run($0.element, seed: UInt64(10 * $0.offset)) }
+        let alone = try shapes.enumerated().map { try Self.run($0.element, seed: UInt64(10 * $0.offset), layout: layout) }
         let results = Mutex<[Int: [[Float]]]>([:])
         DispatchQueue.concurrentPerform(iterations: 2) { i in
-            let r = try? Self.run(shapes[i], seed: UInt64(10 * i))
+            let r = try? Self.run(shapes[i], seed: UInt64(10 * i), layout: layout)
             results.withLock { $0[i] = r }
         }
         let together = results.withLock { $0 }

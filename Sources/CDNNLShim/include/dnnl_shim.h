@@ -8,6 +8,9 @@
 // oneDNN picks its own weight layout ("any"); the shim reorders to and from the plain one. Those
 // reordered copies live in one buffer per calling thread for the duration of a call; only the
 // forward copy cached by weights_version (inference) is kept per convolution.
+// Activations may run blocked inside the shim (act_layout below): src, dst and their gradients are then
+// reordered between the caller's NHWC and oneDNN's layout (e.g. nChw8c) in per-thread buffers on every
+// call; the caller still sees NHWC only.
 #pragma once
 #include <stddef.h>
 #include <stdint.h>
@@ -30,7 +33,15 @@ typedef struct dlshim_conv_desc {
     int32_t fuse_relu;  /* forward post-op: 0 none, 1 ReLU, 2 ReLU6 (clip to 0..6) */
     int32_t training;   /* 1: forward_training (backward primitives allowed); 0: forward_inference */
     int32_t bf16;       /* 1: bf16 arithmetic (see below); 0: float32 throughout */
+    int32_t act_layout; /* DLSHIM_LAYOUT_*: the activation layout the primitives compute in */
 } dlshim_conv_desc;
+
+/// act_layout values. AUTO: blocked where that measured faster (float32 on a CPU without AVX-512, see
+/// docs/engine.md), else NHWC. NHWC: the caller's layout, no activation reorders. BLOCKED: oneDNN's
+/// choice ("any") for src and dst in every pass, reordered from/to NHWC per call. bf16, int8 and the
+/// strided 1x1 weight-gradient workaround always run NHWC; so does a convolution for which oneDNN has
+/// only its reference kernels in a blocked layout.
+enum { DLSHIM_LAYOUT_AUTO = 0, DLSHIM_LAYOUT_NHWC = 1, DLSHIM_LAYOUT_BLOCKED = 2 };
 
 // bf16 mode (desc.bf16 == 1) keeps every buffer the caller sees in float32: the shim rounds src,
 // diff_dst and the weights to bf16 (round to nearest even, oneDNN reorders) into per-thread transient
@@ -80,6 +91,9 @@ int dlshim_conv_backward(dlshim_conv *conv, const float *src, const float *diff_
 /// 1 when the forward primitive reads weights in a layout other than the plain one (so it reorders
 /// them, and the weights_version cache applies), else 0.
 int dlshim_conv_reorders_weights(dlshim_conv *conv);
+
+/// 1 when the primitives compute in a blocked activation layout (so every call reorders src/dst), else 0.
+int dlshim_conv_blocked(dlshim_conv *conv);
 
 /// Name of the implementation oneDNN chose for the forward primitive (e.g. "brgconv:avx512_core").
 const char *dlshim_conv_impl_name(dlshim_conv *conv);

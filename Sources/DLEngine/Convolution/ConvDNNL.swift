@@ -16,16 +16,29 @@ public final class DNNLConvolution {
     public let precision: Precision
     private let handle: OpaquePointer
 
+    /// The activation layout the primitives compute in; callers always pass NHWC.
+    public enum ActivationLayout: Int32, Sendable, CaseIterable {
+        /// Blocked where it measured faster (FP32 on a CPU without AVX-512), else NHWC.
+        case automatic = 0
+        /// NHWC throughout: no activation reorders.
+        case nhwc = 1
+        /// oneDNN's choice (e.g. nChw8c on AVX2): src, dst and their gradients are reordered from and to
+        /// NHWC on every call. BF16, INT8 and strided 1×1 weight gradients stay NHWC, as does a
+        /// convolution oneDNN serves only with reference kernels in a blocked layout.
+        case blocked = 2
+    }
+
     /// Creates the forward primitive. `fusedReLU` applies ReLU as a oneDNN post-op.
     /// `training: false` builds a forward_inference primitive with no backward.
     public convenience init(_ g: ConvGeometry, hasBias: Bool, fusedReLU: Bool = false, training: Bool = true,
-                            precision: Precision = .fp32) throws {
-        try self.init(g, hasBias: hasBias, fusedActivation: fusedReLU ? .relu : .identity, training: training, precision: precision)
+                            precision: Precision = .fp32, layout: ActivationLayout = .automatic) throws {
+        try self.init(g, hasBias: hasBias, fusedActivation: fusedReLU ? .relu : .identity, training: training, precision: precision,
+                      layout: layout)
     }
 
     /// Creates the forward primitive with `fusedActivation` (identity, ReLU or ReLU6) as a post-op.
     public init(_ g: ConvGeometry, hasBias: Bool, fusedActivation: Activation, training: Bool = true,
-                precision: Precision = .fp32, quantization: Quantization? = nil) throws {
+                precision: Precision = .fp32, quantization: Quantization? = nil, layout: ActivationLayout = .automatic) throws {
         if let problem = g.problem { throw EngineError(.invalidArgument, "convolution \(g): \(problem)") }
         try precision.requireSupport()
         if (precision == .int8) != (quantization != nil) || (precision == .int8 && training) {
@@ -48,7 +61,7 @@ public final class DNNLConvolution {
             dilation_h: Int64(g.dilationH), dilation_w: Int64(g.dilationW),
             pad_top: Int64(g.padTop), pad_left: Int64(g.padLeft), pad_bottom: Int64(g.padBottom), pad_right: Int64(g.padRight),
             groups: Int64(g.groups), has_bias: hasBias ? 1 : 0, fuse_relu: postOp, training: training ? 1 : 0,
-            bf16: precision == .bf16 ? 1 : 0)
+            bf16: precision == .bf16 ? 1 : 0, act_layout: layout.rawValue)
         var out: OpaquePointer?
         let rc: Int32
         if let q = quantization {
@@ -127,6 +140,10 @@ public final class DNNLConvolution {
     /// Whether oneDNN wants the weights in a blocked layout (then `forward` reorders them, and a
     /// non-zero `weightsVersion` lets it skip that).
     public var reordersWeights: Bool { dlshim_conv_reorders_weights(handle) != 0 }
+
+    /// Whether the primitives compute in a blocked activation layout (`ActivationLayout`), reordering
+    /// src, dst and their gradients from and to NHWC on every call.
+    public var blocksActivations: Bool { dlshim_conv_blocked(handle) != 0 }
 
     /// The oneDNN implementation chosen for the forward primitive, e.g. "brgconv:avx512_core".
     public var implementation: String { String(cString: dlshim_conv_impl_name(handle)) }
