@@ -76,7 +76,7 @@ CLASSIFIERS = [
     ("ResNet152_Caffe", {"n_classes": 2, "width": 32, "height": 32}, 32),
     ("ResNet_Wide", {}, 32),
     ("DenseNet", {}, 32),
-    ("DenseNet121", {"n_classes": 2, "width": 32, "height": 32}, 32),
+    ("DenseNet121", {"n_classes": 2, "width": 64, "height": 64}, 64),
     ("Darknet", {"n_classes": 2, "width": 32, "height": 32}, 32),
     ("Darknet_Reference", {"n_classes": 2, "width": 32, "height": 32}, 32),
     ("InceptionV3", {"n_classes": 2, "width": 75, "height": 75}, 75),

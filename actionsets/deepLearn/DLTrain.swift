@@ -72,9 +72,6 @@ struct DLTrain: Action {
         let stored = try await ctx.store(weights.table(name: out.name ?? "\(m.modelName)_weights"), out: OutTableRef(
             name: out.name, caslib: out.caslib, replace: out.replace || isInPlace(args), promote: out.promote), defaultName: "\(m.modelName)_weights",
             parameter: "modelWeights")
-        if let factor = outcome.grew(), let last = outcome.history.last {
-            ctx.warning("Training diverges: the loss of epoch \(last.epoch - 1) (\(Fixed.text(last.loss, 6))) is \(Fixed.text(factor, 1)) times the first mini-batch's (\(Fixed.text(outcome.firstBatchLoss, 6))). Lower optimizer.algorithm.learningRate (\(options.learningRate)); table \(stored.name) holds weights that score poorly.")
-        }
         if outcome.stopped {
             ctx.warning("Training stopped early (cancelled) after \(outcome.history.count) complete epochs; table \(stored.name) holds the weights of the last completed mini-batch.")
         }

@@ -52,18 +52,9 @@ public struct TrainingResult: Sendable {
     public var history: [HistoryRow]
     /// True when the callback stopped the run; `history` then holds the completed epochs.
     public var stopped: Bool
-    /// The loss of the run's first mini-batch (the yardstick for "the loss grew": `grew`).
-    public var firstBatchLoss: Double
 
-    public init(history: [HistoryRow], stopped: Bool, firstBatchLoss: Double = .nan) {
-        self.history = history; self.stopped = stopped; self.firstBatchLoss = firstBatchLoss
-    }
-
-    /// How many times the first mini-batch's loss the last epoch's mean loss is, when that is more than `factor`
-    /// (a run that blew up without reaching NaN); nil otherwise.
-    public func grew(by factor: Double = 10) -> Double? {
-        guard let last = history.last?.loss, firstBatchLoss.isFinite, firstBatchLoss > 0, last > factor * firstBatchLoss else { return nil }
-        return last / firstBatchLoss
+    public init(history: [HistoryRow], stopped: Bool) {
+        self.history = history; self.stopped = stopped
     }
 }
 
@@ -86,7 +77,7 @@ public enum Trainer {
         var schedule = LearningRateSchedule(baseRate: options.learningRate, policy: options.policy)
         var rng = Xoshiro256(seed: options.seed)
         let batch = try Tensor(shape: [options.batchSize] + data.sampleShape, what: "input batch")
-        var order = Array(0..<data.count), history: [HistoryRow] = [], iteration = 0, firstBatchLoss = Double.nan
+        var order = Array(0..<data.count), history: [HistoryRow] = [], iteration = 0
         let batches = (data.count + options.batchSize - 1) / options.batchSize
         for epoch in 0..<options.epochs {
             if options.shuffle { rng.shuffle(&order) }
@@ -103,7 +94,6 @@ public enum Trainer {
                 guard loss.isFinite else {
                     throw EngineError(.diverged, "the loss of mini-batch \(b + 1) of \(batches) in epoch \(epoch) (0-based) is \(loss.isNaN ? "not a number" : "infinite")")
                 }
-                if iteration == 0 { firstBatchLoss = loss }
                 cases += graded
                 sgd.step(model, rate: rate)
                 model.step &+= 1
@@ -111,7 +101,7 @@ public enum Trainer {
                 lossSum += loss * Double(ids.count)
                 errors += err
                 let p = TrainingProgress(epoch: epoch + 1, batch: b + 1, batchesPerEpoch: batches, batchLoss: loss, learningRate: rate)
-                if progress(p) == .stop { return TrainingResult(history: history, stopped: true, firstBatchLoss: firstBatchLoss) }
+                if progress(p) == .stop { return TrainingResult(history: history, stopped: true) }
             }
             // a loss can stay finite while weights are not (a ReLU or max pool turns NaN inputs into numbers)
             if let bad = nonFinite(model) {
@@ -129,7 +119,7 @@ public enum Trainer {
             history.append(row)
             epochEnded(row)
         }
-        return TrainingResult(history: history, stopped: false, firstBatchLoss: firstBatchLoss)
+        return TrainingResult(history: history, stopped: false)
     }
 
     /// The first parameter or running statistic holding a NaN or an infinity.
