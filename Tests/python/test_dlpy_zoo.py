@@ -76,6 +76,9 @@ CLASSIFIERS = [
     ("ResNet152_Caffe", {"n_classes": 2, "width": 32, "height": 32}, 32),
     ("ResNet_Wide", {}, 32),
     ("DenseNet", {}, 32),
+    # 64 px: at 32 px, after 4 training steps the batch norms' running variances (momentum from 1) are far below the
+    # batch variances of unscaled pixels, the 120 BN layers amplify in inference and every score overflows to NaN
+    # (dlScore warns "no prediction"); traced layer by layer with layerOut
     ("DenseNet121", {"n_classes": 2, "width": 64, "height": 64}, 64),
     ("Darknet", {"n_classes": 2, "width": 32, "height": 32}, 32),
     ("Darknet_Reference", {"n_classes": 2, "width": 32, "height": 32}, 32),
