@@ -73,15 +73,17 @@ extension ActionContext {
         return groups.results(perGroup)
     }
 
-    /// `perByGroup` writing result table `result` to `casOut` instead of answering it (CAS's casOut form of the
-    /// statistics actions, which swat uses above `cas.dataset.bygroup_casout_threshold` by-groups): one table
-    /// stacking every group's rows, after the by-variables' raw and formatted (`<name>_f`) values; result
-    /// column `X` becomes `_X_` unless `names` says otherwise. `optional` columns are left out when no row has a
-    /// value (CAS writes `_Charvar_` only for character inputs: swat tells the kinds apart by it). Any number of
-    /// groups; the output is charged to the session's memory as it grows. Answers `OutputCasTables`.
-    public func byGroupsToTable(_ ref: TableRef, casOut: OutTableRef, result: String, names: [String: String] = [:],
-                                optional: Set<String> = [], defaultName: String, parameter: String = "table",
-                                _ body: (CASTable, [String]) async throws -> ValueDict) async throws -> ValueDict {
+    /// `perByGroup` for the statistics actions that also write CAS's casOut form (swat uses it above
+    /// `cas.dataset.bygroup_casout_threshold` by-groups): without `casOut` the results as `perByGroup` gives them;
+    /// with it, result table `result` of every group stacked into one table, each row after the by-variables' raw and
+    /// formatted (`<name>_f`) values, result column `X` named `_X_` unless `names` says otherwise. `optional`
+    /// columns are left out when no row has a value (CAS writes `_Charvar_` only for character inputs: swat tells
+    /// the kinds apart by it). Any number of groups; the output is charged to the session's memory as it grows.
+    /// Answers `OutputCasTables`.
+    public func perByGroup(_ ref: TableRef, casOut: OutTableRef?, result: String, names: [String: String] = [:],
+                           optional: Set<String> = [], parameter: String = "table",
+                           _ body: (CASTable, [String]) async throws -> ValueDict) async throws -> ValueDict {
+        guard let casOut else { return try await perByGroup(ref, parameter: parameter, body) }
         func tableOf(_ r: ValueDict) throws(ActionError) -> DataTable {
             guard case .table(let t)? = r[result] else { throw ActionError(.internalError, "no \(result) table to write to casOut") }
             return t
@@ -90,18 +92,16 @@ extension ActionContext {
         if ref.groupBy.isEmpty {
             out = try tableOf(try await body(filteredTable(ref, parameter: parameter), []))
         } else {
-            var stack: ByGroups.Stack?, group = 0
-            let (groups, _) = try await eachByGroup(ref, parameter: parameter, limit: nil) { t, by, groups in
+            var stack = ByGroups.Stack()
+            let (groups, _) = try await eachByGroup(ref, parameter: parameter, limit: nil) { t, by, group in
                 let table = try tableOf(try await body(t, by))
                 // the group's rows as the stacked table holds them (by-variables: about 32 bytes a cell more), twice: the
                 // arrays grow by doubling
                 try reserve(2 * (table.estimatedBytes + table.rowCount * 32 * 2 * ref.groupBy.count), for: "the casOut table of \(result)")
-                if stack == nil { stack = ByGroups.Stack(groups) }
-                try stack!.append(group: group, table)
-                group += 1
+                try stack.append(group, table)
                 return [:]
             }
-            out = stack?.table ?? DataTable(name: result)
+            out = stack.table.columns.isEmpty ? DataTable(name: result) : stack.table
             byCount = 2 * groups.variables.count
         }
         out.columns = out.columns.enumerated().compactMap { i, c in
@@ -113,13 +113,13 @@ extension ActionContext {
             return renamed
         }
         out.attributes = [:]
-        let stored = try await store(out, out: casOut, defaultName: defaultName)
+        let stored = try await store(out, out: casOut, defaultName: result)
         return ["OutputCasTables": .table(.outputCasTables([stored]))]
     }
 
     /// Runs `body` on each by-group's rows of `ref` (more than `limit` groups is an error naming table.groupBy).
     func eachByGroup(_ ref: TableRef, parameter: String, limit: Int?,
-                     _ body: (CASTable, [String], ByGroups) async throws -> ValueDict) async throws -> (ByGroups, [ValueDict]) {
+                     _ body: (CASTable, [String], ByGroups.Group) async throws -> ValueDict) async throws -> (ByGroups, [ValueDict]) {
         var t = try await rowsTable(ref, parameter: parameter, for: .select)
         let all = t.data
         let groups = try await Blocking.run { () throws(ActionError) -> ByGroups in try ByGroups(all, by: ref.groupBy, parameter: "\(parameter).groupBy") }
@@ -133,10 +133,10 @@ extension ActionContext {
         if !ref.vars.isEmpty { selected.vars += byNames.filter { b in !ref.vars.contains { $0.lowercased() == b.lowercased() } } }
         let columns = try selectVars(selected, of: all, parameter: parameter)
         var perGroup: [ValueDict] = []
-        for rows in groups.rows {
+        for (g, rows) in groups.rows.enumerated() {
             try checkCancellation()
             t.data = columns.gather(rows)
-            let r = try await body(t, byNames, groups)
+            let r = try await body(t, byNames, ByGroups.Group(groups: groups, index: g))
             if !r.isEmpty { perGroup.append(r) }
         }
         return (groups, perGroup)

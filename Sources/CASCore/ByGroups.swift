@@ -102,31 +102,35 @@ public struct ByGroups: Sendable {
         return a
     }
 
+    /// One group of a grouping: its by-variables' values are `groups.keys[index]`.
+    public struct Group: Sendable {
+        public let groups: ByGroups
+        public let index: Int
+    }
+
     /// Groups' result tables stacked as they come (each group's rows after its by-variables: the raw value and
     /// `<name>_f`, the formatted one, as in `ByGroupInfo`), column by column, so a group's small table is not kept.
     public struct Stack: Sendable {
-        let groups: ByGroups
         public private(set) var table = DataTable(name: "")
-        private var started = false
 
-        public init(_ groups: ByGroups) { self.groups = groups }
+        public init() {}
 
-        public mutating func append(group g: Int, _ t: DataTable) throws(ActionError) {
+        public mutating func append(_ group: Group, _ t: DataTable) throws(ActionError) {
+            let groups = group.groups
             var by: [Column] = []
-            for (v, value) in groups.keys[g].enumerated() {
+            for (v, value) in groups.keys[group.index].enumerated() {
                 let n = t.rowCount, name = groups.variables[v].name, numeric = groups.isNumeric(v), raw = value.raw(numeric: numeric)
                 by.append(Column(name: name, data: numeric ? .double(Array(repeating: raw.doubleValue ?? .nan, count: n))
                                                            : .varchar(Array(repeating: raw.stringValue, count: n))))
                 by.append(Column(name: "\(name)_f", data: .varchar(Array(repeating: value.formatted(numeric: numeric), count: n))))
             }
             let columns = by + t.columns
-            guard started else {
+            guard !table.columns.isEmpty else {
                 table = DataTable(name: t.name, columns: columns)
-                started = true
                 return
             }
             guard columns.map({ $0.name.lowercased() }) == table.columns.map({ $0.name.lowercased() }) else {
-                throw ActionError(.internalError, "by-group \(g + 1)'s result has other columns than the first's")
+                throw ActionError(.internalError, "by-group \(group.index + 1)'s result has other columns than the first's")
             }
             for (i, c) in columns.enumerated() { table.columns[i].data.append(contentsOf: c.data) }
         }

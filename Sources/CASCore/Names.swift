@@ -78,7 +78,6 @@ public enum Names {
         return nil
     }
 
-    /// `"text"` shortened to 200 characters, control characters shown as `\u{…}`: safe to echo back.
     /// A SAS name literal's name: `"my var"n` (or `'my var'N`, a doubled quote standing for one) → `my var`; anything
     /// else as it is. swat writes names with blanks this way in `vars`, `inputs` and DATA step code.
     public static func unliteral(_ s: String) -> String {
@@ -100,6 +99,7 @@ public enum Names {
         return out.isEmpty ? s : out
     }
 
+    /// `"text"` shortened to 200 characters, control characters shown as `\u{…}`: safe to echo back.
     public static func quote(_ s: String, limit: Int = 200) -> String {
         var out = "'"
         var n = 0

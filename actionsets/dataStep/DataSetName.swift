@@ -68,12 +68,8 @@ struct DataSetName: Sendable, Equatable {
                 var names: [String] = []
                 if s.first == "(" {
                     guard let close = Self.closing(s) else { throw Self.problem("\(key)=( without its ')'", statement) }
-                    var inner = s[s.index(after: s.startIndex)..<close]
-                    while let (word, after, unterminated) = Self.nextWord(inner) {
-                        guard !unterminated else { throw Self.problem("\(key)= with an unclosed quote", statement) }
-                        names.append(Self.nameLiteral(word))
-                        inner = after
-                    }
+                    guard let inner = Self.words(s[s.index(after: s.startIndex)..<close]) else { throw Self.problem("\(key)= with an unclosed quote", statement) }
+                    names = inner.map(Self.nameLiteral)
                     s = s[s.index(after: close)...]
                 } else {
                     // names up to the next `option=`
@@ -102,16 +98,8 @@ struct DataSetName: Sendable, Equatable {
             case "promote": promote = try Self.yesNo(value, "promote", statement)
             case "in": inFlag = value
             case "rename":
-                var rest = Substring(value), words: [String] = []
-                while let (word, after, unterminated) = Self.nextWord(rest, stopAt: ["="]) ?? (rest.drop(while: \.isWhitespace).first == "=" ? ("=", rest.drop(while: \.isWhitespace).dropFirst(), false) : nil) {
-                    guard !unterminated else { throw Self.problem("rename=(\(value)) with an unclosed quote", statement) }
-                    words.append(word)
-                    rest = after
-                }
-                guard words.count % 3 == 0, stride(from: 1, to: words.count, by: 3).allSatisfy({ words[$0] == "=" }) else {
-                    throw Self.problem("rename=(\(value)) (use old=new pairs)", statement)
-                }
-                for k in stride(from: 0, to: words.count, by: 3) { rename.append((Self.nameLiteral(words[k]), Self.nameLiteral(words[k + 2]))) }
+                guard let pairs = Self.pairs(value) else { throw Self.problem("rename=(\(value)) (use old=new pairs)", statement) }
+                rename += pairs
             default:
                 throw ActionError(.parameterValue, "code: the data set option '\(key)' in \(Names.quote(statement)) is not supported: caslite reads caslib=, replace=, promote=, in=, keep=, drop= and rename=.",
                                   parameter: "code")
@@ -133,6 +121,29 @@ struct DataSetName: Sendable, Equatable {
         }
         let w = rest.prefix { !$0.isWhitespace && !stops.contains($0) }
         return (String(w), rest.dropFirst(w.count), false)
+    }
+
+    /// The blank-separated words of `text` (`nextWord`); nil when a quote is not closed.
+    static func words(_ text: Substring) -> [String]? {
+        var out: [String] = [], rest = text
+        while let (word, after, unterminated) = nextWord(rest) {
+            guard !unterminated else { return nil }
+            out.append(word)
+            rest = after
+        }
+        return out
+    }
+
+    /// Name pairs `old=new …` (blanks around `=` allowed; names may be name literals); nil when `text` is not that.
+    static func pairs(_ text: String) -> [(from: String, to: String)]? {
+        // `=` as a word of its own, outside quotes, so `a=b`, `a = b` and `"a b"n=c` read alike
+        var spaced = "", quote: Character?
+        for ch in text {
+            if let q = quote { if ch == q { quote = nil } } else if ch == "'" || ch == "\"" { quote = ch }
+            spaced += quote == nil && ch == "=" ? " = " : String(ch)
+        }
+        guard let w = words(Substring(spaced)), w.count % 3 == 0, stride(from: 1, to: w.count, by: 3).allSatisfy({ w[$0] == "=" }) else { return nil }
+        return stride(from: 0, to: w.count, by: 3).map { (nameLiteral(w[$0]), nameLiteral(w[$0 + 2])) }
     }
 
     /// `"a b"n` → `a b`; a plain name as it is.

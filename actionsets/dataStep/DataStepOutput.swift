@@ -66,20 +66,15 @@ enum DataStepOutput {
     /// variables left out (the DATA step does not write them), RETAIN's columns first, then the output table's own
     /// keep=, drop= and rename= options (errors, as SAS's data set options).
     static func select(_ p: DataStepProgram, _ spec: DataSetName, _ t: inout DataTable, warn: @escaping (String) -> Void) throws(ActionError) {
-        var missing = 0
+        var missing = MissingNames(warn: warn)
         func index(_ n: String, _ what: String) -> Int? {
             guard let i = t.columns.firstIndex(where: { $0.name.lowercased() == n.lowercased() }) else {
-                missing += 1   // a WARNING each for the first few, then one count (a list of a million names is one line)
-                if missing <= maxNamedWarnings { warn("The variable \(Names.quote(n)) in the \(what) statement is not in the output table \(t.name); ignored.") }
+                missing.note("The variable \(Names.quote(n)) in the \(what) statement is not in the output table \(t.name); ignored.")
                 return nil
             }
             return i
         }
-        defer {
-            if missing > maxNamedWarnings {
-                warn("\(missing - maxNamedWarnings) more variables in KEEP, DROP or RENAME statements are not in the output table \(t.name); ignored.")
-            }
-        }
+        defer { missing.finish("in KEEP, DROP or RENAME statements are not in the output table \(t.name)") }
         let flags = Set(p.inputs.compactMap { $0.inFlag?.lowercased() })
         t.columns.removeAll { flags.contains($0.name.lowercased()) }
         if !p.order.isEmpty {
@@ -101,27 +96,40 @@ enum DataStepOutput {
         try rename(&t, spec.rename, what: "rename= of \(spec.name)")
     }
 
-    /// WARNINGs named one by one before they are only counted.
-    static let maxNamedWarnings = 20
+    /// Variables named but missing: a WARNING each for the first 20, then one count (a list of a million names is
+    /// one more line, not a million).
+    struct MissingNames {
+        static let named = 20
+        let warn: (String) -> Void
+        var count = 0
+
+        mutating func note(_ message: @autoclosure () -> String) {
+            count += 1
+            if count <= Self.named { warn(message()) }
+        }
+
+        func finish(_ what: String) {
+            if count > Self.named { warn("\(count - Self.named) more variables \(what); ignored.") }
+        }
+    }
 
     /// A table's keep= and drop= data set options (a name twice is one column). A name the table lacks is an error on
     /// an input table; on an output table (`warn` given) a WARNING and ignored — SAS's DKRICOND=ERROR and
     /// DKROCOND=WARN defaults. The columns keep their order.
     static func keepAndDrop(_ t: inout DataTable, _ spec: DataSetName, warn: ((String) -> Void)? = nil) throws(ActionError) {
-        var missing = 0
+        var missing = warn.map { MissingNames(warn: $0) }
         func index(_ n: String, _ what: String) throws(ActionError) -> Int? {
             guard let i = t.columns.firstIndex(where: { $0.name.lowercased() == n.lowercased() }) else {
-                guard let warn else {
+                guard missing != nil else {
                     throw ActionError(.parameterValue, "code: \(what)= of \(spec.name) names \(Names.quote(n)), which is not a column of it (columns: \(t.columns.map(\.name).prefix(20).joined(separator: ", "))).",
                                       parameter: "code")
                 }
-                missing += 1
-                if missing <= maxNamedWarnings { warn("The variable \(Names.quote(n)) in \(what)= of \(spec.name) is not in the output table; ignored.") }
+                missing?.note("The variable \(Names.quote(n)) in \(what)= of \(spec.name) is not in the output table; ignored.")
                 return nil
             }
             return i
         }
-        defer { if missing > maxNamedWarnings { warn?("\(missing - maxNamedWarnings) more variables in keep= or drop= of \(spec.name) are not in the output table; ignored.") } }
+        defer { missing?.finish("in keep= or drop= of \(spec.name) are not in the output table") }
         if let keep = spec.keep {
             var kept = Set<Int>()
             for n in keep { if let i = try index(n, "keep") { kept.insert(i) } }

@@ -109,8 +109,8 @@ enum DataStepSource {
     /// A number, `.`, or a quoted string; nil for a name.
     static func constant(_ word: String, _ s: Statement) throws(ActionError) -> Value? {
         guard let c = word.first else { return nil }
-        if c == "'" || c == "\"", DataSetName.nameLiteral(word) != word { return nil }   // "my var"n is a name
         if c == "'" || c == "\"" {
+            guard DataSetName.nameLiteral(word) == word else { return nil }   // "my var"n is a name
             guard let (text, rest) = DataSetName.quotedString(Substring(word)), rest.isEmpty else { throw DataStepProgram.failure(s, "the value \(word) is not a quoted string") }
             return .string(text)
         }
@@ -123,28 +123,14 @@ enum DataStepSource {
     /// Words separated by blanks; a quoted string is one word, and so is a name literal (`"my var"n`, the form swat
     /// writes for names with blanks).
     static func words(_ text: String, _ s: Statement) throws(ActionError) -> [String] {
-        var out: [String] = [], rest = Substring(text)
-        while let (word, after, unterminated) = DataSetName.nextWord(rest) {
-            guard !unterminated else { throw DataStepProgram.failure(s, "a quoted string has no closing quote") }
-            out.append(word)
-            rest = after
-        }
-        return out
+        guard let w = DataSetName.words(Substring(text)) else { throw DataStepProgram.failure(s, "a quoted string has no closing quote") }
+        return w
     }
 
-    /// Name pairs `old=new …` (blanks around `=` allowed; names may be name literals).
+    /// Name pairs `old=new …` (`DataSetName.pairs`).
     static func pairs(_ text: String, _ s: Statement, what: String) throws(ActionError) -> [(from: String, to: String)] {
-        // `=` as a word of its own, outside quotes, so `a=b`, `a = b` and `"a b"n=c` read alike
-        var spaced = "", quote: Character?
-        for ch in text {
-            if let q = quote { if ch == q { quote = nil } } else if ch == "'" || ch == "\"" { quote = ch }
-            spaced += quote == nil && ch == "=" ? " = " : String(ch)
-        }
-        let w = try words(spaced, s)
-        guard w.count % 3 == 0, stride(from: 1, to: w.count, by: 3).allSatisfy({ w[$0] == "=" }) else {
-            throw DataStepProgram.failure(s, "\(what) takes old=new pairs")
-        }
-        return stride(from: 0, to: w.count, by: 3).map { (DataSetName.nameLiteral(w[$0]), DataSetName.nameLiteral(w[$0 + 2])) }
+        guard let p = DataSetName.pairs(text) else { throw DataStepProgram.failure(s, "\(what) takes old=new pairs") }
+        return p
     }
 
     /// `x1-x3` → x1 x2 x3; a plain name as it is.

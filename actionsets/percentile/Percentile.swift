@@ -27,11 +27,8 @@ struct PercentileAction: Action {
     }
 
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
-        if args.has(casOut) {
-            return try await ctx.byGroupsToTable(args[table], casOut: args[casOut], result: "Percentile", names: ["Variable": "_Column_"],
-                                                 defaultName: "Percentile") { t, by in try await percentiles(t, args, ctx, by: by) }
-        }
-        return try await ctx.perByGroup(args[table]) { t, by in try await percentiles(t, args, ctx, by: by) }
+        try await ctx.perByGroup(args[table], casOut: args.has(casOut) ? args[casOut] : nil, result: "Percentile",
+                               names: ["Variable": "_Column_"]) { t, by in try await percentiles(t, args, ctx, by: by) }
     }
 
     /// The `Percentile` table of `t`; by-variables are left out unless named in `inputs`.

@@ -13,11 +13,8 @@ struct Distinct: Action {
     static let parameters = [table.spec, inputs.spec, includeMissing.spec, casOut.spec]
 
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
-        if args.has(casOut) {
-            return try await ctx.byGroupsToTable(args[table], casOut: args[casOut], result: "Distinct", names: ["NDistinct": "_NDis_"],
-                                                 defaultName: "Distinct") { t, _ in try await distinct(t, args, ctx) }
-        }
-        return try await ctx.perByGroup(args[table]) { t, _ in try await distinct(t, args, ctx) }
+        try await ctx.perByGroup(args[table], casOut: args.has(casOut) ? args[casOut] : nil, result: "Distinct",
+                               names: ["NDistinct": "_NDis_"]) { t, _ in try await distinct(t, args, ctx) }
     }
 
     /// The `Distinct` table of `t` (by-variables included, as CAS: swat's `nunique` drops them).

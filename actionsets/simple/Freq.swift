@@ -43,12 +43,8 @@ struct Freq: Action {
     static let parameters = [table.spec, inputs.spec, includeMissing.spec, casOut.spec]
 
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
-        if args.has(casOut) {
-            return try await ctx.byGroupsToTable(args[table], casOut: args[casOut], result: "Frequency",
-                                                 names: ["CharVar": "_Charvar_", "NumVar": "_Numvar_", "FmtVar": "_Fmtvar_"],
-                                                 optional: ["CharVar", "NumVar"], defaultName: "Frequency") { t, by in try frequency(t, args, by: by) }
-        }
-        return try await ctx.perByGroup(args[table]) { t, by in try frequency(t, args, by: by) }
+        try await ctx.perByGroup(args[table], casOut: args.has(casOut) ? args[casOut] : nil, result: "Frequency",
+                               names: ["CharVar": "_Charvar_", "NumVar": "_Numvar_", "FmtVar": "_Fmtvar_"], optional: ["CharVar", "NumVar"]) { t, by in try frequency(t, args, by: by) }
     }
 
     /// The `Frequency` table of `t`; by-variables are not counted unless named in `inputs`.

@@ -16,13 +16,8 @@ struct Summary: Action {
     static let parameters = [table.spec, inputs.spec, subSet.spec, casOut.spec]
 
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
-        if args.has(casOut) {
-            return try await ctx.byGroupsToTable(args[table], casOut: args[casOut], result: "Summary",
-                                                 names: ["N": "_NObs_", "TValue": "_T_", "ProbT": "_PRT_"], defaultName: "Summary") { t, by in
-                try await summary(t, args, ctx, by: by)
-            }
-        }
-        return try await ctx.perByGroup(args[table]) { t, by in try await summary(t, args, ctx, by: by) }
+        try await ctx.perByGroup(args[table], casOut: args.has(casOut) ? args[casOut] : nil, result: "Summary",
+                               names: ["N": "_NObs_", "TValue": "_T_", "ProbT": "_PRT_"]) { t, by in try await summary(t, args, ctx, by: by) }
     }
 
     /// The `Summary` table of `t`; by-variables are not summarised unless named in `inputs`.

@@ -23,12 +23,8 @@ struct TopK: Action {
     static let parameters = [table.spec, inputs.spec, topk.spec, bottomk.spec, order.spec, includeMissing.spec, raw.spec, maxTie.spec, casOut.spec]
 
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
-        if args.has(casOut) {
-            return try await ctx.byGroupsToTable(args[table], casOut: args[casOut], result: "Topk",
-                                                 names: ["CharVar": "_Charvar_", "NumVar": "_Numvar_", "FmtVar": "_Fmtvar_"],
-                                                 optional: ["CharVar", "NumVar"], defaultName: "Topk") { t, _ in try await ranked(t, args, ctx) }
-        }
-        return try await ctx.perByGroup(args[table]) { t, _ in try await ranked(t, args, ctx) }
+        try await ctx.perByGroup(args[table], casOut: args.has(casOut) ? args[casOut] : nil, result: "Topk",
+                               names: ["CharVar": "_Charvar_", "NumVar": "_Numvar_", "FmtVar": "_Fmtvar_"], optional: ["CharVar", "NumVar"]) { t, _ in try await ranked(t, args, ctx) }
     }
 
     /// The `Topk` and `TopkMisc` tables of `t`.
