@@ -37,6 +37,9 @@ let package = Package(
         .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(name: "CEditLine", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),  // `caslite shell`'s line editor
+        // Open MPI (the scale-out, `serve --mpi`, docs/scale-out.md): every call through one C shim (its handles are macros)
+        .systemLibrary(name: "CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]),
+        .target(name: "CMPIShim", dependencies: ["CMPI"]),
         .target(name: "CJPEGShim", dependencies: ["CJPEG"]),
         .target(name: "CHDF5Shim", dependencies: ["CHDF5"]),   // every HDF5 call (Caffe weights import)
         // Every GDCM call (DICOM, libgdcm-dev: C++, no pkg-config file; headers in /usr/include/gdcm-3.0), as a C API.
@@ -52,6 +55,8 @@ let package = Package(
         .target(name: "CASNIO", dependencies: [.product(name: "NIOCore", package: "swift-nio")]),
         .target(name: "CASStorage", dependencies: ["CASWire", "CSQLite", "CSodium", "CheckedSize"]),
         .target(name: "CASCore", dependencies: ["CASWire", "CASStorage", "CheckedSize", .product(name: "Logging", package: "swift-log")]),
+        // The MPI controller and workers: tables spread over worker ranks, heartbeats, lost-worker detection.
+        .target(name: "CASCluster", dependencies: ["CMPIShim", "CASCore", "CASWire"]),
         .target(name: "CASL", dependencies: ["CASWire", "CASCore", "CASStorage", .product(name: "Logging", package: "swift-log")],
                 swiftSettings: [.unsafeFlags(["-O"])]),  // the interpreter runs 100 000 fuzz scripts in the debug test run
         .target(name: "ActionSetBuiltins", dependencies: ["CASCore", "CASL"], path: "actionsets/builtins"),
@@ -112,7 +117,7 @@ let package = Package(
         .executableTarget(
             name: "caslite",
             dependencies: [
-                "CASClient", "CASServer", "CASStandardSets", "CASCore", "CASStorage", "CASTLS", "CEditLine",
+                "CASClient", "CASServer", "CASStandardSets", "CASCore", "CASStorage", "CASTLS", "CEditLine", "CASCluster",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),

@@ -30,20 +30,61 @@ extension ActionContext {
 
     /// Finds a table: session scope first, then global; a global table needs `permission` (Select to
     /// read rows, ReadInfo for metadata only). A global table the caller may not even see is reported
-    /// as missing, like one that does not exist.
-    public func table(_ ref: TableRef, parameter: String = "table", for permission: Permission = .select) async throws(ActionError) -> CASTable {
+    /// as missing, like one that does not exist. A distributed table (`serve --mpi`) comes back with its rows
+    /// gathered from the workers unless `rows` is false (then `data` holds its metadata only, `parts` where its rows are).
+    public func table(_ ref: TableRef, parameter: String = "table", for permission: Permission = .select,
+                      rows: Bool = true) async throws(ActionError) -> CASTable {
         let lib = try await caslib(ref.caslib)
         let key = TableKey(caslib: lib.name, name: ref.name)
-        if let t = await session.table(key) { return t }
+        if let t = await session.table(key) { return rows ? try await materialized(t) : t }
         if let t = await server.globals.table(key) {
             if try await allowed(.readInfo, on: .table(lib, t)) {
                 try await require(permission, on: .table(lib, t), parameter: "\(parameter).name")
-                return t
+                return rows ? try await materialized(t) : t
             }
         }
         let names = await tables(in: lib).map(\.name)
         throw ActionError(.notFound, NearMiss.doesNotExist("Table", ref.name, in: "caslib \(lib.name)", among: names),
                           parameter: "\(parameter).name")
+    }
+
+    /// `t` with its rows in `data`: a distributed table's gathered from the workers (the same table, in the same row
+    /// order, as was stored).
+    public func materialized(_ t: CASTable) async throws(ActionError) -> CASTable {
+        guard let parts = t.parts, let cluster = server.cluster else { return t }
+        var out = t
+        let schema = t.data
+        try reserve(parts.bytes, for: "the rows of table \(t.name) gathered from the workers")
+        out.data = try await Blocking.run { () throws(ActionError) -> DataTable in try cluster.gather(parts, schema: schema) }
+        out.parts = nil
+        return out
+    }
+
+    /// The reference's table when an action can run on the workers' blocks of it instead of gathering its rows: a
+    /// distributed table (`serve --mpi`) read without computed columns or by-groups. Its `data` holds the columns
+    /// (after the reference's `vars`) and no rows; its `where` is checked here, so a bad one is the same error as on
+    /// one process. Nil: read the rows as usual (`filteredTable`, `perByGroup`).
+    public func distributedTable(_ ref: TableRef, parameter: String = "table") async throws(ActionError) -> CASTable? {
+        guard server.cluster != nil, ref.groupBy.isEmpty, ref.computedVars.isEmpty, (ref.computedVarsProgram ?? "").trimmingSpaces.isEmpty
+        else { return nil }
+        var t = try await table(ref, parameter: parameter, for: .select, rows: false)
+        guard t.parts != nil else { return nil }
+        if let w = ref.whereClause, !w.trimmingSpaces.isEmpty {
+            do { _ = try WhereExpression(w).bind(to: t.data) } catch {
+                throw ActionError(.parameterValue, "\(parameter).where: \(error)", parameter: "\(parameter).where")
+            }
+        }
+        t.data = try selectVars(ref, of: t.data, parameter: parameter)
+        return t
+    }
+
+    /// Runs `kernel` with `args` on every worker's block of `t` (from `distributedTable`; the reference's `where`
+    /// applied there): the partial results, one per block, for the action to combine.
+    public func onWorkers(_ t: CASTable, _ ref: TableRef, _ kernel: PartitionKernel, args: ValueDict) async throws(ActionError) -> [DataTable] {
+        guard let parts = t.parts, let cluster = server.cluster else { throw ActionError(.internalError, "\(kernel.name): table \(t.name) is not distributed") }
+        let w = ref.whereClause.flatMap { $0.trimmingSpaces.isEmpty ? nil : $0 }
+        try checkCancellation()
+        return try await Blocking.run { () throws(ActionError) -> [DataTable] in try cluster.run(kernel.name, args: args, whereClause: w, on: parts) }
     }
 
     /// The tables of a caslib the caller can see: its session tables, then the global tables it has ReadInfo on.
@@ -216,6 +257,12 @@ extension ActionContext {
                               parameter: field("replace"))
         }
         var t = CASTable(data: d, caslib: lib.name, creator: user, sourceName: sourceName, sourceCaslib: sourceCaslib)
+        if !out.promote, let cluster = server.cluster, d.rowCount > 0 {
+            // a session table's rows go to the workers (global tables stay on the controller: they persist to SQLite)
+            let whole = d
+            t.parts = try await Blocking.run { () throws(ActionError) -> TableParts in try cluster.distribute(whole) }
+            t.data = d.schemaOnly
+        }
         releaseReservations()
         guard out.promote else {
             try await session.put(t, ifModified: ifModified)
@@ -235,9 +282,10 @@ extension ActionContext {
 
     /// Gives a session table global scope (`table.promote`); refuses to replace a global table.
     public func promote(_ key: TableKey, in lib: Caslib, as newName: String?, keepSessionCopy: Bool, parameter: String = "name") async throws(ActionError) -> CASTable {
-        guard var t = await session.table(key) else {
+        guard let stored = await session.table(key) else {
             throw ActionError.notFound("There is no session-scope table \(Names.quote(key.name)) in caslib \(lib.name).", parameter: parameter)
         }
+        var t = try await materialized(stored)  // global tables keep their rows on the controller (they persist to SQLite)
         if let newName {
             try Names.check(newName, .table, parameter: "target")
             t.data.name = newName

@@ -14,6 +14,9 @@ public struct CASTable: Sendable {
     public var isGlobal: Bool
     /// The identity of a global table (access controls are bound to it); empty for session tables.
     public var objectId: String = ""
+    /// A distributed table's rows on the workers (`caslite serve --mpi`); `data` then holds its metadata and no rows.
+    /// Nil: the rows are in `data`.
+    public var parts: TableParts? = nil
 
     public init(data: DataTable, caslib: String, creator: String, sourceName: String = "", sourceCaslib: String = "") {
         self.data = data
@@ -27,7 +30,6 @@ public struct CASTable: Sendable {
     }
 
     public var name: String { data.name }
-    public var rowCount: Int { data.rowCount }
 }
 
 /// Key of a table in a catalog: caslib and name, both case-insensitive.

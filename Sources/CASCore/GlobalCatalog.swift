@@ -63,7 +63,7 @@ public actor GlobalCatalog {
 
     /// Every global table with the bytes it is charged (`/metrics`).
     public func sizes() -> [(caslib: String, name: String, bytes: Int)] {
-        tables.map { key, t in (t.caslib, t.name, charged[key] ?? t.data.estimatedBytes) }
+        tables.map { key, t in (t.caslib, t.name, charged[key] ?? t.chargedBytes) }
     }
 
     /// Adds a global table. Refuses an existing name unless `replace` (promote never replaces; CAS users drop first).
@@ -86,7 +86,7 @@ public actor GlobalCatalog {
         var t = table
         t.isGlobal = true
         t.modified = max(ServerClock.now, (tables[key]?.modified ?? 0).nextUp)   // every replace is seen, even within one clock tick
-        let bytes = t.data.estimatedBytes, old = charged[key] ?? 0
+        let bytes = t.chargedBytes, old = charged[key] ?? 0
         if bytes > old { try budget?.charge(bytes - old, session: nil, for: "Global table \(t.name)") }
         do {
             try await persist(t)

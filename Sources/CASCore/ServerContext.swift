@@ -36,8 +36,10 @@ public final class ServerContext: Sendable {
     public let events: ServerEvents
     /// The level of the one log line each finished call writes (`caslite serve --log-format json` raises it to info).
     public let callLogLevel: Logger.Level
-    /// The machines of the server (the Server page's nodes): this one today, filled by the MPI controller later.
-    public let nodes = ServerNodes()
+    /// The machines of the server (the Server page's and serverStatus's nodes): this one, or the MPI cluster's.
+    public let nodes: ServerNodes
+    /// The workers of an MPI scale-out server; nil: this process holds every table.
+    public let cluster: (any TableCluster)?
     /// The REST (swat) front end's address once it is bound, for `builtins.httpAddress`; nil without one.
     public let httpEndpoint = Mutex<HTTPEndpoint?>(nil)
 
@@ -45,8 +47,10 @@ public final class ServerContext: Sendable {
     /// The data folder is made private to the server account (0700); files created from now on are private too.
     public init(registry: Registry, dataRoot: String, defaultTimeout: Double = 3600, admins: Set<String> = [],
                 memory: MemoryBudget? = nil, storedUsersOnly: Bool = false, logger: Logger = Logger(label: "caslite"),
-                callLogLevel: Logger.Level = .debug) async throws {
+                callLogLevel: Logger.Level = .debug, cluster: (any TableCluster)? = nil) async throws {
         self.storedUsersOnly = storedUsersOnly
+        self.cluster = cluster
+        self.nodes = cluster.map { c in ServerNodes(source: { c.nodes() }) } ?? ServerNodes()
         self.callLogLevel = callLogLevel
         let events = ServerEvents()
         self.events = events

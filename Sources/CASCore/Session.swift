@@ -191,7 +191,7 @@ public actor Session {
         }
         var table = table
         if let old = tables[key], table.modified <= old.modified { table.modified = old.modified.nextUp }   // every replace is seen
-        let bytes = table.data.estimatedBytes
+        let bytes = table.chargedBytes
         let old = charged[key] ?? 0
         if bytes > old { try budget?.charge(bytes - old, session: id, for: "Table \(table.name)") } else { budget?.release(old - bytes, session: id) }
         charged[key] = bytes

@@ -110,6 +110,19 @@ enum MetricsText {
         out.sample("caslite_monitor_logins", [:], Double(monitorLogins))
         out.family("caslite_monitor_event_streams", "gauge", "Open web monitor event streams (/monitor/api/events).")
         out.sample("caslite_monitor_event_streams", [:], Double(server.events.count))
+        if let cluster = server.cluster {
+            // an MPI server (docs/scale-out.md)
+            let nodes = server.nodes.all().filter { $0.role == .worker }
+            out.family("caslite_cluster_workers", "gauge", "Workers of the MPI server by state (up, down).")
+            for state in [NodeState.State.up, .down] { out.sample("caslite_cluster_workers", ["state": state.rawValue], Double(nodes.filter { $0.state == state }.count)) }
+            let c = cluster.counters()
+            out.family("caslite_cluster_rows_distributed_total", "counter", "Table rows sent to the workers.")
+            out.sample("caslite_cluster_rows_distributed_total", [:], Double(c.rowsDistributed))
+            out.family("caslite_cluster_rows_gathered_total", "counter", "Table rows gathered back from the workers for actions that read whole tables.")
+            out.sample("caslite_cluster_rows_gathered_total", [:], Double(c.rowsGathered))
+            out.family("caslite_cluster_partition_runs_total", "counter", "Partition-local action runs on workers' blocks.")
+            out.sample("caslite_cluster_partition_runs_total", [:], Double(c.partitionRuns))
+        }
         guard detailed else { return out.text }
 
         let bySession = server.memory.bySession()

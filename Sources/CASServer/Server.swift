@@ -75,7 +75,7 @@ public final class CASServer: Sendable {
         let memory = MemoryBudget(serverLimit: server, sessionLimit: config.maxSessionMemory ?? server / 2)
         let context = try await ServerContext(registry: registry, dataRoot: config.dataRoot, defaultTimeout: config.sessionTimeout,
                                               admins: config.admins, memory: memory, storedUsersOnly: config.auth == .password, logger: logger,
-                                              callLogLevel: config.callLogLevel)
+                                              callLogLevel: config.callLogLevel, cluster: config.cluster)
         let login = try Login(mode: config.auth, host: config.host, store: context.store, admins: config.admins, limits: config.login,
                               encrypted: tls != nil, allowPlaintextPasswords: config.allowPlaintextPasswords, logger: logger)
         try await UserActionSetStore.loadAtStart(context, dirs: config.actionSetDirs, logger: logger)

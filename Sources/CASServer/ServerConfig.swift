@@ -51,5 +51,7 @@ public struct ServerConfig: Sendable {
     /// The level of the log line each finished call writes.
     public var callLogLevel: Logger.Level = .debug
 
+    /// The workers of an MPI scale-out server (`caslite serve --mpi`); nil: one process holds every table.
+    public var cluster: (any TableCluster)?
     public init() {}
 }

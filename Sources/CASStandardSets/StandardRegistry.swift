@@ -25,6 +25,8 @@ public enum StandardRegistry {
         builtinsActionSet, sessionActionSet, sessionPropActionSet, tableActionSet, accessControlActionSet, simpleActionSet, percentileActionSet, aggregationActionSet, datapreprocessActionSet, deduplicationActionSet, transposeActionSet, dataStepActionSet, fedSqlActionSet, sccaslActionSet, imageActionSet,
         samplingActionSet, deepLearnActionSet, astoreActionSet, fcmpactActionSet,
     ]
+    /// The partition-local kernels the workers of an MPI server run for the actions that distribute (docs/scale-out.md).
+    public static let partitionKernels: [PartitionKernel] = SimpleKernels.all
 
     /// The validated registry; a failure here is a programming error caught by the tests.
     public static func make() throws -> Registry { try Registry(sets) }

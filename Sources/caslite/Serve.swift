@@ -1,4 +1,5 @@
 import ArgumentParser
+import CASCluster
 import CASCore
 import CASServer
 import CASStorage
@@ -86,6 +87,12 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "Who may read /metrics on the REST port: admin (HTTP Basic credentials of an administrator; the default) or open (anyone who reaches the port; per-session and per-table series left out). docs/security.md \"Metrics\".")
     var metricsAccess: MetricsAccess?
 
+    @Flag(name: .long, help: "Run as one rank of an MPI job: `mpirun --enable-recovery -np N caslite serve --mpi …` (docs/scale-out.md). Rank 0 is the controller (it alone listens, with these options); ranks 1…N-1 are workers that hold the tables' rows.")
+    var mpi = false
+
+    @Option(name: .long, help: "With --mpi: seconds without a heartbeat after which a worker (or, seen from a worker, the controller) counts as lost (default 10).")
+    var workerTimeout: Double = 10
+
     /// The configuration file to read: --config, else the default path when it exists; none for `--config none`.
     var configFile: String? {
         if let config { return config == "none" ? nil : config }
@@ -132,7 +139,15 @@ struct Serve: AsyncParsableCommand {
             FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
             throw ExitCode(2)
         }
-        let config = settings.config
+        var config = settings.config
+        if mpi {
+            // before the data folder is touched: workers never open it
+            guard workerTimeout >= 1, workerTimeout <= 86_400 else {
+                FileHandle.standardError.write(Data("Error: --worker-timeout must be between 1 and 86400 seconds, not \(workerTimeout).\n".utf8))
+                throw ExitCode(2)
+            }
+            config.cluster = try Self.joinCluster(timeout: workerTimeout)
+        }
         try DataFolderFormats.check(settings.data)
         switch settings.logFormat {
         case .text: LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
@@ -159,9 +174,29 @@ struct Serve: AsyncParsableCommand {
         }
         reloads.cancel()
         await server.stop()
+        (config.cluster as? ClusterController)?.stop()
         // Leave without exit handlers (see StopSignals.exitNow); the deadline thread ends a stuck flush.
         fflush(nil)
         _exit(0)
+    }
+
+    /// `--mpi`: joins the MPI job. A worker rank never returns from here; the controller gets its cluster (nil when
+    /// the job has no workers: then it is an ordinary one-process server).
+    static func joinCluster(timeout: Double) throws -> ClusterController? {
+        let world: MPIWorld
+        do { world = try MPIWorld.start() } catch {
+            FileHandle.standardError.write(Data("Error: --mpi: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+        if world.rank != 0 { ClusterWorker.run(world: world, timeout: timeout, kernels: StandardRegistry.partitionKernels) }
+        guard world.size > 1 else {
+            FileHandle.standardError.write(Data("WARNING: --mpi with one rank: no workers, every table stays in this process (start it with mpirun -np N, N ≥ 2).\n".utf8))
+            return nil
+        }
+        let cluster = try ClusterController(world: world, timeout: timeout)
+        let down = cluster.nodes().filter { $0.state == .down }.count
+        FileHandle.standardError.write(Data("caslite: MPI controller with \(world.size - 1) worker(s)\(down > 0 ? ", \(down) not answering" : "")\n".utf8))
+        return cluster
     }
 
     /// Where the server listens and how clients reach it.

@@ -48,16 +48,17 @@ def binary():
 
 
 @contextlib.contextmanager
-def _serve(data, scheme="http", extra=(), ca=None):
-    """`caslite serve --auth password` over `data` with alice, bob and carol; yields the Server."""
+def _serve(data, scheme="http", extra=(), ca=None, launcher=(), env=None):
+    """`caslite serve --auth password` over `data` with alice, bob and carol; yields the Server. `launcher` goes
+    before the command (`mpirun -np 3` for the scale-out tests), `env` adds to the environment."""
     for user, pw in PASSWORDS.items():
         subprocess.run([binary(), "users", "add", user, "--data", str(data), "--password-stdin"],
                        input=pw + "\n", text=True, check=True, capture_output=True)
     port_file, http_file = data / "port", data / "http-port"
     log = open(data / "server.log", "w")
-    proc = subprocess.Popen([binary(), "serve", "--port", "0", "--port-file", str(port_file), "--http-port", "0",
+    proc = subprocess.Popen([*launcher, binary(), "serve", "--port", "0", "--port-file", str(port_file), "--http-port", "0",
                              "--http-port-file", str(http_file), "--data", str(data), "--auth", "password", *extra],
-                            stdout=log, stderr=subprocess.STDOUT)
+                            stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
     try:
         _wait_for(port_file, proc)
         http_port = _wait_for(http_file, proc)
@@ -65,9 +66,10 @@ def _serve(data, scheme="http", extra=(), ca=None):
     finally:
         proc.terminate()
         try:
-            proc.wait(timeout=10)
+            proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             proc.kill()
+            proc.wait()
         log.close()
 
 

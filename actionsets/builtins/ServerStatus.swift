@@ -35,10 +35,16 @@ struct ServerStatus: Action {
         let uptime = ServerClock.now - server.startTime
         var r = ValueDict()
         r["About"] = .dict(About.info(server))
-        r["server"] = .table(.result("server", label: "Server Status", columns: [("nodes", .int32), ("actions", .int32)], rows: [[1, .int(Int64(actions))]]))
+        // one process: this machine; an MPI scale-out server: the controller and each worker, `state` down for a lost one
+        let nodes = server.cluster == nil ? [NodeState(name: hostName(), role: .controller, state: .up, cores: 0)] : server.nodes.all()
+        r["server"] = .table(.result("server", label: "Server Status", columns: [("nodes", .int32), ("actions", .int32)],
+                                     rows: [[.int(Int64(nodes.count)), .int(Int64(actions))]]))
         r["nodestatus"] = .table(.result("nodestatus", label: "Node Status",
-            columns: [("name", .varchar), ("role", .varchar), ("uptime", .double), ("running", .int32), ("stalled", .int32), ("sessions", .int32)],
-            rows: [[.string(hostName()), "controller", .double(uptime), 0, 0, .int(Int64(sessions))]]))
+            columns: [("name", .varchar), ("role", .varchar), ("uptime", .double), ("running", .int32), ("stalled", .int32), ("sessions", .int32),
+                      ("state", .varchar)],
+            rows: nodes.map { n in
+                [.string(n.name), .string(n.role.rawValue), .double(uptime), 0, 0, .int(Int64(n.role == .controller ? sessions : 0)), .string(n.state.rawValue)]
+            }))
         return r
     }
 

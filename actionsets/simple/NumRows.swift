@@ -10,6 +10,12 @@ struct NumRows: Action {
     static let parameters = [table.spec]
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
         let ref = args[table]
+        if let t = try await ctx.distributedTable(ref) {
+            // an MPI server's table: the controller knows its blocks' rows; with a where, each worker counts its own
+            guard ref.whereClause?.contains(where: { !$0.isWhitespace }) == true else { return ["numrows": .int(Int64(t.rowCount))] }
+            let counts = try await ctx.onWorkers(t, ref, count, args: [:])
+            return ["numrows": .int(counts.reduce(0) { $0 + ($1.columns.first?.data.value(at: 0).intValue ?? 0) })]
+        }
         guard !ref.groupBy.isEmpty else { return ["numrows": .int(Int64(try await ctx.filteredTable(ref).rowCount))] }
         var total = 0
         var out = try await ctx.perByGroup(ref) { t, _ in
@@ -18,5 +24,10 @@ struct NumRows: Action {
         }
         out["numrows"] = .int(Int64(total))
         return out
+    }
+
+    /// The partition-local part (`serve --mpi`): the rows of a worker's block (after the where).
+    static let count = PartitionKernel("simple.numRows") { block, _ in
+        .result("Count", columns: [("N", .int64)], rows: [[.int(Int64(block.rowCount))]])
     }
 }

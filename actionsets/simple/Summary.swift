@@ -16,17 +16,45 @@ struct Summary: Action {
     static let parameters = [table.spec, inputs.spec, subSet.spec, casOut.spec]
 
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
-        try await ctx.perByGroup(args[table], casOut: args.has(casOut) ? args[casOut] : nil, result: "Summary",
-                               names: ["N": "_NObs_", "TValue": "_T_", "ProbT": "_PRT_"]) { t, by in try await summary(t, args, ctx, by: by) }
+        if !args.has(casOut), let t = try await ctx.distributedTable(args[table]) {
+            // an MPI server's table: each worker sums up its block, the moments are merged here
+            let cols = try columns(t, args, by: [])
+            let partials = try await ctx.onWorkers(t, args[table], partial, args: ["columns": .list(cols.map { .string($0.name) })])
+            var merged = [Moments](repeating: Moments(), count: cols.count)
+            for p in partials { for i in cols.indices { merged[i].merge(try Moments(partial: p, row: i)) } }
+            return ["Summary": .table(summaryTable(t, cols, merged.map { ($0.stats, $0.shape) }, args))]
+        }
+        return try await ctx.perByGroup(args[table], casOut: args.has(casOut) ? args[casOut] : nil, result: "Summary",
+                                        names: ["N": "_NObs_", "TValue": "_T_", "ProbT": "_PRT_"]) { t, by in try await summary(t, args, ctx, by: by) }
+    }
+
+    /// The partition-local part of summary (`serve --mpi`): `Moments` of the named columns of a worker's block.
+    static let partial = PartitionKernel("simple.summary") { block, args throws(ActionError) in
+        guard case .list(let names)? = args["columns"] else { throw ActionError(.internalError, "simple.summary partial: no columns") }
+        var rows: [[Value]] = []
+        for name in names {
+            guard let n = name.stringValue, let c = block.column(n) else { throw ActionError(.internalError, "simple.summary partial: no column \(name)") }
+            rows.append([.string(c.name)] + Moments(c.data).row)
+        }
+        return .result("Moments", columns: Moments.columns, rows: rows)
+    }
+
+    /// The numeric columns summarised; by-variables are not unless named in `inputs`.
+    static func columns(_ t: CASTable, _ args: Args, by: [String]) throws(ActionError) -> [Column] {
+        try InputColumns.resolve(args[inputs], in: t.data, defaultFilter: { $0.type.isNumeric && !by.contains($0.name) }) { c in
+            c.type.isNumeric ? nil : "Column '\(c.name)' is \(c.type.rawValue); summary needs numeric columns."
+        }
     }
 
     /// The `Summary` table of `t`; by-variables are not summarised unless named in `inputs`.
     static func summary(_ t: CASTable, _ args: Args, _ ctx: ActionContext, by: [String]) async throws -> ValueDict {
-        let cols = try InputColumns.resolve(args[inputs], in: t.data, defaultFilter: { $0.type.isNumeric && !by.contains($0.name) }) { c in
-            c.type.isNumeric ? nil : "Column '\(c.name)' is \(c.type.rawValue); summary needs numeric columns."
-        }
-        let chosen = cols
+        let chosen = try columns(t, args, by: by)
         let stats = try await ctx.cpu { chosen.map { c in (ColumnStats(c.data), c.data) }.map { s, d in (s, shape(d, s)) } }
+        return ["Summary": .table(summaryTable(t, chosen, stats, args))]
+    }
+
+    /// CAS's Summary table from each column's statistics.
+    static func summaryTable(_ t: CASTable, _ cols: [Column], _ stats: [(ColumnStats, (skewness: Double, kurtosis: Double))], _ args: Args) -> DataTable {
         let rows: [[Value]] = zip(cols, stats).map { c, both in
             let (s, shape) = both
             let std = s.variance.squareRoot()
@@ -43,7 +71,7 @@ struct Summary: Action {
         ], rows: rows)
         let wanted = Set(args[subSet].compactMap { subSets[$0.uppercased()] })
         if !wanted.isEmpty { table.columns.removeAll { $0.name != "Column" && !wanted.contains($0.name) } }
-        return ["Summary": .table(table)]
+        return table
     }
 
     /// SAS's sample skewness and excess kurtosis (VARDEF=DF; pandas' `skew()` and `kurt()`): missing with

@@ -27,9 +27,10 @@ struct AlterTable: Action {
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
         let lib = try await ctx.caslib(args[caslib])
         let key = TableKey(caslib: lib.name, name: args[tableName])
-        guard var t = await ctx.session.table(key) else {
+        guard let stored = await ctx.session.table(key) else {
             throw ActionError.notFound("There is no session-scope table \(args[tableName]) in caslib \(lib.name).", parameter: "name")
         }
+        var t = try await ctx.materialized(stored)  // its columns change: a distributed table's rows come back first
         var d = t.data
         func index(_ n: String, _ p: String) throws(ActionError) -> Int {
             guard let i = d.columnIndex(n) else { throw ActionError.missingColumn(n, in: d, parameter: p) }

@@ -171,7 +171,7 @@ struct MonitorSnapshot {
     func tableRow(_ v: VisibleTable) async -> TableRow {
         let (lib, rights) = await rights(v)
         return TableRow(caslib: v.table.caslib, name: v.table.name, session: v.session, rows: v.table.rowCount, columns: v.table.data.columns.count,
-                        memoryBytes: v.table.data.estimatedBytes, owner: v.table.creator, created: v.table.created, rights: rights,
+                        memoryBytes: v.table.chargedBytes, owner: v.table.creator, created: v.table.created, rights: rights,
                         access: await accessEntries(v, lib))
     }
 

@@ -198,7 +198,13 @@ extension MonitorSnapshot {
     func tableDetail(_ ref: MonitorTableRef, limit: Int = 20) async throws(MonitorError) -> TableDetail {
         let v = try await visibleTable(ref)
         let row = await tableRow(v)
-        let data = v.table.data
+        var data = v.table.data
+        if row.rights.select, let parts = v.table.parts, parts.bytes <= 64 << 20, let cluster = server.cluster {
+            // a distributed table (`serve --mpi`): its rows are on the workers (uncharged, so small tables only: larger
+            // ones, or one on a lost worker, show no rows)
+            let schema = data
+            data = (try? await Blocking.run { () throws(ActionError) -> DataTable in try cluster.gather(parts, schema: schema) }) ?? schema
+        }
         let head = row.rights.select ? (0..<min(limit, data.rowCount)).map { r in data.columns.map { Self.cell($0.data.value(at: r)) } } : nil
         return TableDetail(row: row, columns: data.columns, head: head, limit: limit)
     }

@@ -1,0 +1,313 @@
+import CASCore
+import CASWire
+import Foundation
+
+/// Rank 0 of `mpirun -np N caslite serve --mpi`: the controller. It alone takes clients; ranks 1…N-1 are workers
+/// that hold the rows of the session tables (`TableCluster`). A monitor thread trades a heartbeat with every worker
+/// each second; a worker silent for `timeout` seconds, or one whose exchange failed, is down from then on — the
+/// call that needed it fails naming it, the others go on, and serverStatus shows the node down. Exchanges with
+/// workers run one at a time (`exchanges`), each a command and its reply.
+public final class ClusterController: TableCluster, @unchecked Sendable {
+    let world: MPIWorld
+    let timeout: Double
+    private let cores = ProcessInfo.processInfo.activeProcessorCount
+
+    struct Worker {
+        let rank: Int
+        var host: String = "?"
+        var cores: Int = 0
+        var lastSeen: Double
+        var lost: String?
+        var beatIn: MPIWorld.Request?
+        var beatOut: MPIWorld.Request?
+        var beatSent: Double = 0
+    }
+    private var workers: [Worker]
+    private let state = NSLock()
+    /// One command exchange with the workers at a time (their tags carry no call identity).
+    private let exchanges = NSLock()
+    private var nextId: UInt64 = 1
+    /// Ids of tables nobody holds, to free on every worker before the next exchange.
+    private var frees: [UInt64] = []
+    private var monitor: Thread?
+    private var moved = ClusterCounters()
+
+    static func now() -> Double { ProcessInfo.processInfo.systemUptime }
+
+    /// Starts the heartbeats and greets every worker (its host and cores); a worker that does not answer within
+    /// `timeout` seconds starts down.
+    public init(world: MPIWorld, timeout: Double) throws(ClusterError) {
+        self.world = world
+        self.timeout = timeout
+        let start = Self.now()
+        workers = (1..<max(world.size, 1)).map { Worker(rank: $0, lastSeen: start) }
+        for i in workers.indices { workers[i].beatIn = try world.expectBeat(from: workers[i].rank) }
+        let thread = Thread { [unowned self] in self.watch() }
+        thread.name = "caslite.cluster.monitor"
+        monitor = thread
+        thread.start()
+        for w in workers.map(\.rank) {
+            guard let reply = try? exchange(w, ClusterMessage(["op": "hello"])) else { continue }
+            update(w) {
+                $0.host = reply.header["host"]?.stringValue ?? "?"
+                $0.cores = Int(reply.header["cores"]?.intValue ?? 0)
+            }
+        }
+    }
+
+    private func update(_ rank: Int, _ body: (inout Worker) -> Void) {
+        state.lock()
+        defer { state.unlock() }
+        if let i = workers.firstIndex(where: { $0.rank == rank }) { body(&workers[i]) }
+    }
+
+    /// Why worker `rank` is down, or nil while it is up.
+    func lost(_ rank: Int) -> String? {
+        state.lock()
+        defer { state.unlock() }
+        return workers.first { $0.rank == rank }?.lost
+    }
+
+    private func markLost(_ rank: Int, _ why: String) {
+        update(rank) { w in if w.lost == nil { w.lost = why } }
+    }
+
+    /// The ranks of the workers that are up.
+    public var liveRanks: [Int] {
+        state.lock()
+        defer { state.unlock() }
+        return workers.filter { $0.lost == nil }.map(\.rank)
+    }
+
+    /// The heartbeats, ten times a second: note each worker's beat, send ours every second, and mark a worker down
+    /// after `timeout` seconds of silence; free dropped tables' rows when no exchange is running.
+    private func watch() {
+        while true {
+            usleep(100_000)
+            let now = Self.now()
+            state.lock()
+            for i in workers.indices where workers[i].lost == nil {
+                do {
+                    if let r = workers[i].beatIn, try world.test(r) {
+                        world.finished(r)
+                        workers[i].lastSeen = now
+                        workers[i].beatIn = try world.expectBeat(from: workers[i].rank)
+                    }
+                    if now - workers[i].beatSent >= 1 {
+                        if let r = workers[i].beatOut {
+                            if try world.test(r) { world.finished(r); workers[i].beatOut = nil }
+                        }
+                        if workers[i].beatOut == nil {
+                            workers[i].beatOut = try world.beat(to: workers[i].rank)
+                            workers[i].beatSent = now
+                        }
+                    }
+                } catch {
+                    workers[i].lost = "its heartbeat failed (\(error))"
+                }
+                if workers[i].lost == nil, now - workers[i].lastSeen > timeout {
+                    workers[i].lost = "no heartbeat for \(Int(now - workers[i].lastSeen)) s"
+                }
+            }
+            state.unlock()
+            if exchanges.try() {
+                flushFrees()
+                exchanges.unlock()
+            }
+        }
+    }
+
+    /// One command to worker `rank` and its reply. Any failure marks the worker down (a reply left half-read would
+    /// answer the next command).
+    func exchange(_ rank: Int, _ m: ClusterMessage) throws(ClusterError) -> ClusterMessage {
+        try send(rank, m)
+        return try receive(rank)
+    }
+
+    /// A command to worker `rank`; a failure marks it down.
+    func send(_ rank: Int, _ m: ClusterMessage) throws(ClusterError) {
+        if let why = lost(rank) { throw ClusterError(Self.describe(rank, host(rank), why)) }
+        do throws(ClusterError) {
+            try world.send(m.encoded(), to: rank, tag: Tags.command, stop: { [unowned self] in self.lost(rank) })
+        } catch {
+            markLost(rank, error.description)
+            throw ClusterError(Self.describe(rank, host(rank), lost(rank) ?? error.description))
+        }
+    }
+
+    /// Worker `rank`'s reply. A reply that is an error (the worker refused the command: it stays up) is thrown as
+    /// `kernelFailure` + its text; any other failure marks the worker down (a reply left half-read would answer the
+    /// next command).
+    func receive(_ rank: Int) throws(ClusterError) -> ClusterMessage {
+        let reply: ClusterMessage
+        do throws(ClusterError) {
+            reply = try ClusterMessage(decoding: world.receive(from: rank, tag: Tags.reply, stop: { [unowned self] in self.lost(rank) }))
+        } catch {
+            markLost(rank, error.description)
+            throw ClusterError(Self.describe(rank, host(rank), lost(rank) ?? error.description))
+        }
+        if let e = reply.errorText { throw ClusterError(Self.kernelFailure + e) }
+        return reply
+    }
+
+    /// Marks a worker's own refusal (an error reply) in a ClusterError's text.
+    static let kernelFailure = "\u{1}refused: "
+
+    static func describe(_ rank: Int, _ host: String, _ why: String) -> String {
+        "worker rank \(rank) (\(host)) is down: \(why)"
+    }
+
+    func host(_ rank: Int) -> String {
+        state.lock()
+        defer { state.unlock() }
+        return workers.first { $0.rank == rank }?.host ?? "?"
+    }
+
+    /// Sends the pending frees to every live worker (the caller holds `exchanges`).
+    private func flushFrees() {
+        state.lock()
+        let ids = frees
+        frees = []
+        state.unlock()
+        guard !ids.isEmpty else { return }
+        for w in liveRanks { _ = try? exchange(w, ClusterMessage(["op": "free", "ids": .list(ids.map { .int(Int64(bitPattern: $0)) })])) }
+    }
+
+    private func serialized<T>(_ body: () throws(ActionError) -> T) throws(ActionError) -> T {
+        exchanges.lock()
+        defer { exchanges.unlock() }
+        flushFrees()
+        return try body()
+    }
+
+    static func actionError(_ e: ClusterError, _ doing: String) -> ActionError {
+        ActionError(.internalError, "Could not \(doing): \(e.description.replacingOccurrences(of: kernelFailure, with: "a worker refused: ")). The server is degraded (builtins.serverStatus shows its nodes); "
+                    + "tables whose rows were on a lost worker must be loaded again, or the server restarted.")
+    }
+
+    // MARK: TableCluster
+
+    public func distribute(_ data: DataTable) throws(ActionError) -> TableParts {
+        try serialized { () throws(ActionError) -> TableParts in
+            let live = liveRanks
+            guard !live.isEmpty else {
+                throw ActionError(.internalError, "Could not store table \(data.name): every worker of the server is down (builtins.serverStatus shows its nodes).")
+            }
+            state.lock()
+            let id = nextId
+            nextId += 1
+            state.unlock()
+            let n = data.rowCount
+            let per = (n + live.count - 1) / live.count
+            var blocks: [(rank: Int, rows: Int)] = []
+            for (k, rank) in live.enumerated() {
+                let lo = k * per, hi = min(n, lo + per)
+                guard lo < hi else { break }
+                var part = data
+                for i in part.columns.indices { part.columns[i].data = data.columns[i].data.slice(lo..<hi) }
+                do throws(ClusterError) {
+                    let reply = try exchange(rank, ClusterMessage(["op": "put", "id": .int(Int64(bitPattern: id))], payload: part.binaryEncoded()))
+                    guard reply.header["rows"]?.intValue == Int64(hi - lo) else { throw ClusterError("worker rank \(rank) stored a different number of rows") }
+                } catch {
+                    release(id)
+                    throw Self.actionError(error, "store table \(data.name) on the workers")
+                }
+                blocks.append((rank, hi - lo))
+            }
+            count { $0.rowsDistributed += n }
+            return TableParts(id: id, blocks: blocks, bytes: data.estimatedBytes, cluster: self)
+        }
+    }
+
+    public func gather(_ parts: TableParts, schema: DataTable) throws(ActionError) -> DataTable {
+        try serialized { () throws(ActionError) -> DataTable in
+            var out = schema
+            for (rank, rows) in parts.blocks {
+                do throws(ClusterError) {
+                    let reply = try exchange(rank, ClusterMessage(["op": "get", "id": .int(Int64(bitPattern: parts.id))]))
+                    let t: DataTable
+                    do { t = try DataTable(binary: reply.payload) } catch { throw ClusterError("worker rank \(rank) sent unreadable rows: \(error)") }
+                    guard t.rowCount == rows, t.columns.count == out.columns.count,
+                          zip(t.columns, out.columns).allSatisfy({ $0.type == $1.type }) else {
+                        throw ClusterError("worker rank \(rank) holds \(t.rowCount) rows of \(t.columns.count) columns, not \(rows) of \(out.columns.count)")
+                    }
+                    for i in out.columns.indices { out.columns[i].data.append(contentsOf: t.columns[i].data) }
+                } catch {
+                    throw Self.actionError(error, "read the rows of table \(schema.name) from the workers")
+                }
+            }
+            count { $0.rowsGathered += out.rowCount }
+            return out
+        }
+    }
+
+    public func run(_ kernel: String, args: ValueDict, whereClause: String?, on parts: TableParts) throws(ActionError) -> [DataTable] {
+        try serialized { () throws(ActionError) -> [DataTable] in
+            var header: ValueDict = ["op": "run", "id": .int(Int64(bitPattern: parts.id)), "kernel": .string(kernel), "args": .dict(args)]
+            if let whereClause { header["where"] = .string(whereClause) }
+            // every block's worker starts at once; then every reply is read (in block order), also after a failure:
+            // a reply left unread would answer that worker's next command
+            var partials: [DataTable] = [], sent: [Int] = [], failure: ClusterError?
+            for (rank, _) in parts.blocks {
+                do throws(ClusterError) { try send(rank, ClusterMessage(header)); sent.append(rank) } catch { failure = error; break }
+            }
+            for rank in sent {
+                do throws(ClusterError) {
+                    let reply = try receive(rank)
+                    do { partials.append(try DataTable(binary: reply.payload)) } catch { throw ClusterError("worker rank \(rank) sent an unreadable result: \(error)") }
+                } catch {
+                    if failure == nil { failure = error }
+                }
+            }
+            if let failure {
+                // a worker that answered with an error stays up: its message is the action's error
+                if failure.description.hasPrefix(Self.kernelFailure) {
+                    throw ActionError(.parameterValue, String(failure.description.dropFirst(Self.kernelFailure.count)))
+                }
+                throw Self.actionError(failure, "run \(kernel) on the workers")
+            }
+            count { $0.partitionRuns += parts.blocks.count }
+            return partials
+        }
+    }
+
+    public func counters() -> ClusterCounters {
+        state.lock()
+        defer { state.unlock() }
+        return moved
+    }
+
+    private func count(_ body: (inout ClusterCounters) -> Void) {
+        state.lock()
+        body(&moved)
+        state.unlock()
+    }
+
+    public func release(_ id: UInt64) {
+        state.lock()
+        frees.append(id)
+        state.unlock()
+    }
+
+    public func nodes() -> [NodeState] {
+        state.lock()
+        defer { state.unlock() }
+        return [NodeState(name: world.host, role: .controller, state: .up, cores: cores)]
+            + workers.map { NodeState(name: $0.host, role: .worker, state: $0.lost == nil ? .up : .down, cores: $0.cores) }
+    }
+
+    /// Tells every live worker to exit (the server is stopping); waits at most a second for each.
+    public func stop() {
+        exchanges.lock()
+        defer { exchanges.unlock() }
+        for w in liveRanks {
+            let deadline = Self.now() + 1
+            let stop = { Self.now() > deadline ? "stopping" : nil }
+            do {
+                try world.send(ClusterMessage(["op": "stop"]).encoded(), to: w, tag: Tags.command, stop: stop)
+                _ = try world.receive(from: w, tag: Tags.reply, stop: stop)
+            } catch {}
+            markLost(w, "stopped")
+        }
+    }
+}

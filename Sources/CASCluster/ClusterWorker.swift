@@ -1,0 +1,106 @@
+import CASCore
+import CASWire
+import Foundation
+
+/// Ranks 1…N-1 of `mpirun -np N caslite serve --mpi`: a worker. It holds blocks of the controller's tables and
+/// answers the controller's commands one at a time: `hello` (host, cores), `put` (store a block), `get` (send it
+/// back), `run` (a partition-local kernel on a block), `free`, `stop`. It trades heartbeats with the controller every second and exits when the controller has
+/// been silent for `timeout` seconds (the controller died: nobody will ever free its rows).
+public enum ClusterWorker {
+    public static func run(world: MPIWorld, timeout: Double, kernels: [PartitionKernel]) -> Never {
+        let kernels = Dictionary(kernels.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        let log: @Sendable (String) -> Void = { text in FileHandle.standardError.write(Data("caslite worker rank \(world.rank) (\(world.host)): \(text)\n".utf8)) }
+        let beats = Thread { heartbeat(world, timeout: timeout, log: log) }
+        beats.name = "caslite.worker.beats"
+        beats.start()
+        var blocks: [UInt64: DataTable] = [:]
+        while true {
+            let reply: ClusterMessage
+            let command: ClusterMessage
+            do {
+                command = try ClusterMessage(decoding: world.receive(from: 0, tag: Tags.command, stop: { nil }))
+            } catch {
+                log("cannot read the controller's command (\(error)); exiting")
+                exit(4)
+            }
+            switch command.op {
+            case "hello":
+                reply = ClusterMessage(["host": .string(world.host), "cores": .int(Int64(ProcessInfo.processInfo.activeProcessorCount)),
+                                        "pid": .int(Int64(getpid()))])
+            case "put":
+                if let id = command.header["id"]?.intValue, let t = try? DataTable(binary: command.payload) {
+                    blocks[UInt64(bitPattern: id)] = t
+                    reply = ClusterMessage(["rows": .int(Int64(t.rowCount))])
+                } else {
+                    reply = .error("put: no id or unreadable rows")
+                }
+            case "get":
+                if let id = command.header["id"]?.intValue, let t = blocks[UInt64(bitPattern: id)] {
+                    reply = ClusterMessage([:], payload: t.binaryEncoded())
+                } else {
+                    reply = .error("get: no block \(command.header["id"]?.intValue.map(String.init) ?? "?") on this worker")
+                }
+            case "run":
+                reply = runKernel(command, blocks: blocks, kernels: kernels)
+            case "free":
+                if case .list(let ids)? = command.header["ids"] {
+                    for id in ids { if let i = id.intValue { blocks[UInt64(bitPattern: i)] = nil } }
+                }
+                reply = ClusterMessage(["blocks": .int(Int64(blocks.count))])
+            case "stop":
+                reply = ClusterMessage([:])
+            default:
+                reply = .error("unknown command '\(command.op)'")
+            }
+            do { try world.send(reply.encoded(), to: 0, tag: Tags.reply, stop: { nil }) } catch {
+                log("cannot answer the controller (\(error)); exiting")
+                exit(4)
+            }
+            if command.op == "stop" { exit(0) }
+        }
+    }
+
+    /// A `run` command: the kernel on the block's rows that match the `where` (if any).
+    static func runKernel(_ command: ClusterMessage, blocks: [UInt64: DataTable], kernels: [String: PartitionKernel]) -> ClusterMessage {
+        let name = command.header["kernel"]?.stringValue ?? ""
+        guard let kernel = kernels[name] else { return .error("run: no kernel '\(name)' on this worker") }
+        guard let id = command.header["id"]?.intValue, var block = blocks[UInt64(bitPattern: id)] else { return .error("run: no such block on this worker") }
+        if let w = command.header["where"]?.stringValue {
+            do { block = block.gather(try WhereExpression(w).bind(to: block).matchingRows()) } catch { return .error("where: \(error)") }
+        }
+        do {
+            return ClusterMessage([:], payload: try kernel.run(block, command.header["args"]?.dictValue ?? [:]).binaryEncoded())
+        } catch {
+            return .error(error.message)
+        }
+    }
+
+    /// This worker's side of the heartbeat; exits the process when the controller has been silent too long.
+    static func heartbeat(_ world: MPIWorld, timeout: Double, log: @Sendable (String) -> Void) {
+        var lastSeen = ProcessInfo.processInfo.systemUptime, sent = 0.0
+        var incoming: MPIWorld.Request?, outgoing: MPIWorld.Request?
+        while true {
+            let now = ProcessInfo.processInfo.systemUptime
+            do {
+                if incoming == nil { incoming = try world.expectBeat(from: 0) }
+                if let r = incoming, try world.test(r) {
+                    world.finished(r)
+                    incoming = nil
+                    lastSeen = now
+                }
+                if now - sent >= 1 {
+                    if let r = outgoing, try world.test(r) { world.finished(r); outgoing = nil }
+                    if outgoing == nil { outgoing = try world.beat(to: 0); sent = now }
+                }
+            } catch {
+                log("heartbeat failed (\(error)); exiting")
+                exit(5)
+            }
+            if now - lastSeen > timeout {
+                log("the controller (rank 0) has been silent for \(Int(now - lastSeen)) s; exiting")
+                exit(6)
+            }
+            usleep(100_000)
+        }
+    }
+}

@@ -1,0 +1,84 @@
+import CASWire
+import Synchronization
+
+/// The workers of an MPI scale-out server (`caslite serve --mpi`, docs/scale-out.md), as CAS code sees them. The
+/// controller's table gate spreads every stored table's rows over the live workers (`distribute`) and gathers them
+/// back for an action that reads rows (`gather`); CASCore knows nothing of MPI (CASCluster implements this).
+public protocol TableCluster: AnyObject, Sendable {
+    /// Spreads `data`'s rows over the live workers, one contiguous block of ⌈rows ÷ workers⌉ rows each, in rank order
+    /// (gathering concatenates them back in the same order). Blocks the calling thread (call it through `Blocking.run`).
+    func distribute(_ data: DataTable) throws(ActionError) -> TableParts
+    /// The whole table: `parts`' rows from their workers under `schema`'s metadata. Blocks the calling thread.
+    func gather(_ parts: TableParts, schema: DataTable) throws(ActionError) -> DataTable
+    /// Frees the rows of a table nobody holds any more (from `TableParts`' deinit: must not block).
+    func release(_ id: UInt64)
+    /// The controller and every worker with its state, the controller first.
+    func nodes() -> [NodeState]
+    /// Runs `kernel` on every block of `parts` (rows matching `whereClause` only, when given): the partials in block
+    /// order. Blocks the calling thread.
+    func run(_ kernel: String, args: ValueDict, whereClause: String?, on parts: TableParts) throws(ActionError) -> [DataTable]
+    /// Rows moved and kernels run so far.
+    func counters() -> ClusterCounters
+}
+
+/// Where the rows of a distributed table live: on which worker (MPI rank) how many, under which id. Held by the
+/// controller's `CASTable`; when the last copy of the table value goes (dropped, replaced, session ended), the
+/// workers are told to free the rows.
+public final class TableParts: Sendable {
+    public let id: UInt64
+    /// (rank, rows) per worker holding a block, in row order.
+    public let blocks: [(rank: Int, rows: Int)]
+    /// What the rows take in memory (`DataTable.estimatedBytes` of the whole table): what the budget charges.
+    public let bytes: Int
+    private let cluster: Mutex<(any TableCluster)?>
+
+    public init(id: UInt64, blocks: [(rank: Int, rows: Int)], bytes: Int, cluster: any TableCluster) {
+        self.id = id
+        self.blocks = blocks
+        self.bytes = bytes
+        self.cluster = Mutex(cluster)
+    }
+
+    public var rowCount: Int { blocks.reduce(0) { $0 + $1.rows } }
+
+    deinit { cluster.withLock { $0 }?.release(id) }
+}
+
+extension CASTable {
+    /// Rows: the workers' blocks of a distributed table, else the in-memory data's.
+    public var rowCount: Int { parts?.rowCount ?? data.rowCount }
+    /// What the memory budget charges for the table.
+    public var chargedBytes: Int { parts.map { $0.bytes + data.estimatedBytes } ?? data.estimatedBytes }
+}
+
+extension DataTable {
+    /// The table's metadata with no rows (what the controller keeps of a distributed table).
+    public var schemaOnly: DataTable {
+        var t = self
+        for i in t.columns.indices { t.columns[i].data = .empty(columns[i].type) }
+        return t
+    }
+}
+
+/// Work a worker does on its own block of a distributed table (a partition-local action): it receives the block
+/// (with the reference's `where` applied) and the arguments the controller chose, and answers a partial result as a
+/// table; the action on the controller combines the partials (`ActionContext.onWorkers`). One list of kernels
+/// (`StandardRegistry.partitionKernels`) is given to the workers and named by the actions.
+public struct PartitionKernel: Sendable {
+    public let name: String
+    public let run: @Sendable (DataTable, ValueDict) throws(ActionError) -> DataTable
+
+    public init(_ name: String, _ run: @escaping @Sendable (DataTable, ValueDict) throws(ActionError) -> DataTable) {
+        self.name = name
+        self.run = run
+    }
+}
+
+/// What the cluster moved and ran since the server started (`/metrics`).
+public struct ClusterCounters: Sendable, Equatable {
+    /// Rows sent to workers (tables stored) and gathered back from them (actions that read whole tables).
+    public var rowsDistributed = 0, rowsGathered = 0
+    /// Partition-local kernel runs (one per worker block).
+    public var partitionRuns = 0
+    public init() {}
+}

@@ -1,0 +1,180 @@
+"""The MPI scale-out (docs/scale-out.md): `mpirun -np 3 caslite serve --mpi` — a controller and two workers on
+this machine — driven by the unmodified swat client, and compared with the one-process `server` fixture on the
+same data. Tables stored in a session are spread over the workers (tableDetails per node); every action reads
+them back whole, so its results must be those of the one-process server exactly. A worker killed with SIGKILL
+fails the call that needed it within the heartbeat time-out, never hangs it, and the controller stays up and
+reports the node down. Skipped (with the reason) where Open MPI's mpirun is not installed."""
+import os
+import shutil
+import signal
+import time
+import urllib.request
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import _serve
+
+MPIRUN = shutil.which("mpirun")
+pytestmark = pytest.mark.skipif(MPIRUN is None, reason="mpirun is not installed (Debian: openmpi-bin, libopenmpi-dev)")
+
+# mpirun refuses root unless told; CI runs as root. --enable-recovery: a lost rank does not end the job.
+MPI_ENV = {"OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1"}
+
+
+def launcher(ranks):
+    return [MPIRUN, "--oversubscribe", "--enable-recovery", "-np", str(ranks)]
+
+
+@pytest.fixture(scope="module")
+def mpi(tmp_path_factory):
+    with _serve(tmp_path_factory.mktemp("caslite-mpi"), launcher=launcher(3), env=MPI_ENV, extra=["--mpi", "--metrics-access", "open"]) as s:
+        yield s
+
+
+def frame(n=1001):
+    """Every column type swat uploads, with missing values, negative zero, extreme doubles and multi-byte text."""
+    rng = np.random.default_rng(17)
+    x = rng.normal(size=n)
+    x[::7] = np.nan
+    e = np.zeros(n)
+    e[1], e[2], e[3] = -0.0, 1.7976931348623157e308, -5e-324
+    return pd.DataFrame({
+        "e": e,
+        "k": np.arange(n, dtype=np.int64),
+        "g": [["ä-one", "two", "three", None][i % 4] for i in range(n)],
+        "x": x,
+        "y": rng.integers(-1000, 1000, size=n).astype(np.float64),
+    })
+
+
+def metrics(server):
+    """The cluster's counters from /metrics."""
+    text = urllib.request.urlopen(server.url + "/metrics").read().decode()
+    return {line.split()[0]: float(line.split()[1]) for line in text.splitlines() if line.startswith("caslite_cluster_")}
+
+
+def nodes(conn):
+    return conn.builtins.serverStatus()["nodestatus"]
+
+
+def test_the_controller_reports_its_two_workers(mpi):
+    c = mpi.connect("alice")
+    try:
+        r = c.builtins.serverStatus()
+        assert int(r["server"]["nodes"].iloc[0]) == 3
+        ns = r["nodestatus"]
+        assert list(ns["role"]) == ["controller", "worker", "worker"]
+        assert list(ns["state"]) == ["up", "up", "up"]
+        assert int(c.builtins.about()["server"]["nodes"].iloc[0]) == 3       # DLPy's get_cas_host_type reads this
+    finally:
+        c.terminate()
+
+
+def both(mpi, server):
+    a, b = mpi.connect("alice"), server.connect("alice")
+    return a, b
+
+
+def test_an_uploaded_table_is_spread_over_the_workers_and_reads_back_exactly(mpi, server):
+    a, b = both(mpi, server)
+    try:
+        df = frame()
+        ta = a.upload_frame(df, casout={"name": "spread", "replace": True})
+        tb = b.upload_frame(df, casout={"name": "spread", "replace": True})
+        per_node = a.table.tableDetails(name="spread", level="node")["TableDetails"]
+        assert list(per_node["Rows"]) == [501, 500]                       # one block of ceil(1001 / 2) rows per worker
+        total = a.table.tableDetails(name="spread")["TableDetails"]
+        assert int(total["Rows"].iloc[0]) == 1001 and int(total["Blocks"].iloc[0]) == 2
+        assert int(a.table.tableInfo(name="spread")["TableInfo"]["Rows"].iloc[0]) == 1001
+        fa, fb = ta.to_frame(), tb.to_frame()
+        pd.testing.assert_frame_equal(fa, fb)
+        # the exact values came back (negative zero, the largest double, the smallest subnormal)
+        assert np.signbit(fa["e"].iloc[1]) and fa["e"].iloc[2] == 1.7976931348623157e308 and fa["e"].iloc[3] == -5e-324
+        # summary and numRows run on the workers' blocks (moments merged on the controller): no rows gathered
+        before = metrics(mpi)
+        for where in ["", "y > 0", "k < 300"]:                            # k < 300: the second worker's block matches nothing
+            # not e: its squares overflow (one process then says skewness 0, the merged moments NaN)
+            sa = a.simple.summary(table={"name": "spread", "where": where}, inputs=["k", "x", "y"])["Summary"]
+            sb = b.simple.summary(table={"name": "spread", "where": where}, inputs=["k", "x", "y"])["Summary"]
+            pd.testing.assert_frame_equal(sa, sb, rtol=1e-9)
+            na = a.simple.numRows(table={"name": "spread", "where": where})["numrows"]
+            assert na == b.simple.numRows(table={"name": "spread", "where": where})["numrows"] and na > 0
+        after = metrics(mpi)
+        assert after["caslite_cluster_partition_runs_total"] - before["caslite_cluster_partition_runs_total"] == 3 * 2 + 2 * 2
+        assert after["caslite_cluster_rows_gathered_total"] == before["caslite_cluster_rows_gathered_total"]
+        assert after["caslite_cluster_workers{state=\"up\"}"] == 2
+        bad = a.simple.summary(table={"name": "spread", "where": "nosuch > 1"})
+        assert bad.severity == 2 and "where" in bad.status, bad.status
+        assert a.simple.numRows(table="spread")["numrows"] == 1001
+        qa = a.simple.freq(table="spread", inputs=["g"])["Frequency"]
+        qb = b.simple.freq(table="spread", inputs=["g"])["Frequency"]
+        pd.testing.assert_frame_equal(qa, qb)
+    finally:
+        a.terminate()
+        b.terminate()
+
+
+def test_an_action_output_table_is_spread_too_and_alter_and_drop_work(mpi, server):
+    a, b = both(mpi, server)
+    try:
+        for c in (a, b):
+            c.upload_frame(frame(), casout={"name": "src", "replace": True})
+            r = c.dataStep.runCode(code="data out; set src; z = x * 2 + y; run;")
+            assert r.severity == 0, r
+        assert len(a.table.tableDetails(name="out", level="node")["TableDetails"]) == 2
+        pd.testing.assert_frame_equal(a.CASTable("out").to_frame(), b.CASTable("out").to_frame())
+        assert a.table.alterTable(name="out", columns=[{"name": "z", "rename": "zz"}]).severity == 0
+        fa = a.CASTable("out").to_frame()
+        assert "zz" in fa.columns and "z" not in fa.columns and len(fa) == 1001
+        assert a.table.dropTable(name="out").severity == 0
+        assert a.table.tableExists(name="out")["exists"] == 0
+    finally:
+        a.terminate()
+        b.terminate()
+
+
+def ranks_of(mpirun_pid):
+    """{rank: pid} of the processes mpirun started (their environment names their rank)."""
+    out = {}
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            if ppid != mpirun_pid:
+                continue
+            with open(f"/proc/{pid}/environ", "rb") as f:
+                env = dict(e.split(b"=", 1) for e in f.read().split(b"\0") if b"=" in e)
+            if b"OMPI_COMM_WORLD_RANK" in env:
+                out[int(env[b"OMPI_COMM_WORLD_RANK"])] = int(pid)
+        except (OSError, ValueError, IndexError):
+            continue
+    return out
+
+
+def test_a_killed_worker_fails_the_call_within_the_timeout_and_the_server_goes_on(tmp_path):
+    with _serve(tmp_path, launcher=launcher(3), env=MPI_ENV, extra=["--mpi", "--worker-timeout", "2"]) as s:
+        c = s.connect("alice")
+        try:
+            c.upload_frame(frame(), casout={"name": "doomed", "replace": True})
+            ranks = ranks_of(s.proc.pid)
+            assert sorted(ranks) == [0, 1, 2], ranks
+            os.kill(ranks[2], signal.SIGKILL)
+            start = time.time()
+            r = c.table.fetch(table="doomed", to=5)
+            took = time.time() - start
+            assert r.severity == 2, r
+            text = " ".join(c.get_action_messages() if hasattr(c, "get_action_messages") else []) + str(r.status)
+            assert "worker rank 2" in text and "down" in text, text
+            assert took < 30, took
+            ns = nodes(c)
+            assert list(ns["state"]) == ["up", "up", "down"]
+            assert c.builtins.ping().severity == 0                          # the session and the controller go on
+            # a new table goes to the worker that is left, and reads back
+            t = c.upload_frame(frame(50), casout={"name": "after", "replace": True})
+            assert list(c.table.tableDetails(name="after", level="node")["TableDetails"]["Rows"]) == [50]
+            expected = frame(50).astype({"k": np.float64}).fillna({"g": ""})     # CAS reads a missing text as blank
+            pd.testing.assert_frame_equal(t.to_frame(), expected, check_dtype=False)
+        finally:
+            c.terminate()
