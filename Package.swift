@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "caslite", targets: ["caslite"]),
         .executable(name: "caslite-bench", targets: ["caslite-bench"]),
         .executable(name: "dlengine-bench", targets: ["dlengine-bench"]),
+        .executable(name: "mpi-bench", targets: ["mpi-bench"]),
         .library(name: "CASClient", targets: ["CASClient"]),
         .library(name: "DLEngine", targets: ["DLEngine"]),
     ],
@@ -127,6 +128,9 @@ let package = Package(
         // the engine it measures (bench/dlengine stays a package of its own for engine-only builds).
         .executableTarget(name: "dlengine-bench", dependencies: ["DLEngine"], path: "bench/dlengine/Sources/dlengine-bench",
                           swiftSettings: [.unsafeFlags(["-O"])]),
+
+        // The MPI all-reduce benchmark (docs/scale-out.md): `mpirun -np N .build/release/mpi-bench`.
+        .executableTarget(name: "mpi-bench", dependencies: ["CASCluster"], path: "bench/mpi"),
 
         .executableTarget(
             name: "caslite-bench",

@@ -19,6 +19,8 @@ public final class MPIWorld: @unchecked Sendable {
     private let lock = NSLock()
     /// Buffers of abandoned requests: MPI may still read or write them, so they are never freed.
     private var graveyard: [UnsafeMutableRawBufferPointer] = []
+    /// `allreduceSum`'s buffer between calls.
+    private var reduceBuffer: UnsafeMutableRawBufferPointer?
     /// Messages longer than this go in several MPI messages (MPI counts are 32-bit).
     static let chunk = 1 << 30
     /// The longest message a rank accepts (a block of a table): 1 TiB.
@@ -149,6 +151,39 @@ public final class MPIWorld: @unchecked Sendable {
         let out = [UInt8](UnsafeRawBufferPointer(rebasing: body[0..<n]))
         body.deallocate()
         return out
+    }
+
+    // MARK: collectives
+
+    /// Sums `values` element-wise over every rank of the job, in place (MPI_Iallreduce, polled: `stop` ends the wait).
+    /// Every rank must call it with the same count; at most Int32.max values a call. The values go through a buffer
+    /// kept between calls (a fresh 100 MB one costs its page faults every step); one abandoned goes to the graveyard.
+    public func allreduceSum(_ values: inout [Float], stop: () -> String?) throws(ClusterError) {
+        guard values.count <= Int(Int32.max) else { throw ClusterError("all-reduce of \(values.count) values: at most \(Int32.max) a call") }
+        let bytes = max(values.count, 1) * 4
+        // owned by this call until it completes (a caller from two threads at once gets two buffers)
+        let buffer = locked { () -> UnsafeMutableRawBufferPointer in
+            if let b = reduceBuffer, b.count >= bytes { reduceBuffer = nil; return b }
+            return UnsafeMutableRawBufferPointer.allocate(byteCount: bytes, alignment: 64)
+        }
+        values.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: buffer[0..<$0.count]).copyMemory(from: $0) }
+        var rc: Int32 = 0
+        let n = Int32(values.count)
+        let h = locked { cas_mpi_iallreduce_sum_float(buffer.baseAddress!.assumingMemoryBound(to: Float.self), n, &rc) }
+        guard let h else { keep(buffer); throw ClusterError(Self.errorText(rc)) }
+        _ = try wait(Request(handle: h, buffer: buffer), stop: stop)
+        values.withUnsafeMutableBytes { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: buffer[0..<$0.count])) }
+        keep(buffer)
+    }
+
+    /// Keeps `buffer` for the next all-reduce (the larger of it and the one kept).
+    private func keep(_ buffer: UnsafeMutableRawBufferPointer) {
+        let drop = locked { () -> UnsafeMutableRawBufferPointer? in
+            if let b = reduceBuffer, b.count >= buffer.count { return buffer }
+            defer { reduceBuffer = buffer }
+            return reduceBuffer
+        }
+        drop?.deallocate()
     }
 
     // MARK: beats
