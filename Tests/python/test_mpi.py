@@ -102,15 +102,19 @@ def test_an_uploaded_table_is_spread_over_the_workers_and_reads_back_exactly(mpi
             pd.testing.assert_frame_equal(sa, sb, rtol=1e-9)
             na = a.simple.numRows(table={"name": "spread", "where": where})["numrows"]
             assert na == b.simple.numRows(table={"name": "spread", "where": where})["numrows"] and na > 0
+            qa = a.simple.freq(table={"name": "spread", "where": where}, inputs=["g", "y"])["Frequency"]
+            qb = b.simple.freq(table={"name": "spread", "where": where}, inputs=["g", "y"])["Frequency"]
+            pd.testing.assert_frame_equal(qa, qb)
         after = metrics(mpi)
-        assert after["caslite_cluster_partition_runs_total"] - before["caslite_cluster_partition_runs_total"] == 3 * 2 + 2 * 2
+        # summary and freq: 2 blocks × 3 wheres each; numRows: 2 × the 2 wheres (without one the controller knows the count)
+        assert after["caslite_cluster_partition_runs_total"] - before["caslite_cluster_partition_runs_total"] == 6 + 6 + 4
         assert after["caslite_cluster_rows_gathered_total"] == before["caslite_cluster_rows_gathered_total"]
         assert after["caslite_cluster_workers{state=\"up\"}"] == 2
         bad = a.simple.summary(table={"name": "spread", "where": "nosuch > 1"})
         assert bad.severity == 2 and "where" in bad.status, bad.status
         assert a.simple.numRows(table="spread")["numrows"] == 1001
-        qa = a.simple.freq(table="spread", inputs=["g"])["Frequency"]
-        qb = b.simple.freq(table="spread", inputs=["g"])["Frequency"]
+        qa = a.simple.freq(table="spread", includeMissing=False)["Frequency"]       # every column, missing levels left out
+        qb = b.simple.freq(table="spread", includeMissing=False)["Frequency"]
         pd.testing.assert_frame_equal(qa, qb)
     finally:
         a.terminate()

@@ -43,19 +43,71 @@ struct Freq: Action {
     static let parameters = [table.spec, inputs.spec, includeMissing.spec, casOut.spec]
 
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
-        try await ctx.perByGroup(args[table], casOut: args.has(casOut) ? args[casOut] : nil, result: "Frequency",
+        if !args.has(casOut), let t = try await ctx.distributedTable(args[table]) {
+            // an MPI server's table: each worker counts its block's levels, the counts are added here
+            let cols = try columns(t, args, by: [])
+            let partials = try await ctx.onWorkers(t, args[table], partial, args: ["columns": .list(cols.map { .string($0.name) })])
+            var counts = [[Level: Int]](repeating: [:], count: cols.count)
+            for p in partials {
+                guard p.columns.count == 5 else { throw ActionError(.internalError, "a worker's freq partial has the wrong shape") }
+                for r in 0..<p.rowCount {
+                    guard let i = p.columns[0].data.value(at: r).intValue.map(Int.init), cols.indices.contains(i),
+                          let n = p.columns[4].data.value(at: r).intValue else { throw ActionError(.internalError, "a worker's freq partial has a bad row") }
+                    let level: Level = switch p.columns[1].data.value(at: r).intValue {
+                    case 1: .number(p.columns[2].data.double(at: r) ?? .nan)
+                    case 2: .text(p.columns[3].data.value(at: r).stringValue ?? "")
+                    default: .missing
+                    }
+                    counts[i][level, default: 0] += Int(n)
+                }
+            }
+            return ["Frequency": .table(frequencyTable(t, cols, counts, withMissing: args[includeMissing]))]
+        }
+        return try await ctx.perByGroup(args[table], casOut: args.has(casOut) ? args[casOut] : nil, result: "Frequency",
                                names: ["CharVar": "_Charvar_", "NumVar": "_Numvar_", "FmtVar": "_Fmtvar_"], optional: ["CharVar", "NumVar"]) { t, by in try frequency(t, args, by: by) }
+    }
+
+    /// The partition-local part of freq (`serve --mpi`): each named column's level counts in a worker's block, a row
+    /// per level: column index, kind (0 missing, 1 number, 2 text), the number, the text, the count.
+    static let partial = PartitionKernel("simple.freq") { block, args throws(ActionError) in
+        guard case .list(let names)? = args["columns"] else { throw ActionError(.internalError, "simple.freq partial: no columns") }
+        var b = TableBuilder(name: "Levels", columns: [("Column", .int64), ("Kind", .int32), ("Number", .double), ("Text", .varchar), ("Count", .int64)])
+        for (i, name) in names.enumerated() {
+            guard let n = name.stringValue, let c = block.column(n) else { throw ActionError(.internalError, "simple.freq partial: no column \(name)") }
+            for (level, count) in levelCounts(c.data) {
+                let row: [Value] = switch level {
+                case .missing: [.int(Int64(i)), 0, .null, .null, .int(Int64(count))]
+                case .number(let d): [.int(Int64(i)), 1, .double(d), .null, .int(Int64(count))]
+                case .text(let s): [.int(Int64(i)), 2, .null, .string(s), .int(Int64(count))]
+                }
+                b.append(row)
+            }
+        }
+        return b.table
+    }
+
+    static func levelCounts(_ data: ColumnData) -> [Level: Int] {
+        var counts: [Level: Int] = [:]
+        for r in 0..<data.count { counts[Level(data, r), default: 0] += 1 }
+        return counts
+    }
+
+    /// The columns counted; by-variables are not unless named in `inputs`.
+    static func columns(_ t: CASTable, _ args: Args, by: [String]) throws(ActionError) -> [Column] {
+        try InputColumns.resolve(args[inputs], in: t.data, defaultFilter: { $0.type != .varbinary && !by.contains($0.name) })
     }
 
     /// The `Frequency` table of `t`; by-variables are not counted unless named in `inputs`.
     static func frequency(_ t: CASTable, _ args: Args, by: [String]) throws -> ValueDict {
-        let cols = try InputColumns.resolve(args[inputs], in: t.data, defaultFilter: { $0.type != .varbinary && !by.contains($0.name) })
-        let withMissing = args[includeMissing]
+        let cols = try columns(t, args, by: by)
+        return ["Frequency": .table(frequencyTable(t, cols, cols.map { levelCounts($0.data) }, withMissing: args[includeMissing]))]
+    }
+
+    /// CAS's Frequency table from each column's level counts.
+    static func frequencyTable(_ t: CASTable, _ cols: [Column], _ perColumn: [[Level: Int]], withMissing: Bool) -> DataTable {
         var b = TableBuilder(name: "Frequency", columns: [("Column", .varchar), ("CharVar", .varchar), ("NumVar", .double),
                                                           ("FmtVar", .varchar), ("Level", .int32), ("Frequency", .double)], label: "Frequency for \(t.name.uppercased())")
-        for c in cols {
-            var counts: [Level: Int] = [:]
-            for r in 0..<c.data.count { counts[Level(c.data, r), default: 0] += 1 }
+        for (c, counts) in zip(cols, perColumn) {
             for (i, (level, n)) in counts.sorted(by: { $0.key < $1.key }).enumerated() where withMissing || level != .missing {
                 let isChar = c.type == .varchar || c.type == .varbinary
                 // a missing character value is formatted blank, a missing number "." (SAS; DLPy drops blank class names)
@@ -64,6 +116,6 @@ struct Freq: Action {
                           .int(Int64(i + 1)), .double(Double(n))])
             }
         }
-        return ["Frequency": .table(b.table)]
+        return b.table
     }
 }
