@@ -46,6 +46,11 @@ public final class ClusterController: TableCluster, @unchecked Sendable {
         thread.name = "caslite.cluster.monitor"
         monitor = thread
         thread.start()
+        let sweeper = Thread { [unowned self] in self.sweep() }
+        sweeper.name = "caslite.cluster.frees"
+        sweeper.start()
+        exchanges.lock()
+        defer { exchanges.unlock() }
         for w in workers.map(\.rank) {
             guard let reply = try? exchange(w, ClusterMessage(["op": "hello"])) else { continue }
             update(w) {
@@ -110,10 +115,20 @@ public final class ClusterController: TableCluster, @unchecked Sendable {
                 }
             }
             state.unlock()
-            if exchanges.try() {
-                flushFrees()
-                exchanges.unlock()
-            }
+        }
+    }
+
+    /// Frees dropped tables' rows on the workers once a second when no exchange is running. Its own thread: an
+    /// exchange waits for a worker until the monitor (`watch`) declares it lost, so the monitor must never wait.
+    private func sweep() {
+        while true {
+            sleep(1)
+            state.lock()
+            let pending = !frees.isEmpty
+            state.unlock()
+            guard pending, exchanges.try() else { continue }
+            flushFrees()
+            exchanges.unlock()
         }
     }
 
@@ -219,12 +234,20 @@ public final class ClusterController: TableCluster, @unchecked Sendable {
         }
     }
 
-    public func gather(_ parts: TableParts, schema: DataTable) throws(ActionError) -> DataTable {
+    public func gather(_ parts: TableParts, schema: DataTable, rows wanted: Range<Int>?) throws(ActionError) -> DataTable {
         try serialized { () throws(ActionError) -> DataTable in
             var out = schema
-            for (rank, rows) in parts.blocks {
+            var start = 0  // the table's row index of this block's first row
+            for (rank, blockRows) in parts.blocks {
+                defer { start += blockRows }
+                // the part of the block inside the wanted rows, relative to the block
+                let lo = Swift.max(0, (wanted?.lowerBound ?? 0) - start), hi = Swift.min(blockRows, (wanted?.upperBound ?? Int.max) - start)
+                guard lo < hi else { continue }
+                let rows = hi - lo
+                var command: ValueDict = ["op": "get", "id": .int(Int64(bitPattern: parts.id))]
+                if rows != blockRows { command["from"] = .int(Int64(lo)); command["count"] = .int(Int64(rows)) }
                 do throws(ClusterError) {
-                    let reply = try exchange(rank, ClusterMessage(["op": "get", "id": .int(Int64(bitPattern: parts.id))]))
+                    let reply = try exchange(rank, ClusterMessage(command))
                     let t: DataTable
                     do { t = try DataTable(binary: reply.payload) } catch { throw ClusterError("worker rank \(rank) sent unreadable rows: \(error)") }
                     guard t.rowCount == rows, t.columns.count == out.columns.count,
@@ -296,12 +319,14 @@ public final class ClusterController: TableCluster, @unchecked Sendable {
             + workers.map { NodeState(name: $0.host, role: .worker, state: $0.lost == nil ? .up : .down, cores: $0.cores) }
     }
 
-    /// Tells every live worker to exit (the server is stopping); waits at most a second for each.
+    /// Tells every live worker to exit (the server is stopping); waits at most two seconds in all (mpirun's SIGTERM
+    /// usually ended them already). With an exchange still running after two seconds it sends nothing: the workers
+    /// exit when the controller falls silent.
     public func stop() {
-        exchanges.lock()
+        guard exchanges.lock(before: Date(timeIntervalSinceNow: 2)) else { return }
         defer { exchanges.unlock() }
+        let deadline = Self.now() + 2
         for w in liveRanks {
-            let deadline = Self.now() + 1
             let stop = { Self.now() > deadline ? "stopping" : nil }
             do {
                 try world.send(ClusterMessage(["op": "stop"]).encoded(), to: w, tag: Tags.command, stop: stop)

@@ -35,7 +35,13 @@ public enum ClusterWorker {
                     reply = .error("put: no id or unreadable rows")
                 }
             case "get":
-                if let id = command.header["id"]?.intValue, let t = blocks[UInt64(bitPattern: id)] {
+                if let id = command.header["id"]?.intValue, var t = blocks[UInt64(bitPattern: id)] {
+                    // `from`/`count`: only those rows of the block (a window of the table)
+                    if let from = command.header["from"]?.intValue, let count = command.header["count"]?.intValue,
+                       from >= 0, count >= 0, from <= Int64(t.rowCount), count <= Int64(t.rowCount) - from {
+                        let rows = Int(from)..<Int(from + count)
+                        for i in t.columns.indices { t.columns[i].data = t.columns[i].data.slice(rows) }
+                    }
                     reply = ClusterMessage([:], payload: t.binaryEncoded())
                 } else {
                     reply = .error("get: no block \(command.header["id"]?.intValue.map(String.init) ?? "?") on this worker")

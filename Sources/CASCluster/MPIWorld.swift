@@ -16,7 +16,8 @@ public final class MPIWorld: @unchecked Sendable {
     public let size: Int
     /// MPI's processor name of this rank (its host).
     public let host: String
-    private let lock = NSLock()
+    /// MPI_THREAD_SERIALIZED: one MPI call at a time in the whole process.
+    private static let lock = NSLock()
     /// Buffers of abandoned requests: MPI may still read or write them, so they are never freed.
     private var graveyard: [UnsafeMutableRawBufferPointer] = []
     /// `allreduceSum`'s buffer between calls.
@@ -37,6 +38,8 @@ public final class MPIWorld: @unchecked Sendable {
         var rank: Int32 = 0, size: Int32 = 0, provided: Int32 = 0
         let rc = cas_mpi_init(&rank, &size, &provided)
         guard rc == 0 else { throw ClusterError("MPI_Init_thread failed: \(errorText(rc))") }
+        // MPI_THREAD_SERIALIZED is 2 in Open MPI (SINGLE 0, FUNNELED 1, MULTIPLE 3): calls come from several threads
+        guard provided >= 2 else { throw ClusterError("this MPI library gives thread level \(provided); caslite needs MPI_THREAD_SERIALIZED") }
         var name = [CChar](repeating: 0, count: 256)
         _ = cas_mpi_processor_name(&name, Int32(name.count))
         let host = name.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
@@ -45,13 +48,15 @@ public final class MPIWorld: @unchecked Sendable {
 
     static func errorText(_ code: Int32) -> String {
         var buf = [CChar](repeating: 0, count: 512)
+        lock.lock()
         cas_mpi_error_string(code, &buf, Int32(buf.count))
+        lock.unlock()
         return "MPI error \(code): " + buf.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
     }
 
     func locked<T>(_ body: () -> T) -> T {
-        lock.lock()
-        defer { lock.unlock() }
+        Self.lock.lock()
+        defer { Self.lock.unlock() }
         return body()
     }
 

@@ -49,13 +49,13 @@ extension ActionContext {
     }
 
     /// `t` with its rows in `data`: a distributed table's gathered from the workers (the same table, in the same row
-    /// order, as was stored).
+    /// order, as was stored). The gathered copy is covered by the table's charge, as one process's actions read the
+    /// stored table's columns without a charge of their own (so a table that could be stored can be read).
     public func materialized(_ t: CASTable) async throws(ActionError) -> CASTable {
         guard let parts = t.parts, let cluster = server.cluster else { return t }
         var out = t
         let schema = t.data
-        try reserve(parts.bytes, for: "the rows of table \(t.name) gathered from the workers")
-        out.data = try await Blocking.run { () throws(ActionError) -> DataTable in try cluster.gather(parts, schema: schema) }
+        out.data = try await Blocking.run { () throws(ActionError) -> DataTable in try cluster.gather(parts, schema: schema, rows: nil) }
         out.parts = nil
         return out
     }
@@ -76,6 +76,22 @@ extension ActionContext {
         }
         t.data = try selectVars(ref, of: t.data, parameter: parameter)
         return t
+    }
+
+    /// A window of the reference's rows in stored order when its table is distributed and read without computed
+    /// columns, `where` or by-groups: only the rows of `window(total rows)` come from the workers holding them (the
+    /// reference's `vars` applied). Nil: read the table as usual. `table.fetch` without sortBy (swat's `head()`).
+    public func distributedRows(_ ref: TableRef, parameter: String = "table",
+                                window: (Int) throws(ActionError) -> Range<Int>) async throws(ActionError) -> (rows: DataTable, total: Int, window: Range<Int>)? {
+        guard (ref.whereClause ?? "").trimmingSpaces.isEmpty, try await distributedTable(ref, parameter: parameter) != nil,
+              let cluster = server.cluster else { return nil }
+        let stored = try await table(ref, parameter: parameter, for: .select, rows: false)
+        guard let parts = stored.parts else { return nil }
+        let range = try window(parts.rowCount)
+        let schema = stored.data
+        try reserve(parts.bytes / Swift.max(parts.rowCount, 1) * range.count, for: "rows \(range.lowerBound + 1) to \(range.upperBound) of table \(stored.name)")
+        let rows = try await Blocking.run { () throws(ActionError) -> DataTable in try cluster.gather(parts, schema: schema, rows: range) }
+        return (try selectVars(ref, of: rows, parameter: parameter), parts.rowCount, range)
     }
 
     /// Runs `kernel` with `args` on every worker's block of `t` (from `distributedTable`; the reference's `where`

@@ -8,8 +8,9 @@ public protocol TableCluster: AnyObject, Sendable {
     /// Spreads `data`'s rows over the live workers, one contiguous block of ⌈rows ÷ workers⌉ rows each, in rank order
     /// (gathering concatenates them back in the same order). Blocks the calling thread (call it through `Blocking.run`).
     func distribute(_ data: DataTable) throws(ActionError) -> TableParts
-    /// The whole table: `parts`' rows from their workers under `schema`'s metadata. Blocks the calling thread.
-    func gather(_ parts: TableParts, schema: DataTable) throws(ActionError) -> DataTable
+    /// The whole table — or only `rows` of it (0-based, in the stored order) — from the workers holding them, under
+    /// `schema`'s metadata. Blocks the calling thread.
+    func gather(_ parts: TableParts, schema: DataTable, rows: Range<Int>?) throws(ActionError) -> DataTable
     /// Frees the rows of a table nobody holds any more (from `TableParts`' deinit: must not block).
     func release(_ id: UInt64)
     /// The controller and every worker with its state, the controller first.

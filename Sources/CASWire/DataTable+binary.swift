@@ -69,11 +69,18 @@ extension DataTable {
         guard t.columns.isEmpty ? n64 == 0 : n64 <= UInt64(bytes.count - at) else { throw fail("row count \(n64) exceeds the bytes left") }
         let n = Int(n64)
         func flags() throws(BinaryError) -> ArraySlice<UInt8> { try take(n) }
+        /// `count` fixed-width values, copied out byte-wise (they sit at any alignment in the buffer).
+        func copied<T: BitwiseCopyable>(_: T.Type, _ count: Int) throws(BinaryError) -> [T] {
+            let s = try take(Checked.bytes(count, MemoryLayout<T>.size) ?? -1)
+            return [T](unsafeUninitializedCapacity: count) { out, initialized in
+                s.withUnsafeBytes { UnsafeMutableRawBufferPointer(out).copyMemory(from: $0) }
+                initialized = count
+            }
+        }
         for i in t.columns.indices {
             switch t.columns[i].type {
             case .double:
-                let s = try take(Checked.bytes(n, 8) ?? -1)
-                t.columns[i].data = .double(s.withUnsafeBytes { Array($0.bindMemory(to: Double.self)) })
+                t.columns[i].data = .double(try copied(Double.self, n))
             case .int64:
                 let f = try flags()
                 var a = [Int64?](); a.reserveCapacity(n)
@@ -81,9 +88,8 @@ extension DataTable {
                 t.columns[i].data = .int64(a)
             case .int32:
                 let f = try flags()
-                let s = try take(Checked.bytes(n, 4) ?? -1)
-                let values = s.withUnsafeBytes { Array($0.bindMemory(to: Int32.self)) }
-                t.columns[i].data = .int32((0..<n).map { f[f.startIndex + $0] == 0 ? nil : Int32(littleEndian: values[$0]) })
+                let v = try copied(Int32.self, n)
+                t.columns[i].data = .int32((0..<n).map { f[f.startIndex + $0] == 0 ? nil : Int32(littleEndian: v[$0]) })
             case .varchar:
                 let f = try flags()
                 var a = [String?](); a.reserveCapacity(n)

@@ -90,7 +90,7 @@ struct Serve: AsyncParsableCommand {
     @Flag(name: .long, help: "Run as one rank of an MPI job: `mpirun --enable-recovery -np N caslite serve --mpi …` (docs/scale-out.md). Rank 0 is the controller (it alone listens, with these options); ranks 1…N-1 are workers that hold the tables' rows.")
     var mpi = false
 
-    @Option(name: .long, help: "With --mpi: seconds without a heartbeat after which a worker (or, seen from a worker, the controller) counts as lost (default 10).")
+    @Option(name: .long, help: "With --mpi: seconds (3 or more) without a heartbeat after which a worker (or, seen from a worker, the controller) counts as lost (default 10).")
     var workerTimeout: Double = 10
 
     /// The configuration file to read: --config, else the default path when it exists; none for `--config none`.
@@ -142,8 +142,9 @@ struct Serve: AsyncParsableCommand {
         var config = settings.config
         if mpi {
             // before the data folder is touched: workers never open it
-            guard workerTimeout >= 1, workerTimeout <= 86_400 else {
-                FileHandle.standardError.write(Data("Error: --worker-timeout must be between 1 and 86400 seconds, not \(workerTimeout).\n".utf8))
+            // heartbeats go every second: a shorter time-out would drop workers that are only a beat late
+            guard workerTimeout >= 3, workerTimeout <= 86_400 else {
+                FileHandle.standardError.write(Data("Error: --worker-timeout must be between 3 and 86400 seconds, not \(workerTimeout).\n".utf8))
                 throw ExitCode(2)
             }
             config.cluster = try Self.joinCluster(timeout: workerTimeout)

@@ -110,6 +110,15 @@ def test_an_uploaded_table_is_spread_over_the_workers_and_reads_back_exactly(mpi
         assert after["caslite_cluster_partition_runs_total"] - before["caslite_cluster_partition_runs_total"] == 6 + 6 + 4
         assert after["caslite_cluster_rows_gathered_total"] == before["caslite_cluster_rows_gathered_total"]
         assert after["caslite_cluster_workers{state=\"up\"}"] == 2
+        # fetch in stored order (swat's head()) reads only the window's rows, from the worker(s) holding them
+        for lo, hi in [(1, 5), (499, 503), (1000, 1001), (1001, 1200)]:          # the second spans both blocks
+            before = metrics(mpi)["caslite_cluster_rows_gathered_total"]
+            fa = a.table.fetch(table="spread", **{"from": lo, "to": hi})["Fetch"]
+            fb = b.table.fetch(table="spread", **{"from": lo, "to": hi})["Fetch"]
+            pd.testing.assert_frame_equal(fa, fb)
+            assert metrics(mpi)["caslite_cluster_rows_gathered_total"] - before == min(hi, 1001) - lo + 1
+        sa = a.table.fetch(table="spread", sortBy=[{"name": "x", "order": "descending"}], to=7)["Fetch"]
+        pd.testing.assert_frame_equal(sa, b.table.fetch(table="spread", sortBy=[{"name": "x", "order": "descending"}], to=7)["Fetch"])
         bad = a.simple.summary(table={"name": "spread", "where": "nosuch > 1"})
         assert bad.severity == 2 and "where" in bad.status, bad.status
         assert a.simple.numRows(table="spread")["numrows"] == 1001
@@ -159,15 +168,22 @@ def ranks_of(mpirun_pid):
 
 
 def test_a_killed_worker_fails_the_call_within_the_timeout_and_the_server_goes_on(tmp_path):
-    with _serve(tmp_path, launcher=launcher(3), env=MPI_ENV, extra=["--mpi", "--worker-timeout", "2"]) as s:
+    with _serve(tmp_path, launcher=launcher(3), env=MPI_ENV, extra=["--mpi", "--worker-timeout", "3"]) as s:
         c = s.connect("alice")
         try:
             c.upload_frame(frame(), casout={"name": "doomed", "replace": True})
+            c.upload_frame(frame(), casout={"name": "dropped", "replace": True})
             ranks = ranks_of(s.proc.pid)
             assert sorted(ranks) == [0, 1, 2], ranks
             os.kill(ranks[2], signal.SIGKILL)
+            # freeing a table's blocks right after the kill (on the dead worker too) must not stall the heartbeats:
+            # past the time-out the dead worker is down and the live one still up (it heard the controller all along)
+            time.sleep(0.3)
+            assert c.table.dropTable(name="dropped").severity == 0
+            time.sleep(5)
+            assert list(nodes(c)["state"]) == ["up", "up", "down"] and 1 in ranks_of(s.proc.pid)
             start = time.time()
-            r = c.table.fetch(table="doomed", to=5)
+            r = c.table.fetch(table="doomed", **{"from": 990, "to": 995})   # rows of rank 2's block
             took = time.time() - start
             assert r.severity == 2, r
             text = " ".join(c.get_action_messages() if hasattr(c, "get_action_messages") else []) + str(r.status)

@@ -14,7 +14,7 @@ struct ListAcsData: Action {
         try await ctx.require(.readInfo, on: .caslib(lib), parameter: "caslib")
         var ids: [String] = []
         if let name = args[table] {
-            let t = try await ctx.table(TableRef(name: name, caslib: lib.name), parameter: "table", for: .readInfo)
+            let t = try await ctx.table(TableRef(name: name, caslib: lib.name), parameter: "table", for: .readInfo, rows: false)
             ids = [t.objectId]
         } else {
             ids = [lib.id] + (await ctx.tables(in: lib)).map(\.objectId)

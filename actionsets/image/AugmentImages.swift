@@ -57,7 +57,7 @@ struct AugmentImages: Action {
         }
         skipped.warn(ctx, "images", "could not be augmented")
         let stored = try await ctx.store(out.table(), out: args[casOut], defaultName: "AUGMENTED", sourceName: t.name, sourceCaslib: t.caslib)
-        ctx.note("Wrote \(stored.data.rowCount) augmented images from \(t.data.rowCount - skipped.count) source images to table \(stored.name).")
+        ctx.note("Wrote \(stored.rowCount) augmented images from \(t.data.rowCount - skipped.count) source images to table \(stored.name).")
         return OutputTables.result(stored)
     }
 

@@ -17,18 +17,31 @@ struct Fetch: Action {
     static let parameters = [table.spec, from.spec, to.spec, maxRows.spec, sortBy.spec, fetchVars.spec, index.spec, format.spec, sasTypes.spec]
 
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
-        let t = try await ctx.filteredTable(args[table])
-        var data = t.data
-        let keys = try SortItem.keys(args[sortBy], in: data)
-        let first = args[from]
+        let first = args[from], batchRows = args[maxRows]
         let count = args[to] >= first ? args[to] - first + 1 : 0
-        let window = Checked.window(first: first, count: count, rows: data.rowCount)
-        let tables = window.isEmpty ? 1 : (window.count - 1) / args[maxRows] + 1
-        guard tables <= Limits.maxFetchTables else {   // decided before any sorting or copying
-            throw ActionError(.parameterValue, "Rows \(window.lowerBound + 1) to \(window.upperBound) in batches of maxRows=\(args[maxRows]) would make "
-                              + "\(tables) result tables; at most \(Limits.maxFetchTables) are returned. Raise maxRows or narrow from/to.",
-                              parameter: "maxRows")
+        /// The rows fetched of a table of `rows` rows, refused when they would make too many result tables (decided
+        /// before any sorting, copying or gathering).
+        func windowOf(_ rows: Int) throws(ActionError) -> Range<Int> {
+            let window = Checked.window(first: first, count: count, rows: rows)
+            let tables = window.isEmpty ? 1 : (window.count - 1) / batchRows + 1
+            guard tables <= Limits.maxFetchTables else {
+                throw ActionError(.parameterValue, "Rows \(window.lowerBound + 1) to \(window.upperBound) in batches of maxRows=\(batchRows) would make "
+                                  + "\(tables) result tables; at most \(Limits.maxFetchTables) are returned. Raise maxRows or narrow from/to.",
+                                  parameter: "maxRows")
+            }
+            return window
         }
+        // `data` holds the table's rows from `offset` on: all of them, or (an MPI server's table read unsorted: swat's
+        // head()) only the window's, from the workers holding them
+        var data: DataTable, name: String, window: Range<Int>, offset = 0
+        if args[sortBy].isEmpty, let part = try await ctx.distributedRows(args[table], window: windowOf) {
+            (data, name, window, offset) = (part.rows, part.rows.name, part.window, part.window.lowerBound)
+        } else {
+            let t = try await ctx.filteredTable(args[table])
+            (data, name) = (t.data, t.name)
+            window = try windowOf(data.rowCount)
+        }
+        let keys = try SortItem.keys(args[sortBy], in: data)
         let wanted = args[fetchVars]
         var cols: [Column] = []
         if wanted.isEmpty {
@@ -51,7 +64,7 @@ struct Fetch: Action {
             try sorting.sortedRows(by: keys) { () throws(ActionError) in try ctx.checkCancellation() }
         }[window])
         data.columns = cols
-        let batch = args[maxRows]
+        let batch = batchRows
         var results = ValueDict()
         // CAS's batches: maxRows rows a table, Fetch then Fetch1, Fetch2, … (swat orders them by that number)
         for (k, lo) in stride(from: 0, to: Swift.max(window.count, 1), by: batch).enumerated() {
@@ -60,7 +73,7 @@ struct Fetch: Action {
             if let order {
                 out = data.gather(Array(order[part]))
             } else if part.count != data.rowCount {
-                let rows = (window.lowerBound + part.lowerBound)..<(window.lowerBound + part.upperBound)
+                let rows = (window.lowerBound - offset + part.lowerBound)..<(window.lowerBound - offset + part.upperBound)
                 for i in out.columns.indices { out.columns[i].data = data.columns[i].data.slice(rows) }
             }
             if args[index] {
@@ -68,7 +81,7 @@ struct Fetch: Action {
             }
             let key = k == 0 ? "Fetch" : "Fetch\(k)"
             out.name = key
-            out.label = "Selected Rows from Table \(t.name.uppercased())"
+            out.label = "Selected Rows from Table \(name.uppercased())"
             out.title = out.label
             out.attributes = ValueDict([("Action", .string("fetch")), ("NRows", .int(Int64(out.rowCount)))])
             results.appendUnchecked(key, .table(out))

@@ -25,7 +25,8 @@ struct TableDetails: Action {
             let fixedWidth = t.data.columns.reduce(0) { w, c in w + (c.type == .int32 ? 4 : c.type == .double || c.type == .int64 ? 8 : 0) }
             let total = max(parts.rowCount, 1)
             func row(_ node: String, blocks: Int, rows: Int) -> [Value] {
-                let fixed = rows * fixedWidth, bytes = parts.bytes * rows / total
+                // in Double: bytes × rows overflows Int for tables of a billion rows
+                let fixed = rows * fixedWidth, bytes = Int(Double(parts.bytes) * (Double(rows) / Double(total)))
                 return [.string(node), .int(Int64(blocks)), .int(Int64(blocks)), 0, 0, .int(Int64(fixed)), .int(Int64(max(0, bytes - fixed))),
                         0, 0, 0, 0, 0, 0, .int(Int64(blocks)), .int(Int64(bytes)), .int(Int64(rows))]
             }

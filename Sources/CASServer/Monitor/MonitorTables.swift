@@ -199,11 +199,10 @@ extension MonitorSnapshot {
         let v = try await visibleTable(ref)
         let row = await tableRow(v)
         var data = v.table.data
-        if row.rights.select, let parts = v.table.parts, parts.bytes <= 64 << 20, let cluster = server.cluster {
-            // a distributed table (`serve --mpi`): its rows are on the workers (uncharged, so small tables only: larger
-            // ones, or one on a lost worker, show no rows)
+        if row.rights.select, let parts = v.table.parts, let cluster = server.cluster {
+            // a distributed table (`serve --mpi`): the first rows from the workers holding them (a lost worker: none)
             let schema = data
-            data = (try? await Blocking.run { () throws(ActionError) -> DataTable in try cluster.gather(parts, schema: schema) }) ?? schema
+            data = (try? await Blocking.run { () throws(ActionError) -> DataTable in try cluster.gather(parts, schema: schema, rows: 0..<Swift.min(limit, parts.rowCount)) }) ?? schema
         }
         let head = row.rights.select ? (0..<min(limit, data.rowCount)).map { r in data.columns.map { Self.cell($0.data.value(at: r)) } } : nil
         return TableDetail(row: row, columns: data.columns, head: head, limit: limit)
