@@ -83,3 +83,19 @@ public struct ClusterCounters: Sendable, Equatable {
     public var partitionRuns = 0
     public init() {}
 }
+
+extension PartitionKernel {
+    /// The arguments of a kernel that works on some columns of the block (summary, freq): their names.
+    public static func arguments(columns: [Column]) -> ValueDict { ["columns": .list(columns.map { .string($0.name) })] }
+
+    /// The block's columns that `arguments(columns:)` named, in that order (`kernel` names the kernel in errors).
+    public static func columns(of block: DataTable, _ arguments: ValueDict, kernel: String) throws(ActionError) -> [Column] {
+        guard case .list(let names)? = arguments["columns"] else { throw ActionError(.internalError, "\(kernel): no columns named") }
+        var out: [Column] = []
+        for n in names {
+            guard let s = n.stringValue, let c = block.column(s) else { throw ActionError(.internalError, "\(kernel): no column \(n) in the block") }
+            out.append(c)
+        }
+        return out
+    }
+}

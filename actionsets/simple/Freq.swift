@@ -46,7 +46,7 @@ struct Freq: Action {
         if !args.has(casOut), let t = try await ctx.distributedTable(args[table]) {
             // an MPI server's table: each worker counts its block's levels, the counts are added here
             let cols = try columns(t, args, by: [])
-            let partials = try await ctx.onWorkers(t, args[table], partial, args: ["columns": .list(cols.map { .string($0.name) })])
+            let partials = try await ctx.onWorkers(t, args[table], partial, args: PartitionKernel.arguments(columns: cols))
             var counts = [[Level: Int]](repeating: [:], count: cols.count)
             for p in partials {
                 guard p.columns.count == 5 else { throw ActionError(.internalError, "a worker's freq partial has the wrong shape") }
@@ -69,11 +69,9 @@ struct Freq: Action {
 
     /// The partition-local part of freq (`serve --mpi`): each named column's level counts in a worker's block, a row
     /// per level: column index, kind (0 missing, 1 number, 2 text), the number, the text, the count.
-    static let partial = PartitionKernel("simple.freq") { block, args throws(ActionError) in
-        guard case .list(let names)? = args["columns"] else { throw ActionError(.internalError, "simple.freq partial: no columns") }
+    static let partial = PartitionKernel("simple.freq") { block, arguments throws(ActionError) in
         var b = TableBuilder(name: "Levels", columns: [("Column", .int64), ("Kind", .int32), ("Number", .double), ("Text", .varchar), ("Count", .int64)])
-        for (i, name) in names.enumerated() {
-            guard let n = name.stringValue, let c = block.column(n) else { throw ActionError(.internalError, "simple.freq partial: no column \(name)") }
+        for (i, c) in try PartitionKernel.columns(of: block, arguments, kernel: "simple.freq").enumerated() {
             for (level, count) in levelCounts(c.data) {
                 let row: [Value] = switch level {
                 case .missing: [.int(Int64(i)), 0, .null, .null, .int(Int64(count))]

@@ -19,7 +19,7 @@ struct Summary: Action {
         if !args.has(casOut), let t = try await ctx.distributedTable(args[table]) {
             // an MPI server's table: each worker sums up its block, the moments are merged here
             let cols = try columns(t, args, by: [])
-            let partials = try await ctx.onWorkers(t, args[table], partial, args: ["columns": .list(cols.map { .string($0.name) })])
+            let partials = try await ctx.onWorkers(t, args[table], partial, args: PartitionKernel.arguments(columns: cols))
             var merged = [Moments](repeating: Moments(), count: cols.count)
             for p in partials { for i in cols.indices { merged[i].merge(try Moments(partial: p, row: i)) } }
             return ["Summary": .table(summaryTable(t, cols, merged.map { ($0.stats, $0.shape) }, args))]
@@ -29,14 +29,9 @@ struct Summary: Action {
     }
 
     /// The partition-local part of summary (`serve --mpi`): `Moments` of the named columns of a worker's block.
-    static let partial = PartitionKernel("simple.summary") { block, args throws(ActionError) in
-        guard case .list(let names)? = args["columns"] else { throw ActionError(.internalError, "simple.summary partial: no columns") }
-        var rows: [[Value]] = []
-        for name in names {
-            guard let n = name.stringValue, let c = block.column(n) else { throw ActionError(.internalError, "simple.summary partial: no column \(name)") }
-            rows.append([.string(c.name)] + Moments(c.data).row)
-        }
-        return .result("Moments", columns: Moments.columns, rows: rows)
+    static let partial = PartitionKernel("simple.summary") { block, arguments throws(ActionError) in
+        let columns = try PartitionKernel.columns(of: block, arguments, kernel: "simple.summary")
+        return .result("Moments", columns: Moments.columns, rows: columns.map { [.string($0.name)] + Moments($0.data).row })
     }
 
     /// The numeric columns summarised; by-variables are not unless named in `inputs`.
