@@ -6,7 +6,8 @@ import Foundation
 /// that hold the rows of the session tables (`TableCluster`). A monitor thread trades a heartbeat with every worker
 /// each second; a worker silent for `timeout` seconds, or one whose exchange failed, is down from then on — the
 /// call that needed it fails naming it, the others go on, and serverStatus shows the node down. Exchanges with
-/// workers run one at a time (`exchanges`), each a command and its reply.
+/// workers run one at a time (`exchanges`), each a command and its reply; a third thread sends the frees of dropped
+/// tables when no exchange runs (never the monitor: an exchange waits until the monitor declares a worker lost).
 public final class ClusterController: TableCluster, @unchecked Sendable {
     let world: MPIWorld
     let timeout: Double
@@ -27,9 +28,8 @@ public final class ClusterController: TableCluster, @unchecked Sendable {
     /// One command exchange with the workers at a time (their tags carry no call identity).
     private let exchanges = NSLock()
     private var nextId: UInt64 = 1
-    /// Ids of tables nobody holds, to free on every worker before the next exchange.
+    /// Ids of tables nobody holds, to free on every worker (by the sweeper, or before the next exchange).
     private var frees: [UInt64] = []
-    private var monitor: Thread?
     private var moved = ClusterCounters()
 
     static func now() -> Double { ProcessInfo.processInfo.systemUptime }
@@ -44,7 +44,6 @@ public final class ClusterController: TableCluster, @unchecked Sendable {
         for i in workers.indices { workers[i].beatIn = try world.expectBeat(from: workers[i].rank) }
         let thread = Thread { [unowned self] in self.watch() }
         thread.name = "caslite.cluster.monitor"
-        monitor = thread
         thread.start()
         let sweeper = Thread { [unowned self] in self.sweep() }
         sweeper.name = "caslite.cluster.frees"
