@@ -78,6 +78,7 @@ test-python: deps $(VENV)/.installed
 	@$(VENV)/bin/python -c "import pydicom" 2>/dev/null || $(VENV)/bin/pip install -q --disable-pip-version-check "pydicom>=3,<4" numpy \
 	  || echo "WARNING: could not install pydicom; the DICOM oracle tests (Tests/python/test_dicom_*.py) will be skipped"
 	$(SWIFT) build --product caslite
+	$(SWIFT) build --product mpi-bench    # Tests/python/test_mpi.py's all-reduce check runs it under mpirun
 	CASLITE_BIN=$(CURDIR)/$(CASLITE_DEBUG) $(VENV)/bin/python -m pytest -q -rs -p no:cacheprovider Tests/python
 
 ## The tour on the embedded server: loads examples/data and runs examples/tour/tour.caslite.
