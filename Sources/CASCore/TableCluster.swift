@@ -1,5 +1,4 @@
 import CASWire
-import Synchronization
 
 /// The workers of an MPI scale-out server (`caslite serve --mpi`, docs/scale-out.md), as CAS code sees them. The
 /// controller's table gate spreads every stored table's rows over the live workers (`distribute`) and gathers them
@@ -31,18 +30,18 @@ public final class TableParts: Sendable {
     public let blocks: [(rank: Int, rows: Int)]
     /// What the rows take in memory (`DataTable.estimatedBytes` of the whole table): what the budget charges.
     public let bytes: Int
-    private let cluster: Mutex<(any TableCluster)?>
+    private let cluster: any TableCluster
 
     public init(id: UInt64, blocks: [(rank: Int, rows: Int)], bytes: Int, cluster: any TableCluster) {
         self.id = id
         self.blocks = blocks
         self.bytes = bytes
-        self.cluster = Mutex(cluster)
+        self.cluster = cluster
     }
 
     public var rowCount: Int { blocks.reduce(0) { $0 + $1.rows } }
 
-    deinit { cluster.withLock { $0 }?.release(id) }
+    deinit { cluster.release(id) }
 }
 
 extension CASTable {
@@ -50,15 +49,6 @@ extension CASTable {
     public var rowCount: Int { parts?.rowCount ?? data.rowCount }
     /// What the memory budget charges for the table.
     public var chargedBytes: Int { parts.map { $0.bytes + data.estimatedBytes } ?? data.estimatedBytes }
-}
-
-extension DataTable {
-    /// The table's metadata with no rows (what the controller keeps of a distributed table).
-    public var schemaOnly: DataTable {
-        var t = self
-        for i in t.columns.indices { t.columns[i].data = .empty(columns[i].type) }
-        return t
-    }
 }
 
 /// Work a worker does on its own block of a distributed table (a partition-local action): it receives the block

@@ -10,11 +10,16 @@ extension DataTable {
         public let description: String
     }
 
+    /// The table's metadata with no rows (what the controller keeps of a distributed table, and the header here).
+    public var schemaOnly: DataTable {
+        var t = self
+        for i in t.columns.indices { t.columns[i].data = .empty(columns[i].type) }
+        return t
+    }
+
     public func binaryEncoded() -> [UInt8] {
-        var meta = self
-        for i in meta.columns.indices { meta.columns[i].data = .empty(columns[i].type) }
         var w = JSONWriter()
-        w.table(meta)
+        w.table(schemaOnly)
         var out: [UInt8] = Array("CTB1".utf8)
         out.reserveCapacity(w.bytes.count + 16 + estimatedBytes)
         func u64(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { out.append(contentsOf: $0) } }
