@@ -293,6 +293,65 @@ public final class ClusterController: TableCluster, @unchecked Sendable {
         }
     }
 
+    public func runCollective(_ kernel: String, args: ValueDict, whereClause: String?, on parts: TableParts, schema: DataTable, payload: [UInt8],
+                              alongside: (any Collectives) throws(ActionError) -> Void) throws(ActionError) -> [DataTable] {
+        try serialized { () throws(ActionError) -> [DataTable] in
+            // MPI_COMM_WORLD's collectives need every rank: one lost worker makes them impossible
+            state.lock()
+            let down = workers.first { $0.lost != nil }
+            let everyone = workers.map(\.rank)
+            state.unlock()
+            if let down {
+                throw ActionError(.internalError, "Could not run \(kernel) on the workers: it needs every worker, and \(Self.describe(down.rank, down.host, down.lost ?? "?")). "
+                                  + "Restart the server to train across workers again.")
+            }
+            var header: ValueDict = ["op": "run", "id": .int(Int64(bitPattern: parts.id)), "kernel": .string(kernel), "args": .dict(args), "collective": true]
+            if let whereClause { header["where"] = .string(whereClause) }
+            let message = ClusterMessage(header, payload: ClusterMessage.collective(schema: schema, payload: payload))
+            var sent: [Int] = [], failure: ClusterError?
+            for rank in everyone {
+                do throws(ClusterError) { try send(rank, message); sent.append(rank) } catch { failure = error; break }
+            }
+            // the workers that got the command wait in the run's first all-reduce: a worker missing from it breaks it
+            let collectives = MPICollectives(world: world, stop: { [unowned self] in
+                for rank in everyone { if let why = self.lost(rank) { return Self.describe(rank, self.host(rank), why) } }
+                return nil
+            })
+            var local: ActionError?
+            if let failure {
+                collectives.refuse()
+                local = Self.actionError(failure, "start \(kernel) on the workers")
+            } else {
+                do throws(ActionError) { try alongside(collectives) } catch { local = error }
+            }
+            if let broken = collectives.broken {
+                // the others wait for good in an all-reduce that cannot complete (Open MPI 4.1 cannot repair it)
+                for rank in sent { markLost(rank, "left waiting in an all-reduce that failed (\(broken))") }
+                throw ActionError(.internalError, "Could not run \(kernel) on the workers: \(broken). Every worker is now down "
+                                  + "(builtins.serverStatus shows its nodes): restart the server to use them again.")
+            }
+            var partials: [DataTable] = [], refusal: String?
+            for rank in sent {
+                do throws(ClusterError) {
+                    let reply = try receive(rank)
+                    do { partials.append(try DataTable(binary: reply.payload)) } catch { throw ClusterError("worker rank \(rank) sent an unreadable result: \(error)") }
+                } catch {
+                    if error.description.hasPrefix(Self.kernelFailure) {
+                        if refusal == nil { refusal = String(error.description.dropFirst(Self.kernelFailure.count)) }
+                    } else if failure == nil {
+                        failure = error
+                    }
+                }
+            }
+            count { $0.partitionRuns += sent.count }
+            // a worker's own error says more than the controller's "another rank failed"
+            if let refusal { throw ActionError(.parameterValue, refusal) }
+            if let local { throw local }
+            if let failure { throw Self.actionError(failure, "run \(kernel) on the workers") }
+            return partials
+        }
+    }
+
     public func counters() -> ClusterCounters {
         state.lock()
         defer { state.unlock() }

@@ -37,4 +37,22 @@ struct ClusterMessage: Sendable {
         header = d
         payload = Array(bytes[end...])
     }
+
+    /// A collective run's payload: the table's columns (`DataTable.schemaOnly`, for a worker holding no block), then
+    /// the kernel's payload; the first part's length (8 bytes) first.
+    static func collective(schema: DataTable, payload: [UInt8]) -> [UInt8] {
+        let s = schema.binaryEncoded()
+        var out = [UInt8]()
+        out.reserveCapacity(8 + s.count + payload.count)
+        withUnsafeBytes(of: UInt64(s.count).littleEndian) { out.append(contentsOf: $0) }
+        return out + s + payload
+    }
+
+    /// The two parts of a collective run's payload; nil when it is not one.
+    static func splitCollective(_ bytes: [UInt8]) -> (DataTable, [UInt8])? {
+        guard bytes.count >= 8 else { return nil }
+        let n = bytes.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
+        guard n <= UInt64(bytes.count - 8), let schema = try? DataTable(binary: Array(bytes[8..<(8 + Int(n))])) else { return nil }
+        return (schema, Array(bytes[(8 + Int(n))...]))
+    }
 }

@@ -47,7 +47,7 @@ public enum ClusterWorker {
                     reply = .error("get: no block \(command.header["id"]?.intValue.map(String.init) ?? "?") on this worker")
                 }
             case "run":
-                reply = runKernel(command, blocks: blocks, kernels: kernels)
+                reply = runKernel(command, blocks: blocks, kernels: kernels, world: world)
             case "free":
                 if case .list(let ids)? = command.header["ids"] {
                     for id in ids { if let i = id.intValue { blocks[UInt64(bitPattern: i)] = nil } }
@@ -66,16 +66,34 @@ public enum ClusterWorker {
         }
     }
 
-    /// A `run` command: the kernel on the block's rows that match the `where` (if any).
-    static func runKernel(_ command: ClusterMessage, blocks: [UInt64: DataTable], kernels: [String: PartitionKernel]) -> ClusterMessage {
+    /// A `run` command: the kernel on the block's rows that match the `where` (if any). A collective run's payload
+    /// is the table's columns (for a worker holding no block) and then the kernel's payload (`ClusterMessage.collective`);
+    /// a worker that cannot start the kernel still takes part in the run's first all-reduce, refusing.
+    static func runKernel(_ command: ClusterMessage, blocks: [UInt64: DataTable], kernels: [String: PartitionKernel], world: MPIWorld) -> ClusterMessage {
+        let collective = command.header["collective"]?.boolValue == true
+        let collectives = collective ? MPICollectives(world: world, stop: { nil }) : nil
+        func refused(_ text: String) -> ClusterMessage {
+            collectives?.refuse()
+            return .error(text)
+        }
         let name = command.header["kernel"]?.stringValue ?? ""
-        guard let kernel = kernels[name] else { return .error("run: no kernel '\(name)' on this worker") }
-        guard let id = command.header["id"]?.intValue, var block = blocks[UInt64(bitPattern: id)] else { return .error("run: no such block on this worker") }
+        guard let kernel = kernels[name] else { return refused("run: no kernel '\(name)' on this worker") }
+        let id = command.header["id"]?.intValue.map { UInt64(bitPattern: $0) }
+        var block: DataTable, payload: [UInt8] = []
+        if collective {
+            guard let (schema, rest) = ClusterMessage.splitCollective(command.payload) else { return refused("run: unreadable collective payload") }
+            block = id.flatMap { blocks[$0] } ?? schema
+            payload = rest
+        } else {
+            guard let id, let b = blocks[id] else { return .error("run: no such block on this worker") }
+            block = b
+        }
         if let w = command.header["where"]?.stringValue {
-            do { block = block.gather(try WhereExpression(w).bind(to: block).matchingRows()) } catch { return .error("where: \(error)") }
+            do { block = block.gather(try WhereExpression(w).bind(to: block).matchingRows()) } catch { return refused("where: \(error)") }
         }
         do {
-            return ClusterMessage([:], payload: try kernel.run(block, command.header["args"]?.dictValue ?? [:]).binaryEncoded())
+            let context = KernelContext(rank: world.rank, payload: payload, collectives: collectives)
+            return ClusterMessage([:], payload: try kernel.run(block, command.header["args"]?.dictValue ?? [:], context).binaryEncoded())
         } catch {
             return .error(error.message)
         }

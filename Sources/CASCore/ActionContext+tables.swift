@@ -103,6 +103,20 @@ extension ActionContext {
         return try await Blocking.run { () throws(ActionError) -> [DataTable] in try cluster.run(kernel.name, args: args, whereClause: w, on: parts) }
     }
 
+    /// Runs `kernel` on every worker — on its block of `t` (the reference's `where` applied), or on none of its rows
+    /// — with `payload` sent along, while `alongside` runs on the controller; they take part in the same collectives
+    /// (data-parallel training, `TableCluster.runCollective`). The kernels' results in worker order.
+    public func collectively(_ t: CASTable, _ ref: TableRef, _ kernel: PartitionKernel, args: ValueDict, payload: [UInt8],
+                             alongside: @escaping @Sendable (any Collectives) throws(ActionError) -> Void) async throws(ActionError) -> [DataTable] {
+        guard let parts = t.parts, let cluster = server.cluster else { throw ActionError(.internalError, "\(kernel.name): table \(t.name) is not distributed") }
+        let w = ref.whereClause.flatMap { $0.trimmingSpaces.isEmpty ? nil : $0 }
+        let schema = t.data.schemaOnly
+        try checkCancellation()
+        return try await Blocking.run { () throws(ActionError) -> [DataTable] in
+            try cluster.runCollective(kernel.name, args: args, whereClause: w, on: parts, schema: schema, payload: payload, alongside: alongside)
+        }
+    }
+
     /// The tables of a caslib the caller can see: its session tables, then the global tables it has ReadInfo on.
     public func tables(in lib: Caslib) async -> [CASTable] {
         var out = await session.tables(in: lib.name)

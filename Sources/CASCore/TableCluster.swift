@@ -17,8 +17,46 @@ public protocol TableCluster: AnyObject, Sendable {
     /// Runs `kernel` on every block of `parts` (rows matching `whereClause` only, when given): the partials in block
     /// order. Blocks the calling thread.
     func run(_ kernel: String, args: ValueDict, whereClause: String?, on parts: TableParts) throws(ActionError) -> [DataTable]
+    /// Runs `kernel` on every worker at once — on its block of `parts` (rows matching `whereClause`), or on no rows
+    /// (`schema`'s columns) where it holds none — with `payload` sent along, while `alongside` runs here: the
+    /// kernels and `alongside` take part in the same collectives (`Collectives`: data-parallel training). Needs
+    /// every worker up. The kernels' results in worker order. Blocks the calling thread.
+    func runCollective(_ kernel: String, args: ValueDict, whereClause: String?, on parts: TableParts, schema: DataTable, payload: [UInt8],
+                       alongside: (any Collectives) throws(ActionError) -> Void) throws(ActionError) -> [DataTable]
     /// Rows moved and kernels run so far.
     func counters() -> ClusterCounters
+}
+
+/// Collective operations of the controller and every worker together (MPI_Allreduce on an MPI server): every
+/// participant makes the same calls in the same order. The first call of every collective run is an all-reduce
+/// of one value, nonzero when a participant cannot start (`refuse()`): a participant that fails before its work
+/// starts makes that call instead of leaving the others waiting.
+public protocol Collectives: AnyObject {
+    /// Sums `values` element-wise over every participant, in place.
+    func allReduceSum(_ values: inout [Float]) throws(ActionError)
+}
+
+extension Collectives {
+    /// Takes part in the run's first all-reduce only, saying this participant cannot start.
+    public func refuse() {
+        var ready: [Float] = [1]
+        try? allReduceSum(&ready)
+    }
+}
+
+/// What a kernel gets besides its block and arguments: the bytes the controller sent along (a model's layers and
+/// weights) and, in a collective run (`TableCluster.runCollective`), the collectives it takes part in.
+public struct KernelContext {
+    /// The worker's MPI rank.
+    public let rank: Int
+    public let payload: [UInt8]
+    public let collectives: (any Collectives)?
+
+    public init(rank: Int, payload: [UInt8] = [], collectives: (any Collectives)? = nil) {
+        self.rank = rank
+        self.payload = payload
+        self.collectives = collectives
+    }
 }
 
 /// Where the rows of a distributed table live: on which worker (MPI rank) how many, under which id. Held by the
@@ -57,9 +95,15 @@ extension CASTable {
 /// (`StandardRegistry.partitionKernels`) is given to the workers and named by the actions.
 public struct PartitionKernel: Sendable {
     public let name: String
-    public let run: @Sendable (DataTable, ValueDict) throws(ActionError) -> DataTable
+    public let run: @Sendable (DataTable, ValueDict, KernelContext) throws(ActionError) -> DataTable
 
     public init(_ name: String, _ run: @escaping @Sendable (DataTable, ValueDict) throws(ActionError) -> DataTable) {
+        self.name = name
+        self.run = { block, args, _ throws(ActionError) in try run(block, args) }
+    }
+
+    /// A kernel that reads the payload or takes part in collectives.
+    public init(_ name: String, context run: @escaping @Sendable (DataTable, ValueDict, KernelContext) throws(ActionError) -> DataTable) {
         self.name = name
         self.run = run
     }

@@ -1,4 +1,5 @@
 @testable import ActionSetSimple
+import CASCore
 import CASWire
 import SeededRandom
 import Testing
@@ -40,7 +41,7 @@ struct MomentsMergeTests {
     @Test func partialTableRoundTrip() throws {
         let m = Moments(.double([1, 2, .nan, 4, 8]))
         let t = try #require(try? Summary.partial.run(DataTable(name: "b", columns: [Column(name: "x", data: .double([1, 2, .nan, 4, 8]))]),
-                                                      ["columns": .list(["x"])]))
+                                                      ["columns": .list(["x"])], KernelContext(rank: 1)))
         #expect(try Moments(partial: DataTable(binary: t.binaryEncoded()), row: 0) == m)
     }
 }

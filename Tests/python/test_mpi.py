@@ -201,6 +201,87 @@ def test_a_killed_worker_fails_the_call_within_the_timeout_and_the_server_goes_o
             c.terminate()
 
 
+def _pets(server, per_class=16):
+    """32 images of two classes under the server's Public caslib (the same files for every server)."""
+    from test_dlpy_pipeline import _write_pets
+    folder = server.data / "public" / "mpi_pets"
+    if not folder.exists():
+        _write_pets(folder, per_class=per_class)
+    return "mpi_pets"
+
+
+def _small_model(c):
+    """A CNN without batch norm: data-parallel training then equals one process up to the order of float sums."""
+    c.deepLearn.buildModel(model={"name": "m", "replace": True}, type="CNN")
+    c.deepLearn.addLayer(model="m", name="data", layer={"type": "input", "nchannels": 3, "width": 32, "height": 32, "scale": 1 / 255})
+    c.deepLearn.addLayer(model="m", name="conv", srclayers=["data"], layer={"type": "convolution", "nfilters": 6, "width": 3, "act": "relu"})
+    c.deepLearn.addLayer(model="m", name="pool", srclayers=["conv"], layer={"type": "pooling", "width": 2, "stride": 2, "pool": "max"})
+    c.deepLearn.addLayer(model="m", name="fc", srclayers=["pool"], layer={"type": "fc", "n": 8, "act": "relu"})
+    c.deepLearn.addLayer(model="m", name="out", srclayers=["fc"], layer={"type": "output", "n": 2, "act": "softmax"})
+
+
+def _train(c, batch, epochs=5, **more):
+    return c.deepLearn.dlTrain(table="pets", modelTable="m", modelWeights={"name": "w", "replace": True}, inputs="_image_",
+                               target="_label_", seed=5, nThreads=1,
+                               optimizer={"miniBatchSize": batch, "maxEpochs": epochs, "logLevel": 2,
+                                          "algorithm": {"method": "MOMENTUM", "learningRate": 0.02, "momentum": 0.9}}, **more)
+
+
+def _weights(c):
+    return c.table.fetch(table="w", to=1000, maxRows=1000, sortBy=["_Layer_", "_Tensor_"])["Fetch"]
+
+
+def test_dl_train_on_two_workers_equals_one_process_with_twice_the_batch(mpi, server):
+    """CAS's synchronous mode: each of the 2 workers trains on its block with miniBatchSize 4 and the gradients are
+    summed every step (MPI_Allreduce), so 20 steps (5 epochs of 32 images) equal one process with miniBatchSize 8
+    and the same seed: the same images in every step, weights within 1e-4."""
+    results = {}
+    for name, srv in (("mpi", mpi), ("one", server)):
+        c = srv.connect("alice")
+        try:
+            path = _pets(srv)
+            for actionset in ("image", "deepLearn"):
+                c.builtins.loadActionSet(actionSet=actionset)
+            r = c.image.loadImages(path=path, caslib="Public", recurse=True, labelLevels=-1, casout={"name": "pets", "replace": True})
+            assert r.severity == 0, r.messages
+            assert r.severity == 0, r
+            _small_model(c)
+            r = _train(c, 4 if name == "mpi" else 8)
+            assert r.severity == 0, r
+            results[name] = (r["OptIterHistory"], _weights(c), c)
+            if name == "mpi":
+                assert any("mini-batch 8, across 2 workers (4 images each per step)" in m for m in r.messages), r.messages
+                rows = c.table.tableDetails(name="pets", level="node")["TableDetails"]["Rows"]
+                assert list(rows) == [16, 16]                                   # the images are spread over both workers
+        except Exception:
+            c.terminate()
+            raise
+    (h_mpi, w_mpi, c_mpi), (h_one, w_one, c_one) = results["mpi"], results["one"]
+    try:
+        assert len(h_mpi) == 5 and len(h_one) == 5
+        np.testing.assert_allclose(h_mpi["Loss"], h_one["Loss"], atol=1e-4)
+        np.testing.assert_allclose(h_mpi["FitError"], h_one["FitError"], atol=1e-9)
+        np.testing.assert_allclose(h_mpi["LearningRate"], h_one["LearningRate"], rtol=1e-7)
+        assert h_one["Loss"].iloc[-1] < h_one["Loss"].iloc[0]                    # it learned something
+        assert list(w_mpi["_Tensor_"]) == list(w_one["_Tensor_"]) and len(w_mpi) > 8
+        largest = 0.0
+        for a, b in zip(w_mpi["_Weights_"], w_one["_Weights_"]):
+            x, y = np.frombuffer(bytes(a), dtype="<f4"), np.frombuffer(bytes(b), dtype="<f4")
+            assert x.shape == y.shape
+            largest = max(largest, float(np.max(np.abs(x - y))) if x.size else 0.0)
+        assert largest < 1e-4, largest
+        # the trained weights score the same on both servers
+        scores = []
+        for c in (c_mpi, c_one):
+            s = c.deepLearn.dlScore(table="pets", model="m", initWeights="w", copyVars=["_label_"], casout={"name": "s", "replace": True})
+            assert s.severity == 0, s
+            scores.append(s["ScoreInfo"].set_index("Descr")["Value"].to_dict())
+        assert scores[0] == scores[1], scores
+    finally:
+        c_mpi.terminate()
+        c_one.terminate()
+
+
 def test_the_all_reduce_sums_every_ranks_gradients():
     """`MPIWorld.allreduceSum` (what data-parallel dlTrain calls every step), through bench/mpi on 3 ranks: each rank
     adds rank+1 into gradient-sized buffers; the program exits 4 when any rank's sum is wrong."""

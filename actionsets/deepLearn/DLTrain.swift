@@ -30,6 +30,7 @@ struct DLTrain: Action {
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
         let precisionValue = try PrecisionOption.parse(args[precision])
         try PrecisionOption.requireSupport(precisionValue)   // before any table is read
+        if let done = try await distributed(args, ctx, precision: precisionValue) { return done }
         var (loaded, _) = try await ModelAccess.load(args[modelTable], ctx, parameter: "modelTable")
         let unsized = loaded.outputsWithoutClasses
         var trainingTable: CASTable?   // read here only when the levels size an output layer; once either way
@@ -53,17 +54,8 @@ struct DLTrain: Action {
         let specs = try DataSpecKeys.read(args[dataSpecs], m)
         let data = try await TrainingData.load(args, ctx, engine: engine, table: trainingTable, segmentation: segmentation,
                                                detection: detection, specs: specs)
-        if let initial = args[initWeights] {
-            let w = try await ModelAccess.weights(initial, ctx, parameter: "initWeights")
-            try w.load(into: engine, parameter: "initWeights")
-        }
-        try freeze(args, m, engine)
+        let fcmp = try await prepare(engine, m, args, ctx)
         let opt = args[optimizer]
-        var fcmp: FCMPFunction?
-        if let name = opt[Optimizer.algorithm][Algorithm.fcmpLearningRate], !name.isEmpty {
-            fcmp = try await FCMPFunction.lookup(name, ctx, parameter: "optimizer.algorithm.fcmpLearningRate")
-            ctx.note("Learning rate per mini-batch from FCMP function \(fcmp!.name)(\(fcmp!.arguments.joined(separator: ", "))).")
-        }
         let options = try Optimizer.options(opt, count: data.train.count, dlTrainSeed: args[seed], fcmp: fcmp)
         let outcome = try await TrainingRun(ctx: ctx, logLevel: opt[Optimizer.logLevel], threads: args[nThreads], model: m.modelName)
             .train(engine, data, options)
@@ -77,6 +69,20 @@ struct DLTrain: Action {
         }
         return ["OptIterHistory": .table(history(outcome.history, valid: data.valid != nil)),
                 "ModelInfo": ModelAccess.info(m, engine), "OutputCasTables": .table(.outputCasTables([stored]))]
+    }
+
+    /// What dlTrain does to a new engine before training: initWeights loaded, layers frozen; and the FCMP function
+    /// of optimizer.algorithm.fcmpLearningRate, when named.
+    static func prepare(_ engine: Model, _ m: ModelTable, _ args: Args, _ ctx: ActionContext) async throws(ActionError) -> FCMPFunction? {
+        if let initial = args[initWeights] {
+            let w = try await ModelAccess.weights(initial, ctx, parameter: "initWeights")
+            try w.load(into: engine, parameter: "initWeights")
+        }
+        try freeze(args, m, engine)
+        guard let name = args[optimizer][Optimizer.algorithm][Algorithm.fcmpLearningRate], !name.isEmpty else { return nil }
+        let fcmp = try await FCMPFunction.lookup(name, ctx, parameter: "optimizer.algorithm.fcmpLearningRate")
+        ctx.note("Learning rate per mini-batch from FCMP function \(fcmp.name)(\(fcmp.arguments.joined(separator: ", "))).")
+        return fcmp
     }
 
     /// DLPy passes the same table as initWeights and modelWeights without replace.

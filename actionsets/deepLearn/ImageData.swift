@@ -27,6 +27,15 @@ enum ImageData {
     /// first. Errors name `parameter` (the table's parameter) next to `inputs`.
     static func read(_ t: DataTable, inputs: String, target: String?, shape: [Int], requireTarget: Bool, ctx: ActionContext,
                      limit: Int = .max, parameter: String = "table", window: Window = .exact) throws(ActionError) -> ImageSamples {
+        try read(t, inputs: inputs, target: target, shape: shape, requireTarget: requireTarget, reserve: { n, what throws(ActionError) in try ctx.reserve(n, for: what) },
+                 limit: limit, parameter: parameter, window: window)
+    }
+
+    /// `reserve(bytes, what)` charges the decoded floats before they are made (a worker of an MPI server has no
+    /// session budget: its controller charged them).
+    static func read(_ t: DataTable, inputs: String, target: String?, shape: [Int], requireTarget: Bool,
+                     reserve: (Int, String) throws(ActionError) -> Void,
+                     limit: Int = .max, parameter: String = "table", window: Window = .exact) throws(ActionError) -> ImageSamples {
         let which = parameter == "table" ? "inputs" : "\(parameter), inputs"
         guard let img = t.column(inputs) else {
             throw ActionError(.notFound, "Column '\(inputs)' (\(which)) does not exist in table \(t.name).", parameter: parameter == "table" ? "inputs" : parameter)
@@ -39,7 +48,7 @@ enum ImageData {
         for r in 0..<t.rowCount where blobs[r] != nil && present < limit { present += 1 }
         let floats = present.multipliedReportingOverflow(by: shape.reduce(1, *))
         let bytes = floats.partialValue.multipliedReportingOverflow(by: MemoryLayout<Float>.size)
-        try ctx.reserve(floats.overflow || bytes.overflow ? Int.max : bytes.partialValue, for: "\(present) decoded images of table \(t.name)")
+        try reserve(floats.overflow || bytes.overflow ? Int.max : bytes.partialValue, "\(present) decoded images of table \(t.name)")
         var labelColumn: Column?
         if let target {
             labelColumn = t.column(target)

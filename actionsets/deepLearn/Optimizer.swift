@@ -33,9 +33,10 @@ enum Optimizer: ParamGroup {
     /// Training options for a data set of `count` images; `dlTrainSeed` shuffles when `seed` is 0.
     /// `fcmp`: the function named by `algorithm.fcmpLearningRate` (DLTrain looks it up), called per
     /// mini-batch with `rate`, `iterNum` (epoch, from 0), `batch` (within the epoch) and `initRate` bound by name.
-    static func options(_ o: Args, count: Int, dlTrainSeed: Int, fcmp: FCMPFunction? = nil) throws(ActionError) -> TrainingOptions {
+    /// `workers`: the workers of an MPI server training together; the mini-batch of a step is miniBatchSize × workers.
+    static func options(_ o: Args, count: Int, dlTrainSeed: Int, fcmp: FCMPFunction? = nil, workers: Int = 1) throws(ActionError) -> TrainingOptions {
         let a = o[algorithm]
-        let batch = o[miniBatchSize], epochs = o[maxEpochs]
+        let batch = o[miniBatchSize] * max(workers, 1), epochs = o[maxEpochs]   // ≤ 2^31 · the ranks: no overflow
         let rate = a[Algorithm.learningRate]
         let policy: LearningRatePolicy
         if let f = fcmp {

@@ -103,23 +103,31 @@ public enum Trainer {
                 let p = TrainingProgress(epoch: epoch + 1, batch: b + 1, batchesPerEpoch: batches, batchLoss: loss, learningRate: rate)
                 if progress(p) == .stop { return TrainingResult(history: history, stopped: true) }
             }
-            // a loss can stay finite while weights are not (a ReLU or max pool turns NaN inputs into numbers)
-            if let bad = nonFinite(model) {
-                throw EngineError(.diverged, "after epoch \(epoch) (0-based) the \(bad.block) of layer \(bad.layer) holds values that are not numbers",
-                                  layer: bad.layer)
-            }
-            var row = HistoryRow(epoch: epoch + 1, learningRate: firstRate, loss: lossSum / Double(data.count),
-                                 error: Double(errors) / Double(max(1, cases)))
-            if let validation {
-                let v = try evaluate(model, data: validation, batchSize: options.batchSize)
-                row.validLoss = v.loss
-                row.validError = v.error
-            }
-            schedule.epochEnded(metric: row.validLoss ?? row.loss)
-            history.append(row)
-            epochEnded(row)
+            try finishEpoch(model, HistoryRow(epoch: epoch + 1, learningRate: firstRate, loss: lossSum / Double(data.count),
+                                              error: Double(errors) / Double(max(1, cases))),
+                            validation: validation, batchSize: options.batchSize, schedule: &schedule, history: &history, epochEnded: epochEnded)
         }
         return TrainingResult(history: history, stopped: false)
+    }
+
+    /// The end of an epoch: the weights checked, the validation data scored into `row`, the schedule told, the row
+    /// recorded and reported.
+    static func finishEpoch(_ model: Model, _ row: HistoryRow, validation: DataSource?, batchSize: Int, schedule: inout LearningRateSchedule,
+                            history: inout [HistoryRow], epochEnded: (HistoryRow) -> Void) throws {
+        // a loss can stay finite while weights are not (a ReLU or max pool turns NaN inputs into numbers)
+        if let bad = nonFinite(model) {
+            throw EngineError(.diverged, "after epoch \(row.epoch - 1) (0-based) the \(bad.block) of layer \(bad.layer) holds values that are not numbers",
+                              layer: bad.layer)
+        }
+        var row = row
+        if let validation {
+            let v = try evaluate(model, data: validation, batchSize: batchSize)
+            row.validLoss = v.loss
+            row.validError = v.error
+        }
+        schedule.epochEnded(metric: row.validLoss ?? row.loss)
+        history.append(row)
+        epochEnded(row)
     }
 
     /// The first parameter or running statistic holding a NaN or an infinity.
@@ -133,12 +141,14 @@ public enum Trainer {
     /// Loss, errors and graded cases (samples, pixels or truth boxes) of the last training forward on samples `ids`,
     /// then its backward pass (gradients zeroed first).
     /// Targets that locate things in the image (masks, boxes) move with the input layer's random flips.
-    static func lossAndBackward(_ model: Model, _ data: DataSource, _ ids: ArraySlice<Int>) throws -> (Double, Int, Int) {
+    /// `positions`: where each sample stands in the step's whole mini-batch (data-parallel training: this rank's
+    /// samples are some of it), which decides its random flips; default 0, 1, 2, …
+    static func lossAndBackward(_ model: Model, _ data: DataSource, _ ids: ArraySlice<Int>, positions: [Int]? = nil) throws -> (Double, Int, Int) {
         model.zeroGradients()
         let augmentation = (model.inputLayer as? InputLayer)?.augmentation
         func flips(_ k: Int) -> (horizontal: Bool, vertical: Bool) {
             guard let a = augmentation, a.flip != .none else { return (false, false) }
-            return a.flips(step: model.step, sample: k) ?? (false, false)
+            return a.flips(step: model.step, sample: positions?[k] ?? k) ?? (false, false)
         }
         if model.outputLayer is YoloDetectionLayer {
             let targets = ids.enumerated().flatMap { k, id in flipped(boxes: data.boxes(id), flips(k)) }
