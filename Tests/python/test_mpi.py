@@ -8,6 +8,7 @@ import os
 import shutil
 import signal
 import subprocess
+import threading
 import time
 import urllib.request
 
@@ -280,6 +281,38 @@ def test_dl_train_on_two_workers_equals_one_process_with_twice_the_batch(mpi, se
     finally:
         c_mpi.terminate()
         c_one.terminate()
+
+
+def test_a_worker_killed_while_training_fails_dl_train_within_the_timeout(tmp_path):
+    """A worker SIGKILLed in the middle of a data-parallel dlTrain: the call ends with an Error naming it within the
+    heartbeat time-out (the all-reduce it left is given up, never waited on for good), the session and the
+    controller go on, and the other worker — left waiting in that all-reduce, which Open MPI 4.1 cannot repair —
+    is reported down too."""
+    with _serve(tmp_path, launcher=launcher(3), env=MPI_ENV, extra=["--mpi", "--worker-timeout", "3"]) as s:
+        c = s.connect("alice")
+        try:
+            for actionset in ("image", "deepLearn"):
+                c.builtins.loadActionSet(actionSet=actionset)
+            r = c.image.loadImages(path=_pets(s), caslib="Public", recurse=True, labelLevels=-1, casout={"name": "pets", "replace": True})
+            assert r.severity == 0, r.messages
+            _small_model(c)
+            ranks = ranks_of(s.proc.pid)
+            killer = threading.Timer(3.0, os.kill, (ranks[2], signal.SIGKILL))
+            killer.start()
+            start = time.time()
+            r = _train(c, 4, epochs=1000)                   # minutes of training: the kill lands in the middle
+            took = time.time() - start
+            killer.join()
+            assert r.severity == 2, r
+            text = " ".join(r.messages) + str(r.status)
+            assert "worker rank 2" in text and "down" in text, text
+            assert took < 30, took
+            assert c.builtins.ping().severity == 0
+            assert list(nodes(c)["state"]) == ["up", "down", "down"]
+            r = _train(c, 4, epochs=1)                      # its tables' rows were on the lost workers
+            assert r.severity == 2 and "is down" in " ".join(r.messages), r.messages
+        finally:
+            c.terminate()
 
 
 def test_the_all_reduce_sums_every_ranks_gradients():
