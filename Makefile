@@ -150,7 +150,9 @@ bench: deps fixtures $(BENCH_VENV)/.installed $(VENV)/.installed
 	  .build/bench/onnx --repeat 3 --peak .build/bench/peak
 	$(SWIFT) build -c release --product mpi-bench
 	@if command -v mpirun >/dev/null; then for n in 2 3; do OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
-	  mpirun --quiet --oversubscribe -np $$n .build/release/mpi-bench; done; else echo "SKIPPED the all-reduce benchmark: no mpirun"; fi
+	  mpirun --quiet --oversubscribe -np $$n .build/release/mpi-bench; done; \
+	  CASLITE_BIN=$(CURDIR)/.build/release/caslite $(VENV)/bin/python bench/mpi/dltrain_steps.py; \
+	else echo "SKIPPED the all-reduce and data-parallel dlTrain benchmarks: no mpirun"; fi
 	@echo "== convolution efficiency: the engine's ConvolutionLayer vs raw oneDNN primitives on ResNet-50's 23 shapes (goal >= 0.95)"
 	.build/release/dlengine-bench 2 conv
 	@if test -s $(MOBILENET_PTH); then \
