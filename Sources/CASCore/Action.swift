@@ -13,6 +13,8 @@ public protocol Action: Sendable {
     static var hidden: Bool { get }
     /// Accepts any parameters unvalidated (`builtins.echo`).
     static var acceptsAnyParameters: Bool { get }
+    /// How the action runs on an MPI scale-out server (`builtins.help` says it).
+    static var scaleOut: ScaleOut { get }
     /// Runs the action. Throw `ActionError` for anything the caller got wrong.
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict
 }
@@ -20,6 +22,29 @@ public protocol Action: Sendable {
 extension Action {
     public static var hidden: Bool { false }
     public static var acceptsAnyParameters: Bool { false }
+    public static var scaleOut: ScaleOut { .controller }
+}
+
+/// How an action runs on an MPI scale-out server (docs/scale-out.md "How actions run").
+public enum ScaleOut: String, Sendable {
+    /// On the controller; the rows of a distributed table it reads are gathered there first.
+    case controller
+    /// Each worker on its block, the controller combining the partial results.
+    case partitionLocal
+    /// Reads a table's metadata only: no rows move.
+    case metadata
+    /// Every worker trains on its block; gradients summed every step (MPI_Allreduce).
+    case dataParallel
+
+    /// The line `builtins.help` shows.
+    public var help: String {
+        switch self {
+        case .controller: "On an MPI server: runs on the controller; the rows of distributed tables it reads are gathered there first."
+        case .partitionLocal: "On an MPI server: partition-local — each worker runs it on its rows and the controller combines the results (by-groups, computed columns and output tables gather the rows instead)."
+        case .metadata: "On an MPI server: reads table metadata only; no rows move."
+        case .dataParallel: "On an MPI server: data-parallel — every worker trains on its rows, the gradients summed every step (classifiers in FP32; other models train on the controller)."
+        }
+    }
 }
 
 /// An action as the registry holds it: its declaration and behaviour as values, so that compiled
@@ -30,10 +55,12 @@ public struct ActionDescriptor: Sendable {
     public var parameters: [ParamSpec]
     public var hidden: Bool
     public var acceptsAnyParameters: Bool
+    public var scaleOut: ScaleOut
     public var run: @Sendable (Args, ActionContext) async throws -> ValueDict
 
     public init(name: String, summary: String, parameters: [ParamSpec], hidden: Bool = false, acceptsAnyParameters: Bool = false,
-                run: @escaping @Sendable (Args, ActionContext) async throws -> ValueDict) {
+                scaleOut: ScaleOut = .controller, run: @escaping @Sendable (Args, ActionContext) async throws -> ValueDict) {
+        self.scaleOut = scaleOut
         self.name = name
         self.summary = summary
         self.parameters = parameters
@@ -45,7 +72,7 @@ public struct ActionDescriptor: Sendable {
     /// The descriptor of a compiled action type.
     public init(_ a: any Action.Type) {
         self.init(name: a.name, summary: a.summary, parameters: a.parameters, hidden: a.hidden,
-                  acceptsAnyParameters: a.acceptsAnyParameters) { args, ctx in try await a.run(args, ctx) }
+                  acceptsAnyParameters: a.acceptsAnyParameters, scaleOut: a.scaleOut) { args, ctx in try await a.run(args, ctx) }
     }
 }
 

@@ -70,6 +70,12 @@ def test_the_controller_reports_its_two_workers(mpi):
         assert list(ns["role"]) == ["controller", "worker", "worker"]
         assert list(ns["state"]) == ["up", "up", "up"]
         assert int(c.builtins.about()["server"]["nodes"].iloc[0]) == 3       # DLPy's get_cas_host_type reads this
+        # builtins.help says how each action runs here
+        c.builtins.loadActionSet(actionSet="deepLearn")
+        for action, kind in (("simple.summary", "partition-local"), ("table.tableInfo", "metadata only"),
+                             ("deepLearn.dlTrain", "data-parallel"), ("table.fetch", "gathered there first")):
+            text = " ".join(c.builtins.help(action=action).messages)
+            assert "On an MPI server: " in text and kind in text, (action, text)
     finally:
         c.terminate()
 

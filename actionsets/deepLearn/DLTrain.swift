@@ -8,6 +8,7 @@ import Foundation
 struct DLTrain: Action {
     static let name = "dlTrain"
     static let summary = "Trains a model on images (inputs) and their class (target); writes the weights table and returns OptIterHistory."
+    static let scaleOut = ScaleOut.dataParallel
     static let table = P.table("table", "The training table.")
     static let validTable = P.optionalTable("validTable", "Validation table, scored after every epoch (ValidLoss, ValidError).")
     static let inputs = P.stringList("inputs", "The image column (default _image_).")

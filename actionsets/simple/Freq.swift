@@ -36,6 +36,7 @@ enum Level: Hashable, Comparable {
 struct Freq: Action {
     static let name = "freq"
     static let summary = "Counts the rows at each distinct value (level) of each input column."
+    static let scaleOut = ScaleOut.partitionLocal
     static let table = P.table()
     static let inputs = P.columns("inputs", "Columns to count; all columns when omitted.")
     static let includeMissing = P.bool("includeMissing", "Count missing values as a level.", default: true)

@@ -6,6 +6,7 @@ import CASWire
 struct NumRows: Action {
     static let name = "numRows"
     static let summary = "Shows the number of rows in a table (after its where filter)."
+    static let scaleOut = ScaleOut.partitionLocal
     static let table = P.table()
     static let parameters = [table.spec]
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {

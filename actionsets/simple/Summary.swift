@@ -5,6 +5,7 @@ import CASWire
 struct Summary: Action {
     static let name = "summary"
     static let summary = "Computes N, NMiss, Min, Max, Mean, Sum, Std, StdErr, Var, USS, CSS, CV, TValue, ProbT, Skewness and Kurtosis for numeric columns."
+    static let scaleOut = ScaleOut.partitionLocal
     static let table = P.table()
     static let inputs = P.columns("inputs", "Numeric columns to summarise; all numeric columns when omitted.")
     static let casOut = P.outTable("casOut", "Write the statistics to this table (one row per column and by-group: the by-variables, _Column_, _Min_, …) instead of answering them.")

@@ -11,6 +11,7 @@ import Foundation
 struct TableDetails: Action {
     static let name = "tableDetails"
     static let summary = "Shows how a table is stored: blocks, data and variable-length data sizes, memory (one in-memory block on one node)."
+    static let scaleOut = ScaleOut.metadata
     static let tableName = P.string("name", "The table.").with { $0.isTableName = true }.aliases("table")
     static let caslib = P.caslib()
     static let level = P.string("level", "SUM: one row for the server; NODE: one row per node holding rows (one process: this one; serve --mpi: each worker).", default: "SUM",

@@ -5,6 +5,7 @@ import CASWire
 struct TableExists: Action {
     static let name = "tableExists"
     static let summary = "Checks whether a table is loaded: exists = 0 (no), 1 (session scope) or 2 (global scope)."
+    static let scaleOut = ScaleOut.metadata
     static let tableName = P.string("name", "Table name.").with { $0.isTableName = true }.aliases("table")
     static let caslib = P.caslib()
     static let parameters = [tableName.spec, caslib.spec]

@@ -5,6 +5,7 @@ import CASWire
 struct TableInfo: Action {
     static let name = "tableInfo"
     static let summary = "Shows the tables in a caslib (or one table): rows, columns, scope, creation and modification times."
+    static let scaleOut = ScaleOut.metadata
     static let tableName = P.optionalString("name", "Only this table.").with { $0.isTableName = true }.aliases("table")
     static let caslib = P.caslib()
     static let parameters = [tableName.spec, caslib.spec]

@@ -59,6 +59,7 @@ public enum Reflect {
     /// Help text for one action: its description and a line per parameter, nested lists indented.
     public static func helpLines(_ entry: ActionEntry) -> [String] {
         ["Action \(entry.fullName): \(entry.action.summary)", "Parameters:"] + entry.action.parameters.filter { !$0.hidden }.flatMap { paramLines($0, indent: "  ") }
+            + [entry.action.scaleOut.help]
     }
 
     static func paramLines(_ s: ParamSpec, indent: String) -> [String] {
@@ -115,6 +116,7 @@ public enum Reflect {
         if set.alwaysLoaded { out += "Always loaded in every session.\n\n" } else { out += "Load it with `builtins.loadActionSet actionSet=\"\(set.name)\"`.\n\n" }
         for a in set.actions where !a.hidden {
             out += "## \(set.name).\(a.name)\n\n\(a.summary)\n\n"
+            if a.scaleOut != .controller { out += "\(a.scaleOut.help)\n\n" }   // the others: docs/scale-out.md says it once
             let params = a.parameters.filter { !$0.hidden }
             if params.isEmpty { out += "No parameters.\n\n"; continue }
             out += "| parameter | type | required | default | description |\n|---|---|---|---|---|\n"
