@@ -330,23 +330,29 @@ public final class ClusterController: TableCluster, @unchecked Sendable {
                 throw ActionError(.internalError, "Could not run \(kernel) on the workers: \(broken). Every worker is now down "
                                   + "(builtins.serverStatus shows its nodes): restart the server to use them again.")
             }
-            var partials: [DataTable] = [], refusal: String?
+            var partials: [DataTable] = [], refusals: [String] = []
             for rank in sent {
                 do throws(ClusterError) {
                     let reply = try receive(rank)
                     do { partials.append(try DataTable(binary: reply.payload)) } catch { throw ClusterError("worker rank \(rank) sent an unreadable result: \(error)") }
                 } catch {
                     if error.description.hasPrefix(Self.kernelFailure) {
-                        if refusal == nil { refusal = String(error.description.dropFirst(Self.kernelFailure.count)) }
+                        refusals.append(String(error.description.dropFirst(Self.kernelFailure.count)))
                     } else if failure == nil {
                         failure = error
                     }
                 }
             }
             count { $0.partitionRuns += sent.count }
-            // a worker's own error says more than the controller's "another rank failed"
-            if let refusal { throw ActionError(.parameterValue, refusal) }
-            if let local { throw local }
+            // first-hand errors first (a worker's, then the controller's), then those that only say another failed
+            let mark = KernelContext.secondhand
+            if let own = refusals.first(where: { !$0.hasPrefix(mark) }) { throw ActionError(.parameterValue, own) }
+            if var local {
+                if local.message.hasPrefix(mark), let other = refusals.first { throw ActionError(.parameterValue, String(other.dropFirst(mark.count))) }
+                if local.message.hasPrefix(mark) { local.message.removeFirst(mark.count) }
+                throw local
+            }
+            if let other = refusals.first { throw ActionError(.parameterValue, String(other.dropFirst(mark.count))) }
             if let failure { throw Self.actionError(failure, "run \(kernel) on the workers") }
             return partials
         }

@@ -44,6 +44,20 @@ extension Collectives {
     }
 }
 
+extension KernelContext {
+    /// Starts the message of a collective participant's error that only says another participant failed: the
+    /// controller reports a first-hand error before it (`TableCluster.runCollective`), without the mark.
+    public static let secondhand = "\u{2}"
+
+    /// `error`, marked `secondhand` when `isSecondhand`.
+    public static func marked(_ error: ActionError, secondhand isSecondhand: Bool) -> ActionError {
+        guard isSecondhand else { return error }
+        var e = error
+        e.message = secondhand + e.message
+        return e
+    }
+}
+
 /// What a kernel gets besides its block and arguments: the bytes the controller sent along (a model's layers and
 /// weights) and, in a collective run (`TableCluster.runCollective`), the collectives it takes part in.
 public struct KernelContext {

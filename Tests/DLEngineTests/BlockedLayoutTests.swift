@@ -92,7 +92,12 @@ struct BlockedLayoutTests {
             try output(g.outputCount) { y in try x.withPointer { xp in try w.withPointer { wp in try b.withPointer { try p.forward(x: xp, w: wp, b: $0, y: y, weightsVersion: version) } } } }
         }
         let expected = try fwd(train, 0)
-        #expect(try fwd(infer, 3) == expected)
-        #expect(try fwd(infer, 3) == expected)
+        // oneDNN's AVX-512 inference kernels may sum in another order than its training kernels: equal up to float
+        // rounding (stale or wrongly reordered weights would be off by the weights' size); the cached second call
+        // gives the first's output exactly
+        let first = try fwd(infer, 3), scale = expected.map(abs).max()!
+        let diff = zip(first, expected).map { abs($0 - $1) }.max()!
+        #expect(diff <= 1e-5 * scale, "largest difference \(diff) of outputs up to \(scale)")
+        #expect(try fwd(infer, 3) == first)
     }
 }

@@ -306,7 +306,7 @@ def test_a_worker_killed_while_training_fails_dl_train_within_the_timeout(tmp_pa
             killer = threading.Timer(3.0, os.kill, (ranks[2], signal.SIGKILL))
             killer.start()
             start = time.time()
-            r = _train(c, 4, epochs=1000)                   # minutes of training: the kill lands in the middle
+            r = _train(c, 4, epochs=100000)                 # minutes of training: the kill lands in the middle
             took = time.time() - start
             killer.join()
             assert r.severity == 2, r

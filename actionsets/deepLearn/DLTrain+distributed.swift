@@ -67,6 +67,10 @@ extension DLTrain {
             throw ActionError(.parameterValue, "The model's output layer has \(out.classes) classes, but target \(target) has \(levels.count) levels (\(levels.prefix(10).map { $0.count > 40 ? $0.prefix(40) + "…" : $0 }.joined(separator: ", "))); set the output layer's n to \(levels.count).",
                               parameter: "target")
         }
+        // the workers' decoded images, charged to this session as one process charges its own
+        let floats = total.multipliedReportingOverflow(by: input.shape.reduce(1, *))
+        let bytes = floats.partialValue.multipliedReportingOverflow(by: MemoryLayout<Float>.size)
+        try ctx.reserve(floats.overflow || bytes.overflow ? Int.max : bytes.partialValue, for: "\(total) decoded images of table \(t.name) on the workers")
         let fcmp = try await prepare(engine, m, args, ctx)
         let opt = args[optimizer]
         let options = try Optimizer.options(opt, count: total, dlTrainSeed: args[seed], fcmp: fcmp, workers: workers)
@@ -102,7 +106,7 @@ extension DLTrain {
                     result.value = try Trainer.train(engine, data: ArrayDataSource(values: [], labels: [], sampleShape: shape), validation: validation,
                                                      options: options, parallel: parallel, progress: progress, epochEnded: epochEnded)
                 } catch {
-                    throw TrainingRun.failure(error, rate: options.learningRate)
+                    throw KernelContext.marked(TrainingRun.failure(error, rate: options.learningRate), secondhand: "\(error)".contains(Trainer.othersFailedText))
                 }
             }
             guard let r = result.value else { throw ActionError(.internalError, "Training across the workers ended without a result.") }
@@ -233,7 +237,7 @@ public enum DeepLearnKernels {
                                        parallel: DataParallel(reduce: ReduceOver(collectives), total: share.total, offset: offset, workers: share.workers,
                                                               chunk: share.chunk, coordinator: false))
         } catch {
-            throw TrainingRun.failure(error, rate: share.learningRate)
+            throw KernelContext.marked(TrainingRun.failure(error, rate: share.learningRate), secondhand: "\(error)".contains(Trainer.othersFailedText))
         }
         var b = TableBuilder(name: "Trained", columns: [("Samples", .int64), ("Epochs", .int64)])
         b.append([.int(Int64(data.count)), .int(Int64(result.history.count))])

@@ -77,13 +77,14 @@ extension Trainer {
         var order = Array(0..<total), history: [HistoryRow] = [], iteration = 0, stopAsked = false
         var pending: (any Error)?   // this rank failed between two all-reduces
         let batches = (total + global - 1) / global
+        var buffer = [Float](repeating: 0, count: gradients + Slot.allCases.count)   // one step's all-reduce, kept
+        func slot(_ s: Slot) -> Int { gradients + s.rawValue }
         let g = model.gradients.base
         for epoch in 0..<options.epochs {
             if options.shuffle { rng.shuffle(&order) }
             var lossSum = 0.0, errors = 0.0, graded = 0.0, seen = 0.0, firstRate = 0.0
             for b in 0..<batches {
-                var buffer = [Float](repeating: 0, count: gradients + Slot.allCases.count)
-                func slot(_ s: Slot) -> Int { gradients + s.rawValue }
+                buffer.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
                 let rate = schedule.rate(epoch: epoch, iteration: iteration)
                 var failure = pending
                 if failure != nil {
@@ -125,7 +126,11 @@ extension Trainer {
                 if buffer[slot(.failed)] > 0 {
                     throw failure ?? othersFailed("failed at mini-batch \(b + 1) of epoch \(epoch) (0-based)")
                 }
-                if buffer[slot(.stop)] > 0 { return TrainingResult(history: history, stopped: true) }
+                if buffer[slot(.stop)] > 0 {
+                    // every rank sees the stop here: the running statistics become one model's, as after an epoch
+                    try averageBuffers(model, parallel, holdsSamples: data.count > 0)
+                    return TrainingResult(history: history, stopped: true)
+                }
                 let n = Double(buffer[slot(.samples)]), loss = Double(buffer[slot(.loss)]) / max(n, 1)
                 guard loss.isFinite else {
                     throw EngineError(.diverged, "the loss of mini-batch \(b + 1) of \(batches) in epoch \(epoch) (0-based) is \(loss.isNaN ? "not a number" : "infinite")")
@@ -137,9 +142,10 @@ extension Trainer {
                         for i in r { g[i] = sum[k] * scale; k += 1 }
                     }
                 }
-                // the coordinator's rate (a float in the buffer: the SGD step takes it as one; the history keeps the double)
-                let stepRate = parallel.coordinator ? rate : Double(buffer[slot(.rate)])
-                if b == 0 { firstRate = stepRate }
+                // the coordinator's rate as the buffer carried it (a float), the same on every rank (Adam divides it in
+                // double); the history keeps the coordinator's double
+                let stepRate = Double(buffer[slot(.rate)])
+                if b == 0 { firstRate = parallel.coordinator ? rate : stepRate }
                 sgd.step(model, rate: stepRate)
                 model.step &+= 1
                 iteration += 1
@@ -147,7 +153,8 @@ extension Trainer {
                 errors += Double(buffer[slot(.errors)])
                 graded += Double(buffer[slot(.graded)])
                 seen += n
-                let p = TrainingProgress(epoch: epoch + 1, batch: b + 1, batchesPerEpoch: batches, batchLoss: loss, learningRate: stepRate)
+                let p = TrainingProgress(epoch: epoch + 1, batch: b + 1, batchesPerEpoch: batches, batchLoss: loss,
+                                         learningRate: parallel.coordinator ? rate : stepRate)
                 if progress(p) == .stop, parallel.coordinator { stopAsked = true }
             }
             try averageBuffers(model, parallel, holdsSamples: data.count > 0)
@@ -171,8 +178,11 @@ extension Trainer {
     }
 
     static func othersFailed(_ what: String) -> EngineError {
-        EngineError(.backend, "another rank of the data-parallel training \(what)")
+        EngineError(.backend, "\(othersFailedText) \(what)")
     }
+
+    /// Begins the error of a rank that stopped because another rank failed (its own error says more).
+    public static let othersFailedText = "another rank of the data-parallel training"
 
     /// After an epoch: every rank's running statistics (batch norm) become the mean of those of the ranks holding
     /// samples (a coordinator adds nothing), so validation, the stored weights and the next epoch see one model.
