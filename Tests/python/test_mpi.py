@@ -112,9 +112,15 @@ def test_an_uploaded_table_is_spread_over_the_workers_and_reads_back_exactly(mpi
             qa = a.simple.freq(table={"name": "spread", "where": where}, inputs=["g", "y"])["Frequency"]
             qb = b.simple.freq(table={"name": "spread", "where": where}, inputs=["g", "y"])["Frequency"]
             pd.testing.assert_frame_equal(qa, qb)
+            for missing in (True, False):                                   # distinct: freq's level counts, merged
+                da = a.simple.distinct(table={"name": "spread", "where": where}, includeMissing=missing)["Distinct"]
+                db = b.simple.distinct(table={"name": "spread", "where": where}, includeMissing=missing)["Distinct"]
+                pd.testing.assert_frame_equal(da, db)
+                assert list(da["Column"]) == ["e", "k", "g", "x", "y"] and da["NMiss"].iloc[3] > 0
         after = metrics(mpi)
-        # summary and freq: 2 blocks × 3 wheres each; numRows: 2 × the 2 wheres (without one the controller knows the count)
-        assert after["caslite_cluster_partition_runs_total"] - before["caslite_cluster_partition_runs_total"] == 6 + 6 + 4
+        # summary and freq: 2 blocks × 3 wheres each; numRows: 2 × the 2 wheres (without one the controller knows the
+        # count); distinct: 2 blocks × 3 wheres × 2
+        assert after["caslite_cluster_partition_runs_total"] - before["caslite_cluster_partition_runs_total"] == 6 + 6 + 4 + 12
         assert after["caslite_cluster_rows_gathered_total"] == before["caslite_cluster_rows_gathered_total"]
         assert after["caslite_cluster_workers{state=\"up\"}"] == 2
         # fetch in stored order (swat's head()) reads only the window's rows, from the worker(s) holding them

@@ -47,25 +47,32 @@ struct Freq: Action {
         if !args.has(casOut), let t = try await ctx.distributedTable(args[table]) {
             // an MPI server's table: each worker counts its block's levels, the counts are added here
             let cols = try columns(t, args, by: [])
-            let partials = try await ctx.onWorkers(t, args[table], partial, args: PartitionKernel.arguments(columns: cols))
-            var counts = [[Level: Int]](repeating: [:], count: cols.count)
-            for p in partials {
-                guard p.columns.count == 5 else { throw ActionError(.internalError, "a worker's freq partial has the wrong shape") }
-                for r in 0..<p.rowCount {
-                    guard let i = p.columns[0].data.value(at: r).intValue.map(Int.init), cols.indices.contains(i),
-                          let n = p.columns[4].data.value(at: r).intValue else { throw ActionError(.internalError, "a worker's freq partial has a bad row") }
-                    let level: Level = switch p.columns[1].data.value(at: r).intValue {
-                    case 1: .number(p.columns[2].data.double(at: r) ?? .nan)
-                    case 2: .text(p.columns[3].data.value(at: r).stringValue ?? "")
-                    default: .missing
-                    }
-                    counts[i][level, default: 0] += Int(n)
-                }
-            }
+            let counts = try await distributedCounts(t, args[table], cols, ctx)
             return ["Frequency": .table(frequencyTable(t, cols, counts, withMissing: args[includeMissing]))]
         }
         return try await ctx.perByGroup(args[table], casOut: args.has(casOut) ? args[casOut] : nil, result: "Frequency",
                                names: ["CharVar": "_Charvar_", "NumVar": "_Numvar_", "FmtVar": "_Fmtvar_"], optional: ["CharVar", "NumVar"]) { t, by in try frequency(t, args, by: by) }
+    }
+
+    /// The level counts of `cols` of a distributed table (the reference's `where` applied), added up over the
+    /// workers' partials (`partial`): also simple.distinct's.
+    static func distributedCounts(_ t: CASTable, _ ref: TableRef, _ cols: [Column], _ ctx: ActionContext) async throws(ActionError) -> [[Level: Int]] {
+        let partials = try await ctx.onWorkers(t, ref, partial, args: PartitionKernel.arguments(columns: cols))
+        var counts = [[Level: Int]](repeating: [:], count: cols.count)
+        for p in partials {
+            guard p.columns.count == 5 else { throw ActionError(.internalError, "a worker's freq partial has the wrong shape") }
+            for r in 0..<p.rowCount {
+                guard let i = p.columns[0].data.value(at: r).intValue.map(Int.init), cols.indices.contains(i),
+                      let n = p.columns[4].data.value(at: r).intValue else { throw ActionError(.internalError, "a worker's freq partial has a bad row") }
+                let level: Level = switch p.columns[1].data.value(at: r).intValue {
+                case 1: .number(p.columns[2].data.double(at: r) ?? .nan)
+                case 2: .text(p.columns[3].data.value(at: r).stringValue ?? "")
+                default: .missing
+                }
+                counts[i][level, default: 0] += Int(n)
+            }
+        }
+        return counts
     }
 
     /// The partition-local part of freq (`serve --mpi`): each named column's level counts in a worker's block, a row
