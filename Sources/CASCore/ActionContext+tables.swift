@@ -94,6 +94,44 @@ extension ActionContext {
         return (try selectVars(ref, of: rows, parameter: parameter), parts.rowCount, range)
     }
 
+    /// The first `count` rows of the reference's rows (its `where` and `vars` applied) in the order of `keys`
+    /// (column names of the reference's columns, descending or not), when its table is distributed and read without
+    /// computed columns or by-groups: each worker sorts its block and sends only its first `count`; a stable sort of
+    /// those candidates, blocks in rank order, gives one process's order (ties in stored order). Fewer than `count`
+    /// rows: they are all the reference's rows. Nil: read the table as usual. `table.fetch` with sortBy.
+    public func distributedTop(_ ref: TableRef, parameter: String = "table", keys: [(name: String, descending: Bool)],
+                               count: Int) async throws(ActionError) -> DataTable? {
+        guard !keys.isEmpty, let t = try await distributedTable(ref, parameter: parameter), let parts = t.parts, let cluster = server.cluster else { return nil }
+        let stored = try await table(ref, parameter: parameter, for: .select, rows: false)
+        var named: [Column] = []
+        for k in keys {
+            guard let c = stored.data.column(k.name) else { return nil }
+            named.append(c)
+        }
+        let perBlock = Swift.min(count, parts.blocks.map(\.rows).max() ?? 0)
+        let candidates = perBlock.multipliedReportingOverflow(by: parts.blocks.count)
+        try reserve(candidates.overflow ? Int.max : parts.bytes / Swift.max(parts.rowCount, 1) * candidates.partialValue,
+                    for: "the first \(perBlock) sorted rows of each of the \(parts.blocks.count) blocks of table \(stored.name)")
+        var args = PartitionKernel.arguments(columns: named)
+        args["descending"] = .list(keys.map { .bool($0.descending) })
+        args["count"] = .int(Int64(perBlock))
+        let partials = try await onWorkers(t, ref, .topRows, args: args)
+        var all = stored.data.schemaOnly
+        for p in partials {
+            guard p.columns.count == all.columns.count, zip(p.columns, all.columns).allSatisfy({ $0.type == $1.type }) else {
+                throw ActionError(.internalError, "a worker's sorted rows of table \(stored.name) have other columns")
+            }
+            for i in all.columns.indices { all.columns[i].data.append(contentsOf: p.columns[i].data) }
+        }
+        var sortKeys: [SortKey] = []
+        for k in keys { if let i = all.columnIndex(k.name) { sortKeys.append(SortKey(column: i, descending: k.descending)) } }
+        let merged = all, by = sortKeys
+        let order = try await Blocking.run { () throws(ActionError) -> [Int] in
+            try merged.sortedRows(by: by) { () throws(ActionError) in try self.checkCancellation() }
+        }
+        return try selectVars(ref, of: all.gather(Array(order.prefix(count))), parameter: parameter)
+    }
+
     /// Runs `kernel` with `args` on every worker's block of `t` (from `distributedTable`; the reference's `where`
     /// applied there): the partial results, one per block, for the action to combine.
     public func onWorkers(_ t: CASTable, _ ref: TableRef, _ kernel: PartitionKernel, args: ValueDict) async throws(ActionError) -> [DataTable] {

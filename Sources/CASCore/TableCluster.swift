@@ -147,3 +147,20 @@ extension PartitionKernel {
         return out
     }
 }
+
+extension PartitionKernel {
+    /// The first `count` rows of a block in the order of sort keys given by column name (`table.fetch` with
+    /// sortBy on an MPI server, `ActionContext.distributedTop`): the block's rows sorted (stable: ties in stored
+    /// order), then cut.
+    public static let topRows = PartitionKernel("table.topRows") { block, arguments throws(ActionError) in
+        let columns = try PartitionKernel.columns(of: block, arguments, kernel: "table.topRows")
+        guard case .list(let flags)? = arguments["descending"], flags.count == columns.count,
+              let count = arguments["count"]?.intValue, count >= 0 else { throw ActionError(.internalError, "table.topRows: no sort order or count") }
+        var keys: [SortKey] = []
+        for (c, d) in zip(columns, flags) {
+            guard let i = block.columnIndex(c.name) else { throw ActionError(.internalError, "table.topRows: no column \(c.name)") }
+            keys.append(SortKey(column: i, descending: d.boolValue == true))
+        }
+        return block.gather(Array(block.sortedRows(by: keys).prefix(Int(count))))
+    }
+}

@@ -73,7 +73,8 @@ def test_the_controller_reports_its_two_workers(mpi):
         # builtins.help says how each action runs here
         c.builtins.loadActionSet(actionSet="deepLearn")
         for action, kind in (("simple.summary", "partition-local"), ("table.tableInfo", "metadata only"),
-                             ("deepLearn.dlTrain", "data-parallel"), ("table.fetch", "gathered there first")):
+                             ("deepLearn.dlTrain", "data-parallel"), ("table.fetch", "moves only the rows it returns"),
+                             ("simple.correlation", "gathered there first")):
             text = " ".join(c.builtins.help(action=action).messages)
             assert "On an MPI server: " in text and kind in text, (action, text)
     finally:
@@ -130,8 +131,23 @@ def test_an_uploaded_table_is_spread_over_the_workers_and_reads_back_exactly(mpi
             fb = b.table.fetch(table="spread", **{"from": lo, "to": hi})["Fetch"]
             pd.testing.assert_frame_equal(fa, fb)
             assert metrics(mpi)["caslite_cluster_rows_gathered_total"] - before == min(hi, 1001) - lo + 1
-        sa = a.table.fetch(table="spread", sortBy=[{"name": "x", "order": "descending"}], to=7)["Fetch"]
-        pd.testing.assert_frame_equal(sa, b.table.fetch(table="spread", sortBy=[{"name": "x", "order": "descending"}], to=7)["Fetch"])
+        # fetch with sortBy: each worker sends its first `to` sorted rows, the controller merges them (stable: ties in
+        # stored order, as one process sorts) — ties on g, missing values, wheres, windows across blocks, vars
+        cases = [({"sortBy": [{"name": "x", "order": "descending"}], "to": 7}, "spread"),
+                 ({"sortBy": [{"name": "g"}], "from": 495, "to": 510}, "spread"),
+                 ({"sortBy": [{"name": "g", "order": "DESCENDING"}, {"name": "x"}], "from": 3, "to": 40, "maxRows": 9, "index": True}, "spread"),
+                 ({"sortBy": [{"name": "y"}], "to": 2000}, {"name": "spread", "where": "k > 480"}),
+                 ({"sortBy": [{"name": "x"}], "from": 990, "to": 1005}, {"name": "spread", "vars": ["k", "x"]}),
+                 ({"sortBy": [{"name": "x"}], "from": 50, "to": 10}, "spread")]
+        for kwargs, table in cases:
+            before = metrics(mpi)
+            ra, rb = a.table.fetch(table=table, **kwargs), b.table.fetch(table=table, **kwargs)
+            assert sorted(ra.keys()) == sorted(rb.keys()), (kwargs, list(ra.keys()), list(rb.keys()))
+            for key in rb.keys():
+                pd.testing.assert_frame_equal(ra[key], rb[key])
+            after = metrics(mpi)
+            assert after["caslite_cluster_rows_gathered_total"] == before["caslite_cluster_rows_gathered_total"], kwargs
+            assert after["caslite_cluster_partition_runs_total"] - before["caslite_cluster_partition_runs_total"] == 2, kwargs
         bad = a.simple.summary(table={"name": "spread", "where": "nosuch > 1"})
         assert bad.severity == 2 and "where" in bad.status, bad.status
         assert a.simple.numRows(table="spread")["numrows"] == 1001

@@ -5,6 +5,7 @@ import CASWire
 struct Fetch: Action {
     static let name = "fetch"
     static let summary = "Fetches rows from a table (optionally sorted and filtered) as the result table Fetch."
+    static let scaleOut = ScaleOut.window
     static let table = P.table()
     static let from = P.int("from", "First row to return (1-based, after sorting).", default: 1, min: 1)
     static let to = P.int("to", "Last row to return (inclusive).", default: 20, min: 1)
@@ -34,8 +35,16 @@ struct Fetch: Action {
         // `data` holds the table's rows from `offset` on: all of them, or (an MPI server's table read unsorted: swat's
         // head()) only the window's, from the workers holding them
         var data: DataTable, name: String, window: Range<Int>, offset = 0
+        let upper = first > Int.max - count ? Int.max : first - 1 + count   // the last row wanted (1-based), saturated
         if args[sortBy].isEmpty, let part = try await ctx.distributedRows(args[table], window: windowOf) {
             (data, name, window, offset) = (part.rows, part.rows.name, part.window, part.window.lowerBound)
+        } else if !args[sortBy].isEmpty, first >= 1,
+                  let top = try await ctx.distributedTop(args[table], keys: args[sortBy].map { ($0[SortItem.name], $0[SortItem.order] == "DESCENDING") },
+                                                         count: upper) {
+            // an MPI server's table sorted: the first `upper` rows in order, from every worker's sorted candidates
+            // (fewer: the table has no more); the window and the order below are then those of the whole table
+            (data, name) = (top, top.name)
+            window = try windowOf(data.rowCount)
         } else {
             let t = try await ctx.filteredTable(args[table])
             (data, name) = (t.data, t.name)
