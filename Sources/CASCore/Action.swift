@@ -44,7 +44,7 @@ public enum ScaleOut: String, Sendable {
         case .controller: "On an MPI server: runs on the controller; the rows of distributed tables it reads are gathered there first."
         case .partitionLocal: "On an MPI server: partition-local — each worker runs it on its rows and the controller combines the results (by-groups, computed columns and output tables gather the rows instead)."
         case .metadata: "On an MPI server: reads table metadata only; no rows move."
-        case .window: "On an MPI server: moves only the rows it returns — the window's rows from the workers holding them, or with sortBy each worker's first sorted rows, merged on the controller."
+        case .window: "On an MPI server: moves only the rows it returns — the window's rows from the workers holding them or, sorted, each worker's first rows in order, merged on the controller."
         case .dataParallel: "On an MPI server: data-parallel — every worker trains on its rows, the gradients summed every step (classifiers in FP32; other models train on the controller)."
         }
     }
