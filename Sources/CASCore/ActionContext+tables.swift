@@ -101,7 +101,7 @@ extension ActionContext {
     /// rows: they are all the reference's rows. Nil: read the table as usual. `table.fetch` with sortBy.
     public func distributedTop(_ ref: TableRef, parameter: String = "table", keys: [(name: String, descending: Bool)],
                                count: Int) async throws(ActionError) -> DataTable? {
-        guard !keys.isEmpty, let t = try await distributedTable(ref, parameter: parameter), let parts = t.parts, let cluster = server.cluster else { return nil }
+        guard !keys.isEmpty, let t = try await distributedTable(ref, parameter: parameter), let parts = t.parts, server.cluster != nil else { return nil }
         let stored = try await table(ref, parameter: parameter, for: .select, rows: false)
         var named: [Column] = []
         for k in keys {
