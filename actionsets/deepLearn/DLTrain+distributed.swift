@@ -27,8 +27,7 @@ extension DLTrain {
             throw ActionError(.notFound, "Target column '\(target)' does not exist in table \(t.name).", parameter: "target")
         }
         guard labels.type != .varbinary else {
-            throw ActionError(.parameterValue, "Target column '\(target)' of table \(t.name) holds images (varbinary); an output layer needs a class column. For masks (one class per pixel) end the model with a segmentation layer.",
-                              parameter: "target")
+            throw TrainingData.targetHoldsImages(t, target)
         }
         // the levels, and the usable rows (an image and a target value) of every worker's block
         let partials = try await ctx.onWorkers(t, args[table], DeepLearnKernels.census, args: PartitionKernel.arguments(columns: [images, labels]))
@@ -64,13 +63,10 @@ extension DLTrain {
         }
         guard let out = engine.outputLayer as? SoftmaxCrossEntropyLayer, !out.perPosition else { return nil }
         guard levels.count == out.classes else {
-            throw ActionError(.parameterValue, "The model's output layer has \(out.classes) classes, but target \(target) has \(levels.count) levels (\(levels.prefix(10).map { $0.count > 40 ? $0.prefix(40) + "…" : $0 }.joined(separator: ", "))); set the output layer's n to \(levels.count).",
-                              parameter: "target")
+            throw TrainingData.classMismatch(out.classes, levels, target: target)
         }
         // the workers' decoded images, charged to this session as one process charges its own
-        let floats = total.multipliedReportingOverflow(by: input.shape.reduce(1, *))
-        let bytes = floats.partialValue.multipliedReportingOverflow(by: MemoryLayout<Float>.size)
-        try ctx.reserve(floats.overflow || bytes.overflow ? Int.max : bytes.partialValue, for: "\(total) decoded images of table \(t.name) on the workers")
+        try ctx.reserve(ImageData.decodedBytes(total, input.shape), for: "\(total) decoded images of table \(t.name) on the workers")
         let fcmp = try await prepare(engine, m, args, ctx)
         let opt = args[optimizer]
         let options = try Optimizer.options(opt, count: total, dlTrainSeed: args[seed], fcmp: fcmp, workers: workers)

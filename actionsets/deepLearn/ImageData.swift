@@ -46,9 +46,7 @@ enum ImageData {
         }
         var present = 0
         for r in 0..<t.rowCount where blobs[r] != nil && present < limit { present += 1 }
-        let floats = present.multipliedReportingOverflow(by: shape.reduce(1, *))
-        let bytes = floats.partialValue.multipliedReportingOverflow(by: MemoryLayout<Float>.size)
-        try reserve(floats.overflow || bytes.overflow ? Int.max : bytes.partialValue, "\(present) decoded images of table \(t.name)")
+        try reserve(decodedBytes(present, shape), "\(present) decoded images of table \(t.name)")
         var labelColumn: Column?
         if let target {
             labelColumn = t.column(target)
@@ -70,6 +68,13 @@ enum ImageData {
             out.labels.append(label ?? nil)
         }
         return out
+    }
+
+    /// The bytes `count` decoded images of `shape` take (Int.max when that overflows: the budget refuses it).
+    static func decodedBytes(_ count: Int, _ shape: [Int]) -> Int {
+        let floats = count.multipliedReportingOverflow(by: shape.reduce(1, *))
+        let bytes = floats.partialValue.multipliedReportingOverflow(by: MemoryLayout<Float>.size)
+        return floats.overflow || bytes.overflow ? Int.max : bytes.partialValue
     }
 
     /// One image's pixels as floats, checked against the expected [H, W, C].

@@ -56,8 +56,7 @@ struct TrainingData: Sendable {
             return data
         }
         if let c = t.data.column(target), c.type == .varbinary {
-            throw ActionError(.parameterValue, "Target column '\(target)' of table \(t.name) holds images (varbinary); an output layer needs a class column. For masks (one class per pixel) end the model with a segmentation layer.",
-                              parameter: "target")
+            throw TrainingData.targetHoldsImages(t, target)
         }
         let train = try await decode(t.data, column, target, shape, ctx,
                                      .of(input, training: UInt64(bitPattern: Int64(args[DLTrain.seed]))))
@@ -67,8 +66,7 @@ struct TrainingData: Sendable {
         var levels = Set(train.labels.compactMap { $0 }).sorted()
         if args[DLTrain.targetOrder] == "DESCENDING" { levels.reverse() }
         guard levels.count == out.classes else {
-            throw ActionError(.parameterValue, "The model's output layer has \(out.classes) classes, but target \(target) has \(levels.count) levels (\(levels.prefix(10).map { $0.count > 40 ? $0.prefix(40) + "…" : $0 }.joined(separator: ", "))); set the output layer's n to \(levels.count).",
-                              parameter: "target")
+            throw TrainingData.classMismatch(out.classes, levels, target: target)
         }
         var data = TrainingData(train: train.source(levels: levels), valid: nil, levels: levels)
         if let validTable = args[DLTrain.validTable] {
@@ -90,8 +88,7 @@ struct TrainingData: Sendable {
             throw ActionError(.notFound, "Target column '\(target)' does not exist in table \(t.name).", parameter: "target")
         }
         guard labels.type != .varbinary else {
-            throw ActionError(.parameterValue, "Target column '\(target)' of table \(t.name) holds images (varbinary); an output layer needs a class column. For masks (one class per pixel) end the model with a segmentation layer.",
-                              parameter: "target")
+            throw TrainingData.targetHoldsImages(t, target)
         }
         var levels = Set<String>()
         let images = t.data.column(column)
@@ -102,6 +99,16 @@ struct TrainingData: Sendable {
             throw noUsableRows(t, column, target)
         }
         return levels.count
+    }
+
+    static func targetHoldsImages(_ t: CASTable, _ target: String) -> ActionError {
+        ActionError(.parameterValue, "Target column '\(target)' of table \(t.name) holds images (varbinary); an output layer needs a class column. For masks (one class per pixel) end the model with a segmentation layer.",
+                    parameter: "target")
+    }
+
+    static func classMismatch(_ classes: Int, _ levels: [String], target: String) -> ActionError {
+        ActionError(.parameterValue, "The model's output layer has \(classes) classes, but target \(target) has \(levels.count) levels (\(levels.prefix(10).map { $0.count > 40 ? $0.prefix(40) + "…" : $0 }.joined(separator: ", "))); set the output layer's n to \(levels.count).",
+                    parameter: "target")
     }
 
     static func noUsableRows(_ t: CASTable, _ column: String, _ target: String) -> ActionError {
