@@ -1,4 +1,5 @@
 import CASWire
+import CASCore
 
 /// A command or reply between the controller and a worker: a header (a JSON object: `op` and its arguments, or
 /// `error`) and a payload (a table's bytes, `DataTable.binaryEncoded`). On the wire: the header's length (8 bytes),
@@ -38,21 +39,15 @@ struct ClusterMessage: Sendable {
         payload = Array(bytes[end...])
     }
 
-    /// A collective run's payload: the table's columns (`DataTable.schemaOnly`, for a worker holding no block), then
-    /// the kernel's payload; the first part's length (8 bytes) first.
+    /// A collective run's payload: the table's columns (`DataTable.schemaOnly`, for a worker holding no block) with
+    /// their length in front, then the kernel's payload.
     static func collective(schema: DataTable, payload: [UInt8]) -> [UInt8] {
-        let s = schema.binaryEncoded()
-        var out = [UInt8]()
-        out.reserveCapacity(8 + s.count + payload.count)
-        withUnsafeBytes(of: UInt64(s.count).littleEndian) { out.append(contentsOf: $0) }
-        return out + s + payload
+        LengthPrefixed.join([schema.binaryEncoded()]) + payload
     }
 
     /// The two parts of a collective run's payload; nil when it is not one.
     static func splitCollective(_ bytes: [UInt8]) -> (DataTable, [UInt8])? {
-        guard bytes.count >= 8 else { return nil }
-        let n = bytes.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
-        guard n <= UInt64(bytes.count - 8), let schema = try? DataTable(binary: Array(bytes[8..<(8 + Int(n))])) else { return nil }
-        return (schema, Array(bytes[(8 + Int(n))...]))
+        guard let (parts, rest) = LengthPrefixed.split(bytes, count: 1), let schema = try? DataTable(binary: parts[0]) else { return nil }
+        return (schema, rest)
     }
 }

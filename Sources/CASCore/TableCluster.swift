@@ -164,3 +164,30 @@ extension PartitionKernel {
         return block.gather(Array(block.sortedRows(by: keys).prefix(Int(count))))
     }
 }
+
+/// Byte strings joined with each one's length (8 bytes, little-endian) in front: the payloads of collective runs.
+public enum LengthPrefixed {
+    public static func join(_ parts: [[UInt8]]) -> [UInt8] {
+        var out = [UInt8]()
+        out.reserveCapacity(parts.reduce(0) { $0 + 8 + $1.count })
+        for part in parts {
+            withUnsafeBytes(of: UInt64(part.count).littleEndian) { out.append(contentsOf: $0) }
+            out += part
+        }
+        return out
+    }
+
+    /// The first `count` parts of `bytes`, then the rest unsplit; nil when a length runs past the end.
+    public static func split(_ bytes: [UInt8], count: Int) -> (parts: [[UInt8]], rest: [UInt8])? {
+        var parts: [[UInt8]] = [], at = 0
+        while parts.count < count {
+            guard bytes.count - at >= 8 else { return nil }
+            let n = bytes[at..<(at + 8)].withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
+            at += 8
+            guard n <= UInt64(bytes.count - at) else { return nil }
+            parts.append(Array(bytes[at..<(at + Int(n))]))
+            at += Int(n)
+        }
+        return (parts, Array(bytes[at...]))
+    }
+}

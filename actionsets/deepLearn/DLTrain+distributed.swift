@@ -150,25 +150,11 @@ struct TrainShare: Codable {
     static func payload(_ share: TrainShare, model: DataTable, weights: DataTable) throws(ActionError) -> [UInt8] {
         let json: Data
         do { json = try JSONEncoder().encode(share) } catch { throw ActionError(.internalError, "dlTrain: \(error)") }
-        var out: [UInt8] = []
-        for part in [Array(json), model.binaryEncoded(), weights.binaryEncoded()] {
-            withUnsafeBytes(of: UInt64(part.count).littleEndian) { out.append(contentsOf: $0) }
-            out += part
-        }
-        return out
+        return LengthPrefixed.join([Array(json), model.binaryEncoded(), weights.binaryEncoded()])
     }
 
     static func parts(_ payload: [UInt8]) throws(ActionError) -> (TrainShare, DataTable, DataTable) {
-        var parts: [[UInt8]] = [], at = 0
-        while at < payload.count, parts.count < 3 {
-            guard payload.count - at >= 8 else { break }
-            let n = payload[at..<(at + 8)].withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
-            at += 8
-            guard n <= UInt64(payload.count - at) else { break }
-            parts.append(Array(payload[at..<(at + Int(n))]))
-            at += Int(n)
-        }
-        guard parts.count == 3, let share = try? JSONDecoder().decode(TrainShare.self, from: Data(parts[0])),
+        guard let parts = LengthPrefixed.split(payload, count: 3)?.parts, let share = try? JSONDecoder().decode(TrainShare.self, from: Data(parts[0])),
               let model = try? DataTable(binary: parts[1]), let weights = try? DataTable(binary: parts[2]) else {
             throw ActionError(.internalError, "dlTrain: the controller's model and weights are unreadable on this worker")
         }
