@@ -293,6 +293,61 @@ public final class ClusterController: TableCluster, @unchecked Sendable {
         }
     }
 
+    public func runKeeping(_ kernel: String, args: ValueDict, whereClause: String?, on parts: TableParts,
+                           payloads: [[UInt8]]) throws(ActionError) -> KeptRows {
+        try serialized { () throws(ActionError) -> KeptRows in
+            state.lock()
+            let id = nextId
+            nextId += 1
+            state.unlock()
+            var header: ValueDict = ["op": "run", "id": .int(Int64(bitPattern: parts.id)), "kernel": .string(kernel), "args": .dict(args),
+                                     "keep": .int(Int64(bitPattern: id))]
+            if let whereClause { header["where"] = .string(whereClause) }
+            // as `run`: every block's worker starts at once, then every reply is read (also after a failure)
+            var sent: [Int] = [], failure: ClusterError?
+            for (k, (rank, _)) in parts.blocks.enumerated() {
+                do throws(ClusterError) {
+                    try send(rank, ClusterMessage(header, payload: k < payloads.count ? payloads[k] : []))
+                    sent.append(rank)
+                } catch { failure = error; break }
+            }
+            var blocks: [(rank: Int, rows: Int)] = [], bytes = 0, schema: DataTable?, summaries: [DataTable] = []
+            for rank in sent {
+                do throws(ClusterError) {
+                    let reply = try receive(rank)
+                    guard let rows = reply.header["rows"]?.intValue, rows >= 0, let size = reply.header["bytes"]?.intValue, size >= 0,
+                          let two = LengthPrefixed.split(reply.payload, count: 2)?.parts,
+                          let columns = try? DataTable(binary: two[0]), let summary = try? DataTable(binary: two[1]) else {
+                        throw ClusterError("worker rank \(rank) sent an unreadable result")
+                    }
+                    if let first = schema {
+                        guard columns.columns.count == first.columns.count, zip(columns.columns, first.columns).allSatisfy({ $0.type == $1.type && $0.name == $1.name }) else {
+                            throw ClusterError("worker rank \(rank) made other columns than the first block's")
+                        }
+                    } else {
+                        schema = columns
+                    }
+                    if rows > 0 { blocks.append((rank, Int(rows))) }
+                    bytes = bytes.addingReportingOverflow(Int(size)).partialValue
+                    summaries.append(summary)
+                } catch {
+                    if failure == nil { failure = error }
+                }
+            }
+            // the kept rows are a table from here on: dropping `kept` (a failure, or the caller's) frees them on every worker
+            let kept = TableParts(id: id, blocks: blocks, bytes: bytes, cluster: self)
+            if let failure {
+                if failure.description.hasPrefix(Self.kernelFailure) {
+                    throw ActionError(.parameterValue, String(failure.description.dropFirst(Self.kernelFailure.count)))
+                }
+                throw Self.actionError(failure, "run \(kernel) on the workers")
+            }
+            guard let schema else { throw ActionError(.internalError, "\(kernel): the table has no blocks") }
+            count { $0.partitionRuns += parts.blocks.count }
+            return KeptRows(parts: kept, schema: schema, summaries: summaries)
+        }
+    }
+
     public func runCollective(_ kernel: String, args: ValueDict, whereClause: String?, on parts: TableParts, schema: DataTable, payload: [UInt8],
                               alongside: (any Collectives) throws(ActionError) -> Void) throws(ActionError) -> [DataTable] {
         try serialized { () throws(ActionError) -> [DataTable] in

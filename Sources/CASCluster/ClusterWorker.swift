@@ -4,7 +4,7 @@ import Foundation
 
 /// Ranks 1…N-1 of `mpirun -np N caslite serve --mpi`: a worker. It holds blocks of the controller's tables and
 /// answers the controller's commands one at a time: `hello` (host, cores), `put` (store a block), `get` (send it
-/// back), `run` (a partition-local kernel on a block), `free`, `stop`. It trades heartbeats with the controller every second and exits when the controller has
+/// back), `run` (a partition-local kernel on a block; with `keep`, its output kept as a new block), `free`, `stop`. It trades heartbeats with the controller every second and exits when the controller has
 /// been silent for `timeout` seconds (the controller died: nobody will ever free its rows).
 public enum ClusterWorker {
     public static func run(world: MPIWorld, timeout: Double, kernels: [PartitionKernel]) -> Never {
@@ -47,7 +47,13 @@ public enum ClusterWorker {
                     reply = .error("get: no block \(command.header["id"]?.intValue.map(String.init) ?? "?") on this worker")
                 }
             case "run":
-                reply = runKernel(command, blocks: blocks, kernels: kernels, world: world)
+                if let keep = command.header["keep"]?.intValue {
+                    let (kept, answer) = runKeeping(command, blocks: blocks, kernels: kernels, world: world)
+                    if let kept { blocks[UInt64(bitPattern: keep)] = kept }
+                    reply = answer
+                } else {
+                    reply = runKernel(command, blocks: blocks, kernels: kernels, world: world)
+                }
             case "free":
                 if case .list(let ids)? = command.header["ids"] {
                     for id in ids { if let i = id.intValue { blocks[UInt64(bitPattern: i)] = nil } }
@@ -96,6 +102,27 @@ public enum ClusterWorker {
             return ClusterMessage([:], payload: try kernel.run(block, command.header["args"]?.dictValue ?? [:], context).binaryEncoded())
         } catch {
             return .error(error.message)
+        }
+    }
+
+    /// A `run` command that keeps its output (`TableCluster.runKeeping`): the kernel on the block's rows that match
+    /// the `where`, with the command's payload; the block to keep, and the reply — its rows and size, then its
+    /// columns and the kernel's summary (`LengthPrefixed`).
+    static func runKeeping(_ command: ClusterMessage, blocks: [UInt64: DataTable], kernels: [String: PartitionKernel],
+                           world: MPIWorld) -> (DataTable?, ClusterMessage) {
+        let name = command.header["kernel"]?.stringValue ?? ""
+        guard let keeping = kernels[name]?.keeping else { return (nil, .error("run: no keeping kernel '\(name)' on this worker")) }
+        guard let id = command.header["id"]?.intValue, var block = blocks[UInt64(bitPattern: id)] else { return (nil, .error("run: no such block on this worker")) }
+        if let w = command.header["where"]?.stringValue {
+            do { block = block.gather(try WhereExpression(w).bind(to: block).matchingRows()) } catch { return (nil, .error("where: \(error)")) }
+        }
+        do {
+            let (kept, summary) = try keeping(block, command.header["args"]?.dictValue ?? [:], KernelContext(rank: world.rank, payload: command.payload))
+            let answer = ClusterMessage(["rows": .int(Int64(kept.rowCount)), "bytes": .int(Int64(kept.estimatedBytes))],
+                                        payload: LengthPrefixed.join([kept.schemaOnly.binaryEncoded(), summary.binaryEncoded()]))
+            return (kept, answer)
+        } catch {
+            return (nil, .error(error.message))
         }
     }
 

@@ -37,6 +37,8 @@ public enum ScaleOut: String, Sendable {
     case window
     /// Every worker trains on its block; gradients summed every step (MPI_Allreduce).
     case dataParallel
+    /// Each worker writes its part of the output table from its block and keeps it; only summaries reach the controller.
+    case outputOnWorkers
 
     /// The line `builtins.help` shows.
     public var help: String {
@@ -45,6 +47,7 @@ public enum ScaleOut: String, Sendable {
         case .partitionLocal: "On an MPI server: partition-local — each worker runs it on its rows and the controller combines the results (by-groups, computed columns and output tables gather the rows instead)."
         case .metadata: "On an MPI server: reads table metadata only; no rows move."
         case .window: "On an MPI server: moves only the rows it returns — the window's rows from the workers holding them or, sorted, each worker's first rows in order, merged on the controller."
+        case .outputOnWorkers: "On an MPI server: partition-local — each worker writes its part of the output table from its own rows and keeps it; only counts and statistics reach the controller."
         case .dataParallel: "On an MPI server: data-parallel — every worker trains on its rows, the gradients summed every step (classifiers in FP32; other models train on the controller)."
         }
     }

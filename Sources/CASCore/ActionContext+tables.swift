@@ -141,6 +141,19 @@ extension ActionContext {
         return try await Blocking.run { () throws(ActionError) -> [DataTable] in try cluster.run(kernel.name, args: args, whereClause: w, on: parts) }
     }
 
+    /// Runs keeping `kernel` (`PartitionKernel(_:keeping:)`) on every worker's block of `t` (from `distributedTable`;
+    /// the reference's `where` applied there), block k's with `payloads[k]`: the blocks of a new table, kept on the
+    /// workers (store it with `store(_:kept:…)`), and each block's summary.
+    public func keptOnWorkers(_ t: CASTable, _ ref: TableRef, _ kernel: PartitionKernel, args: ValueDict,
+                              payloads: [[UInt8]] = []) async throws(ActionError) -> KeptRows {
+        guard let parts = t.parts, let cluster = server.cluster else { throw ActionError(.internalError, "\(kernel.name): table \(t.name) is not distributed") }
+        let w = ref.whereClause.flatMap { $0.trimmingSpaces.isEmpty ? nil : $0 }
+        try checkCancellation()
+        return try await Blocking.run { () throws(ActionError) -> KeptRows in
+            try cluster.runKeeping(kernel.name, args: args, whereClause: w, on: parts, payloads: payloads)
+        }
+    }
+
     /// Runs `kernel` on every worker — on its block of `t` (the reference's `where` applied), or on none of its rows
     /// — with `payload` sent along, while `alongside` runs on the controller; they take part in the same collectives
     /// (data-parallel training, `TableCluster.runCollective`). The kernels' results in worker order.
@@ -298,7 +311,8 @@ extension ActionContext {
     @discardableResult
     /// `ifModified`: store only over the table the caller read (its `modified` time), atomically (Session.put,
     /// GlobalCatalog.put); a table replaced in between is kept and this store fails.
-    public func store(_ data: DataTable, out: OutTableRef, defaultName: String, parameter: String = "casOut",
+    /// `kept`: the rows are already on the workers (`keptOnWorkers`; `data` holds the columns only).
+    public func store(_ data: DataTable, kept: TableParts? = nil, out: OutTableRef, defaultName: String, parameter: String = "casOut",
                       sourceName: String = "", sourceCaslib: String = "", ifModified: Double? = nil) async throws(ActionError) -> CASTable {
         // `parameter` is the output parameter list (`casOut`); empty: the action takes its fields at the top level
         // (`table.addTable`: table, caslib, replace, promote), so errors name those
@@ -325,7 +339,16 @@ extension ActionContext {
                               parameter: field("replace"))
         }
         var t = CASTable(data: d, caslib: lib.name, creator: user, sourceName: sourceName, sourceCaslib: sourceCaslib)
-        if !out.promote, let cluster = server.cluster, d.rowCount > 0 {
+        if let kept, let cluster = server.cluster, kept.rowCount > 0 {
+            if out.promote {
+                // global tables keep their rows on the controller
+                let schema = d
+                t.data = try await Blocking.run { () throws(ActionError) -> DataTable in try cluster.gather(kept, schema: schema, rows: nil) }
+            } else {
+                t.parts = kept
+                t.data = d.schemaOnly
+            }
+        } else if !out.promote, let cluster = server.cluster, d.rowCount > 0 {
             // a session table's rows go to the workers (global tables stay on the controller: they persist to SQLite)
             let whole = d
             t.parts = try await Blocking.run { () throws(ActionError) -> TableParts in try cluster.distribute(whole) }

@@ -23,8 +23,28 @@ public protocol TableCluster: AnyObject, Sendable {
     /// every worker up. The kernels' results in worker order. Blocks the calling thread.
     func runCollective(_ kernel: String, args: ValueDict, whereClause: String?, on parts: TableParts, schema: DataTable, payload: [UInt8],
                        alongside: (any Collectives) throws(ActionError) -> Void) throws(ActionError) -> [DataTable]
+    /// Runs keeping `kernel` (`PartitionKernel(_:keeping:)`) on every block of `parts` (rows matching `whereClause`),
+    /// block k's worker with `payloads[k]` (none when `payloads` is shorter), and keeps each block's output on its
+    /// worker: a new distributed table, whose rows never pass through here, and the kernels' summaries in block
+    /// order. Blocks the calling thread.
+    func runKeeping(_ kernel: String, args: ValueDict, whereClause: String?, on parts: TableParts,
+                    payloads: [[UInt8]]) throws(ActionError) -> KeptRows
     /// Rows moved and kernels run so far.
     func counters() -> ClusterCounters
+}
+
+/// What `TableCluster.runKeeping` made: the rows kept on the workers (`parts`, with `schema`'s columns) and each
+/// block's summary for the controller.
+public struct KeptRows: Sendable {
+    public let parts: TableParts
+    public let schema: DataTable
+    public let summaries: [DataTable]
+
+    public init(parts: TableParts, schema: DataTable, summaries: [DataTable]) {
+        self.parts = parts
+        self.schema = schema
+        self.summaries = summaries
+    }
 }
 
 /// Collective operations of the controller and every worker together (MPI_Allreduce on an MPI server): every
@@ -108,18 +128,31 @@ extension CASTable {
 /// table; the action on the controller combines the partials (`ActionContext.onWorkers`). One list of kernels
 /// (`StandardRegistry.partitionKernels`) is given to the workers and named by the actions.
 public struct PartitionKernel: Sendable {
+    public typealias Keeping = @Sendable (DataTable, ValueDict, KernelContext) throws(ActionError) -> (kept: DataTable, summary: DataTable)
     public let name: String
     public let run: @Sendable (DataTable, ValueDict, KernelContext) throws(ActionError) -> DataTable
+    /// A kernel whose output stays on the worker (`TableCluster.runKeeping`): its rows, and a summary for the controller.
+    public let keeping: Keeping?
 
     public init(_ name: String, _ run: @escaping @Sendable (DataTable, ValueDict) throws(ActionError) -> DataTable) {
         self.name = name
         self.run = { block, args, _ throws(ActionError) in try run(block, args) }
+        keeping = nil
+    }
+
+    /// A kernel that makes a block of a new table, kept on the worker (processImages, dlScore's casOut, a sample):
+    /// `run` answers its summary only.
+    public init(_ name: String, keeping: @escaping Keeping) {
+        self.name = name
+        self.keeping = keeping
+        self.run = { block, args, context throws(ActionError) in try keeping(block, args, context).summary }
     }
 
     /// A kernel that reads the payload or takes part in collectives.
     public init(_ name: String, context run: @escaping @Sendable (DataTable, ValueDict, KernelContext) throws(ActionError) -> DataTable) {
         self.name = name
         self.run = run
+        keeping = nil
     }
 }
 

@@ -178,6 +178,58 @@ def test_an_action_output_table_is_spread_too_and_alter_and_drop_work(mpi, serve
         b.terminate()
 
 
+def test_sampling_on_the_workers_draws_one_process_sample(mpi, server):
+    """srs and stratified on a spread table: the workers count their rows per stratum, the controller draws the
+    codes as one process does (same seed: the same rows), each worker writes its part of the output and keeps it —
+    no row reaches the controller, and the sample is the one-process sample."""
+    a, b = both(mpi, server)
+    try:
+        for c in (a, b):
+            c.upload_frame(frame(), casout={"name": "pop", "replace": True})
+            c.builtins.loadActionSet(actionSet="sampling")
+        cases = [("srs", {"table": "pop", "samppct": 30, "seed": 7, "output": {"casOut": {"name": "smp", "replace": True}}}),
+                 ("srs", {"table": {"name": "pop", "where": "y > -500"}, "samppct": 64, "samppct2": 16, "partInd": True, "seed": 11,
+                          "output": {"casOut": {"name": "smp", "replace": True}, "copyVars": ["k", "g"]}}),
+                 ("stratified", {"table": {"name": "pop", "groupBy": ["g"]}, "samppct": 20, "seed": 3,
+                                 "output": {"casOut": {"name": "smp", "replace": True}}}),
+                 ("stratified", {"table": {"name": "pop", "groupBy": ["g"], "where": "k >= 400", "vars": ["k", "g", "x"]},
+                                 "samppct": 50, "samppct2": 25, "partInd": True, "seed": 123,
+                                 "output": {"casOut": {"name": "smp", "replace": True}, "partIndName": "part"}}),
+                 ("stratified", {"table": {"name": "pop", "groupBy": ["g"], "where": "k < 300"}, "samppct": 40, "seed": 1}),
+                 ("srs", {"table": {"name": "pop", "where": "k < 0"}, "samppct": 40, "seed": 1,
+                          "output": {"casOut": {"name": "smp", "replace": True}}})]
+        for action, kwargs in cases:
+            before = metrics(mpi)
+            ra, rb = getattr(a.sampling, action)(**kwargs), getattr(b.sampling, action)(**kwargs)
+            assert ra.severity == 0 and rb.severity == 0, (kwargs, ra.status, rb.status)
+            assert sorted(ra.keys()) == sorted(rb.keys()), (kwargs, list(ra.keys()), list(rb.keys()))
+            freq = "SRSFreq" if action == "srs" else "STRAFreq"
+            pd.testing.assert_frame_equal(ra[freq], rb[freq])
+            after = metrics(mpi)
+            assert after["caslite_cluster_rows_gathered_total"] == before["caslite_cluster_rows_gathered_total"], kwargs
+            runs = after["caslite_cluster_partition_runs_total"] - before["caslite_cluster_partition_runs_total"]
+            if "output" not in kwargs:
+                assert runs == 2, kwargs                                        # the strata counted on both blocks
+                continue
+            assert runs == 4, kwargs                                            # counted, then written, on both blocks
+            sa, sb = a.CASTable("smp").to_frame(), b.CASTable("smp").to_frame()
+            pd.testing.assert_frame_equal(sa, sb)
+            n = len(sb)
+            assert int(a.table.tableInfo(name="smp")["TableInfo"]["Rows"].iloc[0]) == n
+            if n:
+                assert 0 < n < 1001 and after["caslite_cluster_rows_distributed_total"] == before["caslite_cluster_rows_distributed_total"]
+                assert len(a.table.tableDetails(name="smp", level="node")["TableDetails"]) == 2   # kept where it was written
+        # a stratum column that is not there: the one-process error
+        ea = a.sampling.stratified(table={"name": "pop", "groupBy": ["nosuch"]}, samppct=10)
+        eb = b.sampling.stratified(table={"name": "pop", "groupBy": ["nosuch"]}, samppct=10)
+        assert ea.severity == 2 and ea.status == eb.status, (ea.status, eb.status)
+        ea = a.sampling.srs(table="pop", output={"casOut": "bad", "copyVars": ["nosuch"]})
+        assert ea.severity == 2 and "nosuch" in ea.status and a.table.tableExists(name="bad")["exists"] == 0
+    finally:
+        a.terminate()
+        b.terminate()
+
+
 def ranks_of(mpirun_pid):
     """{rank: pid} of the processes mpirun started (their environment names their rank)."""
     out = {}

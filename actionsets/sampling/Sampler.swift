@@ -25,6 +25,11 @@ enum Sampler {
         guard pct + pct2 <= 100 else {
             throw ActionError(.parameterValue, "samppct + samppct2 must not exceed 100 (got \(pct) + \(pct2)).", parameter: "samppct2")
         }
+        var spread = args[SamplingParams.table].ref
+        spread.groupBy = []  // the strata columns: read on the workers
+        if let t = try await ctx.distributedTable(spread) {
+            return try await distributed(args, ctx, t, spread, groupBy: groupBy, freqName: freqName, pct: pct, pct2: pct2)
+        }
         let t = try await ctx.filteredTable(args[SamplingParams.table].ref)
         let groups = try strata(t.data)
         let codes = assign(strata: groups.map(\.rows), rowCount: t.rowCount, pct: pct, pct2: pct2, seed: args[SamplingParams.seed])
@@ -41,19 +46,32 @@ enum Sampler {
     /// The output: copied columns, plus the indicator (partInd) or only the sampled rows (no partInd).
     static func output(_ data: DataTable, codes: [Int], def: (out: OutTableRef, copyVars: [String]?, partIndName: String),
                        groupBy: [String], partInd: Bool) throws(ActionError) -> DataTable {
+        try output(data, codes: codes, columns: outputColumns(data, def: def, groupBy: groupBy, partInd: partInd),
+                   partIndName: partInd ? def.partIndName : nil)
+    }
+
+    /// The input columns the output copies (`output.copyVars`, the strata first; all by default).
+    static func outputColumns(_ data: DataTable, def: (out: OutTableRef, copyVars: [String]?, partIndName: String),
+                              groupBy: [String], partInd: Bool) throws(ActionError) -> [String] {
         var names = def.copyVars.map { groupBy + $0.filter { v in !groupBy.contains { $0.lowercased() == v.lowercased() } } }
             ?? data.columns.map(\.name)
         if partInd { names.removeAll { $0.lowercased() == def.partIndName.lowercased() } }
+        for n in names where data.column(n) == nil {
+            throw ActionError(.notFound, "Column '\(n)' (output.copyVars) does not exist in the input table.", parameter: "output.copyVars")
+        }
+        return names
+    }
+
+    /// The output of `columns` (`outputColumns`): with `partIndName`, every row and the indicator; else the sampled rows.
+    static func output(_ data: DataTable, codes: [Int], columns names: [String], partIndName: String?) throws(ActionError) -> DataTable {
         var cols: [Column] = []
         for n in names {
-            guard let c = data.column(n) else {
-                throw ActionError(.notFound, "Column '\(n)' (output.copyVars) does not exist in the input table.", parameter: "output.copyVars")
-            }
+            guard let c = data.column(n) else { throw ActionError(.internalError, "sampling: no column \(n) in the rows") }
             cols.append(c)
         }
         var out = DataTable(name: data.name, columns: cols)
-        if partInd {
-            out.columns.append(Column(name: def.partIndName, label: "Partition Indicator", data: .double(codes.map(Double.init))))
+        if let partIndName {
+            out.columns.append(Column(name: partIndName, label: "Partition Indicator", data: .double(codes.map(Double.init))))
             return out
         }
         return out.gather(codes.indices.filter { codes[$0] == 1 })

@@ -6,6 +6,7 @@ struct Stratified: Action {
     static let name = "stratified"
     static let summary = "Stratified random sample: samppct (and samppct2) of each level combination of table.groupBy."
     static let parameters = SamplingParams.all
+    static let scaleOut = ScaleOut.outputOnWorkers
 
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
         let groupBy = args[SamplingParams.table].groupBy
