@@ -169,6 +169,12 @@ extension PartitionKernel {
     /// The arguments of a kernel that works on some columns of the block (summary, freq): their names.
     public static func arguments(columns: [Column]) -> ValueDict { ["columns": .list(columns.map { .string($0.name) })] }
 
+    /// A text argument of a kernel (nil when not given).
+    public static func text(_ arguments: ValueDict, _ key: String) -> String? { arguments[key]?.stringValue }
+
+    /// A whole-number attribute a kernel set on its partial result (nil when not there).
+    public static func count(_ partial: DataTable, _ key: String) -> Int? { partial.attributes[key]?.intValue.map { Int($0) } }
+
     /// The block's columns that `arguments(columns:)` named, in that order (`kernel` names the kernel in errors).
     public static func columns(of block: DataTable, _ arguments: ValueDict, kernel: String) throws(ActionError) -> [Column] {
         guard case .list(let names)? = arguments["columns"] else { throw ActionError(.internalError, "\(kernel): no columns named") }

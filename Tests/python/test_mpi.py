@@ -351,13 +351,32 @@ def test_dl_train_on_two_workers_equals_one_process_with_twice_the_batch(mpi, se
             assert x.shape == y.shape
             largest = max(largest, float(np.max(np.abs(x - y))) if x.size else 0.0)
         assert largest < 1e-4, largest
-        # the trained weights score the same on both servers
-        scores = []
-        for c in (c_mpi, c_one):
-            s = c.deepLearn.dlScore(table="pets", model="m", initWeights="w", copyVars=["_label_"], casout={"name": "s", "replace": True})
-            assert s.severity == 0, s
-            scores.append(s["ScoreInfo"].set_index("Descr")["Value"].to_dict())
-        assert scores[0] == scores[1], scores
+        # the trained weights score the same on both servers: on the MPI server each worker scores its own images and
+        # keeps its part of the scored table (only labels, predictions and probabilities reach the controller)
+        def model_rows(c):
+            return sum(int(c.table.tableInfo(name=n)["TableInfo"]["Rows"].iloc[0]) for n in ("m", "w"))
+        for kwargs in ({"table": "pets", "copyVars": ["_label_"]},
+                       {"table": {"name": "pets", "where": "_label_ = 'cats'"}, "copyVars": ["_label_", "_path_"], "topProbs": 2},
+                       {"table": {"name": "pets", "vars": ["_image_"]}}):
+            before = metrics(mpi)
+            scores = []
+            for c in (c_mpi, c_one):
+                s = c.deepLearn.dlScore(model="m", initWeights="w", casout={"name": "s", "replace": True}, **kwargs)
+                assert s.severity == 0, (kwargs, s.status, s.messages)
+                scores.append((s["ScoreInfo"].set_index("Descr")["Value"].to_dict(), s["ClassAccuracy"], c.CASTable("s").to_frame()))
+            (info_a, acc_a, out_a), (info_b, acc_b, out_b) = scores
+            assert info_a == info_b, (kwargs, info_a, info_b)
+            pd.testing.assert_frame_equal(acc_a, acc_b)
+            assert len(out_b) > 0 and list(out_a.columns) == list(out_b.columns), (list(out_a.columns), list(out_b.columns))
+            pd.testing.assert_frame_equal(out_a, out_b, rtol=1e-6)
+            after = metrics(mpi)
+            # rows gathered: the model and weights tables (read on the controller) and the scored table read back here
+            gathered = after["caslite_cluster_rows_gathered_total"] - before["caslite_cluster_rows_gathered_total"]
+            assert gathered == model_rows(c_mpi) + len(out_a), (kwargs, gathered)
+        assert len(c_mpi.table.tableDetails(name="s", level="node")["TableDetails"]) == 2
+        # no image matches: the one-process error, on both servers
+        errors = [c.deepLearn.dlScore(table={"name": "pets", "where": "_label_ = 'none'"}, model="m", initWeights="w") for c in (c_mpi, c_one)]
+        assert errors[0].severity == 2 and errors[0].status == errors[1].status, [e.status for e in errors]
     finally:
         c_mpi.terminate()
         c_one.terminate()

@@ -7,6 +7,7 @@ import Foundation
 struct DLScore: Action {
     static let name = "dlScore"
     static let summary = "Scores images: P_<target><level> probabilities and I_<target> (predicted level) per row, ScoreInfo and per-class accuracy."
+    static let scaleOut = ScaleOut.outputOnWorkers
     static let table = P.table("table", "The table to score.")
     static let modelTable = ModelAccess.modelParam("modelTable", aliases: ["model"])
     static let initWeights = P.table("initWeights", "The weights table (from dlTrain or dlImportModelWeights).")
@@ -97,7 +98,6 @@ struct DLScore: Action {
         let weightsTable = try await ctx.filteredTable(weightsRef, parameter: "initWeights")
         let w = try WeightsTable(weightsTable.data, parameter: "initWeights")
         let m = model.withClasses(from: w)
-        let t = try await ctx.filteredTable(args[table])
         let column = args[inputs].first ?? "_image_", target = w.target ?? "_label_", batch = args[bufferSize]
         let threads = TrainingRun.threads(args[nThreads])
         let wantsLayers = args.has(layerOut)
@@ -116,6 +116,12 @@ struct DLScore: Action {
             if args.has(calibrationTable) { ctx.warning("calibrationTable is only used with precision=INT8; ignored.") }
             if args.has(calibrationRows) { ctx.warning("calibrationRows is only used with precision=INT8; ignored.") }
         }
+        let perPixel = m.layers.contains { $0.kind == .segmentation || $0.kind == .detection }
+        if precisionValue != .int8, !wantsLayers, !perPixel, let spread = try await ctx.distributedTable(args[table]),
+           let r = try await scoreOnWorkers(args, ctx, m, w, weightsTable.data, spread, precisionValue) {
+            return r
+        }
+        let t = try await ctx.filteredTable(args[table])
         if m.layers.contains(where: { $0.kind == .segmentation }) {
             return try await segmentation(args, ctx, m, w, t, precisionValue)
         }
@@ -125,13 +131,7 @@ struct DLScore: Action {
         let calibrationCount = args[calibrationRows] ?? 64, calibration = calibrationData
         let imageType = LayerOut.ImageType(rawValue: args[layerImageType].uppercased()) ?? .jpg
         let (scored, activations, calibrated) = try await ctx.cpu { () throws -> (Scoring, LayerOut?, [String: ClosedRange<Float>]?) in
-            let engine = try EngineGraph.model(m, seed: 0, for: .inference(batch: batch), ctx)
-            try w.load(into: engine, parameter: "initWeights")
-            guard let input = engine.inputLayer as? InputLayer else { throw ActionError(.parameterValue, "The model has no input layer.", parameter: "modelTable") }
-            guard engine.outputLayer is SoftmaxCrossEntropyLayer else {
-                throw ActionError(.parameterValue, "Model \(m.modelName) has no output layer to score: its last layer '\(engine.outputLayer.name)' is \(engine.outputLayer.kind); add one (type=output, segmentation or detection) with deepLearn.addLayer.",
-                                  parameter: "modelTable")
-            }
+            let (engine, input) = try classifier(m, w, batch: batch, ctx)
             var calibrated: [String: ClosedRange<Float>]?
             if let calibration {
                 let cal = try ImageData.read(calibration, inputs: column, target: nil, shape: input.shape, requireTarget: false, ctx: ctx,
@@ -163,13 +163,17 @@ struct DLScore: Action {
                 out = o
             }
             EngineThreads.set(threads)
+            let classes = engine.outputLayer.outputShape.reduce(1, *)
+            if samples.count == 0 {   // nothing to score: the caller says so
+                return (Scoring(samples: samples, probabilities: [], predicted: [], levels: levels(w, samples, classes: classes)), out, calibrated)
+            }
             do {
                 let p = try Trainer.predict(engine, data: samples.source(levels: []), batchSize: batch) { n in
                     try ctx.checkCancellation()
                     try out?.append(engine, samples: n)
                 }
                 return (Scoring(samples: samples, probabilities: p.probabilities, predicted: p.predicted,
-                                levels: levels(w, samples, classes: engine.outputLayer.outputShape.reduce(1, *))), out, calibrated)
+                                levels: levels(w, samples, classes: classes)), out, calibrated)
             } catch let e as ActionError { throw e } catch { throw ActionError(.parameterValue, "Scoring failed: \(error)") }
         }
         if scored.samples.count == 0 {
@@ -202,6 +206,18 @@ struct DLScore: Action {
                                     output: args.has(casOut) ? outputs.first?.name : nil)
         return ["ScoreInfo": .table(scored.info(read: t.rowCount)), "ClassAccuracy": .table(scored.classAccuracy()),
                 "OutputCasTables": .table(.outputCasTables(outputs))]
+    }
+
+    /// The model with its weights, ready to classify `batch` images at a time, and its input layer.
+    static func classifier(_ m: ModelTable, _ w: WeightsTable, batch: Int, _ ctx: ActionContext) throws(ActionError) -> (Model, InputLayer) {
+        let engine = try EngineGraph.model(m, seed: 0, for: .inference(batch: batch), ctx)
+        try w.load(into: engine, parameter: "initWeights")
+        guard let input = engine.inputLayer as? InputLayer else { throw ActionError(.parameterValue, "The model has no input layer.", parameter: "modelTable") }
+        guard engine.outputLayer is SoftmaxCrossEntropyLayer else {
+            throw ActionError(.parameterValue, "Model \(m.modelName) has no output layer to score: its last layer '\(engine.outputLayer.name)' is \(engine.outputLayer.kind); add one (type=output, segmentation or detection) with deepLearn.addLayer.",
+                              parameter: "modelTable")
+        }
+        return (engine, input)
     }
 
     /// dlScore of a segmentation model (SegmentationScore): predicted masks instead of class columns.

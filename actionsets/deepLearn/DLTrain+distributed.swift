@@ -87,8 +87,9 @@ extension DLTrain {
                                chunk: batch, momentum: options.sgd.momentum, nesterov: options.sgd.nesterov, weightDecay: options.sgd.weightDecay,
                                adam: options.sgd.adam.map { [$0.beta1, $0.beta2, $0.epsilon] }, shuffleSeed: options.seed, total: total,
                                offsets: offsets, workers: workers, learningRate: options.learningRate)
-        let payload = try TrainShare.payload(share, model: m.table(name: m.modelName),
-                                             weights: WeightsTable(model: engine, specs: m, target: target, levels: levels).table(name: "start"))
+        let payload = try ModelPayload.join(share, model: m.table(name: m.modelName),
+                                            weights: WeightsTable(model: engine, specs: m, target: target, levels: levels).table(name: "start"),
+                                            action: "dlTrain")
         let validation = valid
         let run = TrainingRun(ctx: ctx, logLevel: opt[Optimizer.logLevel], threads: args[nThreads], model: m.modelName)
         let threads = TrainingRun.threads(args[nThreads])
@@ -145,18 +146,21 @@ struct TrainShare: Codable {
     var offsets: [String: Int]
     var workers: Int
     var learningRate: Double
+}
 
-    /// The share (JSON), the model table and the weights table, each after its length (8 bytes).
-    static func payload(_ share: TrainShare, model: DataTable, weights: DataTable) throws(ActionError) -> [UInt8] {
+/// What a worker of a distributed dlTrain or dlScore gets: its share (JSON), the model table and the weights table,
+/// each after its length (`LengthPrefixed`).
+enum ModelPayload {
+    static func join<Share: Encodable>(_ share: Share, model: DataTable, weights: DataTable, action: String) throws(ActionError) -> [UInt8] {
         let json: Data
-        do { json = try JSONEncoder().encode(share) } catch { throw ActionError(.internalError, "dlTrain: \(error)") }
+        do { json = try JSONEncoder().encode(share) } catch { throw ActionError(.internalError, "\(action): \(error)") }
         return LengthPrefixed.join([Array(json), model.binaryEncoded(), weights.binaryEncoded()])
     }
 
-    static func parts(_ payload: [UInt8]) throws(ActionError) -> (TrainShare, DataTable, DataTable) {
-        guard let parts = LengthPrefixed.split(payload, count: 3)?.parts, let share = try? JSONDecoder().decode(TrainShare.self, from: Data(parts[0])),
+    static func split<Share: Decodable>(_ payload: [UInt8], as _: Share.Type, action: String) throws(ActionError) -> (Share, DataTable, DataTable) {
+        guard let parts = LengthPrefixed.split(payload, count: 3)?.parts, let share = try? JSONDecoder().decode(Share.self, from: Data(parts[0])),
               let model = try? DataTable(binary: parts[1]), let weights = try? DataTable(binary: parts[2]) else {
-            throw ActionError(.internalError, "dlTrain: the controller's model and weights are unreadable on this worker")
+            throw ActionError(.internalError, "\(action): the controller's model and weights are unreadable on this worker")
         }
         return (share, model, weights)
     }
@@ -164,7 +168,7 @@ struct TrainShare: Codable {
 
 /// The partition-local kernels of deepLearn's actions, for the workers of an MPI server.
 public enum DeepLearnKernels {
-    public static let all: [PartitionKernel] = [census, train]
+    public static let all: [PartitionKernel] = [census, train, score]
 
     /// The usable rows of a block (an image and a target value) by target level: Level, Count.
     static let census = PartitionKernel("deepLearn.dlTrain.census") { block, arguments throws(ActionError) in
@@ -185,7 +189,7 @@ public enum DeepLearnKernels {
         guard let collectives = context.collectives else { throw ActionError(.internalError, "deepLearn.dlTrain.train runs only collectively") }
         let share: TrainShare, engine: Model, data: ArrayDataSource, offset: Int
         do throws(ActionError) {
-            let (s, modelTable, weights) = try TrainShare.parts(context.payload)
+            let (s, modelTable, weights) = try ModelPayload.split(context.payload, as: TrainShare.self, action: "dlTrain")
             share = s
             let m = try ModelTable(modelTable)
             let seed = UInt64(bitPattern: Int64(s.seed))

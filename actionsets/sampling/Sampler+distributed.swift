@@ -90,7 +90,7 @@ public enum SamplingKernels {
             for r in s.rows { codes[r] = Int(context.payload[at]); at += 1 }
         }
         guard at == context.payload.count else { throw ActionError(.internalError, "sampling.output: more codes than rows") }
-        let out = try Sampler.output(block, codes: codes, columns: names.compactMap(\.stringValue), partIndName: arguments["partIndName"]?.stringValue)
+        let out = try Sampler.output(block, codes: codes, columns: names.compactMap(\.stringValue), partIndName: PartitionKernel.text(arguments, "partIndName"))
         var counts = TableBuilder(name: "Written", columns: [("Rows", .int64)])
         counts.append([.int(Int64(out.rowCount))])
         return (out, counts.table)
