@@ -382,6 +382,54 @@ def test_dl_train_on_two_workers_equals_one_process_with_twice_the_batch(mpi, se
         c_one.terminate()
 
 
+def test_process_images_runs_on_the_workers_and_equals_one_process(mpi, server):
+    """processImages on spread images: every worker processes its own and keeps its part of the output (no image
+    reaches the controller); the table, the NOTEs and the skipped-image WARNING are one process's."""
+    a, b = both(mpi, server)
+    try:
+        for c, srv in ((a, mpi), (b, server)):
+            c.builtins.loadActionSet(actionSet="image")
+            r = c.image.loadImages(path=_pets(srv), caslib="Public", recurse=True, labelLevels=-1, casout={"name": "pix", "replace": True})
+            assert r.severity == 0, r.messages
+            # and two images (one in each worker's block) too small for the CROP below: skipped, with a WARNING naming them
+            bad = srv.data / "public" / "mpi_pets_bad"
+            if not bad.exists():
+                from PIL import Image
+                shutil.copytree(srv.data / "public" / "mpi_pets", bad)
+                for name in ("cats/cats_02.png", "dogs/dogs_09.png"):
+                    Image.new("RGB", (16, 16), (9, 99, 199)).save(bad / name)
+            r = c.image.loadImages(path="mpi_pets_bad", caslib="Public", recurse=True, labelLevels=-1, casout={"name": "pixbad", "replace": True})
+            assert r.severity == 0 and c.table.tableInfo(name="pixbad")["TableInfo"]["Rows"].iloc[0] == 32, r.messages
+        steps = [{"step": {"stepType": "RESIZE", "width": 16, "height": 12}},
+                 {"step": {"stepType": "NORMALIZE", "type": "MINMAX", "alpha": 0, "beta": 255}}]
+        cases = [{"table": "pix", "steps": steps},
+                 {"table": {"name": "pixbad", "where": "_id_ > 3"}, "steps": steps, "decode": False, "copyVars": ["_label_"]},
+                 {"table": {"name": "pix", "where": "_id_ > 20"}, "steps": steps},
+                 {"table": {"name": "pix", "vars": ["_image_", "_path_"]}, "steps": [{"step": {"stepType": "FLIP", "type": "VERTICAL"}}]}]
+        crop = [{"step": {"stepType": "CROP", "x": 18, "y": 2, "width": 10, "height": 8}}]
+        cases.append({"table": "pixbad", "steps": crop + steps, "decode": False, "copyVars": ["_label_"]})
+        for kwargs in cases:
+            before = metrics(mpi)
+            ra, rb = (c.image.processImages(casout={"name": "done", "replace": True}, **kwargs) for c in (a, b))
+            assert ra.severity == rb.severity and ra.severity <= 1, (kwargs, ra.messages, rb.messages)
+            assert ra.messages == rb.messages, (kwargs, ra.messages, rb.messages)
+            after = metrics(mpi)
+            assert after["caslite_cluster_rows_gathered_total"] == before["caslite_cluster_rows_gathered_total"], kwargs
+            assert after["caslite_cluster_rows_distributed_total"] == before["caslite_cluster_rows_distributed_total"], kwargs
+            holding = 1 if "_id_ > 20" in str(kwargs["table"]) else 2           # _id_ > 20: only the second block's rows
+            assert len(a.table.tableDetails(name="done", level="node")["TableDetails"]) == holding
+            fa, fb = a.CASTable("done").to_frame(), b.CASTable("done").to_frame()
+            assert len(fb) > 0
+            pd.testing.assert_frame_equal(fa, fb)
+            if kwargs["table"] == "pixbad":
+                assert any("2 images could not be processed" in m for m in ra.messages), ra.messages
+        bad = [c.image.processImages(table="pix", casout={"name": "x", "replace": True}, steps=steps, copyVars=["nosuch"]) for c in (a, b)]
+        assert bad[0].severity == 2 and bad[0].status == bad[1].status, [x.status for x in bad]
+    finally:
+        a.terminate()
+        b.terminate()
+
+
 def test_a_worker_killed_while_training_fails_dl_train_within_the_timeout(tmp_path):
     """A worker SIGKILLed in the middle of a data-parallel dlTrain: the call ends with an Error naming it within the
     heartbeat time-out (the all-reduce it left is given up, never waited on for good), the session and the

@@ -47,17 +47,31 @@ enum ImageRows {
             try ctx.checkCancellation()
             let chunk = Array(rows[start..<min(start + chunkSize, rows.count)])
             let cellsChunk = chunk.map { cells[$0] }
-            let results = try await ctx.cpu {
-                ImageCodec.parallelMap(count: chunk.count) { i in
-                    Result { () throws(ImageCodecError) -> T in
-                        guard let b = cellsChunk[i], !b.isEmpty else { throw ImageCodecError(.empty, "missing image") }
-                        return try body(chunk[i], b)
-                    }
-                }
-            }
+            let results = try await ctx.cpu { run(chunk, cellsChunk, body) }
             try budget?.rethrow()
             try consume(chunk, results)
             ctx.progress(done: start + chunk.count, total: rows.count, unit: unit, message: ctx.actionName)
+        }
+    }
+
+    /// `forEachChunk` on the calling thread, without a session (a worker of an MPI server: no progress, no budget).
+    static func forEachChunk<T: Sendable>(
+        _ cells: [[UInt8]?], rows: [Int], _ body: @escaping @Sendable (Int, [UInt8]) throws(ImageCodecError) -> T,
+        consume: ([Int], [Result<T, ImageCodecError>]) throws -> Void
+    ) throws {
+        for start in stride(from: 0, to: rows.count, by: chunkSize) {
+            let chunk = Array(rows[start..<min(start + chunkSize, rows.count)])
+            try consume(chunk, run(chunk, chunk.map { cells[$0] }, body))
+        }
+    }
+
+    /// One chunk on all cores.
+    static func run<T: Sendable>(_ chunk: [Int], _ cells: [[UInt8]?], _ body: @escaping @Sendable (Int, [UInt8]) throws(ImageCodecError) -> T) -> [Result<T, ImageCodecError>] {
+        ImageCodec.parallelMap(count: chunk.count) { i in
+            Result { () throws(ImageCodecError) -> T in
+                guard let b = cells[i], !b.isEmpty else { throw ImageCodecError(.empty, "missing image") }
+                return try body(chunk[i], b)
+            }
         }
     }
 }

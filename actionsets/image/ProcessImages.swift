@@ -19,30 +19,66 @@ struct ProcessImages: Action {
     static let decode = P.bool("decode", "True stores CLRI raw pixels (docs/images.md §Storage); False re-encodes each image as PNG.", default: true)
     static let parameters = [table.spec, casOut.spec, image.spec, steps.spec, copyVars.spec, decode.spec]
 
+    static let scaleOut = ScaleOut.outputOnWorkers
+
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
         let pipeline = try ImageStep.parse(args[steps], parameter: "steps")
+        if pipeline.first?.isSlice != true, let spread = try await ctx.distributedTable(args[table]) {
+            return try await onWorkers(args, ctx, spread, pipeline)
+        }
         let t = try await ctx.filteredTable(args[table])
         let cells = try ImageColumns.imageColumn(t.data, name: args[image], parameter: "image")
-        let raw = args[decode]
+        var done = Processing(pipeline: pipeline, raw: args[decode])
+        let budget = ImageRows.Budget(ctx)
+        let (steps, raw) = (pipeline, args[decode])
+        try await ImageRows.forEachChunk(cells, rows: Array(0..<t.data.rowCount), ctx, budget: budget) { r, bytes throws(ImageCodecError) in
+            try Processing.make(r, bytes, steps, raw: raw, budget: budget)
+        } consume: { rows, results in
+            try done.consume(rows, results, of: t.data)
+        }
+        done.skipped.warn(ctx, "images", "could not be processed")
+        let data = try done.table(t.data, image: args[image], copyVars: args[copyVars])
+        let stored = try await ctx.store(data, out: args[casOut], defaultName: "PROCESSED", sourceName: t.name, sourceCaslib: t.caslib)
+        note(ctx, pipeline, kept: done.kept.count, dropped: done.dropped, rowsIn: Set(done.kept).count, of: t.data.rowCount)
+        return OutputTables.result(stored)
+    }
+
+    /// The NOTEs of a finished call: LUNG_FILTER's share, and how many images (slices) were processed.
+    static func note(_ ctx: ActionContext, _ pipeline: [ImageStep], kept: Int, dropped: Int, rowsIn: Int, of rows: Int) {
+        if pipeline.contains(where: { $0.title == "LUNG_FILTER" }) {
+            ctx.note("LUNG_FILTER kept \(kept) of \(kept + dropped) \(pipeline.first?.isSlice == true ? "slices" : "images").")
+        }
+        ctx.note("\(rowsIn) of \(rows) images were processed successfully\(kept == rowsIn ? "" : " (\(kept) slices)").")
+    }
+
+    /// The processed images of a table (or of a worker's block), chunk by chunk.
+    struct Processing {
+        let pipeline: [ImageStep]
+        let raw: Bool
+        /// The input row of every output image (a SLICE makes several of one row), the images, their slice numbers.
         var kept: [Int] = [], images: [[UInt8]?] = [], sliceIndex: [Int64?] = [], slicePosition: [Double] = []
         var skipped = SkipReport()
         var dropped = 0  // by LUNG_FILTER
-        let budget = ImageRows.Budget(ctx)
-        try await ImageRows.forEachChunk(cells, rows: Array(0..<t.data.rowCount), ctx, budget: budget) { r, bytes throws(ImageCodecError) in
-            // every intermediate image is reserved before it is made, the result before it is kept
+
+        /// One image through the pipeline: the images it makes (encoded, with their slice numbers) and how many
+        /// LUNG_FILTER dropped. Every intermediate image is reserved before it is made, the result before it is kept.
+        static func make(_ r: Int, _ bytes: [UInt8], _ pipeline: [ImageStep], raw: Bool,
+                         budget: ImageRows.Budget?) throws(ImageCodecError) -> ([([UInt8], Int?, Double?)], Int) {
             var working = 0
-            defer { budget.done(working) }
+            defer { budget?.done(working) }
             let made = try ImageStep.runAll(pipeline, on: try PixelDecoding.stepInput(bytes)) { (n) throws(ImageCodecError) in
-                try budget.reserve(n, for: "Processing image \(r + 1)")
+                try budget?.reserve(n, for: "Processing image \(r + 1)")
                 working &+= n
             }
             let images = try made.made.map { (m) throws(ImageCodecError) -> ([UInt8], Int?, Double?) in
                 let encoded = try encode(m.output, raw: raw)
-                try budget.reserve(encoded.count, for: "The processed images", kept: true)
+                try budget?.reserve(encoded.count, for: "The processed images", kept: true)
                 return (encoded, m.sliceIndex, m.slicePosition)
             }
             return (images, made.dropped)
-        } consume: { rows, results in
+        }
+
+        mutating func consume(_ rows: [Int], _ results: [Result<([([UInt8], Int?, Double?)], Int), ImageCodecError>], of data: DataTable) throws(ActionError) {
             for (r, res) in zip(rows, results) {
                 switch res {
                 case .success(let (made, d)):
@@ -51,25 +87,22 @@ struct ProcessImages: Action {
                         kept.append(r); images.append(b); sliceIndex.append(i.map(Int64.init)); slicePosition.append(p ?? .nan)
                     }
                 case .failure(let e) where e.code == .tooLarge:   // the asked-for size is impossible: an error, never a smaller image
-                    throw ActionError(.parameterValue, "\(e.message) (image \(ImageColumns.rowName(t.data, r))).", parameter: "steps")
-                case .failure(let e): skipped.add(ImageColumns.rowName(t.data, r), ImageFileReader.reason(e))
+                    throw ActionError(.parameterValue, "\(e.message) (image \(ImageColumns.rowName(data, r))).", parameter: "steps")
+                case .failure(let e): skipped.add(ImageColumns.rowName(data, r), ImageFileReader.reason(e))
                 }
             }
         }
-        skipped.warn(ctx, "images", "could not be processed")
-        var data = try carried(t.data, image: args[image], copyVars: args[copyVars]).gather(kept)
-        let mime = raw ? ImageColumns.rawMIME : ImageFormat.png.mimeType
-        // the processed image keeps its column's name (DLPy processes a `labels` mask column and reads `labels` back)
-        let name = t.data.column(args[image])?.name ?? ImageColumns.image
-        data.columns.insert(Column(name: name, label: "Image", attributes: ImageColumns.mime(mime), data: .varbinary(images)), at: 0)
-        if pipeline.first?.isSlice == true { sliceColumns(&data, source: t.data, kept: kept, index: sliceIndex, position: slicePosition) }
-        let stored = try await ctx.store(data, out: args[casOut], defaultName: "PROCESSED", sourceName: t.name, sourceCaslib: t.caslib)
-        let rowsIn = Set(kept).count
-        if pipeline.contains(where: { $0.title == "LUNG_FILTER" }) {
-            ctx.note("LUNG_FILTER kept \(kept.count) of \(kept.count + dropped) \(pipeline.first?.isSlice == true ? "slices" : "images").")
+
+        /// The output table: the processed image column first (named as the input's), then the carried columns.
+        func table(_ data: DataTable, image: String, copyVars: [String]) throws(ActionError) -> DataTable {
+            var out = try carried(data, image: image, copyVars: copyVars).gather(kept)
+            let mime = raw ? ImageColumns.rawMIME : ImageFormat.png.mimeType
+            // the processed image keeps its column's name (DLPy processes a `labels` mask column and reads `labels` back)
+            let name = data.column(image)?.name ?? ImageColumns.image
+            out.columns.insert(Column(name: name, label: "Image", attributes: ImageColumns.mime(mime), data: .varbinary(images)), at: 0)
+            if pipeline.first?.isSlice == true { sliceColumns(&out, source: data, kept: kept, index: sliceIndex, position: slicePosition) }
+            return out
         }
-        ctx.note("\(rowsIn) of \(t.data.rowCount) images were processed successfully\(kept.count == rowsIn ? "" : " (\(kept.count) slices)").")
-        return OutputTables.result(stored)
     }
 
     /// SLICE output, as augmentImages numbers its patches: `_id_` 1…N (one per slice), the series' `_id_`

@@ -12,6 +12,15 @@ struct SkipReport: Sendable {
         if first.count < Self.shown { first.append("\(name) (\(reason))") }
     }
 
+    /// The skipped items named in the warning ("name (reason)").
+    var named: [String] { first }
+
+    /// Takes in another report's count and names (a worker's part of an MPI server's call), after this one's.
+    mutating func add(count n: Int, named: [String]) {
+        count += n
+        first += named.prefix(Self.shown - min(Self.shown, first.count))
+    }
+
     /// Logs the warning, if anything was skipped. `what` is e.g. "files" or "images".
     func warn(_ ctx: ActionContext, _ what: String, _ why: String) {
         guard count > 0 else { return }
