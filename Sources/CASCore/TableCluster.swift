@@ -172,6 +172,9 @@ extension PartitionKernel {
     /// A text argument of a kernel (nil when not given).
     public static func text(_ arguments: ValueDict, _ key: String) -> String? { arguments[key]?.stringValue }
 
+    /// A whole-number argument of a kernel (nil when not given).
+    public static func count(_ arguments: ValueDict, _ key: String) -> Int? { arguments[key]?.intValue.map { Int($0) } }
+
     /// A whole-number attribute a kernel set on its partial result (nil when not there).
     public static func count(_ partial: DataTable, _ key: String) -> Int? { partial.attributes[key]?.intValue.map { Int($0) } }
 

@@ -26,7 +26,7 @@ public enum StandardRegistry {
         samplingActionSet, deepLearnActionSet, astoreActionSet, fcmpactActionSet,
     ]
     /// The partition-local kernels the workers of an MPI server run for the actions that distribute (docs/scale-out.md).
-    public static let partitionKernels: [PartitionKernel] = SimpleKernels.all + DeepLearnKernels.all + SamplingKernels.all + ImageKernels.all + [.topRows]
+    public static let partitionKernels: [PartitionKernel] = SimpleKernels.all + DeepLearnKernels.all + SamplingKernels.all + ImageKernels.all + PercentileKernels.all + [.topRows]
 
     /// The validated registry; a failure here is a programming error caught by the tests.
     public static func make() throws -> Registry { try Registry(sets) }

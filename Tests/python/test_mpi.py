@@ -71,8 +71,11 @@ def test_the_controller_reports_its_two_workers(mpi):
         assert list(ns["state"]) == ["up", "up", "up"]
         assert int(c.builtins.about()["server"]["nodes"].iloc[0]) == 3       # DLPy's get_cas_host_type reads this
         # builtins.help says how each action runs here
-        c.builtins.loadActionSet(actionSet="deepLearn")
+        for s in ("deepLearn", "percentile", "sampling", "image"):
+            c.builtins.loadActionSet(actionSet=s)
         for action, kind in (("simple.summary", "partition-local"), ("table.tableInfo", "metadata only"),
+                             ("percentile.percentile", "partition-local"), ("sampling.stratified", "writes its part of the output table"),
+                             ("image.processImages", "writes its part of the output table"),
                              ("deepLearn.dlTrain", "data-parallel"), ("table.fetch", "moves only the rows it returns"),
                              ("simple.correlation", "gathered there first")):
             text = " ".join(c.builtins.help(action=action).messages)
@@ -225,6 +228,48 @@ def test_sampling_on_the_workers_draws_one_process_sample(mpi, server):
         assert ea.severity == 2 and ea.status == eb.status, (ea.status, eb.status)
         ea = a.sampling.srs(table="pop", output={"casOut": "bad", "copyVars": ["nosuch"]})
         assert ea.severity == 2 and "nosuch" in ea.status and a.table.tableExists(name="bad")["exists"] == 0
+    finally:
+        a.terminate()
+        b.terminate()
+
+
+def test_topk_crosstab_aggregate_and_exact_percentiles_merge_the_workers_parts(mpi, server):
+    """topk and crossTab add up the workers' level counts, aggregate merges their moments and counts, percentile
+    selects exact order statistics in two rounds (a sample of each sorted block, then the values between two
+    sampled bounds) — one process's results, with no rows gathered."""
+    a, b = both(mpi, server)
+    try:
+        df = frame(20001)
+        df["t"] = (df["y"] % 7).astype(np.int64)            # few levels, many ties
+        for c in (a, b):
+            c.upload_frame(df, casout={"name": "big", "replace": True})
+            for s in ("percentile", "aggregation"):
+                c.builtins.loadActionSet(actionSet=s)
+        calls = []
+        for where in ("", "y > 100", "k >= 15000"):          # k >= 15000: only the second worker's rows
+            tbl = {"name": "big", "where": where}
+            calls += [("simple.topk", {"table": tbl, "inputs": ["g", "y", "t"], "topk": 4, "bottomk": 3}),
+                      ("simple.topk", {"table": tbl, "inputs": ["x", "g"], "order": "VALUE", "includeMissing": False}),
+                      ("simple.crossTab", {"table": tbl, "row": "g", "col": "t"}),
+                      ("aggregation.aggregate", {"table": tbl, "varSpecs": [{"names": ["x", "y"], "agg": "MEAN"}, {"names": ["g", "x"], "agg": "NMISS"},
+                                                                            {"names": ["g", "k"], "agg": "N"}, {"names": ["x"], "agg": "STD"},
+                                                                            {"names": ["y"], "agg": "MAX"}, {"names": ["k"], "agg": "SUM"}]}),
+                      ("percentile.percentile", {"table": tbl, "inputs": ["x", "y", "t", "k"],
+                                                 "values": [0, 0.01, 1, 5, 25, 33.3, 50, 50.5, 75, 99, 99.99, 100]})]
+        calls.append(("percentile.percentile", {"table": {"name": "big", "where": "k < 0"}, "inputs": ["x"]}))   # no rows
+        for action, kwargs in calls:
+            before = metrics(mpi)
+            ra, rb = (getattr(getattr(c, action.split(".")[0]), action.split(".")[1])(**kwargs) for c in (a, b))
+            assert ra.severity == 0 and rb.severity == 0, (action, kwargs, ra.status, rb.status)
+            assert sorted(ra.keys()) == sorted(rb.keys()), (action, list(ra.keys()), list(rb.keys()))
+            for key in rb.keys():
+                exact = action != "aggregation.aggregate"
+                pd.testing.assert_frame_equal(ra[key], rb[key], check_exact=exact, rtol=1e-9)
+            after = metrics(mpi)
+            assert after["caslite_cluster_rows_gathered_total"] == before["caslite_cluster_rows_gathered_total"], (action, kwargs)
+            assert after["caslite_cluster_partition_runs_total"] > before["caslite_cluster_partition_runs_total"], (action, kwargs)
+        bad = [c.percentile.percentile(table="big", inputs=["g"]) for c in (a, b)]
+        assert bad[0].severity == 2 and bad[0].status == bad[1].status, [x.status for x in bad]
     finally:
         a.terminate()
         b.terminate()

@@ -20,37 +20,52 @@ struct Aggregate: Action {
     static let varSpecs = P.groupList("varSpecs", "Columns and the statistic to compute for them.", VarSpec.self, required: true)
     static let parameters = [table.spec, varSpecs.spec]
 
+    static let scaleOut = ScaleOut.partitionLocal
     static let columnNames = ["N": "N", "NMISS": "NMiss", "SUM": "Sum", "MEAN": "Mean", "MIN": "Min", "MAX": "Max", "STD": "Std", "VAR": "Var"]
 
-    /// N and NMISS of any column; the rest from simple.summary's statistics (numeric columns).
-    static func value(_ agg: String, _ data: ColumnData) -> Double {
+    /// A statistic of a numeric column from its `ColumnStats` (simple.summary's).
+    static func value(_ agg: String, _ s: ColumnStats) -> Double {
         switch agg {
-        case "N": return Double((0..<data.count).filter { !data.isMissing(at: $0) }.count)
-        case "NMISS": return Double((0..<data.count).filter { data.isMissing(at: $0) }.count)
-        default:
-            let s = ColumnStats(data)
-            switch agg {
-            case "SUM": return s.n > 0 ? s.sum : .nan
-            case "MEAN": return s.mean
-            case "MIN": return s.min
-            case "MAX": return s.max
-            case "STD": return s.variance.squareRoot()
-            default: return s.variance
-            }
+        case "N": return Double(s.n)
+        case "NMISS": return Double(s.nmiss)
+        case "SUM": return s.n > 0 ? s.sum : .nan
+        case "MEAN": return s.mean
+        case "MIN": return s.min
+        case "MAX": return s.max
+        case "STD": return s.variance.squareRoot()
+        default: return s.variance
         }
     }
 
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
-        try await ctx.perByGroup(args[table]) { t, _ in try aggregate(t, args) }
+        if let t = try await ctx.distributedTable(args[table]) {
+            // an MPI server's table: the statistics of every named column from the workers' blocks, merged here
+            let named = try requests(t, args)
+            var cols: [Column] = []
+            for (c, _) in named where !cols.contains(where: { $0.name == c.name }) { cols.append(c) }
+            let numeric = cols.filter(\.type.isNumeric), text = cols.filter { !$0.type.isNumeric }
+            let stats = numeric.isEmpty ? [] : try await SpreadStatistics.columnStats(t, args[table], numeric, ctx)
+            let counts = text.isEmpty ? [] : try await SpreadStatistics.counts(t, args[table], text, ctx)
+            return table(t, named) { c, agg in
+                if let i = numeric.firstIndex(where: { $0.name == c.name }) { return value(agg, stats[i]) }
+                let n = counts[text.firstIndex { $0.name == c.name } ?? 0]   // a character column: N and NMISS only
+                return Double(agg == "NMISS" ? n.nmiss : n.n)
+            }
+        }
+        return try await ctx.perByGroup(args[table]) { t, _ in
+            table(t, try requests(t, args)) { c, agg in
+                agg == "N" || agg == "NMISS" ? Double((0..<c.data.count).filter { c.data.isMissing(at: $0) == (agg == "NMISS") }.count)
+                    : value(agg, ColumnStats(c.data))
+            }
+        }
     }
 
-    /// The `Aggregate` table of `t`.
-    static func aggregate(_ t: CASTable, _ args: Args) throws -> ValueDict {
-        var order: [String] = [], statOrder: [String] = []
-        var cells: [String: [String: Double]] = [:]  // column → stat → value
+    /// The statistics asked for, in order: (column, statistic); a column that is not there, or a statistic that
+    /// needs a number of a character column, is an error naming its varSpecs entry.
+    static func requests(_ t: CASTable, _ args: Args) throws(ActionError) -> [(Column, String)] {
+        var out: [(Column, String)] = []
         for (i, spec) in args[varSpecs].enumerated() {
             let agg = spec[VarSpec.agg]
-            if !statOrder.contains(agg) { statOrder.append(agg) }
             for (k, name) in spec[VarSpec.names].enumerated() {
                 guard let c = t.data.column(name) else {
                     throw ActionError.missingColumn(name, in: t.data, parameter: "varSpecs[\(i + 1)].names[\(k + 1)]")
@@ -59,9 +74,20 @@ struct Aggregate: Action {
                     throw ActionError(.parameterValue, "Column '\(c.name)' is \(c.type.rawValue); \(agg) needs a numeric column.",
                                       parameter: "varSpecs[\(i + 1)].names[\(k + 1)]")
                 }
-                if cells[c.name] == nil { order.append(c.name); cells[c.name] = [:] }
-                cells[c.name]![agg] = value(agg, c.data)
+                out.append((c, agg))
             }
+        }
+        return out
+    }
+
+    /// The `Aggregate` table: a row per column (in the order first named), a column per statistic (likewise).
+    static func table(_ t: CASTable, _ requests: [(Column, String)], _ value: (Column, String) -> Double) -> ValueDict {
+        var order: [String] = [], statOrder: [String] = []
+        var cells: [String: [String: Double]] = [:]  // column → stat → value
+        for (c, agg) in requests {
+            if !statOrder.contains(agg) { statOrder.append(agg) }
+            if cells[c.name] == nil { order.append(c.name); cells[c.name] = [:] }
+            cells[c.name]![agg] = value(c, agg)
         }
         let rows: [[Value]] = order.map { n in [.string(n)] + statOrder.map { s in cells[n]![s].map(Value.double) ?? .null } }
         return ["Aggregate": .table(.result("Aggregate", label: "Aggregates for \(t.name.uppercased())",

@@ -16,26 +16,45 @@ struct PercentileAction: Action {
 
     /// Definition 5 on sorted values.
     static func percentile(_ sorted: [Double], _ pct: Double) -> Double {
-        let n = sorted.count
-        guard n > 0 else { return .nan }
-        if pct <= 0 { return sorted[0] }
-        if pct >= 100 { return sorted[n - 1] }
-        let np = Double(n) * pct / 100
-        let j = Int(np.rounded(.down)), g = np - Double(j)
-        if g > 1e-12 { return sorted[min(j, n - 1)] }
-        return j == 0 ? sorted[0] : (sorted[j - 1] + sorted[min(j, n - 1)]) / 2
+        percentile(count: sorted.count, pct) { sorted[$0] }
     }
 
+    /// Definition 5 on `n` values, the `k`-th smallest (0-based) being `value(k)`.
+    static func percentile(count n: Int, _ pct: Double, value: (Int) -> Double) -> Double {
+        guard n > 0 else { return .nan }
+        if pct <= 0 { return value(0) }
+        if pct >= 100 { return value(n - 1) }
+        let np = Double(n) * pct / 100
+        let j = Int(np.rounded(.down)), g = np - Double(j)
+        if g > 1e-12 { return value(min(j, n - 1)) }
+        return j == 0 ? value(0) : (value(j - 1) + value(min(j, n - 1))) / 2
+    }
+
+    /// The 0-based ranks definition 5 reads for `pct` of `n` values.
+    static func ranks(count n: Int, _ pct: Double) -> [Int] {
+        var read: [Int] = []
+        _ = percentile(count: n, pct) { read.append($0); return 0 }
+        return read
+    }
+
+    static let scaleOut = ScaleOut.partitionLocal
+
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
-        try await ctx.perByGroup(args[table], casOut: args.has(casOut) ? args[casOut] : nil, result: "Percentile",
+        if !args.has(casOut), let t = try await ctx.distributedTable(args[table]) {
+            let cols = try columns(t, args, by: [])
+            let wanted = args[values]
+            let values = try await SpreadPercentiles.select(t, args[table], cols, ranks: { n in wanted.flatMap { ranks(count: n, $0) } }, ctx)
+            return ["Percentile": .table(result(t, cols.indices.flatMap { i in
+                wanted.map { p in [.string(cols[i].name), .double(p), .double(percentile(count: values[i].count, p) { values[i].value[$0] ?? .nan }), .double(1)] }
+            }))]
+        }
+        return try await ctx.perByGroup(args[table], casOut: args.has(casOut) ? args[casOut] : nil, result: "Percentile",
                                names: ["Variable": "_Column_"]) { t, by in try await percentiles(t, args, ctx, by: by) }
     }
 
     /// The `Percentile` table of `t`; by-variables are left out unless named in `inputs`.
     static func percentiles(_ t: CASTable, _ args: Args, _ ctx: ActionContext, by: [String]) async throws -> ValueDict {
-        let cols = try InputColumns.resolve(args[inputs], in: t.data, defaultFilter: { $0.type.isNumeric && !by.contains($0.name) }) { c in
-            c.type.isNumeric ? nil : "Column '\(c.name)' is \(c.type.rawValue); percentile needs numeric columns."
-        }
+        let cols = try columns(t, args, by: by)
         let wanted = args[values]
         let rows = try await ctx.cpu { () -> [[Value]] in
             cols.flatMap { c -> [[Value]] in
@@ -43,8 +62,18 @@ struct PercentileAction: Action {
                 return wanted.map { p in [.string(c.name), .double(p), .double(percentile(sorted, p)), .double(1)] }
             }
         }
-        return ["Percentile": .table(.result("Percentile", label: "Percentiles for \(t.name.uppercased())",
-                                             columns: [("Variable", .varchar), ("Pctl", .double), ("Value", .double), ("Converged", .double)],
-                                             rows: rows))]
+        return ["Percentile": .table(result(t, rows))]
+    }
+
+    /// The numeric columns; by-variables are left out unless named in `inputs`.
+    static func columns(_ t: CASTable, _ args: Args, by: [String]) throws(ActionError) -> [Column] {
+        try InputColumns.resolve(args[inputs], in: t.data, defaultFilter: { $0.type.isNumeric && !by.contains($0.name) }) { c in
+            c.type.isNumeric ? nil : "Column '\(c.name)' is \(c.type.rawValue); percentile needs numeric columns."
+        }
+    }
+
+    static func result(_ t: CASTable, _ rows: [[Value]]) -> DataTable {
+        .result("Percentile", label: "Percentiles for \(t.name.uppercased())",
+                columns: [("Variable", .varchar), ("Pctl", .double), ("Value", .double), ("Converged", .double)], rows: rows)
     }
 }

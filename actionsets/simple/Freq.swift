@@ -23,6 +23,30 @@ enum Level: Hashable, Comparable {
         }
     }
 
+    /// The level as three cells of a worker's partial (`cells(at:)` reads them back): kind (0 missing, 1 number,
+    /// 2 text), the number, the text.
+    var cells: [Value] {
+        switch self {
+        case .missing: [0, .null, .null]
+        case .number(let d): [1, .double(d), .null]
+        case .text(let s): [2, .null, .string(s)]
+        }
+    }
+
+    /// The level whose `cells` are columns `first`, `first + 1`, `first + 2` of `partial`'s row `r`.
+    init(cells partial: DataTable, row r: Int, at first: Int) {
+        self = switch partial.columns[first].data.value(at: r).intValue {
+        case 1: .number(partial.columns[first + 1].data.double(at: r) ?? .nan)
+        case 2: .text(partial.columns[first + 2].data.value(at: r).stringValue ?? "")
+        default: .missing
+        }
+    }
+
+    /// The partial columns of `cells`, named after `prefix`.
+    static func cellColumns(_ prefix: String) -> [(String, ColumnType)] {
+        [("\(prefix)Kind", .int32), ("\(prefix)Number", .double), ("\(prefix)Text", .varchar)]
+    }
+
     var value: Value {
         switch self {
         case .missing: .null
@@ -64,12 +88,7 @@ struct Freq: Action {
             for r in 0..<p.rowCount {
                 guard let i = p.columns[0].data.value(at: r).intValue.map(Int.init), cols.indices.contains(i),
                       let n = p.columns[4].data.value(at: r).intValue else { throw ActionError(.internalError, "a worker's freq partial has a bad row") }
-                let level: Level = switch p.columns[1].data.value(at: r).intValue {
-                case 1: .number(p.columns[2].data.double(at: r) ?? .nan)
-                case 2: .text(p.columns[3].data.value(at: r).stringValue ?? "")
-                default: .missing
-                }
-                counts[i][level, default: 0] += Int(n)
+                counts[i][Level(cells: p, row: r, at: 1), default: 0] += Int(n)
             }
         }
         return counts
@@ -78,16 +97,9 @@ struct Freq: Action {
     /// The partition-local part of freq (`serve --mpi`): each named column's level counts in a worker's block, a row
     /// per level: column index, kind (0 missing, 1 number, 2 text), the number, the text, the count.
     static let partial = PartitionKernel("simple.freq") { block, arguments throws(ActionError) in
-        var b = TableBuilder(name: "Levels", columns: [("Column", .int64), ("Kind", .int32), ("Number", .double), ("Text", .varchar), ("Count", .int64)])
+        var b = TableBuilder(name: "Levels", columns: [("Column", .int64)] + Level.cellColumns("") + [("Count", .int64)])
         for (i, c) in try PartitionKernel.columns(of: block, arguments, kernel: "simple.freq").enumerated() {
-            for (level, count) in levelCounts(c.data) {
-                let row: [Value] = switch level {
-                case .missing: [.int(Int64(i)), 0, .null, .null, .int(Int64(count))]
-                case .number(let d): [.int(Int64(i)), 1, .double(d), .null, .int(Int64(count))]
-                case .text(let s): [.int(Int64(i)), 2, .null, .string(s), .int(Int64(count))]
-                }
-                b.append(row)
-            }
+            for (level, count) in levelCounts(c.data) { b.append([.int(Int64(i))] + level.cells + [.int(Int64(count))]) }
         }
         return b.table
     }

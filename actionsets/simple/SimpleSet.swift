@@ -7,5 +7,5 @@ public let simpleActionSet = ActionSet(
 
 /// The partition-local kernels of simple's actions, for the workers of an MPI server (`StandardRegistry.partitionKernels`).
 public enum SimpleKernels {
-    public static let all: [PartitionKernel] = [Summary.partial, NumRows.count, Freq.partial]
+    public static let all: [PartitionKernel] = [Summary.partial, NumRows.count, Freq.partial, CrossTab.partial]
 }

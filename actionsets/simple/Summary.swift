@@ -88,3 +88,24 @@ struct Summary: Action {
         return (skew, kurt)
     }
 }
+
+/// Statistics of a distributed table's columns (`serve --mpi`) for other action sets (`aggregation.aggregate`):
+/// computed on the workers' blocks and merged here, as simple's own actions do.
+public enum SpreadStatistics {
+    /// Each numeric column's statistics (`ColumnStats`, from the workers' merged `Moments`).
+    public static func columnStats(_ t: CASTable, _ ref: TableRef, _ cols: [Column], _ ctx: ActionContext) async throws(ActionError) -> [ColumnStats] {
+        let partials = try await ctx.onWorkers(t, ref, Summary.partial, args: PartitionKernel.arguments(columns: cols))
+        var merged = [Moments](repeating: Moments(), count: cols.count)
+        for p in partials { for i in cols.indices { merged[i].merge(try Moments(partial: p, row: i)) } }
+        return merged.map(\.stats)
+    }
+
+    /// Each column's non-missing and missing cells (`ColumnData.isMissing`: character columns too), from the
+    /// workers' level counts.
+    public static func counts(_ t: CASTable, _ ref: TableRef, _ cols: [Column], _ ctx: ActionContext) async throws(ActionError) -> [(n: Int, nmiss: Int)] {
+        try await Freq.distributedCounts(t, ref, cols, ctx).map { levels in
+            let missing = levels[.missing] ?? 0
+            return (levels.values.reduce(0, +) - missing, missing)
+        }
+    }
+}

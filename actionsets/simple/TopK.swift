@@ -22,28 +22,42 @@ struct TopK: Action {
     static let casOut = P.outTable("casOut", "Write the ranked values to this table (the by-variables, _Column_, _Fmtvar_, _Rank_, _Charvar_ and/or _Numvar_, _Score_) instead of answering them.")
     static let parameters = [table.spec, inputs.spec, topk.spec, bottomk.spec, order.spec, includeMissing.spec, raw.spec, maxTie.spec, casOut.spec]
 
+    static let scaleOut = ScaleOut.partitionLocal
+
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
-        try await ctx.perByGroup(args[table], casOut: args.has(casOut) ? args[casOut] : nil, result: "Topk",
+        if !args.has(casOut), let t = try await ctx.distributedTable(args[table]) {
+            // an MPI server's table: freq's level counts from every worker's block, merged and ranked here
+            let cols = try columns(t, args)
+            return try tables(t, cols, try await Freq.distributedCounts(t, args[table], cols, ctx), args)
+        }
+        return try await ctx.perByGroup(args[table], casOut: args.has(casOut) ? args[casOut] : nil, result: "Topk",
                                names: ["CharVar": "_Charvar_", "NumVar": "_Numvar_", "FmtVar": "_Fmtvar_"], optional: ["CharVar", "NumVar"]) { t, _ in try await ranked(t, args, ctx) }
     }
 
     /// The `Topk` and `TopkMisc` tables of `t`.
     static func ranked(_ t: CASTable, _ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
-        let cols = try InputColumns.resolve(args[inputs], in: t.data, defaultFilter: { $0.type != .varbinary })
+        let cols = try columns(t, args)
+        let counts = try await ctx.cpu { () -> [[Level: Int]] in cols.map { Freq.levelCounts($0.data) } }
+        return try tables(t, cols, counts, args)
+    }
+
+    static func columns(_ t: CASTable, _ args: Args) throws(ActionError) -> [Column] {
+        try InputColumns.resolve(args[inputs], in: t.data, defaultFilter: { $0.type != .varbinary })
+    }
+
+    /// The `Topk` and `TopkMisc` tables from each column's level counts.
+    static func tables(_ t: CASTable, _ cols: [Column], _ levelCounts: [[Level: Int]], _ args: Args) throws(ActionError) -> ValueDict {
         let (top, bottom, byValue, withMissing) = (args[topk], args[bottomk], args[order] == "VALUE", args[includeMissing])
         let anyChar = cols.contains { $0.type == .varchar || $0.type == .varbinary }
         let anyNum = cols.contains { $0.type != .varchar && $0.type != .varbinary }
-        let ranked = try await ctx.cpu { () -> [(Column, [(Level, Int)], Int)] in
-            cols.map { c in
-                var counts: [Level: Int] = [:]
-                for r in 0..<c.data.count { counts[Level(c.data, r), default: 0] += 1 }
-                if !withMissing { counts[.missing] = nil }
-                // ascending: lowest rank first
-                let asc = counts.sorted { a, b in
-                    byValue ? a.key < b.key : (a.value != b.value ? a.value < b.value : a.key < b.key)
-                }
-                return (c, asc.map { ($0.key, $0.value) }, counts.count)
+        let ranked = zip(cols, levelCounts).map { c, all -> (Column, [(Level, Int)], Int) in
+            var counts = all
+            if !withMissing { counts[.missing] = nil }
+            // ascending: lowest rank first
+            let asc = counts.sorted { a, b in
+                byValue ? a.key < b.key : (a.value != b.value ? a.value < b.value : a.key < b.key)
             }
+            return (c, asc.map { ($0.key, $0.value) }, counts.count)
         }
         var columns: [(String, ColumnType)] = [("Column", .varchar), ("FmtVar", .varchar), ("Rank", .double)]
         if anyChar { columns.append(("CharVar", .varchar)) }
