@@ -110,3 +110,76 @@ public struct MeanImageAccumulator: Sendable, Equatable {
         return FloatImage(unchecked: width, height, format, sums.map { Float($0) * inv })
     }
 }
+
+/// Little-endian 64-bit words: the byte form of the accumulators (a worker of an MPI server sends its part).
+enum Words {
+    static func bytes(_ words: [Int]) -> [UInt8] {
+        var out = [UInt8]()
+        out.reserveCapacity(8 * words.count)
+        for w in words { withUnsafeBytes(of: Int64(w).littleEndian) { out.append(contentsOf: $0) } }
+        return out
+    }
+
+    static func words(_ bytes: [UInt8]) -> [Int]? {
+        guard bytes.count % 8 == 0 else { return nil }
+        return bytes.withUnsafeBytes { raw in
+            (0..<(bytes.count / 8)).map { Int(Int64(littleEndian: raw.loadUnaligned(fromByteOffset: 8 * $0, as: Int64.self))) }
+        }
+    }
+}
+
+extension ChannelAccumulator {
+    /// The accumulator as bytes (`init(encoded:)` reads them back).
+    public var encoded: [UInt8] {
+        Words.bytes([channels, imageCount, pixelCount] + sum + sumSquares + lo.map(Int.init) + hi.map(Int.init))
+    }
+
+    /// The accumulator `encoded` wrote; nil when the bytes are not one.
+    public init?(encoded bytes: [UInt8]) {
+        guard let w = Words.words(bytes), w.count >= 3, w[0] >= 0, w[0] <= 4, w[1] >= 0, w[2] >= 0, w.count == 3 + 4 * w[0] else { return nil }
+        let c = w[0]
+        guard w[(3 + 2 * c)...].allSatisfy({ (0...255).contains($0) }) else { return nil }
+        self.init()
+        (channels, imageCount, pixelCount) = (c, w[1], w[2])
+        sum = Array(w[3..<(3 + c)])
+        sumSquares = Array(w[(3 + c)..<(3 + 2 * c)])
+        lo = w[(3 + 2 * c)..<(3 + 3 * c)].map { UInt8($0) }
+        hi = w[(3 + 3 * c)...].map { UInt8($0) }
+    }
+}
+
+extension MeanImageAccumulator {
+    /// Adds the images another accumulator holds (for parallel reductions).
+    /// - Throws: `.invalidArgument` when their size or format differs from this one's.
+    public mutating func merge(_ other: MeanImageAccumulator) throws(ImageCodecError) {
+        guard other.count > 0 else { return }
+        guard count > 0 else { self = other; return }
+        guard other.width == width, other.height == height, other.format == format else {
+            throw .invalid(
+                "mean image needs equal sizes: got \(other.width)×\(other.height) \(other.format), expected \(width)×\(height) \(format); resize first")
+        }
+        for i in sums.indices { sums[i] &+= other.sums[i] }
+        count += other.count
+    }
+
+    /// The accumulator as bytes: count, width, height, format (8 bytes each), then the sums (4 bytes each).
+    public var encoded: [UInt8] {
+        var out = Words.bytes([count, width, height, Int(format.rawValue)])
+        out.reserveCapacity(out.count + 4 * sums.count)
+        for s in sums { withUnsafeBytes(of: s.littleEndian) { out.append(contentsOf: $0) } }
+        return out
+    }
+
+    /// The accumulator `encoded` wrote; nil when the bytes are not one.
+    public init?(encoded bytes: [UInt8]) {
+        guard bytes.count >= 32, let head = Words.words(Array(bytes[0..<32])), head[0] >= 0, head[1] >= 0, head[2] >= 0,
+              let f = UInt8(exactly: head[3]).flatMap(PixelFormat.init(rawValue:)) else { return nil }
+        let (n, o1) = head[1].multipliedReportingOverflow(by: head[2]), (cells, o2) = n.multipliedReportingOverflow(by: f.channels)
+        guard !o1, !o2, (bytes.count - 32) % 4 == 0, cells == (bytes.count - 32) / 4 else { return nil }
+        self.init()
+        (count, width, height, format) = (head[0], head[1], head[2], f)
+        sums = bytes[32...].withUnsafeBytes { raw in
+            (0..<(raw.count / 4)).map { UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self)) }
+        }
+    }
+}

@@ -94,6 +94,44 @@ struct StatisticsAccumulatorTests {
         #expect(acc.mean()?.pixels == [1.5, 10.5])
         #expect(throws: ImageCodecError.self) { try acc.add(Pixels.noise(3, 1, .gray)) }
     }
+
+    /// A worker's accumulators (an MPI server's summarizeImages) cross as bytes and merge to the one-pass result.
+    @Test func accumulatorsSurviveTheirBytesAndMerge() throws {
+        let images = (0..<5).map { Pixels.noise(6, 4, .rgb, seed: UInt64($0 + 10)) }
+        var all = MeanImageAccumulator(), left = MeanImageAccumulator(), right = MeanImageAccumulator()
+        var channels = ChannelAccumulator(), part = ChannelAccumulator()
+        for (i, img) in images.enumerated() {
+            try all.add(img)
+            try channels.add(img)
+            if i < 2 { try left.add(img) } else { try right.add(img); try part.add(img) }
+        }
+        let sent = try #require(MeanImageAccumulator(encoded: right.encoded))
+        #expect(sent == right)
+        try left.merge(sent)
+        #expect(left == all && left.mean() == all.mean())
+        var empty = MeanImageAccumulator()
+        try empty.merge(try #require(MeanImageAccumulator(encoded: MeanImageAccumulator().encoded)))
+        try empty.merge(all)
+        #expect(empty == all)
+        #expect(ChannelAccumulator(encoded: part.encoded) == part && ChannelAccumulator(encoded: ChannelAccumulator().encoded) == ChannelAccumulator())
+        var other = MeanImageAccumulator()
+        try other.add(Pixels.noise(3, 4, .rgb))
+        #expect(throws: ImageCodecError.self) { try left.merge(other) }
+        // crafted bytes: a wrong length, a size whose product overflows, a channel extreme past 255, an unknown format
+        var bytes = right.encoded
+        bytes.removeLast()
+        #expect(MeanImageAccumulator(encoded: bytes) == nil)
+        var huge = right.encoded
+        for k in 8..<24 { huge[k] = 0x7f }
+        #expect(MeanImageAccumulator(encoded: huge) == nil)
+        var format = right.encoded
+        format[24] = 9
+        #expect(MeanImageAccumulator(encoded: format) == nil)
+        var extreme = part.encoded
+        extreme[extreme.count - 8] = 0; extreme[extreme.count - 7] = 1       // hi[last] = 256
+        #expect(ChannelAccumulator(encoded: extreme) == nil)
+        #expect(ChannelAccumulator(encoded: Array(part.encoded.dropLast(8))) == nil)
+    }
 }
 
 /// The shared float → uint8 rounding: half up, clamped, NaN → 0.

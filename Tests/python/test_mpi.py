@@ -470,6 +470,19 @@ def test_process_images_runs_on_the_workers_and_equals_one_process(mpi, server):
                 assert any("2 images could not be processed" in m for m in ra.messages), ra.messages
         bad = [c.image.processImages(table="pix", casout={"name": "x", "replace": True}, steps=steps, copyVars=["nosuch"]) for c in (a, b)]
         assert bad[0].severity == 2 and bad[0].status == bad[1].status, [x.status for x in bad]
+        # summarizeImages: every worker adds up its images (integer sums), the sums merged — one process's figures
+        for kwargs in ({"table": "pix", "meanImage": True}, {"table": {"name": "pixbad", "where": "_id_ > 5"}},
+                       {"table": {"name": "pix", "where": "_id_ > 20", "vars": ["_image_"]}, "meanImage": True},
+                       {"table": "done"}, {"table": "pixbad", "meanImage": True}):
+            before = metrics(mpi)
+            ra, rb = (c.image.summarizeImages(**kwargs) for c in (a, b))
+            assert ra.severity == rb.severity and ra.status == rb.status, (kwargs, ra.status, rb.status)
+            assert sorted(ra.keys()) == sorted(rb.keys()), kwargs
+            for key in rb.keys():
+                pd.testing.assert_frame_equal(ra[key], rb[key])
+            after = metrics(mpi)
+            assert after["caslite_cluster_rows_gathered_total"] == before["caslite_cluster_rows_gathered_total"], kwargs
+        assert ra.severity == 2 and "mean image needs equal sizes" in ra.status, ra.status      # 16×16 among 32×32
     finally:
         a.terminate()
         b.terminate()

@@ -35,7 +35,36 @@ extension ProcessImages {
 
 /// The partition-local kernels of the image actions, for the workers of an MPI server.
 public enum ImageKernels {
-    public static let all: [PartitionKernel] = [process]
+    public static let all: [PartitionKernel] = [process, summarize]
+
+    /// A worker's part of summarizeImages: its images added up (`SummaryAccumulator.partial`).
+    static let summarize = PartitionKernel("image.summarizeImages") { block, arguments throws(ActionError) in
+        let given = Args(arguments)
+        let rows = try ImageKernels.columns(block, arguments, kernel: "image.summarizeImages")
+        let cells = try ImageColumns.imageColumn(rows, name: given[SummarizeImages.image], parameter: "image")
+        let mean = given[SummarizeImages.meanImage]
+        var acc = SummaryAccumulator(), skipped = SkipReport()
+        do {
+            try ImageRows.forEachChunk(cells, rows: Array(0..<rows.rowCount)) { _, bytes throws(ImageCodecError) in
+                try SummarizeImages.facts(bytes, mean: mean)
+            } consume: { chunk, results in
+                try SummarizeImages.add(chunk, results, of: rows, to: &acc, skipped: &skipped)
+            }
+        } catch let e as ActionError { throw e } catch { throw ActionError(.internalError, "image.summarizeImages: \(error)") }
+        return acc.partial(skipped: skipped)
+    }
+
+    /// The block's columns the controller named (`columns`: the reference's, after its vars), in that order.
+    static func columns(_ block: DataTable, _ arguments: ValueDict, kernel: String) throws(ActionError) -> DataTable {
+        guard case .list(let names)? = arguments["columns"] else { throw ActionError(.internalError, "\(kernel): no columns named") }
+        var rows = block
+        rows.columns = []
+        for n in names {
+            guard let s = n.stringValue, let c = block.column(s) else { throw ActionError(.internalError, "\(kernel): no column \(n)") }
+            rows.columns.append(c)
+        }
+        return rows
+    }
 
     /// A worker's part of processImages: its images through the steps, kept here; the summary names the skipped
     /// images (column Skipped, the first few) and counts rows, kept images, rows made into images, LUNG_FILTER's
@@ -44,13 +73,7 @@ public enum ImageKernels {
         let given = Args(arguments)
         let pipeline = try ImageStep.parse(given[ProcessImages.steps], parameter: "steps")
         let image = given[ProcessImages.image], raw = given[ProcessImages.decode], copyVars = given[ProcessImages.copyVars]
-        guard case .list(let names)? = arguments["columns"] else { throw ActionError(.internalError, "image.processImages.process: no columns named") }
-        var rows = block
-        rows.columns = []
-        for n in names {
-            guard let s = n.stringValue, let c = block.column(s) else { throw ActionError(.internalError, "image.processImages.process: no column \(n)") }
-            rows.columns.append(c)
-        }
+        let rows = try columns(block, arguments, kernel: "image.processImages.process")
         let cells = try ImageColumns.imageColumn(rows, name: image, parameter: "image")
         var done = ProcessImages.Processing(pipeline: pipeline, raw: raw)
         do {

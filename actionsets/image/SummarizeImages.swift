@@ -23,23 +23,29 @@ struct SummarizeImages: Action {
         var image: Image?
     }
 
+    static let scaleOut = ScaleOut.partitionLocal
+
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
-        let t = try await ctx.filteredTable(args[table])
-        let cells = try ImageColumns.imageColumn(t.data, name: args[image], parameter: "image")
         let wantMean = args[meanImage]
         var acc = SummaryAccumulator()
         var skipped = SkipReport()
-        try await ImageRows.forEachChunk(cells, rows: Array(0..<t.data.rowCount), ctx) { _, bytes throws(ImageCodecError) in
-            let img = try PixelDecoding.decode(bytes)
-            var ch = ChannelAccumulator()
-            try ch.add(img)
-            return Facts(type: PixelDecoding.typeName(bytes), width: img.width, height: img.height, channels: ch, image: wantMean ? img : nil)
-        } consume: { rows, results in
-            for (r, res) in zip(rows, results) {
-                switch res {
-                case .success(let f): try acc.add(f)
-                case .failure(let e): skipped.add(ImageColumns.rowName(t.data, r), ImageFileReader.reason(e))
-                }
+        if let t = try await ctx.distributedTable(args[table]) {
+            // an MPI server's table: every worker adds up its own images (exact integer sums), merged here in block order
+            _ = try ImageColumns.imageColumn(t.data, name: args[image], parameter: "image")
+            let kernelArgs: ValueDict = [image.spec.name: .string(args[image]), meanImage.spec.name: .bool(args[meanImage]),
+                                         "columns": .list(t.data.columns.map { .string($0.name) })]
+            for p in try await ctx.onWorkers(t, args[table], ImageKernels.summarize, args: kernelArgs) {
+                let (part, skips) = try SummaryAccumulator.read(p)
+                try acc.merge(part)
+                skipped.add(count: skips.count, named: skips.named)
+            }
+        } else {
+            let t = try await ctx.filteredTable(args[table])
+            let cells = try ImageColumns.imageColumn(t.data, name: args[image], parameter: "image")
+            try await ImageRows.forEachChunk(cells, rows: Array(0..<t.data.rowCount), ctx) { _, bytes throws(ImageCodecError) in
+                try facts(bytes, mean: wantMean)
+            } consume: { rows, results in
+                try add(rows, results, of: t.data, to: &acc, skipped: &skipped)
             }
         }
         skipped.warn(ctx, "images", "could not be decoded")
@@ -48,6 +54,25 @@ struct SummarizeImages: Action {
             out["MeanImage"] = .table(try meanImageTable(m))
         }
         return out
+    }
+
+    /// One image's facts.
+    static func facts(_ bytes: [UInt8], mean: Bool) throws(ImageCodecError) -> Facts {
+        let img = try PixelDecoding.decode(bytes)
+        var ch = ChannelAccumulator()
+        try ch.add(img)
+        return Facts(type: PixelDecoding.typeName(bytes), width: img.width, height: img.height, channels: ch, image: mean ? img : nil)
+    }
+
+    /// Adds a chunk's facts in row order; an image that could not be decoded is skipped.
+    static func add(_ rows: [Int], _ results: [Result<Facts, ImageCodecError>], of data: DataTable, to acc: inout SummaryAccumulator,
+                    skipped: inout SkipReport) throws(ActionError) {
+        for (r, res) in zip(rows, results) {
+            switch res {
+            case .success(let f): try acc.add(f)
+            case .failure(let e): skipped.add(ImageColumns.rowName(data, r), ImageFileReader.reason(e))
+            }
+        }
     }
 
     static func meanImageTable(_ m: FloatImage) throws -> DataTable {

@@ -26,6 +26,75 @@ struct SummaryAccumulator {
         sumH += f.height
     }
 
+    /// Adds what another accumulator holds (a worker's images, after this one's).
+    mutating func merge(_ b: SummaryAccumulator) throws(ActionError) {
+        guard b.count > 0 else { return }
+        do throws(ImageCodecError) {
+            try channels.merge(b.channels)
+            try mean.merge(b.mean)
+        } catch {
+            let param = error.message.contains("mean image") ? "meanImage" : "image"
+            throw ActionError(.badInput, "Parameter '\(param)': \(error.message).", parameter: param)
+        }
+        count += b.count
+        for (t, n) in b.types { types[t, default: 0] += n }
+        (minW, maxW, minH, maxH) = (min(minW, b.minW), max(maxW, b.maxW), min(minH, b.minH), max(maxH, b.maxH))
+        sumW += b.sumW
+        sumH += b.sumH
+    }
+
+    /// The accumulator and a skip report as a worker's partial (`read` takes it back): a row per number (Key,
+    /// Number), per image type (`type:<name>`), per skipped image named (`skip`, Text), and the channel and mean-image
+    /// sums (Bytes).
+    func partial(skipped: SkipReport) -> DataTable {
+        var b = TableBuilder(name: "Images", columns: [("Key", .varchar), ("Number", .int64), ("Text", .varchar), ("Bytes", .varbinary)])
+        for (k, v) in [("count", count), ("minW", minW), ("maxW", maxW), ("minH", minH), ("maxH", maxH), ("sumW", sumW), ("sumH", sumH),
+                       ("skipped", skipped.count)] {
+            b.append([.string(k), .int(Int64(v)), .null, .null])
+        }
+        for (t, n) in types.sorted(by: { $0.key < $1.key }) { b.append([.string("type:" + t), .int(Int64(n)), .null, .null]) }
+        for name in skipped.named { b.append(["skip", .null, .string(name), .null]) }
+        b.append(["channels", .null, .null, .blob(channels.encoded)])
+        b.append(["mean", .null, .null, .blob(mean.encoded)])
+        return b.table
+    }
+
+    /// A worker's `partial`.
+    static func read(_ p: DataTable) throws(ActionError) -> (SummaryAccumulator, SkipReport) {
+        var a = SummaryAccumulator(), skipped = SkipReport(), named: [String] = [], skips = 0
+        func bad() -> ActionError { ActionError(.internalError, "summarizeImages: a worker's partial is unreadable") }
+        guard p.columns.count == 4 else { throw bad() }
+        for r in 0..<p.rowCount {
+            guard let key = p.columns[0].data.value(at: r).stringValue else { throw bad() }
+            let n = p.columns[1].data.value(at: r).intValue.map { Int($0) }
+            switch key {
+            case "count": a.count = n ?? 0
+            case "minW": a.minW = n ?? .max
+            case "maxW": a.maxW = n ?? 0
+            case "minH": a.minH = n ?? .max
+            case "maxH": a.maxH = n ?? 0
+            case "sumW": a.sumW = n ?? 0
+            case "sumH": a.sumH = n ?? 0
+            case "skipped": skips = n ?? 0
+            case "skip": named.append(p.columns[2].data.value(at: r).stringValue ?? "")
+            case "channels", "mean":
+                guard case .varbinary(let cells) = p.columns[3].data, let bytes = cells[r] else { throw bad() }
+                if key == "channels" {
+                    guard let c = ChannelAccumulator(encoded: bytes) else { throw bad() }
+                    a.channels = c
+                } else {
+                    guard let m = MeanImageAccumulator(encoded: bytes) else { throw bad() }
+                    a.mean = m
+                }
+            default:
+                guard key.hasPrefix("type:"), let n else { throw bad() }
+                a.types[String(key.dropFirst(5))] = n
+            }
+        }
+        skipped.add(count: skips, named: named)
+        return (a, skipped)
+    }
+
     static let ordinals = ["1st", "2nd", "3rd", "4th"]
 
     /// CAS's `Summary`: Column, count, one count column per type, sizes, then per channel
