@@ -1,6 +1,6 @@
 # caslite — `make test` and `make demo` do all set-up on a fresh Debian machine.
 SHELL := /bin/bash
-APT_PACKAGES := libopenblas-dev libopenblas-openmp-dev libdnnl-dev libpng-dev libjpeg62-turbo-dev libsqlite3-dev libhdf5-dev libsodium-dev libedit-dev libgdcm-dev dcmtk libopenmpi-dev openmpi-bin zlib1g-dev pkg-config sqlite3
+APT_PACKAGES := libopenblas-dev libopenblas-openmp-dev libdnnl-dev libpng-dev libjpeg62-turbo-dev libsqlite3-dev libhdf5-dev libsodium-dev libedit-dev libgdcm-dev dcmtk libopenmpi-dev openmpi-bin zlib1g-dev pkg-config sqlite3 iproute2
 SWIFT ?= swift
 CASLITE_DEBUG := .build/debug/caslite
 DEMO_DATA := caslite-data

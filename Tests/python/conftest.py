@@ -48,9 +48,10 @@ def binary():
 
 
 @contextlib.contextmanager
-def _serve(data, scheme="http", extra=(), ca=None, launcher=(), env=None):
+def _serve(data, scheme="http", extra=(), ca=None, launcher=(), env=None, host="127.0.0.1"):
     """`caslite serve --auth password` over `data` with alice, bob and carol; yields the Server. `launcher` goes
-    before the command (`mpirun -np 3` for the scale-out tests), `env` adds to the environment."""
+    before the command (`mpirun -np 3` for the scale-out tests), `env` adds to the environment, `host` is where
+    clients reach it (its --host, when `extra` gives one)."""
     for user, pw in PASSWORDS.items():
         subprocess.run([binary(), "users", "add", user, "--data", str(data), "--password-stdin"],
                        input=pw + "\n", text=True, check=True, capture_output=True)
@@ -62,7 +63,7 @@ def _serve(data, scheme="http", extra=(), ca=None, launcher=(), env=None):
     try:
         _wait_for(port_file, proc)
         http_port = _wait_for(http_file, proc)
-        yield Server(f"{scheme}://127.0.0.1:{http_port}", data, proc, ca=ca)
+        yield Server(f"{scheme}://{host}:{http_port}", data, proc, ca=ca)
     finally:
         proc.terminate()
         try:
