@@ -96,8 +96,8 @@ extension ActionContext {
 
     /// The first `count` rows of the reference's rows (its `where` and `vars` applied) in the order of `keys`
     /// (column names of the reference's columns, descending or not), when its table is distributed and read without
-    /// computed columns or by-groups: each worker sorts its block and sends only its first `count`; a stable sort of
-    /// those candidates, blocks in rank order, gives one process's order (ties in stored order). Fewer than `count`
+    /// computed columns or by-groups: each worker sorts its block and sends only its first `count`; a k-way merge of
+    /// those sorted runs, ties to the earlier block, gives one process's order (ties in stored order). Fewer than `count`
     /// rows: they are all the reference's rows. Nil: read the table as usual. `table.fetch` with sortBy.
     public func distributedTop(_ ref: TableRef, parameter: String = "table", keys: [(name: String, descending: Bool)],
                                count: Int) async throws(ActionError) -> DataTable? {
@@ -116,20 +116,19 @@ extension ActionContext {
         args["descending"] = .list(keys.map { .bool($0.descending) })
         args["count"] = .int(Int64(perBlock))
         let partials = try await onWorkers(t, ref, .topRows, args: args)
-        var all = stored.data.schemaOnly
+        var all = stored.data.schemaOnly, runs: [Range<Int>] = []
         for p in partials {
             guard p.columns.count == all.columns.count, zip(p.columns, all.columns).allSatisfy({ $0.type == $1.type }) else {
                 throw ActionError(.internalError, "a worker's sorted rows of table \(stored.name) have other columns")
             }
+            runs.append(all.rowCount..<(all.rowCount + p.rowCount))
             for i in all.columns.indices { all.columns[i].data.append(contentsOf: p.columns[i].data) }
         }
         var sortKeys: [SortKey] = []
         for k in keys { if let i = all.columnIndex(k.name) { sortKeys.append(SortKey(column: i, descending: k.descending)) } }
-        let merged = all, by = sortKeys
-        let order = try await Blocking.run { () throws(ActionError) -> [Int] in
-            try merged.sortedRows(by: by) { () throws(ActionError) in try self.checkCancellation() }
-        }
-        return try selectVars(ref, of: all.gather(Array(order.prefix(count))), parameter: parameter)
+        // each worker's rows come sorted: a k-way merge of the runs, ties to the earlier block (one process's order)
+        let order = all.mergedRuns(runs, by: sortKeys, limit: count)
+        return try selectVars(ref, of: all.gather(order), parameter: parameter)
     }
 
     /// Runs `kernel` with `args` on every worker's block of `t` (from `distributedTable`; the reference's `where`

@@ -45,14 +45,7 @@ extension DataTable {
     public func sortedRows<E: Error>(by keys: [SortKey], checkpoint: () throws(E) -> Void) throws(E) -> [Int] {
         var idx = Array(0..<rowCount)
         guard !keys.isEmpty else { return idx }
-        let cols = keys.map { (columns[$0.column].data, $0.descending) }
-        func less(_ a: Int, _ b: Int) -> Bool {
-            for (c, desc) in cols {
-                let r = c.compare(a, b)
-                if r != 0 { return desc ? r > 0 : r < 0 }
-            }
-            return a < b
-        }
+        let less = rowLess(keys)
         let n = idx.count, piece = 1 << 16
         for start in stride(from: 0, to: n, by: piece) {
             try checkpoint()
@@ -74,5 +67,46 @@ extension DataTable {
             width *= 2
         }
         return idx
+    }
+
+    /// Whether row a comes before row b in `keys` order (ties: the lower row first).
+    func rowLess(_ keys: [SortKey]) -> (Int, Int) -> Bool {
+        let cols = keys.map { (columns[$0.column].data, $0.descending) }
+        return { a, b in
+            for (c, desc) in cols {
+                let r = c.compare(a, b)
+                if r != 0 { return desc ? r > 0 : r < 0 }
+            }
+            return a < b
+        }
+    }
+
+    /// The first `limit` rows of `runs` merged in `keys` order, each run a range of rows already in that order (as
+    /// `sortedRows` puts them): a k-way merge over a heap of the runs' heads, ties to the lower row — so for runs that
+    /// are consecutive pieces of the table, the first rows `sortedRows` gives, without sorting them all again.
+    public func mergedRuns(_ runs: [Range<Int>], by keys: [SortKey], limit: Int) -> [Int] {
+        let less = rowLess(keys)
+        var heap: [(row: Int, end: Int)] = runs.filter { !$0.isEmpty }.map { ($0.lowerBound, $0.upperBound) }
+        func sift(_ start: Int) {
+            var i = start
+            while true {
+                let l = 2 * i + 1, r = l + 1
+                var m = i
+                if l < heap.count, less(heap[l].row, heap[m].row) { m = l }
+                if r < heap.count, less(heap[r].row, heap[m].row) { m = r }
+                if m == i { return }
+                heap.swapAt(i, m)
+                i = m
+            }
+        }
+        for i in stride(from: heap.count / 2 - 1, through: 0, by: -1) { sift(i) }
+        var out: [Int] = []
+        out.reserveCapacity(Swift.min(Swift.max(limit, 0), runs.reduce(0) { $0 + $1.count }))
+        while out.count < limit, let top = heap.first {
+            out.append(top.row)
+            if top.row + 1 < top.end { heap[0].row += 1 } else { heap[0] = heap[heap.count - 1]; heap.removeLast() }
+            if !heap.isEmpty { sift(0) }
+        }
+        return out
     }
 }

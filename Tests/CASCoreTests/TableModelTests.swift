@@ -52,6 +52,35 @@ struct TableModelTests {
         }
     }
 
+    /// The k-way merge of sorted blocks (table.fetch sortBy on an MPI server): each block's rows sorted on its own
+    /// (the worker's part), then their first `limit` merged, equal the first rows of one sort of the whole table —
+    /// ties and missing values included — for blocks of any sizes (empty ones too) and any limit.
+    @Test(arguments: [[0, 40, 0, 33, 27], [100], [1, 1, 1, 97], [50, 50]])
+    func mergingSortedBlocksEqualsOneSort(_ sizes: [Int]) {
+        var state: UInt64 = 777
+        func next() -> UInt64 { state = state &* 6364136223846793005 &+ 1442695040888963407; return state >> 33 }
+        let n = sizes.reduce(0, +)
+        let t = DataTable(name: "t", columns: [
+            Column(name: "g", data: .varchar((0..<n).map { _ in next() % 7 == 0 ? nil : "k\(next() % 5)" })),
+            Column(name: "x", data: .double((0..<n).map { _ in next() % 9 == 0 ? .nan : Double(next() % 20) })),
+        ])
+        for keys in [[SortKey(column: 0, descending: true), SortKey(column: 1, descending: false)], [SortKey(column: 1, descending: true)]] {
+            let whole = t.sortedRows(by: keys)
+            // each block sorted on its own, laid end to end: what the controller holds; `at` maps back to table rows
+            var runs: [Range<Int>] = [], at: [Int] = [], start = 0
+            for size in sizes {
+                let block = t.gather(Array(start..<(start + size)))
+                runs.append(at.count..<(at.count + size))
+                at += block.sortedRows(by: keys).map { $0 + start }
+                start += size
+            }
+            let candidates = t.gather(at)
+            for limit in [0, 1, 7, n / 2, n, n + 5] {
+                #expect(candidates.mergedRuns(runs, by: keys, limit: limit).map { at[$0] } == Array(whole.prefix(limit)), "limit \(limit)")
+            }
+        }
+    }
+
     @Test func fixedFormatsDecimals() {
         #expect(Fixed.text(1.23456, 2) == "1.23")
         #expect(Fixed.text(-0.5, 3) == "-0.500")
