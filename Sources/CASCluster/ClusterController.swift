@@ -5,9 +5,10 @@ import Foundation
 /// Rank 0 of `mpirun -np N caslite serve --mpi`: the controller. It alone takes clients; ranks 1…N-1 are workers
 /// that hold the rows of the session tables (`TableCluster`). A monitor thread trades a heartbeat with every worker
 /// each second; a worker silent for `timeout` seconds, or one whose exchange failed, is down from then on — the
-/// call that needed it fails naming it, the others go on, and serverStatus shows the node down. Exchanges with
-/// workers run one at a time (`exchanges`), each a command and its reply; a third thread sends the frees of dropped
-/// tables when no exchange runs (never the monitor: an exchange waits until the monitor declares a worker lost).
+/// call that needed it fails naming it, the others go on, and serverStatus shows the node down. Calls to the workers
+/// overlap, each a command and its reply on tags of its own (`Tags.call`); collective runs go one at a time
+/// (`collectiveRuns`); a third thread sends the frees of dropped tables (never the monitor: a call waits until the
+/// monitor declares a worker lost).
 public final class ClusterController: TableCluster, @unchecked Sendable {
     let world: MPIWorld
     let timeout: Double
@@ -25,9 +26,12 @@ public final class ClusterController: TableCluster, @unchecked Sendable {
     }
     private var workers: [Worker]
     private let state = NSLock()
-    /// One command exchange with the workers at a time (their tags carry no call identity).
-    private let exchanges = NSLock()
+    /// One collective run at a time: its kernels' all-reduces use MPI_COMM_WORLD, which two runs would mix. Other
+    /// calls (stores, reads, partition-local runs) overlap freely: every call has its own tags (`Tags.call`).
+    private let collectiveRuns = NSLock()
     private var nextId: UInt64 = 1
+    /// The next call's number (`Tags.call`).
+    private var nextCall: UInt64 = 0
     /// Ids of tables nobody holds, to free on every worker (by the sweeper, or before the next exchange).
     private var frees: [UInt64] = []
     private var moved = ClusterCounters()
@@ -48,8 +52,6 @@ public final class ClusterController: TableCluster, @unchecked Sendable {
         let sweeper = Thread { [unowned self] in self.sweep() }
         sweeper.name = "caslite.cluster.frees"
         sweeper.start()
-        exchanges.lock()
-        defer { exchanges.unlock() }
         for w in workers.map(\.rank) {
             guard let reply = try? exchange(w, ClusterMessage(["op": "hello"])) else { continue }
             update(w) {
@@ -117,51 +119,56 @@ public final class ClusterController: TableCluster, @unchecked Sendable {
         }
     }
 
-    /// Frees dropped tables' rows on the workers once a second when no exchange is running. Its own thread: an
-    /// exchange waits for a worker until the monitor (`watch`) declares it lost, so the monitor must never wait.
+    /// Frees dropped tables' rows on the workers once a second. Its own thread: an exchange waits for a worker until
+    /// the monitor (`watch`) declares it lost, so the monitor must never wait.
     private func sweep() {
         while true {
             sleep(1)
-            state.lock()
-            let pending = !frees.isEmpty
-            state.unlock()
-            guard pending, exchanges.try() else { continue }
             flushFrees()
-            exchanges.unlock()
         }
     }
 
-    /// One command to worker `rank` and its reply. Any failure marks the worker down (a reply left half-read would
-    /// answer the next command).
+    /// One command to worker `rank` and its reply. Any failure marks the worker down.
     func exchange(_ rank: Int, _ m: ClusterMessage) throws(ClusterError) -> ClusterMessage {
-        try send(rank, m)
-        return try receive(rank)
+        try receive(rank, call: try send(rank, m))
     }
 
-    /// A command to worker `rank`; a failure marks it down.
-    func send(_ rank: Int, _ m: ClusterMessage) throws(ClusterError) {
+    /// A command to worker `rank` as a new call: its tag (`Tags.call`) announced on `Tags.command`, then the command
+    /// on it; the reply comes on the tag + 1 (`receive`). A failure marks the worker down.
+    func send(_ rank: Int, _ m: ClusterMessage, deadline: Double = .infinity) throws(ClusterError) -> Int32 {
         if let why = lost(rank) { throw ClusterError(Self.describe(rank, host(rank), why)) }
+        state.lock()
+        let tag = Tags.call(nextCall)
+        nextCall &+= 1
+        state.unlock()
         do throws(ClusterError) {
-            try world.send(m.encoded(), to: rank, tag: Tags.command, stop: { [unowned self] in self.lost(rank) })
+            let stop = self.stop(rank, deadline)
+            try world.sendWord(Int64(tag), to: rank, tag: Tags.command, stop: stop)
+            try world.send(m.encoded(), to: rank, tag: tag, stop: stop)
         } catch {
             markLost(rank, error.description)
             throw ClusterError(Self.describe(rank, host(rank), lost(rank) ?? error.description))
         }
+        return tag
     }
 
-    /// Worker `rank`'s reply. A reply that is an error (the worker refused the command: it stays up) is thrown as
-    /// `kernelFailure` + its text; any other failure marks the worker down (a reply left half-read would answer the
-    /// next command).
-    func receive(_ rank: Int) throws(ClusterError) -> ClusterMessage {
+    /// Worker `rank`'s reply to the call `send` started. A reply that is an error (the worker refused the command:
+    /// it stays up) is thrown as `kernelFailure` + its text; any other failure marks the worker down.
+    func receive(_ rank: Int, call tag: Int32, deadline: Double = .infinity) throws(ClusterError) -> ClusterMessage {
         let reply: ClusterMessage
         do throws(ClusterError) {
-            reply = try ClusterMessage(decoding: world.receive(from: rank, tag: Tags.reply, stop: { [unowned self] in self.lost(rank) }))
+            reply = try ClusterMessage(decoding: world.receive(from: rank, tag: tag + 1, stop: stop(rank, deadline)))
         } catch {
             markLost(rank, error.description)
             throw ClusterError(Self.describe(rank, host(rank), lost(rank) ?? error.description))
         }
         if let e = reply.errorText { throw ClusterError(Self.kernelFailure + e) }
         return reply
+    }
+
+    /// When a wait for worker `rank` gives up: it is down, or `deadline` passed.
+    private func stop(_ rank: Int, _ deadline: Double) -> () -> String? {
+        { [unowned self] in self.lost(rank) ?? (Self.now() > deadline ? "no answer in time" : nil) }
     }
 
     /// Marks a worker's own refusal (an error reply) in a ClusterError's text.
@@ -177,7 +184,7 @@ public final class ClusterController: TableCluster, @unchecked Sendable {
         return workers.first { $0.rank == rank }?.host ?? "?"
     }
 
-    /// Sends the pending frees to every live worker (the caller holds `exchanges`).
+    /// Sends the pending frees to every live worker.
     private func flushFrees() {
         state.lock()
         let ids = frees
@@ -187,9 +194,8 @@ public final class ClusterController: TableCluster, @unchecked Sendable {
         for w in liveRanks { _ = try? exchange(w, ClusterMessage(["op": "free", "ids": .list(ids.map { .int(Int64(bitPattern: $0)) })])) }
     }
 
+    /// `body`, after sending the frees pending (rows of dropped tables go before new ones come).
     private func serialized<T>(_ body: () throws(ActionError) -> T) throws(ActionError) -> T {
-        exchanges.lock()
-        defer { exchanges.unlock() }
         flushFrees()
         return try body()
     }
@@ -269,13 +275,13 @@ public final class ClusterController: TableCluster, @unchecked Sendable {
             if let whereClause { header["where"] = .string(whereClause) }
             // every block's worker starts at once; then every reply is read (in block order), also after a failure:
             // a reply left unread would answer that worker's next command
-            var partials: [DataTable] = [], sent: [Int] = [], failure: ClusterError?
+            var partials: [DataTable] = [], sent: [(Int, Int32)] = [], failure: ClusterError?
             for (rank, _) in parts.blocks {
-                do throws(ClusterError) { try send(rank, ClusterMessage(header)); sent.append(rank) } catch { failure = error; break }
+                do throws(ClusterError) { sent.append((rank, try send(rank, ClusterMessage(header)))) } catch { failure = error; break }
             }
-            for rank in sent {
+            for (rank, call) in sent {
                 do throws(ClusterError) {
-                    let reply = try receive(rank)
+                    let reply = try receive(rank, call: call)
                     do { partials.append(try DataTable(binary: reply.payload)) } catch { throw ClusterError("worker rank \(rank) sent an unreadable result: \(error)") }
                 } catch {
                     if failure == nil { failure = error }
@@ -304,17 +310,16 @@ public final class ClusterController: TableCluster, @unchecked Sendable {
                                      "keep": .int(Int64(bitPattern: id))]
             if let whereClause { header["where"] = .string(whereClause) }
             // as `run`: every block's worker starts at once, then every reply is read (also after a failure)
-            var sent: [Int] = [], failure: ClusterError?
+            var sent: [(Int, Int32)] = [], failure: ClusterError?
             for (k, (rank, _)) in parts.blocks.enumerated() {
                 do throws(ClusterError) {
-                    try send(rank, ClusterMessage(header, payload: k < payloads.count ? payloads[k] : []))
-                    sent.append(rank)
+                    sent.append((rank, try send(rank, ClusterMessage(header, payload: k < payloads.count ? payloads[k] : []))))
                 } catch { failure = error; break }
             }
             var blocks: [(rank: Int, rows: Int)] = [], bytes = 0, schema: DataTable?, summaries: [DataTable] = []
-            for rank in sent {
+            for (rank, call) in sent {
                 do throws(ClusterError) {
-                    let reply = try receive(rank)
+                    let reply = try receive(rank, call: call)
                     guard let rows = reply.header["rows"]?.intValue, rows >= 0, let size = reply.header["bytes"]?.intValue, size >= 0,
                           let two = LengthPrefixed.split(reply.payload, count: 2)?.parts,
                           let columns = try? DataTable(binary: two[0]), let summary = try? DataTable(binary: two[1]) else {
@@ -350,7 +355,9 @@ public final class ClusterController: TableCluster, @unchecked Sendable {
 
     public func runCollective(_ kernel: String, args: ValueDict, whereClause: String?, on parts: TableParts, schema: DataTable, payload: [UInt8],
                               alongside: (any Collectives) throws(ActionError) -> Void) throws(ActionError) -> [DataTable] {
-        try serialized { () throws(ActionError) -> [DataTable] in
+        collectiveRuns.lock()
+        defer { collectiveRuns.unlock() }
+        return try serialized { () throws(ActionError) -> [DataTable] in
             // MPI_COMM_WORLD's collectives need every rank: one lost worker makes them impossible
             state.lock()
             let down = workers.first { $0.lost != nil }
@@ -363,9 +370,9 @@ public final class ClusterController: TableCluster, @unchecked Sendable {
             var header: ValueDict = ["op": "run", "id": .int(Int64(bitPattern: parts.id)), "kernel": .string(kernel), "args": .dict(args), "collective": true]
             if let whereClause { header["where"] = .string(whereClause) }
             let message = ClusterMessage(header, payload: ClusterMessage.collective(schema: schema, payload: payload))
-            var sent: [Int] = [], failure: ClusterError?
+            var sent: [(Int, Int32)] = [], failure: ClusterError?
             for rank in everyone {
-                do throws(ClusterError) { try send(rank, message); sent.append(rank) } catch { failure = error; break }
+                do throws(ClusterError) { sent.append((rank, try send(rank, message))) } catch { failure = error; break }
             }
             // the workers that got the command wait in the run's first all-reduce: a worker missing from it breaks it
             let collectives = MPICollectives(world: world, stop: { [unowned self] in
@@ -381,14 +388,14 @@ public final class ClusterController: TableCluster, @unchecked Sendable {
             }
             if let broken = collectives.broken {
                 // the others wait for good in an all-reduce that cannot complete (Open MPI 4.1 cannot repair it)
-                for rank in sent { markLost(rank, "left waiting in an all-reduce that failed (\(broken))") }
+                for (rank, _) in sent { markLost(rank, "left waiting in an all-reduce that failed (\(broken))") }
                 throw ActionError(.internalError, "Could not run \(kernel) on the workers: \(broken). Every worker is now down "
                                   + "(builtins.serverStatus shows its nodes): restart the server to use them again.")
             }
             var partials: [DataTable] = [], refusals: [String] = []
-            for rank in sent {
+            for (rank, call) in sent {
                 do throws(ClusterError) {
-                    let reply = try receive(rank)
+                    let reply = try receive(rank, call: call)
                     do { partials.append(try DataTable(binary: reply.payload)) } catch { throw ClusterError("worker rank \(rank) sent an unreadable result: \(error)") }
                 } catch {
                     if error.description.hasPrefix(Self.kernelFailure) {
@@ -439,18 +446,11 @@ public final class ClusterController: TableCluster, @unchecked Sendable {
     }
 
     /// Tells every live worker to exit (the server is stopping); waits at most two seconds in all (mpirun's SIGTERM
-    /// usually ended them already). With an exchange still running after two seconds it sends nothing: the workers
-    /// exit when the controller falls silent.
+    /// usually ended them already; a worker that does not answer exits when the controller falls silent).
     public func stop() {
-        guard exchanges.lock(before: Date(timeIntervalSinceNow: 2)) else { return }
-        defer { exchanges.unlock() }
         let deadline = Self.now() + 2
         for w in liveRanks {
-            let stop = { Self.now() > deadline ? "stopping" : nil }
-            do {
-                try world.send(ClusterMessage(["op": "stop"]).encoded(), to: w, tag: Tags.command, stop: stop)
-                _ = try world.receive(from: w, tag: Tags.reply, stop: stop)
-            } catch {}
+            do { _ = try receive(w, call: try send(w, ClusterMessage(["op": "stop"]), deadline: deadline), deadline: deadline) } catch {}
             markLost(w, "stopped")
         }
     }

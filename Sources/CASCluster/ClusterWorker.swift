@@ -3,7 +3,7 @@ import CASWire
 import Foundation
 
 /// Ranks 1…N-1 of `mpirun -np N caslite serve --mpi`: a worker. It holds blocks of the controller's tables and
-/// answers the controller's commands one at a time: `hello` (host, cores), `put` (store a block), `get` (send it
+/// answers the controller's commands, each call on a thread of its own: `hello` (host, cores), `put` (store a block), `get` (send it
 /// back), `run` (a partition-local kernel on a block; with `keep`, its output kept as a new block), `free`, `stop`. It trades heartbeats with the controller every second and exits when the controller has
 /// been silent for `timeout` seconds (the controller died: nobody will ever free its rows).
 public enum ClusterWorker {
@@ -13,69 +13,95 @@ public enum ClusterWorker {
         let beats = Thread { heartbeat(world, timeout: timeout, log: log) }
         beats.name = "caslite.worker.beats"
         beats.start()
-        var blocks: [UInt64: DataTable] = [:]
+        let blocks = Blocks()
+        // every call on a thread of its own: a long kernel run does not hold up other calls (stores, reads, frees)
         while true {
-            let reply: ClusterMessage
-            let command: ClusterMessage
+            let tag: Int32
             do {
-                command = try ClusterMessage(decoding: world.receive(from: 0, tag: Tags.command, stop: { nil }))
+                let announced = try world.receiveWord(from: 0, tag: Tags.command, stop: { nil })
+                guard let t = Int32(exactly: announced), t >= 100 else { throw ClusterError("a call tag of \(announced)") }
+                tag = t
             } catch {
                 log("cannot read the controller's command (\(error)); exiting")
                 exit(4)
             }
-            switch command.op {
-            case "hello":
-                reply = ClusterMessage(["host": .string(world.host), "cores": .int(Int64(ProcessInfo.processInfo.activeProcessorCount)),
-                                        "pid": .int(Int64(getpid()))])
-            case "put":
-                if let id = command.header["id"]?.intValue, let t = try? DataTable(binary: command.payload) {
-                    blocks[UInt64(bitPattern: id)] = t
-                    reply = ClusterMessage(["rows": .int(Int64(t.rowCount))])
-                } else {
-                    reply = .error("put: no id or unreadable rows")
+            let call = Thread {
+                let command: ClusterMessage
+                do {
+                    command = try ClusterMessage(decoding: world.receive(from: 0, tag: tag, stop: { nil }))
+                } catch {
+                    log("cannot read the controller's command (\(error)); exiting")
+                    exit(4)
                 }
-            case "get":
-                if let id = command.header["id"]?.intValue, var t = blocks[UInt64(bitPattern: id)] {
-                    // `from`/`count`: only those rows of the block (a window of the table)
-                    if let from = command.header["from"]?.intValue, let count = command.header["count"]?.intValue,
-                       from >= 0, count >= 0, from <= Int64(t.rowCount), count <= Int64(t.rowCount) - from {
-                        let rows = Int(from)..<Int(from + count)
-                        for i in t.columns.indices { t.columns[i].data = t.columns[i].data.slice(rows) }
-                    }
-                    reply = ClusterMessage([:], payload: t.binaryEncoded())
-                } else {
-                    reply = .error("get: no block \(command.header["id"]?.intValue.map(String.init) ?? "?") on this worker")
+                let reply = answer(command, blocks: blocks, kernels: kernels, world: world)
+                do { try world.send(reply.encoded(), to: 0, tag: tag + 1, stop: { nil }) } catch {
+                    log("cannot answer the controller (\(error)); exiting")
+                    exit(4)
                 }
-            case "run":
-                if let keep = command.header["keep"]?.intValue {
-                    let (kept, answer) = runKeeping(command, blocks: blocks, kernels: kernels, world: world)
-                    if let kept { blocks[UInt64(bitPattern: keep)] = kept }
-                    reply = answer
-                } else {
-                    reply = runKernel(command, blocks: blocks, kernels: kernels, world: world)
-                }
-            case "free":
-                if case .list(let ids)? = command.header["ids"] {
-                    for id in ids { if let i = id.intValue { blocks[UInt64(bitPattern: i)] = nil } }
-                }
-                reply = ClusterMessage(["blocks": .int(Int64(blocks.count))])
-            case "stop":
-                reply = ClusterMessage([:])
-            default:
-                reply = .error("unknown command '\(command.op)'")
+                if command.op == "stop" { exit(0) }
             }
-            do { try world.send(reply.encoded(), to: 0, tag: Tags.reply, stop: { nil }) } catch {
-                log("cannot answer the controller (\(error)); exiting")
-                exit(4)
+            call.name = "caslite.worker.call"
+            call.start()
+        }
+    }
+
+    /// The blocks this worker holds, by table id; calls run on several threads.
+    final class Blocks: @unchecked Sendable {
+        private var tables: [UInt64: DataTable] = [:]
+        private let lock = NSLock()
+
+        subscript(id: UInt64) -> DataTable? {
+            get { lock.withLock { tables[id] } }
+            set { lock.withLock { tables[id] = newValue } }
+        }
+
+        var count: Int { lock.withLock { tables.count } }
+    }
+
+    /// The reply to one command.
+    static func answer(_ command: ClusterMessage, blocks: Blocks, kernels: [String: PartitionKernel], world: MPIWorld) -> ClusterMessage {
+        switch command.op {
+        case "hello":
+            return ClusterMessage(["host": .string(world.host), "cores": .int(Int64(ProcessInfo.processInfo.activeProcessorCount)),
+                                   "pid": .int(Int64(getpid()))])
+        case "put":
+            guard let id = command.header["id"]?.intValue, let t = try? DataTable(binary: command.payload) else { return .error("put: no id or unreadable rows") }
+            blocks[UInt64(bitPattern: id)] = t
+            return ClusterMessage(["rows": .int(Int64(t.rowCount))])
+        case "get":
+            guard let id = command.header["id"]?.intValue, var t = blocks[UInt64(bitPattern: id)] else {
+                return .error("get: no block \(command.header["id"]?.intValue.map(String.init) ?? "?") on this worker")
             }
-            if command.op == "stop" { exit(0) }
+            // `from`/`count`: only those rows of the block (a window of the table)
+            if let from = command.header["from"]?.intValue, let count = command.header["count"]?.intValue,
+               from >= 0, count >= 0, from <= Int64(t.rowCount), count <= Int64(t.rowCount) - from {
+                let rows = Int(from)..<Int(from + count)
+                for i in t.columns.indices { t.columns[i].data = t.columns[i].data.slice(rows) }
+            }
+            return ClusterMessage([:], payload: t.binaryEncoded())
+        case "run":
+            if let keep = command.header["keep"]?.intValue {
+                let (kept, reply) = runKeeping(command, blocks: blocks, kernels: kernels, world: world)
+                if let kept { blocks[UInt64(bitPattern: keep)] = kept }
+                return reply
+            }
+            return runKernel(command, blocks: blocks, kernels: kernels, world: world)
+        case "free":
+            if case .list(let ids)? = command.header["ids"] {
+                for id in ids { if let i = id.intValue { blocks[UInt64(bitPattern: i)] = nil } }
+            }
+            return ClusterMessage(["blocks": .int(Int64(blocks.count))])
+        case "stop":
+            return ClusterMessage([:])
+        default:
+            return .error("unknown command '\(command.op)'")
         }
     }
 
     /// A `run` command: the kernel on the block's rows that match the `where` (if any). A collective run's payload
     /// is the table's columns (for a worker holding no block) and then the kernel's payload (`ClusterMessage.collective`);
     /// a worker that cannot start the kernel still takes part in the run's first all-reduce, refusing.
-    static func runKernel(_ command: ClusterMessage, blocks: [UInt64: DataTable], kernels: [String: PartitionKernel], world: MPIWorld) -> ClusterMessage {
+    static func runKernel(_ command: ClusterMessage, blocks: Blocks, kernels: [String: PartitionKernel], world: MPIWorld) -> ClusterMessage {
         let collective = command.header["collective"]?.boolValue == true
         let collectives = collective ? MPICollectives(world: world, stop: { nil }) : nil
         func refused(_ text: String) -> ClusterMessage {
@@ -108,7 +134,7 @@ public enum ClusterWorker {
     /// A `run` command that keeps its output (`TableCluster.runKeeping`): the kernel on the block's rows that match
     /// the `where`, with the command's payload; the block to keep, and the reply — its rows and size, then its
     /// columns and the kernel's summary (`LengthPrefixed`).
-    static func runKeeping(_ command: ClusterMessage, blocks: [UInt64: DataTable], kernels: [String: PartitionKernel],
+    static func runKeeping(_ command: ClusterMessage, blocks: Blocks, kernels: [String: PartitionKernel],
                            world: MPIWorld) -> (DataTable?, ClusterMessage) {
         let name = command.header["kernel"]?.stringValue ?? ""
         guard let keeping = kernels[name]?.keeping else { return (nil, .error("run: no keeping kernel '\(name)' on this worker")) }

@@ -119,6 +119,25 @@ public final class MPIWorld: @unchecked Sendable {
 
     // MARK: framed messages
 
+    /// Sends one 8-byte number to `peer` as a single MPI message: unlike `send`'s framed messages, numbers from several
+    /// threads on one tag never interleave (a call's announcement, `Tags.command`).
+    public func sendWord(_ value: Int64, to peer: Int, tag: Int32, stop: () -> String?) throws(ClusterError) {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 8, alignment: 8)
+        buffer.storeBytes(of: value.littleEndian, as: Int64.self)
+        _ = try wait(try isend(buffer, count: 8, to: peer, tag: tag), stop: stop)
+        buffer.deallocate()
+    }
+
+    /// Receives one number `sendWord` sent.
+    public func receiveWord(from peer: Int, tag: Int32, stop: () -> String?) throws(ClusterError) -> Int64 {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 8, alignment: 8)
+        let got = try wait(try irecv(buffer, count: 8, from: peer, tag: tag), stop: stop)
+        let value = Int64(littleEndian: buffer.load(as: Int64.self))
+        buffer.deallocate()
+        guard got == 8 else { throw ClusterError("rank \(peer) sent a \(got)-byte number") }
+        return value
+    }
+
     /// Sends `bytes` to `peer`: its length (8 bytes), then the bytes in chunks of at most 1 GiB.
     public func send(_ bytes: [UInt8], to peer: Int, tag: Int32, stop: () -> String?) throws(ClusterError) {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 8 + bytes.count, alignment: 8)
@@ -211,10 +230,11 @@ public final class MPIWorld: @unchecked Sendable {
 
 /// MPI tags of caslite's messages.
 enum Tags {
-    /// controller → worker: a command
+    /// controller → worker: a command is coming — its call's tag (`call`), one number
     static let command: Int32 = 1
-    /// worker → controller: the command's reply
-    static let reply: Int32 = 2
     /// both ways, every second: "this process is alive"
     static let beat: Int32 = 3
+    /// The tag of call `id`: the command travels on it, the reply on it + 1. Every call in flight has its own pair, so
+    /// calls from several controller threads to one worker never mix their messages (MPI_TAG_UB is at least 32767).
+    static func call(_ id: UInt64) -> Int32 { 100 + 2 * Int32(id % 15_000) }
 }

@@ -520,6 +520,46 @@ def test_a_worker_killed_while_training_fails_dl_train_within_the_timeout(tmp_pa
             c.terminate()
 
 
+def test_other_sessions_use_the_workers_while_a_training_holds_them(tmp_path):
+    """Calls to the workers overlap (each on tags of its own): while bob's data-parallel dlTrain runs for minutes,
+    alice uploads a table (spread over the workers), summarizes it, samples it (kept on the workers), reads rows
+    and drops it — all within seconds, the training still running."""
+    with _serve(tmp_path, launcher=launcher(3), env=MPI_ENV, extra=["--mpi"]) as s:
+        bob, alice = s.connect("bob"), s.connect("alice")
+        for actionset in ("image", "deepLearn"):
+            bob.builtins.loadActionSet(actionSet=actionset)
+        r = bob.image.loadImages(path=_pets(s), caslib="Public", recurse=True, labelLevels=-1, casout={"name": "pets", "replace": True})
+        assert r.severity == 0, r.messages
+        _small_model(bob)
+        training = threading.Thread(target=lambda: _train(bob, 4, epochs=100000), daemon=True)   # minutes
+        training.start()
+        time.sleep(2)                                       # well into the training (its collective run holds the workers)
+        assert training.is_alive()
+        done = {}
+
+        def work():
+            df = frame()
+            t = alice.upload_frame(df, casout={"name": "meanwhile", "replace": True})
+            done["rows"] = list(alice.table.tableDetails(name="meanwhile", level="node")["TableDetails"]["Rows"])
+            done["n"] = int(alice.simple.summary(table="meanwhile", inputs=["k"])["Summary"]["N"].iloc[0])
+            alice.builtins.loadActionSet(actionSet="sampling")
+            done["sample"] = alice.sampling.srs(table="meanwhile", samppct=10, seed=1, output={"casOut": {"name": "some", "replace": True}}).severity
+            done["head"] = len(t.to_frame())
+            done["dropped"] = alice.table.dropTable(name="meanwhile").severity
+
+        start = time.time()
+        other = threading.Thread(target=work, daemon=True)
+        other.start()
+        other.join(timeout=60)
+        assert not other.is_alive(), f"alice's calls waited for bob's training: {done}"
+        assert done == {"rows": [501, 500], "n": 1001, "sample": 0, "head": 1001, "dropped": 0}, done
+        assert training.is_alive(), "the training ended before alice's calls: they did not overlap"
+        print(f"alice's calls took {time.time() - start:.1f} s while the training ran")
+        alice.terminate()
+    # the server stopped (SIGTERM cancels the training); bob's swat retries its lost connection for a while in its
+    # daemon thread, which the test does not wait for
+
+
 def test_the_all_reduce_sums_every_ranks_gradients():
     """`MPIWorld.allreduceSum` (what data-parallel dlTrain calls every step), through bench/mpi on 3 ranks: each rank
     adds rank+1 into gradient-sized buffers; the program exits 4 when any rank's sum is wrong."""
