@@ -269,7 +269,7 @@ public final class ClusterController: TableCluster, @unchecked Sendable {
         }
     }
 
-    public func run(_ kernel: String, args: ValueDict, whereClause: String?, on parts: TableParts) throws(ActionError) -> [DataTable] {
+    public func run(_ kernel: String, args: ValueDict, whereClause: String?, on parts: TableParts, payload: [UInt8]) throws(ActionError) -> [DataTable] {
         try serialized { () throws(ActionError) -> [DataTable] in
             var header: ValueDict = ["op": "run", "id": .int(Int64(bitPattern: parts.id)), "kernel": .string(kernel), "args": .dict(args)]
             if let whereClause { header["where"] = .string(whereClause) }
@@ -277,7 +277,7 @@ public final class ClusterController: TableCluster, @unchecked Sendable {
             // a reply left unread would answer that worker's next command
             var partials: [DataTable] = [], sent: [(Int, Int32)] = [], failure: ClusterError?
             for (rank, _) in parts.blocks {
-                do throws(ClusterError) { sent.append((rank, try send(rank, ClusterMessage(header)))) } catch { failure = error; break }
+                do throws(ClusterError) { sent.append((rank, try send(rank, ClusterMessage(header, payload: payload)))) } catch { failure = error; break }
             }
             for (rank, call) in sent {
                 do throws(ClusterError) {

@@ -119,6 +119,7 @@ public enum ClusterWorker {
         } else {
             guard let id, let b = blocks[id] else { return .error("run: no such block on this worker") }
             block = b
+            payload = command.payload
         }
         if let w = command.header["where"]?.stringValue {
             do { block = block.gather(try WhereExpression(w).bind(to: block).matchingRows()) } catch { return refused("where: \(error)") }

@@ -131,13 +131,17 @@ extension ActionContext {
         return try selectVars(ref, of: all.gather(order), parameter: parameter)
     }
 
-    /// Runs `kernel` with `args` on every worker's block of `t` (from `distributedTable`; the reference's `where`
-    /// applied there): the partial results, one per block, for the action to combine.
-    public func onWorkers(_ t: CASTable, _ ref: TableRef, _ kernel: PartitionKernel, args: ValueDict) async throws(ActionError) -> [DataTable] {
+    /// Runs `kernel` with `args` (and `payload`: a model's layers and weights) on every worker's block of `t` (from
+    /// `distributedTable`; the reference's `where` applied there): the partial results, one per block, for the
+    /// action to combine.
+    public func onWorkers(_ t: CASTable, _ ref: TableRef, _ kernel: PartitionKernel, args: ValueDict,
+                          payload: [UInt8] = []) async throws(ActionError) -> [DataTable] {
         guard let parts = t.parts, let cluster = server.cluster else { throw ActionError(.internalError, "\(kernel.name): table \(t.name) is not distributed") }
         let w = ref.whereClause.flatMap { $0.trimmingSpaces.isEmpty ? nil : $0 }
         try checkCancellation()
-        return try await Blocking.run { () throws(ActionError) -> [DataTable] in try cluster.run(kernel.name, args: args, whereClause: w, on: parts) }
+        return try await Blocking.run { () throws(ActionError) -> [DataTable] in
+            try cluster.run(kernel.name, args: args, whereClause: w, on: parts, payload: payload)
+        }
     }
 
     /// Runs keeping `kernel` (`PartitionKernel(_:keeping:)`) on every worker's block of `t` (from `distributedTable`;

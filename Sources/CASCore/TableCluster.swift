@@ -14,9 +14,9 @@ public protocol TableCluster: AnyObject, Sendable {
     func release(_ id: UInt64)
     /// The controller and every worker with its state, the controller first.
     func nodes() -> [NodeState]
-    /// Runs `kernel` on every block of `parts` (rows matching `whereClause` only, when given): the partials in block
-    /// order. Blocks the calling thread.
-    func run(_ kernel: String, args: ValueDict, whereClause: String?, on parts: TableParts) throws(ActionError) -> [DataTable]
+    /// Runs `kernel` on every block of `parts` (rows matching `whereClause` only, when given), `payload` sent along
+    /// (`KernelContext.payload`): the partials in block order. Blocks the calling thread.
+    func run(_ kernel: String, args: ValueDict, whereClause: String?, on parts: TableParts, payload: [UInt8]) throws(ActionError) -> [DataTable]
     /// Runs `kernel` on every worker at once — on its block of `parts` (rows matching `whereClause`), or on no rows
     /// (`schema`'s columns) where it holds none — with `payload` sent along, while `alongside` runs here: the
     /// kernels and `alongside` take part in the same collectives (`Collectives`: data-parallel training). Needs

@@ -419,6 +419,25 @@ def test_dl_train_on_two_workers_equals_one_process_with_twice_the_batch(mpi, se
             gathered = after["caslite_cluster_rows_gathered_total"] - before["caslite_cluster_rows_gathered_total"]
             assert gathered == model_rows(c_mpi) + len(out_a), (kwargs, gathered)
         assert len(c_mpi.table.tableDetails(name="s", level="node")["TableDetails"]) == 2
+        # occlusion heat maps: each worker explains its share of the first maxImages images (20: across both blocks;
+        # without _id_ the images are named by their row in the whole table)
+        for kwargs in ({"table": "pets", "maxImages": 3}, {"table": "pets", "maxImages": 20, "stepSize": 4},
+                       {"table": {"name": "pets", "vars": ["_image_", "_label_"], "where": "_label_ ^= 'nothing'"}, "maxImages": 20}):
+            before = metrics(mpi)
+            maps = [c.deepLearn.dlHeatMap(model="m", initWeights="w", casout={"name": "hm", "replace": True}, **kwargs) for c in (c_mpi, c_one)]
+            assert maps[0].severity == 0 and maps[1].severity == 0, [m.messages for m in maps]
+            ia, ib = maps[0]["HeatMapInfo"], maps[1]["HeatMapInfo"]
+            assert list(ia["Id"]) == list(ib["Id"]) and list(ia["Label"]) == list(ib["Label"]) and len(ia) == kwargs["maxImages"], (ia, ib)
+            for col in ("PTrue", "MinMaskedP"):
+                np.testing.assert_allclose(ia[col], ib[col], rtol=1e-5, atol=1e-6)
+            ha, hb = c_mpi.CASTable("hm").to_frame(), c_one.CASTable("hm").to_frame()
+            gathered = metrics(mpi)["caslite_cluster_rows_gathered_total"] - before["caslite_cluster_rows_gathered_total"]
+            assert gathered == model_rows(c_mpi) + len(ha), gathered                 # no image came to the controller
+            assert list(ha["_id_"]) == list(hb["_id_"])
+            for x, y in zip(ha["_HeatMap_"], hb["_HeatMap_"]):             # swat reads the PNGs as images
+                x, y = np.asarray(x, dtype=np.int32), np.asarray(y, dtype=np.int32)
+                assert x.shape == y.shape and x.shape[0] > 0 and np.abs(x - y).mean() < 0.5, (x.shape, y.shape)
+        assert list(ia["Id"])[-1] == "20"
         # no image matches: the one-process error, on both servers
         errors = [c.deepLearn.dlScore(table={"name": "pets", "where": "_label_ = 'none'"}, model="m", initWeights="w") for c in (c_mpi, c_one)]
         assert errors[0].severity == 2 and errors[0].status == errors[1].status, [e.status for e in errors]

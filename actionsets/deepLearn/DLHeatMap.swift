@@ -7,6 +7,7 @@ import ImageCodec
 /// `deepLearn.dlHeatMap`: occlusion heat maps as PNG overlays, in a table and optionally as files.
 struct DLHeatMap: Action {
     static let name = "dlHeatMap"
+    static let scaleOut = ScaleOut.partitionLocal
     static let summary = "Occlusion heat maps: masks patches over each image, scores them and colours the drop of the true-class probability (PNG overlays)."
     static let table = P.table("table", "Images to explain (the first maxImages rows with an image are used).")
     static let modelTable = ModelAccess.modelParam("modelTable", aliases: ["model"])
@@ -34,10 +35,13 @@ struct DLHeatMap: Action {
             throw ActionError(.parameterValue, "Model \(m.modelName) ends in detection layer '\(det.name)': occlusion heat maps explain one class per image; score it with dlScore (boxes).",
                               parameter: "modelTable")
         }
-        let t = try await ctx.filteredTable(args[table])
         let target = w.target ?? "_label_", limit = args[maxImages]
-        let (mw, mh, st) = (args[maskWidth], args[maskHeight], args[stepSize])
         let folder = try await outputFolder(args, ctx)  // refused before any work
+        if let spread = try await ctx.distributedTable(args[table]),
+           let rows = try await onWorkers(args, ctx, m, w, spread) {
+            return try await finish(args, ctx, m, rows, t: spread, target: target, folder: folder)
+        }
+        let t = try await ctx.filteredTable(args[table])
         let rows = try await ctx.cpu { () throws -> [HeatMapRow] in
             let engine = try EngineGraph.model(m, seed: 0, for: .inference(batch: HeatMap.batch), ctx)
             try w.load(into: engine, parameter: "initWeights")
@@ -45,12 +49,18 @@ struct DLHeatMap: Action {
             let s = try ImageData.read(t.data, inputs: "_image_", target: target, shape: input.shape, requireTarget: false, ctx: ctx, limit: limit,
                                        window: .of(input, training: nil))
             let levels = DLScore.levels(w, s, classes: engine.outputLayer.outputShape.reduce(1, *))
-            let mask = (w: mw ?? max(input.shape[1] / 4, 1), h: mh ?? max(input.shape[0] / 4, 1))
+            let (mask, step) = maskAndStep(args, input.shape)
             return try (0..<min(limit, s.count)).map { n in
                 try ctx.checkCancellation()
-                return try HeatMapRow.make(engine, s, n, levels: levels, mask: mask, step: st ?? max(mask.w / 4, 1), table: t.data)
+                return try HeatMapRow.make(engine, s, n, levels: levels, mask: mask, step: step, table: t.data)
             }
         }
+        return try await finish(args, ctx, m, rows, t: t, target: target, folder: folder)
+    }
+
+    /// The heat maps made: their files, the output table, the web monitor's pictures, the NOTE and the results.
+    static func finish(_ args: Args, _ ctx: ActionContext, _ m: ModelTable, _ rows: [HeatMapRow], t: CASTable, target: String,
+                       folder: CaslibPath?) async throws -> ValueDict {
         let files = try folder?.writeFiles(rows.map { ("heatmap_\(DLEvaluatePictures.safeName($0.id)).png", $0.png) }, replace: args[replace]) ?? []
         let out = args[casOut]
         let stored = try await ctx.store(HeatMapRow.table(rows, target: target), out: out, defaultName: "\(t.name)_heatmaps")
@@ -58,6 +68,12 @@ struct DLHeatMap: Action {
         ctx.server.trainings.addPictures(rows.map { TrainingPicture(.heatMap, caption: $0.caption, bytes: $0.png) }, user: ctx.user, model: m.modelName)
         ctx.note("Wrote \(rows.count) heat maps to table \(stored.name)\(files.isEmpty ? "" : " and \(files.count) PNG files").")
         return ["HeatMapInfo": .table(HeatMapRow.info(rows, files: files)), "OutputCasTables": .table(.outputCasTables([stored]))]
+    }
+
+    /// The mask (maskWidth × maskHeight, a quarter of the image by default) and its step (a quarter of the mask's width).
+    static func maskAndStep(_ args: Args, _ shape: [Int]) -> (mask: (w: Int, h: Int), step: Int) {
+        let mask = (w: args[maskWidth] ?? max(shape[1] / 4, 1), h: args[maskHeight] ?? max(shape[0] / 4, 1))
+        return (mask, args[stepSize] ?? max(mask.w / 4, 1))
     }
 
     /// The folder for the PNG files (approved for writing), or nil without `path`.

@@ -87,27 +87,35 @@ struct ScoreShare: Codable {
 }
 
 extension DeepLearnKernels {
-    /// A worker's part of a distributed dlScore: its rows scored with the controller's model and weights; the scored
-    /// rows are kept here, the controller gets each one's label, prediction and probabilities (`p`: K float32,
-    /// little-endian) and how many rows were read (attribute `read`).
-    static let score = PartitionKernel("deepLearn.dlScore.score", keeping: { block, _, context throws(ActionError) in
-        let (share, modelTable, weights) = try ModelPayload.split(context.payload, as: ScoreShare.self, action: "dlScore")
+    /// On a worker: the block's `columns` (the reference's, after its vars, in that order), and the controller's
+    /// model with its weights and its input layer.
+    static func workerModel(_ block: DataTable, columns: [String], model: DataTable, weights: DataTable,
+                            action: String) throws(ActionError) -> (DataTable, Model, InputLayer) {
         var rows = block
         rows.columns = []
-        for name in share.columns {
-            guard let c = block.column(name) else { throw ActionError(.internalError, "dlScore: no column \(name) on this worker") }
+        for name in columns {
+            guard let c = block.column(name) else { throw ActionError(.internalError, "\(action): no column \(name) on this worker") }
             rows.columns.append(c)
         }
-        let m = try ModelTable(modelTable)
+        let m = try ModelTable(model)
         let engine: Model
         do { engine = try Model(layers: try EngineGraph.engineLayers(m, seed: 0), seed: 0) } catch let e as ActionError { throw e } catch {
             throw ActionError(.parameterValue, "Model \(m.modelName) is not valid on this worker: \(error)")
         }
         try WeightsTable(weights, parameter: "initWeights").load(into: engine, parameter: "initWeights")
+        guard let input = engine.inputLayer as? InputLayer else { throw ActionError(.parameterValue, "The model has no input layer.", parameter: "modelTable") }
+        return (rows, engine, input)
+    }
+
+    /// A worker's part of a distributed dlScore: its rows scored with the controller's model and weights; the scored
+    /// rows are kept here, the controller gets each one's label, prediction and probabilities (`p`: K float32,
+    /// little-endian) and how many rows were read (attribute `read`).
+    static let score = PartitionKernel("deepLearn.dlScore.score", keeping: { block, _, context throws(ActionError) in
+        let (share, modelTable, weights) = try ModelPayload.split(context.payload, as: ScoreShare.self, action: "dlScore")
+        let (rows, engine, input) = try workerModel(block, columns: share.columns, model: modelTable, weights: weights, action: "dlScore")
         if let p = Precision(rawValue: share.precision), p != .fp32 {
             do { try engine.setPrecision(p) } catch { throw ActionError(.parameterValue, "precision=\(p.rawValue): \((error as? EngineError)?.message ?? "\(error)").", parameter: "precision") }
         }
-        guard let input = engine.inputLayer as? InputLayer else { throw ActionError(.parameterValue, "The model has no input layer.", parameter: "modelTable") }
         let samples = try ImageData.read(rows, inputs: share.image, target: share.target, shape: input.shape, requireTarget: false,
                                          reserve: { _, _ in }, window: .of(input, training: nil))
         EngineThreads.set(share.threads)

@@ -168,7 +168,7 @@ enum ModelPayload {
 
 /// The partition-local kernels of deepLearn's actions, for the workers of an MPI server.
 public enum DeepLearnKernels {
-    public static let all: [PartitionKernel] = [census, train, score]
+    public static let all: [PartitionKernel] = [census, train, score, heatMapCensus, heatMaps]
 
     /// The usable rows of a block (an image and a target value) by target level: Level, Count.
     static let census = PartitionKernel("deepLearn.dlTrain.census") { block, arguments throws(ActionError) in

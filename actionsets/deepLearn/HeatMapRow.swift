@@ -13,15 +13,17 @@ struct HeatMapRow: Sendable {
     var mask: (w: Int, h: Int)
     var png: [UInt8]
 
+    /// `firstRow`: the table's row number of `table`'s first row (a worker's block: the rows of the blocks before it),
+    /// which names an image without an `_id_`.
     static func make(_ engine: Model, _ s: ImageSamples, _ n: Int, levels: [String], mask: (w: Int, h: Int), step: Int,
-                     table: DataTable) throws -> HeatMapRow {
+                     table: DataTable, firstRow: Int = 0) throws -> HeatMapRow {
         let size = s.shape.reduce(1, *), pixels = Array(s.values[(n * size)..<((n + 1) * size)])
         let single = ArrayDataSource(values: pixels, labels: [0], sampleShape: s.shape)
         let predicted = try Trainer.predict(engine, data: single).predicted[0]
         let cls = s.labels[n].flatMap { levels.firstIndex(of: $0) } ?? predicted
         let map = try HeatMap.compute(engine, image: pixels, shape: s.shape, cls: cls, mask: mask, step: step)
         let png = try ImageCodec.encodePNG(try map.overlay(on: pixels, channels: s.shape[2]))
-        let id = table.column("_id_").map { LevelText.text($0.data.value(at: s.rows[n])) } ?? String(s.rows[n] + 1)
+        let id = table.column("_id_").map { LevelText.text($0.data.value(at: s.rows[n])) } ?? String(firstRow + s.rows[n] + 1)
         return HeatMapRow(id: id, label: levels[cls], predicted: levels[predicted], base: Double(map.base),
                           worst: (map.worst.x, map.worst.y, Double(map.worst.p)), mask: mask, png: png)
     }
@@ -40,6 +42,17 @@ struct HeatMapRow: Sendable {
                                  })
         t.columns[7].attributes = ["MIMEType": "image/png"]
         return t
+    }
+
+    /// The rows `table` wrote (a worker's heat maps), with the mask they used.
+    static func rows(_ t: DataTable, mask: (w: Int, h: Int)) throws(ActionError) -> [HeatMapRow] {
+        guard t.columns.count == 8, case .varbinary(let pngs) = t.columns[7].data else { throw ActionError(.internalError, "dlHeatMap: a worker's heat maps are unreadable") }
+        func text(_ c: Int, _ r: Int) -> String { t.columns[c].data.value(at: r).stringValue ?? "" }
+        func number(_ c: Int, _ r: Int) -> Double { t.columns[c].data.double(at: r) ?? .nan }
+        return (0..<t.rowCount).map { r in
+            HeatMapRow(id: text(0, r), label: text(1, r), predicted: text(2, r), base: number(3, r),
+                       worst: (Int(number(5, r)), Int(number(6, r)), number(4, r)), mask: mask, png: pngs[r] ?? [])
+        }
     }
 
     static func info(_ rows: [HeatMapRow], files: [String]) -> DataTable {
