@@ -268,6 +268,10 @@ def test_topk_crosstab_aggregate_and_exact_percentiles_merge_the_workers_parts(m
             after = metrics(mpi)
             assert after["caslite_cluster_rows_gathered_total"] == before["caslite_cluster_rows_gathered_total"], (action, kwargs)
             assert after["caslite_cluster_partition_runs_total"] > before["caslite_cluster_partition_runs_total"], (action, kwargs)
+        # more than 100 percentiles at once: the columns are read on the controller instead (same values)
+        many = [float(v) for v in np.linspace(0, 100, 151)]
+        ra, rb = (c.percentile.percentile(table={"name": "big", "where": "y > 0"}, inputs=["x", "t"], values=many) for c in (a, b))
+        pd.testing.assert_frame_equal(ra["Percentile"], rb["Percentile"])
         bad = [c.percentile.percentile(table="big", inputs=["g"]) for c in (a, b)]
         assert bad[0].severity == 2 and bad[0].status == bad[1].status, [x.status for x in bad]
     finally:

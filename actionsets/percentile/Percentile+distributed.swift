@@ -12,6 +12,8 @@ import CASWire
 ///    the (r − count ≤ lo)-th of those, sorted. About `samples` values per worker and rank cross the network.
 enum SpreadPercentiles {
     static let samples = 256
+    /// Percentiles a call may ask of the workers (each needs up to two windows per column); more gather the rows.
+    static let maxValues = 100
 
     /// Per column: how many values it has (not missing) and the values of the 0-based ranks `ranks(count)` names.
     static func select(_ t: CASTable, _ ref: TableRef, _ cols: [Column], ranks: (Int) -> [Int],
@@ -107,14 +109,21 @@ public enum PercentileKernels {
         let numbers = list.compactMap(\.intValue)
         guard numbers.count == list.count, numbers.count % 4 == 0 else { throw ActionError(.internalError, "percentile.window: bad windows") }
         var b = TableBuilder(name: "Window", columns: [("Window", .int64), ("Count", .int64), ("Value", .double)])
+        var sorted = [[Double]?](repeating: nil, count: cols.count)
         for j in 0..<(numbers.count / 4) {
             let w = numbers[(4 * j)..<(4 * j + 4)].map { $0 }
             guard cols.indices.contains(Int(w[0])) else { throw ActionError(.internalError, "percentile.window: a bad window") }
             let i = Int(w[0]), lo = w[1] == 0 ? nil : Double(bitPattern: UInt64(bitPattern: w[2])), hi = Double(bitPattern: UInt64(bitPattern: w[3]))
-            var below = 0
-            for v in values(cols[i]) {
-                if let lo, v <= lo { below += 1 } else if v <= hi { b.append([.int(Int64(j)), .null, .double(v)]) }
+            // the column's values sorted once; each window two binary searches
+            if sorted[i] == nil { sorted[i] = values(cols[i]).sorted() }
+            let v = sorted[i]!
+            func above(_ x: Double) -> Int {   // the first position whose value is > x
+                var (a, z) = (0, v.count)
+                while a < z { let m = (a + z) / 2; if v[m] <= x { a = m + 1 } else { z = m } }
+                return a
             }
+            let below = lo.map(above) ?? 0
+            for k in below..<max(below, above(hi)) { b.append([.int(Int64(j)), .null, .double(v[k])]) }
             b.append([.int(Int64(j)), .int(Int64(below)), .null])
         }
         return b.table

@@ -40,7 +40,8 @@ struct PercentileAction: Action {
     static let scaleOut = ScaleOut.partitionLocal
 
     static func run(_ args: Args, _ ctx: ActionContext) async throws -> ValueDict {
-        if !args.has(casOut), let t = try await ctx.distributedTable(args[table]) {
+        // many percentiles at once: each would cost a window of values from every worker — read the columns instead
+        if !args.has(casOut), args[values].count <= SpreadPercentiles.maxValues, let t = try await ctx.distributedTable(args[table]) {
             let cols = try columns(t, args, by: [])
             let wanted = args[values]
             let values = try await SpreadPercentiles.select(t, args[table], cols, ranks: { n in wanted.flatMap { ranks(count: n, $0) } }, ctx)
