@@ -126,7 +126,7 @@ public enum ClusterWorker {
         }
         do {
             let context = KernelContext(rank: world.rank, payload: payload, collectives: collectives)
-            return ClusterMessage([:], payload: try kernel.run(block, command.header["args"]?.dictValue ?? [:], context).binaryEncoded())
+            return ClusterMessage([:], payload: try kernel.answer(block, command.header["args"]?.dictValue ?? [:], context).binaryEncoded())
         } catch {
             return .error(error.message)
         }

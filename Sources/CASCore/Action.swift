@@ -44,7 +44,7 @@ public enum ScaleOut: String, Sendable {
     public var help: String {
         switch self {
         case .controller: "On an MPI server: runs on the controller; the rows of distributed tables it reads are gathered there first."
-        case .partitionLocal: "On an MPI server: partition-local — each worker runs it on its rows and the controller combines the results (by-groups, computed columns and output tables gather the rows instead)."
+        case .partitionLocal: "On an MPI server: partition-local — each worker runs it on its rows and the controller combines the results (computed columns, output tables and, where docs/scale-out.md says so, by-groups gather the rows instead)."
         case .metadata: "On an MPI server: reads table metadata only; no rows move."
         case .window: "On an MPI server: moves only the rows it returns — the window's rows from the workers holding them or, sorted, each worker's first rows in order, merged on the controller."
         case .outputOnWorkers: "On an MPI server: partition-local — each worker writes its part of the output table from its own rows and keeps it; only counts and statistics reach the controller."

@@ -248,14 +248,9 @@ extension ActionContext {
         var t = try await rowsTable(ref, parameter: parameter, for: .select)
         let all = t.data
         let groups = try await Blocking.run { () throws(ActionError) -> ByGroups in try ByGroups(all, by: ref.groupBy, parameter: "\(parameter).groupBy") }
-        if let limit, groups.rows.count > limit {
-            throw ActionError(.parameterValue, "\(parameter).groupBy forms \(groups.rows.count) by-groups; an action answers with at most "
-                              + "\(limit). Group by fewer values, narrow the rows with where, write the statistics to a table with "
-                              + "casOut=, or compute them with fedSql.execDirect (GROUP BY … with casOut).", parameter: "\(parameter).groupBy")
-        }
+        if let limit, groups.rows.count > limit { throw Self.tooManyGroups(groups.rows.count, limit: limit, parameter: parameter) }
         let byNames = groups.variables.map(\.name)
-        var selected = ref
-        if !ref.vars.isEmpty { selected.vars += byNames.filter { b in !ref.vars.contains { $0.lowercased() == b.lowercased() } } }
+        let selected = Self.withByVariables(ref, byNames)
         let columns = try selectVars(selected, of: all, parameter: parameter)
         var perGroup: [ValueDict] = []
         for (g, rows) in groups.rows.enumerated() {
@@ -265,6 +260,66 @@ extension ActionContext {
             if !r.isEmpty { perGroup.append(r) }
         }
         return (groups, perGroup)
+    }
+
+    static func tooManyGroups(_ count: Int, limit: Int, parameter: String) -> ActionError {
+        ActionError(.parameterValue, "\(parameter).groupBy forms \(count) by-groups; an action answers with at most "
+                    + "\(limit). Group by fewer values, narrow the rows with where, write the statistics to a table with "
+                    + "casOut=, or compute them with fedSql.execDirect (GROUP BY … with casOut).", parameter: "\(parameter).groupBy")
+    }
+
+    /// The reference with the by-variables added to its `vars` (when it names any): a group's table keeps them.
+    static func withByVariables(_ ref: TableRef, _ byNames: [String]) -> TableRef {
+        var selected = ref
+        if !ref.vars.isEmpty { selected.vars += byNames.filter { b in !ref.vars.contains { $0.lowercased() == b.lowercased() } } }
+        return selected
+    }
+
+    /// The reference's table when an action can run on the workers' blocks of it by-group: a distributed table read
+    /// with `groupBy` and without computed columns. Its `data` holds the columns (the reference's `vars` and the
+    /// by-variables) and no rows. Nil: read the rows as usual (`perByGroup`).
+    public func distributedByGroupTable(_ ref: TableRef, parameter: String = "table") async throws(ActionError) -> CASTable? {
+        guard server.cluster != nil, !ref.groupBy.isEmpty else { return nil }
+        var plain = ref
+        plain.groupBy = []
+        plain.vars = []
+        guard var t = try await distributedTable(plain, parameter: parameter) else { return nil }
+        let groups = try ByGroups(t.data, by: ref.groupBy, parameter: "\(parameter).groupBy")   // the by-variables exist
+        t.data = try selectVars(Self.withByVariables(ref, groups.variables.map(\.name)), of: t.data, parameter: parameter)
+        return t
+    }
+
+    /// Runs `kernel` on every by-group of every worker's block of `t` (from `distributedByGroupTable`; the reference's
+    /// `where` applied there): the groups of the whole table, and each group's partial results in block order. More
+    /// groups than an action answers is the one-process error.
+    public func onWorkersByGroup(_ t: CASTable, _ ref: TableRef, _ kernel: PartitionKernel, args: ValueDict,
+                                 parameter: String = "table") async throws(ActionError) -> (ByGroups, [[DataTable]]) {
+        var withBy = args
+        withBy[PartitionKernel.byGroupsArgument] = .list(ref.groupBy.map { .string($0) })
+        let replies = try await onWorkers(t, ref, kernel, args: withBy)
+        // every block's groups (their by-values, one row each) end to end, then grouped again: the whole table's groups
+        var combos = DataTable(name: t.name), partials: [DataTable] = []
+        for r in replies {
+            guard let cells = r.column(PartitionKernel.partialColumn), case .varbinary(let bytes) = cells.data, r.columns.count >= 2 else {
+                throw ActionError(.internalError, "\(kernel.name): a worker's by-group partials are unreadable")
+            }
+            let by = Array(r.columns.dropLast())
+            if combos.columns.isEmpty { combos.columns = by.map { Column(name: $0.name, label: $0.label, format: $0.format, data: .empty($0.type)) } }
+            guard by.count == combos.columns.count, zip(by, combos.columns).allSatisfy({ $0.type == $1.type }) else {
+                throw ActionError(.internalError, "\(kernel.name): a worker's by-variables differ")
+            }
+            for (i, c) in by.enumerated() { combos.columns[i].data.append(contentsOf: c.data) }
+            for b in bytes {
+                guard let b, let p = try? DataTable(binary: b) else { throw ActionError(.internalError, "\(kernel.name): a worker's partial is unreadable") }
+                partials.append(p)
+            }
+        }
+        let all = combos
+        let groups = try await Blocking.run { () throws(ActionError) -> ByGroups in
+            try ByGroups(all, by: all.columns.map(\.name), parameter: "\(parameter).groupBy")
+        }
+        if groups.rows.count > Limits.maxByGroups { throw Self.tooManyGroups(groups.rows.count, limit: Limits.maxByGroups, parameter: parameter) }
+        return (groups, groups.rows.map { $0.map { partials[$0] } })
     }
 
     /// The reference's table with `computedVars` and `where` applied: the rows an action reads.

@@ -169,6 +169,27 @@ extension PartitionKernel {
     /// The arguments of a kernel that works on some columns of the block (summary, freq): their names.
     public static func arguments(columns: [Column]) -> ValueDict { ["columns": .list(columns.map { .string($0.name) })] }
 
+    /// The argument that asks a worker to run a kernel once per by-group of its block (`ActionContext.onWorkersByGroup`):
+    /// the by-variables' names.
+    public static let byGroupsArgument = "_byGroups_"
+    /// The column of a by-group reply holding each group's partial (`DataTable.binaryEncoded`).
+    public static let partialColumn = "_partial_"
+
+    /// The kernel run on the block as asked: once per by-group when the arguments name by-variables — a row per group,
+    /// its by-values then its partial (`partialColumn`) — else once.
+    public func answer(_ block: DataTable, _ arguments: ValueDict, _ context: KernelContext) throws(ActionError) -> DataTable {
+        guard case .list(let names)? = arguments[Self.byGroupsArgument] else { return try run(block, arguments, context) }
+        var inner = arguments
+        inner[Self.byGroupsArgument] = nil
+        let groups = try ByGroups(block, by: names.compactMap(\.stringValue))
+        var out = block.gather(groups.rows.map { $0[0] })
+        out.columns = groups.variables.compactMap { out.column($0.name) }
+        var partials: [[UInt8]?] = []
+        for rows in groups.rows { partials.append(try run(block.gather(rows), inner, context).binaryEncoded()) }
+        out.columns.append(Column(name: Self.partialColumn, data: .varbinary(partials)))
+        return out
+    }
+
     /// A text argument of a kernel (nil when not given).
     public static func text(_ arguments: ValueDict, _ key: String) -> String? { arguments[key]?.stringValue }
 

@@ -17,11 +17,12 @@ struct Distinct: Action {
         if !args.has(casOut), let t = try await ctx.distributedTable(args[table]) {
             // an MPI server's table: freq's level counts from every worker's block, merged here
             let cols = try columns(t, args)
-            let counts = try await Freq.distributedCounts(t, args[table], cols, ctx)
-            return result(t, zip(cols, counts).map { c, levels in
-                let missing = levels[.missing] ?? 0
-                return (c.name, levels.count - (missing > 0 ? 1 : 0), missing)
-            }, args)
+            return result(t, tally(cols, try await Freq.distributedCounts(t, args[table], cols, ctx)), args)
+        }
+        if !args.has(casOut), let t = try await ctx.distributedByGroupTable(args[table]) {
+            let cols = try columns(t, args)
+            let (groups, perGroup) = try await Freq.distributedCountsByGroup(t, args[table], cols, ctx)
+            return groups.results(perGroup.map { result(t, tally(cols, $0), args) })
         }
         return try await ctx.perByGroup(args[table], casOut: args.has(casOut) ? args[casOut] : nil, result: "Distinct",
                                names: ["NDistinct": "_NDis_"]) { t, _ in try await distinct(t, args, ctx) }
@@ -41,6 +42,14 @@ struct Distinct: Action {
             }
         }
         return result(t, counts, args)
+    }
+
+    /// Each column's (name, distinct values other than missing, missing values) from its level counts.
+    static func tally(_ cols: [Column], _ counts: [[Level: Int]]) -> [(String, Int, Int)] {
+        zip(cols, counts).map { c, levels in
+            let missing = levels[.missing] ?? 0
+            return (c.name, levels.count - (missing > 0 ? 1 : 0), missing)
+        }
     }
 
     static func columns(_ t: CASTable, _ args: Args) throws(ActionError) -> [Column] {

@@ -74,6 +74,12 @@ struct Freq: Action {
             let counts = try await distributedCounts(t, args[table], cols, ctx)
             return ["Frequency": .table(frequencyTable(t, cols, counts, withMissing: args[includeMissing]))]
         }
+        if !args.has(casOut), let t = try await ctx.distributedByGroupTable(args[table]) {
+            // by-groups too: each worker counts each group of its block, the counts added here group by group
+            let cols = try columns(t, args, by: args[table].groupBy.compactMap { t.data.column($0)?.name })
+            let (groups, perGroup) = try await distributedCountsByGroup(t, args[table], cols, ctx)
+            return groups.results(perGroup.map { ["Frequency": .table(frequencyTable(t, cols, $0, withMissing: args[includeMissing]))] })
+        }
         return try await ctx.perByGroup(args[table], casOut: args.has(casOut) ? args[casOut] : nil, result: "Frequency",
                                names: ["CharVar": "_Charvar_", "NumVar": "_Numvar_", "FmtVar": "_Fmtvar_"], optional: ["CharVar", "NumVar"]) { t, by in try frequency(t, args, by: by) }
     }
@@ -81,7 +87,18 @@ struct Freq: Action {
     /// The level counts of `cols` of a distributed table (the reference's `where` applied), added up over the
     /// workers' partials (`partial`): also simple.distinct's.
     static func distributedCounts(_ t: CASTable, _ ref: TableRef, _ cols: [Column], _ ctx: ActionContext) async throws(ActionError) -> [[Level: Int]] {
-        let partials = try await ctx.onWorkers(t, ref, partial, args: PartitionKernel.arguments(columns: cols))
+        try merged(try await ctx.onWorkers(t, ref, partial, args: PartitionKernel.arguments(columns: cols)), cols)
+    }
+
+    /// `distributedCounts` per by-group (the reference's groupBy): the groups, and each one's level counts.
+    static func distributedCountsByGroup(_ t: CASTable, _ ref: TableRef, _ cols: [Column],
+                                         _ ctx: ActionContext) async throws(ActionError) -> (ByGroups, [[[Level: Int]]]) {
+        let (groups, perGroup) = try await ctx.onWorkersByGroup(t, ref, partial, args: PartitionKernel.arguments(columns: cols))
+        return (groups, try perGroup.map { partials throws(ActionError) in try merged(partials, cols) })
+    }
+
+    /// The level counts of the workers' partials added up.
+    static func merged(_ partials: [DataTable], _ cols: [Column]) throws(ActionError) -> [[Level: Int]] {
         var counts = [[Level: Int]](repeating: [:], count: cols.count)
         for p in partials {
             guard p.columns.count == 5 else { throw ActionError(.internalError, "a worker's freq partial has the wrong shape") }

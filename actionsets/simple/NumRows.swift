@@ -18,6 +18,16 @@ struct NumRows: Action {
             return ["numrows": .int(counts.reduce(0) { $0 + ($1.columns.first?.data.value(at: 0).intValue ?? 0) })]
         }
         guard !ref.groupBy.isEmpty else { return ["numrows": .int(Int64(try await ctx.filteredTable(ref).rowCount))] }
+        if let t = try await ctx.distributedByGroupTable(ref) {
+            // by-groups: each worker counts each group of its block
+            let (groups, perGroup) = try await ctx.onWorkersByGroup(t, ref, count, args: [:])
+            let counts = perGroup.map { $0.reduce(0) { $0 + Int($1.columns.first?.data.value(at: 0).intValue ?? 0) } }
+            var out = groups.results(counts.map { n in
+                ["NumRows": .table(.result("NumRows", label: "Number of Rows", columns: [("NumRows", .int64)], rows: [[.int(Int64(n))]]))]
+            })
+            out["numrows"] = .int(Int64(counts.reduce(0, +)))
+            return out
+        }
         var total = 0
         var out = try await ctx.perByGroup(ref) { t, _ in
             total += t.rowCount

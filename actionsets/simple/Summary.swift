@@ -25,6 +25,16 @@ struct Summary: Action {
             for p in partials { for i in cols.indices { merged[i].merge(try Moments(partial: p, row: i)) } }
             return ["Summary": .table(summaryTable(t, cols, merged.map { ($0.stats, $0.shape) }, args))]
         }
+        if !args.has(casOut), let t = try await ctx.distributedByGroupTable(args[table]) {
+            // by-groups too: each worker sums up each group of its block, the moments merged here group by group
+            let cols = try columns(t, args, by: args[table].groupBy.compactMap { t.data.column($0)?.name })
+            let (groups, perGroup) = try await ctx.onWorkersByGroup(t, args[table], partial, args: PartitionKernel.arguments(columns: cols))
+            return groups.results(try perGroup.map { partials throws(ActionError) -> ValueDict in
+                var merged = [Moments](repeating: Moments(), count: cols.count)
+                for p in partials { for i in cols.indices { merged[i].merge(try Moments(partial: p, row: i)) } }
+                return ["Summary": .table(summaryTable(t, cols, merged.map { ($0.stats, $0.shape) }, args))]
+            })
+        }
         return try await ctx.perByGroup(args[table], casOut: args.has(casOut) ? args[casOut] : nil, result: "Summary",
                                         names: ["N": "_NObs_", "TValue": "_T_", "ProbT": "_PRT_"]) { t, by in try await summary(t, args, ctx, by: by) }
     }

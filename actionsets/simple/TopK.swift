@@ -30,6 +30,11 @@ struct TopK: Action {
             let cols = try columns(t, args)
             return try tables(t, cols, try await Freq.distributedCounts(t, args[table], cols, ctx), args)
         }
+        if !args.has(casOut), let t = try await ctx.distributedByGroupTable(args[table]) {
+            let cols = try columns(t, args)
+            let (groups, perGroup) = try await Freq.distributedCountsByGroup(t, args[table], cols, ctx)
+            return groups.results(try perGroup.map { counts throws(ActionError) in try tables(t, cols, counts, args) })
+        }
         return try await ctx.perByGroup(args[table], casOut: args.has(casOut) ? args[casOut] : nil, result: "Topk",
                                names: ["CharVar": "_Charvar_", "NumVar": "_Numvar_", "FmtVar": "_Fmtvar_"], optional: ["CharVar", "NumVar"]) { t, _ in try await ranked(t, args, ctx) }
     }
