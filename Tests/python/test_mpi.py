@@ -157,7 +157,7 @@ def test_an_uploaded_table_is_spread_over_the_workers_and_reads_back_exactly(mpi
                     {"name": "spread", "groupBy": "g", "where": "k >= 600", "vars": ["x", "y"]}):
             # summary: not e (its squares overflow: NaN moments merged, 0 on one process — docs/scale-out.md)
             for action, kwargs in (("summary", {} if "vars" in tbl else {"inputs": ["k", "x", "y"]}), ("freq", {"inputs": ["y"]}), ("distinct", {}), ("topk", {"topk": 2, "bottomk": 1}),
-                                   ("numRows", {})):
+                                   ("numRows", {}), ("crossTab", {"row": "y", "col": "x"} if "vars" in tbl else {"row": "g", "col": "k"})):
                 ra, rb = (getattr(c.simple, action)(table=tbl, **kwargs) for c in (a, b))
                 assert ra.severity == 0 and rb.severity == 0, (action, tbl, ra.status, rb.status)
                 assert list(ra.keys()) == list(rb.keys()), (action, tbl, list(ra.keys())[:5], list(rb.keys())[:5])

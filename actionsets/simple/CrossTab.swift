@@ -17,20 +17,32 @@ struct CrossTab: Action {
         if let t = try await ctx.distributedTable(args[table]) {
             // an MPI server's table: every worker counts its block's pairs of levels, the counts are added here
             let (rc, cc) = try columns(t, args)
-            var counts: [Level: [Level: Int]] = [:]
-            for p in try await ctx.onWorkers(t, args[table], partial, args: PartitionKernel.arguments(columns: [rc, cc])) {
-                guard p.columns.count == 7 else { throw ActionError(.internalError, "a worker's crossTab partial has the wrong shape") }
-                for r in 0..<p.rowCount {
-                    guard let n = p.columns[6].data.value(at: r).intValue else { throw ActionError(.internalError, "a worker's crossTab partial has a bad row") }
-                    counts[Level(cells: p, row: r, at: 0), default: [:]][Level(cells: p, row: r, at: 3), default: 0] += Int(n)
-                }
-            }
-            return ["Crosstab": .table(table(rc, cc, counts))]
+            let partials = try await ctx.onWorkers(t, args[table], partial, args: PartitionKernel.arguments(columns: [rc, cc]))
+            return ["Crosstab": .table(table(rc, cc, try merged(partials)))]
+        }
+        if let t = try await ctx.distributedByGroupTable(args[table]) {
+            // by-groups too: each worker counts each group's pairs, added here group by group
+            let (rc, cc) = try columns(t, args)
+            let (groups, perGroup) = try await ctx.onWorkersByGroup(t, args[table], partial, args: PartitionKernel.arguments(columns: [rc, cc]))
+            return groups.results(try perGroup.map { partials throws(ActionError) -> ValueDict in ["Crosstab": .table(table(rc, cc, try merged(partials)))] })
         }
         return try await ctx.perByGroup(args[table]) { t, _ in
             let (rc, cc) = try columns(t, args)
             return ["Crosstab": .table(table(rc, cc, pairCounts(rc.data, cc.data)))]
         }
+    }
+
+    /// The workers' pair counts added up.
+    static func merged(_ partials: [DataTable]) throws(ActionError) -> [Level: [Level: Int]] {
+        var counts: [Level: [Level: Int]] = [:]
+        for p in partials {
+            guard p.columns.count == 7 else { throw ActionError(.internalError, "a worker's crossTab partial has the wrong shape") }
+            for r in 0..<p.rowCount {
+                guard let n = p.columns[6].data.value(at: r).intValue else { throw ActionError(.internalError, "a worker's crossTab partial has a bad row") }
+                counts[Level(cells: p, row: r, at: 0), default: [:]][Level(cells: p, row: r, at: 3), default: 0] += Int(n)
+            }
+        }
+        return counts
     }
 
     static func columns(_ t: CASTable, _ args: Args) throws(ActionError) -> (Column, Column) {
