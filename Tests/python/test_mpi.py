@@ -272,6 +272,8 @@ def test_topk_crosstab_aggregate_and_exact_percentiles_merge_the_workers_parts(m
                       ("aggregation.aggregate", {"table": tbl, "varSpecs": [{"names": ["x", "y"], "agg": "MEAN"}, {"names": ["g", "x"], "agg": "NMISS"},
                                                                             {"names": ["g", "k"], "agg": "N"}, {"names": ["x"], "agg": "STD"},
                                                                             {"names": ["y"], "agg": "MAX"}, {"names": ["k"], "agg": "SUM"}]}),
+                      ("aggregation.aggregate", {"table": {**tbl, "groupBy": ["t", "g"]}, "varSpecs": [{"names": ["x", "g"], "agg": "N"},
+                                                                                             {"names": ["y"], "agg": "VAR"}]}),
                       ("percentile.percentile", {"table": tbl, "inputs": ["x", "y", "t", "k"],
                                                  "values": [0, 0.01, 1, 5, 25, 33.3, 50, 50.5, 75, 99, 99.99, 100]})]
         calls.append(("percentile.percentile", {"table": {"name": "big", "where": "k < 0"}, "inputs": ["x"]}))   # no rows

@@ -46,18 +46,36 @@ struct Aggregate: Action {
             let numeric = cols.filter(\.type.isNumeric), text = cols.filter { !$0.type.isNumeric }
             let stats = numeric.isEmpty ? [] : try await SpreadStatistics.columnStats(t, args[table], numeric, ctx)
             let counts = text.isEmpty ? [] : try await SpreadStatistics.counts(t, args[table], text, ctx)
-            return table(t, named) { c, agg in
-                if let i = numeric.firstIndex(where: { $0.name == c.name }) { return value(agg, stats[i]) }
-                let n = counts[text.firstIndex { $0.name == c.name } ?? 0]   // a character column: N and NMISS only
-                return Double(agg == "NMISS" ? n.nmiss : n.n)
-            }
+            return table(t, named) { c, agg in spreadValue(c, agg, numeric, stats, text, counts) }
         }
-        return try await ctx.perByGroup(args[table]) { t, _ in
-            table(t, try requests(t, args)) { c, agg in
-                agg == "N" || agg == "NMISS" ? Double((0..<c.data.count).filter { c.data.isMissing(at: $0) == (agg == "NMISS") }.count)
-                    : value(agg, ColumnStats(c.data))
-            }
+        if let t = try await ctx.distributedByGroupTable(args[table]) {
+            // by-groups too: each worker's groups merged group by group (the two kernels see the same groups)
+            let named = try requests(t, args)
+            var cols: [Column] = []
+            for (c, _) in named where !cols.contains(where: { $0.name == c.name }) { cols.append(c) }
+            let numeric = cols.filter(\.type.isNumeric), text = cols.filter { !$0.type.isNumeric }
+            let stats = numeric.isEmpty ? nil : try await SpreadStatistics.columnStatsByGroup(t, args[table], numeric, ctx)
+            let counts = text.isEmpty ? nil : try await SpreadStatistics.countsByGroup(t, args[table], text, ctx)
+            guard let groups = stats?.0 ?? counts?.0 else { return try await ctx.perByGroup(args[table]) { t, _ in table(t, try requests(t, args)) { c, agg in value(c, agg) } } }
+            return groups.results(groups.rows.indices.map { g in
+                table(t, named) { c, agg in spreadValue(c, agg, numeric, stats?.1[g] ?? [], text, counts?.1[g] ?? []) }
+            })
         }
+        return try await ctx.perByGroup(args[table]) { t, _ in table(t, try requests(t, args)) { c, agg in value(c, agg) } }
+    }
+
+    /// A statistic of a column's rows (one process).
+    static func value(_ c: Column, _ agg: String) -> Double {
+        agg == "N" || agg == "NMISS" ? Double((0..<c.data.count).filter { c.data.isMissing(at: $0) == (agg == "NMISS") }.count)
+            : value(agg, ColumnStats(c.data))
+    }
+
+    /// A statistic of a distributed table's column from the workers' merged statistics (numeric columns) or counts.
+    static func spreadValue(_ c: Column, _ agg: String, _ numeric: [Column], _ stats: [ColumnStats], _ text: [Column],
+                            _ counts: [(n: Int, nmiss: Int)]) -> Double {
+        if let i = numeric.firstIndex(where: { $0.name == c.name }), stats.indices.contains(i) { return value(agg, stats[i]) }
+        guard let i = text.firstIndex(where: { $0.name == c.name }), counts.indices.contains(i) else { return .nan }
+        return Double(agg == "NMISS" ? counts[i].nmiss : counts[i].n)   // a character column: N and NMISS only
     }
 
     /// The statistics asked for, in order: (column, statistic); a column that is not there, or a statistic that

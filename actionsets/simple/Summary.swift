@@ -104,7 +104,17 @@ struct Summary: Action {
 public enum SpreadStatistics {
     /// Each numeric column's statistics (`ColumnStats`, from the workers' merged `Moments`).
     public static func columnStats(_ t: CASTable, _ ref: TableRef, _ cols: [Column], _ ctx: ActionContext) async throws(ActionError) -> [ColumnStats] {
-        let partials = try await ctx.onWorkers(t, ref, Summary.partial, args: PartitionKernel.arguments(columns: cols))
+        try merged(try await ctx.onWorkers(t, ref, Summary.partial, args: PartitionKernel.arguments(columns: cols)), cols)
+    }
+
+    /// `columnStats` per by-group (the reference's groupBy): the groups, and each one's statistics.
+    public static func columnStatsByGroup(_ t: CASTable, _ ref: TableRef, _ cols: [Column],
+                                          _ ctx: ActionContext) async throws(ActionError) -> (ByGroups, [[ColumnStats]]) {
+        let (groups, perGroup) = try await ctx.onWorkersByGroup(t, ref, Summary.partial, args: PartitionKernel.arguments(columns: cols))
+        return (groups, try perGroup.map { partials throws(ActionError) in try merged(partials, cols) })
+    }
+
+    static func merged(_ partials: [DataTable], _ cols: [Column]) throws(ActionError) -> [ColumnStats] {
         var merged = [Moments](repeating: Moments(), count: cols.count)
         for p in partials { for i in cols.indices { merged[i].merge(try Moments(partial: p, row: i)) } }
         return merged.map(\.stats)
@@ -113,7 +123,18 @@ public enum SpreadStatistics {
     /// Each column's non-missing and missing cells (`ColumnData.isMissing`: character columns too), from the
     /// workers' level counts.
     public static func counts(_ t: CASTable, _ ref: TableRef, _ cols: [Column], _ ctx: ActionContext) async throws(ActionError) -> [(n: Int, nmiss: Int)] {
-        try await Freq.distributedCounts(t, ref, cols, ctx).map { levels in
+        tally(try await Freq.distributedCounts(t, ref, cols, ctx))
+    }
+
+    /// `counts` per by-group: the groups, and each one's counts.
+    public static func countsByGroup(_ t: CASTable, _ ref: TableRef, _ cols: [Column],
+                                     _ ctx: ActionContext) async throws(ActionError) -> (ByGroups, [[(n: Int, nmiss: Int)]]) {
+        let (groups, perGroup) = try await Freq.distributedCountsByGroup(t, ref, cols, ctx)
+        return (groups, perGroup.map(tally))
+    }
+
+    static func tally(_ counts: [[Level: Int]]) -> [(n: Int, nmiss: Int)] {
+        counts.map { levels in
             let missing = levels[.missing] ?? 0
             return (levels.values.reduce(0, +) - missing, missing)
         }
