@@ -32,6 +32,9 @@ public final class ClusterController: TableCluster, @unchecked Sendable {
     private var nextId: UInt64 = 1
     /// The next call's number (`Tags.call`).
     private var nextCall: UInt64 = 0
+    private var collectiveActive = false
+
+    public var collectiveRunning: Bool { state.withLock { collectiveActive } }
     /// Ids of tables nobody holds, to free on every worker (by the sweeper, or before the next exchange).
     private var frees: [UInt64] = []
     private var moved = ClusterCounters()
@@ -356,7 +359,11 @@ public final class ClusterController: TableCluster, @unchecked Sendable {
     public func runCollective(_ kernel: String, args: ValueDict, whereClause: String?, on parts: TableParts, schema: DataTable, payload: [UInt8],
                               alongside: (any Collectives) throws(ActionError) -> Void) throws(ActionError) -> [DataTable] {
         collectiveRuns.lock()
-        defer { collectiveRuns.unlock() }
+        state.withLock { collectiveActive = true }
+        defer {
+            state.withLock { collectiveActive = false }
+            collectiveRuns.unlock()
+        }
         return try serialized { () throws(ActionError) -> [DataTable] in
             // MPI_COMM_WORLD's collectives need every rank: one lost worker makes them impossible
             state.lock()

@@ -166,6 +166,9 @@ extension ActionContext {
         let w = ref.whereClause.flatMap { $0.trimmingSpaces.isEmpty ? nil : $0 }
         let schema = t.data.schemaOnly
         try checkCancellation()
+        if cluster.collectiveRunning {
+            note("Waiting for another data-parallel training to end: one runs on the workers at a time (this call starts when it does).")
+        }
         return try await Blocking.run { () throws(ActionError) -> [DataTable] in
             try cluster.runCollective(kernel.name, args: args, whereClause: w, on: parts, schema: schema, payload: payload, alongside: alongside)
         }

@@ -29,6 +29,8 @@ public protocol TableCluster: AnyObject, Sendable {
     /// order. Blocks the calling thread.
     func runKeeping(_ kernel: String, args: ValueDict, whereClause: String?, on parts: TableParts,
                     payloads: [[UInt8]]) throws(ActionError) -> KeptRows
+    /// Whether a collective run (a data-parallel training) holds the workers: another waits for it to end.
+    var collectiveRunning: Bool { get }
     /// Rows moved and kernels run so far.
     func counters() -> ClusterCounters
 }

@@ -244,6 +244,9 @@ def test_sampling_on_the_workers_draws_one_process_sample(mpi, server):
         ea = a.sampling.stratified(table={"name": "pop", "groupBy": ["nosuch"]}, samppct=10)
         eb = b.sampling.stratified(table={"name": "pop", "groupBy": ["nosuch"]}, samppct=10)
         assert ea.severity == 2 and ea.status == eb.status, (ea.status, eb.status)
+        # an indicator named like a copied column would overwrite it: refused, naming the parameter
+        ea, eb = (c.sampling.srs(table="pop", partInd=True, output={"casOut": "bad", "copyVars": ["k", "x"], "partIndName": "x"}) for c in (a, b))
+        assert ea.severity == 2 and ea.status == eb.status and "output.partIndName" in ea.status, (ea.status, eb.status)
         ea = a.sampling.srs(table="pop", output={"casOut": "bad", "copyVars": ["nosuch"]})
         assert ea.severity == 2 and "nosuch" in ea.status and a.table.tableExists(name="bad")["exists"] == 0
     finally:

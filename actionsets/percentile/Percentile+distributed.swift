@@ -15,6 +15,30 @@ enum SpreadPercentiles {
     /// Percentiles a call may ask of the workers (each needs up to two windows per column); more gather the rows.
     static let maxValues = 100
 
+    /// The sampled values of one column over every block, ascending (`candidates`), and for each the bounds on how
+    /// many values ≤ it the blocks hold: at least (`l`) — on each block the last sampled position with a value ≤ it,
+    /// plus one — and at most (`u`) — the first sampled position with a value above it, else the block's count. Both
+    /// grow with the value. Each block's samples are in position order, so their values ascend: binary searches.
+    static func bounds(_ points: [[(Int, Double)]], _ counts: [Int]) -> (l: [Int], u: [Int], candidates: [Double]) {
+        let candidates = Array(Set(points.flatMap { $0.map(\.1) })).sorted()
+        var l = [Int](repeating: 0, count: candidates.count), u = l
+        for (block, n) in zip(points, counts) {
+            for (c, x) in candidates.enumerated() {
+                let j = firstIndex(block.count) { block[$0].1 > x }     // samples with a value ≤ x
+                l[c] += j > 0 ? block[j - 1].0 + 1 : 0
+                u[c] += j < block.count ? block[j].0 : n
+            }
+        }
+        return (l, u, candidates)
+    }
+
+    /// The first index in 0..<count where `isPast` holds (`count` when none), for a predicate false then true.
+    static func firstIndex(_ count: Int, _ isPast: (Int) -> Bool) -> Int {
+        var (a, z) = (0, count)
+        while a < z { let m = (a + z) / 2; if isPast(m) { z = m } else { a = m + 1 } }
+        return a
+    }
+
     /// Per column: how many values it has (not missing) and the values of the 0-based ranks `ranks(count)` names.
     static func select(_ t: CASTable, _ ref: TableRef, _ cols: [Column], ranks: (Int) -> [Int],
                        _ ctx: ActionContext) async throws(ActionError) -> [(count: Int, value: [Int: Double])] {
@@ -33,23 +57,29 @@ enum SpreadPercentiles {
                 if at < 0 { counts[i][counts[i].count - 1] = Int(v) } else { points[i][points[i].count - 1].append((at, v)) }
             }
         }
-        // the window of every rank asked for
-        var windows: [(column: Int, rank: Int, lo: Double?, hi: Double)] = []
-        for i in cols.indices {
-            let n = counts[i].reduce(0, +)
-            let candidates = Array(Set(points[i].flatMap { $0.map(\.1) })).sorted()
-            for k in Set(ranks(n)).sorted() {
-                let r = k + 1
-                // values ≤ x on block b: at least (last sampled position with value ≤ x) + 1, at most the first sampled
-                // position with value > x (the block's count when there is none)
-                func atLeast(_ x: Double) -> Int { points[i].reduce(0) { $0 + (($1.last { $0.1 <= x }?.0).map { $0 + 1 } ?? 0) } }
-                func atMost(_ x: Double) -> Int { zip(points[i], counts[i]).reduce(0) { $0 + ($1.0.first { $0.1 > x }?.0 ?? $1.1) } }
-                guard let hi = candidates.first(where: { atLeast($0) >= r }) else {
-                    throw ActionError(.internalError, "percentile: the workers' samples of \(cols[i].name) do not reach rank \(r) of \(n)")
+        // the window of every rank asked for, off the cooperative pool (thousands of ranks × a few hundred samples)
+        let wanted = counts.map { Set(ranks($0.reduce(0, +))).sorted() }
+        let (pointsNow, countsNow, names) = (points, counts, cols.map(\.name))
+        let windows: [(column: Int, rank: Int, lo: Double?, hi: Double)]
+        do {
+            windows = try await ctx.cpu { () throws -> [(column: Int, rank: Int, lo: Double?, hi: Double)] in
+                var out: [(column: Int, rank: Int, lo: Double?, hi: Double)] = []
+                for i in names.indices {
+                    try ctx.checkCancellation()
+                    let (l, u, candidates) = bounds(pointsNow[i], countsNow[i])
+                    for k in wanted[i] {
+                        let r = k + 1
+                        // hi: the first candidate with at least r values ≤ it for certain; lo: the last with fewer than r
+                        let h = firstIndex(candidates.count) { l[$0] >= r }, below = firstIndex(candidates.count) { u[$0] >= r }
+                        guard h < candidates.count else {
+                            throw ActionError(.internalError, "percentile: the workers' samples of \(names[i]) do not reach rank \(r)")
+                        }
+                        out.append((i, k, below > 0 ? candidates[below - 1] : nil, candidates[h]))
+                    }
                 }
-                windows.append((i, k, candidates.last { atMost($0) < r }, hi))
+                return out
             }
-        }
+        } catch let e as ActionError { throw e } catch { throw ActionError(.internalError, "percentile: \(error)") }
         var out = counts.map { (count: $0.reduce(0, +), value: [Int: Double]()) }
         guard !windows.isEmpty else { return out }
         var windowArgs = PartitionKernel.arguments(columns: cols)
@@ -117,11 +147,7 @@ public enum PercentileKernels {
             // the column's values sorted once; each window two binary searches
             if sorted[i] == nil { sorted[i] = values(cols[i]).sorted() }
             let v = sorted[i]!
-            func above(_ x: Double) -> Int {   // the first position whose value is > x
-                var (a, z) = (0, v.count)
-                while a < z { let m = (a + z) / 2; if v[m] <= x { a = m + 1 } else { z = m } }
-                return a
-            }
+            func above(_ x: Double) -> Int { SpreadPercentiles.firstIndex(v.count) { v[$0] > x } }   // the first position whose value is > x
             let below = lo.map(above) ?? 0
             for k in below..<max(below, above(hi)) { b.append([.int(Int64(j)), .null, .double(v[k])]) }
             b.append([.int(Int64(j)), .int(Int64(below)), .null])

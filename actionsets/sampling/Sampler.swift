@@ -55,6 +55,11 @@ enum Sampler {
                               groupBy: [String], partInd: Bool) throws(ActionError) -> [String] {
         var names = def.copyVars.map { groupBy + $0.filter { v in !groupBy.contains { $0.lowercased() == v.lowercased() } } }
             ?? data.columns.map(\.name)
+        if partInd, def.copyVars != nil, let named = names.first(where: { $0.lowercased() == def.partIndName.lowercased() }) {
+            throw ActionError(.parameterValue, "output.partIndName '\(def.partIndName)' would replace the copied column '\(named)' "
+                              + "(output.copyVars, table.groupBy); name the indicator otherwise.", parameter: "output.partIndName")
+        }
+        // copying every column: an indicator of an earlier sample (same name) is replaced by this one
         if partInd { names.removeAll { $0.lowercased() == def.partIndName.lowercased() } }
         for n in names where data.column(n) == nil {
             throw ActionError(.notFound, "Column '\(n)' (output.copyVars) does not exist in the input table.", parameter: "output.copyVars")

@@ -87,14 +87,24 @@ struct Freq: Action {
     /// The level counts of `cols` of a distributed table (the reference's `where` applied), added up over the
     /// workers' partials (`partial`): also simple.distinct's.
     static func distributedCounts(_ t: CASTable, _ ref: TableRef, _ cols: [Column], _ ctx: ActionContext) async throws(ActionError) -> [[Level: Int]] {
-        try merged(try await ctx.onWorkers(t, ref, partial, args: PartitionKernel.arguments(columns: cols)), cols)
+        try await mergedOffPool(try await ctx.onWorkers(t, ref, partial, args: PartitionKernel.arguments(columns: cols)), cols, ctx)
+    }
+
+    /// `merged` on a thread of its own (a high-cardinality column has a level per row: seconds of work that must not
+    /// hold a thread of the server's cooperative pool).
+    static func mergedOffPool(_ partials: [DataTable], _ cols: [Column], _ ctx: ActionContext) async throws(ActionError) -> [[Level: Int]] {
+        do { return try await ctx.cpu { try merged(partials, cols) } } catch let e as ActionError { throw e } catch {
+            throw ActionError(.internalError, "freq: \(error)")
+        }
     }
 
     /// `distributedCounts` per by-group (the reference's groupBy): the groups, and each one's level counts.
     static func distributedCountsByGroup(_ t: CASTable, _ ref: TableRef, _ cols: [Column],
                                          _ ctx: ActionContext) async throws(ActionError) -> (ByGroups, [[[Level: Int]]]) {
         let (groups, perGroup) = try await ctx.onWorkersByGroup(t, ref, partial, args: PartitionKernel.arguments(columns: cols))
-        return (groups, try perGroup.map { partials throws(ActionError) in try merged(partials, cols) })
+        var out: [[[Level: Int]]] = []
+        for partials in perGroup { out.append(try await mergedOffPool(partials, cols, ctx)) }
+        return (groups, out)
     }
 
     /// The level counts of the workers' partials added up.
