@@ -152,6 +152,7 @@ bench: deps fixtures $(BENCH_VENV)/.installed $(VENV)/.installed
 	@if command -v mpirun >/dev/null; then for n in 2 3; do OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
 	  mpirun --quiet --oversubscribe -np $$n .build/release/mpi-bench; done; \
 	  CASLITE_BIN=$(CURDIR)/.build/release/caslite $(VENV)/bin/python bench/mpi/dltrain_steps.py; \
+	  CASLITE_BIN=$(CURDIR)/.build/release/caslite $(VENV)/bin/python bench/mpi/spread_actions.py; \
 	else echo "SKIPPED the all-reduce and data-parallel dlTrain benchmarks: no mpirun"; fi
 	@echo "== convolution efficiency: the engine's ConvolutionLayer vs raw oneDNN primitives on ResNet-50's 23 shapes (goal >= 0.95)"
 	.build/release/dlengine-bench 2 conv

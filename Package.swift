@@ -130,7 +130,7 @@ let package = Package(
                           swiftSettings: [.unsafeFlags(["-O"])]),
 
         // The MPI all-reduce benchmark (docs/scale-out.md): `mpirun -np N .build/release/mpi-bench`.
-        .executableTarget(name: "mpi-bench", dependencies: ["CASCluster"], path: "bench/mpi", exclude: ["dltrain_steps.py"]),
+        .executableTarget(name: "mpi-bench", dependencies: ["CASCluster"], path: "bench/mpi", exclude: ["dltrain_steps.py", "spread_actions.py"]),
 
         .executableTarget(
             name: "caslite-bench",
