@@ -272,32 +272,35 @@ public final class ClusterController: TableCluster, @unchecked Sendable {
         }
     }
 
+    /// Sends `message(k)` to the worker of every block k at once, then reads every reply in block order — also after
+    /// a failure, so no worker is left answering a call nobody reads — handing each to `read`. The first failure is
+    /// thrown after all replies: a worker's refusal (it stays up) as its own message, any other as `doing` failed.
+    private func eachBlock(_ parts: TableParts, doing: String, _ message: (Int) -> ClusterMessage,
+                           read: (Int, ClusterMessage) throws(ClusterError) -> Void) throws(ActionError) {
+        var sent: [(Int, Int32)] = [], failure: ClusterError?
+        for (k, (rank, _)) in parts.blocks.enumerated() {
+            do throws(ClusterError) { sent.append((rank, try send(rank, message(k)))) } catch { failure = error; break }
+        }
+        for (rank, call) in sent {
+            do throws(ClusterError) { try read(rank, try receive(rank, call: call)) } catch { if failure == nil { failure = error } }
+        }
+        if let failure {
+            if failure.description.hasPrefix(Self.kernelFailure) {
+                throw ActionError(.parameterValue, String(failure.description.dropFirst(Self.kernelFailure.count)))
+            }
+            throw Self.actionError(failure, doing)
+        }
+        count { $0.partitionRuns += parts.blocks.count }
+    }
+
     public func run(_ kernel: String, args: ValueDict, whereClause: String?, on parts: TableParts, payload: [UInt8]) throws(ActionError) -> [DataTable] {
         try serialized { () throws(ActionError) -> [DataTable] in
             var header: ValueDict = ["op": "run", "id": .int(Int64(bitPattern: parts.id)), "kernel": .string(kernel), "args": .dict(args)]
             if let whereClause { header["where"] = .string(whereClause) }
-            // every block's worker starts at once; then every reply is read (in block order), also after a failure:
-            // a reply left unread would answer that worker's next command
-            var partials: [DataTable] = [], sent: [(Int, Int32)] = [], failure: ClusterError?
-            for (rank, _) in parts.blocks {
-                do throws(ClusterError) { sent.append((rank, try send(rank, ClusterMessage(header, payload: payload)))) } catch { failure = error; break }
+            var partials: [DataTable] = []
+            try eachBlock(parts, doing: "run \(kernel) on the workers", { _ in ClusterMessage(header, payload: payload) }) { rank, reply throws(ClusterError) in
+                do { partials.append(try DataTable(binary: reply.payload)) } catch { throw ClusterError("worker rank \(rank) sent an unreadable result: \(error)") }
             }
-            for (rank, call) in sent {
-                do throws(ClusterError) {
-                    let reply = try receive(rank, call: call)
-                    do { partials.append(try DataTable(binary: reply.payload)) } catch { throw ClusterError("worker rank \(rank) sent an unreadable result: \(error)") }
-                } catch {
-                    if failure == nil { failure = error }
-                }
-            }
-            if let failure {
-                // a worker that answered with an error stays up: its message is the action's error
-                if failure.description.hasPrefix(Self.kernelFailure) {
-                    throw ActionError(.parameterValue, String(failure.description.dropFirst(Self.kernelFailure.count)))
-                }
-                throw Self.actionError(failure, "run \(kernel) on the workers")
-            }
-            count { $0.partitionRuns += parts.blocks.count }
             return partials
         }
     }
@@ -312,17 +315,9 @@ public final class ClusterController: TableCluster, @unchecked Sendable {
             var header: ValueDict = ["op": "run", "id": .int(Int64(bitPattern: parts.id)), "kernel": .string(kernel), "args": .dict(args),
                                      "keep": .int(Int64(bitPattern: id))]
             if let whereClause { header["where"] = .string(whereClause) }
-            // as `run`: every block's worker starts at once, then every reply is read (also after a failure)
-            var sent: [(Int, Int32)] = [], failure: ClusterError?
-            for (k, (rank, _)) in parts.blocks.enumerated() {
-                do throws(ClusterError) {
-                    sent.append((rank, try send(rank, ClusterMessage(header, payload: k < payloads.count ? payloads[k] : []))))
-                } catch { failure = error; break }
-            }
             var blocks: [(rank: Int, rows: Int)] = [], bytes = 0, schema: DataTable?, summaries: [DataTable] = []
-            for (rank, call) in sent {
-                do throws(ClusterError) {
-                    let reply = try receive(rank, call: call)
+            do throws(ActionError) {
+                try eachBlock(parts, doing: "run \(kernel) on the workers", { k in ClusterMessage(header, payload: k < payloads.count ? payloads[k] : []) }) { rank, reply throws(ClusterError) in
                     guard let rows = reply.header["rows"]?.intValue, rows >= 0, let size = reply.header["bytes"]?.intValue, size >= 0,
                           let two = LengthPrefixed.split(reply.payload, count: 2)?.parts,
                           let columns = try? DataTable(binary: two[0]), let summary = try? DataTable(binary: two[1]) else {
@@ -336,23 +331,17 @@ public final class ClusterController: TableCluster, @unchecked Sendable {
                         schema = columns
                     }
                     if rows > 0 { blocks.append((rank, Int(rows))) }
-                    bytes = bytes.addingReportingOverflow(Int(size)).partialValue
+                    let (sum, overflow) = bytes.addingReportingOverflow(Int(size))
+                    bytes = overflow ? .max : sum   // the budget refuses it
                     summaries.append(summary)
-                } catch {
-                    if failure == nil { failure = error }
                 }
+            } catch {
+                release(id)   // whatever some workers kept is freed on every worker
+                throw error
             }
-            // the kept rows are a table from here on: dropping `kept` (a failure, or the caller's) frees them on every worker
-            let kept = TableParts(id: id, blocks: blocks, bytes: bytes, cluster: self)
-            if let failure {
-                if failure.description.hasPrefix(Self.kernelFailure) {
-                    throw ActionError(.parameterValue, String(failure.description.dropFirst(Self.kernelFailure.count)))
-                }
-                throw Self.actionError(failure, "run \(kernel) on the workers")
-            }
-            guard let schema else { throw ActionError(.internalError, "\(kernel): the table has no blocks") }
-            count { $0.partitionRuns += parts.blocks.count }
-            return KeptRows(parts: kept, schema: schema, summaries: summaries)
+            guard let schema else { release(id); throw ActionError(.internalError, "\(kernel): the table has no blocks") }
+            // the kept rows are a table from here on: when its last holder drops it, every worker frees them
+            return KeptRows(parts: TableParts(id: id, blocks: blocks, bytes: bytes, cluster: self), schema: schema, summaries: summaries)
         }
     }
 

@@ -121,15 +121,19 @@ public enum ClusterWorker {
             block = b
             payload = command.payload
         }
-        if let w = command.header["where"]?.stringValue {
-            do { block = block.gather(try WhereExpression(w).bind(to: block).matchingRows()) } catch { return refused("where: \(error)") }
-        }
+        do { block = try matching(block, command) } catch { return refused("where: \(error)") }
         do {
             let context = KernelContext(rank: world.rank, payload: payload, collectives: collectives)
             return ClusterMessage([:], payload: try kernel.answer(block, command.header["args"]?.dictValue ?? [:], context).binaryEncoded())
         } catch {
             return .error(error.message)
         }
+    }
+
+    /// The rows of `block` that match the command's `where` (all of them without one).
+    static func matching(_ block: DataTable, _ command: ClusterMessage) throws -> DataTable {
+        guard let w = command.header["where"]?.stringValue else { return block }
+        return block.gather(try WhereExpression(w).bind(to: block).matchingRows())
     }
 
     /// A `run` command that keeps its output (`TableCluster.runKeeping`): the kernel on the block's rows that match
@@ -139,10 +143,9 @@ public enum ClusterWorker {
                            world: MPIWorld) -> (DataTable?, ClusterMessage) {
         let name = command.header["kernel"]?.stringValue ?? ""
         guard let keeping = kernels[name]?.keeping else { return (nil, .error("run: no keeping kernel '\(name)' on this worker")) }
-        guard let id = command.header["id"]?.intValue, var block = blocks[UInt64(bitPattern: id)] else { return (nil, .error("run: no such block on this worker")) }
-        if let w = command.header["where"]?.stringValue {
-            do { block = block.gather(try WhereExpression(w).bind(to: block).matchingRows()) } catch { return (nil, .error("where: \(error)")) }
-        }
+        guard let id = command.header["id"]?.intValue, let stored = blocks[UInt64(bitPattern: id)] else { return (nil, .error("run: no such block on this worker")) }
+        let block: DataTable
+        do { block = try matching(stored, command) } catch { return (nil, .error("where: \(error)")) }
         do {
             let (kept, summary) = try keeping(block, command.header["args"]?.dictValue ?? [:], KernelContext(rank: world.rank, payload: command.payload))
             let answer = ClusterMessage(["rows": .int(Int64(kept.rowCount)), "bytes": .int(Int64(kept.estimatedBytes))],
