@@ -56,13 +56,8 @@ public enum ImageKernels {
 
     /// The block's columns the controller named (`columns`: the reference's, after its vars), in that order.
     static func columns(_ block: DataTable, _ arguments: ValueDict, kernel: String) throws(ActionError) -> DataTable {
-        guard case .list(let names)? = arguments["columns"] else { throw ActionError(.internalError, "\(kernel): no columns named") }
         var rows = block
-        rows.columns = []
-        for n in names {
-            guard let s = n.stringValue, let c = block.column(s) else { throw ActionError(.internalError, "\(kernel): no column \(n)") }
-            rows.columns.append(c)
-        }
+        rows.columns = try PartitionKernel.columns(of: block, arguments, kernel: kernel)
         return rows
     }
 
